@@ -1,0 +1,202 @@
+//! The link as the command line defines it: output kind, ordered inputs and
+//! every flag the later passes read. Produced by `args::parse`, read-only after.
+
+use std::path::PathBuf;
+
+/// What kind of file the link produces. Derived from `-shared`, `-pie`,
+/// `-no-pie`, `-static`, `-static-pie` after the whole command line is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputKind {
+    /// `-no-pie`, dynamically linked `ET_EXEC`.
+    Exec,
+    /// `-pie`, dynamically linked `ET_DYN` with `PT_INTERP`.
+    Pie,
+    /// `-static` (without `-pie`): `ET_EXEC`, no dynamic section.
+    StaticExec,
+    /// `-static-pie`: `ET_DYN`, self-relocating, no `PT_INTERP`.
+    StaticPie,
+    /// `-shared`.
+    Shared,
+}
+
+impl OutputKind {
+    pub fn is_pic(self) -> bool {
+        matches!(self, OutputKind::Pie | OutputKind::StaticPie | OutputKind::Shared)
+    }
+    pub fn is_static(self) -> bool {
+        matches!(self, OutputKind::StaticExec | OutputKind::StaticPie)
+    }
+    pub fn is_executable(self) -> bool {
+        !matches!(self, OutputKind::Shared)
+    }
+    /// Whether the output has a `.dynamic` section.
+    pub fn is_dynamic(self) -> bool {
+        !matches!(self, OutputKind::StaticExec)
+    }
+}
+
+/// Positional state that GNU ld attaches to each input as it is read
+/// (`--as-needed`, `--whole-archive`, `-Bstatic`), saved by `--push-state`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InputState {
+    pub as_needed: bool,
+    pub whole_archive: bool,
+    /// `-Bstatic`: `-l` only finds `.a` files.
+    pub static_only: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputArg {
+    /// A file named on the command line. `concurrent` is true between
+    /// `--start-concurrent` and `--end-concurrent`.
+    File {
+        path: PathBuf,
+        state: InputState,
+        concurrent: bool,
+    },
+    /// `-lNAME` (`name` = "NAME") or `-l:FILE` (`name` = ":FILE").
+    Library { name: String, state: InputState },
+    /// `--start-group` / `-(`.
+    GroupStart,
+    /// `--end-group` / `-)`.
+    GroupEnd,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuildId {
+    None,
+    /// A content hash (`--build-id`, `--build-id=fast|sha1|md5|tree`), `len` bytes.
+    Hash { len: usize },
+    Uuid,
+    Hex(Vec<u8>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HashStyle {
+    pub sysv: bool,
+    pub gnu: bool,
+}
+
+/// How the concurrent protocol feeds inputs (later issue; parsed already so
+/// the command line is validated in one place).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum ConcurrentMode {
+    #[default]
+    Off,
+    Pipe(PathBuf),
+    Inotify,
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub output: PathBuf,
+    pub output_kind: OutputKind,
+    pub inputs: Vec<InputArg>,
+    /// `-L` directories, in command-line order.
+    pub search_paths: Vec<PathBuf>,
+    pub dynamic_linker: Option<String>,
+    /// `-e`; default `_start`.
+    pub entry: Option<String>,
+    pub build_id: BuildId,
+    pub eh_frame_hdr: bool,
+    pub hash_style: HashStyle,
+    /// `-z relro` (default) / `-z norelro`.
+    pub relro: bool,
+    /// `-z now` / `-z lazy` (default lazy).
+    pub now: bool,
+    /// `-z execstack` / `-z noexecstack`; `None` = decide from `.note.GNU-stack`.
+    pub execstack: Option<bool>,
+    /// `-z separate-code` (default on x86-64 Linux) / `-z noseparate-code`.
+    pub separate_code: bool,
+    /// `-rpath`/`-R DIR`, in order.
+    pub rpath: Vec<String>,
+    /// `--enable-new-dtags`: emit `DT_RUNPATH` instead of `DT_RPATH`.
+    pub new_dtags: bool,
+    pub export_dynamic: bool,
+    /// `-s` / `--strip-all`.
+    pub strip_all: bool,
+    /// `-S` / `--strip-debug`.
+    pub strip_debug: bool,
+    pub gc_sections: bool,
+    pub print_gc_sections: bool,
+    pub soname: Option<String>,
+    /// `-u SYM` / `--undefined=SYM`.
+    pub undefined: Vec<String>,
+    /// `--threads=N` / `--no-threads` (1).
+    pub threads: Option<usize>,
+    /// `-v` / `--verbose` seen.
+    pub verbose: bool,
+    /// `-Bsymbolic`.
+    pub bsymbolic: bool,
+    /// `-z defs` / `--no-undefined`.
+    pub no_undefined: bool,
+    /// `--fatal-warnings`.
+    pub fatal_warnings: bool,
+    /// `--version-script FILE`, `--dynamic-list FILE` (later issue).
+    pub version_script: Option<PathBuf>,
+    pub dynamic_list: Option<PathBuf>,
+    /// `-Map FILE` / `-M` (accepted; map file not yet written).
+    pub map_file: Option<PathBuf>,
+    /// `--image-base=ADDR` / `-Ttext-segment=ADDR`; default 0x400000 for
+    /// `ET_EXEC`, 0 for `ET_DYN`.
+    pub image_base: Option<u64>,
+    /// `--concurrent-pipe=PATH` / `--concurrent-inotify`.
+    pub concurrent: ConcurrentMode,
+    /// `--stats`: print pass timings and sizes to stderr.
+    pub stats: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            output: PathBuf::from("a.out"),
+            output_kind: OutputKind::Exec,
+            inputs: Vec::new(),
+            search_paths: Vec::new(),
+            dynamic_linker: None,
+            entry: None,
+            build_id: BuildId::None,
+            eh_frame_hdr: false,
+            hash_style: HashStyle {
+                sysv: true,
+                gnu: false,
+            },
+            relro: true,
+            now: false,
+            execstack: None,
+            separate_code: true,
+            rpath: Vec::new(),
+            new_dtags: false,
+            export_dynamic: false,
+            strip_all: false,
+            strip_debug: false,
+            gc_sections: false,
+            print_gc_sections: false,
+            soname: None,
+            undefined: Vec::new(),
+            threads: None,
+            verbose: false,
+            bsymbolic: false,
+            no_undefined: false,
+            fatal_warnings: false,
+            version_script: None,
+            dynamic_list: None,
+            map_file: None,
+            image_base: None,
+            concurrent: ConcurrentMode::Off,
+            stats: false,
+        }
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Command {
+    Link(Box<Options>),
+    /// `--help`.
+    Help,
+    /// `--version` (print and exit 0).
+    Version,
+    /// `--print-shim-dir`: print a directory holding an `ld` that runs cld.
+    PrintShimDir,
+}
