@@ -1,5 +1,19 @@
 //! ld_core: the cld link core.
-pub mod error;
-pub mod options;
+//!
+//! Passes, in the order data flows: `args` (command line -> `Options`),
+//! `input`/`object_file`/`archive`/`shared`/`script` (ingestion, per file),
+//! `resolve` (symbols, in command-line order), `layout` (everything about the
+//! output), `write` (the output file). `x86_64` holds the architecture.
+pub mod archive;
 pub mod args;
+pub mod error;
+pub mod input;
+pub mod layout;
+pub mod link;
+pub mod object_file;
+pub mod options;
+pub mod resolve;
 pub mod script;
+pub mod shared;
+pub mod write;
+pub mod x86_64;

@@ -1,1 +1,73 @@
-fn main(){}
+//! `cld`: the command-line linker.
+
+use ld_core::options::Command;
+use std::path::PathBuf;
+
+fn shim_dir() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
+    let exe = exe.canonicalize().unwrap_or(exe);
+    let candidates = [
+        exe.parent().map(|p| p.join("cld-shim")),
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/cld/shim")),
+        Some(std::env::temp_dir().join(format!("cld-shim-{}", unsafe_uid()))),
+    ];
+    for dir in candidates.into_iter().flatten() {
+        let ld = dir.join("ld");
+        if std::fs::read_link(&ld).map(|t| t == exe).unwrap_or(false) {
+            return Ok(dir);
+        }
+        if std::fs::create_dir_all(&dir).is_err() {
+            continue;
+        }
+        let _ = std::fs::remove_file(&ld);
+        if std::os::unix::fs::symlink(&exe, &ld).is_ok() {
+            return Ok(dir);
+        }
+    }
+    Err("cannot create a shim directory".into())
+}
+
+fn unsafe_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0)
+}
+
+fn main() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let cmd = match ld_core::args::parse(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cld: error: {e}");
+            std::process::exit(1);
+        }
+    };
+    match cmd {
+        Command::Help => print!("{}", ld_core::args::help_text()),
+        Command::Version => println!("{}", ld_core::args::version_text()),
+        Command::PrintShimDir => match shim_dir() {
+            Ok(d) => println!("{}", d.display()),
+            Err(e) => {
+                eprintln!("cld: error: {e}");
+                std::process::exit(1);
+            }
+        },
+        Command::Link(opts) => {
+            if opts.verbose {
+                println!("{}", ld_core::args::version_text());
+            }
+            if let Some(n) = opts.threads {
+                let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+            }
+            if let Err(e) = ld_core::link::link(&opts) {
+                for line in e.msg.lines() {
+                    if line.starts_with(">>>") {
+                        eprintln!("{line}");
+                    } else {
+                        eprintln!("cld: error: {line}");
+                    }
+                }
+                std::process::exit(1);
+            }
+        }
+    }
+}

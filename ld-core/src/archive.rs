@@ -1,0 +1,83 @@
+//! `ar` archives, regular and thin. Ingesting an archive reads only its symbol
+//! index; a member is parsed when resolution selects it.
+
+use crate::error::{Error, Result};
+use crate::input;
+use object::read::archive::ArchiveFile;
+use std::path::Path;
+
+#[derive(Debug)]
+pub struct ArchiveMember {
+    /// Display name: `libfoo.a(bar.o)`.
+    pub name: String,
+    pub data: &'static [u8],
+}
+
+#[derive(Debug)]
+pub struct Archive {
+    pub name: String,
+    pub members: Vec<ArchiveMember>,
+    /// Symbol index: (name, member index), in index order.
+    pub symbols: Vec<(&'static [u8], u32)>,
+}
+
+impl Archive {
+    pub fn parse(path: &Path, data: &'static [u8]) -> Result<Archive> {
+        let name = path.display().to_string();
+        let ar = ArchiveFile::parse(data).map_err(|e| Error::new(format!("{name}: malformed archive: {e}")))?;
+        let thin = ar.is_thin();
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut members = Vec::new();
+        let mut offset_to_member = std::collections::HashMap::new();
+        for m in ar.members() {
+            let m = m.map_err(|e| Error::new(format!("{name}: malformed archive member: {e}")))?;
+            let mname = String::from_utf8_lossy(m.name()).into_owned();
+            let display = format!("{name}({mname})");
+            let mdata: &'static [u8] = if thin {
+                let mpath = dir.join(&mname);
+                input::map_file(&mpath)
+                    .map_err(|e| Error::new(format!("{name}: thin archive member {mname}: {}", e.msg)))?
+                    .data
+            } else {
+                m.data(data).map_err(|e| Error::new(format!("{display}: bad member data: {e}")))?
+            };
+            offset_to_member.insert(member_header_offset(data, &m), members.len() as u32);
+            members.push(ArchiveMember { name: display, data: mdata });
+        }
+        let mut symbols = Vec::new();
+        match ar.symbols() {
+            Ok(Some(iter)) => {
+                for s in iter {
+                    let s = s.map_err(|e| Error::new(format!("{name}: malformed archive symbol table: {e}")))?;
+                    let off = s.offset().0;
+                    let idx = *offset_to_member.get(&off).ok_or_else(|| {
+                        Error::new(format!(
+                            "{name}: symbol table entry {} points to offset {off:#x}, which is not a member",
+                            String::from_utf8_lossy(s.name())
+                        ))
+                    })?;
+                    symbols.push((s.name(), idx));
+                }
+            }
+            Ok(None) => {
+                if !members.is_empty() {
+                    return Err(Error::new(format!(
+                        "{name}: archive has no index; run ranlib to add one"
+                    )));
+                }
+            }
+            Err(e) => return Err(Error::new(format!("{name}: malformed archive symbol table: {e}"))),
+        }
+        Ok(Archive { name, members, symbols })
+    }
+}
+
+/// The archive index stores the offset of each member's header.
+fn member_header_offset(data: &[u8], m: &object::read::archive::ArchiveMember<'_>) -> u64 {
+    // `object` exposes the file range of the member's contents; its header is
+    // the 60 bytes before it (plus any BSD long-name bytes, which GNU ar does not use).
+    let (start, _) = m.file_range();
+    let hdr = start.saturating_sub(60);
+    debug_assert!(hdr as usize <= data.len());
+    hdr
+}

@@ -1,0 +1,119 @@
+//! Finding and mapping input files. Each input is mapped once, classified by
+//! its magic, and identified by (device, inode, size, mtime) so that work done
+//! on it can be reused as long as the file has not changed.
+//!
+//! Mappings live for the whole process (they are leaked into `&'static [u8]`),
+//! which is what lets every later pass borrow input bytes without copies or
+//! lifetimes threading through the link. A background linker that serves
+//! several links unmaps nothing until it exits; that is the design's trade.
+
+use crate::error::{Error, Result};
+use std::fs::File;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// Identity of a file's contents as the filesystem tells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FileIdentity {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime_ns: i128,
+}
+
+impl FileIdentity {
+    pub fn of(meta: &std::fs::Metadata) -> Self {
+        FileIdentity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Object,
+    Archive,
+    ThinArchive,
+    Shared,
+    Script,
+}
+
+/// A mapped input file.
+#[derive(Clone, Debug)]
+pub struct MappedFile {
+    pub path: PathBuf,
+    pub data: &'static [u8],
+    pub identity: FileIdentity,
+}
+
+/// Map `path` read-only for the life of the process.
+pub fn map_file(path: &Path) -> Result<MappedFile> {
+    let file = File::open(path).map_err(|e| Error::new(format!("cannot open {}: {}", path.display(), e)))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| Error::new(format!("cannot stat {}: {}", path.display(), e)))?;
+    if meta.is_dir() {
+        return Err(Error::new(format!("{}: is a directory", path.display())));
+    }
+    let data: &'static [u8] = if meta.len() == 0 {
+        &[]
+    } else {
+        // SAFETY: the mapping is read-only and private; a build tool that
+        // truncates an input while we link is outside what any linker survives,
+        // and identity is re-checked by the concurrent protocol.
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .map_err(|e| Error::new(format!("cannot map {}: {}", path.display(), e)))?;
+        let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
+        &map[..]
+    };
+    Ok(MappedFile {
+        path: path.to_path_buf(),
+        data,
+        identity: FileIdentity::of(&meta),
+    })
+}
+
+pub fn classify(data: &[u8]) -> Option<FileKind> {
+    if data.starts_with(b"!<arch>\n") {
+        return Some(FileKind::Archive);
+    }
+    if data.starts_with(b"!<thin>\n") {
+        return Some(FileKind::ThinArchive);
+    }
+    if data.starts_with(b"\x7fELF") && data.len() >= 18 {
+        let e_type = u16::from_le_bytes([data[16], data[17]]);
+        return match e_type {
+            object::elf::ET_REL => Some(FileKind::Object),
+            object::elf::ET_DYN => Some(FileKind::Shared),
+            _ => None,
+        };
+    }
+    if crate::script::looks_like_script(data) {
+        return Some(FileKind::Script);
+    }
+    None
+}
+
+/// Find `-lNAME` (or `-l:FILE`) in the search path, as GNU ld does: in each
+/// directory in order, `libNAME.so` (unless static only) then `libNAME.a`.
+pub fn find_library(name: &str, static_only: bool, dirs: &[PathBuf]) -> Option<PathBuf> {
+    if let Some(exact) = name.strip_prefix(':') {
+        return dirs.iter().map(|d| d.join(exact)).find(|p| p.is_file());
+    }
+    for d in dirs {
+        if !static_only {
+            let so = d.join(format!("lib{name}.so"));
+            if so.is_file() {
+                return Some(so);
+            }
+        }
+        let a = d.join(format!("lib{name}.a"));
+        if a.is_file() {
+            return Some(a);
+        }
+    }
+    None
+}

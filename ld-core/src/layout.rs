@@ -1,0 +1,2005 @@
+//! Layout: decides everything about the output before a byte is written.
+//! Live sections (with `--gc-sections`, what is reachable from the roots),
+//! output sections and their order, what the relocations need (GOT, PLT,
+//! copy relocations, dynamic relocations; decided by `x86_64::decide`),
+//! merged strings, `.eh_frame` records, dynamic symbols and versions, the
+//! size of every synthetic section, then file offsets, addresses, segments
+//! and final symbol values. The writer only fills in what is decided here.
+
+use crate::error::{Error, Result};
+use crate::object_file::{EhRecordKind, InputSymbol, ObjectFile, SectionKind};
+use crate::options::{BuildId, Options, OutputKind};
+use crate::resolve::{NameMap, Resolved, SymDef, SymbolId};
+use crate::x86_64::{self as arch, DecideCtx, TargetProps, PAGE_SIZE};
+use object::elf;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+pub const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Synth {
+    /// Holds input sections (and merged strings, commons, copy relocations).
+    Regular,
+    Interp,
+    BuildId,
+    Hash,
+    GnuHash,
+    Dynsym,
+    Dynstr,
+    Versym,
+    Verneed,
+    RelaDyn,
+    RelaPlt,
+    Plt,
+    Got,
+    GotPlt,
+    Dynamic,
+    EhFrame,
+    EhFrameHdr,
+    Comment,
+    Symtab,
+    Strtab,
+    Shstrtab,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutputSection {
+    pub name: Vec<u8>,
+    pub synth: Synth,
+    pub sh_type: u32,
+    pub flags: u64,
+    pub align: u64,
+    pub size: u64,
+    pub addr: u64,
+    pub offset: u64,
+    pub entsize: u64,
+    pub rank: u32,
+    /// Input sections placed here: (file, section), in placement order.
+    pub inputs: Vec<(u32, u32)>,
+    /// Unique merged strings and their offsets within this section.
+    pub merged: Vec<(&'static [u8], u64)>,
+    /// Index in the section header table.
+    pub shndx: u32,
+}
+
+impl OutputSection {
+    fn new(name: &[u8], synth: Synth, sh_type: u32, flags: u64, align: u64, rank: u32) -> Self {
+        OutputSection {
+            name: name.to_vec(),
+            synth,
+            sh_type,
+            flags,
+            align,
+            size: 0,
+            addr: 0,
+            offset: 0,
+            entsize: 0,
+            rank,
+            inputs: Vec::new(),
+            merged: Vec::new(),
+            shndx: 0,
+        }
+    }
+    pub fn is_alloc(&self) -> bool {
+        self.flags & elf::SHF_ALLOC as u64 != 0
+    }
+    pub fn is_nobits(&self) -> bool {
+        self.sh_type == elf::SHT_NOBITS
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Segment {
+    pub p_type: u32,
+    pub flags: u32,
+    pub offset: u64,
+    pub vaddr: u64,
+    pub filesz: u64,
+    pub memsz: u64,
+    pub align: u64,
+}
+
+/// A GOT slot and what fills it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GotEntry {
+    /// The address of a symbol (static, RELATIVE, or GLOB_DAT for imports).
+    Sym(SymbolId),
+    /// The address of a file-local symbol.
+    Local(u32, u32),
+    /// The TP offset of a TLS symbol (static, or TPOFF64 for imports).
+    TpOff(SymbolId),
+}
+
+/// Where a live `.eh_frame` record goes.
+#[derive(Clone, Copy, Debug)]
+pub struct EhPlace {
+    pub file: u32,
+    /// Index into the file's `eh_frames`.
+    pub frame: u32,
+    pub record: u32,
+    /// Offset within the output `.eh_frame`.
+    pub out_off: u64,
+    /// For FDEs: output offset of its CIE.
+    pub cie_out: u64,
+}
+
+/// A dynamic relocation decided at layout (GOT, PLT, copy). Relocations at
+/// input-section places are produced by the writer in a fixed order.
+#[derive(Clone, Copy, Debug)]
+pub struct DynRel {
+    pub offset: u64,
+    pub rtype: u32,
+    pub dynsym: u32,
+    pub addend: i64,
+}
+
+#[derive(Default, Clone, Copy, Debug)]
+pub struct SymInfo {
+    pub got: u32,
+    pub gottp: u32,
+    pub plt: u32,
+    pub dynsym: u32,
+    pub copy: bool,
+    pub canonical_plt: bool,
+    pub flags_needs_plt: bool,
+    pub exported: bool,
+}
+
+pub struct Layout {
+    pub kind: OutputKind,
+    pub sections: Vec<OutputSection>,
+    pub segments: Vec<Segment>,
+    pub shoff: u64,
+    pub file_size: u64,
+    pub entry: u64,
+    /// Per file, per section: (output section, offset within it) or NONE.
+    pub placement: Vec<Vec<(u32, u64)>>,
+    /// Per file, per piece: offset within the output section.
+    pub piece_out: Vec<Vec<u64>>,
+    /// Final value of every global symbol.
+    pub sym_values: Vec<u64>,
+    pub sym_info: Vec<SymInfo>,
+    pub got: Vec<GotEntry>,
+    /// Symbols with PLT entries, in PLT order. Lazy (imported) ones first.
+    pub plt: Vec<SymbolId>,
+    pub n_lazy_plt: usize,
+    pub local_got: HashMap<(u32, u32), u32>,
+    /// Dynamic symbols after the null entry, in `.dynsym` order.
+    pub dynsyms: Vec<SymbolId>,
+    /// Index of the first dynamic symbol in the GNU hash table.
+    pub gnu_hash_first: u32,
+    pub gnu_hash_buckets: u32,
+    pub dynstr: Vec<u8>,
+    pub dynstr_offsets: HashMap<SymbolId, u32>,
+    /// Per dynsym (after null): version index.
+    pub versyms: Vec<u16>,
+    /// .gnu.version_r contents, ready to write.
+    pub verneed: Vec<u8>,
+    pub verneed_count: u32,
+    pub needed: Vec<u32>,
+    pub dynamic: Vec<(i64, DynVal)>,
+    pub interp: Option<Vec<u8>>,
+    pub eh: Vec<EhPlace>,
+    pub eh_fde_count: u64,
+    pub comment: Vec<u8>,
+    /// Dynamic relocations from GOT/PLT/copy, and counts of those produced at input places.
+    pub got_rels: Vec<DynRel>,
+    pub plt_rels: Vec<DynRel>,
+    pub irel_rels: Vec<DynRel>,
+    /// Per file: per section, number of dynamic relocations it produces.
+    pub sec_dynrels: Vec<Vec<u32>>,
+    pub n_relative: u64,
+    pub textrel: bool,
+    pub tls_start: u64,
+    pub tls_end: u64,
+    pub tp: u64,
+    pub got_base: u64,
+    pub symtab_locals: u32,
+    pub symtab_count: u32,
+    pub strtab_size: u64,
+    pub shstrtab: Vec<u8>,
+    pub build_id_len: usize,
+    pub sec_idx: HashMap<Synth, u32>,
+    pub live: Vec<Vec<bool>>,
+    pub execstack: bool,
+    pub copy_aliases: Vec<(SymbolId, SymbolId)>,
+}
+
+/// A `.dynamic` value that may need an address.
+#[derive(Clone, Copy, Debug)]
+pub enum DynVal {
+    Val(u64),
+    SecAddr(Synth),
+    SecSize(Synth),
+    /// Address of a regular output section by index.
+    OutAddr(u32),
+    OutSize(u32),
+    SymAddr(SymbolId),
+    /// Total size of the dynamic relocations in `.rela.dyn`.
+    RelaDynSize,
+}
+
+pub fn align_up(v: u64, a: u64) -> u64 {
+    if a <= 1 {
+        v
+    } else {
+        (v + a - 1) & !(a - 1)
+    }
+}
+
+/// Map an input section name to its output section name (GNU ld's default script).
+fn output_name(name: &[u8]) -> &[u8] {
+    const PREFIXES: &[&[u8]] = &[
+        b".text",
+        b".rodata",
+        b".data.rel.ro",
+        b".data",
+        b".bss",
+        b".tdata",
+        b".tbss",
+        b".init_array",
+        b".fini_array",
+        b".preinit_array",
+        b".gcc_except_table",
+        b".ctors",
+        b".dtors",
+    ];
+    for p in PREFIXES {
+        if name == *p || (name.starts_with(p) && name.get(p.len()) == Some(&b'.')) {
+            return p;
+        }
+    }
+    if name.starts_with(b".text.") {
+        return b".text";
+    }
+    name
+}
+
+fn rank_of(name: &[u8], sh_type: u32, flags: u64) -> u32 {
+    let alloc = flags & elf::SHF_ALLOC as u64 != 0;
+    let exec = flags & elf::SHF_EXECINSTR as u64 != 0;
+    let write = flags & elf::SHF_WRITE as u64 != 0;
+    let tls = flags & elf::SHF_TLS as u64 != 0;
+    if !alloc {
+        return if name == b".comment" {
+            600
+        } else if name.starts_with(b".debug") {
+            610
+        } else {
+            620
+        };
+    }
+    if sh_type == elf::SHT_NOTE {
+        return 110;
+    }
+    if exec {
+        return match name {
+            b".init" => 200,
+            b".text" => 220,
+            b".fini" => 240,
+            _ => 230,
+        };
+    }
+    if !write {
+        return match name {
+            b".rodata" => 300,
+            b".gcc_except_table" => 340,
+            _ => 310,
+        };
+    }
+    if tls {
+        return if sh_type == elf::SHT_NOBITS { 401 } else { 400 };
+    }
+    match name {
+        b".preinit_array" => 410,
+        b".init_array" | b".ctors" => 411,
+        b".fini_array" | b".dtors" => 412,
+        b".data.rel.ro" => 420,
+        b".data" => 510,
+        b".bss" => 590,
+        _ if sh_type == elf::SHT_NOBITS => 595,
+        _ => 520,
+    }
+}
+
+fn is_c_ident(name: &[u8]) -> bool {
+    !name.is_empty()
+        && !name[0].is_ascii_digit()
+        && name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+/// Init/fini array priority from the section name (`.init_array.00101`); plain = 65536.
+fn array_priority(name: &[u8]) -> u32 {
+    let s = String::from_utf8_lossy(name);
+    for p in [".init_array.", ".fini_array.", ".preinit_array."] {
+        if let Some(rest) = s.strip_prefix(p) {
+            return rest.parse().unwrap_or(65536);
+        }
+    }
+    // `.ctors.N`/`.dtors.N` run in reverse: 65535 - N.
+    for p in [".ctors.", ".dtors."] {
+        if let Some(rest) = s.strip_prefix(p) {
+            return 65535u32.saturating_sub(rest.parse().unwrap_or(0));
+        }
+    }
+    65536
+}
+
+pub struct LinkInput<'a> {
+    pub opts: &'a Options,
+    pub res: &'a Resolved,
+}
+
+impl Layout {
+    pub fn sec(&self, s: Synth) -> Option<&OutputSection> {
+        self.sec_idx.get(&s).map(|&i| &self.sections[i as usize])
+    }
+    pub fn sec_addr(&self, s: Synth) -> u64 {
+        self.sec(s).map(|s| s.addr).unwrap_or(0)
+    }
+    pub fn got_slot_addr(&self, i: u32) -> u64 {
+        self.sec_addr(Synth::Got) + i as u64 * 8
+    }
+    /// `.got.plt` slot of PLT entry `i`.
+    pub fn gotplt_slot_addr(&self, i: u32) -> u64 {
+        self.sec_addr(Synth::GotPlt) + (3 + i as u64) * 8
+    }
+    pub fn plt_entry_addr(&self, i: u32) -> u64 {
+        let hdr = if self.n_lazy_plt > 0 { arch::PLT_HEADER_SIZE } else { 0 };
+        self.sec_addr(Synth::Plt) + hdr + i as u64 * arch::PLT_ENTRY_SIZE
+    }
+}
+
+/// Properties of the target of symbol `sym` of object `file`.
+pub fn target_props(res: &Resolved, kind: OutputKind, file: usize, sym: u32) -> TargetProps {
+    let o = &res.objects[file];
+    let s = &o.symbols[sym as usize];
+    match res.global_of(file, sym) {
+        None => TargetProps {
+            absolute: s.shndx == elf::SHN_ABS as u32,
+            ifunc: s.typ == elf::STT_GNU_IFUNC,
+            ..Default::default()
+        },
+        Some(id) => global_props(res, kind, id),
+    }
+}
+
+pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetProps {
+    let g = &res.symbols[id as usize];
+    match g.def {
+        SymDef::Undefined => TargetProps {
+            absolute: true,
+            ..Default::default()
+        },
+        SymDef::Shared { file, sym } => {
+            let ds = &res.shared[file as usize].file.symbols[sym as usize];
+            TargetProps {
+                imported: kind.is_dynamic(),
+                is_func: ds.typ == elf::STT_FUNC || ds.typ == elf::STT_GNU_IFUNC,
+                ..Default::default()
+            }
+        }
+        SymDef::Object { file, sym } => {
+            let s = &res.objects[file as usize].symbols[sym as usize];
+            TargetProps {
+                absolute: s.shndx == elf::SHN_ABS as u32,
+                ifunc: s.typ == elf::STT_GNU_IFUNC,
+                ..Default::default()
+            }
+        }
+        SymDef::Common { .. } | SymDef::Synthetic => TargetProps::default(),
+    }
+}
+
+/// Which sections are live. Without `--gc-sections`: all that are not
+/// discarded. With it: those reachable from the roots through relocations.
+fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
+    let res = inp.res;
+    let base: Vec<Vec<bool>> = res
+        .objects
+        .iter()
+        .enumerate()
+        .map(|(fi, o)| {
+            o.sections
+                .iter()
+                .enumerate()
+                .map(|(si, s)| s.kind != SectionKind::Ignore && !res.discarded[fi][si])
+                .collect()
+        })
+        .collect();
+    if !inp.opts.gc_sections {
+        return base;
+    }
+    let mut live: Vec<Vec<bool>> = base.iter().map(|v| vec![false; v.len()]).collect();
+    let mut work: Vec<(u32, u32)> = Vec::new();
+    let mut mark = |live: &mut Vec<Vec<bool>>, work: &mut Vec<(u32, u32)>, f: usize, s: usize| {
+        if base[f][s] && !live[f][s] {
+            live[f][s] = true;
+            work.push((f as u32, s as u32));
+        }
+    };
+    let def_section = |id: SymbolId| -> Option<(usize, usize)> {
+        match res.symbols[id as usize].def {
+            SymDef::Object { file, sym } => {
+                let s = &res.objects[file as usize].symbols[sym as usize];
+                let sh = s.shndx as usize;
+                if sh != 0 && sh < res.objects[file as usize].sections.len() {
+                    Some((file as usize, sh))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    };
+    // Roots.
+    let mut start_stop: Vec<&[u8]> = Vec::new();
+    for s in &res.symbols {
+        if s.def == SymDef::Undefined || s.def == SymDef::Synthetic {
+            if let Some(n) = s.name.strip_prefix(b"__start_").or_else(|| s.name.strip_prefix(b"__stop_")) {
+                start_stop.push(n);
+            }
+        }
+    }
+    for (f, o) in res.objects.iter().enumerate() {
+        for (si, s) in o.sections.iter().enumerate() {
+            let n = s.name;
+            let keep = s.sh_type == elf::SHT_NOTE
+                || s.sh_type == elf::SHT_INIT_ARRAY
+                || s.sh_type == elf::SHT_FINI_ARRAY
+                || s.sh_type == elf::SHT_PREINIT_ARRAY
+                || s.flags & elf::SHF_GNU_RETAIN as u64 != 0
+                || output_name(n) == b".ctors"
+                || output_name(n) == b".dtors"
+                || n == b".init"
+                || n == b".fini"
+                || s.kind == SectionKind::NonAlloc
+                || s.kind == SectionKind::Comment
+                || (is_c_ident(n) && start_stop.contains(&n));
+            if keep {
+                mark(&mut live, &mut work, f, si);
+            }
+        }
+    }
+    let entry = inp.opts.entry.clone().unwrap_or_else(|| "_start".into());
+    let mut root_names: Vec<Vec<u8>> = vec![entry.into_bytes()];
+    root_names.extend(inp.opts.undefined.iter().map(|s| s.clone().into_bytes()));
+    for n in &root_names {
+        if let Some(id) = res.lookup(n) {
+            if let Some((f, s)) = def_section(id) {
+                mark(&mut live, &mut work, f, s);
+            }
+        }
+    }
+    for (id, s) in res.symbols.iter().enumerate() {
+        if s.dso_ref || (inp.opts.export_dynamic && s.visibility == elf::STV_DEFAULT) || inp.opts.output_kind == OutputKind::Shared {
+            if let Some((f, sec)) = def_section(id as u32) {
+                mark(&mut live, &mut work, f, sec);
+            }
+        }
+    }
+    // FDEs keep what they reference (personality, LSDA) once their function is live.
+    let mut fde_targets: Vec<HashMap<u32, Vec<(u32, u32)>>> = vec![HashMap::new(); res.objects.len()];
+    for (f, o) in res.objects.iter().enumerate() {
+        for (_, recs) in &o.eh_frames {
+            for r in recs {
+                if let EhRecordKind::Fde { .. } = r.kind {
+                    if let Some(t) = fde_target_section(o, r) {
+                        fde_targets[f].entry(t).or_default().push((r.relocs.start, r.relocs.end));
+                    }
+                }
+            }
+        }
+    }
+    while let Some((f, s)) = work.pop() {
+        let o = &res.objects[f as usize];
+        let mut ranges = vec![(o.sections[s as usize].relocs.start, o.sections[s as usize].relocs.end)];
+        if let Some(v) = fde_targets[f as usize].get(&s) {
+            ranges.extend(v.iter().copied());
+        }
+        for (a, b) in ranges {
+            for r in &o.relocs[a as usize..b as usize] {
+                let sym = &o.symbols[r.sym as usize];
+                let target = match res.global_of(f as usize, r.sym) {
+                    None => {
+                        let sh = sym.shndx as usize;
+                        if sh != 0 && sh < o.sections.len() && sym.shndx != elf::SHN_ABS as u32 {
+                            Some((f as usize, sh))
+                        } else {
+                            None
+                        }
+                    }
+                    Some(id) => def_section(id),
+                };
+                if let Some((tf, ts)) = target {
+                    mark(&mut live, &mut work, tf, ts);
+                }
+            }
+        }
+    }
+    // Debug info and other non-alloc sections never keep code alive, but stay.
+    live
+}
+
+/// The section an FDE describes: the target of its first relocation (pc_begin).
+pub fn fde_target_section(o: &ObjectFile, r: &crate::object_file::EhRecord) -> Option<u32> {
+    let rel = o.relocs[r.relocs.start as usize..r.relocs.end as usize]
+        .iter()
+        .find(|x| x.offset == r.offset as u64 + 8)?;
+    let s = &o.symbols[rel.sym as usize];
+    if s.shndx == 0 || s.shndx as usize >= o.sections.len() {
+        return None;
+    }
+    Some(s.shndx)
+}
+
+struct ScanResult {
+    /// (symbol, needs) for globals.
+    needs: Vec<(SymbolId, arch::Needs)>,
+    local_got: Vec<(u32, u32)>,
+    dynrels: Vec<u32>,
+    errors: Vec<String>,
+    undefined: Vec<(SymbolId, String)>,
+    textrel: bool,
+}
+
+fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanResult {
+    let res = inp.res;
+    let o = &res.objects[f];
+    let mut out = ScanResult {
+        needs: Vec::new(),
+        local_got: Vec::new(),
+        dynrels: vec![0; o.sections.len()],
+        errors: Vec::new(),
+        undefined: Vec::new(),
+        textrel: false,
+    };
+    let kind = inp.opts.output_kind;
+    for (si, sec) in o.sections.iter().enumerate() {
+        if !live[si] || sec.relocs.is_empty() {
+            continue;
+        }
+        let alloc = sec.is_alloc();
+        let writable = sec.flags & elf::SHF_WRITE as u64 != 0;
+        let bytes = o.section_data(si);
+        let relocs = &o.relocs[sec.relocs.start as usize..sec.relocs.end as usize];
+        // In .eh_frame only live records' relocations matter.
+        let dead_ranges: Vec<(u64, u64)> = if sec.kind == SectionKind::EhFrame {
+            eh_dead_ranges(o, si as u32, live)
+        } else {
+            Vec::new()
+        };
+        let mut skip = false;
+        for r in relocs {
+            if skip {
+                skip = false;
+                continue;
+            }
+            if !dead_ranges.is_empty() && dead_ranges.iter().any(|&(a, b)| r.offset >= a && r.offset < b) {
+                continue;
+            }
+            let gid = res.global_of(f, r.sym);
+            if let Some(id) = gid {
+                let g = &res.symbols[id as usize];
+                if g.def == SymDef::Undefined && !o.symbols[r.sym as usize].is_weak() && alloc {
+                    let loc = format!("{}:({}+{:#x})", o.name, String::from_utf8_lossy(sec.name), r.offset);
+                    out.undefined.push((id, loc));
+                }
+            }
+            let t = target_props(res, kind, f, r.sym);
+            match arch::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
+                Ok((action, n)) => {
+                    if n.dyn_reloc {
+                        out.dynrels[si] += 1;
+                        if !writable {
+                            out.textrel = true;
+                        }
+                    }
+                    if n.skip_next {
+                        skip = true;
+                    }
+                    if n != arch::Needs::default() {
+                        match gid {
+                            Some(id) => out.needs.push((id, n)),
+                            None => {
+                                if n.got {
+                                    out.local_got.push((f as u32, r.sym));
+                                }
+                                if n.plt || n.gottp || n.copy {
+                                    out.errors.push(format!(
+                                        "{}:({}+{:#x}): {} against local symbol {} is not supported",
+                                        o.name,
+                                        String::from_utf8_lossy(sec.name),
+                                        r.offset,
+                                        arch::rel_name(r.rtype),
+                                        String::from_utf8_lossy(o.symbols[r.sym as usize].name)
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                    let _ = action;
+                }
+                Err(msg) => out.errors.push(format!(
+                    "{}:({}+{:#x}): {} (against {})",
+                    o.name,
+                    String::from_utf8_lossy(sec.name),
+                    r.offset,
+                    msg,
+                    sym_display(o, r.sym)
+                )),
+            }
+        }
+        let _ = kind;
+    }
+    out
+}
+
+pub fn sym_display(o: &ObjectFile, sym: u32) -> String {
+    let s = &o.symbols[sym as usize];
+    if s.typ == elf::STT_SECTION {
+        if let Some(sec) = o.sections.get(s.shndx as usize) {
+            return format!("section {}", String::from_utf8_lossy(sec.name));
+        }
+    }
+    format!("symbol {}", String::from_utf8_lossy(s.name))
+}
+
+/// Byte ranges of dead FDEs in `.eh_frame` section `si`.
+pub fn eh_dead_ranges(o: &ObjectFile, si: u32, live: &[bool]) -> Vec<(u64, u64)> {
+    let mut v = Vec::new();
+    for (sec, recs) in &o.eh_frames {
+        if *sec != si {
+            continue;
+        }
+        for r in recs {
+            if !eh_record_live(o, r, live) {
+                v.push((r.offset as u64, r.offset as u64 + r.size as u64));
+            }
+        }
+    }
+    v
+}
+
+pub fn eh_record_live(o: &ObjectFile, r: &crate::object_file::EhRecord, live: &[bool]) -> bool {
+    match r.kind {
+        EhRecordKind::Cie => true,
+        EhRecordKind::Fde { .. } => match fde_target_section(o, r) {
+            Some(t) => live[t as usize],
+            None => false,
+        },
+    }
+}
+
+pub fn compute(inp: &LinkInput) -> Result<Layout> {
+    let opts = inp.opts;
+    let res = inp.res;
+    let kind = opts.output_kind;
+    let ctx = DecideCtx {
+        pic: kind.is_pic(),
+        exec: kind.is_executable(),
+    };
+    if kind == OutputKind::Shared {
+        return Err(Error::new("-shared output is not supported yet"));
+    }
+    if kind.is_static() {
+        if let Some(s) = res.shared.iter().find(|s| s.needed) {
+            return Err(Error::new(format!(
+                "attempted static link of dynamic object {}",
+                s.file.name
+            )));
+        }
+    }
+
+    let live = liveness(inp);
+    if opts.print_gc_sections && opts.gc_sections {
+        for (f, o) in res.objects.iter().enumerate() {
+            for (si, s) in o.sections.iter().enumerate() {
+                if s.is_alloc() && s.kind != SectionKind::Ignore && !live[f][si] && !res.discarded[f][si] {
+                    eprintln!("cld: removing unused section '{}' in file '{}'", String::from_utf8_lossy(s.name), o.name);
+                }
+            }
+        }
+    }
+
+    // Scan relocations, per file in parallel.
+    let scans: Vec<ScanResult> = (0..res.objects.len())
+        .into_par_iter()
+        .map(|f| scan_file(inp, &live[f], f, &ctx))
+        .collect();
+    let mut errors: Vec<String> = Vec::new();
+    let mut undefined: Vec<(SymbolId, String)> = Vec::new();
+    let mut sym_info = vec![SymInfo { got: NONE, gottp: NONE, plt: NONE, dynsym: NONE, ..Default::default() }; res.symbols.len()];
+    let mut needs_got = vec![false; res.symbols.len()];
+    let mut needs_gottp = vec![false; res.symbols.len()];
+    let mut needs_plt = vec![false; res.symbols.len()];
+    let mut needs_copy = vec![false; res.symbols.len()];
+    let mut local_got_order: Vec<(u32, u32)> = Vec::new();
+    let mut textrel = false;
+    for s in &scans {
+        errors.extend(s.errors.iter().cloned());
+        undefined.extend(s.undefined.iter().cloned());
+        textrel |= s.textrel;
+        for &(id, n) in &s.needs {
+            let i = id as usize;
+            needs_got[i] |= n.got;
+            needs_gottp[i] |= n.gottp;
+            needs_plt[i] |= n.plt;
+            needs_copy[i] |= n.copy;
+            sym_info[i].canonical_plt |= n.canonical_plt;
+        }
+        local_got_order.extend(s.local_got.iter().copied());
+    }
+    // Undefined symbols: one error per symbol, listing references.
+    if !undefined.is_empty() {
+        let mut by_sym: Vec<(SymbolId, Vec<String>)> = Vec::new();
+        let mut idx: HashMap<SymbolId, usize> = HashMap::new();
+        for (id, loc) in undefined {
+            let i = *idx.entry(id).or_insert_with(|| {
+                by_sym.push((id, Vec::new()));
+                by_sym.len() - 1
+            });
+            by_sym[i].1.push(loc);
+        }
+        for (id, locs) in by_sym {
+            let mut m = format!("undefined symbol: {}", res.symbols[id as usize].name_str());
+            for l in locs.iter().take(8) {
+                m.push_str(&format!("\n>>> referenced by {l}"));
+            }
+            if locs.len() > 8 {
+                m.push_str(&format!("\n>>> referenced {} more times", locs.len() - 8));
+            }
+            errors.push(m);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::new(errors.join("\n")));
+    }
+
+    // GOT: 64-bit slots. Order: symbols in id order, then locals in scan order.
+    let mut got: Vec<GotEntry> = Vec::new();
+    for id in 0..res.symbols.len() {
+        if needs_got[id] {
+            sym_info[id].got = got.len() as u32;
+            got.push(GotEntry::Sym(id as u32));
+        }
+        if needs_gottp[id] {
+            sym_info[id].gottp = got.len() as u32;
+            got.push(GotEntry::TpOff(id as u32));
+        }
+    }
+    let mut local_got = HashMap::new();
+    for (f, s) in local_got_order {
+        local_got.entry((f, s)).or_insert_with(|| {
+            got.push(GotEntry::Local(f, s));
+            (got.len() - 1) as u32
+        });
+    }
+    // PLT: imported (lazy) first, then IFUNCs.
+    let mut plt: Vec<SymbolId> = Vec::new();
+    for id in 0..res.symbols.len() {
+        if needs_plt[id] && global_props(res, kind, id as u32).imported {
+            sym_info[id].plt = plt.len() as u32;
+            plt.push(id as u32);
+        }
+    }
+    let n_lazy_plt = plt.len();
+    for id in 0..res.symbols.len() {
+        if needs_plt[id] && global_props(res, kind, id as u32).ifunc {
+            sym_info[id].plt = plt.len() as u32;
+            plt.push(id as u32);
+        }
+    }
+    for (id, info) in sym_info.iter_mut().enumerate() {
+        if info.plt == NONE {
+            info.canonical_plt = false;
+        }
+        info.copy = needs_copy[id];
+    }
+
+    // Output sections.
+    let mut sections: Vec<OutputSection> = Vec::new();
+    let mut by_name: HashMap<(Vec<u8>, u32, u64), u32> = HashMap::new();
+    let mut placement: Vec<Vec<(u32, u64)>> = res.objects.iter().map(|o| vec![(NONE, 0); o.sections.len()]).collect();
+    let flag_mask = (elf::SHF_ALLOC | elf::SHF_WRITE | elf::SHF_EXECINSTR | elf::SHF_TLS) as u64;
+    let mut merge_secs: Vec<(u32, usize, usize)> = Vec::new();
+    let mut comment_inputs: Vec<(usize, usize)> = Vec::new();
+    let mut execstack = opts.execstack.unwrap_or(false);
+    for (f, o) in res.objects.iter().enumerate() {
+        if opts.execstack.is_none() && o.wants_execstack && !o.sections.is_empty() {
+            // Only objects with code decide; data-only objects from archives don't.
+            execstack |= o.sections.iter().any(|s| s.flags & elf::SHF_EXECINSTR as u64 != 0 && s.size > 0);
+        }
+        for (si, s) in o.sections.iter().enumerate() {
+            if !live[f][si] {
+                continue;
+            }
+            match s.kind {
+                SectionKind::Alloc | SectionKind::MergeStrings | SectionKind::NonAlloc => {}
+                SectionKind::Comment => {
+                    comment_inputs.push((f, si));
+                    continue;
+                }
+                _ => continue,
+            }
+            if s.kind == SectionKind::NonAlloc && opts.strip_debug && s.name.starts_with(b".debug") {
+                continue;
+            }
+            if s.kind == SectionKind::NonAlloc && opts.strip_all && s.name.starts_with(b".debug") {
+                continue;
+            }
+            let oname = if s.sh_type == elf::SHT_NOTE { s.name } else { output_name(s.name) };
+            let mut sh_type = s.sh_type;
+            if oname == b".init_array" {
+                sh_type = elf::SHT_INIT_ARRAY;
+            } else if oname == b".fini_array" {
+                sh_type = elf::SHT_FINI_ARRAY;
+            }
+            let flags = s.flags & flag_mask;
+            let key = (oname.to_vec(), if sh_type == elf::SHT_NOBITS { 1 } else { 0 }, flags);
+            let idx = *by_name.entry(key).or_insert_with(|| {
+                let rank = rank_of(oname, sh_type, flags);
+                sections.push(OutputSection::new(oname, Synth::Regular, sh_type, flags, 1, rank));
+                (sections.len() - 1) as u32
+            });
+            let os = &mut sections[idx as usize];
+            os.align = os.align.max(s.align);
+            if s.kind == SectionKind::MergeStrings {
+                merge_secs.push((idx, f, si));
+            } else {
+                os.inputs.push((f as u32, si as u32));
+            }
+            if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS {
+                os.sh_type = s.sh_type;
+            }
+        }
+    }
+    // Init/fini arrays run in priority order; stable within a priority.
+    for os in sections.iter_mut() {
+        if matches!(os.name.as_slice(), b".init_array" | b".fini_array" | b".preinit_array" | b".ctors" | b".dtors") {
+            os.inputs.sort_by_key(|&(f, s)| array_priority(res.objects[f as usize].sections[s as usize].name));
+        }
+    }
+    // Place input sections within their output sections.
+    for (oi, os) in sections.iter_mut().enumerate() {
+        let mut off = 0u64;
+        for &(f, s) in &os.inputs {
+            let isec = &res.objects[f as usize].sections[s as usize];
+            off = align_up(off, isec.align);
+            placement[f as usize][s as usize] = (oi as u32, off);
+            off += isec.size;
+        }
+        os.size = off;
+    }
+    // Merged strings: first occurrence in command-line order gets the slot.
+    let mut piece_out: Vec<Vec<u64>> = res.objects.iter().map(|o| vec![0; o.pieces.len()]).collect();
+    let mut merge_maps: HashMap<u32, HashMap<&'static [u8], u64>> = HashMap::new();
+    for &(oi, f, si) in &merge_secs {
+        let o = &res.objects[f];
+        let data = o.section_data(si);
+        let os = &mut sections[oi as usize];
+        let map = merge_maps.entry(oi).or_default();
+        let align = o.sections[si].align;
+        placement[f][si] = (oi, 0);
+        for pi in o.sections[si].pieces.clone() {
+            let p = &o.pieces[pi as usize];
+            let bytes = &data[p.offset as usize..(p.offset + p.len) as usize];
+            let off = match map.get(bytes) {
+                Some(&off) => off,
+                None => {
+                    let off = align_up(os.size, align);
+                    map.insert(bytes, off);
+                    os.merged.push((bytes, off));
+                    os.size = off + bytes.len() as u64;
+                    off
+                }
+            };
+            piece_out[f][pi as usize] = off;
+        }
+    }
+
+    // Commons and copy relocations go at the end of .bss.
+    let bss_idx = {
+        let key = (b".bss".to_vec(), 1u32, (elf::SHF_ALLOC | elf::SHF_WRITE) as u64);
+        match by_name.get(&key) {
+            Some(&i) => i,
+            None => {
+                sections.push(OutputSection::new(b".bss", Synth::Regular, elf::SHT_NOBITS, key.2, 1, 590));
+                let i = (sections.len() - 1) as u32;
+                by_name.insert(key, i);
+                i
+            }
+        }
+    };
+    let mut common_off: HashMap<SymbolId, u64> = HashMap::new();
+    for (id, s) in res.symbols.iter().enumerate() {
+        if let SymDef::Common { file, sym } = s.def {
+            let cs = &res.objects[file as usize].symbols[sym as usize];
+            // For commons, st_value holds the alignment.
+            let align = cs.value.max(1);
+            let os = &mut sections[bss_idx as usize];
+            let off = align_up(os.size, align);
+            os.size = off + cs.size;
+            os.align = os.align.max(align);
+            common_off.insert(id as u32, off);
+        }
+    }
+    let mut copy_off: HashMap<SymbolId, u64> = HashMap::new();
+    let mut copy_aliases: Vec<(SymbolId, SymbolId)> = Vec::new();
+    {
+        // Copy-relocated symbols, grouped with their aliases (same DSO, same address).
+        let mut by_addr: HashMap<(u32, u64), u64> = HashMap::new();
+        for id in 0..res.symbols.len() {
+            if !sym_info[id].copy {
+                continue;
+            }
+            if let SymDef::Shared { file, sym } = res.symbols[id].def {
+                let ds = &res.shared[file as usize].file.symbols[sym as usize];
+                let key = (file, ds.value);
+                let off = *by_addr.entry(key).or_insert_with(|| {
+                    let align = if ds.size >= 32 { 32 } else { ds.size.max(1).next_power_of_two() };
+                    let os = &mut sections[bss_idx as usize];
+                    let off = align_up(os.size, align);
+                    os.size = off + ds.size;
+                    os.align = os.align.max(align);
+                    off
+                });
+                copy_off.insert(id as u32, off);
+            }
+        }
+        // Aliases: other exported names of the same object in that DSO.
+        if !by_addr.is_empty() {
+            for (li, ls) in res.shared.iter().enumerate() {
+                for ds in &ls.file.symbols {
+                    if let Some(&off) = by_addr.get(&(li as u32, ds.value)) {
+                        if ds.typ != elf::STT_OBJECT {
+                            continue;
+                        }
+                        if let Some(aid) = res.lookup(ds.name) {
+                            if !copy_off.contains_key(&aid) {
+                                if let SymDef::Shared { file, .. } = res.symbols[aid as usize].def {
+                                    if file as usize == li {
+                                        copy_off.insert(aid, off);
+                                        copy_aliases.push((aid, aid));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // .eh_frame: live records in file order; CIEs deduplicated per file only.
+    let mut eh: Vec<EhPlace> = Vec::new();
+    let mut eh_size = 0u64;
+    let mut eh_fde_count = 0u64;
+    for (f, o) in res.objects.iter().enumerate() {
+        for (fi, (sec, recs)) in o.eh_frames.iter().enumerate() {
+            if !live[f][*sec as usize] {
+                continue;
+            }
+            let mut cie_out: HashMap<u32, u64> = HashMap::new();
+            for (ri, r) in recs.iter().enumerate() {
+                if !eh_record_live(o, r, &live[f]) {
+                    continue;
+                }
+                let (cie, is_fde) = match r.kind {
+                    EhRecordKind::Cie => {
+                        cie_out.insert(r.offset, eh_size);
+                        (0, false)
+                    }
+                    EhRecordKind::Fde { cie } => match cie_out.get(&cie) {
+                        Some(&c) => (c, true),
+                        None => {
+                            return Err(Error::new(format!(
+                                "{}: .eh_frame+{:#x}: FDE refers to a CIE at {:#x} that does not precede it",
+                                o.name, r.offset, cie
+                            )))
+                        }
+                    },
+                };
+                if is_fde {
+                    eh_fde_count += 1;
+                }
+                eh.push(EhPlace {
+                    file: f as u32,
+                    frame: fi as u32,
+                    record: ri as u32,
+                    out_off: eh_size,
+                    cie_out: cie,
+                });
+                eh_size += r.size as u64;
+            }
+        }
+    }
+
+    // .comment: our name first, then the inputs' strings, deduplicated.
+    let mut comment: Vec<u8> = Vec::new();
+    {
+        let ours = format!("cld {} (compatible with GNU linkers)", env!("CARGO_PKG_VERSION"));
+        let mut seen: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
+        let mut push = |s: &[u8], comment: &mut Vec<u8>| {
+            if !s.is_empty() && seen.insert(s.to_vec()) {
+                comment.extend_from_slice(s);
+                comment.push(0);
+            }
+        };
+        push(ours.as_bytes(), &mut comment);
+        for &(f, si) in &comment_inputs {
+            for s in res.objects[f].section_data(si).split(|&b| b == 0) {
+                push(s, &mut comment);
+            }
+        }
+    }
+
+    // Dynamic symbols (dynamic outputs).
+    let dynamic = kind.is_dynamic();
+    let mut dynsyms: Vec<SymbolId> = Vec::new();
+    let mut needed: Vec<u32> = Vec::new();
+    if dynamic {
+        for (i, s) in res.shared.iter().enumerate() {
+            if s.needed && !kind.is_static() {
+                needed.push(i as u32);
+            }
+        }
+        let mut imports: Vec<SymbolId> = Vec::new();
+        let mut exports: Vec<SymbolId> = Vec::new();
+        for (id, s) in res.symbols.iter().enumerate() {
+            let id = id as u32;
+            let info = &sym_info[id as usize];
+            match s.def {
+                SymDef::Shared { .. } if !kind.is_static() => {
+                    if info.copy || copy_off.contains_key(&id) {
+                        exports.push(id);
+                    } else if s.referenced || s.strong_ref {
+                        imports.push(id);
+                    }
+                }
+                SymDef::Object { .. } | SymDef::Common { .. } => {
+                    if s.visibility == elf::STV_DEFAULT && (s.dso_ref || opts.export_dynamic) && !kind.is_static() {
+                        exports.push(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        dynsyms.extend(imports);
+        let first_hashed = dynsyms.len() as u32 + 1;
+        let nbuckets = (exports.len() as u32 / 4).max(1);
+        exports.sort_by_key(|&id| (gnu_hash(res.symbols[id as usize].name) % nbuckets, id));
+        dynsyms.extend(exports);
+        for (i, &id) in dynsyms.iter().enumerate() {
+            sym_info[id as usize].dynsym = i as u32 + 1;
+            sym_info[id as usize].exported = i as u32 + 1 >= first_hashed;
+        }
+        // The layout keeps these; computed below with dynstr.
+        let _ = first_hashed;
+    }
+    let gnu_hash_first = dynsyms
+        .iter()
+        .position(|&id| sym_info[id as usize].exported)
+        .map(|p| p as u32 + 1)
+        .unwrap_or(dynsyms.len() as u32 + 1);
+    let n_exports = dynsyms.len() as u32 + 1 - gnu_hash_first;
+    let gnu_hash_buckets = (n_exports / 4).max(1);
+
+    // .dynstr, versions.
+    let mut dynstr: Vec<u8> = vec![0];
+    let mut dynstr_offsets: HashMap<SymbolId, u32> = HashMap::new();
+    let mut str_cache: HashMap<Vec<u8>, u32> = HashMap::new();
+    let mut add_str = |dynstr: &mut Vec<u8>, s: &[u8]| -> u32 {
+        if let Some(&o) = str_cache.get(s) {
+            return o;
+        }
+        let o = dynstr.len() as u32;
+        dynstr.extend_from_slice(s);
+        dynstr.push(0);
+        str_cache.insert(s.to_vec(), o);
+        o
+    };
+    let mut dyn_entries: Vec<(i64, DynVal)> = Vec::new();
+    let mut versyms: Vec<u16> = Vec::new();
+    let mut verneed: Vec<u8> = Vec::new();
+    let mut verneed_count = 0u32;
+    if dynamic {
+        for &n in &needed {
+            let o = add_str(&mut dynstr, res.shared[n as usize].file.soname.as_bytes());
+            dyn_entries.push((elf::DT_NEEDED as i64, DynVal::Val(o as u64)));
+        }
+        if !opts.rpath.is_empty() {
+            let o = add_str(&mut dynstr, opts.rpath.join(":").as_bytes());
+            let tag = if opts.new_dtags { elf::DT_RUNPATH } else { elf::DT_RPATH };
+            dyn_entries.push((tag as i64, DynVal::Val(o as u64)));
+        }
+        for &id in &dynsyms {
+            let o = add_str(&mut dynstr, res.symbols[id as usize].name);
+            dynstr_offsets.insert(id, o);
+        }
+        // Version needs: per needed library, the versions our imports use.
+        let mut per_lib: Vec<(u32, Vec<&'static [u8]>)> = Vec::new();
+        let mut ver_index: HashMap<(u32, &'static [u8]), u16> = HashMap::new();
+        let mut next_index = 2u16;
+        for &id in &dynsyms {
+            let mut v = 1u16;
+            if let SymDef::Shared { file, sym } = res.symbols[id as usize].def {
+                let ls = &res.shared[file as usize].file;
+                let ds = &ls.symbols[sym as usize];
+                if ds.version > 1 {
+                    if let Some(Some(vname)) = ls.version_names.get(ds.version as usize) {
+                        let key = (file, *vname);
+                        v = match ver_index.get(&key) {
+                            Some(&x) => x,
+                            None => {
+                                let x = next_index;
+                                next_index += 1;
+                                ver_index.insert(key, x);
+                                match per_lib.iter_mut().find(|(f, _)| *f == file) {
+                                    Some((_, list)) => list.push(vname),
+                                    None => per_lib.push((file, vec![vname])),
+                                }
+                                x
+                            }
+                        };
+                    }
+                }
+            }
+            versyms.push(v);
+        }
+        for (li, (file, vers)) in per_lib.iter().enumerate() {
+            let soname = add_str(&mut dynstr, res.shared[*file as usize].file.soname.as_bytes());
+            let vn_next = if li + 1 == per_lib.len() { 0 } else { 16 + 16 * vers.len() as u32 };
+            verneed.extend_from_slice(&1u16.to_le_bytes());
+            verneed.extend_from_slice(&(vers.len() as u16).to_le_bytes());
+            verneed.extend_from_slice(&soname.to_le_bytes());
+            verneed.extend_from_slice(&16u32.to_le_bytes());
+            verneed.extend_from_slice(&vn_next.to_le_bytes());
+            for (vi, v) in vers.iter().enumerate() {
+                let name = add_str(&mut dynstr, v);
+                let idx = ver_index[&(*file, *v)];
+                verneed.extend_from_slice(&elf_hash(v).to_le_bytes());
+                verneed.extend_from_slice(&0u16.to_le_bytes());
+                verneed.extend_from_slice(&idx.to_le_bytes());
+                verneed.extend_from_slice(&name.to_le_bytes());
+                let next = if vi + 1 == vers.len() { 0u32 } else { 16 };
+                verneed.extend_from_slice(&next.to_le_bytes());
+            }
+            verneed_count += 1;
+        }
+    }
+
+    // Synthetic sections.
+    let mut sec_idx: HashMap<Synth, u32> = HashMap::new();
+    let mut add = |sections: &mut Vec<OutputSection>, sec_idx: &mut HashMap<Synth, u32>, os: OutputSection| {
+        sec_idx.insert(os.synth, sections.len() as u32);
+        sections.push(os);
+    };
+    let a = elf::SHF_ALLOC as u64;
+    let aw = (elf::SHF_ALLOC | elf::SHF_WRITE) as u64;
+    let interp = if kind == OutputKind::Pie || kind == OutputKind::Exec {
+        let mut p = opts
+            .dynamic_linker
+            .clone()
+            .unwrap_or_else(|| "/lib64/ld-linux-x86-64.so.2".into())
+            .into_bytes();
+        p.push(0);
+        Some(p)
+    } else {
+        None
+    };
+    if let Some(p) = &interp {
+        let mut s = OutputSection::new(b".interp", Synth::Interp, elf::SHT_PROGBITS, a, 1, 100);
+        s.size = p.len() as u64;
+        add(&mut sections, &mut sec_idx, s);
+    }
+    let build_id_len = match &opts.build_id {
+        BuildId::None => 0,
+        BuildId::Hash { len } => *len,
+        BuildId::Uuid => 16,
+        BuildId::Hex(h) => h.len(),
+    };
+    if build_id_len > 0 {
+        let mut s = OutputSection::new(b".note.gnu.build-id", Synth::BuildId, elf::SHT_NOTE, a, 4, 109);
+        s.size = 16 + align_up(build_id_len as u64, 4);
+        add(&mut sections, &mut sec_idx, s);
+    }
+    let ndyn = dynsyms.len() as u64 + 1;
+    if dynamic {
+        if opts.hash_style.sysv {
+            let mut s = OutputSection::new(b".hash", Synth::Hash, elf::SHT_HASH, a, 8, 120);
+            s.size = 4 * (2 + ndyn + ndyn);
+            s.entsize = 4;
+            add(&mut sections, &mut sec_idx, s);
+        }
+        if opts.hash_style.gnu || !opts.hash_style.sysv {
+            let mut s = OutputSection::new(b".gnu.hash", Synth::GnuHash, elf::SHT_GNU_HASH, a, 8, 121);
+            let bloom = 1u64;
+            s.size = 16 + 8 * bloom + 4 * gnu_hash_buckets as u64 + 4 * n_exports as u64;
+            add(&mut sections, &mut sec_idx, s);
+        }
+        let mut s = OutputSection::new(b".dynsym", Synth::Dynsym, elf::SHT_DYNSYM, a, 8, 122);
+        s.size = 24 * ndyn;
+        s.entsize = 24;
+        add(&mut sections, &mut sec_idx, s);
+        let mut s = OutputSection::new(b".dynstr", Synth::Dynstr, elf::SHT_STRTAB, a, 1, 123);
+        s.size = dynstr.len() as u64;
+        add(&mut sections, &mut sec_idx, s);
+        if verneed_count > 0 {
+            let mut s = OutputSection::new(b".gnu.version", Synth::Versym, elf::SHT_GNU_VERSYM, a, 2, 124);
+            s.size = 2 * ndyn;
+            s.entsize = 2;
+            add(&mut sections, &mut sec_idx, s);
+            let mut s = OutputSection::new(b".gnu.version_r", Synth::Verneed, elf::SHT_GNU_VERNEED, a, 8, 125);
+            s.size = verneed.len() as u64;
+            add(&mut sections, &mut sec_idx, s);
+        }
+    }
+
+    // Dynamic relocations decided here: GOT, PLT slots, copies.
+    let pic = kind.is_pic();
+    let mut n_got_relative = 0u64;
+    let mut n_got_sym = 0u64;
+    for e in &got {
+        match *e {
+            GotEntry::Sym(id) => {
+                let t = global_props(res, kind, id);
+                if t.imported {
+                    n_got_sym += 1;
+                } else if pic && !t.absolute {
+                    n_got_relative += 1;
+                }
+            }
+            GotEntry::Local(f, s) => {
+                let t = target_props(res, kind, f as usize, s);
+                if pic && !t.absolute {
+                    n_got_relative += 1;
+                }
+            }
+            GotEntry::TpOff(id) => {
+                if global_props(res, kind, id).imported {
+                    n_got_sym += 1;
+                }
+            }
+        }
+    }
+    let n_copy = sym_info.iter().filter(|i| i.copy).count() as u64;
+    let n_irel = (plt.len() - n_lazy_plt) as u64;
+    let sec_dynrels: Vec<Vec<u32>> = scans.iter().map(|s| s.dynrels.clone()).collect();
+    let n_place: u64 = sec_dynrels.iter().flatten().map(|&n| n as u64).sum();
+    // Places' relocations may be relative or symbolic; both counted in n_place.
+    let rela_dyn_count = n_got_relative + n_got_sym + n_copy + n_place + if kind.is_dynamic() { n_irel } else { 0 };
+    if kind.is_dynamic() {
+        let mut s = OutputSection::new(b".rela.dyn", Synth::RelaDyn, elf::SHT_RELA, a, 8, 126);
+        s.size = 24 * rela_dyn_count;
+        s.entsize = 24;
+        add(&mut sections, &mut sec_idx, s);
+        if n_lazy_plt > 0 {
+            let mut s = OutputSection::new(b".rela.plt", Synth::RelaPlt, elf::SHT_RELA, a | elf::SHF_INFO_LINK as u64, 8, 127);
+            s.size = 24 * n_lazy_plt as u64;
+            s.entsize = 24;
+            add(&mut sections, &mut sec_idx, s);
+        }
+    } else if n_irel > 0 {
+        // Static executables: IRELATIVE relocations that libc applies itself,
+        // bounded by __rela_iplt_start/__rela_iplt_end.
+        let mut s = OutputSection::new(b".rela.iplt", Synth::RelaPlt, elf::SHT_RELA, a | elf::SHF_INFO_LINK as u64, 8, 127);
+        s.size = 24 * n_irel;
+        s.entsize = 24;
+        add(&mut sections, &mut sec_idx, s);
+    }
+    if !plt.is_empty() {
+        let ax = (elf::SHF_ALLOC | elf::SHF_EXECINSTR) as u64;
+        let mut s = OutputSection::new(b".plt", Synth::Plt, elf::SHT_PROGBITS, ax, 16, 210);
+        let hdr = if n_lazy_plt > 0 { arch::PLT_HEADER_SIZE } else { 0 };
+        s.size = hdr + arch::PLT_ENTRY_SIZE * plt.len() as u64;
+        s.entsize = 16;
+        add(&mut sections, &mut sec_idx, s);
+    }
+    let eh_hdr = opts.eh_frame_hdr && eh_fde_count > 0 || (opts.eh_frame_hdr && eh_size > 0);
+    if eh_size > 0 {
+        let mut s = OutputSection::new(b".eh_frame", Synth::EhFrame, elf::SHT_PROGBITS, a, 8, 330);
+        s.size = eh_size + 4;
+        add(&mut sections, &mut sec_idx, s);
+        if eh_hdr {
+            let mut s = OutputSection::new(b".eh_frame_hdr", Synth::EhFrameHdr, elf::SHT_PROGBITS, a, 4, 320);
+            s.size = 12 + 8 * eh_fde_count;
+            add(&mut sections, &mut sec_idx, s);
+        }
+    }
+    if dynamic {
+        // .dynamic entries.
+        if let Some(id) = res.lookup(b"_init") {
+            if matches!(res.symbols[id as usize].def, SymDef::Object { .. }) {
+                dyn_entries.push((elf::DT_INIT as i64, DynVal::SymAddr(id)));
+            }
+        }
+        if let Some(id) = res.lookup(b"_fini") {
+            if matches!(res.symbols[id as usize].def, SymDef::Object { .. }) {
+                dyn_entries.push((elf::DT_FINI as i64, DynVal::SymAddr(id)));
+            }
+        }
+        for (name, tag, sztag) in [
+            (&b".preinit_array"[..], elf::DT_PREINIT_ARRAY, elf::DT_PREINIT_ARRAYSZ),
+            (&b".init_array"[..], elf::DT_INIT_ARRAY, elf::DT_INIT_ARRAYSZ),
+            (&b".fini_array"[..], elf::DT_FINI_ARRAY, elf::DT_FINI_ARRAYSZ),
+        ] {
+            if let Some(i) = sections.iter().position(|s| s.name == name && s.synth == Synth::Regular) {
+                dyn_entries.push((tag as i64, DynVal::OutAddr(i as u32)));
+                dyn_entries.push((sztag as i64, DynVal::OutSize(i as u32)));
+            }
+        }
+        if sec_idx.contains_key(&Synth::Hash) {
+            dyn_entries.push((elf::DT_HASH as i64, DynVal::SecAddr(Synth::Hash)));
+        }
+        if sec_idx.contains_key(&Synth::GnuHash) {
+            dyn_entries.push((elf::DT_GNU_HASH as i64, DynVal::SecAddr(Synth::GnuHash)));
+        }
+        dyn_entries.push((elf::DT_STRTAB as i64, DynVal::SecAddr(Synth::Dynstr)));
+        dyn_entries.push((elf::DT_SYMTAB as i64, DynVal::SecAddr(Synth::Dynsym)));
+        dyn_entries.push((elf::DT_STRSZ as i64, DynVal::SecSize(Synth::Dynstr)));
+        dyn_entries.push((elf::DT_SYMENT as i64, DynVal::Val(24)));
+        if kind.is_executable() {
+            dyn_entries.push((elf::DT_DEBUG as i64, DynVal::Val(0)));
+        }
+        if n_lazy_plt > 0 {
+            dyn_entries.push((elf::DT_PLTGOT as i64, DynVal::SecAddr(Synth::GotPlt)));
+            dyn_entries.push((elf::DT_PLTRELSZ as i64, DynVal::SecSize(Synth::RelaPlt)));
+            dyn_entries.push((elf::DT_PLTREL as i64, DynVal::Val(elf::DT_RELA as u64)));
+            dyn_entries.push((elf::DT_JMPREL as i64, DynVal::SecAddr(Synth::RelaPlt)));
+        }
+        if rela_dyn_count > 0 {
+            dyn_entries.push((elf::DT_RELA as i64, DynVal::SecAddr(Synth::RelaDyn)));
+            dyn_entries.push((elf::DT_RELASZ as i64, DynVal::RelaDynSize));
+            dyn_entries.push((elf::DT_RELAENT as i64, DynVal::Val(24)));
+        }
+        if textrel {
+            dyn_entries.push((elf::DT_TEXTREL as i64, DynVal::Val(0)));
+        }
+        let mut flags = 0u64;
+        let mut flags1 = 0u64;
+        if opts.now {
+            flags |= elf::DF_BIND_NOW as u64;
+            flags1 |= elf::DF_1_NOW as u64;
+        }
+        if textrel {
+            flags |= elf::DF_TEXTREL as u64;
+        }
+        if kind == OutputKind::Pie || kind == OutputKind::StaticPie {
+            flags1 |= elf::DF_1_PIE as u64;
+        }
+        if flags != 0 {
+            dyn_entries.push((elf::DT_FLAGS as i64, DynVal::Val(flags)));
+        }
+        if flags1 != 0 {
+            dyn_entries.push((elf::DT_FLAGS_1 as i64, DynVal::Val(flags1)));
+        }
+        if verneed_count > 0 {
+            dyn_entries.push((elf::DT_VERNEED as i64, DynVal::SecAddr(Synth::Verneed)));
+            dyn_entries.push((elf::DT_VERNEEDNUM as i64, DynVal::Val(verneed_count as u64)));
+            dyn_entries.push((elf::DT_VERSYM as i64, DynVal::SecAddr(Synth::Versym)));
+        }
+        dyn_entries.push((elf::DT_NULL as i64, DynVal::Val(0)));
+        let mut s = OutputSection::new(b".dynamic", Synth::Dynamic, elf::SHT_DYNAMIC, aw, 8, 430);
+        s.size = 16 * dyn_entries.len() as u64;
+        s.entsize = 16;
+        add(&mut sections, &mut sec_idx, s);
+    }
+    if !got.is_empty() {
+        let mut s = OutputSection::new(b".got", Synth::Got, elf::SHT_PROGBITS, aw, 8, 440);
+        s.size = 8 * got.len() as u64;
+        s.entsize = 8;
+        add(&mut sections, &mut sec_idx, s);
+    }
+    {
+        // .got.plt always exists: _GLOBAL_OFFSET_TABLE_ points at it.
+        let mut s = OutputSection::new(b".got.plt", Synth::GotPlt, elf::SHT_PROGBITS, aw, 8, 500);
+        s.size = 8 * (3 + plt.len() as u64);
+        s.entsize = 8;
+        add(&mut sections, &mut sec_idx, s);
+    }
+    {
+        let mut s = OutputSection::new(b".comment", Synth::Comment, elf::SHT_PROGBITS, (elf::SHF_MERGE | elf::SHF_STRINGS) as u64, 1, 600);
+        s.size = comment.len() as u64;
+        s.entsize = 1;
+        add(&mut sections, &mut sec_idx, s);
+    }
+
+    // .symtab/.strtab sizes.
+    let (symtab_locals, symtab_count, strtab_size) = if opts.strip_all {
+        (0, 0, 0)
+    } else {
+        symtab_plan(res, &live, &placement)
+    };
+    if !opts.strip_all {
+        let mut s = OutputSection::new(b".symtab", Synth::Symtab, elf::SHT_SYMTAB, 0, 8, 700);
+        s.size = 24 * symtab_count as u64;
+        s.entsize = 24;
+        add(&mut sections, &mut sec_idx, s);
+        let mut s = OutputSection::new(b".strtab", Synth::Strtab, elf::SHT_STRTAB, 0, 1, 701);
+        s.size = strtab_size;
+        add(&mut sections, &mut sec_idx, s);
+    }
+    let shs = OutputSection::new(b".shstrtab", Synth::Shstrtab, elf::SHT_STRTAB, 0, 1, 702);
+    add(&mut sections, &mut sec_idx, shs);
+
+    // Drop empty regular sections that nothing refers to (keep arrays/.bss for symbols).
+    // Order sections by rank, stable.
+    let mut order: Vec<usize> = (0..sections.len()).collect();
+    order.sort_by_key(|&i| (sections[i].rank, i));
+    let mut remap = vec![0u32; sections.len()];
+    for (new, &old) in order.iter().enumerate() {
+        remap[old] = new as u32;
+    }
+    let mut sorted: Vec<OutputSection> = Vec::with_capacity(sections.len());
+    for &i in &order {
+        sorted.push(sections[i].clone());
+    }
+    let mut sections = sorted;
+    for p in placement.iter_mut().flatten() {
+        if p.0 != NONE {
+            p.0 = remap[p.0 as usize];
+        }
+    }
+    for v in sec_idx.values_mut() {
+        *v = remap[*v as usize];
+    }
+    for (_, v) in dyn_entries.iter_mut() {
+        match v {
+            DynVal::OutAddr(i) | DynVal::OutSize(i) => *i = remap[*i as usize],
+            _ => {}
+        }
+    }
+    let bss_idx = remap[bss_idx as usize];
+
+    // .shstrtab contents and section indices.
+    let mut shstrtab: Vec<u8> = vec![0];
+    {
+        let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
+        for (i, s) in sections.iter_mut().enumerate() {
+            s.shndx = i as u32 + 1;
+            if !seen.contains_key(&s.name) {
+                seen.insert(s.name.clone(), shstrtab.len() as u32);
+                shstrtab.extend_from_slice(&s.name);
+                shstrtab.push(0);
+            }
+        }
+        let i = sec_idx[&Synth::Shstrtab] as usize;
+        sections[i].size = shstrtab.len() as u64;
+    }
+
+    // Program headers needed (count first: they sit before the first section).
+    let has = |sections: &Vec<OutputSection>, lo: u32, hi: u32| sections.iter().any(|s| s.is_alloc() && s.rank >= lo && s.rank < hi);
+    let mut n_load = 1; // headers' segment
+    for (lo, hi) in [(200, 300), (300, 400), (400, 600)] {
+        if has(&sections, lo, hi) {
+            n_load += 1;
+        }
+    }
+    let n_notes = sections.iter().filter(|s| s.is_alloc() && s.sh_type == elf::SHT_NOTE).count();
+    let has_tls = sections.iter().any(|s| s.is_alloc() && s.flags & elf::SHF_TLS as u64 != 0);
+    let has_relro = opts.relro && has(&sections, 400, 500);
+    let phnum = n_load
+        + if interp.is_some() { 2 } else { 0 }
+        + if dynamic { 1 } else { 0 }
+        + n_notes
+        + if has_tls { 1 } else { 0 }
+        + if sec_idx.contains_key(&Synth::EhFrameHdr) { 1 } else { 0 }
+        + 1 // GNU_STACK
+        + if has_relro { 1 } else { 0 };
+
+    // Addresses.
+    let base = opts.image_base.unwrap_or(if kind.is_pic() { 0 } else { 0x400000 });
+    let headers_size = 64 + 56 * phnum as u64;
+    let mut off = headers_size;
+    let mut addr_cursor = base + off;
+    let seg_class = |rank: u32| -> u32 {
+        match rank {
+            0..=199 => 1,
+            200..=299 => 2,
+            300..=399 => 3,
+            _ => 4,
+        }
+    };
+    let mut cur_class = 1u32;
+    let mut loads: Vec<Segment> = vec![Segment {
+        p_type: elf::PT_LOAD,
+        flags: elf::PF_R,
+        offset: 0,
+        vaddr: base,
+        filesz: 0,
+        memsz: 0,
+        align: PAGE_SIZE,
+    }];
+    let mut relro_start = 0u64;
+    let mut relro_end = 0u64;
+    let mut in_relro = false;
+    let mut tls_start = 0u64;
+    let mut tls_end = 0u64;
+    let mut tls_align = 1u64;
+    for s in sections.iter_mut() {
+        if !s.is_alloc() {
+            continue;
+        }
+        let class = seg_class(s.rank);
+        if class != cur_class {
+            // New segment on a new page (separate code, like -z separate-code).
+            off = align_up(off, PAGE_SIZE);
+            addr_cursor = base + off;
+            cur_class = class;
+            loads.push(Segment {
+                p_type: elf::PT_LOAD,
+                flags: match class {
+                    2 => elf::PF_R | elf::PF_X,
+                    4 => elf::PF_R | elf::PF_W,
+                    _ => elf::PF_R,
+                },
+                offset: off,
+                vaddr: base + off,
+                filesz: 0,
+                memsz: 0,
+                align: PAGE_SIZE,
+            });
+        }
+        if class == 4 && (400..500).contains(&s.rank) && !in_relro && relro_start == 0 {
+            in_relro = true;
+            relro_start = base + off;
+        }
+        if class == 4 && s.rank >= 500 && in_relro {
+            in_relro = false;
+            off = align_up(off, PAGE_SIZE);
+            addr_cursor = base + off;
+            relro_end = base + off;
+        }
+        if s.is_nobits() {
+            let a = align_up(addr_cursor, s.align);
+            s.addr = a;
+            s.offset = off;
+            if s.flags & elf::SHF_TLS as u64 != 0 {
+                // .tbss occupies no address space outside the TLS template.
+                tls_end = tls_end.max(a + s.size);
+                if tls_start == 0 {
+                    tls_start = a;
+                }
+                tls_align = tls_align.max(s.align);
+            } else {
+                addr_cursor = a + s.size;
+            }
+        } else {
+            off = align_up(off, s.align);
+            s.offset = off;
+            s.addr = base + off;
+            off += s.size;
+            addr_cursor = base + off;
+            if s.flags & elf::SHF_TLS as u64 != 0 {
+                if tls_start == 0 {
+                    tls_start = s.addr;
+                }
+                tls_end = tls_end.max(s.addr + s.size);
+                tls_align = tls_align.max(s.align);
+            }
+        }
+        let seg = loads.last_mut().unwrap();
+        seg.filesz = off - seg.offset;
+        seg.memsz = addr_cursor.max(base + off) - seg.vaddr;
+    }
+    if in_relro {
+        off = align_up(off, PAGE_SIZE);
+        relro_end = base + off;
+        let seg = loads.last_mut().unwrap();
+        seg.filesz = off - seg.offset;
+        seg.memsz = seg.memsz.max(off - seg.offset);
+    }
+    let alloc_end_addr = addr_cursor;
+    // Non-allocated sections.
+    for s in sections.iter_mut() {
+        if s.is_alloc() {
+            continue;
+        }
+        off = align_up(off, s.align);
+        s.offset = off;
+        s.addr = 0;
+        off += s.size;
+    }
+    let shoff = align_up(off, 8);
+    let file_size = shoff + 64 * (sections.len() as u64 + 1);
+
+    // Thread pointer (variant II): the end of the TLS block, aligned.
+    let tp = if has_tls { align_up(tls_end, tls_align) } else { 0 };
+    let _ = alloc_end_addr;
+
+    // Program headers.
+    let mut segments: Vec<Segment> = Vec::new();
+    let find = |sections: &Vec<OutputSection>, synth: Synth| sec_idx.get(&synth).map(|&i| sections[i as usize].clone());
+    if let Some(i) = find(&sections, Synth::Interp) {
+        segments.push(Segment { p_type: elf::PT_PHDR, flags: elf::PF_R, offset: 64, vaddr: base + 64, filesz: 56 * phnum as u64, memsz: 56 * phnum as u64, align: 8 });
+        segments.push(Segment { p_type: elf::PT_INTERP, flags: elf::PF_R, offset: i.offset, vaddr: i.addr, filesz: i.size, memsz: i.size, align: 1 });
+    }
+    segments.extend(loads.iter().copied());
+    if let Some(d) = find(&sections, Synth::Dynamic) {
+        segments.push(Segment { p_type: elf::PT_DYNAMIC, flags: elf::PF_R | elf::PF_W, offset: d.offset, vaddr: d.addr, filesz: d.size, memsz: d.size, align: 8 });
+    }
+    for s in sections.iter().filter(|s| s.is_alloc() && s.sh_type == elf::SHT_NOTE) {
+        segments.push(Segment { p_type: elf::PT_NOTE, flags: elf::PF_R, offset: s.offset, vaddr: s.addr, filesz: s.size, memsz: s.size, align: s.align });
+    }
+    if has_tls {
+        let first = sections.iter().find(|s| s.is_alloc() && s.flags & elf::SHF_TLS as u64 != 0).unwrap();
+        let filesz: u64 = sections
+            .iter()
+            .filter(|s| s.flags & elf::SHF_TLS as u64 != 0 && !s.is_nobits())
+            .map(|s| s.addr + s.size)
+            .max()
+            .unwrap_or(tls_start)
+            .saturating_sub(tls_start);
+        segments.push(Segment { p_type: elf::PT_TLS, flags: elf::PF_R, offset: first.offset, vaddr: tls_start, filesz, memsz: tls_end - tls_start, align: tls_align });
+    }
+    if let Some(h) = find(&sections, Synth::EhFrameHdr) {
+        segments.push(Segment { p_type: elf::PT_GNU_EH_FRAME, flags: elf::PF_R, offset: h.offset, vaddr: h.addr, filesz: h.size, memsz: h.size, align: 4 });
+    }
+    segments.push(Segment {
+        p_type: elf::PT_GNU_STACK,
+        flags: elf::PF_R | elf::PF_W | if execstack { elf::PF_X } else { 0 },
+        offset: 0,
+        vaddr: 0,
+        filesz: 0,
+        memsz: 0,
+        align: 16,
+    });
+    if has_relro {
+        segments.push(Segment { p_type: elf::PT_GNU_RELRO, flags: elf::PF_R, offset: relro_start - base, vaddr: relro_start, filesz: relro_end - relro_start, memsz: relro_end - relro_start, align: 1 });
+    }
+    if segments.len() != phnum {
+        return Err(Error::new(format!("internal error: planned {phnum} program headers, made {}", segments.len())));
+    }
+
+    let mut layout = Layout {
+        kind,
+        sections,
+        segments,
+        shoff,
+        file_size,
+        entry: 0,
+        placement,
+        piece_out,
+        sym_values: vec![0; res.symbols.len()],
+        sym_info,
+        got,
+        plt,
+        n_lazy_plt,
+        local_got,
+        dynsyms,
+        gnu_hash_first,
+        gnu_hash_buckets,
+        dynstr,
+        dynstr_offsets,
+        versyms,
+        verneed,
+        verneed_count,
+        needed,
+        dynamic: dyn_entries,
+        interp,
+        eh,
+        eh_fde_count,
+        comment,
+        got_rels: Vec::new(),
+        plt_rels: Vec::new(),
+        irel_rels: Vec::new(),
+        sec_dynrels,
+        n_relative: 0,
+        textrel,
+        tls_start,
+        tls_end,
+        tp,
+        got_base: 0,
+        symtab_locals,
+        symtab_count,
+        strtab_size,
+        shstrtab,
+        build_id_len,
+        sec_idx,
+        live,
+        execstack,
+        copy_aliases,
+    };
+    layout.got_base = layout.sec_addr(Synth::GotPlt);
+
+    // Final symbol values.
+    let values = symbol_values(inp, &layout, &common_off, &copy_off, bss_idx)?;
+    layout.sym_values = values;
+    let entry_name = opts.entry.clone().unwrap_or_else(|| "_start".into());
+    layout.entry = match res.lookup(entry_name.as_bytes()) {
+        Some(id) if res.symbols[id as usize].def != SymDef::Undefined => layout.sym_values[id as usize],
+        _ => {
+            if opts.entry.is_some() {
+                return Err(Error::new(format!("entry symbol {entry_name} is not defined")));
+            }
+            // GNU ld warns and uses the start of .text.
+            eprintln!("cld: warning: cannot find entry symbol {entry_name}; defaulting to start of .text");
+            layout.sections.iter().find(|s| s.name == b".text").map(|s| s.addr).unwrap_or(0)
+        }
+    };
+    plan_dynrels(inp, &mut layout);
+    Ok(layout)
+}
+
+/// The address of file-local symbol `sym` of object `f` (through merged pieces).
+pub fn local_sym_addr(res: &Resolved, layout: &Layout, f: usize, sym: u32, addend: i64) -> (u64, i64) {
+    let o = &res.objects[f];
+    let s: &InputSymbol = &o.symbols[sym as usize];
+    if s.shndx == elf::SHN_ABS as u32 {
+        return (s.value, addend);
+    }
+    let sh = s.shndx as usize;
+    if sh == 0 || sh >= o.sections.len() {
+        return (0, addend);
+    }
+    let (osec, off) = layout.placement[f][sh];
+    if osec == NONE {
+        return (0, addend);
+    }
+    let sec_addr = layout.sections[osec as usize].addr;
+    let isec = &o.sections[sh];
+    if isec.kind == SectionKind::MergeStrings {
+        // Section symbols reference by addend; named symbols by value.
+        let (target, rest) = if s.typ == elf::STT_SECTION { (s.value as i64 + addend, 0) } else { (s.value as i64, addend) };
+        let pieces = &o.pieces[isec.pieces.start as usize..isec.pieces.end as usize];
+        let t = target.max(0) as u32;
+        let i = pieces.partition_point(|p| p.offset <= t).saturating_sub(1);
+        if let Some(p) = pieces.get(i) {
+            let out = layout.piece_out[f][isec.pieces.start as usize + i];
+            return (sec_addr + out + (t - p.offset) as u64, rest);
+        }
+        return (sec_addr, addend);
+    }
+    (sec_addr + off + s.value, addend)
+}
+
+fn symbol_values(
+    inp: &LinkInput,
+    layout: &Layout,
+    common_off: &HashMap<SymbolId, u64>,
+    copy_off: &HashMap<SymbolId, u64>,
+    bss_idx: u32,
+) -> Result<Vec<u64>> {
+    let res = inp.res;
+    let bss_addr = layout.sections[bss_idx as usize].addr;
+    let names: NameMap<u32> = layout
+        .sections
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_alloc())
+        .map(|(i, s)| (leak(&s.name), i as u32))
+        .collect();
+    let sec_by = |n: &[u8]| names.get(n).map(|&i| &layout.sections[i as usize]);
+    let first_alloc_after = |rank: u32| layout.sections.iter().find(|s| s.is_alloc() && s.rank >= rank).map(|s| s.addr);
+    let text_end = layout.segments.iter().filter(|s| s.p_type == elf::PT_LOAD && s.flags & elf::PF_X != 0).map(|s| s.vaddr + s.memsz).max().unwrap_or(0);
+    let rw = layout.segments.iter().rfind(|s| s.p_type == elf::PT_LOAD);
+    let (edata, end) = rw.map(|s| (s.vaddr + s.filesz, s.vaddr + s.memsz)).unwrap_or((0, 0));
+    let base = layout.segments.iter().find(|s| s.p_type == elf::PT_LOAD).map(|s| s.vaddr).unwrap_or(0);
+    let rela_iplt = layout.sec(Synth::RelaPlt).filter(|_| !layout.kind.is_dynamic());
+    let mut out = vec![0u64; res.symbols.len()];
+    for (id, s) in res.symbols.iter().enumerate() {
+        let info = &layout.sym_info[id];
+        let v = match s.def {
+            SymDef::Object { file, sym } => {
+                let os = &res.objects[file as usize].symbols[sym as usize];
+                if os.typ == elf::STT_GNU_IFUNC && info.plt != NONE {
+                    layout.plt_entry_addr(info.plt)
+                } else {
+                    local_sym_addr(res, layout, file as usize, sym, 0).0
+                }
+            }
+            SymDef::Common { .. } => bss_addr + common_off[&(id as u32)],
+            SymDef::Shared { .. } => {
+                if let Some(&o) = copy_off.get(&(id as u32)) {
+                    bss_addr + o
+                } else if info.canonical_plt && info.plt != NONE {
+                    layout.plt_entry_addr(info.plt)
+                } else {
+                    0
+                }
+            }
+            SymDef::Undefined | SymDef::Synthetic => {
+                // Linker-defined symbols nobody else defined, or weak undefined (0).
+                let n = s.name;
+                let v: Option<u64> = match n {
+                    b"__ehdr_start" | b"__executable_start" => Some(base),
+                    b"_GLOBAL_OFFSET_TABLE_" => Some(layout.sec_addr(Synth::GotPlt)),
+                    b"_DYNAMIC" => layout.sec(Synth::Dynamic).map(|s| s.addr),
+                    b"__bss_start" => Some(sec_by(b".bss").map(|s| s.addr).unwrap_or(edata)),
+                    b"_edata" | b"edata" => Some(edata),
+                    b"_end" | b"end" => Some(end),
+                    b"_etext" | b"etext" | b"__etext" => Some(text_end),
+                    b"__rela_iplt_start" => Some(rela_iplt.map(|s| s.addr).unwrap_or(0)),
+                    b"__rela_iplt_end" => Some(rela_iplt.map(|s| s.addr + s.size).unwrap_or(0)),
+                    b"__init_array_start" | b"__init_array_end" | b"__fini_array_start" | b"__fini_array_end"
+                    | b"__preinit_array_start" | b"__preinit_array_end" => {
+                        let sname: &[u8] = if n.starts_with(b"__init") {
+                            b".init_array"
+                        } else if n.starts_with(b"__fini") {
+                            b".fini_array"
+                        } else {
+                            b".preinit_array"
+                        };
+                        match sec_by(sname) {
+                            Some(sec) => Some(if n.ends_with(b"_start") { sec.addr } else { sec.addr + sec.size }),
+                            None => Some(first_alloc_after(400).unwrap_or(0)),
+                        }
+                    }
+                    b"_TLS_MODULE_BASE_" => Some(layout.tls_start),
+                    _ => {
+                        if let Some(sec) = n.strip_prefix(b"__start_") {
+                            sec_by(sec).filter(|_| is_c_ident(sec)).map(|s| s.addr)
+                        } else if let Some(sec) = n.strip_prefix(b"__stop_") {
+                            sec_by(sec).filter(|_| is_c_ident(sec)).map(|s| s.addr + s.size)
+                        } else {
+                            None
+                        }
+                    }
+                };
+                v.unwrap_or(0)
+            }
+        };
+        out[id] = v;
+    }
+    Ok(out)
+}
+
+fn leak(v: &[u8]) -> &'static [u8] {
+    Box::leak(v.to_vec().into_boxed_slice())
+}
+
+/// Whether an undefined symbol is one the linker defines (so it is not an error).
+pub fn is_linker_defined(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"__ehdr_start"
+            | b"__executable_start"
+            | b"_GLOBAL_OFFSET_TABLE_"
+            | b"_DYNAMIC"
+            | b"__bss_start"
+            | b"_edata"
+            | b"edata"
+            | b"_end"
+            | b"end"
+            | b"_etext"
+            | b"etext"
+            | b"__etext"
+            | b"__rela_iplt_start"
+            | b"__rela_iplt_end"
+            | b"__init_array_start"
+            | b"__init_array_end"
+            | b"__fini_array_start"
+            | b"__fini_array_end"
+            | b"__preinit_array_start"
+            | b"__preinit_array_end"
+            | b"_TLS_MODULE_BASE_"
+    ) || name.starts_with(b"__start_")
+        || name.starts_with(b"__stop_")
+}
+
+/// GOT, PLT and copy dynamic relocations.
+fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
+    let res = inp.res;
+    let kind = l.kind;
+    let pic = kind.is_pic();
+    let mut got_rels = Vec::new();
+    let mut relative = Vec::new();
+    for (i, e) in l.got.iter().enumerate() {
+        let slot = l.got_slot_addr(i as u32);
+        match *e {
+            GotEntry::Sym(id) => {
+                let t = global_props(res, kind, id);
+                if t.imported {
+                    got_rels.push(DynRel { offset: slot, rtype: elf::R_X86_64_GLOB_DAT, dynsym: l.sym_info[id as usize].dynsym, addend: 0 });
+                } else if pic && !t.absolute {
+                    relative.push(DynRel { offset: slot, rtype: elf::R_X86_64_RELATIVE, dynsym: 0, addend: l.sym_values[id as usize] as i64 });
+                }
+            }
+            GotEntry::Local(f, s) => {
+                let t = target_props(res, kind, f as usize, s);
+                if pic && !t.absolute {
+                    let (v, a) = local_sym_addr(res, l, f as usize, s, 0);
+                    relative.push(DynRel { offset: slot, rtype: elf::R_X86_64_RELATIVE, dynsym: 0, addend: v as i64 + a });
+                }
+            }
+            GotEntry::TpOff(id) => {
+                if global_props(res, kind, id).imported {
+                    got_rels.push(DynRel { offset: slot, rtype: elf::R_X86_64_TPOFF64, dynsym: l.sym_info[id as usize].dynsym, addend: 0 });
+                }
+            }
+        }
+    }
+    for (id, info) in l.sym_info.iter().enumerate() {
+        if info.copy {
+            got_rels.push(DynRel { offset: l.sym_values[id], rtype: elf::R_X86_64_COPY, dynsym: info.dynsym, addend: 0 });
+        }
+    }
+    let mut plt_rels = Vec::new();
+    let mut irel_rels = Vec::new();
+    for (i, &id) in l.plt.iter().enumerate() {
+        let slot = l.gotplt_slot_addr(i as u32);
+        if i < l.n_lazy_plt {
+            plt_rels.push(DynRel { offset: slot, rtype: elf::R_X86_64_JUMP_SLOT, dynsym: l.sym_info[id as usize].dynsym, addend: 0 });
+        } else if let SymDef::Object { file, sym } = res.symbols[id as usize].def {
+            let resolver = local_sym_addr(res, l, file as usize, sym, 0).0;
+            irel_rels.push(DynRel { offset: slot, rtype: elf::R_X86_64_IRELATIVE, dynsym: 0, addend: resolver as i64 });
+        }
+    }
+    l.n_relative = relative.len() as u64;
+    relative.extend(got_rels);
+    l.got_rels = relative;
+    l.plt_rels = plt_rels;
+    l.irel_rels = irel_rels;
+}
+
+/// Count of local and total .symtab entries and the .strtab size.
+fn symtab_plan(res: &Resolved, live: &[Vec<bool>], placement: &[Vec<(u32, u64)>]) -> (u32, u32, u64) {
+    let mut locals = 1u32; // null
+    let mut strsz = 1u64;
+    for (f, o) in res.objects.iter().enumerate() {
+        for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
+            if keep_local(o, s, i, &live[f], &placement[f]) {
+                locals += 1;
+                strsz += s.name.len() as u64 + 1;
+            }
+        }
+    }
+    let mut globals = 0u32;
+    for s in &res.symbols {
+        if keep_global(s) {
+            globals += 1;
+            strsz += s.name.len() as u64 + 1;
+        }
+    }
+    (locals, locals + globals, strsz)
+}
+
+pub fn keep_local(o: &ObjectFile, s: &InputSymbol, i: usize, live: &[bool], placement: &[(u32, u64)]) -> bool {
+    if i == 0 || s.typ == elf::STT_SECTION || s.name.is_empty() || s.name.starts_with(b".L") {
+        return false;
+    }
+    if s.typ == elf::STT_FILE {
+        return true;
+    }
+    if s.shndx == elf::SHN_ABS as u32 {
+        return true;
+    }
+    let sh = s.shndx as usize;
+    sh != 0
+        && sh < o.sections.len()
+        && live[sh]
+        && placement[sh].0 != NONE
+        && o.sections[sh].kind != SectionKind::MergeStrings
+}
+
+pub fn keep_global(s: &crate::resolve::Symbol) -> bool {
+    match s.def {
+        SymDef::Object { .. } | SymDef::Common { .. } => true,
+        SymDef::Shared { .. } => s.referenced,
+        SymDef::Undefined => s.referenced && (is_linker_defined(s.name) || s.strong_ref || true),
+        SymDef::Synthetic => true,
+    }
+}
+
+pub fn gnu_hash(name: &[u8]) -> u32 {
+    let mut h: u32 = 5381;
+    for &c in name {
+        h = h.wrapping_mul(33).wrapping_add(c as u32);
+    }
+    h
+}
+
+pub fn elf_hash(name: &[u8]) -> u32 {
+    let mut h: u32 = 0;
+    for &c in name {
+        h = (h << 4).wrapping_add(c as u32);
+        let g = h & 0xf000_0000;
+        if g != 0 {
+            h ^= g >> 24;
+        }
+        h &= !g;
+    }
+    h
+}

@@ -1,0 +1,201 @@
+//! The link driver: turns the command line into ingested inputs (in
+//! parallel), then runs resolve -> layout -> write. A serial link and the
+//! final step of a concurrent link are the same code: `link` is given the
+//! options, and ingestion never depends on anything but the file itself.
+
+use crate::archive::Archive;
+use crate::error::{Error, Result};
+use crate::input::{self, FileKind};
+use crate::layout;
+use crate::object_file::ObjectFile;
+use crate::options::{InputArg, Options};
+use crate::resolve::{self, LoadItem, SymDef};
+use crate::script::{self, ScriptCommand, ScriptFile};
+use crate::shared::SharedFile;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// One input file to ingest, in command-line order.
+enum Pending {
+    File { path: PathBuf, kind: FileKind, data: &'static [u8], as_needed: bool, whole: bool, soname: String },
+    GroupStart,
+    GroupEnd,
+}
+
+struct Expander<'a> {
+    opts: &'a Options,
+    out: Vec<Pending>,
+    search: Vec<PathBuf>,
+    depth: u32,
+}
+
+impl Expander<'_> {
+    fn add_path(&mut self, path: &Path, as_needed: bool, whole: bool, soname: Option<String>) -> Result<()> {
+        let m = input::map_file(path)?;
+        let kind = input::classify(m.data).ok_or_else(|| {
+            Error::new(format!("{}: file format not recognized (not an ELF object, archive, shared library or linker script)", path.display()))
+        })?;
+        if kind == FileKind::Script {
+            return self.add_script(path, m.data, as_needed, whole);
+        }
+        let soname = soname.unwrap_or_else(|| path.display().to_string());
+        self.out.push(Pending::File { path: path.to_path_buf(), kind, data: m.data, as_needed, whole, soname });
+        Ok(())
+    }
+
+    fn add_library(&mut self, name: &str, static_only: bool, as_needed: bool, whole: bool) -> Result<()> {
+        let p = input::find_library(name, static_only, &self.search)
+            .ok_or_else(|| Error::new(format!("cannot find -l{name}")))?;
+        let soname = p.file_name().map(|s| s.to_string_lossy().into_owned());
+        self.add_path(&p, as_needed, whole, soname)
+    }
+
+    fn add_script(&mut self, path: &Path, data: &[u8], as_needed: bool, whole: bool) -> Result<()> {
+        self.depth += 1;
+        if self.depth > 16 {
+            return Err(Error::new(format!("{}: linker scripts nest too deeply (a cycle?)", path.display())));
+        }
+        let sc = script::parse_script(data, &path.display().to_string())?;
+        let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+        for cmd in sc.commands {
+            match cmd {
+                ScriptCommand::Group(files) | ScriptCommand::Input(files) => {
+                    let group = files.len() > 1;
+                    if group {
+                        self.out.push(Pending::GroupStart);
+                    }
+                    for f in files {
+                        let an = as_needed || f.as_needed;
+                        match f.file {
+                            ScriptFile::Library(l) => self.add_library(&l, false, an, whole)?,
+                            ScriptFile::Path(p) => {
+                                let pb = PathBuf::from(&p);
+                                let found = if pb.is_absolute() || pb.exists() {
+                                    pb
+                                } else if dir.join(&pb).exists() {
+                                    dir.join(&pb)
+                                } else {
+                                    self.search.iter().map(|d| d.join(&pb)).find(|c| c.exists()).unwrap_or(pb)
+                                };
+                                let soname = found.file_name().map(|s| s.to_string_lossy().into_owned());
+                                self.add_path(&found, an, whole, soname)
+                                    .map_err(|e| Error::new(format!("{} (named in linker script {})", e.msg, path.display())))?;
+                            }
+                        }
+                    }
+                    if group {
+                        self.out.push(Pending::GroupEnd);
+                    }
+                }
+                ScriptCommand::SearchDir(d) => self.search.push(PathBuf::from(d)),
+                ScriptCommand::OutputFormat(_) | ScriptCommand::Entry(_) => {}
+            }
+        }
+        self.depth -= 1;
+        Ok(())
+    }
+}
+
+fn expand(opts: &Options) -> Result<Vec<Pending>> {
+    let mut ex = Expander { opts, out: Vec::new(), search: opts.search_paths.clone(), depth: 0 };
+    let mut errors = Vec::new();
+    for arg in &opts.inputs {
+        let r = match arg {
+            InputArg::File { path, state, .. } => ex.add_path(path, state.as_needed, state.whole_archive, None),
+            InputArg::Library { name, state } => ex.add_library(name, state.static_only, state.as_needed, state.whole_archive),
+            InputArg::GroupStart => {
+                ex.out.push(Pending::GroupStart);
+                Ok(())
+            }
+            InputArg::GroupEnd => {
+                ex.out.push(Pending::GroupEnd);
+                Ok(())
+            }
+        };
+        if let Err(e) = r {
+            errors.push(e.msg);
+        }
+    }
+    let _ = ex.opts;
+    if !errors.is_empty() {
+        return Err(Error::new(errors.join("\n")));
+    }
+    Ok(ex.out)
+}
+
+/// Ingest every input in parallel; the order of the result is the command line's.
+fn ingest(pending: Vec<Pending>) -> Result<Vec<LoadItem>> {
+    let items: Vec<Result<LoadItem>> = pending
+        .into_par_iter()
+        .map(|p| match p {
+            Pending::GroupStart => Ok(LoadItem::GroupStart),
+            Pending::GroupEnd => Ok(LoadItem::GroupEnd),
+            Pending::File { path, kind, data, as_needed, whole, soname } => match kind {
+                FileKind::Object => Ok(LoadItem::Object(Box::new(ObjectFile::parse(path.display().to_string(), data)?))),
+                FileKind::Archive | FileKind::ThinArchive => {
+                    Ok(LoadItem::Archive { archive: Box::new(Archive::parse(&path, data)?), whole })
+                }
+                FileKind::Shared => Ok(LoadItem::Shared {
+                    file: Box::new(SharedFile::parse(path.display().to_string(), soname, data)?),
+                    as_needed,
+                }),
+                FileKind::Script => unreachable!("scripts are expanded before ingestion"),
+            },
+        })
+        .collect();
+    let mut out = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for i in items {
+        match i {
+            Ok(i) => out.push(i),
+            Err(e) => errors.push(e.msg),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::new(errors.join("\n")));
+    }
+    Ok(out)
+}
+
+pub fn link(opts: &Options) -> Result<()> {
+    let t0 = Instant::now();
+    let pending = expand(opts)?;
+    let items = ingest(pending)?;
+    let t_ingest = t0.elapsed();
+    let entry = opts.entry.clone().unwrap_or_else(|| "_start".into());
+    let mut roots: Vec<&'static [u8]> = vec![leak(entry.as_bytes())];
+    for u in &opts.undefined {
+        roots.push(leak(u.as_bytes()));
+    }
+    let mut res = resolve::resolve(items, &roots)?;
+    for s in res.symbols.iter_mut() {
+        if s.def == SymDef::Undefined && layout::is_linker_defined(s.name) {
+            s.def = SymDef::Synthetic;
+        }
+    }
+    let t_resolve = t0.elapsed();
+    let inp = layout::LinkInput { opts, res: &res };
+    let l = layout::compute(&inp)?;
+    let t_layout = t0.elapsed();
+    crate::write::write_output(opts, &res, &l)?;
+    let t_write = t0.elapsed();
+    if opts.stats {
+        eprintln!(
+            "cld: ingest {:.1} ms, resolve {:.1} ms, layout {:.1} ms, write {:.1} ms; {} objects, {} shared, {} symbols, output {} bytes",
+            t_ingest.as_secs_f64() * 1e3,
+            (t_resolve - t_ingest).as_secs_f64() * 1e3,
+            (t_layout - t_resolve).as_secs_f64() * 1e3,
+            (t_write - t_layout).as_secs_f64() * 1e3,
+            res.objects.len(),
+            res.shared.len(),
+            res.symbols.len(),
+            l.file_size
+        );
+    }
+    Ok(())
+}
+
+fn leak(b: &[u8]) -> &'static [u8] {
+    Box::leak(b.to_vec().into_boxed_slice())
+}

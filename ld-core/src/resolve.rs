@@ -1,0 +1,354 @@
+//! Symbol resolution in command-line order, as GNU ld does it: objects define
+//! and reference symbols; an archive is scanned where it appears and members
+//! are extracted for symbols that are undefined at that point (looping over a
+//! `--start-group`); shared libraries supply definitions that objects have not.
+//! COMDAT groups are deduplicated first-wins. The outcome is one `Symbol` per
+//! global name, and for each loaded object the map from its global symbol
+//! indices to those symbols.
+//!
+//! Inputs arrive here already ingested (`LoadItem`), so this pass does no I/O
+//! except parsing the archive members it selects.
+
+use crate::archive::Archive;
+use crate::error::{Error, Result};
+use crate::object_file::{InputSymbol, ObjectFile};
+use crate::shared::SharedFile;
+use object::elf;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+pub type SymbolId = u32;
+pub type FileId = u32;
+
+/// Fast hasher for byte-string keys (symbol names are already spread well).
+#[derive(Default)]
+pub struct NameHasher(u64);
+impl Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = self.0.rotate_left(5) ^ xxhash_rust::xxh3::xxh3_64(bytes);
+    }
+}
+pub type NameMap<V> = HashMap<&'static [u8], V, BuildHasherDefault<NameHasher>>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymDef {
+    Undefined,
+    /// Defined in a loaded object (`file` indexes `Resolved::objects`).
+    Object { file: FileId, sym: u32 },
+    /// A common symbol; the largest wins, allocated in `.bss`.
+    Common { file: FileId, sym: u32 },
+    /// Defined by a shared library (`sym` indexes `SharedFile::symbols`).
+    Shared { file: FileId, sym: u32 },
+    /// Defined by the linker (`__bss_start`, `__start_foo`, ...), valued at layout.
+    Synthetic,
+}
+
+#[derive(Clone, Debug)]
+pub struct Symbol {
+    pub name: &'static [u8],
+    pub def: SymDef,
+    pub weak_def: bool,
+    /// Referenced by some regular object.
+    pub referenced: bool,
+    /// Referenced by some object with a non-weak reference (or `-u`/entry).
+    pub strong_ref: bool,
+    /// Referenced by a linked shared library: must be exported if we define it.
+    pub dso_ref: bool,
+    /// Most constraining visibility seen (STV_*); default 0.
+    pub visibility: u8,
+}
+
+impl Symbol {
+    fn new(name: &'static [u8]) -> Self {
+        Symbol {
+            name,
+            def: SymDef::Undefined,
+            weak_def: false,
+            referenced: false,
+            strong_ref: false,
+            dso_ref: false,
+            visibility: elf::STV_DEFAULT,
+        }
+    }
+    pub fn name_str(&self) -> String {
+        String::from_utf8_lossy(self.name).into_owned()
+    }
+}
+
+/// An input ready for resolution, in command-line order.
+pub enum LoadItem {
+    Object(Box<ObjectFile>),
+    Archive { archive: Box<Archive>, whole: bool },
+    Shared { file: Box<SharedFile>, as_needed: bool },
+    GroupStart,
+    GroupEnd,
+}
+
+pub struct LoadedShared {
+    pub file: SharedFile,
+    pub as_needed: bool,
+    pub needed: bool,
+}
+
+pub struct Resolved {
+    pub objects: Vec<ObjectFile>,
+    /// Per object: SymbolId for each symbol index >= first_global.
+    pub sym_ids: Vec<Vec<SymbolId>>,
+    /// Per object: sections discarded because their COMDAT group lost.
+    pub discarded: Vec<Vec<bool>>,
+    pub shared: Vec<LoadedShared>,
+    pub symbols: Vec<Symbol>,
+    pub names: NameMap<SymbolId>,
+}
+
+impl Resolved {
+    pub fn lookup(&self, name: &[u8]) -> Option<SymbolId> {
+        self.names.get(name).copied()
+    }
+    /// The global symbol an object's symbol index refers to, if global.
+    pub fn global_of(&self, file: usize, sym: u32) -> Option<SymbolId> {
+        let o = &self.objects[file];
+        if sym >= o.first_global {
+            Some(self.sym_ids[file][(sym - o.first_global) as usize])
+        } else {
+            None
+        }
+    }
+}
+
+struct Resolver {
+    r: Resolved,
+    comdats: NameMap<FileId>,
+    errors: Vec<String>,
+}
+
+impl Resolver {
+    fn intern(&mut self, name: &'static [u8]) -> SymbolId {
+        if let Some(&id) = self.r.names.get(name) {
+            return id;
+        }
+        let id = self.r.symbols.len() as SymbolId;
+        self.r.symbols.push(Symbol::new(name));
+        self.r.names.insert(name, id);
+        id
+    }
+
+    fn add_object(&mut self, obj: ObjectFile) {
+        let fid = self.r.objects.len() as FileId;
+        // COMDAT: the first group with a signature wins.
+        let mut discarded = vec![false; obj.sections.len()];
+        for g in &obj.groups {
+            match self.comdats.get(g.signature) {
+                Some(_) => {
+                    for &s in &g.sections {
+                        discarded[s as usize] = true;
+                    }
+                }
+                None => {
+                    self.comdats.insert(g.signature, fid);
+                }
+            }
+        }
+        let mut ids = Vec::with_capacity(obj.symbols.len().saturating_sub(obj.first_global as usize));
+        for (i, s) in obj.symbols.iter().enumerate().skip(obj.first_global as usize) {
+            let id = self.intern(s.name);
+            ids.push(id);
+            let in_discarded = !s.is_undefined()
+                && !s.is_common()
+                && s.shndx != elf::SHN_ABS as u32
+                && discarded.get(s.shndx as usize).copied().unwrap_or(false);
+            if s.is_undefined() || in_discarded {
+                let sym = &mut self.r.symbols[id as usize];
+                sym.referenced = true;
+                if !s.is_weak() || in_discarded {
+                    sym.strong_ref = true;
+                }
+                merge_visibility(sym, s);
+                continue;
+            }
+            self.define(id, fid, i as u32, s, &obj.name);
+        }
+        self.r.objects.push(obj);
+        self.r.sym_ids.push(ids);
+        self.r.discarded.push(discarded);
+    }
+
+    fn define(&mut self, id: SymbolId, fid: FileId, idx: u32, s: &InputSymbol, fname: &str) {
+        let objects = &self.r.objects;
+        let sym = &mut self.r.symbols[id as usize];
+        merge_visibility(sym, s);
+        let new_common = s.is_common();
+        let new_weak = s.is_weak();
+        let take = match sym.def {
+            SymDef::Undefined | SymDef::Shared { .. } | SymDef::Synthetic => true,
+            SymDef::Common { file, sym: csym } => {
+                if new_common {
+                    // Largest common wins; keep the first on ties.
+                    let old = &objects[file as usize].symbols[csym as usize];
+                    s.size > old.size
+                } else {
+                    !new_weak
+                }
+            }
+            SymDef::Object { file, .. } => {
+                if sym.weak_def {
+                    !new_weak
+                } else if new_weak || new_common {
+                    false
+                } else {
+                    let other = &objects[file as usize].name;
+                    self.errors.push(format!(
+                        "duplicate symbol: {}\n>>> defined in {}\n>>> defined in {}",
+                        sym.name_str(),
+                        other,
+                        fname
+                    ));
+                    false
+                }
+            }
+        };
+        if take {
+            sym.def = if new_common {
+                SymDef::Common { file: fid, sym: idx }
+            } else {
+                SymDef::Object { file: fid, sym: idx }
+            };
+            sym.weak_def = new_weak;
+        }
+    }
+
+    fn add_shared(&mut self, file: SharedFile, as_needed: bool) {
+        let fid = self.r.shared.len() as FileId;
+        for (i, ds) in file.symbols.iter().enumerate() {
+            let id = self.intern(ds.name);
+            let sym = &mut self.r.symbols[id as usize];
+            if sym.def == SymDef::Undefined {
+                sym.def = SymDef::Shared { file: fid, sym: i as u32 };
+                sym.weak_def = ds.bind == elf::STB_WEAK;
+            }
+        }
+        for &u in &file.undefined {
+            let id = self.intern(u);
+            self.r.symbols[id as usize].dso_ref = true;
+        }
+        self.r.shared.push(LoadedShared {
+            file,
+            as_needed,
+            needed: !as_needed,
+        });
+    }
+
+    /// Extract members of `ar` that define currently undefined, strongly
+    /// referenced symbols, until none is left. Returns whether any was extracted.
+    fn scan_archive(&mut self, ar: &Archive, extracted: &mut [bool]) -> Result<bool> {
+        let mut any = false;
+        loop {
+            let mut changed = false;
+            for &(name, m) in &ar.symbols {
+                if extracted[m as usize] {
+                    continue;
+                }
+                let Some(&id) = self.r.names.get(name) else { continue };
+                let sym = &self.r.symbols[id as usize];
+                let wanted = match sym.def {
+                    SymDef::Undefined => sym.strong_ref,
+                    _ => false,
+                };
+                if wanted {
+                    extracted[m as usize] = true;
+                    let member = &ar.members[m as usize];
+                    let obj = ObjectFile::parse(member.name.clone(), member.data)?;
+                    self.add_object(obj);
+                    changed = true;
+                    any = true;
+                }
+            }
+            if !changed {
+                return Ok(any);
+            }
+        }
+    }
+}
+
+fn merge_visibility(sym: &mut Symbol, s: &InputSymbol) {
+    let v = s.visibility;
+    if v != elf::STV_DEFAULT && (sym.visibility == elf::STV_DEFAULT || v < sym.visibility) {
+        sym.visibility = v;
+    }
+}
+
+/// Resolve symbols over the inputs in command-line order. `roots` are symbols
+/// referenced from outside any object (`-u`, the entry point).
+pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]]) -> Result<Resolved> {
+    let mut rs = Resolver {
+        r: Resolved {
+            objects: Vec::new(),
+            sym_ids: Vec::new(),
+            discarded: Vec::new(),
+            shared: Vec::new(),
+            symbols: Vec::new(),
+            names: NameMap::default(),
+        },
+        comdats: NameMap::default(),
+        errors: Vec::new(),
+    };
+    for &r in roots {
+        let id = rs.intern(r);
+        let s = &mut rs.r.symbols[id as usize];
+        s.strong_ref = true;
+    }
+
+    // Archives inside the current group, rescanned until nothing changes.
+    let mut group: Option<Vec<(Box<Archive>, Vec<bool>)>> = None;
+    for item in items {
+        match item {
+            LoadItem::Object(o) => rs.add_object(*o),
+            LoadItem::Shared { file, as_needed } => rs.add_shared(*file, as_needed),
+            LoadItem::Archive { archive, whole } => {
+                let mut extracted = vec![false; archive.members.len()];
+                if whole {
+                    for (i, m) in archive.members.iter().enumerate() {
+                        extracted[i] = true;
+                        let obj = ObjectFile::parse(m.name.clone(), m.data)?;
+                        rs.add_object(obj);
+                    }
+                } else {
+                    rs.scan_archive(&archive, &mut extracted)?;
+                }
+                if let Some(g) = group.as_mut() {
+                    g.push((archive, extracted));
+                }
+            }
+            LoadItem::GroupStart => group = Some(Vec::new()),
+            LoadItem::GroupEnd => {
+                if let Some(mut g) = group.take() {
+                    loop {
+                        let mut changed = false;
+                        for (ar, ex) in g.iter_mut() {
+                            changed |= rs.scan_archive(ar, ex)?;
+                        }
+                        if !changed {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !rs.errors.is_empty() {
+        return Err(Error::new(rs.errors.join("\n")));
+    }
+
+    // `--as-needed` libraries are needed if a regular object uses a symbol they define.
+    for s in &rs.r.symbols {
+        if let SymDef::Shared { file, .. } = s.def {
+            if s.referenced || s.strong_ref {
+                rs.r.shared[file as usize].needed = true;
+            }
+        }
+    }
+    Ok(rs.r)
+}

@@ -1,0 +1,130 @@
+//! Shared objects as link inputs: their soname, the dynamic symbols they
+//! define (with version), and the names they reference. Checked once per file.
+
+use crate::error::{Error, Result};
+use crate::object_file::check_header;
+use object::elf;
+use object::read::elf::{Dyn, FileHeader, SectionHeader, Sym};
+use object::LittleEndian as LE;
+
+#[derive(Clone, Copy, Debug)]
+pub struct DynSymbol {
+    pub name: &'static [u8],
+    pub value: u64,
+    pub size: u64,
+    pub typ: u8,
+    pub bind: u8,
+    /// Version definition index (0/1 = unversioned), without the hidden bit.
+    pub version: u16,
+}
+
+#[derive(Debug)]
+pub struct SharedFile {
+    pub name: String,
+    pub soname: String,
+    /// Defined symbols visible to unversioned references (default versions).
+    pub symbols: Vec<DynSymbol>,
+    /// Names this library references but does not define.
+    pub undefined: Vec<&'static [u8]>,
+    /// Version definition names by index.
+    pub version_names: Vec<Option<&'static [u8]>>,
+}
+
+impl SharedFile {
+    pub fn parse(name: String, default_soname: String, data: &'static [u8]) -> Result<SharedFile> {
+        let header = check_header(data, &name)?;
+        let e = LE;
+        let bad = |what: String| Error::new(format!("{name}: {what}"));
+        let sections = header.sections(e, data).map_err(|err| bad(format!("bad section table: {err}")))?;
+        let dynsym = sections
+            .symbols(e, data, elf::SHT_DYNSYM)
+            .map_err(|err| bad(format!("bad dynamic symbol table: {err}")))?;
+
+        let mut soname = default_soname;
+        if let Some((i, sh)) = sections.iter().enumerate().find(|(_, s)| s.sh_type(e) == elf::SHT_DYNAMIC) {
+            let dyns: &[elf::Dyn64<LE>] = sh
+                .data_as_array(e, data)
+                .map_err(|_| bad(format!("section {i}: bad .dynamic contents")))?;
+            let strtab = sections
+                .strings(e, data, object::SectionIndex(sh.sh_link(e) as usize))
+                .map_err(|_| bad("bad .dynamic string table".to_string()))?;
+            for d in dyns {
+                if d.tag32(e) == Some(elf::DT_SONAME) {
+                    let s = strtab
+                        .get(d.d_val(e) as u32)
+                        .map_err(|_| bad("DT_SONAME has a bad string offset".to_string()))?;
+                    soname = String::from_utf8_lossy(s).into_owned();
+                }
+            }
+        }
+
+        let mut versym: &[object::U16<LE>] = &[];
+        let mut version_names: Vec<Option<&'static [u8]>> = Vec::new();
+        for (i, sh) in sections.iter().enumerate() {
+            match sh.sh_type(e) {
+                elf::SHT_GNU_VERSYM => {
+                    versym = sh
+                        .data_as_array(e, data)
+                        .map_err(|_| bad(format!("section {i}: bad .gnu.version contents")))?;
+                }
+                elf::SHT_GNU_VERDEF => {
+                    let strtab = sections
+                        .strings(e, data, object::SectionIndex(sh.sh_link(e) as usize))
+                        .map_err(|_| bad("bad version definition string table".to_string()))?;
+                    if let Some((mut iter, _)) = sections
+                        .gnu_verdef(e, data)
+                        .map_err(|err| bad(format!("bad version definitions: {err}")))?
+                    {
+                        while let Some((vd, mut aux)) = iter.next().map_err(|err| bad(format!("bad version definition: {err}")))? {
+                            let ndx = vd.vd_ndx.get(e) as usize;
+                            if let Some(a) = aux.next().map_err(|err| bad(format!("bad version definition: {err}")))? {
+                                let n = a.name(e, strtab).map_err(|_| bad("bad version name".to_string()))?;
+                                if version_names.len() <= ndx {
+                                    version_names.resize(ndx + 1, None);
+                                }
+                                version_names[ndx] = Some(n);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+
+        let mut symbols = Vec::new();
+        let mut undefined = Vec::new();
+        for (i, sym) in dynsym.iter().enumerate().skip(1) {
+            let sname = sym
+                .name(e, dynsym.strings())
+                .map_err(|_| bad(format!("dynamic symbol {i} has a bad name offset")))?;
+            let bind = sym.st_bind();
+            if bind == elf::STB_LOCAL {
+                continue;
+            }
+            if sym.st_shndx(e) == elf::SHN_UNDEF {
+                undefined.push(sname);
+                continue;
+            }
+            let vs = versym.get(i).map(|v| v.get(e)).unwrap_or(1);
+            if vs & elf::VERSYM_HIDDEN != 0 {
+                // A non-default version (`foo@V1`): unversioned references never bind to it.
+                continue;
+            }
+            symbols.push(DynSymbol {
+                name: sname,
+                value: sym.st_value(e),
+                size: sym.st_size(e),
+                typ: sym.st_type(),
+                bind,
+                version: vs & elf::VERSYM_VERSION,
+            });
+        }
+        Ok(SharedFile {
+            name,
+            soname,
+            symbols,
+            undefined,
+            version_names,
+        })
+    }
+}

@@ -1,0 +1,792 @@
+//! Writing: the output is created at its final size beside the target,
+//! mapped, and every chunk fills its own slice of the mapping — input
+//! sections in parallel (copy, then relocate), synthetic sections from what
+//! layout decided. The build ID is hashed over the finished image; then the
+//! file is renamed over the target. A failed link leaves the target untouched.
+
+use crate::error::{Error, Result};
+use crate::layout::{self, align_up, global_props, local_sym_addr, target_props, DynRel, DynVal, GotEntry, Layout, Synth, NONE};
+use crate::object_file::{EhRecordKind, SectionKind};
+use crate::options::{BuildId, Options};
+use crate::resolve::{Resolved, SymDef, SymbolId};
+use crate::x86_64::{self as arch, Action, DecideCtx, RelocValues};
+use object::elf;
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn w16(b: &mut [u8], o: usize, v: u16) {
+    b[o..o + 2].copy_from_slice(&v.to_le_bytes());
+}
+fn w32(b: &mut [u8], o: usize, v: u32) {
+    b[o..o + 4].copy_from_slice(&v.to_le_bytes());
+}
+fn w64(b: &mut [u8], o: usize, v: u64) {
+    b[o..o + 8].copy_from_slice(&v.to_le_bytes());
+}
+
+/// A temporary output file that is removed unless committed.
+struct TempOutput {
+    path: PathBuf,
+    committed: bool,
+}
+impl Drop for TempOutput {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
+    let out_path = &opts.output;
+    let dir = out_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let fname = out_path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "a.out".into());
+    let tmp_path = dir.join(format!(".{}.cld-{}.tmp", fname, std::process::id()));
+    let mut tmp = TempOutput { path: tmp_path.clone(), committed: false };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp_path)
+        .map_err(|e| Error::new(format!("cannot open output file {}: {}", out_path.display(), e)))?;
+    file.set_len(l.file_size)
+        .map_err(|e| Error::new(format!("cannot write output file {}: {}", out_path.display(), e)))?;
+    // SAFETY: the file is ours alone (a fresh temporary name), sized above.
+    let mut map = unsafe { memmap2::MmapMut::map_mut(&file) }
+        .map_err(|e| Error::new(format!("cannot map output file {}: {}", out_path.display(), e)))?;
+    // Reserve the blocks up front so a full disk fails here, not as SIGBUS later.
+    reserve(&file, l.file_size).map_err(|e| Error::new(format!("cannot write output file {}: {}", out_path.display(), e)))?;
+
+    let buf: &mut [u8] = &mut map[..];
+    write_headers(buf, l);
+    let place_rels = write_input_sections(opts, res, l, buf)?;
+    write_synthetic(opts, res, l, buf, place_rels)?;
+    write_section_headers(buf, l);
+    write_build_id(opts, l, buf);
+
+    map.flush().map_err(|e| Error::new(format!("cannot write output file {}: {}", out_path.display(), e)))?;
+    drop(map);
+    let mut f = file;
+    f.flush().ok();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = 0o777 & !umask();
+    std::fs::set_permissions(&tmp_path, std::fs::Permissions::from_mode(mode)).ok();
+    std::fs::rename(&tmp_path, out_path)
+        .map_err(|e| Error::new(format!("cannot create output file {}: {}", out_path.display(), e)))?;
+    tmp.committed = true;
+    Ok(())
+}
+
+fn umask() -> u32 {
+    // Read the umask without changing it: /proc/self/status has it.
+    if let Ok(s) = std::fs::read_to_string("/proc/self/status") {
+        for line in s.lines() {
+            if let Some(v) = line.strip_prefix("Umask:") {
+                if let Ok(m) = u32::from_str_radix(v.trim(), 8) {
+                    return m;
+                }
+            }
+        }
+    }
+    0o022
+}
+
+fn reserve(file: &std::fs::File, len: u64) -> std::io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    let fd = file.as_raw_fd();
+    // posix_fallocate via libc-free syscall is not in std; write a byte per
+    // 4 KiB block would be slow, so rely on fallocate(2) through /proc-less
+    // fallback: if it's unsupported we proceed (errors surface on flush).
+    extern "C" {
+        fn posix_fallocate(fd: i32, offset: i64, len: i64) -> i32;
+    }
+    // SAFETY: plain syscall wrapper on a valid fd.
+    let r = unsafe { posix_fallocate(fd, 0, len as i64) };
+    if r == 0 || r == 95 /* EOPNOTSUPP */ || r == 22
+    /* EINVAL */
+    {
+        Ok(())
+    } else {
+        Err(std::io::Error::from_raw_os_error(r))
+    }
+}
+
+fn write_headers(buf: &mut [u8], l: &Layout) {
+    buf[0..4].copy_from_slice(b"\x7fELF");
+    buf[4] = elf::ELFCLASS64;
+    buf[5] = elf::ELFDATA2LSB;
+    buf[6] = elf::EV_CURRENT;
+    buf[7] = elf::ELFOSABI_NONE;
+    let e_type = if l.kind.is_pic() { elf::ET_DYN } else { elf::ET_EXEC };
+    w16(buf, 16, e_type);
+    w16(buf, 18, elf::EM_X86_64);
+    w32(buf, 20, elf::EV_CURRENT as u32);
+    w64(buf, 24, l.entry);
+    w64(buf, 32, 64);
+    w64(buf, 40, l.shoff);
+    w32(buf, 48, 0);
+    w16(buf, 52, 64);
+    w16(buf, 54, 56);
+    w16(buf, 56, l.segments.len() as u16);
+    w16(buf, 58, 64);
+    w16(buf, 60, l.sections.len() as u16 + 1);
+    w16(buf, 62, l.sec_idx[&Synth::Shstrtab] as u16 + 1);
+    for (i, s) in l.segments.iter().enumerate() {
+        let o = 64 + 56 * i;
+        w32(buf, o, s.p_type);
+        w32(buf, o + 4, s.flags);
+        w64(buf, o + 8, s.offset);
+        w64(buf, o + 16, s.vaddr);
+        w64(buf, o + 24, s.vaddr);
+        w64(buf, o + 32, s.filesz);
+        w64(buf, o + 40, s.memsz);
+        w64(buf, o + 48, s.align);
+    }
+}
+
+/// Values for relocating against symbol `sym` of file `f`.
+fn reloc_values(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> (RelocValues, i64) {
+    let mut v = RelocValues {
+        got_base: l.got_base,
+        tp: l.tp,
+        tls_start: l.tls_start,
+        ..Default::default()
+    };
+    let o = &res.objects[f];
+    match res.global_of(f, sym) {
+        None => {
+            let (s, a) = local_sym_addr(res, l, f, sym, addend);
+            v.s = s;
+            v.size = o.symbols[sym as usize].size;
+            if let Some(&g) = l.local_got.get(&(f as u32, sym)) {
+                v.got = Some(l.got_slot_addr(g));
+            }
+            (v, a)
+        }
+        Some(id) => {
+            let info = &l.sym_info[id as usize];
+            v.s = l.sym_values[id as usize];
+            if info.plt != NONE {
+                v.plt = Some(l.plt_entry_addr(info.plt));
+            }
+            if info.got != NONE {
+                v.got = Some(l.got_slot_addr(info.got));
+            }
+            if info.gottp != NONE {
+                v.gottp = Some(l.got_slot_addr(info.gottp));
+            }
+            v.size = match res.symbols[id as usize].def {
+                SymDef::Object { file, sym } | SymDef::Common { file, sym } => res.objects[file as usize].symbols[sym as usize].size,
+                SymDef::Shared { file, sym } => res.shared[file as usize].file.symbols[sym as usize].size,
+                _ => 0,
+            };
+            (v, addend)
+        }
+    }
+}
+
+/// Copy and relocate every input section; returns the dynamic relocations
+/// made at input places, per task in output order.
+fn write_input_sections(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<Vec<DynRel>> {
+    // Tasks sorted by output offset so the buffer can be split into disjoint slices.
+    let mut tasks: Vec<(u64, u64, u32, u32)> = Vec::new(); // (file offset, size, file, section)
+    for s in &l.sections {
+        if s.synth != Synth::Regular || s.is_nobits() {
+            continue;
+        }
+        for &(f, si) in &s.inputs {
+            let (_, off) = l.placement[f as usize][si as usize];
+            let isec = &res.objects[f as usize].sections[si as usize];
+            if isec.is_nobits() {
+                continue;
+            }
+            tasks.push((s.offset + off, isec.size, f, si));
+        }
+    }
+    tasks.sort_by_key(|t| t.0);
+    let mut slices: Vec<(&mut [u8], u32, u32)> = Vec::with_capacity(tasks.len());
+    let mut rest: &mut [u8] = buf;
+    let mut pos = 0u64;
+    for &(off, size, f, si) in &tasks {
+        let tail = std::mem::take(&mut rest);
+        let (_, tail) = tail.split_at_mut((off - pos) as usize);
+        let (mine, tail) = tail.split_at_mut(size as usize);
+        slices.push((mine, f, si));
+        rest = tail;
+        pos = off + size;
+    }
+    let ctx = DecideCtx {
+        pic: l.kind.is_pic(),
+        exec: l.kind.is_executable(),
+    };
+    let results: Vec<Result<Vec<DynRel>, String>> = slices
+        .into_par_iter()
+        .map(|(out, f, si)| relocate_section(res, l, &ctx, out, f as usize, si as usize))
+        .collect();
+    let mut errors = Vec::new();
+    let mut rels = Vec::new();
+    for r in results {
+        match r {
+            Ok(v) => rels.extend(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    let _ = opts;
+    if !errors.is_empty() {
+        return Err(Error::new(errors.join("\n")));
+    }
+    Ok(rels)
+}
+
+fn relocate_section(res: &Resolved, l: &Layout, ctx: &DecideCtx, out: &mut [u8], f: usize, si: usize) -> Result<Vec<DynRel>, String> {
+    let o = &res.objects[f];
+    let isec = &o.sections[si];
+    out.copy_from_slice(o.section_data(si));
+    let (osec, off) = l.placement[f][si];
+    let sec_addr = l.sections[osec as usize].addr + off;
+    let alloc = isec.is_alloc();
+    let writable = isec.flags & elf::SHF_WRITE as u64 != 0;
+    let input = o.section_data(si);
+    let mut dynrels = Vec::new();
+    let mut skip = false;
+    let is_debug_list = matches!(isec.name, b".debug_loc" | b".debug_ranges");
+    for r in &o.relocs[isec.relocs.start as usize..isec.relocs.end as usize] {
+        if skip {
+            skip = false;
+            continue;
+        }
+        let t = target_props(res, l.kind, f, r.sym);
+        let (action, needs) = arch::decide(ctx, r.rtype, t, alloc, writable, input, r.offset)
+            .map_err(|m| format!("{}:({}+{:#x}): {}", o.name, String::from_utf8_lossy(isec.name), r.offset, m))?;
+        skip = needs.skip_next;
+        let (v, a) = reloc_values(res, l, f, r.sym, r.addend);
+        if !alloc && target_is_dead(res, l, f, r.sym) {
+            // Tombstone for references to discarded code in debug info.
+            let tomb: u64 = if is_debug_list { 1 } else { 0 };
+            let n = match action {
+                Action::Abs(arch::Width::W8) => 8,
+                _ => 4,
+            };
+            out[r.offset as usize..r.offset as usize + n].copy_from_slice(&tomb.to_le_bytes()[..n]);
+            continue;
+        }
+        arch::apply(action, out, r.offset, sec_addr, a, &v, alloc)
+            .map_err(|m| format!("{}:({}+{:#x}): {} against {}", o.name, String::from_utf8_lossy(isec.name), r.offset, m, layout::sym_display(o, r.sym)))?;
+        if action == Action::Abs64Dyn {
+            let place = sec_addr + r.offset;
+            if t.imported {
+                let id = res.global_of(f, r.sym).unwrap();
+                dynrels.push(DynRel { offset: place, rtype: elf::R_X86_64_64, dynsym: l.sym_info[id as usize].dynsym, addend: a });
+            } else {
+                dynrels.push(DynRel { offset: place, rtype: elf::R_X86_64_RELATIVE, dynsym: 0, addend: (v.s as i64).wrapping_add(a) });
+            }
+        }
+    }
+    Ok(dynrels)
+}
+
+fn target_is_dead(res: &Resolved, l: &Layout, f: usize, sym: u32) -> bool {
+    let (file, idx) = match res.global_of(f, sym) {
+        None => (f, sym),
+        Some(id) => match res.symbols[id as usize].def {
+            SymDef::Object { file, sym } => (file as usize, sym),
+            _ => return false,
+        },
+    };
+    let s = &res.objects[file].symbols[idx as usize];
+    let sh = s.shndx as usize;
+    if s.shndx == elf::SHN_ABS as u32 || s.shndx == elf::SHN_COMMON as u32 || sh == 0 || sh >= res.objects[file].sections.len() {
+        return false;
+    }
+    l.placement[file][sh].0 == NONE
+}
+
+fn sec_slice<'a>(buf: &'a mut [u8], l: &Layout, s: Synth) -> Option<(&'a mut [u8], u64)> {
+    let sec = l.sec(s)?;
+    let (o, n) = (sec.offset as usize, sec.size as usize);
+    Some((&mut buf[o..o + n], sec.addr))
+}
+
+fn put_rela(b: &mut [u8], i: usize, r: &DynRel) {
+    let o = i * 24;
+    w64(b, o, r.offset);
+    w64(b, o + 8, ((r.dynsym as u64) << 32) | r.rtype as u64);
+    w64(b, o + 16, r.addend as u64);
+}
+
+/// (value, size, info, other, shndx) for a global symbol as it appears in symbol tables.
+fn global_entry(res: &Resolved, l: &Layout, id: SymbolId, dynamic: bool) -> (u64, u64, u8, u8, u16) {
+    let s = &res.symbols[id as usize];
+    let info = &l.sym_info[id as usize];
+    let bind = if s.weak_def || (!s.strong_ref && matches!(s.def, SymDef::Undefined | SymDef::Shared { .. })) {
+        elf::STB_WEAK
+    } else {
+        elf::STB_GLOBAL
+    };
+    let vis = if dynamic { elf::STV_DEFAULT } else { s.visibility };
+    match s.def {
+        SymDef::Object { file, sym } => {
+            let os = &res.objects[file as usize].symbols[sym as usize];
+            let v = local_sym_addr(res, l, file as usize, sym, 0).0;
+            let shndx = if os.shndx == elf::SHN_ABS as u32 {
+                elf::SHN_ABS
+            } else {
+                let p = l.placement[file as usize].get(os.shndx as usize).map(|p| p.0).unwrap_or(NONE);
+                if p == NONE {
+                    elf::SHN_ABS
+                } else {
+                    l.sections[p as usize].shndx as u16
+                }
+            };
+            let vis = if os.visibility != elf::STV_DEFAULT { os.visibility } else { vis };
+            (v, os.size, (bind << 4) | os.typ, vis, shndx)
+        }
+        SymDef::Common { file, sym } => {
+            let os = &res.objects[file as usize].symbols[sym as usize];
+            let bss = l.sections.iter().find(|s| s.name == b".bss").map(|s| s.shndx).unwrap_or(0);
+            (l.sym_values[id as usize], os.size, (bind << 4) | elf::STT_OBJECT, vis, bss as u16)
+        }
+        SymDef::Shared { file, sym } => {
+            let ds = &res.shared[file as usize].file.symbols[sym as usize];
+            if info.copy {
+                let bss = l.sections.iter().find(|s| s.name == b".bss").map(|s| s.shndx).unwrap_or(0);
+                (l.sym_values[id as usize], ds.size, (elf::STB_GLOBAL << 4) | ds.typ, elf::STV_DEFAULT, bss as u16)
+            } else {
+                let v = if info.canonical_plt { l.sym_values[id as usize] } else { 0 };
+                let typ = if ds.typ == elf::STT_GNU_IFUNC { elf::STT_FUNC } else { ds.typ };
+                (v, 0, (bind << 4) | typ, elf::STV_DEFAULT, elf::SHN_UNDEF)
+            }
+        }
+        SymDef::Undefined | SymDef::Synthetic => {
+            if layout::is_linker_defined(s.name) {
+                let v = l.sym_values[id as usize];
+                let shndx = l
+                    .sections
+                    .iter()
+                    .filter(|x| x.is_alloc() && x.addr <= v && v <= x.addr + x.size)
+                    .map(|x| x.shndx as u16)
+                    .next()
+                    .unwrap_or(elf::SHN_ABS);
+                (v, 0, (elf::STB_GLOBAL << 4) | elf::STT_NOTYPE, elf::STV_HIDDEN.min(if dynamic { 0 } else { elf::STV_HIDDEN }), shndx)
+            } else {
+                (0, 0, (elf::STB_WEAK << 4) | elf::STT_NOTYPE, elf::STV_DEFAULT, elf::SHN_UNDEF)
+            }
+        }
+    }
+}
+
+fn write_synthetic(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8], place_rels: Vec<DynRel>) -> Result<()> {
+    let kind = l.kind;
+    let pic = kind.is_pic();
+    if let (Some((b, _)), Some(p)) = (sec_slice(buf, l, Synth::Interp), &l.interp) {
+        b.copy_from_slice(p);
+    }
+    // Merged strings.
+    for s in &l.sections {
+        if s.merged.is_empty() {
+            continue;
+        }
+        for (bytes, off) in &s.merged {
+            let o = (s.offset + off) as usize;
+            buf[o..o + bytes.len()].copy_from_slice(bytes);
+        }
+    }
+    // GOT.
+    if let Some((b, _)) = sec_slice(buf, l, Synth::Got) {
+        for (i, e) in l.got.iter().enumerate() {
+            let v = match *e {
+                GotEntry::Sym(id) => {
+                    if global_props(res, kind, id).imported {
+                        0
+                    } else {
+                        l.sym_values[id as usize]
+                    }
+                }
+                GotEntry::Local(f, s) => {
+                    let (v, a) = local_sym_addr(res, l, f as usize, s, 0);
+                    (v as i64 + a) as u64
+                }
+                GotEntry::TpOff(id) => {
+                    if global_props(res, kind, id).imported {
+                        0
+                    } else {
+                        l.sym_values[id as usize].wrapping_sub(l.tp)
+                    }
+                }
+            };
+            w64(b, i * 8, v);
+        }
+    }
+    // .got.plt and PLT.
+    let dynamic_addr = l.sec_addr(Synth::Dynamic);
+    let plt_addr = l.sec_addr(Synth::Plt);
+    let gotplt_addr = l.sec_addr(Synth::GotPlt);
+    if let Some((b, _)) = sec_slice(buf, l, Synth::GotPlt) {
+        w64(b, 0, dynamic_addr);
+        for i in 0..l.plt.len() {
+            let v = if i < l.n_lazy_plt {
+                l.plt_entry_addr(i as u32) + 6
+            } else {
+                // IFUNC slot: the resolver address until IRELATIVE runs.
+                l.irel_rels[i - l.n_lazy_plt].addend as u64
+            };
+            w64(b, (3 + i) * 8, v);
+        }
+    }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::Plt) {
+        let hdr = if l.n_lazy_plt > 0 {
+            arch::write_plt_header(&mut b[0..16], plt_addr, gotplt_addr);
+            16
+        } else {
+            0
+        };
+        for i in 0..l.plt.len() {
+            let o = hdr + i * 16;
+            let ea = l.plt_entry_addr(i as u32);
+            let slot = l.gotplt_slot_addr(i as u32);
+            if i < l.n_lazy_plt {
+                arch::write_plt_entry(&mut b[o..o + 16], ea, slot, i as u32, plt_addr);
+            } else {
+                arch::write_iplt_entry(&mut b[o..o + 16], ea, slot);
+            }
+        }
+    }
+    // Relocation sections: RELATIVE first, then symbolic, then IRELATIVE.
+    let mut relative: Vec<DynRel> = Vec::new();
+    let mut symbolic: Vec<DynRel> = Vec::new();
+    for r in l.got_rels.iter().chain(place_rels.iter()) {
+        if r.rtype == elf::R_X86_64_RELATIVE {
+            relative.push(*r);
+        } else {
+            symbolic.push(*r);
+        }
+    }
+    let mut rela_dyn_size = 0u64;
+    if kind.is_dynamic() {
+        if let Some((b, _)) = sec_slice(buf, l, Synth::RelaDyn) {
+            let all: Vec<&DynRel> = relative.iter().chain(symbolic.iter()).chain(l.irel_rels.iter()).collect();
+            if all.len() * 24 != b.len() {
+                return Err(Error::new(format!(
+                    "internal error: planned {} dynamic relocations, produced {}",
+                    b.len() / 24,
+                    all.len()
+                )));
+            }
+            for (i, r) in all.iter().enumerate() {
+                put_rela(b, i, r);
+            }
+            rela_dyn_size = b.len() as u64;
+        }
+        if let Some((b, _)) = sec_slice(buf, l, Synth::RelaPlt) {
+            for (i, r) in l.plt_rels.iter().enumerate() {
+                put_rela(b, i, r);
+            }
+        }
+    } else if let Some((b, _)) = sec_slice(buf, l, Synth::RelaPlt) {
+        for (i, r) in l.irel_rels.iter().enumerate() {
+            put_rela(b, i, r);
+        }
+    }
+    let _ = pic;
+    // .dynsym / .dynstr / hashes / versions.
+    if let Some((b, _)) = sec_slice(buf, l, Synth::Dynstr) {
+        b.copy_from_slice(&l.dynstr);
+    }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::Dynsym) {
+        for (i, &id) in l.dynsyms.iter().enumerate() {
+            let (v, size, info, other, shndx) = global_entry(res, l, id, true);
+            let o = (i + 1) * 24;
+            w32(b, o, l.dynstr_offsets[&id]);
+            b[o + 4] = info;
+            b[o + 5] = other;
+            w16(b, o + 6, shndx);
+            w64(b, o + 8, v);
+            w64(b, o + 16, size);
+        }
+    }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::Versym) {
+        w16(b, 0, 0);
+        for (i, &v) in l.versyms.iter().enumerate() {
+            w16(b, (i + 1) * 2, v);
+        }
+    }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::Verneed) {
+        b.copy_from_slice(&l.verneed);
+    }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::GnuHash) {
+        let nb = l.gnu_hash_buckets;
+        let first = l.gnu_hash_first;
+        w32(b, 0, nb);
+        w32(b, 4, first);
+        w32(b, 8, 1);
+        w32(b, 12, 26);
+        let exports = &l.dynsyms[(first - 1) as usize..];
+        let mut bloom = 0u64;
+        let hashes: Vec<u32> = exports.iter().map(|&id| layout::gnu_hash(res.symbols[id as usize].name)).collect();
+        for &h in &hashes {
+            bloom |= 1u64 << (h % 64);
+            bloom |= 1u64 << ((h >> 26) % 64);
+        }
+        w64(b, 16, bloom);
+        let bucket_off = 24;
+        let chain_off = bucket_off + 4 * nb as usize;
+        for (i, &h) in hashes.iter().enumerate() {
+            let bk = (h % nb) as usize;
+            let cur = u32::from_le_bytes(b[bucket_off + 4 * bk..bucket_off + 4 * bk + 4].try_into().unwrap());
+            if cur == 0 {
+                w32(b, bucket_off + 4 * bk, first + i as u32);
+            }
+            let last = i + 1 == hashes.len() || hashes[i + 1] % nb != h % nb;
+            w32(b, chain_off + 4 * i, (h & !1) | last as u32);
+        }
+    }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::Hash) {
+        let n = l.dynsyms.len() + 1;
+        let nb = n;
+        w32(b, 0, nb as u32);
+        w32(b, 4, n as u32);
+        let mut buckets = vec![0u32; nb];
+        let mut chains = vec![0u32; n];
+        for (i, &id) in l.dynsyms.iter().enumerate() {
+            let idx = i + 1;
+            let h = layout::elf_hash(res.symbols[id as usize].name) as usize % nb;
+            chains[idx] = buckets[h];
+            buckets[h] = idx as u32;
+        }
+        for (i, v) in buckets.iter().chain(chains.iter()).enumerate() {
+            w32(b, 8 + 4 * i, *v);
+        }
+    }
+    // .dynamic
+    if l.sec(Synth::Dynamic).is_some() {
+        let vals: Vec<(i64, u64)> = l
+            .dynamic
+            .iter()
+            .map(|(tag, v)| {
+                let val = match *v {
+                    DynVal::Val(x) => x,
+                    DynVal::SecAddr(s) => l.sec_addr(s),
+                    DynVal::SecSize(s) => l.sec(s).map(|s| s.size).unwrap_or(0),
+                    DynVal::OutAddr(i) => l.sections[i as usize].addr,
+                    DynVal::OutSize(i) => l.sections[i as usize].size,
+                    DynVal::SymAddr(id) => l.sym_values[id as usize],
+                    DynVal::RelaDynSize => rela_dyn_size,
+                };
+                (*tag, val)
+            })
+            .collect();
+        let (b, _) = sec_slice(buf, l, Synth::Dynamic).unwrap();
+        for (i, (tag, val)) in vals.iter().enumerate() {
+            w64(b, i * 16, *tag as u64);
+            w64(b, i * 16 + 8, *val);
+        }
+    }
+    write_eh_frame(res, l, buf)?;
+    if let Some((b, _)) = sec_slice(buf, l, Synth::Comment) {
+        b.copy_from_slice(&l.comment);
+    }
+    if !opts.strip_all {
+        write_symtab(res, l, buf);
+    }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::Shstrtab) {
+        b.copy_from_slice(&l.shstrtab);
+    }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::BuildId) {
+        w32(b, 0, 4);
+        w32(b, 4, l.build_id_len as u32);
+        w32(b, 8, elf::NT_GNU_BUILD_ID);
+        b[12..16].copy_from_slice(b"GNU\0");
+    }
+    Ok(())
+}
+
+fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
+    let Some(sec) = l.sec(Synth::EhFrame) else { return Ok(()) };
+    let eh_addr = sec.addr;
+    let eh_off = sec.offset as usize;
+    let eh_size = sec.size as usize;
+    let ctx = DecideCtx { pic: l.kind.is_pic(), exec: l.kind.is_executable() };
+    let mut table: Vec<(u64, u64)> = Vec::new();
+    {
+        let b = &mut buf[eh_off..eh_off + eh_size];
+        for p in &l.eh {
+            let o = &res.objects[p.file as usize];
+            let (si, recs) = &o.eh_frames[p.frame as usize];
+            let r = &recs[p.record as usize];
+            let input = o.section_data(*si as usize);
+            let src = &input[r.offset as usize..(r.offset + r.size) as usize];
+            let dst_start = p.out_off as usize;
+            let dst = &mut b[dst_start..dst_start + r.size as usize];
+            dst.copy_from_slice(src);
+            if let EhRecordKind::Fde { .. } = r.kind {
+                // CIE pointer: distance from this field back to the CIE.
+                let ptr = (p.out_off + 4 - p.cie_out) as u32;
+                dst[4..8].copy_from_slice(&ptr.to_le_bytes());
+            }
+            for rel in &o.relocs[r.relocs.start as usize..r.relocs.end as usize] {
+                let t = target_props(res, l.kind, p.file as usize, rel.sym);
+                let local_off = rel.offset - r.offset as u64;
+                let (action, _) = arch::decide(&ctx, rel.rtype, t, true, false, &[], 0)
+                    .map_err(|m| Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m)))?;
+                let (v, a) = reloc_values(res, l, p.file as usize, rel.sym, rel.addend);
+                let rec_addr = eh_addr + p.out_off;
+                arch::apply(action, dst, local_off, rec_addr, a, &v, true)
+                    .map_err(|m| Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m)))?;
+                if matches!(r.kind, EhRecordKind::Fde { .. }) && local_off == 8 {
+                    table.push(((v.s as i64 + a) as u64, rec_addr));
+                }
+            }
+        }
+        // Terminator.
+        let n = b.len();
+        b[n - 4..].copy_from_slice(&[0, 0, 0, 0]);
+    }
+    if let Some(h) = l.sec(Synth::EhFrameHdr) {
+        let ha = h.addr;
+        let b = &mut buf[h.offset as usize..(h.offset + h.size) as usize];
+        b[0] = 1;
+        b[1] = 0x1b; // pcrel sdata4
+        b[2] = 0x03; // udata4
+        b[3] = 0x3b; // datarel sdata4
+        w32(b, 4, (eh_addr as i64 - (ha + 4) as i64) as u32);
+        table.sort_by_key(|e| e.0);
+        w32(b, 8, table.len() as u32);
+        for (i, (pc, fde)) in table.iter().enumerate() {
+            w32(b, 12 + i * 8, (*pc as i64 - ha as i64) as u32);
+            w32(b, 16 + i * 8, (*fde as i64 - ha as i64) as u32);
+        }
+        // Unused slots (FDE count planned from live records) stay covered.
+        let written = 12 + table.len() * 8;
+        if written != b.len() {
+            return Err(Error::new(format!(
+                "internal error: .eh_frame_hdr planned {} FDEs, found {}",
+                (b.len() - 12) / 8,
+                table.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
+    let (Some(st), Some(ss)) = (l.sec(Synth::Symtab), l.sec(Synth::Strtab)) else { return };
+    let (st_off, st_size, ss_off, ss_size) = (st.offset as usize, st.size as usize, ss.offset as usize, ss.size as usize);
+    let mut strtab: Vec<u8> = Vec::with_capacity(ss_size);
+    strtab.push(0);
+    let mut syms: Vec<[u8; 24]> = Vec::with_capacity(st_size / 24);
+    syms.push([0; 24]);
+    let mut entry = |strtab: &mut Vec<u8>, name: &[u8], info: u8, other: u8, shndx: u16, value: u64, size: u64| {
+        let mut e = [0u8; 24];
+        e[0..4].copy_from_slice(&(strtab.len() as u32).to_le_bytes());
+        strtab.extend_from_slice(name);
+        strtab.push(0);
+        e[4] = info;
+        e[5] = other;
+        e[6..8].copy_from_slice(&shndx.to_le_bytes());
+        e[8..16].copy_from_slice(&value.to_le_bytes());
+        e[16..24].copy_from_slice(&size.to_le_bytes());
+        e
+    };
+    for (f, o) in res.objects.iter().enumerate() {
+        for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
+            if !layout::keep_local(o, s, i, &l.live[f], &l.placement[f]) {
+                continue;
+            }
+            let (shndx, value) = if s.typ == elf::STT_FILE {
+                (elf::SHN_ABS, 0)
+            } else if s.shndx == elf::SHN_ABS as u32 {
+                (elf::SHN_ABS, s.value)
+            } else {
+                let p = l.placement[f][s.shndx as usize].0;
+                (l.sections[p as usize].shndx as u16, local_sym_addr(res, l, f, i as u32, 0).0)
+            };
+            let e = entry(&mut strtab, s.name, (elf::STB_LOCAL << 4) | s.typ, s.visibility, shndx, value, s.size);
+            syms.push(e);
+        }
+    }
+    for (id, s) in res.symbols.iter().enumerate() {
+        if !layout::keep_global(s) {
+            continue;
+        }
+        let (v, size, info, other, shndx) = global_entry(res, l, id as u32, false);
+        // Hidden symbols become local in an executable's .symtab in GNU ld; we
+        // keep them global with their visibility, which readers accept.
+        let e = entry(&mut strtab, s.name, info, other, shndx, v, size);
+        syms.push(e);
+    }
+    let b = &mut buf[st_off..st_off + st_size];
+    for (i, e) in syms.iter().enumerate().take(st_size / 24) {
+        b[i * 24..i * 24 + 24].copy_from_slice(e);
+    }
+    let n = strtab.len().min(ss_size);
+    buf[ss_off..ss_off + n].copy_from_slice(&strtab[..n]);
+}
+
+fn write_section_headers(buf: &mut [u8], l: &Layout) {
+    let base = l.shoff as usize;
+    buf[base..base + 64].fill(0);
+    // Name offsets, assigned the way layout built .shstrtab.
+    let mut names: std::collections::HashMap<&[u8], u32> = std::collections::HashMap::new();
+    let mut pos = 1u32;
+    for s in &l.sections {
+        if !names.contains_key(s.name.as_slice()) {
+            names.insert(&s.name, pos);
+            pos += s.name.len() as u32 + 1;
+        }
+    }
+    let idx = |s: Synth| l.sec_idx.get(&s).map(|&i| l.sections[i as usize].shndx).unwrap_or(0);
+    for s in &l.sections {
+        let o = base + 64 * s.shndx as usize;
+        let (link, info) = match s.synth {
+            Synth::Dynsym => (idx(Synth::Dynstr), 1),
+            Synth::Hash | Synth::GnuHash | Synth::Versym => (idx(Synth::Dynsym), 0),
+            Synth::Verneed => (idx(Synth::Dynstr), l.verneed_count),
+            Synth::RelaDyn => (idx(Synth::Dynsym), 0),
+            Synth::RelaPlt => (if l.kind.is_dynamic() { idx(Synth::Dynsym) } else { 0 }, idx(Synth::GotPlt)),
+            Synth::Dynamic => (idx(Synth::Dynstr), 0),
+            Synth::Symtab => (idx(Synth::Strtab), l.symtab_locals),
+            _ => (0, 0),
+        };
+        w32(buf, o, names[s.name.as_slice()]);
+        w32(buf, o + 4, s.sh_type);
+        w64(buf, o + 8, s.flags);
+        w64(buf, o + 16, s.addr);
+        w64(buf, o + 24, s.offset);
+        w64(buf, o + 32, s.size);
+        w32(buf, o + 40, link);
+        w32(buf, o + 44, info);
+        w64(buf, o + 48, s.align);
+        w64(buf, o + 56, s.entsize);
+    }
+}
+
+fn write_build_id(opts: &Options, l: &Layout, buf: &mut [u8]) {
+    let Some(sec) = l.sec(Synth::BuildId) else { return };
+    let desc = sec.offset as usize + 16;
+    let n = l.build_id_len;
+    match &opts.build_id {
+        BuildId::Hex(h) => buf[desc..desc + n].copy_from_slice(h),
+        _ => {
+            // Hash the image in 1 MiB chunks in parallel, then the chunk hashes.
+            let chunk_hashes: Vec<u128> = buf.par_chunks(1 << 20).map(xxhash_rust::xxh3::xxh3_128).collect();
+            let mut all = Vec::with_capacity(chunk_hashes.len() * 16);
+            for h in &chunk_hashes {
+                all.extend_from_slice(&h.to_le_bytes());
+            }
+            let h1 = xxhash_rust::xxh3::xxh3_128(&all);
+            let h2 = xxhash_rust::xxh3::xxh3_128_with_seed(&all, 0x636c64);
+            let mut id = h1.to_le_bytes().to_vec();
+            id.extend_from_slice(&h2.to_le_bytes());
+            if matches!(opts.build_id, BuildId::Uuid) {
+                id[6] = (id[6] & 0x0f) | 0x40;
+                id[8] = (id[8] & 0x3f) | 0x80;
+            }
+            let n = n.min(id.len());
+            buf[desc..desc + n].copy_from_slice(&id[..n]);
+        }
+    }
+    let _ = align_up(0, 1);
+    let _ = SectionKind::Alloc;
+}

@@ -1,0 +1,540 @@
+//! Everything x86-64: how each relocation type is handled for a given target
+//! and output kind (`decide`), the instruction rewrites of GOT and TLS
+//! relaxation, and the PLT code. The scan pass and the write pass both call
+//! `decide`, so what was sized is exactly what is written.
+
+use crate::error::{Error, Result};
+use object::elf::*;
+
+pub const PLT_HEADER_SIZE: u64 = 16;
+pub const PLT_ENTRY_SIZE: u64 = 16;
+pub const PAGE_SIZE: u64 = 4096;
+
+/// What a relocation's target is, as far as the decision needs to know.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TargetProps {
+    /// Defined in a shared library (resolved at run time).
+    pub imported: bool,
+    /// Imported and a function (`STT_FUNC`/`STT_GNU_IFUNC` in the DSO).
+    pub is_func: bool,
+    /// Defined locally as `STT_GNU_IFUNC`: its address is its PLT entry.
+    pub ifunc: bool,
+    /// Its value is an absolute number, not an address in the image
+    /// (`SHN_ABS`, or an undefined weak that resolves to 0).
+    pub absolute: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    W8,
+    W4U,
+    W4S,
+    W2,
+    W1,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    None,
+    /// S + A.
+    Abs(Width),
+    /// 64-bit address in an allocated section that needs a dynamic relocation
+    /// (RELATIVE for local targets in PIC output, symbolic for imports).
+    Abs64Dyn,
+    /// S + A - P.
+    Pc(Width),
+    /// PLT entry (or S when there is none) + A - P.
+    PltPc,
+    /// GOT slot + A - P.
+    GotPc(Width),
+    /// `mov foo@GOTPCREL(%rip), %reg` -> `lea foo(%rip), %reg`.
+    GotRelaxLea,
+    /// `call *foo@GOTPCREL(%rip)` -> `addr32 call foo`.
+    GotRelaxCall,
+    /// `jmp *foo@GOTPCREL(%rip)` -> `jmp foo; nop`.
+    GotRelaxJmp,
+    /// GOT base + A - P (`R_X86_64_GOTPC32/64`).
+    GotBasePc(Width),
+    /// S + A - GOT base.
+    GotOff(Width),
+    /// GOT slot + A - GOT base.
+    GotSlotOff(Width),
+    /// S + A - TP.
+    Tpoff(Width),
+    /// TP-offset GOT slot + A - P.
+    GotTpPc,
+    IeToLe,
+    GdToLe,
+    GdToIe,
+    LdToLe,
+    /// DTP-relative offset (TP-relative in allocated executable code after LD->LE).
+    Dtpoff(Width),
+    /// Symbol size + A.
+    Size(Width),
+    TlsdescToLe,
+    TlsdescToIe,
+    TlsdescCallNop,
+}
+
+/// What the link must provide for a relocation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub got: bool,
+    pub plt: bool,
+    pub canonical_plt: bool,
+    pub copy: bool,
+    pub gottp: bool,
+    /// This relocation makes a dynamic relocation at its own place.
+    pub dyn_reloc: bool,
+    /// The next relocation (the `__tls_get_addr` call) is consumed.
+    pub skip_next: bool,
+}
+
+pub struct DecideCtx {
+    /// Output is position-independent.
+    pub pic: bool,
+    /// Output is an executable (TLS can be relaxed to LE/IE).
+    pub exec: bool,
+}
+
+fn byte(bytes: &[u8], i: i64) -> Option<u8> {
+    if i < 0 {
+        None
+    } else {
+        bytes.get(i as usize).copied()
+    }
+}
+
+/// Decide how a relocation of type `rtype` at `off` in a section with
+/// contents `bytes` is handled.
+pub fn decide(
+    ctx: &DecideCtx,
+    rtype: u32,
+    t: TargetProps,
+    alloc: bool,
+    writable: bool,
+    bytes: &[u8],
+    off: u64,
+) -> Result<(Action, Needs), String> {
+    let mut n = Needs::default();
+    let off = off as i64;
+    let a = match rtype {
+        R_X86_64_NONE => Action::None,
+        R_X86_64_64 => {
+            if !alloc {
+                Action::Abs(Width::W8)
+            } else if t.imported {
+                if writable || ctx.pic {
+                    n.dyn_reloc = true;
+                    Action::Abs64Dyn
+                } else {
+                    // Read-only, non-PIC: give the symbol a fixed address here.
+                    if t.is_func {
+                        n.plt = true;
+                        n.canonical_plt = true;
+                    } else {
+                        n.copy = true;
+                    }
+                    Action::Abs(Width::W8)
+                }
+            } else {
+                if t.ifunc {
+                    n.plt = true;
+                }
+                if ctx.pic && !t.absolute {
+                    n.dyn_reloc = true;
+                    Action::Abs64Dyn
+                } else {
+                    Action::Abs(Width::W8)
+                }
+            }
+        }
+        R_X86_64_32 | R_X86_64_32S | R_X86_64_16 | R_X86_64_8 => {
+            if alloc && ctx.pic && !t.absolute {
+                return Err(format!(
+                    "relocation {} cannot be used when making a position-independent output; recompile with -fPIE or -fPIC",
+                    rel_name(rtype)
+                ));
+            }
+            if alloc {
+                note_address_use(&t, &mut n);
+            }
+            Action::Abs(match rtype {
+                R_X86_64_32 => Width::W4U,
+                R_X86_64_32S => Width::W4S,
+                R_X86_64_16 => Width::W2,
+                _ => Width::W1,
+            })
+        }
+        R_X86_64_PC32 | R_X86_64_PC64 | R_X86_64_PC16 | R_X86_64_PC8 => {
+            if alloc {
+                note_address_use(&t, &mut n);
+            }
+            Action::Pc(match rtype {
+                R_X86_64_PC64 => Width::W8,
+                R_X86_64_PC32 => Width::W4S,
+                R_X86_64_PC16 => Width::W2,
+                _ => Width::W1,
+            })
+        }
+        R_X86_64_PLT32 => {
+            if t.imported || t.ifunc {
+                n.plt = true;
+            }
+            Action::PltPc
+        }
+        R_X86_64_GOTPCREL | R_X86_64_GOTPCRELX | R_X86_64_REX_GOTPCRELX => {
+            let relaxable = rtype != R_X86_64_GOTPCREL && !t.imported && !t.ifunc && !(t.absolute && ctx.pic);
+            let op = byte(bytes, off - 2);
+            let modrm = byte(bytes, off - 1);
+            if relaxable && op == Some(0x8b) {
+                Action::GotRelaxLea
+            } else if relaxable && rtype == R_X86_64_GOTPCRELX && op == Some(0xff) && modrm == Some(0x15) {
+                Action::GotRelaxCall
+            } else if relaxable && rtype == R_X86_64_GOTPCRELX && op == Some(0xff) && modrm == Some(0x25) {
+                Action::GotRelaxJmp
+            } else {
+                n.got = true;
+                if t.ifunc {
+                    n.plt = true;
+                }
+                Action::GotPc(Width::W4S)
+            }
+        }
+        R_X86_64_GOTPCREL64 => {
+            n.got = true;
+            Action::GotPc(Width::W8)
+        }
+        R_X86_64_GOTPC32 => Action::GotBasePc(Width::W4S),
+        R_X86_64_GOTPC64 => Action::GotBasePc(Width::W8),
+        R_X86_64_GOTOFF64 => {
+            if t.imported {
+                n.copy = !t.is_func;
+                n.plt = t.is_func;
+                n.canonical_plt = t.is_func;
+            }
+            Action::GotOff(Width::W8)
+        }
+        R_X86_64_GOT32 => {
+            n.got = true;
+            Action::GotSlotOff(Width::W4S)
+        }
+        R_X86_64_GOT64 => {
+            n.got = true;
+            Action::GotSlotOff(Width::W8)
+        }
+        R_X86_64_TPOFF32 => {
+            if !ctx.exec {
+                return Err("R_X86_64_TPOFF32 (local-exec TLS) cannot be used in a shared library; recompile with -fPIC".into());
+            }
+            Action::Tpoff(Width::W4S)
+        }
+        R_X86_64_TPOFF64 => Action::Tpoff(Width::W8),
+        R_X86_64_GOTTPOFF => {
+            let rex = byte(bytes, off - 3);
+            let op = byte(bytes, off - 2);
+            let modrm = byte(bytes, off - 1);
+            let ie_pattern = matches!(rex, Some(0x48) | Some(0x4c))
+                && matches!(op, Some(0x8b) | Some(0x03))
+                && modrm.is_some_and(|m| m & 0xc7 == 0x05);
+            if ctx.exec && !t.imported && ie_pattern {
+                Action::IeToLe
+            } else {
+                n.gottp = true;
+                Action::GotTpPc
+            }
+        }
+        R_X86_64_TLSGD => {
+            if !ctx.exec {
+                return Err("general-dynamic TLS in a shared library is not supported yet".into());
+            }
+            let lea = [0x66, 0x48, 0x8d, 0x3d];
+            let ok = off >= 4 && bytes.get((off - 4) as usize..off as usize) == Some(&lea[..]) && bytes.len() as i64 >= off + 12;
+            if !ok {
+                return Err("R_X86_64_TLSGD is not followed by the expected general-dynamic code sequence".into());
+            }
+            n.skip_next = true;
+            if t.imported {
+                n.gottp = true;
+                Action::GdToIe
+            } else {
+                Action::GdToLe
+            }
+        }
+        R_X86_64_TLSLD => {
+            if !ctx.exec {
+                return Err("local-dynamic TLS in a shared library is not supported yet".into());
+            }
+            let ok = off >= 3 && bytes.get((off - 3) as usize..off as usize) == Some(&[0x48, 0x8d, 0x3d][..]) && bytes.len() as i64 >= off + 9;
+            if !ok {
+                return Err("R_X86_64_TLSLD is not followed by the expected local-dynamic code sequence".into());
+            }
+            n.skip_next = true;
+            Action::LdToLe
+        }
+        R_X86_64_DTPOFF32 => Action::Dtpoff(Width::W4S),
+        R_X86_64_DTPOFF64 => Action::Dtpoff(Width::W8),
+        R_X86_64_GOTPC32_TLSDESC => {
+            if !ctx.exec {
+                return Err("TLS descriptors in a shared library are not supported yet".into());
+            }
+            if !(off >= 3 && matches!(byte(bytes, off - 2), Some(0x8d))) {
+                return Err("R_X86_64_GOTPC32_TLSDESC is not on a lea instruction".into());
+            }
+            if t.imported {
+                n.gottp = true;
+                Action::TlsdescToIe
+            } else {
+                Action::TlsdescToLe
+            }
+        }
+        R_X86_64_TLSDESC_CALL => Action::TlsdescCallNop,
+        R_X86_64_SIZE32 => Action::Size(Width::W4U),
+        R_X86_64_SIZE64 => Action::Size(Width::W8),
+        other => return Err(format!("unsupported relocation type {}", rel_name(other))),
+    };
+    Ok((a, n))
+}
+
+/// A non-GOT reference to an address: imported functions get a canonical
+/// PLT entry, imported data a copy relocation, IFUNCs their PLT entry.
+fn note_address_use(t: &TargetProps, n: &mut Needs) {
+    if t.imported {
+        if t.is_func {
+            n.plt = true;
+            n.canonical_plt = true;
+        } else {
+            n.copy = true;
+        }
+    } else if t.ifunc {
+        n.plt = true;
+    }
+}
+
+/// Values an action needs, in output addresses.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RelocValues {
+    /// S: the symbol's address (the PLT entry for IFUNCs and canonical PLTs).
+    pub s: u64,
+    /// Its PLT entry, if any.
+    pub plt: Option<u64>,
+    /// Its GOT slot, if any.
+    pub got: Option<u64>,
+    /// Its TP-offset GOT slot, if any.
+    pub gottp: Option<u64>,
+    pub size: u64,
+    /// Address of `_GLOBAL_OFFSET_TABLE_`.
+    pub got_base: u64,
+    /// Thread pointer: end of the TLS segment.
+    pub tp: u64,
+    /// Start of the TLS segment.
+    pub tls_start: u64,
+}
+
+fn put(buf: &mut [u8], off: usize, w: Width, v: i128, check: bool) -> Result<(), String> {
+    let ok = match w {
+        Width::W8 => true,
+        Width::W4U => (0..=u32::MAX as i128).contains(&v) || !check,
+        Width::W4S => (i32::MIN as i128..=i32::MAX as i128).contains(&v) || !check,
+        Width::W2 => (i16::MIN as i128..=u16::MAX as i128).contains(&v) || !check,
+        Width::W1 => (i8::MIN as i128..=u8::MAX as i128).contains(&v) || !check,
+    };
+    if !ok {
+        return Err(format!("relocation value {v:#x} is out of range"));
+    }
+    let n = match w {
+        Width::W8 => 8,
+        Width::W4U | Width::W4S => 4,
+        Width::W2 => 2,
+        Width::W1 => 1,
+    };
+    let bytes = (v as u64).to_le_bytes();
+    let dst = buf.get_mut(off..off + n).ok_or_else(|| "relocation is past the end of its section".to_string())?;
+    dst.copy_from_slice(&bytes[..n]);
+    Ok(())
+}
+
+/// Apply `action` at `off` of `buf` (the section's output bytes, at address
+/// `sec_addr`). `a` is the addend. Checks overflow on allocated sections.
+pub fn apply(action: Action, buf: &mut [u8], off: u64, sec_addr: u64, a: i64, v: &RelocValues, alloc: bool) -> Result<(), String> {
+    let p = sec_addr.wrapping_add(off) as i128;
+    let o = off as usize;
+    let a = a as i128;
+    let s = v.s as i128;
+    let tp = v.tp as i128;
+    let need = |x: Option<u64>, what: &str| x.map(|x| x as i128).ok_or_else(|| format!("internal error: no {what} entry"));
+    match action {
+        Action::None => {}
+        Action::Abs(w) => put(buf, o, w, s + a, alloc)?,
+        // The dynamic relocation carries the value; the place holds it too,
+        // for readers that ignore RELA addends.
+        Action::Abs64Dyn => put(buf, o, Width::W8, s + a, false)?,
+        Action::Pc(w) => put(buf, o, w, s + a - p, alloc)?,
+        Action::PltPc => {
+            let target = v.plt.map(|x| x as i128).unwrap_or(s);
+            put(buf, o, Width::W4S, target + a - p, true)?
+        }
+        Action::GotPc(w) => put(buf, o, w, need(v.got, "GOT")? + a - p, true)?,
+        Action::GotRelaxLea => {
+            buf[o - 2] = 0x8d;
+            put(buf, o, Width::W4S, s + a - p, true)?
+        }
+        Action::GotRelaxCall => {
+            buf[o - 2] = 0x67; // addr32 prefix keeps the length
+            buf[o - 1] = 0xe8;
+            put(buf, o - 1 + 1, Width::W4S, s + a - p, true)?
+        }
+        Action::GotRelaxJmp => {
+            buf[o - 2] = 0xe9;
+            buf[o + 3] = 0x90;
+            // The displacement now starts one byte earlier, and the
+            // instruction ends one byte earlier too: both shift by one.
+            put(buf, o - 1, Width::W4S, s + a - (p - 1), true)?
+        }
+        Action::GotBasePc(w) => put(buf, o, w, v.got_base as i128 + a - p, true)?,
+        Action::GotOff(w) => put(buf, o, w, s + a - v.got_base as i128, true)?,
+        Action::GotSlotOff(w) => put(buf, o, w, need(v.got, "GOT")? + a - v.got_base as i128, true)?,
+        Action::Tpoff(w) => put(buf, o, w, s + a - tp, true)?,
+        Action::GotTpPc => put(buf, o, Width::W4S, need(v.gottp, "TLS GOT")? + a - p, true)?,
+        Action::IeToLe => {
+            let rex = buf[o - 3];
+            let op = buf[o - 2];
+            let reg = (buf[o - 1] >> 3) & 7;
+            // mov/add foo@gottpoff(%rip), %reg -> mov/add $tpoff, %reg
+            buf[o - 3] = if rex == 0x4c { 0x49 } else { 0x48 };
+            if op == 0x8b {
+                buf[o - 2] = 0xc7;
+            } else {
+                buf[o - 2] = 0x81;
+            }
+            buf[o - 1] = 0xc0 | reg;
+            put(buf, o, Width::W4S, s + a + 4 - tp, true)?
+        }
+        Action::GdToLe => {
+            // 16 bytes from off-4: mov %fs:0,%rax; lea x@tpoff(%rax),%rax
+            let code: [u8; 12] = [0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80];
+            buf[o - 4..o + 8].copy_from_slice(&code);
+            put(buf, o + 8, Width::W4S, s - tp, true)?
+        }
+        Action::GdToIe => {
+            // mov %fs:0,%rax; add x@gottpoff(%rip),%rax
+            let code: [u8; 12] = [0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x03, 0x05];
+            buf[o - 4..o + 8].copy_from_slice(&code);
+            put(buf, o + 8, Width::W4S, need(v.gottp, "TLS GOT")? - (p + 12), true)?
+        }
+        Action::LdToLe => {
+            // lea x@tlsld(%rip),%rdi; call __tls_get_addr -> mov %fs:0,%rax (padded)
+            let call_is_indirect = buf.get(o + 4) == Some(&0xff);
+            let code: [u8; 12] = [0x66, 0x66, 0x66, 0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0];
+            buf[o - 3..o + 9].copy_from_slice(&code);
+            if call_is_indirect {
+                buf[o + 9] = 0x90;
+            }
+        }
+        Action::Dtpoff(w) => {
+            let val = if alloc { s + a - tp } else { s + a - v.tls_start as i128 };
+            put(buf, o, w, val, true)?
+        }
+        Action::Size(w) => put(buf, o, w, v.size as i128 + a, true)?,
+        Action::TlsdescToLe => {
+            let rex = buf[o - 3];
+            let reg = (buf[o - 1] >> 3) & 7;
+            buf[o - 3] = if rex == 0x4c { 0x49 } else { 0x48 };
+            buf[o - 2] = 0xc7;
+            buf[o - 1] = 0xc0 | reg;
+            put(buf, o, Width::W4S, s - tp, true)?
+        }
+        Action::TlsdescToIe => {
+            buf[o - 2] = 0x8b;
+            put(buf, o, Width::W4S, need(v.gottp, "TLS GOT")? + a - p, true)?
+        }
+        Action::TlsdescCallNop => {
+            buf[o] = 0x66;
+            buf[o + 1] = 0x90;
+        }
+    }
+    Ok(())
+}
+
+/// The lazy-binding PLT header: push GOT[1]; jmp *GOT[2].
+pub fn write_plt_header(buf: &mut [u8], plt_addr: u64, gotplt_addr: u64) {
+    let d1 = (gotplt_addr + 8) as i64 - (plt_addr + 6) as i64;
+    let d2 = (gotplt_addr + 16) as i64 - (plt_addr + 12) as i64;
+    buf[0..2].copy_from_slice(&[0xff, 0x35]);
+    buf[2..6].copy_from_slice(&(d1 as i32).to_le_bytes());
+    buf[6..8].copy_from_slice(&[0xff, 0x25]);
+    buf[8..12].copy_from_slice(&(d2 as i32).to_le_bytes());
+    buf[12..16].copy_from_slice(&[0x0f, 0x1f, 0x40, 0x00]);
+}
+
+/// A PLT entry: jmp *slot; push index; jmp PLT0.
+pub fn write_plt_entry(buf: &mut [u8], entry_addr: u64, slot_addr: u64, index: u32, plt0: u64) {
+    let d = slot_addr as i64 - (entry_addr + 6) as i64;
+    buf[0..2].copy_from_slice(&[0xff, 0x25]);
+    buf[2..6].copy_from_slice(&(d as i32).to_le_bytes());
+    buf[6] = 0x68;
+    buf[7..11].copy_from_slice(&index.to_le_bytes());
+    buf[11] = 0xe9;
+    let d2 = plt0 as i64 - (entry_addr + 16) as i64;
+    buf[12..16].copy_from_slice(&(d2 as i32).to_le_bytes());
+}
+
+/// An IFUNC PLT entry (no lazy binding): jmp *slot; padding.
+pub fn write_iplt_entry(buf: &mut [u8], entry_addr: u64, slot_addr: u64) {
+    let d = slot_addr as i64 - (entry_addr + 6) as i64;
+    buf[0..2].copy_from_slice(&[0xff, 0x25]);
+    buf[2..6].copy_from_slice(&(d as i32).to_le_bytes());
+    buf[6..16].copy_from_slice(&[0x66, 0x0f, 0x1f, 0x44, 0, 0, 0x66, 0x90, 0x66, 0x90]);
+}
+
+pub fn rel_name(t: u32) -> String {
+    let n = match t {
+        R_X86_64_NONE => "R_X86_64_NONE",
+        R_X86_64_64 => "R_X86_64_64",
+        R_X86_64_PC32 => "R_X86_64_PC32",
+        R_X86_64_GOT32 => "R_X86_64_GOT32",
+        R_X86_64_PLT32 => "R_X86_64_PLT32",
+        R_X86_64_COPY => "R_X86_64_COPY",
+        R_X86_64_GLOB_DAT => "R_X86_64_GLOB_DAT",
+        R_X86_64_JUMP_SLOT => "R_X86_64_JUMP_SLOT",
+        R_X86_64_RELATIVE => "R_X86_64_RELATIVE",
+        R_X86_64_GOTPCREL => "R_X86_64_GOTPCREL",
+        R_X86_64_32 => "R_X86_64_32",
+        R_X86_64_32S => "R_X86_64_32S",
+        R_X86_64_16 => "R_X86_64_16",
+        R_X86_64_PC16 => "R_X86_64_PC16",
+        R_X86_64_8 => "R_X86_64_8",
+        R_X86_64_PC8 => "R_X86_64_PC8",
+        R_X86_64_DTPMOD64 => "R_X86_64_DTPMOD64",
+        R_X86_64_DTPOFF64 => "R_X86_64_DTPOFF64",
+        R_X86_64_TPOFF64 => "R_X86_64_TPOFF64",
+        R_X86_64_TLSGD => "R_X86_64_TLSGD",
+        R_X86_64_TLSLD => "R_X86_64_TLSLD",
+        R_X86_64_DTPOFF32 => "R_X86_64_DTPOFF32",
+        R_X86_64_GOTTPOFF => "R_X86_64_GOTTPOFF",
+        R_X86_64_TPOFF32 => "R_X86_64_TPOFF32",
+        R_X86_64_PC64 => "R_X86_64_PC64",
+        R_X86_64_GOTOFF64 => "R_X86_64_GOTOFF64",
+        R_X86_64_GOTPC32 => "R_X86_64_GOTPC32",
+        R_X86_64_GOT64 => "R_X86_64_GOT64",
+        R_X86_64_GOTPCREL64 => "R_X86_64_GOTPCREL64",
+        R_X86_64_GOTPC64 => "R_X86_64_GOTPC64",
+        R_X86_64_GOTPLT64 => "R_X86_64_GOTPLT64",
+        R_X86_64_PLTOFF64 => "R_X86_64_PLTOFF64",
+        R_X86_64_SIZE32 => "R_X86_64_SIZE32",
+        R_X86_64_SIZE64 => "R_X86_64_SIZE64",
+        R_X86_64_GOTPC32_TLSDESC => "R_X86_64_GOTPC32_TLSDESC",
+        R_X86_64_TLSDESC_CALL => "R_X86_64_TLSDESC_CALL",
+        R_X86_64_TLSDESC => "R_X86_64_TLSDESC",
+        R_X86_64_IRELATIVE => "R_X86_64_IRELATIVE",
+        R_X86_64_GOTPCRELX => "R_X86_64_GOTPCRELX",
+        R_X86_64_REX_GOTPCRELX => "R_X86_64_REX_GOTPCRELX",
+        _ => return format!("{t}"),
+    };
+    n.to_string()
+}
+
+/// Unused for now, kept for error messages that want a plain `Error`.
+pub fn reloc_error(file: &str, sec: &str, off: u64, msg: &str) -> Error {
+    Error::new(format!("{file}:({sec}+{off:#x}): {msg}"))
+}
