@@ -44,13 +44,27 @@ impl Archive {
             offset_to_member.insert(member_header_offset(data, &m), members.len() as u32);
             members.push(ArchiveMember { name: display, data: mdata });
         }
+        let mut thin_names: std::collections::HashMap<&[u8], u32> = std::collections::HashMap::new();
+        if thin {
+            for (i, m) in ar.members().enumerate() {
+                if let Ok(m) = m {
+                    thin_names.entry(m.name()).or_insert(i as u32);
+                }
+            }
+        }
         let mut symbols = Vec::new();
         match ar.symbols() {
             Ok(Some(iter)) => {
                 for s in iter {
                     let s = s.map_err(|e| Error::new(format!("{name}: malformed archive symbol table: {e}")))?;
                     let off = s.offset().0;
-                    let idx = *offset_to_member.get(&off).ok_or_else(|| {
+                    let by_name = || -> Option<u32> {
+                        // Thin members have no data range; find them by name.
+                        let m = ar.member(s.offset()).ok()?;
+                        thin_names.get(m.name()).copied()
+                    };
+                    let found = if thin { by_name() } else { offset_to_member.get(&off).copied() };
+                    let idx = found.ok_or_else(|| {
                         Error::new(format!(
                             "{name}: symbol table entry {} points to offset {off:#x}, which is not a member",
                             String::from_utf8_lossy(s.name())

@@ -296,6 +296,8 @@ impl ObjectFile {
                     }
                     0x6fff4c03 /* SHT_LLVM_ADDRSIG */ => SectionKind::Ignore,
                     _ if sname == b".note.gnu.property" => SectionKind::Ignore,
+                    // Link-time warnings (`.gnu.warning.SYM`) are not output contents.
+                    _ if sname.starts_with(b".gnu.warning") => SectionKind::Ignore,
                     _ if sname == b".comment" && !alloc => SectionKind::Comment,
                     _ if sname == b".eh_frame" && alloc => SectionKind::EhFrame,
                     _ if !alloc => SectionKind::NonAlloc,

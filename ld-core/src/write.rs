@@ -320,7 +320,14 @@ fn put_rela(b: &mut [u8], i: usize, r: &DynRel) {
 fn global_entry(res: &Resolved, l: &Layout, id: SymbolId, dynamic: bool) -> (u64, u64, u8, u8, u16) {
     let s = &res.symbols[id as usize];
     let info = &l.sym_info[id as usize];
-    let bind = if s.weak_def || (!s.strong_ref && matches!(s.def, SymDef::Undefined | SymDef::Shared { .. })) {
+    // A shared library's own binding (libc's `puts` is a weak alias) is not
+    // ours: an import is weak only if every reference to it is weak.
+    let weak = match s.def {
+        SymDef::Shared { .. } if !info.copy => !s.strong_ref,
+        SymDef::Undefined => !s.strong_ref,
+        _ => s.weak_def,
+    };
+    let bind = if weak {
         elf::STB_WEAK
     } else {
         elf::STB_GLOBAL

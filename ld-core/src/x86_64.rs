@@ -124,7 +124,13 @@ pub fn decide(
             if !alloc {
                 Action::Abs(Width::W8)
             } else if t.imported {
-                if writable || ctx.pic {
+                if t.is_func && !ctx.pic {
+                    // A function pointer in non-PIC output: the canonical PLT
+                    // entry is the function's address everywhere, as in GNU ld.
+                    n.plt = true;
+                    n.canonical_plt = true;
+                    Action::Abs(Width::W8)
+                } else if writable || ctx.pic {
                     n.dyn_reloc = true;
                     Action::Abs64Dyn
                 } else {
