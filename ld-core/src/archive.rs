@@ -24,7 +24,8 @@ pub struct Archive {
 impl Archive {
     pub fn parse(path: &Path, data: &'static [u8]) -> Result<Archive> {
         let name = path.display().to_string();
-        let ar = ArchiveFile::parse(data).map_err(|e| Error::new(format!("{name}: malformed archive: {e}")))?;
+        let ar = ArchiveFile::parse(data)
+            .map_err(|e| Error::new(format!("{name}: malformed archive: {e}")))?;
         let thin = ar.is_thin();
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut members = Vec::new();
@@ -36,15 +37,22 @@ impl Archive {
             let mdata: &'static [u8] = if thin {
                 let mpath = dir.join(&mname);
                 input::map_file(&mpath)
-                    .map_err(|e| Error::new(format!("{name}: thin archive member {mname}: {}", e.msg)))?
+                    .map_err(|e| {
+                        Error::new(format!("{name}: thin archive member {mname}: {}", e.msg))
+                    })?
                     .data
             } else {
-                m.data(data).map_err(|e| Error::new(format!("{display}: bad member data: {e}")))?
+                m.data(data)
+                    .map_err(|e| Error::new(format!("{display}: bad member data: {e}")))?
             };
             offset_to_member.insert(member_header_offset(data, &m), members.len() as u32);
-            members.push(ArchiveMember { name: display, data: mdata });
+            members.push(ArchiveMember {
+                name: display,
+                data: mdata,
+            });
         }
-        let mut thin_names: std::collections::HashMap<&[u8], u32> = std::collections::HashMap::new();
+        let mut thin_names: std::collections::HashMap<&[u8], u32> =
+            std::collections::HashMap::new();
         if thin {
             for (i, m) in ar.members().enumerate() {
                 if let Ok(m) = m {
@@ -56,14 +64,20 @@ impl Archive {
         match ar.symbols() {
             Ok(Some(iter)) => {
                 for s in iter {
-                    let s = s.map_err(|e| Error::new(format!("{name}: malformed archive symbol table: {e}")))?;
+                    let s = s.map_err(|e| {
+                        Error::new(format!("{name}: malformed archive symbol table: {e}"))
+                    })?;
                     let off = s.offset().0;
                     let by_name = || -> Option<u32> {
                         // Thin members have no data range; find them by name.
                         let m = ar.member(s.offset()).ok()?;
                         thin_names.get(m.name()).copied()
                     };
-                    let found = if thin { by_name() } else { offset_to_member.get(&off).copied() };
+                    let found = if thin {
+                        by_name()
+                    } else {
+                        offset_to_member.get(&off).copied()
+                    };
                     let idx = found.ok_or_else(|| {
                         Error::new(format!(
                             "{name}: symbol table entry {} points to offset {off:#x}, which is not a member",
@@ -80,9 +94,17 @@ impl Archive {
                     )));
                 }
             }
-            Err(e) => return Err(Error::new(format!("{name}: malformed archive symbol table: {e}"))),
+            Err(e) => {
+                return Err(Error::new(format!(
+                    "{name}: malformed archive symbol table: {e}"
+                )))
+            }
         }
-        Ok(Archive { name, members, symbols })
+        Ok(Archive {
+            name,
+            members,
+            symbols,
+        })
     }
 }
 

@@ -51,7 +51,8 @@ pub struct MappedFile {
 
 /// Map `path` read-only for the life of the process.
 pub fn map_file(path: &Path) -> Result<MappedFile> {
-    let file = File::open(path).map_err(|e| Error::new(format!("cannot open {}: {}", path.display(), e)))?;
+    let file = File::open(path)
+        .map_err(|e| Error::new(format!("cannot open {}: {}", path.display(), e)))?;
     let meta = file
         .metadata()
         .map_err(|e| Error::new(format!("cannot stat {}: {}", path.display(), e)))?;

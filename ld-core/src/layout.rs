@@ -141,6 +141,8 @@ pub struct SymInfo {
     pub plt: u32,
     pub dynsym: u32,
     pub copy: bool,
+    /// Another name for a copy-relocated object: defined here, no COPY of its own.
+    pub copy_alias: bool,
     pub canonical_plt: bool,
     pub flags_needs_plt: bool,
     pub exported: bool,
@@ -346,7 +348,11 @@ impl Layout {
         self.sec_addr(Synth::GotPlt) + (3 + i as u64) * 8
     }
     pub fn plt_entry_addr(&self, i: u32) -> u64 {
-        let hdr = if self.n_lazy_plt > 0 { arch::PLT_HEADER_SIZE } else { 0 };
+        let hdr = if self.n_lazy_plt > 0 {
+            arch::PLT_HEADER_SIZE
+        } else {
+            0
+        };
         self.sec_addr(Synth::Plt) + hdr + i as u64 * arch::PLT_ENTRY_SIZE
     }
 }
@@ -413,7 +419,7 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
     }
     let mut live: Vec<Vec<bool>> = base.iter().map(|v| vec![false; v.len()]).collect();
     let mut work: Vec<(u32, u32)> = Vec::new();
-    let mut mark = |live: &mut Vec<Vec<bool>>, work: &mut Vec<(u32, u32)>, f: usize, s: usize| {
+    let mark = |live: &mut Vec<Vec<bool>>, work: &mut Vec<(u32, u32)>, f: usize, s: usize| {
         if base[f][s] && !live[f][s] {
             live[f][s] = true;
             work.push((f as u32, s as u32));
@@ -437,7 +443,11 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
     let mut start_stop: Vec<&[u8]> = Vec::new();
     for s in &res.symbols {
         if s.def == SymDef::Undefined || s.def == SymDef::Synthetic {
-            if let Some(n) = s.name.strip_prefix(b"__start_").or_else(|| s.name.strip_prefix(b"__stop_")) {
+            if let Some(n) = s
+                .name
+                .strip_prefix(b"__start_")
+                .or_else(|| s.name.strip_prefix(b"__stop_"))
+            {
                 start_stop.push(n);
             }
         }
@@ -473,20 +483,27 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
         }
     }
     for (id, s) in res.symbols.iter().enumerate() {
-        if s.dso_ref || (inp.opts.export_dynamic && s.visibility == elf::STV_DEFAULT) || inp.opts.output_kind == OutputKind::Shared {
+        if s.dso_ref
+            || (inp.opts.export_dynamic && s.visibility == elf::STV_DEFAULT)
+            || inp.opts.output_kind == OutputKind::Shared
+        {
             if let Some((f, sec)) = def_section(id as u32) {
                 mark(&mut live, &mut work, f, sec);
             }
         }
     }
     // FDEs keep what they reference (personality, LSDA) once their function is live.
-    let mut fde_targets: Vec<HashMap<u32, Vec<(u32, u32)>>> = vec![HashMap::new(); res.objects.len()];
+    let mut fde_targets: Vec<HashMap<u32, Vec<(u32, u32)>>> =
+        vec![HashMap::new(); res.objects.len()];
     for (f, o) in res.objects.iter().enumerate() {
         for (_, recs) in &o.eh_frames {
             for r in recs {
                 if let EhRecordKind::Fde { .. } = r.kind {
                     if let Some(t) = fde_target_section(o, r) {
-                        fde_targets[f].entry(t).or_default().push((r.relocs.start, r.relocs.end));
+                        fde_targets[f]
+                            .entry(t)
+                            .or_default()
+                            .push((r.relocs.start, r.relocs.end));
                     }
                 }
             }
@@ -494,7 +511,10 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
     }
     while let Some((f, s)) = work.pop() {
         let o = &res.objects[f as usize];
-        let mut ranges = vec![(o.sections[s as usize].relocs.start, o.sections[s as usize].relocs.end)];
+        let mut ranges = vec![(
+            o.sections[s as usize].relocs.start,
+            o.sections[s as usize].relocs.end,
+        )];
         if let Some(v) = fde_targets[f as usize].get(&s) {
             ranges.extend(v.iter().copied());
         }
@@ -576,14 +596,23 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
                 skip = false;
                 continue;
             }
-            if !dead_ranges.is_empty() && dead_ranges.iter().any(|&(a, b)| r.offset >= a && r.offset < b) {
+            if !dead_ranges.is_empty()
+                && dead_ranges
+                    .iter()
+                    .any(|&(a, b)| r.offset >= a && r.offset < b)
+            {
                 continue;
             }
             let gid = res.global_of(f, r.sym);
             if let Some(id) = gid {
                 let g = &res.symbols[id as usize];
                 if g.def == SymDef::Undefined && !o.symbols[r.sym as usize].is_weak() && alloc {
-                    let loc = format!("{}:({}+{:#x})", o.name, String::from_utf8_lossy(sec.name), r.offset);
+                    let loc = format!(
+                        "{}:({}+{:#x})",
+                        o.name,
+                        String::from_utf8_lossy(sec.name),
+                        r.offset
+                    );
                     out.undefined.push((id, loc));
                 }
             }
@@ -696,8 +725,16 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     if opts.print_gc_sections && opts.gc_sections {
         for (f, o) in res.objects.iter().enumerate() {
             for (si, s) in o.sections.iter().enumerate() {
-                if s.is_alloc() && s.kind != SectionKind::Ignore && !live[f][si] && !res.discarded[f][si] {
-                    eprintln!("cld: removing unused section '{}' in file '{}'", String::from_utf8_lossy(s.name), o.name);
+                if s.is_alloc()
+                    && s.kind != SectionKind::Ignore
+                    && !live[f][si]
+                    && !res.discarded[f][si]
+                {
+                    eprintln!(
+                        "cld: removing unused section '{}' in file '{}'",
+                        String::from_utf8_lossy(s.name),
+                        o.name
+                    );
                 }
             }
         }
@@ -710,7 +747,16 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         .collect();
     let mut errors: Vec<String> = Vec::new();
     let mut undefined: Vec<(SymbolId, String)> = Vec::new();
-    let mut sym_info = vec![SymInfo { got: NONE, gottp: NONE, plt: NONE, dynsym: NONE, ..Default::default() }; res.symbols.len()];
+    let mut sym_info = vec![
+        SymInfo {
+            got: NONE,
+            gottp: NONE,
+            plt: NONE,
+            dynsym: NONE,
+            ..Default::default()
+        };
+        res.symbols.len()
+    ];
     let mut needs_got = vec![false; res.symbols.len()];
     let mut needs_gottp = vec![false; res.symbols.len()];
     let mut needs_plt = vec![false; res.symbols.len()];
@@ -801,7 +847,11 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     // Output sections.
     let mut sections: Vec<OutputSection> = Vec::new();
     let mut by_name: HashMap<(Vec<u8>, u32, u64), u32> = HashMap::new();
-    let mut placement: Vec<Vec<(u32, u64)>> = res.objects.iter().map(|o| vec![(NONE, 0); o.sections.len()]).collect();
+    let mut placement: Vec<Vec<(u32, u64)>> = res
+        .objects
+        .iter()
+        .map(|o| vec![(NONE, 0); o.sections.len()])
+        .collect();
     let flag_mask = (elf::SHF_ALLOC | elf::SHF_WRITE | elf::SHF_EXECINSTR | elf::SHF_TLS) as u64;
     let mut merge_secs: Vec<(u32, usize, usize)> = Vec::new();
     let mut comment_inputs: Vec<(usize, usize)> = Vec::new();
@@ -809,7 +859,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     for (f, o) in res.objects.iter().enumerate() {
         if opts.execstack.is_none() && o.wants_execstack && !o.sections.is_empty() {
             // Only objects with code decide; data-only objects from archives don't.
-            execstack |= o.sections.iter().any(|s| s.flags & elf::SHF_EXECINSTR as u64 != 0 && s.size > 0);
+            execstack |= o
+                .sections
+                .iter()
+                .any(|s| s.flags & elf::SHF_EXECINSTR as u64 != 0 && s.size > 0);
         }
         for (si, s) in o.sections.iter().enumerate() {
             if !live[f][si] {
@@ -823,13 +876,18 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                 }
                 _ => continue,
             }
-            if s.kind == SectionKind::NonAlloc && opts.strip_debug && s.name.starts_with(b".debug") {
+            if s.kind == SectionKind::NonAlloc && opts.strip_debug && s.name.starts_with(b".debug")
+            {
                 continue;
             }
             if s.kind == SectionKind::NonAlloc && opts.strip_all && s.name.starts_with(b".debug") {
                 continue;
             }
-            let oname = if s.sh_type == elf::SHT_NOTE { s.name } else { output_name(s.name) };
+            let oname = if s.sh_type == elf::SHT_NOTE {
+                s.name
+            } else {
+                output_name(s.name)
+            };
             let mut sh_type = s.sh_type;
             if oname == b".init_array" {
                 sh_type = elf::SHT_INIT_ARRAY;
@@ -837,10 +895,21 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                 sh_type = elf::SHT_FINI_ARRAY;
             }
             let flags = s.flags & flag_mask;
-            let key = (oname.to_vec(), if sh_type == elf::SHT_NOBITS { 1 } else { 0 }, flags);
+            let key = (
+                oname.to_vec(),
+                if sh_type == elf::SHT_NOBITS { 1 } else { 0 },
+                flags,
+            );
             let idx = *by_name.entry(key).or_insert_with(|| {
                 let rank = rank_of(oname, sh_type, flags);
-                sections.push(OutputSection::new(oname, Synth::Regular, sh_type, flags, 1, rank));
+                sections.push(OutputSection::new(
+                    oname,
+                    Synth::Regular,
+                    sh_type,
+                    flags,
+                    1,
+                    rank,
+                ));
                 (sections.len() - 1) as u32
             });
             let os = &mut sections[idx as usize];
@@ -857,8 +926,13 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     }
     // Init/fini arrays run in priority order; stable within a priority.
     for os in sections.iter_mut() {
-        if matches!(os.name.as_slice(), b".init_array" | b".fini_array" | b".preinit_array" | b".ctors" | b".dtors") {
-            os.inputs.sort_by_key(|&(f, s)| array_priority(res.objects[f as usize].sections[s as usize].name));
+        if matches!(
+            os.name.as_slice(),
+            b".init_array" | b".fini_array" | b".preinit_array" | b".ctors" | b".dtors"
+        ) {
+            os.inputs.sort_by_key(|&(f, s)| {
+                array_priority(res.objects[f as usize].sections[s as usize].name)
+            });
         }
     }
     // Place input sections within their output sections.
@@ -873,7 +947,11 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         os.size = off;
     }
     // Merged strings: first occurrence in command-line order gets the slot.
-    let mut piece_out: Vec<Vec<u64>> = res.objects.iter().map(|o| vec![0; o.pieces.len()]).collect();
+    let mut piece_out: Vec<Vec<u64>> = res
+        .objects
+        .iter()
+        .map(|o| vec![0; o.pieces.len()])
+        .collect();
     let mut merge_maps: HashMap<u32, HashMap<&'static [u8], u64>> = HashMap::new();
     for &(oi, f, si) in &merge_secs {
         let o = &res.objects[f];
@@ -901,11 +979,22 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     // Commons and copy relocations go at the end of .bss.
     let bss_idx = {
-        let key = (b".bss".to_vec(), 1u32, (elf::SHF_ALLOC | elf::SHF_WRITE) as u64);
+        let key = (
+            b".bss".to_vec(),
+            1u32,
+            (elf::SHF_ALLOC | elf::SHF_WRITE) as u64,
+        );
         match by_name.get(&key) {
             Some(&i) => i,
             None => {
-                sections.push(OutputSection::new(b".bss", Synth::Regular, elf::SHT_NOBITS, key.2, 1, 590));
+                sections.push(OutputSection::new(
+                    b".bss",
+                    Synth::Regular,
+                    elf::SHT_NOBITS,
+                    key.2,
+                    1,
+                    590,
+                ));
                 let i = (sections.len() - 1) as u32;
                 by_name.insert(key, i);
                 i
@@ -930,15 +1019,19 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     {
         // Copy-relocated symbols, grouped with their aliases (same DSO, same address).
         let mut by_addr: HashMap<(u32, u64), u64> = HashMap::new();
-        for id in 0..res.symbols.len() {
-            if !sym_info[id].copy {
+        for (id, info) in sym_info.iter().enumerate() {
+            if !info.copy {
                 continue;
             }
             if let SymDef::Shared { file, sym } = res.symbols[id].def {
                 let ds = &res.shared[file as usize].file.symbols[sym as usize];
                 let key = (file, ds.value);
                 let off = *by_addr.entry(key).or_insert_with(|| {
-                    let align = if ds.size >= 32 { 32 } else { ds.size.max(1).next_power_of_two() };
+                    let align = if ds.size >= 32 {
+                        32
+                    } else {
+                        ds.size.max(1).next_power_of_two()
+                    };
                     let os = &mut sections[bss_idx as usize];
                     let off = align_up(os.size, align);
                     os.size = off + ds.size;
@@ -956,20 +1049,27 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                         if ds.typ != elf::STT_OBJECT {
                             continue;
                         }
-                        if let Some(aid) = res.lookup(ds.name) {
-                            if !copy_off.contains_key(&aid) {
-                                if let SymDef::Shared { file, .. } = res.symbols[aid as usize].def {
-                                    if file as usize == li {
-                                        copy_off.insert(aid, off);
-                                        copy_aliases.push((aid, aid));
-                                    }
-                                }
+                        let Some(aid) = res.lookup(ds.name) else {
+                            continue;
+                        };
+                        let same_lib = matches!(res.symbols[aid as usize].def, SymDef::Shared { file, .. } if file as usize == li);
+                        if same_lib {
+                            if let std::collections::hash_map::Entry::Vacant(e) =
+                                copy_off.entry(aid)
+                            {
+                                e.insert(off);
+                                copy_aliases.push((aid, aid));
                             }
                         }
                     }
                 }
             }
         }
+    }
+
+    for &(aid, _) in &copy_aliases {
+        sym_info[aid as usize].copy = true;
+        sym_info[aid as usize].copy_alias = true;
     }
 
     // .eh_frame: live records in file order; CIEs deduplicated per file only.
@@ -1019,7 +1119,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     // .comment: our name first, then the inputs' strings, deduplicated.
     let mut comment: Vec<u8> = Vec::new();
     {
-        let ours = format!("cld {} (compatible with GNU linkers)", env!("CARGO_PKG_VERSION"));
+        let ours = format!(
+            "cld {} (compatible with GNU linkers)",
+            env!("CARGO_PKG_VERSION")
+        );
         let mut seen: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
         let mut push = |s: &[u8], comment: &mut Vec<u8>| {
             if !s.is_empty() && seen.insert(s.to_vec()) {
@@ -1058,10 +1161,12 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                         imports.push(id);
                     }
                 }
-                SymDef::Object { .. } | SymDef::Common { .. } => {
-                    if s.visibility == elf::STV_DEFAULT && (s.dso_ref || opts.export_dynamic) && !kind.is_static() {
-                        exports.push(id);
-                    }
+                SymDef::Object { .. } | SymDef::Common { .. }
+                    if s.visibility == elf::STV_DEFAULT
+                        && (s.dso_ref || opts.export_dynamic)
+                        && !kind.is_static() =>
+                {
+                    exports.push(id);
                 }
                 _ => {}
             }
@@ -1111,7 +1216,11 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
         if !opts.rpath.is_empty() {
             let o = add_str(&mut dynstr, opts.rpath.join(":").as_bytes());
-            let tag = if opts.new_dtags { elf::DT_RUNPATH } else { elf::DT_RPATH };
+            let tag = if opts.new_dtags {
+                elf::DT_RUNPATH
+            } else {
+                elf::DT_RPATH
+            };
             dyn_entries.push((tag as i64, DynVal::Val(o as u64)));
         }
         for &id in &dynsyms {
@@ -1149,8 +1258,15 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             versyms.push(v);
         }
         for (li, (file, vers)) in per_lib.iter().enumerate() {
-            let soname = add_str(&mut dynstr, res.shared[*file as usize].file.soname.as_bytes());
-            let vn_next = if li + 1 == per_lib.len() { 0 } else { 16 + 16 * vers.len() as u32 };
+            let soname = add_str(
+                &mut dynstr,
+                res.shared[*file as usize].file.soname.as_bytes(),
+            );
+            let vn_next = if li + 1 == per_lib.len() {
+                0
+            } else {
+                16 + 16 * vers.len() as u32
+            };
             verneed.extend_from_slice(&1u16.to_le_bytes());
             verneed.extend_from_slice(&(vers.len() as u16).to_le_bytes());
             verneed.extend_from_slice(&soname.to_le_bytes());
@@ -1172,7 +1288,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     // Synthetic sections.
     let mut sec_idx: HashMap<Synth, u32> = HashMap::new();
-    let mut add = |sections: &mut Vec<OutputSection>, sec_idx: &mut HashMap<Synth, u32>, os: OutputSection| {
+    let add = |sections: &mut Vec<OutputSection>,
+               sec_idx: &mut HashMap<Synth, u32>,
+               os: OutputSection| {
         sec_idx.insert(os.synth, sections.len() as u32);
         sections.push(os);
     };
@@ -1201,7 +1319,14 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         BuildId::Hex(h) => h.len(),
     };
     if build_id_len > 0 {
-        let mut s = OutputSection::new(b".note.gnu.build-id", Synth::BuildId, elf::SHT_NOTE, a, 4, 109);
+        let mut s = OutputSection::new(
+            b".note.gnu.build-id",
+            Synth::BuildId,
+            elf::SHT_NOTE,
+            a,
+            4,
+            109,
+        );
         s.size = 16 + align_up(build_id_len as u64, 4);
         add(&mut sections, &mut sec_idx, s);
     }
@@ -1214,7 +1339,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             add(&mut sections, &mut sec_idx, s);
         }
         if opts.hash_style.gnu || !opts.hash_style.sysv {
-            let mut s = OutputSection::new(b".gnu.hash", Synth::GnuHash, elf::SHT_GNU_HASH, a, 8, 121);
+            let mut s =
+                OutputSection::new(b".gnu.hash", Synth::GnuHash, elf::SHT_GNU_HASH, a, 8, 121);
             let bloom = 1u64;
             s.size = 16 + 8 * bloom + 4 * gnu_hash_buckets as u64 + 4 * n_exports as u64;
             add(&mut sections, &mut sec_idx, s);
@@ -1227,11 +1353,25 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         s.size = dynstr.len() as u64;
         add(&mut sections, &mut sec_idx, s);
         if verneed_count > 0 {
-            let mut s = OutputSection::new(b".gnu.version", Synth::Versym, elf::SHT_GNU_VERSYM, a, 2, 124);
+            let mut s = OutputSection::new(
+                b".gnu.version",
+                Synth::Versym,
+                elf::SHT_GNU_VERSYM,
+                a,
+                2,
+                124,
+            );
             s.size = 2 * ndyn;
             s.entsize = 2;
             add(&mut sections, &mut sec_idx, s);
-            let mut s = OutputSection::new(b".gnu.version_r", Synth::Verneed, elf::SHT_GNU_VERNEED, a, 8, 125);
+            let mut s = OutputSection::new(
+                b".gnu.version_r",
+                Synth::Verneed,
+                elf::SHT_GNU_VERNEED,
+                a,
+                8,
+                125,
+            );
             s.size = verneed.len() as u64;
             add(&mut sections, &mut sec_idx, s);
         }
@@ -1264,19 +1404,27 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             }
         }
     }
-    let n_copy = sym_info.iter().filter(|i| i.copy).count() as u64;
+    let n_copy = sym_info.iter().filter(|i| i.copy && !i.copy_alias).count() as u64;
     let n_irel = (plt.len() - n_lazy_plt) as u64;
     let sec_dynrels: Vec<Vec<u32>> = scans.iter().map(|s| s.dynrels.clone()).collect();
     let n_place: u64 = sec_dynrels.iter().flatten().map(|&n| n as u64).sum();
     // Places' relocations may be relative or symbolic; both counted in n_place.
-    let rela_dyn_count = n_got_relative + n_got_sym + n_copy + n_place + if kind.is_dynamic() { n_irel } else { 0 };
+    let rela_dyn_count =
+        n_got_relative + n_got_sym + n_copy + n_place + if kind.is_dynamic() { n_irel } else { 0 };
     if kind.is_dynamic() {
         let mut s = OutputSection::new(b".rela.dyn", Synth::RelaDyn, elf::SHT_RELA, a, 8, 126);
         s.size = 24 * rela_dyn_count;
         s.entsize = 24;
         add(&mut sections, &mut sec_idx, s);
         if n_lazy_plt > 0 {
-            let mut s = OutputSection::new(b".rela.plt", Synth::RelaPlt, elf::SHT_RELA, a | elf::SHF_INFO_LINK as u64, 8, 127);
+            let mut s = OutputSection::new(
+                b".rela.plt",
+                Synth::RelaPlt,
+                elf::SHT_RELA,
+                a | elf::SHF_INFO_LINK as u64,
+                8,
+                127,
+            );
             s.size = 24 * n_lazy_plt as u64;
             s.entsize = 24;
             add(&mut sections, &mut sec_idx, s);
@@ -1284,7 +1432,14 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     } else if n_irel > 0 {
         // Static executables: IRELATIVE relocations that libc applies itself,
         // bounded by __rela_iplt_start/__rela_iplt_end.
-        let mut s = OutputSection::new(b".rela.iplt", Synth::RelaPlt, elf::SHT_RELA, a | elf::SHF_INFO_LINK as u64, 8, 127);
+        let mut s = OutputSection::new(
+            b".rela.iplt",
+            Synth::RelaPlt,
+            elf::SHT_RELA,
+            a | elf::SHF_INFO_LINK as u64,
+            8,
+            127,
+        );
         s.size = 24 * n_irel;
         s.entsize = 24;
         add(&mut sections, &mut sec_idx, s);
@@ -1292,18 +1447,29 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     if !plt.is_empty() {
         let ax = (elf::SHF_ALLOC | elf::SHF_EXECINSTR) as u64;
         let mut s = OutputSection::new(b".plt", Synth::Plt, elf::SHT_PROGBITS, ax, 16, 210);
-        let hdr = if n_lazy_plt > 0 { arch::PLT_HEADER_SIZE } else { 0 };
+        let hdr = if n_lazy_plt > 0 {
+            arch::PLT_HEADER_SIZE
+        } else {
+            0
+        };
         s.size = hdr + arch::PLT_ENTRY_SIZE * plt.len() as u64;
         s.entsize = 16;
         add(&mut sections, &mut sec_idx, s);
     }
-    let eh_hdr = opts.eh_frame_hdr && eh_fde_count > 0 || (opts.eh_frame_hdr && eh_size > 0);
+    let eh_hdr = opts.eh_frame_hdr && (eh_fde_count > 0 || eh_size > 0);
     if eh_size > 0 {
         let mut s = OutputSection::new(b".eh_frame", Synth::EhFrame, elf::SHT_PROGBITS, a, 8, 330);
         s.size = eh_size + 4;
         add(&mut sections, &mut sec_idx, s);
         if eh_hdr {
-            let mut s = OutputSection::new(b".eh_frame_hdr", Synth::EhFrameHdr, elf::SHT_PROGBITS, a, 4, 320);
+            let mut s = OutputSection::new(
+                b".eh_frame_hdr",
+                Synth::EhFrameHdr,
+                elf::SHT_PROGBITS,
+                a,
+                4,
+                320,
+            );
             s.size = 12 + 8 * eh_fde_count;
             add(&mut sections, &mut sec_idx, s);
         }
@@ -1321,11 +1487,26 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             }
         }
         for (name, tag, sztag) in [
-            (&b".preinit_array"[..], elf::DT_PREINIT_ARRAY, elf::DT_PREINIT_ARRAYSZ),
-            (&b".init_array"[..], elf::DT_INIT_ARRAY, elf::DT_INIT_ARRAYSZ),
-            (&b".fini_array"[..], elf::DT_FINI_ARRAY, elf::DT_FINI_ARRAYSZ),
+            (
+                &b".preinit_array"[..],
+                elf::DT_PREINIT_ARRAY,
+                elf::DT_PREINIT_ARRAYSZ,
+            ),
+            (
+                &b".init_array"[..],
+                elf::DT_INIT_ARRAY,
+                elf::DT_INIT_ARRAYSZ,
+            ),
+            (
+                &b".fini_array"[..],
+                elf::DT_FINI_ARRAY,
+                elf::DT_FINI_ARRAYSZ,
+            ),
         ] {
-            if let Some(i) = sections.iter().position(|s| s.name == name && s.synth == Synth::Regular) {
+            if let Some(i) = sections
+                .iter()
+                .position(|s| s.name == name && s.synth == Synth::Regular)
+            {
                 dyn_entries.push((tag as i64, DynVal::OutAddr(i as u32)));
                 dyn_entries.push((sztag as i64, DynVal::OutSize(i as u32)));
             }
@@ -1400,7 +1581,14 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         add(&mut sections, &mut sec_idx, s);
     }
     {
-        let mut s = OutputSection::new(b".comment", Synth::Comment, elf::SHT_PROGBITS, (elf::SHF_MERGE | elf::SHF_STRINGS) as u64, 1, 600);
+        let mut s = OutputSection::new(
+            b".comment",
+            Synth::Comment,
+            elf::SHT_PROGBITS,
+            (elf::SHF_MERGE | elf::SHF_STRINGS) as u64,
+            1,
+            600,
+        );
         s.size = comment.len() as u64;
         s.entsize = 1;
         add(&mut sections, &mut sec_idx, s);
@@ -1470,15 +1658,24 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     }
 
     // Program headers needed (count first: they sit before the first section).
-    let has = |sections: &Vec<OutputSection>, lo: u32, hi: u32| sections.iter().any(|s| s.is_alloc() && s.rank >= lo && s.rank < hi);
+    let has = |sections: &Vec<OutputSection>, lo: u32, hi: u32| {
+        sections
+            .iter()
+            .any(|s| s.is_alloc() && s.rank >= lo && s.rank < hi)
+    };
     let mut n_load = 1; // headers' segment
     for (lo, hi) in [(200, 300), (300, 400), (400, 600)] {
         if has(&sections, lo, hi) {
             n_load += 1;
         }
     }
-    let n_notes = sections.iter().filter(|s| s.is_alloc() && s.sh_type == elf::SHT_NOTE).count();
-    let has_tls = sections.iter().any(|s| s.is_alloc() && s.flags & elf::SHF_TLS as u64 != 0);
+    let n_notes = sections
+        .iter()
+        .filter(|s| s.is_alloc() && s.sh_type == elf::SHT_NOTE)
+        .count();
+    let has_tls = sections
+        .iter()
+        .any(|s| s.is_alloc() && s.flags & elf::SHF_TLS as u64 != 0);
     let has_relro = opts.relro && has(&sections, 400, 500);
     let phnum = n_load
         + if interp.is_some() { 2 } else { 0 }
@@ -1490,7 +1687,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         + if has_relro { 1 } else { 0 };
 
     // Addresses.
-    let base = opts.image_base.unwrap_or(if kind.is_pic() { 0 } else { 0x400000 });
+    let base = opts
+        .image_base
+        .unwrap_or(if kind.is_pic() { 0 } else { 0x400000 });
     let headers_size = 64 + 56 * phnum as u64;
     let mut off = headers_size;
     let mut addr_cursor = base + off;
@@ -1606,25 +1805,69 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let file_size = shoff + 64 * (sections.len() as u64 + 1);
 
     // Thread pointer (variant II): the end of the TLS block, aligned.
-    let tp = if has_tls { align_up(tls_end, tls_align) } else { 0 };
+    let tp = if has_tls {
+        align_up(tls_end, tls_align)
+    } else {
+        0
+    };
     let _ = alloc_end_addr;
 
     // Program headers.
     let mut segments: Vec<Segment> = Vec::new();
-    let find = |sections: &Vec<OutputSection>, synth: Synth| sec_idx.get(&synth).map(|&i| sections[i as usize].clone());
+    let find = |sections: &Vec<OutputSection>, synth: Synth| {
+        sec_idx.get(&synth).map(|&i| sections[i as usize].clone())
+    };
     if let Some(i) = find(&sections, Synth::Interp) {
-        segments.push(Segment { p_type: elf::PT_PHDR, flags: elf::PF_R, offset: 64, vaddr: base + 64, filesz: 56 * phnum as u64, memsz: 56 * phnum as u64, align: 8 });
-        segments.push(Segment { p_type: elf::PT_INTERP, flags: elf::PF_R, offset: i.offset, vaddr: i.addr, filesz: i.size, memsz: i.size, align: 1 });
+        segments.push(Segment {
+            p_type: elf::PT_PHDR,
+            flags: elf::PF_R,
+            offset: 64,
+            vaddr: base + 64,
+            filesz: 56 * phnum as u64,
+            memsz: 56 * phnum as u64,
+            align: 8,
+        });
+        segments.push(Segment {
+            p_type: elf::PT_INTERP,
+            flags: elf::PF_R,
+            offset: i.offset,
+            vaddr: i.addr,
+            filesz: i.size,
+            memsz: i.size,
+            align: 1,
+        });
     }
     segments.extend(loads.iter().copied());
     if let Some(d) = find(&sections, Synth::Dynamic) {
-        segments.push(Segment { p_type: elf::PT_DYNAMIC, flags: elf::PF_R | elf::PF_W, offset: d.offset, vaddr: d.addr, filesz: d.size, memsz: d.size, align: 8 });
+        segments.push(Segment {
+            p_type: elf::PT_DYNAMIC,
+            flags: elf::PF_R | elf::PF_W,
+            offset: d.offset,
+            vaddr: d.addr,
+            filesz: d.size,
+            memsz: d.size,
+            align: 8,
+        });
     }
-    for s in sections.iter().filter(|s| s.is_alloc() && s.sh_type == elf::SHT_NOTE) {
-        segments.push(Segment { p_type: elf::PT_NOTE, flags: elf::PF_R, offset: s.offset, vaddr: s.addr, filesz: s.size, memsz: s.size, align: s.align });
+    for s in sections
+        .iter()
+        .filter(|s| s.is_alloc() && s.sh_type == elf::SHT_NOTE)
+    {
+        segments.push(Segment {
+            p_type: elf::PT_NOTE,
+            flags: elf::PF_R,
+            offset: s.offset,
+            vaddr: s.addr,
+            filesz: s.size,
+            memsz: s.size,
+            align: s.align,
+        });
     }
     if has_tls {
-        let first = sections.iter().find(|s| s.is_alloc() && s.flags & elf::SHF_TLS as u64 != 0).unwrap();
+        let first = sections
+            .iter()
+            .find(|s| s.is_alloc() && s.flags & elf::SHF_TLS as u64 != 0)
+            .unwrap();
         let filesz: u64 = sections
             .iter()
             .filter(|s| s.flags & elf::SHF_TLS as u64 != 0 && !s.is_nobits())
@@ -1632,10 +1875,26 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             .max()
             .unwrap_or(tls_start)
             .saturating_sub(tls_start);
-        segments.push(Segment { p_type: elf::PT_TLS, flags: elf::PF_R, offset: first.offset, vaddr: tls_start, filesz, memsz: tls_end - tls_start, align: tls_align });
+        segments.push(Segment {
+            p_type: elf::PT_TLS,
+            flags: elf::PF_R,
+            offset: first.offset,
+            vaddr: tls_start,
+            filesz,
+            memsz: tls_end - tls_start,
+            align: tls_align,
+        });
     }
     if let Some(h) = find(&sections, Synth::EhFrameHdr) {
-        segments.push(Segment { p_type: elf::PT_GNU_EH_FRAME, flags: elf::PF_R, offset: h.offset, vaddr: h.addr, filesz: h.size, memsz: h.size, align: 4 });
+        segments.push(Segment {
+            p_type: elf::PT_GNU_EH_FRAME,
+            flags: elf::PF_R,
+            offset: h.offset,
+            vaddr: h.addr,
+            filesz: h.size,
+            memsz: h.size,
+            align: 4,
+        });
     }
     segments.push(Segment {
         p_type: elf::PT_GNU_STACK,
@@ -1647,10 +1906,21 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         align: 16,
     });
     if has_relro {
-        segments.push(Segment { p_type: elf::PT_GNU_RELRO, flags: elf::PF_R, offset: relro_start - base, vaddr: relro_start, filesz: relro_end - relro_start, memsz: relro_end - relro_start, align: 1 });
+        segments.push(Segment {
+            p_type: elf::PT_GNU_RELRO,
+            flags: elf::PF_R,
+            offset: relro_start - base,
+            vaddr: relro_start,
+            filesz: relro_end - relro_start,
+            memsz: relro_end - relro_start,
+            align: 1,
+        });
     }
     if segments.len() != phnum {
-        return Err(Error::new(format!("internal error: planned {phnum} program headers, made {}", segments.len())));
+        return Err(Error::new(format!(
+            "internal error: planned {phnum} program headers, made {}",
+            segments.len()
+        )));
     }
 
     let mut layout = Layout {
@@ -1709,14 +1979,25 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     layout.sym_values = values;
     let entry_name = opts.entry.clone().unwrap_or_else(|| "_start".into());
     layout.entry = match res.lookup(entry_name.as_bytes()) {
-        Some(id) if res.symbols[id as usize].def != SymDef::Undefined => layout.sym_values[id as usize],
+        Some(id) if res.symbols[id as usize].def != SymDef::Undefined => {
+            layout.sym_values[id as usize]
+        }
         _ => {
             if opts.entry.is_some() {
-                return Err(Error::new(format!("entry symbol {entry_name} is not defined")));
+                return Err(Error::new(format!(
+                    "entry symbol {entry_name} is not defined"
+                )));
             }
             // GNU ld warns and uses the start of .text.
-            eprintln!("cld: warning: cannot find entry symbol {entry_name}; defaulting to start of .text");
-            layout.sections.iter().find(|s| s.name == b".text").map(|s| s.addr).unwrap_or(0)
+            eprintln!(
+                "cld: warning: cannot find entry symbol {entry_name}; defaulting to start of .text"
+            );
+            layout
+                .sections
+                .iter()
+                .find(|s| s.name == b".text")
+                .map(|s| s.addr)
+                .unwrap_or(0)
         }
     };
     plan_dynrels(inp, &mut layout);
@@ -1724,7 +2005,13 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 }
 
 /// The address of file-local symbol `sym` of object `f` (through merged pieces).
-pub fn local_sym_addr(res: &Resolved, layout: &Layout, f: usize, sym: u32, addend: i64) -> (u64, i64) {
+pub fn local_sym_addr(
+    res: &Resolved,
+    layout: &Layout,
+    f: usize,
+    sym: u32,
+    addend: i64,
+) -> (u64, i64) {
     let o = &res.objects[f];
     let s: &InputSymbol = &o.symbols[sym as usize];
     if s.shndx == elf::SHN_ABS as u32 {
@@ -1742,7 +2029,11 @@ pub fn local_sym_addr(res: &Resolved, layout: &Layout, f: usize, sym: u32, adden
     let isec = &o.sections[sh];
     if isec.kind == SectionKind::MergeStrings {
         // Section symbols reference by addend; named symbols by value.
-        let (target, rest) = if s.typ == elf::STT_SECTION { (s.value as i64 + addend, 0) } else { (s.value as i64, addend) };
+        let (target, rest) = if s.typ == elf::STT_SECTION {
+            (s.value as i64 + addend, 0)
+        } else {
+            (s.value as i64, addend)
+        };
         let pieces = &o.pieces[isec.pieces.start as usize..isec.pieces.end as usize];
         let t = target.max(0) as u32;
         let i = pieces.partition_point(|p| p.offset <= t).saturating_sub(1);
@@ -1772,12 +2063,33 @@ fn symbol_values(
         .map(|(i, s)| (leak(&s.name), i as u32))
         .collect();
     let sec_by = |n: &[u8]| names.get(n).map(|&i| &layout.sections[i as usize]);
-    let first_alloc_after = |rank: u32| layout.sections.iter().find(|s| s.is_alloc() && s.rank >= rank).map(|s| s.addr);
-    let text_end = layout.segments.iter().filter(|s| s.p_type == elf::PT_LOAD && s.flags & elf::PF_X != 0).map(|s| s.vaddr + s.memsz).max().unwrap_or(0);
+    let first_alloc_after = |rank: u32| {
+        layout
+            .sections
+            .iter()
+            .find(|s| s.is_alloc() && s.rank >= rank)
+            .map(|s| s.addr)
+    };
+    let text_end = layout
+        .segments
+        .iter()
+        .filter(|s| s.p_type == elf::PT_LOAD && s.flags & elf::PF_X != 0)
+        .map(|s| s.vaddr + s.memsz)
+        .max()
+        .unwrap_or(0);
     let rw = layout.segments.iter().rfind(|s| s.p_type == elf::PT_LOAD);
-    let (edata, end) = rw.map(|s| (s.vaddr + s.filesz, s.vaddr + s.memsz)).unwrap_or((0, 0));
-    let base = layout.segments.iter().find(|s| s.p_type == elf::PT_LOAD).map(|s| s.vaddr).unwrap_or(0);
-    let rela_iplt = layout.sec(Synth::RelaPlt).filter(|_| !layout.kind.is_dynamic());
+    let (edata, end) = rw
+        .map(|s| (s.vaddr + s.filesz, s.vaddr + s.memsz))
+        .unwrap_or((0, 0));
+    let base = layout
+        .segments
+        .iter()
+        .find(|s| s.p_type == elf::PT_LOAD)
+        .map(|s| s.vaddr)
+        .unwrap_or(0);
+    let rela_iplt = layout
+        .sec(Synth::RelaPlt)
+        .filter(|_| !layout.kind.is_dynamic());
     let mut out = vec![0u64; res.symbols.len()];
     for (id, s) in res.symbols.iter().enumerate() {
         let info = &layout.sym_info[id];
@@ -1813,8 +2125,12 @@ fn symbol_values(
                     b"_etext" | b"etext" | b"__etext" => Some(text_end),
                     b"__rela_iplt_start" => Some(rela_iplt.map(|s| s.addr).unwrap_or(0)),
                     b"__rela_iplt_end" => Some(rela_iplt.map(|s| s.addr + s.size).unwrap_or(0)),
-                    b"__init_array_start" | b"__init_array_end" | b"__fini_array_start" | b"__fini_array_end"
-                    | b"__preinit_array_start" | b"__preinit_array_end" => {
+                    b"__init_array_start"
+                    | b"__init_array_end"
+                    | b"__fini_array_start"
+                    | b"__fini_array_end"
+                    | b"__preinit_array_start"
+                    | b"__preinit_array_end" => {
                         let sname: &[u8] = if n.starts_with(b"__init") {
                             b".init_array"
                         } else if n.starts_with(b"__fini") {
@@ -1823,7 +2139,11 @@ fn symbol_values(
                             b".preinit_array"
                         };
                         match sec_by(sname) {
-                            Some(sec) => Some(if n.ends_with(b"_start") { sec.addr } else { sec.addr + sec.size }),
+                            Some(sec) => Some(if n.ends_with(b"_start") {
+                                sec.addr
+                            } else {
+                                sec.addr + sec.size
+                            }),
                             None => Some(first_alloc_after(400).unwrap_or(0)),
                         }
                     }
@@ -1832,7 +2152,9 @@ fn symbol_values(
                         if let Some(sec) = n.strip_prefix(b"__start_") {
                             sec_by(sec).filter(|_| is_c_ident(sec)).map(|s| s.addr)
                         } else if let Some(sec) = n.strip_prefix(b"__stop_") {
-                            sec_by(sec).filter(|_| is_c_ident(sec)).map(|s| s.addr + s.size)
+                            sec_by(sec)
+                                .filter(|_| is_c_ident(sec))
+                                .map(|s| s.addr + s.size)
                         } else {
                             None
                         }
@@ -1892,28 +2214,53 @@ fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
             GotEntry::Sym(id) => {
                 let t = global_props(res, kind, id);
                 if t.imported {
-                    got_rels.push(DynRel { offset: slot, rtype: elf::R_X86_64_GLOB_DAT, dynsym: l.sym_info[id as usize].dynsym, addend: 0 });
+                    got_rels.push(DynRel {
+                        offset: slot,
+                        rtype: elf::R_X86_64_GLOB_DAT,
+                        dynsym: l.sym_info[id as usize].dynsym,
+                        addend: 0,
+                    });
                 } else if pic && !t.absolute {
-                    relative.push(DynRel { offset: slot, rtype: elf::R_X86_64_RELATIVE, dynsym: 0, addend: l.sym_values[id as usize] as i64 });
+                    relative.push(DynRel {
+                        offset: slot,
+                        rtype: elf::R_X86_64_RELATIVE,
+                        dynsym: 0,
+                        addend: l.sym_values[id as usize] as i64,
+                    });
                 }
             }
             GotEntry::Local(f, s) => {
                 let t = target_props(res, kind, f as usize, s);
                 if pic && !t.absolute {
                     let (v, a) = local_sym_addr(res, l, f as usize, s, 0);
-                    relative.push(DynRel { offset: slot, rtype: elf::R_X86_64_RELATIVE, dynsym: 0, addend: v as i64 + a });
+                    relative.push(DynRel {
+                        offset: slot,
+                        rtype: elf::R_X86_64_RELATIVE,
+                        dynsym: 0,
+                        addend: v as i64 + a,
+                    });
                 }
             }
             GotEntry::TpOff(id) => {
                 if global_props(res, kind, id).imported {
-                    got_rels.push(DynRel { offset: slot, rtype: elf::R_X86_64_TPOFF64, dynsym: l.sym_info[id as usize].dynsym, addend: 0 });
+                    got_rels.push(DynRel {
+                        offset: slot,
+                        rtype: elf::R_X86_64_TPOFF64,
+                        dynsym: l.sym_info[id as usize].dynsym,
+                        addend: 0,
+                    });
                 }
             }
         }
     }
     for (id, info) in l.sym_info.iter().enumerate() {
-        if info.copy {
-            got_rels.push(DynRel { offset: l.sym_values[id], rtype: elf::R_X86_64_COPY, dynsym: info.dynsym, addend: 0 });
+        if info.copy && !info.copy_alias {
+            got_rels.push(DynRel {
+                offset: l.sym_values[id],
+                rtype: elf::R_X86_64_COPY,
+                dynsym: info.dynsym,
+                addend: 0,
+            });
         }
     }
     let mut plt_rels = Vec::new();
@@ -1921,10 +2268,20 @@ fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
     for (i, &id) in l.plt.iter().enumerate() {
         let slot = l.gotplt_slot_addr(i as u32);
         if i < l.n_lazy_plt {
-            plt_rels.push(DynRel { offset: slot, rtype: elf::R_X86_64_JUMP_SLOT, dynsym: l.sym_info[id as usize].dynsym, addend: 0 });
+            plt_rels.push(DynRel {
+                offset: slot,
+                rtype: elf::R_X86_64_JUMP_SLOT,
+                dynsym: l.sym_info[id as usize].dynsym,
+                addend: 0,
+            });
         } else if let SymDef::Object { file, sym } = res.symbols[id as usize].def {
             let resolver = local_sym_addr(res, l, file as usize, sym, 0).0;
-            irel_rels.push(DynRel { offset: slot, rtype: elf::R_X86_64_IRELATIVE, dynsym: 0, addend: resolver as i64 });
+            irel_rels.push(DynRel {
+                offset: slot,
+                rtype: elf::R_X86_64_IRELATIVE,
+                dynsym: 0,
+                addend: resolver as i64,
+            });
         }
     }
     l.n_relative = relative.len() as u64;
@@ -1935,7 +2292,11 @@ fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
 }
 
 /// Count of local and total .symtab entries and the .strtab size.
-fn symtab_plan(res: &Resolved, live: &[Vec<bool>], placement: &[Vec<(u32, u64)>]) -> (u32, u32, u64) {
+fn symtab_plan(
+    res: &Resolved,
+    live: &[Vec<bool>],
+    placement: &[Vec<(u32, u64)>],
+) -> (u32, u32, u64) {
     let mut locals = 1u32; // null
     let mut strsz = 1u64;
     for (f, o) in res.objects.iter().enumerate() {
@@ -1956,7 +2317,13 @@ fn symtab_plan(res: &Resolved, live: &[Vec<bool>], placement: &[Vec<(u32, u64)>]
     (locals, locals + globals, strsz)
 }
 
-pub fn keep_local(o: &ObjectFile, s: &InputSymbol, i: usize, live: &[bool], placement: &[(u32, u64)]) -> bool {
+pub fn keep_local(
+    o: &ObjectFile,
+    s: &InputSymbol,
+    i: usize,
+    live: &[bool],
+    placement: &[(u32, u64)],
+) -> bool {
     if i == 0 || s.typ == elf::STT_SECTION || s.name.is_empty() || s.name.starts_with(b".L") {
         return false;
     }
@@ -1978,7 +2345,7 @@ pub fn keep_global(s: &crate::resolve::Symbol) -> bool {
     match s.def {
         SymDef::Object { .. } | SymDef::Common { .. } => true,
         SymDef::Shared { .. } => s.referenced,
-        SymDef::Undefined => s.referenced && (is_linker_defined(s.name) || s.strong_ref || true),
+        SymDef::Undefined => s.referenced,
         SymDef::Synthetic => true,
     }
 }

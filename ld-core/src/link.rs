@@ -18,7 +18,14 @@ use std::time::Instant;
 
 /// One input file to ingest, in command-line order.
 enum Pending {
-    File { path: PathBuf, kind: FileKind, data: &'static [u8], as_needed: bool, whole: bool, soname: String },
+    File {
+        path: PathBuf,
+        kind: FileKind,
+        data: &'static [u8],
+        as_needed: bool,
+        whole: bool,
+        soname: String,
+    },
     GroupStart,
     GroupEnd,
 }
@@ -31,7 +38,13 @@ struct Expander<'a> {
 }
 
 impl Expander<'_> {
-    fn add_path(&mut self, path: &Path, as_needed: bool, whole: bool, soname: Option<String>) -> Result<()> {
+    fn add_path(
+        &mut self,
+        path: &Path,
+        as_needed: bool,
+        whole: bool,
+        soname: Option<String>,
+    ) -> Result<()> {
         let m = input::map_file(path)?;
         let kind = input::classify(m.data).ok_or_else(|| {
             Error::new(format!("{}: file format not recognized (not an ELF object, archive, shared library or linker script)", path.display()))
@@ -40,11 +53,24 @@ impl Expander<'_> {
             return self.add_script(path, m.data, as_needed, whole);
         }
         let soname = soname.unwrap_or_else(|| path.display().to_string());
-        self.out.push(Pending::File { path: path.to_path_buf(), kind, data: m.data, as_needed, whole, soname });
+        self.out.push(Pending::File {
+            path: path.to_path_buf(),
+            kind,
+            data: m.data,
+            as_needed,
+            whole,
+            soname,
+        });
         Ok(())
     }
 
-    fn add_library(&mut self, name: &str, static_only: bool, as_needed: bool, whole: bool) -> Result<()> {
+    fn add_library(
+        &mut self,
+        name: &str,
+        static_only: bool,
+        as_needed: bool,
+        whole: bool,
+    ) -> Result<()> {
         let p = input::find_library(name, static_only, &self.search)
             .ok_or_else(|| Error::new(format!("cannot find -l{name}")))?;
         let soname = p.file_name().map(|s| s.to_string_lossy().into_owned());
@@ -54,7 +80,10 @@ impl Expander<'_> {
     fn add_script(&mut self, path: &Path, data: &[u8], as_needed: bool, whole: bool) -> Result<()> {
         self.depth += 1;
         if self.depth > 16 {
-            return Err(Error::new(format!("{}: linker scripts nest too deeply (a cycle?)", path.display())));
+            return Err(Error::new(format!(
+                "{}: linker scripts nest too deeply (a cycle?)",
+                path.display()
+            )));
         }
         let sc = script::parse_script(data, &path.display().to_string())?;
         let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
@@ -76,11 +105,21 @@ impl Expander<'_> {
                                 } else if dir.join(&pb).exists() {
                                     dir.join(&pb)
                                 } else {
-                                    self.search.iter().map(|d| d.join(&pb)).find(|c| c.exists()).unwrap_or(pb)
+                                    self.search
+                                        .iter()
+                                        .map(|d| d.join(&pb))
+                                        .find(|c| c.exists())
+                                        .unwrap_or(pb)
                                 };
-                                let soname = found.file_name().map(|s| s.to_string_lossy().into_owned());
-                                self.add_path(&found, an, whole, soname)
-                                    .map_err(|e| Error::new(format!("{} (named in linker script {})", e.msg, path.display())))?;
+                                let soname =
+                                    found.file_name().map(|s| s.to_string_lossy().into_owned());
+                                self.add_path(&found, an, whole, soname).map_err(|e| {
+                                    Error::new(format!(
+                                        "{} (named in linker script {})",
+                                        e.msg,
+                                        path.display()
+                                    ))
+                                })?;
                             }
                         }
                     }
@@ -98,12 +137,24 @@ impl Expander<'_> {
 }
 
 fn expand(opts: &Options) -> Result<Vec<Pending>> {
-    let mut ex = Expander { opts, out: Vec::new(), search: opts.search_paths.clone(), depth: 0 };
+    let mut ex = Expander {
+        opts,
+        out: Vec::new(),
+        search: opts.search_paths.clone(),
+        depth: 0,
+    };
     let mut errors = Vec::new();
     for arg in &opts.inputs {
         let r = match arg {
-            InputArg::File { path, state, .. } => ex.add_path(path, state.as_needed, state.whole_archive, None),
-            InputArg::Library { name, state } => ex.add_library(name, state.static_only, state.as_needed, state.whole_archive),
+            InputArg::File { path, state, .. } => {
+                ex.add_path(path, state.as_needed, state.whole_archive, None)
+            }
+            InputArg::Library { name, state } => ex.add_library(
+                name,
+                state.static_only,
+                state.as_needed,
+                state.whole_archive,
+            ),
             InputArg::GroupStart => {
                 ex.out.push(Pending::GroupStart);
                 Ok(())
@@ -131,11 +182,22 @@ fn ingest(pending: Vec<Pending>) -> Result<Vec<LoadItem>> {
         .map(|p| match p {
             Pending::GroupStart => Ok(LoadItem::GroupStart),
             Pending::GroupEnd => Ok(LoadItem::GroupEnd),
-            Pending::File { path, kind, data, as_needed, whole, soname } => match kind {
-                FileKind::Object => Ok(LoadItem::Object(Box::new(ObjectFile::parse(path.display().to_string(), data)?))),
-                FileKind::Archive | FileKind::ThinArchive => {
-                    Ok(LoadItem::Archive { archive: Box::new(Archive::parse(&path, data)?), whole })
-                }
+            Pending::File {
+                path,
+                kind,
+                data,
+                as_needed,
+                whole,
+                soname,
+            } => match kind {
+                FileKind::Object => Ok(LoadItem::Object(Box::new(ObjectFile::parse(
+                    path.display().to_string(),
+                    data,
+                )?))),
+                FileKind::Archive | FileKind::ThinArchive => Ok(LoadItem::Archive {
+                    archive: Box::new(Archive::parse(&path, data)?),
+                    whole,
+                }),
                 FileKind::Shared => Ok(LoadItem::Shared {
                     file: Box::new(SharedFile::parse(path.display().to_string(), soname, data)?),
                     as_needed,

@@ -29,7 +29,9 @@ fn shim_dir() -> Result<PathBuf, String> {
 
 fn unsafe_uid() -> u32 {
     use std::os::unix::fs::MetadataExt;
-    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(0)
 }
 
 fn main() {
@@ -56,7 +58,9 @@ fn main() {
                 println!("{}", ld_core::args::version_text());
             }
             if let Some(n) = opts.threads {
-                let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+                let _ = rayon::ThreadPoolBuilder::new()
+                    .num_threads(n.max(1))
+                    .build_global();
             }
             if let Err(e) = ld_core::link::link(&opts) {
                 for line in e.msg.lines() {

@@ -110,7 +110,9 @@ pub struct ComdatGroup {
 pub enum EhRecordKind {
     Cie,
     /// An FDE; `cie` is the input offset of its CIE.
-    Fde { cie: u32 },
+    Fde {
+        cie: u32,
+    },
 }
 
 /// One CIE or FDE of an input `.eh_frame`.
@@ -152,16 +154,23 @@ pub fn hash_bytes(b: &[u8]) -> u64 {
 
 /// Check the ELF header of an x86-64 ELF64 little-endian file and return it.
 pub fn check_header<'d>(data: &'d [u8], name: &str) -> Result<&'d FileHeader64<LE>> {
-    let header = FileHeader64::<LE>::parse(data).map_err(|e| bad(name, format!("not a valid ELF64 file ({e})")))?;
+    let header = FileHeader64::<LE>::parse(data)
+        .map_err(|e| bad(name, format!("not a valid ELF64 file ({e})")))?;
     if header.e_ident.class != elf::ELFCLASS64 {
-        return Err(bad(name, "ELF class is not ELF64 (only x86-64 ELF64 is supported)"));
+        return Err(bad(
+            name,
+            "ELF class is not ELF64 (only x86-64 ELF64 is supported)",
+        ));
     }
     if header.e_ident.data != elf::ELFDATA2LSB {
         return Err(bad(name, "not little-endian (only x86-64 is supported)"));
     }
     let machine = header.e_machine(LE);
     if machine != elf::EM_X86_64 {
-        return Err(bad(name, format!("incompatible machine type {machine} (only x86-64 is supported)")));
+        return Err(bad(
+            name,
+            format!("incompatible machine type {machine} (only x86-64 is supported)"),
+        ));
     }
     Ok(header)
 }
@@ -171,8 +180,10 @@ impl ObjectFile {
         let data = aligned(data);
         let header = check_header(data, &name)?;
         let e = LE;
-        let sections = header.sections(e, data).map_err(|err| bad(&name, format!("bad section table: {err}")))?;
-        
+        let sections = header
+            .sections(e, data)
+            .map_err(|err| bad(&name, format!("bad section table: {err}")))?;
+
         let nsec = sections.len();
         let symtab = sections
             .symbols(e, data, elf::SHT_SYMTAB)
@@ -186,9 +197,12 @@ impl ObjectFile {
                 .map_err(|_| bad(&name, format!("symbol {i} has a bad name offset")))?;
             let mut shndx = sym.st_shndx(e) as u32;
             if shndx == elf::SHN_XINDEX as u32 {
-                shndx = symtab
-                    .shndx(e, object::SymbolIndex(i))
-                    .ok_or_else(|| bad(&name, format!("symbol {i} has SHN_XINDEX but no extended index")))?;
+                shndx = symtab.shndx(e, object::SymbolIndex(i)).ok_or_else(|| {
+                    bad(
+                        &name,
+                        format!("symbol {i} has SHN_XINDEX but no extended index"),
+                    )
+                })?;
             }
             if shndx != elf::SHN_UNDEF as u32
                 && shndx != elf::SHN_ABS as u32
@@ -197,7 +211,11 @@ impl ObjectFile {
             {
                 return Err(bad(
                     &name,
-                    format!("symbol {} refers to section {} out of range", String::from_utf8_lossy(sname), shndx),
+                    format!(
+                        "symbol {} refers to section {} out of range",
+                        String::from_utf8_lossy(sname),
+                        shndx
+                    ),
                 ));
             }
             symbols.push(InputSymbol {
@@ -212,7 +230,10 @@ impl ObjectFile {
         }
         let first_global = symtab_first_global(&sections, e).min(symbols.len() as u32);
 
-        if symbols.iter().any(|s| s.name == b"__gnu_lto_slim" || s.name == b"__gnu_lto_v1") {
+        if symbols
+            .iter()
+            .any(|s| s.name == b"__gnu_lto_slim" || s.name == b"__gnu_lto_v1")
+        {
             return Err(bad(
                 &name,
                 "LTO objects are not supported, build without -flto (this object holds GCC LTO bytecode)",
@@ -236,15 +257,20 @@ impl ObjectFile {
                     continue; // a non-COMDAT group is just a set of sections
                 }
                 let sig_idx = sh.sh_info(e) as usize;
-                let sig = symbols
-                    .get(sig_idx)
-                    .map(|s| s.name)
-                    .ok_or_else(|| bad(&name, format!("section {i}: group signature symbol {sig_idx} out of range")))?;
+                let sig = symbols.get(sig_idx).map(|s| s.name).ok_or_else(|| {
+                    bad(
+                        &name,
+                        format!("section {i}: group signature symbol {sig_idx} out of range"),
+                    )
+                })?;
                 let mut members = Vec::new();
                 for w in &words[1..] {
                     let m = w.get(e);
                     if m as usize >= nsec {
-                        return Err(bad(&name, format!("section {i}: group member {m} out of range")));
+                        return Err(bad(
+                            &name,
+                            format!("section {i}: group member {m} out of range"),
+                        ));
                     }
                     group_of[m as usize] = Some(groups.len() as u32);
                     members.push(m);
@@ -264,14 +290,25 @@ impl ObjectFile {
             let flags = sh.sh_flags(e);
             let size = sh.sh_size(e);
             let offset = sh.sh_offset(e);
-            if sh_type != elf::SHT_NOBITS && sh_type != elf::SHT_NULL && offset.checked_add(size).is_none_or(|end| end > data.len() as u64) {
+            if sh_type != elf::SHT_NOBITS
+                && sh_type != elf::SHT_NULL
+                && offset
+                    .checked_add(size)
+                    .is_none_or(|end| end > data.len() as u64)
+            {
                 return Err(bad(
                     &name,
-                    format!("section {} extends past the end of the file", String::from_utf8_lossy(sname)),
+                    format!(
+                        "section {} extends past the end of the file",
+                        String::from_utf8_lossy(sname)
+                    ),
                 ));
             }
             if sname.starts_with(b".gnu.lto_") {
-                return Err(bad(&name, "LTO objects are not supported, build without -flto"));
+                return Err(bad(
+                    &name,
+                    "LTO objects are not supported, build without -flto",
+                ));
             }
             let alloc = flags & elf::SHF_ALLOC as u64 != 0;
             let kind = if i == 0 {
@@ -313,7 +350,11 @@ impl ObjectFile {
             if !align.is_power_of_two() {
                 return Err(bad(
                     &name,
-                    format!("section {}: alignment {} is not a power of two", String::from_utf8_lossy(sname), align),
+                    format!(
+                        "section {}: alignment {} is not a power of two",
+                        String::from_utf8_lossy(sname),
+                        align
+                    ),
                 ));
             }
             out_sections.push(InputSection {
@@ -341,7 +382,10 @@ impl ObjectFile {
             }
             let target = sh.sh_info(e) as usize;
             if target == 0 || target >= nsec {
-                return Err(bad(&name, format!("relocation section {i} applies to section {target} out of range")));
+                return Err(bad(
+                    &name,
+                    format!("relocation section {i} applies to section {target} out of range"),
+                ));
             }
             if matches!(out_sections[target].kind, SectionKind::Ignore) {
                 continue;
@@ -362,13 +406,22 @@ impl ObjectFile {
                 if rel.sym as usize >= symbols.len() {
                     return Err(bad(
                         &name,
-                        format!("({}+{:#x}): relocation refers to symbol {} out of range", String::from_utf8_lossy(tname), rel.offset, rel.sym),
+                        format!(
+                            "({}+{:#x}): relocation refers to symbol {} out of range",
+                            String::from_utf8_lossy(tname),
+                            rel.offset,
+                            rel.sym
+                        ),
                     ));
                 }
                 if rel.offset >= tsize {
                     return Err(bad(
                         &name,
-                        format!("({}+{:#x}): relocation offset is past the end of the section", String::from_utf8_lossy(tname), rel.offset),
+                        format!(
+                            "({}+{:#x}): relocation offset is past the end of the section",
+                            String::from_utf8_lossy(tname),
+                            rel.offset
+                        ),
                     ));
                 }
                 relocs.push(rel);
@@ -422,7 +475,10 @@ impl ObjectFile {
                     None => {
                         return Err(bad(
                             &self.name,
-                            format!("{}: string at offset {pos:#x} is not NUL-terminated", self.section_name(i)),
+                            format!(
+                                "{}: string at offset {pos:#x} is not NUL-terminated",
+                                self.section_name(i)
+                            ),
                         ))
                     }
                 };
@@ -456,18 +512,27 @@ impl ObjectFile {
                     continue;
                 }
                 if len == 0xffff_ffff {
-                    return Err(bad(&self.name, format!(".eh_frame+{pos:#x}: 64-bit DWARF CFI records are not supported")));
+                    return Err(bad(
+                        &self.name,
+                        format!(".eh_frame+{pos:#x}: 64-bit DWARF CFI records are not supported"),
+                    ));
                 }
                 let size = len as usize + 4;
                 if pos + size > data.len() || len < 4 {
-                    return Err(bad(&self.name, format!(".eh_frame+{pos:#x}: record extends past the end of the section")));
+                    return Err(bad(
+                        &self.name,
+                        format!(".eh_frame+{pos:#x}: record extends past the end of the section"),
+                    ));
                 }
                 let id = u32::from_le_bytes(data[pos + 4..pos + 8].try_into().unwrap());
                 let kind = if id == 0 {
                     EhRecordKind::Cie
                 } else {
                     let cie = (pos + 4).checked_sub(id as usize).ok_or_else(|| {
-                        bad(&self.name, format!(".eh_frame+{pos:#x}: FDE points to a CIE before the section"))
+                        bad(
+                            &self.name,
+                            format!(".eh_frame+{pos:#x}: FDE points to a CIE before the section"),
+                        )
                     })?;
                     EhRecordKind::Fde { cie: cie as u32 }
                 };
@@ -489,7 +554,10 @@ impl ObjectFile {
     }
 }
 
-fn symtab_first_global(sections: &object::read::elf::SectionTable<'_, FileHeader64<LE>>, e: LE) -> u32 {
+fn symtab_first_global(
+    sections: &object::read::elf::SectionTable<'_, FileHeader64<LE>>,
+    e: LE,
+) -> u32 {
     for sh in sections.iter() {
         let sh: &SectionHeader64<LE> = sh;
         if sh.sh_type(e) == elf::SHT_SYMTAB {
@@ -502,7 +570,7 @@ fn symtab_first_global(sections: &object::read::elf::SectionTable<'_, FileHeader
 /// ELF structures need 8-byte alignment; `ar` members are only 2-aligned.
 /// A misaligned member is copied once into an aligned buffer.
 pub fn aligned(data: &'static [u8]) -> &'static [u8] {
-    if data.as_ptr() as usize % 8 == 0 {
+    if (data.as_ptr() as usize).is_multiple_of(8) {
         return data;
     }
     let mut v: Vec<u64> = vec![0; data.len().div_ceil(8)];

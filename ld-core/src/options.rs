@@ -21,7 +21,10 @@ pub enum OutputKind {
 
 impl OutputKind {
     pub fn is_pic(self) -> bool {
-        matches!(self, OutputKind::Pie | OutputKind::StaticPie | OutputKind::Shared)
+        matches!(
+            self,
+            OutputKind::Pie | OutputKind::StaticPie | OutputKind::Shared
+        )
     }
     pub fn is_static(self) -> bool {
         matches!(self, OutputKind::StaticExec | OutputKind::StaticPie)
@@ -66,7 +69,9 @@ pub enum InputArg {
 pub enum BuildId {
     None,
     /// A content hash (`--build-id`, `--build-id=fast|sha1|md5|tree`), `len` bytes.
-    Hash { len: usize },
+    Hash {
+        len: usize,
+    },
     Uuid,
     Hex(Vec<u8>),
 }

@@ -37,11 +37,20 @@ pub type NameMap<V> = HashMap<&'static [u8], V, BuildHasherDefault<NameHasher>>;
 pub enum SymDef {
     Undefined,
     /// Defined in a loaded object (`file` indexes `Resolved::objects`).
-    Object { file: FileId, sym: u32 },
+    Object {
+        file: FileId,
+        sym: u32,
+    },
     /// A common symbol; the largest wins, allocated in `.bss`.
-    Common { file: FileId, sym: u32 },
+    Common {
+        file: FileId,
+        sym: u32,
+    },
     /// Defined by a shared library (`sym` indexes `SharedFile::symbols`).
-    Shared { file: FileId, sym: u32 },
+    Shared {
+        file: FileId,
+        sym: u32,
+    },
     /// Defined by the linker (`__bss_start`, `__start_foo`, ...), valued at layout.
     Synthetic,
 }
@@ -81,8 +90,14 @@ impl Symbol {
 /// An input ready for resolution, in command-line order.
 pub enum LoadItem {
     Object(Box<ObjectFile>),
-    Archive { archive: Box<Archive>, whole: bool },
-    Shared { file: Box<SharedFile>, as_needed: bool },
+    Archive {
+        archive: Box<Archive>,
+        whole: bool,
+    },
+    Shared {
+        file: Box<SharedFile>,
+        as_needed: bool,
+    },
     GroupStart,
     GroupEnd,
 }
@@ -152,8 +167,14 @@ impl Resolver {
                 }
             }
         }
-        let mut ids = Vec::with_capacity(obj.symbols.len().saturating_sub(obj.first_global as usize));
-        for (i, s) in obj.symbols.iter().enumerate().skip(obj.first_global as usize) {
+        let mut ids =
+            Vec::with_capacity(obj.symbols.len().saturating_sub(obj.first_global as usize));
+        for (i, s) in obj
+            .symbols
+            .iter()
+            .enumerate()
+            .skip(obj.first_global as usize)
+        {
             let id = self.intern(s.name);
             ids.push(id);
             let in_discarded = !s.is_undefined()
@@ -212,9 +233,15 @@ impl Resolver {
         };
         if take {
             sym.def = if new_common {
-                SymDef::Common { file: fid, sym: idx }
+                SymDef::Common {
+                    file: fid,
+                    sym: idx,
+                }
             } else {
-                SymDef::Object { file: fid, sym: idx }
+                SymDef::Object {
+                    file: fid,
+                    sym: idx,
+                }
             };
             sym.weak_def = new_weak;
         }
@@ -226,7 +253,10 @@ impl Resolver {
             let id = self.intern(ds.name);
             let sym = &mut self.r.symbols[id as usize];
             if sym.def == SymDef::Undefined {
-                sym.def = SymDef::Shared { file: fid, sym: i as u32 };
+                sym.def = SymDef::Shared {
+                    file: fid,
+                    sym: i as u32,
+                };
                 sym.weak_def = ds.bind == elf::STB_WEAK;
             }
         }
@@ -251,7 +281,9 @@ impl Resolver {
                 if extracted[m as usize] {
                     continue;
                 }
-                let Some(&id) = self.r.names.get(name) else { continue };
+                let Some(&id) = self.r.names.get(name) else {
+                    continue;
+                };
                 let sym = &self.r.symbols[id as usize];
                 let wanted = match sym.def {
                     SymDef::Undefined => sym.strong_ref,

@@ -35,13 +35,19 @@ impl SharedFile {
         let header = check_header(data, &name)?;
         let e = LE;
         let bad = |what: String| Error::new(format!("{name}: {what}"));
-        let sections = header.sections(e, data).map_err(|err| bad(format!("bad section table: {err}")))?;
+        let sections = header
+            .sections(e, data)
+            .map_err(|err| bad(format!("bad section table: {err}")))?;
         let dynsym = sections
             .symbols(e, data, elf::SHT_DYNSYM)
             .map_err(|err| bad(format!("bad dynamic symbol table: {err}")))?;
 
         let mut soname = default_soname;
-        if let Some((i, sh)) = sections.iter().enumerate().find(|(_, s)| s.sh_type(e) == elf::SHT_DYNAMIC) {
+        if let Some((i, sh)) = sections
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.sh_type(e) == elf::SHT_DYNAMIC)
+        {
             let dyns: &[elf::Dyn64<LE>] = sh
                 .data_as_array(e, data)
                 .map_err(|_| bad(format!("section {i}: bad .dynamic contents")))?;
@@ -75,10 +81,18 @@ impl SharedFile {
                         .gnu_verdef(e, data)
                         .map_err(|err| bad(format!("bad version definitions: {err}")))?
                     {
-                        while let Some((vd, mut aux)) = iter.next().map_err(|err| bad(format!("bad version definition: {err}")))? {
+                        while let Some((vd, mut aux)) = iter
+                            .next()
+                            .map_err(|err| bad(format!("bad version definition: {err}")))?
+                        {
                             let ndx = vd.vd_ndx.get(e) as usize;
-                            if let Some(a) = aux.next().map_err(|err| bad(format!("bad version definition: {err}")))? {
-                                let n = a.name(e, strtab).map_err(|_| bad("bad version name".to_string()))?;
+                            if let Some(a) = aux
+                                .next()
+                                .map_err(|err| bad(format!("bad version definition: {err}")))?
+                            {
+                                let n = a
+                                    .name(e, strtab)
+                                    .map_err(|_| bad("bad version name".to_string()))?;
                                 if version_names.len() <= ndx {
                                     version_names.resize(ndx + 1, None);
                                 }

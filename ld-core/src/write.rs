@@ -5,7 +5,10 @@
 //! file is renamed over the target. A failed link leaves the target untouched.
 
 use crate::error::{Error, Result};
-use crate::layout::{self, align_up, global_props, local_sym_addr, target_props, DynRel, DynVal, GotEntry, Layout, Synth, NONE};
+use crate::layout::{
+    self, align_up, global_props, local_sym_addr, target_props, DynRel, DynVal, GotEntry, Layout,
+    Synth, NONE,
+};
 use crate::object_file::{EhRecordKind, SectionKind};
 use crate::options::{BuildId, Options};
 use crate::resolve::{Resolved, SymDef, SymbolId};
@@ -40,24 +43,55 @@ impl Drop for TempOutput {
 
 pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
     let out_path = &opts.output;
-    let dir = out_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let fname = out_path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "a.out".into());
+    let dir = out_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let fname = out_path
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "a.out".into());
     let tmp_path = dir.join(format!(".{}.cld-{}.tmp", fname, std::process::id()));
-    let mut tmp = TempOutput { path: tmp_path.clone(), committed: false };
+    let mut tmp = TempOutput {
+        path: tmp_path.clone(),
+        committed: false,
+    };
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(true)
         .open(&tmp_path)
-        .map_err(|e| Error::new(format!("cannot open output file {}: {}", out_path.display(), e)))?;
-    file.set_len(l.file_size)
-        .map_err(|e| Error::new(format!("cannot write output file {}: {}", out_path.display(), e)))?;
+        .map_err(|e| {
+            Error::new(format!(
+                "cannot open output file {}: {}",
+                out_path.display(),
+                e
+            ))
+        })?;
+    file.set_len(l.file_size).map_err(|e| {
+        Error::new(format!(
+            "cannot write output file {}: {}",
+            out_path.display(),
+            e
+        ))
+    })?;
     // SAFETY: the file is ours alone (a fresh temporary name), sized above.
-    let mut map = unsafe { memmap2::MmapMut::map_mut(&file) }
-        .map_err(|e| Error::new(format!("cannot map output file {}: {}", out_path.display(), e)))?;
+    let mut map = unsafe { memmap2::MmapMut::map_mut(&file) }.map_err(|e| {
+        Error::new(format!(
+            "cannot map output file {}: {}",
+            out_path.display(),
+            e
+        ))
+    })?;
     // Reserve the blocks up front so a full disk fails here, not as SIGBUS later.
-    reserve(&file, l.file_size).map_err(|e| Error::new(format!("cannot write output file {}: {}", out_path.display(), e)))?;
+    reserve(&file, l.file_size).map_err(|e| {
+        Error::new(format!(
+            "cannot write output file {}: {}",
+            out_path.display(),
+            e
+        ))
+    })?;
 
     let buf: &mut [u8] = &mut map[..];
     write_headers(buf, l);
@@ -66,15 +100,26 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
     write_section_headers(buf, l);
     write_build_id(opts, l, buf);
 
-    map.flush().map_err(|e| Error::new(format!("cannot write output file {}: {}", out_path.display(), e)))?;
+    map.flush().map_err(|e| {
+        Error::new(format!(
+            "cannot write output file {}: {}",
+            out_path.display(),
+            e
+        ))
+    })?;
     drop(map);
     let mut f = file;
     f.flush().ok();
     use std::os::unix::fs::PermissionsExt;
     let mode = 0o777 & !umask();
     std::fs::set_permissions(&tmp_path, std::fs::Permissions::from_mode(mode)).ok();
-    std::fs::rename(&tmp_path, out_path)
-        .map_err(|e| Error::new(format!("cannot create output file {}: {}", out_path.display(), e)))?;
+    std::fs::rename(&tmp_path, out_path).map_err(|e| {
+        Error::new(format!(
+            "cannot create output file {}: {}",
+            out_path.display(),
+            e
+        ))
+    })?;
     tmp.committed = true;
     Ok(())
 }
@@ -119,7 +164,11 @@ fn write_headers(buf: &mut [u8], l: &Layout) {
     buf[5] = elf::ELFDATA2LSB;
     buf[6] = elf::EV_CURRENT;
     buf[7] = elf::ELFOSABI_NONE;
-    let e_type = if l.kind.is_pic() { elf::ET_DYN } else { elf::ET_EXEC };
+    let e_type = if l.kind.is_pic() {
+        elf::ET_DYN
+    } else {
+        elf::ET_EXEC
+    };
     w16(buf, 16, e_type);
     w16(buf, 18, elf::EM_X86_64);
     w32(buf, 20, elf::EV_CURRENT as u32);
@@ -178,8 +227,12 @@ fn reloc_values(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> 
                 v.gottp = Some(l.got_slot_addr(info.gottp));
             }
             v.size = match res.symbols[id as usize].def {
-                SymDef::Object { file, sym } | SymDef::Common { file, sym } => res.objects[file as usize].symbols[sym as usize].size,
-                SymDef::Shared { file, sym } => res.shared[file as usize].file.symbols[sym as usize].size,
+                SymDef::Object { file, sym } | SymDef::Common { file, sym } => {
+                    res.objects[file as usize].symbols[sym as usize].size
+                }
+                SymDef::Shared { file, sym } => {
+                    res.shared[file as usize].file.symbols[sym as usize].size
+                }
                 _ => 0,
             };
             (v, addend)
@@ -189,7 +242,12 @@ fn reloc_values(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> 
 
 /// Copy and relocate every input section; returns the dynamic relocations
 /// made at input places, per task in output order.
-fn write_input_sections(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<Vec<DynRel>> {
+fn write_input_sections(
+    opts: &Options,
+    res: &Resolved,
+    l: &Layout,
+    buf: &mut [u8],
+) -> Result<Vec<DynRel>> {
     // Tasks sorted by output offset so the buffer can be split into disjoint slices.
     let mut tasks: Vec<(u64, u64, u32, u32)> = Vec::new(); // (file offset, size, file, section)
     for s in &l.sections {
@@ -240,7 +298,14 @@ fn write_input_sections(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u
     Ok(rels)
 }
 
-fn relocate_section(res: &Resolved, l: &Layout, ctx: &DecideCtx, out: &mut [u8], f: usize, si: usize) -> Result<Vec<DynRel>, String> {
+fn relocate_section(
+    res: &Resolved,
+    l: &Layout,
+    ctx: &DecideCtx,
+    out: &mut [u8],
+    f: usize,
+    si: usize,
+) -> Result<Vec<DynRel>, String> {
     let o = &res.objects[f];
     let isec = &o.sections[si];
     out.copy_from_slice(o.section_data(si));
@@ -259,7 +324,15 @@ fn relocate_section(res: &Resolved, l: &Layout, ctx: &DecideCtx, out: &mut [u8],
         }
         let t = target_props(res, l.kind, f, r.sym);
         let (action, needs) = arch::decide(ctx, r.rtype, t, alloc, writable, input, r.offset)
-            .map_err(|m| format!("{}:({}+{:#x}): {}", o.name, String::from_utf8_lossy(isec.name), r.offset, m))?;
+            .map_err(|m| {
+                format!(
+                    "{}:({}+{:#x}): {}",
+                    o.name,
+                    String::from_utf8_lossy(isec.name),
+                    r.offset,
+                    m
+                )
+            })?;
         skip = needs.skip_next;
         let (v, a) = reloc_values(res, l, f, r.sym, r.addend);
         if !alloc && target_is_dead(res, l, f, r.sym) {
@@ -272,15 +345,33 @@ fn relocate_section(res: &Resolved, l: &Layout, ctx: &DecideCtx, out: &mut [u8],
             out[r.offset as usize..r.offset as usize + n].copy_from_slice(&tomb.to_le_bytes()[..n]);
             continue;
         }
-        arch::apply(action, out, r.offset, sec_addr, a, &v, alloc)
-            .map_err(|m| format!("{}:({}+{:#x}): {} against {}", o.name, String::from_utf8_lossy(isec.name), r.offset, m, layout::sym_display(o, r.sym)))?;
+        arch::apply(action, out, r.offset, sec_addr, a, &v, alloc).map_err(|m| {
+            format!(
+                "{}:({}+{:#x}): {} against {}",
+                o.name,
+                String::from_utf8_lossy(isec.name),
+                r.offset,
+                m,
+                layout::sym_display(o, r.sym)
+            )
+        })?;
         if action == Action::Abs64Dyn {
             let place = sec_addr + r.offset;
             if t.imported {
                 let id = res.global_of(f, r.sym).unwrap();
-                dynrels.push(DynRel { offset: place, rtype: elf::R_X86_64_64, dynsym: l.sym_info[id as usize].dynsym, addend: a });
+                dynrels.push(DynRel {
+                    offset: place,
+                    rtype: elf::R_X86_64_64,
+                    dynsym: l.sym_info[id as usize].dynsym,
+                    addend: a,
+                });
             } else {
-                dynrels.push(DynRel { offset: place, rtype: elf::R_X86_64_RELATIVE, dynsym: 0, addend: (v.s as i64).wrapping_add(a) });
+                dynrels.push(DynRel {
+                    offset: place,
+                    rtype: elf::R_X86_64_RELATIVE,
+                    dynsym: 0,
+                    addend: (v.s as i64).wrapping_add(a),
+                });
             }
         }
     }
@@ -297,7 +388,11 @@ fn target_is_dead(res: &Resolved, l: &Layout, f: usize, sym: u32) -> bool {
     };
     let s = &res.objects[file].symbols[idx as usize];
     let sh = s.shndx as usize;
-    if s.shndx == elf::SHN_ABS as u32 || s.shndx == elf::SHN_COMMON as u32 || sh == 0 || sh >= res.objects[file].sections.len() {
+    if s.shndx == elf::SHN_ABS as u32
+        || s.shndx == elf::SHN_COMMON as u32
+        || sh == 0
+        || sh >= res.objects[file].sections.len()
+    {
         return false;
     }
     l.placement[file][sh].0 == NONE
@@ -317,7 +412,12 @@ fn put_rela(b: &mut [u8], i: usize, r: &DynRel) {
 }
 
 /// (value, size, info, other, shndx) for a global symbol as it appears in symbol tables.
-fn global_entry(res: &Resolved, l: &Layout, id: SymbolId, dynamic: bool) -> (u64, u64, u8, u8, u16) {
+fn global_entry(
+    res: &Resolved,
+    l: &Layout,
+    id: SymbolId,
+    dynamic: bool,
+) -> (u64, u64, u8, u8, u16) {
     let s = &res.symbols[id as usize];
     let info = &l.sym_info[id as usize];
     // A shared library's own binding (libc's `puts` is a weak alias) is not
@@ -327,12 +427,12 @@ fn global_entry(res: &Resolved, l: &Layout, id: SymbolId, dynamic: bool) -> (u64
         SymDef::Undefined => !s.strong_ref,
         _ => s.weak_def,
     };
-    let bind = if weak {
-        elf::STB_WEAK
+    let bind = if weak { elf::STB_WEAK } else { elf::STB_GLOBAL };
+    let vis = if dynamic {
+        elf::STV_DEFAULT
     } else {
-        elf::STB_GLOBAL
+        s.visibility
     };
-    let vis = if dynamic { elf::STV_DEFAULT } else { s.visibility };
     match s.def {
         SymDef::Object { file, sym } => {
             let os = &res.objects[file as usize].symbols[sym as usize];
@@ -340,29 +440,66 @@ fn global_entry(res: &Resolved, l: &Layout, id: SymbolId, dynamic: bool) -> (u64
             let shndx = if os.shndx == elf::SHN_ABS as u32 {
                 elf::SHN_ABS
             } else {
-                let p = l.placement[file as usize].get(os.shndx as usize).map(|p| p.0).unwrap_or(NONE);
+                let p = l.placement[file as usize]
+                    .get(os.shndx as usize)
+                    .map(|p| p.0)
+                    .unwrap_or(NONE);
                 if p == NONE {
                     elf::SHN_ABS
                 } else {
                     l.sections[p as usize].shndx as u16
                 }
             };
-            let vis = if os.visibility != elf::STV_DEFAULT { os.visibility } else { vis };
+            let vis = if os.visibility != elf::STV_DEFAULT {
+                os.visibility
+            } else {
+                vis
+            };
             (v, os.size, (bind << 4) | os.typ, vis, shndx)
         }
         SymDef::Common { file, sym } => {
             let os = &res.objects[file as usize].symbols[sym as usize];
-            let bss = l.sections.iter().find(|s| s.name == b".bss").map(|s| s.shndx).unwrap_or(0);
-            (l.sym_values[id as usize], os.size, (bind << 4) | elf::STT_OBJECT, vis, bss as u16)
+            let bss = l
+                .sections
+                .iter()
+                .find(|s| s.name == b".bss")
+                .map(|s| s.shndx)
+                .unwrap_or(0);
+            (
+                l.sym_values[id as usize],
+                os.size,
+                (bind << 4) | elf::STT_OBJECT,
+                vis,
+                bss as u16,
+            )
         }
         SymDef::Shared { file, sym } => {
             let ds = &res.shared[file as usize].file.symbols[sym as usize];
             if info.copy {
-                let bss = l.sections.iter().find(|s| s.name == b".bss").map(|s| s.shndx).unwrap_or(0);
-                (l.sym_values[id as usize], ds.size, (elf::STB_GLOBAL << 4) | ds.typ, elf::STV_DEFAULT, bss as u16)
+                let bss = l
+                    .sections
+                    .iter()
+                    .find(|s| s.name == b".bss")
+                    .map(|s| s.shndx)
+                    .unwrap_or(0);
+                (
+                    l.sym_values[id as usize],
+                    ds.size,
+                    (elf::STB_GLOBAL << 4) | ds.typ,
+                    elf::STV_DEFAULT,
+                    bss as u16,
+                )
             } else {
-                let v = if info.canonical_plt { l.sym_values[id as usize] } else { 0 };
-                let typ = if ds.typ == elf::STT_GNU_IFUNC { elf::STT_FUNC } else { ds.typ };
+                let v = if info.canonical_plt {
+                    l.sym_values[id as usize]
+                } else {
+                    0
+                };
+                let typ = if ds.typ == elf::STT_GNU_IFUNC {
+                    elf::STT_FUNC
+                } else {
+                    ds.typ
+                };
                 (v, 0, (bind << 4) | typ, elf::STV_DEFAULT, elf::SHN_UNDEF)
             }
         }
@@ -376,15 +513,33 @@ fn global_entry(res: &Resolved, l: &Layout, id: SymbolId, dynamic: bool) -> (u64
                     .map(|x| x.shndx as u16)
                     .next()
                     .unwrap_or(elf::SHN_ABS);
-                (v, 0, (elf::STB_GLOBAL << 4) | elf::STT_NOTYPE, elf::STV_HIDDEN.min(if dynamic { 0 } else { elf::STV_HIDDEN }), shndx)
+                (
+                    v,
+                    0,
+                    (elf::STB_GLOBAL << 4) | elf::STT_NOTYPE,
+                    elf::STV_HIDDEN.min(if dynamic { 0 } else { elf::STV_HIDDEN }),
+                    shndx,
+                )
             } else {
-                (0, 0, (elf::STB_WEAK << 4) | elf::STT_NOTYPE, elf::STV_DEFAULT, elf::SHN_UNDEF)
+                (
+                    0,
+                    0,
+                    (elf::STB_WEAK << 4) | elf::STT_NOTYPE,
+                    elf::STV_DEFAULT,
+                    elf::SHN_UNDEF,
+                )
             }
         }
     }
 }
 
-fn write_synthetic(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8], place_rels: Vec<DynRel>) -> Result<()> {
+fn write_synthetic(
+    opts: &Options,
+    res: &Resolved,
+    l: &Layout,
+    buf: &mut [u8],
+    place_rels: Vec<DynRel>,
+) -> Result<()> {
     let kind = l.kind;
     let pic = kind.is_pic();
     if let (Some((b, _)), Some(p)) = (sec_slice(buf, l, Synth::Interp), &l.interp) {
@@ -473,7 +628,11 @@ fn write_synthetic(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8], p
     let mut rela_dyn_size = 0u64;
     if kind.is_dynamic() {
         if let Some((b, _)) = sec_slice(buf, l, Synth::RelaDyn) {
-            let all: Vec<&DynRel> = relative.iter().chain(symbolic.iter()).chain(l.irel_rels.iter()).collect();
+            let all: Vec<&DynRel> = relative
+                .iter()
+                .chain(symbolic.iter())
+                .chain(l.irel_rels.iter())
+                .collect();
             if all.len() * 24 != b.len() {
                 return Err(Error::new(format!(
                     "internal error: planned {} dynamic relocations, produced {}",
@@ -531,7 +690,10 @@ fn write_synthetic(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8], p
         w32(b, 12, 26);
         let exports = &l.dynsyms[(first - 1) as usize..];
         let mut bloom = 0u64;
-        let hashes: Vec<u32> = exports.iter().map(|&id| layout::gnu_hash(res.symbols[id as usize].name)).collect();
+        let hashes: Vec<u32> = exports
+            .iter()
+            .map(|&id| layout::gnu_hash(res.symbols[id as usize].name))
+            .collect();
         for &h in &hashes {
             bloom |= 1u64 << (h % 64);
             bloom |= 1u64 << ((h >> 26) % 64);
@@ -541,7 +703,11 @@ fn write_synthetic(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8], p
         let chain_off = bucket_off + 4 * nb as usize;
         for (i, &h) in hashes.iter().enumerate() {
             let bk = (h % nb) as usize;
-            let cur = u32::from_le_bytes(b[bucket_off + 4 * bk..bucket_off + 4 * bk + 4].try_into().unwrap());
+            let cur = u32::from_le_bytes(
+                b[bucket_off + 4 * bk..bucket_off + 4 * bk + 4]
+                    .try_into()
+                    .unwrap(),
+            );
             if cur == 0 {
                 w32(b, bucket_off + 4 * bk, first + i as u32);
             }
@@ -610,11 +776,16 @@ fn write_synthetic(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8], p
 }
 
 fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
-    let Some(sec) = l.sec(Synth::EhFrame) else { return Ok(()) };
+    let Some(sec) = l.sec(Synth::EhFrame) else {
+        return Ok(());
+    };
     let eh_addr = sec.addr;
     let eh_off = sec.offset as usize;
     let eh_size = sec.size as usize;
-    let ctx = DecideCtx { pic: l.kind.is_pic(), exec: l.kind.is_executable() };
+    let ctx = DecideCtx {
+        pic: l.kind.is_pic(),
+        exec: l.kind.is_executable(),
+    };
     let mut table: Vec<(u64, u64)> = Vec::new();
     {
         let b = &mut buf[eh_off..eh_off + eh_size];
@@ -635,12 +806,15 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
             for rel in &o.relocs[r.relocs.start as usize..r.relocs.end as usize] {
                 let t = target_props(res, l.kind, p.file as usize, rel.sym);
                 let local_off = rel.offset - r.offset as u64;
-                let (action, _) = arch::decide(&ctx, rel.rtype, t, true, false, &[], 0)
-                    .map_err(|m| Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m)))?;
+                let (action, _) =
+                    arch::decide(&ctx, rel.rtype, t, true, false, &[], 0).map_err(|m| {
+                        Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
+                    })?;
                 let (v, a) = reloc_values(res, l, p.file as usize, rel.sym, rel.addend);
                 let rec_addr = eh_addr + p.out_off;
-                arch::apply(action, dst, local_off, rec_addr, a, &v, true)
-                    .map_err(|m| Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m)))?;
+                arch::apply(action, dst, local_off, rec_addr, a, &v, true).map_err(|m| {
+                    Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
+                })?;
                 if matches!(r.kind, EhRecordKind::Fde { .. }) && local_off == 8 {
                     table.push(((v.s as i64 + a) as u64, rec_addr));
                 }
@@ -678,13 +852,26 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
 }
 
 fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
-    let (Some(st), Some(ss)) = (l.sec(Synth::Symtab), l.sec(Synth::Strtab)) else { return };
-    let (st_off, st_size, ss_off, ss_size) = (st.offset as usize, st.size as usize, ss.offset as usize, ss.size as usize);
+    let (Some(st), Some(ss)) = (l.sec(Synth::Symtab), l.sec(Synth::Strtab)) else {
+        return;
+    };
+    let (st_off, st_size, ss_off, ss_size) = (
+        st.offset as usize,
+        st.size as usize,
+        ss.offset as usize,
+        ss.size as usize,
+    );
     let mut strtab: Vec<u8> = Vec::with_capacity(ss_size);
     strtab.push(0);
     let mut syms: Vec<[u8; 24]> = Vec::with_capacity(st_size / 24);
     syms.push([0; 24]);
-    let mut entry = |strtab: &mut Vec<u8>, name: &[u8], info: u8, other: u8, shndx: u16, value: u64, size: u64| {
+    let entry = |strtab: &mut Vec<u8>,
+                 name: &[u8],
+                 info: u8,
+                 other: u8,
+                 shndx: u16,
+                 value: u64,
+                 size: u64| {
         let mut e = [0u8; 24];
         e[0..4].copy_from_slice(&(strtab.len() as u32).to_le_bytes());
         strtab.extend_from_slice(name);
@@ -707,9 +894,20 @@ fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
                 (elf::SHN_ABS, s.value)
             } else {
                 let p = l.placement[f][s.shndx as usize].0;
-                (l.sections[p as usize].shndx as u16, local_sym_addr(res, l, f, i as u32, 0).0)
+                (
+                    l.sections[p as usize].shndx as u16,
+                    local_sym_addr(res, l, f, i as u32, 0).0,
+                )
             };
-            let e = entry(&mut strtab, s.name, (elf::STB_LOCAL << 4) | s.typ, s.visibility, shndx, value, s.size);
+            let e = entry(
+                &mut strtab,
+                s.name,
+                (elf::STB_LOCAL << 4) | s.typ,
+                s.visibility,
+                shndx,
+                value,
+                s.size,
+            );
             syms.push(e);
         }
     }
@@ -743,7 +941,12 @@ fn write_section_headers(buf: &mut [u8], l: &Layout) {
             pos += s.name.len() as u32 + 1;
         }
     }
-    let idx = |s: Synth| l.sec_idx.get(&s).map(|&i| l.sections[i as usize].shndx).unwrap_or(0);
+    let idx = |s: Synth| {
+        l.sec_idx
+            .get(&s)
+            .map(|&i| l.sections[i as usize].shndx)
+            .unwrap_or(0)
+    };
     for s in &l.sections {
         let o = base + 64 * s.shndx as usize;
         let (link, info) = match s.synth {
@@ -751,7 +954,14 @@ fn write_section_headers(buf: &mut [u8], l: &Layout) {
             Synth::Hash | Synth::GnuHash | Synth::Versym => (idx(Synth::Dynsym), 0),
             Synth::Verneed => (idx(Synth::Dynstr), l.verneed_count),
             Synth::RelaDyn => (idx(Synth::Dynsym), 0),
-            Synth::RelaPlt => (if l.kind.is_dynamic() { idx(Synth::Dynsym) } else { 0 }, idx(Synth::GotPlt)),
+            Synth::RelaPlt => (
+                if l.kind.is_dynamic() {
+                    idx(Synth::Dynsym)
+                } else {
+                    0
+                },
+                idx(Synth::GotPlt),
+            ),
             Synth::Dynamic => (idx(Synth::Dynstr), 0),
             Synth::Symtab => (idx(Synth::Strtab), l.symtab_locals),
             _ => (0, 0),
@@ -770,14 +980,19 @@ fn write_section_headers(buf: &mut [u8], l: &Layout) {
 }
 
 fn write_build_id(opts: &Options, l: &Layout, buf: &mut [u8]) {
-    let Some(sec) = l.sec(Synth::BuildId) else { return };
+    let Some(sec) = l.sec(Synth::BuildId) else {
+        return;
+    };
     let desc = sec.offset as usize + 16;
     let n = l.build_id_len;
     match &opts.build_id {
         BuildId::Hex(h) => buf[desc..desc + n].copy_from_slice(h),
         _ => {
             // Hash the image in 1 MiB chunks in parallel, then the chunk hashes.
-            let chunk_hashes: Vec<u128> = buf.par_chunks(1 << 20).map(xxhash_rust::xxh3::xxh3_128).collect();
+            let chunk_hashes: Vec<u128> = buf
+                .par_chunks(1 << 20)
+                .map(xxhash_rust::xxh3::xxh3_128)
+                .collect();
             let mut all = Vec::with_capacity(chunk_hashes.len() * 16);
             for h in &chunk_hashes {
                 all.extend_from_slice(&h.to_le_bytes());

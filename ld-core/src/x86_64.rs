@@ -190,14 +190,23 @@ pub fn decide(
             Action::PltPc
         }
         R_X86_64_GOTPCREL | R_X86_64_GOTPCRELX | R_X86_64_REX_GOTPCRELX => {
-            let relaxable = rtype != R_X86_64_GOTPCREL && !t.imported && !t.ifunc && !(t.absolute && ctx.pic);
+            let relaxable =
+                !(rtype == R_X86_64_GOTPCREL || t.imported || t.ifunc || (t.absolute && ctx.pic));
             let op = byte(bytes, off - 2);
             let modrm = byte(bytes, off - 1);
             if relaxable && op == Some(0x8b) {
                 Action::GotRelaxLea
-            } else if relaxable && rtype == R_X86_64_GOTPCRELX && op == Some(0xff) && modrm == Some(0x15) {
+            } else if relaxable
+                && rtype == R_X86_64_GOTPCRELX
+                && op == Some(0xff)
+                && modrm == Some(0x15)
+            {
                 Action::GotRelaxCall
-            } else if relaxable && rtype == R_X86_64_GOTPCRELX && op == Some(0xff) && modrm == Some(0x25) {
+            } else if relaxable
+                && rtype == R_X86_64_GOTPCRELX
+                && op == Some(0xff)
+                && modrm == Some(0x25)
+            {
                 Action::GotRelaxJmp
             } else {
                 n.got = true;
@@ -255,9 +264,14 @@ pub fn decide(
                 return Err("general-dynamic TLS in a shared library is not supported yet".into());
             }
             let lea = [0x66, 0x48, 0x8d, 0x3d];
-            let ok = off >= 4 && bytes.get((off - 4) as usize..off as usize) == Some(&lea[..]) && bytes.len() as i64 >= off + 12;
+            let ok = off >= 4
+                && bytes.get((off - 4) as usize..off as usize) == Some(&lea[..])
+                && bytes.len() as i64 >= off + 12;
             if !ok {
-                return Err("R_X86_64_TLSGD is not followed by the expected general-dynamic code sequence".into());
+                return Err(
+                    "R_X86_64_TLSGD is not followed by the expected general-dynamic code sequence"
+                        .into(),
+                );
             }
             n.skip_next = true;
             if t.imported {
@@ -271,9 +285,14 @@ pub fn decide(
             if !ctx.exec {
                 return Err("local-dynamic TLS in a shared library is not supported yet".into());
             }
-            let ok = off >= 3 && bytes.get((off - 3) as usize..off as usize) == Some(&[0x48, 0x8d, 0x3d][..]) && bytes.len() as i64 >= off + 9;
+            let ok = off >= 3
+                && bytes.get((off - 3) as usize..off as usize) == Some(&[0x48, 0x8d, 0x3d][..])
+                && bytes.len() as i64 >= off + 9;
             if !ok {
-                return Err("R_X86_64_TLSLD is not followed by the expected local-dynamic code sequence".into());
+                return Err(
+                    "R_X86_64_TLSLD is not followed by the expected local-dynamic code sequence"
+                        .into(),
+                );
             }
             n.skip_next = true;
             Action::LdToLe
@@ -355,20 +374,33 @@ fn put(buf: &mut [u8], off: usize, w: Width, v: i128, check: bool) -> Result<(),
         Width::W1 => 1,
     };
     let bytes = (v as u64).to_le_bytes();
-    let dst = buf.get_mut(off..off + n).ok_or_else(|| "relocation is past the end of its section".to_string())?;
+    let dst = buf
+        .get_mut(off..off + n)
+        .ok_or_else(|| "relocation is past the end of its section".to_string())?;
     dst.copy_from_slice(&bytes[..n]);
     Ok(())
 }
 
 /// Apply `action` at `off` of `buf` (the section's output bytes, at address
 /// `sec_addr`). `a` is the addend. Checks overflow on allocated sections.
-pub fn apply(action: Action, buf: &mut [u8], off: u64, sec_addr: u64, a: i64, v: &RelocValues, alloc: bool) -> Result<(), String> {
+pub fn apply(
+    action: Action,
+    buf: &mut [u8],
+    off: u64,
+    sec_addr: u64,
+    a: i64,
+    v: &RelocValues,
+    alloc: bool,
+) -> Result<(), String> {
     let p = sec_addr.wrapping_add(off) as i128;
     let o = off as usize;
     let a = a as i128;
     let s = v.s as i128;
     let tp = v.tp as i128;
-    let need = |x: Option<u64>, what: &str| x.map(|x| x as i128).ok_or_else(|| format!("internal error: no {what} entry"));
+    let need = |x: Option<u64>, what: &str| {
+        x.map(|x| x as i128)
+            .ok_or_else(|| format!("internal error: no {what} entry"))
+    };
     match action {
         Action::None => {}
         Action::Abs(w) => put(buf, o, w, s + a, alloc)?,
@@ -399,7 +431,13 @@ pub fn apply(action: Action, buf: &mut [u8], off: u64, sec_addr: u64, a: i64, v:
         }
         Action::GotBasePc(w) => put(buf, o, w, v.got_base as i128 + a - p, true)?,
         Action::GotOff(w) => put(buf, o, w, s + a - v.got_base as i128, true)?,
-        Action::GotSlotOff(w) => put(buf, o, w, need(v.got, "GOT")? + a - v.got_base as i128, true)?,
+        Action::GotSlotOff(w) => put(
+            buf,
+            o,
+            w,
+            need(v.got, "GOT")? + a - v.got_base as i128,
+            true,
+        )?,
         Action::Tpoff(w) => put(buf, o, w, s + a - tp, true)?,
         Action::GotTpPc => put(buf, o, Width::W4S, need(v.gottp, "TLS GOT")? + a - p, true)?,
         Action::IeToLe => {
@@ -426,7 +464,13 @@ pub fn apply(action: Action, buf: &mut [u8], off: u64, sec_addr: u64, a: i64, v:
             // mov %fs:0,%rax; add x@gottpoff(%rip),%rax
             let code: [u8; 12] = [0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x03, 0x05];
             buf[o - 4..o + 8].copy_from_slice(&code);
-            put(buf, o + 8, Width::W4S, need(v.gottp, "TLS GOT")? - (p + 12), true)?
+            put(
+                buf,
+                o + 8,
+                Width::W4S,
+                need(v.gottp, "TLS GOT")? - (p + 12),
+                true,
+            )?
         }
         Action::LdToLe => {
             // lea x@tlsld(%rip),%rdi; call __tls_get_addr -> mov %fs:0,%rax (padded)
@@ -438,7 +482,11 @@ pub fn apply(action: Action, buf: &mut [u8], off: u64, sec_addr: u64, a: i64, v:
             }
         }
         Action::Dtpoff(w) => {
-            let val = if alloc { s + a - tp } else { s + a - v.tls_start as i128 };
+            let val = if alloc {
+                s + a - tp
+            } else {
+                s + a - v.tls_start as i128
+            };
             put(buf, o, w, val, true)?
         }
         Action::Size(w) => put(buf, o, w, v.size as i128 + a, true)?,
