@@ -183,6 +183,8 @@ pub struct Layout {
     pub dynamic: Vec<(i64, DynVal)>,
     pub interp: Option<Vec<u8>>,
     pub eh: Vec<EhPlace>,
+    /// Output offset where each (file, .eh_frame section)'s records start.
+    pub eh_starts: HashMap<(u32, u32), u64>,
     pub eh_fde_count: u64,
     pub comment: Vec<u8>,
     /// Dynamic relocations from GOT/PLT/copy, and counts of those produced at input places.
@@ -1074,6 +1076,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     // .eh_frame: live records in file order; CIEs deduplicated per file only.
     let mut eh: Vec<EhPlace> = Vec::new();
+    let mut eh_starts: HashMap<(u32, u32), u64> = HashMap::new();
     let mut eh_size = 0u64;
     let mut eh_fde_count = 0u64;
     for (f, o) in res.objects.iter().enumerate() {
@@ -1081,6 +1084,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             if !live[f][*sec as usize] {
                 continue;
             }
+            eh_starts.insert((f as u32, *sec), eh_size);
             let mut cie_out: HashMap<u32, u64> = HashMap::new();
             for (ri, r) in recs.iter().enumerate() {
                 if !eh_record_live(o, r, &live[f]) {
@@ -1950,6 +1954,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         dynamic: dyn_entries,
         interp,
         eh,
+        eh_starts,
         eh_fde_count,
         comment,
         got_rels: Vec::new(),
@@ -2021,12 +2026,29 @@ pub fn local_sym_addr(
     if sh == 0 || sh >= o.sections.len() {
         return (0, addend);
     }
+    let isec = &o.sections[sh];
+    if isec.kind == SectionKind::EhFrame {
+        // Symbols in .eh_frame (crtbeginT's __EH_FRAME_BEGIN__) point into
+        // the output .eh_frame: at their record, or where this file's start.
+        let Some(&start) = layout.eh_starts.get(&(f as u32, sh as u32)) else { return (0, addend) };
+        let base = layout.sec_addr(Synth::EhFrame);
+        let placed = layout
+            .eh
+            .iter()
+            .filter(|p| p.file as usize == f)
+            .find_map(|p| {
+                let (esec, recs) = &o.eh_frames[p.frame as usize];
+                let r = &recs[p.record as usize];
+                (*esec as usize == sh && s.value >= r.offset as u64 && s.value < (r.offset + r.size) as u64)
+                    .then(|| p.out_off + s.value - r.offset as u64)
+            });
+        return (base + placed.unwrap_or(start), addend);
+    }
     let (osec, off) = layout.placement[f][sh];
     if osec == NONE {
         return (0, addend);
     }
     let sec_addr = layout.sections[osec as usize].addr;
-    let isec = &o.sections[sh];
     if isec.kind == SectionKind::MergeStrings {
         // Section symbols reference by addend; named symbols by value.
         let (target, rest) = if s.typ == elf::STT_SECTION {
