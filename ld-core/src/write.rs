@@ -95,6 +95,10 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
 
     let buf: &mut [u8] = &mut map[..];
     write_headers(buf, l);
+    if uses_gnu_abi(res) {
+        // STT_GNU_IFUNC is a GNU extension; say so, as GNU ld does.
+        buf[7] = elf::ELFOSABI_GNU;
+    }
     let place_rels = write_input_sections(opts, res, l, buf)?;
     write_synthetic(opts, res, l, buf, place_rels)?;
     write_section_headers(buf, l);
@@ -455,6 +459,7 @@ fn global_entry(
             } else {
                 vis
             };
+            let v = if os.typ == elf::STT_TLS { v.wrapping_sub(l.tls_start) } else { v };
             (v, os.size, (bind << 4) | os.typ, vis, shndx)
         }
         SymDef::Common { file, sym } => {
@@ -899,6 +904,8 @@ fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
                     local_sym_addr(res, l, f, i as u32, 0).0,
                 )
             };
+            // TLS symbols hold their offset in the TLS segment.
+            let value = if s.typ == elf::STT_TLS { value.wrapping_sub(l.tls_start) } else { value };
             let e = entry(
                 &mut strtab,
                 s.name,
@@ -954,6 +961,7 @@ fn write_section_headers(buf: &mut [u8], l: &Layout) {
             Synth::Hash | Synth::GnuHash | Synth::Versym => (idx(Synth::Dynsym), 0),
             Synth::Verneed => (idx(Synth::Dynstr), l.verneed_count),
             Synth::RelaDyn => (idx(Synth::Dynsym), 0),
+            Synth::RelaPlt if !l.kind.is_dynamic() => (idx(Synth::Symtab), idx(Synth::GotPlt)),
             Synth::RelaPlt => (
                 if l.kind.is_dynamic() {
                     idx(Synth::Dynsym)
@@ -1011,4 +1019,8 @@ fn write_build_id(opts: &Options, l: &Layout, buf: &mut [u8]) {
     }
     let _ = align_up(0, 1);
     let _ = SectionKind::Alloc;
+}
+
+fn uses_gnu_abi(res: &Resolved) -> bool {
+    res.objects.iter().any(|o| o.symbols.iter().any(|s| s.typ == elf::STT_GNU_IFUNC && !s.is_undefined()))
 }

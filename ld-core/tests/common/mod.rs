@@ -1,0 +1,344 @@
+//! Helpers shared by the integration tests that drive cld through gcc:
+//! the `gcc -B <shim>` linker shim, running commands with a timeout, tool
+//! checks and a small line diff for failure messages.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Environment variable naming another linker to put behind the shim instead
+/// of cld. Only for validating the test harness itself, e.g.
+/// `CLD_TEST_LINKER=/usr/bin/ld cargo test -p ld-core --test c_programs`.
+/// With it set, checks that only make sense for cld (the `.comment` marker,
+/// cld's own message formats) are skipped or expected to fail.
+pub const LINKER_OVERRIDE_VAR: &str = "CLD_TEST_LINKER";
+
+/// The repository root (the workspace directory).
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("ld-core has a parent directory")
+        .to_path_buf()
+}
+
+/// `tests/c` at the top of the repository.
+pub fn c_tests_dir() -> PathBuf {
+    repo_root().join("tests").join("c")
+}
+
+/// A fresh, empty work directory `target/tmp/<group>/<name>`.
+pub fn fresh_work_dir(group: &str, name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(group).join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot clean work directory {}: {e}", dir.display()));
+    }
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create work directory {}: {e}", dir.display()));
+    dir
+}
+
+/// The linker override from [`LINKER_OVERRIDE_VAR`], if set and non-empty.
+pub fn linker_override() -> Option<PathBuf> {
+    std::env::var_os(LINKER_OVERRIDE_VAR)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The cld binary built by cargo for this test run.
+pub fn cld_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_cld"))
+}
+
+/// The linker behind the shim: cld, or the override.
+pub fn linker_under_test() -> PathBuf {
+    linker_override().unwrap_or_else(cld_binary)
+}
+
+/// Creates `<dir>/shim/ld`, a symlink to the linker under test, and returns
+/// the `-B` argument for gcc (the directory with a trailing slash). gcc runs
+/// collect2, which runs the first `ld` found in the `-B` directories.
+pub fn make_shim(dir: &Path) -> String {
+    let shim = dir.join("shim");
+    std::fs::create_dir_all(&shim).expect("create shim directory");
+    let link = shim.join("ld");
+    let _ = std::fs::remove_file(&link);
+    let target = linker_under_test();
+    assert!(
+        target.exists(),
+        "linker under test {} does not exist",
+        target.display()
+    );
+    std::os::unix::fs::symlink(&target, &link)
+        .unwrap_or_else(|e| panic!("cannot symlink {} -> {}: {e}", link.display(), target.display()));
+    format!("{}/", shim.display())
+}
+
+/// Fails the test if a required external tool is missing, naming the Debian
+/// package that provides it. Tests never skip silently.
+pub fn require_tool(tool: &str, package: &str) {
+    static CHECKED: OnceLock<std::sync::Mutex<Vec<String>>> = OnceLock::new();
+    let checked = CHECKED.get_or_init(Default::default);
+    if checked.lock().unwrap().iter().any(|t| t == tool) {
+        return;
+    }
+    match Command::new(tool)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+    {
+        Ok(s) if s.success() => checked.lock().unwrap().push(tool.to_string()),
+        Ok(s) => panic!("`{tool} --version` failed ({s}); reinstall the `{package}` package"),
+        Err(e) => panic!(
+            "required tool `{tool}` is not available ({e}); install it: apt-get install {package}"
+        ),
+    }
+}
+
+/// What happened to a command run by [`run_with_timeout`].
+#[derive(Debug)]
+pub struct RunResult {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    pub timed_out: bool,
+    pub elapsed: Duration,
+}
+
+impl RunResult {
+    pub fn success(&self) -> bool {
+        !self.timed_out && self.status.success()
+    }
+
+    /// "exit status 3", "killed by signal 11 (SIGSEGV)", "timed out ...".
+    pub fn describe_status(&self) -> String {
+        if self.timed_out {
+            return format!("timed out after {:.1} s and was killed", self.elapsed.as_secs_f64());
+        }
+        describe_exit(self.status)
+    }
+
+    /// Exit code, or None when killed by a signal or timed out.
+    pub fn code(&self) -> Option<i32> {
+        if self.timed_out {
+            None
+        } else {
+            self.status.code()
+        }
+    }
+}
+
+pub fn describe_exit(status: ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        format!("exit status {code}")
+    } else if let Some(sig) = status.signal() {
+        format!(
+            "killed by signal {sig} ({}){}",
+            signal_name(sig),
+            if status.core_dumped() { ", core dumped" } else { "" }
+        )
+    } else {
+        format!("{status}")
+    }
+}
+
+pub fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        4 => "SIGILL",
+        5 => "SIGTRAP",
+        6 => "SIGABRT",
+        7 => "SIGBUS",
+        8 => "SIGFPE",
+        9 => "SIGKILL",
+        11 => "SIGSEGV",
+        13 => "SIGPIPE",
+        15 => "SIGTERM",
+        31 => "SIGSYS",
+        _ => "?",
+    }
+}
+
+extern "C" {
+    // From the C library every Rust program on Linux links against.
+    fn kill(pid: i32, sig: i32) -> i32;
+}
+const SIGKILL: i32 = 9;
+
+/// Runs `cmd` (stdin from /dev/null, stdout and stderr captured) in its own
+/// process group; if it has not finished after `timeout`, the whole group
+/// (e.g. gcc, collect2 and the linker) is killed with SIGKILL.
+/// Err only if the command could not be started.
+pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Result<RunResult, String> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", show_command(cmd)))?;
+    let pid = child.id() as i32;
+    let mut out_pipe = child.stdout.take().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out_pipe.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err_pipe.read_to_end(&mut buf);
+        buf
+    });
+    // Poll instead of blocking in wait(): the child is only reaped here, so
+    // while we may still kill its process group, the group id cannot have
+    // been reused by an unrelated process.
+    let mut timed_out = false;
+    let mut nap = Duration::from_millis(1);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => return Err(format!("wait failed: {e}")),
+        }
+        if !timed_out && start.elapsed() >= timeout {
+            timed_out = true;
+            // SAFETY: plain syscall wrapper; -pid is the process group we
+            // created for this command (its leader is not reaped yet).
+            unsafe {
+                kill(-pid, SIGKILL);
+            }
+        }
+        std::thread::sleep(nap);
+        nap = (nap * 2).min(Duration::from_millis(20));
+    };
+    let stdout = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
+    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+    Ok(RunResult {
+        status,
+        stdout,
+        stderr,
+        timed_out,
+        elapsed: start.elapsed(),
+    })
+}
+
+/// Shell-like rendering of a command for reproduction in failure messages.
+pub fn show_command(cmd: &Command) -> String {
+    let mut s = String::new();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            let _ = write!(s, "{}={} ", k.to_string_lossy(), shell_quote(&v.to_string_lossy()));
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        s = format!("(cd {} && {s}", shell_quote(&dir.to_string_lossy()));
+    }
+    s.push_str(&shell_quote(&cmd.get_program().to_string_lossy()));
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&shell_quote(&a.to_string_lossy()));
+    }
+    if cmd.get_current_dir().is_some() {
+        s.push(')');
+    }
+    s
+}
+
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=+,:@%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// Truncates long text for failure messages, keeping the beginning and end.
+pub fn truncate(text: &str, max_lines: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= max_lines {
+        return text.to_string();
+    }
+    let head = max_lines * 2 / 3;
+    let tail = max_lines - head;
+    format!(
+        "{}\n[... {} lines omitted ...]\n{}\n",
+        lines[..head].join("\n"),
+        lines.len() - head - tail,
+        lines[lines.len() - tail..].join("\n")
+    )
+}
+
+/// Indents every line of `text` by `prefix` (for nesting in reports).
+pub fn indent(text: &str, prefix: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        out.push_str(prefix);
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A line diff of two small texts: lines prefixed "  " are common, "- " only
+/// in `expected`, "+ " only in `actual`. Long diffs are truncated.
+pub fn line_diff(expected: &str, actual: &str) -> String {
+    let a: Vec<&str> = expected.lines().collect();
+    let b: Vec<&str> = actual.lines().collect();
+    let mut out: Vec<String> = Vec::new();
+    if a.len() * b.len() > 4_000_000 {
+        out.push("(outputs too long for a diff; first lines of each)".into());
+        out.extend(a.iter().take(20).map(|l| format!("- {l}")));
+        out.extend(b.iter().take(20).map(|l| format!("+ {l}")));
+    } else {
+        // Longest common subsequence table, suffix form.
+        let (n, m) = (a.len(), b.len());
+        let mut lcs = vec![vec![0u32; m + 1]; n + 1];
+        for i in (0..n).rev() {
+            for j in (0..m).rev() {
+                lcs[i][j] = if a[i] == b[j] {
+                    lcs[i + 1][j + 1] + 1
+                } else {
+                    lcs[i + 1][j].max(lcs[i][j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < n || j < m {
+            if i < n && j < m && a[i] == b[j] {
+                out.push(format!("  {}", a[i]));
+                i += 1;
+                j += 1;
+            } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
+                out.push(format!("+ {}", b[j]));
+                j += 1;
+            } else {
+                out.push(format!("- {}", a[i]));
+                i += 1;
+            }
+        }
+    }
+    let trailing_a = expected.ends_with('\n') || expected.is_empty();
+    let trailing_b = actual.ends_with('\n') || actual.is_empty();
+    if trailing_a != trailing_b {
+        out.push(format!(
+            "(final newline: expected {}, actual {})",
+            if trailing_a { "present" } else { "missing" },
+            if trailing_b { "present" } else { "missing" }
+        ));
+    }
+    truncate(&out.join("\n"), 80)
+}

@@ -1,0 +1,1 @@
+int b_final(int x) { return x * 1000; }

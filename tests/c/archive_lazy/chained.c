@@ -1,0 +1,1 @@
+int chained_function(int x) { return x * 100; }

@@ -1,0 +1,4 @@
+int compute_status(int base)
+{
+    return base + 2;
+}

@@ -1,0 +1,1 @@
+int thin_two(int x) { return x + 22; }
