@@ -494,6 +494,13 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
             }
         }
     }
+    // .eh_frame stays (its records are filtered one by one), but its
+    // relocations must not keep code alive: mark it without tracing.
+    for (f, o) in res.objects.iter().enumerate() {
+        for (sec, _) in &o.eh_frames {
+            live[f][*sec as usize] = base[f][*sec as usize];
+        }
+    }
     // FDEs keep what they reference (personality, LSDA) once their function is live.
     let mut fde_targets: Vec<HashMap<u32, Vec<(u32, u32)>>> =
         vec![HashMap::new(); res.objects.len()];
