@@ -1235,7 +1235,14 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             dyn_entries.push((tag as i64, DynVal::Val(o as u64)));
         }
         for &id in &dynsyms {
-            let o = add_str(&mut dynstr, res.symbols[id as usize].name);
+            // A versioned reference's dynamic name is the bare name; the
+            // version goes in .gnu.version.
+            let name = res.symbols[id as usize].name;
+            let bare = match res.symbols[id as usize].def {
+                SymDef::Shared { file, sym } => res.shared[file as usize].file.symbols[sym as usize].name,
+                _ => name,
+            };
+            let o = add_str(&mut dynstr, bare);
             dynstr_offsets.insert(id, o);
         }
         // Version needs: per needed library, the versions our imports use.
@@ -2176,7 +2183,9 @@ fn symbol_values(
                             None => Some(first_alloc_after(400).unwrap_or(0)),
                         }
                     }
-                    b"_TLS_MODULE_BASE_" => Some(layout.tls_start),
+                    // Relaxed to LE, `x@dtpoff` is resolved TP-relative (see
+                    // x86_64::Action::Dtpoff), so the module base is the TP.
+                    b"_TLS_MODULE_BASE_" => Some(if layout.kind.is_executable() { layout.tp } else { layout.tls_start }),
                     _ => {
                         if let Some(sec) = n.strip_prefix(b"__start_") {
                             sec_by(sec).filter(|_| is_c_ident(sec)).map(|s| s.addr)

@@ -250,6 +250,9 @@ impl Resolver {
     fn add_shared(&mut self, file: SharedFile, as_needed: bool) {
         let fid = self.r.shared.len() as FileId;
         for (i, ds) in file.symbols.iter().enumerate() {
+            if ds.hidden {
+                continue;
+            }
             let id = self.intern(ds.name);
             let sym = &mut self.r.symbols[id as usize];
             if sym.def == SymDef::Undefined {
@@ -372,6 +375,23 @@ pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]]) -> Result<Resolved
     }
     if !rs.errors.is_empty() {
         return Err(Error::new(rs.errors.join("\n")));
+    }
+
+    // Versioned references (`realpath@GLIBC_2.2.5`, from `.symver`) bind to
+    // that version's definition in the first library that has it.
+    for s in rs.r.symbols.iter_mut() {
+        if s.def != SymDef::Undefined {
+            continue;
+        }
+        let Some(at) = s.name.iter().position(|&c| c == b'@') else { continue };
+        let (base, ver) = (&s.name[..at], &s.name[at + 1..]);
+        let ver = ver.strip_prefix(b"@").unwrap_or(ver);
+        for (fi, ls) in rs.r.shared.iter().enumerate() {
+            if let Some(si) = ls.file.find_versioned(base, ver) {
+                s.def = SymDef::Shared { file: fi as FileId, sym: si };
+                break;
+            }
+        }
     }
 
     // `--as-needed` libraries are needed if a regular object uses a symbol they define.

@@ -16,13 +16,15 @@ pub struct DynSymbol {
     pub bind: u8,
     /// Version definition index (0/1 = unversioned), without the hidden bit.
     pub version: u16,
+    /// Not the default version: unversioned references do not bind to it.
+    pub hidden: bool,
 }
 
 #[derive(Debug)]
 pub struct SharedFile {
     pub name: String,
     pub soname: String,
-    /// Defined symbols visible to unversioned references (default versions).
+    /// Defined symbols, default versions and (`hidden`) older ones.
     pub symbols: Vec<DynSymbol>,
     /// Names this library references but does not define.
     pub undefined: Vec<&'static [u8]>,
@@ -120,11 +122,9 @@ impl SharedFile {
                 continue;
             }
             let vs = versym.get(i).map(|v| v.get(e)).unwrap_or(1);
-            if vs & elf::VERSYM_HIDDEN != 0 {
-                // A non-default version (`foo@V1`): unversioned references never bind to it.
-                continue;
-            }
             symbols.push(DynSymbol {
+                // A non-default version (`foo@V1`) binds only `foo@V1` references.
+                hidden: vs & elf::VERSYM_HIDDEN != 0,
                 name: sname,
                 value: sym.st_value(e),
                 size: sym.st_size(e),
@@ -140,5 +140,17 @@ impl SharedFile {
             undefined,
             version_names,
         })
+    }
+}
+
+impl SharedFile {
+    /// The definition a versioned reference `name@VERSION` binds to.
+    pub fn find_versioned(&self, name: &[u8], version: &[u8]) -> Option<u32> {
+        self.symbols
+            .iter()
+            .position(|s| {
+                s.name == name && self.version_names.get(s.version as usize).copied().flatten() == Some(version)
+            })
+            .map(|i| i as u32)
     }
 }

@@ -60,6 +60,7 @@ c_program_tests!(
     linker_symbols,
     long_double,
     math_lm,
+    memory_protection,
     pthread_sync,
     qsort_bsearch,
     recursion,
@@ -70,6 +71,7 @@ c_program_tests!(
     stdio_copyreloc,
     string_merge,
     struct_copy,
+    symver_ref,
     thin_archive,
     tls_data_bss,
     tls_desc,
@@ -250,7 +252,10 @@ impl Program {
                     "env" => {
                         for w in words() {
                             let Some((k, v)) = w.split_once('=') else {
-                                bug(format!("build.conf:{}: env entry {w:?} is not K=V", lineno + 1));
+                                bug(format!(
+                                    "build.conf:{}: env entry {w:?} is not K=V",
+                                    lineno + 1
+                                ));
                             };
                             p.env.push((k.to_string(), v.to_string()));
                         }
@@ -259,7 +264,10 @@ impl Program {
                         p.group = match value {
                             "yes" => true,
                             "no" => false,
-                            _ => bug(format!("build.conf:{}: group must be yes or no", lineno + 1)),
+                            _ => bug(format!(
+                                "build.conf:{}: group must be yes or no",
+                                lineno + 1
+                            )),
                         }
                     }
                     "modes" => {
@@ -276,19 +284,32 @@ impl Program {
                     }
                     "archive" | "thin_archive" => {
                         let Some((file, members)) = value.split_once(':') else {
-                            bug(format!("build.conf:{}: expected `{key} = libNAME.a: a.c b.c`", lineno + 1));
+                            bug(format!(
+                                "build.conf:{}: expected `{key} = libNAME.a: a.c b.c`",
+                                lineno + 1
+                            ));
                         };
                         let file = file.trim().to_string();
                         if !(file.starts_with("lib") && file.ends_with(".a") && file.len() > 5) {
-                            bug(format!("build.conf:{}: archive name {file:?} must be libNAME.a", lineno + 1));
+                            bug(format!(
+                                "build.conf:{}: archive name {file:?} must be libNAME.a",
+                                lineno + 1
+                            ));
                         }
-                        let members: Vec<String> = members.split_whitespace().map(str::to_string).collect();
+                        let members: Vec<String> =
+                            members.split_whitespace().map(str::to_string).collect();
                         if members.is_empty() {
-                            bug(format!("build.conf:{}: archive {file} has no members", lineno + 1));
+                            bug(format!(
+                                "build.conf:{}: archive {file} has no members",
+                                lineno + 1
+                            ));
                         }
                         for m in &members {
                             if !sources.contains(m) {
-                                bug(format!("build.conf:{}: archive member {m} is not a .c file here", lineno + 1));
+                                bug(format!(
+                                    "build.conf:{}: archive member {m} is not a .c file here",
+                                    lineno + 1
+                                ));
                             }
                         }
                         p.archives.push(Archive {
@@ -297,13 +318,20 @@ impl Program {
                             sources: members,
                         });
                     }
-                    "shared_lib" => bug("shared_lib is not supported: cld does not produce shared libraries yet".into()),
+                    "shared_lib" => bug(
+                        "shared_lib is not supported: cld does not produce shared libraries yet"
+                            .into(),
+                    ),
                     _ => bug(format!("build.conf:{}: unknown key {key:?}", lineno + 1)),
                 }
             }
         }
         let in_archive: BTreeSet<&String> = p.archives.iter().flat_map(|a| &a.sources).collect();
-        p.objects = sources.iter().filter(|s| !in_archive.contains(s)).cloned().collect();
+        p.objects = sources
+            .iter()
+            .filter(|s| !in_archive.contains(s))
+            .cloned()
+            .collect();
         if p.objects.is_empty() {
             bug("every source is in an archive; nothing would pull them in".into());
         }
@@ -322,7 +350,10 @@ fn obj_name(source: &str) -> String {
 /// builds the archives there. Failures here are test bugs, not linker bugs.
 fn compile(p: &Program, mode: Mode, objdir: &Path) {
     std::fs::create_dir_all(objdir).unwrap();
-    let all_sources = p.objects.iter().chain(p.archives.iter().flat_map(|a| &a.sources));
+    let all_sources = p
+        .objects
+        .iter()
+        .chain(p.archives.iter().flat_map(|a| &a.sources));
     for src in all_sources {
         let mut cmd = Command::new("gcc");
         cmd.arg("-c")
@@ -334,7 +365,8 @@ fn compile(p: &Program, mode: Mode, objdir: &Path) {
             .arg(p.dir.join(src))
             .arg("-o")
             .arg(objdir.join(obj_name(src)));
-        let r = run_with_timeout(&mut cmd, BUILD_TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
+        let r =
+            run_with_timeout(&mut cmd, BUILD_TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
         if !r.success() {
             panic!(
                 "TEST BUG (not a linker problem): gcc failed to compile tests/c/{}/{src} ({}):\n{}\n{}",
@@ -351,7 +383,8 @@ fn compile(p: &Program, mode: Mode, objdir: &Path) {
         cmd.arg(if a.thin { "rcsT" } else { "rcs" })
             .arg(&path)
             .args(a.sources.iter().map(|s| objdir.join(obj_name(s))));
-        let r = run_with_timeout(&mut cmd, BUILD_TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
+        let r =
+            run_with_timeout(&mut cmd, BUILD_TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
         if !r.success() {
             panic!(
                 "TEST BUG (not a linker problem): ar failed for {} ({}):\n{}\n{}",
@@ -366,7 +399,13 @@ fn compile(p: &Program, mode: Mode, objdir: &Path) {
 
 /// The gcc link command; `shim` is the `-B` directory for cld, None for the
 /// system linker.
-fn link_command(p: &Program, mode: Mode, objdir: &Path, output: &Path, shim: Option<&str>) -> Command {
+fn link_command(
+    p: &Program,
+    mode: Mode,
+    objdir: &Path,
+    output: &Path,
+    shim: Option<&str>,
+) -> Command {
     let mut cmd = Command::new("gcc");
     if let Some(shim) = shim {
         cmd.arg("-B").arg(shim);
@@ -439,8 +478,13 @@ fn check_elf(mode: Mode, out: &Path, problems: &mut Vec<String>) {
     }
 
     // ELF type from the file header.
-    let type_line = all.stdout.lines().find(|l| l.trim_start().starts_with("Type:"));
-    let elf_type = type_line.and_then(|l| l.split_whitespace().nth(1)).unwrap_or("<none>");
+    let type_line = all
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("Type:"));
+    let elf_type = type_line
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("<none>");
     if elf_type != mode.elf_type() {
         problems.push(format!(
             "ELF type is {elf_type} ({}), expected {} for mode {}",
@@ -463,17 +507,26 @@ fn check_elf(mode: Mode, out: &Path, problems: &mut Vec<String>) {
     }
     let has_interp = segment_types.contains("INTERP");
     if mode.static_link() && has_interp {
-        problems.push(format!("static output ({}) has an INTERP program header", mode.name()));
+        problems.push(format!(
+            "static output ({}) has an INTERP program header",
+            mode.name()
+        ));
     }
     if !mode.static_link() && !has_interp {
-        problems.push(format!("dynamic output ({}) has no INTERP program header", mode.name()));
+        problems.push(format!(
+            "dynamic output ({}) has no INTERP program header",
+            mode.name()
+        ));
     }
     let has_dynamic = segment_types.contains("DYNAMIC");
     if mode == Mode::Static && has_dynamic {
         problems.push("-static output has a DYNAMIC program header".into());
     }
     if mode != Mode::Static && !has_dynamic {
-        problems.push(format!("{} output has no DYNAMIC program header", mode.name()));
+        problems.push(format!(
+            "{} output has no DYNAMIC program header",
+            mode.name()
+        ));
     }
 
     if linker_override().is_none() {
@@ -499,7 +552,8 @@ fn check_mode(p: &Program, mode: Mode, objdir: &Path, workdir: &Path, shim: &str
 
     // Reference: the system linker.
     let mut ref_cmd = link_command(p, mode, objdir, &ref_exe, None);
-    let ref_link = run_with_timeout(&mut ref_cmd, BUILD_TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
+    let ref_link =
+        run_with_timeout(&mut ref_cmd, BUILD_TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
     let ref_ok = ref_link.success();
     if !ref_ok {
         problems.push(format!(
@@ -512,7 +566,8 @@ fn check_mode(p: &Program, mode: Mode, objdir: &Path, workdir: &Path, shim: &str
 
     // cld through the shim.
     let mut out_cmd = link_command(p, mode, objdir, &out_exe, Some(shim));
-    let out_link = run_with_timeout(&mut out_cmd, BUILD_TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
+    let out_link =
+        run_with_timeout(&mut out_cmd, BUILD_TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
     if !out_link.success() {
         problems.push(format!(
             "linking with cld failed ({}):\n    {}\n{}",
@@ -639,7 +694,11 @@ fn run_program(name: &str) {
             "tests/c/{name}: {} of {} mode(s) failed: {}\n(work directory: {})\n",
             failed.len(),
             p.modes.len(),
-            failed.iter().map(|(m, _)| m.name()).collect::<Vec<_>>().join(", "),
+            failed
+                .iter()
+                .map(|(m, _)| m.name())
+                .collect::<Vec<_>>()
+                .join(", "),
             workdir.display()
         );
         for (mode, problems) in &failed {

@@ -33,7 +33,9 @@ pub fn c_tests_dir() -> PathBuf {
 
 /// A fresh, empty work directory `target/tmp/<group>/<name>`.
 pub fn fresh_work_dir(group: &str, name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(group).join(name);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir)
             .unwrap_or_else(|e| panic!("cannot clean work directory {}: {e}", dir.display()));
@@ -74,8 +76,13 @@ pub fn make_shim(dir: &Path) -> String {
         "linker under test {} does not exist",
         target.display()
     );
-    std::os::unix::fs::symlink(&target, &link)
-        .unwrap_or_else(|e| panic!("cannot symlink {} -> {}: {e}", link.display(), target.display()));
+    std::os::unix::fs::symlink(&target, &link).unwrap_or_else(|e| {
+        panic!(
+            "cannot symlink {} -> {}: {e}",
+            link.display(),
+            target.display()
+        )
+    });
     format!("{}/", shim.display())
 }
 
@@ -120,7 +127,10 @@ impl RunResult {
     /// "exit status 3", "killed by signal 11 (SIGSEGV)", "timed out ...".
     pub fn describe_status(&self) -> String {
         if self.timed_out {
-            return format!("timed out after {:.1} s and was killed", self.elapsed.as_secs_f64());
+            return format!(
+                "timed out after {:.1} s and was killed",
+                self.elapsed.as_secs_f64()
+            );
         }
         describe_exit(self.status)
     }
@@ -142,7 +152,11 @@ pub fn describe_exit(status: ExitStatus) -> String {
         format!(
             "killed by signal {sig} ({}){}",
             signal_name(sig),
-            if status.core_dumped() { ", core dumped" } else { "" }
+            if status.core_dumped() {
+                ", core dumped"
+            } else {
+                ""
+            }
         )
     } else {
         format!("{status}")
@@ -237,7 +251,12 @@ pub fn show_command(cmd: &Command) -> String {
     let mut s = String::new();
     for (k, v) in cmd.get_envs() {
         if let Some(v) = v {
-            let _ = write!(s, "{}={} ", k.to_string_lossy(), shell_quote(&v.to_string_lossy()));
+            let _ = write!(
+                s,
+                "{}={} ",
+                k.to_string_lossy(),
+                shell_quote(&v.to_string_lossy())
+            );
         }
     }
     if let Some(dir) = cmd.get_current_dir() {
@@ -256,8 +275,7 @@ pub fn show_command(cmd: &Command) -> String {
 
 pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=+,:@%".contains(c))
     {
         s.to_string()

@@ -1,0 +1,212 @@
+//! Debug information survives linking with cld: the two-file program in
+//! `tests/c/debug_g` is compiled with `-g -O0` and linked with cld (PIE and
+//! static); `addr2line` must map function addresses (from `nm`) to the right
+//! function and `file.c:LINE`, and `gdb` must stop at a `file.c:LINE`
+//! breakpoint inside the function and show a backtrace through `main`.
+//!
+//! The line numbers are not hard-coded: they are found through the marker
+//! comments FUNC_START, MAIN_START and BREAK_HERE in the sources.
+//!
+//! `CLD_TEST_LINKER` (see tests/common/mod.rs) works here too, for
+//! validating the test itself.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+#[test]
+fn debug_info_pie() {
+    check_debug_info("pie", "-fPIE", "-pie");
+}
+
+#[test]
+fn debug_info_static() {
+    check_debug_info("static", "-fno-pie", "-static");
+}
+
+/// 1-based number of the first line of `file` containing `marker`.
+fn marker_line(file: &Path, marker: &str) -> usize {
+    let text =
+        std::fs::read_to_string(file).unwrap_or_else(|e| panic!("read {}: {e}", file.display()));
+    text.lines()
+        .position(|l| l.contains(marker))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| panic!("TEST BUG: marker {marker} not found in {}", file.display()))
+}
+
+fn run(cmd: &mut Command, what: &str) -> RunResult {
+    let r = run_with_timeout(cmd, TIMEOUT).unwrap_or_else(|e| panic!("{what}: {e}"));
+    if r.timed_out {
+        panic!(
+            "{what} timed out:\n  {}\n{}{}",
+            show_command(cmd),
+            r.stdout,
+            r.stderr
+        );
+    }
+    r
+}
+
+/// True if `text` contains `file:line` not followed by another digit.
+fn mentions_location(text: &str, file: &str, line: usize) -> bool {
+    let needle = format!("{file}:{line}");
+    text.match_indices(&needle)
+        .any(|(i, _)| !text[i + needle.len()..].starts_with(|c: char| c.is_ascii_digit()))
+}
+
+fn symbol_address(nm_output: &str, name: &str) -> Option<String> {
+    nm_output.lines().find_map(|l| {
+        let mut f = l.split_whitespace();
+        let (addr, kind, sym) = (f.next()?, f.next()?, f.next()?);
+        (sym == name && (kind == "T" || kind == "t")).then(|| addr.to_string())
+    })
+}
+
+fn check_debug_info(mode: &str, compile_flag: &str, link_flag: &str) {
+    require_tool("gcc", "gcc");
+    require_tool("nm", "binutils");
+    require_tool("addr2line", "binutils");
+    require_tool("readelf", "binutils");
+    require_tool("gdb", "gdb");
+
+    let src = c_tests_dir().join("debug_g");
+    let main_c = src.join("main.c");
+    let helper_c = src.join("helper.c");
+    let func_line = marker_line(&helper_c, "FUNC_START");
+    let main_line = marker_line(&main_c, "MAIN_START");
+    let break_line = marker_line(&helper_c, "BREAK_HERE");
+
+    let work = fresh_work_dir("debug_info", mode);
+    let shim = make_shim(&work);
+    let mut objs: Vec<PathBuf> = Vec::new();
+    for c in [&main_c, &helper_c] {
+        let obj = work.join(format!("{}.o", c.file_stem().unwrap().to_string_lossy()));
+        let mut cmd = Command::new("gcc");
+        cmd.args(["-c", "-g", "-O0", compile_flag])
+            .arg(c)
+            .arg("-o")
+            .arg(&obj);
+        let r = run(&mut cmd, "gcc");
+        assert!(
+            r.success(),
+            "TEST BUG (not a linker problem): gcc failed to compile {}:\n{}\n{}",
+            c.display(),
+            show_command(&cmd),
+            r.stderr
+        );
+        objs.push(obj);
+    }
+    let out = work.join("out");
+    let mut link = Command::new("gcc");
+    link.arg("-B")
+        .arg(&shim)
+        .arg(link_flag)
+        .args(&objs)
+        .arg("-o")
+        .arg(&out);
+    let r = run(&mut link, "link");
+    assert!(
+        r.success(),
+        "linking with cld failed ({}):\n  {}\n{}",
+        r.describe_status(),
+        show_command(&link),
+        r.stderr
+    );
+
+    let mut problems: Vec<String> = Vec::new();
+
+    // The DWARF must be readable without complaints.
+    let mut cmd = Command::new("readelf");
+    cmd.args(["--debug-dump=info,line,aranges"]).arg(&out);
+    let r = run(&mut cmd, "readelf");
+    let bad: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("Warning") || l.contains("warning") || l.contains("Error"))
+        .collect();
+    if !r.success() || !r.stderr.trim().is_empty() || !bad.is_empty() {
+        problems.push(format!(
+            "`readelf --debug-dump=info,line,aranges` complained ({}):\n{}{}",
+            r.describe_status(),
+            indent(&truncate(&r.stderr, 20), "    "),
+            indent(&truncate(&bad.join("\n"), 20), "    ")
+        ));
+    }
+
+    // nm -> addresses -> addr2line.
+    let mut cmd = Command::new("nm");
+    cmd.arg(&out);
+    let nm = run(&mut cmd, "nm");
+    assert!(
+        nm.success(),
+        "nm failed on the cld output: {}\n{}",
+        nm.describe_status(),
+        nm.stderr
+    );
+    for (func, file, line) in [
+        ("compute_checksum", "helper.c", func_line),
+        ("main", "main.c", main_line),
+    ] {
+        let Some(addr) = symbol_address(&nm.stdout, func) else {
+            problems.push(format!("`nm out` does not list a text symbol {func}"));
+            continue;
+        };
+        let mut cmd = Command::new("addr2line");
+        cmd.arg("-e").arg(&out).arg("-f").arg(format!("0x{addr}"));
+        let r = run(&mut cmd, "addr2line");
+        let lines: Vec<&str> = r.stdout.lines().collect();
+        let ok = r.success()
+            && lines.first() == Some(&func)
+            && lines
+                .get(1)
+                .is_some_and(|l| mentions_location(l, file, line));
+        if !ok {
+            problems.push(format!(
+                "addr2line for {func} (0x{addr}) should print `{func}` and `{file}:{line}`:\n    {}\n{}{}",
+                show_command(&cmd),
+                indent(&r.stdout, "    "),
+                indent(&r.stderr, "    ")
+            ));
+        }
+    }
+
+    // gdb: break at file:line, run, backtrace.
+    let mut cmd = Command::new("gdb");
+    cmd.args(["-nx", "-batch", "-iex", "set debuginfod enabled off"])
+        .args(["-ex", &format!("break helper.c:{break_line}")])
+        .args(["-ex", "run", "-ex", "bt"])
+        .arg(&out)
+        .current_dir(&work);
+    let r = run(&mut cmd, "gdb");
+    let text = &r.stdout;
+    let stopped = text.contains("Breakpoint 1, compute_checksum")
+        && mentions_location(text, "helper.c", break_line);
+    let backtrace = text.lines().any(|l| {
+        l.starts_with("#0")
+            && l.contains("compute_checksum")
+            && mentions_location(l, "helper.c", break_line)
+    }) && text
+        .lines()
+        .any(|l| l.starts_with("#1") && l.contains("main") && l.contains("main.c:"));
+    if !stopped || !backtrace {
+        problems.push(format!(
+            "gdb did not stop at helper.c:{break_line} in compute_checksum with main in the backtrace \
+             (stopped: {stopped}, backtrace: {backtrace}):\n    {}\n  stdout:\n{}  stderr:\n{}",
+            show_command(&cmd),
+            indent(&truncate(text, 40), "    "),
+            indent(&truncate(&r.stderr, 20), "    ")
+        ));
+    }
+
+    assert!(
+        problems.is_empty(),
+        "debug info checks failed for the {mode} output {}:\n\n{}",
+        out.display(),
+        problems.join("\n\n")
+    );
+}

@@ -1,0 +1,1 @@
+int text_function(int x) { return x + 41; }
