@@ -1239,7 +1239,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             // version goes in .gnu.version.
             let name = res.symbols[id as usize].name;
             let bare = match res.symbols[id as usize].def {
-                SymDef::Shared { file, sym } => res.shared[file as usize].file.symbols[sym as usize].name,
+                SymDef::Shared { file, sym } => {
+                    res.shared[file as usize].file.symbols[sym as usize].name
+                }
                 _ => name,
             };
             let o = add_str(&mut dynstr, bare);
@@ -2044,7 +2046,9 @@ pub fn local_sym_addr(
     if isec.kind == SectionKind::EhFrame {
         // Symbols in .eh_frame (crtbeginT's __EH_FRAME_BEGIN__) point into
         // the output .eh_frame: at their record, or where this file's start.
-        let Some(&start) = layout.eh_starts.get(&(f as u32, sh as u32)) else { return (0, addend) };
+        let Some(&start) = layout.eh_starts.get(&(f as u32, sh as u32)) else {
+            return (0, addend);
+        };
         let base = layout.sec_addr(Synth::EhFrame);
         let placed = layout
             .eh
@@ -2053,7 +2057,9 @@ pub fn local_sym_addr(
             .find_map(|p| {
                 let (esec, recs) = &o.eh_frames[p.frame as usize];
                 let r = &recs[p.record as usize];
-                (*esec as usize == sh && s.value >= r.offset as u64 && s.value < (r.offset + r.size) as u64)
+                (*esec as usize == sh
+                    && s.value >= r.offset as u64
+                    && s.value < (r.offset + r.size) as u64)
                     .then(|| p.out_off + s.value - r.offset as u64)
             });
         return (base + placed.unwrap_or(start), addend);
@@ -2185,7 +2191,11 @@ fn symbol_values(
                     }
                     // Relaxed to LE, `x@dtpoff` is resolved TP-relative (see
                     // x86_64::Action::Dtpoff), so the module base is the TP.
-                    b"_TLS_MODULE_BASE_" => Some(if layout.kind.is_executable() { layout.tp } else { layout.tls_start }),
+                    b"_TLS_MODULE_BASE_" => Some(if layout.kind.is_executable() {
+                        layout.tp
+                    } else {
+                        layout.tls_start
+                    }),
                     _ => {
                         if let Some(sec) = n.strip_prefix(b"__start_") {
                             sec_by(sec).filter(|_| is_c_ident(sec)).map(|s| s.addr)

@@ -383,12 +383,17 @@ pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]]) -> Result<Resolved
         if s.def != SymDef::Undefined {
             continue;
         }
-        let Some(at) = s.name.iter().position(|&c| c == b'@') else { continue };
+        let Some(at) = s.name.iter().position(|&c| c == b'@') else {
+            continue;
+        };
         let (base, ver) = (&s.name[..at], &s.name[at + 1..]);
         let ver = ver.strip_prefix(b"@").unwrap_or(ver);
         for (fi, ls) in rs.r.shared.iter().enumerate() {
             if let Some(si) = ls.file.find_versioned(base, ver) {
-                s.def = SymDef::Shared { file: fi as FileId, sym: si };
+                s.def = SymDef::Shared {
+                    file: fi as FileId,
+                    sym: si,
+                };
                 break;
             }
         }

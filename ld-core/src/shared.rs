@@ -149,7 +149,13 @@ impl SharedFile {
         self.symbols
             .iter()
             .position(|s| {
-                s.name == name && self.version_names.get(s.version as usize).copied().flatten() == Some(version)
+                s.name == name
+                    && self
+                        .version_names
+                        .get(s.version as usize)
+                        .copied()
+                        .flatten()
+                        == Some(version)
             })
             .map(|i| i as u32)
     }

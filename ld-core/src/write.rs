@@ -459,7 +459,11 @@ fn global_entry(
             } else {
                 vis
             };
-            let v = if os.typ == elf::STT_TLS { v.wrapping_sub(l.tls_start) } else { v };
+            let v = if os.typ == elf::STT_TLS {
+                v.wrapping_sub(l.tls_start)
+            } else {
+                v
+            };
             (v, os.size, (bind << 4) | os.typ, vis, shndx)
         }
         SymDef::Common { file, sym } => {
@@ -905,7 +909,11 @@ fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
                 )
             };
             // TLS symbols hold their offset in the TLS segment.
-            let value = if s.typ == elf::STT_TLS { value.wrapping_sub(l.tls_start) } else { value };
+            let value = if s.typ == elf::STT_TLS {
+                value.wrapping_sub(l.tls_start)
+            } else {
+                value
+            };
             let e = entry(
                 &mut strtab,
                 s.name,
@@ -1022,5 +1030,9 @@ fn write_build_id(opts: &Options, l: &Layout, buf: &mut [u8]) {
 }
 
 fn uses_gnu_abi(res: &Resolved) -> bool {
-    res.objects.iter().any(|o| o.symbols.iter().any(|s| s.typ == elf::STT_GNU_IFUNC && !s.is_undefined()))
+    res.objects.iter().any(|o| {
+        o.symbols
+            .iter()
+            .any(|s| s.typ == elf::STT_GNU_IFUNC && !s.is_undefined())
+    })
 }
