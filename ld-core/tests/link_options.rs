@@ -1,0 +1,296 @@
+//! Link options change the output the way GNU ld's do: each case links
+//! `tests/c/hello` through `gcc -B <shim>` with one option, runs the program
+//! (same output and status as the plain link), requires `readelf -aW` to be
+//! quiet, and checks the option's effect in `readelf` output.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn run(cmd: &mut Command, what: &str) -> RunResult {
+    let shown = show_command(cmd);
+    let r = run_with_timeout(cmd, TIMEOUT)
+        .unwrap_or_else(|e| panic!("{what}: cannot run {shown}: {e}"));
+    assert!(
+        r.success(),
+        "{what} failed ({}):\n  {shown}\nstdout:\n{}\nstderr:\n{}",
+        r.describe_status(),
+        r.stdout,
+        r.stderr
+    );
+    r
+}
+
+fn readelf(out: &Path, flags: &[&str]) -> String {
+    let r = run(Command::new("readelf").args(flags).arg(out), "readelf");
+    assert!(
+        r.stderr.is_empty(),
+        "readelf {flags:?} warned on {}:\n{}",
+        out.display(),
+        r.stderr
+    );
+    r.stdout
+}
+
+/// Links hello with `flags`, runs it, and returns `readelf -aW` of the output.
+fn link_hello(name: &str, flags: &[&str]) -> String {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("link_options", name);
+    let shim = make_shim(&dir);
+    let src = c_tests_dir().join("hello").join("main.c");
+    let expected =
+        std::fs::read_to_string(c_tests_dir().join("hello").join("expected.out")).unwrap();
+    let out = dir.join("out");
+    run(
+        Command::new("gcc")
+            .arg("-B")
+            .arg(&shim)
+            .args(flags)
+            .arg(&src)
+            .arg("-o")
+            .arg(&out),
+        &format!("linking hello with {flags:?}"),
+    );
+    let r = run(
+        &mut Command::new(&out),
+        &format!("running hello linked with {flags:?}"),
+    );
+    assert_eq!(
+        r.stdout, expected,
+        "hello linked with {flags:?} printed the wrong output"
+    );
+    let all = readelf(&out, &["-aW"]);
+    assert!(
+        !all.contains("Warning"),
+        "readelf -aW reports a warning for {flags:?}:\n{all}"
+    );
+    all
+}
+
+#[test]
+fn z_now_sets_bind_now() {
+    let lazy = link_hello("lazy", &[]);
+    assert!(
+        !lazy.contains("BIND_NOW"),
+        "a default link must bind lazily"
+    );
+    let now = link_hello("now", &["-Wl,-z,now"]);
+    assert!(
+        now.contains("(FLAGS)") && now.contains("BIND_NOW"),
+        "-z now must set DF_BIND_NOW:\n{now}"
+    );
+    assert!(
+        now.contains("(FLAGS_1)") && now.contains("NOW"),
+        "-z now must set DF_1_NOW"
+    );
+}
+
+#[test]
+fn hash_styles() {
+    let both = link_hello("hash_both", &["-Wl,--hash-style=both"]);
+    assert!(
+        both.contains(" .hash ") && both.contains(" .gnu.hash "),
+        "--hash-style=both needs both tables"
+    );
+    let sysv = link_hello("hash_sysv", &["-Wl,--hash-style=sysv"]);
+    assert!(
+        sysv.contains(" .hash ") && !sysv.contains(" .gnu.hash "),
+        "--hash-style=sysv: only .hash"
+    );
+    let gnu = link_hello("hash_gnu", &["-Wl,--hash-style=gnu"]);
+    assert!(
+        !gnu.contains(" .hash ") && gnu.contains(" .gnu.hash "),
+        "--hash-style=gnu: only .gnu.hash"
+    );
+}
+
+#[test]
+fn strip_all_and_strip_debug() {
+    let full = link_hello("debug", &["-g"]);
+    assert!(
+        full.contains(" .symtab ") && full.contains(" .debug_info "),
+        "-g output keeps .symtab and .debug_info"
+    );
+    let s = link_hello("strip_all", &["-g", "-s"]);
+    assert!(
+        !s.contains(" .symtab ") && !s.contains(" .debug_info "),
+        "-s drops .symtab and debug info"
+    );
+    let sd = link_hello("strip_debug", &["-g", "-Wl,-S"]);
+    assert!(
+        sd.contains(" .symtab ") && !sd.contains(" .debug_info "),
+        "-S drops debug info only"
+    );
+}
+
+#[test]
+fn export_dynamic_exports_main() {
+    let plain = link_hello("no_export", &[]);
+    let dynsym = |a: &str| {
+        a.split("Symbol table '.dynsym'")
+            .nth(1)
+            .unwrap_or("")
+            .split("Symbol table")
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        !dynsym(&plain).contains(" main"),
+        "main must not be exported by default"
+    );
+    let e = link_hello("export", &["-Wl,--export-dynamic"]);
+    assert!(
+        dynsym(&e).contains(" main"),
+        "--export-dynamic must put main in .dynsym"
+    );
+}
+
+#[test]
+fn rpath_and_runpath() {
+    let r = link_hello("rpath", &["-Wl,-rpath,/opt/cld-a:/opt/cld-b"]);
+    assert!(
+        r.contains("(RPATH)") && r.contains("/opt/cld-a:/opt/cld-b"),
+        "-rpath must set DT_RPATH"
+    );
+    let rp = link_hello(
+        "runpath",
+        &["-Wl,-rpath,/opt/cld-a", "-Wl,--enable-new-dtags"],
+    );
+    assert!(
+        rp.contains("(RUNPATH)"),
+        "--enable-new-dtags must set DT_RUNPATH"
+    );
+}
+
+#[test]
+fn relro_and_stack() {
+    let d = link_hello("relro", &[]);
+    assert!(d.contains("GNU_RELRO"), "relro is the default");
+    let stack = d
+        .lines()
+        .find(|l| l.contains("GNU_STACK"))
+        .unwrap()
+        .to_string();
+    assert!(
+        stack.contains("RW ") && !stack.contains("RWE"),
+        "stack must not be executable: {stack}"
+    );
+    let n = link_hello("norelro", &["-Wl,-z,norelro"]);
+    assert!(
+        !n.contains("GNU_RELRO"),
+        "-z norelro must drop PT_GNU_RELRO"
+    );
+    let x = link_hello("execstack", &["-Wl,-z,execstack"]);
+    let stack = x
+        .lines()
+        .find(|l| l.contains("GNU_STACK"))
+        .unwrap()
+        .to_string();
+    assert!(
+        stack.contains("RWE"),
+        "-z execstack must make the stack executable: {stack}"
+    );
+}
+
+#[test]
+fn build_id() {
+    let b = link_hello("build_id", &["-Wl,--build-id"]);
+    assert!(
+        b.contains("NT_GNU_BUILD_ID") && b.contains("Build ID:"),
+        "--build-id must write a build-id note"
+    );
+    let b2 = link_hello("build_id_hex", &["-Wl,--build-id=0xc1d0c1d0"]);
+    assert!(
+        b2.contains("Build ID: c1d0c1d0"),
+        "--build-id=0xHEX must write those bytes"
+    );
+}
+
+#[test]
+fn entry_option() {
+    // `-e my_entry` starts the program at my_entry, which exits with 7.
+    let dir = fresh_work_dir("link_options", "entry");
+    let shim = make_shim(&dir);
+    let src = dir.join("entry.c");
+    std::fs::write(
+        &src,
+        "#include <unistd.h>\nvoid my_entry(void) { _exit(7); }\nint main(void) { return 0; }\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    run(
+        Command::new("gcc")
+            .arg("-B")
+            .arg(&shim)
+            .arg("-Wl,-e,my_entry")
+            .arg(&src)
+            .arg("-o")
+            .arg(&out),
+        "linking with -e my_entry",
+    );
+    let r = run_with_timeout(&mut Command::new(&out), TIMEOUT).unwrap();
+    assert_eq!(
+        r.code(),
+        Some(7),
+        "-e my_entry: the program must start at my_entry ({})",
+        r.describe_status()
+    );
+    let all = readelf(&out, &["-hsW"]);
+    let entry = all
+        .lines()
+        .find(|l| l.contains("Entry point address"))
+        .unwrap();
+    let entry = u64::from_str_radix(
+        entry
+            .split_whitespace()
+            .last()
+            .unwrap()
+            .trim_start_matches("0x"),
+        16,
+    )
+    .unwrap();
+    let sym = all.lines().find(|l| l.ends_with(" my_entry")).unwrap();
+    let sym = u64::from_str_radix(sym.split_whitespace().nth(1).unwrap(), 16).unwrap();
+    assert_eq!(entry, sym, "the entry point must be my_entry's address");
+}
+
+#[test]
+fn gnu_linker_outputs_are_reproducible() {
+    // The same command line twice gives the same bytes (no time stamps,
+    // nothing from the environment): the base of the concurrent protocol's
+    // byte-identical guarantee.
+    let dir = fresh_work_dir("link_options", "repro");
+    let shim = make_shim(&dir);
+    let src = c_tests_dir().join("hello").join("main.c");
+    let obj = dir.join("main.o");
+    run(
+        Command::new("gcc").arg("-c").arg(&src).arg("-o").arg(&obj),
+        "compiling hello",
+    );
+    let mut outs = Vec::new();
+    for i in 0..2 {
+        let out = dir.join(format!("out{i}"));
+        run(
+            Command::new("gcc")
+                .arg("-B")
+                .arg(&shim)
+                .arg("-Wl,--build-id")
+                .arg(&obj)
+                .arg("-o")
+                .arg(&out),
+            "linking hello",
+        );
+        outs.push(std::fs::read(&out).unwrap());
+    }
+    assert!(
+        outs[0] == outs[1],
+        "two links of the same command line differ"
+    );
+}
