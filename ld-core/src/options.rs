@@ -115,7 +115,8 @@ pub struct Options {
     pub separate_code: bool,
     /// `-rpath`/`-R DIR`, in order.
     pub rpath: Vec<String>,
-    /// `--enable-new-dtags`: emit `DT_RUNPATH` instead of `DT_RPATH`.
+    /// `--enable-new-dtags` (the default of this system's GNU ld): emit
+    /// `DT_RUNPATH`; `--disable-new-dtags`: `DT_RPATH`.
     pub new_dtags: bool,
     pub export_dynamic: bool,
     /// `-s` / `--strip-all`.
@@ -171,7 +172,7 @@ impl Default for Options {
             execstack: None,
             separate_code: true,
             rpath: Vec::new(),
-            new_dtags: false,
+            new_dtags: true,
             export_dynamic: false,
             strip_all: false,
             strip_debug: false,

@@ -154,18 +154,19 @@ fn export_dynamic_exports_main() {
 
 #[test]
 fn rpath_and_runpath() {
-    let r = link_hello("rpath", &["-Wl,-rpath,/opt/cld-a:/opt/cld-b"]);
+    // Debian's GNU ld defaults to new dtags: -rpath gives DT_RUNPATH.
+    let r = link_hello("runpath", &["-Wl,-rpath,/opt/cld-a:/opt/cld-b"]);
     assert!(
-        r.contains("(RPATH)") && r.contains("/opt/cld-a:/opt/cld-b"),
-        "-rpath must set DT_RPATH"
+        r.contains("(RUNPATH)") && r.contains("/opt/cld-a:/opt/cld-b"),
+        "-rpath must set DT_RUNPATH by default"
     );
     let rp = link_hello(
-        "runpath",
-        &["-Wl,-rpath,/opt/cld-a", "-Wl,--enable-new-dtags"],
+        "rpath",
+        &["-Wl,-rpath,/opt/cld-a", "-Wl,--disable-new-dtags"],
     );
     assert!(
-        rp.contains("(RUNPATH)"),
-        "--enable-new-dtags must set DT_RUNPATH"
+        rp.contains("(RPATH)") && !rp.contains("(RUNPATH)"),
+        "--disable-new-dtags must set DT_RPATH"
     );
 }
 
