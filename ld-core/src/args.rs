@@ -208,6 +208,42 @@ Accepted for compatibility and ignored:
 // ---------------------------------------------------------------------------
 // Response files.
 
+/// Options without an argument that are accepted and ignored (see the module comment).
+const IGNORED_FLAGS: &[&str] = &[
+    "add-needed",
+    "no-add-needed",
+    "copy-dt-needed-entries",
+    "no-copy-dt-needed-entries",
+    "allow-shlib-undefined",
+    "no-allow-shlib-undefined",
+    "warn-common",
+    "warn-once",
+    "no-warn-mismatch",
+    "no-warn-search-mismatch",
+    "warn-shared-textrel",
+    "warn-textrel",
+    "warn-execstack",
+    "no-warn-execstack",
+    "warn-rwx-segments",
+    "no-warn-rwx-segments",
+    "no-color-diagnostics",
+    "discard-locals",
+    "discard-all",
+    "discard-none",
+    "nostdlib",
+    "EL",
+    "relax",
+    "no-relax",
+    "undefined-version",
+    "no-undefined-version",
+    "reduce-memory-overheads",
+    "no-keep-memory",
+    "no-demangle",
+    "gdb-index",
+    "no-gdb-index",
+    "flto",
+];
+
 fn expand_response_files(args: Vec<OsString>, depth: usize, out: &mut Vec<OsString>) -> Result<()> {
     for arg in args {
         let bytes = arg.as_bytes();
@@ -359,38 +395,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "hash-size"
         | "rpath-link" => Req,
         "sort-common" | "color-diagnostics" | "demangle" | "fuse-ld" | "flto-partition" => Opt,
-        "add-needed"
-        | "no-add-needed"
-        | "copy-dt-needed-entries"
-        | "no-copy-dt-needed-entries"
-        | "allow-shlib-undefined"
-        | "no-allow-shlib-undefined"
-        | "warn-common"
-        | "warn-once"
-        | "no-warn-mismatch"
-        | "no-warn-search-mismatch"
-        | "warn-shared-textrel"
-        | "warn-textrel"
-        | "warn-execstack"
-        | "no-warn-execstack"
-        | "warn-rwx-segments"
-        | "no-warn-rwx-segments"
-        | "no-color-diagnostics"
-        | "discard-locals"
-        | "discard-all"
-        | "discard-none"
-        | "nostdlib"
-        | "EL"
-        | "relax"
-        | "no-relax"
-        | "undefined-version"
-        | "no-undefined-version"
-        | "reduce-memory-overheads"
-        | "no-keep-memory"
-        | "no-demangle"
-        | "gdb-index"
-        | "no-gdb-index"
-        | "flto" => Flag,
+        n if IGNORED_FLAGS.contains(&n) => Flag,
         _ => return None,
     })
 }
@@ -844,49 +849,9 @@ impl Parser {
             }
             // NEEDS: see the top of this file.
             "Bsymbolic-functions" | "allow-multiple-definition" => {}
-            "plugin"
-            | "plugin-opt"
-            | "sort-section"
-            | "rpath-link"
-            | "sort-common"
-            | "color-diagnostics"
-            | "demangle"
-            | "fuse-ld"
-            | "flto-partition"
-            | "add-needed"
-            | "no-add-needed"
-            | "copy-dt-needed-entries"
-            | "no-copy-dt-needed-entries"
-            | "allow-shlib-undefined"
-            | "no-allow-shlib-undefined"
-            | "warn-common"
-            | "warn-once"
-            | "no-warn-mismatch"
-            | "no-warn-search-mismatch"
-            | "warn-shared-textrel"
-            | "warn-textrel"
-            | "warn-execstack"
-            | "no-warn-execstack"
-            | "warn-rwx-segments"
-            | "no-warn-rwx-segments"
-            | "no-color-diagnostics"
-            | "discard-locals"
-            | "discard-all"
-            | "discard-none"
-            | "nostdlib"
-            | "EL"
-            | "relax"
-            | "no-relax"
-            | "undefined-version"
-            | "no-undefined-version"
-            | "reduce-memory-overheads"
-            | "no-keep-memory"
-            | "no-demangle"
-            | "gdb-index"
-            | "no-gdb-index"
-            | "flto"
-            | "O"
-            | "g" => {}
+            "plugin" | "plugin-opt" | "sort-section" | "rpath-link" | "sort-common"
+            | "color-diagnostics" | "demangle" | "fuse-ld" | "flto-partition" | "O" | "g" => {}
+            n if IGNORED_FLAGS.contains(&n) => {}
 
             // Every name in `long_arity` and `short` is handled above.
             _ => bail!("unknown option: {spelled}"),

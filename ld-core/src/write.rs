@@ -468,12 +468,7 @@ fn global_entry(
         }
         SymDef::Common { file, sym } => {
             let os = &res.objects[file as usize].symbols[sym as usize];
-            let bss = l
-                .sections
-                .iter()
-                .find(|s| s.name == b".bss")
-                .map(|s| s.shndx)
-                .unwrap_or(0);
+            let bss = bss_shndx(l);
             (
                 l.sym_values[id as usize],
                 os.size,
@@ -485,12 +480,7 @@ fn global_entry(
         SymDef::Shared { file, sym } => {
             let ds = &res.shared[file as usize].file.symbols[sym as usize];
             if info.copy {
-                let bss = l
-                    .sections
-                    .iter()
-                    .find(|s| s.name == b".bss")
-                    .map(|s| s.shndx)
-                    .unwrap_or(0);
+                let bss = bss_shndx(l);
                 (
                     l.sym_values[id as usize],
                     ds.size,
@@ -1035,4 +1025,13 @@ fn uses_gnu_abi(res: &Resolved) -> bool {
             .iter()
             .any(|s| s.typ == elf::STT_GNU_IFUNC && !s.is_undefined())
     })
+}
+
+/// Section index of `.bss`, where commons and copy relocations live.
+fn bss_shndx(l: &Layout) -> u32 {
+    l.sections
+        .iter()
+        .find(|s| s.name == b".bss")
+        .map(|s| s.shndx)
+        .unwrap_or(0)
 }
