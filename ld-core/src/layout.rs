@@ -627,7 +627,7 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
             }
             let t = target_props(res, kind, f, r.sym);
             match arch::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
-                Ok((action, n)) => {
+                Ok((_, n)) => {
                     if n.dyn_reloc {
                         out.dynrels[si] += 1;
                         if !writable {
@@ -657,7 +657,6 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
                             }
                         }
                     }
-                    let _ = action;
                 }
                 Err(msg) => out.errors.push(format!(
                     "{}:({}+{:#x}): {} (against {})",
@@ -669,7 +668,6 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
                 )),
             }
         }
-        let _ = kind;
     }
     out
 }
@@ -1191,8 +1189,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             sym_info[id as usize].dynsym = i as u32 + 1;
             sym_info[id as usize].exported = i as u32 + 1 >= first_hashed;
         }
-        // The layout keeps these; computed below with dynstr.
-        let _ = first_hashed;
     }
     let gnu_hash_first = dynsyms
         .iter()
@@ -1810,7 +1806,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         seg.filesz = off - seg.offset;
         seg.memsz = seg.memsz.max(off - seg.offset);
     }
-    let alloc_end_addr = addr_cursor;
     // Non-allocated sections.
     for s in sections.iter_mut() {
         if s.is_alloc() {
@@ -1830,7 +1825,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     } else {
         0
     };
-    let _ = alloc_end_addr;
 
     // Program headers.
     let mut segments: Vec<Segment> = Vec::new();

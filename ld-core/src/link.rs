@@ -30,14 +30,13 @@ enum Pending {
     GroupEnd,
 }
 
-struct Expander<'a> {
-    opts: &'a Options,
+struct Expander {
     out: Vec<Pending>,
     search: Vec<PathBuf>,
     depth: u32,
 }
 
-impl Expander<'_> {
+impl Expander {
     fn add_path(
         &mut self,
         path: &Path,
@@ -138,7 +137,6 @@ impl Expander<'_> {
 
 fn expand(opts: &Options) -> Result<Vec<Pending>> {
     let mut ex = Expander {
-        opts,
         out: Vec::new(),
         search: opts.search_paths.clone(),
         depth: 0,
@@ -168,7 +166,6 @@ fn expand(opts: &Options) -> Result<Vec<Pending>> {
             errors.push(e.msg);
         }
     }
-    let _ = ex.opts;
     if !errors.is_empty() {
         return Err(Error::new(errors.join("\n")));
     }

@@ -6,10 +6,9 @@
 
 use crate::error::{Error, Result};
 use crate::layout::{
-    self, align_up, global_props, local_sym_addr, target_props, DynRel, DynVal, GotEntry, Layout,
-    Synth, NONE,
+    self, global_props, local_sym_addr, target_props, DynRel, DynVal, GotEntry, Layout, Synth, NONE,
 };
-use crate::object_file::{EhRecordKind, SectionKind};
+use crate::object_file::EhRecordKind;
 use crate::options::{BuildId, Options};
 use crate::resolve::{Resolved, SymDef, SymbolId};
 use crate::x86_64::{self as arch, Action, DecideCtx, RelocValues};
@@ -99,7 +98,7 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
         // STT_GNU_IFUNC is a GNU extension; say so, as GNU ld does.
         buf[7] = elf::ELFOSABI_GNU;
     }
-    let place_rels = write_input_sections(opts, res, l, buf)?;
+    let place_rels = write_input_sections(res, l, buf)?;
     write_synthetic(opts, res, l, buf, place_rels)?;
     write_section_headers(buf, l);
     write_build_id(opts, l, buf);
@@ -246,12 +245,7 @@ fn reloc_values(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> 
 
 /// Copy and relocate every input section; returns the dynamic relocations
 /// made at input places, per task in output order.
-fn write_input_sections(
-    opts: &Options,
-    res: &Resolved,
-    l: &Layout,
-    buf: &mut [u8],
-) -> Result<Vec<DynRel>> {
+fn write_input_sections(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<Vec<DynRel>> {
     // Tasks sorted by output offset so the buffer can be split into disjoint slices.
     let mut tasks: Vec<(u64, u64, u32, u32)> = Vec::new(); // (file offset, size, file, section)
     for s in &l.sections {
@@ -295,7 +289,6 @@ fn write_input_sections(
             Err(e) => errors.push(e),
         }
     }
-    let _ = opts;
     if !errors.is_empty() {
         return Err(Error::new(errors.join("\n")));
     }
@@ -540,7 +533,6 @@ fn write_synthetic(
     place_rels: Vec<DynRel>,
 ) -> Result<()> {
     let kind = l.kind;
-    let pic = kind.is_pic();
     if let (Some((b, _)), Some(p)) = (sec_slice(buf, l, Synth::Interp), &l.interp) {
         b.copy_from_slice(p);
     }
@@ -654,7 +646,6 @@ fn write_synthetic(
             put_rela(b, i, r);
         }
     }
-    let _ = pic;
     // .dynsym / .dynstr / hashes / versions.
     if let Some((b, _)) = sec_slice(buf, l, Synth::Dynstr) {
         b.copy_from_slice(&l.dynstr);
@@ -1015,8 +1006,6 @@ fn write_build_id(opts: &Options, l: &Layout, buf: &mut [u8]) {
             buf[desc..desc + n].copy_from_slice(&id[..n]);
         }
     }
-    let _ = align_up(0, 1);
-    let _ = SectionKind::Alloc;
 }
 
 fn uses_gnu_abi(res: &Resolved) -> bool {

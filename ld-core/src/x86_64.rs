@@ -3,7 +3,7 @@
 //! relaxation, and the PLT code. The scan pass and the write pass both call
 //! `decide`, so what was sized is exactly what is written.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use object::elf::*;
 
 pub const PLT_HEADER_SIZE: u64 = 16;
@@ -586,9 +586,4 @@ pub fn rel_name(t: u32) -> String {
         _ => return format!("{t}"),
     };
     n.to_string()
-}
-
-/// Unused for now, kept for error messages that want a plain `Error`.
-pub fn reloc_error(file: &str, sec: &str, off: u64, msg: &str) -> Error {
-    Error::new(format!("{file}:({sec}+{off:#x}): {msg}"))
 }
