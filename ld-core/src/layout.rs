@@ -144,7 +144,6 @@ pub struct SymInfo {
     /// Another name for a copy-relocated object: defined here, no COPY of its own.
     pub copy_alias: bool,
     pub canonical_plt: bool,
-    pub flags_needs_plt: bool,
     pub exported: bool,
 }
 
@@ -191,9 +190,6 @@ pub struct Layout {
     pub got_rels: Vec<DynRel>,
     pub plt_rels: Vec<DynRel>,
     pub irel_rels: Vec<DynRel>,
-    /// Per file: per section, number of dynamic relocations it produces.
-    pub sec_dynrels: Vec<Vec<u32>>,
-    pub n_relative: u64,
     pub textrel: bool,
     pub tls_start: u64,
     pub tls_end: u64,
@@ -207,7 +203,6 @@ pub struct Layout {
     pub sec_idx: HashMap<Synth, u32>,
     pub live: Vec<Vec<bool>>,
     pub execstack: bool,
-    pub copy_aliases: Vec<(SymbolId, SymbolId)>,
 }
 
 /// A `.dynamic` value that may need an address.
@@ -567,7 +562,8 @@ struct ScanResult {
     /// (symbol, needs) for globals.
     needs: Vec<(SymbolId, arch::Needs)>,
     local_got: Vec<(u32, u32)>,
-    dynrels: Vec<u32>,
+    /// Dynamic relocations made at input-section places.
+    dynrels: u64,
     errors: Vec<String>,
     undefined: Vec<(SymbolId, String)>,
     textrel: bool,
@@ -579,7 +575,7 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
     let mut out = ScanResult {
         needs: Vec::new(),
         local_got: Vec::new(),
-        dynrels: vec![0; o.sections.len()],
+        dynrels: 0,
         errors: Vec::new(),
         undefined: Vec::new(),
         textrel: false,
@@ -629,7 +625,7 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
             match arch::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
                 Ok((_, n)) => {
                     if n.dyn_reloc {
-                        out.dynrels[si] += 1;
+                        out.dynrels += 1;
                         if !writable {
                             out.textrel = true;
                         }
@@ -1022,7 +1018,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
     }
     let mut copy_off: HashMap<SymbolId, u64> = HashMap::new();
-    let mut copy_aliases: Vec<(SymbolId, SymbolId)> = Vec::new();
+    let mut copy_aliases: Vec<SymbolId> = Vec::new();
     {
         // Copy-relocated symbols, grouped with their aliases (same DSO, same address).
         let mut by_addr: HashMap<(u32, u64), u64> = HashMap::new();
@@ -1065,7 +1061,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                                 copy_off.entry(aid)
                             {
                                 e.insert(off);
-                                copy_aliases.push((aid, aid));
+                                copy_aliases.push(aid);
                             }
                         }
                     }
@@ -1074,7 +1070,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
     }
 
-    for &(aid, _) in &copy_aliases {
+    for &aid in &copy_aliases {
         sym_info[aid as usize].copy = true;
         sym_info[aid as usize].copy_alias = true;
     }
@@ -1422,8 +1418,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     }
     let n_copy = sym_info.iter().filter(|i| i.copy && !i.copy_alias).count() as u64;
     let n_irel = (plt.len() - n_lazy_plt) as u64;
-    let sec_dynrels: Vec<Vec<u32>> = scans.iter().map(|s| s.dynrels.clone()).collect();
-    let n_place: u64 = sec_dynrels.iter().flatten().map(|&n| n as u64).sum();
+    let n_place: u64 = scans.iter().map(|s| s.dynrels).sum();
     // Places' relocations may be relative or symbolic; both counted in n_place.
     let rela_dyn_count =
         n_got_relative + n_got_sym + n_copy + n_place + if kind.is_dynamic() { n_irel } else { 0 };
@@ -1970,8 +1965,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         got_rels: Vec::new(),
         plt_rels: Vec::new(),
         irel_rels: Vec::new(),
-        sec_dynrels,
-        n_relative: 0,
         textrel,
         tls_start,
         tls_end,
@@ -1985,7 +1978,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         sec_idx,
         live,
         execstack,
-        copy_aliases,
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
 
@@ -2326,7 +2318,6 @@ fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
             });
         }
     }
-    l.n_relative = relative.len() as u64;
     relative.extend(got_rels);
     l.got_rels = relative;
     l.plt_rels = plt_rels;

@@ -509,7 +509,11 @@ fn global_entry(
                     v,
                     0,
                     (elf::STB_GLOBAL << 4) | elf::STT_NOTYPE,
-                    elf::STV_HIDDEN.min(if dynamic { 0 } else { elf::STV_HIDDEN }),
+                    if dynamic {
+                        elf::STV_DEFAULT
+                    } else {
+                        elf::STV_HIDDEN
+                    },
                     shndx,
                 )
             } else {
