@@ -1,9 +1,6 @@
 // NEEDS: fields that `Options` does not have yet. The options below are
 // parsed and validated, then dropped; the output is still a correct link,
 // but differs from GNU ld in the way noted:
-//   - `-z origin|nodelete|nodlopen|initfirst|interpose|nodump|global|
-//     loadfltr|nodefaultlib|globalaudit`: DT_FLAGS / DT_FLAGS_1 bits are not
-//     emitted (a `z_flags_1: u32` field would carry them).
 //   - `-z max-page-size=N`, `-z common-page-size=N`: cld's built-in page
 //     size is used (fields `max_page_size`, `common_page_size`).
 //   - `-z stack-size=N`: PT_GNU_STACK p_memsz stays 0 (field `stack_size`).
@@ -13,8 +10,6 @@
 //   - `-z muldefs` / `--allow-multiple-definition`: duplicate definitions
 //     stay an error (field `allow_multiple_definition`).
 //   - `-z pack-relative-relocs`: DT_RELR is not used (field `pack_relr`).
-//   - `-Bsymbolic-functions`: functions are not bound locally (an enum for
-//     `bsymbolic` with `All`/`Functions` would carry it).
 //   - `--no-dynamic-linker` without `-pie`/`-static`: recorded only by
 //     clearing `dynamic_linker` (a `no_dynamic_linker` field would be exact).
 
@@ -355,9 +350,20 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "shared" | "Bshareable" | "no-dynamic-linker" => Flag,
         "dynamic-linker" => Req,
         // Values.
-        "output" | "entry" | "soname" | "rpath" | "undefined" | "version-script"
-        | "dynamic-list" | "Map" | "image-base" | "Ttext-segment" | "hash-style"
-        | "concurrent-pipe" => Req,
+        "output"
+        | "entry"
+        | "soname"
+        | "rpath"
+        | "undefined"
+        | "version-script"
+        | "dynamic-list"
+        | "Map"
+        | "image-base"
+        | "Ttext-segment"
+        | "hash-style"
+        | "concurrent-pipe"
+        | "export-dynamic-symbol"
+        | "exclude-libs" => Req,
         "build-id" | "threads" | "verbose" => Opt,
         // Flags.
         "export-dynamic"
@@ -820,7 +826,18 @@ impl Parser {
             "enable-new-dtags" => o.new_dtags = true,
             "disable-new-dtags" => o.new_dtags = false,
             "Bsymbolic" => o.bsymbolic = true,
-            "Bno-symbolic" => o.bsymbolic = false,
+            "Bsymbolic-functions" => o.bsymbolic_functions = true,
+            "Bno-symbolic" => {
+                o.bsymbolic = false;
+                o.bsymbolic_functions = false;
+            }
+            "export-dynamic-symbol" => o.export_dynamic_symbols.push(utf8(spelled, val())?),
+            // Symbols from these archives are not exported; cld exports
+            // only what the version script or visibility says (NEEDS: a
+            // per-archive filter).
+            "exclude-libs" => {
+                let _ = val();
+            }
             "no-undefined" => o.no_undefined = true,
             "fatal-warnings" => o.fatal_warnings = true,
             "no-fatal-warnings" => o.fatal_warnings = false,
@@ -848,7 +865,7 @@ impl Parser {
                 }
             }
             // NEEDS: see the top of this file.
-            "Bsymbolic-functions" | "allow-multiple-definition" => {}
+            "allow-multiple-definition" => {}
             "plugin" | "plugin-opt" | "sort-section" | "rpath-link" | "sort-common"
             | "color-diagnostics" | "demangle" | "fuse-ld" | "flto-partition" | "O" | "g" => {}
             n if IGNORED_FLAGS.contains(&n) => {}
@@ -877,12 +894,16 @@ impl Parser {
             ("noseparate-code", None) => o.separate_code = false,
             ("defs", None) => o.no_undefined = true,
             ("nodefs" | "undefs", None) => o.no_undefined = false,
-            // Ignored, see NEEDS at the top of this file: DT_FLAGS_1 bits.
-            (
-                "origin" | "nodelete" | "nodlopen" | "initfirst" | "interpose" | "nodump"
-                | "global" | "loadfltr" | "nodefaultlib" | "globalaudit",
-                None,
-            ) => {}
+            ("origin", None) => o.z_flags_1 |= object::elf::DF_1_ORIGIN,
+            ("nodelete", None) => o.z_flags_1 |= object::elf::DF_1_NODELETE,
+            ("nodlopen", None) => o.z_flags_1 |= object::elf::DF_1_NOOPEN,
+            ("initfirst", None) => o.z_flags_1 |= object::elf::DF_1_INITFIRST,
+            ("interpose", None) => o.z_flags_1 |= object::elf::DF_1_INTERPOSE,
+            ("nodump", None) => o.z_flags_1 |= object::elf::DF_1_NODUMP,
+            ("global", None) => o.z_flags_1 |= object::elf::DF_1_GLOBAL,
+            ("loadfltr", None) => o.z_flags_1 |= object::elf::DF_1_LOADFLTR,
+            ("nodefaultlib", None) => o.z_flags_1 |= object::elf::DF_1_NODEFLIB,
+            ("globalaudit", None) => o.z_flags_1 |= object::elf::DF_1_GLOBAUDIT,
             // Ignored, see NEEDS: text relocation diagnostics.
             ("text" | "notext" | "textoff", None) => {}
             // Ignored: no effect on the output we write. `combreloc` is what

@@ -28,6 +28,7 @@ pub enum Synth {
     Dynsym,
     Dynstr,
     Versym,
+    Verdef,
     Verneed,
     RelaDyn,
     RelaPlt,
@@ -100,15 +101,126 @@ pub struct Segment {
     pub align: u64,
 }
 
-/// A GOT slot and what fills it.
+/// What a GOT entry is about: a global symbol or a file-local one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GotTarget {
+    Global(SymbolId),
+    Local(u32, u32),
+}
+
+/// A GOT slot and what fills it. TLS pairs take two slots; the second is `Cont`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GotEntry {
-    /// The address of a symbol (static, RELATIVE, or GLOB_DAT for imports).
-    Sym(SymbolId),
-    /// The address of a file-local symbol.
-    Local(u32, u32),
-    /// The TP offset of a TLS symbol (static, or TPOFF64 for imports).
-    TpOff(SymbolId),
+    /// The address of a symbol (static, RELATIVE, or GLOB_DAT when preemptible).
+    Addr(GotTarget),
+    /// The TP offset of a TLS symbol (static in executables, else TPOFF64).
+    TpOff(GotTarget),
+    /// General-dynamic pair: DTPMOD64, DTPOFF64.
+    TlsGd(GotTarget),
+    /// TLS descriptor pair (R_X86_64_TLSDESC).
+    TlsDesc(GotTarget),
+    /// The module's local-dynamic pair: DTPMOD64, 0.
+    TlsLd,
+    /// Second slot of a pair.
+    Cont,
+}
+
+/// Static contents of a GOT entry's slots and its dynamic relocations.
+pub struct GotFill {
+    pub words: [u64; 2],
+    pub slots: usize,
+    pub rels: Vec<DynRel>,
+}
+
+/// Values a GOT entry needs from the layout.
+pub struct GotCtx<'a> {
+    pub kind: OutputKind,
+    pub value: &'a dyn Fn(GotTarget) -> u64,
+    pub dynsym: &'a dyn Fn(SymbolId) -> u32,
+    pub tls_start: u64,
+    pub tp: u64,
+}
+
+fn got_target_props(res: &Resolved, kind: OutputKind, t: GotTarget) -> TargetProps {
+    match t {
+        GotTarget::Global(id) => global_props(res, kind, id),
+        GotTarget::Local(f, s) => target_props(res, kind, f as usize, s),
+    }
+}
+
+/// What GOT entry `e` at address `slot` holds. Counting (before addresses
+/// are known) and writing both use this, so they agree.
+pub fn got_fill(res: &Resolved, c: &GotCtx, e: GotEntry, slot: u64) -> GotFill {
+    let mut f = GotFill {
+        words: [0; 2],
+        slots: 1,
+        rels: Vec::new(),
+    };
+    let rel = |offset: u64, rtype: u32, dynsym: u32, addend: i64| DynRel {
+        offset,
+        rtype,
+        dynsym,
+        addend,
+    };
+    let sym_of = |t: GotTarget| match t {
+        GotTarget::Global(id) => (c.dynsym)(id),
+        GotTarget::Local(..) => 0,
+    };
+    let pic = c.kind.is_pic();
+    let exec = c.kind.is_executable();
+    match e {
+        GotEntry::Addr(t) => {
+            let p = got_target_props(res, c.kind, t);
+            if p.imported {
+                f.rels.push(rel(slot, elf::R_X86_64_GLOB_DAT, sym_of(t), 0));
+            } else {
+                let v = (c.value)(t);
+                f.words[0] = v;
+                if pic && !p.absolute {
+                    f.rels.push(rel(slot, elf::R_X86_64_RELATIVE, 0, v as i64));
+                }
+            }
+        }
+        GotEntry::TpOff(t) => {
+            let p = got_target_props(res, c.kind, t);
+            if p.imported {
+                f.rels.push(rel(slot, elf::R_X86_64_TPOFF64, sym_of(t), 0));
+            } else if !exec {
+                let off = (c.value)(t).wrapping_sub(c.tls_start);
+                f.rels.push(rel(slot, elf::R_X86_64_TPOFF64, 0, off as i64));
+            } else {
+                f.words[0] = (c.value)(t).wrapping_sub(c.tp);
+            }
+        }
+        GotEntry::TlsGd(t) => {
+            f.slots = 2;
+            let p = got_target_props(res, c.kind, t);
+            if p.imported {
+                f.rels.push(rel(slot, elf::R_X86_64_DTPMOD64, sym_of(t), 0));
+                f.rels
+                    .push(rel(slot + 8, elf::R_X86_64_DTPOFF64, sym_of(t), 0));
+            } else {
+                f.rels.push(rel(slot, elf::R_X86_64_DTPMOD64, 0, 0));
+                f.words[1] = (c.value)(t).wrapping_sub(c.tls_start);
+            }
+        }
+        GotEntry::TlsDesc(t) => {
+            f.slots = 2;
+            let p = got_target_props(res, c.kind, t);
+            if p.imported {
+                f.rels.push(rel(slot, elf::R_X86_64_TLSDESC, sym_of(t), 0));
+            } else {
+                let off = (c.value)(t).wrapping_sub(c.tls_start);
+                f.rels.push(rel(slot, elf::R_X86_64_TLSDESC, 0, off as i64));
+            }
+        }
+        GotEntry::TlsLd => {
+            f.slots = 2;
+            f.rels.push(rel(slot, elf::R_X86_64_DTPMOD64, 0, 0));
+        }
+        GotEntry::Cont => f.slots = 0,
+    }
+    f
 }
 
 /// Where a live `.eh_frame` record goes.
@@ -138,6 +250,8 @@ pub struct DynRel {
 pub struct SymInfo {
     pub got: u32,
     pub gottp: u32,
+    pub tlsgd: u32,
+    pub tlsdesc: u32,
     pub plt: u32,
     pub dynsym: u32,
     pub copy: bool,
@@ -165,7 +279,11 @@ pub struct Layout {
     /// Symbols with PLT entries, in PLT order. Lazy (imported) ones first.
     pub plt: Vec<SymbolId>,
     pub n_lazy_plt: usize,
-    pub local_got: HashMap<(u32, u32), u32>,
+    /// GOT entries of file-local symbols: (file, symbol, kind) -> slot,
+    /// kind as in `LocalGot`.
+    pub local_got: HashMap<(u32, u32, u8), u32>,
+    /// Slot of the module's local-dynamic TLS pair, or NONE.
+    pub tlsld: u32,
     /// Dynamic symbols after the null entry, in `.dynsym` order.
     pub dynsyms: Vec<SymbolId>,
     /// Index of the first dynamic symbol in the GNU hash table.
@@ -175,6 +293,9 @@ pub struct Layout {
     pub dynstr_offsets: HashMap<SymbolId, u32>,
     /// Per dynsym (after null): version index.
     pub versyms: Vec<u16>,
+    /// .gnu.version_d contents, ready to write.
+    pub verdef: Vec<u8>,
+    pub verdef_count: u32,
     /// .gnu.version_r contents, ready to write.
     pub verneed: Vec<u8>,
     pub verneed_count: u32,
@@ -328,6 +449,7 @@ fn array_priority(name: &[u8]) -> u32 {
 pub struct LinkInput<'a> {
     pub opts: &'a Options,
     pub res: &'a Resolved,
+    pub versions: &'a crate::exports::VersionDefs,
 }
 
 impl Layout {
@@ -336,6 +458,19 @@ impl Layout {
     }
     pub fn sec_addr(&self, s: Synth) -> u64 {
         self.sec(s).map(|s| s.addr).unwrap_or(0)
+    }
+    pub fn got_ctx<'a>(
+        &self,
+        value: &'a dyn Fn(GotTarget) -> u64,
+        dynsym: &'a dyn Fn(SymbolId) -> u32,
+    ) -> GotCtx<'a> {
+        GotCtx {
+            kind: self.kind,
+            value,
+            dynsym,
+            tls_start: self.tls_start,
+            tp: self.tp,
+        }
     }
     pub fn got_slot_addr(&self, i: u32) -> u64 {
         self.sec_addr(Synth::Got) + i as u64 * 8
@@ -368,9 +503,20 @@ pub fn target_props(res: &Resolved, kind: OutputKind, file: usize, sym: u32) -> 
     }
 }
 
+/// Local GOT entry kinds (the `u8` of `Layout::local_got`).
+pub const LG_ADDR: u8 = 0;
+pub const LG_TPOFF: u8 = 1;
+pub const LG_TLSGD: u8 = 2;
+pub const LG_TLSDESC: u8 = 3;
+
 pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetProps {
     let g = &res.symbols[id as usize];
     match g.def {
+        // Undefined in a shared object: resolved at run time.
+        SymDef::Undefined if g.preemptible => TargetProps {
+            imported: true,
+            ..Default::default()
+        },
         SymDef::Undefined => TargetProps {
             absolute: true,
             ..Default::default()
@@ -385,12 +531,24 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
         }
         SymDef::Object { file, sym } => {
             let s = &res.objects[file as usize].symbols[sym as usize];
+            if g.preemptible {
+                // Defined here, but another module's definition may win.
+                return TargetProps {
+                    imported: true,
+                    is_func: s.typ == elf::STT_FUNC || s.typ == elf::STT_GNU_IFUNC,
+                    ..Default::default()
+                };
+            }
             TargetProps {
                 absolute: s.shndx == elf::SHN_ABS as u32,
                 ifunc: s.typ == elf::STT_GNU_IFUNC,
                 ..Default::default()
             }
         }
+        SymDef::Common { .. } if g.preemptible => TargetProps {
+            imported: true,
+            ..Default::default()
+        },
         SymDef::Common { .. } | SymDef::Synthetic => TargetProps::default(),
     }
 }
@@ -480,10 +638,7 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
         }
     }
     for (id, s) in res.symbols.iter().enumerate() {
-        if s.dso_ref
-            || (inp.opts.export_dynamic && s.visibility == elf::STV_DEFAULT)
-            || inp.opts.output_kind == OutputKind::Shared
-        {
+        if s.export {
             if let Some((f, sec)) = def_section(id as u32) {
                 mark(&mut live, &mut work, f, sec);
             }
@@ -561,7 +716,9 @@ pub fn fde_target_section(o: &ObjectFile, r: &crate::object_file::EhRecord) -> O
 struct ScanResult {
     /// (symbol, needs) for globals.
     needs: Vec<(SymbolId, arch::Needs)>,
-    local_got: Vec<(u32, u32)>,
+    /// (symbol index, needs) for this file's local symbols.
+    local_needs: Vec<(u32, arch::Needs)>,
+    tlsld: bool,
     /// Dynamic relocations made at input-section places.
     dynrels: u64,
     errors: Vec<String>,
@@ -574,13 +731,16 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
     let o = &res.objects[f];
     let mut out = ScanResult {
         needs: Vec::new(),
-        local_got: Vec::new(),
+        local_needs: Vec::new(),
+        tlsld: false,
         dynrels: 0,
         errors: Vec::new(),
         undefined: Vec::new(),
         textrel: false,
     };
     let kind = inp.opts.output_kind;
+    // Shared objects may leave symbols undefined unless `-z defs`.
+    let report_undefined = kind != OutputKind::Shared || inp.opts.no_undefined;
     for (si, sec) in o.sections.iter().enumerate() {
         if !live[si] || sec.relocs.is_empty() {
             continue;
@@ -611,7 +771,11 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
             let gid = res.global_of(f, r.sym);
             if let Some(id) = gid {
                 let g = &res.symbols[id as usize];
-                if g.def == SymDef::Undefined && !o.symbols[r.sym as usize].is_weak() && alloc {
+                if g.def == SymDef::Undefined
+                    && !o.symbols[r.sym as usize].is_weak()
+                    && alloc
+                    && report_undefined
+                {
                     let loc = format!(
                         "{}:({}+{:#x})",
                         o.name,
@@ -633,14 +797,15 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
                     if n.skip_next {
                         skip = true;
                     }
+                    out.tlsld |= n.tlsld;
                     if n != arch::Needs::default() {
                         match gid {
                             Some(id) => out.needs.push((id, n)),
                             None => {
-                                if n.got {
-                                    out.local_got.push((f as u32, r.sym));
+                                if n.got || n.gottp || n.tlsgd || n.tlsdesc {
+                                    out.local_needs.push((r.sym, n));
                                 }
-                                if n.plt || n.gottp || n.copy {
+                                if n.plt || n.copy {
                                     out.errors.push(format!(
                                         "{}:({}+{:#x}): {} against local symbol {} is not supported",
                                         o.name,
@@ -712,9 +877,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         pic: kind.is_pic(),
         exec: kind.is_executable(),
     };
-    if kind == OutputKind::Shared {
-        return Err(Error::new("-shared output is not supported yet"));
-    }
     if kind.is_static() {
         if let Some(s) = res.shared.iter().find(|s| s.needed) {
             return Err(Error::new(format!(
@@ -754,6 +916,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         SymInfo {
             got: NONE,
             gottp: NONE,
+            tlsgd: NONE,
+            tlsdesc: NONE,
             plt: NONE,
             dynsym: NONE,
             ..Default::default()
@@ -764,9 +928,13 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let mut needs_gottp = vec![false; res.symbols.len()];
     let mut needs_plt = vec![false; res.symbols.len()];
     let mut needs_copy = vec![false; res.symbols.len()];
-    let mut local_got_order: Vec<(u32, u32)> = Vec::new();
+    let mut needs_tlsgd = vec![false; res.symbols.len()];
+    let mut needs_tlsdesc = vec![false; res.symbols.len()];
+    let mut needs_tlsld = false;
+    let mut local_order: Vec<(u32, u32, u8)> = Vec::new();
     let mut textrel = false;
-    for s in &scans {
+    for (f, s) in scans.iter().enumerate() {
+        needs_tlsld |= s.tlsld;
         errors.extend(s.errors.iter().cloned());
         undefined.extend(s.undefined.iter().cloned());
         textrel |= s.textrel;
@@ -776,9 +944,22 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             needs_gottp[i] |= n.gottp;
             needs_plt[i] |= n.plt;
             needs_copy[i] |= n.copy;
+            needs_tlsgd[i] |= n.tlsgd;
+            needs_tlsdesc[i] |= n.tlsdesc;
             sym_info[i].canonical_plt |= n.canonical_plt;
         }
-        local_got_order.extend(s.local_got.iter().copied());
+        for &(sym, n) in &s.local_needs {
+            for (need, k) in [
+                (n.got, LG_ADDR),
+                (n.gottp, LG_TPOFF),
+                (n.tlsgd, LG_TLSGD),
+                (n.tlsdesc, LG_TLSDESC),
+            ] {
+                if need {
+                    local_order.push((f as u32, sym, k));
+                }
+            }
+        }
     }
     // Undefined symbols: one error per symbol, listing references.
     if !undefined.is_empty() {
@@ -806,24 +987,52 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         return Err(Error::new(errors.join("\n")));
     }
 
-    // GOT: 64-bit slots. Order: symbols in id order, then locals in scan order.
+    // GOT: 64-bit slots. Order: symbols in id order, then the module's
+    // local-dynamic pair, then locals in scan order.
     let mut got: Vec<GotEntry> = Vec::new();
+    let push_entry = |got: &mut Vec<GotEntry>, e: GotEntry| -> u32 {
+        let i = got.len() as u32;
+        got.push(e);
+        if matches!(
+            e,
+            GotEntry::TlsGd(_) | GotEntry::TlsDesc(_) | GotEntry::TlsLd
+        ) {
+            got.push(GotEntry::Cont);
+        }
+        i
+    };
     for id in 0..res.symbols.len() {
+        let t = GotTarget::Global(id as u32);
         if needs_got[id] {
-            sym_info[id].got = got.len() as u32;
-            got.push(GotEntry::Sym(id as u32));
+            sym_info[id].got = push_entry(&mut got, GotEntry::Addr(t));
         }
         if needs_gottp[id] {
-            sym_info[id].gottp = got.len() as u32;
-            got.push(GotEntry::TpOff(id as u32));
+            sym_info[id].gottp = push_entry(&mut got, GotEntry::TpOff(t));
+        }
+        if needs_tlsgd[id] {
+            sym_info[id].tlsgd = push_entry(&mut got, GotEntry::TlsGd(t));
+        }
+        if needs_tlsdesc[id] {
+            sym_info[id].tlsdesc = push_entry(&mut got, GotEntry::TlsDesc(t));
         }
     }
+    let tlsld = if needs_tlsld {
+        push_entry(&mut got, GotEntry::TlsLd)
+    } else {
+        NONE
+    };
     let mut local_got = HashMap::new();
-    for (f, s) in local_got_order {
-        local_got.entry((f, s)).or_insert_with(|| {
-            got.push(GotEntry::Local(f, s));
-            (got.len() - 1) as u32
-        });
+    for (f, s, k) in local_order {
+        if let std::collections::hash_map::Entry::Vacant(e) = local_got.entry((f, s, k)) {
+            let t = GotTarget::Local(f, s);
+            let entry = match k {
+                LG_ADDR => GotEntry::Addr(t),
+                LG_TPOFF => GotEntry::TpOff(t),
+                LG_TLSGD => GotEntry::TlsGd(t),
+                _ => GotEntry::TlsDesc(t),
+            };
+            e.insert(push_entry(&mut got, entry));
+        }
     }
     // PLT: imported (lazy) first, then IFUNCs.
     let mut plt: Vec<SymbolId> = Vec::new();
@@ -1166,20 +1375,17 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                         imports.push(id);
                     }
                 }
-                SymDef::Object { .. } | SymDef::Common { .. }
-                    if s.visibility == elf::STV_DEFAULT
-                        && (s.dso_ref || opts.export_dynamic)
-                        && !kind.is_static() =>
-                {
+                SymDef::Object { .. } | SymDef::Common { .. } if s.export => {
                     exports.push(id);
                 }
+                SymDef::Undefined if s.preemptible => imports.push(id),
                 _ => {}
             }
         }
         dynsyms.extend(imports);
         let first_hashed = dynsyms.len() as u32 + 1;
         let nbuckets = (exports.len() as u32 / 4).max(1);
-        exports.sort_by_key(|&id| (gnu_hash(res.symbols[id as usize].name) % nbuckets, id));
+        exports.sort_by_key(|&id| (gnu_hash(dynsym_name(res, id)) % nbuckets, id));
         dynsyms.extend(exports);
         for (i, &id) in dynsyms.iter().enumerate() {
             sym_info[id as usize].dynsym = i as u32 + 1;
@@ -1217,6 +1423,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             let o = add_str(&mut dynstr, res.shared[n as usize].file.soname.as_bytes());
             dyn_entries.push((elf::DT_NEEDED as i64, DynVal::Val(o as u64)));
         }
+        if let Some(so) = &opts.soname {
+            let o = add_str(&mut dynstr, so.as_bytes());
+            dyn_entries.push((elf::DT_SONAME as i64, DynVal::Val(o as u64)));
+        }
         if !opts.rpath.is_empty() {
             let o = add_str(&mut dynstr, opts.rpath.join(":").as_bytes());
             let tag = if opts.new_dtags {
@@ -1229,22 +1439,23 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         for &id in &dynsyms {
             // A versioned reference's dynamic name is the bare name; the
             // version goes in .gnu.version.
-            let name = res.symbols[id as usize].name;
-            let bare = match res.symbols[id as usize].def {
-                SymDef::Shared { file, sym } => {
-                    res.shared[file as usize].file.symbols[sym as usize].name
-                }
-                _ => name,
-            };
-            let o = add_str(&mut dynstr, bare);
+            let o = add_str(&mut dynstr, dynsym_name(res, id));
             dynstr_offsets.insert(id, o);
         }
         // Version needs: per needed library, the versions our imports use.
         let mut per_lib: Vec<(u32, Vec<&'static [u8]>)> = Vec::new();
         let mut ver_index: HashMap<(u32, &'static [u8]), u16> = HashMap::new();
-        let mut next_index = 2u16;
+        // Indices 2.. belong to our own version definitions, if any.
+        let mut next_index = 2 + if kind.is_static() {
+            0
+        } else {
+            inp.versions.nodes.len() as u16
+        };
         for &id in &dynsyms {
-            let mut v = 1u16;
+            let mut v = match res.symbols[id as usize].def {
+                SymDef::Object { .. } | SymDef::Common { .. } => res.symbols[id as usize].versym,
+                _ => elf::VER_NDX_GLOBAL,
+            };
             if let SymDef::Shared { file, sym } = res.symbols[id as usize].def {
                 let ls = &res.shared[file as usize].file;
                 let ds = &ls.symbols[sym as usize];
@@ -1295,6 +1506,41 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                 verneed.extend_from_slice(&next.to_le_bytes());
             }
             verneed_count += 1;
+        }
+    }
+    // Version definitions (from a version script with named nodes).
+    let mut verdef: Vec<u8> = Vec::new();
+    let mut verdef_count = 0u32;
+    if dynamic && !kind.is_static() && !inp.versions.nodes.is_empty() {
+        let vd = inp.versions;
+        let mut entries: Vec<(u16, u16, Vec<&[u8]>)> = vec![(
+            elf::VER_FLG_BASE,
+            elf::VER_NDX_GLOBAL,
+            vec![vd.base.as_slice()],
+        )];
+        for (i, (name, parents)) in vd.nodes.iter().enumerate() {
+            let mut names = vec![name.as_slice()];
+            names.extend(parents.iter().map(|&p| vd.nodes[p].0.as_slice()));
+            entries.push((0, i as u16 + 2, names));
+        }
+        let n = entries.len();
+        for (i, (flags, ndx, names)) in entries.into_iter().enumerate() {
+            let cnt = names.len() as u16;
+            verdef.extend_from_slice(&1u16.to_le_bytes());
+            verdef.extend_from_slice(&flags.to_le_bytes());
+            verdef.extend_from_slice(&ndx.to_le_bytes());
+            verdef.extend_from_slice(&cnt.to_le_bytes());
+            verdef.extend_from_slice(&elf_hash(names[0]).to_le_bytes());
+            verdef.extend_from_slice(&20u32.to_le_bytes());
+            let next = if i + 1 == n { 0 } else { 20 + 8 * cnt as u32 };
+            verdef.extend_from_slice(&next.to_le_bytes());
+            for (j, nm) in names.iter().enumerate() {
+                let o = add_str(&mut dynstr, nm);
+                verdef.extend_from_slice(&o.to_le_bytes());
+                let next = if j + 1 == names.len() { 0u32 } else { 8 };
+                verdef.extend_from_slice(&next.to_le_bytes());
+            }
+            verdef_count += 1;
         }
     }
 
@@ -1364,7 +1610,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         let mut s = OutputSection::new(b".dynstr", Synth::Dynstr, elf::SHT_STRTAB, a, 1, 123);
         s.size = dynstr.len() as u64;
         add(&mut sections, &mut sec_idx, s);
-        if verneed_count > 0 {
+        if verneed_count > 0 || verdef_count > 0 {
             let mut s = OutputSection::new(
                 b".gnu.version",
                 Synth::Versym,
@@ -1376,6 +1622,20 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             s.size = 2 * ndyn;
             s.entsize = 2;
             add(&mut sections, &mut sec_idx, s);
+        }
+        if verdef_count > 0 {
+            let mut s = OutputSection::new(
+                b".gnu.version_d",
+                Synth::Verdef,
+                elf::SHT_GNU_VERDEF,
+                a,
+                8,
+                125,
+            );
+            s.size = verdef.len() as u64;
+            add(&mut sections, &mut sec_idx, s);
+        }
+        if verneed_count > 0 {
             let mut s = OutputSection::new(
                 b".gnu.version_r",
                 Synth::Verneed,
@@ -1390,38 +1650,23 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     }
 
     // Dynamic relocations decided here: GOT, PLT slots, copies.
-    let pic = kind.is_pic();
-    let mut n_got_relative = 0u64;
-    let mut n_got_sym = 0u64;
-    for e in &got {
-        match *e {
-            GotEntry::Sym(id) => {
-                let t = global_props(res, kind, id);
-                if t.imported {
-                    n_got_sym += 1;
-                } else if pic && !t.absolute {
-                    n_got_relative += 1;
-                }
-            }
-            GotEntry::Local(f, s) => {
-                let t = target_props(res, kind, f as usize, s);
-                if pic && !t.absolute {
-                    n_got_relative += 1;
-                }
-            }
-            GotEntry::TpOff(id) => {
-                if global_props(res, kind, id).imported {
-                    n_got_sym += 1;
-                }
-            }
-        }
-    }
+    let count_ctx = GotCtx {
+        kind,
+        value: &|_| 0,
+        dynsym: &|_| 0,
+        tls_start: 0,
+        tp: 0,
+    };
+    let n_got_rels: u64 = got
+        .iter()
+        .map(|&e| got_fill(res, &count_ctx, e, 0).rels.len() as u64)
+        .sum();
+    let static_tls = !kind.is_executable() && got.iter().any(|e| matches!(e, GotEntry::TpOff(_)));
     let n_copy = sym_info.iter().filter(|i| i.copy && !i.copy_alias).count() as u64;
     let n_irel = (plt.len() - n_lazy_plt) as u64;
     let n_place: u64 = scans.iter().map(|s| s.dynrels).sum();
     // Places' relocations may be relative or symbolic; both counted in n_place.
-    let rela_dyn_count =
-        n_got_relative + n_got_sym + n_copy + n_place + if kind.is_dynamic() { n_irel } else { 0 };
+    let rela_dyn_count = n_got_rels + n_copy + n_place + if kind.is_dynamic() { n_irel } else { 0 };
     if kind.is_dynamic() {
         let mut s = OutputSection::new(b".rela.dyn", Synth::RelaDyn, elf::SHT_RELA, a, 8, 126);
         s.size = 24 * rela_dyn_count;
@@ -1558,6 +1803,16 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         if textrel {
             flags |= elf::DF_TEXTREL as u64;
         }
+        if static_tls {
+            flags |= elf::DF_STATIC_TLS as u64;
+        }
+        if opts.z_flags_1 & elf::DF_1_ORIGIN != 0 {
+            flags |= elf::DF_ORIGIN as u64;
+        }
+        if opts.bsymbolic {
+            flags |= elf::DF_SYMBOLIC as u64;
+        }
+        flags1 |= opts.z_flags_1 as u64;
         if kind == OutputKind::Pie || kind == OutputKind::StaticPie {
             flags1 |= elf::DF_1_PIE as u64;
         }
@@ -1567,9 +1822,15 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         if flags1 != 0 {
             dyn_entries.push((elf::DT_FLAGS_1 as i64, DynVal::Val(flags1)));
         }
+        if verdef_count > 0 {
+            dyn_entries.push((elf::DT_VERDEF as i64, DynVal::SecAddr(Synth::Verdef)));
+            dyn_entries.push((elf::DT_VERDEFNUM as i64, DynVal::Val(verdef_count as u64)));
+        }
         if verneed_count > 0 {
             dyn_entries.push((elf::DT_VERNEED as i64, DynVal::SecAddr(Synth::Verneed)));
             dyn_entries.push((elf::DT_VERNEEDNUM as i64, DynVal::Val(verneed_count as u64)));
+        }
+        if verneed_count > 0 || verdef_count > 0 {
             dyn_entries.push((elf::DT_VERSYM as i64, DynVal::SecAddr(Synth::Versym)));
         }
         dyn_entries.push((elf::DT_NULL as i64, DynVal::Val(0)));
@@ -1947,12 +2208,15 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         plt,
         n_lazy_plt,
         local_got,
+        tlsld,
         dynsyms,
         gnu_hash_first,
         gnu_hash_buckets,
         dynstr,
         dynstr_offsets,
         versyms,
+        verdef,
+        verdef_count,
         verneed,
         verneed_count,
         needed,
@@ -1986,6 +2250,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     layout.sym_values = values;
     let entry_name = opts.entry.clone().unwrap_or_else(|| "_start".into());
     layout.entry = match res.lookup(entry_name.as_bytes()) {
+        // A shared object has no entry point unless one is asked for.
+        _ if kind == OutputKind::Shared && opts.entry.is_none() => 0,
         Some(id) if res.symbols[id as usize].def != SymDef::Undefined => {
             layout.sym_values[id as usize]
         }
@@ -2009,6 +2275,17 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     };
     plan_dynrels(inp, &mut layout);
     Ok(layout)
+}
+
+/// The address a GOT entry's target resolves to here.
+pub fn got_target_value(res: &Resolved, l: &Layout, t: GotTarget) -> u64 {
+    match t {
+        GotTarget::Global(id) => l.sym_values[id as usize],
+        GotTarget::Local(f, s) => {
+            let (v, a) = local_sym_addr(res, l, f as usize, s, 0);
+            (v as i64 + a) as u64
+        }
+    }
 }
 
 /// The address of file-local symbol `sym` of object `f` (through merged pieces).
@@ -2124,7 +2401,7 @@ fn symbol_values(
         let v = match s.def {
             SymDef::Object { file, sym } => {
                 let os = &res.objects[file as usize].symbols[sym as usize];
-                if os.typ == elf::STT_GNU_IFUNC && info.plt != NONE {
+                if os.typ == elf::STT_GNU_IFUNC && info.plt != NONE && !s.preemptible {
                     layout.plt_entry_addr(info.plt)
                 } else {
                     local_sym_addr(res, layout, file as usize, sym, 0).0
@@ -2238,51 +2515,18 @@ pub fn is_linker_defined(name: &[u8]) -> bool {
 /// GOT, PLT and copy dynamic relocations.
 fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
     let res = inp.res;
-    let kind = l.kind;
-    let pic = kind.is_pic();
     let mut got_rels = Vec::new();
     let mut relative = Vec::new();
-    for (i, e) in l.got.iter().enumerate() {
-        let slot = l.got_slot_addr(i as u32);
-        match *e {
-            GotEntry::Sym(id) => {
-                let t = global_props(res, kind, id);
-                if t.imported {
-                    got_rels.push(DynRel {
-                        offset: slot,
-                        rtype: elf::R_X86_64_GLOB_DAT,
-                        dynsym: l.sym_info[id as usize].dynsym,
-                        addend: 0,
-                    });
-                } else if pic && !t.absolute {
-                    relative.push(DynRel {
-                        offset: slot,
-                        rtype: elf::R_X86_64_RELATIVE,
-                        dynsym: 0,
-                        addend: l.sym_values[id as usize] as i64,
-                    });
-                }
-            }
-            GotEntry::Local(f, s) => {
-                let t = target_props(res, kind, f as usize, s);
-                if pic && !t.absolute {
-                    let (v, a) = local_sym_addr(res, l, f as usize, s, 0);
-                    relative.push(DynRel {
-                        offset: slot,
-                        rtype: elf::R_X86_64_RELATIVE,
-                        dynsym: 0,
-                        addend: v as i64 + a,
-                    });
-                }
-            }
-            GotEntry::TpOff(id) => {
-                if global_props(res, kind, id).imported {
-                    got_rels.push(DynRel {
-                        offset: slot,
-                        rtype: elf::R_X86_64_TPOFF64,
-                        dynsym: l.sym_info[id as usize].dynsym,
-                        addend: 0,
-                    });
+    {
+        let value = |t: GotTarget| got_target_value(res, l, t);
+        let dynsym = |id: SymbolId| l.sym_info[id as usize].dynsym;
+        let c = l.got_ctx(&value, &dynsym);
+        for (i, &e) in l.got.iter().enumerate() {
+            for r in got_fill(res, &c, e, l.got_slot_addr(i as u32)).rels {
+                if r.rtype == elf::R_X86_64_RELATIVE {
+                    relative.push(r);
+                } else {
+                    got_rels.push(r);
                 }
             }
         }
@@ -2380,6 +2624,21 @@ pub fn keep_global(s: &crate::resolve::Symbol) -> bool {
         SymDef::Shared { .. } => s.referenced,
         SymDef::Undefined => s.referenced,
         SymDef::Synthetic => true,
+    }
+}
+
+/// A symbol's name in `.dynsym`: versioned names lose their version.
+pub fn dynsym_name(res: &Resolved, id: SymbolId) -> &'static [u8] {
+    let name = res.symbols[id as usize].name;
+    match res.symbols[id as usize].def {
+        // A versioned reference's dynamic name is the bare name; the
+        // version goes in .gnu.version.
+        SymDef::Shared { file, sym } => res.shared[file as usize].file.symbols[sym as usize].name,
+        // `foo@V1` from `.symver` is exported as `foo`, version V1.
+        _ => match name.iter().position(|&c| c == b'@') {
+            Some(i) => &name[..i],
+            None => name,
+        },
     }
 }
 

@@ -2,11 +2,14 @@
 //!
 //! Passes, in the order data flows: `args` (command line -> `Options`),
 //! `input`/`object_file`/`archive`/`shared`/`script` (ingestion, per file),
-//! `resolve` (symbols, in command-line order), `layout` (everything about the
+//! `resolve` (symbols, in command-line order), `exports` (what the dynamic
+//! symbol table defines, versions, preemption; with `version_script`),
+//! `layout` (everything about the
 //! output), `write` (the output file). `x86_64` holds the architecture.
 pub mod archive;
 pub mod args;
 pub mod error;
+pub mod exports;
 pub mod input;
 pub mod layout;
 pub mod link;
@@ -15,5 +18,6 @@ pub mod options;
 pub mod resolve;
 pub mod script;
 pub mod shared;
+pub mod version_script;
 pub mod write;
 pub mod x86_64;

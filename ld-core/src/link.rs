@@ -222,8 +222,12 @@ pub fn link(opts: &Options) -> Result<()> {
     let pending = expand(opts)?;
     let items = ingest(pending)?;
     let t_ingest = t0.elapsed();
-    let entry = opts.entry.clone().unwrap_or_else(|| "_start".into());
-    let mut roots: Vec<&'static [u8]> = vec![leak(entry.as_bytes())];
+    let mut roots: Vec<&'static [u8]> = Vec::new();
+    // A shared object has an entry point only if one is named.
+    if opts.output_kind != crate::options::OutputKind::Shared || opts.entry.is_some() {
+        let entry = opts.entry.clone().unwrap_or_else(|| "_start".into());
+        roots.push(leak(entry.as_bytes()));
+    }
     for u in &opts.undefined {
         roots.push(leak(u.as_bytes()));
     }
@@ -233,8 +237,13 @@ pub fn link(opts: &Options) -> Result<()> {
             s.def = SymDef::Synthetic;
         }
     }
+    let versions = crate::exports::decide(opts, &mut res)?;
     let t_resolve = t0.elapsed();
-    let inp = layout::LinkInput { opts, res: &res };
+    let inp = layout::LinkInput {
+        opts,
+        res: &res,
+        versions: &versions,
+    };
     let l = layout::compute(&inp)?;
     let t_layout = t0.elapsed();
     crate::write::write_output(opts, &res, &l)?;

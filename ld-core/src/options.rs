@@ -134,6 +134,12 @@ pub struct Options {
     pub verbose: bool,
     /// `-Bsymbolic`.
     pub bsymbolic: bool,
+    /// `-Bsymbolic-functions`: functions defined here bind locally.
+    pub bsymbolic_functions: bool,
+    /// `--export-dynamic-symbol GLOB` (repeatable).
+    pub export_dynamic_symbols: Vec<String>,
+    /// Extra `DT_FLAGS_1` bits from `-z nodelete|nodlopen|initfirst|interpose|origin|...`.
+    pub z_flags_1: u32,
     /// `-z defs` / `--no-undefined`.
     pub no_undefined: bool,
     /// `--fatal-warnings`.
@@ -183,6 +189,9 @@ impl Default for Options {
             threads: None,
             verbose: false,
             bsymbolic: false,
+            bsymbolic_functions: false,
+            export_dynamic_symbols: Vec::new(),
+            z_flags_1: 0,
             no_undefined: false,
             fatal_warnings: false,
             version_script: None,

@@ -68,6 +68,15 @@ pub struct Symbol {
     pub dso_ref: bool,
     /// Most constraining visibility seen (STV_*); default 0.
     pub visibility: u8,
+    /// Default version from a `.symver foo, foo@@V` definition.
+    pub def_version: Option<&'static [u8]>,
+    /// Set by `exports`: in the dynamic symbol table as a definition.
+    pub export: bool,
+    /// Set by `exports`: references may be bound at run time to another
+    /// module's definition, so they go through the GOT/PLT.
+    pub preemptible: bool,
+    /// Set by `exports`: `.gnu.version` value (with the hidden bit).
+    pub versym: u16,
 }
 
 impl Symbol {
@@ -80,6 +89,10 @@ impl Symbol {
             strong_ref: false,
             dso_ref: false,
             visibility: elf::STV_DEFAULT,
+            def_version: None,
+            export: false,
+            preemptible: false,
+            versym: elf::VER_NDX_GLOBAL,
         }
     }
     pub fn name_str(&self) -> String {
@@ -175,7 +188,12 @@ impl Resolver {
             .enumerate()
             .skip(obj.first_global as usize)
         {
-            let id = self.intern(s.name);
+            // `foo@@V2` defines `foo` at its default version V2.
+            let (name, ver) = match find_at_at(s.name) {
+                Some(i) if !s.is_undefined() => (&s.name[..i], Some(&s.name[i + 2..])),
+                _ => (s.name, None),
+            };
+            let id = self.intern(name);
             ids.push(id);
             let in_discarded = !s.is_undefined()
                 && !s.is_common()
@@ -191,6 +209,15 @@ impl Resolver {
                 continue;
             }
             self.define(id, fid, i as u32, s, &obj.name);
+            if ver.is_some()
+                && self.r.symbols[id as usize].def
+                    == (SymDef::Object {
+                        file: fid,
+                        sym: i as u32,
+                    })
+            {
+                self.r.symbols[id as usize].def_version = ver;
+            }
         }
         self.r.objects.push(obj);
         self.r.sym_ids.push(ids);
@@ -306,6 +333,10 @@ impl Resolver {
             }
         }
     }
+}
+
+fn find_at_at(name: &[u8]) -> Option<usize> {
+    name.windows(2).position(|w| w == b"@@")
 }
 
 fn merge_visibility(sym: &mut Symbol, s: &InputSymbol) {

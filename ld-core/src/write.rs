@@ -5,9 +5,7 @@
 //! file is renamed over the target. A failed link leaves the target untouched.
 
 use crate::error::{Error, Result};
-use crate::layout::{
-    self, global_props, local_sym_addr, target_props, DynRel, DynVal, GotEntry, Layout, Synth, NONE,
-};
+use crate::layout::{self, local_sym_addr, target_props, DynRel, DynVal, Layout, Synth, NONE};
 use crate::object_file::EhRecordKind;
 use crate::options::{BuildId, Options};
 use crate::resolve::{Resolved, SymDef, SymbolId};
@@ -212,8 +210,17 @@ fn reloc_values(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> 
             let (s, a) = local_sym_addr(res, l, f, sym, addend);
             v.s = s;
             v.size = o.symbols[sym as usize].size;
-            if let Some(&g) = l.local_got.get(&(f as u32, sym)) {
-                v.got = Some(l.got_slot_addr(g));
+            let slot = |k| {
+                l.local_got
+                    .get(&(f as u32, sym, k))
+                    .map(|&g| l.got_slot_addr(g))
+            };
+            v.got = slot(layout::LG_ADDR);
+            v.gottp = slot(layout::LG_TPOFF);
+            v.tlsgd = slot(layout::LG_TLSGD);
+            v.tlsdesc = slot(layout::LG_TLSDESC);
+            if l.tlsld != NONE {
+                v.tlsld = Some(l.got_slot_addr(l.tlsld));
             }
             (v, a)
         }
@@ -228,6 +235,15 @@ fn reloc_values(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> 
             }
             if info.gottp != NONE {
                 v.gottp = Some(l.got_slot_addr(info.gottp));
+            }
+            if info.tlsgd != NONE {
+                v.tlsgd = Some(l.got_slot_addr(info.tlsgd));
+            }
+            if info.tlsdesc != NONE {
+                v.tlsdesc = Some(l.got_slot_addr(info.tlsdesc));
+            }
+            if l.tlsld != NONE {
+                v.tlsld = Some(l.got_slot_addr(l.tlsld));
             }
             v.size = match res.symbols[id as usize].def {
                 SymDef::Object { file, sym } | SymDef::Common { file, sym } => {
@@ -520,7 +536,7 @@ fn global_entry(
                 (
                     0,
                     0,
-                    (elf::STB_WEAK << 4) | elf::STT_NOTYPE,
+                    (bind << 4) | elf::STT_NOTYPE,
                     elf::STV_DEFAULT,
                     elf::SHN_UNDEF,
                 )
@@ -552,28 +568,14 @@ fn write_synthetic(
     }
     // GOT.
     if let Some((b, _)) = sec_slice(buf, l, Synth::Got) {
-        for (i, e) in l.got.iter().enumerate() {
-            let v = match *e {
-                GotEntry::Sym(id) => {
-                    if global_props(res, kind, id).imported {
-                        0
-                    } else {
-                        l.sym_values[id as usize]
-                    }
-                }
-                GotEntry::Local(f, s) => {
-                    let (v, a) = local_sym_addr(res, l, f as usize, s, 0);
-                    (v as i64 + a) as u64
-                }
-                GotEntry::TpOff(id) => {
-                    if global_props(res, kind, id).imported {
-                        0
-                    } else {
-                        l.sym_values[id as usize].wrapping_sub(l.tp)
-                    }
-                }
-            };
-            w64(b, i * 8, v);
+        let value = |t| layout::got_target_value(res, l, t);
+        let dynsym = |id: u32| l.sym_info[id as usize].dynsym;
+        let c = l.got_ctx(&value, &dynsym);
+        for (i, &e) in l.got.iter().enumerate() {
+            let f = layout::got_fill(res, &c, e, 0);
+            for k in 0..f.slots {
+                w64(b, (i + k) * 8, f.words[k]);
+            }
         }
     }
     // .got.plt and PLT.
@@ -675,6 +677,9 @@ fn write_synthetic(
     if let Some((b, _)) = sec_slice(buf, l, Synth::Verneed) {
         b.copy_from_slice(&l.verneed);
     }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::Verdef) {
+        b.copy_from_slice(&l.verdef);
+    }
     if let Some((b, _)) = sec_slice(buf, l, Synth::GnuHash) {
         let nb = l.gnu_hash_buckets;
         let first = l.gnu_hash_first;
@@ -686,7 +691,7 @@ fn write_synthetic(
         let mut bloom = 0u64;
         let hashes: Vec<u32> = exports
             .iter()
-            .map(|&id| layout::gnu_hash(res.symbols[id as usize].name))
+            .map(|&id| layout::gnu_hash(layout::dynsym_name(res, id)))
             .collect();
         for &h in &hashes {
             bloom |= 1u64 << (h % 64);
@@ -718,7 +723,7 @@ fn write_synthetic(
         let mut chains = vec![0u32; n];
         for (i, &id) in l.dynsyms.iter().enumerate() {
             let idx = i + 1;
-            let h = layout::elf_hash(res.symbols[id as usize].name) as usize % nb;
+            let h = layout::elf_hash(layout::dynsym_name(res, id)) as usize % nb;
             chains[idx] = buckets[h];
             buckets[h] = idx as u32;
         }
@@ -953,6 +958,7 @@ fn write_section_headers(buf: &mut [u8], l: &Layout) {
             Synth::Dynsym => (idx(Synth::Dynstr), 1),
             Synth::Hash | Synth::GnuHash | Synth::Versym => (idx(Synth::Dynsym), 0),
             Synth::Verneed => (idx(Synth::Dynstr), l.verneed_count),
+            Synth::Verdef => (idx(Synth::Dynstr), l.verdef_count),
             Synth::RelaDyn => (idx(Synth::Dynsym), 0),
             Synth::RelaPlt if !l.kind.is_dynamic() => (idx(Synth::Symtab), idx(Synth::GotPlt)),
             Synth::RelaPlt => (

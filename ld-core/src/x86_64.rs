@@ -67,8 +67,18 @@ pub enum Action {
     GdToLe,
     GdToIe,
     LdToLe,
-    /// DTP-relative offset (TP-relative in allocated executable code after LD->LE).
+    /// TP-relative offset of a TLS symbol (`x@dtpoff` in executables, where
+    /// local-dynamic code was relaxed to local-exec).
     Dtpoff(Width),
+    /// Offset of a TLS symbol within its module's TLS block (shared
+    /// libraries, and debug info).
+    DtpRel(Width),
+    /// General-dynamic GOT pair (module, offset) + A - P.
+    TlsGdPc,
+    /// Local-dynamic GOT pair (module, 0) + A - P.
+    TlsLdPc,
+    /// TLS descriptor GOT pair + A - P.
+    TlsDescPc,
     /// Symbol size + A.
     Size(Width),
     TlsdescToLe,
@@ -88,6 +98,12 @@ pub struct Needs {
     pub dyn_reloc: bool,
     /// The next relocation (the `__tls_get_addr` call) is consumed.
     pub skip_next: bool,
+    /// A general-dynamic GOT pair (DTPMOD64, DTPOFF64).
+    pub tlsgd: bool,
+    /// The module's local-dynamic GOT pair.
+    pub tlsld: bool,
+    /// A TLS descriptor GOT pair (R_X86_64_TLSDESC).
+    pub tlsdesc: bool,
 }
 
 pub struct DecideCtx {
@@ -157,13 +173,18 @@ pub fn decide(
         }
         R_X86_64_32 | R_X86_64_32S | R_X86_64_16 | R_X86_64_8 => {
             if alloc && ctx.pic && !t.absolute {
+                let what = if ctx.exec {
+                    "a position-independent executable; recompile with -fPIE"
+                } else {
+                    "a shared object; recompile with -fPIC"
+                };
                 return Err(format!(
-                    "relocation {} cannot be used when making a position-independent output; recompile with -fPIE or -fPIC",
+                    "relocation {} cannot be used when making {what}",
                     rel_name(rtype)
                 ));
             }
             if alloc {
-                note_address_use(&t, &mut n);
+                note_address_use(ctx, rtype, &t, &mut n)?;
             }
             Action::Abs(match rtype {
                 R_X86_64_32 => Width::W4U,
@@ -174,7 +195,7 @@ pub fn decide(
         }
         R_X86_64_PC32 | R_X86_64_PC64 | R_X86_64_PC16 | R_X86_64_PC8 => {
             if alloc {
-                note_address_use(&t, &mut n);
+                note_address_use(ctx, rtype, &t, &mut n)?;
             }
             Action::Pc(match rtype {
                 R_X86_64_PC64 => Width::W8,
@@ -223,6 +244,12 @@ pub fn decide(
         R_X86_64_GOTPC32 => Action::GotBasePc(Width::W4S),
         R_X86_64_GOTPC64 => Action::GotBasePc(Width::W8),
         R_X86_64_GOTOFF64 => {
+            if t.imported && !ctx.exec {
+                return Err(
+                    "R_X86_64_GOTOFF64 against a preemptible symbol cannot be used in a shared object; recompile with -fPIC or make the symbol hidden"
+                        .into(),
+                );
+            }
             if t.imported {
                 n.copy = !t.is_func;
                 n.plt = t.is_func;
@@ -259,10 +286,11 @@ pub fn decide(
                 Action::GotTpPc
             }
         }
+        R_X86_64_TLSGD if !ctx.exec => {
+            n.tlsgd = true;
+            Action::TlsGdPc
+        }
         R_X86_64_TLSGD => {
-            if !ctx.exec {
-                return Err("general-dynamic TLS in a shared library is not supported yet".into());
-            }
             let lea = [0x66, 0x48, 0x8d, 0x3d];
             let ok = off >= 4
                 && bytes.get((off - 4) as usize..off as usize) == Some(&lea[..])
@@ -281,10 +309,11 @@ pub fn decide(
                 Action::GdToLe
             }
         }
+        R_X86_64_TLSLD if !ctx.exec => {
+            n.tlsld = true;
+            Action::TlsLdPc
+        }
         R_X86_64_TLSLD => {
-            if !ctx.exec {
-                return Err("local-dynamic TLS in a shared library is not supported yet".into());
-            }
             let ok = off >= 3
                 && bytes.get((off - 3) as usize..off as usize) == Some(&[0x48, 0x8d, 0x3d][..])
                 && bytes.len() as i64 >= off + 9;
@@ -297,12 +326,24 @@ pub fn decide(
             n.skip_next = true;
             Action::LdToLe
         }
-        R_X86_64_DTPOFF32 => Action::Dtpoff(Width::W4S),
-        R_X86_64_DTPOFF64 => Action::Dtpoff(Width::W8),
-        R_X86_64_GOTPC32_TLSDESC => {
-            if !ctx.exec {
-                return Err("TLS descriptors in a shared library are not supported yet".into());
+        R_X86_64_DTPOFF32 | R_X86_64_DTPOFF64 => {
+            let w = if rtype == R_X86_64_DTPOFF32 {
+                Width::W4S
+            } else {
+                Width::W8
+            };
+            if ctx.exec && alloc {
+                Action::Dtpoff(w)
+            } else {
+                Action::DtpRel(w)
             }
+        }
+        R_X86_64_GOTPC32_TLSDESC if !ctx.exec => {
+            n.tlsdesc = true;
+            Action::TlsDescPc
+        }
+        R_X86_64_TLSDESC_CALL if !ctx.exec => Action::None,
+        R_X86_64_GOTPC32_TLSDESC => {
             if !(off >= 3 && matches!(byte(bytes, off - 2), Some(0x8d))) {
                 return Err("R_X86_64_GOTPC32_TLSDESC is not on a lea instruction".into());
             }
@@ -323,7 +364,19 @@ pub fn decide(
 
 /// A non-GOT reference to an address: imported functions get a canonical
 /// PLT entry, imported data a copy relocation, IFUNCs their PLT entry.
-fn note_address_use(t: &TargetProps, n: &mut Needs) {
+/// A shared object can do neither for a preemptible symbol.
+fn note_address_use(
+    ctx: &DecideCtx,
+    rtype: u32,
+    t: &TargetProps,
+    n: &mut Needs,
+) -> Result<(), String> {
+    if t.imported && !ctx.exec {
+        return Err(format!(
+            "relocation {} against a preemptible symbol cannot be used when making a shared object; recompile with -fPIC (or make the symbol hidden, or link with -Bsymbolic)",
+            rel_name(rtype)
+        ));
+    }
     if t.imported {
         if t.is_func {
             n.plt = true;
@@ -334,6 +387,7 @@ fn note_address_use(t: &TargetProps, n: &mut Needs) {
     } else if t.ifunc {
         n.plt = true;
     }
+    Ok(())
 }
 
 /// Values an action needs, in output addresses.
@@ -347,6 +401,12 @@ pub struct RelocValues {
     pub got: Option<u64>,
     /// Its TP-offset GOT slot, if any.
     pub gottp: Option<u64>,
+    /// Its general-dynamic GOT pair, if any.
+    pub tlsgd: Option<u64>,
+    /// Its TLS descriptor GOT pair, if any.
+    pub tlsdesc: Option<u64>,
+    /// The module's local-dynamic GOT pair, if any.
+    pub tlsld: Option<u64>,
     pub size: u64,
     /// Address of `_GLOBAL_OFFSET_TABLE_`.
     pub got_base: u64,
@@ -481,14 +541,17 @@ pub fn apply(
                 buf[o + 9] = 0x90;
             }
         }
-        Action::Dtpoff(w) => {
-            let val = if alloc {
-                s + a - tp
-            } else {
-                s + a - v.tls_start as i128
-            };
-            put(buf, o, w, val, true)?
-        }
+        Action::Dtpoff(w) => put(buf, o, w, s + a - tp, true)?,
+        Action::DtpRel(w) => put(buf, o, w, s + a - v.tls_start as i128, true)?,
+        Action::TlsGdPc => put(buf, o, Width::W4S, need(v.tlsgd, "TLS GD")? + a - p, true)?,
+        Action::TlsLdPc => put(buf, o, Width::W4S, need(v.tlsld, "TLS LD")? + a - p, true)?,
+        Action::TlsDescPc => put(
+            buf,
+            o,
+            Width::W4S,
+            need(v.tlsdesc, "TLS descriptor")? + a - p,
+            true,
+        )?,
         Action::Size(w) => put(buf, o, w, v.size as i128 + a, true)?,
         Action::TlsdescToLe => {
             let rex = buf[o - 3];

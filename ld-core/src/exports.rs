@@ -1,0 +1,259 @@
+//! Exports: after resolution, decide for each symbol whether it goes into
+//! the dynamic symbol table as a definition, with which version, and whether
+//! it is preemptible (references to it may bind to another module at run
+//! time, so they go through the GOT/PLT). Inputs: visibility, the output
+//! kind, `--export-dynamic`, `--dynamic-list`, `--export-dynamic-symbol`,
+//! `-Bsymbolic[-functions]`, the version script and `.symver` names.
+//!
+//! Assumes `resolve` has run and linker-defined symbols are `Synthetic`.
+
+use crate::error::{Error, Result};
+use crate::layout::is_linker_defined;
+use crate::options::{Options, OutputKind};
+use crate::resolve::{Resolved, SymDef};
+use crate::version_script::{self, Lang, Pattern, VersionScript};
+use object::elf;
+use std::collections::HashMap;
+
+/// Version definitions for `.gnu.version_d`.
+#[derive(Debug, Default)]
+pub struct VersionDefs {
+    /// The base definition's name (the soname, or the output file name).
+    pub base: Vec<u8>,
+    /// Named version nodes; node `i` has version index `i + 2`. With the
+    /// indices (into `nodes`) of the versions it inherits from.
+    pub nodes: Vec<(Vec<u8>, Vec<usize>)>,
+}
+
+/// How a name matched the version script: (node, local, priority).
+type Match = (usize, bool, u8);
+
+struct Matcher<'a> {
+    script: &'a VersionScript,
+    exact: HashMap<&'a str, (usize, bool)>,
+    globs: Vec<(usize, bool, &'a Pattern)>,
+    cxx: bool,
+}
+
+impl<'a> Matcher<'a> {
+    fn new(script: &'a VersionScript) -> Self {
+        let mut exact = HashMap::new();
+        let mut globs = Vec::new();
+        for (ni, n) in script.nodes.iter().enumerate() {
+            for (local, list) in [(false, &n.global), (true, &n.local)] {
+                for p in list {
+                    if !p.glob && p.lang == Lang::C {
+                        // First mention wins; a global listing beats a local one.
+                        let e = exact.entry(p.text.as_str()).or_insert((ni, local));
+                        if e.1 && !local {
+                            *e = (ni, local);
+                        }
+                    } else {
+                        globs.push((ni, local, p));
+                    }
+                }
+            }
+        }
+        Matcher {
+            script,
+            exact,
+            globs,
+            cxx: script.has_cxx(),
+        }
+    }
+
+    fn lookup(&self, name: &str, demangled: Option<&str>) -> Option<Match> {
+        if let Some(&(n, l)) = self.exact.get(name) {
+            return Some((n, l, 3));
+        }
+        let mut best: Option<Match> = None;
+        for &(ni, local, p) in &self.globs {
+            let subject = match p.lang {
+                Lang::C => Some(name),
+                Lang::Cxx => demangled,
+            };
+            let Some(subject) = subject else { continue };
+            if !p.matches(subject) {
+                continue;
+            }
+            let pr = p.priority();
+            let better = match best {
+                None => true,
+                Some((_, bl, bp)) => pr > bp || (pr == bp && bl && !local),
+            };
+            if better {
+                best = Some((ni, local, pr));
+            }
+        }
+        best
+    }
+}
+
+fn demangle(name: &str) -> Option<String> {
+    if !name.starts_with("_Z") {
+        return None;
+    }
+    let sym = cpp_demangle::Symbol::new(name).ok()?;
+    sym.demangle().ok()
+}
+
+fn read_text(path: &std::path::Path, what: &str) -> Result<String> {
+    let data = std::fs::read(path)
+        .map_err(|e| Error::new(format!("cannot read {what} {}: {e}", path.display())))?;
+    String::from_utf8(data)
+        .map_err(|_| Error::new(format!("{}: {what} is not UTF-8 text", path.display())))
+}
+
+/// Decide exports, preemption and versions; returns the version definitions.
+pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
+    let kind = opts.output_kind;
+    let shared = kind == OutputKind::Shared;
+    let script = match &opts.version_script {
+        Some(p) => Some(version_script::parse_version_script(
+            &read_text(p, "version script")?,
+            &p.display().to_string(),
+        )?),
+        None => None,
+    };
+    let dynlist = match &opts.dynamic_list {
+        Some(p) => Some(version_script::parse_dynamic_list(
+            &read_text(p, "dynamic list")?,
+            &p.display().to_string(),
+        )?),
+        None => None,
+    };
+    let extra: Vec<Pattern> = opts
+        .export_dynamic_symbols
+        .iter()
+        .map(|s| Pattern {
+            text: s.clone(),
+            lang: Lang::C,
+            glob: s.bytes().any(|c| matches!(c, b'*' | b'?' | b'[')),
+        })
+        .collect();
+    let empty = VersionScript::default();
+    let matcher = Matcher::new(script.as_ref().unwrap_or(&empty));
+    let list_cxx = dynlist
+        .as_ref()
+        .is_some_and(|l| l.iter().any(|p| p.lang == Lang::Cxx));
+
+    let mut defs = VersionDefs::default();
+    let mut node_index: HashMap<&str, u16> = HashMap::new();
+    if let Some(s) = &script {
+        for n in &s.nodes {
+            if let Some(name) = &n.name {
+                node_index.insert(name.as_str(), defs.nodes.len() as u16 + 2);
+                let parents = n
+                    .parents
+                    .iter()
+                    .filter_map(|p| s.nodes.iter().position(|x| x.name.as_ref() == Some(p)))
+                    .map(|i| {
+                        // Index among named nodes.
+                        s.nodes[..i].iter().filter(|x| x.name.is_some()).count()
+                    })
+                    .collect();
+                defs.nodes.push((name.as_bytes().to_vec(), parents));
+            }
+        }
+    }
+    defs.base = match &opts.soname {
+        Some(s) => s.as_bytes().to_vec(),
+        None => opts
+            .output
+            .file_name()
+            .map(|n| n.to_string_lossy().as_bytes().to_vec())
+            .unwrap_or_default(),
+    };
+    if kind.is_static() {
+        return Ok(defs);
+    }
+
+    let mut errors = Vec::new();
+    let objects = &res.objects;
+    for s in res.symbols.iter_mut() {
+        let (file, sym) = match s.def {
+            SymDef::Undefined => {
+                if shared && (s.referenced || s.strong_ref) && !is_linker_defined(s.name) {
+                    s.preemptible = true;
+                }
+                continue;
+            }
+            SymDef::Object { file, sym } | SymDef::Common { file, sym } => (file, sym),
+            _ => continue,
+        };
+        if s.visibility == elf::STV_HIDDEN || s.visibility == elf::STV_INTERNAL {
+            continue;
+        }
+        let isym = &objects[file as usize].symbols[sym as usize];
+        let is_func = isym.typ == elf::STT_FUNC || isym.typ == elf::STT_GNU_IFUNC;
+        // `.symver` names: `foo@V1` (hidden, older) and `foo@@V2` (default).
+        let name_str = String::from_utf8_lossy(s.name);
+        let explicit: Option<(String, bool)> = match s.def_version {
+            Some(v) => Some((String::from_utf8_lossy(v).into_owned(), false)),
+            None => s
+                .name
+                .iter()
+                .position(|&c| c == b'@')
+                .map(|i| (String::from_utf8_lossy(&s.name[i + 1..]).into_owned(), true)),
+        };
+        let mut versym = elf::VER_NDX_GLOBAL;
+        match &explicit {
+            Some((v, hidden)) => match node_index.get(v.as_str()) {
+                Some(&i) => versym = i | if *hidden { elf::VERSYM_HIDDEN } else { 0 },
+                None => {
+                    errors.push(format!(
+                        "{}: symbol {name_str} has version {v}, which the version script does not define",
+                        objects[file as usize].name
+                    ));
+                    continue;
+                }
+            },
+            None if script.is_some() => {
+                let dm = if matcher.cxx {
+                    demangle(&name_str)
+                } else {
+                    None
+                };
+                if let Some((ni, local, _)) = matcher.lookup(&name_str, dm.as_deref()) {
+                    if local {
+                        // Localized: bound here, not exported.
+                        s.visibility = elf::STV_HIDDEN;
+                        continue;
+                    }
+                    if let Some(n) = &matcher.script.nodes[ni].name {
+                        versym = node_index[n.as_str()];
+                    }
+                }
+            }
+            None => {}
+        }
+        let dm_list = |s: &str| if list_cxx { demangle(s) } else { None };
+        let in_list = |list: &[Pattern]| {
+            let dm = dm_list(&name_str);
+            list.iter().any(|p| match p.lang {
+                Lang::C => p.matches(&name_str),
+                Lang::Cxx => dm.as_deref().is_some_and(|d| p.matches(d)),
+            })
+        };
+        let listed = dynlist.as_deref().is_some_and(in_list);
+        let export = shared
+            || s.dso_ref
+            || opts.export_dynamic
+            || listed
+            || (!extra.is_empty() && in_list(&extra));
+        if !export {
+            continue;
+        }
+        s.export = true;
+        s.versym = versym;
+        s.preemptible = shared
+            && s.visibility == elf::STV_DEFAULT
+            && !opts.bsymbolic
+            && !(opts.bsymbolic_functions && is_func)
+            && (dynlist.is_none() || listed);
+    }
+    if !errors.is_empty() {
+        return Err(Error::new(errors.join("\n")));
+    }
+    Ok(defs)
+}
