@@ -69,6 +69,7 @@ static void *thread_main(void *arg) {
 }
 
 int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* keep what was printed if we crash */
 #ifdef USE_DLOPEN
     if (argc < 2) {
         fprintf(stderr, "usage: %s path/to/libcabi.so\n", argv[0]);

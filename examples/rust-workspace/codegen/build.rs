@@ -7,7 +7,7 @@ fn primes(n: usize) -> Vec<u32> {
     let mut found = Vec::with_capacity(n);
     let mut candidate = 2u32;
     while found.len() < n {
-        if found.iter().all(|p| candidate % p != 0) {
+        if found.iter().all(|p| !candidate.is_multiple_of(*p)) {
             found.push(candidate);
         }
         candidate += 1;
@@ -20,7 +20,11 @@ fn crc32_table() -> [u32; 256] {
     for (i, slot) in table.iter_mut().enumerate() {
         let mut c = i as u32;
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
         *slot = c;
     }
@@ -39,7 +43,13 @@ fn main() {
         std::env::var("PROFILE").unwrap_or_default()
     )
     .unwrap();
-    writeln!(src, "pub const PRIMES: [u32; {}] = {:?};", primes.len(), primes).unwrap();
+    writeln!(
+        src,
+        "pub const PRIMES: [u32; {}] = {:?};",
+        primes.len(),
+        primes
+    )
+    .unwrap();
     writeln!(src, "pub const CRC32_TABLE: [u32; 256] = {:?};", table).unwrap();
     std::fs::write(format!("{out_dir}/generated.rs"), src).expect("write generated.rs");
     println!("cargo::rerun-if-changed=build.rs");
