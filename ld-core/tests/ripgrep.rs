@@ -187,7 +187,7 @@ fn make_corpus(dir: &Path) {
     let mut i = 0u64;
     while big.len() < 4 << 20 {
         i += 1;
-        if i % 9973 == 0 {
+        if i.is_multiple_of(9973) {
             big.push_str(&format!("line {i}: here is a needle\n"));
         } else {
             big.push_str(&format!(
