@@ -78,6 +78,8 @@ pub struct Symbol {
     pub preemptible: bool,
     /// Set by `exports`: `.gnu.version` value (with the hidden bit).
     pub versym: u16,
+    /// Symbol type (`STT_*`) that references gave it, for undefined imports.
+    pub ref_type: u8,
 }
 
 impl Symbol {
@@ -94,6 +96,7 @@ impl Symbol {
             export: false,
             preemptible: false,
             versym: elf::VER_NDX_GLOBAL,
+            ref_type: elf::STT_NOTYPE,
         }
     }
     pub fn name_str(&self) -> String {
@@ -205,6 +208,9 @@ impl Resolver {
                 sym.referenced = true;
                 if !s.is_weak() || in_discarded {
                     sym.strong_ref = true;
+                }
+                if s.typ != elf::STT_NOTYPE {
+                    sym.ref_type = s.typ;
                 }
                 merge_visibility(sym, s);
                 continue;

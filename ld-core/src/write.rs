@@ -536,7 +536,7 @@ fn global_entry(
                 (
                     0,
                     0,
-                    (bind << 4) | elf::STT_NOTYPE,
+                    (bind << 4) | s.ref_type,
                     elf::STV_DEFAULT,
                     elf::SHN_UNDEF,
                 )
