@@ -46,6 +46,7 @@ cpp_program_tests!(
     gc_sections,
     init_priority,
     iostreams_containers,
+    operator_new,
     regex_filesystem,
     rtti,
     static_libstdcxx,

@@ -39,11 +39,13 @@ Shape *make(const std::string &kind, double size) {
     else
         throw ShapeFault("unknown shape kind '" + kind + "'", static_cast<int>(kind.size()));
     ++registry().made;
+    ++inline_counter();
     return s;
 }
 
 int shapes_made() { return registry().made; }
 int calls_on_this_thread() { return tls_calls; }
 int global_ready() { return announcer.ready; }
+int *library_inline_counter() { return &inline_counter(); }
 
 } // namespace shapes

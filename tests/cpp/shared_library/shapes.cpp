@@ -4,7 +4,9 @@
 
 namespace shapes {
 
-Shape::~Shape() = default;
+int live_shapes = 0;
+Shape::Shape() { ++live_shapes; }
+Shape::~Shape() { --live_shapes; }
 std::string Shape::describe() const {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%s with area %.2f", name().c_str(), area());

@@ -5,8 +5,22 @@
 
 namespace shapes {
 
+// Number of live Shape objects: a plain global defined in the library.
+// The programs read it directly (in a PIE: a copy relocation), the library
+// through its GOT; both must see the same object.
+extern int live_shapes;
+
+// An inline function with a static local, used by the library and by
+// use_shapes: one object in the process (the program's copy wins).
+inline int &inline_counter() {
+    static int n = 0;
+    return n;
+}
+int *library_inline_counter(); // &inline_counter() as the library sees it
+
 class Shape {
   public:
+    Shape();
     virtual ~Shape();
     virtual double area() const = 0;
     virtual std::string name() const = 0;

@@ -1,5 +1,7 @@
-// Linked against libshapes.so: uses its classes, derives from them,
-// catches its exception type, reads its thread_local from several threads.
+// Linked against libshapes.so: uses its classes (also constructed here,
+// with the library's vtables), derives from them, catches its exception
+// type, reads its data (live_shapes, an inline function's static local)
+// and its thread_local from several threads.
 #include "shapes.h"
 
 #include <cstdio>
@@ -31,6 +33,20 @@ int main() {
                     dynamic_cast<const Rect *>(s.get()) ? "yes" : "no");
     std::printf("typeid of the square: %s\n", typeid(*all[2]).name());
 
+    // Objects of library classes built here: inline constructors store the
+    // library's vtable addresses.
+    {
+        Circle c(2.0);
+        Square sq(3.0);
+        Rect &r = sq;
+        std::printf("local: %s; %s; square is a Rect: %s, live shapes %d\n", c.describe().c_str(),
+                    r.describe().c_str(), dynamic_cast<Square *>(&r) ? "yes" : "no", live_shapes);
+    }
+    std::printf("live shapes after the locals: %d\n", live_shapes);
+    ++inline_counter();
+    std::printf("inline_counter: %d, one object: %s\n", inline_counter(),
+                &inline_counter() == library_inline_counter() ? "yes" : "no");
+
     int caught = 0;
     for (const char *k : {"hexagon", "circle", "blob"}) {
         try {
@@ -61,5 +77,7 @@ int main() {
         std::printf("thread %d: tls_calls %d / %d\n", t, results[t][0], results[t][1]);
     std::printf("main thread: tls_calls %d, shapes made %d, version %s\n", tls_calls,
                 shapes_made(), shapes_version());
+    all.clear();
+    std::printf("live shapes %d, inline_counter %d\n", live_shapes, inline_counter());
     return caught;
 }
