@@ -252,7 +252,9 @@ fn setup(opts: Options) -> Result<Setup> {
                         parent.display(),
                         path.display()
                     );
-                    if !errors.iter().any(|e: &String| e.starts_with(&format!("directory {} ", parent.display()))) {
+                    if !errors.iter().any(|e: &String| {
+                        e.starts_with(&format!("directory {} ", parent.display()))
+                    }) {
                         errors.push(m);
                     }
                 }
