@@ -76,7 +76,8 @@ use std::path::PathBuf;
 use crate::bail;
 use crate::error::Result;
 use crate::options::{
-    BuildId, Command, ConcurrentMode, HashStyle, InputArg, InputState, Options, OutputKind,
+    BuildId, Command, ConcurrentMode, ControlOp, HashStyle, InputArg, InputState, Options,
+    OutputKind,
 };
 
 /// How deeply `@file` may include `@file` before we assume a loop.
@@ -180,6 +181,14 @@ Concurrent linking:
   --end-concurrent            End of --start-concurrent
   --concurrent-pipe=PATH      Receive input readiness events on PATH
   --concurrent-inotify        Watch concurrent inputs with inotify
+  --concurrent-idle-timeout=SECONDS
+                              A background linker nobody talks to exits
+                              after this long (default 3600)
+  --concurrent-log=FILE       Write the background linker's event log to FILE
+  --concurrent-wait=TOKEN     Finish the link started with TOKEN; print its
+                              diagnostics and exit with its status
+  --concurrent-abort=TOKEN    Stop that background linker; no output is written
+  --concurrent-status=TOKEN   Show what it has ingested (--json for JSON)
 
 Miscellaneous:
   --threads[=N], --no-threads Number of worker threads
@@ -363,7 +372,12 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "hash-style"
         | "concurrent-pipe"
         | "export-dynamic-symbol"
-        | "exclude-libs" => Req,
+        | "exclude-libs"
+        | "concurrent-idle-timeout"
+        | "concurrent-log"
+        | "concurrent-wait"
+        | "concurrent-abort"
+        | "concurrent-status" => Req,
         "build-id" | "threads" | "verbose" => Opt,
         // Flags.
         "export-dynamic"
@@ -387,6 +401,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "eh-frame-hdr"
         | "no-eh-frame-hdr"
         | "concurrent-inotify"
+        | "json"
         | "stats"
         | "allow-multiple-definition" => Flag,
         // Immediate commands.
@@ -422,6 +437,8 @@ struct Parser {
     no_dynamic_linker: bool,
     concurrent_pipe: Option<PathBuf>,
     concurrent_inotify: bool,
+    control: Option<(ControlOp, String)>,
+    json: bool,
 }
 
 fn lossy(s: &OsStr) -> String {
@@ -495,6 +512,8 @@ impl Parser {
             no_dynamic_linker: false,
             concurrent_pipe: None,
             concurrent_inotify: false,
+            control: None,
+            json: false,
         }
     }
 
@@ -812,6 +831,27 @@ impl Parser {
             "no-threads" => o.threads = Some(1),
             "concurrent-pipe" => self.concurrent_pipe = Some(PathBuf::from(val())),
             "concurrent-inotify" => self.concurrent_inotify = true,
+            "concurrent-idle-timeout" => {
+                let v = utf8(spelled, val())?;
+                match v.parse::<u64>() {
+                    Ok(n) if n > 0 => o.concurrent_idle_timeout = n,
+                    _ => bail!("invalid {spelled} value: {v} (a number of seconds)"),
+                }
+            }
+            "concurrent-log" => o.concurrent_log = Some(PathBuf::from(val())),
+            "concurrent-wait" | "concurrent-abort" | "concurrent-status" => {
+                let token = utf8(spelled, val())?;
+                if self.control.is_some() {
+                    bail!("{spelled}: only one of --concurrent-wait/-abort/-status may be given");
+                }
+                let op = match key {
+                    "concurrent-wait" => ControlOp::Wait,
+                    "concurrent-abort" => ControlOp::Abort,
+                    _ => ControlOp::Status,
+                };
+                self.control = Some((op, token));
+            }
+            "json" => self.json = true,
             "z" => self.z_option(&utf8(spelled, val())?)?,
 
             // Flags.
@@ -963,6 +1003,15 @@ impl Parser {
         }
         if self.in_concurrent {
             bail!("--start-concurrent without a matching --end-concurrent");
+        }
+        if let Some((op, token)) = self.control.take() {
+            // `--concurrent-wait=TOKEN` stands alone: the link was defined
+            // by the command line that printed TOKEN.
+            return Ok(Command::Control {
+                op,
+                token,
+                json: self.json,
+            });
         }
         let o = &mut self.opts;
         o.concurrent = match (self.concurrent_pipe.take(), self.concurrent_inotify) {

@@ -49,6 +49,42 @@ pub struct MappedFile {
     pub identity: FileIdentity,
 }
 
+/// Read `path` into memory kept for the life of the process. Used for
+/// concurrent inputs, which a build may rewrite in place while the
+/// background linker holds them (a mapping would fault on truncation).
+/// The identity is taken from the open file before and after reading; a
+/// file that changed meanwhile is read again.
+pub fn read_file(path: &Path) -> Result<MappedFile> {
+    use std::io::Read;
+    for _ in 0..5 {
+        let mut file = File::open(path)
+            .map_err(|e| Error::new(format!("cannot open {}: {}", path.display(), e)))?;
+        let before = file
+            .metadata()
+            .map_err(|e| Error::new(format!("cannot stat {}: {}", path.display(), e)))?;
+        if before.is_dir() {
+            return Err(Error::new(format!("{}: is a directory", path.display())));
+        }
+        let mut buf = Vec::with_capacity(before.len() as usize);
+        file.read_to_end(&mut buf)
+            .map_err(|e| Error::new(format!("cannot read {}: {}", path.display(), e)))?;
+        let after = std::fs::metadata(path)
+            .map_err(|e| Error::new(format!("cannot stat {}: {}", path.display(), e)))?;
+        let identity = FileIdentity::of(&before);
+        if identity == FileIdentity::of(&after) && buf.len() as u64 == before.len() {
+            return Ok(MappedFile {
+                path: path.to_path_buf(),
+                data: Box::leak(buf.into_boxed_slice()),
+                identity,
+            });
+        }
+    }
+    Err(Error::new(format!(
+        "{}: the file kept changing while it was read",
+        path.display()
+    )))
+}
+
 /// Map `path` read-only for the life of the process.
 pub fn map_file(path: &Path) -> Result<MappedFile> {
     let file = File::open(path)

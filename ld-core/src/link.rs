@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// One input file to ingest, in command-line order.
-enum Pending {
+pub(crate) enum Pending {
     File {
         path: PathBuf,
         kind: FileKind,
@@ -30,8 +30,8 @@ enum Pending {
     GroupEnd,
 }
 
-struct Expander {
-    out: Vec<Pending>,
+pub(crate) struct Expander {
+    pub out: Vec<Pending>,
     search: Vec<PathBuf>,
     depth: u32,
 }
@@ -135,15 +135,19 @@ impl Expander {
     }
 }
 
-fn expand(opts: &Options) -> Result<Vec<Pending>> {
-    let mut ex = Expander {
-        out: Vec::new(),
-        search: opts.search_paths.clone(),
-        depth: 0,
-    };
-    let mut errors = Vec::new();
-    for arg in &opts.inputs {
-        let r = match arg {
+impl Expander {
+    pub fn new(opts: &Options) -> Self {
+        Expander {
+            out: Vec::new(),
+            search: opts.search_paths.clone(),
+            depth: 0,
+        }
+    }
+
+    /// Expand one command-line input (a file, `-l`, a group marker).
+    pub fn add_arg(&mut self, arg: &InputArg) -> Result<()> {
+        let ex = self;
+        match arg {
             InputArg::File { path, state, .. } => {
                 ex.add_path(path, state.as_needed, state.whole_archive, None)
             }
@@ -161,8 +165,15 @@ fn expand(opts: &Options) -> Result<Vec<Pending>> {
                 ex.out.push(Pending::GroupEnd);
                 Ok(())
             }
-        };
-        if let Err(e) = r {
+        }
+    }
+}
+
+fn expand(opts: &Options) -> Result<Vec<Pending>> {
+    let mut ex = Expander::new(opts);
+    let mut errors = Vec::new();
+    for arg in &opts.inputs {
+        if let Err(e) = ex.add_arg(arg) {
             errors.push(e.msg);
         }
     }
@@ -172,37 +183,66 @@ fn expand(opts: &Options) -> Result<Vec<Pending>> {
     Ok(ex.out)
 }
 
-/// Ingest every input in parallel; the order of the result is the command line's.
-fn ingest(pending: Vec<Pending>) -> Result<Vec<LoadItem>> {
-    let items: Vec<Result<LoadItem>> = pending
-        .into_par_iter()
-        .map(|p| match p {
-            Pending::GroupStart => Ok(LoadItem::GroupStart),
-            Pending::GroupEnd => Ok(LoadItem::GroupEnd),
-            Pending::File {
-                path,
-                kind,
+/// Ingest one input: everything that depends on the file alone.
+pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
+    match p {
+        Pending::GroupStart => Ok(LoadItem::GroupStart),
+        Pending::GroupEnd => Ok(LoadItem::GroupEnd),
+        Pending::File {
+            path,
+            kind,
+            data,
+            as_needed,
+            whole,
+            soname,
+        } => match kind {
+            FileKind::Object => Ok(LoadItem::Object(Box::new(ObjectFile::parse(
+                path.display().to_string(),
                 data,
-                as_needed,
+            )?))),
+            FileKind::Archive | FileKind::ThinArchive => Ok(LoadItem::Archive {
+                archive: Box::new(Archive::parse(&path, data)?),
                 whole,
-                soname,
-            } => match kind {
-                FileKind::Object => Ok(LoadItem::Object(Box::new(ObjectFile::parse(
-                    path.display().to_string(),
-                    data,
-                )?))),
-                FileKind::Archive | FileKind::ThinArchive => Ok(LoadItem::Archive {
-                    archive: Box::new(Archive::parse(&path, data)?),
-                    whole,
-                }),
-                FileKind::Shared => Ok(LoadItem::Shared {
-                    file: Box::new(SharedFile::parse(path.display().to_string(), soname, data)?),
-                    as_needed,
-                }),
-                FileKind::Script => unreachable!("scripts are expanded before ingestion"),
-            },
-        })
-        .collect();
+            }),
+            FileKind::Shared => Ok(LoadItem::Shared {
+                file: Box::new(SharedFile::parse(path.display().to_string(), soname, data)?),
+                as_needed,
+            }),
+            FileKind::Script => Err(Error::new(format!(
+                "{}: a linker script cannot be a concurrent input",
+                path.display()
+            ))),
+        },
+    }
+}
+
+/// Ingest a concurrent input: read (not mapped) and parsed.
+pub(crate) fn ingest_concurrent(
+    path: &Path,
+    as_needed: bool,
+    whole: bool,
+) -> Result<(LoadItem, input::FileIdentity)> {
+    let m = input::read_file(path)?;
+    let kind = input::classify(m.data).ok_or_else(|| {
+        Error::new(format!(
+            "{}: file format not recognized (not an ELF object, archive or shared library)",
+            path.display()
+        ))
+    })?;
+    let item = ingest_one(Pending::File {
+        path: path.to_path_buf(),
+        kind,
+        data: m.data,
+        as_needed,
+        whole,
+        soname: path.display().to_string(),
+    })?;
+    Ok((item, m.identity))
+}
+
+/// Ingest every input in parallel; the order of the result is the command line's.
+pub(crate) fn ingest(pending: Vec<Pending>) -> Result<Vec<LoadItem>> {
+    let items: Vec<Result<LoadItem>> = pending.into_par_iter().map(ingest_one).collect();
     let mut out = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
     for i in items {
@@ -221,6 +261,13 @@ pub fn link(opts: &Options) -> Result<()> {
     let t0 = Instant::now();
     let pending = expand(opts)?;
     let items = ingest(pending)?;
+    link_items(opts, items, t0)
+}
+
+/// Everything after ingestion: resolve, layout, write. `items` are the
+/// ingested inputs in command-line order. A serial link and the final step
+/// of a concurrent link both end here.
+pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> Result<()> {
     let t_ingest = t0.elapsed();
     let mut roots: Vec<&'static [u8]> = Vec::new();
     // A shared object has an entry point only if one is named.

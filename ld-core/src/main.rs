@@ -53,9 +53,16 @@ fn main() {
                 std::process::exit(1);
             }
         },
+        Command::Control { op, token, json } => {
+            std::process::exit(ld_core::concurrent::control(op, &token, json));
+        }
         Command::Link(opts) => {
             if opts.verbose {
                 println!("{}", ld_core::args::version_text());
+            }
+            if opts.concurrent != ld_core::options::ConcurrentMode::Off {
+                // Forks the background linker: must run before any thread starts.
+                std::process::exit(ld_core::concurrent::start(*opts));
             }
             if let Some(n) = opts.threads {
                 let _ = rayon::ThreadPoolBuilder::new()

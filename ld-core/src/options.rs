@@ -156,6 +156,10 @@ pub struct Options {
     pub concurrent: ConcurrentMode,
     /// `--stats`: print pass timings and sizes to stderr.
     pub stats: bool,
+    /// `--concurrent-idle-timeout=SECONDS`.
+    pub concurrent_idle_timeout: u64,
+    /// `--concurrent-log=FILE`: the background linker's event log.
+    pub concurrent_log: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -200,6 +204,8 @@ impl Default for Options {
             image_base: None,
             concurrent: ConcurrentMode::Off,
             stats: false,
+            concurrent_idle_timeout: 3600,
+            concurrent_log: None,
         }
     }
 }
@@ -214,4 +220,18 @@ pub enum Command {
     Version,
     /// `--print-shim-dir`: print a directory holding an `ld` that runs cld.
     PrintShimDir,
+    /// `--concurrent-wait|abort|status=TOKEN`: talk to a background linker.
+    Control {
+        op: ControlOp,
+        token: String,
+        json: bool,
+    },
+}
+
+/// What a control command asks of a background linker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlOp {
+    Wait,
+    Abort,
+    Status,
 }

@@ -64,7 +64,8 @@ pub struct Symbol {
     pub referenced: bool,
     /// Referenced by some object with a non-weak reference (or `-u`/entry).
     pub strong_ref: bool,
-    /// Referenced by a linked shared library: must be exported if we define it.
+    /// Referenced or defined by a linked shared library: must be exported if
+    /// we define it.
     pub dso_ref: bool,
     /// Most constraining visibility seen (STV_*); default 0.
     pub visibility: u8,
@@ -77,6 +78,8 @@ pub struct Symbol {
     pub preemptible: bool,
     /// Set by `exports`: `.gnu.version` value (with the hidden bit).
     pub versym: u16,
+    /// Symbol type (`STT_*`) that references gave it, for undefined imports.
+    pub ref_type: u8,
 }
 
 impl Symbol {
@@ -93,6 +96,7 @@ impl Symbol {
             export: false,
             preemptible: false,
             versym: elf::VER_NDX_GLOBAL,
+            ref_type: elf::STT_NOTYPE,
         }
     }
     pub fn name_str(&self) -> String {
@@ -205,6 +209,9 @@ impl Resolver {
                 if !s.is_weak() || in_discarded {
                     sym.strong_ref = true;
                 }
+                if s.typ != elf::STT_NOTYPE {
+                    sym.ref_type = s.typ;
+                }
                 merge_visibility(sym, s);
                 continue;
             }
@@ -259,6 +266,11 @@ impl Resolver {
             }
         };
         if take {
+            // Defined here and in a linked shared library: exported, so
+            // that the library's references bind here (GNU ld does this).
+            if matches!(sym.def, SymDef::Shared { .. }) {
+                sym.dso_ref = true;
+            }
             sym.def = if new_common {
                 SymDef::Common {
                     file: fid,
@@ -282,6 +294,9 @@ impl Resolver {
             }
             let id = self.intern(ds.name);
             let sym = &mut self.r.symbols[id as usize];
+            if matches!(sym.def, SymDef::Object { .. } | SymDef::Common { .. }) {
+                sym.dso_ref = true;
+            }
             if sym.def == SymDef::Undefined {
                 sym.def = SymDef::Shared {
                     file: fid,

@@ -1,0 +1,1048 @@
+//! Concurrent linking: the background linker and the commands that talk to it.
+//!
+//! `cld ... --concurrent-pipe=PATH|--concurrent-inotify ... --start-concurrent
+//! a.o b.o --end-concurrent ...` validates the command line, sets up
+//! everything through which availability events arrive (the control socket,
+//! the FIFO opened read-write, the inotify watches), then forks the
+//! background linker (own session, stdio detached, every inherited
+//! descriptor closed) and prints a token once it runs. Events that arrive
+//! before the background process is scheduled wait in the kernel, so none
+//! is missed.
+//!
+//! The background linker ingests the other inputs at once and each
+//! concurrent input when it is reported (in any order, on the rayon pool;
+//! a re-reported input is ingested again). `--concurrent-wait=TOKEN` takes
+//! every unreported input as complete, waits for ingestion, checks every
+//! concurrent input's identity (device, inode, size, mtime) and re-reads
+//! those that changed, then runs the same resolve/layout/write as a serial
+//! link (`link::link_items`), so the output is byte-identical to it.
+//!
+//! Only the owner can talk to it: the socket lives in a 0700 per-user
+//! directory and each peer's credentials are checked.
+
+use crate::error::{Error, Result};
+use crate::input::FileIdentity;
+use crate::link::{self, Expander};
+use crate::options::{ConcurrentMode, ControlOp, InputArg, Options};
+use crate::resolve::LoadItem;
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
+use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+use nix::unistd::{fork, getuid, setsid, ForkResult};
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The per-user runtime directory: `$CLD_RUNTIME_DIR`, else
+/// `$XDG_RUNTIME_DIR/cld`, else `/tmp/cld-UID`. Created 0700; an existing
+/// one must be a real directory owned by us with no group/other access.
+pub fn runtime_dir() -> Result<PathBuf> {
+    let uid = getuid().as_raw();
+    let dir = if let Some(d) = std::env::var_os("CLD_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        PathBuf::from(d)
+    } else {
+        match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
+            Some(x)
+                if x.is_absolute()
+                    && std::fs::metadata(&x).is_ok_and(|m| m.is_dir() && m.uid() == uid) =>
+            {
+                x.join("cld")
+            }
+            _ => std::env::temp_dir().join(format!("cld-{uid}")),
+        }
+    };
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(Error::new(format!(
+                "cannot create runtime directory {}: {e}",
+                dir.display()
+            )))
+        }
+    }
+    let m = std::fs::symlink_metadata(&dir)
+        .map_err(|e| Error::new(format!("cannot stat {}: {e}", dir.display())))?;
+    if m.file_type().is_symlink() || !m.is_dir() {
+        return Err(Error::new(format!(
+            "runtime directory {} is not a directory (a symlink?); refusing to use it",
+            dir.display()
+        )));
+    }
+    if m.uid() != uid {
+        return Err(Error::new(format!(
+            "runtime directory {} belongs to uid {}, not to you (uid {uid}); refusing to use it",
+            dir.display(),
+            m.uid()
+        )));
+    }
+    if m.mode() & 0o077 != 0 {
+        return Err(Error::new(format!(
+            "runtime directory {} has mode {:o}; it must be 0700",
+            dir.display(),
+            m.mode() & 0o777
+        )));
+    }
+    Ok(dir)
+}
+
+use std::os::unix::fs::DirBuilderExt;
+
+fn new_token() -> Result<String> {
+    let mut b = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .map_err(|e| Error::new(format!("cannot read /dev/urandom: {e}")))?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+fn check_token(token: &str) -> Result<()> {
+    if token.len() == 32 && token.bytes().all(|c| c.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(Error::new(format!(
+            "invalid token '{token}' (expected the 32 hex digits that the starting command printed)"
+        )))
+    }
+}
+
+/// Lexically normalized absolute path (no symlink resolution: the file may
+/// not exist yet).
+fn normalize(p: &Path, cwd: &Path) -> PathBuf {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Remove sockets left by background linkers that no longer run.
+fn remove_stale(dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "sock") {
+            if let Err(err) = UnixStream::connect(&p) {
+                if err.kind() == std::io::ErrorKind::ConnectionRefused {
+                    let _ = std::fs::remove_file(&p);
+                    let _ = std::fs::remove_file(p.with_extension("log"));
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Starting.
+
+/// One command-line input of the link, as the background linker holds it.
+enum Entry {
+    /// Inputs available at the start (expanded: `-l`, scripts, groups).
+    Fixed(Vec<link::Pending>),
+    Concurrent(Slot),
+}
+
+struct Slot {
+    /// As spelled on the command line.
+    display: String,
+    path: PathBuf,
+    as_needed: bool,
+    whole: bool,
+    /// Reported available (or assumed so at the wait).
+    reported: bool,
+    /// Latest dispatched ingestion and the one whose result is stored.
+    dispatched: u64,
+    stored: u64,
+    result: Option<std::result::Result<(LoadItem, FileIdentity), String>>,
+}
+
+struct State {
+    entries: Vec<Entry>,
+    fixed: Vec<Option<std::result::Result<Vec<LoadItem>, String>>>,
+    in_flight: usize,
+    unknown: Vec<String>,
+    last_activity: Instant,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    cv: Condvar,
+    log: Mutex<Box<dyn Write + Send>>,
+    t0: Instant,
+}
+
+impl Shared {
+    fn log(&self, msg: &str) {
+        let wall = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        if let Ok(mut l) = self.log.lock() {
+            let _ = writeln!(l, "{wall:.6} +{:.6} {msg}", self.t0.elapsed().as_secs_f64());
+            let _ = l.flush();
+        }
+    }
+}
+
+/// Everything set up in the foreground, handed to the background process.
+struct Setup {
+    opts: Options,
+    token: String,
+    dir: PathBuf,
+    sock_path: PathBuf,
+    listener: UnixListener,
+    fifo: Option<(std::fs::File, PathBuf, bool)>,
+    inotify: Option<(Inotify, HashMap<WatchDescriptor, PathBuf>)>,
+    entries: Vec<Entry>,
+    names: HashMap<PathBuf, Vec<usize>>,
+}
+
+/// `cld ... --concurrent-pipe|--concurrent-inotify ...`: returns the exit status.
+pub fn start(opts: Options) -> i32 {
+    match setup(opts) {
+        Ok(s) => daemonize(s),
+        Err(e) => {
+            for line in e.msg.lines() {
+                eprintln!("cld: error: {line}");
+            }
+            1
+        }
+    }
+}
+
+fn setup(opts: Options) -> Result<Setup> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::new(format!("cannot get the current directory: {e}")))?;
+    // Validate everything that is not concurrent now: a bad command line
+    // fails here, in the foreground, before anything goes to the background.
+    let mut entries = Vec::new();
+    let mut names: HashMap<PathBuf, Vec<usize>> = HashMap::new();
+    let mut errors = Vec::new();
+    let mut n_concurrent = 0;
+    for arg in &opts.inputs {
+        match arg {
+            InputArg::File {
+                path,
+                state,
+                concurrent: true,
+            } => {
+                let abs = normalize(path, &cwd);
+                let parent = abs.parent().unwrap_or(Path::new("/"));
+                // Watches need the directory; the FIFO does not.
+                if opts.concurrent == ConcurrentMode::Inotify && !parent.is_dir() {
+                    let m = format!(
+                        "directory {} of concurrent input {} does not exist (inotify watches directories; create it first)",
+                        parent.display(),
+                        path.display()
+                    );
+                    if !errors.iter().any(|e: &String| {
+                        e.starts_with(&format!("directory {} ", parent.display()))
+                    }) {
+                        errors.push(m);
+                    }
+                }
+                names.entry(abs.clone()).or_default().push(entries.len());
+                entries.push(Entry::Concurrent(Slot {
+                    display: path.display().to_string(),
+                    path: abs,
+                    as_needed: state.as_needed,
+                    whole: state.whole_archive,
+                    reported: false,
+                    dispatched: 0,
+                    stored: 0,
+                    result: None,
+                }));
+                n_concurrent += 1;
+            }
+            other => {
+                let mut ex = Expander::new(&opts);
+                match ex.add_arg(other) {
+                    Ok(()) => entries.push(Entry::Fixed(ex.out)),
+                    Err(e) => errors.push(e.msg),
+                }
+            }
+        }
+    }
+    if n_concurrent == 0 {
+        errors.push(
+            "concurrent linking needs inputs between --start-concurrent and --end-concurrent"
+                .into(),
+        );
+    }
+    if !errors.is_empty() {
+        return Err(Error::new(errors.join("\n")));
+    }
+    let dir = runtime_dir()?;
+    remove_stale(&dir);
+    let token = new_token()?;
+    let sock_path = dir.join(format!("{token}.sock"));
+    let listener = UnixListener::bind(&sock_path)
+        .map_err(|e| Error::new(format!("cannot create socket {}: {e}", sock_path.display())))?;
+    let _ = std::fs::set_permissions(&sock_path, std::fs::Permissions::from_mode(0o600));
+    let cleanup_sock = |e: Error| {
+        let _ = std::fs::remove_file(&sock_path);
+        e
+    };
+    let mut fifo = None;
+    let mut inotify = None;
+    match &opts.concurrent {
+        ConcurrentMode::Pipe(p) => {
+            let created = match std::fs::symlink_metadata(p) {
+                Ok(m) if m.file_type().is_fifo() => false,
+                Ok(_) => {
+                    return Err(cleanup_sock(Error::new(format!(
+                        "{} exists and is not a FIFO",
+                        p.display()
+                    ))))
+                }
+                Err(_) => {
+                    nix::unistd::mkfifo(p, nix::sys::stat::Mode::from_bits_truncate(0o600))
+                        .map_err(|e| {
+                            cleanup_sock(Error::new(format!(
+                                "cannot create FIFO {}: {e}",
+                                p.display()
+                            )))
+                        })?;
+                    true
+                }
+            };
+            // Read-write, so the reader never sees end-of-file when the
+            // last writer closes.
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(p)
+                .map_err(|e| {
+                    cleanup_sock(Error::new(format!("cannot open FIFO {}: {e}", p.display())))
+                })?;
+            fifo = Some((f, normalize(p, &cwd), created));
+        }
+        ConcurrentMode::Inotify => {
+            let ino = Inotify::init(InitFlags::IN_CLOEXEC)
+                .map_err(|e| cleanup_sock(Error::new(format!("cannot initialize inotify: {e}"))))?;
+            let mut wds = HashMap::new();
+            let mut dirs: Vec<PathBuf> = names
+                .keys()
+                .filter_map(|p| p.parent().map(|d| d.to_path_buf()))
+                .collect();
+            dirs.sort();
+            dirs.dedup();
+            for d in dirs {
+                let wd = ino
+                    .add_watch(
+                        &d,
+                        AddWatchFlags::IN_CLOSE_WRITE
+                            | AddWatchFlags::IN_MOVED_TO
+                            | AddWatchFlags::IN_ATTRIB,
+                    )
+                    .map_err(|e| {
+                        cleanup_sock(Error::new(format!("cannot watch {}: {e}", d.display())))
+                    })?;
+                wds.insert(wd, d);
+            }
+            inotify = Some((ino, wds));
+        }
+        ConcurrentMode::Off => unreachable!("start() is only called in concurrent mode"),
+    }
+    Ok(Setup {
+        opts,
+        token,
+        dir,
+        sock_path,
+        listener,
+        fifo,
+        inotify,
+        entries,
+        names,
+    })
+}
+
+fn daemonize(s: Setup) -> i32 {
+    let (rd, wr) = match nix::unistd::pipe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("cld: error: cannot create a pipe: {e}");
+            let _ = std::fs::remove_file(&s.sock_path);
+            return 1;
+        }
+    };
+    // SAFETY: no threads exist yet in this process (the rayon pool is built
+    // later, in the background process), so fork is sound.
+    match unsafe { fork() } {
+        Err(e) => {
+            eprintln!("cld: error: cannot fork the background linker: {e}");
+            let _ = std::fs::remove_file(&s.sock_path);
+            1
+        }
+        Ok(ForkResult::Parent { child }) => {
+            drop(wr);
+            let _ = nix::sys::wait::waitpid(child, None);
+            let mut f = std::fs::File::from(rd);
+            let mut msg = Vec::new();
+            let _ = f.read_to_end(&mut msg);
+            if msg.first() == Some(&b'R') {
+                println!("{}", s.token);
+                let _ = std::io::stdout().flush();
+                0
+            } else {
+                let m = String::from_utf8_lossy(msg.get(1..).unwrap_or_default()).into_owned();
+                eprintln!(
+                    "cld: error: the background linker did not start{}",
+                    if m.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {m}")
+                    }
+                );
+                let _ = std::fs::remove_file(&s.sock_path);
+                1
+            }
+        }
+        Ok(ForkResult::Child) => {
+            drop(rd);
+            let _ = setsid();
+            // Second fork: the background linker is not a session leader
+            // and is reparented to init when the first child exits.
+            match unsafe { fork() } {
+                Ok(ForkResult::Parent { .. }) => unsafe { nix::libc::_exit(0) },
+                Ok(ForkResult::Child) => {}
+                Err(_) => unsafe { nix::libc::_exit(1) },
+            }
+            let code = background(s, wr);
+            std::process::exit(code);
+        }
+    }
+}
+
+/// Close every descriptor but stdio and `keep`; stdio goes to /dev/null
+/// and (stderr) the log, so build tools waiting for pipes to close are not
+/// held up.
+fn detach(keep: &[i32], log_fd: i32) {
+    let devnull = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null");
+    if let Ok(n) = devnull {
+        let fd = n.as_raw_fd();
+        unsafe {
+            nix::libc::dup2(fd, 0);
+            nix::libc::dup2(fd, 1);
+            nix::libc::dup2(log_fd, 2);
+        }
+    }
+    let mut fds = Vec::new();
+    if let Ok(rd) = std::fs::read_dir("/proc/self/fd") {
+        for e in rd.flatten() {
+            if let Ok(n) = e.file_name().to_string_lossy().parse::<i32>() {
+                fds.push(n);
+            }
+        }
+    }
+    for fd in fds {
+        if fd > 2 && !keep.contains(&fd) && fd != log_fd {
+            unsafe {
+                nix::libc::close(fd);
+            }
+        }
+    }
+}
+
+fn background(s: Setup, ready: OwnedFd) -> i32 {
+    let Setup {
+        opts,
+        token,
+        dir,
+        sock_path,
+        listener,
+        fifo,
+        inotify,
+        entries,
+        names,
+    } = s;
+    let keep_log = opts.concurrent_log.is_some();
+    let log_path = opts
+        .concurrent_log
+        .clone()
+        .unwrap_or_else(|| dir.join(format!("{token}.log")));
+    let log_file = match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+    {
+        Ok(f) => f,
+        Err(e) => {
+            let mut w = std::fs::File::from(ready);
+            let _ = write!(w, "Ecannot open log {}: {e}", log_path.display());
+            return 1;
+        }
+    };
+    let mut keep = vec![
+        listener.as_raw_fd(),
+        ready.as_raw_fd(),
+        log_file.as_raw_fd(),
+    ];
+    if let Some((f, _, _)) = &fifo {
+        keep.push(f.as_raw_fd());
+    }
+    if let Some((ino, _)) = &inotify {
+        keep.push(ino.as_fd().as_raw_fd());
+    }
+    detach(&keep, log_file.as_raw_fd());
+    if let Some(n) = opts.threads {
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
+    }
+    let n_fixed = entries.len();
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            entries,
+            fixed: (0..n_fixed).map(|_| None).collect(),
+            in_flight: 0,
+            unknown: Vec::new(),
+            last_activity: Instant::now(),
+        }),
+        cv: Condvar::new(),
+        log: Mutex::new(Box::new(log_file)),
+        t0: Instant::now(),
+    });
+    shared.log(&format!(
+        "start token={token} pid={} mode={}",
+        std::process::id(),
+        match &opts.concurrent {
+            ConcurrentMode::Pipe(p) => format!("pipe:{}", p.display()),
+            _ => "inotify".into(),
+        }
+    ));
+    let fifo_cleanup = fifo
+        .as_ref()
+        .filter(|(_, _, created)| *created)
+        .map(|(_, p, _)| p.clone());
+    let cleanup = move || {
+        let _ = std::fs::remove_file(&sock_path);
+        if let Some(p) = &fifo_cleanup {
+            let _ = std::fs::remove_file(p);
+        }
+        if !keep_log {
+            let _ = std::fs::remove_file(&log_path);
+        }
+    };
+
+    // Inputs available now: ingest at once.
+    start_fixed(&shared);
+    let names = Arc::new(names);
+    let speculative: Vec<usize> = if inotify.is_some() {
+        // Inputs that exist already may be complete (an incremental
+        // rebuild); ingest them speculatively, verified at the wait.
+        let st = shared.state.lock().unwrap();
+        st.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match e {
+                Entry::Concurrent(s) if s.path.is_file() => Some(i),
+                _ => None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    for i in speculative {
+        dispatch(&shared, i, "speculative");
+    }
+    if let Some((f, _, _)) = fifo {
+        let sh = shared.clone();
+        let nm = names.clone();
+        std::thread::spawn(move || fifo_reader(sh, nm, f));
+    }
+    if let Some((ino, wds)) = inotify {
+        let sh = shared.clone();
+        let nm = names.clone();
+        std::thread::spawn(move || inotify_reader(sh, nm, ino, wds));
+    }
+
+    // Ready: the parent prints the token.
+    {
+        let mut w = std::fs::File::from(ready);
+        let _ = w.write_all(b"R");
+    }
+
+    let _ = listener.set_nonblocking(true);
+    let timeout = Duration::from_secs(opts.concurrent_idle_timeout);
+    let me = getuid().as_raw();
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                shared.state.lock().unwrap().last_activity = Instant::now();
+                let _ = stream.set_nonblocking(false);
+                match getsockopt(&stream, PeerCredentials) {
+                    Ok(c) if c.uid() == me => {}
+                    Ok(c) => {
+                        shared.log(&format!("refused a connection from uid {}", c.uid()));
+                        let mut st = stream;
+                        let _ = st.write_all(b"status 1\ncld: error: permission denied: this background linker belongs to another user\n");
+                        continue;
+                    }
+                    Err(e) => {
+                        shared.log(&format!("cannot check peer credentials: {e}"));
+                        continue;
+                    }
+                }
+                if let Some(code) = serve(&shared, &opts, stream) {
+                    cleanup();
+                    shared.log(&format!("exit {code}"));
+                    return code;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(20));
+                let idle = shared.state.lock().unwrap().last_activity.elapsed();
+                if idle > timeout {
+                    shared.log(&format!(
+                        "idle for {}s; giving up (nobody called --concurrent-wait)",
+                        timeout.as_secs()
+                    ));
+                    cleanup();
+                    return 0;
+                }
+            }
+            Err(e) => {
+                shared.log(&format!("accept failed: {e}"));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+fn start_fixed(shared: &Arc<Shared>) {
+    let mut st = shared.state.lock().unwrap();
+    let mut jobs = Vec::new();
+    for (i, e) in st.entries.iter_mut().enumerate() {
+        if let Entry::Fixed(p) = e {
+            jobs.push((i, std::mem::take(p)));
+        }
+    }
+    st.in_flight += 1;
+    drop(st);
+    let sh = shared.clone();
+    rayon::spawn(move || {
+        sh.log("ingest-start fixed inputs");
+        let results: Vec<(usize, std::result::Result<Vec<LoadItem>, String>)> = {
+            use rayon::prelude::*;
+            jobs.into_par_iter()
+                .map(|(i, p)| (i, link::ingest(p).map_err(|e| e.msg)))
+                .collect()
+        };
+        let mut st = sh.state.lock().unwrap();
+        for (i, r) in results {
+            st.fixed[i] = Some(r);
+        }
+        st.in_flight -= 1;
+        drop(st);
+        sh.cv.notify_all();
+        sh.log("ingest-done fixed inputs");
+    });
+}
+
+/// Ingest concurrent input `i` (again) on the worker pool.
+fn dispatch(shared: &Arc<Shared>, i: usize, why: &str) {
+    let mut st = shared.state.lock().unwrap();
+    st.last_activity = Instant::now();
+    let Entry::Concurrent(slot) = &mut st.entries[i] else {
+        return;
+    };
+    slot.reported = true;
+    slot.dispatched += 1;
+    let gen = slot.dispatched;
+    let (path, an, wh, display) = (
+        slot.path.clone(),
+        slot.as_needed,
+        slot.whole,
+        slot.display.clone(),
+    );
+    st.in_flight += 1;
+    drop(st);
+    shared.log(&format!("event {why} {display}"));
+    let sh = shared.clone();
+    rayon::spawn(move || {
+        sh.log(&format!("ingest-start {display}"));
+        let r = link::ingest_concurrent(&path, an, wh).map_err(|e| e.msg);
+        let ok = r.is_ok();
+        let mut st = sh.state.lock().unwrap();
+        if let Entry::Concurrent(slot) = &mut st.entries[i] {
+            if gen > slot.stored {
+                slot.stored = gen;
+                slot.result = Some(r);
+            }
+        }
+        st.in_flight -= 1;
+        drop(st);
+        sh.cv.notify_all();
+        sh.log(&format!(
+            "ingest-{} {display}",
+            if ok { "done" } else { "failed" }
+        ));
+    });
+}
+
+fn report_name(shared: &Arc<Shared>, names: &HashMap<PathBuf, Vec<usize>>, p: &Path, why: &str) {
+    match names.get(p) {
+        Some(v) => {
+            for &i in v {
+                dispatch(shared, i, why);
+            }
+        }
+        None => {
+            if why == "fifo" {
+                let n = p.display().to_string();
+                shared.log(&format!("refused {n}: not a concurrent input"));
+                shared.state.lock().unwrap().unknown.push(n);
+            }
+        }
+    }
+}
+
+fn fifo_reader(
+    shared: Arc<Shared>,
+    names: Arc<HashMap<PathBuf, Vec<usize>>>,
+    mut f: std::fs::File,
+) {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = match f.read(&mut chunk) {
+            Ok(0) => {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                shared.log(&format!("FIFO read failed: {e}"));
+                return;
+            }
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        while let Some(z) = buf.iter().position(|&c| c == 0) {
+            let raw: Vec<u8> = buf.drain(..=z).collect();
+            let name = String::from_utf8_lossy(&raw[..raw.len() - 1]);
+            let name = name.trim_matches(|c: char| c == '\n' || c == '\r');
+            if name.is_empty() {
+                continue;
+            }
+            report_name(&shared, &names, &normalize(Path::new(name), &cwd), "fifo");
+        }
+    }
+}
+
+fn inotify_reader(
+    shared: Arc<Shared>,
+    names: Arc<HashMap<PathBuf, Vec<usize>>>,
+    ino: Inotify,
+    wds: HashMap<WatchDescriptor, PathBuf>,
+) {
+    loop {
+        let events = match ino.read_events() {
+            Ok(e) => e,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => {
+                shared.log(&format!("inotify read failed: {e}"));
+                return;
+            }
+        };
+        for ev in events {
+            let (Some(dir), Some(name)) = (wds.get(&ev.wd), ev.name) else {
+                continue;
+            };
+            let p = dir.join(name);
+            report_name(&shared, &names, &p, "inotify");
+        }
+    }
+}
+
+/// Handle one control connection. Returns the exit code when the
+/// background linker should exit.
+fn serve(shared: &Arc<Shared>, opts: &Options, mut stream: UnixStream) -> Option<i32> {
+    let mut line = String::new();
+    {
+        let mut r = std::io::BufReader::new(&stream);
+        let _ = std::io::BufRead::read_line(&mut r, &mut line);
+    }
+    let req = line.trim();
+    shared.log(&format!("request {req}"));
+    match req {
+        "status" | "status-json" => {
+            let text = status(shared, req == "status-json");
+            let _ = write!(stream, "status 0\n{text}");
+            None
+        }
+        "abort" => {
+            let _ = stream.write_all(b"status 0\n");
+            Some(0)
+        }
+        "wait" => {
+            let (code, diag) = finish(shared, opts);
+            let _ = write!(stream, "status {code}\n{diag}");
+            let _ = stream.flush();
+            Some(code)
+        }
+        _ => {
+            let _ = stream.write_all(b"status 2\ncld: error: unknown request\n");
+            None
+        }
+    }
+}
+
+fn status(shared: &Arc<Shared>, json: bool) -> String {
+    let st = shared.state.lock().unwrap();
+    let mut ingested = Vec::new();
+    let mut pending = Vec::new();
+    let mut errors = Vec::new();
+    for e in &st.entries {
+        if let Entry::Concurrent(s) = e {
+            match &s.result {
+                Some(Ok(_)) => ingested.push(s.display.clone()),
+                Some(Err(m)) => errors.push(m.clone()),
+                None => pending.push(s.display.clone()),
+            }
+        }
+    }
+    for r in st.fixed.iter().flatten() {
+        if let Err(m) = r {
+            errors.push(m.clone());
+        }
+    }
+    for u in &st.unknown {
+        errors.push(format!(
+            "{u}: reported on the FIFO but not a concurrent input"
+        ));
+    }
+    if json {
+        serde_json::json!({
+            "ingested": ingested.len(),
+            "pending": pending,
+            "errors": errors,
+            "concurrent_inputs": ingested.len() + pending.len() + errors.len(),
+            "in_flight": st.in_flight,
+        })
+        .to_string()
+            + "\n"
+    } else {
+        let mut s = format!(
+            "ingested {} concurrent inputs, {} pending, {} in progress, {} errors\n",
+            ingested.len(),
+            pending.len(),
+            st.in_flight,
+            errors.len()
+        );
+        for p in &pending {
+            s.push_str(&format!("pending: {p}\n"));
+        }
+        for e in &errors {
+            s.push_str(&format!("error: {e}\n"));
+        }
+        s
+    }
+}
+
+/// The wait: everything unreported is complete; verify; link.
+fn finish(shared: &Arc<Shared>, opts: &Options) -> (i32, String) {
+    let t0 = Instant::now();
+    let unreported: Vec<usize> = {
+        let st = shared.state.lock().unwrap();
+        st.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match e {
+                Entry::Concurrent(s) if !s.reported => Some(i),
+                _ => None,
+            })
+            .collect()
+    };
+    for i in unreported {
+        dispatch(shared, i, "wait");
+    }
+    let mut st = shared.state.lock().unwrap();
+    while st.in_flight > 0 {
+        st = shared.cv.wait(st).unwrap();
+    }
+    // Verify identities; re-read what changed since it was ingested.
+    let mut stale = Vec::new();
+    for (i, e) in st.entries.iter().enumerate() {
+        if let Entry::Concurrent(s) = e {
+            let now = std::fs::metadata(&s.path)
+                .ok()
+                .map(|m| FileIdentity::of(&m));
+            let same = matches!((&s.result, now), (Some(Ok((_, id))), Some(n)) if *id == n);
+            if !same {
+                stale.push(i);
+            }
+        }
+    }
+    drop(st);
+    if !stale.is_empty() {
+        shared.log(&format!(
+            "verify: {} inputs changed; re-reading",
+            stale.len()
+        ));
+        for i in stale {
+            dispatch(shared, i, "changed");
+        }
+        let mut st = shared.state.lock().unwrap();
+        while st.in_flight > 0 {
+            st = shared.cv.wait(st).unwrap();
+        }
+    }
+    shared.log("link-start");
+    let mut st = shared.state.lock().unwrap();
+    let mut errors = Vec::new();
+    let mut warnings = String::new();
+    for u in &st.unknown {
+        warnings.push_str(&format!(
+            "cld: warning: {u} was reported on the FIFO but is not a concurrent input; ignored\n"
+        ));
+    }
+    let mut items = Vec::new();
+    let entries = std::mem::take(&mut st.entries);
+    let mut fixed = std::mem::take(&mut st.fixed);
+    drop(st);
+    for (i, e) in entries.into_iter().enumerate() {
+        match e {
+            Entry::Fixed(_) => match fixed[i].take() {
+                Some(Ok(v)) => items.extend(v),
+                Some(Err(m)) => errors.push(m),
+                None => errors.push("internal error: input not ingested".into()),
+            },
+            Entry::Concurrent(s) => match s.result {
+                Some(Ok((item, _))) => items.push(item),
+                Some(Err(m)) => errors.push(m),
+                None => errors.push(format!("{}: not ingested", s.display)),
+            },
+        }
+    }
+    let result = if errors.is_empty() {
+        capture_stderr(|| link::link_items(opts, items, t0))
+    } else {
+        (Err(Error::new(errors.join("\n"))), String::new())
+    };
+    shared.log("link-done");
+    let (r, captured) = result;
+    let mut diag = warnings + &captured;
+    match r {
+        Ok(()) => (0, diag),
+        Err(e) => {
+            for line in e.msg.lines() {
+                if line.starts_with(">>>") {
+                    diag.push_str(&format!("{line}\n"));
+                } else {
+                    diag.push_str(&format!("cld: error: {line}\n"));
+                }
+            }
+            (1, diag)
+        }
+    }
+}
+
+/// Run `f` with stderr sent to a temporary file; return what it printed.
+fn capture_stderr<T>(f: impl FnOnce() -> T) -> (T, String) {
+    let tmp = std::env::temp_dir().join(format!("cld-diag-{}", std::process::id()));
+    let file = std::fs::File::create(&tmp);
+    let saved = unsafe { nix::libc::dup(2) };
+    if let Ok(file) = &file {
+        unsafe {
+            nix::libc::dup2(file.as_raw_fd(), 2);
+        }
+    }
+    let r = f();
+    if saved >= 0 {
+        unsafe {
+            nix::libc::dup2(saved, 2);
+            nix::libc::close(saved);
+        }
+    }
+    let text = std::fs::read_to_string(&tmp).unwrap_or_default();
+    let _ = std::fs::remove_file(&tmp);
+    (r, text)
+}
+
+// ---------------------------------------------------------------------------
+// The commands that talk to a background linker.
+
+/// `--concurrent-wait|abort|status=TOKEN`: returns the exit status.
+pub fn control(op: ControlOp, token: &str, json: bool) -> i32 {
+    match control_inner(op, token, json) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("cld: error: {}", e.msg);
+            1
+        }
+    }
+}
+
+fn control_inner(op: ControlOp, token: &str, json: bool) -> Result<i32> {
+    check_token(token)?;
+    let dir = runtime_dir()?;
+    let sock = dir.join(format!("{token}.sock"));
+    let mut stream = match UnixStream::connect(&sock) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::new(format!(
+                "no background linker with token {token} (it finished, was aborted, or timed out)"
+            )))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            let _ = std::fs::remove_file(&sock);
+            return Err(Error::new(format!(
+                "the background linker for token {token} is not running (killed?); the link did not happen"
+            )));
+        }
+        Err(e) => {
+            return Err(Error::new(format!(
+                "cannot reach the background linker for token {token}: {e}"
+            )))
+        }
+    };
+    let req = match op {
+        ControlOp::Wait => "wait",
+        ControlOp::Abort => "abort",
+        ControlOp::Status if json => "status-json",
+        ControlOp::Status => "status",
+    };
+    stream
+        .write_all(format!("{req}\n").as_bytes())
+        .map_err(|e| Error::new(format!("cannot talk to the background linker: {e}")))?;
+    let mut resp = Vec::new();
+    let _ = stream.read_to_end(&mut resp);
+    let resp = String::from_utf8_lossy(&resp);
+    let (first, rest) = resp.split_once('\n').unwrap_or((&resp, ""));
+    let Some(code) = first
+        .strip_prefix("status ")
+        .and_then(|c| c.trim().parse::<i32>().ok())
+    else {
+        return Err(Error::new(format!(
+            "the background linker for token {token} died before answering; the link did not complete"
+        )));
+    };
+    match op {
+        ControlOp::Status => print!("{rest}"),
+        _ => eprint!("{rest}"),
+    }
+    Ok(code)
+}

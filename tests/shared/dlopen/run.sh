@@ -1,0 +1,2 @@
+./prog "$PWD/libplugin.so"
+echo "status $?"
