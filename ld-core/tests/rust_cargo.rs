@@ -14,8 +14,9 @@
 //!   `panicky::explode_now`, `panicky::descend` and `panicky::main`; a C
 //!   program linked by cld against `libcabi.so`, and one that `dlopen`s it,
 //!   must print what the reference ones print.
-//! - `eh_personality_survives_gc_sections`: the C reduction of the bug that
-//!   makes every Rust panic crash when cld links with `--gc-sections`.
+//! - Two C reductions of `--gc-sections` bugs found with Rust code:
+//!   `eh_personality_survives_gc_sections` (every Rust panic crashed) and
+//!   `gc_sections_ignores_debug_references` (debug info kept dead code).
 //!
 //! Cargo downloads the dependencies from crates.io (`--locked`, the lock file
 //! is committed). Work directories: `target/tmp/rust_cargo/`.
@@ -329,6 +330,48 @@ fn eh_personality_survives_gc_sections() {
         out.describe_status(),
         out.stdout,
         show_command(&cc)
+    );
+}
+
+#[test]
+fn gc_sections_ignores_debug_references() {
+    require_tool("gcc", "gcc");
+    require_tool("nm", "binutils");
+    let work = fresh_work_dir("rust_cargo", "gc_debug_refs");
+    let shim = make_shim(&work);
+    let src = repo_root().join("tests/rust/c/gc_debug_refs.c");
+    let exe = work.join("gc_debug_refs");
+    let mut cc = Command::new("gcc");
+    cc.arg("-B")
+        .arg(&shim)
+        .args([
+            "-g",
+            "-O1",
+            "-ffunction-sections",
+            "-Wl,--gc-sections",
+            "-o",
+        ])
+        .arg(&exe)
+        .arg(&src);
+    let r = run_with_timeout(&mut cc, RUN_TIMEOUT).unwrap();
+    assert!(
+        r.success(),
+        "link failed: {}\n{}",
+        show_command(&cc),
+        r.stderr
+    );
+    let out = run(&exe, &[], &[], None);
+    assert!(
+        out.success() && out.stdout == "main\n",
+        "{}",
+        out.describe_status()
+    );
+    let nm = run_with_timeout(Command::new("nm").arg(&exe), RUN_TIMEOUT).unwrap();
+    assert!(
+        !nm.stdout.contains("unused_function"),
+        "--gc-sections kept unused_function, which only debug info refers to:\n  {}\n  nm {} | grep unused",
+        show_command(&cc),
+        exe.display()
     );
 }
 
