@@ -34,7 +34,7 @@ here="$PWD"
 out="$here/link-lines"
 work="$(cd ../.. && pwd)/target/tmp/capture-link-lines"
 [ -n "$here" ] && [ -n "$work" ] || exit 1
-rm -rf "$work" "$out"
+rm -rf "$work" "$out/default" "$out/gnu-ld" "$out/print-link-args.txt"
 mkdir -p "$work/bin" "$work/ldlog" "$out"
 
 sysroot="$(rustc --print sysroot)"
