@@ -619,12 +619,13 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
                 || output_name(n) == b".dtors"
                 || n == b".init"
                 || n == b".fini"
-                || s.kind == SectionKind::NonAlloc
-                || (s.kind == SectionKind::MergeStrings && !s.is_alloc())
-                || s.kind == SectionKind::Comment
                 || (is_c_ident(n) && start_stop.contains(&n));
             if keep {
                 mark(&mut live, &mut work, f, si);
+            } else if !s.is_alloc() && s.kind != SectionKind::Ignore {
+                // Debug info and other non-alloc sections stay, but their
+                // relocations do not keep code alive (GNU ld, lld, mold).
+                live[f][si] = base[f][si];
             }
         }
     }
