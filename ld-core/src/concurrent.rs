@@ -605,7 +605,13 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(20));
+                // Sleep until a connection arrives (a wait must be served at
+                // once: it is the link's tail), or 200 ms for the idle check.
+                let mut fds = [nix::poll::PollFd::new(
+                    listener.as_fd(),
+                    nix::poll::PollFlags::POLLIN,
+                )];
+                let _ = nix::poll::poll(&mut fds, 200u16);
                 let idle = shared.state.lock().unwrap().last_activity.elapsed();
                 if idle > timeout {
                     shared.log(&format!(
