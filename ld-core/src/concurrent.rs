@@ -249,12 +249,18 @@ fn setup(opts: Options) -> Result<Setup> {
             } => {
                 let abs = normalize(path, &cwd);
                 let parent = abs.parent().unwrap_or(Path::new("/"));
-                if !parent.is_dir() {
-                    errors.push(format!(
-                        "concurrent input {}: directory {} does not exist",
-                        path.display(),
-                        parent.display()
-                    ));
+                // Watches need the directory; the FIFO does not.
+                if opts.concurrent == ConcurrentMode::Inotify && !parent.is_dir() {
+                    let m = format!(
+                        "directory {} of concurrent input {} does not exist (inotify watches directories; create it first)",
+                        parent.display(),
+                        path.display()
+                    );
+                    if !errors.iter().any(|e: &String| {
+                        e.starts_with(&format!("directory {} ", parent.display()))
+                    }) {
+                        errors.push(m);
+                    }
                 }
                 names.entry(abs.clone()).or_default().push(entries.len());
                 entries.push(Entry::Concurrent(Slot {

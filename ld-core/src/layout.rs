@@ -668,6 +668,37 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
             }
         }
     }
+    let reloc_target = |f: usize, r: &crate::object_file::Reloc| -> Option<(usize, usize)> {
+        let o = &res.objects[f];
+        let sym = &o.symbols[r.sym as usize];
+        match res.global_of(f, r.sym) {
+            None => {
+                let sh = sym.shndx as usize;
+                if sh != 0 && sh < o.sections.len() && sym.shndx != elf::SHN_ABS as u32 {
+                    Some((f, sh))
+                } else {
+                    None
+                }
+            }
+            Some(id) => def_section(id),
+        }
+    };
+    // CIEs stay, so what they reference (the personality routine's
+    // DW.ref.* pointer) must stay too.
+    for (f, o) in res.objects.iter().enumerate() {
+        for (sec, recs) in &o.eh_frames {
+            if !base[f][*sec as usize] {
+                continue;
+            }
+            for r in recs.iter().filter(|r| matches!(r.kind, EhRecordKind::Cie)) {
+                for rel in &o.relocs[r.relocs.start as usize..r.relocs.end as usize] {
+                    if let Some((tf, ts)) = reloc_target(f, rel) {
+                        mark(&mut live, &mut work, tf, ts);
+                    }
+                }
+            }
+        }
+    }
     while let Some((f, s)) = work.pop() {
         let o = &res.objects[f as usize];
         let mut ranges = vec![(
@@ -679,19 +710,7 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
         }
         for (a, b) in ranges {
             for r in &o.relocs[a as usize..b as usize] {
-                let sym = &o.symbols[r.sym as usize];
-                let target = match res.global_of(f as usize, r.sym) {
-                    None => {
-                        let sh = sym.shndx as usize;
-                        if sh != 0 && sh < o.sections.len() && sym.shndx != elf::SHN_ABS as u32 {
-                            Some((f as usize, sh))
-                        } else {
-                            None
-                        }
-                    }
-                    Some(id) => def_section(id),
-                };
-                if let Some((tf, ts)) = target {
+                if let Some((tf, ts)) = reloc_target(f as usize, r) {
                     mark(&mut live, &mut work, tf, ts);
                 }
             }
@@ -2586,7 +2605,7 @@ fn symtab_plan(
     }
     let mut globals = 0u32;
     for s in &res.symbols {
-        if keep_global(s) {
+        if keep_global(res, placement, s) {
             globals += 1;
             strsz += s.name.len() as u64 + 1;
         }
@@ -2618,9 +2637,24 @@ pub fn keep_local(
         && o.sections[sh].kind != SectionKind::MergeStrings
 }
 
-pub fn keep_global(s: &crate::resolve::Symbol) -> bool {
+pub fn keep_global(
+    res: &Resolved,
+    placement: &[Vec<(u32, u64)>],
+    s: &crate::resolve::Symbol,
+) -> bool {
     match s.def {
-        SymDef::Object { .. } | SymDef::Common { .. } => true,
+        // Definitions in sections --gc-sections removed go with them.
+        SymDef::Object { file, sym } => {
+            let o = &res.objects[file as usize];
+            let is = &o.symbols[sym as usize];
+            let sh = is.shndx as usize;
+            is.shndx == elf::SHN_ABS as u32
+                || sh == 0
+                || sh >= o.sections.len()
+                || o.sections[sh].kind == SectionKind::EhFrame
+                || placement[file as usize][sh].0 != NONE
+        }
+        SymDef::Common { .. } => true,
         SymDef::Shared { .. } => s.referenced,
         SymDef::Undefined => s.referenced,
         SymDef::Synthetic => true,

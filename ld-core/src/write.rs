@@ -473,6 +473,13 @@ fn global_entry(
             } else {
                 v
             };
+            // GNU_UNIQUE (one object process-wide, e.g. inline functions'
+            // static locals) is kept as such.
+            let bind = if os.bind == elf::STB_GNU_UNIQUE {
+                elf::STB_GNU_UNIQUE
+            } else {
+                bind
+            };
             (v, os.size, (bind << 4) | os.typ, vis, shndx)
         }
         SymDef::Common { file, sym } => {
@@ -917,7 +924,7 @@ fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
         }
     }
     for (id, s) in res.symbols.iter().enumerate() {
-        if !layout::keep_global(s) {
+        if !layout::keep_global(res, &l.placement, s) {
             continue;
         }
         let (v, size, info, other, shndx) = global_entry(res, l, id as u32, false);
@@ -1020,9 +1027,9 @@ fn write_build_id(opts: &Options, l: &Layout, buf: &mut [u8]) {
 
 fn uses_gnu_abi(res: &Resolved) -> bool {
     res.objects.iter().any(|o| {
-        o.symbols
-            .iter()
-            .any(|s| s.typ == elf::STT_GNU_IFUNC && !s.is_undefined())
+        o.symbols.iter().any(|s| {
+            (s.typ == elf::STT_GNU_IFUNC || s.bind == elf::STB_GNU_UNIQUE) && !s.is_undefined()
+        })
     })
 }
 

@@ -3,6 +3,7 @@
 //! checks and a small line diff for failure messages.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -359,4 +360,153 @@ pub fn line_diff(expected: &str, actual: &str) -> String {
         ));
     }
     truncate(&out.join("\n"), 80)
+}
+
+/// `tests/cpp` at the top of the repository.
+pub fn cpp_tests_dir() -> PathBuf {
+    repo_root().join("tests").join("cpp")
+}
+
+/// True when `CLD_UPDATE_EXPECTED=1`: tests rewrite their expected files
+/// from the system-linked programs instead of comparing against them.
+pub fn update_expected() -> bool {
+    std::env::var_os("CLD_UPDATE_EXPECTED").is_some_and(|v| v == "1")
+}
+
+/// Runs `readelf <args> <file>` (with the usual build timeout of 120 s).
+pub fn readelf(args: &[&str], file: &Path) -> Result<RunResult, String> {
+    let mut cmd = Command::new("readelf");
+    cmd.args(args).arg(file);
+    run_with_timeout(&mut cmd, Duration::from_secs(120))
+}
+
+/// What `readelf -aW` says about an ELF file, parsed for the checks the
+/// program tests make. `problems` lists readelf's own complaints: anything
+/// on stderr, a failing exit status, and output lines with
+/// `Warning`/`warning`/`Error`.
+pub struct ReadelfReport {
+    pub problems: Vec<String>,
+    /// The `Type:` word of the file header: EXEC, DYN, REL, ...
+    pub elf_type: String,
+    /// Program header types (LOAD, INTERP, DYNAMIC, TLS, ...).
+    pub segments: BTreeSet<String>,
+    /// DT_NEEDED names, in order.
+    pub needed: Vec<String>,
+    pub soname: Option<String>,
+    /// DT_RUNPATH or DT_RPATH value.
+    pub runpath: Option<String>,
+    /// Names in .symtab and .dynsym, without `@version` suffixes.
+    pub symbols: BTreeSet<String>,
+}
+
+/// Runs `readelf -aW` on `file` and parses it into a [`ReadelfReport`].
+pub fn readelf_report(file: &Path) -> ReadelfReport {
+    let mut rep = ReadelfReport {
+        problems: Vec::new(),
+        elf_type: "<none>".into(),
+        segments: BTreeSet::new(),
+        needed: Vec::new(),
+        soname: None,
+        runpath: None,
+        symbols: BTreeSet::new(),
+    };
+    let all = match readelf(&["-aW"], file) {
+        Ok(r) => r,
+        Err(e) => {
+            rep.problems.push(format!("readelf -aW could not run: {e}"));
+            return rep;
+        }
+    };
+    if !all.stderr.trim().is_empty() {
+        rep.problems.push(format!(
+            "`readelf -aW {}` printed on stderr:\n{}",
+            file.display(),
+            indent(&truncate(&all.stderr, 30), "    ")
+        ));
+    }
+    if !all.success() {
+        rep.problems
+            .push(format!("`readelf -aW` failed: {}", all.describe_status()));
+    }
+    let bad: Vec<&str> = all
+        .stdout
+        .lines()
+        .filter(|l| l.contains("Warning") || l.contains("warning") || l.contains("Error"))
+        .collect();
+    if !bad.is_empty() {
+        rep.problems.push(format!(
+            "`readelf -aW {}` output has {} line(s) with Warning/warning/Error:\n{}",
+            file.display(),
+            bad.len(),
+            indent(&truncate(&bad.join("\n"), 20), "    ")
+        ));
+    }
+    if let Some(t) = all
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("Type:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+    {
+        rep.elf_type = t.to_string();
+    }
+    rep.segments = all
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Program Headers:"))
+        .take_while(|l| !l.trim_start().starts_with("Section to Segment mapping"))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    // Dynamic section lines: " 0x... (NEEDED)   Shared library: [libc.so.6]".
+    let bracketed = |l: &str| -> Option<String> {
+        let start = l.find('[')?;
+        let end = l.rfind(']')?;
+        (end > start).then(|| l[start + 1..end].to_string())
+    };
+    let mut in_symtab = false;
+    for line in all.stdout.lines() {
+        if line.contains("(NEEDED)") {
+            rep.needed.extend(bracketed(line));
+        } else if line.contains("(SONAME)") {
+            rep.soname = bracketed(line);
+        } else if line.contains("(RUNPATH)") || line.contains("(RPATH)") {
+            rep.runpath = bracketed(line);
+        }
+        // Symbol tables: "Symbol table '.symtab' contains N entries:", a
+        // header line, then "   Num:    Value  Size Type Bind Vis Ndx Name".
+        if line.starts_with("Symbol table '") {
+            in_symtab = true;
+            continue;
+        }
+        if in_symtab {
+            if line.trim().is_empty() {
+                in_symtab = false;
+                continue;
+            }
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() >= 8 && fields[0].ends_with(':') && fields[0] != "Num:" {
+                let name = fields[7];
+                let name = name.split('@').next().unwrap_or(name);
+                rep.symbols.insert(name.to_string());
+            }
+        }
+    }
+    rep
+}
+
+/// None if `.comment` of `file` names cld (or another linker is under test,
+/// see [`LINKER_OVERRIDE_VAR`]); otherwise the problem.
+pub fn comment_problem(file: &Path) -> Option<String> {
+    if linker_override().is_some() {
+        return None;
+    }
+    match readelf(&["-p", ".comment"], file) {
+        Ok(r) if r.stdout.contains("cld") => None,
+        Ok(r) => Some(format!(
+            "`readelf -p .comment {}` does not mention cld (was it really linked by cld?):\n{}",
+            file.display(),
+            indent(&truncate(&format!("{}{}", r.stdout, r.stderr), 20), "    ")
+        )),
+        Err(e) => Some(format!("readelf -p .comment could not run: {e}")),
+    }
 }

@@ -1,0 +1,30 @@
+#include "shared.h"
+
+#include <cstring>
+
+Addrs addrs_b() {
+    Square<int> sq(2);
+    Addrs r;
+    r.counter = &hit_counter();
+    r.twice_int = reinterpret_cast<const void *>(&twice<int>);
+    r.twice_double = reinterpret_cast<const void *>(&twice<double>);
+    r.bump_fn = reinterpret_cast<const void *>(&bump);
+    r.inline_var = &shared_inline_var;
+    r.registry_int = &Registry<int>::instances;
+    const void *vptr;
+    std::memcpy(&vptr, static_cast<const void *>(&sq), sizeof vptr);
+    r.square_vtable_obj = vptr;
+    return r;
+}
+
+int work_b() {
+    Registry<int> r1;
+    Registry<long> r2;
+    (void)r1;
+    (void)r2;
+    shared_inline_var += 10;
+    Square<int> sq(10);
+    Shape<int> &s = sq;
+    bump(10);
+    return twice<int>(10) + s.area() + static_cast<int>(describe<int>(10).size());
+}
