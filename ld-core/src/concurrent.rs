@@ -179,6 +179,10 @@ struct State {
     in_flight: usize,
     unknown: Vec<String>,
     last_activity: Instant,
+    /// The wait has begun: reports that arrive now are ignored (the wait
+    /// takes every input as complete and verifies identities itself), so
+    /// nothing touches `entries` once the link has taken them.
+    finishing: bool,
 }
 
 struct Shared {
@@ -518,6 +522,7 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
             in_flight: 0,
             unknown: Vec::new(),
             last_activity: Instant::now(),
+            finishing: false,
         }),
         cv: Condvar::new(),
         log: Mutex::new(Box::new(log_file)),
@@ -564,7 +569,7 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
         Vec::new()
     };
     for i in speculative {
-        dispatch(&shared, i, "speculative");
+        dispatch(&shared, i, "speculative", false);
     }
     if let Some((f, _, _)) = fifo {
         let sh = shared.clone();
@@ -611,13 +616,13 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                // Sleep until a connection arrives (no polling delay on
-                // the wait), waking every half second for the idle check.
+                // Sleep until a connection arrives (a wait must be served at
+                // once: it is the link's tail), or 200 ms for the idle check.
                 let mut fds = [nix::poll::PollFd::new(
                     listener.as_fd(),
                     nix::poll::PollFlags::POLLIN,
                 )];
-                let _ = nix::poll::poll(&mut fds, 500u16);
+                let _ = nix::poll::poll(&mut fds, 200u16);
                 let idle = shared.state.lock().unwrap().last_activity.elapsed();
                 if idle > timeout {
                     shared.log(&format!(
@@ -666,11 +671,22 @@ fn start_fixed(shared: &Arc<Shared>) {
     });
 }
 
-/// Ingest concurrent input `i` (again) on the worker pool.
-fn dispatch(shared: &Arc<Shared>, i: usize, why: &str) {
+/// Ingest concurrent input `i` (again) on the worker pool. Events are
+/// ignored once the wait has begun, unless the wait itself dispatches
+/// (`by_wait`).
+fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
     let mut st = shared.state.lock().unwrap();
     st.last_activity = Instant::now();
-    let Entry::Concurrent(slot) = &mut st.entries[i] else {
+    if st.finishing && !by_wait {
+        let name = match st.entries.get(i) {
+            Some(Entry::Concurrent(s)) => s.display.clone(),
+            _ => format!("input #{i}"),
+        };
+        drop(st);
+        shared.log(&format!("ignored event {why} {name}: the wait has begun"));
+        return;
+    }
+    let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) else {
         return;
     };
     slot.reported = true;
@@ -691,7 +707,7 @@ fn dispatch(shared: &Arc<Shared>, i: usize, why: &str) {
         let r = link::ingest_concurrent(&path, an, wh).map_err(|e| e.msg);
         let ok = r.is_ok();
         let mut st = sh.state.lock().unwrap();
-        if let Entry::Concurrent(slot) = &mut st.entries[i] {
+        if let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) {
             if gen > slot.stored {
                 slot.stored = gen;
                 slot.result = Some(r);
@@ -711,7 +727,7 @@ fn report_name(shared: &Arc<Shared>, names: &HashMap<PathBuf, Vec<usize>>, p: &P
     match names.get(p) {
         Some(v) => {
             for &i in v {
-                dispatch(shared, i, why);
+                dispatch(shared, i, why, false);
             }
         }
         None => {
@@ -872,7 +888,8 @@ fn status(shared: &Arc<Shared>, json: bool) -> String {
 fn finish(shared: &Arc<Shared>, opts: &Options) -> (i32, String) {
     let t0 = Instant::now();
     let unreported: Vec<usize> = {
-        let st = shared.state.lock().unwrap();
+        let mut st = shared.state.lock().unwrap();
+        st.finishing = true;
         st.entries
             .iter()
             .enumerate()
@@ -883,7 +900,7 @@ fn finish(shared: &Arc<Shared>, opts: &Options) -> (i32, String) {
             .collect()
     };
     for i in unreported {
-        dispatch(shared, i, "wait");
+        dispatch(shared, i, "wait", true);
     }
     let mut st = shared.state.lock().unwrap();
     while st.in_flight > 0 {
@@ -909,7 +926,7 @@ fn finish(shared: &Arc<Shared>, opts: &Options) -> (i32, String) {
             stale.len()
         ));
         for i in stale {
-            dispatch(shared, i, "changed");
+            dispatch(shared, i, "changed", true);
         }
         let mut st = shared.state.lock().unwrap();
         while st.in_flight > 0 {
