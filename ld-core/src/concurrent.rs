@@ -179,6 +179,10 @@ struct State {
     in_flight: usize,
     unknown: Vec<String>,
     last_activity: Instant,
+    /// The wait has begun: reports that arrive now are ignored (the wait
+    /// takes every input as complete and verifies identities itself), so
+    /// nothing touches `entries` once the link has taken them.
+    finishing: bool,
 }
 
 struct Shared {
@@ -518,6 +522,7 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
             in_flight: 0,
             unknown: Vec::new(),
             last_activity: Instant::now(),
+            finishing: false,
         }),
         cv: Condvar::new(),
         log: Mutex::new(Box::new(log_file)),
@@ -564,7 +569,7 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
         Vec::new()
     };
     for i in speculative {
-        dispatch(&shared, i, "speculative");
+        dispatch(&shared, i, "speculative", false);
     }
     if let Some((f, _, _)) = fifo {
         let sh = shared.clone();
@@ -604,14 +609,21 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
                         continue;
                     }
                 }
-                if let Some(code) = serve(&shared, &opts, stream) {
+                if let Some((code, diag, waited)) = serve(&shared, &opts, stream) {
+                    answer_queued(&shared, &listener, me, code, &diag, waited);
                     cleanup();
                     shared.log(&format!("exit {code}"));
                     return code;
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_millis(20));
+                // Sleep until a connection arrives (a wait must be served at
+                // once: it is the link's tail), or 200 ms for the idle check.
+                let mut fds = [nix::poll::PollFd::new(
+                    listener.as_fd(),
+                    nix::poll::PollFlags::POLLIN,
+                )];
+                let _ = nix::poll::poll(&mut fds, 200u16);
                 let idle = shared.state.lock().unwrap().last_activity.elapsed();
                 if idle > timeout {
                     shared.log(&format!(
@@ -660,11 +672,22 @@ fn start_fixed(shared: &Arc<Shared>) {
     });
 }
 
-/// Ingest concurrent input `i` (again) on the worker pool.
-fn dispatch(shared: &Arc<Shared>, i: usize, why: &str) {
+/// Ingest concurrent input `i` (again) on the worker pool. Events are
+/// ignored once the wait has begun, unless the wait itself dispatches
+/// (`by_wait`).
+fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
     let mut st = shared.state.lock().unwrap();
     st.last_activity = Instant::now();
-    let Entry::Concurrent(slot) = &mut st.entries[i] else {
+    if st.finishing && !by_wait {
+        let name = match st.entries.get(i) {
+            Some(Entry::Concurrent(s)) => s.display.clone(),
+            _ => format!("input #{i}"),
+        };
+        drop(st);
+        shared.log(&format!("ignored event {why} {name}: the wait has begun"));
+        return;
+    }
+    let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) else {
         return;
     };
     slot.reported = true;
@@ -685,7 +708,7 @@ fn dispatch(shared: &Arc<Shared>, i: usize, why: &str) {
         let r = link::ingest_concurrent(&path, an, wh).map_err(|e| e.msg);
         let ok = r.is_ok();
         let mut st = sh.state.lock().unwrap();
-        if let Entry::Concurrent(slot) = &mut st.entries[i] {
+        if let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) {
             if gen > slot.stored {
                 slot.stored = gen;
                 slot.result = Some(r);
@@ -705,7 +728,7 @@ fn report_name(shared: &Arc<Shared>, names: &HashMap<PathBuf, Vec<usize>>, p: &P
     match names.get(p) {
         Some(v) => {
             for &i in v {
-                dispatch(shared, i, why);
+                dispatch(shared, i, why, false);
             }
         }
         None => {
@@ -779,7 +802,13 @@ fn inotify_reader(
 
 /// Handle one control connection. Returns the exit code when the
 /// background linker should exit.
-fn serve(shared: &Arc<Shared>, opts: &Options, mut stream: UnixStream) -> Option<i32> {
+/// Handle one control connection. Returns (exit code, diagnostics, whether
+/// it was a wait) when the background linker should exit.
+fn serve(
+    shared: &Arc<Shared>,
+    opts: &Options,
+    mut stream: UnixStream,
+) -> Option<(i32, String, bool)> {
     let mut line = String::new();
     {
         let mut r = std::io::BufReader::new(&stream);
@@ -795,18 +824,69 @@ fn serve(shared: &Arc<Shared>, opts: &Options, mut stream: UnixStream) -> Option
         }
         "abort" => {
             let _ = stream.write_all(b"status 0\n");
-            Some(0)
+            Some((0, String::new(), false))
         }
         "wait" => {
             let (code, diag) = finish(shared, opts);
             let _ = write!(stream, "status {code}\n{diag}");
             let _ = stream.flush();
-            Some(code)
+            Some((code, diag, true))
         }
         _ => {
             let _ = stream.write_all(b"status 2\ncld: error: unknown request\n");
             None
         }
+    }
+}
+
+/// Requests that arrived while the link ran (a second wait, a status) get
+/// the outcome instead of a closed connection.
+fn answer_queued(
+    shared: &Arc<Shared>,
+    listener: &UnixListener,
+    me: u32,
+    code: i32,
+    diag: &str,
+    waited: bool,
+) {
+    let _ = listener.set_nonblocking(true);
+    while let Ok((mut stream, _)) = listener.accept() {
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+        if !matches!(getsockopt(&stream, PeerCredentials), Ok(c) if c.uid() == me) {
+            continue;
+        }
+        let mut line = String::new();
+        {
+            let mut r = std::io::BufReader::new(&stream);
+            let _ = std::io::BufRead::read_line(&mut r, &mut line);
+        }
+        let req = line.trim();
+        shared.log(&format!("request {req} (after the end)"));
+        let _ = match (req, waited) {
+            ("wait", true) => write!(stream, "status {code}\n{diag}"),
+            ("wait", false) => write!(
+                stream,
+                "status 1\ncld: error: the background linker was aborted; nothing was linked\n"
+            ),
+            ("status", _) | ("status-json", _) => {
+                let what = if waited {
+                    format!("the link finished with status {code}")
+                } else {
+                    "the background linker was aborted".to_string()
+                };
+                if req == "status-json" {
+                    write!(
+                        stream,
+                        "status 0\n{}\n",
+                        serde_json::json!({"finished": true, "status": code, "aborted": !waited})
+                    )
+                } else {
+                    write!(stream, "status 0\n{what}\n")
+                }
+            }
+            _ => write!(stream, "status 1\ncld: error: the link already finished\n"),
+        };
     }
 }
 
@@ -866,7 +946,8 @@ fn status(shared: &Arc<Shared>, json: bool) -> String {
 fn finish(shared: &Arc<Shared>, opts: &Options) -> (i32, String) {
     let t0 = Instant::now();
     let unreported: Vec<usize> = {
-        let st = shared.state.lock().unwrap();
+        let mut st = shared.state.lock().unwrap();
+        st.finishing = true;
         st.entries
             .iter()
             .enumerate()
@@ -877,7 +958,7 @@ fn finish(shared: &Arc<Shared>, opts: &Options) -> (i32, String) {
             .collect()
     };
     for i in unreported {
-        dispatch(shared, i, "wait");
+        dispatch(shared, i, "wait", true);
     }
     let mut st = shared.state.lock().unwrap();
     while st.in_flight > 0 {
@@ -903,7 +984,7 @@ fn finish(shared: &Arc<Shared>, opts: &Options) -> (i32, String) {
             stale.len()
         ));
         for i in stale {
-            dispatch(shared, i, "changed");
+            dispatch(shared, i, "changed", true);
         }
         let mut st = shared.state.lock().unwrap();
         while st.in_flight > 0 {

@@ -1,0 +1,1933 @@
+//! End-to-end tests of the concurrent protocol (`--start-concurrent`,
+//! `--concurrent-pipe`, `--concurrent-inotify`, `--concurrent-wait`, ...).
+//!
+//! A generated C program of `N` objects (cross-object calls, data
+//! relocations pointing across objects, strings, a TLS variable) plus a
+//! non-concurrent `main.o` and static archive `libaux.a` is compiled once
+//! into a staging directory and linked serially by cld: that output is the
+//! reference. Every concurrent link starts a background linker (through
+//! `gcc -B <shim> -Wl,...`) in a fresh run directory, makes the objects
+//! appear there in a pseudo-random order (FIFO reports, inotify: copy,
+//! rename into place, touch), then calls `cld --concurrent-wait`; its output
+//! must be byte-identical to the reference and run correctly. Faults
+//! (SIGKILL, abort, idle timeout, unknown names, status, command-line
+//! errors, link errors, unsafe runtime directories) must fail cleanly.
+//!
+//! Each test uses its own `CLD_RUNTIME_DIR` (a fresh 0700 directory) so
+//! leftovers (sockets, FIFOs, processes) can be checked.
+//!
+//! These tests are about cld itself: the shim always points at cld, even with
+//! `CLD_TEST_LINKER` set (the expected program output comes from the system
+//! linker either way).
+
+mod common;
+
+use common::*;
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Number of concurrent objects in the generated program.
+const N: usize = 200;
+const TIMEOUT: Duration = Duration::from_secs(60);
+const O_NONBLOCK: i32 = 0o4000;
+
+extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}
+
+/// The tests that measure or do many links take this lock, so that their
+/// timings are not disturbed by each other on a small machine.
+fn heavy() -> MutexGuard<'static, ()> {
+    static HEAVY: Mutex<()> = Mutex::new(());
+    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+// ---------------------------------------------------------------------------
+// Small utilities.
+
+/// Seeded linear congruential generator (Knuth's MMIX constants).
+struct Lcg(u64);
+
+impl Lcg {
+    fn new(seed: u64) -> Self {
+        let mut g = Lcg(seed ^ 0x9e37_79b9_7f4a_7c15);
+        g.next();
+        g
+    }
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.below(i + 1);
+            v.swap(i, j);
+        }
+    }
+}
+
+fn obj(i: usize) -> String {
+    format!("m{i:03}.o")
+}
+
+fn run(cmd: &mut Command) -> (RunResult, String) {
+    let shown = show_command(cmd);
+    let r = run_with_timeout(cmd, TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
+    (r, shown)
+}
+
+fn context(r: &RunResult, cmd: &str) -> String {
+    format!(
+        "\n  command: {cmd}\n  result: {}\n  stdout:\n{}  stderr:\n{}",
+        r.describe_status(),
+        indent(&truncate(&r.stdout, 30), "    "),
+        indent(&truncate(&r.stderr, 30), "    ")
+    )
+}
+
+fn must_succeed(cmd: &mut Command, what: &str) -> RunResult {
+    let (r, shown) = run(cmd);
+    assert!(r.success(), "{what} failed{}", context(&r, &shown));
+    r
+}
+
+/// A fresh run directory with its own 0700 runtime directory `rt`.
+fn fresh_run(name: &str) -> (PathBuf, PathBuf) {
+    let dir = fresh_work_dir("concurrent", name);
+    let rt = dir.join("rt");
+    std::fs::DirBuilder::new().mode(0o700).create(&rt).unwrap();
+    (dir, rt)
+}
+
+/// Names in the runtime directory (sockets, logs) left behind.
+fn leftovers(rt: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(rt)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Whether process `pid` runs (a zombie does not count: its descriptors are
+/// closed, and nobody may be left to reap it).
+fn pid_alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(s) => match s.rfind(')') {
+            Some(k) => !s[k + 1..].trim_start().starts_with('Z'),
+            None => true,
+        },
+        Err(_) => false,
+    }
+}
+
+/// Live processes other than this one whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let me = std::process::id().to_string();
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|c| c.is_ascii_digit()) || name == me {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(needle) && pid_alive(name.parse().unwrap_or(0)) {
+            out.push(format!("{name}: {cmdline}"));
+        }
+    }
+    out
+}
+
+/// The background linker's pid, from the first line of its log.
+fn pid_from_log(log: &Path) -> i32 {
+    let text = std::fs::read_to_string(log)
+        .unwrap_or_else(|e| panic!("cannot read the log {}: {e}", log.display()));
+    let first = text.lines().next().unwrap_or_default();
+    first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("pid="))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no pid= in the first log line: {first:?}"))
+}
+
+/// Waits until `cond` holds, for at most `limit`; returns whether it did.
+fn poll(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let t = Instant::now();
+    loop {
+        if cond() {
+            return true;
+        }
+        if t.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn check_token(r: &RunResult, shown: &str) -> String {
+    let tok = r.stdout.trim().to_string();
+    assert!(
+        tok.len() == 32 && tok.bytes().all(|c| c.is_ascii_hexdigit()),
+        "the starting command did not print a 32-hex-digit token{}",
+        context(r, shown)
+    );
+    tok
+}
+
+/// `cld --concurrent-<op>=TOKEN [extra]` with the given runtime directory.
+fn control(rt: &Path, op: &str, token: &str, extra: &[&str]) -> (RunResult, String) {
+    let mut cmd = Command::new(cld_binary());
+    cmd.arg(format!("--concurrent-{op}={token}"))
+        .args(extra)
+        .env("CLD_RUNTIME_DIR", rt);
+    run(&mut cmd)
+}
+
+/// Writes `name\0` to the FIFO, opened non-blocking like a build tool should.
+struct FifoWriter {
+    path: PathBuf,
+    /// Keep one descriptor open, or open/close per report like `printf > p`.
+    file: Option<std::fs::File>,
+}
+
+impl FifoWriter {
+    fn open(path: &Path) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(O_NONBLOCK)
+            .open(path)
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot open the FIFO {} for writing (no background linker?): {e}",
+                    path.display()
+                )
+            })
+    }
+    fn new(path: &Path, keep_open: bool) -> Self {
+        FifoWriter {
+            path: path.to_path_buf(),
+            file: keep_open.then(|| Self::open(path)),
+        }
+    }
+    fn report(&mut self, name: &str) {
+        if let Err(e) = self.try_report(name) {
+            panic!("writing to the FIFO failed: {e}");
+        }
+    }
+    fn try_report(&mut self, name: &str) -> std::io::Result<()> {
+        let mut msg = name.as_bytes().to_vec();
+        msg.push(0);
+        let mut once;
+        let f = match &mut self.file {
+            Some(f) => f,
+            None => {
+                once = Self::open(&self.path);
+                &mut once
+            }
+        };
+        loop {
+            match f.write(&msg) {
+                Ok(n) if n == msg.len() => return Ok(()),
+                Ok(n) => panic!("short write to the FIFO ({n} of {} bytes)", msg.len()),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(1))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+// ---------------------------------------------------------------------------
+// The generated program.
+
+fn module_source(i: usize, stale: bool) -> String {
+    let next = (i + 1) % N;
+    let j = (i * 7 + 3) % N;
+    let k = (i * 13 + 5) % N;
+    let tag = if stale { "stale" } else { "module" };
+    let mul = if stale { i + 2 } else { i + 1 };
+    let tls_decl = if i == 0 {
+        "__thread int cld_tls_counter = 5;".to_string()
+    } else {
+        "extern __thread int cld_tls_counter;".to_string()
+    };
+    format!(
+        r#"#include <string.h>
+{tls_decl}
+int aux_{a}(int);
+extern int m{j:03}_data[4];
+extern const char m{j:03}_name[];
+int m{k:03}_leaf(int);
+int m{next:03}_f(int, int);
+
+const char m{i:03}_name[] = "{tag}-{i}";
+int m{i:03}_data[4] = {{ {i}, {d1}, {d2}, {d3} }};
+int *m{i:03}_ptr = &m{j:03}_data[{q}];
+const char *m{i:03}_nameptr = m{j:03}_name;
+int (*m{i:03}_fp)(int) = m{k:03}_leaf;
+static const char *const strs[] = {{ "alpha-{i}", "beta-beta-{i}" }};
+
+int m{i:03}_leaf(int x) {{ return x * {mul} + {r}; }}
+
+int m{i:03}_f(int depth, int x) {{
+    cld_tls_counter += 1;
+    int r = x ^ *m{i:03}_ptr ^ (int)strlen(m{i:03}_nameptr) ^ m{i:03}_fp(x & 15)
+        ^ (int)strlen(strs[x & 1]);
+    r += aux_{a}(x);
+    if (depth > 0)
+        r = r * 31 + m{next:03}_f(depth - 1, r & 0xffff);
+    return r;
+}}
+"#,
+        a = i % 4,
+        d1 = i * 3 + 1,
+        d2 = i * 5 + 2,
+        d3 = i * 7 + 3,
+        q = i % 4,
+        r = i % 7,
+    )
+}
+
+fn main_source() -> String {
+    let mut s = String::from("#include <stdio.h>\n#include <string.h>\n");
+    s.push_str("extern __thread int cld_tls_counter;\nint aux_mix(int, int);\n");
+    for i in 0..N {
+        s.push_str(&format!(
+            "int m{i:03}_leaf(int); int m{i:03}_f(int, int); extern const char m{i:03}_name[];\n"
+        ));
+    }
+    s.push_str(&format!("static int (*const leaves[{N}])(int) = {{\n"));
+    for i in 0..N {
+        s.push_str(&format!("    m{i:03}_leaf,\n"));
+    }
+    s.push_str(&format!(
+        "}};\nstatic int (*const fs[{N}])(int, int) = {{\n"
+    ));
+    for i in 0..N {
+        s.push_str(&format!("    m{i:03}_f,\n"));
+    }
+    s.push_str(&format!("}};\nstatic const char *const names[{N}] = {{\n"));
+    for i in 0..N {
+        s.push_str(&format!("    m{i:03}_name,\n"));
+    }
+    s.push_str(&format!(
+        r#"}};
+int main(void) {{
+    unsigned long sum = 0;
+    for (int i = 0; i < {N}; i++)
+        sum = sum * 1000003u + (unsigned)leaves[i](i) + strlen(names[i]);
+    int chain = fs[0]({n1}, 7);
+    unsigned long s2 = 0;
+    for (int i = 0; i < {N}; i += 17)
+        s2 = s2 * 31 + (unsigned)fs[i](3, i);
+    printf("sum=%lu chain=%d s2=%lu tls=%d mix=%d\n", sum, chain, s2, cld_tls_counter,
+           aux_mix(3, 4));
+    printf("first=%s last=%s\n", names[0], names[{n1}]);
+    return 0;
+}}
+"#,
+        n1 = N - 1
+    ));
+    s
+}
+
+const AUX_UNUSED: &str = "int cld_symbol_nobody_defines(void);\n\
+    int aux_unused(void) { return cld_symbol_nobody_defines(); }\n";
+
+struct Staging {
+    dir: PathBuf,
+    /// `-B` argument: a directory whose `ld` is cld.
+    shim: String,
+    /// cld's serial output.
+    reference: Vec<u8>,
+    /// What the program prints (linked by the system linker).
+    expected: String,
+    /// Serial link times (cld run directly with `ld_args`).
+    serial_ms: Vec<f64>,
+}
+
+fn gcc_compile(dir: &Path, flags: &[&str], files: &[String]) -> Command {
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(dir)
+        .args(["-c", "-O1"])
+        .args(flags)
+        .args(files);
+    cmd
+}
+
+/// Runs the commands, at most two at a time.
+fn run_parallel(cmds: Vec<Command>, what: &str) {
+    let cmds: Vec<Mutex<Option<Command>>> = cmds.into_iter().map(|c| Mutex::new(Some(c))).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(c) = cmds.get(i) else { break };
+                let mut c = c.lock().unwrap().take().unwrap();
+                must_succeed(&mut c, what);
+            });
+        }
+    });
+}
+
+fn staging() -> &'static Staging {
+    static S: OnceLock<Staging> = OnceLock::new();
+    S.get_or_init(build_staging)
+}
+
+fn build_staging() -> Staging {
+    require_tool("gcc", "gcc");
+    require_tool("ar", "binutils");
+    let t0 = Instant::now();
+    let dir = fresh_work_dir("concurrent", "staging");
+    let stale = dir.join("stale");
+    std::fs::create_dir_all(&stale).unwrap();
+    // The shim: DIR/ld -> cld. A second one records the arguments.
+    let shim_dir = dir.join("shim");
+    std::fs::create_dir_all(&shim_dir).unwrap();
+    std::os::unix::fs::symlink(cld_binary(), shim_dir.join("ld")).unwrap();
+    let shim = format!("{}/", shim_dir.display());
+    let capture = dir.join("capture");
+    std::fs::create_dir_all(&capture).unwrap();
+    let script = capture.join("ld");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}/args'\nexec '{}' \"$@\"\n",
+            capture.display(),
+            cld_binary().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    // Sources.
+    let mut even = Vec::new();
+    let mut odd = Vec::new();
+    for i in 0..N {
+        let c = format!("m{i:03}.c");
+        std::fs::write(dir.join(&c), module_source(i, false)).unwrap();
+        if i % 2 == 0 {
+            even.push(c);
+        } else {
+            odd.push(c);
+        }
+    }
+    std::fs::write(dir.join("main.c"), main_source()).unwrap();
+    let mut aux = Vec::new();
+    for k in 0..4 {
+        let c = format!("aux{k}.c");
+        std::fs::write(
+            dir.join(&c),
+            format!(
+                "int aux_{k}(int x) {{ return (x * {m}) ^ {v}; }}\n",
+                m = k + 3,
+                v = k * 1111
+            ),
+        )
+        .unwrap();
+        aux.push(c);
+    }
+    std::fs::write(
+        dir.join("aux_mix.c"),
+        "int aux_0(int);\nint aux_mix(int a, int b) { return aux_0(a) * 10 + b; }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("aux_unused.c"), AUX_UNUSED).unwrap();
+    aux.push("aux_mix.c".into());
+    aux.push("aux_unused.c".into());
+    // Stale versions of a few modules (same symbols, different contents):
+    // objects that exist when watching begins but are replaced later.
+    let stale_c: Vec<String> = STALE
+        .iter()
+        .map(|&i| {
+            let c = format!("m{i:03}.c");
+            std::fs::write(stale.join(&c), module_source(i, true)).unwrap();
+            c
+        })
+        .collect();
+
+    // Compile: even modules -fPIC (TLS general dynamic, relaxed by the
+    // linker), odd ones with gcc's default -fPIE.
+    let mut cmds = Vec::new();
+    let half = even.len() / 2;
+    cmds.push(gcc_compile(&dir, &["-fPIC"], &even[..half]));
+    cmds.push(gcc_compile(&dir, &["-fPIC"], &even[half..]));
+    let half = odd.len() / 2;
+    cmds.push(gcc_compile(&dir, &[], &odd[..half]));
+    cmds.push(gcc_compile(&dir, &[], &odd[half..]));
+    let mut rest = aux.clone();
+    rest.push("main.c".into());
+    cmds.push(gcc_compile(&dir, &[], &rest));
+    cmds.push(gcc_compile(&stale, &[], &stale_c));
+    run_parallel(cmds, "TEST BUG: compiling the generated program");
+    let aux_o: Vec<String> = aux.iter().map(|c| c.replace(".c", ".o")).collect();
+    must_succeed(
+        Command::new("ar")
+            .current_dir(&dir)
+            .arg("rcs")
+            .arg("libaux.a")
+            .args(&aux_o),
+        "TEST BUG: ar",
+    );
+    let compile_time = t0.elapsed();
+
+    let objs: Vec<String> = (0..N).map(obj).collect();
+    // The system linker: the expected output.
+    let mut sys = Command::new("gcc");
+    sys.current_dir(&dir)
+        .args(["-o", "prog-sys", "main.o"])
+        .args(&objs)
+        .arg("libaux.a");
+    must_succeed(&mut sys, "TEST BUG: linking with the system linker");
+    let r = must_succeed(
+        &mut Command::new(dir.join("prog-sys")),
+        "TEST BUG: the system-linked program",
+    );
+    let expected = r.stdout;
+    assert!(
+        expected.contains("first=module-0"),
+        "unexpected: {expected}"
+    );
+
+    // cld, serially, through the capturing shim.
+    let mut serial = Command::new("gcc");
+    serial
+        .current_dir(&dir)
+        .arg("-B")
+        .arg(format!("{}/", capture.display()))
+        .args(["-o", "ref", "main.o"])
+        .args(&objs)
+        .arg("libaux.a");
+    must_succeed(&mut serial, "the serial link with cld");
+    let reference = std::fs::read(dir.join("ref")).unwrap();
+    check_runs(&dir.join("ref"), &expected, "the serially linked program");
+    let ld_args: Vec<OsString> = std::fs::read_to_string(capture.join("args"))
+        .unwrap()
+        .lines()
+        .map(OsString::from)
+        .collect();
+    // Serial link times, cld run directly (like `cld --concurrent-wait`),
+    // which also checks that the serial link is deterministic.
+    let mut serial_ms = Vec::new();
+    for _ in 0..5 {
+        let mut cmd = Command::new(cld_binary());
+        cmd.current_dir(&dir).args(&ld_args);
+        let r = must_succeed(&mut cmd, "the serial link with cld (direct)");
+        serial_ms.push(ms(r.elapsed));
+        assert!(
+            std::fs::read(dir.join("ref")).unwrap() == reference,
+            "two serial links of the same command line differ"
+        );
+    }
+    println!(
+        "staging: {N} objects compiled in {:.1} s; serial cld link {:.1} ms (median of 5)",
+        compile_time.as_secs_f64(),
+        median(&mut serial_ms.clone())
+    );
+    Staging {
+        dir,
+        shim,
+        reference,
+        expected,
+        serial_ms,
+    }
+}
+
+/// Modules that also have a stale version in `staging/stale`.
+const STALE: [usize; 4] = [3, 77, 150, 199];
+
+fn check_runs(prog: &Path, expected: &str, what: &str) {
+    let (r, shown) = run(&mut Command::new(prog));
+    assert!(r.success(), "{what} does not run{}", context(&r, &shown));
+    assert!(
+        r.stdout == expected,
+        "{what} prints the wrong output:\n{}",
+        line_diff(expected, &r.stdout)
+    );
+}
+
+/// The output must be byte-identical to the serial link, and run.
+fn check_output(run_dir: &Path, what: &str) {
+    let st = staging();
+    let prog = run_dir.join("prog");
+    let out = std::fs::read(&prog).unwrap_or_else(|e| panic!("{what}: no output: {e}"));
+    if out != st.reference {
+        let (r, _) = run(Command::new("cmp").arg(st.dir.join("ref")).arg(&prog));
+        panic!(
+            "{what}: the output differs from the serial link ({} vs {} bytes): {}{}",
+            out.len(),
+            st.reference.len(),
+            r.stdout.trim(),
+            r.stderr.trim()
+        );
+    }
+    check_runs(&prog, &st.expected, what);
+}
+
+/// Copies the non-concurrent inputs into a run directory.
+fn populate(run_dir: &Path) {
+    let st = staging();
+    for f in ["main.o", "libaux.a"] {
+        std::fs::copy(st.dir.join(f), run_dir.join(f)).unwrap();
+    }
+}
+
+/// Starts the background linker through gcc in `run_dir`: returns the token.
+fn start_through_gcc(run_dir: &Path, rt: &Path, mode_opts: &[String]) -> String {
+    let st = staging();
+    let mut wl = mode_opts.join(",");
+    wl.push_str(",--start-concurrent");
+    for i in 0..N {
+        wl.push(',');
+        wl.push_str(&obj(i));
+    }
+    wl.push_str(",--end-concurrent");
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(run_dir)
+        .env("CLD_RUNTIME_DIR", rt)
+        .arg("-B")
+        .arg(&st.shim)
+        .args(["-o", "prog", "main.o"])
+        .arg(format!("-Wl,{wl}"))
+        .arg("libaux.a");
+    let (r, shown) = run(&mut cmd);
+    assert!(
+        r.success() && r.stderr.is_empty(),
+        "starting the background linker failed{}",
+        context(&r, &shown)
+    );
+    check_token(&r, &shown)
+}
+
+fn wait_ok(run_dir: &Path, rt: &Path, token: &str, what: &str) -> Duration {
+    let t = Instant::now();
+    let (r, shown) = control(rt, "wait", token, &[]);
+    let elapsed = t.elapsed();
+    let log = std::fs::read_to_string(run_dir.join("log")).unwrap_or_default();
+    assert!(
+        r.success() && r.stderr.is_empty(),
+        "{what}: the wait failed or printed diagnostics{}\n  log:\n{}",
+        context(&r, &shown),
+        indent(&truncate(&log, 40), "    ")
+    );
+    elapsed
+}
+
+/// After the wait: no socket, no FIFO the linker created, no process.
+fn check_clean(run_dir: &Path, rt: &Path, what: &str) {
+    let log = run_dir.join("log");
+    let pid = pid_from_log(&log);
+    assert!(
+        poll(Duration::from_secs(5), || !pid_alive(pid)),
+        "{what}: the background linker (pid {pid}) still runs after the wait"
+    );
+    let left = leftovers(rt);
+    assert!(
+        left.is_empty(),
+        "{what}: left in the runtime directory: {left:?}"
+    );
+    let fifo = run_dir.join("p");
+    assert!(
+        !fifo.exists(),
+        "{what}: the FIFO the background linker created is still there"
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.lines().last().is_some_and(|l| l.ends_with("exit 0")),
+        "{what}: the log does not end with 'exit 0':\n{}",
+        truncate(&text, 20)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// 1. FIFO.
+
+#[derive(Default, Clone)]
+struct PipeRun {
+    seed: u64,
+    /// Sleep 0-2 ms before some reports.
+    delays: bool,
+    /// Objects reported a second time (right away or at the end).
+    twice: Vec<usize>,
+    /// Object rewritten in place with identical content and re-reported.
+    rewrite: Option<usize>,
+    /// Objects copied into place but never reported.
+    unreported: Vec<usize>,
+    threads1: bool,
+    /// Open the FIFO once, or per report (like `printf 'x\0' > p`).
+    keep_open: bool,
+    /// Stale versions of STALE are in place before the start.
+    stale_first: bool,
+    /// Wait for ingestion (status) before the wait, then check the log.
+    settle: bool,
+}
+
+struct PipeResult {
+    /// Last report to the wait returning.
+    tail: Duration,
+}
+
+fn pipe_run(name: &str, spec: &PipeRun) -> PipeResult {
+    let st = staging();
+    let (dir, rt) = fresh_run(name);
+    populate(&dir);
+    if spec.stale_first {
+        for i in STALE {
+            std::fs::copy(st.dir.join("stale").join(obj(i)), dir.join(obj(i))).unwrap();
+        }
+    }
+    let fifo = dir.join("p");
+    let mut opts = vec![
+        format!("--concurrent-pipe={}", fifo.display()),
+        format!("--concurrent-log={}", dir.join("log").display()),
+    ];
+    if spec.threads1 {
+        opts.push("--threads=1".into());
+    }
+    let token = start_through_gcc(&dir, &rt, &opts);
+    assert!(
+        std::fs::symlink_metadata(&fifo).is_ok_and(|m| m.file_type().is_fifo()),
+        "{name}: the background linker did not create the FIFO"
+    );
+    let mut rng = Lcg::new(spec.seed);
+    let mut order: Vec<usize> = (0..N).collect();
+    rng.shuffle(&mut order);
+    let mut w = FifoWriter::new(&fifo, spec.keep_open);
+    let mut later = Vec::new();
+    let mut reports = 0;
+    let mut last = Instant::now();
+    for &i in &order {
+        if spec.delays && rng.chance(30) {
+            std::thread::sleep(Duration::from_micros(rng.below(2000) as u64));
+        }
+        std::fs::copy(st.dir.join(obj(i)), dir.join(obj(i))).unwrap();
+        if spec.unreported.contains(&i) {
+            continue;
+        }
+        w.report(&obj(i));
+        reports += 1;
+        last = Instant::now();
+        if spec.twice.contains(&i) {
+            if rng.chance(50) {
+                w.report(&obj(i));
+                reports += 1;
+            } else {
+                later.push(i);
+            }
+        }
+    }
+    for i in later {
+        w.report(&obj(i));
+        reports += 1;
+        last = Instant::now();
+    }
+    if let Some(i) = spec.rewrite {
+        // In place (same inode, truncated and written again).
+        let bytes = std::fs::read(st.dir.join(obj(i))).unwrap();
+        std::fs::write(dir.join(obj(i)), bytes).unwrap();
+        w.report(&obj(i));
+        reports += 1;
+        last = Instant::now();
+    }
+    drop(w);
+    if spec.settle {
+        // Everything reported must be ingested before the wait.
+        let mut json = String::new();
+        let ok = poll(Duration::from_secs(10), || {
+            let (r, _) = control(&rt, "status", &token, &["--json"]);
+            json = r.stdout.clone();
+            serde_json::from_str::<serde_json::Value>(&r.stdout).is_ok_and(|v| {
+                v["in_flight"] == 0
+                    && v["pending"].as_array().map(Vec::len) == Some(spec.unreported.len())
+            })
+        });
+        assert!(
+            ok,
+            "{name}: the reported objects were not all ingested: {json}"
+        );
+        let log = std::fs::read_to_string(dir.join("log")).unwrap();
+        let fifo_events = log.lines().filter(|l| l.contains(" event fifo ")).count();
+        assert_eq!(
+            fifo_events,
+            reports,
+            "{name}: the log does not show one FIFO event per report:\n{}",
+            truncate(&log, 40)
+        );
+    }
+    let t = Instant::now();
+    let waited = wait_ok(&dir, &rt, &token, name);
+    let tail = waited + t.duration_since(last);
+    check_output(&dir, name);
+    if spec.settle {
+        let log = std::fs::read_to_string(dir.join("log")).unwrap();
+        for &i in &spec.unreported {
+            let needle = format!(" event wait {}", obj(i));
+            assert!(
+                log.lines().any(|l| l.ends_with(&needle)),
+                "{name}: {} was never reported but the wait did not take it:\n{}",
+                obj(i),
+                truncate(&log, 40)
+            );
+        }
+    }
+    check_clean(&dir, &rt, name);
+    PipeResult { tail }
+}
+
+#[test]
+fn fifo_random_orders_match_serial_link() {
+    let st = staging();
+    let _g = heavy();
+    // Tail latency: objects reported in a burst (the ingestion backlog is
+    // part of the tail) and paced (small delays: ingestion keeps up).
+    let (mut burst, mut paced) = (Vec::new(), Vec::new());
+    for run in 0..21u64 {
+        let mut rng = Lcg::new(1000 + run);
+        let mut spec = PipeRun {
+            seed: 1000 + run,
+            delays: run % 3 == 1,
+            threads1: run % 5 == 2,
+            keep_open: run % 2 == 0,
+            ..Default::default()
+        };
+        if run % 4 == 3 {
+            spec.twice = (0..8).map(|_| rng.below(N)).collect();
+        }
+        let r = pipe_run(&format!("fifo-{run:02}"), &spec);
+        if spec.threads1 {
+            continue;
+        }
+        if spec.delays {
+            paced.push(ms(r.tail));
+        } else {
+            burst.push(ms(r.tail));
+        }
+    }
+    let serial = median(&mut st.serial_ms.clone());
+    for (what, v) in [("burst", &mut burst), ("paced", &mut paced)] {
+        let tail = median(v);
+        println!(
+            "tail latency, {N} objects over the FIFO, reported {what} ({} runs): last report -> \
+             wait returned: median {tail:.1} ms; serial cld link: median {serial:.1} ms ({:.0}%)",
+            v.len(),
+            tail / serial * 100.0
+        );
+    }
+}
+
+#[test]
+fn fifo_duplicates_rewrites_unreported_threads() {
+    staging();
+    let _g = heavy();
+    let cases: Vec<(&str, PipeRun)> = vec![
+        (
+            "fifo-twice",
+            PipeRun {
+                seed: 7,
+                twice: (0..N).step_by(3).collect(),
+                keep_open: true,
+                settle: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "fifo-rewrite",
+            PipeRun {
+                seed: 8,
+                rewrite: Some(42),
+                delays: true,
+                settle: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "fifo-unreported",
+            PipeRun {
+                seed: 9,
+                unreported: vec![0, 1, 57, 123, 199],
+                keep_open: true,
+                settle: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "fifo-unreported-threads1",
+            PipeRun {
+                seed: 10,
+                unreported: (0..N).step_by(10).collect(),
+                threads1: true,
+                twice: vec![5, 6, 7],
+                ..Default::default()
+            },
+        ),
+        (
+            "fifo-stale-first",
+            PipeRun {
+                seed: 11,
+                stale_first: true,
+                threads1: true,
+                keep_open: true,
+                settle: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "fifo-stale-unreported",
+            PipeRun {
+                seed: 12,
+                stale_first: true,
+                unreported: STALE.to_vec(),
+                ..Default::default()
+            },
+        ),
+    ];
+    for (name, spec) in cases {
+        pipe_run(name, &spec);
+    }
+}
+
+/// Reports that arrive while the wait links (a late or duplicate report)
+/// must not disturb the link, the output, or the wait's diagnostics.
+#[test]
+fn fifo_reports_during_the_wait() {
+    let st = staging();
+    let _g = heavy();
+    for round in 0..3 {
+        let name = format!("fifo-late-{round}");
+        let (dir, rt) = fresh_run(&name);
+        populate(&dir);
+        let fifo = dir.join("p");
+        let opts = vec![
+            format!("--concurrent-pipe={}", fifo.display()),
+            format!("--concurrent-log={}", dir.join("log").display()),
+        ];
+        let token = start_through_gcc(&dir, &rt, &opts);
+        let mut w = FifoWriter::new(&fifo, true);
+        for i in 0..N {
+            std::fs::copy(st.dir.join(obj(i)), dir.join(obj(i))).unwrap();
+            w.report(&obj(i));
+        }
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let mut k = 0;
+                // Until the wait returns, or the background linker exits
+                // (EPIPE: the FIFO has no reader any more).
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    if w.try_report(&obj(k % N)).is_err() {
+                        break;
+                    }
+                    k += 7;
+                    std::thread::sleep(Duration::from_micros(300));
+                }
+            });
+            std::thread::sleep(Duration::from_millis(30));
+            let (r, shown) = control(&rt, "wait", &token, &[]);
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+            assert!(
+                r.success() && r.stderr.is_empty(),
+                "{name}: the wait failed or printed diagnostics while reports kept coming{}\n  log (end):\n{}",
+                context(&r, &shown),
+                indent(&truncate(&log, 16), "    ")
+            );
+        });
+        check_output(&dir, &name);
+        check_clean(&dir, &rt, &name);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 2. inotify.
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Appear {
+    /// `cp`-like: open (create/truncate), write, close.
+    Copy,
+    /// Written to a temporary name in the same directory, renamed in.
+    Rename,
+    /// Already complete when watching began; `touch`ed.
+    Touch,
+}
+
+fn inotify_run(name: &str, seed: u64, threads1: bool, settle: bool) {
+    let st = staging();
+    let (dir, rt) = fresh_run(name);
+    populate(&dir);
+    let mut rng = Lcg::new(seed);
+    let how: Vec<Appear> = (0..N)
+        .map(|i| match rng.below(10) {
+            _ if STALE.contains(&i) => {
+                if i % 2 == 0 {
+                    Appear::Copy
+                } else {
+                    Appear::Rename
+                }
+            }
+            0 => Appear::Touch,
+            1..=5 => Appear::Copy,
+            _ => Appear::Rename,
+        })
+        .collect();
+    // What exists before the start: complete objects to be touched, and
+    // stale versions of STALE that are replaced later.
+    for (i, h) in how.iter().enumerate() {
+        if *h == Appear::Touch {
+            std::fs::copy(st.dir.join(obj(i)), dir.join(obj(i))).unwrap();
+        }
+    }
+    for i in STALE {
+        std::fs::copy(st.dir.join("stale").join(obj(i)), dir.join(obj(i))).unwrap();
+    }
+    let log = dir.join("log");
+    let mut opts = vec![
+        "--concurrent-inotify".to_string(),
+        format!("--concurrent-log={}", log.display()),
+    ];
+    if threads1 {
+        opts.push("--threads=1".into());
+    }
+    let token = start_through_gcc(&dir, &rt, &opts);
+    let mut order: Vec<usize> = (0..N).collect();
+    rng.shuffle(&mut order);
+    let mut touches = Vec::new();
+    for &i in &order {
+        if rng.chance(20) {
+            std::thread::sleep(Duration::from_micros(rng.below(1500) as u64));
+        }
+        let src = st.dir.join(obj(i));
+        let dst = dir.join(obj(i));
+        match how[i] {
+            Appear::Copy => {
+                std::fs::copy(&src, &dst).unwrap();
+            }
+            Appear::Rename => {
+                let tmp = dir.join(format!(".{}.tmp", obj(i)));
+                std::fs::write(&tmp, std::fs::read(&src).unwrap()).unwrap();
+                std::fs::rename(&tmp, &dst).unwrap();
+            }
+            Appear::Touch => touches.push(obj(i)),
+        }
+        if touches.len() >= 8 {
+            must_succeed(
+                Command::new("touch").current_dir(&dir).args(&touches),
+                "touch",
+            );
+            touches.clear();
+        }
+    }
+    if !touches.is_empty() {
+        must_succeed(
+            Command::new("touch").current_dir(&dir).args(&touches),
+            "touch",
+        );
+    }
+    if settle {
+        // Every object must have been seen through inotify before the wait.
+        let mut missing = Vec::new();
+        let seen = poll(Duration::from_secs(10), || {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            missing = (0..N)
+                .map(obj)
+                .filter(|o| {
+                    let needle = format!(" event inotify {o}");
+                    !text.lines().any(|l| l.ends_with(&needle))
+                })
+                .collect();
+            missing.is_empty()
+        });
+        assert!(
+            seen,
+            "{name}: no inotify event for {} objects, e.g. {:?} (how: {:?})",
+            missing.len(),
+            &missing[..missing.len().min(5)],
+            missing
+                .iter()
+                .take(5)
+                .map(|m| how[m[1..4].parse::<usize>().unwrap()])
+                .collect::<Vec<_>>()
+        );
+    }
+    wait_ok(&dir, &rt, &token, name);
+    check_output(&dir, name);
+    let text = std::fs::read_to_string(&log).unwrap();
+    if settle {
+        let odd: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains(" event wait ") || l.contains(" event changed "))
+            .collect();
+        assert!(
+            odd.is_empty(),
+            "{name}: inotify missed changes that the wait had to catch up on:\n{}",
+            odd.join("\n")
+        );
+    }
+    for i in STALE {
+        assert!(
+            text.lines()
+                .any(|l| l.ends_with(&format!(" event speculative {}", obj(i)))),
+            "{name}: {} existed when watching began but was not ingested speculatively",
+            obj(i)
+        );
+    }
+    check_clean(&dir, &rt, name);
+    assert!(
+        !std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".tmp")),
+        "{name}: TEST BUG: temporary files left"
+    );
+}
+
+#[test]
+fn inotify_copy_rename_touch_match_serial_link() {
+    staging();
+    let _g = heavy();
+    inotify_run("inotify-0", 501, false, true);
+    inotify_run("inotify-1", 502, true, true);
+    inotify_run("inotify-2", 503, false, true);
+    // The wait right after the last change: whatever inotify has not
+    // delivered yet is taken as complete and verified.
+    inotify_run("inotify-3", 504, false, false);
+    inotify_run("inotify-4", 505, true, false);
+}
+
+// ---------------------------------------------------------------------------
+// 3. The plan's Makefiles.
+
+const MAKE_SOURCES: [(&str, &str); 4] = [
+    (
+        "main.c",
+        "#include <stdio.h>\nint foo(void); int bar(void); int baz(void);\n\
+         extern const char *baz_name;\n\
+         int main(void) { printf(\"foo=%d bar=%d baz=%d %s\\n\", foo(), bar(), baz(), baz_name); return 0; }\n",
+    ),
+    ("foo.c", "int bar(void);\nint foo(void) { return 10 + bar(); }\n"),
+    ("bar.c", "static int n = 2;\nint bar(void) { return n; }\n"),
+    (
+        "baz.c",
+        "int foo(void);\nconst char *baz_name = \"baz-v1\";\nint baz(void) { return foo() * 3; }\n",
+    ),
+];
+
+const MAKE_PIPE: &str = r#"# The plan's pipe example, in cld's spelling.
+OBJS = main.o foo.o bar.o baz.o
+
+all: prog
+
+prog-concurrent-link: main.c foo.c bar.c baz.c
+	rm -f prog-pipe
+	mkfifo prog-pipe
+	$(CC) -B$(SHIM) -o prog -Wl,--concurrent-pipe,prog-pipe -Wl,--start-concurrent,main.o,foo.o,bar.o,baz.o,--end-concurrent > prog-concurrent-link
+
+%.o: prog-concurrent-link %.c
+	if test -n "$(filter-out prog-concurrent-link,$?)"; then \
+	  $(CC) -c $*.c; \
+	fi
+	printf '$@\0' > prog-pipe
+
+prog: $(OBJS)
+	$(LD) --concurrent-wait=`cat prog-concurrent-link`
+	rm -f prog-pipe
+
+.PHONY: all
+"#;
+
+const MAKE_INOTIFY: &str = r#"# The plan's inotify example, in cld's spelling.
+OBJS = main.o foo.o bar.o baz.o
+
+all: prog
+
+prog-concurrent-link: main.c foo.c bar.c baz.c
+	$(CC) -B$(SHIM) -o prog -Wl,--concurrent-inotify -Wl,--start-concurrent,main.o,foo.o,bar.o,baz.o,--end-concurrent > prog-concurrent-link
+
+%.o: prog-concurrent-link %.c
+	if test -n "$(filter-out prog-concurrent-link,$?)"; then \
+	  $(CC) -c $*.c; \
+	else \
+	  touch $@; \
+	fi
+
+prog: $(OBJS)
+	$(LD) --concurrent-wait=`cat prog-concurrent-link`
+
+.PHONY: all
+"#;
+
+fn make(dir: &Path, rt: &Path, shim: &str) -> RunResult {
+    let mut cmd = Command::new("make");
+    cmd.current_dir(dir)
+        .env("CLD_RUNTIME_DIR", rt)
+        .arg("-j4")
+        .arg(format!("LD={}", cld_binary().display()))
+        .arg(format!("SHIM={shim}"))
+        .arg("CC=gcc");
+    must_succeed(&mut cmd, "make")
+}
+
+fn make_example(name: &str, makefile: &str) {
+    require_tool("make", "make");
+    let st = staging();
+    let (dir, rt) = fresh_run(name);
+    for (f, text) in MAKE_SOURCES {
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    std::fs::write(dir.join("Makefile"), makefile).unwrap();
+    let check = |expected: &str, what: &str| {
+        let prog = dir.join("prog");
+        check_runs(&prog, expected, &format!("{name}: {what}"));
+        let bytes = std::fs::read(&prog).unwrap();
+        assert!(
+            bytes.windows(4).any(|w| w == b"cld "),
+            "{name}: {what}: prog was not linked by cld (no cld in .comment)"
+        );
+        // Nothing left running or in the runtime directory.
+        let ok = poll(Duration::from_secs(5), || {
+            leftovers(&rt).is_empty() && processes_mentioning("prog-concurrent-link").is_empty()
+        });
+        assert!(
+            ok,
+            "{name}: {what}: left behind: {:?} {:?}",
+            leftovers(&rt),
+            processes_mentioning(&dir.display().to_string())
+        );
+    };
+    let r = make(&dir, &rt, &st.shim);
+    assert!(
+        r.stderr.is_empty(),
+        "{name}: make printed errors:\n{}",
+        r.stderr
+    );
+    check("foo=12 bar=2 baz=36 baz-v1\n", "first build");
+    let mtime = std::fs::metadata(dir.join("prog"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    // A second make does nothing.
+    let r = make(&dir, &rt, &st.shim);
+    assert!(
+        r.stdout.contains("Nothing to be done") || r.stdout.contains("is up to date"),
+        "{name}: the second make was not a no-op:\n{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::metadata(dir.join("prog"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        mtime,
+        "{name}: the second make rewrote prog"
+    );
+    check("foo=12 bar=2 baz=36 baz-v1\n", "second build");
+    // Change one file: a new background linker, one compile, the rest
+    // reported (pipe) or touched (inotify).
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(
+        dir.join("bar.c"),
+        "static int n = 5;\nint bar(void) { return n; }\n",
+    )
+    .unwrap();
+    make(&dir, &rt, &st.shim);
+    check("foo=15 bar=5 baz=45 baz-v1\n", "after editing bar.c");
+}
+
+#[test]
+fn makefile_pipe_example() {
+    make_example("make-pipe", MAKE_PIPE);
+}
+
+#[test]
+fn makefile_inotify_example() {
+    make_example("make-inotify", MAKE_INOTIFY);
+}
+
+// ---------------------------------------------------------------------------
+// 4. Faults, on a small program: tmain.o (not concurrent), t1.o t2.o t3.o.
+
+const TINY: [(&str, &str); 5] = [
+    (
+        "tmain.c",
+        "#include <stdio.h>\nint t1(void); int t2(void); int t3(void);\n\
+         int main(void) { printf(\"t=%d\\n\", t1() + t2() + t3()); return 0; }\n",
+    ),
+    ("t1.c", "int t1(void) { return 1; }\n"),
+    ("t2.c", "int t2(void) { return 20; }\n"),
+    ("t3.c", "int t3(void) { return 300; }\n"),
+    (
+        "bad.c",
+        "int cld_undefined_function(int);\nint t3(void) { return cld_undefined_function(3); }\n",
+    ),
+];
+const TINY_OUT: &str = "t=321\n";
+
+/// The small program's objects, compiled once.
+fn tiny() -> &'static Path {
+    static T: OnceLock<PathBuf> = OnceLock::new();
+    T.get_or_init(|| {
+        require_tool("gcc", "gcc");
+        let dir = fresh_work_dir("concurrent", "tiny");
+        let mut files = Vec::new();
+        for (f, text) in TINY {
+            std::fs::write(dir.join(f), text).unwrap();
+            files.push(f.to_string());
+        }
+        must_succeed(&mut gcc_compile(&dir, &[], &files), "TEST BUG: gcc");
+        dir
+    })
+}
+
+/// Copies the small program's objects into `dir`.
+fn tiny_objects(dir: &Path, names: &[&str]) {
+    for n in names {
+        std::fs::copy(tiny().join(n), dir.join(n)).unwrap();
+    }
+}
+
+/// Starts a background linker for tmain.o + `concurrent` through gcc:
+/// returns (token, pid). Pipe mode (FIFO `dir/p`, created by cld) unless
+/// `mode` says otherwise.
+fn start_tiny(dir: &Path, rt: &Path, concurrent: &[&str], extra: &[&str]) -> (String, i32) {
+    let st = staging();
+    tiny_objects(dir, &["tmain.o"]);
+    let log = dir.join("log");
+    let mut wl = vec![
+        format!("--concurrent-pipe={}", dir.join("p").display()),
+        format!("--concurrent-log={}", log.display()),
+    ];
+    wl.extend(extra.iter().map(|s| s.to_string()));
+    wl.push("--start-concurrent".into());
+    wl.extend(concurrent.iter().map(|s| s.to_string()));
+    wl.push("--end-concurrent".into());
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(dir)
+        .env("CLD_RUNTIME_DIR", rt)
+        .arg("-B")
+        .arg(&st.shim)
+        .args(["-o", "prog", "tmain.o"])
+        .arg(format!("-Wl,{}", wl.join(",")));
+    let (r, shown) = run(&mut cmd);
+    assert!(
+        r.success(),
+        "starting the background linker failed{}",
+        context(&r, &shown)
+    );
+    let token = check_token(&r, &shown);
+    (token, pid_from_log(&log))
+}
+
+/// A serial link of the small program into `dir/prog`: its bytes.
+fn tiny_serial(dir: &Path) -> Vec<u8> {
+    let st = staging();
+    tiny_objects(dir, &["tmain.o", "t1.o", "t2.o", "t3.o"]);
+    must_succeed(
+        Command::new("gcc")
+            .current_dir(dir)
+            .arg("-B")
+            .arg(&st.shim)
+            .args(["-o", "prog", "tmain.o", "t1.o", "t2.o", "t3.o"]),
+        "serial link of the small program",
+    );
+    check_runs(&dir.join("prog"), TINY_OUT, "the small program");
+    std::fs::read(dir.join("prog")).unwrap()
+}
+
+fn assert_failed_cleanly(r: &RunResult, shown: &str, what: &str, needles: &[&str]) {
+    let ctx = context(r, shown);
+    assert!(!r.timed_out, "{what}: hung{ctx}");
+    assert!(
+        matches!(r.status.code(), Some(c) if c != 0),
+        "{what}: expected a non-zero exit status (and no crash){ctx}"
+    );
+    for n in needles {
+        assert!(
+            r.stderr.contains(n),
+            "{what}: the message does not mention '{n}'{ctx}"
+        );
+    }
+    assert!(!r.stderr.contains("panicked"), "{what}: cld panicked{ctx}");
+}
+
+/// (a) A killed background linker: the wait fails at once, clearly.
+#[test]
+fn fault_sigkill_background_linker() {
+    let (dir, rt) = fresh_run("fault-kill");
+    let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    tiny_objects(&dir, &["t1.o", "t2.o"]);
+    FifoWriter::new(&dir.join("p"), false).report("t1.o");
+    assert!(
+        pid_alive(pid),
+        "the background linker (pid {pid}) is not running"
+    );
+    // SAFETY: plain syscall; pid is the background linker we started.
+    assert_eq!(unsafe { kill(pid, 9) }, 0, "kill {pid} failed");
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert_failed_cleanly(&r, &shown, "wait after SIGKILL", &[&token]);
+    assert!(
+        r.stderr.contains("not running") || r.stderr.contains("died"),
+        "the message does not say that the background linker is gone{}",
+        context(&r, &shown)
+    );
+    assert!(
+        r.elapsed < Duration::from_secs(1),
+        "the wait took {:.2} s after the background linker was killed",
+        r.elapsed.as_secs_f64()
+    );
+    assert!(!dir.join("prog").exists(), "an output appeared");
+    assert!(
+        poll(Duration::from_secs(2), || !pid_alive(pid)),
+        "pid {pid} survived SIGKILL"
+    );
+    // The stale socket is gone after the wait (or the next start).
+    let (r2, shown2) = control(&rt, "wait", &token, &[]);
+    assert_failed_cleanly(&r2, &shown2, "second wait after SIGKILL", &[&token]);
+    assert!(
+        leftovers(&rt).iter().all(|f| !f.ends_with(".sock")),
+        "a socket is left: {:?}",
+        leftovers(&rt)
+    );
+}
+
+/// (a) Killed while a wait is pending (stopped first, so that the wait is
+/// surely queued): the waiter returns promptly and says so.
+#[test]
+fn fault_sigkill_during_the_wait() {
+    let (dir, rt) = fresh_run("fault-kill-during-wait");
+    let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
+    // SAFETY: plain syscalls on the background linker we started.
+    assert_eq!(unsafe { kill(pid, 19) }, 0, "SIGSTOP {pid} failed");
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| control(&rt, "wait", &token, &[]));
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(
+            !waiter.is_finished(),
+            "the wait returned while the background linker was stopped"
+        );
+        let killed = Instant::now();
+        assert_eq!(unsafe { kill(pid, 9) }, 0, "SIGKILL {pid} failed");
+        let (r, shown) = waiter.join().unwrap();
+        assert_failed_cleanly(
+            &r,
+            &shown,
+            "wait when the background linker is killed",
+            &[&token],
+        );
+        assert!(
+            r.stderr.contains("died") || r.stderr.contains("not running"),
+            "the message does not say that the background linker died{}",
+            context(&r, &shown)
+        );
+        assert!(
+            killed.elapsed() < Duration::from_secs(1),
+            "the wait returned {:.2} s after the kill",
+            killed.elapsed().as_secs_f64()
+        );
+    });
+    assert!(!dir.join("prog").exists(), "an output appeared");
+}
+
+/// A request queued while the wait links (a status here) is answered with
+/// the outcome when the link ends, not dropped with a "did not complete".
+#[test]
+fn requests_queued_during_the_wait_are_answered() {
+    let (dir, rt) = fresh_run("queued-during-wait");
+    let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
+    // SAFETY: plain syscalls on the background linker we started.
+    assert_eq!(unsafe { kill(pid, 19) }, 0);
+    std::thread::scope(|s| {
+        let first = s.spawn(|| control(&rt, "wait", &token, &[]));
+        std::thread::sleep(Duration::from_millis(100));
+        let status = s.spawn(|| control(&rt, "status", &token, &[]));
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(unsafe { kill(pid, 18) }, 0);
+        let (r, shown) = first.join().unwrap();
+        assert!(r.success(), "the wait failed{}", context(&r, &shown));
+        let (r, shown) = status.join().unwrap();
+        assert!(
+            !r.stderr.contains("did not complete"),
+            "a status queued during a successful wait says the link did not complete{}",
+            context(&r, &shown)
+        );
+    });
+    check_runs(&dir.join("prog"), TINY_OUT, "the program");
+}
+
+/// (b) Abort: the previous output stays byte-identical; a later wait fails.
+#[test]
+fn fault_abort_keeps_previous_output() {
+    let (dir, rt) = fresh_run("fault-abort");
+    let before = tiny_serial(&dir);
+    let mtime = std::fs::metadata(dir.join("prog"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    // The new link would produce a different program (bad.o as t3.o's
+    // replacement is not linkable, so any write would be visible).
+    std::fs::remove_file(dir.join("t3.o")).unwrap();
+    let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    let mut w = FifoWriter::new(&dir.join("p"), true);
+    w.report("t1.o");
+    w.report("t2.o");
+    let (r, shown) = control(&rt, "abort", &token, &[]);
+    assert!(r.success(), "abort failed{}", context(&r, &shown));
+    assert!(
+        poll(Duration::from_secs(5), || !pid_alive(pid)),
+        "the background linker still runs after abort"
+    );
+    let after = std::fs::read(dir.join("prog")).unwrap();
+    assert!(after == before, "abort changed the previous output");
+    assert_eq!(
+        std::fs::metadata(dir.join("prog"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        mtime,
+        "abort touched the previous output"
+    );
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert_failed_cleanly(&r, &shown, "wait after abort", &[&token]);
+    assert!(
+        r.stderr.contains("no background linker"),
+        "unclear message{}",
+        context(&r, &shown)
+    );
+    assert!(leftovers(&rt).is_empty(), "left: {:?}", leftovers(&rt));
+    assert!(!dir.join("p").exists(), "the FIFO cld created is left");
+    assert!(std::fs::read(dir.join("prog")).unwrap() == before);
+}
+
+/// (c) Nobody waits: the background linker gives up after the idle timeout
+/// and removes its socket and the FIFO it created (not one it found).
+#[test]
+fn fault_idle_timeout() {
+    let (dir, rt) = fresh_run("fault-idle");
+    let t0 = Instant::now();
+    // A: FIFO created by cld.
+    let a = dir.join("a");
+    std::fs::create_dir(&a).unwrap();
+    let (tok_a, pid_a) = start_tiny(&a, &rt, &["t1.o"], &["--concurrent-idle-timeout=2"]);
+    // B: FIFO made by the build (mkfifo) before the start.
+    let b = dir.join("b");
+    std::fs::create_dir(&b).unwrap();
+    must_succeed(Command::new("mkfifo").arg(b.join("p")), "TEST BUG: mkfifo");
+    let (_, pid_b) = start_tiny(&b, &rt, &["t1.o"], &["--concurrent-idle-timeout=2"]);
+    // C: inotify, log in the runtime directory (removed at exit).
+    let c = dir.join("c");
+    std::fs::create_dir(&c).unwrap();
+    tiny_objects(&c, &["tmain.o"]);
+    let mut cmd = Command::new(cld_binary());
+    cmd.current_dir(&c).env("CLD_RUNTIME_DIR", &rt).args([
+        "-o",
+        "prog",
+        "tmain.o",
+        "--concurrent-inotify",
+        "--concurrent-idle-timeout=2",
+        "--start-concurrent",
+        "t1.o",
+        "--end-concurrent",
+    ]);
+    let r = must_succeed(&mut cmd, "starting an inotify background linker");
+    check_token(&r, "cld ... --concurrent-inotify");
+    assert!(
+        leftovers(&rt).len() >= 4,
+        "expected 3 sockets and a log in the runtime directory: {:?}",
+        leftovers(&rt)
+    );
+    let gone = poll(Duration::from_secs(10), || {
+        !pid_alive(pid_a) && !pid_alive(pid_b) && leftovers(&rt).is_empty()
+    });
+    let elapsed = t0.elapsed();
+    assert!(
+        gone,
+        "after {:.1} s: A alive {}, B alive {}, runtime dir {:?}",
+        elapsed.as_secs_f64(),
+        pid_alive(pid_a),
+        pid_alive(pid_b),
+        leftovers(&rt)
+    );
+    assert!(
+        elapsed > Duration::from_millis(1500),
+        "the background linkers exited after {:.1} s, before the 2 s idle timeout",
+        elapsed.as_secs_f64()
+    );
+    assert!(!a.join("p").exists(), "the FIFO that cld created is left");
+    assert!(
+        std::fs::symlink_metadata(b.join("p")).is_ok_and(|m| m.file_type().is_fifo()),
+        "cld removed a FIFO that it did not create"
+    );
+    let log = std::fs::read_to_string(a.join("log")).unwrap();
+    assert!(
+        log.contains("idle"),
+        "the log does not say why it exited:\n{log}"
+    );
+    let (r, shown) = control(&rt, "wait", &tok_a, &[]);
+    assert_failed_cleanly(
+        &r,
+        &shown,
+        "wait after the idle timeout",
+        &["no background linker"],
+    );
+    assert!(
+        processes_mentioning(&dir.display().to_string()).is_empty(),
+        "processes left: {:?}",
+        processes_mentioning(&dir.display().to_string())
+    );
+}
+
+/// (d) A name on the FIFO that is not a concurrent input: a warning at the
+/// wait; the link still works.
+#[test]
+fn fault_unknown_name_on_fifo() {
+    let (dir, rt) = fresh_run("fault-unknown");
+    let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
+    let mut w = FifoWriter::new(&dir.join("p"), true);
+    w.report("t1.o");
+    w.report("not-an-input.o");
+    w.report("t2.o");
+    w.report("t3.o");
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert!(r.success(), "the wait failed{}", context(&r, &shown));
+    assert!(
+        r.stderr.contains("warning") && r.stderr.contains("not-an-input.o"),
+        "no warning about the unknown name{}",
+        context(&r, &shown)
+    );
+    check_runs(&dir.join("prog"), TINY_OUT, "the program");
+    check_clean(&dir, &rt, "fault-unknown");
+}
+
+/// (e) `--concurrent-status [--json]` shows progress.
+#[test]
+fn fault_status_json() {
+    let (dir, rt) = fresh_run("fault-status");
+    let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    tiny_objects(&dir, &["t1.o", "t2.o"]);
+    let mut w = FifoWriter::new(&dir.join("p"), true);
+    w.report("t1.o");
+    w.report("t2.o");
+    let mut last = String::new();
+    let ok = poll(Duration::from_secs(5), || {
+        let (r, _) = control(&rt, "status", &token, &["--json"]);
+        last = r.stdout.clone();
+        serde_json::from_str::<serde_json::Value>(&r.stdout)
+            .is_ok_and(|v| v["ingested"] == 2 && v["in_flight"] == 0)
+    });
+    assert!(ok, "status never showed 2 ingested inputs: {last}");
+    let v: serde_json::Value = serde_json::from_str(&last)
+        .unwrap_or_else(|e| panic!("--concurrent-status --json is not JSON ({e}): {last}"));
+    assert_eq!(v["pending"], serde_json::json!(["t3.o"]), "{last}");
+    assert_eq!(v["concurrent_inputs"], 3, "{last}");
+    assert_eq!(v["errors"], serde_json::json!([]), "{last}");
+    // An unknown name shows up as an error.
+    w.report("stray.o");
+    let ok = poll(Duration::from_secs(5), || {
+        let (r, _) = control(&rt, "status", &token, &["--json"]);
+        last = r.stdout.clone();
+        serde_json::from_str::<serde_json::Value>(&r.stdout).is_ok_and(|v| {
+            v["errors"].as_array().is_some_and(|e| {
+                e.iter()
+                    .any(|m| m.as_str().is_some_and(|m| m.contains("stray.o")))
+            })
+        })
+    });
+    assert!(ok, "status --json does not list the stray name: {last}");
+    // The text form.
+    let (r, shown) = control(&rt, "status", &token, &[]);
+    assert!(
+        r.success() && r.stdout.contains("pending: t3.o"),
+        "plain status{}",
+        context(&r, &shown)
+    );
+    tiny_objects(&dir, &["t3.o"]);
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert!(r.success(), "the wait failed{}", context(&r, &shown));
+    check_runs(&dir.join("prog"), TINY_OUT, "the program");
+    // Status of a finished link: a clear failure.
+    let (r, shown) = control(&rt, "status", &token, &["--json"]);
+    assert_failed_cleanly(
+        &r,
+        &shown,
+        "status after the wait",
+        &["no background linker"],
+    );
+}
+
+/// (f) Command-line errors fail in the foreground and leave nothing behind.
+#[test]
+fn fault_command_line_errors() {
+    let (dir, rt) = fresh_run("fault-cmdline");
+    tiny_objects(&dir, &["tmain.o", "t1.o"]);
+    let fifo = dir.join("p");
+    let fifo_arg = format!("--concurrent-pipe={}", fifo.display());
+    let log_arg = format!("--concurrent-log={}", dir.join("log").display());
+    let cases: Vec<(&str, Vec<String>, Vec<&str>)> = vec![
+        (
+            "missing non-concurrent input",
+            vec!["-o", "prog", "tmain.o", "missing.o"]
+                .into_iter()
+                .map(String::from)
+                .chain([fifo_arg.clone(), log_arg.clone()])
+                .chain(["--start-concurrent", "t1.o", "--end-concurrent"].map(String::from))
+                .collect(),
+            vec!["missing.o"],
+        ),
+        (
+            "unknown option",
+            ["-o", "prog", "tmain.o", "--no-such-option"]
+                .map(String::from)
+                .into_iter()
+                .chain([fifo_arg.clone(), log_arg.clone()])
+                .chain(["--start-concurrent", "t1.o", "--end-concurrent"].map(String::from))
+                .collect(),
+            vec!["no-such-option"],
+        ),
+        (
+            "missing library",
+            ["-o", "prog", "tmain.o"]
+                .map(String::from)
+                .into_iter()
+                .chain([fifo_arg.clone(), log_arg.clone()])
+                .chain(
+                    [
+                        "--start-concurrent",
+                        "t1.o",
+                        "--end-concurrent",
+                        "-lcld_no_such_lib",
+                    ]
+                    .map(String::from),
+                )
+                .collect(),
+            vec!["cld_no_such_lib"],
+        ),
+        (
+            "inotify in a directory that does not exist",
+            ["-o", "prog", "tmain.o", "--concurrent-inotify"]
+                .map(String::from)
+                .into_iter()
+                .chain([log_arg.clone()])
+                .chain(
+                    ["--start-concurrent", "no-such-dir/t1.o", "--end-concurrent"]
+                        .map(String::from),
+                )
+                .collect(),
+            vec!["no-such-dir"],
+        ),
+        (
+            "no concurrent inputs",
+            ["-o", "prog", "tmain.o", "t1.o"]
+                .map(String::from)
+                .into_iter()
+                .chain([fifo_arg.clone(), log_arg.clone()])
+                .collect(),
+            vec!["--start-concurrent"],
+        ),
+        (
+            "pipe and inotify together",
+            ["-o", "prog", "tmain.o", "--concurrent-inotify"]
+                .map(String::from)
+                .into_iter()
+                .chain([fifo_arg.clone(), log_arg.clone()])
+                .chain(["--start-concurrent", "t1.o", "--end-concurrent"].map(String::from))
+                .collect(),
+            vec!["together"],
+        ),
+    ];
+    for (what, args, needles) in cases {
+        let mut cmd = Command::new(cld_binary());
+        cmd.current_dir(&dir)
+            .env("CLD_RUNTIME_DIR", &rt)
+            .args(&args);
+        let (r, shown) = run(&mut cmd);
+        assert_failed_cleanly(&r, &shown, what, &needles);
+        assert!(
+            r.stdout.is_empty(),
+            "{what}: printed a token{}",
+            context(&r, &shown)
+        );
+        assert!(
+            r.elapsed < Duration::from_secs(5),
+            "{what}: took {:.1} s",
+            r.elapsed.as_secs_f64()
+        );
+        assert!(
+            leftovers(&rt).is_empty(),
+            "{what}: left in the runtime directory: {:?}",
+            leftovers(&rt)
+        );
+        assert!(!fifo.exists(), "{what}: the FIFO was created");
+        assert!(
+            !dir.join("log").exists(),
+            "{what}: a background linker started (log)"
+        );
+        let procs = processes_mentioning(&dir.display().to_string());
+        assert!(procs.is_empty(), "{what}: processes left: {procs:?}");
+    }
+    // Through gcc too (the way a Makefile would start it).
+    let st = staging();
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(&dir)
+        .env("CLD_RUNTIME_DIR", &rt)
+        .arg("-B")
+        .arg(&st.shim)
+        .args(["-o", "prog", "tmain.o"])
+        .arg(format!(
+            "-Wl,{fifo_arg},{log_arg},--start-concurrent,t1.o,--end-concurrent,--bogus-opt"
+        ));
+    let (r, shown) = run(&mut cmd);
+    assert_failed_cleanly(&r, &shown, "gcc with a bad option", &["bogus-opt"]);
+    assert!(
+        r.stdout.is_empty(),
+        "printed a token{}",
+        context(&r, &shown)
+    );
+    assert!(leftovers(&rt).is_empty() && !fifo.exists() && !dir.join("log").exists());
+}
+
+/// (g) A link error in a concurrent object: reported by the waiter; the
+/// previous output is untouched.
+#[test]
+fn fault_link_error_in_concurrent_object() {
+    let (dir, rt) = fresh_run("fault-link-error");
+    let before = tiny_serial(&dir);
+    let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "bad.o"], &[]);
+    tiny_objects(&dir, &["bad.o"]);
+    let mut w = FifoWriter::new(&dir.join("p"), true);
+    for o in ["bad.o", "t1.o", "t2.o"] {
+        w.report(o);
+    }
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert_failed_cleanly(
+        &r,
+        &shown,
+        "wait on a link with an undefined symbol",
+        &["cld_undefined_function", "bad.o"],
+    );
+    assert!(
+        std::fs::read(dir.join("prog")).unwrap() == before,
+        "the failed link changed the previous output"
+    );
+    let pid = pid_from_log(&dir.join("log"));
+    assert!(poll(Duration::from_secs(5), || !pid_alive(pid)));
+    assert!(leftovers(&rt).is_empty(), "left: {:?}", leftovers(&rt));
+
+    // A concurrent input that is not an object at all.
+    let (dir, rt) = fresh_run("fault-garbage");
+    let before = tiny_serial(&dir);
+    let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    std::fs::write(dir.join("t2.o"), b"this is not an object file\n").unwrap();
+    FifoWriter::new(&dir.join("p"), false).report("t2.o");
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert_failed_cleanly(&r, &shown, "wait on a garbage input", &["t2.o"]);
+    assert!(std::fs::read(dir.join("prog")).unwrap() == before);
+    assert!(poll(Duration::from_secs(5), || leftovers(&rt).is_empty()));
+}
+
+/// (h) An unsafe runtime directory is refused, clearly, by every command.
+#[test]
+fn fault_unsafe_runtime_dir() {
+    let (dir, _) = fresh_run("fault-rtdir");
+    tiny_objects(&dir, &["tmain.o"]);
+    let real = dir.join("real");
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&real)
+        .unwrap();
+    let link = dir.join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let open = dir.join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut cases: Vec<(&str, PathBuf, &str)> = vec![
+        ("a symlink", link.clone(), "symlink"),
+        ("mode 0755", open.clone(), "0700"),
+    ];
+    let other = dir.join("other");
+    if nix_is_root() {
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&other)
+            .unwrap();
+        must_succeed(
+            Command::new("chown").arg("65534").arg(&other),
+            "TEST BUG: chown",
+        );
+        cases.push(("owned by another user", other.clone(), "uid"));
+    } else {
+        println!("fault_unsafe_runtime_dir: not root, the other-owner case is not run");
+    }
+    for (what, rt, needle) in cases {
+        let fifo = dir.join("p");
+        let mut cmd = Command::new(cld_binary());
+        cmd.current_dir(&dir).env("CLD_RUNTIME_DIR", &rt).args([
+            "-o",
+            "prog",
+            "tmain.o",
+            &format!("--concurrent-pipe={}", fifo.display()),
+            "--start-concurrent",
+            "t1.o",
+            "--end-concurrent",
+        ]);
+        let (r, shown) = run(&mut cmd);
+        let rt_s = rt.display().to_string();
+        assert_failed_cleanly(&r, &shown, what, &[needle, &rt_s, "runtime directory"]);
+        assert!(r.stdout.is_empty(), "{what}: printed a token");
+        assert!(!fifo.exists(), "{what}: created the FIFO anyway");
+        assert!(
+            std::fs::read_dir(&real).unwrap().next().is_none(),
+            "{what}: wrote into the directory behind the symlink"
+        );
+        let procs = processes_mentioning(&dir.display().to_string());
+        assert!(procs.is_empty(), "{what}: processes left: {procs:?}");
+        // The control commands refuse it too.
+        let (r, shown) = control(&rt, "status", &"0".repeat(32), &[]);
+        assert_failed_cleanly(&r, &shown, what, &[needle, "runtime directory"]);
+    }
+}
+
+fn nix_is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
