@@ -319,34 +319,65 @@ impl Resolver {
     /// Extract members of `ar` that define currently undefined, strongly
     /// referenced symbols, until none is left. Returns whether any was extracted.
     fn scan_archive(&mut self, ar: &Archive, extracted: &mut [bool]) -> Result<bool> {
+        use rayon::prelude::*;
         let mut any = false;
+        // Members are parsed in parallel, ahead of the (sequential, GNU
+        // ld-ordered) decisions: each round parses every member wanted
+        // before it starts; the decisions then run exactly as they would
+        // serially, parsing inline whatever becomes wanted on the way. A
+        // member parsed but no longer wanted is simply not added.
+        let mut parsed: HashMap<u32, Result<ObjectFile>> = HashMap::new();
         loop {
+            let mut wanted_now: Vec<u32> = ar
+                .symbols
+                .iter()
+                .filter(|&&(name, m)| {
+                    !extracted[m as usize] && !parsed.contains_key(&m) && self.wants(name)
+                })
+                .map(|&(_, m)| m)
+                .collect();
+            wanted_now.sort_unstable();
+            wanted_now.dedup();
+            if wanted_now.len() > 1 {
+                let results: Vec<(u32, Result<ObjectFile>)> = wanted_now
+                    .par_iter()
+                    .map(|&m| {
+                        let member = &ar.members[m as usize];
+                        (m, ObjectFile::parse(member.name.clone(), member.data))
+                    })
+                    .collect();
+                parsed.extend(results);
+            }
             let mut changed = false;
             for &(name, m) in &ar.symbols {
-                if extracted[m as usize] {
+                if extracted[m as usize] || !self.wants(name) {
                     continue;
                 }
-                let Some(&id) = self.r.names.get(name) else {
-                    continue;
+                extracted[m as usize] = true;
+                let obj = match parsed.remove(&m) {
+                    Some(r) => r?,
+                    None => {
+                        let member = &ar.members[m as usize];
+                        ObjectFile::parse(member.name.clone(), member.data)?
+                    }
                 };
-                let sym = &self.r.symbols[id as usize];
-                let wanted = match sym.def {
-                    SymDef::Undefined => sym.strong_ref,
-                    _ => false,
-                };
-                if wanted {
-                    extracted[m as usize] = true;
-                    let member = &ar.members[m as usize];
-                    let obj = ObjectFile::parse(member.name.clone(), member.data)?;
-                    self.add_object(obj);
-                    changed = true;
-                    any = true;
-                }
+                self.add_object(obj);
+                changed = true;
+                any = true;
             }
             if !changed {
                 return Ok(any);
             }
         }
+    }
+
+    /// Whether an archive member defining `name` should be extracted now.
+    fn wants(&self, name: &[u8]) -> bool {
+        let Some(&id) = self.r.names.get(name) else {
+            return false;
+        };
+        let sym = &self.r.symbols[id as usize];
+        sym.def == SymDef::Undefined && sym.strong_ref
     }
 }
 
