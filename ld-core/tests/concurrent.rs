@@ -682,6 +682,20 @@ fn check_clean(run_dir: &Path, rt: &Path, what: &str) {
 // ---------------------------------------------------------------------------
 // 1. FIFO.
 
+/// The reference: cld's serial link of the generated program runs and
+/// prints what the system linker's does, and is deterministic (checked in
+/// `build_staging`). bench/concurrent-tail.sh runs this test to get the
+/// objects (in target/tmp/concurrent/staging).
+#[test]
+fn serial_link_is_the_reference() {
+    let st = staging();
+    assert!(
+        st.reference.windows(4).any(|w| w == b"cld "),
+        "the reference was not linked by cld"
+    );
+    assert_eq!(st.serial_ms.len(), 5);
+}
+
 #[derive(Default, Clone)]
 struct PipeRun {
     seed: u64,
@@ -1766,6 +1780,19 @@ fn fault_command_line_errors() {
                 .chain([fifo_arg.clone(), log_arg.clone()])
                 .collect(),
             vec!["--start-concurrent"],
+        ),
+        (
+            "log in a directory that does not exist",
+            ["-o", "prog", "tmain.o"]
+                .map(String::from)
+                .into_iter()
+                .chain([
+                    fifo_arg.clone(),
+                    format!("--concurrent-log={}/no-such-dir/log", dir.display()),
+                ])
+                .chain(["--start-concurrent", "t1.o", "--end-concurrent"].map(String::from))
+                .collect(),
+            vec!["no-such-dir/log"],
         ),
         (
             "pipe and inotify together",
