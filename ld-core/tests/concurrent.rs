@@ -1893,6 +1893,17 @@ fn fault_link_error_in_concurrent_object() {
     assert_failed_cleanly(&r, &shown, "wait on a garbage input", &["t2.o"]);
     assert!(std::fs::read(dir.join("prog")).unwrap() == before);
     assert!(poll(Duration::from_secs(5), || leftovers(&rt).is_empty()));
+
+    // A concurrent input that never appears (its compile failed).
+    let (dir, rt) = fresh_run("fault-never-built");
+    let before = tiny_serial(&dir);
+    std::fs::remove_file(dir.join("t3.o")).unwrap();
+    let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    FifoWriter::new(&dir.join("p"), false).report("t1.o");
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert_failed_cleanly(&r, &shown, "wait with a missing input", &["t3.o"]);
+    assert!(std::fs::read(dir.join("prog")).unwrap() == before);
+    assert!(poll(Duration::from_secs(5), || leftovers(&rt).is_empty()));
 }
 
 /// (h) An unsafe runtime directory is refused, clearly, by every command.
