@@ -177,6 +177,7 @@ rm -rf "$out/obj"
 mkdir -p "$out/obj"
 rm -f "$concurrent_exe"
 t0=$(now_ms)
+rm -f "$demo/concurrent.log"
 token=$(gcc -B "$shim" -o "$concurrent_exe" "$wl" -lm)
 "${mk[@]}" -j2 objects "CONCURRENT_PIPE=$fifo"
 t1=$(now_ms)

@@ -619,7 +619,8 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
                         continue;
                     }
                 }
-                if let Some(code) = serve(&shared, &opts, stream) {
+                if let Some((code, diag, waited)) = serve(&shared, &opts, stream) {
+                    answer_queued(&shared, &listener, me, code, &diag, waited);
                     cleanup();
                     shared.log(&format!("exit {code}"));
                     return code;
@@ -811,7 +812,13 @@ fn inotify_reader(
 
 /// Handle one control connection. Returns the exit code when the
 /// background linker should exit.
-fn serve(shared: &Arc<Shared>, opts: &Options, mut stream: UnixStream) -> Option<i32> {
+/// Handle one control connection. Returns (exit code, diagnostics, whether
+/// it was a wait) when the background linker should exit.
+fn serve(
+    shared: &Arc<Shared>,
+    opts: &Options,
+    mut stream: UnixStream,
+) -> Option<(i32, String, bool)> {
     let mut line = String::new();
     {
         let mut r = std::io::BufReader::new(&stream);
@@ -827,18 +834,69 @@ fn serve(shared: &Arc<Shared>, opts: &Options, mut stream: UnixStream) -> Option
         }
         "abort" => {
             let _ = stream.write_all(b"status 0\n");
-            Some(0)
+            Some((0, String::new(), false))
         }
         "wait" => {
             let (code, diag) = finish(shared, opts);
             let _ = write!(stream, "status {code}\n{diag}");
             let _ = stream.flush();
-            Some(code)
+            Some((code, diag, true))
         }
         _ => {
             let _ = stream.write_all(b"status 2\ncld: error: unknown request\n");
             None
         }
+    }
+}
+
+/// Requests that arrived while the link ran (a second wait, a status) get
+/// the outcome instead of a closed connection.
+fn answer_queued(
+    shared: &Arc<Shared>,
+    listener: &UnixListener,
+    me: u32,
+    code: i32,
+    diag: &str,
+    waited: bool,
+) {
+    let _ = listener.set_nonblocking(true);
+    while let Ok((mut stream, _)) = listener.accept() {
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+        if !matches!(getsockopt(&stream, PeerCredentials), Ok(c) if c.uid() == me) {
+            continue;
+        }
+        let mut line = String::new();
+        {
+            let mut r = std::io::BufReader::new(&stream);
+            let _ = std::io::BufRead::read_line(&mut r, &mut line);
+        }
+        let req = line.trim();
+        shared.log(&format!("request {req} (after the end)"));
+        let _ = match (req, waited) {
+            ("wait", true) => write!(stream, "status {code}\n{diag}"),
+            ("wait", false) => write!(
+                stream,
+                "status 1\ncld: error: the background linker was aborted; nothing was linked\n"
+            ),
+            ("status", _) | ("status-json", _) => {
+                let what = if waited {
+                    format!("the link finished with status {code}")
+                } else {
+                    "the background linker was aborted".to_string()
+                };
+                if req == "status-json" {
+                    write!(
+                        stream,
+                        "status 0\n{}\n",
+                        serde_json::json!({"finished": true, "status": code, "aborted": !waited})
+                    )
+                } else {
+                    write!(stream, "status 0\n{what}\n")
+                }
+            }
+            _ => write!(stream, "status 1\ncld: error: the link already finished\n"),
+        };
     }
 }
 

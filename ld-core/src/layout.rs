@@ -619,11 +619,13 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
                 || output_name(n) == b".dtors"
                 || n == b".init"
                 || n == b".fini"
-                || s.kind == SectionKind::NonAlloc
-                || s.kind == SectionKind::Comment
                 || (is_c_ident(n) && start_stop.contains(&n));
             if keep {
                 mark(&mut live, &mut work, f, si);
+            } else if !s.is_alloc() && s.kind != SectionKind::Ignore {
+                // Debug info and other non-alloc sections stay, but their
+                // relocations do not keep code alive (GNU ld, lld, mold).
+                live[f][si] = base[f][si];
             }
         }
     }
@@ -1107,11 +1109,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                 }
                 _ => continue,
             }
-            if s.kind == SectionKind::NonAlloc && opts.strip_debug && s.name.starts_with(b".debug")
+            if !s.is_alloc()
+                && (opts.strip_debug || opts.strip_all)
+                && s.name.starts_with(b".debug")
             {
-                continue;
-            }
-            if s.kind == SectionKind::NonAlloc && opts.strip_all && s.name.starts_with(b".debug") {
                 continue;
             }
             let oname = if s.sh_type == elf::SHT_NOTE {
@@ -1125,7 +1126,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             } else if oname == b".fini_array" {
                 sh_type = elf::SHT_FINI_ARRAY;
             }
-            let flags = s.flags & flag_mask;
+            let mut flags = s.flags & flag_mask;
+            if s.kind == SectionKind::MergeStrings {
+                flags |= (elf::SHF_MERGE | elf::SHF_STRINGS) as u64;
+            }
             let key = (
                 oname.to_vec(),
                 if sh_type == elf::SHT_NOBITS { 1 } else { 0 },
@@ -1146,6 +1150,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             let os = &mut sections[idx as usize];
             os.align = os.align.max(s.align);
             if s.kind == SectionKind::MergeStrings {
+                os.entsize = 1;
                 merge_secs.push((idx, f, si));
             } else {
                 os.inputs.push((f as u32, si as u32));

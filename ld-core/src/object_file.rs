@@ -15,7 +15,7 @@ use std::ops::Range;
 pub enum SectionKind {
     /// An allocated section copied as a whole (PROGBITS, NOBITS, arrays, notes).
     Alloc,
-    /// `SHF_MERGE|SHF_STRINGS` allocated: split into NUL-terminated pieces.
+    /// `SHF_MERGE|SHF_STRINGS` (allocated or not): split into NUL-terminated pieces.
     MergeStrings,
     /// `.eh_frame`: split into CIE/FDE records.
     EhFrame,
@@ -337,12 +337,14 @@ impl ObjectFile {
                     _ if sname.starts_with(b".gnu.warning") => SectionKind::Ignore,
                     _ if sname == b".comment" && !alloc => SectionKind::Comment,
                     _ if sname == b".eh_frame" && alloc => SectionKind::EhFrame,
-                    _ if !alloc => SectionKind::NonAlloc,
+                    // Strings merge in allocated sections and in debug
+                    // string tables (.debug_str, .debug_line_str) alike.
                     _ if flags & (elf::SHF_MERGE | elf::SHF_STRINGS) as u64 == (elf::SHF_MERGE | elf::SHF_STRINGS) as u64
                         && sh.sh_entsize(e) == 1 =>
                     {
                         SectionKind::MergeStrings
                     }
+                    _ if !alloc => SectionKind::NonAlloc,
                     _ => SectionKind::Alloc,
                 }
             };

@@ -101,13 +101,9 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
     write_section_headers(buf, l);
     write_build_id(opts, l, buf);
 
-    map.flush().map_err(|e| {
-        Error::new(format!(
-            "cannot write output file {}: {}",
-            out_path.display(),
-            e
-        ))
-    })?;
+    // No msync: like other linkers, the output goes to the page cache and
+    // the kernel writes it back; blocks were reserved above, so writeback
+    // cannot fail for lack of space.
     drop(map);
     let mut f = file;
     f.flush().ok();

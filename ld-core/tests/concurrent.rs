@@ -1481,12 +1481,9 @@ fn fault_sigkill_during_the_wait() {
     assert!(!dir.join("prog").exists(), "an output appeared");
 }
 
-/// Known problem (see the report): a request queued while the wait links
-/// (a second wait, a status) is dropped when the background linker exits,
-/// and its client says "died before answering; the link did not complete"
-/// although the link succeeded.
+/// A request queued while the wait links (a status here) is answered with
+/// the outcome when the link ends, not dropped with a "did not complete".
 #[test]
-#[ignore = "known bug: requests queued during the wait get 'the link did not complete'"]
 fn requests_queued_during_the_wait_are_answered() {
     let (dir, rt) = fresh_run("queued-during-wait");
     let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
