@@ -27,24 +27,32 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 /// Number of concurrent objects in the generated program.
 const N: usize = 200;
 const TIMEOUT: Duration = Duration::from_secs(60);
 const O_NONBLOCK: i32 = 0o4000;
+/// Timed serial links of the reference.
+const SERIAL_RUNS: usize = 9;
 
 extern "C" {
     fn kill(pid: i32, sig: i32) -> i32;
 }
 
-/// The tests that measure or do many links take this lock, so that their
-/// timings are not disturbed by each other on a small machine.
-fn heavy() -> MutexGuard<'static, ()> {
-    static HEAVY: Mutex<()> = Mutex::new(());
-    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
+/// The test that measures the tail latency runs alone (`exclusive`); the
+/// others may run together (`shared`), so that they do not disturb its
+/// timings on a small machine.
+static QUIET: RwLock<()> = RwLock::new(());
+
+fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    QUIET.write().unwrap_or_else(|e| e.into_inner())
+}
+
+fn shared() -> RwLockReadGuard<'static, ()> {
+    QUIET.read().unwrap_or_else(|e| e.into_inner())
 }
 
 // ---------------------------------------------------------------------------
@@ -87,6 +95,45 @@ fn obj(i: usize) -> String {
 fn run(cmd: &mut Command) -> (RunResult, String) {
     let shown = show_command(cmd);
     let r = run_with_timeout(cmd, TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
+    (r, shown)
+}
+
+/// Like [`run`], but blocks in wait() instead of polling, so that the
+/// elapsed time is exact (for the timings and the waits).
+fn run_precise(cmd: &mut Command) -> (RunResult, String) {
+    let shown = show_command(cmd);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let t = Instant::now();
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("TEST BUG: cannot run {shown}: {e}"));
+    let pid = child.id() as i32;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let (out, timed_out) = match rx.recv_timeout(TIMEOUT) {
+        Ok(out) => (out, false),
+        Err(_) => {
+            // SAFETY: plain syscall; the child is not reaped before the
+            // waiting thread returns, so the pid is still ours.
+            unsafe {
+                kill(pid, 9);
+            }
+            (rx.recv().unwrap(), true)
+        }
+    };
+    let elapsed = t.elapsed();
+    let out = out.unwrap_or_else(|e| panic!("TEST BUG: waiting for {shown}: {e}"));
+    let r = RunResult {
+        status: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        timed_out,
+        elapsed,
+    };
     (r, shown)
 }
 
@@ -200,7 +247,7 @@ fn control(rt: &Path, op: &str, token: &str, extra: &[&str]) -> (RunResult, Stri
     cmd.arg(format!("--concurrent-{op}={token}"))
         .args(extra)
         .env("CLD_RUNTIME_DIR", rt);
-    run(&mut cmd)
+    run_precise(&mut cmd)
 }
 
 /// Writes `name\0` to the FIFO, opened non-blocking like a build tool should.
@@ -380,6 +427,8 @@ struct Staging {
     reference: Vec<u8>,
     /// What the program prints (linked by the system linker).
     expected: String,
+    /// The arguments gcc passed to ld for the serial link (cwd: `dir`).
+    ld_args: Vec<OsString>,
     /// Serial link times (cld run directly with `ld_args`).
     serial_ms: Vec<f64>,
 }
@@ -549,10 +598,15 @@ fn build_staging() -> Staging {
     // Serial link times, cld run directly (like `cld --concurrent-wait`),
     // which also checks that the serial link is deterministic.
     let mut serial_ms = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..SERIAL_RUNS {
         let mut cmd = Command::new(cld_binary());
         cmd.current_dir(&dir).args(&ld_args);
-        let r = must_succeed(&mut cmd, "the serial link with cld (direct)");
+        let (r, shown) = run_precise(&mut cmd);
+        assert!(
+            r.success(),
+            "the serial link with cld (direct) failed{}",
+            context(&r, &shown)
+        );
         serial_ms.push(ms(r.elapsed));
         assert!(
             std::fs::read(dir.join("ref")).unwrap() == reference,
@@ -560,7 +614,7 @@ fn build_staging() -> Staging {
         );
     }
     println!(
-        "staging: {N} objects compiled in {:.1} s; serial cld link {:.1} ms (median of 5)",
+        "staging: {N} objects compiled in {:.1} s; serial cld link {:.1} ms (median of {SERIAL_RUNS})",
         compile_time.as_secs_f64(),
         median(&mut serial_ms.clone())
     );
@@ -569,8 +623,30 @@ fn build_staging() -> Staging {
         shim,
         reference,
         expected,
+        ld_args,
         serial_ms,
     }
+}
+
+/// A serial link of the reference by cld run directly, writing `out`:
+/// its time. The output must equal the reference.
+fn timed_serial_link(out: &Path) -> Duration {
+    let st = staging();
+    let mut args = st.ld_args.clone();
+    let o = args
+        .iter()
+        .position(|a| a == "-o")
+        .expect("-o in the ld arguments");
+    args[o + 1] = out.as_os_str().to_owned();
+    let mut cmd = Command::new(cld_binary());
+    cmd.current_dir(&st.dir).args(&args);
+    let (r, shown) = run_precise(&mut cmd);
+    assert!(r.success(), "the serial link failed{}", context(&r, &shown));
+    assert!(
+        std::fs::read(out).unwrap() == st.reference,
+        "a serial link differs from the reference: {shown}"
+    );
+    r.elapsed
 }
 
 /// Modules that also have a stale version in `staging/stale`.
@@ -640,9 +716,8 @@ fn start_through_gcc(run_dir: &Path, rt: &Path, mode_opts: &[String]) -> String 
 }
 
 fn wait_ok(run_dir: &Path, rt: &Path, token: &str, what: &str) -> Duration {
-    let t = Instant::now();
     let (r, shown) = control(rt, "wait", token, &[]);
-    let elapsed = t.elapsed();
+    let elapsed = r.elapsed;
     let log = std::fs::read_to_string(run_dir.join("log")).unwrap_or_default();
     assert!(
         r.success() && r.stderr.is_empty(),
@@ -688,12 +763,13 @@ fn check_clean(run_dir: &Path, rt: &Path, what: &str) {
 /// objects (in target/tmp/concurrent/staging).
 #[test]
 fn serial_link_is_the_reference() {
+    let _g = shared();
     let st = staging();
     assert!(
         st.reference.windows(4).any(|w| w == b"cld "),
         "the reference was not linked by cld"
     );
-    assert_eq!(st.serial_ms.len(), 5);
+    assert_eq!(st.serial_ms.len(), SERIAL_RUNS);
 }
 
 #[derive(Default, Clone)]
@@ -830,11 +906,11 @@ fn pipe_run(name: &str, spec: &PipeRun) -> PipeResult {
 
 #[test]
 fn fifo_random_orders_match_serial_link() {
-    let st = staging();
-    let _g = heavy();
+    staging();
+    let _g = exclusive();
     // Tail latency: objects reported in a burst (the ingestion backlog is
     // part of the tail) and paced (small delays: ingestion keeps up).
-    let (mut burst, mut paced) = (Vec::new(), Vec::new());
+    let (mut burst, mut paced, mut serial) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..21u64 {
         let mut rng = Lcg::new(1000 + run);
         let mut spec = PipeRun {
@@ -847,22 +923,30 @@ fn fifo_random_orders_match_serial_link() {
         if run % 4 == 3 {
             spec.twice = (0..8).map(|_| rng.below(N)).collect();
         }
-        let r = pipe_run(&format!("fifo-{run:02}"), &spec);
+        let name = format!("fifo-{run:02}");
+        let r = pipe_run(&name, &spec);
         if spec.threads1 {
             continue;
         }
+        // A serial link under the same conditions, for comparison.
+        serial.push(ms(timed_serial_link(
+            &PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                .join("concurrent")
+                .join(&name)
+                .join("serial-prog"),
+        )));
         if spec.delays {
             paced.push(ms(r.tail));
         } else {
             burst.push(ms(r.tail));
         }
     }
-    let serial = median(&mut st.serial_ms.clone());
+    let serial = median(&mut serial);
     for (what, v) in [("burst", &mut burst), ("paced", &mut paced)] {
         let tail = median(v);
         println!(
             "tail latency, {N} objects over the FIFO, reported {what} ({} runs): last report -> \
-             wait returned: median {tail:.1} ms; serial cld link: median {serial:.1} ms ({:.0}%)",
+             wait returned: median {tail:.1} ms; serial cld link (interleaved): median {serial:.1} ms ({:.0}%)",
             v.len(),
             tail / serial * 100.0
         );
@@ -872,7 +956,7 @@ fn fifo_random_orders_match_serial_link() {
 #[test]
 fn fifo_duplicates_rewrites_unreported_threads() {
     staging();
-    let _g = heavy();
+    let _g = shared();
     let cases: Vec<(&str, PipeRun)> = vec![
         (
             "fifo-twice",
@@ -945,7 +1029,7 @@ fn fifo_duplicates_rewrites_unreported_threads() {
 #[test]
 fn fifo_reports_during_the_wait() {
     let st = staging();
-    let _g = heavy();
+    let _g = shared();
     for round in 0..3 {
         let name = format!("fifo-late-{round}");
         let (dir, rt) = fresh_run(&name);
@@ -1137,7 +1221,7 @@ fn inotify_run(name: &str, seed: u64, threads1: bool, settle: bool) {
 #[test]
 fn inotify_copy_rename_touch_match_serial_link() {
     staging();
-    let _g = heavy();
+    let _g = shared();
     inotify_run("inotify-0", 501, false, true);
     inotify_run("inotify-1", 502, true, true);
     inotify_run("inotify-2", 503, false, true);
@@ -1288,11 +1372,13 @@ fn make_example(name: &str, makefile: &str) {
 
 #[test]
 fn makefile_pipe_example() {
+    let _g = shared();
     make_example("make-pipe", MAKE_PIPE);
 }
 
 #[test]
 fn makefile_inotify_example() {
+    let _g = shared();
     make_example("make-inotify", MAKE_INOTIFY);
 }
 
@@ -1405,6 +1491,7 @@ fn assert_failed_cleanly(r: &RunResult, shown: &str, what: &str, needles: &[&str
 /// (a) A killed background linker: the wait fails at once, clearly.
 #[test]
 fn fault_sigkill_background_linker() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-kill");
     let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
     tiny_objects(&dir, &["t1.o", "t2.o"]);
@@ -1446,6 +1533,7 @@ fn fault_sigkill_background_linker() {
 /// surely queued): the waiter returns promptly and says so.
 #[test]
 fn fault_sigkill_during_the_wait() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-kill-during-wait");
     let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
     tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
@@ -1485,6 +1573,7 @@ fn fault_sigkill_during_the_wait() {
 /// the outcome when the link ends, not dropped with a "did not complete".
 #[test]
 fn requests_queued_during_the_wait_are_answered() {
+    let _g = shared();
     let (dir, rt) = fresh_run("queued-during-wait");
     let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
     tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
@@ -1511,6 +1600,7 @@ fn requests_queued_during_the_wait_are_answered() {
 /// (b) Abort: the previous output stays byte-identical; a later wait fails.
 #[test]
 fn fault_abort_keeps_previous_output() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-abort");
     let before = tiny_serial(&dir);
     let mtime = std::fs::metadata(dir.join("prog"))
@@ -1556,6 +1646,7 @@ fn fault_abort_keeps_previous_output() {
 /// and removes its socket and the FIFO it created (not one it found).
 #[test]
 fn fault_idle_timeout() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-idle");
     let t0 = Instant::now();
     // A: FIFO created by cld.
@@ -1634,6 +1725,7 @@ fn fault_idle_timeout() {
 /// wait; the link still works.
 #[test]
 fn fault_unknown_name_on_fifo() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-unknown");
     let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
     tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
@@ -1656,6 +1748,7 @@ fn fault_unknown_name_on_fifo() {
 /// (e) `--concurrent-status [--json]` shows progress.
 #[test]
 fn fault_status_json() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-status");
     let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
     tiny_objects(&dir, &["t1.o", "t2.o"]);
@@ -1712,6 +1805,7 @@ fn fault_status_json() {
 /// (f) Command-line errors fail in the foreground and leave nothing behind.
 #[test]
 fn fault_command_line_errors() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-cmdline");
     tiny_objects(&dir, &["tmain.o", "t1.o"]);
     let fifo = dir.join("p");
@@ -1857,6 +1951,7 @@ fn fault_command_line_errors() {
 /// previous output is untouched.
 #[test]
 fn fault_link_error_in_concurrent_object() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-link-error");
     let before = tiny_serial(&dir);
     let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "bad.o"], &[]);
@@ -1906,6 +2001,7 @@ fn fault_link_error_in_concurrent_object() {
 /// (h) An unsafe runtime directory is refused, clearly, by every command.
 #[test]
 fn fault_unsafe_runtime_dir() {
+    let _g = shared();
     let (dir, _) = fresh_run("fault-rtdir");
     tiny_objects(&dir, &["tmain.o"]);
     let real = dir.join("real");
