@@ -2065,3 +2065,165 @@ fn nix_is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
+
+/// An archive among the concurrent inputs, built by `ar` after the start
+/// (ar writes a temporary file and renames it into place).
+#[test]
+fn concurrent_archive_built_by_ar() {
+    let _g = shared();
+    require_tool("ar", "binutils");
+    let st = staging();
+    for mode in ["pipe", "inotify"] {
+        let name = format!("archive-{mode}");
+        let (dir, rt) = fresh_run(&name);
+        tiny_objects(&dir, &["tmain.o"]);
+        let log = dir.join("log");
+        let mode_opt = if mode == "pipe" {
+            format!("--concurrent-pipe={}", dir.join("p").display())
+        } else {
+            "--concurrent-inotify".to_string()
+        };
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir)
+            .env("CLD_RUNTIME_DIR", &rt)
+            .arg("-B")
+            .arg(&st.shim)
+            .args(["-o", "prog", "tmain.o"])
+            .arg(format!(
+                "-Wl,{mode_opt},--concurrent-log={},--start-concurrent,t1.o,libt.a,--end-concurrent",
+                log.display()
+            ));
+        let (r, shown) = run(&mut cmd);
+        assert!(r.success(), "{name}: start failed{}", context(&r, &shown));
+        let token = check_token(&r, &shown);
+        tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
+        must_succeed(
+            Command::new("ar")
+                .current_dir(&dir)
+                .args(["rcs", "libt.a", "t2.o", "t3.o"]),
+            "ar",
+        );
+        std::fs::remove_file(dir.join("t2.o")).unwrap();
+        std::fs::remove_file(dir.join("t3.o")).unwrap();
+        if mode == "pipe" {
+            let mut w = FifoWriter::new(&dir.join("p"), false);
+            w.report("libt.a");
+            w.report("t1.o");
+        } else {
+            let seen = poll(Duration::from_secs(5), || {
+                std::fs::read_to_string(&log).is_ok_and(|t| {
+                    t.lines().any(|l| l.ends_with(" event inotify libt.a"))
+                        && t.lines().any(|l| l.ends_with(" event inotify t1.o"))
+                })
+            });
+            assert!(
+                seen,
+                "{name}: no inotify events for libt.a and t1.o:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        let (r, shown) = control(&rt, "wait", &token, &[]);
+        assert!(
+            r.success() && r.stderr.is_empty(),
+            "{name}: the wait failed{}",
+            context(&r, &shown)
+        );
+        check_runs(&dir.join("prog"), TINY_OUT, &name);
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            !text.contains(" event changed "),
+            "{name}: the wait had to re-read inputs:\n{text}"
+        );
+    }
+}
+
+/// Only the owner may talk to a background linker: a connection from
+/// another user (here root, to a linker run by uid 65534) is refused by the
+/// peer-credential check, even though root can open the socket.
+#[test]
+fn other_users_are_refused() {
+    let _g = shared();
+    if !nix_is_root() {
+        println!("other_users_are_refused: needs root (to run a linker as another user); not run");
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let st = staging();
+    let (dir, _) = fresh_run("other-user");
+    // Everything the other user needs: a directory it owns, a 0700
+    // runtime directory, the objects.
+    let home = dir.join("home");
+    std::fs::create_dir(&home).unwrap();
+    let rt = home.join("rt");
+    std::fs::DirBuilder::new().mode(0o700).create(&rt).unwrap();
+    for n in ["tmain.o", "t1.o"] {
+        std::fs::copy(tiny().join(n), home.join(n)).unwrap();
+    }
+    must_succeed(
+        Command::new("chown").args(["-R", "65534:65534"]).arg(&home),
+        "TEST BUG: chown",
+    );
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(&home)
+        .env("CLD_RUNTIME_DIR", &rt)
+        .env("HOME", &home)
+        .env("TMPDIR", &home)
+        .uid(65534)
+        .gid(65534)
+        .arg("-B")
+        .arg(&st.shim)
+        .args(["-o", "prog", "tmain.o"])
+        .arg(format!(
+            "-Wl,--concurrent-pipe={}/p,--concurrent-log={}/log,--concurrent-idle-timeout=30,--start-concurrent,t1.o,--end-concurrent",
+            home.display(),
+            home.display()
+        ));
+    let (r, shown) = run(&mut cmd);
+    if !r.success() && r.stderr.contains("ermission denied") {
+        println!(
+            "other_users_are_refused: uid 65534 cannot reach the test directory ({}); not run",
+            r.stderr.trim()
+        );
+        return;
+    }
+    assert!(
+        r.success(),
+        "start as uid 65534 failed{}",
+        context(&r, &shown)
+    );
+    let token = check_token(&r, &shown);
+    let pid = pid_from_log(&home.join("log"));
+    // Root connects directly (the cld client would already refuse the
+    // runtime directory, which root does not own).
+    let sock = rt.join(format!("{token}.sock"));
+    let mut s = std::os::unix::net::UnixStream::connect(&sock)
+        .unwrap_or_else(|e| panic!("root cannot connect to {}: {e}", sock.display()));
+    // The refusal may come (and the connection close) before the request
+    // is written: a failed write is fine, the answer is what counts.
+    let _ = s.write_all(b"status\n");
+    let mut resp = String::new();
+    let _ = std::io::Read::read_to_string(&mut s, &mut resp);
+    // The cld client refuses the directory too.
+    let (r2, shown2) = control(&rt, "status", &token, &[]);
+    // Clean up the other user's linker before asserting.
+    let mut w = FifoWriter::new(&home.join("p"), false);
+    w.report("t1.o");
+    let mut abort = Command::new(cld_binary());
+    abort
+        .arg(format!("--concurrent-abort={token}"))
+        .env("CLD_RUNTIME_DIR", &rt)
+        .uid(65534)
+        .gid(65534);
+    let (ra, shown_a) = run(&mut abort);
+    assert!(
+        ra.success(),
+        "abort as the owner failed{}",
+        context(&ra, &shown_a)
+    );
+    assert!(poll(Duration::from_secs(5), || !pid_alive(pid)));
+    assert!(
+        resp.starts_with("status 1") && resp.contains("permission denied"),
+        "a connection from another user was not refused: {resp:?}"
+    );
+    assert_failed_cleanly(&r2, &shown2, "status as another user", &["uid"]);
+}
