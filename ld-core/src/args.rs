@@ -559,6 +559,7 @@ impl Parser {
         self.opts.inputs.push(InputArg::Library {
             name,
             state: self.state,
+            concurrent: self.in_concurrent,
         });
         Ok(())
     }
@@ -1087,6 +1088,7 @@ mod tests {
         InputArg::Library {
             name: n.to_string(),
             state,
+            concurrent: false,
         }
     }
 
@@ -1672,7 +1674,11 @@ mod tests {
             vec![
                 file("a.o", PLAIN),
                 conc("b.o"),
-                lib("x", PLAIN),
+                InputArg::Library {
+                    name: "x".into(),
+                    state: PLAIN,
+                    concurrent: true,
+                },
                 conc("c.o"),
                 file("d.o", PLAIN),
             ]

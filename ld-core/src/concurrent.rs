@@ -163,6 +163,9 @@ struct Slot {
     /// As spelled on the command line.
     display: String,
     path: PathBuf,
+    /// For `-lNAME` inside the concurrent region: (NAME, static only);
+    /// `path` is then where it was last found.
+    lib: Option<(String, bool)>,
     as_needed: bool,
     whole: bool,
     /// Reported available (or assumed so at the wait).
@@ -190,6 +193,8 @@ struct Shared {
     cv: Condvar,
     log: Mutex<Box<dyn Write + Send>>,
     t0: Instant,
+    /// Library search directories, for `-l` inputs in the concurrent region.
+    search: Vec<PathBuf>,
 }
 
 impl Shared {
@@ -266,6 +271,44 @@ fn setup(opts: Options) -> Result<Setup> {
                 entries.push(Entry::Concurrent(Slot {
                     display: path.display().to_string(),
                     path: abs,
+                    lib: None,
+                    as_needed: state.as_needed,
+                    whole: state.whole_archive,
+                    reported: false,
+                    dispatched: 0,
+                    stored: 0,
+                    result: None,
+                }));
+                n_concurrent += 1;
+            }
+            InputArg::Library {
+                name,
+                state,
+                concurrent: true,
+            } => {
+                // `-lNAME` that the build may still be making: found in
+                // the search directories when it is reported (any of its
+                // candidate names there), or at the wait.
+                let idx = entries.len();
+                let mut cands = Vec::new();
+                for d in &opts.search_paths {
+                    let d = normalize(d, &cwd);
+                    if let Some(exact) = name.strip_prefix(':') {
+                        cands.push(d.join(exact));
+                    } else {
+                        if !state.static_only {
+                            cands.push(d.join(format!("lib{name}.so")));
+                        }
+                        cands.push(d.join(format!("lib{name}.a")));
+                    }
+                }
+                for c in &cands {
+                    names.entry(c.clone()).or_default().push(idx);
+                }
+                entries.push(Entry::Concurrent(Slot {
+                    display: format!("-l{name}"),
+                    path: cands.first().cloned().unwrap_or_default(),
+                    lib: Some((name.clone(), state.static_only)),
                     as_needed: state.as_needed,
                     whole: state.whole_archive,
                     reported: false,
@@ -348,6 +391,9 @@ fn setup(opts: Options) -> Result<Setup> {
                 .collect();
             dirs.sort();
             dirs.dedup();
+            // Files' directories were checked above; a search directory of
+            // a concurrent `-l` that does not exist is simply not watched.
+            dirs.retain(|d| d.is_dir());
             for d in dirs {
                 let wd = ino
                     .add_watch(
@@ -537,6 +583,7 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
         cv: Condvar::new(),
         log: Mutex::new(Box::new(log_file)),
         t0: Instant::now(),
+        search: opts.search_paths.clone(),
     });
     shared.log(&format!(
         "start token={token} pid={} mode={}",
@@ -703,25 +750,49 @@ fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
     slot.reported = true;
     slot.dispatched += 1;
     let gen = slot.dispatched;
-    let (path, an, wh, display) = (
+    let (path, an, wh, display, lib) = (
         slot.path.clone(),
         slot.as_needed,
         slot.whole,
         slot.display.clone(),
+        slot.lib.clone(),
     );
+    let search = shared.search.clone();
     st.in_flight += 1;
     drop(st);
     shared.log(&format!("event {why} {display}"));
     let sh = shared.clone();
     rayon::spawn(move || {
         sh.log(&format!("ingest-start {display}"));
-        let r = link::ingest_concurrent(&path, an, wh).map_err(|e| e.msg);
+        let (r, found) = match &lib {
+            None => (
+                link::ingest_concurrent(&path, &display, an, wh).map_err(|e| e.msg),
+                None,
+            ),
+            Some((name, static_only)) => {
+                match crate::input::find_library(name, *static_only, &search) {
+                    Some(p) => {
+                        let soname = p
+                            .file_name()
+                            .map(|f| f.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        let r = link::ingest_concurrent(&p, &soname, an, wh).map_err(|e| e.msg);
+                        (r, Some(p))
+                    }
+                    None => (Err(format!("cannot find -l{name}")), None),
+                }
+            }
+        };
         let ok = r.is_ok();
         let mut st = sh.state.lock().unwrap();
         if let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) {
             if gen > slot.stored {
                 slot.stored = gen;
                 slot.result = Some(r);
+                if let Some(p) = found {
+                    // Verified at the wait where it was found.
+                    slot.path = normalize(&p, &std::env::current_dir().unwrap_or_default());
+                }
             }
         }
         st.in_flight -= 1;

@@ -151,7 +151,7 @@ impl Expander {
             InputArg::File { path, state, .. } => {
                 ex.add_path(path, state.as_needed, state.whole_archive, None)
             }
-            InputArg::Library { name, state } => ex.add_library(
+            InputArg::Library { name, state, .. } => ex.add_library(
                 name,
                 state.static_only,
                 state.as_needed,
@@ -219,6 +219,7 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
 /// Ingest a concurrent input: read (not mapped) and parsed.
 pub(crate) fn ingest_concurrent(
     path: &Path,
+    soname: &str,
     as_needed: bool,
     whole: bool,
 ) -> Result<(LoadItem, input::FileIdentity)> {
@@ -235,7 +236,7 @@ pub(crate) fn ingest_concurrent(
         data: m.data,
         as_needed,
         whole,
-        soname: path.display().to_string(),
+        soname: soname.to_string(),
     })?;
     Ok((item, m.identity))
 }

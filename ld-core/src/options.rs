@@ -58,7 +58,12 @@ pub enum InputArg {
         concurrent: bool,
     },
     /// `-lNAME` (`name` = "NAME") or `-l:FILE` (`name` = ":FILE").
-    Library { name: String, state: InputState },
+    /// `concurrent`: inside `--start-concurrent`, so it may not exist yet.
+    Library {
+        name: String,
+        state: InputState,
+        concurrent: bool,
+    },
     /// `--start-group` / `-(`.
     GroupStart,
     /// `--end-group` / `-)`.
