@@ -2067,16 +2067,24 @@ fn nix_is_root() -> bool {
 }
 
 /// An archive among the concurrent inputs, built by `ar` after the start
-/// (ar writes a temporary file and renames it into place).
+/// (ar writes a temporary file and renames it into place): named as a file
+/// (`libt.a`) or as `-lt` (found in `-L lib` when reported or at the wait).
 #[test]
 fn concurrent_archive_built_by_ar() {
     let _g = shared();
     require_tool("ar", "binutils");
     let st = staging();
-    for mode in ["pipe", "inotify"] {
-        let name = format!("archive-{mode}");
+    for (mode, as_lib) in [
+        ("pipe", false),
+        ("inotify", false),
+        ("pipe", true),
+        ("inotify", true),
+    ] {
+        let name = format!("archive-{mode}{}", if as_lib { "-l" } else { "" });
         let (dir, rt) = fresh_run(&name);
         tiny_objects(&dir, &["tmain.o"]);
+        let lib = dir.join("lib");
+        std::fs::create_dir(&lib).unwrap();
         let log = dir.join("log");
         let mode_opt = if mode == "pipe" {
             format!("--concurrent-pipe={}", dir.join("p").display())
@@ -2088,10 +2096,11 @@ fn concurrent_archive_built_by_ar() {
             .env("CLD_RUNTIME_DIR", &rt)
             .arg("-B")
             .arg(&st.shim)
-            .args(["-o", "prog", "tmain.o"])
+            .args(["-o", "prog", "-Llib", "tmain.o"])
             .arg(format!(
-                "-Wl,{mode_opt},--concurrent-log={},--start-concurrent,t1.o,libt.a,--end-concurrent",
-                log.display()
+                "-Wl,{mode_opt},--concurrent-log={},--start-concurrent,t1.o,{},--end-concurrent",
+                log.display(),
+                if as_lib { "-lt" } else { "lib/libt.a" }
             ));
         let (r, shown) = run(&mut cmd);
         assert!(r.success(), "{name}: start failed{}", context(&r, &shown));
@@ -2100,28 +2109,34 @@ fn concurrent_archive_built_by_ar() {
         must_succeed(
             Command::new("ar")
                 .current_dir(&dir)
-                .args(["rcs", "libt.a", "t2.o", "t3.o"]),
+                .args(["rcs", "lib/libt.a", "t2.o", "t3.o"]),
             "ar",
         );
         std::fs::remove_file(dir.join("t2.o")).unwrap();
         std::fs::remove_file(dir.join("t3.o")).unwrap();
+        let lib_event = if as_lib { "-lt" } else { "lib/libt.a" };
         if mode == "pipe" {
             let mut w = FifoWriter::new(&dir.join("p"), false);
-            w.report("libt.a");
+            w.report("lib/libt.a");
             w.report("t1.o");
-        } else {
-            let seen = poll(Duration::from_secs(5), || {
-                std::fs::read_to_string(&log).is_ok_and(|t| {
-                    t.lines().any(|l| l.ends_with(" event inotify libt.a"))
-                        && t.lines().any(|l| l.ends_with(" event inotify t1.o"))
-                })
-            });
-            assert!(
-                seen,
-                "{name}: no inotify events for libt.a and t1.o:\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
         }
+        let seen = poll(Duration::from_secs(5), || {
+            std::fs::read_to_string(&log).is_ok_and(|t| {
+                t.lines().any(|l| {
+                    l.ends_with(&format!(
+                        " event {mode_word} {lib_event}",
+                        mode_word = if mode == "pipe" { "fifo" } else { "inotify" }
+                    ))
+                }) && t
+                    .lines()
+                    .any(|l| l.contains(" event ") && l.ends_with(" t1.o"))
+            })
+        });
+        assert!(
+            seen,
+            "{name}: no {mode} events for {lib_event} and t1.o:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
         let (r, shown) = control(&rt, "wait", &token, &[]);
         assert!(
             r.success() && r.stderr.is_empty(),
@@ -2131,10 +2146,72 @@ fn concurrent_archive_built_by_ar() {
         check_runs(&dir.join("prog"), TINY_OUT, &name);
         let text = std::fs::read_to_string(&log).unwrap();
         assert!(
-            !text.contains(" event changed "),
-            "{name}: the wait had to re-read inputs:\n{text}"
+            !text.contains(" event changed ") && !text.contains(" event wait "),
+            "{name}: the wait had to (re)read inputs that were reported:\n{text}"
         );
     }
+}
+
+/// `-lt` in the concurrent region, where lib/libt.so is linked (by cld)
+/// after the start: the output equals the serial link's (DT_NEEDED libt.so)
+/// and runs.
+#[test]
+fn concurrent_shared_library_by_l() {
+    let _g = shared();
+    let st = staging();
+    let (dir, rt) = fresh_run("shared-l");
+    tiny_objects(&dir, &["tmain.o", "t1.o", "t2.o", "t3.o"]);
+    std::fs::create_dir(dir.join("lib")).unwrap();
+    let so = |dir: &Path| {
+        must_succeed(
+            Command::new("gcc")
+                .current_dir(dir)
+                .arg("-B")
+                .arg(&st.shim)
+                .args(["-shared", "-o", "lib/libt.so", "t2.o", "t3.o"]),
+            "linking libt.so",
+        )
+    };
+    so(&dir);
+    must_succeed(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .arg("-B")
+            .arg(&st.shim)
+            .args(["-o", "serial", "-Llib", "tmain.o", "t1.o", "-lt"]),
+        "serial link against libt.so",
+    );
+    std::fs::remove_file(dir.join("lib/libt.so")).unwrap();
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(&dir)
+        .env("CLD_RUNTIME_DIR", &rt)
+        .arg("-B")
+        .arg(&st.shim)
+        .args(["-o", "prog", "-Llib", "tmain.o"])
+        .arg(format!(
+            "-Wl,--concurrent-inotify,--concurrent-log={},--start-concurrent,t1.o,-lt,--end-concurrent",
+            dir.join("log").display()
+        ));
+    let (r, shown) = run(&mut cmd);
+    assert!(r.success(), "start failed{}", context(&r, &shown));
+    let token = check_token(&r, &shown);
+    so(&dir);
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert!(
+        r.success() && r.stderr.is_empty(),
+        "the wait failed{}",
+        context(&r, &shown)
+    );
+    assert!(
+        std::fs::read(dir.join("prog")).unwrap() == std::fs::read(dir.join("serial")).unwrap(),
+        "the concurrent link against -lt differs from the serial link"
+    );
+    let (r, shown) = run(Command::new(dir.join("prog")).env("LD_LIBRARY_PATH", dir.join("lib")));
+    assert!(
+        r.success() && r.stdout == TINY_OUT,
+        "the program{}",
+        context(&r, &shown)
+    );
 }
 
 /// Only the owner may talk to a background linker: a connection from
