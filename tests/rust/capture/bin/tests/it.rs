@@ -1,0 +1,4 @@
+#[test]
+fn integration() {
+    assert_eq!(1 + 1, 2);
+}
