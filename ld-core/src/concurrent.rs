@@ -424,12 +424,22 @@ fn setup(opts: Options) -> Result<Setup> {
     })
 }
 
+impl Setup {
+    /// A failed start leaves nothing: the socket, and the FIFO if we made it.
+    fn remove_files(&self) {
+        let _ = std::fs::remove_file(&self.sock_path);
+        if let Some((_, p, true)) = &self.fifo {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
 fn daemonize(s: Setup) -> i32 {
     let (rd, wr) = match nix::unistd::pipe() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("cld: error: cannot create a pipe: {e}");
-            let _ = std::fs::remove_file(&s.sock_path);
+            s.remove_files();
             return 1;
         }
     };
@@ -438,7 +448,7 @@ fn daemonize(s: Setup) -> i32 {
     match unsafe { fork() } {
         Err(e) => {
             eprintln!("cld: error: cannot fork the background linker: {e}");
-            let _ = std::fs::remove_file(&s.sock_path);
+            s.remove_files();
             1
         }
         Ok(ForkResult::Parent { child }) => {
@@ -461,7 +471,7 @@ fn daemonize(s: Setup) -> i32 {
                         format!(": {m}")
                     }
                 );
-                let _ = std::fs::remove_file(&s.sock_path);
+                s.remove_files();
                 1
             }
         }

@@ -27,24 +27,32 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 /// Number of concurrent objects in the generated program.
 const N: usize = 200;
 const TIMEOUT: Duration = Duration::from_secs(60);
 const O_NONBLOCK: i32 = 0o4000;
+/// Timed serial links of the reference.
+const SERIAL_RUNS: usize = 9;
 
 extern "C" {
     fn kill(pid: i32, sig: i32) -> i32;
 }
 
-/// The tests that measure or do many links take this lock, so that their
-/// timings are not disturbed by each other on a small machine.
-fn heavy() -> MutexGuard<'static, ()> {
-    static HEAVY: Mutex<()> = Mutex::new(());
-    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
+/// The test that measures the tail latency runs alone (`exclusive`); the
+/// others may run together (`shared`), so that they do not disturb its
+/// timings on a small machine.
+static QUIET: RwLock<()> = RwLock::new(());
+
+fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    QUIET.write().unwrap_or_else(|e| e.into_inner())
+}
+
+fn shared() -> RwLockReadGuard<'static, ()> {
+    QUIET.read().unwrap_or_else(|e| e.into_inner())
 }
 
 // ---------------------------------------------------------------------------
@@ -87,6 +95,45 @@ fn obj(i: usize) -> String {
 fn run(cmd: &mut Command) -> (RunResult, String) {
     let shown = show_command(cmd);
     let r = run_with_timeout(cmd, TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
+    (r, shown)
+}
+
+/// Like [`run`], but blocks in wait() instead of polling, so that the
+/// elapsed time is exact (for the timings and the waits).
+fn run_precise(cmd: &mut Command) -> (RunResult, String) {
+    let shown = show_command(cmd);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let t = Instant::now();
+    let child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("TEST BUG: cannot run {shown}: {e}"));
+    let pid = child.id() as i32;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let (out, timed_out) = match rx.recv_timeout(TIMEOUT) {
+        Ok(out) => (out, false),
+        Err(_) => {
+            // SAFETY: plain syscall; the child is not reaped before the
+            // waiting thread returns, so the pid is still ours.
+            unsafe {
+                kill(pid, 9);
+            }
+            (rx.recv().unwrap(), true)
+        }
+    };
+    let elapsed = t.elapsed();
+    let out = out.unwrap_or_else(|e| panic!("TEST BUG: waiting for {shown}: {e}"));
+    let r = RunResult {
+        status: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        timed_out,
+        elapsed,
+    };
     (r, shown)
 }
 
@@ -200,7 +247,7 @@ fn control(rt: &Path, op: &str, token: &str, extra: &[&str]) -> (RunResult, Stri
     cmd.arg(format!("--concurrent-{op}={token}"))
         .args(extra)
         .env("CLD_RUNTIME_DIR", rt);
-    run(&mut cmd)
+    run_precise(&mut cmd)
 }
 
 /// Writes `name\0` to the FIFO, opened non-blocking like a build tool should.
@@ -380,6 +427,8 @@ struct Staging {
     reference: Vec<u8>,
     /// What the program prints (linked by the system linker).
     expected: String,
+    /// The arguments gcc passed to ld for the serial link (cwd: `dir`).
+    ld_args: Vec<OsString>,
     /// Serial link times (cld run directly with `ld_args`).
     serial_ms: Vec<f64>,
 }
@@ -549,10 +598,15 @@ fn build_staging() -> Staging {
     // Serial link times, cld run directly (like `cld --concurrent-wait`),
     // which also checks that the serial link is deterministic.
     let mut serial_ms = Vec::new();
-    for _ in 0..5 {
+    for _ in 0..SERIAL_RUNS {
         let mut cmd = Command::new(cld_binary());
         cmd.current_dir(&dir).args(&ld_args);
-        let r = must_succeed(&mut cmd, "the serial link with cld (direct)");
+        let (r, shown) = run_precise(&mut cmd);
+        assert!(
+            r.success(),
+            "the serial link with cld (direct) failed{}",
+            context(&r, &shown)
+        );
         serial_ms.push(ms(r.elapsed));
         assert!(
             std::fs::read(dir.join("ref")).unwrap() == reference,
@@ -560,7 +614,7 @@ fn build_staging() -> Staging {
         );
     }
     println!(
-        "staging: {N} objects compiled in {:.1} s; serial cld link {:.1} ms (median of 5)",
+        "staging: {N} objects compiled in {:.1} s; serial cld link {:.1} ms (median of {SERIAL_RUNS})",
         compile_time.as_secs_f64(),
         median(&mut serial_ms.clone())
     );
@@ -569,8 +623,30 @@ fn build_staging() -> Staging {
         shim,
         reference,
         expected,
+        ld_args,
         serial_ms,
     }
+}
+
+/// A serial link of the reference by cld run directly, writing `out`:
+/// its time. The output must equal the reference.
+fn timed_serial_link(out: &Path) -> Duration {
+    let st = staging();
+    let mut args = st.ld_args.clone();
+    let o = args
+        .iter()
+        .position(|a| a == "-o")
+        .expect("-o in the ld arguments");
+    args[o + 1] = out.as_os_str().to_owned();
+    let mut cmd = Command::new(cld_binary());
+    cmd.current_dir(&st.dir).args(&args);
+    let (r, shown) = run_precise(&mut cmd);
+    assert!(r.success(), "the serial link failed{}", context(&r, &shown));
+    assert!(
+        std::fs::read(out).unwrap() == st.reference,
+        "a serial link differs from the reference: {shown}"
+    );
+    r.elapsed
 }
 
 /// Modules that also have a stale version in `staging/stale`.
@@ -640,9 +716,8 @@ fn start_through_gcc(run_dir: &Path, rt: &Path, mode_opts: &[String]) -> String 
 }
 
 fn wait_ok(run_dir: &Path, rt: &Path, token: &str, what: &str) -> Duration {
-    let t = Instant::now();
     let (r, shown) = control(rt, "wait", token, &[]);
-    let elapsed = t.elapsed();
+    let elapsed = r.elapsed;
     let log = std::fs::read_to_string(run_dir.join("log")).unwrap_or_default();
     assert!(
         r.success() && r.stderr.is_empty(),
@@ -681,6 +756,21 @@ fn check_clean(run_dir: &Path, rt: &Path, what: &str) {
 
 // ---------------------------------------------------------------------------
 // 1. FIFO.
+
+/// The reference: cld's serial link of the generated program runs and
+/// prints what the system linker's does, and is deterministic (checked in
+/// `build_staging`). bench/concurrent-tail.sh runs this test to get the
+/// objects (in target/tmp/concurrent/staging).
+#[test]
+fn serial_link_is_the_reference() {
+    let _g = shared();
+    let st = staging();
+    assert!(
+        st.reference.windows(4).any(|w| w == b"cld "),
+        "the reference was not linked by cld"
+    );
+    assert_eq!(st.serial_ms.len(), SERIAL_RUNS);
+}
 
 #[derive(Default, Clone)]
 struct PipeRun {
@@ -816,11 +906,11 @@ fn pipe_run(name: &str, spec: &PipeRun) -> PipeResult {
 
 #[test]
 fn fifo_random_orders_match_serial_link() {
-    let st = staging();
-    let _g = heavy();
+    staging();
+    let _g = exclusive();
     // Tail latency: objects reported in a burst (the ingestion backlog is
     // part of the tail) and paced (small delays: ingestion keeps up).
-    let (mut burst, mut paced) = (Vec::new(), Vec::new());
+    let (mut burst, mut paced, mut serial) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..21u64 {
         let mut rng = Lcg::new(1000 + run);
         let mut spec = PipeRun {
@@ -833,22 +923,30 @@ fn fifo_random_orders_match_serial_link() {
         if run % 4 == 3 {
             spec.twice = (0..8).map(|_| rng.below(N)).collect();
         }
-        let r = pipe_run(&format!("fifo-{run:02}"), &spec);
+        let name = format!("fifo-{run:02}");
+        let r = pipe_run(&name, &spec);
         if spec.threads1 {
             continue;
         }
+        // A serial link under the same conditions, for comparison.
+        serial.push(ms(timed_serial_link(
+            &PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+                .join("concurrent")
+                .join(&name)
+                .join("serial-prog"),
+        )));
         if spec.delays {
             paced.push(ms(r.tail));
         } else {
             burst.push(ms(r.tail));
         }
     }
-    let serial = median(&mut st.serial_ms.clone());
+    let serial = median(&mut serial);
     for (what, v) in [("burst", &mut burst), ("paced", &mut paced)] {
         let tail = median(v);
         println!(
             "tail latency, {N} objects over the FIFO, reported {what} ({} runs): last report -> \
-             wait returned: median {tail:.1} ms; serial cld link: median {serial:.1} ms ({:.0}%)",
+             wait returned: median {tail:.1} ms; serial cld link (interleaved): median {serial:.1} ms ({:.0}%)",
             v.len(),
             tail / serial * 100.0
         );
@@ -858,7 +956,7 @@ fn fifo_random_orders_match_serial_link() {
 #[test]
 fn fifo_duplicates_rewrites_unreported_threads() {
     staging();
-    let _g = heavy();
+    let _g = shared();
     let cases: Vec<(&str, PipeRun)> = vec![
         (
             "fifo-twice",
@@ -931,7 +1029,7 @@ fn fifo_duplicates_rewrites_unreported_threads() {
 #[test]
 fn fifo_reports_during_the_wait() {
     let st = staging();
-    let _g = heavy();
+    let _g = shared();
     for round in 0..3 {
         let name = format!("fifo-late-{round}");
         let (dir, rt) = fresh_run(&name);
@@ -1123,7 +1221,7 @@ fn inotify_run(name: &str, seed: u64, threads1: bool, settle: bool) {
 #[test]
 fn inotify_copy_rename_touch_match_serial_link() {
     staging();
-    let _g = heavy();
+    let _g = shared();
     inotify_run("inotify-0", 501, false, true);
     inotify_run("inotify-1", 502, true, true);
     inotify_run("inotify-2", 503, false, true);
@@ -1274,11 +1372,13 @@ fn make_example(name: &str, makefile: &str) {
 
 #[test]
 fn makefile_pipe_example() {
+    let _g = shared();
     make_example("make-pipe", MAKE_PIPE);
 }
 
 #[test]
 fn makefile_inotify_example() {
+    let _g = shared();
     make_example("make-inotify", MAKE_INOTIFY);
 }
 
@@ -1391,6 +1491,7 @@ fn assert_failed_cleanly(r: &RunResult, shown: &str, what: &str, needles: &[&str
 /// (a) A killed background linker: the wait fails at once, clearly.
 #[test]
 fn fault_sigkill_background_linker() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-kill");
     let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
     tiny_objects(&dir, &["t1.o", "t2.o"]);
@@ -1432,6 +1533,7 @@ fn fault_sigkill_background_linker() {
 /// surely queued): the waiter returns promptly and says so.
 #[test]
 fn fault_sigkill_during_the_wait() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-kill-during-wait");
     let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
     tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
@@ -1471,6 +1573,7 @@ fn fault_sigkill_during_the_wait() {
 /// the outcome when the link ends, not dropped with a "did not complete".
 #[test]
 fn requests_queued_during_the_wait_are_answered() {
+    let _g = shared();
     let (dir, rt) = fresh_run("queued-during-wait");
     let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
     tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
@@ -1497,6 +1600,7 @@ fn requests_queued_during_the_wait_are_answered() {
 /// (b) Abort: the previous output stays byte-identical; a later wait fails.
 #[test]
 fn fault_abort_keeps_previous_output() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-abort");
     let before = tiny_serial(&dir);
     let mtime = std::fs::metadata(dir.join("prog"))
@@ -1542,6 +1646,7 @@ fn fault_abort_keeps_previous_output() {
 /// and removes its socket and the FIFO it created (not one it found).
 #[test]
 fn fault_idle_timeout() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-idle");
     let t0 = Instant::now();
     // A: FIFO created by cld.
@@ -1620,6 +1725,7 @@ fn fault_idle_timeout() {
 /// wait; the link still works.
 #[test]
 fn fault_unknown_name_on_fifo() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-unknown");
     let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
     tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
@@ -1642,6 +1748,7 @@ fn fault_unknown_name_on_fifo() {
 /// (e) `--concurrent-status [--json]` shows progress.
 #[test]
 fn fault_status_json() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-status");
     let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
     tiny_objects(&dir, &["t1.o", "t2.o"]);
@@ -1698,6 +1805,7 @@ fn fault_status_json() {
 /// (f) Command-line errors fail in the foreground and leave nothing behind.
 #[test]
 fn fault_command_line_errors() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-cmdline");
     tiny_objects(&dir, &["tmain.o", "t1.o"]);
     let fifo = dir.join("p");
@@ -1765,6 +1873,19 @@ fn fault_command_line_errors() {
             vec!["--start-concurrent"],
         ),
         (
+            "log in a directory that does not exist",
+            ["-o", "prog", "tmain.o"]
+                .map(String::from)
+                .into_iter()
+                .chain([
+                    fifo_arg.clone(),
+                    format!("--concurrent-log={}/no-such-dir/log", dir.display()),
+                ])
+                .chain(["--start-concurrent", "t1.o", "--end-concurrent"].map(String::from))
+                .collect(),
+            vec!["no-such-dir/log"],
+        ),
+        (
             "pipe and inotify together",
             ["-o", "prog", "tmain.o", "--concurrent-inotify"]
                 .map(String::from)
@@ -1830,6 +1951,7 @@ fn fault_command_line_errors() {
 /// previous output is untouched.
 #[test]
 fn fault_link_error_in_concurrent_object() {
+    let _g = shared();
     let (dir, rt) = fresh_run("fault-link-error");
     let before = tiny_serial(&dir);
     let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "bad.o"], &[]);
@@ -1863,11 +1985,23 @@ fn fault_link_error_in_concurrent_object() {
     assert_failed_cleanly(&r, &shown, "wait on a garbage input", &["t2.o"]);
     assert!(std::fs::read(dir.join("prog")).unwrap() == before);
     assert!(poll(Duration::from_secs(5), || leftovers(&rt).is_empty()));
+
+    // A concurrent input that never appears (its compile failed).
+    let (dir, rt) = fresh_run("fault-never-built");
+    let before = tiny_serial(&dir);
+    std::fs::remove_file(dir.join("t3.o")).unwrap();
+    let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    FifoWriter::new(&dir.join("p"), false).report("t1.o");
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert_failed_cleanly(&r, &shown, "wait with a missing input", &["t3.o"]);
+    assert!(std::fs::read(dir.join("prog")).unwrap() == before);
+    assert!(poll(Duration::from_secs(5), || leftovers(&rt).is_empty()));
 }
 
 /// (h) An unsafe runtime directory is refused, clearly, by every command.
 #[test]
 fn fault_unsafe_runtime_dir() {
+    let _g = shared();
     let (dir, _) = fresh_run("fault-rtdir");
     tiny_objects(&dir, &["tmain.o"]);
     let real = dir.join("real");
@@ -1930,4 +2064,243 @@ fn fault_unsafe_runtime_dir() {
 fn nix_is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// An archive among the concurrent inputs, built by `ar` after the start
+/// (ar writes a temporary file and renames it into place): named as a file
+/// (`libt.a`) or as `-lt` (found in `-L lib` when reported or at the wait).
+#[test]
+fn concurrent_archive_built_by_ar() {
+    let _g = shared();
+    require_tool("ar", "binutils");
+    let st = staging();
+    for (mode, as_lib) in [
+        ("pipe", false),
+        ("inotify", false),
+        ("pipe", true),
+        ("inotify", true),
+    ] {
+        let name = format!("archive-{mode}{}", if as_lib { "-l" } else { "" });
+        let (dir, rt) = fresh_run(&name);
+        tiny_objects(&dir, &["tmain.o"]);
+        let lib = dir.join("lib");
+        std::fs::create_dir(&lib).unwrap();
+        let log = dir.join("log");
+        let mode_opt = if mode == "pipe" {
+            format!("--concurrent-pipe={}", dir.join("p").display())
+        } else {
+            "--concurrent-inotify".to_string()
+        };
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir)
+            .env("CLD_RUNTIME_DIR", &rt)
+            .arg("-B")
+            .arg(&st.shim)
+            .args(["-o", "prog", "-Llib", "tmain.o"])
+            .arg(format!(
+                "-Wl,{mode_opt},--concurrent-log={},--start-concurrent,t1.o,{},--end-concurrent",
+                log.display(),
+                if as_lib { "-lt" } else { "lib/libt.a" }
+            ));
+        let (r, shown) = run(&mut cmd);
+        assert!(r.success(), "{name}: start failed{}", context(&r, &shown));
+        let token = check_token(&r, &shown);
+        tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
+        must_succeed(
+            Command::new("ar")
+                .current_dir(&dir)
+                .args(["rcs", "lib/libt.a", "t2.o", "t3.o"]),
+            "ar",
+        );
+        std::fs::remove_file(dir.join("t2.o")).unwrap();
+        std::fs::remove_file(dir.join("t3.o")).unwrap();
+        let lib_event = if as_lib { "-lt" } else { "lib/libt.a" };
+        if mode == "pipe" {
+            let mut w = FifoWriter::new(&dir.join("p"), false);
+            w.report("lib/libt.a");
+            w.report("t1.o");
+        }
+        let seen = poll(Duration::from_secs(5), || {
+            std::fs::read_to_string(&log).is_ok_and(|t| {
+                t.lines().any(|l| {
+                    l.ends_with(&format!(
+                        " event {mode_word} {lib_event}",
+                        mode_word = if mode == "pipe" { "fifo" } else { "inotify" }
+                    ))
+                }) && t
+                    .lines()
+                    .any(|l| l.contains(" event ") && l.ends_with(" t1.o"))
+            })
+        });
+        assert!(
+            seen,
+            "{name}: no {mode} events for {lib_event} and t1.o:\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        let (r, shown) = control(&rt, "wait", &token, &[]);
+        assert!(
+            r.success() && r.stderr.is_empty(),
+            "{name}: the wait failed{}",
+            context(&r, &shown)
+        );
+        check_runs(&dir.join("prog"), TINY_OUT, &name);
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            !text.contains(" event changed ") && !text.contains(" event wait "),
+            "{name}: the wait had to (re)read inputs that were reported:\n{text}"
+        );
+    }
+}
+
+/// `-lt` in the concurrent region, where lib/libt.so is linked (by cld)
+/// after the start: the output equals the serial link's (DT_NEEDED libt.so)
+/// and runs.
+#[test]
+fn concurrent_shared_library_by_l() {
+    let _g = shared();
+    let st = staging();
+    let (dir, rt) = fresh_run("shared-l");
+    tiny_objects(&dir, &["tmain.o", "t1.o", "t2.o", "t3.o"]);
+    std::fs::create_dir(dir.join("lib")).unwrap();
+    let so = |dir: &Path| {
+        must_succeed(
+            Command::new("gcc")
+                .current_dir(dir)
+                .arg("-B")
+                .arg(&st.shim)
+                .args(["-shared", "-o", "lib/libt.so", "t2.o", "t3.o"]),
+            "linking libt.so",
+        )
+    };
+    so(&dir);
+    must_succeed(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .arg("-B")
+            .arg(&st.shim)
+            .args(["-o", "serial", "-Llib", "tmain.o", "t1.o", "-lt"]),
+        "serial link against libt.so",
+    );
+    std::fs::remove_file(dir.join("lib/libt.so")).unwrap();
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(&dir)
+        .env("CLD_RUNTIME_DIR", &rt)
+        .arg("-B")
+        .arg(&st.shim)
+        .args(["-o", "prog", "-Llib", "tmain.o"])
+        .arg(format!(
+            "-Wl,--concurrent-inotify,--concurrent-log={},--start-concurrent,t1.o,-lt,--end-concurrent",
+            dir.join("log").display()
+        ));
+    let (r, shown) = run(&mut cmd);
+    assert!(r.success(), "start failed{}", context(&r, &shown));
+    let token = check_token(&r, &shown);
+    so(&dir);
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert!(
+        r.success() && r.stderr.is_empty(),
+        "the wait failed{}",
+        context(&r, &shown)
+    );
+    assert!(
+        std::fs::read(dir.join("prog")).unwrap() == std::fs::read(dir.join("serial")).unwrap(),
+        "the concurrent link against -lt differs from the serial link"
+    );
+    let (r, shown) = run(Command::new(dir.join("prog")).env("LD_LIBRARY_PATH", dir.join("lib")));
+    assert!(
+        r.success() && r.stdout == TINY_OUT,
+        "the program{}",
+        context(&r, &shown)
+    );
+}
+
+/// Only the owner may talk to a background linker: a connection from
+/// another user (here root, to a linker run by uid 65534) is refused by the
+/// peer-credential check, even though root can open the socket.
+#[test]
+fn other_users_are_refused() {
+    let _g = shared();
+    if !nix_is_root() {
+        println!("other_users_are_refused: needs root (to run a linker as another user); not run");
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let st = staging();
+    let (dir, _) = fresh_run("other-user");
+    // Everything the other user needs: a directory it owns, a 0700
+    // runtime directory, the objects.
+    let home = dir.join("home");
+    std::fs::create_dir(&home).unwrap();
+    let rt = home.join("rt");
+    std::fs::DirBuilder::new().mode(0o700).create(&rt).unwrap();
+    for n in ["tmain.o", "t1.o"] {
+        std::fs::copy(tiny().join(n), home.join(n)).unwrap();
+    }
+    must_succeed(
+        Command::new("chown").args(["-R", "65534:65534"]).arg(&home),
+        "TEST BUG: chown",
+    );
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(&home)
+        .env("CLD_RUNTIME_DIR", &rt)
+        .env("HOME", &home)
+        .env("TMPDIR", &home)
+        .uid(65534)
+        .gid(65534)
+        .arg("-B")
+        .arg(&st.shim)
+        .args(["-o", "prog", "tmain.o"])
+        .arg(format!(
+            "-Wl,--concurrent-pipe={}/p,--concurrent-log={}/log,--concurrent-idle-timeout=30,--start-concurrent,t1.o,--end-concurrent",
+            home.display(),
+            home.display()
+        ));
+    let (r, shown) = run(&mut cmd);
+    if !r.success() && r.stderr.contains("ermission denied") {
+        println!(
+            "other_users_are_refused: uid 65534 cannot reach the test directory ({}); not run",
+            r.stderr.trim()
+        );
+        return;
+    }
+    assert!(
+        r.success(),
+        "start as uid 65534 failed{}",
+        context(&r, &shown)
+    );
+    let token = check_token(&r, &shown);
+    let pid = pid_from_log(&home.join("log"));
+    // Root connects directly (the cld client would already refuse the
+    // runtime directory, which root does not own).
+    let sock = rt.join(format!("{token}.sock"));
+    let mut s = std::os::unix::net::UnixStream::connect(&sock)
+        .unwrap_or_else(|e| panic!("root cannot connect to {}: {e}", sock.display()));
+    // The refusal may come (and the connection close) before the request
+    // is written: a failed write is fine, the answer is what counts.
+    let _ = s.write_all(b"status\n");
+    let mut resp = String::new();
+    let _ = std::io::Read::read_to_string(&mut s, &mut resp);
+    // The cld client refuses the directory too.
+    let (r2, shown2) = control(&rt, "status", &token, &[]);
+    // Clean up the other user's linker before asserting.
+    let mut w = FifoWriter::new(&home.join("p"), false);
+    w.report("t1.o");
+    let mut abort = Command::new(cld_binary());
+    abort
+        .arg(format!("--concurrent-abort={token}"))
+        .env("CLD_RUNTIME_DIR", &rt)
+        .uid(65534)
+        .gid(65534);
+    let (ra, shown_a) = run(&mut abort);
+    assert!(
+        ra.success(),
+        "abort as the owner failed{}",
+        context(&ra, &shown_a)
+    );
+    assert!(poll(Duration::from_secs(5), || !pid_alive(pid)));
+    assert!(
+        resp.starts_with("status 1") && resp.contains("permission denied"),
+        "a connection from another user was not refused: {resp:?}"
+    );
+    assert_failed_cleanly(&r2, &shown2, "status as another user", &["uid"]);
 }
