@@ -43,7 +43,15 @@ use std::time::{Duration, Instant, SystemTime};
 pub fn runtime_dir() -> Result<PathBuf> {
     let uid = getuid().as_raw();
     let dir = if let Some(d) = std::env::var_os("CLD_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        PathBuf::from(d)
+        // Absolute, so the background linker and later commands agree.
+        let d = PathBuf::from(d);
+        if d.is_absolute() {
+            d
+        } else {
+            std::env::current_dir()
+                .map_err(|e| Error::new(format!("cannot get the current directory: {e}")))?
+                .join(d)
+        }
     } else {
         match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
             Some(x)
@@ -90,7 +98,35 @@ pub fn runtime_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+
+static SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn on_signal(sig: nix::libc::c_int) {
+    SIGNAL.store(sig, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// SIGTERM, SIGINT and SIGHUP end the background linker cleanly (socket
+/// and FIFO removed) instead of leaving them behind.
+fn install_signal_handlers() {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    let act = SigAction::new(
+        SigHandler::Handler(on_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for s in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP] {
+        // SAFETY: the handler only stores to an atomic.
+        let _ = unsafe { sigaction(s, &act) };
+    }
+}
+
+fn received_signal() -> Option<i32> {
+    match SIGNAL.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
 
 fn new_token() -> Result<String> {
     let mut b = [0u8; 16];
@@ -101,7 +137,11 @@ fn new_token() -> Result<String> {
 }
 
 fn check_token(token: &str) -> Result<()> {
-    if token.len() == 32 && token.bytes().all(|c| c.is_ascii_hexdigit()) {
+    if token.len() == 32
+        && token
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    {
         Ok(())
     } else {
         Err(Error::new(format!(
@@ -198,6 +238,15 @@ struct Shared {
 }
 
 impl Shared {
+    /// The log's last line: later events (a reader thread still running
+    /// while the process exits) are not written.
+    fn last_log(&self, msg: &str) {
+        self.log(msg);
+        if let Ok(mut l) = self.log.lock() {
+            *l = Box::new(std::io::sink());
+        }
+    }
+
     fn log(&self, msg: &str) {
         let wall = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -648,7 +697,13 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
     let _ = listener.set_nonblocking(true);
     let timeout = Duration::from_secs(opts.concurrent_idle_timeout);
     let me = getuid().as_raw();
+    install_signal_handlers();
     loop {
+        if let Some(sig) = received_signal() {
+            shared.log(&format!("signal {sig}: cleaning up and exiting"));
+            cleanup();
+            return 128 + sig;
+        }
         match listener.accept() {
             Ok((stream, _)) => {
                 shared.state.lock().unwrap().last_activity = Instant::now();
@@ -666,10 +721,10 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
                         continue;
                     }
                 }
-                if let Some((code, diag, waited)) = serve(&shared, &opts, stream) {
+                if let Some((code, diag, waited)) = serve(&shared, &opts, stream, &dir, &token) {
                     answer_queued(&shared, &listener, me, code, &diag, waited);
                     cleanup();
-                    shared.log(&format!("exit {code}"));
+                    shared.last_log(&format!("exit {code}"));
                     return code;
                 }
             }
@@ -889,6 +944,8 @@ fn serve(
     shared: &Arc<Shared>,
     opts: &Options,
     mut stream: UnixStream,
+    dir: &Path,
+    token: &str,
 ) -> Option<(i32, String, bool)> {
     let mut line = String::new();
     {
@@ -908,7 +965,7 @@ fn serve(
             Some((0, String::new(), false))
         }
         "wait" => {
-            let (code, diag) = finish(shared, opts);
+            let (code, diag) = finish(shared, opts, &dir.join(format!("{token}.diag")));
             let _ = write!(stream, "status {code}\n{diag}");
             let _ = stream.flush();
             Some((code, diag, true))
@@ -1024,7 +1081,7 @@ fn status(shared: &Arc<Shared>, json: bool) -> String {
 }
 
 /// The wait: everything unreported is complete; verify; link.
-fn finish(shared: &Arc<Shared>, opts: &Options) -> (i32, String) {
+fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, String) {
     let t0 = Instant::now();
     let unreported: Vec<usize> = {
         let mut st = shared.state.lock().unwrap();
@@ -1100,7 +1157,7 @@ fn finish(shared: &Arc<Shared>, opts: &Options) -> (i32, String) {
         }
     }
     let result = if errors.is_empty() {
-        capture_stderr(|| link::link_items(opts, items, t0))
+        capture_stderr(diag_path, || link::link_items(opts, items, t0))
     } else {
         (Err(Error::new(errors.join("\n"))), String::new())
     };
@@ -1123,9 +1180,15 @@ fn finish(shared: &Arc<Shared>, opts: &Options) -> (i32, String) {
 }
 
 /// Run `f` with stderr sent to a temporary file; return what it printed.
-fn capture_stderr<T>(f: impl FnOnce() -> T) -> (T, String) {
-    let tmp = std::env::temp_dir().join(format!("cld-diag-{}", std::process::id()));
-    let file = std::fs::File::create(&tmp);
+fn capture_stderr<T>(tmp: &Path, f: impl FnOnce() -> T) -> (T, String) {
+    // In the 0700 runtime directory, created exclusively.
+    let _ = std::fs::remove_file(tmp);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(tmp);
     let saved = unsafe { nix::libc::dup(2) };
     if let Ok(file) = &file {
         unsafe {
@@ -1139,8 +1202,8 @@ fn capture_stderr<T>(f: impl FnOnce() -> T) -> (T, String) {
             nix::libc::close(saved);
         }
     }
-    let text = std::fs::read_to_string(&tmp).unwrap_or_default();
-    let _ = std::fs::remove_file(&tmp);
+    let text = std::fs::read_to_string(tmp).unwrap_or_default();
+    let _ = std::fs::remove_file(tmp);
     (r, text)
 }
 
