@@ -1,0 +1,217 @@
+//! The link plan of a build directory, derived from its Ninja manifest: the
+//! link edges that go through the hook, with the arguments of their
+//! concurrent start, and the consumer graph that says which links an object
+//! ends up in (directly, through an archive, or through a shared library the
+//! build also links). Cached in `.ninja-hook/plan.json`, keyed by the
+//! identity of every manifest file, so a regenerated `build.ninja` (CMake,
+//! Meson) is read again.
+
+use crate::driver::{self, Kind};
+use crate::manifest;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+#[derive(Serialize, Deserialize, PartialEq, Debug, Clone)]
+struct FileKey {
+    path: PathBuf,
+    ino: u64,
+    size: u64,
+    mtime_ns: i128,
+}
+
+impl FileKey {
+    fn of(path: &Path) -> Option<FileKey> {
+        let m = std::fs::metadata(path).ok()?;
+        Some(FileKey {
+            path: path.to_path_buf(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime_ns: m.mtime() as i128 * 1_000_000_000 + m.mtime_nsec() as i128,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+pub struct LinkEdge {
+    /// Absolute output path.
+    pub output: String,
+    /// The hook's arguments, as Ninja will pass them: `link|cc DRIVER ARGS...`.
+    pub hook_args: Vec<String>,
+    /// Driver arguments of the concurrent start (the link's arguments with
+    /// the build's own inputs between `--start-concurrent` and
+    /// `--end-concurrent`), or why the link cannot start early.
+    pub start: Result<Vec<String>, String>,
+    /// Absolute paths of the concurrent inputs.
+    pub concurrent: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize, Debug)]
+pub struct Plan {
+    key: Vec<FileKey>,
+    pub builddir: PathBuf,
+    pub links: Vec<LinkEdge>,
+    /// Absolute path -> edges that take it as an input (explicit or implicit).
+    consumers: HashMap<String, Vec<u32>>,
+    edge_outputs: Vec<Vec<String>>,
+    edge_link: Vec<Option<u32>>,
+}
+
+/// Is this word the hook itself?
+pub fn is_hook(word: &str) -> bool {
+    let base = word.rsplit('/').next().unwrap_or(word);
+    if base == "ninja-hook" {
+        return true;
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .is_some_and(|n| n == base)
+}
+
+/// The hook invocation in a Ninja command that links, if any: the hook's
+/// arguments and the output. Only `: && hook ...` forms (nothing that runs
+/// before the link but `:`) qualify.
+fn hook_link(command: &str, builddir: &Path) -> Option<(Vec<String>, String)> {
+    let segs = crate::shell::split_and_list(command)?;
+    for (i, seg) in segs.iter().enumerate() {
+        if seg.first().is_some_and(|w| is_hook(w)) {
+            if !segs[..i]
+                .iter()
+                .all(|s| s.len() == 1 && (s[0] == ":" || s[0] == "true"))
+            {
+                return None;
+            }
+            let args = seg[1..].to_vec();
+            if args.len() < 2 || !(args[0] == "link" || args[0] == "cc") {
+                return None;
+            }
+            return match driver::classify(&args[2..]) {
+                Kind::Link(out) => Some((
+                    args.clone(),
+                    driver::absolute(&out, builddir)
+                        .to_string_lossy()
+                        .into_owned(),
+                )),
+                _ => None,
+            };
+        }
+    }
+    None
+}
+
+impl Plan {
+    pub fn build(manifest_path: &Path, builddir: &Path) -> Result<Plan, String> {
+        let m = manifest::load(manifest_path, builddir).map_err(|e| e.0)?;
+        let abs = |p: &str| driver::absolute(p, builddir).to_string_lossy().into_owned();
+        let mut generated: HashSet<PathBuf> = HashSet::new();
+        for e in &m.edges {
+            if e.rule_name != "phony" {
+                for o in &e.outputs {
+                    generated.insert(driver::absolute(o, builddir));
+                }
+            }
+        }
+        let mut links = Vec::new();
+        let mut consumers: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut edge_outputs = Vec::with_capacity(m.edges.len());
+        let mut edge_link = Vec::with_capacity(m.edges.len());
+        for (i, e) in m.edges.iter().enumerate() {
+            for inp in &e.inputs[..e.n_explicit_in + e.n_implicit_in] {
+                consumers.entry(abs(inp)).or_default().push(i as u32);
+            }
+            edge_outputs.push(e.outputs.iter().map(|o| abs(o)).collect());
+            let link = e.command().and_then(|c| hook_link(&c, builddir));
+            edge_link.push(link.map(|(hook_args, output)| {
+                let (start, concurrent) =
+                    match driver::concurrent_args(&hook_args[2..], builddir, &generated) {
+                        Some((a, c)) => (
+                            Ok(a),
+                            c.into_iter()
+                                .map(|p| p.to_string_lossy().into_owned())
+                                .collect(),
+                        ),
+                        None => (
+                            Err("no input made by the build can be linked concurrently \
+                                 (or a generated file is used as a script, or a response file)"
+                                .to_string()),
+                            Vec::new(),
+                        ),
+                    };
+                links.push(LinkEdge {
+                    output,
+                    hook_args,
+                    start,
+                    concurrent,
+                });
+                (links.len() - 1) as u32
+            }));
+        }
+        let key = m.files.iter().filter_map(|f| FileKey::of(f)).collect();
+        Ok(Plan {
+            key,
+            builddir: builddir.to_path_buf(),
+            links,
+            consumers,
+            edge_outputs,
+            edge_link,
+        })
+    }
+
+    /// The cached plan if the manifest did not change, else a new one
+    /// (cached). Call with the state directory locked.
+    pub fn load(manifest_path: &Path, builddir: &Path, statedir: &Path) -> Result<Plan, String> {
+        let cache = statedir.join("plan.json");
+        if let Ok(text) = std::fs::read(&cache) {
+            if let Ok(p) = serde_json::from_slice::<Plan>(&text) {
+                let first = builddir.join(manifest_path);
+                if p.builddir == builddir
+                    && p.key.first().map(|k| &k.path) == Some(&first)
+                    && p.key
+                        .iter()
+                        .all(|k| FileKey::of(&k.path).as_ref() == Some(k))
+                {
+                    return Ok(p);
+                }
+            }
+        }
+        let p = Plan::build(manifest_path, builddir)?;
+        if let Ok(text) = serde_json::to_vec(&p) {
+            let tmp = statedir.join("plan.json.tmp");
+            if std::fs::write(&tmp, text).is_ok() {
+                let _ = std::fs::rename(&tmp, &cache);
+            }
+        }
+        Ok(p)
+    }
+
+    /// The links an output of the build ends up in.
+    pub fn links_using(&self, path: &str) -> Vec<usize> {
+        let mut found = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        let mut queue: VecDeque<&str> = VecDeque::new();
+        queue.push_back(path);
+        seen.insert(path);
+        let mut steps = 0;
+        while let Some(p) = queue.pop_front() {
+            steps += 1;
+            if steps > 100_000 {
+                break;
+            }
+            for &e in self.consumers.get(p).map(|v| v.as_slice()).unwrap_or(&[]) {
+                if let Some(l) = self.edge_link[e as usize] {
+                    if !found.contains(&(l as usize)) {
+                        found.push(l as usize);
+                    }
+                }
+                for o in &self.edge_outputs[e as usize] {
+                    if seen.insert(o) {
+                        queue.push_back(o);
+                    }
+                }
+            }
+        }
+        found
+    }
+}
