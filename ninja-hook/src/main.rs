@@ -162,6 +162,7 @@ fn compile(driver: &str, dargs: &[String], out: Option<String>) -> i32 {
     };
     if !status.success() && !started_for.is_empty() {
         if let Ok(mut l) = Locked::open(&statedir) {
+            let _hold = procs::HoldSignals::new();
             if l.session.ninja == Some(ninja.id) {
                 let (gone, keep): (Vec<_>, Vec<_>) = std::mem::take(&mut l.session.linkers)
                     .into_iter()
@@ -193,6 +194,8 @@ fn prepare_links(
     object: &str,
 ) -> Result<Vec<String>, String> {
     let mut l = Locked::open(statedir).map_err(|e| format!("{}: {e}", statedir.display()))?;
+    // From here until the session is saved, an interruption must wait.
+    let _hold = procs::HoldSignals::new();
     l.adopt(ninja.id, cld);
     let plan = plan::Plan::load(&ninja.manifest, &ninja.dir, statedir)?;
     let mut shim = None;
@@ -246,7 +249,9 @@ fn link(hook_args: &[String], driver: &str, dargs: &[String], out: &str) -> i32 
             Ok(s) => s,
             Err(e) => fail(&e),
         };
-        let e = Command::new(driver).arg("-B").arg(shim).args(dargs).exec();
+        let mut cmd = Command::new(driver);
+        procs::unblock_in_child(&mut cmd);
+        let e = cmd.arg("-B").arg(shim).args(dargs).exec();
         fail(&format!("cannot run {driver}: {e}"));
     };
     if disabled() {
@@ -265,6 +270,7 @@ fn link(hook_args: &[String], driver: &str, dargs: &[String], out: &str) -> i32 
         let Ok(mut l) = Locked::open(&statedir) else {
             return serial(&cld);
         };
+        let _hold = procs::HoldSignals::new();
         if l.session.ninja != Some(ninja.id) {
             None
         } else {

@@ -156,3 +156,50 @@ pub fn wait_for_exit(id: ProcId) {
         libc::close(fd);
     }
 }
+
+fn term_signals() -> libc::sigset_t {
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+            libc::sigaddset(&mut set, s);
+        }
+        set
+    }
+}
+
+/// While alive, SIGINT/SIGTERM/SIGHUP/SIGQUIT are held back (delivered when
+/// it is dropped), so an interrupted build cannot stop us between starting
+/// a background linker and recording it for the watchdog.
+pub struct HoldSignals(());
+
+impl HoldSignals {
+    pub fn new() -> HoldSignals {
+        let set = term_signals();
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        }
+        HoldSignals(())
+    }
+}
+
+impl Drop for HoldSignals {
+    fn drop(&mut self) {
+        let set = term_signals();
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Children get the normal signal mask back.
+pub fn unblock_in_child(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    unsafe {
+        cmd.pre_exec(|| {
+            let set = term_signals();
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+            Ok(())
+        });
+    }
+}

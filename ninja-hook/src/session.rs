@@ -113,7 +113,9 @@ impl Locked {
 /// Abort background linkers and wait (a little) for them to be gone.
 pub fn abort_all(linkers: &[Linker], cld: &Path) {
     for l in linkers {
-        let _ = Command::new(cld)
+        let mut cmd = Command::new(cld);
+        crate::procs::unblock_in_child(&mut cmd);
+        let _ = cmd
             .arg(format!("--concurrent-abort={}", l.token))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -131,7 +133,9 @@ pub fn abort_all(linkers: &[Linker], cld: &Path) {
 
 /// The directory with cld's `ld` shim.
 pub fn shim_dir(cld: &Path) -> Result<String, String> {
-    let out = Command::new(cld)
+    let mut cmd = Command::new(cld);
+    crate::procs::unblock_in_child(&mut cmd);
+    let out = cmd
         .arg("--print-shim-dir")
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
@@ -188,6 +192,7 @@ pub fn start_linker(
         cmd.arg("-Xlinker")
             .arg(format!("--concurrent-idle-timeout={t}"));
     }
+    crate::procs::unblock_in_child(&mut cmd);
     let mut child = cmd
         .current_dir(builddir)
         .stdin(Stdio::null())
@@ -252,6 +257,7 @@ pub fn spawn_watchdog(statedir: &Path, ninja: ProcId, cld: &Path) -> Option<Proc
             Ok(())
         });
     }
+    crate::procs::unblock_in_child(&mut cmd);
     let child = cmd.spawn().ok()?;
     let id = ProcId::of(child.id() as i32);
     // Not waited for: it outlives us (and is reaped by init).
