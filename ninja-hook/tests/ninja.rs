@@ -59,7 +59,6 @@ struct World {
 
 struct Out {
     ok: bool,
-    code: Option<i32>,
     stdout: String,
     stderr: String,
 }
@@ -120,7 +119,6 @@ impl World {
         };
         Out {
             ok: o.status.success(),
-            code: o.status.code(),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
         }
