@@ -238,6 +238,15 @@ struct Shared {
 }
 
 impl Shared {
+    /// The log's last line: later events (a reader thread still running
+    /// while the process exits) are not written.
+    fn last_log(&self, msg: &str) {
+        self.log(msg);
+        if let Ok(mut l) = self.log.lock() {
+            *l = Box::new(std::io::sink());
+        }
+    }
+
     fn log(&self, msg: &str) {
         let wall = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -715,7 +724,7 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
                 if let Some((code, diag, waited)) = serve(&shared, &opts, stream, &dir, &token) {
                     answer_queued(&shared, &listener, me, code, &diag, waited);
                     cleanup();
-                    shared.log(&format!("exit {code}"));
+                    shared.last_log(&format!("exit {code}"));
                     return code;
                 }
             }
