@@ -15,6 +15,18 @@ pub enum Kind {
     Other,
 }
 
+/// The compiler command after the hook's mode: an optional compiler cache
+/// (`ccache gcc ...`), the driver, its arguments. A link runs the driver
+/// without the cache.
+pub fn split_launcher(v: &[String]) -> Option<(Option<&str>, &str, &[String])> {
+    let first = v.first()?;
+    let base = first.rsplit('/').next().unwrap_or(first);
+    if matches!(base, "ccache" | "sccache") && v.len() > 1 {
+        return Some((Some(first.as_str()), v[1].as_str(), &v[2..]));
+    }
+    Some((None, first.as_str(), &v[1..]))
+}
+
 /// gcc options whose value is the next argument.
 fn takes_value(a: &str) -> bool {
     matches!(

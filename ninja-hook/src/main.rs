@@ -90,10 +90,9 @@ fn main() {
     let rest = &args[1..];
     let code = match mode.as_str() {
         "cc" | "link" => {
-            let Some(driver) = rest.first() else {
+            let Some((_, driver, dargs)) = driver::split_launcher(rest) else {
                 fail(&format!("`ninja-hook {mode}` needs a compiler command"));
             };
-            let dargs = &rest[1..];
             let kind = if mode == "link" {
                 match driver::classify(dargs) {
                     Kind::Link(o) => Kind::Link(o),
@@ -104,11 +103,11 @@ fn main() {
                 driver::classify(dargs)
             };
             match kind {
-                Kind::Compile(out) => compile(driver, dargs, out),
+                Kind::Compile(out) => compile(rest, out),
                 Kind::Link(out) => link(&args, driver, dargs, &out),
                 Kind::Other => {
-                    let e = Command::new(driver).args(dargs).exec();
-                    fail(&format!("cannot run {driver}: {e}"));
+                    let e = Command::new(&rest[0]).args(&rest[1..]).exec();
+                    fail(&format!("cannot run {}: {e}", rest[0]));
                 }
             }
         }
@@ -126,6 +125,13 @@ fn main() {
     std::process::exit(code);
 }
 
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn disabled() -> bool {
     std::env::var_os("NINJA_HOOK_DISABLE").is_some_and(|v| v == "1")
 }
@@ -133,7 +139,8 @@ fn disabled() -> bool {
 /// A compile: start the background linkers of every link the object ends
 /// up in (once per session), run the compiler; if it fails, abort them
 /// (those links cannot run in this build).
-fn compile(driver: &str, dargs: &[String], out: Option<String>) -> i32 {
+fn compile(command: &[String], out: Option<String>) -> i32 {
+    let (driver, dargs) = (&command[0], &command[1..]);
     let run = || -> ! {
         let e = Command::new(driver).args(dargs).exec();
         fail(&format!("cannot run {driver}: {e}"));
@@ -200,12 +207,29 @@ fn prepare_links(
     let plan = plan::Plan::load(&ninja.manifest, &ninja.dir, statedir)?;
     let mut shim = None;
     let mut feeds = Vec::new();
-    for li in plan.links_using(object) {
+    let using = plan.links_using(object);
+    // Links reached through an archive or a shared library are started
+    // from here only when there are few of them (a library used by dozens
+    // of test programs would start dozens of linkers at its first compile;
+    // each of those starts when its own objects compile instead).
+    let indirect = using.iter().filter(|u| !u.1).count();
+    let max_fanout = env_number("NINJA_HOOK_MAX_FANOUT", 4);
+    let max_live = env_number("NINJA_HOOK_MAX_LINKERS", 16);
+    for (li, direct) in using {
         let link = &plan.links[li];
         feeds.push(link.output.clone());
         if l.session.done.contains(&link.output)
             || l.session.linkers.iter().any(|k| k.output == link.output)
+            || (!direct && indirect > max_fanout)
         {
+            continue;
+        }
+        if l.session.linkers.len() >= max_live {
+            note!(
+                "{} background linkers run already: {} is not started now",
+                l.session.linkers.len(),
+                link.output
+            );
             continue;
         }
         if shim.is_none() {

@@ -39,6 +39,8 @@ pub struct LinkEdge {
     pub output: String,
     /// The hook's arguments, as Ninja will pass them: `link|cc DRIVER ARGS...`.
     pub hook_args: Vec<String>,
+    /// The compiler driver that links (a compiler cache dropped).
+    pub driver: String,
     /// Driver arguments of the concurrent start (the link's arguments with
     /// the build's own inputs between `--start-concurrent` and
     /// `--end-concurrent`), or why the link cannot start early.
@@ -87,7 +89,8 @@ fn hook_link(command: &str, builddir: &Path) -> Option<(Vec<String>, String)> {
             if args.len() < 2 || !(args[0] == "link" || args[0] == "cc") {
                 return None;
             }
-            return match driver::classify(&args[2..]) {
+            let (_, _, dargs) = driver::split_launcher(&args[1..])?;
+            return match driver::classify(dargs) {
                 Kind::Link(out) => Some((
                     args.clone(),
                     driver::absolute(&out, builddir)
@@ -124,23 +127,26 @@ impl Plan {
             edge_outputs.push(e.outputs.iter().map(|o| abs(o)).collect());
             let link = e.command().and_then(|c| hook_link(&c, builddir));
             edge_link.push(link.map(|(hook_args, output)| {
-                let (start, concurrent) =
-                    match driver::concurrent_args(&hook_args[2..], builddir, &generated) {
-                        Some((a, c)) => (
-                            Ok(a),
-                            c.into_iter()
-                                .map(|p| p.to_string_lossy().into_owned())
-                                .collect(),
-                        ),
-                        None => (
-                            Err("no input made by the build can be linked concurrently \
+                let (_, drv, dargs) = driver::split_launcher(&hook_args[1..]).unwrap();
+                let drv = drv.to_string();
+                let (start, concurrent) = match driver::concurrent_args(dargs, builddir, &generated)
+                {
+                    Some((a, c)) => (
+                        Ok(a),
+                        c.into_iter()
+                            .map(|p| p.to_string_lossy().into_owned())
+                            .collect(),
+                    ),
+                    None => (
+                        Err("no input made by the build can be linked concurrently \
                                  (or a generated file is used as a script, or a response file)"
-                                .to_string()),
-                            Vec::new(),
-                        ),
-                    };
+                            .to_string()),
+                        Vec::new(),
+                    ),
+                };
                 links.push(LinkEdge {
                     output,
+                    driver: drv,
                     hook_args,
                     start,
                     concurrent,
@@ -186,28 +192,31 @@ impl Plan {
         Ok(p)
     }
 
-    /// The links an output of the build ends up in.
-    pub fn links_using(&self, path: &str) -> Vec<usize> {
-        let mut found = Vec::new();
+    /// The links an output of the build ends up in: (link, direct) where
+    /// `direct` means the path is one of the link's own inputs (not one
+    /// reached through an archive or a shared library).
+    pub fn links_using(&self, path: &str) -> Vec<(usize, bool)> {
+        let mut found: Vec<(usize, bool)> = Vec::new();
         let mut seen: HashSet<&str> = HashSet::new();
-        let mut queue: VecDeque<&str> = VecDeque::new();
-        queue.push_back(path);
+        let mut queue: VecDeque<(&str, bool)> = VecDeque::new();
+        queue.push_back((path, true));
         seen.insert(path);
         let mut steps = 0;
-        while let Some(p) = queue.pop_front() {
+        while let Some((p, first)) = queue.pop_front() {
             steps += 1;
             if steps > 100_000 {
                 break;
             }
             for &e in self.consumers.get(p).map(|v| v.as_slice()).unwrap_or(&[]) {
                 if let Some(l) = self.edge_link[e as usize] {
-                    if !found.contains(&(l as usize)) {
-                        found.push(l as usize);
+                    match found.iter_mut().find(|f| f.0 == l as usize) {
+                        Some(f) => f.1 |= first,
+                        None => found.push((l as usize, first)),
                     }
                 }
                 for o in &self.edge_outputs[e as usize] {
                     if seen.insert(o) {
-                        queue.push_back(o);
+                        queue.push_back((o, false));
                     }
                 }
             }

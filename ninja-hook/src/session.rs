@@ -180,7 +180,7 @@ pub fn start_linker(
     let log = log_path(statedir, builddir, &link.output);
     let _ = std::fs::create_dir_all(log.parent().unwrap());
     let _ = std::fs::remove_file(&log);
-    let mut cmd = Command::new(&link.hook_args[1]);
+    let mut cmd = Command::new(&link.driver);
     cmd.arg("-B")
         .arg(shim)
         .args(args)
@@ -199,7 +199,7 @@ pub fn start_linker(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", link.hook_args[1]))?;
+        .map_err(|e| format!("cannot run {}: {e}", link.driver))?;
     let mut err = String::new();
     let mut out = String::new();
     let mut e = child.stderr.take().unwrap();
