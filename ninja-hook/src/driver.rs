@@ -27,6 +27,84 @@ pub fn split_launcher(v: &[String]) -> Option<(Option<&str>, &str, &[String])> {
     Some((None, first.as_str(), &v[1..]))
 }
 
+/// Split a response file's text the way gcc does (libiberty's buildargv):
+/// whitespace between words, single and double quotes, backslash escapes.
+pub fn split_rsp(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut inword, mut sq, mut dq, mut bs) = (false, false, false, false);
+    for c in text.chars() {
+        if bs {
+            bs = false;
+            cur.push(c);
+            inword = true;
+        } else if c == '\\' {
+            bs = true;
+            inword = true;
+        } else if sq {
+            if c == '\'' {
+                sq = false;
+            } else {
+                cur.push(c);
+            }
+        } else if dq {
+            if c == '"' {
+                dq = false;
+            } else {
+                cur.push(c);
+            }
+        } else if c.is_whitespace() {
+            if inword {
+                out.push(std::mem::take(&mut cur));
+                inword = false;
+            }
+        } else {
+            inword = true;
+            match c {
+                '\'' => sq = true,
+                '"' => dq = true,
+                _ => cur.push(c),
+            }
+        }
+    }
+    if inword {
+        out.push(cur);
+    }
+    out
+}
+
+/// Arguments with `@FILE` response files expanded (recursively, as gcc
+/// does): `known` gives the content of a response file Ninja has not
+/// written yet; an unreadable file stays as it is (gcc keeps it too).
+pub fn expand_rsp(args: &[String], cwd: &Path, known: Option<(&str, &str)>) -> Vec<String> {
+    fn go(
+        args: &[String],
+        cwd: &Path,
+        known: Option<(&str, &str)>,
+        depth: usize,
+        out: &mut Vec<String>,
+    ) {
+        for a in args {
+            if let Some(f) = a.strip_prefix('@').filter(|f| !f.is_empty() && depth < 16) {
+                let text = match known {
+                    Some((name, content)) if absolute(name, cwd) == absolute(f, cwd) => {
+                        Some(content.to_string())
+                    }
+                    _ => std::fs::read_to_string(absolute(f, cwd)).ok(),
+                };
+                if let Some(t) = text {
+                    go(&split_rsp(&t), cwd, known, depth + 1, out);
+                    continue;
+                }
+            }
+            out.push(a.clone());
+        }
+    }
+    let mut out = Vec::new();
+    go(args, cwd, known, 0, &mut out);
+    out
+}
+
 /// gcc options whose value is the next argument.
 fn takes_value(a: &str) -> bool {
     matches!(
@@ -260,6 +338,20 @@ mod tests {
 
     fn v(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn response_files() {
+        assert_eq!(
+            split_rsp("-o app  a.o '-Wl,-rpath,$ORIGIN/' \"x y\" a\\ b\n"),
+            vec!["-o", "app", "a.o", "-Wl,-rpath,$ORIGIN/", "x y", "a b"]
+        );
+        let e = expand_rsp(
+            &v("cc @app.rsp -lm"),
+            Path::new("/b"),
+            Some(("app.rsp", "-o app a.o")),
+        );
+        assert_eq!(e, v("cc -o app a.o -lm"));
     }
 
     #[test]

@@ -90,21 +90,30 @@ fn main() {
     let rest = &args[1..];
     let code = match mode.as_str() {
         "cc" | "link" => {
-            let Some((_, driver, dargs)) = driver::split_launcher(rest) else {
+            // What the command does is judged with its response files
+            // expanded; it runs as it was given.
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let expanded: Vec<String> = std::iter::once(mode.clone())
+                .chain(driver::expand_rsp(rest, &cwd, None))
+                .collect();
+            let (Some((_, driver, dargs)), Some((_, _, edargs))) = (
+                driver::split_launcher(rest),
+                driver::split_launcher(&expanded[1..]),
+            ) else {
                 fail(&format!("`ninja-hook {mode}` needs a compiler command"));
             };
             let kind = if mode == "link" {
-                match driver::classify(dargs) {
+                match driver::classify(edargs) {
                     Kind::Link(o) => Kind::Link(o),
                     // `link` given something that does not link: run it as is.
                     _ => Kind::Other,
                 }
             } else {
-                driver::classify(dargs)
+                driver::classify(edargs)
             };
             match kind {
                 Kind::Compile(out) => compile(rest, out),
-                Kind::Link(out) => link(&args, driver, dargs, &out),
+                Kind::Link(out) => link(&expanded, driver, dargs, &out),
                 Kind::Other => {
                     let e = Command::new(&rest[0]).args(&rest[1..]).exec();
                     fail(&format!("cannot run {}: {e}", rest[0]));

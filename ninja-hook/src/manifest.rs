@@ -71,6 +71,20 @@ impl Edge {
         Some(self.lookup("command", 0))
     }
 
+    /// The response file Ninja writes before running the edge, if any:
+    /// (`rspfile`, `rspfile_content`).
+    pub fn rsp(&self) -> Option<(String, String)> {
+        let rule = self.rule.as_ref()?;
+        if !rule.bindings.contains_key("rspfile") && !self.bindings.contains_key("rspfile") {
+            return None;
+        }
+        let name = self.lookup("rspfile", 0);
+        if name.is_empty() {
+            return None;
+        }
+        Some((name, self.lookup("rspfile_content", 0)))
+    }
+
     fn lookup(&self, var: &str, depth: usize) -> String {
         if depth > 64 {
             return String::new();

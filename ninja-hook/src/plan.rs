@@ -37,7 +37,8 @@ impl FileKey {
 pub struct LinkEdge {
     /// Absolute output path.
     pub output: String,
-    /// The hook's arguments, as Ninja will pass them: `link|cc DRIVER ARGS...`.
+    /// The hook's arguments, as Ninja will pass them: `link|cc DRIVER ARGS...`
+    /// (response files expanded).
     pub hook_args: Vec<String>,
     /// The compiler driver that links (a compiler cache dropped).
     pub driver: String,
@@ -75,7 +76,11 @@ pub fn is_hook(word: &str) -> bool {
 /// The hook invocation in a Ninja command that links, if any: the hook's
 /// arguments and the output. Only `: && hook ...` forms (nothing that runs
 /// before the link but `:`) qualify.
-fn hook_link(command: &str, builddir: &Path) -> Option<(Vec<String>, String)> {
+fn hook_link(
+    command: &str,
+    builddir: &Path,
+    rsp: Option<(String, String)>,
+) -> Option<(Vec<String>, String)> {
     let segs = crate::shell::split_and_list(command)?;
     for (i, seg) in segs.iter().enumerate() {
         if seg.first().is_some_and(|w| is_hook(w)) {
@@ -85,7 +90,9 @@ fn hook_link(command: &str, builddir: &Path) -> Option<(Vec<String>, String)> {
             {
                 return None;
             }
-            let args = seg[1..].to_vec();
+            // Response files expanded: what the link will really get.
+            let known = rsp.as_ref().map(|(n, c)| (n.as_str(), c.as_str()));
+            let args = driver::expand_rsp(&seg[1..], builddir, known);
             if args.len() < 2 || !(args[0] == "link" || args[0] == "cc") {
                 return None;
             }
@@ -125,7 +132,7 @@ impl Plan {
                 consumers.entry(abs(inp)).or_default().push(i as u32);
             }
             edge_outputs.push(e.outputs.iter().map(|o| abs(o)).collect());
-            let link = e.command().and_then(|c| hook_link(&c, builddir));
+            let link = e.command().and_then(|c| hook_link(&c, builddir, e.rsp()));
             edge_link.push(link.map(|(hook_args, output)| {
                 let (_, drv, dargs) = driver::split_launcher(&hook_args[1..]).unwrap();
                 let drv = drv.to_string();

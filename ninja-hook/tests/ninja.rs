@@ -126,7 +126,8 @@ impl World {
 
     fn ninja(&self, dir: &Path) -> Out {
         let mut c = self.cmd("ninja", dir);
-        c.arg("-j4");
+        // keeprsp: the serial comparison replays links from response files.
+        c.args(["-j4", "-d", "keeprsp"]);
         self.run(c)
     }
 
@@ -381,10 +382,23 @@ impl Project<'_> {
                 .unwrap();
             let (driver, args) = rest.split_once(' ').unwrap();
             let serial = format!("{out}.serial");
-            let args = format!("{args} ")
-                .replacen(&format!(" -o {out} "), &format!(" -o {serial} "), 1)
-                .replacen(&format!("-o {out} "), &format!("-o {serial} "), 1);
-            assert!(args.contains(&serial), "no -o {out} in {args}");
+            let redirect = |text: &str| {
+                format!(" {text} ").replacen(&format!(" -o {out} "), &format!(" -o {serial} "), 1)
+            };
+            let mut args = redirect(args);
+            if !args.contains(&serial) {
+                // The arguments are in a response file (kept by -d keeprsp).
+                let rsp = args
+                    .split_whitespace()
+                    .find_map(|a| a.strip_prefix('@'))
+                    .unwrap_or_else(|| panic!("no -o {out} in {args}"))
+                    .to_string();
+                let text = std::fs::read_to_string(self.build.join(&rsp)).unwrap();
+                let copy = format!("{serial}.rsp");
+                std::fs::write(self.build.join(&copy), redirect(&text)).unwrap();
+                args = args.replace(&format!("@{rsp}"), &format!("@{copy}"));
+                assert!(redirect(&text).contains(&serial), "no -o {out} in {rsp}");
+            }
             let script = format!("{driver} -B {shim} {args}");
             let mut c = self.w.cmd("sh", &self.build);
             c.arg("-c").arg(&script);
@@ -630,6 +644,31 @@ fn meson_project() {
     p.touch_build(&src.join("tools/render/part_1.c"), "render", "stats", 5);
 
     p.compile_error(&src.join("tools/render/part_3.c"));
+
+    // Long command lines go through response files (forced here).
+    let build = w.work.join("build-rsp");
+    let mut c = w.cmd("meson", &w.work);
+    c.env("CC", "ninja-hook cc gcc")
+        .env("MESON_RSP_THRESHOLD", "0")
+        .arg("setup")
+        .arg(&build)
+        .arg(&src);
+    let o = w.run(c);
+    assert!(o.ok, "meson setup failed:\n{}", o.text());
+    let manifest = std::fs::read_to_string(build.join("build.ninja")).unwrap();
+    assert!(
+        manifest.contains("ninja-hook cc gcc @$out.rsp"),
+        "no response files"
+    );
+    let p = Project {
+        w: &w,
+        build,
+        programs: vec![("stats", MESON_STATS), ("render", MESON_RENDER)],
+        libraries: vec!["libreport.so"],
+    };
+    p.clean_build(3);
+    p.noop_build();
+    p.touch_build(&src.join("tools/stats/part_3.c"), "stats", "render", 5);
 }
 
 #[test]
