@@ -306,7 +306,8 @@ pub fn concurrent_args(
                         out.push(p.to_string());
                     }
                     Arg::Opt(o, v) => {
-                        if o == "-x" || o.starts_with('@') {
+                        // -fuse-ld= picks another linker than cld's shim.
+                        if o == "-x" || o.starts_with('@') || o.starts_with("-fuse-ld=") {
                             return None;
                         }
                         if o != "-o" && (mentions_generated(o) || v.is_some_and(mentions_generated))
@@ -395,5 +396,6 @@ mod tests {
         assert!(concurrent_args(&v("/usr/lib/x.o -o app"), cwd, &gen).is_none());
         assert!(concurrent_args(&v("-Wl,-soname,libfoo.a x/a.o -o app"), cwd, &gen).is_some());
         assert!(concurrent_args(&v("@rsp -o app"), cwd, &gen).is_none());
+        assert!(concurrent_args(&v("-fuse-ld=gold x/a.o -o app"), cwd, &gen).is_none());
     }
 }
