@@ -125,9 +125,13 @@ impl World {
     }
 
     fn ninja(&self, dir: &Path) -> Out {
+        self.ninja_targets(dir, &[])
+    }
+
+    fn ninja_targets(&self, dir: &Path, targets: &[&str]) -> Out {
         let mut c = self.cmd("ninja", dir);
         // keeprsp: the serial comparison replays links from response files.
-        c.args(["-j4", "-d", "keeprsp"]);
+        c.args(["-j4", "-d", "keeprsp"]).args(targets);
         self.run(c)
     }
 
@@ -518,6 +522,62 @@ impl Project<'_> {
     }
 }
 
+impl Project<'_> {
+    /// A link error (an undefined symbol) fails the build with cld's
+    /// diagnostic and leaves nothing; fixing it builds.
+    fn link_error(&self, source: &Path, program: &str) {
+        let good = std::fs::read_to_string(source).unwrap();
+        std::fs::write(
+            source,
+            format!("{good}\nint no_such_function(void);\nint call_it(void) {{ return no_such_function(); }}\n"),
+        )
+        .unwrap();
+        let o = self.w.ninja(&self.build);
+        assert!(
+            !o.ok && o.stdout.contains("undefined symbol: no_such_function"),
+            "an undefined symbol should fail the link of {program} with cld's message:\n{}",
+            o.text()
+        );
+        let log = Log::read(&self.log(program));
+        assert!(
+            log.lines.iter().any(|(_, l)| l == "exit 1"),
+            "the failed link was not the background linker's: {:#?}",
+            log.lines
+        );
+        self.nothing_left("after the failed link");
+        std::fs::write(source, good).unwrap();
+        self.w
+            .ninja_ok(&self.build, "build after fixing the link error");
+        self.nothing_left("after fixing the link error");
+        self.check_programs("after fixing the link error");
+        self.check_serial_identical("after fixing the link error");
+    }
+
+    /// Building one program: a library object starts the other program's
+    /// background linker too, which nobody waits for; it is gone when
+    /// Ninja is done. The other program is linked by the next build.
+    fn partial_build(&self, library_source: &Path, program: &str, other: &str) {
+        touch(library_source);
+        let o = self.w.ninja_targets(&self.build, &[program]);
+        assert!(o.ok, "ninja {program}: {}", o.text());
+        assert!(
+            !o.stdout.contains(&format!("{other}\n")),
+            "ninja {program} linked {other}:\n{}",
+            o.text()
+        );
+        self.nothing_left("after a partial build");
+        let o = self.w.ninja_ok(&self.build, "build after a partial one");
+        assert!(
+            o.stdout.contains(other),
+            "{other} was not relinked:\n{}",
+            o.text()
+        );
+        self.nothing_left("after the build that followed a partial one");
+        self.check_programs("after a partial build");
+        self.check_serial_identical("after a partial build");
+    }
+}
+
 fn touch(p: &Path) {
     // A new mtime, past the outputs' (whatever the file system's
     // timestamp granularity).
@@ -693,6 +753,9 @@ fn ninja_project() {
     );
     p.noop_build();
     p.compile_error(&src.join("tools/render/part_1.c"));
+    p.link_error(&src.join("tools/stats/part_1.c"), "out/stats");
+    p.partial_build(&src.join("model/step_01.c"), "out/stats", "out/render");
+    p.noop_build();
 }
 
 /// SIGINT to Ninja while a compile runs (the user's Ctrl-C): the build
