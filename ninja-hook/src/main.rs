@@ -200,8 +200,8 @@ fn compile(command: &[String], out: Option<String>) -> i32 {
     exit_code(status)
 }
 
-/// Under the lock: the links `object` ends up in that have no background
-/// linker yet get one. Returns the outputs of every link `object` feeds
+/// The links `object` ends up in that have no background linker yet get
+/// one (under the session lock). Returns the outputs of every link `object` feeds
 /// that has a background linker.
 fn prepare_links(
     ninja: &procs::Ninja,
@@ -209,14 +209,18 @@ fn prepare_links(
     cld: &Path,
     object: &str,
 ) -> Result<Vec<String>, String> {
+    std::fs::create_dir_all(statedir).map_err(|e| format!("{}: {e}", statedir.display()))?;
+    let plan = plan::Plan::load(&ninja.manifest, &ninja.dir, statedir)?;
+    let using = plan.links_using(object);
+    if using.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut l = Locked::open(statedir).map_err(|e| format!("{}: {e}", statedir.display()))?;
     // From here until the session is saved, an interruption must wait.
     let _hold = procs::HoldSignals::new();
     l.adopt(ninja.id, cld);
-    let plan = plan::Plan::load(&ninja.manifest, &ninja.dir, statedir)?;
     let mut shim = None;
     let mut feeds = Vec::new();
-    let using = plan.links_using(object);
     // Links reached through an archive or a shared library are started
     // from here only when there are few of them (a library used by dozens
     // of test programs would start dozens of linkers at its first compile;

@@ -173,21 +173,27 @@ impl Plan {
     }
 
     /// The cached plan if the manifest did not change, else a new one
-    /// (cached). Call with the state directory locked.
+    /// (cached). Readers take no lock (the cache is replaced by a rename);
+    /// one rebuild at a time, under `plan.lock`.
     pub fn load(manifest_path: &Path, builddir: &Path, statedir: &Path) -> Result<Plan, String> {
         let cache = statedir.join("plan.json");
-        if let Ok(text) = std::fs::read(&cache) {
-            if let Ok(p) = serde_json::from_slice::<Plan>(&text) {
-                let first = builddir.join(manifest_path);
-                if p.builddir == builddir
-                    && p.key.first().map(|k| &k.path) == Some(&first)
-                    && p.key
-                        .iter()
-                        .all(|k| FileKey::of(&k.path).as_ref() == Some(k))
-                {
-                    return Ok(p);
-                }
-            }
+        let cached = || -> Option<Plan> {
+            let p: Plan = serde_json::from_slice(&std::fs::read(&cache).ok()?).ok()?;
+            let first = builddir.join(manifest_path);
+            (p.builddir == builddir
+                && p.key.first().map(|k| &k.path) == Some(&first)
+                && p.key
+                    .iter()
+                    .all(|k| FileKey::of(&k.path).as_ref() == Some(k)))
+            .then_some(p)
+        };
+        if let Some(p) = cached() {
+            return Ok(p);
+        }
+        let _lock = crate::session::lock_file(&statedir.join("plan.lock"))
+            .map_err(|e| format!("{}: {e}", statedir.display()))?;
+        if let Some(p) = cached() {
+            return Ok(p);
         }
         let p = Plan::build(manifest_path, builddir)?;
         if let Ok(text) = serde_json::to_vec(&p) {

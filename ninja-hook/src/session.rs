@@ -39,6 +39,26 @@ pub struct Locked {
     pub session: Session,
 }
 
+/// An exclusive `flock` on `path` (created if needed), held while the
+/// returned file is open.
+pub fn lock_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    loop {
+        let r = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
+        if r == 0 {
+            return Ok(lock);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
 pub fn state_dir(builddir: &Path) -> PathBuf {
     builddir.join(".ninja-hook")
 }
@@ -46,21 +66,7 @@ pub fn state_dir(builddir: &Path) -> PathBuf {
 impl Locked {
     pub fn open(statedir: &Path) -> std::io::Result<Locked> {
         std::fs::create_dir_all(statedir)?;
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(statedir.join("lock"))?;
-        loop {
-            let r = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
-            if r == 0 {
-                break;
-            }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(e);
-            }
-        }
+        let lock = lock_file(&statedir.join("lock"))?;
         let session = std::fs::read(statedir.join("session.json"))
             .ok()
             .and_then(|t| serde_json::from_slice(&t).ok())
