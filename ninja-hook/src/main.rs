@@ -224,7 +224,9 @@ fn prepare_links(
     // Links reached through an archive or a shared library are started
     // from here only when there are few of them (a library used by dozens
     // of test programs would start dozens of linkers at its first compile;
-    // each of those starts when its own objects compile instead).
+    // each of those starts when its own objects compile instead), or when
+    // all their inputs exist (an incremental build: nothing else of theirs
+    // may compile).
     let indirect = using.iter().filter(|u| !u.1).count();
     let max_fanout = env_number("NINJA_HOOK_MAX_FANOUT", 4);
     let max_live = env_number("NINJA_HOOK_MAX_LINKERS", 16);
@@ -233,7 +235,9 @@ fn prepare_links(
         feeds.push(link.output.clone());
         if l.session.done.contains(&link.output)
             || l.session.linkers.iter().any(|k| k.output == link.output)
-            || (!direct && indirect > max_fanout)
+            || (!direct
+                && indirect > max_fanout
+                && !link.concurrent.iter().all(|c| Path::new(c).exists()))
         {
             continue;
         }
