@@ -629,8 +629,8 @@ fn make_example() {
     assert_no_linker(&dir, &rt, "make: no-op build");
 
     // 3. One source touched: one compile, one relink (concurrent), the
-    //    other program untouched; the other objects were reported before
-    //    the compile ran.
+    //    other program untouched; the other objects were reported to the
+    //    background linker when it started, not left to the wait.
     touch(&dir.join("src/calc/parse.c"));
     let r = must_succeed(&mut project_make(&dir, &rt, &[]), "rebuild");
     assert_eq!(
@@ -653,8 +653,8 @@ fn make_example() {
     let parse = pos("event fifo build/obj/calc/parse.o");
     for other in ["eval", "format", "main", "stack"] {
         assert!(
-            pos(&format!("ingest-done build/obj/calc/{other}.o")) < parse,
-            "rebuild: {other}.o was not ingested before parse.o was reported:\n{log}"
+            pos(&format!("event fifo build/obj/calc/{other}.o")) < parse,
+            "rebuild: {other}.o was not reported (at the start) before parse.o:\n{log}"
         );
     }
     assert_no_linker(&dir, &rt, "make: rebuild");
