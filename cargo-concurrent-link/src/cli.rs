@@ -135,6 +135,7 @@ fn session_dir() -> PathBuf {
     if let Err(e) = std::fs::DirBuilder::new().mode(0o700).create(&dir) {
         fail(&format!("cannot create {}: {e}", dir.display()));
     }
+    let _ = std::fs::write(dir.join("active"), b"");
     dir
 }
 
@@ -255,6 +256,8 @@ fn run(verb: VerbKind, args: Vec<OsString>) -> i32 {
         inner_wrapper,
         rustdocflags,
     };
+    // The sweep at the end talks to cld too.
+    std::env::set_var(util::ENV_CLD, &env.cld);
     util::catch_signals(true);
 
     let before = before_dashdash(&rest);
@@ -394,6 +397,20 @@ fn build_phase(cargo: &OsString, args: &[OsString], env: &Env, user_json: bool) 
 
 /// Abort unused background linkers, show notices, remove the session.
 fn finish(env: &Env) {
+    // Rustc wrappers hold a shared lock on the session while they may
+    // start background linkers: after an interrupt, cargo is gone but they
+    // may still be finishing a start.
+    if let Ok(f) = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(env.session.join("active"))
+    {
+        let t0 = std::time::Instant::now();
+        while f.try_lock().is_err() && t0.elapsed() < std::time::Duration::from_secs(15) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
     let n = state::sweep(&env.session);
     if n > 0 {
         trace("sweep", &format!("aborted={n}"));

@@ -167,7 +167,11 @@ pub fn main(args: Vec<OsString>) -> ! {
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     let info = parse(&strs);
-    let enabled = util::concurrent_enabled();
+    // Held until we exit; without a session, no background linkers.
+    let guard = util::concurrent_enabled()
+        .then(util::session_guard)
+        .flatten();
+    let enabled = guard.is_some();
     let own: Vec<Unit> = if enabled {
         info.link_outputs()
             .iter()

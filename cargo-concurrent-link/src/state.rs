@@ -309,7 +309,11 @@ fn start(unit: &Unit, args: &[String]) -> Result<Running, String> {
             (p, id)
         })
         .collect();
+    // Its own process group: an interrupt of the build must not stop a
+    // start half-way (a background linker whose token we never read).
+    use std::os::unix::process::CommandExt;
     let out = driver_command(&line, &unit.dir)
+        .process_group(0)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())

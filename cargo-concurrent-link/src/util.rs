@@ -81,6 +81,19 @@ pub fn notice(msg: &str) {
     eprintln!("cargo-concurrent-link: note: {msg}");
 }
 
+/// A shared lock on the session, held by a rustc wrapper while it may start
+/// background linkers (the subcommand sweeps once it gets the exclusive
+/// lock). None when there is no session (anymore): start nothing then.
+pub fn session_guard() -> Option<std::fs::File> {
+    let dir = env_str(ENV_SESSION)?;
+    let f = std::fs::File::options()
+        .write(true)
+        .open(Path::new(&dir).join("active"))
+        .ok()?;
+    f.lock_shared().ok()?;
+    Some(f)
+}
+
 /// Identity of a file: (device, inode, size, mtime ns).
 pub type Identity = (u64, u64, u64, i64);
 
