@@ -258,6 +258,51 @@ fn is_concurrent(path: &str, rustlib: &Option<String>) -> bool {
         .any(|p| path.starts_with(p))
 }
 
+/// `-lNAME` libraries the background linker ingests at the start, from
+/// search directories the build may write (a dependency's build script
+/// `OUT_DIR`): every candidate file, existing or not, so the link can tell
+/// that one changed since (then it links serially).
+fn library_candidates(args: &[String], rustlib: &Option<String>) -> Vec<String> {
+    let kinds = ccargs::classify(args);
+    let mut dirs = Vec::new();
+    let mut names = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        let prev = if i > 0 { args[i - 1].as_str() } else { "" };
+        if kinds[i] == Kind::Value && prev == "-L" {
+            dirs.push(a.clone());
+        } else if kinds[i] == Kind::Value && prev == "-l" {
+            names.push(a.clone());
+        } else if kinds[i] == Kind::Option {
+            if let Some(d) = a.strip_prefix("-L").filter(|d| !d.is_empty()) {
+                dirs.push(d.to_string());
+            } else if let Some(n) = a.strip_prefix("-l").filter(|n| !n.is_empty()) {
+                names.push(n.to_string());
+            } else if let Some(rest) = a.strip_prefix("-Wl,") {
+                for p in rest.split(',') {
+                    if let Some(n) = p.strip_prefix("-l").filter(|n| !n.is_empty()) {
+                        names.push(n.to_string());
+                    } else if let Some(d) = p.strip_prefix("-L").filter(|d| !d.is_empty()) {
+                        dirs.push(d.to_string());
+                    }
+                }
+            }
+        }
+    }
+    dirs.retain(|d| is_concurrent(&format!("{}/", d.trim_end_matches('/')), rustlib));
+    let mut out = Vec::new();
+    for d in &dirs {
+        for n in &names {
+            if let Some(exact) = n.strip_prefix(':') {
+                out.push(format!("{d}/{exact}"));
+            } else {
+                out.push(format!("{d}/lib{n}.so"));
+                out.push(format!("{d}/lib{n}.a"));
+            }
+        }
+    }
+    out
+}
+
 fn start(unit: &Unit, args: &[String]) -> Result<Running, String> {
     let kinds = ccargs::classify(args);
     let rustlib = sysroot_rustlib(args);
@@ -302,7 +347,9 @@ fn start(unit: &Unit, args: &[String]) -> Result<Running, String> {
     }
     let _ = std::fs::create_dir_all(unit.tmp_dir());
     let _ = std::fs::create_dir_all(unit.obj_dir());
-    let refs = ccargs::option_paths(args)
+    let mut watched = ccargs::option_paths(args);
+    watched.extend(library_candidates(args, &rustlib));
+    let refs = watched
         .into_iter()
         .map(|p| {
             let id = util::identity(Path::new(&p));
