@@ -238,6 +238,15 @@ struct Shared {
 }
 
 impl Shared {
+    /// The log's last line: later events (a reader thread still running
+    /// while the process exits) are not written.
+    fn last_log(&self, msg: &str) {
+        self.log(msg);
+        if let Ok(mut l) = self.log.lock() {
+            *l = Box::new(std::io::sink());
+        }
+    }
+
     fn log(&self, msg: &str) {
         let wall = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -697,7 +706,6 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
         }
         match listener.accept() {
             Ok((stream, _)) => {
-                shared.state.lock().unwrap().last_activity = Instant::now();
                 let _ = stream.set_nonblocking(false);
                 match getsockopt(&stream, PeerCredentials) {
                     Ok(c) if c.uid() == me => {}
@@ -715,7 +723,7 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
                 if let Some((code, diag, waited)) = serve(&shared, &opts, stream, &dir, &token) {
                     answer_queued(&shared, &listener, me, code, &diag, waited);
                     cleanup();
-                    shared.log(&format!("exit {code}"));
+                    shared.last_log(&format!("exit {code}"));
                     return code;
                 }
             }
@@ -812,7 +820,7 @@ fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
         sh.log(&format!("ingest-start {display}"));
         let (r, found) = match &lib {
             None => (
-                link::ingest_concurrent(&path, &display, an, wh).map_err(|e| e.msg),
+                link::ingest_concurrent(&path, &display, &display, an, wh).map_err(|e| e.msg),
                 None,
             ),
             Some((name, static_only)) => {
@@ -822,7 +830,9 @@ fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
                             .file_name()
                             .map(|f| f.to_string_lossy().into_owned())
                             .unwrap_or_default();
-                        let r = link::ingest_concurrent(&p, &soname, an, wh).map_err(|e| e.msg);
+                        let shown = p.display().to_string();
+                        let r =
+                            link::ingest_concurrent(&p, &shown, &soname, an, wh).map_err(|e| e.msg);
                         (r, Some(p))
                     }
                     None => (Err(format!("cannot find -l{name}")), None),
@@ -944,6 +954,11 @@ fn serve(
         let _ = std::io::BufRead::read_line(&mut r, &mut line);
     }
     let req = line.trim();
+    if req.is_empty() {
+        // Another cld checking whether this socket is stale: not activity.
+        return None;
+    }
+    shared.state.lock().unwrap().last_activity = Instant::now();
     shared.log(&format!("request {req}"));
     match req {
         "status" | "status-json" => {

@@ -14,6 +14,7 @@ use crate::x86_64::{self as arch, DecideCtx, TargetProps, PAGE_SIZE};
 use object::elf;
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 pub const NONE: u32 = u32::MAX;
 
@@ -338,6 +339,45 @@ pub enum DynVal {
     SymAddr(SymbolId),
     /// Total size of the dynamic relocations in `.rela.dyn`.
     RelaDynSize,
+}
+
+/// A merge-string piece keyed by the hash computed at ingest (so layout
+/// does not hash the strings again) and compared by contents.
+#[derive(Clone, Copy)]
+struct PieceKey {
+    hash: u64,
+    bytes: &'static [u8],
+}
+
+impl std::hash::Hash for PieceKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u64(self.hash);
+    }
+}
+
+impl PartialEq for PieceKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.bytes == other.bytes
+    }
+}
+impl Eq for PieceKey {}
+
+/// Passes a precomputed hash through.
+#[derive(Default)]
+struct PassHasher(u64);
+
+impl std::hash::Hasher for PassHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
 }
 
 pub fn align_up(v: u64, a: u64) -> u64 {
@@ -1188,7 +1228,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         .iter()
         .map(|o| vec![0; o.pieces.len()])
         .collect();
-    let mut merge_maps: HashMap<u32, HashMap<&'static [u8], u64>> = HashMap::new();
+    let mut merge_maps: HashMap<u32, HashMap<PieceKey, u64, BuildHasherDefault<PassHasher>>> =
+        HashMap::new();
     for &(oi, f, si) in &merge_secs {
         let o = &res.objects[f];
         let data = o.section_data(si);
@@ -1199,11 +1240,15 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         for pi in o.sections[si].pieces.clone() {
             let p = &o.pieces[pi as usize];
             let bytes = &data[p.offset as usize..(p.offset + p.len) as usize];
-            let off = match map.get(bytes) {
+            let key = PieceKey {
+                hash: p.hash,
+                bytes,
+            };
+            let off = match map.get(&key) {
                 Some(&off) => off,
                 None => {
                     let off = align_up(os.size, align);
-                    map.insert(bytes, off);
+                    map.insert(key, off);
                     os.merged.push((bytes, off));
                     os.size = off + bytes.len() as u64;
                     off

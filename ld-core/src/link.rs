@@ -217,8 +217,10 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
 }
 
 /// Ingest a concurrent input: read (not mapped) and parsed.
+/// `name` is the file as the command line spelled it (for messages).
 pub(crate) fn ingest_concurrent(
     path: &Path,
+    name: &str,
     soname: &str,
     as_needed: bool,
     whole: bool,
@@ -231,7 +233,7 @@ pub(crate) fn ingest_concurrent(
         ))
     })?;
     let item = ingest_one(Pending::File {
-        path: path.to_path_buf(),
+        path: PathBuf::from(name),
         kind,
         data: m.data,
         as_needed,

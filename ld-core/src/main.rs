@@ -19,10 +19,15 @@ fn shim_dir() -> Result<PathBuf, String> {
         if std::fs::create_dir_all(&dir).is_err() {
             continue;
         }
-        let _ = std::fs::remove_file(&ld);
-        if std::os::unix::fs::symlink(&exe, &ld).is_ok() {
+        // Made under a temporary name and renamed over `ld`, so a
+        // parallel link never finds the shim without an `ld` (gcc would
+        // then quietly fall back to the system linker).
+        let tmp = dir.join(format!(".ld.{}", std::process::id()));
+        let _ = std::fs::remove_file(&tmp);
+        if std::os::unix::fs::symlink(&exe, &tmp).is_ok() && std::fs::rename(&tmp, &ld).is_ok() {
             return Ok(dir);
         }
+        let _ = std::fs::remove_file(&tmp);
     }
     Err("cannot create a shim directory".into())
 }

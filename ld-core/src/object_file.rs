@@ -41,6 +41,10 @@ pub struct InputSection {
     pub entsize: u64,
     /// Range into `ObjectFile::relocs`.
     pub relocs: Range<u32>,
+    /// Non-allocated sections (debug info): the input's own relocation
+    /// records, decoded only by the writer. They decide nothing about the
+    /// layout, and copying them would double the memory they take.
+    pub raw_relocs: &'static [elf::Rela64<LE>],
     /// Range into `ObjectFile::pieces` (merge sections).
     pub pieces: Range<u32>,
     /// COMDAT group this section belongs to (index into `ObjectFile::groups`).
@@ -369,6 +373,7 @@ impl ObjectFile {
                 offset,
                 entsize: sh.sh_entsize(e),
                 relocs: 0..0,
+                raw_relocs: &[],
                 pieces: 0..0,
                 group: group_of[i],
             });
@@ -395,6 +400,12 @@ impl ObjectFile {
             let relas: &[elf::Rela64<LE>] = sh
                 .data_as_array(e, data)
                 .map_err(|_| bad(&name, format!("relocation section {i}: bad contents")))?;
+            if !out_sections[target].is_alloc()
+                && out_sections[target].kind == SectionKind::NonAlloc
+            {
+                out_sections[target].raw_relocs = relas;
+                continue;
+            }
             let start = relocs.len() as u32;
             let tsize = out_sections[target].size;
             let tname = out_sections[target].name;

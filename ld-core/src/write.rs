@@ -326,7 +326,33 @@ fn relocate_section(
     let mut dynrels = Vec::new();
     let mut skip = false;
     let is_debug_list = matches!(isec.name, b".debug_loc" | b".debug_ranges");
-    for r in &o.relocs[isec.relocs.start as usize..isec.relocs.end as usize] {
+    let decoded = o.relocs[isec.relocs.start as usize..isec.relocs.end as usize]
+        .iter()
+        .map(|r| Ok(*r));
+    // Debug sections' relocations are read straight from the input here.
+    let raw = isec.raw_relocs.iter().map(|r| {
+        let e = object::LittleEndian;
+        use object::read::elf::Rela;
+        let rel = crate::object_file::Reloc {
+            offset: r.r_offset(e),
+            addend: r.r_addend(e),
+            sym: r.r_sym(e, false),
+            rtype: r.r_type(e, false),
+        };
+        if rel.sym as usize >= o.symbols.len() || rel.offset >= isec.size {
+            Err(format!(
+                "{}:({}+{:#x}): relocation refers to symbol {} or offset out of range",
+                o.name,
+                String::from_utf8_lossy(isec.name),
+                rel.offset,
+                rel.sym
+            ))
+        } else {
+            Ok(rel)
+        }
+    });
+    for r in decoded.chain(raw) {
+        let r = &r?;
         if skip {
             skip = false;
             continue;

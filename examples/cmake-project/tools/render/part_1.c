@@ -1,0 +1,7 @@
+#include "model.h"
+#include "render.h"
+
+uint64_t render_part_1(uint64_t x)
+{
+    return model_run(x + 1, 6);
+}

@@ -1,0 +1,16 @@
+#include <stdio.h>
+#include "model.h"
+#include "report.h"
+#include "stats.h"
+
+int main(void)
+{
+    uint64_t acc = 5;
+    acc ^= stats_part_1(acc + 1);
+    acc ^= stats_part_2(acc + 2);
+    report_title("stats");
+    report_u64("checksum", acc);
+    report_f64("weight", model_total_weight(10));
+    printf("lines %d\n", report_lines());
+    return 0;
+}
