@@ -77,7 +77,7 @@ pub fn main(raw: Vec<OsString>) -> ! {
             Ok(()) => {
                 let status = concurrent(&unit, &st, &r, t0);
                 if status.success() {
-                    unit.save_template(&st.args, key.as_deref());
+                    unit.save_template(&st.args, &st.objs, key.as_deref());
                     if util::env_str(util::ENV_VERIFY).is_some() {
                         verify(&unit, &st);
                     }
@@ -104,7 +104,7 @@ pub fn main(raw: Vec<OsString>) -> ! {
         ),
     );
     if status.success() {
-        unit.save_template(&st.args, key.as_deref());
+        unit.save_template(&st.args, &st.objs, key.as_deref());
     }
     util::exit_like(status)
 }
@@ -141,6 +141,8 @@ struct Stable {
     inputs: Vec<(PathBuf, PathBuf)>,
     /// rustc's temporary directory, if the link has one.
     temp: Option<PathBuf>,
+    /// Keys of the codegen-unit objects, in order (`util::object_key`).
+    objs: Vec<String>,
 }
 
 fn stabilize(unit: &Unit, args: &[String]) -> Stable {
@@ -158,6 +160,8 @@ fn stabilize(unit: &Unit, args: &[String]) -> Stable {
     let mut out = Vec::with_capacity(args.len());
     let mut inputs = Vec::new();
     let mut n_obj = 0;
+    let mut objs = Vec::new();
+    let incremental = std::env::var(util::ENV_UNIT).is_ok_and(|u| u == "incremental");
     for (a, k) in args.iter().zip(&kinds) {
         let in_temp = tprefix
             .as_deref()
@@ -165,6 +169,11 @@ fn stabilize(unit: &Unit, args: &[String]) -> Stable {
         if *k == Kind::Input && a.ends_with(".rcgu.o") && !in_temp {
             let dst = unit.obj_dir().join(format!("{n_obj}.o"));
             n_obj += 1;
+            let name = Path::new(a)
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy();
+            objs.push(util::object_key(&name, incremental));
             inputs.push((PathBuf::from(a), dst.clone()));
             out.push(dst.to_string_lossy().into_owned());
         } else if let Some(t) = tprefix.as_deref().filter(|t| a.contains(*t)) {
@@ -181,6 +190,7 @@ fn stabilize(unit: &Unit, args: &[String]) -> Stable {
         args: out,
         inputs,
         temp,
+        objs,
     }
 }
 
@@ -253,29 +263,9 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Put `src` at `dst` atomically (hard link, else copy; then rename), unless
-/// `dst` is that file already.
-fn place(src: &Path, dst: &Path) -> std::io::Result<()> {
-    if let (Some(a), Some(b)) = (util::identity(src), util::identity(dst)) {
-        if a == b {
-            return Ok(());
-        }
-    }
-    if let Some(parent) = dst.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    let name = dst.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dst.with_file_name(format!(".{name}.tmp{}", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    if std::fs::hard_link(src, &tmp).is_err() {
-        std::fs::copy(src, &tmp)?;
-    }
-    std::fs::rename(&tmp, dst)
-}
-
 fn concurrent(unit: &Unit, st: &Stable, r: &state::Running, t0: Instant) -> ExitStatus {
     for (src, dst) in &st.inputs {
-        if let Err(e) = place(src, dst) {
+        if let Err(e) = util::place(src, dst) {
             // The wait reads what is there; a failure here is a real error.
             eprintln!(
                 "cargo-concurrent-link: cannot link {} to {}: {e}",
@@ -318,7 +308,7 @@ fn serial(unit: &Unit, st: &Stable) -> ExitStatus {
             let dst = tdir.join(rel);
             if f.is_dir() {
                 let _ = std::fs::create_dir_all(&dst);
-            } else if let Err(e) = place(&f, &dst) {
+            } else if let Err(e) = util::place(&f, &dst) {
                 eprintln!(
                     "cargo-concurrent-link: cannot copy {} to {}: {e}",
                     f.display(),
@@ -333,7 +323,7 @@ fn serial(unit: &Unit, st: &Stable) -> ExitStatus {
     let mut keep = Vec::new();
     for (src, dst) in &st.inputs {
         if dst.starts_with(&odir) {
-            if let Err(e) = place(src, dst) {
+            if let Err(e) = util::place(src, dst) {
                 eprintln!(
                     "cargo-concurrent-link: cannot link {} to {}: {e}",
                     src.display(),

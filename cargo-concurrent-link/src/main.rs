@@ -17,6 +17,7 @@ mod link;
 mod rustc;
 mod state;
 mod util;
+mod watch;
 
 use std::ffi::OsString;
 

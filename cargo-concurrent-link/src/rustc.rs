@@ -15,6 +15,8 @@
 
 use crate::state::{self, Unit};
 use crate::util::{self, trace};
+use crate::watch::Watcher;
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,7 @@ struct RustcArgs {
     out_dir: Option<PathBuf>,
     emit_link: bool,
     has_input: bool,
+    incremental: bool,
 }
 
 fn parse(args: &[String]) -> RustcArgs {
@@ -60,13 +63,18 @@ fn parse(args: &[String]) -> RustcArgs {
             r.emit_link = v.split(',').any(|e| e == "link" || e.starts_with("link="));
         } else if a == "--test" {
             r.test = true;
-        } else if a == "-C" || a == "--codegen" {
-            i += 1;
-            if let Some(v) = args.get(i).and_then(|v| v.strip_prefix("extra-filename=")) {
-                r.extra_filename = v.to_string();
+        } else if a == "-C" || a == "--codegen" || a.starts_with("-C") {
+            let v = if a == "-C" || a == "--codegen" {
+                i += 1;
+                args.get(i).map(String::as_str).unwrap_or("")
+            } else {
+                &a[2..]
+            };
+            if let Some(e) = v.strip_prefix("extra-filename=") {
+                r.extra_filename = e.to_string();
+            } else if v.starts_with("incremental=") {
+                r.incremental = true;
             }
-        } else if let Some(v) = a.strip_prefix("-Cextra-filename=") {
-            r.extra_filename = v.to_string();
         } else if a.ends_with(".rs") && !a.starts_with('-') {
             r.has_input = true;
         } else if matches!(
@@ -161,12 +169,16 @@ pub fn main(args: Vec<OsString>) -> ! {
             c
         }
     };
-    cmd.env(util::ENV_UNIT, "1");
     let strs: Vec<String> = args[1..]
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     let info = parse(&strs);
+    // The linker names the codegen-unit objects as the watcher does.
+    cmd.env(
+        util::ENV_UNIT,
+        if info.incremental { "incremental" } else { "1" },
+    );
     // Held until we exit; without a session, no background linkers.
     let guard = util::concurrent_enabled()
         .then(util::session_guard)
@@ -211,7 +223,37 @@ pub fn main(args: Vec<OsString>) -> ! {
             u.ensure_started(&format!("dependency-started({name})"));
         }
     }
+    // Objects into place as rustc writes them.
+    let watcher = match (&info.out_dir, info.stem()) {
+        (Some(dir), Some(stem)) => {
+            let mut wanted: HashMap<String, Vec<(usize, PathBuf)>> = HashMap::new();
+            let mut units = Vec::new();
+            for u in &own {
+                let (Some(r), Some(t)) = (u.running(), u.template()) else {
+                    continue;
+                };
+                for (i, key) in t.objs.iter().enumerate() {
+                    wanted
+                        .entry(key.clone())
+                        .or_default()
+                        .push((units.len(), u.obj_dir().join(format!("{i}.o"))));
+                }
+                units.push((Unit::for_output(&u.out), r.token));
+            }
+            (!wanted.is_empty())
+                .then(|| Watcher::start(dir, format!("{stem}."), info.incremental, units, wanted))
+                .flatten()
+        }
+        _ => None,
+    };
     let status = child.wait();
+    if let Some(w) = watcher {
+        let n = w.finish();
+        trace(
+            "objects-placed",
+            &format!("{} count={n}", info.crate_name.clone().unwrap_or_default()),
+        );
+    }
     for u in &own {
         if let Ok(_l) = u.lock() {
             if u.running().is_some() {

@@ -37,6 +37,10 @@ pub struct Template {
     pub args: Vec<String>,
     /// Keys of the cargo commands that made this link (most recent last).
     pub keys: Vec<String>,
+    /// The codegen-unit objects of `o/0.o, 1.o, ...`, by name without
+    /// rustc's per-invocation random part (`util::object_key`).
+    #[serde(default)]
+    pub objs: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize, Clone)]
@@ -89,11 +93,25 @@ impl Unit {
         Ok(Lock(f))
     }
 
+    /// The lock if nobody holds it.
+    pub fn try_lock(&self) -> std::io::Result<Option<Lock>> {
+        let f = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.dir.join("lock"))?;
+        match f.try_lock() {
+            Ok(()) => Ok(Some(Lock(f))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
+
     pub fn template(&self) -> Option<Template> {
         read_json(&self.dir.join("template.json"))
     }
 
-    pub fn save_template(&self, args: &[String], key: Option<&str>) {
+    pub fn save_template(&self, args: &[String], objs: &[String], key: Option<&str>) {
         let mut keys = self.template().map(|t| t.keys).unwrap_or_default();
         if let Some(k) = key {
             keys.retain(|x| x != k);
@@ -108,6 +126,7 @@ impl Unit {
             &Template {
                 args: args.to_vec(),
                 keys,
+                objs: objs.to_vec(),
             },
         );
     }

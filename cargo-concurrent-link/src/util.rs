@@ -217,3 +217,41 @@ pub fn absolute(p: &Path) -> PathBuf {
         std::env::current_dir().unwrap_or_default().join(p)
     }
 }
+
+/// Put `src` at `dst` atomically (hard link, else copy; then rename), unless
+/// `dst` is that file already.
+pub fn place(src: &Path, dst: &Path) -> std::io::Result<()> {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    if let (Some(a), Some(b)) = (identity(src), identity(dst)) {
+        if a == b {
+            return Ok(());
+        }
+    }
+    if let Some(parent) = dst.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let name = dst.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dst.with_file_name(format!(
+        ".{name}.tmp{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_file(&tmp);
+    if std::fs::hard_link(src, &tmp).is_err() {
+        std::fs::copy(src, &tmp)?;
+    }
+    std::fs::rename(&tmp, dst)
+}
+
+/// A codegen-unit object's name without rustc's per-invocation random part:
+/// incremental builds name them `CRATE-HASH.CGU.RANDOM.rcgu.o` (CGU names
+/// have no dots there), others `CRATE-HASH.CGU.rcgu.o`.
+pub fn object_key(name: &str, incremental: bool) -> String {
+    let base = name.strip_suffix(".rcgu.o").unwrap_or(name);
+    if incremental {
+        if let Some((rest, _random)) = base.rsplit_once('.') {
+            return rest.to_string();
+        }
+    }
+    base.to_string()
+}

@@ -535,6 +535,13 @@ fn touching_a_source_relinks_with_the_background_linker() {
     );
     assert!(lines_with(&trace, &["mode=serial"]).is_empty(), "{t}");
     assert!(lines_with(&trace, &["fallback"]).is_empty(), "{t}");
+    // The rustc wrapper put the codegen units in place as rustc wrote them.
+    assert!(
+        lines_with(&trace, &["objects-placed app count="])
+            .iter()
+            .any(|l| !l.ends_with("count=0")),
+        "{t}"
+    );
     // The event log: the dependencies were ingested before the link request.
     let log_dir = std::fs::read_dir(ws.debug().join("deps/.concurrent-link"))
         .unwrap()
