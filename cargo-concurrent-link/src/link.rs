@@ -73,9 +73,8 @@ pub fn main(raw: Vec<OsString>) -> ! {
     let st = stabilize(&unit, &args);
     let key = util::env_str(util::ENV_KEY);
     if let Some(r) = unit.running() {
-        match check(&unit, &st, &r) {
-            Ok(()) => {
-                let status = concurrent(&unit, &st, &r, t0);
+        match check(&unit, &st, &r).and_then(|()| concurrent(&unit, &st, &r, t0)) {
+            Ok(status) => {
                 if status.success() {
                     unit.save_template(&st.args, &st.objs, key.as_deref());
                     if util::env_str(util::ENV_VERIFY).is_some() {
@@ -238,9 +237,6 @@ fn check(unit: &Unit, st: &Stable, r: &state::Running) -> Result<(), String> {
             return Err(format!("file-changed({p})"));
         }
     }
-    if !state::alive(&r.token) {
-        return Err("background-linker-gone".into());
-    }
     Ok(())
 }
 
@@ -263,22 +259,29 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn concurrent(unit: &Unit, st: &Stable, r: &state::Running, t0: Instant) -> ExitStatus {
+/// Put the new objects in place and wait for the background linker. Err:
+/// it is gone (nothing was linked).
+fn concurrent(
+    unit: &Unit,
+    st: &Stable,
+    r: &state::Running,
+    t0: Instant,
+) -> Result<ExitStatus, String> {
     for (src, dst) in &st.inputs {
         if let Err(e) = util::place(src, dst) {
-            // The wait reads what is there; a failure here is a real error.
-            eprintln!(
-                "cargo-concurrent-link: cannot link {} to {}: {e}",
+            return Err(format!(
+                "cannot link {} to {}: {e}",
                 src.display(),
                 dst.display()
-            );
+            ));
         }
     }
     let t_wait = Instant::now();
-    let status = state::wait(&r.token).unwrap_or_else(|e| {
-        eprintln!("cargo-concurrent-link: cannot run cld: {e}");
-        failed()
-    });
+    let status = match state::wait(&r.token) {
+        Ok(state::Waited::Linked(s)) => s,
+        Ok(state::Waited::Gone(why)) => return Err(format!("background-linker-gone({why})")),
+        Err(e) => return Err(format!("cannot run cld: {e}")),
+    };
     let waited = t_wait.elapsed();
     if util::got_signal().is_none() {
         unit.clear_running(r);
@@ -294,7 +297,7 @@ fn concurrent(unit: &Unit, st: &Stable, r: &state::Running, t0: Instant) -> Exit
             util::now() - r.started - t0.elapsed().as_secs_f64()
         ),
     );
-    status
+    Ok(status)
 }
 
 fn serial(unit: &Unit, st: &Stable) -> ExitStatus {

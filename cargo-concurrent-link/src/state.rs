@@ -429,11 +429,57 @@ pub fn abort(token: &str) {
         .status();
 }
 
+/// cld's runtime directory (as cld computes it), where `TOKEN.sock` lives.
+fn runtime_dir() -> PathBuf {
+    use std::os::unix::fs::MetadataExt;
+    if let Some(d) = std::env::var_os("CLD_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        return util::absolute(Path::new(&d));
+    }
+    let uid = nix::unistd::getuid().as_raw();
+    match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
+        Some(x)
+            if x.is_absolute()
+                && std::fs::metadata(&x).is_ok_and(|m| m.is_dir() && m.uid() == uid) =>
+        {
+            x.join("cld")
+        }
+        _ => std::env::temp_dir().join(format!("cld-{uid}")),
+    }
+}
+
+pub enum Waited {
+    /// The link ran: its status (its diagnostics went to our stderr).
+    Linked(std::process::ExitStatus),
+    /// The background linker is gone (timed out, killed): nothing linked.
+    Gone(String),
+}
+
 /// `cld --concurrent-wait`: the link's diagnostics go to our stderr.
-pub fn wait(token: &str) -> std::io::Result<std::process::ExitStatus> {
-    let mut child = cld_control("wait", token).stdout(Stdio::null()).spawn()?;
+pub fn wait(token: &str) -> std::io::Result<Waited> {
+    if !runtime_dir().join(format!("{token}.sock")).exists() {
+        return Ok(Waited::Gone("no socket".into()));
+    }
+    let mut child = cld_control("wait", token)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()?;
     util::set_child(child.id());
-    child.wait()
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    let status = child.wait()?;
+    let gone = [
+        "no background linker with token",
+        "is not running (killed?)",
+        "died before answering",
+    ];
+    if !status.success() && gone.iter().any(|g| err.contains(g)) {
+        return Ok(Waited::Gone(err.trim().replace('\n', " | ")));
+    }
+    eprint!("{err}");
+    Ok(Waited::Linked(status))
 }
 
 /// Templates of links in `out_dir` (a `deps` directory) made by the cargo

@@ -788,3 +788,147 @@ fn interrupted_builds_leave_nothing() {
     ws.take_trace();
     ws.assert_no_leftovers("after the build that followed");
 }
+
+/// A link whose command line changed (here: a new module, so a new codegen
+/// unit) is not done by the background linker started with the old one: it
+/// is aborted and the link is serial. A background linker that died (here:
+/// SIGKILL while the library compiles) is replaced by a serial link too.
+#[test]
+fn changed_link_or_dead_background_linker_links_serially() {
+    let _g = one_at_a_time();
+    let (ws, _, _) = ws();
+    let reference = reference_outputs(ws);
+    ws.take_trace();
+    let main_rs = ws.src("app/src/main.rs");
+    let original = std::fs::read_to_string(&main_rs).unwrap();
+    std::fs::write(
+        &main_rs,
+        format!(
+            "{original}\nmod extra {{\n    #[inline(never)]\n    pub fn answer() -> u64 {{\n        std::hint::black_box(42)\n    }}\n}}\n#[used]\nstatic KEEP: fn() -> u64 = extra::answer;\n"
+        ),
+    )
+    .unwrap();
+    let o = run(&mut ws.ccl(&["build", "--workspace", "--locked"]), None);
+    std::fs::write(&main_rs, &original).unwrap();
+    assert!(o.ok(), "{}", o.show());
+    let trace = ws.take_trace();
+    let t = trace.join("\n");
+    assert_eq!(
+        lines_with(&trace, &["fallback", "/app-", "command-line-changed"]).len(),
+        1,
+        "{t}"
+    );
+    assert_eq!(
+        lines_with(&trace, &[" link ", "/app-", "mode=serial", "status=0"]).len(),
+        1,
+        "{t}"
+    );
+    assert_eq!(&Ws::app_outputs(&app_bin(ws)), reference);
+    ws.assert_no_leftovers("after a changed command line");
+
+    // Back to the original: serial again (the command line changed back),
+    // then a touch is concurrent again.
+    let o = run(&mut ws.ccl(&["build", "--workspace", "--locked"]), None);
+    assert!(o.ok(), "{}", o.show());
+    ws.take_trace();
+
+    // Kill the background linker the bin's rustc started, before it links
+    // (one started for the library is replaced by the bin's rustc wrapper).
+    ws.touch("app/src/main.rs");
+    let mut child = ws
+        .ccl(&["build", "--workspace", "--locked"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let log_dir = ws.debug().join("deps/.concurrent-link");
+    let t0 = Instant::now();
+    let mut killed_at = None;
+    while killed_at.is_none() && t0.elapsed() < Duration::from_secs(60) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        let trace = std::fs::read_to_string(&ws.trace).unwrap_or_default();
+        let start = trace
+            .lines()
+            .find(|l| l.contains("bg-start") && l.contains("/app-") && l.contains("rustc-started"));
+        if let Some(line) = start {
+            let token = line
+                .split("token=")
+                .nth(1)
+                .unwrap()
+                .split(' ')
+                .next()
+                .unwrap();
+            for e in std::fs::read_dir(&log_dir).unwrap().flatten() {
+                let log = std::fs::read_to_string(e.path().join("cld.log")).unwrap_or_default();
+                if let Some(pid) = log
+                    .lines()
+                    .find(|l| l.contains(&format!("start token={token}")))
+                    .and_then(|l| l.split("pid=").nth(1))
+                    .and_then(|p| p.split(' ').next())
+                    .and_then(|p| p.parse::<i32>().ok())
+                {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                    killed_at = Some(
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap()
+                            .as_secs_f64(),
+                    );
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "the build failed after the background linker was killed"
+    );
+    let trace = ws.take_trace();
+    let t = trace.join("\n");
+    let killed_at =
+        killed_at.unwrap_or_else(|| panic!("the background linker was never seen:\n{t}"));
+    let links = lines_with(&trace, &[" link ", "/app-", "status=0"]);
+    assert_eq!(links.len(), 1, "{t}");
+    // When rustc asked for the link (the trace line is written at its end).
+    let f: Vec<&str> = links[0].split_whitespace().collect();
+    let ms: f64 = links[0]
+        .split("ms=")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let requested = f[0].parse::<f64>().unwrap() - ms / 1e3;
+    if killed_at < requested {
+        assert_eq!(
+            lines_with(&trace, &["fallback", "/app-", "background-linker-gone"]).len(),
+            1,
+            "killed before the link, yet no fallback:\n{t}"
+        );
+        assert!(links[0].contains("mode=serial"), "{t}");
+    } else {
+        eprintln!("the link was requested before the kill; nothing to check:\n{t}");
+    }
+    assert_eq!(&Ws::app_outputs(&app_bin(ws)), reference);
+    // The killed background linker left its socket; the next start of one
+    // removes it (cld removes stale sockets), and that link is concurrent.
+    ws.touch("app/src/main.rs");
+    let o = run(&mut ws.ccl(&["build", "--workspace", "--locked"]), None);
+    assert!(o.ok(), "{}", o.show());
+    let trace = ws.take_trace();
+    assert_eq!(
+        lines_with(&trace, &[" link ", "/app-", "mode=concurrent", "status=0"]).len(),
+        1,
+        "{}",
+        trace.join("\n")
+    );
+    ws.assert_no_leftovers("after recovering from a killed background linker");
+}
