@@ -5,8 +5,10 @@
 #
 #   bench/cargo-concurrent-link.sh
 #
-# Projects: a copy of examples/rust-workspace (dev profile, touch
-# app/src/main.rs: the `app` bin) and, if its source is in the cargo
+# Projects: a copy of examples/rust-workspace (dev profile; touch
+# app/src/main.rs: the `app` bin is recompiled, or app/src/lib.rs: the
+# library and then the bin, whose background linker starts with the
+# library's rustc) and, if its source is in the cargo
 # registry (the ripgrep test's `cargo install` puts it there), ripgrep 15.2.0
 # (release, touch crates/core/main.rs: the `rg` bin).
 #
@@ -42,7 +44,8 @@ unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS RUSTC_WRAPPER CARGO_CONCURRENT_LINK_MODE
 projects=()
 cp -r examples/rust-workspace "$work/rust-workspace"
 rm -rf "$work/rust-workspace/target"
-projects+=("rust-workspace|$work/rust-workspace|app/src/main.rs|app|")
+projects+=("rust-workspace, app/src/main.rs|$work/rust-workspace|app/src/main.rs|app|")
+projects+=("rust-workspace, app/src/lib.rs|$work/rust-workspace|app/src/lib.rs|app|")
 rg_src=""
 [ "${RIPGREP:-1}" = 0 ] || rg_src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ripgrep-15.2.0 2>/dev/null | head -1 || true)
 if [ -n "$rg_src" ]; then

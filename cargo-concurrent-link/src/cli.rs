@@ -247,6 +247,14 @@ fn run(verb: VerbKind, args: Vec<OsString>) -> i32 {
         f.push(format!("linker={}", exe.display()));
         f.join("\x1f")
     });
+    if let Some(l) = util::env_str("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER") {
+        if Path::new(&l).canonicalize().ok().as_deref() != Some(exe.as_path()) {
+            eprintln!(
+                "cargo-concurrent-link: note: CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER={l} is replaced (the C driver is {}; CARGO_CONCURRENT_LINK_CC chooses another)",
+                util::env_str(util::ENV_CC).unwrap_or_else(|| "cc".into())
+            );
+        }
+    }
     let env = Env {
         exe,
         cld,

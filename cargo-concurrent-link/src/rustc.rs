@@ -32,6 +32,8 @@ struct RustcArgs {
     emit_link: bool,
     has_input: bool,
     incremental: bool,
+    /// The last `-C linker=`.
+    linker: Option<String>,
 }
 
 fn parse(args: &[String]) -> RustcArgs {
@@ -72,6 +74,8 @@ fn parse(args: &[String]) -> RustcArgs {
             };
             if let Some(e) = v.strip_prefix("extra-filename=") {
                 r.extra_filename = e.to_string();
+            } else if let Some(l) = v.strip_prefix("linker=") {
+                r.linker = Some(l.to_string());
             } else if v.starts_with("incremental=") {
                 r.incremental = true;
             }
@@ -184,6 +188,18 @@ pub fn main(args: Vec<OsString>) -> ! {
         .then(util::session_guard)
         .flatten();
     let enabled = guard.is_some();
+    // Another `-C linker=` after cargo's (in RUSTFLAGS): not linked by cld.
+    if !info.link_outputs().is_empty() {
+        if let (Some(l), Ok(me)) = (&info.linker, std::env::current_exe()) {
+            let same = Path::new(l).canonicalize().ok() == me.canonicalize().ok();
+            if !same {
+                util::notice(&format!(
+                    "`-C linker={l}` (from your rustflags?) overrides cargo-concurrent-link: {} is not linked by cld",
+                    info.crate_name.as_deref().unwrap_or("a crate")
+                ));
+            }
+        }
+    }
     let own: Vec<Unit> = if enabled {
         info.link_outputs()
             .iter()

@@ -505,10 +505,33 @@ fn touching_a_source_relinks_with_the_background_linker() {
     let reference = reference_outputs(ws);
     ws.take_trace();
 
-    // 1. The bin's own source.
+    // 1. The bin's own source; with a rustc wrapper of the user's, which
+    //    must still run (inside ours) and change nothing.
+    let wrapper = work_root().join("user-wrapper.sh");
+    let wrapper_log = work_root().join("user-wrapper.log");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec \"$@\"\n",
+            wrapper_log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let _ = std::fs::remove_file(&wrapper_log);
     ws.touch("app/src/main.rs");
-    let o = run(&mut ws.ccl(&["build", "--workspace", "--locked"]), None);
+    let o = run(
+        ws.ccl(&["build", "--workspace", "--locked"])
+            .env("RUSTC_WRAPPER", &wrapper),
+        None,
+    );
     assert!(o.ok(), "{}", o.show());
+    let wlog = std::fs::read_to_string(&wrapper_log).unwrap_or_default();
+    assert!(
+        wlog.lines().any(|l| l.contains("--crate-name app ")),
+        "the user's RUSTC_WRAPPER did not run for app:\n{wlog}"
+    );
     let compiled: Vec<&str> = o
         .stderr
         .lines()
