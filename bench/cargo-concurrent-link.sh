@@ -50,6 +50,8 @@ rg_src=""
 [ "${RIPGREP:-1}" = 0 ] || rg_src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ripgrep-15.2.0 2>/dev/null | head -1 || true)
 if [ -n "$rg_src" ]; then
     cp -r "$rg_src" "$work/ripgrep"
+    # Its own workspace, not the cld repository's.
+    printf '\n[workspace]\n' >>"$work/ripgrep/Cargo.toml"
     projects+=("ripgrep 15.2.0 (release)|$work/ripgrep|crates/core/main.rs|rg|--release")
 else
     echo "ripgrep 15.2.0 is not in the cargo registry; measuring the example only" >&2
@@ -65,33 +67,35 @@ fi
     echo "|---|---|---|---|---|---|"
 } >"$md.tmp"
 
+n=0
 for p in "${projects[@]}"; do
     IFS='|' read -r name dir src bin flags <<<"$p"
+    n=$((n + 1))
     echo "== $name: clean build" >&2
     (cd "$dir" && CARGO_CONCURRENT_LINK_TRACE="$work/warmup.trace" "$ccl" build -q $flags)
     # One more round so the template knows the objects.
     touch "$dir/$src"
     (cd "$dir" && CARGO_CONCURRENT_LINK_TRACE="$work/warmup.trace" "$ccl" build -q $flags)
-    : >"$work/records"
+    : >"$work/records.$n"
     for i in $(seq 1 "$RUNS"); do
         if ((i % 2)); then order="concurrent serial"; else order="serial concurrent"; fi
         for mode in $order; do
             touch "$dir/$src"
-            trace="$work/$mode.$i.trace"
+            trace="$work/p$n.$mode.$i.trace"
             t0=$(date +%s.%N)
             (cd "$dir" && CARGO_CONCURRENT_LINK_MODE=$mode CARGO_CONCURRENT_LINK_TRACE="$trace" "$ccl" build -q $flags)
             t1=$(date +%s.%N)
             log=""
             if [ "$mode" = concurrent ]; then
                 log=$(ls -d "$dir"/target/*/deps/.concurrent-link/"$bin"-*/cld.log | head -1)
-                cp "$log" "$work/$mode.$i.log"
-                log="$work/$mode.$i.log"
+                cp "$log" "$work/p$n.$mode.$i.log"
+                log="$work/p$n.$mode.$i.log"
             fi
-            echo "$mode|$trace|$log|$t0|$t1" >>"$work/records"
+            echo "$mode|$trace|$log|$t0|$t1" >>"$work/records.$n"
             echo "   round $i $mode: $(grep ' link ' "$trace" | grep "/$bin-" | sed 's/.* mode=//')" >&2
         done
     done
-    python3 - "$work/records" "$bin" "$name" >>"$md.tmp" <<'EOF'
+    python3 - "$work/records.$n" "$bin" "$name" >>"$md.tmp" <<'EOF'
 import sys, statistics
 records, binname, name = sys.argv[1:4]
 rows = {"concurrent": [], "serial": []}

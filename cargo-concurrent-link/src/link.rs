@@ -47,7 +47,7 @@ pub fn main(raw: Vec<OsString>) -> ! {
     let t0 = Instant::now();
     if std::env::var_os(util::ENV_UNIT).is_none() || !util::concurrent_enabled() {
         // rustdoc's doctests, or background linking turned off.
-        let status = spawn_wait(state::driver_command(&args, Path::new("/tmp")));
+        let status = run_driver(&args, &std::env::temp_dir());
         trace(
             "link",
             &format!(
@@ -66,7 +66,7 @@ pub fn main(raw: Vec<OsString>) -> ! {
                 "cannot lock {}: {e}; linking without state",
                 unit.dir.display()
             ));
-            util::exit_like(spawn_wait(state::driver_command(&args, Path::new("/tmp"))))
+            util::exit_like(run_driver(&args, &std::env::temp_dir()))
         }
     };
     util::catch_signals(false);
@@ -122,6 +122,16 @@ fn spawn_wait(mut cmd: std::process::Command) -> ExitStatus {
             failed()
         }
     }
+}
+
+/// `cc -B <shim> ARGS` (the serial link).
+fn run_driver(args: &[String], rsp_dir: &Path) -> ExitStatus {
+    let (cmd, rsp) = state::driver_command(args, rsp_dir);
+    let status = spawn_wait(cmd);
+    if let Some(r) = rsp {
+        let _ = std::fs::remove_file(r);
+    }
+    status
 }
 
 fn failed() -> ExitStatus {
@@ -344,7 +354,7 @@ fn serial(unit: &Unit, st: &Stable) -> ExitStatus {
             }
         }
     }
-    spawn_wait(state::driver_command(&st.args, &unit.dir))
+    run_driver(&st.args, &unit.dir)
 }
 
 /// `CARGO_CONCURRENT_LINK_VERIFY`: link the same command line serially
@@ -358,7 +368,7 @@ fn verify(unit: &Unit, st: &Stable) {
             args[i] = side.to_string_lossy().into_owned();
         }
     }
-    let status = spawn_wait(state::driver_command(&args, &unit.dir));
+    let status = run_driver(&args, &unit.dir);
     let same = status.success() && std::fs::read(&side).ok() == std::fs::read(&unit.out).ok();
     let _ = std::fs::remove_file(&side);
     trace(

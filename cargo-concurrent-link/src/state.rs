@@ -230,22 +230,23 @@ pub fn driver() -> String {
     util::env_str(util::ENV_CC).unwrap_or_else(|| "cc".into())
 }
 
-/// `cc -B SHIM/ ARGS`, through a response file when the line is long.
-pub fn driver_command(args: &[String], rsp_dir: &Path) -> Command {
+/// `cc -B SHIM/ ARGS`, through a response file in `rsp_dir` when the line is
+/// long (returned: remove it once the command ran).
+pub fn driver_command(args: &[String], rsp_dir: &Path) -> (Command, Option<PathBuf>) {
     let mut cmd = Command::new(driver());
     let shim = util::env_str(util::ENV_SHIM).unwrap_or_default();
     cmd.arg(format!("-B{}/", shim.trim_end_matches('/')));
     let len: usize = args.iter().map(|a| a.len() + 1).sum();
     if len > 100_000 && std::fs::create_dir_all(rsp_dir).is_ok() {
-        let rsp = rsp_dir.join(format!("args-{}.rsp", std::process::id()));
+        let rsp = rsp_dir.join(format!(".ccl-args-{}.rsp", std::process::id()));
         let text: Vec<String> = args.iter().map(|a| ccargs::quote_gnu(a)).collect();
         if std::fs::write(&rsp, text.join("\n")).is_ok() {
             cmd.arg(format!("@{}", rsp.display()));
-            return cmd;
+            return (cmd, Some(rsp));
         }
     }
     cmd.args(args);
-    cmd
+    (cmd, None)
 }
 
 /// The Rust sysroot's `lib/rustlib/` (from `-L <sysroot>/lib/rustlib/<target>/lib`).
@@ -378,13 +379,17 @@ fn start(unit: &Unit, args: &[String]) -> Result<Running, String> {
     // Its own process group: an interrupt of the build must not stop a
     // start half-way (a background linker whose token we never read).
     use std::os::unix::process::CommandExt;
-    let out = driver_command(&line, &unit.dir)
+    let (mut cmd, rsp) = driver_command(&line, &unit.dir);
+    let out = cmd
         .process_group(0)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", driver()))?;
+        .output();
+    if let Some(r) = rsp {
+        let _ = std::fs::remove_file(r);
+    }
+    let out = out.map_err(|e| format!("cannot run {}: {e}", driver()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let token = stdout
         .lines()
