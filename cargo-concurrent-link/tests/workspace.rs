@@ -955,3 +955,81 @@ fn changed_link_or_dead_background_linker_links_serially() {
     );
     ws.assert_no_leftovers("after recovering from a killed background linker");
 }
+
+/// Two projects built at the same time (sharing the runtime directory):
+/// each relink is done by its own background linker.
+#[test]
+fn two_projects_at_once() {
+    let _g = one_at_a_time();
+    let (ws, _, _) = ws();
+    let reference = reference_outputs(ws);
+    ws.take_trace();
+    // A second, small project (no dependencies).
+    let tiny = work_root().join("tiny");
+    let _ = std::fs::remove_dir_all(&tiny);
+    std::fs::create_dir_all(tiny.join("src")).unwrap();
+    std::fs::write(
+        tiny.join("Cargo.toml"),
+        "[package]\nname = \"tiny\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tiny.join("src/main.rs"),
+        "mod parts;\nfn main() {\n    println!(\"tiny: {}\", parts::sum(std::env::args().count() as u64));\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tiny.join("src/parts.rs"),
+        "pub fn sum(n: u64) -> u64 {\n    (1..=n + 10).map(|x| x * x).sum()\n}\n",
+    )
+    .unwrap();
+    let tiny_trace = work_root().join("tiny.trace");
+    let tiny_build = || {
+        let mut c = ws.ccl(&["build"]);
+        c.current_dir(&tiny)
+            .env("CARGO_TARGET_DIR", tiny.join("target"))
+            .env("CARGO_CONCURRENT_LINK_TRACE", &tiny_trace);
+        c
+    };
+    let o = run(&mut tiny_build(), None);
+    assert!(o.ok(), "{}", o.show());
+    let _ = std::fs::remove_file(&tiny_trace);
+
+    ws.touch("app/src/lib.rs");
+    std::fs::File::options()
+        .write(true)
+        .open(tiny.join("src/main.rs"))
+        .unwrap()
+        .set_modified(std::time::SystemTime::now())
+        .unwrap();
+    let mut a = ws.ccl(&["build", "--workspace", "--locked"]);
+    let mut b = tiny_build();
+    let ha = std::thread::spawn(move || run(&mut a, None));
+    let hb = std::thread::spawn(move || run(&mut b, None));
+    let (oa, ob) = (ha.join().unwrap(), hb.join().unwrap());
+    assert!(oa.ok(), "{}", oa.show());
+    assert!(ob.ok(), "{}", ob.show());
+    let ta = ws.take_trace();
+    let tb: Vec<String> = std::fs::read_to_string(&tiny_trace)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for (trace, bin) in [(&ta, "/app-"), (&tb, "/tiny-")] {
+        let t = trace.join("\n");
+        assert_eq!(
+            lines_with(trace, &[" link ", bin, "mode=concurrent", "status=0"]).len(),
+            1,
+            "{t}"
+        );
+        assert_eq!(
+            lines_with(trace, &["verify", bin, "identical"]).len(),
+            1,
+            "{t}"
+        );
+    }
+    assert_eq!(&Ws::app_outputs(&app_bin(ws)), reference);
+    let t = run(&mut Command::new(tiny.join("target/debug/tiny")), None);
+    assert_eq!(t.stdout, "tiny: 506\n", "{}", t.show());
+    ws.assert_no_leftovers("after two projects at once");
+}
