@@ -34,6 +34,7 @@ struct RustcArgs {
     incremental: bool,
     /// The last `-C linker=`.
     linker: Option<String>,
+    input: Option<String>,
 }
 
 fn parse(args: &[String]) -> RustcArgs {
@@ -81,6 +82,7 @@ fn parse(args: &[String]) -> RustcArgs {
             }
         } else if a.ends_with(".rs") && !a.starts_with('-') {
             r.has_input = true;
+            r.input = Some(a.to_string());
         } else if matches!(
             a,
             "-o" | "-L"
@@ -144,9 +146,19 @@ impl RustcArgs {
         v
     }
 
-    /// The rlib rustc will write, for a library.
+    /// Sources from the cargo registry or a git checkout: not edited, so
+    /// their rebuilds (after an update, a feature change) do not start the
+    /// links that read them early.
+    fn from_registry(&self) -> bool {
+        self.input.as_deref().is_some_and(|i| {
+            Path::new(i).is_absolute()
+                && (i.contains("/registry/src/") || i.contains("/git/checkouts/"))
+        })
+    }
+
+    /// The rlib rustc will write, for a library of the workspace.
     fn rlib_output(&self) -> Option<PathBuf> {
-        if self.test || !self.emit_link || !self.has_input {
+        if self.test || !self.emit_link || !self.has_input || self.from_registry() {
             return None;
         }
         if !self.crate_types.iter().any(|t| t == "lib" || t == "rlib") {
@@ -318,6 +330,8 @@ mod tests {
             pm.link_outputs(),
             vec![PathBuf::from("/t/d/libserde_derive-5.so")]
         );
+        let reg = parse(&v("--crate-name serde /h/.cargo/registry/src/index.crates.io-1/serde-1.0.0/src/lib.rs --crate-type lib --emit=dep-info,metadata,link -C extra-filename=-3 --out-dir /t/d"));
+        assert_eq!(reg.rlib_output(), None);
         let check = parse(&v("--crate-name app app/src/main.rs --crate-type bin --emit=dep-info,metadata -C extra-filename=-1 --out-dir /t/d"));
         assert!(check.link_outputs().is_empty());
         let version = parse(&v("-vV"));
