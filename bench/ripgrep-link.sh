@@ -123,8 +123,8 @@ done
 n_obj=0 n_rlib=0 in_bytes=0
 for a in "${link_args[@]}"; do
     case "$a" in
-        "$work"/inputs/*.o) n_obj=$((n_obj + 1)) ;;
-        "$work"/inputs/*.rlib) n_rlib=$((n_rlib + 1)) ;;
+        */inputs/*.o) n_obj=$((n_obj + 1)) ;;
+        */inputs/*.rlib) n_rlib=$((n_rlib + 1)) ;;
     esac
     [ -f "$a" ] && in_bytes=$((in_bytes + $(stat -c %s "$a")))
 done

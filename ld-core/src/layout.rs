@@ -2408,12 +2408,11 @@ pub fn local_sym_addr(
         } else {
             (s.value as i64, addend)
         };
-        let pieces = &o.pieces[isec.pieces.start as usize..isec.pieces.end as usize];
         let t = target.max(0) as u32;
-        let i = pieces.partition_point(|p| p.offset <= t).saturating_sub(1);
-        if let Some(p) = pieces.get(i) {
-            let out = layout.piece_out[f][isec.pieces.start as usize + i];
-            return (sec_addr + out + (t - p.offset) as u64, rest);
+        if let Some(i) = o.piece_at(sh, t) {
+            let p = &o.pieces[i];
+            let out = layout.piece_out[f][i];
+            return (sec_addr + out + t.saturating_sub(p.offset) as u64, rest);
         }
         return (sec_addr, addend);
     }

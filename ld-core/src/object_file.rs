@@ -47,6 +47,8 @@ pub struct InputSection {
     pub raw_relocs: &'static [elf::Rela64<LE>],
     /// Range into `ObjectFile::pieces` (merge sections).
     pub pieces: Range<u32>,
+    /// Range into `ObjectFile::piece_blocks` (merge sections).
+    pub piece_blocks: Range<u32>,
     /// COMDAT group this section belongs to (index into `ObjectFile::groups`).
     pub group: Option<u32>,
 }
@@ -96,6 +98,9 @@ impl InputSymbol {
     }
 }
 
+/// Granularity of `ObjectFile::piece_blocks`.
+pub const PIECE_BLOCK: usize = 64;
+
 /// One string (or fixed-size entry) of a mergeable section.
 #[derive(Clone, Copy, Debug)]
 pub struct Piece {
@@ -141,6 +146,11 @@ pub struct ObjectFile {
     pub first_global: u32,
     pub relocs: Vec<Reloc>,
     pub pieces: Vec<Piece>,
+    /// For each merge section, per PIECE_BLOCK bytes: the (section-relative)
+    /// index of the piece holding that offset, so an offset's piece is found
+    /// in a step or two instead of a binary search (debug info has millions
+    /// of references into .debug_str).
+    pub piece_blocks: Vec<u32>,
     pub groups: Vec<ComdatGroup>,
     /// (section index, records) for each `.eh_frame`.
     pub eh_frames: Vec<(u32, Vec<EhRecord>)>,
@@ -181,7 +191,8 @@ pub fn check_header<'d>(data: &'d [u8], name: &str) -> Result<&'d FileHeader64<L
 
 impl ObjectFile {
     pub fn parse(name: String, data: &'static [u8]) -> Result<ObjectFile> {
-        let data = aligned(data);
+        // `object` is built with its `unaligned` feature: `ar` members are
+        // only 2-aligned, and are parsed in place rather than copied.
         let header = check_header(data, &name)?;
         let e = LE;
         let sections = header
@@ -375,6 +386,7 @@ impl ObjectFile {
                 relocs: 0..0,
                 raw_relocs: &[],
                 pieces: 0..0,
+                piece_blocks: 0..0,
                 group: group_of[i],
             });
         }
@@ -453,6 +465,7 @@ impl ObjectFile {
             first_global,
             relocs,
             pieces: Vec::new(),
+            piece_blocks: Vec::new(),
             groups,
             eh_frames: Vec::new(),
             wants_execstack,
@@ -481,6 +494,7 @@ impl ObjectFile {
             }
             let data = self.section_data(i);
             let start = self.pieces.len() as u32;
+            let bstart = self.piece_blocks.len() as u32;
             let mut pos = 0usize;
             while pos < data.len() {
                 let end = match data[pos..].iter().position(|&b| b == 0) {
@@ -495,6 +509,11 @@ impl ObjectFile {
                         ))
                     }
                 };
+                let local = self.pieces.len() as u32 - start;
+                // Blocks whose first byte lies in this piece.
+                while (self.piece_blocks.len() - bstart as usize) * PIECE_BLOCK < end {
+                    self.piece_blocks.push(local);
+                }
                 self.pieces.push(Piece {
                     offset: pos as u32,
                     len: (end - pos) as u32,
@@ -503,8 +522,31 @@ impl ObjectFile {
                 pos = end;
             }
             self.sections[i].pieces = start..self.pieces.len() as u32;
+            self.sections[i].piece_blocks = bstart..self.piece_blocks.len() as u32;
         }
         Ok(())
+    }
+
+    /// Index (into `pieces`) of the piece of merge section `sec` that holds
+    /// offset `t`: the last piece starting at or before it.
+    pub fn piece_at(&self, sec: usize, t: u32) -> Option<usize> {
+        let s = &self.sections[sec];
+        let pieces = &self.pieces[s.pieces.start as usize..s.pieces.end as usize];
+        if pieces.is_empty() {
+            return None;
+        }
+        let blocks = &self.piece_blocks[s.piece_blocks.start as usize..s.piece_blocks.end as usize];
+        let mut i = match blocks.get(t as usize / PIECE_BLOCK) {
+            Some(&b) => b as usize,
+            None => pieces.len() - 1,
+        };
+        while i + 1 < pieces.len() && pieces[i + 1].offset <= t {
+            i += 1;
+        }
+        while i > 0 && pieces[i].offset > t {
+            i -= 1;
+        }
+        Some(s.pieces.start as usize + i)
     }
 
     fn split_eh_frames(&mut self) -> Result<()> {
@@ -578,19 +620,4 @@ fn symtab_first_global(
         }
     }
     0
-}
-
-/// ELF structures need 8-byte alignment; `ar` members are only 2-aligned.
-/// A misaligned member is copied once into an aligned buffer.
-pub fn aligned(data: &'static [u8]) -> &'static [u8] {
-    if (data.as_ptr() as usize).is_multiple_of(8) {
-        return data;
-    }
-    let mut v: Vec<u64> = vec![0; data.len().div_ceil(8)];
-    // SAFETY: u64 slice reinterpreted as bytes, within its length.
-    let bytes = unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, data.len()) };
-    bytes.copy_from_slice(data);
-    let leaked: &'static mut [u64] = Box::leak(v.into_boxed_slice());
-    // SAFETY: same memory, now 'static.
-    unsafe { std::slice::from_raw_parts(leaked.as_ptr() as *const u8, data.len()) }
 }
