@@ -1033,3 +1033,80 @@ fn two_projects_at_once() {
     assert_eq!(t.stdout, "tiny: 506\n", "{}", t.show());
     ws.assert_no_leftovers("after two projects at once");
 }
+
+/// The `cdylib` (a `-shared` link with rustc's version script) and a build
+/// script are relinked by their background linkers as well.
+#[test]
+fn cdylib_and_build_script_relink_concurrently() {
+    let _g = one_at_a_time();
+    let (ws, _, _) = ws();
+    let reference = reference_outputs(ws);
+    ws.take_trace();
+    let exports = |p: &Path| {
+        let o = Command::new("nm")
+            .args(["-D", "--defined-only"])
+            .arg(p)
+            .output()
+            .unwrap();
+        let mut v: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter_map(|l| l.split_whitespace().last().map(str::to_string))
+            .collect();
+        v.sort();
+        v
+    };
+    let so = ws.debug().join("libcabi.so");
+    let before = exports(&so);
+    assert!(before.iter().any(|s| s.starts_with("cabi_")), "{before:?}");
+
+    ws.touch("cabi/src/lib.rs");
+    let o = run(&mut ws.ccl(&["build", "--workspace", "--locked"]), None);
+    assert!(o.ok(), "{}", o.show());
+    let trace = ws.take_trace();
+    let t = trace.join("\n");
+    assert_eq!(
+        lines_with(
+            &trace,
+            &[" link ", "/libcabi.so", "mode=concurrent", "status=0"]
+        )
+        .len(),
+        1,
+        "{t}"
+    );
+    assert_eq!(
+        lines_with(&trace, &["verify", "/libcabi.so", "identical"]).len(),
+        1,
+        "{t}"
+    );
+    assert_eq!(exports(&so), before, "libcabi.so exports changed");
+    assert!(comment(&so).contains("cld"));
+
+    ws.touch("codegen/build.rs");
+    let o = run(&mut ws.ccl(&["build", "--workspace", "--locked"]), None);
+    assert!(o.ok(), "{}", o.show());
+    let trace = ws.take_trace();
+    let t = trace.join("\n");
+    assert_eq!(
+        lines_with(
+            &trace,
+            &[
+                " link ",
+                "/build_script_build-",
+                "mode=concurrent",
+                "status=0"
+            ]
+        )
+        .len(),
+        1,
+        "{t}"
+    );
+    assert_eq!(
+        lines_with(&trace, &["verify", "/build_script_build-", "identical"]).len(),
+        1,
+        "{t}"
+    );
+    // The script ran (codegen was rebuilt) and the app still reports the same.
+    assert!(o.stderr.contains("Compiling codegen"), "{}", o.show());
+    assert_eq!(&Ws::app_outputs(&app_bin(ws)), reference);
+    ws.assert_no_leftovers("after relinking the cdylib and a build script");
+}
