@@ -149,7 +149,7 @@ impl RustcArgs {
     /// Sources from the cargo registry or a git checkout: not edited, so
     /// their rebuilds (after an update, a feature change) do not start the
     /// links that read them early.
-    fn from_registry(&self) -> bool {
+    fn is_registry_source(&self) -> bool {
         self.input.as_deref().is_some_and(|i| {
             Path::new(i).is_absolute()
                 && (i.contains("/registry/src/") || i.contains("/git/checkouts/"))
@@ -158,7 +158,7 @@ impl RustcArgs {
 
     /// The rlib rustc will write, for a library of the workspace.
     fn rlib_output(&self) -> Option<PathBuf> {
-        if self.test || !self.emit_link || !self.has_input || self.from_registry() {
+        if self.test || !self.emit_link || !self.has_input || self.is_registry_source() {
             return None;
         }
         if !self.crate_types.iter().any(|t| t == "lib" || t == "rlib") {
