@@ -273,6 +273,8 @@ fn run(verb: VerbKind, args: Vec<OsString>) -> i32 {
     // Phase 1: the build, with JSON messages.
     let phase1: Option<Vec<OsString>> = match verb {
         VerbKind::Build => Some(rest.clone()),
+        // cargo's help, once.
+        VerbKind::Run | VerbKind::Test if has("--help") || has("-h") => None,
         VerbKind::Run => Some(before.clone()),
         // `--doc` alone cannot be built with --no-run: rustdoc builds them.
         VerbKind::Test if has("--doc") => None,
