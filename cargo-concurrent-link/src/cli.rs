@@ -89,7 +89,9 @@ pub fn main(mut argv: Vec<OsString>) -> ! {
         Verb::Test(r) => (VerbKind::Test, r.args),
     };
     let code = run(verb, args);
-    util::exit_code(code)
+    // The exit status is cargo's (a program run by `run` may have handled a
+    // Ctrl-C we saw too); cargo killed by a signal was raised again above.
+    std::process::exit(code)
 }
 
 fn fail(msg: &str) -> ! {

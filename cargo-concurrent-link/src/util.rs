@@ -129,10 +129,18 @@ static CHILD: AtomicI32 = AtomicI32::new(0);
 static FORWARD: AtomicI32 = AtomicI32::new(0);
 static GOT: AtomicI32 = AtomicI32::new(0);
 
-extern "C" fn on_signal(sig: nix::libc::c_int) {
+extern "C" fn on_signal(
+    sig: nix::libc::c_int,
+    info: *mut nix::libc::siginfo_t,
+    _ctx: *mut nix::libc::c_void,
+) {
     GOT.store(sig, Ordering::SeqCst);
     let child = CHILD.load(Ordering::SeqCst);
-    if FORWARD.load(Ordering::SeqCst) != 0 && child > 0 {
+    // A signal from the terminal (Ctrl-C: sent by the kernel to the whole
+    // foreground process group) reached the child already; only one sent
+    // to us alone by a process (`kill`) is passed on.
+    let from_process = !info.is_null() && unsafe { (*info).si_code } == nix::libc::SI_USER;
+    if FORWARD.load(Ordering::SeqCst) != 0 && child > 0 && from_process {
         unsafe {
             nix::libc::kill(child, sig);
         }
@@ -143,8 +151,8 @@ pub fn catch_signals(forward: bool) {
     use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
     FORWARD.store(forward as i32, Ordering::SeqCst);
     let act = SigAction::new(
-        SigHandler::Handler(on_signal),
-        SaFlags::SA_RESTART,
+        SigHandler::SigAction(on_signal),
+        SaFlags::SA_RESTART | SaFlags::SA_SIGINFO,
         SigSet::empty(),
     );
     for s in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
