@@ -45,8 +45,12 @@ pub fn main(raw: Vec<OsString>) -> ! {
     }
     let out = ccargs::output(&args).unwrap_or_else(|| "a.out".into());
     let t0 = Instant::now();
-    if std::env::var_os(util::ENV_UNIT).is_none() || !util::concurrent_enabled() {
-        // rustdoc's doctests, or background linking turned off.
+    if std::env::var_os(util::ENV_UNIT).is_none()
+        || !util::concurrent_enabled()
+        || !state::is_cargo_output(Path::new(&out))
+    {
+        // rustdoc's doctests, a build script's probe, or background linking
+        // turned off.
         let status = run_driver(&args, &std::env::temp_dir());
         trace(
             "link",

@@ -215,6 +215,7 @@ pub fn main(args: Vec<OsString>) -> ! {
     let own: Vec<Unit> = if enabled {
         info.link_outputs()
             .iter()
+            .filter(|o| state::is_cargo_output(o))
             .map(|o| Unit::for_output(o))
             .filter(|u| u.dir.is_dir())
             .collect()
@@ -320,6 +321,13 @@ mod tests {
             vec![PathBuf::from("/t/debug/deps/app-0123")]
         );
         assert_eq!(bin.rlib_output(), None);
+        assert!(state::is_cargo_output(&bin.link_outputs()[0]));
+        assert!(state::is_cargo_output(Path::new(
+            "/t/debug/build/foo-1/build_script_build-1"
+        )));
+        assert!(!state::is_cargo_output(Path::new(
+            "/t/debug/build/foo-1/out/probe"
+        )));
         let lib = parse(&v("--crate-name app --edition=2021 app/src/lib.rs --crate-type lib --emit=dep-info,metadata,link -C extra-filename=-9 --out-dir /t/d"));
         assert!(lib.link_outputs().is_empty());
         assert_eq!(lib.rlib_output(), Some(PathBuf::from("/t/d/libapp-9.rlib")));

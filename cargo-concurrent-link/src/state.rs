@@ -57,6 +57,18 @@ pub struct Running {
 
 pub struct Lock(#[allow(dead_code)] File);
 
+/// Is `out` where cargo has rustc put a linked artifact (`.../deps/`,
+/// `.../examples/`, a build script's `.../build/PKG-HASH/`)? Links elsewhere
+/// (a build script's probe in its `OUT_DIR`) keep no state.
+pub fn is_cargo_output(out: &Path) -> bool {
+    let Some(parent) = out.parent() else {
+        return false;
+    };
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    matches!(name(parent).as_deref(), Some("deps" | "examples"))
+        || parent.parent().and_then(name).as_deref() == Some("build")
+}
+
 impl Unit {
     pub fn for_output(out: &Path) -> Unit {
         let out = util::absolute(out);
