@@ -194,8 +194,14 @@ fn remove_stale(dir: &Path) {
 
 /// One command-line input of the link, as the background linker holds it.
 enum Entry {
-    /// Inputs available at the start (expanded: `-l`, scripts, groups).
-    Fixed(Vec<link::Pending>),
+    /// Inputs available at the start (expanded: `-l`, scripts, groups),
+    /// with the argument and the identities of the files it read, checked
+    /// at the wait like the concurrent ones.
+    Fixed {
+        arg: InputArg,
+        files: Vec<(PathBuf, FileIdentity)>,
+        pending: Vec<link::Pending>,
+    },
     Concurrent(Slot),
 }
 
@@ -370,7 +376,11 @@ fn setup(opts: Options) -> Result<Setup> {
             other => {
                 let mut ex = Expander::new(&opts);
                 match ex.add_arg(other) {
-                    Ok(()) => entries.push(Entry::Fixed(ex.out)),
+                    Ok(()) => entries.push(Entry::Fixed {
+                        arg: other.clone(),
+                        files: ex.identities,
+                        pending: ex.out,
+                    }),
                     Err(e) => errors.push(e.msg),
                 }
             }
@@ -447,9 +457,12 @@ fn setup(opts: Options) -> Result<Setup> {
                 let wd = ino
                     .add_watch(
                         &d,
+                        // IN_CREATE: a hard link made into place (rustc
+                        // reusing an object) gives nothing else.
                         AddWatchFlags::IN_CLOSE_WRITE
                             | AddWatchFlags::IN_MOVED_TO
-                            | AddWatchFlags::IN_ATTRIB,
+                            | AddWatchFlags::IN_ATTRIB
+                            | AddWatchFlags::IN_CREATE,
                     )
                     .map_err(|e| {
                         cleanup_sock(Error::new(format!("cannot watch {}: {e}", d.display())))
@@ -757,8 +770,8 @@ fn start_fixed(shared: &Arc<Shared>) {
     let mut st = shared.state.lock().unwrap();
     let mut jobs = Vec::new();
     for (i, e) in st.entries.iter_mut().enumerate() {
-        if let Entry::Fixed(p) = e {
-            jobs.push((i, std::mem::take(p)));
+        if let Entry::Fixed { pending, .. } = e {
+            jobs.push((i, std::mem::take(pending)));
         }
     }
     st.in_flight += 1;
@@ -1135,6 +1148,31 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
             st = shared.cv.wait(st).unwrap();
         }
     }
+    // Inputs that were not concurrent may have changed too (a library
+    // rebuilt meanwhile): read those arguments again, as a serial link would.
+    {
+        let mut st = shared.state.lock().unwrap();
+        let mut redo = Vec::new();
+        for (i, e) in st.entries.iter().enumerate() {
+            if let Entry::Fixed { arg, files, .. } = e {
+                let changed = files.iter().any(|(p, id)| {
+                    std::fs::metadata(p).ok().map(|m| FileIdentity::of(&m)) != Some(*id)
+                });
+                if changed {
+                    redo.push((i, arg.clone()));
+                }
+            }
+        }
+        for (i, arg) in redo {
+            shared.log(&format!("verify: input #{i} changed; re-reading"));
+            let mut ex = Expander::new(opts);
+            let r = ex
+                .add_arg(&arg)
+                .and_then(|()| link::ingest(ex.out))
+                .map_err(|e| e.msg);
+            st.fixed[i] = Some(r);
+        }
+    }
     shared.log("link-start");
     let mut st = shared.state.lock().unwrap();
     let mut errors = Vec::new();
@@ -1150,7 +1188,7 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
     drop(st);
     for (i, e) in entries.into_iter().enumerate() {
         match e {
-            Entry::Fixed(_) => match fixed[i].take() {
+            Entry::Fixed { .. } => match fixed[i].take() {
                 Some(Ok(v)) => items.extend(v),
                 Some(Err(m)) => errors.push(m),
                 None => errors.push("internal error: input not ingested".into()),

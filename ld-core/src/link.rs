@@ -32,6 +32,9 @@ pub(crate) enum Pending {
 
 pub(crate) struct Expander {
     pub out: Vec<Pending>,
+    /// Every file read (inputs and linker scripts), with its identity when
+    /// read: the background linker re-reads an argument whose files changed.
+    pub identities: Vec<(PathBuf, input::FileIdentity)>,
     search: Vec<PathBuf>,
     depth: u32,
 }
@@ -45,6 +48,7 @@ impl Expander {
         soname: Option<String>,
     ) -> Result<()> {
         let m = input::map_file(path)?;
+        self.identities.push((path.to_path_buf(), m.identity));
         let kind = input::classify(m.data).ok_or_else(|| {
             Error::new(format!("{}: file format not recognized (not an ELF object, archive, shared library or linker script)", path.display()))
         })?;
@@ -139,6 +143,7 @@ impl Expander {
     pub fn new(opts: &Options) -> Self {
         Expander {
             out: Vec::new(),
+            identities: Vec::new(),
             search: opts.search_paths.clone(),
             depth: 0,
         }

@@ -2304,3 +2304,40 @@ fn other_users_are_refused() {
     );
     assert_failed_cleanly(&r2, &shown2, "status as another user", &["uid"]);
 }
+
+/// An input outside --start-concurrent (a library) rebuilt between the start
+/// and the wait: the wait links the new one, as the serial link would.
+#[test]
+fn changed_non_concurrent_library_is_reread() {
+    let (dir, rt) = fresh_run("fixed-input-changed");
+    let sh = |script: &str| {
+        let (r, shown) = run(Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .current_dir(&dir)
+            .env("CLD_RUNTIME_DIR", &rt));
+        assert!(r.success(), "{script} failed{}", context(&r, &shown));
+        r.stdout
+    };
+    std::fs::write(dir.join("foo.c"), "int foo(void){return 1;}\n").unwrap();
+    std::fs::write(
+        dir.join("main.c"),
+        "#include <stdio.h>\nint foo(void);\nint main(void){printf(\"foo=%d\\n\", foo());return 0;}\n",
+    )
+    .unwrap();
+    sh("gcc -c main.c foo.c && ar rcs libfoo.a foo.o");
+    let shim = make_shim(&dir);
+    let token = sh(&format!(
+        "gcc -B{shim} -o app -Wl,--concurrent-inotify,--start-concurrent,main.o,--end-concurrent -L. -lfoo"
+    ));
+    let token = token.trim().to_string();
+    std::fs::write(dir.join("foo.c"), "int foo(void){return 2;}\n").unwrap();
+    sh("gcc -c foo.c && rm libfoo.a && ar rcs libfoo.a foo.o");
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert!(r.success(), "the wait failed{}", context(&r, &shown));
+    check_runs(
+        &dir.join("app"),
+        "foo=2\n",
+        "the program linked after the library changed",
+    );
+}
