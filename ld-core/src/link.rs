@@ -96,7 +96,9 @@ impl Expander {
                     for f in files {
                         let an = as_needed || f.as_needed;
                         match f.file {
-                            ScriptFile::Library(l) => self.add_library(&l, false, an, whole)?,
+                            ScriptFile::Library(l) => self
+                                .add_library(&l, false, an, whole)
+                                .map_err(|e| named_in_script(e, path))?,
                             ScriptFile::Path(p) => {
                                 let pb = PathBuf::from(&p);
                                 let found = if pb.is_absolute() || pb.exists() {
@@ -112,13 +114,8 @@ impl Expander {
                                 };
                                 let soname =
                                     found.file_name().map(|s| s.to_string_lossy().into_owned());
-                                self.add_path(&found, an, whole, soname).map_err(|e| {
-                                    Error::new(format!(
-                                        "{} (named in linker script {})",
-                                        e.msg,
-                                        path.display()
-                                    ))
-                                })?;
+                                self.add_path(&found, an, whole, soname)
+                                    .map_err(|e| named_in_script(e, path))?;
                             }
                         }
                     }
@@ -133,6 +130,19 @@ impl Expander {
         self.depth -= 1;
         Ok(())
     }
+}
+
+/// `e`, which came from a file that the linker script `script` named. Only
+/// the innermost script is added: a cycle of scripts says it once.
+fn named_in_script(e: Error, script: &Path) -> Error {
+    if e.msg.contains("(named in linker script ") {
+        return e;
+    }
+    Error::new(format!(
+        "{} (named in linker script {})",
+        e.msg,
+        script.display()
+    ))
 }
 
 impl Expander {
