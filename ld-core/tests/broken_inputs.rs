@@ -760,6 +760,15 @@ fn object_cases() -> Vec<Case> {
             }),
             "common symbol big_buf: size 0x4000000000000000 is too large",
         ),
+        o(
+            "obj_same_symbol_defined_twice",
+            obj(|e| {
+                // `counter` renamed `good_fn`: one object defines it twice.
+                let n = e.get(e.sym_off(e.sym("good_fn")), 4);
+                e.set_sym("counter", 0, 4, n);
+            }),
+            "duplicate symbol: good_fn",
+        ),
         // Groups.
         o(
             "obj_group_member_out_of_range",
@@ -1556,7 +1565,14 @@ fn valid_inputs_link() {
     std::fs::write(dir.join("libgood.a"), &b.archive).unwrap();
     std::fs::write(dir.join("libgood.so"), &b.libgood_so).unwrap();
     std::fs::write(dir.join("good.ld"), b"INPUT(good.o)\n").unwrap();
+    // Odd but valid: one object with two COMMON symbols of the same name
+    // (the larger wins, as between objects).
+    let mut twice = good();
+    let n = twice.get(twice.sym_off(twice.sym("big_buf")), 4);
+    twice.set_sym("common_var", 0, 4, n);
+    std::fs::write(dir.join("common_twice.o"), twice.bytes()).unwrap();
     for args in [
+        vec!["common_twice.o"],
         vec!["good.o"],
         vec!["-u", "good_fn", "libgood.a"],
         vec![b.user_o.to_str().unwrap(), "libgood.so"],
