@@ -270,6 +270,39 @@ pub(crate) fn ingest(pending: Vec<Pending>) -> Result<Vec<LoadItem>> {
     Ok(out)
 }
 
+/// Link inputs held in memory, each ingested as a file of the given name
+/// (objects, archives and shared libraries; not linker scripts, which name
+/// other files). `opts.inputs` is not read; the output goes to
+/// `opts.output` as usual. For the fuzz targets (`fuzz/`), which feed
+/// generated inputs through resolve, layout and write without touching the
+/// file system for them.
+pub fn link_in_memory(opts: &Options, inputs: Vec<(PathBuf, &'static [u8])>) -> Result<()> {
+    let t0 = Instant::now();
+    let mut pending = Vec::with_capacity(inputs.len());
+    for (path, data) in inputs {
+        let kind = match input::classify(data) {
+            Some(FileKind::Script) | None => {
+                return Err(Error::new(format!(
+                    "{}: file format not recognized (not an ELF object, archive or shared library)",
+                    path.display()
+                )))
+            }
+            Some(k) => k,
+        };
+        let soname = path.display().to_string();
+        pending.push(Pending::File {
+            path,
+            kind,
+            data,
+            as_needed: false,
+            whole: false,
+            soname,
+        });
+    }
+    let items = ingest(pending)?;
+    link_items(opts, items, t0)
+}
+
 pub fn link(opts: &Options) -> Result<()> {
     let t0 = Instant::now();
     let pending = expand(opts)?;

@@ -1,0 +1,34 @@
+//! Archive ingestion (`Archive::parse`: member headers, long names, the
+//! symbol index), then each member as an object, as resolution would
+//! extract it. Thin archives are skipped: their members are files named by
+//! the archive, and a fuzzer should not go reading the file system.
+#![no_main]
+
+use ld_core::archive::Archive;
+use ld_core::object_file::ObjectFile;
+use libfuzzer_sys::fuzz_target;
+use std::path::Path;
+
+fuzz_target!(|data: &[u8]| {
+    if data.starts_with(b"!<thin>\n") {
+        return;
+    }
+    ld_core_fuzz::with_static(data, |data| {
+        let Ok(a) = Archive::parse(Path::new("fuzz.a"), data) else {
+            return;
+        };
+        for &(_, m) in &a.symbols {
+            assert!(
+                (m as usize) < a.members.len(),
+                "index names a member that is not there"
+            );
+        }
+        for m in a.members.iter().take(16) {
+            // Members are 2-aligned in the archive; the parser would copy
+            // (and keep) a misaligned one, so hand it an aligned copy.
+            ld_core_fuzz::with_static(m.data, |member| {
+                let _ = ObjectFile::parse(m.name.clone(), member);
+            });
+        }
+    });
+});
