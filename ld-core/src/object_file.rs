@@ -459,7 +459,8 @@ fn check_sections(
 
 impl ObjectFile {
     pub fn parse(name: String, data: &'static [u8]) -> Result<ObjectFile> {
-        let data = aligned(data);
+        // `object` is built with its `unaligned` feature: `ar` members are
+        // only 2-aligned, and are parsed in place rather than copied.
         let header = check_header(data, &name)?;
         let e = LE;
         let e_type = header.e_type(e);
@@ -975,19 +976,4 @@ fn symtab_first_global(
         }
     }
     0
-}
-
-/// ELF structures need 8-byte alignment; `ar` members are only 2-aligned.
-/// A misaligned member is copied once into an aligned buffer.
-pub fn aligned(data: &'static [u8]) -> &'static [u8] {
-    if (data.as_ptr() as usize).is_multiple_of(8) {
-        return data;
-    }
-    let mut v: Vec<u64> = vec![0; data.len().div_ceil(8)];
-    // SAFETY: u64 slice reinterpreted as bytes, within its length.
-    let bytes = unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr() as *mut u8, data.len()) };
-    bytes.copy_from_slice(data);
-    let leaked: &'static mut [u64] = Box::leak(v.into_boxed_slice());
-    // SAFETY: same memory, now 'static.
-    unsafe { std::slice::from_raw_parts(leaked.as_ptr() as *const u8, data.len()) }
 }
