@@ -52,8 +52,7 @@ unsafe impl GlobalAlloc for LimitedAlloc {
 static ALLOC: LimitedAlloc = LimitedAlloc;
 
 /// Calls `f` with a copy of `data` in an 8-byte aligned buffer (as a
-/// mapped file is; a misaligned input would be copied and leaked by the
-/// parser), presented as `'static`.
+/// mapped file is), presented as `'static`.
 ///
 /// `f` must not keep any reference into the slice beyond its return: the
 /// buffer is freed then. Everything the targets build from it (parsed

@@ -253,12 +253,6 @@ fn check_section_table(header: &FileHeader64<LE>, data: &[u8], name: &str) -> Re
             format!("bad section header table: e_shentsize is {entsize}, expected 64"),
         ));
     }
-    if !shoff.is_multiple_of(8) {
-        return Err(bad(
-            name,
-            format!("bad section header table: offset {shoff:#x} is not 8-byte aligned"),
-        ));
-    }
     // Section 0 holds the count and the name table index when they do not
     // fit the header (extended numbering).
     let section0 = |field: usize| -> Option<u64> {
