@@ -120,12 +120,18 @@ pub fn classify(data: &[u8]) -> Option<FileKind> {
     if data.starts_with(b"!<thin>\n") {
         return Some(FileKind::ThinArchive);
     }
-    if data.starts_with(b"\x7fELF") && data.len() >= 18 {
-        let e_type = u16::from_le_bytes([data[16], data[17]]);
+    if data.starts_with(b"\x7fELF") {
+        // Anything ELF but a shared object is parsed as a relocatable
+        // object, whose parser says what is wrong with it (truncated,
+        // 32-bit, big-endian, another machine, an executable, ...).
+        let e_type = match data.get(16..18) {
+            Some(&[a, b]) if data[5] == object::elf::ELFDATA2MSB => u16::from_be_bytes([a, b]),
+            Some(&[a, b]) => u16::from_le_bytes([a, b]),
+            _ => object::elf::ET_NONE,
+        };
         return match e_type {
-            object::elf::ET_REL => Some(FileKind::Object),
             object::elf::ET_DYN => Some(FileKind::Shared),
-            _ => None,
+            _ => Some(FileKind::Object),
         };
     }
     if crate::script::looks_like_script(data) {

@@ -100,7 +100,9 @@ impl Expander {
                     for f in files {
                         let an = as_needed || f.as_needed;
                         match f.file {
-                            ScriptFile::Library(l) => self.add_library(&l, false, an, whole)?,
+                            ScriptFile::Library(l) => self
+                                .add_library(&l, false, an, whole)
+                                .map_err(|e| named_in_script(e, path))?,
                             ScriptFile::Path(p) => {
                                 let pb = PathBuf::from(&p);
                                 let found = if pb.is_absolute() || pb.exists() {
@@ -116,13 +118,8 @@ impl Expander {
                                 };
                                 let soname =
                                     found.file_name().map(|s| s.to_string_lossy().into_owned());
-                                self.add_path(&found, an, whole, soname).map_err(|e| {
-                                    Error::new(format!(
-                                        "{} (named in linker script {})",
-                                        e.msg,
-                                        path.display()
-                                    ))
-                                })?;
+                                self.add_path(&found, an, whole, soname)
+                                    .map_err(|e| named_in_script(e, path))?;
                             }
                         }
                     }
@@ -137,6 +134,19 @@ impl Expander {
         self.depth -= 1;
         Ok(())
     }
+}
+
+/// `e`, which came from a file that the linker script `script` named. Only
+/// the innermost script is added: a cycle of scripts says it once.
+fn named_in_script(e: Error, script: &Path) -> Error {
+    if e.msg.contains("(named in linker script ") {
+        return e;
+    }
+    Error::new(format!(
+        "{} (named in linker script {})",
+        e.msg,
+        script.display()
+    ))
 }
 
 impl Expander {
@@ -263,6 +273,39 @@ pub(crate) fn ingest(pending: Vec<Pending>) -> Result<Vec<LoadItem>> {
         return Err(Error::new(errors.join("\n")));
     }
     Ok(out)
+}
+
+/// Link inputs held in memory, each ingested as a file of the given name
+/// (objects, archives and shared libraries; not linker scripts, which name
+/// other files). `opts.inputs` is not read; the output goes to
+/// `opts.output` as usual. For the fuzz targets (`fuzz/`), which feed
+/// generated inputs through resolve, layout and write without touching the
+/// file system for them.
+pub fn link_in_memory(opts: &Options, inputs: Vec<(PathBuf, &'static [u8])>) -> Result<()> {
+    let t0 = Instant::now();
+    let mut pending = Vec::with_capacity(inputs.len());
+    for (path, data) in inputs {
+        let kind = match input::classify(data) {
+            Some(FileKind::Script) | None => {
+                return Err(Error::new(format!(
+                    "{}: file format not recognized (not an ELF object, archive or shared library)",
+                    path.display()
+                )))
+            }
+            Some(k) => k,
+        };
+        let soname = path.display().to_string();
+        pending.push(Pending::File {
+            path,
+            kind,
+            data,
+            as_needed: false,
+            whole: false,
+            soname,
+        });
+    }
+    let items = ingest(pending)?;
+    link_items(opts, items, t0)
 }
 
 pub fn link(opts: &Options) -> Result<()> {

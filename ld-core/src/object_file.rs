@@ -166,19 +166,64 @@ pub fn hash_bytes(b: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(b)
 }
 
+/// Largest size accepted for a section without file contents (`.bss`), a
+/// COMMON symbol or a shared library's data symbol: the x86-64 user address
+/// space. A larger claim cannot be laid out, and would overflow addresses.
+pub const MAX_SIZE: u64 = 1 << 47;
+
+/// Largest section (or COMMON symbol) alignment accepted: 1 GiB. Real inputs
+/// stay far below it (pages, 2 MiB huge pages); a larger one would pad the
+/// output by as much.
+pub const MAX_ALIGN: u64 = 1 << 30;
+
 /// Check the ELF header of an x86-64 ELF64 little-endian file and return it.
+/// The identification bytes are checked one by one first, so that a 32-bit,
+/// big-endian or truncated file is told as such.
 pub fn check_header<'d>(data: &'d [u8], name: &str) -> Result<&'d FileHeader64<LE>> {
-    let header = FileHeader64::<LE>::parse(data)
-        .map_err(|e| bad(name, format!("not a valid ELF64 file ({e})")))?;
-    if header.e_ident.class != elf::ELFCLASS64 {
+    let size = std::mem::size_of::<FileHeader64<LE>>();
+    if data.len() < size {
         return Err(bad(
             name,
-            "ELF class is not ELF64 (only x86-64 ELF64 is supported)",
+            format!(
+                "truncated ELF header ({} bytes; an ELF64 header has {size})",
+                data.len()
+            ),
         ));
     }
-    if header.e_ident.data != elf::ELFDATA2LSB {
-        return Err(bad(name, "not little-endian (only x86-64 is supported)"));
+    if !data.starts_with(&elf::ELFMAG) {
+        return Err(bad(name, "not an ELF file"));
     }
+    match data[4] /* EI_CLASS */ {
+        elf::ELFCLASS64 => {}
+        elf::ELFCLASS32 => {
+            return Err(bad(
+                name,
+                "32-bit ELF (ELFCLASS32) file: only x86-64 ELF64 is supported",
+            ))
+        }
+        c => return Err(bad(name, format!("unknown ELF class {c}"))),
+    }
+    match data[5] /* EI_DATA */ {
+        elf::ELFDATA2LSB => {}
+        elf::ELFDATA2MSB => {
+            return Err(bad(
+                name,
+                "big-endian ELF file: only x86-64 (little-endian) is supported",
+            ))
+        }
+        d => return Err(bad(name, format!("unknown ELF data encoding {d}"))),
+    }
+    if data[6] /* EI_VERSION */ != elf::EV_CURRENT {
+        return Err(bad(
+            name,
+            format!(
+                "unsupported ELF version {} in the identification (expected 1)",
+                data[6]
+            ),
+        ));
+    }
+    let header = FileHeader64::<LE>::parse(data)
+        .map_err(|e| bad(name, format!("not a valid ELF64 file ({e})")))?;
     let machine = header.e_machine(LE);
     if machine != elf::EM_X86_64 {
         return Err(bad(
@@ -186,7 +231,224 @@ pub fn check_header<'d>(data: &'d [u8], name: &str) -> Result<&'d FileHeader64<L
             format!("incompatible machine type {machine} (only x86-64 is supported)"),
         ));
     }
+    check_section_table(header, data, name)?;
     Ok(header)
+}
+
+/// The section header table's place, size and name table, checked before
+/// `object` reads it: each problem gets its own message, and a claimed
+/// section count is checked against the file size before anything is
+/// allocated for it.
+fn check_section_table(header: &FileHeader64<LE>, data: &[u8], name: &str) -> Result<()> {
+    let e = LE;
+    let len = data.len() as u64;
+    let shoff = header.e_shoff(e);
+    if shoff == 0 {
+        return Ok(()); // no sections
+    }
+    let entsize = header.e_shentsize(e);
+    if entsize as usize != std::mem::size_of::<SectionHeader64<LE>>() {
+        return Err(bad(
+            name,
+            format!("bad section header table: e_shentsize is {entsize}, expected 64"),
+        ));
+    }
+    // Section 0 holds the count and the name table index when they do not
+    // fit the header (extended numbering).
+    let section0 = |field: usize| -> Option<u64> {
+        let at = shoff.checked_add(field as u64)? as usize;
+        let b = data.get(at..at.checked_add(8)?)?;
+        Some(u64::from_le_bytes(b.try_into().unwrap()))
+    };
+    let mut count = header.e_shnum(e) as u64;
+    if count == 0 {
+        count = section0(32).ok_or_else(|| {
+            bad(
+                name,
+                format!(
+                    "section header table at offset {shoff:#x} extends past the end of the file ({len} bytes)"
+                ),
+            )
+        })?;
+    }
+    if count
+        .checked_mul(entsize as u64)
+        .and_then(|n| n.checked_add(shoff))
+        .is_none_or(|end| end > len)
+    {
+        return Err(bad(
+            name,
+            format!(
+                "section header table ({count} entries at offset {shoff:#x}) extends past the end of the file ({len} bytes)"
+            ),
+        ));
+    }
+    if count == 0 {
+        return Ok(());
+    }
+    let mut shstrndx = header.e_shstrndx(e) as u64;
+    if shstrndx == elf::SHN_XINDEX as u64 {
+        shstrndx = section0(40).unwrap_or(0) & 0xffff_ffff;
+    }
+    if shstrndx == 0 || shstrndx >= count {
+        return Err(bad(
+            name,
+            format!(
+                "section name string table index {shstrndx} is out of range ({count} sections)"
+            ),
+        ));
+    }
+    let at = (shoff + shstrndx * entsize as u64) as usize;
+    let sh_type = u32::from_le_bytes(data[at + 4..at + 8].try_into().unwrap());
+    if sh_type != elf::SHT_STRTAB {
+        return Err(bad(
+            name,
+            format!("section name string table (section {shstrndx}) is not a string table"),
+        ));
+    }
+    Ok(())
+}
+
+/// Section types whose contents are not loaded: a symbol cannot be defined
+/// in one, nor a relocation refer to one. (Not SHT_GROUP: GCC defines its
+/// C5/D5 constructor and destructor group signatures in the group section.)
+fn is_unloadable(sh_type: u32) -> bool {
+    matches!(
+        sh_type,
+        elf::SHT_NULL
+            | elf::SHT_SYMTAB
+            | elf::SHT_STRTAB
+            | elf::SHT_RELA
+            | elf::SHT_REL
+            | elf::SHT_SYMTAB_SHNDX
+            | elf::SHT_DYNSYM
+            | elf::SHT_DYNAMIC
+    )
+}
+
+/// `SHN_UNDEF`, `SHN_ABS`, `SHN_COMMON`: not a section.
+fn is_special_shndx(shndx: u32) -> bool {
+    shndx == elf::SHN_UNDEF as u32
+        || shndx == elf::SHN_ABS as u32
+        || shndx == elf::SHN_COMMON as u32
+}
+
+/// What a linker needs of every section header, checked once: a name,
+/// contents inside the file that overlap neither each other nor the
+/// headers, a sane alignment, and (without contents) a size that fits the
+/// address space.
+fn check_sections(
+    sections: &object::read::elf::SectionTable<'_, FileHeader64<LE>>,
+    header: &FileHeader64<LE>,
+    data: &[u8],
+    name: &str,
+) -> Result<()> {
+    let e = LE;
+    let len = data.len() as u64;
+    let sname = |i: usize, sh: &SectionHeader64<LE>| -> Result<String> {
+        sections
+            .section_name(e, sh)
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .map_err(|_| bad(name, format!("section {i} has a bad name offset")))
+    };
+    // (start, end, section index or a header: usize::MAX for the ELF
+    // header, usize::MAX - 1 for the section header table).
+    let mut ranges: Vec<(u64, u64, usize)> = Vec::with_capacity(sections.len() + 2);
+    ranges.push((
+        0,
+        std::mem::size_of::<FileHeader64<LE>>() as u64,
+        usize::MAX,
+    ));
+    let shoff = header.e_shoff(e);
+    if !sections.is_empty() {
+        ranges.push((shoff, shoff + sections.len() as u64 * 64, usize::MAX - 1));
+    }
+    for (i, sh) in sections.iter().enumerate() {
+        let sh_type = sh.sh_type(e);
+        if i == 0 || sh_type == elf::SHT_NULL {
+            continue;
+        }
+        let size = sh.sh_size(e);
+        let offset = sh.sh_offset(e);
+        let align = sh.sh_addralign(e).max(1);
+        if !align.is_power_of_two() {
+            return Err(bad(
+                name,
+                format!(
+                    "section {}: alignment {} is not a power of two",
+                    sname(i, sh)?,
+                    align
+                ),
+            ));
+        }
+        if align > MAX_ALIGN {
+            return Err(bad(
+                name,
+                format!(
+                    "section {}: alignment {align:#x} is too large (at most {MAX_ALIGN:#x})",
+                    sname(i, sh)?
+                ),
+            ));
+        }
+        if sh_type == elf::SHT_NOBITS {
+            if size > MAX_SIZE {
+                return Err(bad(
+                    name,
+                    format!(
+                        "section {}: size {size:#x} is too large (larger than the address space)",
+                        sname(i, sh)?
+                    ),
+                ));
+            }
+            continue;
+        }
+        let end = offset.checked_add(size).filter(|&end| end <= len);
+        let Some(end) = end else {
+            return Err(bad(
+                name,
+                format!(
+                    "section {} extends past the end of the file (offset {offset:#x}, size {size:#x}, file {len} bytes)",
+                    sname(i, sh)?
+                ),
+            ));
+        };
+        if size > 0 {
+            ranges.push((offset, end, i));
+        }
+    }
+    // Sorted by start, each range must begin at or after the furthest end so far.
+    ranges.sort_unstable();
+    let mut furthest: Option<(u64, usize)> = None;
+    for &(start, end, i) in &ranges {
+        if let Some((fend, fi)) = furthest {
+            if start < fend {
+                let what = |i: usize| -> Result<String> {
+                    Ok(match i {
+                        usize::MAX => "the ELF header".to_string(),
+                        j if j == usize::MAX - 1 => "the section header table".to_string(),
+                        j => format!(
+                            "section {}",
+                            sname(j, sections.section(object::SectionIndex(j)).unwrap())?
+                        ),
+                    })
+                };
+                let msg = match (fi >= usize::MAX - 1, i >= usize::MAX - 1) {
+                    (false, false) => format!(
+                        "sections {} and {} overlap in the file",
+                        sname(fi, sections.section(object::SectionIndex(fi)).unwrap())?,
+                        sname(i, sections.section(object::SectionIndex(i)).unwrap())?
+                    ),
+                    (true, _) => format!("{} overlaps {}", what(i)?, what(fi)?),
+                    (false, true) => format!("{} overlaps {}", what(fi)?, what(i)?),
+                };
+                return Err(bad(name, msg));
+            }
+        }
+        if furthest.is_none_or(|(fend, _)| end > fend) {
+            furthest = Some((end, i));
+        }
+    }
+    Ok(())
 }
 
 impl ObjectFile {
@@ -195,11 +457,48 @@ impl ObjectFile {
         // only 2-aligned, and are parsed in place rather than copied.
         let header = check_header(data, &name)?;
         let e = LE;
+        let e_type = header.e_type(e);
+        if e_type != elf::ET_REL {
+            let what = match e_type {
+                elf::ET_EXEC => "an executable",
+                elf::ET_CORE => "a core dump",
+                _ => "an unknown ELF file type",
+            };
+            return Err(bad(
+                &name,
+                format!("not a relocatable object or shared library (e_type {e_type}: {what})"),
+            ));
+        }
         let sections = header
             .sections(e, data)
             .map_err(|err| bad(&name, format!("bad section table: {err}")))?;
+        check_sections(&sections, header, data, &name)?;
 
         let nsec = sections.len();
+        let sec_type = |i: u32| {
+            sections
+                .section(object::SectionIndex(i as usize))
+                .map(|s| s.sh_type(e))
+        };
+        let sec_name = |i: u32| {
+            sections
+                .section(object::SectionIndex(i as usize))
+                .ok()
+                .and_then(|s| sections.section_name(e, s).ok())
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .unwrap_or_default()
+        };
+        if let Some(sh) = sections.iter().find(|s| s.sh_type(e) == elf::SHT_SYMTAB) {
+            if sh.sh_entsize(e) != 24 {
+                return Err(bad(
+                    &name,
+                    format!(
+                        "symbol table entry size is {}, expected 24",
+                        sh.sh_entsize(e)
+                    ),
+                ));
+            }
+        }
         let symtab = sections
             .symbols(e, data, elf::SHT_SYMTAB)
             .map_err(|err| bad(&name, format!("bad symbol table: {err}")))?;
@@ -233,6 +532,44 @@ impl ObjectFile {
                     ),
                 ));
             }
+            let shown = || String::from_utf8_lossy(sname).into_owned();
+            if !is_special_shndx(shndx)
+                && (shndx as usize) < nsec
+                && sym.st_type() != elf::STT_SECTION
+                && sec_type(shndx).is_ok_and(is_unloadable)
+            {
+                return Err(bad(
+                    &name,
+                    format!(
+                        "symbol {} is defined in section {}, which is not loaded",
+                        shown(),
+                        sec_name(shndx)
+                    ),
+                ));
+            }
+            if shndx == elf::SHN_COMMON as u32 {
+                // A COMMON symbol's value is its alignment.
+                let align = sym.st_value(e).max(1);
+                if !align.is_power_of_two() || align > MAX_ALIGN {
+                    return Err(bad(
+                        &name,
+                        format!(
+                            "common symbol {}: alignment {align} is not a power of two up to {MAX_ALIGN:#x}",
+                            shown()
+                        ),
+                    ));
+                }
+                if sym.st_size(e) > MAX_SIZE {
+                    return Err(bad(
+                        &name,
+                        format!(
+                            "common symbol {}: size {:#x} is too large (larger than the address space)",
+                            shown(),
+                            sym.st_size(e)
+                        ),
+                    ));
+                }
+            }
             symbols.push(InputSymbol {
                 name: sname,
                 value: sym.st_value(e),
@@ -243,7 +580,16 @@ impl ObjectFile {
                 visibility: sym.st_visibility(),
             });
         }
-        let first_global = symtab_first_global(&sections, e).min(symbols.len() as u32);
+        let first_global = symtab_first_global(&sections, e);
+        if first_global as usize > symbols.len() {
+            return Err(bad(
+                &name,
+                format!(
+                    "symbol table: first global symbol {first_global} is past the {} symbols (sh_info)",
+                    symbols.len()
+                ),
+            ));
+        }
 
         if symbols
             .iter()
@@ -305,20 +651,7 @@ impl ObjectFile {
             let flags = sh.sh_flags(e);
             let size = sh.sh_size(e);
             let offset = sh.sh_offset(e);
-            if sh_type != elf::SHT_NOBITS
-                && sh_type != elf::SHT_NULL
-                && offset
-                    .checked_add(size)
-                    .is_none_or(|end| end > data.len() as u64)
-            {
-                return Err(bad(
-                    &name,
-                    format!(
-                        "section {} extends past the end of the file",
-                        String::from_utf8_lossy(sname)
-                    ),
-                ));
-            }
+            // check_sections: the contents are inside the file.
             if sname.starts_with(b".gnu.lto_") {
                 return Err(bad(
                     &name,
@@ -363,17 +696,8 @@ impl ObjectFile {
                     _ => SectionKind::Alloc,
                 }
             };
+            // check_sections: a power of two, at most MAX_ALIGN.
             let align = sh.sh_addralign(e).max(1);
-            if !align.is_power_of_two() {
-                return Err(bad(
-                    &name,
-                    format!(
-                        "section {}: alignment {} is not a power of two",
-                        String::from_utf8_lossy(sname),
-                        align
-                    ),
-                ));
-            }
             out_sections.push(InputSection {
                 name: sname,
                 kind,
@@ -398,6 +722,16 @@ impl ObjectFile {
         for (i, sh) in sections.iter().enumerate() {
             if sh.sh_type(e) != elf::SHT_RELA {
                 continue;
+            }
+            if sh.sh_entsize(e) != 24 {
+                return Err(bad(
+                    &name,
+                    format!(
+                        "relocation section {}: entry size is {}, expected 24",
+                        sec_name(i as u32),
+                        sh.sh_entsize(e)
+                    ),
+                ));
             }
             let target = sh.sh_info(e) as usize;
             if target == 0 || target >= nsec {
@@ -436,6 +770,22 @@ impl ObjectFile {
                             String::from_utf8_lossy(tname),
                             rel.offset,
                             rel.sym
+                        ),
+                    ));
+                }
+                let rsym = &symbols[rel.sym as usize];
+                if !is_special_shndx(rsym.shndx)
+                    && (rsym.shndx as usize) < nsec
+                    && sec_type(rsym.shndx).is_ok_and(is_unloadable)
+                {
+                    return Err(bad(
+                        &name,
+                        format!(
+                            "({}+{:#x}): relocation refers to symbol {} in section {}, which is not loaded",
+                            String::from_utf8_lossy(tname),
+                            rel.offset,
+                            rel.sym,
+                            sec_name(rsym.shndx)
                         ),
                     ));
                 }

@@ -215,7 +215,7 @@ impl Resolver {
                 merge_visibility(sym, s);
                 continue;
             }
-            self.define(id, fid, i as u32, s, &obj.name);
+            self.define(id, fid, i as u32, s, &obj);
             if ver.is_some()
                 && self.r.symbols[id as usize].def
                     == (SymDef::Object {
@@ -231,8 +231,18 @@ impl Resolver {
         self.r.discarded.push(discarded);
     }
 
-    fn define(&mut self, id: SymbolId, fid: FileId, idx: u32, s: &InputSymbol, fname: &str) {
+    /// `cur` is the object being added (file `fid`, not yet in `objects`):
+    /// the earlier definition may be its own, when it defines a name twice.
+    fn define(&mut self, id: SymbolId, fid: FileId, idx: u32, s: &InputSymbol, cur: &ObjectFile) {
         let objects = &self.r.objects;
+        let file_of = |file: FileId| -> &ObjectFile {
+            if file == fid {
+                cur
+            } else {
+                &objects[file as usize]
+            }
+        };
+        let fname = &cur.name;
         let sym = &mut self.r.symbols[id as usize];
         merge_visibility(sym, s);
         let new_common = s.is_common();
@@ -242,7 +252,7 @@ impl Resolver {
             SymDef::Common { file, sym: csym } => {
                 if new_common {
                     // Largest common wins; keep the first on ties.
-                    let old = &objects[file as usize].symbols[csym as usize];
+                    let old = &file_of(file).symbols[csym as usize];
                     s.size > old.size
                 } else {
                     !new_weak
@@ -254,7 +264,7 @@ impl Resolver {
                 } else if new_weak || new_common {
                     false
                 } else {
-                    let other = &objects[file as usize].name;
+                    let other = &file_of(file).name;
                     self.errors.push(format!(
                         "duplicate symbol: {}\n>>> defined in {}\n>>> defined in {}",
                         sym.name_str(),

@@ -2,7 +2,7 @@
 //! define (with version), and the names they reference. Checked once per file.
 
 use crate::error::{Error, Result};
-use crate::object_file::check_header;
+use crate::object_file::{check_header, MAX_SIZE};
 use object::elf;
 use object::read::elf::{Dyn, FileHeader, SectionHeader, Sym};
 use object::LittleEndian as LE;
@@ -40,6 +40,14 @@ impl SharedFile {
         let sections = header
             .sections(e, data)
             .map_err(|err| bad(format!("bad section table: {err}")))?;
+        if let Some(sh) = sections.iter().find(|s| s.sh_type(e) == elf::SHT_DYNSYM) {
+            if sh.sh_entsize(e) != 24 {
+                return Err(bad(format!(
+                    "dynamic symbol table entry size is {}, expected 24",
+                    sh.sh_entsize(e)
+                )));
+            }
+        }
         let dynsym = sections
             .symbols(e, data, elf::SHT_DYNSYM)
             .map_err(|err| bad(format!("bad dynamic symbol table: {err}")))?;
@@ -56,6 +64,10 @@ impl SharedFile {
             let strtab = sections
                 .strings(e, data, object::SectionIndex(sh.sh_link(e) as usize))
                 .map_err(|_| bad("bad .dynamic string table".to_string()))?;
+            // The dynamic loader finds every name through DT_STRTAB.
+            if !dyns.iter().any(|d| d.tag32(e) == Some(elf::DT_STRTAB)) {
+                return Err(bad("dynamic section has no DT_STRTAB".to_string()));
+            }
             for d in dyns {
                 if d.tag32(e) == Some(elf::DT_SONAME) {
                     let s = strtab
@@ -107,6 +119,14 @@ impl SharedFile {
             }
         }
 
+        if !versym.is_empty() && versym.len() != dynsym.len() {
+            return Err(bad(format!(
+                ".gnu.version has {} entries for {} dynamic symbols",
+                versym.len(),
+                dynsym.len()
+            )));
+        }
+
         let mut symbols = Vec::new();
         let mut undefined = Vec::new();
         for (i, sym) in dynsym.iter().enumerate().skip(1) {
@@ -122,6 +142,27 @@ impl SharedFile {
                 continue;
             }
             let vs = versym.get(i).map(|v| v.get(e)).unwrap_or(1);
+            let shown = || String::from_utf8_lossy(sname).into_owned();
+            let ndx = vs & elf::VERSYM_VERSION;
+            // A definition's version is one of this library's own
+            // (indices from 0xff00 up are reserved).
+            if ndx > elf::VER_NDX_GLOBAL
+                && ndx < 0xff00
+                && version_names.get(ndx as usize).copied().flatten().is_none()
+            {
+                return Err(bad(format!(
+                    "dynamic symbol {} has version index {ndx}, which is not defined in .gnu.version_d",
+                    shown()
+                )));
+            }
+            // Its size may become a copy relocation's size in the output.
+            if sym.st_size(e) > MAX_SIZE {
+                return Err(bad(format!(
+                    "dynamic symbol {}: size {:#x} is too large (larger than the address space)",
+                    shown(),
+                    sym.st_size(e)
+                )));
+            }
             symbols.push(DynSymbol {
                 // A non-default version (`foo@V1`) binds only `foo@V1` references.
                 hidden: vs & elf::VERSYM_HIDDEN != 0,

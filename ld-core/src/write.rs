@@ -377,7 +377,17 @@ fn relocate_section(
                 Action::Abs(arch::Width::W8) => 8,
                 _ => 4,
             };
-            out[r.offset as usize..r.offset as usize + n].copy_from_slice(&tomb.to_le_bytes()[..n]);
+            // Bounds-checked: the input may put the place at the very end.
+            out.get_mut(r.offset as usize..r.offset as usize + n)
+                .ok_or_else(|| {
+                    format!(
+                        "{}:({}+{:#x}): relocation is past the end of its section",
+                        o.name,
+                        String::from_utf8_lossy(isec.name),
+                        r.offset
+                    )
+                })?
+                .copy_from_slice(&tomb.to_le_bytes()[..n]);
             continue;
         }
         arch::apply(action, out, r.offset, sec_addr, a, &v, alloc).map_err(|m| {

@@ -461,6 +461,25 @@ pub fn apply(
         x.map(|x| x as i128)
             .ok_or_else(|| format!("internal error: no {what} entry"))
     };
+    // The bytes around the place that a rewrite touches (`put` checks its
+    // own): an input can put the place at the very start or end of its
+    // section, and `decide` looked only at some of them.
+    let (before, after) = match action {
+        Action::GotRelaxLea | Action::GotRelaxCall | Action::GotRelaxJmp | Action::TlsdescToIe => {
+            (2, 4)
+        }
+        Action::IeToLe | Action::TlsdescToLe => (3, 4),
+        Action::GdToLe | Action::GdToIe => (4, 12),
+        Action::LdToLe => (3, if buf.get(o + 4) == Some(&0xff) { 10 } else { 9 }),
+        Action::TlsdescCallNop => (0, 2),
+        _ => (0, 0),
+    };
+    if o < before {
+        return Err("relocation's instruction starts before its section".into());
+    }
+    if o.checked_add(after).is_none_or(|end| end > buf.len()) {
+        return Err("relocation is past the end of its section".into());
+    }
     match action {
         Action::None => {}
         Action::Abs(w) => put(buf, o, w, s + a, alloc)?,
