@@ -2404,7 +2404,7 @@ pub fn local_sym_addr(
     if isec.kind == SectionKind::MergeStrings {
         // Section symbols reference by addend; named symbols by value.
         let (target, rest) = if s.typ == elf::STT_SECTION {
-            (s.value as i64 + addend, 0)
+            ((s.value as i64).wrapping_add(addend), 0)
         } else {
             (s.value as i64, addend)
         };
@@ -2412,11 +2412,18 @@ pub fn local_sym_addr(
         if let Some(i) = o.piece_at(sh, t) {
             let p = &o.pieces[i];
             let out = layout.piece_out[f][i];
-            return (sec_addr + out + t.saturating_sub(p.offset) as u64, rest);
+            return (
+                sec_addr
+                    .wrapping_add(out)
+                    .wrapping_add(t.saturating_sub(p.offset) as u64),
+                rest,
+            );
         }
         return (sec_addr, addend);
     }
-    (sec_addr + off + s.value, addend)
+    // Wrapping: a broken input's symbol value must not panic here; the
+    // relocation that uses it reports the overflow.
+    (sec_addr.wrapping_add(off).wrapping_add(s.value), addend)
 }
 
 fn symbol_values(
