@@ -843,7 +843,16 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
             }
             for rel in &o.relocs[r.relocs.start as usize..r.relocs.end as usize] {
                 let t = target_props(res, l.kind, p.file as usize, rel.sym);
-                let local_off = rel.offset - r.offset as u64;
+                let Some(local_off) = rel
+                    .offset
+                    .checked_sub(r.offset as u64)
+                    .filter(|&x| x < r.size as u64)
+                else {
+                    return Err(Error::new(format!(
+                        "{}:(.eh_frame+{:#x}): relocation outside its CIE/FDE record",
+                        o.name, rel.offset
+                    )));
+                };
                 let (action, _) =
                     arch::decide(&ctx, rel.rtype, t, true, false, &[], 0).map_err(|m| {
                         Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
@@ -854,7 +863,7 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
                     Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
                 })?;
                 if matches!(r.kind, EhRecordKind::Fde { .. }) && local_off == 8 {
-                    table.push(((v.s as i64 + a) as u64, rec_addr));
+                    table.push(((v.s as i64).wrapping_add(a) as u64, rec_addr));
                 }
             }
         }
