@@ -88,13 +88,7 @@ c_program_tests!(
 #[test]
 fn every_program_directory_is_listed() {
     let dir = c_tests_dir();
-    let mut on_disk = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            on_disk.insert(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
+    let on_disk = subdirectories(&dir);
     let listed: BTreeSet<String> = PROGRAMS.iter().map(|s| s.to_string()).collect();
     let missing: Vec<_> = on_disk.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&on_disk).collect();
@@ -232,41 +226,21 @@ impl Program {
             expected_status,
         };
 
-        let conf_path = dir.join("build.conf");
-        if conf_path.exists() {
-            let conf = std::fs::read_to_string(&conf_path).unwrap();
-            for (lineno, line) in conf.lines().enumerate() {
-                let line = line.trim();
-                if line.is_empty() || line.starts_with('#') {
-                    continue;
-                }
-                let Some((key, value)) = line.split_once('=') else {
-                    bug(format!("build.conf:{}: expected `key = value`", lineno + 1));
-                };
-                let (key, value) = (key.trim(), value.trim());
-                let words = || value.split_whitespace().map(str::to_string);
-                match key {
+        for c in read_build_conf(&dir).unwrap_or_else(|m| bug(m)) {
+            let (key, value) = (c.key.as_str(), c.value.as_str());
+            let words = || c.words();
+            match key {
                     "cflags" => p.cflags.extend(words()),
                     "ldflags" => p.ldflags.extend(words()),
                     "args" => p.args.extend(words()),
-                    "env" => {
-                        for w in words() {
-                            let Some((k, v)) = w.split_once('=') else {
-                                bug(format!(
-                                    "build.conf:{}: env entry {w:?} is not K=V",
-                                    lineno + 1
-                                ));
-                            };
-                            p.env.push((k.to_string(), v.to_string()));
-                        }
-                    }
+                    "env" => p.env.extend(c.env().unwrap_or_else(|m| bug(m))),
                     "group" => {
                         p.group = match value {
                             "yes" => true,
                             "no" => false,
                             _ => bug(format!(
                                 "build.conf:{}: group must be yes or no",
-                                lineno + 1
+                                c.line
                             )),
                         }
                     }
@@ -274,26 +248,26 @@ impl Program {
                         p.modes = words()
                             .map(|m| {
                                 Mode::parse(&m).unwrap_or_else(|| {
-                                    bug(format!("build.conf:{}: unknown mode {m:?}", lineno + 1))
+                                    bug(format!("build.conf:{}: unknown mode {m:?}", c.line))
                                 })
                             })
                             .collect();
                         if p.modes.is_empty() {
-                            bug(format!("build.conf:{}: empty modes", lineno + 1));
+                            bug(format!("build.conf:{}: empty modes", c.line));
                         }
                     }
                     "archive" | "thin_archive" => {
                         let Some((file, members)) = value.split_once(':') else {
                             bug(format!(
                                 "build.conf:{}: expected `{key} = libNAME.a: a.c b.c`",
-                                lineno + 1
+                                c.line
                             ));
                         };
                         let file = file.trim().to_string();
                         if !(file.starts_with("lib") && file.ends_with(".a") && file.len() > 5) {
                             bug(format!(
                                 "build.conf:{}: archive name {file:?} must be libNAME.a",
-                                lineno + 1
+                                c.line
                             ));
                         }
                         let members: Vec<String> =
@@ -301,14 +275,14 @@ impl Program {
                         if members.is_empty() {
                             bug(format!(
                                 "build.conf:{}: archive {file} has no members",
-                                lineno + 1
+                                c.line
                             ));
                         }
                         for m in &members {
                             if !sources.contains(m) {
                                 bug(format!(
                                     "build.conf:{}: archive member {m} is not a .c file here",
-                                    lineno + 1
+                                    c.line
                                 ));
                             }
                         }
@@ -319,12 +293,11 @@ impl Program {
                         });
                     }
                     "shared_lib" => bug(
-                        "shared_lib is not supported: cld does not produce shared libraries yet"
+                        "shared_lib is not supported here: shared libraries are tested by tests/shared (shared_libs.rs)"
                             .into(),
                     ),
-                    _ => bug(format!("build.conf:{}: unknown key {key:?}", lineno + 1)),
+                    _ => bug(format!("build.conf:{}: unknown key {key:?}", c.line)),
                 }
-            }
         }
         let in_archive: BTreeSet<&String> = p.archives.iter().flat_map(|a| &a.sources).collect();
         p.objects = sources
@@ -655,12 +628,7 @@ fn run_program(name: &str) {
     let p = Program::load(name);
     let workdir = fresh_work_dir("c_programs", name);
     let shim = make_shim(&workdir);
-    if let Some(o) = linker_override() {
-        eprintln!(
-            "note: {LINKER_OVERRIDE_VAR}={} is set: linking with it instead of cld (harness validation)",
-            o.display()
-        );
-    }
+    announce_linker_override();
 
     let mut failed: Vec<(Mode, Vec<String>)> = Vec::new();
     let mut notes: Vec<(Mode, Vec<String>)> = Vec::new();
@@ -690,25 +658,11 @@ fn run_program(name: &str) {
     eprintln!("{name}: {:.1} s", started.elapsed().as_secs_f64());
 
     if !failed.is_empty() {
-        let mut report = format!(
-            "tests/c/{name}: {} of {} mode(s) failed: {}\n(work directory: {})\n",
-            failed.len(),
-            p.modes.len(),
-            failed
-                .iter()
-                .map(|(m, _)| m.name())
-                .collect::<Vec<_>>()
-                .join(", "),
-            workdir.display()
+        let failed: Vec<(&str, Vec<String>)> =
+            failed.into_iter().map(|(m, v)| (m.name(), v)).collect();
+        panic!(
+            "{}",
+            mode_failure_report(&format!("tests/c/{name}"), p.modes.len(), &failed, &workdir)
         );
-        for (mode, problems) in &failed {
-            report.push_str(&format!("\n===== mode {} =====\n", mode.name()));
-            for prob in problems {
-                report.push_str("* ");
-                report.push_str(prob.trim_end());
-                report.push('\n');
-            }
-        }
-        panic!("{report}");
     }
 }

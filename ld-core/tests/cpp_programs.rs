@@ -63,13 +63,7 @@ const SHARED_LIBRARY_DIR: &str = "shared_library";
 #[test]
 fn every_program_directory_is_listed() {
     let dir = cpp_tests_dir();
-    let mut on_disk = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_dir() {
-            on_disk.insert(entry.file_name().to_string_lossy().into_owned());
-        }
-    }
+    let mut on_disk = subdirectories(&dir);
     on_disk.remove(SHARED_LIBRARY_DIR);
     let listed: BTreeSet<String> = PROGRAMS.iter().map(|s| s.to_string()).collect();
     let missing: Vec<_> = on_disk.difference(&listed).collect();
@@ -181,50 +175,29 @@ impl Program {
             expected_out,
             expected_status,
         };
-        let conf_path = dir.join("build.conf");
-        if conf_path.exists() {
-            let conf = std::fs::read_to_string(&conf_path).unwrap();
-            for (lineno, line) in conf.lines().enumerate() {
-                let line = line.trim();
-                if line.is_empty() || line.starts_with('#') {
-                    continue;
-                }
-                let Some((key, value)) = line.split_once('=') else {
-                    bug(format!("build.conf:{}: expected `key = value`", lineno + 1));
-                };
-                let (key, value) = (key.trim(), value.trim());
-                let words = || value.split_whitespace().map(str::to_string);
-                match key {
-                    "cflags" => p.cflags.extend(words()),
-                    "ldflags" => p.ldflags.extend(words()),
-                    "args" => p.args.extend(words()),
-                    "absent_symbols" => p.absent_symbols.extend(words()),
-                    "not_needed" => p.not_needed.extend(words()),
-                    "env" => {
-                        for w in words() {
-                            let Some((k, v)) = w.split_once('=') else {
-                                bug(format!(
-                                    "build.conf:{}: env entry {w:?} is not K=V",
-                                    lineno + 1
-                                ));
-                            };
-                            p.env.push((k.to_string(), v.to_string()));
-                        }
-                    }
-                    "modes" => {
-                        p.modes = words()
-                            .map(|m| {
-                                Mode::parse(&m).unwrap_or_else(|| {
-                                    bug(format!("build.conf:{}: unknown mode {m:?}", lineno + 1))
-                                })
+        for c in read_build_conf(&dir).unwrap_or_else(|m| bug(m)) {
+            let key = c.key.as_str();
+            let words = || c.words();
+            match key {
+                "cflags" => p.cflags.extend(words()),
+                "ldflags" => p.ldflags.extend(words()),
+                "args" => p.args.extend(words()),
+                "absent_symbols" => p.absent_symbols.extend(words()),
+                "not_needed" => p.not_needed.extend(words()),
+                "env" => p.env.extend(c.env().unwrap_or_else(|m| bug(m))),
+                "modes" => {
+                    p.modes = words()
+                        .map(|m| {
+                            Mode::parse(&m).unwrap_or_else(|| {
+                                bug(format!("build.conf:{}: unknown mode {m:?}", c.line))
                             })
-                            .collect();
-                        if p.modes.is_empty() {
-                            bug(format!("build.conf:{}: empty modes", lineno + 1));
-                        }
+                        })
+                        .collect();
+                    if p.modes.is_empty() {
+                        bug(format!("build.conf:{}: empty modes", c.line));
                     }
-                    _ => bug(format!("build.conf:{}: unknown key {key:?}", lineno + 1)),
                 }
+                _ => bug(format!("build.conf:{}: unknown key {key:?}", c.line)),
             }
         }
         p
@@ -553,22 +526,13 @@ fn require_tools() {
     require_tool("readelf", "binutils");
 }
 
-fn announce_override() {
-    if let Some(o) = linker_override() {
-        eprintln!(
-            "note: {LINKER_OVERRIDE_VAR}={} is set: linking with it instead of cld (harness validation)",
-            o.display()
-        );
-    }
-}
-
 fn run_program(name: &str) {
     require_tools();
     let started = Instant::now();
     let p = Program::load(name);
     let workdir = fresh_work_dir("cpp_programs", name);
     let shim = make_shim(&workdir);
-    announce_override();
+    announce_linker_override();
     let objdir = workdir.join("obj");
     compile(&p, &objdir);
 
@@ -587,26 +551,17 @@ fn run_program(name: &str) {
     }
     eprintln!("{name}: {:.1} s", started.elapsed().as_secs_f64());
     if !failed.is_empty() {
-        let mut report = format!(
-            "tests/cpp/{name}: {} of {} mode(s) failed: {}\n(work directory: {})\n",
-            failed.len(),
-            p.modes.len(),
-            failed
-                .iter()
-                .map(|(m, _)| m.name())
-                .collect::<Vec<_>>()
-                .join(", "),
-            workdir.display()
+        let failed: Vec<(&str, Vec<String>)> =
+            failed.into_iter().map(|(m, v)| (m.name(), v)).collect();
+        panic!(
+            "{}",
+            mode_failure_report(
+                &format!("tests/cpp/{name}"),
+                p.modes.len(),
+                &failed,
+                &workdir
+            )
         );
-        for (mode, problems) in &failed {
-            report.push_str(&format!("\n===== mode {} =====\n", mode.name()));
-            for prob in problems {
-                report.push_str("* ");
-                report.push_str(prob.trim_end());
-                report.push('\n');
-            }
-        }
-        panic!("{report}");
     }
 }
 
@@ -684,7 +639,7 @@ fn cpp_shared_library() {
     let bug = |msg: String| -> ! { panic!("TEST BUG in tests/cpp/{SHARED_LIBRARY_DIR}: {msg}") };
     let workdir = fresh_work_dir("cpp_programs", "cpp_shared_library");
     let shim = make_shim(&workdir);
-    announce_override();
+    announce_linker_override();
 
     let objdir = workdir.join("obj");
     std::fs::create_dir_all(&objdir).unwrap();

@@ -510,3 +510,107 @@ pub fn comment_problem(file: &Path) -> Option<String> {
         Err(e) => Some(format!("readelf -p .comment could not run: {e}")),
     }
 }
+
+/// The names of the subdirectories of `dir` (a program suite's programs).
+pub fn subdirectories(dir: &Path) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            names.insert(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names
+}
+
+/// One `key = value` line of a test program's `build.conf`.
+pub struct ConfLine {
+    /// 1-based line number, for messages.
+    pub line: usize,
+    pub key: String,
+    pub value: String,
+}
+
+impl ConfLine {
+    pub fn words(&self) -> impl Iterator<Item = String> + '_ {
+        self.value.split_whitespace().map(str::to_string)
+    }
+
+    /// `env = K=V K2=V2`.
+    pub fn env(&self) -> Result<Vec<(String, String)>, String> {
+        self.words()
+            .map(|w| match w.split_once('=') {
+                Some((k, v)) => Ok((k.to_string(), v.to_string())),
+                None => Err(format!(
+                    "build.conf:{}: env entry {w:?} is not K=V",
+                    self.line
+                )),
+            })
+            .collect()
+    }
+}
+
+/// The `key = value` lines of `dir/build.conf` (none if it does not exist),
+/// skipping blank lines and `#` comments.
+pub fn read_build_conf(dir: &Path) -> Result<Vec<ConfLine>, String> {
+    let path = dir.join("build.conf");
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let conf = std::fs::read_to_string(&path).map_err(|e| format!("build.conf: {e}"))?;
+    let mut lines = Vec::new();
+    for (i, line) in conf.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(format!("build.conf:{}: expected `key = value`", i + 1));
+        };
+        lines.push(ConfLine {
+            line: i + 1,
+            key: key.trim().to_string(),
+            value: value.trim().to_string(),
+        });
+    }
+    Ok(lines)
+}
+
+/// Says on stderr that another linker stands in for cld, if one does.
+pub fn announce_linker_override() {
+    if let Some(o) = linker_override() {
+        eprintln!(
+            "note: {LINKER_OVERRIDE_VAR}={} is set: linking with it instead of cld (harness validation)",
+            o.display()
+        );
+    }
+}
+
+/// The panic message for a program whose checks failed in some modes:
+/// `failed` holds (mode name, problems) per failed mode.
+pub fn mode_failure_report(
+    what: &str,
+    n_modes: usize,
+    failed: &[(&str, Vec<String>)],
+    workdir: &Path,
+) -> String {
+    let mut report = format!(
+        "{what}: {} of {n_modes} mode(s) failed: {}\n(work directory: {})\n",
+        failed.len(),
+        failed
+            .iter()
+            .map(|(m, _)| *m)
+            .collect::<Vec<_>>()
+            .join(", "),
+        workdir.display()
+    );
+    for (mode, problems) in failed {
+        report.push_str(&format!("\n===== mode {mode} =====\n"));
+        for prob in problems {
+            report.push_str("* ");
+            report.push_str(prob.trim_end());
+            report.push('\n');
+        }
+    }
+    report
+}
