@@ -253,6 +253,15 @@ impl Shared {
         }
     }
 
+    /// The state once no ingestion is in flight.
+    fn idle(&self) -> std::sync::MutexGuard<'_, State> {
+        let mut st = self.state.lock().unwrap();
+        while st.in_flight > 0 {
+            st = self.cv.wait(st).unwrap();
+        }
+        st
+    }
+
     fn log(&self, msg: &str) {
         let wall = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -969,11 +978,7 @@ fn serve(
     dir: &Path,
     token: &str,
 ) -> Option<(i32, String, bool)> {
-    let mut line = String::new();
-    {
-        let mut r = std::io::BufReader::new(&stream);
-        let _ = std::io::BufRead::read_line(&mut r, &mut line);
-    }
+    let line = read_request(&stream);
     let req = line.trim();
     if req.is_empty() {
         // Another cld checking whether this socket is stale: not activity.
@@ -1004,6 +1009,18 @@ fn serve(
     }
 }
 
+/// The request line a client sent (empty if it sent none).
+fn read_request(stream: &UnixStream) -> String {
+    let mut line = String::new();
+    let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stream), &mut line);
+    line
+}
+
+/// Whether `path` still is the file that had identity `id`.
+fn unchanged(path: &Path, id: &FileIdentity) -> bool {
+    std::fs::metadata(path).ok().map(|m| FileIdentity::of(&m)) == Some(*id)
+}
+
 /// Requests that arrived while the link ran (a second wait, a status) get
 /// the outcome instead of a closed connection.
 fn answer_queued(
@@ -1021,11 +1038,7 @@ fn answer_queued(
         if !matches!(getsockopt(&stream, PeerCredentials), Ok(c) if c.uid() == me) {
             continue;
         }
-        let mut line = String::new();
-        {
-            let mut r = std::io::BufReader::new(&stream);
-            let _ = std::io::BufRead::read_line(&mut r, &mut line);
-        }
+        let line = read_request(&stream);
         let req = line.trim();
         shared.log(&format!("request {req} (after the end)"));
         let _ = match (req, waited) {
@@ -1125,19 +1138,12 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
     for i in unreported {
         dispatch(shared, i, "wait", true);
     }
-    let mut st = shared.state.lock().unwrap();
-    while st.in_flight > 0 {
-        st = shared.cv.wait(st).unwrap();
-    }
+    let st = shared.idle();
     // Verify identities; re-read what changed since it was ingested.
     let mut stale = Vec::new();
     for (i, e) in st.entries.iter().enumerate() {
         if let Entry::Concurrent(s) = e {
-            let now = std::fs::metadata(&s.path)
-                .ok()
-                .map(|m| FileIdentity::of(&m));
-            let same = matches!((&s.result, now), (Some(Ok((_, id))), Some(n)) if *id == n);
-            if !same {
+            if !matches!(&s.result, Some(Ok((_, id))) if unchanged(&s.path, id)) {
                 stale.push(i);
             }
         }
@@ -1151,10 +1157,7 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
         for i in stale {
             dispatch(shared, i, "changed", true);
         }
-        let mut st = shared.state.lock().unwrap();
-        while st.in_flight > 0 {
-            st = shared.cv.wait(st).unwrap();
-        }
+        drop(shared.idle());
     }
     // Inputs that were not concurrent may have changed too (a library
     // rebuilt meanwhile): read those arguments again, as a serial link would.
@@ -1163,10 +1166,7 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
         let mut redo = Vec::new();
         for (i, e) in st.entries.iter().enumerate() {
             if let Entry::Fixed { arg, files, .. } = e {
-                let changed = files.iter().any(|(p, id)| {
-                    std::fs::metadata(p).ok().map(|m| FileIdentity::of(&m)) != Some(*id)
-                });
-                if changed {
+                if !files.iter().all(|(p, id)| unchanged(p, id)) {
                     redo.push((i, arg.clone()));
                 }
             }

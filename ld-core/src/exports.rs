@@ -196,6 +196,12 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
                 .position(|&c| c == b'@')
                 .map(|i| (String::from_utf8_lossy(&s.name[i + 1..]).into_owned(), true)),
         };
+        // Demangled once, and only if some pattern is `extern "C++"`.
+        let dm = if matcher.cxx || list_cxx {
+            demangle(&name_str)
+        } else {
+            None
+        };
         let mut versym = elf::VER_NDX_GLOBAL;
         match &explicit {
             Some((v, hidden)) => match node_index.get(v.as_str()) {
@@ -209,11 +215,6 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
                 }
             },
             None if script.is_some() => {
-                let dm = if matcher.cxx {
-                    demangle(&name_str)
-                } else {
-                    None
-                };
                 if let Some((ni, local, _)) = matcher.lookup(&name_str, dm.as_deref()) {
                     if local {
                         // Localized: bound here, not exported.
@@ -227,9 +228,7 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
             }
             None => {}
         }
-        let dm_list = |s: &str| if list_cxx { demangle(s) } else { None };
         let in_list = |list: &[Pattern]| {
-            let dm = dm_list(&name_str);
             list.iter().any(|p| match p.lang {
                 Lang::C => p.matches(&name_str),
                 Lang::Cxx => dm.as_deref().is_some_and(|d| p.matches(d)),

@@ -71,6 +71,17 @@ pub struct Reloc {
     pub rtype: u32,
 }
 
+impl Reloc {
+    pub fn from_rela(r: &elf::Rela64<LE>) -> Reloc {
+        Reloc {
+            offset: r.r_offset(LE),
+            addend: r.r_addend(LE),
+            sym: r.r_sym(LE, false),
+            rtype: r.r_type(LE, false),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct InputSymbol {
     pub name: &'static [u8],
@@ -756,12 +767,7 @@ impl ObjectFile {
             let tsize = out_sections[target].size;
             let tname = out_sections[target].name;
             for r in relas {
-                let rel = Reloc {
-                    offset: r.r_offset(e),
-                    addend: r.r_addend(e),
-                    sym: r.r_sym(e, false),
-                    rtype: r.r_type(e, false),
-                };
+                let rel = Reloc::from_rela(r);
                 if rel.sym as usize >= symbols.len() {
                     return Err(bad(
                         &name,

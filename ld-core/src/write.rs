@@ -331,14 +331,7 @@ fn relocate_section(
         .map(|r| Ok(*r));
     // Debug sections' relocations are read straight from the input here.
     let raw = isec.raw_relocs.iter().map(|r| {
-        let e = object::LittleEndian;
-        use object::read::elf::Rela;
-        let rel = crate::object_file::Reloc {
-            offset: r.r_offset(e),
-            addend: r.r_addend(e),
-            sym: r.r_sym(e, false),
-            rtype: r.r_type(e, false),
-        };
+        let rel = crate::object_file::Reloc::from_rela(r);
         if rel.sym as usize >= o.symbols.len() || rel.offset >= isec.size {
             Err(format!(
                 "{}:({}+{:#x}): relocation refers to symbol {} or offset out of range",
