@@ -1097,7 +1097,9 @@ fn status(shared: &Arc<Shared>, json: bool) -> String {
             "ingested": ingested.len(),
             "pending": pending,
             "errors": errors,
-            "concurrent_inputs": ingested.len() + pending.len() + errors.len(),
+            // Counted, not summed: `errors` also holds other inputs' and
+            // unknown FIFO names' messages.
+            "concurrent_inputs": st.entries.iter().filter(|e| matches!(e, Entry::Concurrent(_))).count(),
             "in_flight": st.in_flight,
         })
         .to_string()

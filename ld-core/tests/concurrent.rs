@@ -1781,6 +1781,11 @@ fn fault_status_json() {
         })
     });
     assert!(ok, "status --json does not list the stray name: {last}");
+    let v: serde_json::Value = serde_json::from_str(&last).unwrap();
+    assert_eq!(
+        v["concurrent_inputs"], 3,
+        "an unknown name is not a concurrent input: {last}"
+    );
     // The text form.
     let (r, shown) = control(&rt, "status", &token, &[]);
     assert!(
