@@ -171,6 +171,39 @@ fn normalize(p: &Path, cwd: &Path) -> PathBuf {
     out
 }
 
+/// A socket path that fits `sockaddr_un`. A long runtime directory (deep
+/// build trees, CI checkouts) would overflow its 108 bytes, so the name is
+/// reached through `/proc/self/fd/N` of the directory, opened `O_PATH`; the
+/// returned descriptor must stay open while the path is used.
+fn socket_addr(path: &Path) -> Result<(PathBuf, Option<OwnedFd>)> {
+    use std::os::unix::ffi::OsStrExt;
+    const SUN_PATH_MAX: usize = 107;
+    if path.as_os_str().as_bytes().len() <= SUN_PATH_MAX {
+        return Ok((path.to_path_buf(), None));
+    }
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Ok((path.to_path_buf(), None));
+    };
+    let fd: OwnedFd = nix::fcntl::open(
+        dir,
+        nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_DIRECTORY | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|e| {
+        Error::new(format!(
+            "cannot open runtime directory {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let short = PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd())).join(name);
+    Ok((short, Some(fd)))
+}
+
+fn socket_connect(path: &Path) -> std::io::Result<UnixStream> {
+    let (addr, _dir) = socket_addr(path).map_err(|e| std::io::Error::other(e.msg))?;
+    UnixStream::connect(addr)
+}
+
 /// Remove sockets left by background linkers that no longer run.
 fn remove_stale(dir: &Path) {
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -179,7 +212,7 @@ fn remove_stale(dir: &Path) {
     for e in rd.flatten() {
         let p = e.path();
         if p.extension().is_some_and(|x| x == "sock") {
-            if let Err(err) = UnixStream::connect(&p) {
+            if let Err(err) = socket_connect(&p) {
                 if err.kind() == std::io::ErrorKind::ConnectionRefused {
                     let _ = std::fs::remove_file(&p);
                     let _ = std::fs::remove_file(p.with_extension("log"));
@@ -412,7 +445,8 @@ fn setup(opts: Options) -> Result<Setup> {
     // parallel start's remove_stale() that connected between bind() and
     // listen() would get ECONNREFUSED and delete a live socket.
     let new_path = dir.join(format!("{token}.sock-new"));
-    let listener = UnixListener::bind(&new_path)
+    let (bind_addr, _dir_fd) = socket_addr(&new_path)?;
+    let listener = UnixListener::bind(&bind_addr)
         .map_err(|e| Error::new(format!("cannot create socket {}: {e}", new_path.display())))?;
     let _ = std::fs::set_permissions(&new_path, std::fs::Permissions::from_mode(0o600));
     std::fs::rename(&new_path, &sock_path).map_err(|e| {
@@ -1279,7 +1313,7 @@ fn control_inner(op: ControlOp, token: &str, json: bool) -> Result<i32> {
     check_token(token)?;
     let dir = runtime_dir()?;
     let sock = dir.join(format!("{token}.sock"));
-    let mut stream = match UnixStream::connect(&sock) {
+    let mut stream = match socket_connect(&sock) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Error::new(format!(

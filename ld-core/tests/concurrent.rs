@@ -1807,6 +1807,43 @@ fn fault_status_json() {
     );
 }
 
+/// A runtime directory deeper than `sockaddr_un` allows (108 bytes; CI
+/// checkouts and build trees get there): start, status, wait and the
+/// stale-socket sweep still work, and nothing is left behind.
+#[test]
+fn long_runtime_dir_path() {
+    let _g = shared();
+    let (dir, _) = fresh_run("long-rt");
+    let rt = dir
+        .join("r".repeat(60))
+        .join("u".repeat(60))
+        .join("n".repeat(60));
+    std::fs::create_dir_all(&rt).unwrap();
+    std::fs::set_permissions(&rt, std::fs::Permissions::from_mode(0o700)).unwrap();
+    assert!(
+        rt.join("0123456789abcdef0123456789abcdef.sock")
+            .as_os_str()
+            .len()
+            > 108
+    );
+    let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    let (r, shown) = control(&rt, "status", &token, &[]);
+    assert!(r.success(), "status{}", context(&r, &shown));
+    tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
+    let mut w = FifoWriter::new(&dir.join("p"), true);
+    for n in ["t1.o", "t2.o", "t3.o"] {
+        w.report(n);
+    }
+    let (r, shown) = control(&rt, "wait", &token, &[]);
+    assert!(r.success(), "the wait failed{}", context(&r, &shown));
+    check_runs(&dir.join("prog"), TINY_OUT, "the program");
+    assert!(
+        leftovers(&rt).iter().all(|f| !f.contains(".sock")),
+        "sockets left in the runtime directory: {:?}",
+        leftovers(&rt)
+    );
+}
+
 /// (f) Command-line errors fail in the foreground and leave nothing behind.
 #[test]
 fn fault_command_line_errors() {
