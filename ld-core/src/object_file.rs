@@ -941,6 +941,17 @@ impl ObjectFile {
                     })?;
                     EhRecordKind::Fde { cie: cie as u32 }
                 };
+                // A relocation before this record lies in no record (in a
+                // terminator): it would be applied at a negative offset.
+                if ri < relocs.end && (self.relocs[ri as usize].offset as usize) < pos {
+                    return Err(bad(
+                        &self.name,
+                        format!(
+                            ".eh_frame+{:#x}: relocation is not inside any CIE or FDE",
+                            self.relocs[ri as usize].offset
+                        ),
+                    ));
+                }
                 let rstart = ri;
                 while ri < relocs.end && (self.relocs[ri as usize].offset as usize) < pos + size {
                     ri += 1;

@@ -983,6 +983,12 @@ fn reloc_asm_cases() -> Vec<Case> {
             "relocation is past the end of its section",
         ),
         asm_case(
+            "rel_eh_frame_in_terminator",
+            // A relocation in a zero terminator, before the first CIE.
+            "  .text\n  .globl f\nf: ret\n  .section .eh_frame,\"a\",@unwind\n  .long 0\n  .reloc 0, R_X86_64_PC32, f\n  .long 12, 0\n  .byte 1, 0, 1, 0x78, 0x10, 0, 0, 0\n",
+            ".eh_frame+0x0: relocation is not inside any CIE or FDE",
+        ),
+        asm_case(
             "rel_32_overflow",
             "  .text\n  .globl f\nf:\n  .reloc ., R_X86_64_32, f+0x100000000\n  .long 0\n",
             "is out of range",
@@ -1601,7 +1607,7 @@ fn broken_objects() {
 
 #[test]
 fn broken_relocations_in_the_relocation_pass() {
-    run_all(reloc_asm_cases(), 5);
+    run_all(reloc_asm_cases(), 6);
 }
 
 #[test]
