@@ -854,7 +854,7 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
                     Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
                 })?;
                 if matches!(r.kind, EhRecordKind::Fde { .. }) && local_off == 8 {
-                    table.push(((v.s as i64 + a) as u64, rec_addr));
+                    table.push(((v.s as i64).wrapping_add(a) as u64, rec_addr));
                 }
             }
         }

@@ -747,6 +747,13 @@ fn object_cases() -> Vec<Case> {
             "symbol counter is defined in section .symtab, which is not loaded",
         ),
         o(
+            "obj_symbol_value_past_section",
+            obj(|e| {
+                e.set_sym("counter", 8, 8, 1 << 63);
+            }),
+            "symbol counter: value 0x8000000000000000 is past the end of section .data",
+        ),
+        o(
             "obj_common_align_not_power_of_two",
             obj(|e| {
                 e.set_sym("common_var", 8, 8, 3);
