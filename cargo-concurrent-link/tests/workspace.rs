@@ -332,7 +332,12 @@ fn elf_outputs(debug: &Path) -> Vec<PathBuf> {
         if let Ok(rd) = std::fs::read_dir(&d) {
             for e in rd.flatten() {
                 let p = e.path();
-                if p.is_file() && is_elf_program(&p) {
+                // Skip a linker's temporary output still being written
+                // (`.NAME.cld-PID.tmp`, e.g. the verify link of another test).
+                let hidden_tmp = p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+                if p.is_file() && !hidden_tmp && is_elf_program(&p) {
                     v.push(p);
                 }
             }

@@ -127,10 +127,21 @@ t1=$(now_ms)
 
 # 4. Finish the link: everything is ingested already but the last objects.
 rc=0
-"$cld" --concurrent-wait="$token" || rc=$?
-t2=$(now_ms)
+err=$("$cld" --concurrent-wait="$token" 2>&1) || rc=$?
 trap - INT TERM
 rm -f "$tokfile"
+case $rc:$err in
+0:*) ;;
+*"no background linker"* | *"is not running"* | *"died before answering"*)
+    # The background linker went away (killed?): link normally instead.
+    say "the background linker went away ($err); linking serially"
+    # shellcheck disable=SC2086
+    rc=0 && $cc -B "$shim" "${objects[@]}" $ldlibs -o "$app" || rc=$?
+    err=
+    ;;
+esac
+[ -n "$err" ] && printf '%s\n' "$err" >&2
+t2=$(now_ms)
 if [ $rc -ne 0 ]; then
     say "link failed (status $rc)"
     exit $rc

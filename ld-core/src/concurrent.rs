@@ -399,9 +399,17 @@ fn setup(opts: Options) -> Result<Setup> {
     remove_stale(&dir);
     let token = new_token()?;
     let sock_path = dir.join(format!("{token}.sock"));
-    let listener = UnixListener::bind(&sock_path)
-        .map_err(|e| Error::new(format!("cannot create socket {}: {e}", sock_path.display())))?;
-    let _ = std::fs::set_permissions(&sock_path, std::fs::Permissions::from_mode(0o600));
+    // Bound and listening under another name, then renamed into place: a
+    // parallel start's remove_stale() that connected between bind() and
+    // listen() would get ECONNREFUSED and delete a live socket.
+    let new_path = dir.join(format!("{token}.sock-new"));
+    let listener = UnixListener::bind(&new_path)
+        .map_err(|e| Error::new(format!("cannot create socket {}: {e}", new_path.display())))?;
+    let _ = std::fs::set_permissions(&new_path, std::fs::Permissions::from_mode(0o600));
+    std::fs::rename(&new_path, &sock_path).map_err(|e| {
+        let _ = std::fs::remove_file(&new_path);
+        Error::new(format!("cannot create socket {}: {e}", sock_path.display()))
+    })?;
     let cleanup_sock = |e: Error| {
         let _ = std::fs::remove_file(&sock_path);
         e

@@ -2412,11 +2412,18 @@ pub fn local_sym_addr(
         if let Some(i) = o.piece_at(sh, t) {
             let p = &o.pieces[i];
             let out = layout.piece_out[f][i];
-            return (sec_addr + out + t.saturating_sub(p.offset) as u64, rest);
+            return (
+                sec_addr
+                    .wrapping_add(out)
+                    .wrapping_add(t.saturating_sub(p.offset) as u64),
+                rest,
+            );
         }
         return (sec_addr, addend);
     }
-    (sec_addr + off + s.value, addend)
+    // Wrapping: a broken input's symbol value must not panic here; the
+    // relocation that uses it reports the overflow.
+    (sec_addr.wrapping_add(off).wrapping_add(s.value), addend)
 }
 
 fn symbol_values(

@@ -843,7 +843,16 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
             }
             for rel in &o.relocs[r.relocs.start as usize..r.relocs.end as usize] {
                 let t = target_props(res, l.kind, p.file as usize, rel.sym);
-                let local_off = rel.offset - r.offset as u64;
+                let Some(local_off) = rel
+                    .offset
+                    .checked_sub(r.offset as u64)
+                    .filter(|&x| x < r.size as u64)
+                else {
+                    return Err(Error::new(format!(
+                        "{}:(.eh_frame+{:#x}): relocation outside its CIE/FDE record",
+                        o.name, rel.offset
+                    )));
+                };
                 let (action, _) =
                     arch::decide(&ctx, rel.rtype, t, true, false, &[], 0).map_err(|m| {
                         Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
