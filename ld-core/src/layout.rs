@@ -2352,7 +2352,7 @@ pub fn got_target_value(res: &Resolved, l: &Layout, t: GotTarget) -> u64 {
         GotTarget::Global(id) => l.sym_values[id as usize],
         GotTarget::Local(f, s) => {
             let (v, a) = local_sym_addr(res, l, f as usize, s, 0);
-            (v as i64 + a) as u64
+            (v as i64).wrapping_add(a) as u64
         }
     }
 }

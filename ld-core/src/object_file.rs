@@ -558,6 +558,24 @@ impl ObjectFile {
                     ),
                 ));
             }
+            // A definition lies in its section (at most at its end: end
+            // markers); layout adds the value to the section's address.
+            if !is_special_shndx(shndx) && (shndx as usize) < nsec {
+                let size = sections
+                    .section(object::SectionIndex(shndx as usize))
+                    .map_or(0, |sh| sh.sh_size(e));
+                if sym.st_value(e) > size {
+                    return Err(bad(
+                        &name,
+                        format!(
+                            "symbol {}: value {:#x} is past the end of section {} (size {size:#x})",
+                            shown(),
+                            sym.st_value(e),
+                            sec_name(shndx)
+                        ),
+                    ));
+                }
+            }
             if shndx == elf::SHN_COMMON as u32 {
                 // A COMMON symbol's value is its alignment.
                 let align = sym.st_value(e).max(1);
@@ -947,6 +965,17 @@ impl ObjectFile {
                     })?;
                     EhRecordKind::Fde { cie: cie as u32 }
                 };
+                // A relocation before this record lies in no record (in a
+                // terminator): it would be applied at a negative offset.
+                if ri < relocs.end && (self.relocs[ri as usize].offset as usize) < pos {
+                    return Err(bad(
+                        &self.name,
+                        format!(
+                            ".eh_frame+{:#x}: relocation is not inside any CIE or FDE",
+                            self.relocs[ri as usize].offset
+                        ),
+                    ));
+                }
                 let rstart = ri;
                 while ri < relocs.end && (self.relocs[ri as usize].offset as usize) < pos + size {
                     ri += 1;

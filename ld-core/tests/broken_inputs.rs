@@ -747,6 +747,13 @@ fn object_cases() -> Vec<Case> {
             "symbol counter is defined in section .symtab, which is not loaded",
         ),
         o(
+            "obj_symbol_value_past_section",
+            obj(|e| {
+                e.set_sym("counter", 8, 8, 1 << 63);
+            }),
+            "symbol counter: value 0x8000000000000000 is past the end of section .data",
+        ),
+        o(
             "obj_common_align_not_power_of_two",
             obj(|e| {
                 e.set_sym("common_var", 8, 8, 3);
@@ -981,6 +988,12 @@ fn reloc_asm_cases() -> Vec<Case> {
             // would be written past the end.
             "  .section .excl,\"e\",@progbits\nx: .long 0\n  .section .debug_foo,\"\",@progbits\n  .reloc 1, R_X86_64_32, x\n  .byte 0, 0\n",
             "relocation is past the end of its section",
+        ),
+        asm_case(
+            "rel_eh_frame_in_terminator",
+            // A relocation in a zero terminator, before the first CIE.
+            "  .text\n  .globl f\nf: ret\n  .section .eh_frame,\"a\",@unwind\n  .long 0\n  .reloc 0, R_X86_64_PC32, f\n  .long 12, 0\n  .byte 1, 0, 1, 0x78, 0x10, 0, 0, 0\n",
+            ".eh_frame+0x0: relocation is not inside any CIE or FDE",
         ),
         asm_case(
             "rel_32_overflow",
@@ -1601,7 +1614,7 @@ fn broken_objects() {
 
 #[test]
 fn broken_relocations_in_the_relocation_pass() {
-    run_all(reloc_asm_cases(), 5);
+    run_all(reloc_asm_cases(), 6);
 }
 
 #[test]
