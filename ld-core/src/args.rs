@@ -6,7 +6,9 @@
 //   - `-z stack-size=N`: PT_GNU_STACK p_memsz stays 0 (field `stack_size`).
 //   - `-z text|notext|textoff`: no DT_TEXTREL diagnostics (field `z_text`).
 //   - `-z ibt|shstk|ibtplt|cet-report=..`, `-z x86-64-{baseline,v2,v3,v4}`:
-//     no GNU property note is synthesised (fields for x86 feature bits).
+//     the output's `.note.gnu.property` is the inputs' combined (see
+//     `x86_64::combine_gnu_properties`); these do not force bits, and there
+//     is no IBT PLT (fields for x86 feature bits).
 //   - `-z muldefs` / `--allow-multiple-definition`: duplicate definitions
 //     stay an error (field `allow_multiple_definition`).
 //   - `-z pack-relative-relocs`: DT_RELR is not used (field `pack_relr`).

@@ -23,6 +23,7 @@ pub enum Synth {
     /// Holds input sections (and merged strings, commons, copy relocations).
     Regular,
     Interp,
+    GnuProperty,
     BuildId,
     Hash,
     GnuHash,
@@ -322,6 +323,8 @@ pub struct Layout {
     pub strtab_size: u64,
     pub shstrtab: Vec<u8>,
     pub build_id_len: usize,
+    /// `.note.gnu.property` contents (type, value); empty: no such note.
+    pub gnu_properties: Vec<(u32, u32)>,
     pub sec_idx: HashMap<Synth, u32>,
     pub live: Vec<Vec<bool>>,
     pub execstack: bool,
@@ -1110,6 +1113,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             plt.push(id as u32);
         }
     }
+    let gnu_properties = arch::combine_gnu_properties(
+        res.objects.iter().map(|o| o.gnu_properties.as_deref()),
+        !plt.is_empty(),
+    );
     for (id, info) in sym_info.iter_mut().enumerate() {
         if info.plt == NONE {
             info.canonical_plt = false;
@@ -1639,6 +1646,18 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         s.size = p.len() as u64;
         add(&mut sections, &mut sec_idx, s);
     }
+    if !gnu_properties.is_empty() {
+        let mut s = OutputSection::new(
+            b".note.gnu.property",
+            Synth::GnuProperty,
+            elf::SHT_NOTE,
+            a,
+            8,
+            108,
+        );
+        s.size = 16 + 16 * gnu_properties.len() as u64;
+        add(&mut sections, &mut sec_idx, s);
+    }
     let build_id_len = match &opts.build_id {
         BuildId::None => 0,
         BuildId::Hash { len } => *len,
@@ -2025,6 +2044,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         + if has_tls { 1 } else { 0 }
         + if sec_idx.contains_key(&Synth::EhFrameHdr) { 1 } else { 0 }
         + 1 // GNU_STACK
+        + if gnu_properties.is_empty() { 0 } else { 1 }
         + if has_relro { 1 } else { 0 };
 
     // Addresses.
@@ -2224,6 +2244,17 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             align: tls_align,
         });
     }
+    if let Some(n) = find(&sections, Synth::GnuProperty) {
+        segments.push(Segment {
+            p_type: elf::PT_GNU_PROPERTY,
+            flags: elf::PF_R,
+            offset: n.offset,
+            vaddr: n.addr,
+            filesz: n.size,
+            memsz: n.size,
+            align: 8,
+        });
+    }
     if let Some(h) = find(&sections, Synth::EhFrameHdr) {
         segments.push(Segment {
             p_type: elf::PT_GNU_EH_FRAME,
@@ -2308,6 +2339,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         strtab_size,
         shstrtab,
         build_id_len,
+        gnu_properties,
         sec_idx,
         live,
         execstack,

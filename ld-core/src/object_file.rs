@@ -167,10 +167,56 @@ pub struct ObjectFile {
     pub eh_frames: Vec<(u32, Vec<EhRecord>)>,
     /// The object asks for an executable stack (no `.note.GNU-stack`, or one with SHF_EXECINSTR).
     pub wants_execstack: bool,
+    /// The 4-byte properties of its `.note.gnu.property` (type, value),
+    /// sorted by type; `None` if it has no such note (which matters: an
+    /// object without one clears the output's AND-combined features).
+    pub gnu_properties: Option<Vec<(u32, u32)>>,
 }
 
 fn bad(name: &str, what: impl std::fmt::Display) -> Error {
     Error::new(format!("{name}: {what}"))
+}
+
+/// The properties with 4-byte values in a `.note.gnu.property` section
+/// (NT_GNU_PROPERTY_TYPE_0 notes owned by "GNU"; ELF64: 8-byte aligned).
+/// Other notes and wider properties are skipped.
+fn parse_gnu_properties(mut b: &[u8]) -> std::result::Result<Vec<(u32, u32)>, String> {
+    let u32_at = |b: &[u8], o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    let mut out = Vec::new();
+    while !b.is_empty() {
+        if b.len() < 12 {
+            return Err(format!("truncated note header ({} bytes left)", b.len()));
+        }
+        let (namesz, descsz, ntype) = (u32_at(b, 0) as usize, u32_at(b, 4) as usize, u32_at(b, 8));
+        // In an 8-aligned note section the name is padded so that the
+        // descriptor starts 8-aligned.
+        let desc_start = (12 + namesz).next_multiple_of(8);
+        let end = desc_start
+            .checked_add(descsz)
+            .filter(|&e| e <= b.len())
+            .ok_or_else(|| format!("note of {descsz} bytes runs past the section"))?;
+        if ntype == object::elf::NT_GNU_PROPERTY_TYPE_0 && b.get(12..12 + namesz) == Some(b"GNU\0")
+        {
+            let mut d = &b[desc_start..end];
+            while d.len() >= 8 {
+                let (ptype, psz) = (u32_at(d, 0), u32_at(d, 4) as usize);
+                let next = psz
+                    .div_ceil(8)
+                    .checked_mul(8)
+                    .and_then(|n| n.checked_add(8))
+                    .filter(|&n| n <= d.len())
+                    .ok_or_else(|| {
+                        format!("property {ptype:#x} of {psz} bytes runs past its note")
+                    })?;
+                if psz == 4 {
+                    out.push((ptype, u32_at(d, 8)));
+                }
+                d = &d[next..];
+            }
+        }
+        b = &b[end.next_multiple_of(8).min(b.len())..];
+    }
+    Ok(out)
 }
 
 pub fn hash_bytes(b: &[u8]) -> u64 {
@@ -635,6 +681,7 @@ impl ObjectFile {
         let mut groups = Vec::new();
         let mut has_gnu_stack = false;
         let mut wants_execstack = false;
+        let mut gnu_properties: Option<Vec<(u32, u32)>> = None;
         let mut group_of: Vec<Option<u32>> = vec![None; nsec];
 
         for (i, sh) in sections.iter().enumerate() {
@@ -709,7 +756,18 @@ impl ObjectFile {
                         ))
                     }
                     0x6fff4c03 /* SHT_LLVM_ADDRSIG */ => SectionKind::Ignore,
-                    _ if sname == b".note.gnu.property" => SectionKind::Ignore,
+                    // Combined across objects into the output's own note.
+                    _ if sname == b".note.gnu.property" => {
+                        let bytes = usize::try_from(offset)
+                            .ok()
+                            .zip(usize::try_from(size).ok())
+                            .and_then(|(o, n)| data.get(o..o.checked_add(n)?))
+                            .ok_or_else(|| bad(&name, ".note.gnu.property: contents outside the file"))?;
+                        let props = parse_gnu_properties(bytes)
+                            .map_err(|m| bad(&name, format!(".note.gnu.property: {m}")))?;
+                        gnu_properties.get_or_insert_with(Vec::new).extend(props);
+                        SectionKind::Ignore
+                    }
                     // Link-time warnings (`.gnu.warning.SYM`) are not output contents.
                     _ if sname.starts_with(b".gnu.warning") => SectionKind::Ignore,
                     _ if sname == b".comment" && !alloc => SectionKind::Comment,
@@ -843,6 +901,11 @@ impl ObjectFile {
             groups,
             eh_frames: Vec::new(),
             wants_execstack,
+            gnu_properties: gnu_properties.map(|mut p| {
+                p.sort_unstable();
+                p.dedup_by_key(|p| p.0);
+                p
+            }),
         };
         file.split_merge_sections()?;
         file.split_eh_frames()?;
@@ -1005,4 +1068,47 @@ fn symtab_first_global(
         }
     }
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_gnu_properties;
+
+    fn note(props: &[(u32, &[u8])]) -> Vec<u8> {
+        let mut desc = Vec::new();
+        for (t, d) in props {
+            desc.extend(t.to_le_bytes());
+            desc.extend((d.len() as u32).to_le_bytes());
+            desc.extend(*d);
+            desc.resize(desc.len().next_multiple_of(8), 0);
+        }
+        let mut n = Vec::new();
+        n.extend(4u32.to_le_bytes());
+        n.extend((desc.len() as u32).to_le_bytes());
+        n.extend(object::elf::NT_GNU_PROPERTY_TYPE_0.to_le_bytes());
+        n.extend(b"GNU\0");
+        n.extend(desc);
+        n
+    }
+
+    #[test]
+    fn gnu_properties() {
+        let n = note(&[(0xc000_0002, &3u32.to_le_bytes()), (1, &8u64.to_le_bytes())]);
+        // The 8-byte property (stack size) is skipped.
+        assert_eq!(parse_gnu_properties(&n).unwrap(), [(0xc000_0002, 3)]);
+        let two = [n.clone(), note(&[(0xc000_8002, &1u32.to_le_bytes())])].concat();
+        assert_eq!(
+            parse_gnu_properties(&two).unwrap(),
+            [(0xc000_0002, 3), (0xc000_8002, 1)]
+        );
+        assert!(parse_gnu_properties(&n[..10])
+            .unwrap_err()
+            .contains("truncated"));
+        assert!(parse_gnu_properties(&n[..n.len() - 4]).is_err());
+        let mut big = n.clone();
+        big[20..24].copy_from_slice(&1000u32.to_le_bytes()); // pr_datasz
+        assert!(parse_gnu_properties(&big)
+            .unwrap_err()
+            .contains("runs past"));
+    }
 }

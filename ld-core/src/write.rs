@@ -797,6 +797,19 @@ fn write_synthetic(
     if let Some((b, _)) = sec_slice(buf, l, Synth::Shstrtab) {
         b.copy_from_slice(&l.shstrtab);
     }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::GnuProperty) {
+        w32(b, 0, 4);
+        w32(b, 4, 16 * l.gnu_properties.len() as u32);
+        w32(b, 8, elf::NT_GNU_PROPERTY_TYPE_0);
+        b[12..16].copy_from_slice(b"GNU\0");
+        for (i, &(t, v)) in l.gnu_properties.iter().enumerate() {
+            let o = 16 + 16 * i;
+            w32(b, o, t);
+            w32(b, o + 4, 4);
+            w32(b, o + 8, v);
+            w32(b, o + 12, 0);
+        }
+    }
     if let Some((b, _)) = sec_slice(buf, l, Synth::BuildId) {
         w32(b, 0, 4);
         w32(b, 4, l.build_id_len as u32);

@@ -669,3 +669,105 @@ pub fn rel_name(t: u32) -> String {
     };
     n.to_string()
 }
+
+/// The output's `.note.gnu.property`: the 4-byte properties of every
+/// relocatable input, combined as the x86-64 psABI (and GNU ld) do:
+/// - AND ranges (e.g. `FEATURE_1_AND`: IBT, SHSTK): a bit stays only if
+///   every input sets it; an input without the property clears it;
+/// - OR ranges (e.g. `ISA_1_NEEDED`): a bit set by any input;
+/// - OR_AND ranges (e.g. `ISA_1_USED`): OR, kept only if every input has it.
+///
+/// Zero results and unknown types are dropped. IBT is dropped when the
+/// output has PLT entries: cld's PLT has no `endbr64`, so marking it would
+/// break under IBT enforcement. Returns (type, value) sorted by type.
+pub fn combine_gnu_properties<'a>(
+    inputs: impl Iterator<Item = Option<&'a [(u32, u32)]>>,
+    has_plt: bool,
+) -> Vec<(u32, u32)> {
+    #[derive(PartialEq)]
+    enum Rule {
+        And,
+        Or,
+        OrAnd,
+    }
+    let rule = |t: u32| match t {
+        GNU_PROPERTY_X86_UINT32_AND_LO..=GNU_PROPERTY_X86_UINT32_AND_HI
+        | GNU_PROPERTY_UINT32_AND_LO..=GNU_PROPERTY_UINT32_AND_HI => Some(Rule::And),
+        GNU_PROPERTY_X86_UINT32_OR_LO..=GNU_PROPERTY_X86_UINT32_OR_HI
+        | GNU_PROPERTY_UINT32_OR_LO..=GNU_PROPERTY_UINT32_OR_HI => Some(Rule::Or),
+        GNU_PROPERTY_X86_UINT32_OR_AND_LO..=GNU_PROPERTY_X86_UINT32_OR_AND_HI => Some(Rule::OrAnd),
+        _ => None,
+    };
+    // type -> (combined value, number of inputs that had it)
+    let mut acc: std::collections::BTreeMap<u32, (u32, usize)> = Default::default();
+    let mut n_inputs = 0usize;
+    let inputs: Vec<&[(u32, u32)]> = inputs.map(|p| p.unwrap_or(&[])).collect();
+    for props in &inputs {
+        n_inputs += 1;
+        for &(t, v) in *props {
+            let Some(r) = rule(t) else { continue };
+            let e = acc
+                .entry(t)
+                .or_insert((if r == Rule::And { u32::MAX } else { 0 }, 0));
+            e.0 = if r == Rule::And { e.0 & v } else { e.0 | v };
+            e.1 += 1;
+        }
+    }
+    acc.into_iter()
+        .filter_map(|(t, (mut v, n))| {
+            match rule(t)? {
+                Rule::And | Rule::OrAnd if n < n_inputs => return None,
+                _ => {}
+            }
+            if t == GNU_PROPERTY_X86_FEATURE_1_AND && has_plt {
+                v &= !GNU_PROPERTY_X86_FEATURE_1_IBT;
+            }
+            (v != 0).then_some((t, v))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IBT: u32 = GNU_PROPERTY_X86_FEATURE_1_IBT;
+    const SHSTK: u32 = GNU_PROPERTY_X86_FEATURE_1_SHSTK;
+    const AND: u32 = GNU_PROPERTY_X86_FEATURE_1_AND;
+    const NEEDED: u32 = GNU_PROPERTY_X86_ISA_1_NEEDED;
+    const USED: u32 = GNU_PROPERTY_X86_ISA_1_USED;
+
+    fn combine(inputs: &[Option<&[(u32, u32)]>], plt: bool) -> Vec<(u32, u32)> {
+        combine_gnu_properties(inputs.iter().copied(), plt)
+    }
+
+    #[test]
+    fn and_needs_every_input() {
+        let both: &[(u32, u32)] = &[(AND, IBT | SHSTK)];
+        let shstk: &[(u32, u32)] = &[(AND, SHSTK)];
+        assert_eq!(
+            combine(&[Some(both), Some(both)], false),
+            [(AND, IBT | SHSTK)]
+        );
+        assert_eq!(combine(&[Some(both), Some(shstk)], false), [(AND, SHSTK)]);
+        // An input without the note, or without the property, clears it.
+        assert_eq!(combine(&[Some(both), None], false), []);
+        assert_eq!(combine(&[Some(both), Some(&[])], false), []);
+        // A PLT without endbr64 cannot be marked IBT.
+        assert_eq!(combine(&[Some(both)], true), [(AND, SHSTK)]);
+    }
+
+    #[test]
+    fn or_and_or_and() {
+        let a: &[(u32, u32)] = &[(NEEDED, 1), (USED, 1)];
+        let b: &[(u32, u32)] = &[(NEEDED, 2)];
+        // OR ignores inputs without it; OR_AND needs it everywhere.
+        assert_eq!(combine(&[Some(a), Some(b), None], false), [(NEEDED, 3)]);
+        assert_eq!(
+            combine(&[Some(a), Some(&[(USED, 4)])], false),
+            [(NEEDED, 1), (USED, 5)]
+        );
+        // Unknown types and zero results are dropped.
+        assert_eq!(combine(&[Some(&[(0x1234, 1), (NEEDED, 0)])], false), []);
+    }
+}

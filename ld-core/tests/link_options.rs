@@ -295,3 +295,77 @@ fn gnu_linker_outputs_are_reproducible() {
         "two links of the same command line differ"
     );
 }
+
+/// `.note.gnu.property` is combined from the inputs as GNU ld does: the
+/// same "Properties:" lines and a PT_GNU_PROPERTY segment when there is a
+/// note. With the C runtime's objects (crti.o has no note) only "ISA
+/// needed" survives; a freestanding program built entirely with
+/// `-fcf-protection=full` keeps IBT and SHSTK.
+#[test]
+fn gnu_property_notes_match_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("link_options", "gnu_property");
+    let shim = make_shim(&dir);
+    let hello = c_tests_dir().join("hello").join("main.c");
+    let bare = dir.join("bare.c");
+    std::fs::write(
+        &bare,
+        "void _start(void) {\n\
+         \x20   __asm__ volatile(\"mov $60, %eax\\n xor %edi, %edi\\n syscall\");\n\
+         }\n",
+    )
+    .unwrap();
+    let props = |out: &Path| -> (Vec<String>, bool) {
+        let notes = readelf(out, &["-nW"]);
+        let lines = notes
+            .lines()
+            .filter(|l| l.contains("Properties:"))
+            .map(|l| l.trim().to_string())
+            .collect();
+        (lines, readelf(out, &["-lW"]).contains("GNU_PROPERTY"))
+    };
+    let cases: [(&str, &Path, &[&str]); 4] = [
+        ("plain", &hello, &[]),
+        ("cet", &hello, &["-fcf-protection=full"]),
+        ("cet-static", &hello, &["-fcf-protection=full", "-static"]),
+        (
+            "freestanding-cet",
+            &bare,
+            &["-fcf-protection=full", "-static", "-nostdlib", "-O1"],
+        ),
+    ];
+    let mut seen_feature = false;
+    for (name, src, flags) in cases {
+        let mut outs = Vec::new();
+        for (linker, extra) in [("cld", Some(&shim)), ("ld", None)] {
+            let out = dir.join(format!("{name}-{linker}"));
+            let mut cmd = Command::new("gcc");
+            if let Some(s) = extra {
+                cmd.arg("-B").arg(s);
+            }
+            run(
+                cmd.args(flags).arg(src).arg("-o").arg(&out),
+                &format!("linking {name} with {linker}"),
+            );
+            run(
+                &mut Command::new(&out),
+                &format!("running {name} ({linker})"),
+            );
+            outs.push(props(&out));
+        }
+        assert_eq!(
+            outs[0], outs[1],
+            "{name}: cld's properties / PT_GNU_PROPERTY differ from GNU ld's"
+        );
+        assert!(
+            outs[0].1 != outs[0].0.is_empty(),
+            "{name}: PT_GNU_PROPERTY without a note, or a note without it"
+        );
+        seen_feature |= outs[0].0.iter().any(|l| l.contains("IBT, SHSTK"));
+    }
+    assert!(
+        seen_feature,
+        "the freestanding -fcf-protection program must keep IBT and SHSTK"
+    );
+}
