@@ -274,6 +274,17 @@ struct Shared {
     t0: Instant,
     /// Library search directories, for `-l` inputs in the concurrent region.
     search: Vec<PathBuf>,
+    /// Pipe mode: the FIFO, read by its thread and drained by the wait.
+    fifo: std::sync::OnceLock<Mutex<FifoIn>>,
+}
+
+/// The FIFO's read end (non-blocking) and what has been read of a name
+/// whose NUL has not arrived yet.
+struct FifoIn {
+    file: std::fs::File,
+    buf: Vec<u8>,
+    names: Arc<HashMap<PathBuf, Vec<usize>>>,
+    cwd: PathBuf,
 }
 
 impl Shared {
@@ -697,6 +708,7 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
         log: Mutex::new(Box::new(log_file)),
         t0: Instant::now(),
         search: opts.search_paths.clone(),
+        fifo: std::sync::OnceLock::new(),
     });
     shared.log(&format!(
         "start token={token} pid={} mode={}",
@@ -742,9 +754,18 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
         dispatch(&shared, i, "speculative", false);
     }
     if let Some((f, _, _)) = fifo {
+        let _ = nix::fcntl::fcntl(
+            &f,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        );
+        let _ = shared.fifo.set(Mutex::new(FifoIn {
+            file: f,
+            buf: Vec::new(),
+            names: names.clone(),
+            cwd: std::env::current_dir().unwrap_or_default(),
+        }));
         let sh = shared.clone();
-        let nm = names.clone();
-        std::thread::spawn(move || fifo_reader(sh, nm, f));
+        std::thread::spawn(move || fifo_reader(sh));
     }
     if let Some((ino, wds)) = inotify {
         let sh = shared.clone();
@@ -942,38 +963,69 @@ fn report_name(shared: &Arc<Shared>, names: &HashMap<PathBuf, Vec<usize>>, p: &P
     }
 }
 
-fn fifo_reader(
-    shared: Arc<Shared>,
-    names: Arc<HashMap<PathBuf, Vec<usize>>>,
-    mut f: std::fs::File,
-) {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
+/// Waits for the FIFO to become readable and hands what arrived to
+/// `drain_fifo`.
+fn fifo_reader(shared: Arc<Shared>) {
+    let Some(fifo) = shared.fifo.get() else {
+        return;
+    };
+    let fd = match fifo.lock().unwrap().file.try_clone() {
+        Ok(f) => f,
+        Err(e) => {
+            shared.log(&format!("FIFO read failed: {e}"));
+            return;
+        }
+    };
     loop {
-        let n = match f.read(&mut chunk) {
-            Ok(0) => {
-                std::thread::sleep(Duration::from_millis(10));
-                continue;
-            }
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+        let mut fds = [nix::poll::PollFd::new(
+            fd.as_fd(),
+            nix::poll::PollFlags::POLLIN,
+        )];
+        match nix::poll::poll(&mut fds, 500u16) {
+            Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+            Ok(_) => {}
             Err(e) => {
-                shared.log(&format!("FIFO read failed: {e}"));
+                shared.log(&format!("FIFO poll failed: {e}"));
                 return;
             }
-        };
-        buf.extend_from_slice(&chunk[..n]);
-        while let Some(z) = buf.iter().position(|&c| c == 0) {
-            let raw: Vec<u8> = buf.drain(..=z).collect();
-            let name = String::from_utf8_lossy(&raw[..raw.len() - 1]);
-            let name = name.trim_matches(|c: char| c == '\n' || c == '\r');
-            if name.is_empty() {
-                continue;
-            }
-            report_name(&shared, &names, &normalize(Path::new(name), &cwd), "fifo");
+        }
+        if drain_fifo(&shared).is_none() {
+            return;
         }
     }
+}
+
+/// Reads every name the FIFO holds now and reports each. The wait calls it
+/// too, and keeps the returned lock while it marks the link as finishing:
+/// a name written before the wait was requested is never left unread.
+fn drain_fifo(shared: &Arc<Shared>) -> Option<std::sync::MutexGuard<'_, FifoIn>> {
+    let mut fifo = shared.fifo.get()?.lock().unwrap();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match fifo.file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => fifo.buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => {
+                shared.log(&format!("FIFO read failed: {e}"));
+                return None;
+            }
+        }
+    }
+    let FifoIn {
+        buf, names, cwd, ..
+    } = &mut *fifo;
+    while let Some(z) = buf.iter().position(|&c| c == 0) {
+        let raw: Vec<u8> = buf.drain(..=z).collect();
+        let name = String::from_utf8_lossy(&raw[..raw.len() - 1]);
+        let name = name.trim_matches(|c: char| c == '\n' || c == '\r');
+        if name.is_empty() {
+            continue;
+        }
+        report_name(shared, names, &normalize(Path::new(name), cwd), "fifo");
+    }
+    Some(fifo)
 }
 
 fn inotify_reader(
@@ -1159,9 +1211,11 @@ fn status(shared: &Arc<Shared>, json: bool) -> String {
 /// The wait: everything unreported is complete; verify; link.
 fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, String) {
     let t0 = Instant::now();
+    let fifo = drain_fifo(shared);
     let unreported: Vec<usize> = {
         let mut st = shared.state.lock().unwrap();
         st.finishing = true;
+        drop(fifo);
         st.entries
             .iter()
             .enumerate()
