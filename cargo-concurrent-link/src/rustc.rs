@@ -212,6 +212,17 @@ pub fn main(args: Vec<OsString>) -> ! {
             }
         }
     }
+    if let (true, Some(dir)) = (enabled, &info.out_dir) {
+        if !info.link_outputs().is_empty() || info.rlib_output().is_some() {
+            let n = state::restore_templates(dir);
+            if n > 0 {
+                trace(
+                    "templates-restored",
+                    &format!("{} count={n}", dir.display()),
+                );
+            }
+        }
+    }
     let own: Vec<Unit> = if enabled {
         info.link_outputs()
             .iter()

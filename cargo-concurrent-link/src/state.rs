@@ -11,6 +11,12 @@
 //!   (`0.o`, `1.o`, ...: their names carry a per-invocation random part);
 //! - `cld.log`: the last background linker's event log; `lock`.
 //!
+//! Templates are also kept in a cache outside `target/` (`util::cache_root`,
+//! one directory per output directory), so a build after `cargo clean`
+//! starts its background linkers as early as a rebuild does: the first
+//! rustc that writes into an output directory without `.concurrent-link/`
+//! restores them (`restore_templates`).
+//!
 //! The background linker is started with the template's command line, every
 //! input outside the Rust sysroot and the system directories between
 //! `--start-concurrent` and `--end-concurrent`, in inotify mode: what exists
@@ -133,14 +139,38 @@ impl Unit {
                 keys.drain(..n - 8);
             }
         }
-        write_json(
-            &self.dir.join("template.json"),
-            &Template {
-                args: args.to_vec(),
-                keys,
-                objs: objs.to_vec(),
-            },
-        );
+        let t = Template {
+            args: args.to_vec(),
+            keys,
+            objs: objs.to_vec(),
+        };
+        write_json(&self.dir.join("template.json"), &t);
+        if let (Some(cache), Some(name)) = (self.cache_dir(), self.dir.file_name()) {
+            if std::fs::create_dir_all(&cache).is_ok() {
+                let _ = std::fs::write(
+                    cache.join("dir"),
+                    self.out
+                        .parent()
+                        .unwrap_or(Path::new("/"))
+                        .as_os_str()
+                        .as_encoded_bytes(),
+                );
+                let name = name.to_string_lossy();
+                write_json(&cache.join(format!("{name}.json")), &t);
+                // rustc's temporary files that are not objects (a version
+                // script, `raw-dylibs/`): the link compares them with t/.
+                let tdir = cache.join(format!("{name}.t"));
+                let _ = std::fs::remove_dir_all(&tdir);
+                copy_tree(&self.tmp_dir(), &tdir, &|p| {
+                    p.extension().is_none_or(|e| e != "o")
+                });
+            }
+        }
+    }
+
+    /// This output directory's templates in the cache.
+    fn cache_dir(&self) -> Option<PathBuf> {
+        cache_dir_for(self.out.parent()?)
     }
 
     pub fn running(&self) -> Option<Running> {
@@ -501,6 +531,71 @@ pub fn wait(token: &str) -> std::io::Result<Waited> {
 
 /// Templates of links in `out_dir` (a `deps` directory) made by the cargo
 /// command `key` that read `file` (a library rustc is about to write).
+fn cache_dir_for(out_dir: &Path) -> Option<PathBuf> {
+    Some(util::cache_root()?.join(util::path_key(&util::absolute(out_dir))))
+}
+
+/// After `cargo clean`: put the cached templates of `out_dir` back into
+/// `out_dir/.concurrent-link/`, once (whoever creates that directory).
+/// Returns how many were restored.
+pub fn restore_templates(out_dir: &Path) -> usize {
+    let state = out_dir.join(".concurrent-link");
+    if state.exists() {
+        return 0;
+    }
+    let Some(cache) = cache_dir_for(out_dir) else {
+        return 0;
+    };
+    let Ok(rd) = std::fs::read_dir(&cache) else {
+        return 0;
+    };
+    // The cache directory must be ours: it was for this very path.
+    if std::fs::read(cache.join("dir")).ok().as_deref()
+        != Some(util::absolute(out_dir).as_os_str().as_encoded_bytes())
+    {
+        return 0;
+    }
+    if std::fs::create_dir(&state).is_err() {
+        return 0; // another rustc restores them, or there is no out_dir
+    }
+    let mut n = 0;
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(unit) = name.strip_suffix(".json") else {
+            continue;
+        };
+        let Some(t) = read_json::<Template>(&e.path()) else {
+            continue;
+        };
+        let dir = state.join(unit);
+        if std::fs::create_dir_all(&dir).is_ok() {
+            write_json(&dir.join("template.json"), &t);
+            copy_tree(&cache.join(format!("{unit}.t")), &dir.join("t"), &|_| true);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Copy the directories and the files `want`ed under `from` to `to`
+/// (best effort: a cache).
+fn copy_tree(from: &Path, to: &Path, want: &dyn Fn(&Path) -> bool) {
+    let Ok(rd) = std::fs::read_dir(from) else {
+        return;
+    };
+    let _ = std::fs::create_dir_all(to);
+    for e in rd.flatten() {
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        match e.file_type() {
+            Ok(t) if t.is_dir() => copy_tree(&src, &dst, want),
+            Ok(t) if t.is_file() && want(&src) => {
+                let _ = std::fs::copy(&src, &dst);
+            }
+            _ => {}
+        }
+    }
+}
+
 pub fn units_reading(out_dir: &Path, file: &Path, key: &str) -> Vec<Unit> {
     let mut found = Vec::new();
     let Ok(rd) = std::fs::read_dir(out_dir.join(".concurrent-link")) else {

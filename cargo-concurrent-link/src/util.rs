@@ -27,6 +27,31 @@ pub const ENV_UNIT: &str = "CARGO_CONCURRENT_LINK_UNIT";
 pub const ENV_TRACE: &str = "CARGO_CONCURRENT_LINK_TRACE";
 pub const ENV_MODE: &str = "CARGO_CONCURRENT_LINK_MODE";
 pub const ENV_VERIFY: &str = "CARGO_CONCURRENT_LINK_VERIFY";
+/// Where link templates are kept beyond `cargo clean` (default
+/// `$XDG_CACHE_HOME/cargo-concurrent-link`, else `~/.cache/...`).
+pub const ENV_CACHE: &str = "CARGO_CONCURRENT_LINK_CACHE";
+
+/// The template cache's root, if there is a place for it.
+pub fn cache_root() -> Option<PathBuf> {
+    if let Some(d) = env_str(ENV_CACHE) {
+        return Some(PathBuf::from(d));
+    }
+    let base = env_str("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| env_str("HOME").map(|h| Path::new(&h).join(".cache")))?;
+    Some(base.join("cargo-concurrent-link"))
+}
+
+/// FNV-1a of a path: a stable name for a directory in the cache.
+pub fn path_key(p: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in p.as_os_str().as_bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
 
 /// How long a background linker nobody talks to lives. A link that finds
 /// it gone links serially, so this only bounds a leak (SIGKILLed build).

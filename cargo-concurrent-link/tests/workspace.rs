@@ -197,6 +197,7 @@ impl Ws {
             .env("CARGO_TARGET_DIR", &self.target)
             .env("CARGO_CONCURRENT_LINK_TRACE", &self.trace)
             .env("CARGO_CONCURRENT_LINK_VERIFY", "1")
+            .env("CARGO_CONCURRENT_LINK_CACHE", work_root().join("cache"))
             .env("CARGO_TERM_COLOR", "never");
     }
 
@@ -1114,4 +1115,73 @@ fn cdylib_and_build_script_relink_concurrently() {
     assert!(o.stderr.contains("Compiling codegen"), "{}", o.show());
     assert_eq!(&Ws::app_outputs(&app_bin(ws)), reference);
     ws.assert_no_leftovers("after relinking the cdylib and a build script");
+}
+
+/// After `cargo clean`, the templates come back from the cache: the clean
+/// build's links of the bin and the build scripts start their background
+/// linkers while rustc compiles, ingest the rlibs as they are written, and
+/// link concurrently (verified identical to cld's serial link).
+#[test]
+fn build_after_cargo_clean_links_concurrently() {
+    let _g = one_at_a_time();
+    let (ws, _, _) = ws();
+    let reference = reference_outputs(ws);
+    let o = run(&mut ws.ccl(&["build", "--workspace", "--locked"]), None);
+    assert!(o.ok(), "{}", o.show());
+    let mut clean = Command::new(cargo());
+    ws.env(&mut clean);
+    let o = run(clean.arg("clean"), None);
+    assert!(o.ok(), "cargo clean failed:\n{}", o.show());
+    assert!(
+        !ws.debug().exists(),
+        "cargo clean left {}",
+        ws.debug().display()
+    );
+    ws.take_trace();
+    let o = run(&mut ws.ccl(&["build", "--workspace", "--locked"]), None);
+    assert!(o.ok(), "{}", o.show());
+    assert!(o.stderr.contains("Compiling app "), "{}", o.show());
+    let trace = ws.take_trace();
+    let t = trace.join("\n");
+    assert!(
+        !lines_with(&trace, &["templates-restored", "/deps"]).is_empty(),
+        "the templates of deps/ were not restored:\n{t}"
+    );
+    assert!(
+        !lines_with(&trace, &["bg-start", "/app-"]).is_empty(),
+        "no background linker for app in the build after cargo clean:\n{t}"
+    );
+    assert_eq!(
+        lines_with(&trace, &[" link ", "/app-", "mode=concurrent", "status=0"]).len(),
+        1,
+        "app was not linked concurrently after cargo clean:\n{t}"
+    );
+    assert!(
+        !lines_with(&trace, &["verify", "/app-", "identical"]).is_empty(),
+        "app's concurrent link was not verified identical:\n{t}"
+    );
+    // The background linker took the dependencies' rlibs while they were
+    // written: its log has rlib ingestion before the wait request.
+    let log = std::fs::read_dir(ws.debug().join("deps/.concurrent-link"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().starts_with("app-"))
+        .map(|e| std::fs::read_to_string(e.path().join("cld.log")).unwrap_or_default())
+        .unwrap_or_default();
+    let wait = log
+        .find("request wait")
+        .unwrap_or_else(|| panic!("no wait in app's log:\n{log}"));
+    assert!(
+        log[..wait]
+            .lines()
+            .any(|l| l.contains("ingest-done") && l.contains(".rlib")),
+        "no rlib ingested before the wait:\n{log}"
+    );
+    assert_all_cld(&ws.debug());
+    assert_eq!(
+        &Ws::app_outputs(&app_bin(ws)),
+        reference,
+        "app differs from the normal cargo build's"
+    );
+    ws.assert_no_leftovers("after the build after cargo clean");
 }
