@@ -120,6 +120,8 @@ def analyse(work, variant):
         last_compile=max(j["e"] for j in jobs),
         last_cc=max((j["cc"] or j)["e"] for j in jobs),
     )
+    d["gcc_sum"] = sum((j["cc"] or j)["e"] - (j["cc"] or j)["s"] for j in jobs)
+    d["job_sum"] = sum(j["e"] - j["s"] for j in jobs)
     d["written"] = d["link"]["e"]  # mold: the program is written when the link step returns
     if variant == "concurrent":
         d.update(analyse_log(f"{work}/concurrent.log", t0, d))
@@ -319,8 +321,13 @@ def draw_final(svg, ax, d, y, h):
     x0, x1 = ax.x(lk["s"]), ax.x(lk["e"])
     if d["variant"] == "mold":
         svg.rect(x0, y + 2, max(x1 - x0, 1.5), h - 4, C_MOLD, f"mold link step {fmt_ms(lk['s'])}-{fmt_ms(lk['e'])} ms ({fmt_ms(lk['e'] - lk['s'])} ms)")
+        if x1 - x0 > 160:
+            svg.text((x0 + x1) / 2, y + h / 2 + 4, "gcc driver, collect2, mold", 10.5, "middle", "#fff")
         return
     svg.rect(x0, y + 1, max(x1 - x0, 1.5), h - 2, C_LINKSTEP, f"make's link step (cld --concurrent-wait) {fmt_ms(lk['s'])}-{fmt_ms(lk['e'])} ms", "#555", 1)
+    xw = ax.x(d["wait"])
+    if xw - x0 > 110:
+        svg.text((x0 + xw) / 2, y + h / 2 + 4, "cld-make link, cld starts", 10, "middle", "#555")
     segs = [("wait", d["wait"], d["link_start"], C_WAIT)]
     ph = d["phases"]
     for p in ("resolve", "layout", "write"):
@@ -361,7 +368,8 @@ def render(c, m, meta, path):
         "#111",
     )
     y += 17
-    svg.text(width / 2, y, f"Build wall time: cld {c['wall'] / 1000:.2f} s, mold {m['wall'] / 1000:.2f} s.  {meta.get('note', '')}", 11.5, "middle", "#555")
+    svg.text(width / 2, y, f"Build wall time: cld {c['wall'] / 1000:.2f} s, mold {m['wall'] / 1000:.2f} s "
+        f"(gcc time summed: {c['gcc_sum'] / 1000:.0f} s, {m['gcc_sum'] / 1000:.0f} s).  {meta.get('note', '')}", 11.5, "middle", "#555")
     y += 18
     y = legend_block(svg, y)
 
@@ -526,6 +534,8 @@ def markdown(c, m, meta, path):
         ("**tail: last compile done → program written**", f"**{c['tail']:.1f}**", f"**{m['tail']:.1f}**"),
         ("tail: last compile done → link step returns", f"{c['tail_step']:.1f}", f"{m['tail_step']:.1f}"),
         ("link step (make's recipe)", f"{c['link']['e'] - c['link']['s']:.1f}", f"{m['link']['e'] - m['link']['s']:.1f}"),
+        ("compiler time, summed over the objects", f"{c['gcc_sum']:.0f}", f"{m['gcc_sum']:.0f}"),
+        ("compile recipes' time around the compiler, summed (launcher, report, tracing)", f"{c['job_sum'] - c['gcc_sum']:.0f}", f"{m['job_sum'] - m['gcc_sum']:.0f}"),
         ("link step start → `request wait` (make-helpers/cld-make link, cld --concurrent-wait)", f"{c['wait'] - c['link']['s']:.1f}", "—"),
         ("`request wait` → `link-done` (cld's log)", f"{c['link_done'] - c['wait']:.1f}", "—"),
         ("of which waiting for ingestion + identity checks", f"{c['link_start'] - c['wait']:.1f}", "—"),
