@@ -569,6 +569,9 @@ def markdown(c, m, meta, path):
         f"**{c['ingested_early']} of them before the last compile finished**; ingestion ran on "
         f"{c['workers']} pool worker(s) (the `worker=` of `ingest-start`).",
         "",
+        "The two builds run one after the other, once each: on a loaded machine their wall times differ "
+        "mostly by how fast gcc ran (compare the compiler time summed); the tails are the linkers' part.",
+        "",
     ]
     open(path, "w").write("\n".join(out))
 
