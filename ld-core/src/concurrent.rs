@@ -902,7 +902,11 @@ fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
     shared.log(&format!("event {why} {display}"));
     let sh = shared.clone();
     rayon::spawn(move || {
-        sh.log(&format!("ingest-start {display}"));
+        // The pool thread's index: which worker ingests what (for timelines).
+        sh.log(&format!(
+            "ingest-start {display} worker={}",
+            rayon::current_thread_index().unwrap_or(0)
+        ));
         let (r, found) = match &lib {
             None => (
                 link::ingest_concurrent(&path, &display, &display, an, wh).map_err(|e| e.msg),
@@ -1299,7 +1303,9 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
         }
     }
     let result = if errors.is_empty() {
-        capture_stderr(diag_path, || link::link_items(opts, items, t0))
+        capture_stderr(diag_path, || {
+            link::link_items_traced(opts, items, t0, &|p| shared.log(&format!("phase {p}")))
+        })
     } else {
         (Err(Error::new(errors.join("\n"))), String::new())
     };

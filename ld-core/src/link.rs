@@ -319,7 +319,20 @@ pub fn link(opts: &Options) -> Result<()> {
 /// ingested inputs in command-line order. A serial link and the final step
 /// of a concurrent link both end here.
 pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> Result<()> {
+    link_items_traced(opts, items, t0, &|_| {})
+}
+
+/// `link_items`, calling `phase` as each final phase starts and ends
+/// ("resolve-start", "resolve-done", then layout and write likewise): the
+/// background linker writes these to its event log.
+pub(crate) fn link_items_traced(
+    opts: &Options,
+    items: Vec<LoadItem>,
+    t0: Instant,
+    phase: &dyn Fn(&str),
+) -> Result<()> {
     let t_ingest = t0.elapsed();
+    phase("resolve-start");
     let mut roots: Vec<&'static [u8]> = Vec::new();
     // A shared object has an entry point only if one is named.
     if opts.output_kind != crate::options::OutputKind::Shared || opts.entry.is_some() {
@@ -337,6 +350,8 @@ pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> R
     }
     let versions = crate::exports::decide(opts, &mut res)?;
     let t_resolve = t0.elapsed();
+    phase("resolve-done");
+    phase("layout-start");
     let inp = layout::LinkInput {
         opts,
         res: &res,
@@ -344,8 +359,11 @@ pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> R
     };
     let l = layout::compute(&inp)?;
     let t_layout = t0.elapsed();
+    phase("layout-done");
+    phase("write-start");
     crate::write::write_output(opts, &res, &l)?;
     let t_write = t0.elapsed();
+    phase("write-done");
     if opts.stats {
         eprintln!(
             "cld: ingest {:.1} ms, resolve {:.1} ms, layout {:.1} ms, write {:.1} ms; {} objects, {} shared, {} symbols, output {} bytes",
