@@ -30,7 +30,8 @@
 # made with gcc's default linker when the inputs were built; lua, sqlite:
 # tests/real/*/expected.out; libgit2-*: bench/libgit2/expected.out
 # (libgit2-so: through git2-driver-dyn, linked against libgit2.so, run with
-# LD_LIBRARY_PATH at the linker's output).
+# LD_LIBRARY_PATH at the linker's output). cld's outputs must also name cld in
+# .comment (so the shim cannot silently fall back to another linker).
 #
 # Environment:
 #   RUNS=7                       repetitions per linker and workload (min 5)
@@ -117,8 +118,20 @@ prepare_synth() { # prepare_synth WORKLOAD N FLAGS
     python3 "$root/bench/gen-synthetic.py" "$n" "$dir" >"$dir.gen.log" 2>&1 ||
         { cat "$dir.gen.log" >&2; die "$w: generating the sources failed"; }
     [ -n "${BENCH_REBUILD:-}" ] && mk+=(-B)
-    make -s -C "$dir" -j2 "${mk[@]}" CC=gcc CFLAGS="$flags" >"$dir.build.log" 2>&1 ||
-        { tail -n 20 "$dir.build.log" >&2; die "$w: compiling failed (see ${dir#"$root"/}.build.log)"; }
+    if [ -n "${BENCH_REBUILD:-}" ] || ! make -q -C "$dir" CC=gcc CFLAGS="$flags" >/dev/null 2>&1; then
+        echo "    $w: compiling $n modules (make -j2 in ${dir#"$root"/})"
+        local stat="$dir.build-stat" wall rss user sys
+        if [ -n "$M_RUNSTAT" ]; then
+            "$M_RUNSTAT" "$stat" make -s -C "$dir" -j2 "${mk[@]}" CC=gcc CFLAGS="$flags" >"$dir.build.log" 2>&1 ||
+                { tail -n 20 "$dir.build.log" >&2; die "$w: compiling failed (see ${dir#"$root"/}.build.log)"; }
+            read -r wall rss user sys <"$stat"
+            echo "    $w: compiled in $((wall / 1000000)) s wall, $(((user + sys) / 1000000)) s CPU (load average $(cut -d' ' -f1-3 /proc/loadavg))" |
+                tee "$dir.build-time"
+        else
+            make -s -C "$dir" -j2 "${mk[@]}" CC=gcc CFLAGS="$flags" >"$dir.build.log" 2>&1 ||
+                { tail -n 20 "$dir.build.log" >&2; die "$w: compiling failed (see ${dir#"$root"/}.build.log)"; }
+        fi
+    fi
     mapfile -t args <"$dir/link.args"
     # The reference: gcc's default linker, run once; its output is the expected one.
     if [ ! -s "$dir/expected.out" ] || [ ! -x "$dir/ref" ] || [ -n "${BENCH_REBUILD:-}" ] ||
@@ -342,6 +355,12 @@ for w in "${workloads[@]}"; do
         med[$key]=$M_MEDIAN mn[$key]=$M_MIN mx[$key]=$M_MAX rss[$key]=$M_RSS times[$key]=$M_TIMES
         cpu[$key]=$M_CPU cpus[$key]=$M_CPUS
         size[$key]=$(stat -c %s "$exe")
+        if [ "$n" = cld ] && ! readelf -p .comment "$exe" 2>/dev/null | grep -q 'cld '; then
+            # The shim did not run cld (cld names itself in .comment).
+            st[$key]="FAILED"
+            echo "    $n: FAILED: the output does not name cld in .comment (was it linked by cld?)"
+            continue
+        fi
         if run_check "$w" "$exe"; then
             st[$key]="ok"
         else

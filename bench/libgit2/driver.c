@@ -65,8 +65,9 @@ static git_oid commit_all(git_repository *repo, const git_signature *sig,
 	parents[0] = parent;
 	CHECK(git_commit_create(&commit_id, repo, "HEAD", sig, sig, NULL, msg, tree,
 	                        parent ? 1 : 0, parents));
-	printf("commit %s tree %s (%u entries)\n", git_oid_tostr_s(&commit_id),
-	       git_oid_tostr_s(&tree_id), (unsigned)git_tree_entrycount(tree));
+	/* git_oid_tostr_s has one buffer per thread: one call per printf. */
+	printf("commit %s ", git_oid_tostr_s(&commit_id));
+	printf("tree %s (%u entries)\n", git_oid_tostr_s(&tree_id), (unsigned)git_tree_entrycount(tree));
 	git_tree_free(tree);
 	git_index_free(index);
 	return commit_id;
@@ -119,6 +120,11 @@ int main(int argc, char **argv)
 	       !!(git_libgit2_features() & GIT_FEATURE_HTTPS),
 	       !!(git_libgit2_features() & GIT_FEATURE_SSH));
 
+	/* No system, global or XDG configuration: the output must not depend on
+	 * the machine (user.name, init.defaultBranch, ...). */
+	CHECK(git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, ""));
+	CHECK(git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_XDG, ""));
+	CHECK(git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_GLOBAL, ""));
 	CHECK(git_repository_init(&repo, dir, 0));
 	CHECK(git_repository_config(&cfg, repo));
 	CHECK(git_config_set_string(cfg, "user.name", "cld bench"));
