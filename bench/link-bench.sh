@@ -110,7 +110,6 @@ compile() { # compile OUT.o SRC FLAGS...
 export -f compile
 
 echo "==> building the inputs in ${work#"$root"/} (reused when present; BENCH_REBUILD=1 to redo)"
-declare -A build_secs
 
 prepare_synth() { # prepare_synth WORKLOAD N FLAGS
     local w="$1" n="$2" flags="$3" dir="$work/$1" t0 mk=() args=()
@@ -146,7 +145,6 @@ prepare_synth() { # prepare_synth WORKLOAD N FLAGS
     n_loose=$(grep -c '^obj/' "$dir/link.args")
     n_members=$(for a in "$dir"/lib/*.a; do ar t "$a"; done | wc -l)
     WL_DESC[$w]="generated C program, $n modules ($flags): $n_loose objects + 3 archives ($n_members members), -lm"
-    build_secs[$w]=$((SECONDS - t0))
     echo "    $w: ready ($((SECONDS - t0)) s; ${dir#"$root"/})"
 }
 
@@ -201,7 +199,7 @@ prepare_libgit2() {
     libgit2_check "$build/git2-driver" "$dir/ref-prog" ||
         die "libgit2: the reference git2-driver (gcc's default linker) does not print bench/libgit2/expected.out (see $dir/ref-prog.out)"
     ln -sfn "$build/libgit2/libgit2.so.1.9.7" "$build/libgit2/libgit2.so.1.9" 2>/dev/null || true
-    (export LD_LIBRARY_PATH="$build/libgit2" && libgit2_check "$build/git2-driver-dyn" "$dir/ref-so") ||
+    LD_LIBRARY_PATH="$build/libgit2" libgit2_check "$build/git2-driver-dyn" "$dir/ref-so" ||
         die "libgit2: the reference git2-driver-dyn + libgit2.so does not print bench/libgit2/expected.out"
     local w out
     for w in libgit2-so libgit2-prog; do
@@ -310,8 +308,8 @@ run_check() {
         libgit2-so)
             # The output is loaded by its soname through LD_LIBRARY_PATH
             # (git2-driver-dyn has no RPATH).
-            ln -sfn "$exe" "$(dirname "$exe")/libgit2.so.1.9"
-            (export LD_LIBRARY_PATH="$(dirname "$exe")" && libgit2_check "$work/libgit2/build/git2-driver-dyn" "$rundir")
+            ln -sfn "$exe" "${exe%/*}/libgit2.so.1.9"
+            LD_LIBRARY_PATH="${exe%/*}" libgit2_check "$work/libgit2/build/git2-driver-dyn" "$rundir"
             ;;
     esac
 }
