@@ -17,8 +17,9 @@
 # WORKLOADS (passed to link-bench.sh), BENCH_REBUILD, CLD_TEST_LINKER.
 # Installs nothing (scripts/ensure-deps.sh --check says what is missing). A
 # benchmark that fails is reported and the others still run; the exit status
-# is 1 then. Takes about half an hour on 2 CPUs the first time (inputs are
-# compiled and cached under target/bench), a few minutes afterwards.
+# is 1 then. The first run compiles the inputs (about 10-15 minutes on 2 CPUs:
+# the synthetic programs, libgit2, ripgrep; cached under target/bench), later
+# runs take a few minutes.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
