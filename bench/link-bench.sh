@@ -33,6 +33,11 @@
 # LD_LIBRARY_PATH at the linker's output). cld's outputs must also name cld in
 # .comment (so the shim cannot silently fall back to another linker).
 #
+# Timing: scripts/lib/runstat.c (built into target/bench/tools by
+# measure_setup) runs each link and reports wall time, the peak RSS of its
+# largest process and the user+sys CPU time of the whole tree, in
+# microseconds (GNU time's CPU times have 10 ms resolution).
+#
 # Environment:
 #   RUNS=7                       repetitions per linker and workload (min 5)
 #   WORKLOADS="..."              workloads to run (default: all)
