@@ -24,7 +24,8 @@
 #                       before the wait (the ingestion backlog is in the tail)
 # Every output is compared with the serial cld link (cmp) and run once.
 #
-# Environment: RUNS=11 (min 5). Writes bench/results/concurrent-tail.md.
+# Environment: RUNS=11 (min 5). Writes bench/results/concurrent-tail.md and
+# bench/results/concurrent-tail.json (the same rows, for bench/summarize.py).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
@@ -36,6 +37,7 @@ staging="$target/tmp/concurrent/staging"
 work="$target/bench/concurrent-tail"
 results="$root/bench/results"
 md="$results/concurrent-tail.md"
+json="$results/concurrent-tail.json"
 die() { echo "concurrent-tail: $*" >&2; exit 1; }
 
 for tool in gcc cmp shuf; do
@@ -184,7 +186,20 @@ read -r mold_med _ _ < <(stats "${times["mold via gcc"]:-0}")
         echo "| $r | $med | $mn | $mx | $ratio |"
     done
 } >"$md"
+{
+    printf '{\n  "date": "%s",\n  "commit": "%s",\n  "cpus": %s,\n  "runs": %s,\n  "objects": %s,\n  "rows": [\n' \
+        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git -C "$root" rev-parse --short HEAD)" "$(nproc)" "$RUNS" "$n_objs"
+    first=1
+    for r in "${rows[@]}"; do
+        [ -n "${times[$r]:-}" ] || continue
+        read -r med mn mx < <(stats "${times[$r]}")
+        [ "$first" = 1 ] || printf ',\n'
+        first=0
+        printf '    {"what": "%s", "median_ms": %s, "min_ms": %s, "max_ms": %s}' "$r" "$med" "$mn" "$mx"
+    done
+    printf '\n  ]\n}\n'
+} >"$json"
 echo
 cat "$md"
 echo
-echo "wrote ${md#"$root"/}"
+echo "wrote ${md#"$root"/} and ${json#"$root"/}"

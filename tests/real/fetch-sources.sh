@@ -5,6 +5,7 @@
 #   export CLD_LUA_SRC=/root/.cargo/registry/src/index.crates.io-.../lua-src-547.1.0/lua-5.4.7
 #   export CLD_SQLITE_SRC=.../libsqlite3-sys-0.30.1/sqlite3
 #   export CLD_BZIP2_SRC=.../bzip2-sys-0.1.13+1.0.8/bzip2-1.0.8
+#   export CLD_LIBGIT2_SRC=.../libgit2-sys-0.18.8+1.9.7/libgit2
 #
 # Use it as `eval "$(tests/real/fetch-sources.sh)"`. Diagnostics go to stderr.
 # The versions are the ones pinned in tests/real/fetch/Cargo.lock.
@@ -64,7 +65,9 @@ pick() {
 lua="$(pick "$(crate_dir lua-src)" 'lua-5.4.*' lua.h)"
 sqlite="$(pick "$(crate_dir libsqlite3-sys)" 'sqlite3' sqlite3.c)"
 bzip2="$(pick "$(crate_dir bzip2-sys)" 'bzip2-1.0.*' Makefile)"
+libgit2="$(pick "$(crate_dir libgit2-sys)" 'libgit2' CMakeLists.txt)"
 
 printf 'export CLD_LUA_SRC=%q\n' "$lua"
 printf 'export CLD_SQLITE_SRC=%q\n' "$sqlite"
 printf 'export CLD_BZIP2_SRC=%q\n' "$bzip2"
+printf 'export CLD_LIBGIT2_SRC=%q\n' "$libgit2"

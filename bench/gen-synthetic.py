@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Generate a synthetic C program for the link benchmark.
+
+    bench/gen-synthetic.py N OUTDIR [--seed S] [--no-tls] [--archives K]
+
+Writes OUTDIR/src/m0000.c ... (N modules) and OUTDIR/src/main.c, a Makefile
+that compiles them (CFLAGS from the make command line) into OUTDIR/obj and
+puts about a quarter of the modules into K static archives OUTDIR/lib/libsynK.a,
+and OUTDIR/link.args: the link's arguments relative to OUTDIR, one per line
+(`-o OUTPUT` is left to the caller):
+
+    obj/main.o obj/m0000.o ... -Llib -lsyn0 -lsyn1 -lsyn2
+
+Every module has a leaf function, a node function, static helpers, a
+writable and a constant data table, a table of pointers into other modules'
+data (R_X86_64_64 relocations in .data.rel.ro), a table of function pointers
+to other modules' leaves, direct calls to other modules' leaves, string
+literals (a pool shared by all modules, so .rodata.str merging has work),
+and, with TLS, a use of another module's `__thread` variable (some with
+tls_model("global-dynamic"), relaxed by the linker) and a static `__thread`
+counter. Every 50th module has a constructor. main.c calls the node function
+of every root (all loose objects and some archive members) through a table
+of function pointers and prints a checksum that does not depend on the
+linker.
+
+Archive members only reference loose objects or members of the same or a
+later archive (so -lsyn0 -lsyn1 -lsyn2 resolves without --start-group); some
+members are never referenced and must not be pulled in. The output is a
+function of N, the seed and the options only (deterministic).
+"""
+
+import argparse
+import os
+import random
+import sys
+
+SHARED_STRINGS = [
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel",
+    "india", "juliett", "kilo", "lima", "mike", "november", "oscar", "papa",
+    "quebec", "romeo", "sierra", "tango", "uniform", "victor", "whiskey",
+    "xray", "yankee", "zulu", "the quick brown fox", "jumps over the lazy dog",
+    "synthetic benchmark string", "%s: value %u out of range",
+]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("n", type=int, help="number of modules (objects besides main.o)")
+    ap.add_argument("outdir")
+    ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    ap.add_argument("--no-tls", dest="tls", action="store_false", help="no __thread variables")
+    ap.add_argument("--archives", type=int, default=3, help="number of static archives (default 3)")
+    a = ap.parse_args()
+    if a.n < 8:
+        sys.exit("gen-synthetic: N must be at least 8")
+    if not 1 <= a.archives <= 9:
+        sys.exit("gen-synthetic: --archives must be 1..9")
+
+    rng = random.Random(a.seed * 1000003 + a.n)
+    n = a.n
+    width = max(4, len(str(n - 1)))
+    name = lambda i: "m%0*d" % (width, i)
+
+    # group[i]: -1 = loose object, k = member of archive k. A quarter of the
+    # modules go into archives, spread evenly.
+    members = sorted(rng.sample(range(n), max(a.archives, n // 4)))
+    group = [-1] * n
+    for idx, i in enumerate(members):
+        group[i] = idx * a.archives // len(members)
+    # Archive members: ~30% roots (main calls them), ~10% unreferenced (never
+    # pulled in), the rest pulled in only by references from other modules.
+    role = {}
+    for i in members:
+        r = rng.random()
+        role[i] = "root" if r < 0.3 else ("unused" if r < 0.4 else "pulled")
+    roots = [i for i in range(n) if group[i] < 0 or role[i] == "root"]
+    tls_owner = [a.tls and (i % 16 == 3) and role.get(i) != "unused" for i in range(n)]
+
+    def allowed(i, j):
+        if j == i or role.get(j) == "unused":
+            return False
+        if group[i] < 0:
+            return True
+        return group[j] < 0 or group[j] >= group[i]
+
+    candidates = {}
+
+    def pick(i, pred=None):
+        # Rejection sampling: the allowed set is most of the modules.
+        for _ in range(1000):
+            j = rng.randrange(n)
+            if allowed(i, j) and (pred is None or pred(j)):
+                return j
+        pool = candidates.setdefault((group[i], pred is None), [
+            j for j in range(n) if allowed(i, j) and (pred is None or pred(j))])
+        pool = [j for j in pool if j != i]
+        return rng.choice(pool) if pool else None
+
+    os.makedirs(os.path.join(a.outdir, "src"), exist_ok=True)
+    referenced = set()
+    for i in range(n):
+        src = module_source(i, n, a.seed, name, pick, rng, tls_owner,
+                            referenced if role.get(i) != "unused" else set())
+        write_if_changed(os.path.join(a.outdir, "src", name(i) + ".c"), src)
+
+    # Every "pulled" member must really be referenced by something, or the
+    # program would not use it; make the unreferenced ones roots.
+    for i in members:
+        if role[i] == "pulled" and i not in referenced:
+            role[i] = "root"
+    roots = [i for i in range(n) if group[i] < 0 or role[i] == "root"]
+
+    main_src = ["/* generated by bench/gen-synthetic.py %d (seed %d): main */" % (n, a.seed),
+                "#include <stdio.h>",
+                "typedef unsigned int u32;",
+                "u32 synth_init_acc;"]
+    main_src += ["extern u32 node_%s(u32);" % name(i) for i in roots]
+    main_src.append("static u32 (*const roots[])(u32) = {")
+    main_src += ["    node_%s," % name(i) for i in roots]
+    main_src += [
+        "};",
+        "int main(void) {",
+        "    unsigned long long h = 1469598103934665603ull;",
+        "    size_t nroots = sizeof roots / sizeof roots[0];",
+        "    for (u32 r = 0; r < 3; r++)",
+        "        for (size_t k = 0; k < nroots; k++) {",
+        "            h ^= roots[k]((u32)k * 2654435761u + r);",
+        "            h *= 1099511628211ull;",
+        "        }",
+        '    printf("synth %d modules, %%zu roots: checksum %%016llx, init %%08x\\n", nroots, h, synth_init_acc);' % n,
+        "    return 0;",
+        "}",
+    ]
+    write_if_changed(os.path.join(a.outdir, "src", "main.c"), "\n".join(main_src) + "\n")
+
+    loose = ["obj/%s.o" % name(i) for i in range(n) if group[i] < 0]
+    libs = []
+    mk = ["# generated by bench/gen-synthetic.py %d (seed %d)" % (n, a.seed),
+          "CC ?= gcc", "CFLAGS ?= -O2", "AR ?= ar", "",
+          "all: " + " ".join(["obj/main.o"] + loose + ["lib/libsyn%d.a" % k for k in range(a.archives)]),
+          "", "obj/%.o: src/%.c", "\t@mkdir -p obj", "\t$(CC) $(CFLAGS) -c $< -o $@", ""]
+    for k in range(a.archives):
+        objs = ["obj/%s.o" % name(i) for i in members if group[i] == k]
+        lib = "lib/libsyn%d.a" % k
+        libs.append("-lsyn%d" % k)
+        mk += ["%s: %s" % (lib, " ".join(objs)),
+               "\t@mkdir -p lib", "\trm -f $@", "\t$(AR) rcs $@ $^", ""]
+    mk += [".PHONY: all", ""]
+    write_if_changed(os.path.join(a.outdir, "Makefile"), "\n".join(mk))
+    write_if_changed(os.path.join(a.outdir, "link.args"),
+                     "\n".join(["obj/main.o"] + loose + ["-Llib"] + libs + ["-lm"]) + "\n")
+    print("gen-synthetic: %d modules (%d loose, %d in %d archives: %d roots, %d unused), %d roots in main, in %s"
+          % (n, len(loose), len(members), a.archives,
+             sum(1 for i in members if role[i] == "root"),
+             sum(1 for i in members if role[i] == "unused"), len(roots), a.outdir))
+
+
+def module_source(i, n, seed, name, pick, rng, tls_owner, referenced):
+    me = name(i)
+    calls = [pick(i) for _ in range(3)]
+    fptrs = [pick(i) for _ in range(2)]
+    drefs = [pick(i) for _ in range(2)]
+    tls_use = pick(i, lambda j: tls_owner[j]) if any(tls_owner) else None
+    for j in calls + fptrs + drefs + [tls_use]:
+        if j is not None:
+            referenced.add(j)
+    k = [rng.randrange(1, 1 << 31) for _ in range(4)]
+    s = rng.sample(range(len(SHARED_STRINGS)), 2)
+    out = ["/* generated by bench/gen-synthetic.py %d (seed %d): module %s */" % (n, seed, me),
+           "typedef unsigned int u32;",
+           "extern u32 synth_init_acc;"]
+    for j in sorted({x for x in calls + fptrs if x is not None}):
+        out.append("extern u32 leaf_%s(u32);" % name(j))
+    for j in sorted({x for x in drefs if x is not None}):
+        out.append("extern const u32 cdata_%s[8];" % name(j))
+    if tls_use is not None:
+        model = ' __attribute__((tls_model("global-dynamic")))' if i % 3 == 0 else ""
+        out.append("extern __thread u32 tls_%s%s;" % (name(tls_use), model))
+    out += [
+        "",
+        "static u32 counter;",
+        "u32 wdata_%s[8] = { %s };" % (me, ", ".join(str(rng.randrange(1 << 16)) for _ in range(8))),
+        "const u32 cdata_%s[8] = { %s };" % (me, ", ".join("%uu" % rng.randrange(1 << 32) for _ in range(8))),
+        "static const char *const names[4] = {",
+        '    "%s", "%s", "module %s", "%s/%u",' % (SHARED_STRINGS[s[0]], SHARED_STRINGS[s[1]], me, me, k[3]),
+        "};",
+        "const u32 *const dptr_%s[3] = { &cdata_%s[%d], &cdata_%s[%d], &cdata_%s[%d] };" % (
+            me, name(drefs[0]), k[0] % 8, name(drefs[1]), k[1] % 8, me, k[2] % 8),
+        "static u32 sleaf(u32 x);",
+        "u32 leaf_%s(u32 x);" % me,
+        "u32 (*const ftab_%s[4])(u32) = { leaf_%s, leaf_%s, sleaf, leaf_%s };" % (
+            me, name(fptrs[0]), name(fptrs[1]), me),
+    ]
+    if tls_owner[i]:
+        out.append("__thread u32 tls_%s = %du;" % (me, k[0] % 1000))
+    if tls_use is not None:
+        out.append("static __thread u32 tcount;")
+    out += [
+        "",
+        "static u32 mix(u32 x) {",
+        "    x ^= x >> 13;",
+        "    x *= 0x5bd1e995u;",
+        "    return x ^ (x >> 15);",
+        "}",
+        "",
+        "static u32 strsum(const char *s) {",
+        "    u32 h = 2166136261u;",
+        "    while (*s)",
+        "        h = (h ^ (unsigned char)*s++) * 16777619u;",
+        "    return h;",
+        "}",
+        "",
+        "static u32 sleaf(u32 x) { return mix(x ^ %du) + wdata_%s[x & 7]; }" % (k[1], me),
+        "",
+        "u32 leaf_%s(u32 x) {" % me,
+        "    return mix(x + cdata_%s[x & 7] + %du);" % (me, k[2]),
+        "}",
+        "",
+        "u32 node_%s(u32 x) {" % me,
+        "    u32 h = x;",
+    ]
+    for j in calls:
+        out.append("    h += leaf_%s(h ^ %du);" % (name(j), rng.randrange(1 << 16)))
+    out += [
+        "    for (int k = 0; k < 4; k++)",
+        "        h = mix(h + ftab_%s[k](h + (u32)k));" % me,
+        "    for (int k = 0; k < 3; k++)",
+        "        h ^= *dptr_%s[k] + (u32)k;" % me,
+        "    h += strsum(names[h & 3]);",
+        "    wdata_%s[h & 7] += h;" % me,
+        "    counter++;",
+        "    h += counter;",
+    ]
+    if tls_use is not None:
+        out += ["    tls_%s += h & 0xffu;" % name(tls_use),
+                "    tcount++;",
+                "    h ^= tls_%s + tcount;" % name(tls_use)]
+    out += ["    return h;", "}"]
+    if i % 50 == 7:
+        out += ["", "__attribute__((constructor)) static void init(void) {",
+                "    synth_init_acc += %du;" % k[3], "}"]
+    return "\n".join(out) + "\n"
+
+
+def write_if_changed(path, text):
+    try:
+        with open(path) as f:
+            if f.read() == text:
+                return
+    except FileNotFoundError:
+        pass
+    with open(path, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
