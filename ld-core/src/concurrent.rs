@@ -318,6 +318,8 @@ struct Setup {
     inotify: Option<(Inotify, HashMap<WatchDescriptor, PathBuf>)>,
     entries: Vec<Entry>,
     names: HashMap<PathBuf, Vec<usize>>,
+    /// `linker-HASH.lock`, held for the background linker's life.
+    start_lock: crate::outlock::OutputLock,
 }
 
 /// `cld ... --concurrent-pipe|--concurrent-inotify ...`: returns the exit status.
@@ -440,6 +442,35 @@ fn setup(opts: Options) -> Result<Setup> {
     let dir = runtime_dir()?;
     remove_stale(&dir);
     let token = new_token()?;
+    // One background linker per output: a second one would race the first
+    // for its FIFO's names and remove the FIFO under it. A second start is
+    // refused, naming the first (a second's grace covers one that was just
+    // waited for or aborted and is exiting).
+    let lock_path = crate::outlock::lock_path(&dir, "linker", &opts.output);
+    let mut start_lock = match crate::outlock::OutputLock::acquire(
+        lock_path.clone(),
+        Some(Duration::from_secs(1)),
+        || {},
+    ) {
+        Ok(Some(l)) => l,
+        Ok(None) => {
+            let who = std::fs::read_to_string(&lock_path).unwrap_or_default();
+            let mut w = who.split_whitespace();
+            let (t, pid) = (w.next().unwrap_or("?"), w.next().unwrap_or("?"));
+            return Err(Error::new(format!(
+                "a background linker for {} is already running (token {t}, pid {pid}); finish it with `cld --concurrent-wait={t}` or stop it with `cld --concurrent-abort={t}` first",
+                opts.output.display()
+            )));
+        }
+        Err(e) => {
+            return Err(Error::new(format!(
+                "cannot lock {} (for output {}): {e}",
+                lock_path.display(),
+                opts.output.display()
+            )))
+        }
+    };
+    start_lock.set_info(&format!("{token} {}\n", std::process::id()));
     let sock_path = dir.join(format!("{token}.sock"));
     // Bound and listening under another name, then renamed into place: a
     // parallel start's remove_stale() that connected between bind() and
@@ -461,7 +492,24 @@ fn setup(opts: Options) -> Result<Setup> {
     let mut inotify = None;
     match &opts.concurrent {
         ConcurrentMode::Pipe(p) => {
+            let me = getuid().as_raw();
             let created = match std::fs::symlink_metadata(p) {
+                // Whoever can write to the FIFO can feed the link: it must
+                // be ours and not writable by everyone.
+                Ok(m) if m.file_type().is_fifo() && m.uid() != me => {
+                    return Err(cleanup_sock(Error::new(format!(
+                        "FIFO {} belongs to uid {}, not to you (uid {me}); refusing to use it",
+                        p.display(),
+                        m.uid()
+                    ))))
+                }
+                Ok(m) if m.file_type().is_fifo() && m.mode() & 0o002 != 0 => {
+                    return Err(cleanup_sock(Error::new(format!(
+                        "FIFO {} has mode {:o}: anyone could write names to it; refusing to use it (chmod o-w it)",
+                        p.display(),
+                        m.mode() & 0o777
+                    ))))
+                }
                 Ok(m) if m.file_type().is_fifo() => false,
                 Ok(_) => {
                     return Err(cleanup_sock(Error::new(format!(
@@ -482,13 +530,21 @@ fn setup(opts: Options) -> Result<Setup> {
             };
             // Read-write, so the reader never sees end-of-file when the
             // last writer closes.
+            // Not through a symlink planted after the check above.
             let f = std::fs::OpenOptions::new()
                 .read(true)
                 .write(true)
+                .custom_flags(nix::libc::O_NOFOLLOW)
                 .open(p)
                 .map_err(|e| {
                     cleanup_sock(Error::new(format!("cannot open FIFO {}: {e}", p.display())))
                 })?;
+            if !f.metadata().is_ok_and(|m| m.file_type().is_fifo()) {
+                return Err(cleanup_sock(Error::new(format!(
+                    "{} is no longer a FIFO",
+                    p.display()
+                ))));
+            }
             fifo = Some((f, normalize(p, &cwd), created));
         }
         ConcurrentMode::Inotify => {
@@ -534,6 +590,7 @@ fn setup(opts: Options) -> Result<Setup> {
         inotify,
         entries,
         names,
+        start_lock,
     })
 }
 
@@ -565,12 +622,15 @@ fn daemonize(s: Setup) -> i32 {
             1
         }
         Ok(ForkResult::Parent { child }) => {
+            let mut s = s;
             drop(wr);
             let _ = nix::sys::wait::waitpid(child, None);
             let mut f = std::fs::File::from(rd);
             let mut msg = Vec::new();
             let _ = f.read_to_end(&mut msg);
             if msg.first() == Some(&b'R') {
+                // The background linker holds the lock now.
+                s.start_lock.hand_over();
                 println!("{}", s.token);
                 let _ = std::io::stdout().flush();
                 0
@@ -648,6 +708,7 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
         inotify,
         entries,
         names,
+        mut start_lock,
     } = s;
     let keep_log = opts.concurrent_log.is_some();
     let log_path = opts
@@ -666,10 +727,12 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
             return 1;
         }
     };
+    start_lock.set_info(&format!("{token} {}\n", std::process::id()));
     let mut keep = vec![
         listener.as_raw_fd(),
         ready.as_raw_fd(),
         log_file.as_raw_fd(),
+        start_lock.fd(),
     ];
     if let Some((f, _, _)) = &fifo {
         keep.push(f.as_raw_fd());
@@ -710,7 +773,10 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
         .as_ref()
         .filter(|(_, _, created)| *created)
         .map(|(_, p, _)| p.clone());
+    let start_lock = Mutex::new(Some(start_lock));
     let cleanup = move || {
+        // A new background linker for this output may start from here on.
+        drop(start_lock.lock().map(|mut l| l.take()));
         let _ = std::fs::remove_file(&sock_path);
         if let Some(p) = &fifo_cleanup {
             let _ = std::fs::remove_file(p);
@@ -784,9 +850,20 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
                         continue;
                     }
                 }
-                if let Some((code, diag, waited)) = serve(&shared, &opts, stream, &dir, &token) {
-                    answer_queued(&shared, &listener, me, code, &diag, waited);
+                let mut stream = stream;
+                if let Some((code, diag, waited)) = serve(&shared, &opts, &mut stream, &dir, &token)
+                {
+                    // Clean up before answering: once the wait or abort
+                    // returns, no socket, FIFO or lock of this linker is left.
                     cleanup();
+                    let _ = if waited {
+                        write!(stream, "status {code}\n{diag}")
+                    } else {
+                        stream.write_all(b"status 0\n")
+                    };
+                    let _ = stream.flush();
+                    drop(stream);
+                    answer_queued(&shared, &listener, me, code, &diag, waited);
                     shared.last_log(&format!("exit {code}"));
                     return code;
                 }
@@ -1001,18 +1078,17 @@ fn inotify_reader(
     }
 }
 
-/// Handle one control connection. Returns the exit code when the
-/// background linker should exit.
 /// Handle one control connection. Returns (exit code, diagnostics, whether
-/// it was a wait) when the background linker should exit.
+/// it was a wait) when the background linker should exit; the caller then
+/// answers the wait or abort.
 fn serve(
     shared: &Arc<Shared>,
     opts: &Options,
-    mut stream: UnixStream,
+    stream: &mut UnixStream,
     dir: &Path,
     token: &str,
 ) -> Option<(i32, String, bool)> {
-    let line = read_request(&stream);
+    let line = read_request(stream);
     let req = line.trim();
     if req.is_empty() {
         // Another cld checking whether this socket is stale: not activity.
@@ -1026,14 +1102,9 @@ fn serve(
             let _ = write!(stream, "status 0\n{text}");
             None
         }
-        "abort" => {
-            let _ = stream.write_all(b"status 0\n");
-            Some((0, String::new(), false))
-        }
+        "abort" => Some((0, String::new(), false)),
         "wait" => {
             let (code, diag) = finish(shared, opts, &dir.join(format!("{token}.diag")));
-            let _ = write!(stream, "status {code}\n{diag}");
-            let _ = stream.flush();
             Some((code, diag, true))
         }
         _ => {
