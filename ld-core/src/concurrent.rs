@@ -1274,17 +1274,33 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
         for (i, e) in st.entries.iter().enumerate() {
             if let Entry::Fixed { arg, files, .. } = e {
                 if !files.iter().all(|(p, id)| unchanged(p, id)) {
-                    redo.push((i, arg.clone()));
+                    let gone: Vec<PathBuf> = files
+                        .iter()
+                        .filter(|(p, _)| std::fs::symlink_metadata(p).is_err())
+                        .map(|(p, _)| p.clone())
+                        .collect();
+                    redo.push((i, arg.clone(), gone));
                 }
             }
         }
-        for (i, arg) in redo {
+        for (i, arg, gone) in redo {
             shared.log(&format!("verify: input #{i} changed; re-reading"));
             let mut ex = Expander::new(opts);
             let r = ex
                 .add_arg(&arg)
                 .and_then(|()| link::ingest(ex.out))
-                .map_err(|e| e.msg);
+                .map_err(|e| {
+                    // `cannot find -lNAME` alone would not say that the
+                    // library was there when the link started.
+                    let mut m = e.msg;
+                    for p in gone {
+                        m.push_str(&format!(
+                            " ({} was read when the link started and has been removed since)",
+                            p.display()
+                        ));
+                    }
+                    m
+                });
             st.fixed[i] = Some(r);
         }
     }
