@@ -952,6 +952,11 @@ fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
         slot.display.clone(),
         slot.lib.clone(),
     );
+    // Where a `-l` was found last time, to name it if it is gone now.
+    let found_before = match (&slot.lib, &slot.result) {
+        (Some(_), Some(Ok(_))) => Some(slot.path.clone()),
+        _ => None,
+    };
     let search = shared.search.clone();
     st.in_flight += 1;
     drop(st);
@@ -976,7 +981,16 @@ fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
                             link::ingest_concurrent(&p, &shown, &soname, an, wh).map_err(|e| e.msg);
                         (r, Some(p))
                     }
-                    None => (Err(format!("cannot find -l{name}")), None),
+                    None => {
+                        let mut m = format!("cannot find -l{name}");
+                        if let Some(p) = &found_before {
+                            m.push_str(&format!(
+                                " ({} was read before and has been removed since)",
+                                p.display()
+                            ));
+                        }
+                        (Err(m), None)
+                    }
                 }
             }
         };

@@ -548,6 +548,8 @@ enum Kind {
     Concurrent,
     /// libt.a, as `-L. -lt` after the concurrent region.
     Library,
+    /// libt.a, as `-lt` inside the concurrent region.
+    ConcurrentLibrary,
 }
 
 impl Kind {
@@ -555,54 +557,80 @@ impl Kind {
         match self {
             Kind::Fixed => "tmain.o",
             Kind::Concurrent => "t1.o",
-            Kind::Library => "libt.a",
+            Kind::Library | Kind::ConcurrentLibrary => "libt.a",
         }
     }
     fn new_version(self) -> &'static str {
         match self {
             Kind::Fixed => "tmain_v2.o",
             Kind::Concurrent => "t1_v2.o",
-            Kind::Library => "libt_v2.a",
+            Kind::Library | Kind::ConcurrentLibrary => "libt_v2.a",
         }
     }
+    const ALL: [Kind; 4] = [
+        Kind::Fixed,
+        Kind::Concurrent,
+        Kind::Library,
+        Kind::ConcurrentLibrary,
+    ];
 }
 
-/// Starts the link of tmain.o [t1.o t2.o] -L. -lt, reports everything and
-/// waits until all of it was ingested.
-fn start_and_ingest(dir: &Path, rt: &Path, mode: Mode) -> Linker {
+/// Starts the link of tmain.o [t1.o t2.o] -L. -lt (or tmain.o [t1.o t2.o
+/// -lt] for `ConcurrentLibrary`), reports everything and waits until all
+/// of it was ingested.
+fn start_and_ingest(dir: &Path, rt: &Path, mode: Mode, kind: Kind) -> Linker {
     copy_objects(dir, &["tmain.o", "t1.o", "t2.o", "libt.a"]);
-    let l = start(
-        dir,
-        rt,
-        mode,
-        "prog",
-        &["tmain.o"],
-        &["t1.o", "t2.o"],
-        &["-L.", "-lt"],
-    );
-    if mode == Mode::Pipe {
-        report(&dir.join("p"), &["t1.o", "t2.o"]);
+    let l = if matches!(kind, Kind::ConcurrentLibrary) {
+        start(
+            dir,
+            rt,
+            mode,
+            "prog",
+            &["-L.", "tmain.o"],
+            &["t1.o", "t2.o", "-lt"],
+            &[],
+        )
+    } else {
+        start(
+            dir,
+            rt,
+            mode,
+            "prog",
+            &["tmain.o"],
+            &["t1.o", "t2.o"],
+            &["-L.", "-lt"],
+        )
+    };
+    match mode {
+        Mode::Pipe if matches!(kind, Kind::ConcurrentLibrary) => {
+            report(&dir.join("p"), &["t1.o", "t2.o", "libt.a"])
+        }
+        Mode::Pipe => report(&dir.join("p"), &["t1.o", "t2.o"]),
+        // Existing files are ingested speculatively at the start; a `-l`
+        // (not a file name) only on an event.
+        Mode::Inotify => {
+            ok(Command::new("touch").arg(dir.join("libt.a")), "touch");
+        }
     }
-    // Inotify ingests existing inputs speculatively at the start.
-    wait_for_log(
-        &l,
-        &[
-            "ingest-done fixed inputs",
-            "ingest-done t1.o",
-            "ingest-done t2.o",
-        ],
-        "ingestion",
-    );
+    let mut done = vec![
+        "ingest-done fixed inputs",
+        "ingest-done t1.o",
+        "ingest-done t2.o",
+    ];
+    if matches!(kind, Kind::ConcurrentLibrary) {
+        done.push("ingest-done -lt");
+    }
+    wait_for_log(&l, &done, "ingestion");
     l
 }
 
 #[test]
 fn changed_inputs_are_reread_at_the_wait() {
     for mode in [Mode::Pipe, Mode::Inotify] {
-        for kind in [Kind::Fixed, Kind::Concurrent, Kind::Library] {
+        for kind in Kind::ALL {
             let what = format!("{mode:?}, {kind:?} input changed");
             let (dir, rt) = fresh(&format!("changed-{mode:?}-{kind:?}"));
-            let l = start_and_ingest(&dir, &rt, mode);
+            let l = start_and_ingest(&dir, &rt, mode, kind);
             let file = dir.join(kind.file());
             let new = std::fs::read(objects().join(kind.new_version())).unwrap();
             if matches!(kind, Kind::Concurrent) {
@@ -636,7 +664,7 @@ fn changed_inputs_are_reread_at_the_wait() {
             let expected = match kind {
                 Kind::Fixed => "changed main: 321 1\n",
                 Kind::Concurrent => "t=324\n",
-                Kind::Library => "t=521\n",
+                Kind::Library | Kind::ConcurrentLibrary => "t=521\n",
             };
             runs(&dir.join("prog"), expected, &what);
         }
@@ -646,7 +674,7 @@ fn changed_inputs_are_reread_at_the_wait() {
 #[test]
 fn deleted_inputs_fail_the_wait_and_keep_the_output() {
     for mode in [Mode::Pipe, Mode::Inotify] {
-        for kind in [Kind::Fixed, Kind::Concurrent, Kind::Library] {
+        for kind in Kind::ALL {
             let what = format!("{mode:?}, {kind:?} input deleted");
             let (dir, rt) = fresh(&format!("deleted-{mode:?}-{kind:?}"));
             copy_objects(&dir, &["other.o"]);
@@ -655,11 +683,13 @@ fn deleted_inputs_fail_the_wait_and_keep_the_output() {
                 "the previous output",
             );
             let before = std::fs::read(dir.join("prog")).unwrap();
-            let l = start_and_ingest(&dir, &rt, mode);
+            let l = start_and_ingest(&dir, &rt, mode, kind);
             std::fs::remove_file(dir.join(kind.file())).unwrap();
             let (r, shown) = control(&rt, "wait", &l.token);
             let said: &[&str] = match kind {
-                Kind::Library => &["cannot find -lt", "libt.a", "removed"],
+                Kind::Library | Kind::ConcurrentLibrary => {
+                    &["cannot find -lt", "libt.a", "removed"]
+                }
                 _ => &[kind.file(), "No such file"],
             };
             assert_failed_cleanly(&r, &shown, &what, said);
@@ -904,6 +934,12 @@ fn a_second_background_linker_for_one_output_is_refused() {
     report(&dir.join("p"), &["t1.o", "t2.o", "t3.o"]);
     let (r, shown) = control(&rt, "wait", &first.token);
     assert!(r.success(), "the first link{}", context(&r, &shown));
+    // Cleaned up before it answered: nothing to poll for.
+    assert!(
+        listing(&rt).is_empty() && !dir.join("p").exists(),
+        "the wait returned before the background linker cleaned up: {:?}",
+        listing(&rt)
+    );
     runs(&dir.join("prog"), OUT, "the first link");
     let t = Instant::now();
     let again = start(
