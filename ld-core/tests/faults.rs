@@ -406,6 +406,8 @@ struct Mount(PathBuf);
 
 impl Mount {
     fn tmpfs(at: &Path, opts: &str) -> Mount {
+        require_tool("mount", "mount");
+        require_tool("umount", "mount");
         std::fs::create_dir_all(at).unwrap();
         ok(
             Command::new("mount")
