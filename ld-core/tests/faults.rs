@@ -1,12 +1,13 @@
 //! Faults and security (issue 7): what cld does when the world misbehaves.
 //!
-//! - A full disk and a read-only output directory (real tmpfs mounts; the
-//!   tests run as root): serial links and concurrent waits fail naming the
+//! - A full disk, a read-only output directory (real tmpfs mounts; the
+//!   tests run as root) and one the linking user (65534) may not write
+//!   to: serial links and concurrent waits fail naming the
 //!   output and the cause, keep the previous output byte for byte, and leave
 //!   no temporary file, socket, FIFO or process.
 //! - Inputs changed or deleted after the background linker ingested them
 //!   (pipe and inotify; a fixed object, a concurrent object, a `-l`
-//!   archive): a change is re-read at the wait (the output equals the serial
+//!   archive outside and inside the concurrent region): a change is re-read at the wait (the output equals the serial
 //!   link of the new files), a deletion fails naming the file.
 //! - Two links of one output: they take turns on a lock (a second one says
 //!   it waits), the output is always exactly one of the two programs, and a
@@ -537,6 +538,88 @@ fn read_only_output_directory_keeps_the_previous_output() {
     m.remount("ro");
     output_cannot_be_written(&dir, &rt, "Read-only file system", "read-only directory");
     drop(m);
+}
+
+/// A directory the linking user may not write to (root's, 0755; the link
+/// runs as uid 65534, as root would ignore the mode).
+#[test]
+fn unwritable_output_directory_keeps_the_previous_output() {
+    require_root("unwritable_output_directory_keeps_the_previous_output");
+    let base = public_dir("unwritable");
+    let work = base.join("work");
+    let out = base.join("out");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::create_dir(&out).unwrap();
+    copy_objects(&work, &["tmain.o", "t1.o", "t2.o", "t3.o", "other.o"]);
+    let rt = work.join("rt");
+    std::fs::DirBuilder::new().mode(0o700).create(&rt).unwrap();
+    ok(
+        Command::new("chown")
+            .args(["-R", &format!("{NOBODY}:{NOBODY}")])
+            .arg(&work),
+        "TEST BUG: chown",
+    );
+    ok(
+        &mut serial_cmd(&work, &rt, "../out/prog", &["other.o"]),
+        "the first link (as root)",
+    );
+    let before = std::fs::read(out.join("prog")).unwrap();
+    let listed = listing(&out);
+    let gcc = |args: &[&str]| {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&work)
+            .env("CLD_RUNTIME_DIR", &rt)
+            .arg("-B")
+            .arg(shim())
+            .args(["-o", "../out/prog"])
+            .args(args);
+        as_nobody(&mut cmd);
+        run(&mut cmd)
+    };
+    let (r, shown) = gcc(&["tmain.o", "t1.o", "t2.o", "t3.o"]);
+    assert_failed_cleanly(&r, &shown, "serial", &["out/prog", "Permission denied"]);
+    assert!(
+        std::fs::read(out.join("prog")).unwrap() == before,
+        "serial: output changed"
+    );
+    assert_eq!(listing(&out), listed, "serial: files left");
+    let (r, shown) = gcc(&[
+        "tmain.o",
+        "-Wl,--concurrent-pipe=p,--concurrent-log=log,--start-concurrent,t1.o,t2.o,t3.o,--end-concurrent",
+    ]);
+    assert!(r.success(), "start as uid 65534{}", context(&r, &shown));
+    let l = Linker {
+        token: r.stdout.trim().to_string(),
+        pid: std::fs::read_to_string(work.join("log"))
+            .unwrap()
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("pid="))
+            .and_then(|p| p.parse().ok())
+            .expect("pid in the log"),
+        log: work.join("log"),
+    };
+    let mut sh = Command::new("sh");
+    sh.current_dir(&work)
+        .arg("-c")
+        .arg("printf 't1.o\\000t2.o\\000t3.o\\000' > p");
+    ok(as_nobody(&mut sh), "reporting as uid 65534");
+    let mut wait = Command::new(public_cld());
+    wait.arg(format!("--concurrent-wait={}", l.token))
+        .env("CLD_RUNTIME_DIR", &rt);
+    let (r, shown) = run(as_nobody(&mut wait));
+    assert_failed_cleanly(
+        &r,
+        &shown,
+        "concurrent wait",
+        &["out/prog", "Permission denied"],
+    );
+    assert!(
+        std::fs::read(out.join("prog")).unwrap() == before,
+        "concurrent: output changed"
+    );
+    assert_eq!(listing(&out), listed, "concurrent: files left");
+    assert_clean(&work, &rt, &l, "concurrent");
+    let _ = std::fs::remove_dir_all(&base);
 }
 
 // ---------------------------------------------------------------------------
