@@ -1,14 +1,15 @@
 //! Faults and security (issue 7): what cld does when the world misbehaves.
 //!
 //! - A full disk, a read-only output directory (real tmpfs mounts; the
-//!   tests run as root) and one the linking user (65534) may not write
-//!   to: serial links and concurrent waits fail naming the
-//!   output and the cause, keep the previous output byte for byte, and leave
-//!   no temporary file, socket, FIFO or process.
+//!   tests run as root) and one the linking user (65534) may not write to:
+//!   serial links and concurrent waits fail naming the output and the
+//!   cause, keep the previous output byte for byte, and leave no temporary
+//!   file, socket, FIFO or process.
 //! - Inputs changed or deleted after the background linker ingested them
 //!   (pipe and inotify; a fixed object, a concurrent object, a `-l`
-//!   archive outside and inside the concurrent region): a change is re-read at the wait (the output equals the serial
-//!   link of the new files), a deletion fails naming the file.
+//!   archive outside and inside the concurrent region): a change is re-read
+//!   at the wait (the output equals the serial link of the new files), a
+//!   deletion fails naming the file.
 //! - Two links of one output: they take turns on a lock (a second one says
 //!   it waits), the output is always exactly one of the two programs, and a
 //!   second background linker for one output is refused, naming the first.
