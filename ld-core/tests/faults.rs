@@ -1027,7 +1027,7 @@ fn a_second_background_linker_for_one_output_is_refused() {
         listing(&rt)
     );
     runs(&dir.join("prog"), OUT, "the first link");
-    let t = Instant::now();
+    // Accepted (it would be refused if the lock outlived the wait).
     let again = start(
         &dir,
         &rt,
@@ -1036,11 +1036,6 @@ fn a_second_background_linker_for_one_output_is_refused() {
         &["tmain.o"],
         &["t1.o", "t2.o", "t3.o"],
         &[],
-    );
-    assert!(
-        t.elapsed() < Duration::from_millis(900),
-        "the start after the wait had to wait for the lock ({:?})",
-        t.elapsed()
     );
     let (r, shown) = control(&rt, "abort", &again.token);
     assert!(r.success(), "abort{}", context(&r, &shown));
