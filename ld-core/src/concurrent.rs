@@ -204,14 +204,23 @@ fn socket_connect(path: &Path) -> std::io::Result<UnixStream> {
     UnixStream::connect(addr)
 }
 
-/// Remove sockets left by background linkers that no longer run.
+/// Remove sockets and lock files left by background linkers and links that
+/// no longer run (killed).
 fn remove_stale(dir: &Path) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
     for e in rd.flatten() {
         let p = e.path();
-        if p.extension().is_some_and(|x| x == "sock") {
+        if p.extension().is_some_and(|x| x == "lock") {
+            // Free means its holder died: taking it and letting go removes
+            // it (safely for anyone about to lock it, see `outlock`).
+            drop(crate::outlock::OutputLock::acquire(
+                p,
+                Some(Duration::ZERO),
+                || {},
+            ));
+        } else if p.extension().is_some_and(|x| x == "sock") {
             if let Err(err) = socket_connect(&p) {
                 if err.kind() == std::io::ErrorKind::ConnectionRefused {
                     let _ = std::fs::remove_file(&p);

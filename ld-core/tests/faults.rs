@@ -1042,6 +1042,90 @@ fn a_second_background_linker_for_one_output_is_refused() {
     assert_clean(&dir, &rt, &again, "after abort");
 }
 
+extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}
+
+/// A background linker killed with SIGKILL leaves its socket and lock file
+/// (nobody could remove them), but they block nothing: a new start for its
+/// output is accepted, and any start removes them.
+#[test]
+fn a_killed_background_linker_blocks_nothing() {
+    let (dir, rt) = fresh("killed-linker");
+    copy_objects(&dir, &["tmain.o", "t1.o", "t2.o", "t3.o"]);
+    let a = start(
+        &dir,
+        &rt,
+        Mode::Inotify,
+        "prog",
+        &["tmain.o"],
+        &["t1.o"],
+        &[],
+    );
+    // SAFETY: plain syscall on the background linker's pid.
+    unsafe {
+        kill(a.pid, 9);
+    }
+    // Dead once its socket refuses: a killed process's threads may still
+    // hold its descriptors after its main thread is a zombie.
+    let sock = rt.join(format!("{}.sock", a.token));
+    assert!(
+        poll(Duration::from_secs(5), || {
+            std::os::unix::net::UnixStream::connect(&sock)
+                .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused)
+        }),
+        "the killed linker's socket still accepts connections"
+    );
+    let left = listing(&rt);
+    assert!(
+        left.iter()
+            .any(|n| n.starts_with("linker-") && n.ends_with(".lock")),
+        "TEST BUG: no lock file left by the killed linker: {left:?}"
+    );
+    // Another output's start sweeps the dead one's files.
+    let b = start(
+        &dir,
+        &rt,
+        Mode::Inotify,
+        "other",
+        &["tmain.o"],
+        &["t1.o"],
+        &[],
+    );
+    let mut left = listing(&rt);
+    left.sort();
+    assert_eq!(
+        left.len(),
+        2,
+        "expected only the new linker's socket and lock: {left:?}"
+    );
+    assert!(
+        left.iter().any(|n| n == &format!("{}.sock", b.token)),
+        "{left:?}"
+    );
+    // The killed one's output can be linked again, concurrently and serially.
+    let c = start(
+        &dir,
+        &rt,
+        Mode::Pipe,
+        "prog",
+        &["tmain.o"],
+        &["t1.o", "t2.o", "t3.o"],
+        &[],
+    );
+    report(&dir.join("p"), &["t1.o", "t2.o", "t3.o"]);
+    let (r, shown) = control(&rt, "wait", &c.token);
+    assert!(
+        r.success() && r.stderr.is_empty(),
+        "wait{}",
+        context(&r, &shown)
+    );
+    runs(&dir.join("prog"), OUT, "the relinked program");
+    let (r, shown) = control(&rt, "abort", &b.token);
+    assert!(r.success(), "abort{}", context(&r, &shown));
+    assert_clean(&dir, &rt, &b, "after the wait and the abort");
+}
+
 // ---------------------------------------------------------------------------
 // 4. Security.
 
