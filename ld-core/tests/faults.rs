@@ -35,6 +35,8 @@ use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
 const NOBODY: u32 = 65534;
+/// Writers open the FIFO non-blocking: no reader means an error, not a hang.
+const O_NONBLOCK: i32 = 0o4000;
 
 // ---------------------------------------------------------------------------
 // The programs: tmain.o + t1.o t2.o (+ t3.o, alone or in libt.a).
@@ -174,7 +176,7 @@ fn fresh(name: &str) -> (PathBuf, PathBuf) {
 /// A fresh 0755 directory that any user can reach (under the system
 /// temporary directory: the checkout may sit in a 0700 home directory).
 fn public_dir(name: &str) -> PathBuf {
-    let base = std::env::temp_dir().join(format!("cld-faults-test-{}", nix_uid()));
+    let base = std::env::temp_dir().join(format!("cld-faults-test-{}", my_uid()));
     let _ = std::fs::create_dir(&base);
     std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755)).unwrap();
     let dir = base.join(name);
@@ -186,7 +188,7 @@ fn public_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn nix_uid() -> u32 {
+fn my_uid() -> u32 {
     std::fs::metadata("/proc/self")
         .map(|m| m.uid())
         .unwrap_or(0)
@@ -194,7 +196,7 @@ fn nix_uid() -> u32 {
 
 fn require_root(test: &str) {
     assert!(
-        nix_uid() == 0,
+        my_uid() == 0,
         "{test} needs root (tmpfs mounts, a second user); CI runs the tests as root"
     );
 }
@@ -247,7 +249,7 @@ fn control(rt: &Path, op: &str, token: &str) -> (RunResult, String) {
 fn report(fifo: &Path, names: &[&str]) {
     let mut f = std::fs::OpenOptions::new()
         .write(true)
-        .custom_flags(nix_o_nonblock())
+        .custom_flags(O_NONBLOCK)
         .open(fifo)
         .unwrap_or_else(|e| panic!("cannot open the FIFO {}: {e}", fifo.display()));
     for n in names {
@@ -255,10 +257,6 @@ fn report(fifo: &Path, names: &[&str]) {
         msg.push(0);
         f.write_all(&msg).unwrap();
     }
-}
-
-fn nix_o_nonblock() -> i32 {
-    0o4000
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
