@@ -262,6 +262,8 @@ struct Slot {
     dispatched: u64,
     stored: u64,
     result: Option<std::result::Result<(LoadItem, FileIdentity), String>>,
+    /// For `-lNAME`: where an ingestion last found it.
+    found_once: Option<PathBuf>,
 }
 
 struct State {
@@ -386,6 +388,7 @@ fn setup(opts: Options) -> Result<Setup> {
                     dispatched: 0,
                     stored: 0,
                     result: None,
+                    found_once: None,
                 }));
                 n_concurrent += 1;
             }
@@ -423,6 +426,7 @@ fn setup(opts: Options) -> Result<Setup> {
                     dispatched: 0,
                     stored: 0,
                     result: None,
+                    found_once: None,
                 }));
                 n_concurrent += 1;
             }
@@ -961,11 +965,6 @@ fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
         slot.display.clone(),
         slot.lib.clone(),
     );
-    // Where a `-l` was found last time, to name it if it is gone now.
-    let found_before = match (&slot.lib, &slot.result) {
-        (Some(_), Some(Ok(_))) => Some(slot.path.clone()),
-        _ => None,
-    };
     let search = shared.search.clone();
     st.in_flight += 1;
     drop(st);
@@ -990,22 +989,18 @@ fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
                             link::ingest_concurrent(&p, &shown, &soname, an, wh).map_err(|e| e.msg);
                         (r, Some(p))
                     }
-                    None => {
-                        let mut m = format!("cannot find -l{name}");
-                        if let Some(p) = &found_before {
-                            m.push_str(&format!(
-                                " ({} was read before and has been removed since)",
-                                p.display()
-                            ));
-                        }
-                        (Err(m), None)
-                    }
+                    None => (Err(format!("cannot find -l{name}")), None),
                 }
             }
         };
         let ok = r.is_ok();
         let mut st = sh.state.lock().unwrap();
         if let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) {
+            if let Some(p) = &found {
+                // Whatever the generation: a later failure to find it then
+                // names the file that was there.
+                slot.found_once = Some(p.clone());
+            }
             if gen > slot.stored {
                 slot.stored = gen;
                 slot.result = Some(r);
@@ -1349,7 +1344,17 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
             },
             Entry::Concurrent(s) => match s.result {
                 Some(Ok((item, _))) => items.push(item),
-                Some(Err(m)) => errors.push(m),
+                Some(Err(mut m)) => {
+                    // `cannot find -lNAME` alone would not say that the
+                    // library was there earlier.
+                    if let Some(p) = s.found_once.filter(|p| !p.exists()) {
+                        m.push_str(&format!(
+                            " ({} was read before and has been removed since)",
+                            p.display()
+                        ));
+                    }
+                    errors.push(m)
+                }
                 None => errors.push(format!("{}: not ingested", s.display)),
             },
         }
