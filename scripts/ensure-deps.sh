@@ -39,6 +39,9 @@ tools=(
     "/usr/bin/time:time"
     "python3:python3"
     "timeout:coreutils"
+    "mkfifo:coreutils"
+    "mount:mount"
+    "umount:mount"
 )
 
 missing_tools=()

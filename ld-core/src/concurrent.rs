@@ -204,14 +204,23 @@ fn socket_connect(path: &Path) -> std::io::Result<UnixStream> {
     UnixStream::connect(addr)
 }
 
-/// Remove sockets left by background linkers that no longer run.
+/// Remove sockets and lock files left by background linkers and links that
+/// no longer run (killed).
 fn remove_stale(dir: &Path) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
     for e in rd.flatten() {
         let p = e.path();
-        if p.extension().is_some_and(|x| x == "sock") {
+        if p.extension().is_some_and(|x| x == "lock") {
+            // Free means its holder died: taking it and letting go removes
+            // it (safely for anyone about to lock it, see `outlock`).
+            drop(crate::outlock::OutputLock::acquire(
+                p,
+                Some(Duration::ZERO),
+                || {},
+            ));
+        } else if p.extension().is_some_and(|x| x == "sock") {
             if let Err(err) = socket_connect(&p) {
                 if err.kind() == std::io::ErrorKind::ConnectionRefused {
                     let _ = std::fs::remove_file(&p);
@@ -253,6 +262,8 @@ struct Slot {
     dispatched: u64,
     stored: u64,
     result: Option<std::result::Result<(LoadItem, FileIdentity), String>>,
+    /// For `-lNAME`: where an ingestion last found it.
+    found_once: Option<PathBuf>,
 }
 
 struct State {
@@ -329,6 +340,8 @@ struct Setup {
     inotify: Option<(Inotify, HashMap<WatchDescriptor, PathBuf>)>,
     entries: Vec<Entry>,
     names: HashMap<PathBuf, Vec<usize>>,
+    /// `linker-HASH.lock`, held for the background linker's life.
+    start_lock: crate::outlock::OutputLock,
 }
 
 /// `cld ... --concurrent-pipe|--concurrent-inotify ...`: returns the exit status.
@@ -386,6 +399,7 @@ fn setup(opts: Options) -> Result<Setup> {
                     dispatched: 0,
                     stored: 0,
                     result: None,
+                    found_once: None,
                 }));
                 n_concurrent += 1;
             }
@@ -423,6 +437,7 @@ fn setup(opts: Options) -> Result<Setup> {
                     dispatched: 0,
                     stored: 0,
                     result: None,
+                    found_once: None,
                 }));
                 n_concurrent += 1;
             }
@@ -451,6 +466,35 @@ fn setup(opts: Options) -> Result<Setup> {
     let dir = runtime_dir()?;
     remove_stale(&dir);
     let token = new_token()?;
+    // One background linker per output: a second one would race the first
+    // for its FIFO's names and remove the FIFO under it. A second start is
+    // refused, naming the first (a second's grace covers one that was just
+    // waited for or aborted and is exiting).
+    let lock_path = crate::outlock::lock_path(&dir, "linker", &opts.output);
+    let mut start_lock = match crate::outlock::OutputLock::acquire(
+        lock_path.clone(),
+        Some(Duration::from_secs(1)),
+        || {},
+    ) {
+        Ok(Some(l)) => l,
+        Ok(None) => {
+            let who = std::fs::read_to_string(&lock_path).unwrap_or_default();
+            let mut w = who.split_whitespace();
+            let (t, pid) = (w.next().unwrap_or("?"), w.next().unwrap_or("?"));
+            return Err(Error::new(format!(
+                "a background linker for {} is already running (token {t}, pid {pid}); finish it with `cld --concurrent-wait={t}` or stop it with `cld --concurrent-abort={t}` first",
+                opts.output.display()
+            )));
+        }
+        Err(e) => {
+            return Err(Error::new(format!(
+                "cannot lock {} (for output {}): {e}",
+                lock_path.display(),
+                opts.output.display()
+            )))
+        }
+    };
+    start_lock.set_info(&format!("{token} {}\n", std::process::id()));
     let sock_path = dir.join(format!("{token}.sock"));
     // Bound and listening under another name, then renamed into place: a
     // parallel start's remove_stale() that connected between bind() and
@@ -472,7 +516,24 @@ fn setup(opts: Options) -> Result<Setup> {
     let mut inotify = None;
     match &opts.concurrent {
         ConcurrentMode::Pipe(p) => {
+            let me = getuid().as_raw();
             let created = match std::fs::symlink_metadata(p) {
+                // Whoever can write to the FIFO can feed the link: it must
+                // be ours and not writable by everyone.
+                Ok(m) if m.file_type().is_fifo() && m.uid() != me => {
+                    return Err(cleanup_sock(Error::new(format!(
+                        "FIFO {} belongs to uid {}, not to you (uid {me}); refusing to use it",
+                        p.display(),
+                        m.uid()
+                    ))))
+                }
+                Ok(m) if m.file_type().is_fifo() && m.mode() & 0o002 != 0 => {
+                    return Err(cleanup_sock(Error::new(format!(
+                        "FIFO {} has mode {:o}: anyone could write names to it; refusing to use it (chmod o-w it)",
+                        p.display(),
+                        m.mode() & 0o777
+                    ))))
+                }
                 Ok(m) if m.file_type().is_fifo() => false,
                 Ok(_) => {
                     return Err(cleanup_sock(Error::new(format!(
@@ -493,13 +554,21 @@ fn setup(opts: Options) -> Result<Setup> {
             };
             // Read-write, so the reader never sees end-of-file when the
             // last writer closes.
+            // Not through a symlink planted after the check above.
             let f = std::fs::OpenOptions::new()
                 .read(true)
                 .write(true)
+                .custom_flags(nix::libc::O_NOFOLLOW)
                 .open(p)
                 .map_err(|e| {
                     cleanup_sock(Error::new(format!("cannot open FIFO {}: {e}", p.display())))
                 })?;
+            if !f.metadata().is_ok_and(|m| m.file_type().is_fifo()) {
+                return Err(cleanup_sock(Error::new(format!(
+                    "{} is no longer a FIFO",
+                    p.display()
+                ))));
+            }
             fifo = Some((f, normalize(p, &cwd), created));
         }
         ConcurrentMode::Inotify => {
@@ -545,6 +614,7 @@ fn setup(opts: Options) -> Result<Setup> {
         inotify,
         entries,
         names,
+        start_lock,
     })
 }
 
@@ -576,12 +646,15 @@ fn daemonize(s: Setup) -> i32 {
             1
         }
         Ok(ForkResult::Parent { child }) => {
+            let mut s = s;
             drop(wr);
             let _ = nix::sys::wait::waitpid(child, None);
             let mut f = std::fs::File::from(rd);
             let mut msg = Vec::new();
             let _ = f.read_to_end(&mut msg);
             if msg.first() == Some(&b'R') {
+                // The background linker holds the lock now.
+                s.start_lock.hand_over();
                 println!("{}", s.token);
                 let _ = std::io::stdout().flush();
                 0
@@ -659,6 +732,7 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
         inotify,
         entries,
         names,
+        mut start_lock,
     } = s;
     let keep_log = opts.concurrent_log.is_some();
     let log_path = opts
@@ -677,10 +751,12 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
             return 1;
         }
     };
+    start_lock.set_info(&format!("{token} {}\n", std::process::id()));
     let mut keep = vec![
         listener.as_raw_fd(),
         ready.as_raw_fd(),
         log_file.as_raw_fd(),
+        start_lock.fd(),
     ];
     if let Some((f, _, _)) = &fifo {
         keep.push(f.as_raw_fd());
@@ -722,7 +798,10 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
         .as_ref()
         .filter(|(_, _, created)| *created)
         .map(|(_, p, _)| p.clone());
+    let start_lock = Mutex::new(Some(start_lock));
     let cleanup = move || {
+        // A new background linker for this output may start from here on.
+        drop(start_lock.lock().map(|mut l| l.take()));
         let _ = std::fs::remove_file(&sock_path);
         if let Some(p) = &fifo_cleanup {
             let _ = std::fs::remove_file(p);
@@ -805,9 +884,20 @@ fn background(s: Setup, ready: OwnedFd) -> i32 {
                         continue;
                     }
                 }
-                if let Some((code, diag, waited)) = serve(&shared, &opts, stream, &dir, &token) {
-                    answer_queued(&shared, &listener, me, code, &diag, waited);
+                let mut stream = stream;
+                if let Some((code, diag, waited)) = serve(&shared, &opts, &mut stream, &dir, &token)
+                {
+                    // Clean up before answering: once the wait or abort
+                    // returns, no socket, FIFO or lock of this linker is left.
                     cleanup();
+                    let _ = if waited {
+                        write!(stream, "status {code}\n{diag}")
+                    } else {
+                        stream.write_all(b"status 0\n")
+                    };
+                    let _ = stream.flush();
+                    drop(stream);
+                    answer_queued(&shared, &listener, me, code, &diag, waited);
                     shared.last_log(&format!("exit {code}"));
                     return code;
                 }
@@ -931,6 +1021,11 @@ fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
         let ok = r.is_ok();
         let mut st = sh.state.lock().unwrap();
         if let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) {
+            if let Some(p) = &found {
+                // Whatever the generation: a later failure to find it then
+                // names the file that was there.
+                slot.found_once = Some(p.clone());
+            }
             if gen > slot.stored {
                 slot.stored = gen;
                 slot.result = Some(r);
@@ -1057,18 +1152,17 @@ fn inotify_reader(
     }
 }
 
-/// Handle one control connection. Returns the exit code when the
-/// background linker should exit.
 /// Handle one control connection. Returns (exit code, diagnostics, whether
-/// it was a wait) when the background linker should exit.
+/// it was a wait) when the background linker should exit; the caller then
+/// answers the wait or abort.
 fn serve(
     shared: &Arc<Shared>,
     opts: &Options,
-    mut stream: UnixStream,
+    stream: &mut UnixStream,
     dir: &Path,
     token: &str,
 ) -> Option<(i32, String, bool)> {
-    let line = read_request(&stream);
+    let line = read_request(stream);
     let req = line.trim();
     if req.is_empty() {
         // Another cld checking whether this socket is stale: not activity.
@@ -1082,14 +1176,9 @@ fn serve(
             let _ = write!(stream, "status 0\n{text}");
             None
         }
-        "abort" => {
-            let _ = stream.write_all(b"status 0\n");
-            Some((0, String::new(), false))
-        }
+        "abort" => Some((0, String::new(), false)),
         "wait" => {
             let (code, diag) = finish(shared, opts, &dir.join(format!("{token}.diag")));
-            let _ = write!(stream, "status {code}\n{diag}");
-            let _ = stream.flush();
             Some((code, diag, true))
         }
         _ => {
@@ -1261,17 +1350,33 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
         for (i, e) in st.entries.iter().enumerate() {
             if let Entry::Fixed { arg, files, .. } = e {
                 if !files.iter().all(|(p, id)| unchanged(p, id)) {
-                    redo.push((i, arg.clone()));
+                    let gone: Vec<PathBuf> = files
+                        .iter()
+                        .filter(|(p, _)| std::fs::symlink_metadata(p).is_err())
+                        .map(|(p, _)| p.clone())
+                        .collect();
+                    redo.push((i, arg.clone(), gone));
                 }
             }
         }
-        for (i, arg) in redo {
+        for (i, arg, gone) in redo {
             shared.log(&format!("verify: input #{i} changed; re-reading"));
             let mut ex = Expander::new(opts);
             let r = ex
                 .add_arg(&arg)
                 .and_then(|()| link::ingest(ex.out))
-                .map_err(|e| e.msg);
+                .map_err(|e| {
+                    // `cannot find -lNAME` alone would not say that the
+                    // library was there when the link started.
+                    let mut m = e.msg;
+                    for p in gone {
+                        m.push_str(&format!(
+                            " ({} was read when the link started and has been removed since)",
+                            p.display()
+                        ));
+                    }
+                    m
+                });
             st.fixed[i] = Some(r);
         }
     }
@@ -1297,7 +1402,17 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
             },
             Entry::Concurrent(s) => match s.result {
                 Some(Ok((item, _))) => items.push(item),
-                Some(Err(m)) => errors.push(m),
+                Some(Err(mut m)) => {
+                    // `cannot find -lNAME` alone would not say that the
+                    // library was there earlier.
+                    if let Some(p) = s.found_once.filter(|p| !p.exists()) {
+                        m.push_str(&format!(
+                            " ({} was read before and has been removed since)",
+                            p.display()
+                        ));
+                    }
+                    errors.push(m)
+                }
                 None => errors.push(format!("{}: not ingested", s.display)),
             },
         }

@@ -16,6 +16,7 @@ pub mod layout;
 pub mod link;
 pub mod object_file;
 pub mod options;
+pub mod outlock;
 pub mod resolve;
 pub mod script;
 pub mod shared;

@@ -3,6 +3,7 @@
 //! sections in parallel (copy, then relocate), synthetic sections from what
 //! layout decided. The build ID is hashed over the finished image; then the
 //! file is renamed over the target. A failed link leaves the target untouched.
+//! Links of the same output take turns (`outlock`).
 
 use crate::error::{Error, Result};
 use crate::layout::{self, local_sym_addr, target_props, DynRel, DynVal, Layout, Synth, NONE};
@@ -48,6 +49,9 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
         .file_name()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "a.out".into());
+    // Declared before the temporary file, so it is released after that is
+    // renamed or removed: a second link of this output waits till then.
+    let _lock = crate::outlock::lock_for_writing(out_path);
     let tmp_path = dir.join(format!(".{}.cld-{}.tmp", fname, std::process::id()));
     let mut tmp = TempOutput {
         path: tmp_path.clone(),
