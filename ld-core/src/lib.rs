@@ -8,6 +8,7 @@
 //! output), `write` (the output file). `x86_64` holds the architecture.
 pub mod archive;
 pub mod args;
+pub mod cleanup;
 pub mod concurrent;
 pub mod error;
 pub mod exports;

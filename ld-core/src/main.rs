@@ -69,6 +69,8 @@ fn main() {
                 // Forks the background linker: must run before any thread starts.
                 std::process::exit(ld_core::concurrent::start(*opts));
             }
+            // A signal removes the temporary output (see cleanup.rs).
+            ld_core::cleanup::install();
             if let Some(n) = opts.threads {
                 let _ = rayon::ThreadPoolBuilder::new()
                     .num_threads(n.max(1))

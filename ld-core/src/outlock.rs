@@ -55,6 +55,8 @@ pub struct OutputLock {
     /// False in a process that hands the lock on (the foreground half of a
     /// starting background linker): dropping it must not remove the file.
     owner: bool,
+    /// An interrupted serial link removes the file too (cleanup.rs).
+    on_signal: Option<crate::cleanup::OnSignal>,
 }
 
 fn flock(f: &File, op: i32) -> std::io::Result<()> {
@@ -109,6 +111,7 @@ impl OutputLock {
             match std::fs::symlink_metadata(&path) {
                 Ok(m) if m.dev() == mine.dev() && m.ino() == mine.ino() => {
                     return Ok(Some(OutputLock {
+                        on_signal: Some(crate::cleanup::remove_on_signal(&path)),
                         file,
                         path,
                         owner: true,
@@ -139,6 +142,9 @@ impl OutputLock {
 
 impl Drop for OutputLock {
     fn drop(&mut self) {
+        // Unregistered first: once the file is gone, the path may be
+        // another link's lock, which a signal now must not remove.
+        drop(self.on_signal.take());
         if self.owner {
             // Removed while still locked, so a waiter that locked this file
             // sees it is gone and retries (see `acquire`).

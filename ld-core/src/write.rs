@@ -57,6 +57,7 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
         path: tmp_path.clone(),
         committed: false,
     };
+    let _on_signal = crate::cleanup::remove_on_signal(&tmp_path);
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

@@ -1557,3 +1557,79 @@ fn fifo_names_outside_the_declared_inputs_are_refused() {
     runs(&dir.join("prog"), OUT, "the program");
     assert_clean(&dir, &rt, &l, "after the wait");
 }
+
+/// A serial link ended by a signal (SIGTERM, SIGHUP; SIGINT too unless the
+/// driver had it ignored) while it writes: it dies by that signal, and
+/// removes its temporary output and its lock first; the previous output
+/// stays. The link is slowed by a 96 MiB data section, so the temporary
+/// file is seen and the signal lands mid-write.
+#[test]
+fn a_link_killed_while_writing_leaves_nothing() {
+    let (dir, rt) = fresh("killed-serial");
+    std::fs::write(
+        dir.join("big.s"),
+        ".globl _start\n.text\n_start:\n mov $60, %eax\n xor %edi, %edi\n syscall\n\
+         .data\n.fill 100663296, 1, 7\n",
+    )
+    .unwrap();
+    ok(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-c", "big.s", "-o", "big.o"]),
+        "TEST BUG: assembling big.s",
+    );
+    let spawn_link = || {
+        Command::new(cld_binary())
+            .current_dir(&dir)
+            .env("CLD_RUNTIME_DIR", &rt)
+            .args(["-static", "-o", "prog", "big.o"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let link = |sig: i32| {
+        let mut child = spawn_link();
+        let t0 = Instant::now();
+        let seen = loop {
+            if listing(&dir).iter().any(|n| n.contains(".cld-")) {
+                break true;
+            }
+            if t0.elapsed() > Duration::from_secs(20) || child.try_wait().unwrap().is_some() {
+                break false;
+            }
+            std::thread::yield_now();
+        };
+        // SAFETY: signalling our own child.
+        unsafe { nix::libc::kill(child.id() as i32, sig) };
+        let status = child.wait().unwrap();
+        (seen, status)
+    };
+    assert!(
+        spawn_link().wait().unwrap().success(),
+        "the first link of prog failed"
+    );
+    let before = std::fs::read(dir.join("prog")).unwrap();
+    let mut hit = 0;
+    for sig in [nix::libc::SIGTERM, nix::libc::SIGHUP, nix::libc::SIGINT] {
+        for _ in 0..3 {
+            let (seen, status) = link(sig);
+            use std::os::unix::process::ExitStatusExt;
+            if !seen || status.signal() != Some(sig) {
+                continue; // finished before the signal: nothing to check
+            }
+            hit += 1;
+            assert_no_temporaries(&dir, &format!("signal {sig}"));
+            assert!(
+                listing(&rt).is_empty(),
+                "signal {sig}: lock left in the runtime directory: {:?}",
+                listing(&rt)
+            );
+            assert!(
+                std::fs::read(dir.join("prog")).unwrap() == before,
+                "signal {sig}: the previous output changed"
+            );
+        }
+    }
+    assert!(hit >= 3, "only {hit} of 9 signals landed during the write");
+}
