@@ -944,6 +944,7 @@ fn start_fixed(shared: &Arc<Shared>) {
         let results: Vec<(usize, std::result::Result<Vec<LoadItem>, String>)> = {
             use rayon::prelude::*;
             jobs.into_par_iter()
+                .with_max_len(1)
                 .map(|(i, p)| (i, link::ingest(p).map_err(|e| e.msg)))
                 .collect()
         };

@@ -972,6 +972,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     // Scan relocations, per file in parallel.
     let scans: Vec<ScanResult> = (0..res.objects.len())
         .into_par_iter()
+        .with_max_len(1)
         .map(|f| scan_file(inp, &live[f], f, &ctx))
         .collect();
     let mut errors: Vec<String> = Vec::new();

@@ -260,7 +260,14 @@ pub(crate) fn ingest_concurrent(
 
 /// Ingest every input in parallel; the order of the result is the command line's.
 pub(crate) fn ingest(pending: Vec<Pending>) -> Result<Vec<LoadItem>> {
-    let items: Vec<Result<LoadItem>> = pending.into_par_iter().map(ingest_one).collect();
+    let items: Vec<Result<LoadItem>> = pending
+        .into_par_iter()
+        // One file per job: sizes vary by orders of magnitude (an rlib
+        // beside a tiny object), and rayon's adaptive splitting would
+        // otherwise leave one thread with most of the work.
+        .with_max_len(1)
+        .map(ingest_one)
+        .collect();
     let mut out = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
     for i in items {

@@ -351,6 +351,7 @@ impl Resolver {
             if wanted_now.len() > 1 {
                 let results: Vec<(u32, Result<ObjectFile>)> = wanted_now
                     .par_iter()
+                    .with_max_len(1)
                     .map(|&m| {
                         let member = &ar.members[m as usize];
                         (m, ObjectFile::parse(member.name.clone(), member.data))
