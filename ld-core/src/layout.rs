@@ -1127,7 +1127,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     // Output sections.
     let mut sections: Vec<OutputSection> = Vec::new();
-    let mut by_name: HashMap<(Vec<u8>, u32, u64), u32> = HashMap::new();
+    // Keyed by borrowed names (inputs and constants live for the link): no
+    // allocation per input section, of which there are 100,000s.
+    let mut by_name: HashMap<(&'static [u8], u32, u64), u32> = HashMap::new();
     let mut placement: Vec<Vec<(u32, u64)>> = res
         .objects
         .iter()
@@ -1178,11 +1180,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             if s.kind == SectionKind::MergeStrings {
                 flags |= (elf::SHF_MERGE | elf::SHF_STRINGS) as u64;
             }
-            let key = (
-                oname.to_vec(),
-                if sh_type == elf::SHT_NOBITS { 1 } else { 0 },
-                flags,
-            );
+            let key = (oname, if sh_type == elf::SHT_NOBITS { 1 } else { 0 }, flags);
             let idx = *by_name.entry(key).or_insert_with(|| {
                 let rank = rank_of(oname, sh_type, flags);
                 sections.push(OutputSection::new(
@@ -1268,11 +1266,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     // Commons and copy relocations go at the end of .bss.
     let bss_idx = {
-        let key = (
-            b".bss".to_vec(),
-            1u32,
-            (elf::SHF_ALLOC | elf::SHF_WRITE) as u64,
-        );
+        let key = (&b".bss"[..], 1u32, (elf::SHF_ALLOC | elf::SHF_WRITE) as u64);
         match by_name.get(&key) {
             Some(&i) => i,
             None => {
