@@ -406,14 +406,24 @@ fn merge_visibility(sym: &mut Symbol, s: &InputSymbol) {
 /// Resolve symbols over the inputs in command-line order. `roots` are symbols
 /// referenced from outside any object (`-u`, the entry point).
 pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]]) -> Result<Resolved> {
+    // Sized for every global name the inputs can bring, so the table is not
+    // rebuilt again and again as it grows (an upper bound: names repeat).
+    let names_hint: usize = items
+        .iter()
+        .map(|it| match it {
+            LoadItem::Object(o) => o.symbols.len() - o.first_global as usize,
+            LoadItem::Archive { archive, .. } => archive.symbols.len(),
+            _ => 0,
+        })
+        .sum();
     let mut rs = Resolver {
         r: Resolved {
             objects: Vec::new(),
             sym_ids: Vec::new(),
             discarded: Vec::new(),
             shared: Vec::new(),
-            symbols: Vec::new(),
-            names: NameMap::default(),
+            symbols: Vec::with_capacity(names_hint),
+            names: NameMap::with_capacity_and_hasher(names_hint, Default::default()),
         },
         comdats: NameMap::default(),
         errors: Vec::new(),
@@ -433,10 +443,16 @@ pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]]) -> Result<Resolved
             LoadItem::Archive { archive, whole } => {
                 let mut extracted = vec![false; archive.members.len()];
                 if whole {
-                    for (i, m) in archive.members.iter().enumerate() {
+                    use rayon::prelude::*;
+                    let objs: Vec<Result<ObjectFile>> = archive
+                        .members
+                        .par_iter()
+                        .with_max_len(1)
+                        .map(|m| ObjectFile::parse(m.name.clone(), m.data))
+                        .collect();
+                    for (i, obj) in objs.into_iter().enumerate() {
                         extracted[i] = true;
-                        let obj = ObjectFile::parse(m.name.clone(), m.data)?;
-                        rs.add_object(obj);
+                        rs.add_object(obj?);
                     }
                 } else {
                     rs.scan_archive(&archive, &mut extracted)?;
