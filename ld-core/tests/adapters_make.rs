@@ -194,19 +194,6 @@ fn linkers_in(dir: &Path) -> Vec<String> {
     out
 }
 
-fn poll(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let t = Instant::now();
-    loop {
-        if cond() {
-            return true;
-        }
-        if t.elapsed() > limit {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// No background linker of this test runs, and none left a socket.
 fn assert_no_linker(dir: &Path, rt: &Path, what: &str) {
     let ok = poll(Duration::from_secs(5), || {

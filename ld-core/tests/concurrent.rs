@@ -162,27 +162,7 @@ fn fresh_run(name: &str) -> (PathBuf, PathBuf) {
 
 /// Names in the runtime directory (sockets, logs) left behind.
 fn leftovers(rt: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(rt)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
-/// Whether process `pid` runs (a zombie does not count: its descriptors are
-/// closed, and nobody may be left to reap it).
-fn pid_alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(s) => match s.rfind(')') {
-            Some(k) => !s[k + 1..].trim_start().starts_with('Z'),
-            None => true,
-        },
-        Err(_) => false,
-    }
+    listing(rt)
 }
 
 /// Live processes other than this one whose command line mentions `needle`.
@@ -215,20 +195,6 @@ fn pid_from_log(log: &Path) -> i32 {
         .find_map(|w| w.strip_prefix("pid="))
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("no pid= in the first log line: {first:?}"))
-}
-
-/// Waits until `cond` holds, for at most `limit`; returns whether it did.
-fn poll(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let t = Instant::now();
-    loop {
-        if cond() {
-            return true;
-        }
-        if t.elapsed() > limit {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 fn check_token(r: &RunResult, shown: &str) -> String {

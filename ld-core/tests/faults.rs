@@ -201,42 +201,6 @@ fn require_root(test: &str) {
     );
 }
 
-/// Names in `dir`, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
-fn pid_alive(pid: i32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(s) => match s.rfind(')') {
-            Some(k) => !s[k + 1..].trim_start().starts_with('Z'),
-            None => true,
-        },
-        Err(_) => false,
-    }
-}
-
-fn poll(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let t = Instant::now();
-    loop {
-        if cond() {
-            return true;
-        }
-        if t.elapsed() > limit {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
 /// `cld --concurrent-<op>=TOKEN` with runtime directory `rt`.
 fn control(rt: &Path, op: &str, token: &str) -> (RunResult, String) {
     let mut cmd = Command::new(cld_binary());

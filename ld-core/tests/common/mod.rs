@@ -614,3 +614,43 @@ pub fn mode_failure_report(
     }
     report
 }
+
+/// Calls `cond` every few milliseconds until it holds (true) or `limit`
+/// has passed (false).
+pub fn poll(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let t = Instant::now();
+    loop {
+        if cond() {
+            return true;
+        }
+        if t.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Whether process `pid` runs (a zombie does not count: its descriptors are
+/// closed, and nobody may be left to reap it).
+pub fn pid_alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(s) => match s.rfind(')') {
+            Some(k) => !s[k + 1..].trim_start().starts_with('Z'),
+            None => true,
+        },
+        Err(_) => false,
+    }
+}
+
+/// The names in `dir`, sorted (none if it cannot be read).
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
