@@ -765,6 +765,38 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
     live
 }
 
+/// What makes two CIEs the same in the output: their bytes and, for each
+/// relocation, its place, type, addend and target (a global symbol, or a
+/// file's own local symbol, which only that file's CIEs can share).
+#[derive(PartialEq, Eq, Hash)]
+struct CieKey {
+    bytes: &'static [u8],
+    relocs: Vec<(u64, u32, i64, u32, u32)>,
+}
+
+fn cie_key(
+    res: &Resolved,
+    f: usize,
+    data: &'static [u8],
+    r: &crate::object_file::EhRecord,
+) -> CieKey {
+    let o = &res.objects[f];
+    let relocs = o.relocs[r.relocs.start as usize..r.relocs.end as usize]
+        .iter()
+        .map(|rel| {
+            let (a, b) = match res.global_of(f, rel.sym) {
+                Some(id) => (u32::MAX, id),
+                None => (f as u32, rel.sym),
+            };
+            (rel.offset - r.offset as u64, rel.rtype, rel.addend, a, b)
+        })
+        .collect();
+    CieKey {
+        bytes: &data[r.offset as usize..(r.offset + r.size) as usize],
+        relocs,
+    }
+}
+
 /// The section an FDE describes: the target of its first relocation (pc_begin).
 pub fn fde_target_section(o: &ObjectFile, r: &crate::object_file::EhRecord) -> Option<u32> {
     let rel = o.relocs[r.relocs.start as usize..r.relocs.end as usize]
@@ -1355,11 +1387,15 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         sym_info[aid as usize].copy_alias = true;
     }
 
-    // .eh_frame: live records in file order; CIEs deduplicated per file only.
+    // .eh_frame: live records in file order. A CIE equal to one already
+    // placed (same bytes, relocations to the same targets: typically every
+    // object's CIE, or its personality routine's) is not written again;
+    // its FDEs point at the first.
     let mut eh: Vec<EhPlace> = Vec::new();
     let mut eh_starts: HashMap<(u32, u32), u64> = HashMap::new();
     let mut eh_size = 0u64;
     let mut eh_fde_count = 0u64;
+    let mut cies: HashMap<CieKey, u64> = HashMap::new();
     for (f, o) in res.objects.iter().enumerate() {
         for (fi, (sec, recs)) in o.eh_frames.iter().enumerate() {
             if !live[f][*sec as usize] {
@@ -1367,12 +1403,19 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             }
             eh_starts.insert((f as u32, *sec), eh_size);
             let mut cie_out: HashMap<u32, u64> = HashMap::new();
+            let data = o.section_data(*sec as usize);
             for (ri, r) in recs.iter().enumerate() {
                 if !eh_record_live(o, r, &live[f]) {
                     continue;
                 }
                 let (cie, is_fde) = match r.kind {
                     EhRecordKind::Cie => {
+                        let key = cie_key(res, f, data, r);
+                        if let Some(&placed) = cies.get(&key) {
+                            cie_out.insert(r.offset, placed);
+                            continue;
+                        }
+                        cies.insert(key, eh_size);
                         cie_out.insert(r.offset, eh_size);
                         (0, false)
                     }

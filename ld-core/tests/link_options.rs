@@ -369,3 +369,50 @@ fn gnu_property_notes_match_gnu_ld() {
         "the freestanding -fcf-protection program must keep IBT and SHSTK"
     );
 }
+
+/// CIEs are shared across objects as GNU ld shares them: a C++ program of
+/// two objects that throws across them gets as many CIEs as GNU ld gives
+/// it (not one per object), and still catches its exceptions.
+#[test]
+fn eh_frame_cies_are_shared_across_objects() {
+    require_tool("g++", "g++");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("link_options", "cie_sharing");
+    let shim = make_shim(&dir);
+    let src = repo_root().join("tests/cpp/exceptions");
+    let expected = std::fs::read_to_string(src.join("expected.out")).unwrap();
+    let cies = |out: &Path| {
+        readelf(out, &["--debug-dump=frames"])
+            .lines()
+            .filter(|l| l.contains(" CIE"))
+            .count()
+    };
+    let mut counts = Vec::new();
+    for (linker, with_shim) in [("cld", true), ("ld", false)] {
+        let out = dir.join(format!("prog-{linker}"));
+        let mut cmd = Command::new("g++");
+        if with_shim {
+            cmd.arg("-B").arg(&shim);
+        }
+        run(
+            cmd.arg("-O1")
+                .arg(src.join("main.cpp"))
+                .arg(src.join("thrower.cpp"))
+                .arg("-o")
+                .arg(&out),
+            &format!("linking tests/cpp/exceptions with {linker}"),
+        );
+        let mut prog = Command::new(&out);
+        let r = run_with_timeout(&mut prog, TIMEOUT).unwrap();
+        assert_eq!(
+            r.stdout, expected,
+            "tests/cpp/exceptions linked by {linker} printed the wrong output"
+        );
+        counts.push(cies(&out));
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "cld's output has {} CIEs, GNU ld's {}",
+        counts[0], counts[1]
+    );
+}
