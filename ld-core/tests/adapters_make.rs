@@ -119,24 +119,11 @@ fn touch(p: &Path) {
 }
 
 fn run(cmd: &mut Command) -> (RunResult, String) {
-    let shown = show_command(cmd);
-    let r = run_with_timeout(cmd, TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
-    (r, shown)
-}
-
-fn context(r: &RunResult, cmd: &str) -> String {
-    format!(
-        "\n  command: {cmd}\n  result: {}\n  stdout:\n{}  stderr:\n{}",
-        r.describe_status(),
-        indent(&truncate(&r.stdout, 40), "    "),
-        indent(&truncate(&r.stderr, 40), "    ")
-    )
+    run_shown(cmd, TIMEOUT)
 }
 
 fn must_succeed(cmd: &mut Command, what: &str) -> RunResult {
-    let (r, shown) = run(cmd);
-    assert!(r.success(), "{what} failed{}", context(&r, &shown));
-    r
+    must_succeed_within(cmd, TIMEOUT, what)
 }
 
 fn must_fail(cmd: &mut Command, what: &str) -> RunResult {

@@ -93,9 +93,7 @@ fn obj(i: usize) -> String {
 }
 
 fn run(cmd: &mut Command) -> (RunResult, String) {
-    let shown = show_command(cmd);
-    let r = run_with_timeout(cmd, TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
-    (r, shown)
+    run_shown(cmd, TIMEOUT)
 }
 
 /// Like [`run`], but blocks in wait() instead of polling, so that the
@@ -137,19 +135,8 @@ fn run_precise(cmd: &mut Command) -> (RunResult, String) {
     (r, shown)
 }
 
-fn context(r: &RunResult, cmd: &str) -> String {
-    format!(
-        "\n  command: {cmd}\n  result: {}\n  stdout:\n{}  stderr:\n{}",
-        r.describe_status(),
-        indent(&truncate(&r.stdout, 30), "    "),
-        indent(&truncate(&r.stderr, 30), "    ")
-    )
-}
-
 fn must_succeed(cmd: &mut Command, what: &str) -> RunResult {
-    let (r, shown) = run(cmd);
-    assert!(r.success(), "{what} failed{}", context(&r, &shown));
-    r
+    must_succeed_within(cmd, TIMEOUT, what)
 }
 
 /// A fresh run directory with its own 0700 runtime directory `rt`.
@@ -183,28 +170,6 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// The background linker's pid, from the first line of its log.
-fn pid_from_log(log: &Path) -> i32 {
-    let text = std::fs::read_to_string(log)
-        .unwrap_or_else(|e| panic!("cannot read the log {}: {e}", log.display()));
-    let first = text.lines().next().unwrap_or_default();
-    first
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("pid="))
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no pid= in the first log line: {first:?}"))
-}
-
-fn check_token(r: &RunResult, shown: &str) -> String {
-    let tok = r.stdout.trim().to_string();
-    assert!(
-        tok.len() == 32 && tok.bytes().all(|c| c.is_ascii_hexdigit()),
-        "the starting command did not print a 32-hex-digit token{}",
-        context(r, shown)
-    );
-    tok
 }
 
 /// `cld --concurrent-<op>=TOKEN [extra]` with the given runtime directory.

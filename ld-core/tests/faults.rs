@@ -128,24 +128,11 @@ fn copy_objects(dir: &Path, names: &[&str]) {
 // Small utilities.
 
 fn run(cmd: &mut Command) -> (RunResult, String) {
-    let shown = show_command(cmd);
-    let r = run_with_timeout(cmd, TIMEOUT).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
-    (r, shown)
-}
-
-fn context(r: &RunResult, cmd: &str) -> String {
-    format!(
-        "\n  command: {cmd}\n  result: {}\n  stdout:\n{}  stderr:\n{}",
-        r.describe_status(),
-        indent(&truncate(&r.stdout, 30), "    "),
-        indent(&truncate(&r.stderr, 30), "    ")
-    )
+    run_shown(cmd, TIMEOUT)
 }
 
 fn ok(cmd: &mut Command, what: &str) -> RunResult {
-    let (r, shown) = run(cmd);
-    assert!(r.success(), "{what} failed{}", context(&r, &shown));
-    r
+    must_succeed_within(cmd, TIMEOUT, what)
 }
 
 fn assert_failed_cleanly(r: &RunResult, shown: &str, what: &str, needles: &[&str]) {
@@ -253,19 +240,9 @@ fn start(
         "starting the background linker failed{}",
         context(&r, &shown)
     );
-    let token = r.stdout.trim().to_string();
-    assert!(
-        token.len() == 32 && token.bytes().all(|c| c.is_ascii_hexdigit()),
-        "no token printed{}",
-        context(&r, &shown)
-    );
+    let token = check_token(&r, &shown);
     let log = log_path(dir, out);
-    let text = std::fs::read_to_string(&log).unwrap();
-    let pid = text
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("pid="))
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no pid in the log: {text}"));
+    let pid = pid_from_log(&log);
     Linker { token, pid, log }
 }
 
@@ -552,13 +529,8 @@ fn unwritable_output_directory_keeps_the_previous_output() {
     ]);
     assert!(r.success(), "start as uid 65534{}", context(&r, &shown));
     let l = Linker {
-        token: r.stdout.trim().to_string(),
-        pid: std::fs::read_to_string(work.join("log"))
-            .unwrap()
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("pid="))
-            .and_then(|p| p.parse().ok())
-            .expect("pid in the log"),
+        token: check_token(&r, &shown),
+        pid: pid_from_log(&work.join("log")),
         log: work.join("log"),
     };
     let mut sh = Command::new("sh");

@@ -63,15 +63,6 @@ fn cld(args: &[&str], dir: &Path) -> (RunResult, String) {
     (r, show_command(&cmd))
 }
 
-fn context(r: &RunResult, cmd: &str) -> String {
-    format!(
-        "\n  command: {cmd}\n  result: {}\n  stdout:\n{}  stderr:\n{}",
-        r.describe_status(),
-        indent(&truncate(&r.stdout, 30), "    "),
-        indent(&truncate(&r.stderr, 30), "    ")
-    )
-}
-
 /// A link that must fail: non-zero exit status, not a crash, not a hang.
 fn assert_clean_failure(r: &RunResult, cmd: &str) {
     let ctx = context(r, cmd);

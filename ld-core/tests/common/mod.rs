@@ -654,3 +654,52 @@ pub fn listing(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// Runs `cmd` with a timeout: its result, and the command as failure
+/// messages show it.
+pub fn run_shown(cmd: &mut Command, timeout: Duration) -> (RunResult, String) {
+    let shown = show_command(cmd);
+    let r = run_with_timeout(cmd, timeout).unwrap_or_else(|e| panic!("TEST BUG: {e}"));
+    (r, shown)
+}
+
+/// For a failure message: the command, how it ended, and the start of
+/// its output.
+pub fn context(r: &RunResult, cmd: &str) -> String {
+    format!(
+        "\n  command: {cmd}\n  result: {}\n  stdout:\n{}  stderr:\n{}",
+        r.describe_status(),
+        indent(&truncate(&r.stdout, 30), "    "),
+        indent(&truncate(&r.stderr, 30), "    ")
+    )
+}
+
+/// Runs `cmd`; a failure panics with `what` and the context.
+pub fn must_succeed_within(cmd: &mut Command, timeout: Duration, what: &str) -> RunResult {
+    let (r, shown) = run_shown(cmd, timeout);
+    assert!(r.success(), "{what} failed{}", context(&r, &shown));
+    r
+}
+
+/// The token a background linker's start printed (32 hex digits).
+pub fn check_token(r: &RunResult, shown: &str) -> String {
+    let tok = r.stdout.trim().to_string();
+    assert!(
+        tok.len() == 32 && tok.bytes().all(|c| c.is_ascii_hexdigit()),
+        "the starting command did not print a 32-hex-digit token{}",
+        context(r, shown)
+    );
+    tok
+}
+
+/// The background linker's pid, from the first line of its log.
+pub fn pid_from_log(log: &Path) -> i32 {
+    let text = std::fs::read_to_string(log)
+        .unwrap_or_else(|e| panic!("cannot read the log {}: {e}", log.display()));
+    let first = text.lines().next().unwrap_or_default();
+    first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("pid="))
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no pid= in the first log line: {first:?}"))
+}
