@@ -49,7 +49,7 @@ struct Cli {
     verb: Verb,
 }
 
-#[derive(Subcommand, Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum VerbKind {
     Build,
     Run,

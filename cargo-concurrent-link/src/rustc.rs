@@ -200,8 +200,10 @@ pub fn main(args: Vec<OsString>) -> ! {
         .then(util::session_guard)
         .flatten();
     let enabled = guard.is_some();
+    let link_outputs = info.link_outputs();
+    let rlib = info.rlib_output();
     // Another `-C linker=` after cargo's (in RUSTFLAGS): not linked by cld.
-    if !info.link_outputs().is_empty() {
+    if !link_outputs.is_empty() {
         if let (Some(l), Ok(me)) = (&info.linker, std::env::current_exe()) {
             let same = Path::new(l).canonicalize().ok() == me.canonicalize().ok();
             if !same {
@@ -213,7 +215,7 @@ pub fn main(args: Vec<OsString>) -> ! {
         }
     }
     if let (true, Some(dir)) = (enabled, &info.out_dir) {
-        if !info.link_outputs().is_empty() || info.rlib_output().is_some() {
+        if !link_outputs.is_empty() || rlib.is_some() {
             let n = state::restore_templates(dir);
             if n > 0 {
                 trace(
@@ -224,7 +226,7 @@ pub fn main(args: Vec<OsString>) -> ! {
         }
     }
     let own: Vec<Unit> = if enabled {
-        info.link_outputs()
+        link_outputs
             .iter()
             .filter(|o| state::is_cargo_output(o))
             .map(|o| Unit::for_output(o))
@@ -234,8 +236,8 @@ pub fn main(args: Vec<OsString>) -> ! {
         Vec::new()
     };
     let key = util::env_str(util::ENV_KEY);
-    let dependents: Vec<Unit> = match (enabled, info.rlib_output(), &key, &info.out_dir) {
-        (true, Some(rlib), Some(key), Some(dir)) => state::units_reading(dir, &rlib, key),
+    let dependents: Vec<Unit> = match (enabled, &rlib, &key, &info.out_dir) {
+        (true, Some(rlib), Some(key), Some(dir)) => state::units_reading(dir, rlib, key),
         _ => Vec::new(),
     };
     if own.is_empty() && dependents.is_empty() {

@@ -476,24 +476,6 @@ pub fn abort(token: &str) {
         .status();
 }
 
-/// cld's runtime directory (as cld computes it), where `TOKEN.sock` lives.
-fn runtime_dir() -> PathBuf {
-    use std::os::unix::fs::MetadataExt;
-    if let Some(d) = std::env::var_os("CLD_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        return util::absolute(Path::new(&d));
-    }
-    let uid = nix::unistd::getuid().as_raw();
-    match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
-        Some(x)
-            if x.is_absolute()
-                && std::fs::metadata(&x).is_ok_and(|m| m.is_dir() && m.uid() == uid) =>
-        {
-            x.join("cld")
-        }
-        _ => std::env::temp_dir().join(format!("cld-{uid}")),
-    }
-}
-
 pub enum Waited {
     /// The link ran: its status (its diagnostics went to our stderr).
     Linked(std::process::ExitStatus),
@@ -503,9 +485,6 @@ pub enum Waited {
 
 /// `cld --concurrent-wait`: the link's diagnostics go to our stderr.
 pub fn wait(token: &str) -> std::io::Result<Waited> {
-    if !runtime_dir().join(format!("{token}.sock")).exists() {
-        return Ok(Waited::Gone("no socket".into()));
-    }
     let mut child = cld_control("wait", token)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -529,8 +508,6 @@ pub fn wait(token: &str) -> std::io::Result<Waited> {
     Ok(Waited::Linked(status))
 }
 
-/// Templates of links in `out_dir` (a `deps` directory) made by the cargo
-/// command `key` that read `file` (a library rustc is about to write).
 fn cache_dir_for(out_dir: &Path) -> Option<PathBuf> {
     Some(util::cache_root()?.join(util::path_key(&util::absolute(out_dir))))
 }
@@ -596,6 +573,8 @@ fn copy_tree(from: &Path, to: &Path, want: &dyn Fn(&Path) -> bool) {
     }
 }
 
+/// Templates of links in `out_dir` (a `deps` directory) made by the cargo
+/// command `key` that read `file` (a library rustc is about to write).
 pub fn units_reading(out_dir: &Path, file: &Path, key: &str) -> Vec<Unit> {
     let mut found = Vec::new();
     let Ok(rd) = std::fs::read_dir(out_dir.join(".concurrent-link")) else {

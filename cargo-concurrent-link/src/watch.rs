@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 pub struct Watcher {
     stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<usize>>,
+    thread: std::thread::JoinHandle<usize>,
 }
 
 impl Watcher {
@@ -89,15 +89,12 @@ impl Watcher {
             }
             placed
         });
-        Some(Watcher {
-            stop,
-            thread: Some(thread),
-        })
+        Some(Watcher { stop, thread })
     }
 
     /// Stop; the number of objects placed.
-    pub fn finish(mut self) -> usize {
+    pub fn finish(self) -> usize {
         self.stop.store(true, Ordering::SeqCst);
-        self.thread.take().and_then(|t| t.join().ok()).unwrap_or(0)
+        self.thread.join().unwrap_or(0)
     }
 }

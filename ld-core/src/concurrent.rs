@@ -12,13 +12,15 @@
 //! The background linker ingests the other inputs at once and each
 //! concurrent input when it is reported (in any order, on the rayon pool;
 //! a re-reported input is ingested again). `--concurrent-wait=TOKEN` takes
-//! every unreported input as complete, waits for ingestion, checks every
-//! concurrent input's identity (device, inode, size, mtime) and re-reads
-//! those that changed, then runs the same resolve/layout/write as a serial
-//! link (`link::link_items`), so the output is byte-identical to it.
+//! every unreported input as complete (after draining the FIFO), waits for
+//! ingestion, checks the identity (device, inode, size, mtime) of every
+//! concurrent input and of every file the other inputs read, re-reads what
+//! changed, then runs the same resolve/layout/write as a serial link
+//! (`link::link_items`), so the output is byte-identical to it.
 //!
 //! Only the owner can talk to it: the socket lives in a 0700 per-user
-//! directory and each peer's credentials are checked.
+//! directory and each peer's credentials are checked. One background linker
+//! per output: a second start is refused while one runs (`outlock`).
 
 use crate::error::{Error, Result};
 use crate::input::FileIdentity;
@@ -1081,8 +1083,8 @@ fn fifo_reader(shared: Arc<Shared>) {
             fd.as_fd(),
             nix::poll::PollFlags::POLLIN,
         )];
-        match nix::poll::poll(&mut fds, 500u16) {
-            Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+        match nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE) {
+            Err(nix::errno::Errno::EINTR) => continue,
             Ok(_) => {}
             Err(e) => {
                 shared.log(&format!("FIFO poll failed: {e}"));
@@ -1303,6 +1305,15 @@ fn status(shared: &Arc<Shared>, json: bool) -> String {
 }
 
 /// The wait: everything unreported is complete; verify; link.
+/// `cannot find -lNAME` alone would not say that the library was there
+/// `when` (and was read): add it to the error `m`.
+fn note_removed(m: &mut String, p: &Path, when: &str) {
+    m.push_str(&format!(
+        " ({} was read {when} and has been removed since)",
+        p.display()
+    ));
+}
+
 fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, String) {
     let t0 = Instant::now();
     let fifo = drain_fifo(shared);
@@ -1367,14 +1378,9 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
                 .add_arg(&arg)
                 .and_then(|()| link::ingest(ex.out))
                 .map_err(|e| {
-                    // `cannot find -lNAME` alone would not say that the
-                    // library was there when the link started.
                     let mut m = e.msg;
                     for p in gone {
-                        m.push_str(&format!(
-                            " ({} was read when the link started and has been removed since)",
-                            p.display()
-                        ));
+                        note_removed(&mut m, &p, "when the link started");
                     }
                     m
                 });
@@ -1404,13 +1410,8 @@ fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, Strin
             Entry::Concurrent(s) => match s.result {
                 Some(Ok((item, _))) => items.push(item),
                 Some(Err(mut m)) => {
-                    // `cannot find -lNAME` alone would not say that the
-                    // library was there earlier.
                     if let Some(p) = s.found_once.filter(|p| !p.exists()) {
-                        m.push_str(&format!(
-                            " ({} was read before and has been removed since)",
-                            p.display()
-                        ));
+                        note_removed(&mut m, &p, "before");
                     }
                     errors.push(m)
                 }

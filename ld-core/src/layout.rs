@@ -1409,16 +1409,17 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                     continue;
                 }
                 let (cie, is_fde) = match r.kind {
-                    EhRecordKind::Cie => {
-                        let key = cie_key(res, f, data, r);
-                        if let Some(&placed) = cies.get(&key) {
-                            cie_out.insert(r.offset, placed);
+                    EhRecordKind::Cie => match cies.entry(cie_key(res, f, data, r)) {
+                        std::collections::hash_map::Entry::Occupied(e) => {
+                            cie_out.insert(r.offset, *e.get());
                             continue;
                         }
-                        cies.insert(key, eh_size);
-                        cie_out.insert(r.offset, eh_size);
-                        (0, false)
-                    }
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(eh_size);
+                            cie_out.insert(r.offset, eh_size);
+                            (0, false)
+                        }
+                    },
                     EhRecordKind::Fde { cie } => match cie_out.get(&cie) {
                         Some(&c) => (c, true),
                         None => {

@@ -232,7 +232,9 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
 }
 
 /// Ingest a concurrent input: read (not mapped) and parsed.
-/// `name` is the file as the command line spelled it (for messages).
+/// `name` is the path the input is known by (the command line's spelling,
+/// or where `-l` found it): messages name it, and a thin archive's members
+/// are looked up beside it.
 pub(crate) fn ingest_concurrent(
     path: &Path,
     name: &str,

@@ -42,7 +42,8 @@ pub struct InputSection {
     /// Range into `ObjectFile::relocs`.
     pub relocs: Range<u32>,
     /// Non-allocated sections (debug info): the input's own relocation
-    /// records, decoded only by the writer. They decide nothing about the
+    /// records, in the input's order (not sorted, unlike `relocs`), decoded
+    /// only by the writer. They decide nothing about the
     /// layout, and copying them would double the memory they take.
     pub raw_relocs: &'static [elf::Rela64<LE>],
     /// Range into `ObjectFile::pieces` (merge sections).
@@ -833,9 +834,7 @@ impl ObjectFile {
             let relas: &[elf::Rela64<LE>] = sh
                 .data_as_array(e, data)
                 .map_err(|_| bad(&name, format!("relocation section {i}: bad contents")))?;
-            if !out_sections[target].is_alloc()
-                && out_sections[target].kind == SectionKind::NonAlloc
-            {
+            if out_sections[target].kind == SectionKind::NonAlloc {
                 out_sections[target].raw_relocs = relas;
                 continue;
             }
@@ -884,7 +883,9 @@ impl ObjectFile {
                 relocs.push(rel);
             }
             let end = relocs.len() as u32;
-            // Later passes binary-search relocations by offset.
+            // Sorted by offset: split_eh_frames hands them to records in
+            // order, and a TLS sequence's second relocation (skip_next)
+            // must follow its first.
             relocs[start as usize..end as usize].sort_by_key(|r| r.offset);
             out_sections[target].relocs = start..end;
         }

@@ -55,7 +55,8 @@ pub struct OutputLock {
     /// False in a process that hands the lock on (the foreground half of a
     /// starting background linker): dropping it must not remove the file.
     owner: bool,
-    /// An interrupted serial link removes the file too (cleanup.rs).
+    /// For the writing lock: an interrupted serial link removes the file
+    /// too (cleanup.rs).
     on_signal: Option<crate::cleanup::OnSignal>,
 }
 
@@ -111,7 +112,7 @@ impl OutputLock {
             match std::fs::symlink_metadata(&path) {
                 Ok(m) if m.dev() == mine.dev() && m.ino() == mine.ino() => {
                     return Ok(Some(OutputLock {
-                        on_signal: Some(crate::cleanup::remove_on_signal(&path)),
+                        on_signal: None,
                         file,
                         path,
                         owner: true,
@@ -173,7 +174,12 @@ pub fn lock_for_writing(out: &Path) -> Option<OutputLock> {
         eprintln!("cld: waiting for another link of {}", out.display());
     });
     match r {
-        Ok(l) => l,
+        // Only the writing lock goes with a signal (cleanup.rs); the
+        // background linker's and the swept ones need not.
+        Ok(l) => l.map(|mut l| {
+            l.on_signal = Some(crate::cleanup::remove_on_signal(&l.path));
+            l
+        }),
         Err(e) => {
             eprintln!(
                 "cld: warning: {}: not locked against other links of it: cannot lock {}: {e}",

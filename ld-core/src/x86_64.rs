@@ -701,10 +701,9 @@ pub fn combine_gnu_properties<'a>(
     // type -> (combined value, number of inputs that had it)
     let mut acc: std::collections::BTreeMap<u32, (u32, usize)> = Default::default();
     let mut n_inputs = 0usize;
-    let inputs: Vec<&[(u32, u32)]> = inputs.map(|p| p.unwrap_or(&[])).collect();
-    for props in &inputs {
+    for props in inputs {
         n_inputs += 1;
-        for &(t, v) in *props {
+        for &(t, v) in props.unwrap_or(&[]) {
             let Some(r) = rule(t) else { continue };
             let e = acc
                 .entry(t)
