@@ -5,7 +5,7 @@
 //! `resolve` (symbols, in command-line order), `exports` (what the dynamic
 //! symbol table defines, versions, preemption; with `version_script`),
 //! `layout` (everything about the
-//! output), `write` (the output file). `x86_64` holds the architecture.
+//! output), `write` (the image), `output_file` (how it reaches `-o`). `x86_64` holds the architecture.
 pub mod archive;
 pub mod args;
 pub mod cleanup;
@@ -18,6 +18,7 @@ pub mod link;
 pub mod object_file;
 pub mod options;
 pub mod outlock;
+pub mod output_file;
 pub mod resolve;
 pub mod script;
 pub mod shared;

@@ -1,20 +1,20 @@
 //! Writing: the output is created at its final size beside the target,
 //! mapped, and every chunk fills its own slice of the mapping — input
 //! sections in parallel (copy, then relocate), synthetic sections from what
-//! layout decided. The build ID is hashed over the finished image; then the
-//! file is renamed over the target. A failed link leaves the target untouched.
+//! layout decided. The build ID is hashed over the finished image; then
+//! `output_file` puts it in place (renamed over a regular file, written
+//! through to a device or FIFO). A failed link leaves the target untouched.
 //! Links of the same output take turns (`outlock`).
 
 use crate::error::{Error, Result};
 use crate::layout::{self, local_sym_addr, target_props, DynRel, DynVal, Layout, Synth, NONE};
 use crate::object_file::EhRecordKind;
 use crate::options::{BuildId, Options};
+use crate::output_file::OutputFile;
 use crate::resolve::{Resolved, SymDef, SymbolId};
 use crate::x86_64::{self as arch, Action, DecideCtx, RelocValues};
 use object::elf;
 use rayon::prelude::*;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
 fn w16(b: &mut [u8], o: usize, v: u16) {
     b[o..o + 2].copy_from_slice(&v.to_le_bytes());
@@ -26,76 +26,12 @@ fn w64(b: &mut [u8], o: usize, v: u64) {
     b[o..o + 8].copy_from_slice(&v.to_le_bytes());
 }
 
-/// A temporary output file that is removed unless committed.
-struct TempOutput {
-    path: PathBuf,
-    committed: bool,
-}
-impl Drop for TempOutput {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.path);
-        }
-    }
-}
-
 pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
-    let out_path = &opts.output;
-    let dir = out_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let fname = out_path
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "a.out".into());
-    // Declared before the temporary file, so it is released after that is
-    // renamed or removed: a second link of this output waits till then.
-    let _lock = crate::outlock::lock_for_writing(out_path);
-    let tmp_path = dir.join(format!(".{}.cld-{}.tmp", fname, std::process::id()));
-    let mut tmp = TempOutput {
-        path: tmp_path.clone(),
-        committed: false,
-    };
-    let _on_signal = crate::cleanup::remove_on_signal(&tmp_path);
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&tmp_path)
-        .map_err(|e| {
-            Error::new(format!(
-                "cannot open output file {}: {}",
-                out_path.display(),
-                e
-            ))
-        })?;
-    file.set_len(l.file_size).map_err(|e| {
-        Error::new(format!(
-            "cannot write output file {}: {}",
-            out_path.display(),
-            e
-        ))
-    })?;
-    // SAFETY: the file is ours alone (a fresh temporary name), sized above.
-    let mut map = unsafe { memmap2::MmapMut::map_mut(&file) }.map_err(|e| {
-        Error::new(format!(
-            "cannot map output file {}: {}",
-            out_path.display(),
-            e
-        ))
-    })?;
-    // Reserve the blocks up front so a full disk fails here, not as SIGBUS later.
-    reserve(&file, l.file_size).map_err(|e| {
-        Error::new(format!(
-            "cannot write output file {}: {}",
-            out_path.display(),
-            e
-        ))
-    })?;
-
-    let buf: &mut [u8] = &mut map[..];
+    // Taken before the output is opened and released after it is committed
+    // or dropped: a second link of this output waits till then.
+    let _lock = crate::outlock::lock_for_writing(&opts.output);
+    let mut out = OutputFile::create(&opts.output, l.file_size)?;
+    let buf = out.buf();
     write_headers(buf, l);
     if uses_gnu_abi(res) {
         // STT_GNU_IFUNC is a GNU extension; say so, as GNU ld does.
@@ -105,59 +41,7 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
     write_synthetic(opts, res, l, buf, place_rels)?;
     write_section_headers(buf, l);
     write_build_id(opts, l, buf);
-
-    // No msync: like other linkers, the output goes to the page cache and
-    // the kernel writes it back; blocks were reserved above, so writeback
-    // cannot fail for lack of space.
-    drop(map);
-    let mut f = file;
-    f.flush().ok();
-    use std::os::unix::fs::PermissionsExt;
-    let mode = 0o777 & !umask();
-    std::fs::set_permissions(&tmp_path, std::fs::Permissions::from_mode(mode)).ok();
-    std::fs::rename(&tmp_path, out_path).map_err(|e| {
-        Error::new(format!(
-            "cannot create output file {}: {}",
-            out_path.display(),
-            e
-        ))
-    })?;
-    tmp.committed = true;
-    Ok(())
-}
-
-fn umask() -> u32 {
-    // Read the umask without changing it: /proc/self/status has it.
-    if let Ok(s) = std::fs::read_to_string("/proc/self/status") {
-        for line in s.lines() {
-            if let Some(v) = line.strip_prefix("Umask:") {
-                if let Ok(m) = u32::from_str_radix(v.trim(), 8) {
-                    return m;
-                }
-            }
-        }
-    }
-    0o022
-}
-
-fn reserve(file: &std::fs::File, len: u64) -> std::io::Result<()> {
-    use std::os::unix::io::AsRawFd;
-    let fd = file.as_raw_fd();
-    // posix_fallocate via libc-free syscall is not in std; write a byte per
-    // 4 KiB block would be slow, so rely on fallocate(2) through /proc-less
-    // fallback: if it's unsupported we proceed (errors surface on flush).
-    extern "C" {
-        fn posix_fallocate(fd: i32, offset: i64, len: i64) -> i32;
-    }
-    // SAFETY: plain syscall wrapper on a valid fd.
-    let r = unsafe { posix_fallocate(fd, 0, len as i64) };
-    if r == 0 || r == 95 /* EOPNOTSUPP */ || r == 22
-    /* EINVAL */
-    {
-        Ok(())
-    } else {
-        Err(std::io::Error::from_raw_os_error(r))
-    }
+    out.commit()
 }
 
 fn write_headers(buf: &mut [u8], l: &Layout) {

@@ -1,0 +1,243 @@
+//! The output file: how the finished image reaches the path named by `-o`.
+//!
+//! What is done is decided from what is at the path, as GNU ld 2.40 does it
+//! (it unlinks a regular file or a symlink unless `stat` through the
+//! symlink finds a device or FIFO, then opens the path for writing):
+//! - nothing, a regular file, or a symlink to a regular file or directory:
+//!   the image is built in a fresh temporary file beside the path, mapped,
+//!   and renamed over the path when complete (a symlink is replaced by the
+//!   program, its target left alone, as GNU ld does). A failed link leaves
+//!   the old file.
+//! - a dangling symlink: GNU ld creates the file the symlink points to and
+//!   keeps the symlink; so does cld, with the temporary file beside that
+//!   final target.
+//! - anything else that exists (a character device such as `/dev/null`, a
+//!   FIFO; directly or through a symlink): opened for writing when the write
+//!   starts and the finished image written through it in one sequential
+//!   pass from an anonymous mapping. It is never unlinked, renamed over or
+//!   mapped. A FIFO's open waits for a reader; a link that fails after the
+//!   open writes nothing, so the reader sees end-of-file.
+//! - a directory (or a socket, which cannot be opened): an error naming it.
+
+use crate::error::{Error, Result};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// Where the image goes, as decided from what is at the output path.
+enum Target {
+    /// A temporary file, mapped, renamed to `dest` on commit.
+    Replace {
+        tmp: PathBuf,
+        dest: PathBuf,
+        file: File,
+        _on_signal: crate::cleanup::OnSignal,
+    },
+    /// An existing non-regular file, written through on commit.
+    Stream(File),
+}
+
+/// An output being written: `buf` is the whole image; `commit` puts it in
+/// place. Dropped without `commit`, it leaves no trace (the temporary file
+/// is removed; a device or FIFO has been written nothing).
+pub struct OutputFile {
+    path: PathBuf,
+    target: Target,
+    map: memmap2::MmapMut,
+    committed: bool,
+}
+
+/// What `-o PATH` names, seen as GNU ld sees it.
+enum Existing {
+    /// Nothing there (or a dangling symlink): create `dest`.
+    Nothing {
+        dest: PathBuf,
+    },
+    Regular,
+    Directory,
+    Special,
+}
+
+fn inspect(path: &Path) -> std::io::Result<Existing> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => Ok(Existing::Regular),
+        // A symlink to a directory is replaced like one to a file (GNU ld
+        // unlinks it); a directory itself cannot be.
+        Ok(m) if m.is_dir() => match std::fs::symlink_metadata(path) {
+            Ok(l) if l.file_type().is_symlink() => Ok(Existing::Regular),
+            _ => Ok(Existing::Directory),
+        },
+        Ok(_) => Ok(Existing::Special),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Existing::Nothing {
+            dest: final_symlink_target(path)?,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// `path` with symlinks followed to the name that does not exist yet (for
+/// a dangling symlink, the file it would create); `path` itself if it is
+/// not a symlink. `stat` has already failed with "not found", so a loop
+/// cannot be here, but the chain is bounded like the kernel's.
+fn final_symlink_target(path: &Path) -> std::io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let t = std::fs::read_link(&p)?;
+                p = match p.parent() {
+                    Some(dir) if t.is_relative() => dir.join(t),
+                    _ => t,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(std::io::Error::from_raw_os_error(nix::libc::ELOOP))
+}
+
+impl OutputFile {
+    /// Prepares an output of `size` bytes at `path`: opens (or creates) what
+    /// will receive it and maps a buffer for the image.
+    pub fn create(path: &Path, size: u64) -> Result<OutputFile> {
+        let fail = |what: &str, e: std::io::Error| {
+            Error::new(format!("cannot {what} output file {}: {e}", path.display()))
+        };
+        let existing = inspect(path).map_err(|e| fail("open", e))?;
+        let target = match existing {
+            Existing::Directory => {
+                return Err(fail(
+                    "open",
+                    std::io::Error::from_raw_os_error(nix::libc::EISDIR),
+                ))
+            }
+            Existing::Special => {
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|e| fail("open", e))?;
+                Target::Stream(file)
+            }
+            Existing::Regular => {
+                Self::temporary(path.to_path_buf()).map_err(|e| fail("open", e))?
+            }
+            Existing::Nothing { dest } => Self::temporary(dest).map_err(|e| fail("open", e))?,
+        };
+        let map = match &target {
+            Target::Replace { file, .. } => {
+                file.set_len(size).map_err(|e| fail("write", e))?;
+                // SAFETY: the file is ours alone (a fresh temporary name),
+                // sized above.
+                let map = unsafe { memmap2::MmapMut::map_mut(file) }.map_err(|e| fail("map", e))?;
+                // Reserve the blocks up front so a full disk fails here, not
+                // as SIGBUS later.
+                reserve(file, size).map_err(|e| fail("write", e))?;
+                map
+            }
+            Target::Stream(_) => {
+                memmap2::MmapMut::map_anon(size as usize).map_err(|e| fail("map", e))?
+            }
+        };
+        Ok(OutputFile {
+            path: path.to_path_buf(),
+            target,
+            map,
+            committed: false,
+        })
+    }
+
+    /// A fresh temporary file beside `dest`, removed if a signal ends the
+    /// link before it is renamed.
+    fn temporary(dest: PathBuf) -> std::io::Result<Target> {
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let fname = dest
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "a.out".into());
+        let tmp = dir.join(format!(".{}.cld-{}.tmp", fname, std::process::id()));
+        let _on_signal = crate::cleanup::remove_on_signal(&tmp);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        Ok(Target::Replace {
+            tmp,
+            dest,
+            file,
+            _on_signal,
+        })
+    }
+
+    /// The whole image, zero-filled to start with.
+    pub fn buf(&mut self) -> &mut [u8] {
+        &mut self.map[..]
+    }
+
+    /// Puts the finished image in place: renames the temporary file over
+    /// the target, or writes the image through to a device or FIFO.
+    pub fn commit(mut self) -> Result<()> {
+        let fail = |what: &str, e: std::io::Error| {
+            Error::new(format!(
+                "cannot {what} output file {}: {e}",
+                self.path.display()
+            ))
+        };
+        match &mut self.target {
+            Target::Replace { tmp, dest, .. } => {
+                // No msync: like other linkers, the output goes to the page
+                // cache and the kernel writes it back; blocks were reserved,
+                // so writeback cannot fail for lack of space.
+                let mode = 0o777 & !umask();
+                std::fs::set_permissions(&*tmp, std::fs::Permissions::from_mode(mode)).ok();
+                std::fs::rename(&*tmp, &*dest).map_err(|e| fail("create", e))?;
+            }
+            Target::Stream(file) => {
+                file.write_all(&self.map[..])
+                    .map_err(|e| fail("write", e))?;
+                file.flush().map_err(|e| fail("write", e))?;
+            }
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        if let (false, Target::Replace { tmp, .. }) = (self.committed, &self.target) {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+fn umask() -> u32 {
+    // Read the umask without changing it: /proc/self/status has it.
+    if let Ok(s) = std::fs::read_to_string("/proc/self/status") {
+        for line in s.lines() {
+            if let Some(v) = line.strip_prefix("Umask:") {
+                if let Ok(m) = u32::from_str_radix(v.trim(), 8) {
+                    return m;
+                }
+            }
+        }
+    }
+    0o022
+}
+
+fn reserve(file: &File, len: u64) -> std::io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: plain syscall on a valid descriptor.
+    let r = unsafe { nix::libc::posix_fallocate(file.as_raw_fd(), 0, len as i64) };
+    // A file system without fallocate: go on (errors surface on writeback).
+    if r == 0 || r == nix::libc::EOPNOTSUPP || r == nix::libc::EINVAL {
+        Ok(())
+    } else {
+        Err(std::io::Error::from_raw_os_error(r))
+    }
+}
