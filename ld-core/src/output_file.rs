@@ -29,13 +29,28 @@ use std::path::{Path, PathBuf};
 enum Target {
     /// A temporary file, mapped, renamed to `dest` on commit.
     Replace {
-        tmp: PathBuf,
+        tmp: Temporary,
         dest: PathBuf,
         file: File,
-        _on_signal: crate::cleanup::OnSignal,
     },
     /// An existing non-regular file, written through on commit.
     Stream(File),
+}
+
+/// A temporary output file: removed when dropped (or on a signal) unless
+/// it has been renamed into place.
+struct Temporary {
+    path: PathBuf,
+    renamed: bool,
+    _on_signal: crate::cleanup::OnSignal,
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if !self.renamed {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 /// An output being written: `buf` is the whole image; `commit` puts it in
@@ -45,7 +60,6 @@ pub struct OutputFile {
     path: PathBuf,
     target: Target,
     map: memmap2::MmapMut,
-    committed: bool,
 }
 
 /// What `-o PATH` names, seen as GNU ld sees it.
@@ -143,7 +157,6 @@ impl OutputFile {
             path: path.to_path_buf(),
             target,
             map,
-            committed: false,
         })
     }
 
@@ -158,20 +171,21 @@ impl OutputFile {
             .file_name()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "a.out".into());
-        let tmp = dir.join(format!(".{}.cld-{}.tmp", fname, std::process::id()));
-        let _on_signal = crate::cleanup::remove_on_signal(&tmp);
+        let path = dir.join(format!(".{}.cld-{}.tmp", fname, std::process::id()));
+        let _on_signal = crate::cleanup::remove_on_signal(&path);
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(true)
-            .open(&tmp)?;
-        Ok(Target::Replace {
-            tmp,
-            dest,
-            file,
+            .open(&path)?;
+        // From here on the file is removed however the link ends.
+        let tmp = Temporary {
+            path,
+            renamed: false,
             _on_signal,
-        })
+        };
+        Ok(Target::Replace { tmp, dest, file })
     }
 
     /// The whole image, zero-filled to start with.
@@ -194,8 +208,9 @@ impl OutputFile {
                 // cache and the kernel writes it back; blocks were reserved,
                 // so writeback cannot fail for lack of space.
                 let mode = 0o777 & !umask();
-                std::fs::set_permissions(&*tmp, std::fs::Permissions::from_mode(mode)).ok();
-                std::fs::rename(&*tmp, &*dest).map_err(|e| fail("create", e))?;
+                std::fs::set_permissions(&tmp.path, std::fs::Permissions::from_mode(mode)).ok();
+                std::fs::rename(&tmp.path, &*dest).map_err(|e| fail("create", e))?;
+                tmp.renamed = true;
             }
             Target::Stream(file) => {
                 file.write_all(&self.map[..])
@@ -203,16 +218,7 @@ impl OutputFile {
                 file.flush().map_err(|e| fail("write", e))?;
             }
         }
-        self.committed = true;
         Ok(())
-    }
-}
-
-impl Drop for OutputFile {
-    fn drop(&mut self) {
-        if let (false, Target::Replace { tmp, .. }) = (self.committed, &self.target) {
-            let _ = std::fs::remove_file(tmp);
-        }
     }
 }
 
