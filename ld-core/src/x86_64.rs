@@ -67,6 +67,17 @@ pub enum Action {
     GdToLe,
     GdToIe,
     LdToLe,
+    /// The large code model's general-dynamic sequence (`lea; movabs
+    /// $__tls_get_addr@pltoff, %rax; add %rbx/%r15, %rax; call *%rax`,
+    /// 22 bytes from `off - 3`) relaxed to local-exec.
+    GdToLeLarge,
+    /// The same relaxed to initial-exec.
+    GdToIeLarge,
+    /// The large code model's local-dynamic sequence relaxed to local-exec.
+    LdToLeLarge,
+    /// PLT entry (or S when there is none) + A - GOT base
+    /// (`R_X86_64_PLTOFF64`, the large code model's calls).
+    PltOff,
     /// TP-relative offset of a TLS symbol (`x@dtpoff` in executables, where
     /// local-dynamic code was relaxed to local-exec).
     Dtpoff(Width),
@@ -119,6 +130,20 @@ fn byte(bytes: &[u8], i: i64) -> Option<u8> {
     } else {
         bytes.get(i as usize).copied()
     }
+}
+
+/// True if the TLSGD/TLSLD relocation at `off` starts the large code
+/// model's sequence: `lea x@tlsgd(%rip), %rdi` (`48 8d 3d`), `movabs
+/// $__tls_get_addr@pltoff, %rax` (`48 b8`), `add %rbx|%r15, %rax`, `call
+/// *%rax` (`ff d0`): 22 bytes from `off - 3`.
+fn large_model_tls_call(bytes: &[u8], off: i64) -> bool {
+    off >= 3
+        && bytes.get((off - 3) as usize..off as usize) == Some(&[0x48, 0x8d, 0x3d][..])
+        && bytes.get((off + 4) as usize..(off + 6) as usize) == Some(&[0x48, 0xb8][..])
+        && matches!(
+            bytes.get((off + 14) as usize..(off + 19) as usize),
+            Some([0x48, 0x01, 0xd8, 0xff, 0xd0]) | Some([0x4c, 0x01, 0xf8, 0xff, 0xd0])
+        )
 }
 
 /// Decide how a relocation of type `rtype` at `off` in a section with
@@ -261,9 +286,16 @@ pub fn decide(
             n.got = true;
             Action::GotSlotOff(Width::W4S)
         }
-        R_X86_64_GOT64 => {
+        // GOTPLT64 is GOT64 that also allows a PLT; the GOT slot serves.
+        R_X86_64_GOT64 | R_X86_64_GOTPLT64 => {
             n.got = true;
             Action::GotSlotOff(Width::W8)
+        }
+        R_X86_64_PLTOFF64 => {
+            if t.imported || t.ifunc {
+                n.plt = true;
+            }
+            Action::PltOff
         }
         R_X86_64_TPOFF32 => {
             if !ctx.exec {
@@ -290,6 +322,15 @@ pub fn decide(
             n.tlsgd = true;
             Action::TlsGdPc
         }
+        R_X86_64_TLSGD if large_model_tls_call(bytes, off) => {
+            n.skip_next = true;
+            if t.imported {
+                n.gottp = true;
+                Action::GdToIeLarge
+            } else {
+                Action::GdToLeLarge
+            }
+        }
         R_X86_64_TLSGD => {
             let lea = [0x66, 0x48, 0x8d, 0x3d];
             let ok = off >= 4
@@ -312,6 +353,10 @@ pub fn decide(
         R_X86_64_TLSLD if !ctx.exec => {
             n.tlsld = true;
             Action::TlsLdPc
+        }
+        R_X86_64_TLSLD if large_model_tls_call(bytes, off) => {
+            n.skip_next = true;
+            Action::LdToLeLarge
         }
         R_X86_64_TLSLD => {
             let ok = off >= 3
@@ -470,6 +515,7 @@ pub fn apply(
         }
         Action::IeToLe | Action::TlsdescToLe => (3, 4),
         Action::GdToLe | Action::GdToIe => (4, 12),
+        Action::GdToLeLarge | Action::GdToIeLarge | Action::LdToLeLarge => (3, 19),
         Action::LdToLe => (3, if buf.get(o + 4) == Some(&0xff) { 10 } else { 9 }),
         Action::TlsdescCallNop => (0, 2),
         _ => (0, 0),
@@ -559,6 +605,44 @@ pub fn apply(
             if call_is_indirect {
                 buf[o + 9] = 0x90;
             }
+        }
+        Action::GdToLeLarge => {
+            // mov %fs:0,%rax; lea x@tpoff(%rax),%rax; a 6-byte nop.
+            let code: [u8; 22] = [
+                0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x8d, 0x80, 0, 0, 0, 0, 0x66, 0x0f,
+                0x1f, 0x44, 0, 0,
+            ];
+            buf[o - 3..o + 19].copy_from_slice(&code);
+            put(buf, o + 9, Width::W4S, s - tp, true)?
+        }
+        Action::GdToIeLarge => {
+            // mov %fs:0,%rax; add x@gottpoff(%rip),%rax; a 6-byte nop.
+            let code: [u8; 22] = [
+                0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x48, 0x03, 0x05, 0, 0, 0, 0, 0x66, 0x0f,
+                0x1f, 0x44, 0, 0,
+            ];
+            buf[o - 3..o + 19].copy_from_slice(&code);
+            // The add ends 16 bytes after the sequence's start (p - 3).
+            let end = p - 3 + 16;
+            put(
+                buf,
+                o + 9,
+                Width::W4S,
+                need(v.gottp, "TLS GOT")? - end,
+                true,
+            )?
+        }
+        Action::LdToLeLarge => {
+            // mov %fs:0,%rax (with prefixes, 12 bytes); a 10-byte nop.
+            let code: [u8; 22] = [
+                0x66, 0x66, 0x66, 0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0, 0x66, 0x2e, 0x0f, 0x1f,
+                0x84, 0, 0, 0, 0, 0,
+            ];
+            buf[o - 3..o + 19].copy_from_slice(&code);
+        }
+        Action::PltOff => {
+            let target = v.plt.map(|x| x as i128).unwrap_or(s);
+            put(buf, o, Width::W8, target + a - v.got_base as i128, true)?
         }
         Action::Dtpoff(w) => put(buf, o, w, s + a - tp, true)?,
         Action::DtpRel(w) => put(buf, o, w, s + a - v.tls_start as i128, true)?,

@@ -57,6 +57,7 @@ c_program_tests!(
     hidden_visibility,
     ifunc,
     int128,
+    large_model,
     linker_symbols,
     long_double,
     math_lm,
