@@ -405,7 +405,9 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "concurrent-inotify"
         | "json"
         | "stats"
-        | "allow-multiple-definition" => Flag,
+        | "allow-multiple-definition"
+        | "relocatable"
+        | "relocatable-merge-sections" => Flag,
         // Immediate commands.
         "version" | "help" | "print-shim-dir" => Flag,
         // Accepted and ignored (see the module comment).
@@ -663,6 +665,7 @@ impl Parser {
             b')' => "end-group",
             b'v' | b'V' => "verbose",
             b'g' => "g",
+            b'r' | b'i' => "relocatable",
             _ => return Ok(false),
         };
         self.long(&format!("-{}", c as char), key, None)?;
@@ -754,6 +757,8 @@ impl Parser {
             "pie" | "pic-executable" => self.pie = true,
             "no-pie" | "no-pic-executable" => self.pie = false,
             "shared" | "Bshareable" => self.shared = true,
+            "relocatable" => o.relocatable = true,
+            "relocatable-merge-sections" => o.relocatable_merge_sections = true,
             "no-dynamic-linker" => {
                 self.no_dynamic_linker = true;
                 o.dynamic_linker = None;
@@ -1034,6 +1039,14 @@ impl Parser {
                 return Ok(Command::Version);
             }
             bail!("no input files");
+        }
+        if o.relocatable {
+            // As GNU ld words it.
+            for (set, what) in [(self.shared, "-shared"), (self.pie, "-pie")] {
+                if set {
+                    bail!("-r and {what} may not be used together");
+                }
+            }
         }
         o.output_kind = if self.shared {
             OutputKind::Shared
@@ -1467,6 +1480,17 @@ mod tests {
             );
         }
         assert_eq!(link("-M a.o").map_file, Some(PathBuf::from("-")));
+        for s in ["-r", "-i", "--relocatable", "-relocatable"] {
+            let o = link(&format!("{s} a.o"));
+            assert!(o.relocatable && !o.relocatable_merge_sections, "{s}");
+        }
+        assert!(link("-r --relocatable-merge-sections a.o").relocatable_merge_sections);
+        assert!(!link("a.o").relocatable);
+        assert_eq!(
+            err("-r -shared a.o"),
+            "-r and -shared may not be used together"
+        );
+        assert_eq!(err("-pie -r a.o"), "-r and -pie may not be used together");
         let o = link("--version-script v.map --dynamic-list=d.list a.o");
         assert_eq!(o.version_script, Some(PathBuf::from("v.map")));
         assert_eq!(o.dynamic_list, Some(PathBuf::from("d.list")));
@@ -1764,7 +1788,7 @@ mod tests {
         assert_eq!(err("--frobnicate a.o"), "unknown option: --frobnicate");
         assert_eq!(err("-frobnicate a.o"), "unknown option: -frobnicate");
         assert_eq!(err("--frob=1 a.o"), "unknown option: --frob=1");
-        assert_eq!(err("-r a.o"), "unknown option: -r");
+        assert_eq!(err("-j a.o"), "unknown option: -j");
         assert_eq!(err("-T x.ld a.o"), "unknown option: -T");
         assert_eq!(err("-sS a.o"), "unknown option: -sS");
         assert_eq!(err("-- a.o"), "unknown option: --");

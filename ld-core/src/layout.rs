@@ -392,7 +392,7 @@ pub fn align_up(v: u64, a: u64) -> u64 {
 }
 
 /// Map an input section name to its output section name (GNU ld's default script).
-fn output_name(name: &[u8]) -> &[u8] {
+pub(crate) fn output_name(name: &[u8]) -> &[u8] {
     const PREFIXES: &[&[u8]] = &[
         b".text",
         b".rodata",
@@ -1694,7 +1694,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             8,
             108,
         );
-        s.size = 16 + 16 * gnu_properties.len() as u64;
+        s.size = crate::write::gnu_property_note_size(gnu_properties.len());
         add(&mut sections, &mut sec_idx, s);
     }
     let build_id_len = match &opts.build_id {

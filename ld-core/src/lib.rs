@@ -19,6 +19,7 @@ pub mod object_file;
 pub mod options;
 pub mod outlock;
 pub mod output_file;
+pub mod relocatable;
 pub mod resolve;
 pub mod script;
 pub mod shared;

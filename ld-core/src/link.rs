@@ -343,8 +343,11 @@ pub(crate) fn link_items_traced(
     let t_ingest = t0.elapsed();
     phase("resolve-start");
     let mut roots: Vec<&'static [u8]> = Vec::new();
-    // A shared object has an entry point only if one is named.
-    if opts.output_kind != crate::options::OutputKind::Shared || opts.entry.is_some() {
+    // A shared object has an entry point only if one is named; a
+    // relocatable output has none.
+    if !opts.relocatable
+        && (opts.output_kind != crate::options::OutputKind::Shared || opts.entry.is_some())
+    {
         let entry = opts.entry.clone().unwrap_or_else(|| "_start".into());
         roots.push(leak(entry.as_bytes()));
     }
@@ -352,6 +355,14 @@ pub(crate) fn link_items_traced(
         roots.push(leak(u.as_bytes()));
     }
     let mut res = resolve::resolve(items, &roots)?;
+    if opts.relocatable {
+        // No layout: the sections and symbols go on to a later link.
+        phase("resolve-done");
+        phase("write-start");
+        crate::relocatable::write(opts, &res)?;
+        phase("write-done");
+        return Ok(());
+    }
     for s in res.symbols.iter_mut() {
         if s.def == SymDef::Undefined && layout::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;

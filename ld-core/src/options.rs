@@ -161,6 +161,10 @@ pub struct Options {
     pub concurrent: ConcurrentMode,
     /// `--stats`: print pass timings and sizes to stderr.
     pub stats: bool,
+    /// `-r`/`--relocatable`: write a relocatable object (`relocatable.rs`).
+    pub relocatable: bool,
+    /// `--relocatable-merge-sections`: with `-r`, `.text.foo` joins `.text`.
+    pub relocatable_merge_sections: bool,
     /// `--concurrent-idle-timeout=SECONDS`.
     pub concurrent_idle_timeout: u64,
     /// `--concurrent-log=FILE`: the background linker's event log.
@@ -209,6 +213,8 @@ impl Default for Options {
             image_base: None,
             concurrent: ConcurrentMode::Off,
             stats: false,
+            relocatable: false,
+            relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,
         }

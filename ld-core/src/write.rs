@@ -692,17 +692,7 @@ fn write_synthetic(
         b.copy_from_slice(&l.shstrtab);
     }
     if let Some((b, _)) = sec_slice(buf, l, Synth::GnuProperty) {
-        w32(b, 0, 4);
-        w32(b, 4, 16 * l.gnu_properties.len() as u32);
-        w32(b, 8, elf::NT_GNU_PROPERTY_TYPE_0);
-        b[12..16].copy_from_slice(b"GNU\0");
-        for (i, &(t, v)) in l.gnu_properties.iter().enumerate() {
-            let o = 16 + 16 * i;
-            w32(b, o, t);
-            w32(b, o + 4, 4);
-            w32(b, o + 8, v);
-            w32(b, o + 12, 0);
-        }
+        write_gnu_property_note(b, &l.gnu_properties);
     }
     if let Some((b, _)) = sec_slice(buf, l, Synth::BuildId) {
         w32(b, 0, 4);
@@ -711,6 +701,26 @@ fn write_synthetic(
         b[12..16].copy_from_slice(b"GNU\0");
     }
     Ok(())
+}
+
+/// The bytes of a `.note.gnu.property` section with 4-byte `props`
+/// (`gnu_property_note_size` of them).
+pub(crate) fn write_gnu_property_note(b: &mut [u8], props: &[(u32, u32)]) {
+    w32(b, 0, 4);
+    w32(b, 4, 16 * props.len() as u32);
+    w32(b, 8, elf::NT_GNU_PROPERTY_TYPE_0);
+    b[12..16].copy_from_slice(b"GNU\0");
+    for (i, &(t, v)) in props.iter().enumerate() {
+        let o = 16 + 16 * i;
+        w32(b, o, t);
+        w32(b, o + 4, 4);
+        w32(b, o + 8, v);
+        w32(b, o + 12, 0);
+    }
+}
+
+pub(crate) fn gnu_property_note_size(n_props: usize) -> u64 {
+    16 + 16 * n_props as u64
 }
 
 fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
