@@ -2,8 +2,8 @@
 //! linked together with a fixed valid one (which defines `_start` and
 //! `helper`, what the seed objects call) through resolve, layout and write,
 //! into a temporary file. The output kind (executable, PIE, shared object,
-//! static executable) follows the input's length, so each input always
-//! links the same way.
+//! static executable, relocatable object) follows the input's length, so
+//! each input always links the same way.
 #![no_main]
 
 use ld_core::input::{classify, FileKind};
@@ -53,14 +53,20 @@ fn start_object() -> &'static [u8] {
     unsafe { std::slice::from_raw_parts(words.as_ptr() as *const u8, *LEN.get().unwrap()) }
 }
 
-fn options() -> &'static [Options; 4] {
-    static OPTS: OnceLock<[Options; 4]> = OnceLock::new();
+fn options() -> &'static [Options; 5] {
+    static OPTS: OnceLock<[Options; 5]> = OnceLock::new();
     OPTS.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("cld-fuzz-link-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let out = dir.join("out").display().to_string();
         let dl = "--dynamic-linker=/lib64/ld-linux-x86-64.so.2";
-        let kinds: [&[&str]; 4] = [&["-no-pie"], &["-pie", dl], &["-shared"], &["-static"]];
+        let kinds: [&[&str]; 5] = [
+            &["-no-pie"],
+            &["-pie", dl],
+            &["-shared"],
+            &["-static"],
+            &["-r"],
+        ];
         kinds.map(|flags| {
             let mut args: Vec<std::ffi::OsString> = vec!["-o".into(), out.clone().into()];
             args.extend(flags.iter().map(|f| f.into()));
@@ -77,7 +83,7 @@ fuzz_target!(|data: &[u8]| {
     if classify(data) != Some(FileKind::Object) {
         return;
     }
-    let opts = &options()[data.len() % 4];
+    let opts = &options()[data.len() % 5];
     ld_core_fuzz::with_static(data, |data| {
         let inputs = vec![
             (PathBuf::from("start.o"), start_object()),

@@ -101,7 +101,9 @@ fn plan(opts: &Options, res: &Resolved) -> Result<Plan> {
                 continue;
             };
             let members: Vec<Place> = members.iter().map(|m| (f, m.get(LE))).collect();
-            if members.iter().all(|m| res.discarded[f][m.1 as usize]) {
+            // A member index out of range counts as dropped.
+            let dropped = |m: &Place| res.discarded[f].get(m.1 as usize).copied().unwrap_or(true);
+            if members.iter().all(dropped) {
                 continue;
             }
             p.secs.push(OutSec {
