@@ -5,7 +5,7 @@
 #   scripts/ensure-deps.sh --check    only report; exit 1 if anything is missing
 #
 # Not root and something missing: prints the exact apt-get command and exits 1.
-# Debian/Ubuntu package names; see README.md ("How the tests get their tools").
+# Debian/Ubuntu package names; see TESTING.md ("How the tests get their tools").
 set -euo pipefail
 
 check_only=0
