@@ -8,6 +8,8 @@
 # 3. cargo fmt --all -- --check
 # 4. cargo clippy --workspace --all-targets -- -D warnings
 # 5. cargo test --release --workspace [EXTRA ARGS]
+# 6. scripts/conformance.sh (mold's tests in ../shared/conformance; every
+#    test in tests/conformance-pass.txt must still pass), on full runs only
 #
 # Exits non-zero on the first failure.
 set -euo pipefail
@@ -42,5 +44,9 @@ step cargo build --release --workspace
 step cargo fmt --all -- --check
 step cargo clippy --workspace --all-targets -- -D warnings
 step cargo test --release --workspace "$@"
+# A run narrowed to some tests (extra arguments) skips the harness.
+if [ $# -eq 0 ]; then
+    step scripts/conformance.sh
+fi
 echo
 echo "scripts/test.sh: all steps passed"
