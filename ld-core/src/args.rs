@@ -366,6 +366,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "soname"
         | "rpath"
         | "undefined"
+        | "wrap"
         | "version-script"
         | "dynamic-list"
         | "Map"
@@ -780,6 +781,7 @@ impl Parser {
             "soname" => o.soname = Some(utf8(spelled, val())?),
             "rpath" => o.rpath.push(utf8(spelled, val())?),
             "undefined" => o.undefined.push(utf8(spelled, val())?),
+            "wrap" => o.wrap.push(utf8(spelled, val())?),
             "version-script" => o.version_script = Some(PathBuf::from(val())),
             "dynamic-list" => o.dynamic_list = Some(PathBuf::from(val())),
             "Map" => o.map_file = Some(PathBuf::from(val())),
@@ -1469,6 +1471,8 @@ mod tests {
         assert_eq!(o.rpath, vec!["/a:/b", "/c", "/d", "$ORIGIN/../lib", "/e"]);
         let o = link("-u a --undefined=b --undefined c -ud -undefined=e x.o");
         assert_eq!(o.undefined, vec!["a", "b", "c", "d", "e"]);
+        let o = link("--wrap=malloc -wrap free --wrap realloc x.o");
+        assert_eq!(o.wrap, vec!["malloc", "free", "realloc"]);
         for s in ["-m elf_x86_64", "-melf_x86_64"] {
             link(&format!("{s} a.o"));
         }

@@ -354,7 +354,7 @@ pub(crate) fn link_items_traced(
     for u in &opts.undefined {
         roots.push(leak(u.as_bytes()));
     }
-    let mut res = resolve::resolve(items, &roots)?;
+    let mut res = resolve::resolve(items, &roots, &opts.wrap)?;
     if opts.relocatable {
         // No layout: the sections and symbols go on to a later link.
         phase("resolve-done");

@@ -133,6 +133,9 @@ pub struct Options {
     pub soname: Option<String>,
     /// `-u SYM` / `--undefined=SYM`.
     pub undefined: Vec<String>,
+    /// `--wrap=SYM`: undefined `SYM` means `__wrap_SYM`, undefined
+    /// `__real_SYM` means `SYM`.
+    pub wrap: Vec<String>,
     /// `--threads=N` / `--no-threads` (1).
     pub threads: Option<usize>,
     /// `-v` / `--verbose` seen.
@@ -214,6 +217,7 @@ impl Default for Options {
             concurrent: ConcurrentMode::Off,
             stats: false,
             relocatable: false,
+            wrap: Vec::new(),
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,

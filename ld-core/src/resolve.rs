@@ -155,6 +155,9 @@ struct Resolver {
     r: Resolved,
     comdats: NameMap<FileId>,
     errors: Vec<String>,
+    /// `--wrap`: an undefined reference to a key means the value instead
+    /// (`foo` -> `__wrap_foo`, `__real_foo` -> `foo`).
+    wrap: NameMap<&'static [u8]>,
 }
 
 impl Resolver {
@@ -196,6 +199,10 @@ impl Resolver {
             let (name, ver) = match find_at_at(s.name) {
                 Some(i) if !s.is_undefined() => (&s.name[..i], Some(&s.name[i + 2..])),
                 _ => (s.name, None),
+            };
+            let name = match self.wrap.get(name) {
+                Some(&to) if s.is_undefined() => to,
+                _ => name,
             };
             let id = self.intern(name);
             ids.push(id);
@@ -403,9 +410,23 @@ fn merge_visibility(sym: &mut Symbol, s: &InputSymbol) {
     }
 }
 
+/// The `--wrap` renamings of undefined references, for `wrapped` names.
+fn wrap_map(wrapped: &[String]) -> NameMap<&'static [u8]> {
+    // Leaked: a few short names per link, referenced by the symbol table.
+    let leak = |s: String| -> &'static [u8] { Box::leak(s.into_bytes().into_boxed_slice()) };
+    let mut m = NameMap::default();
+    for w in wrapped {
+        let name = leak(w.clone());
+        m.insert(name, leak(format!("__wrap_{w}")));
+        m.insert(leak(format!("__real_{w}")), name);
+    }
+    m
+}
+
 /// Resolve symbols over the inputs in command-line order. `roots` are symbols
-/// referenced from outside any object (`-u`, the entry point).
-pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]]) -> Result<Resolved> {
+/// referenced from outside any object (`-u`, the entry point); `wrap` are
+/// the `--wrap` symbols.
+pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]], wrap: &[String]) -> Result<Resolved> {
     // Sized for every global name the inputs can bring, so the table is not
     // rebuilt again and again as it grows (an upper bound: names repeat).
     let names_hint: usize = items
@@ -427,6 +448,7 @@ pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]]) -> Result<Resolved
         },
         comdats: NameMap::default(),
         errors: Vec::new(),
+        wrap: wrap_map(wrap),
     };
     for &r in roots {
         let id = rs.intern(r);

@@ -82,6 +82,7 @@ c_program_tests!(
     unwind_backtrace,
     varargs,
     weak_symbols,
+    wrap_symbols,
 );
 
 /// Every directory under tests/c must be listed above (and vice versa), so
