@@ -62,13 +62,13 @@ mkdir -p "$work" "$results"
 
 die() { echo "link-bench: $*" >&2; exit 1; }
 
-all_workloads=(synth-100 synth-100-g synth-1000 synth-1000-g synth-5000 synth-5000-g lua sqlite libgit2-so libgit2-prog)
+all_workloads=(synth-100 synth-100-g synth-1000 synth-1000-g synth-3000-g synth-5000 synth-5000-g lua sqlite libgit2-so libgit2-prog)
 workloads=()
 for w in ${WORKLOADS:-${all_workloads[*]}}; do
     case "$w" in
-        synth) workloads+=(synth-100 synth-100-g synth-1000 synth-1000-g synth-5000 synth-5000-g) ;;
+        synth) workloads+=(synth-100 synth-100-g synth-1000 synth-1000-g synth-3000-g synth-5000 synth-5000-g) ;;
         libgit2) workloads+=(libgit2-so libgit2-prog) ;;
-        synth-100 | synth-100-g | synth-1000 | synth-1000-g | synth-5000 | synth-5000-g | lua | sqlite | libgit2-so | libgit2-prog)
+        synth-100 | synth-100-g | synth-1000 | synth-1000-g | synth-3000-g | synth-5000 | synth-5000-g | lua | sqlite | libgit2-so | libgit2-prog)
             workloads+=("$w") ;;
         *) die "unknown workload '$w' (known: ${all_workloads[*]}, synth, libgit2)" ;;
     esac
@@ -267,12 +267,17 @@ elif ! cargo build --release -p ld-core --bin cld >"$build_log" 2>&1; then
     cld=""
 fi
 
-names=(ld.bfd ld.gold ld.lld mold "$cld_name")
+# The anchors: wild 0.10 (`cargo install wild-linker --version 0.10.0
+# --locked`) and mold 2.42 (../shared/anchors/mold), beside Debian's GNU ld,
+# gold, lld and mold 1.10. Ratios are against wild when it is installed.
+names=(ld.bfd ld.gold ld.lld mold mold-2.42 wild "$cld_name")
 declare -A path version
 path[ld.bfd]="$(command -v ld.bfd || true)"
 path[ld.gold]="$(command -v ld.gold || true)"
 path[ld.lld]="$(command -v ld.lld || true)"
 path[mold]="$(command -v mold || true)"
+path[mold-2.42]="$(cd "$root/.." && ls "$PWD/shared/anchors/mold" 2>/dev/null || true)"
+path[wild]="$(command -v wild || ls "${CARGO_HOME:-$HOME/.cargo}/bin/wild" 2>/dev/null || true)"
 path[$cld_name]="$cld"
 for n in "${names[@]}"; do
     p="${path[$n]}"
@@ -339,7 +344,7 @@ for w in "${workloads[@]}"; do
         extra=()
         # mold forks and returns before its child has finished; --no-fork
         # keeps all of the link in the measured (and RSS-accounted) process.
-        [ "$n" = mold ] && extra=(-Wl,--no-fork)
+        case "$n" in mold | mold-2.42 | wild) extra=(-Wl,--no-fork) ;; esac
         cmd=(timeout 600 "${wl_args[0]}" -B "$work/shims/${n//\*/}" "${extra[@]}" "${wl_args[@]:1}")
         cmd=("${cmd[@]/#OUTPUT/$exe}")
         log="$outdir/link.log"
@@ -385,6 +390,9 @@ commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 md="$results/link-bench.md"
 json="$results/link-bench.json"
 has_numbers() { [ "${st[$1]}" = ok ] || [ "${st[$1]}" = "WRONG OUTPUT" ]; }
+# The ratios' reference: wild 0.10 where installed, else Debian's mold.
+ref=mold
+[ -n "${path[wild]}" ] && ref=wild
 {
     echo "# Link benchmark"
     echo
@@ -392,19 +400,19 @@ has_numbers() { [ "${st[$1]}" = ok ] || [ "${st[$1]}" = "WRONG OUTPUT" ]; }
     echo "$RUNS timed runs per linker after one warm-up; wall time of \`gcc -B SHIM ...\` (driver included)."
     echo "CPU: user+sys time of the link (gcc, collect2 and the linker with all its threads), median."
     echo "Peak RSS: largest process of the link (wait4 ru_maxrss, as GNU time %M). mold runs with --no-fork."
-    echo "Ratios are against mold (lower is better). \`bench/link-bench.sh\`; workloads: ${workloads[*]}."
+    echo "Ratios are against $ref (lower is better). \`bench/link-bench.sh\`; workloads: ${workloads[*]}."
     for w in "${workloads[@]}"; do
         echo
         echo "## $w: ${WL_DESC[$w]}"
         echo
-        echo "| linker | status | median ms | min ms | max ms | CPU ms | peak RSS KiB | output bytes | time / mold | CPU / mold | RSS / mold |"
+        echo "| linker | status | median ms | min ms | max ms | CPU ms | peak RSS KiB | output bytes | time / $ref | CPU / $ref | RSS / $ref |"
         echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         for n in "${names[@]}"; do
             key="$w/$n"
             if has_numbers "$key"; then
                 echo "| $n | ${st[$key]} | ${med[$key]} | ${mn[$key]} | ${mx[$key]} | ${cpu[$key]} | ${rss[$key]} | ${size[$key]} |" \
-                    "$(ratio "${med[$key]}" "${med[$w/mold]:-}") | $(ratio "${cpu[$key]}" "${cpu[$w/mold]:-}") |" \
-                    "$(ratio "${rss[$key]}" "${rss[$w/mold]:-}") |"
+                    "$(ratio "${med[$key]}" "${med[$w/$ref]:-}") | $(ratio "${cpu[$key]}" "${cpu[$w/$ref]:-}") |" \
+                    "$(ratio "${rss[$key]}" "${rss[$w/$ref]:-}") |"
             else
                 echo "| $n | ${st[$key]} | - | - | - | - | - | - | - | - | - |"
             fi
@@ -437,11 +445,11 @@ jstr() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
             printf '"median_ms": %s, "min_ms": %s, "max_ms": %s, "times_ms": [%s], "cpu_median_ms": %s, "cpu_ms": [%s], ' \
                 "$(jnum "${med[$key]:-}")" "$(jnum "${mn[$key]:-}")" "$(jnum "${mx[$key]:-}")" "${t// /, }" \
                 "$(jnum "${cpu[$key]:-}")" "${c// /, }"
-            printf '"peak_rss_kib": %s, "output_bytes": %s, "time_vs_mold": %s, "cpu_vs_mold": %s, "rss_vs_mold": %s}' \
-                "$(jnum "${rss[$key]:-}")" "$(jnum "${size[$key]:-}")" \
-                "$(jnum "$(ratio "${med[$key]:-}" "${med[$w/mold]:-}")")" \
-                "$(jnum "$(ratio "${cpu[$key]:-}" "${cpu[$w/mold]:-}")")" \
-                "$(jnum "$(ratio "${rss[$key]:-}" "${rss[$w/mold]:-}")")"
+            printf '"peak_rss_kib": %s, "output_bytes": %s, "ratio_reference": %s, "time_ratio": %s, "cpu_ratio": %s, "rss_ratio": %s}' \
+                "$(jnum "${rss[$key]:-}")" "$(jnum "${size[$key]:-}")" "$(jstr "$ref")" \
+                "$(jnum "$(ratio "${med[$key]:-}" "${med[$w/$ref]:-}")")" \
+                "$(jnum "$(ratio "${cpu[$key]:-}" "${cpu[$w/$ref]:-}")")" \
+                "$(jnum "$(ratio "${rss[$key]:-}" "${rss[$w/$ref]:-}")")"
         done
         printf '\n      ]\n    }'
     done

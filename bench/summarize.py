@@ -14,7 +14,7 @@ import json
 import os
 import sys
 
-LINKERS = ["ld.bfd", "ld.gold", "ld.lld", "rust-lld", "mold", "cld", "cld*"]
+LINKERS = ["ld.bfd", "ld.gold", "ld.lld", "rust-lld", "mold", "mold-2.42", "wild", "cld", "cld*"]
 
 
 def load(path):
