@@ -55,8 +55,8 @@
 //! - `-nostdlib`: cld has no built-in search directories anyway.
 //! - `-EL`: x86-64 is little-endian.
 //! - `--relax`, `--no-relax`: GOT/TLS relaxations are decided by the core.
-//! - `--compress-debug-sections=none`, `--icf=none`, `--pack-dyn-relocs=none`
-//!   (any other value is an error: the feature is not implemented).
+//! - `--icf=none`, `--pack-dyn-relocs=none` (any other value is an error:
+//!   the feature is not implemented).
 //! - `--undefined-version`, `--no-undefined-version`: version script
 //!   checking (version scripts are a later issue).
 //! - `--hash-size=N`, `--reduce-memory-overheads`, `--no-keep-memory`:
@@ -78,9 +78,12 @@ use std::path::PathBuf;
 use crate::bail;
 use crate::error::Result;
 use crate::options::{
-    BuildId, Command, ConcurrentMode, ControlOp, HashStyle, InputArg, InputState, Options,
-    OutputKind,
+    BuildId, Command, CompressDebug, ConcurrentMode, ControlOp, HashStyle, InputArg, InputState,
+    Options, OutputKind,
 };
+
+/// zstd's own default level (what `--compress-debug-sections=zstd` uses).
+const ZSTD_DEFAULT_LEVEL: i32 = 3;
 
 /// How deeply `@file` may include `@file` before we assume a loop.
 const MAX_RESPONSE_DEPTH: usize = 64;
@@ -207,8 +210,7 @@ Accepted for compatibility and ignored:
   --(no-)add-needed, --(no-)copy-dt-needed-entries, --(no-)allow-shlib-undefined,
   --warn-common, --no-warn-mismatch, --color-diagnostics, --(no-)demangle,
   --hash-size, --reduce-memory-overheads, --no-keep-memory, --gdb-index,
-  --(no-)undefined-version, --compress-debug-sections=none, --icf=none,
-  --pack-dyn-relocs=none
+  --(no-)undefined-version, --icf=none, --pack-dyn-relocs=none
 ";
 
 // ---------------------------------------------------------------------------
@@ -902,7 +904,22 @@ impl Parser {
             "print-shim-dir" => return Ok(Some(Command::PrintShimDir)),
 
             // Accepted, validated, ignored.
-            "compress-debug-sections" | "icf" | "pack-dyn-relocs" => {
+            "compress-debug-sections" => {
+                let v = lossy(&val());
+                o.compress_debug = match v.split_once(':') {
+                    _ if v == "none" => CompressDebug::None,
+                    _ if v == "zlib" || v == "zlib-gabi" => CompressDebug::Zlib,
+                    _ if v == "zstd" => CompressDebug::Zstd(ZSTD_DEFAULT_LEVEL),
+                    Some(("zstd", level)) => match level.parse::<i32>() {
+                        Ok(l) if (1..=22).contains(&l) => CompressDebug::Zstd(l),
+                        _ => bail!("invalid {spelled} level {level}: zstd level must be between 1 and 22"),
+                    },
+                    _ => bail!(
+                        "unknown {spelled} value: {v} (expected none, zlib, zlib-gabi or zstd[:LEVEL])"
+                    ),
+                };
+            }
+            "icf" | "pack-dyn-relocs" => {
                 let v = lossy(&val());
                 if v != "none" {
                     bail!("{spelled}={v} is not supported (only {spelled}=none)");
@@ -1752,7 +1769,8 @@ mod tests {
         );
         assert_eq!(o.inputs, vec![file("a.o", PLAIN)]);
         assert!(!o.strip_all);
-        assert!(err("--compress-debug-sections=zlib a.o").contains("not supported"));
+        assert!(err("--compress-debug-sections=zlib-gnu a.o").contains("unknown"));
+        assert!(err("--compress-debug-sections=zstd:30 a.o").contains("between 1 and 22"));
         assert!(err("--icf=all a.o").contains("--icf=all"));
     }
 

@@ -269,6 +269,9 @@ pub struct Layout {
     pub segments: Vec<Segment>,
     pub shoff: u64,
     pub file_size: u64,
+    /// Output sections whose bytes are already made (compressed debug
+    /// sections, `compress.rs`): (index in `sections`, contents).
+    pub prewritten: Vec<(usize, Vec<u8>)>,
     pub entry: u64,
     /// Per file, per section: (output section, offset within it) or NONE.
     pub placement: Vec<Vec<(u32, u64)>>,
@@ -2190,18 +2193,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         seg.filesz = off - seg.offset;
         seg.memsz = seg.memsz.max(off - seg.offset);
     }
-    // Non-allocated sections.
-    for s in sections.iter_mut() {
-        if s.is_alloc() {
-            continue;
-        }
-        off = align_up(off, s.align);
-        s.offset = off;
-        s.addr = 0;
-        off += s.size;
-    }
-    let shoff = align_up(off, 8);
-    let file_size = shoff + 64 * (sections.len() as u64 + 1);
+    let (shoff, file_size) = place_non_alloc(&mut sections, off);
 
     // Thread pointer (variant II): the end of the TLS block, aligned.
     let tp = if has_tls {
@@ -2338,6 +2330,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         segments,
         shoff,
         file_size,
+        prewritten: Vec::new(),
         entry: 0,
         placement,
         piece_out,
@@ -2418,6 +2411,23 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 }
 
 /// The address a GOT entry's target resolves to here.
+/// Gives the non-allocated sections (after the loaded image, at `off`)
+/// their file offsets; returns the section header table's offset and the
+/// file size. Layout calls it, and `compress` again with compressed sizes.
+pub(crate) fn place_non_alloc(sections: &mut [OutputSection], mut off: u64) -> (u64, u64) {
+    for s in sections.iter_mut() {
+        if s.is_alloc() {
+            continue;
+        }
+        off = align_up(off, s.align);
+        s.offset = off;
+        s.addr = 0;
+        off += s.size;
+    }
+    let shoff = align_up(off, 8);
+    (shoff, shoff + 64 * (sections.len() as u64 + 1))
+}
+
 pub fn got_target_value(res: &Resolved, l: &Layout, t: GotTarget) -> u64 {
     match t {
         GotTarget::Global(id) => l.sym_values[id as usize],

@@ -9,6 +9,7 @@
 pub mod archive;
 pub mod args;
 pub mod cleanup;
+pub mod compress;
 pub mod concurrent;
 pub mod error;
 pub mod exports;

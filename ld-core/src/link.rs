@@ -377,7 +377,8 @@ pub(crate) fn link_items_traced(
         res: &res,
         versions: &versions,
     };
-    let l = layout::compute(&inp)?;
+    let mut l = layout::compute(&inp)?;
+    crate::compress::compress_debug_sections(opts.compress_debug, &res, &mut l)?;
     let t_layout = t0.elapsed();
     phase("layout-done");
     phase("write-start");

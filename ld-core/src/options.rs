@@ -70,6 +70,16 @@ pub enum InputArg {
     GroupEnd,
 }
 
+/// `--compress-debug-sections`: how `.debug_*` output sections are stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompressDebug {
+    None,
+    /// `zlib`/`zlib-gabi`: `SHF_COMPRESSED` with `ELFCOMPRESS_ZLIB`.
+    Zlib,
+    /// `zstd[:LEVEL]`: `ELFCOMPRESS_ZSTD` at the given level.
+    Zstd(i32),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BuildId {
     None,
@@ -166,6 +176,7 @@ pub struct Options {
     pub stats: bool,
     /// `-r`/`--relocatable`: write a relocatable object (`relocatable.rs`).
     pub relocatable: bool,
+    pub compress_debug: CompressDebug,
     /// `--relocatable-merge-sections`: with `-r`, `.text.foo` joins `.text`.
     pub relocatable_merge_sections: bool,
     /// `--concurrent-idle-timeout=SECONDS`.
@@ -217,6 +228,7 @@ impl Default for Options {
             concurrent: ConcurrentMode::Off,
             stats: false,
             relocatable: false,
+            compress_debug: CompressDebug::None,
             wrap: Vec::new(),
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,

@@ -39,6 +39,10 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
     }
     let place_rels = write_input_sections(res, l, buf)?;
     write_synthetic(opts, res, l, buf, place_rels)?;
+    for (i, bytes) in &l.prewritten {
+        let o = l.sections[*i].offset as usize;
+        buf[o..o + bytes.len()].copy_from_slice(bytes);
+    }
     write_section_headers(buf, l);
     write_build_id(opts, l, buf);
     out.commit()
@@ -201,7 +205,7 @@ fn write_input_sections(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<Ve
     Ok(rels)
 }
 
-fn relocate_section(
+pub(crate) fn relocate_section(
     res: &Resolved,
     l: &Layout,
     ctx: &DecideCtx,

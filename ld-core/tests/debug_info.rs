@@ -21,12 +21,43 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 #[test]
 fn debug_info_pie() {
-    check_debug_info("pie", "-fPIE", "-pie");
+    check_debug_info("pie", "-fPIE", "-pie", None);
 }
 
 #[test]
 fn debug_info_static() {
-    check_debug_info("static", "-fno-pie", "-static");
+    check_debug_info("static", "-fno-pie", "-static", None);
+}
+
+/// `--compress-debug-sections`: the same checks on compressed debug
+/// sections, and the same sections compressed as by GNU ld.
+#[test]
+fn debug_info_compressed_zlib() {
+    check_debug_info("zlib", "-fPIE", "-pie", Some("zlib"));
+}
+
+#[test]
+fn debug_info_compressed_zstd() {
+    check_debug_info("zstd", "-fno-pie", "-static", Some("zstd"));
+    check_debug_info("zstd-19", "-fPIE", "-pie", Some("zstd:19"));
+}
+
+/// Names of the sections with the `C` (compressed) flag in `readelf -SW`.
+fn compressed_sections(file: &Path) -> Vec<String> {
+    let r = run(Command::new("readelf").arg("-SW").arg(file), "readelf -SW");
+    let mut v: Vec<String> = r
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let rest = l.strip_prefix('[')?.split_once(']')?.1;
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            // Name Type Address Off Size ES Flg Lk Inf Al (Flg absent when empty).
+            (words.len() == 10 && words[6].contains('C')).then(|| words[0].to_string())
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 /// 1-based number of the first line of `file` containing `marker`.
@@ -67,7 +98,7 @@ fn symbol_address(nm_output: &str, name: &str) -> Option<String> {
     })
 }
 
-fn check_debug_info(mode: &str, compile_flag: &str, link_flag: &str) {
+fn check_debug_info(mode: &str, compile_flag: &str, link_flag: &str, compress: Option<&str>) {
     require_tool("gcc", "gcc");
     require_tool("nm", "binutils");
     require_tool("addr2line", "binutils");
@@ -102,10 +133,12 @@ fn check_debug_info(mode: &str, compile_flag: &str, link_flag: &str) {
         objs.push(obj);
     }
     let out = work.join("out");
+    let compress_flag = compress.map(|c| format!("-Wl,--compress-debug-sections={c}"));
     let mut link = Command::new("gcc");
     link.arg("-B")
         .arg(&shim)
         .arg(link_flag)
+        .args(&compress_flag)
         .args(&objs)
         .arg("-o")
         .arg(&out);
@@ -119,6 +152,30 @@ fn check_debug_info(mode: &str, compile_flag: &str, link_flag: &str) {
     );
 
     let mut problems: Vec<String> = Vec::new();
+
+    if let Some(kind) = compress {
+        // GNU ld's output of the same link has the same sections compressed
+        // (GNU ld takes no zstd level).
+        let kind = kind.split(':').next().unwrap();
+        let reference = work.join("ref");
+        let r = run(
+            Command::new("gcc")
+                .arg(link_flag)
+                .arg(format!("-Wl,--compress-debug-sections={kind}"))
+                .args(&objs)
+                .arg("-o")
+                .arg(&reference),
+            "link with GNU ld",
+        );
+        assert!(r.success(), "TEST BUG: GNU ld failed: {}", r.stderr);
+        let ours = compressed_sections(&out);
+        let theirs = compressed_sections(&reference);
+        if ours.is_empty() || ours != theirs {
+            problems.push(format!(
+                "compressed sections: cld {ours:?}, GNU ld {theirs:?}"
+            ));
+        }
+    }
 
     // The DWARF must be readable without complaints.
     let mut cmd = Command::new("readelf");
