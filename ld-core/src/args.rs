@@ -62,7 +62,7 @@
 //! - `--hash-size=N`, `--reduce-memory-overheads`, `--no-keep-memory`:
 //!   memory/speed tuning knobs of GNU ld.
 //! - `--demangle[=..]`, `--no-demangle`: diagnostics print raw names.
-//! - `-g`, `--gdb-index`, `--no-gdb-index`: no `.gdb_index` is built.
+//! - `-g`: accepted, as GNU ld does.
 //! - `-rpath-link DIR`: only used by GNU ld to find the DT_NEEDED of DSOs,
 //!   which cld does not load.
 //! - `-Bno-symbolic`: clears `-Bsymbolic` (not ignored, listed for
@@ -209,7 +209,7 @@ Accepted for compatibility and ignored:
   -nostdlib, -rpath-link, --sort-common, --sort-section, --relax, --no-relax,
   --(no-)add-needed, --(no-)copy-dt-needed-entries, --(no-)allow-shlib-undefined,
   --warn-common, --no-warn-mismatch, --color-diagnostics, --(no-)demangle,
-  --hash-size, --reduce-memory-overheads, --no-keep-memory, --gdb-index,
+  --hash-size, --reduce-memory-overheads, --no-keep-memory,
   --(no-)undefined-version, --icf=none, --pack-dyn-relocs=none
 ";
 
@@ -247,8 +247,6 @@ const IGNORED_FLAGS: &[&str] = &[
     "reduce-memory-overheads",
     "no-keep-memory",
     "no-demangle",
-    "gdb-index",
-    "no-gdb-index",
     "flto",
 ];
 
@@ -410,7 +408,9 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "stats"
         | "allow-multiple-definition"
         | "relocatable"
-        | "relocatable-merge-sections" => Flag,
+        | "relocatable-merge-sections"
+        | "gdb-index"
+        | "no-gdb-index" => Flag,
         // Immediate commands.
         "version" | "help" | "print-shim-dir" => Flag,
         // Accepted and ignored (see the module comment).
@@ -761,6 +761,8 @@ impl Parser {
             "no-pie" | "no-pic-executable" => self.pie = false,
             "shared" | "Bshareable" => self.shared = true,
             "relocatable" => o.relocatable = true,
+            "gdb-index" => o.gdb_index = true,
+            "no-gdb-index" => o.gdb_index = false,
             "relocatable-merge-sections" => o.relocatable_merge_sections = true,
             "no-dynamic-linker" => {
                 self.no_dynamic_linker = true;

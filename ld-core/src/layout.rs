@@ -67,7 +67,14 @@ pub struct OutputSection {
 }
 
 impl OutputSection {
-    fn new(name: &[u8], synth: Synth, sh_type: u32, flags: u64, align: u64, rank: u32) -> Self {
+    pub(crate) fn new(
+        name: &[u8],
+        synth: Synth,
+        sh_type: u32,
+        flags: u64,
+        align: u64,
+        rank: u32,
+    ) -> Self {
         OutputSection {
             name: name.to_vec(),
             synth,

@@ -13,6 +13,7 @@ pub mod compress;
 pub mod concurrent;
 pub mod error;
 pub mod exports;
+pub mod gdb_index;
 pub mod input;
 pub mod layout;
 pub mod link;

@@ -378,6 +378,9 @@ pub(crate) fn link_items_traced(
         versions: &versions,
     };
     let mut l = layout::compute(&inp)?;
+    if opts.gdb_index {
+        crate::gdb_index::add_gdb_index(&res, &mut l)?;
+    }
     crate::compress::compress_debug_sections(opts.compress_debug, &res, &mut l)?;
     let t_layout = t0.elapsed();
     phase("layout-done");

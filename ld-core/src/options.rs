@@ -177,6 +177,8 @@ pub struct Options {
     /// `-r`/`--relocatable`: write a relocatable object (`relocatable.rs`).
     pub relocatable: bool,
     pub compress_debug: CompressDebug,
+    /// `--gdb-index`: write `.gdb_index` (`gdb_index.rs`).
+    pub gdb_index: bool,
     /// `--relocatable-merge-sections`: with `-r`, `.text.foo` joins `.text`.
     pub relocatable_merge_sections: bool,
     /// `--concurrent-idle-timeout=SECONDS`.
@@ -229,6 +231,7 @@ impl Default for Options {
             stats: false,
             relocatable: false,
             compress_debug: CompressDebug::None,
+            gdb_index: false,
             wrap: Vec::new(),
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,

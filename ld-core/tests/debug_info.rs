@@ -267,3 +267,132 @@ fn check_debug_info(mode: &str, compile_flag: &str, link_flag: &str, compress: O
         problems.join("\n\n")
     );
 }
+
+/// The parts of `readelf --debug-dump=gdb_index` that do not depend on
+/// addresses or hash slots: the CU count, the number of address ranges,
+/// and each symbol with its CU attributes, sorted.
+fn gdb_index_summary(file: &Path) -> (usize, usize, Vec<String>) {
+    let r = run(
+        Command::new("readelf")
+            .arg("--debug-dump=gdb_index")
+            .arg(file),
+        "readelf --debug-dump=gdb_index",
+    );
+    let (mut cus, mut ranges, mut syms) = (0, 0, Vec::new());
+    let mut part = "";
+    let mut current = String::new();
+    for l in r.stdout.lines() {
+        match l {
+            "CU table:" | "TU table:" | "Address table:" | "Symbol table:" => part = l,
+            _ if l.trim().is_empty() => {}
+            _ => match part {
+                "CU table:" => cus += 1,
+                "Address table:" => ranges += 1,
+                "Symbol table:" if l.starts_with('[') => {
+                    if !current.is_empty() {
+                        syms.push(std::mem::take(&mut current));
+                    }
+                    current = l.split_once("] ").map(|x| x.1).unwrap_or(l).to_string();
+                }
+                "Symbol table:" => current.push_str(l.trim()),
+                _ => {}
+            },
+        }
+    }
+    if !current.is_empty() {
+        syms.push(current);
+    }
+    // lld repeats an attribute a name has twice in a CU; cld lists it once.
+    for s in syms.iter_mut() {
+        let (name, attrs) = s.split_once(':').unwrap_or((s, ""));
+        let mut a: Vec<&str> = attrs
+            .split(']')
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .collect();
+        a.dedup();
+        *s = format!("{name}: {}", a.join("] "));
+    }
+    syms.sort();
+    (cus, ranges, syms)
+}
+
+/// `--gdb-index`: gdb reads cld's index, which lists the same CUs, ranges
+/// and names as lld's for the same objects; the output is deterministic.
+#[test]
+fn gdb_index_matches_lld() {
+    require_tool("gcc", "gcc");
+    require_tool("gdb", "gdb");
+    require_tool("ld.lld", "lld");
+    let src = c_tests_dir().join("debug_g");
+    let work = fresh_work_dir("debug_info", "gdb-index");
+    let shim = make_shim(&work);
+    let mut objs = Vec::new();
+    for c in ["main.c", "helper.c"] {
+        let obj = work.join(c.replace(".c", ".o"));
+        let r = run(
+            Command::new("gcc")
+                .args(["-c", "-g", "-ggnu-pubnames", "-O1"])
+                .arg(src.join(c))
+                .arg("-o")
+                .arg(&obj),
+            "gcc",
+        );
+        assert!(r.success(), "TEST BUG: gcc failed: {}", r.stderr);
+        objs.push(obj);
+    }
+    let link = |out: &str, extra: &[&str]| {
+        let r = run(
+            Command::new("gcc")
+                .args(extra)
+                .args(&objs)
+                .args(["-Wl,--gdb-index", "-o"])
+                .arg(work.join(out)),
+            "link",
+        );
+        assert!(r.success(), "linking {out} failed: {}", r.stderr);
+        work.join(out)
+    };
+    let ours = link("out", &["-B", &shim]);
+    let again = link("out2", &["-B", &shim]);
+    let lld = link("lld", &["-fuse-ld=lld"]);
+    assert!(
+        std::fs::read(&ours).unwrap() == std::fs::read(&again).unwrap(),
+        "two identical links with --gdb-index differ"
+    );
+    let (cus, ranges, syms) = gdb_index_summary(&ours);
+    assert_eq!(cus, 2, "CUs in cld's .gdb_index");
+    assert!(ranges >= 2, "address ranges in cld's .gdb_index: {ranges}");
+    assert!(
+        syms.iter().any(|s| s.starts_with("compute_checksum:")),
+        "{syms:?}"
+    );
+    assert_eq!(
+        (cus, ranges, syms),
+        gdb_index_summary(&lld),
+        "cld's .gdb_index differs from lld's"
+    );
+    let r = run(
+        Command::new("gdb")
+            .args(["-nx", "-batch", "-iex", "set debuginfod enabled off"])
+            .args([
+                "-ex",
+                "maint print objfiles",
+                "-ex",
+                "break compute_checksum",
+                "-ex",
+                "run",
+                "-ex",
+                "bt",
+            ])
+            .arg(&ours)
+            .current_dir(&work),
+        "gdb",
+    );
+    assert!(
+        r.stdout.contains(".gdb_index: version 7")
+            && r.stdout.contains("Breakpoint 1, compute_checksum"),
+        "gdb did not use cld's index or did not stop:\n{}",
+        truncate(&r.stdout, 40)
+    );
+}
