@@ -353,7 +353,7 @@ pub(crate) fn link_items_traced(
     }
     let mut res = resolve::resolve(items, &roots)?;
     for s in res.symbols.iter_mut() {
-        if s.def == SymDef::Undefined && layout::is_linker_defined(s.name) {
+        if s.def == SymDef::Undefined && resolve::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;
         }
     }
