@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::input::FileIdentity;
 use crate::link::{self, Expander};
 use crate::options::Options;
+use crate::resolve::LoadItem;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,39 @@ fn note_removed(m: &mut String, p: &Path, when: &str) {
 /// The wait: everything unreported is complete; verify; link.
 pub(super) fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, String) {
     let t0 = Instant::now();
+    take_all_as_reported(shared);
+    reread_changed_concurrent(shared);
+    reread_changed_fixed(shared, opts);
+    shared.log("link-start");
+    let (items, errors, warnings) = take_results(shared);
+    let result = if errors.is_empty() {
+        capture_stderr(diag_path, || {
+            link::link_items_traced(opts, items, t0, &|p| shared.log(&format!("phase {p}")))
+        })
+    } else {
+        (Err(Error::new(errors.join("\n"))), String::new())
+    };
+    shared.log("link-done");
+    let (r, captured) = result;
+    let mut diag = warnings + &captured;
+    match r {
+        Ok(()) => (0, diag),
+        Err(e) => {
+            for line in e.msg.lines() {
+                if line.starts_with(">>>") {
+                    diag.push_str(&format!("{line}\n"));
+                } else {
+                    diag.push_str(&format!("cld: error: {line}\n"));
+                }
+            }
+            (1, diag)
+        }
+    }
+}
+
+/// Stops the feed from changing the link (after reading what the FIFO
+/// holds) and dispatches every concurrent input not reported yet.
+fn take_all_as_reported(shared: &Arc<Shared>) {
     let fifo = drain_fifo(shared);
     let unreported: Vec<usize> = {
         let mut st = shared.state.lock().unwrap();
@@ -53,8 +87,12 @@ pub(super) fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> 
     for i in unreported {
         dispatch(shared, i, "wait", true);
     }
+}
+
+/// Verifies the concurrent inputs' identities once ingestion is idle;
+/// re-reads what changed since it was ingested.
+fn reread_changed_concurrent(shared: &Arc<Shared>) {
     let st = shared.idle();
-    // Verify identities; re-read what changed since it was ingested.
     let mut stale = Vec::new();
     for (i, e) in st.entries.iter().enumerate() {
         if let Entry::Concurrent(s) = e {
@@ -74,40 +112,45 @@ pub(super) fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> 
         }
         drop(shared.idle());
     }
-    // Inputs that were not concurrent may have changed too (a library
-    // rebuilt meanwhile): read those arguments again, as a serial link would.
-    {
-        let mut st = shared.state.lock().unwrap();
-        let mut redo = Vec::new();
-        for (i, e) in st.entries.iter().enumerate() {
-            if let Entry::Fixed { arg, files, .. } = e {
-                if !files.iter().all(|(p, id)| unchanged(p, id)) {
-                    let gone: Vec<PathBuf> = files
-                        .iter()
-                        .filter(|(p, _)| std::fs::symlink_metadata(p).is_err())
-                        .map(|(p, _)| p.clone())
-                        .collect();
-                    redo.push((i, arg.clone(), gone));
-                }
+}
+
+/// Inputs that were not concurrent may have changed too (a library
+/// rebuilt meanwhile): read those arguments again, as a serial link would.
+fn reread_changed_fixed(shared: &Arc<Shared>, opts: &Options) {
+    let mut st = shared.state.lock().unwrap();
+    let mut redo = Vec::new();
+    for (i, e) in st.entries.iter().enumerate() {
+        if let Entry::Fixed { arg, files, .. } = e {
+            if !files.iter().all(|(p, id)| unchanged(p, id)) {
+                let gone: Vec<PathBuf> = files
+                    .iter()
+                    .filter(|(p, _)| std::fs::symlink_metadata(p).is_err())
+                    .map(|(p, _)| p.clone())
+                    .collect();
+                redo.push((i, arg.clone(), gone));
             }
         }
-        for (i, arg, gone) in redo {
-            shared.log(&format!("verify: input #{i} changed; re-reading"));
-            let mut ex = Expander::new(opts);
-            let r = ex
-                .add_arg(&arg)
-                .and_then(|()| link::ingest(ex.out))
-                .map_err(|e| {
-                    let mut m = e.msg;
-                    for p in gone {
-                        note_removed(&mut m, &p, "when the link started");
-                    }
-                    m
-                });
-            st.fixed[i] = Some(r);
-        }
     }
-    shared.log("link-start");
+    for (i, arg, gone) in redo {
+        shared.log(&format!("verify: input #{i} changed; re-reading"));
+        let mut ex = Expander::new(opts);
+        let r = ex
+            .add_arg(&arg)
+            .and_then(|()| link::ingest(ex.out))
+            .map_err(|e| {
+                let mut m = e.msg;
+                for p in gone {
+                    note_removed(&mut m, &p, "when the link started");
+                }
+                m
+            });
+        st.fixed[i] = Some(r);
+    }
+}
+
+/// Takes every input's result out of the state, in command-line order:
+/// the items to link, the errors, and warnings for unknown FIFO names.
+fn take_results(shared: &Shared) -> (Vec<LoadItem>, Vec<String>, String) {
     let mut st = shared.state.lock().unwrap();
     let mut errors = Vec::new();
     let mut warnings = String::new();
@@ -139,29 +182,7 @@ pub(super) fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> 
             },
         }
     }
-    let result = if errors.is_empty() {
-        capture_stderr(diag_path, || {
-            link::link_items_traced(opts, items, t0, &|p| shared.log(&format!("phase {p}")))
-        })
-    } else {
-        (Err(Error::new(errors.join("\n"))), String::new())
-    };
-    shared.log("link-done");
-    let (r, captured) = result;
-    let mut diag = warnings + &captured;
-    match r {
-        Ok(()) => (0, diag),
-        Err(e) => {
-            for line in e.msg.lines() {
-                if line.starts_with(">>>") {
-                    diag.push_str(&format!("{line}\n"));
-                } else {
-                    diag.push_str(&format!("cld: error: {line}\n"));
-                }
-            }
-            (1, diag)
-        }
-    }
+    (items, errors, warnings)
 }
 
 /// Run `f` with stderr sent to a temporary file; return what it printed.
