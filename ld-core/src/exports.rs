@@ -8,9 +8,8 @@
 //! Assumes `resolve` has run and linker-defined symbols are `Synthetic`.
 
 use crate::error::{Error, Result};
-use crate::layout::is_linker_defined;
 use crate::options::{Options, OutputKind};
-use crate::resolve::{Resolved, SymDef};
+use crate::resolve::{is_linker_defined, Resolved, SymDef};
 use crate::version_script::{self, Lang, Pattern, VersionScript};
 use object::elf;
 use std::collections::HashMap;

@@ -2646,34 +2646,7 @@ fn leak(v: &[u8]) -> &'static [u8] {
     Box::leak(v.to_vec().into_boxed_slice())
 }
 
-/// Whether an undefined symbol is one the linker defines (so it is not an error).
-pub fn is_linker_defined(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"__ehdr_start"
-            | b"__executable_start"
-            | b"_GLOBAL_OFFSET_TABLE_"
-            | b"_DYNAMIC"
-            | b"__bss_start"
-            | b"_edata"
-            | b"edata"
-            | b"_end"
-            | b"end"
-            | b"_etext"
-            | b"etext"
-            | b"__etext"
-            | b"__rela_iplt_start"
-            | b"__rela_iplt_end"
-            | b"__init_array_start"
-            | b"__init_array_end"
-            | b"__fini_array_start"
-            | b"__fini_array_end"
-            | b"__preinit_array_start"
-            | b"__preinit_array_end"
-            | b"_TLS_MODULE_BASE_"
-    ) || name.starts_with(b"__start_")
-        || name.starts_with(b"__stop_")
-}
+pub use crate::resolve::is_linker_defined;
 
 /// GOT, PLT and copy dynamic relocations.
 fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {

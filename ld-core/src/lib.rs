@@ -6,6 +6,8 @@
 //! symbol table defines, versions, preemption; with `version_script`),
 //! `layout` (everything about the
 //! output), `write` (the image), `output_file` (how it reaches `-o`). `x86_64` holds the architecture.
+//! `concurrent` is the background linker; `runtime_dir` and `outlock` are
+//! where its sockets live and how links of one output are kept apart.
 pub mod archive;
 pub mod args;
 pub mod cleanup;
@@ -23,6 +25,7 @@ pub mod outlock;
 pub mod output_file;
 pub mod relocatable;
 pub mod resolve;
+pub mod runtime_dir;
 pub mod script;
 pub mod shared;
 pub mod version_script;

@@ -364,7 +364,7 @@ pub(crate) fn link_items_traced(
         return Ok(());
     }
     for s in res.symbols.iter_mut() {
-        if s.def == SymDef::Undefined && layout::is_linker_defined(s.name) {
+        if s.def == SymDef::Undefined && resolve::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;
         }
     }

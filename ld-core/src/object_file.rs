@@ -509,387 +509,492 @@ fn check_sections(
     Ok(())
 }
 
+/// The section table of an input whose bytes live for the whole link.
+type Sections = object::read::elf::SectionTable<'static, FileHeader64<LE>>;
+
+/// Only `ET_REL` is ingested here (shared libraries go to `shared.rs`).
+fn check_relocatable(header: &FileHeader64<LE>, name: &str) -> Result<()> {
+    let e_type = header.e_type(LE);
+    if e_type != elf::ET_REL {
+        let what = match e_type {
+            elf::ET_EXEC => "an executable",
+            elf::ET_CORE => "a core dump",
+            _ => "an unknown ELF file type",
+        };
+        return Err(bad(
+            name,
+            format!("not a relocatable object or shared library (e_type {e_type}: {what})"),
+        ));
+    }
+    Ok(())
+}
+
+/// Section `i`'s type, for checks on what a symbol or relocation refers to.
+fn sec_type(sections: &Sections, i: u32) -> object::read::Result<u32> {
+    sections
+        .section(object::SectionIndex(i as usize))
+        .map(|s| s.sh_type(LE))
+}
+
+/// Section `i`'s name for a message ("" if it has none).
+fn sec_name(sections: &Sections, i: u32) -> String {
+    sections
+        .section(object::SectionIndex(i as usize))
+        .ok()
+        .and_then(|s| sections.section_name(LE, s).ok())
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_default()
+}
+
+/// The symbol table, decoded and checked, and the index of its first
+/// global symbol. GCC LTO objects are refused here: their symbols stand
+/// for bytecode, not code.
+fn read_symbols(
+    sections: &Sections,
+    data: &'static [u8],
+    name: &str,
+) -> Result<(Vec<InputSymbol>, u32)> {
+    let e = LE;
+    if let Some(sh) = sections.iter().find(|s| s.sh_type(e) == elf::SHT_SYMTAB) {
+        if sh.sh_entsize(e) != 24 {
+            return Err(bad(
+                name,
+                format!(
+                    "symbol table entry size is {}, expected 24",
+                    sh.sh_entsize(e)
+                ),
+            ));
+        }
+    }
+    let symtab = sections
+        .symbols(e, data, elf::SHT_SYMTAB)
+        .map_err(|err| bad(name, format!("bad symbol table: {err}")))?;
+    let mut symbols = Vec::with_capacity(symtab.len());
+    for (i, sym) in symtab.iter().enumerate() {
+        let sname = sym
+            .name(e, symtab.strings())
+            .map_err(|_| bad(name, format!("symbol {i} has a bad name offset")))?;
+        let mut shndx = sym.st_shndx(e) as u32;
+        if shndx == elf::SHN_XINDEX as u32 {
+            shndx = symtab.shndx(e, object::SymbolIndex(i)).ok_or_else(|| {
+                bad(
+                    name,
+                    format!("symbol {i} has SHN_XINDEX but no extended index"),
+                )
+            })?;
+        }
+        check_symbol(sections, sym, sname, shndx, name)?;
+        symbols.push(InputSymbol {
+            name: sname,
+            value: sym.st_value(e),
+            size: sym.st_size(e),
+            shndx,
+            bind: sym.st_bind(),
+            typ: sym.st_type(),
+            visibility: sym.st_visibility(),
+        });
+    }
+    let first_global = symtab_first_global(sections, e);
+    if first_global as usize > symbols.len() {
+        return Err(bad(
+            name,
+            format!(
+                "symbol table: first global symbol {first_global} is past the {} symbols (sh_info)",
+                symbols.len()
+            ),
+        ));
+    }
+    if symbols
+        .iter()
+        .any(|s| s.name == b"__gnu_lto_slim" || s.name == b"__gnu_lto_v1")
+    {
+        return Err(bad(
+            name,
+            "LTO objects are not supported, build without -flto (this object holds GCC LTO bytecode)",
+        ));
+    }
+    Ok((symbols, first_global))
+}
+
+/// What resolution and layout assume of a symbol: its section exists and
+/// is loaded, a definition lies inside it, and a COMMON symbol's
+/// alignment and size are usable.
+fn check_symbol(
+    sections: &Sections,
+    sym: &elf::Sym64<LE>,
+    sname: &[u8],
+    shndx: u32,
+    name: &str,
+) -> Result<()> {
+    let e = LE;
+    let nsec = sections.len();
+    if !is_special_shndx(shndx) && (shndx as usize) >= nsec {
+        return Err(bad(
+            name,
+            format!(
+                "symbol {} refers to section {} out of range",
+                String::from_utf8_lossy(sname),
+                shndx
+            ),
+        ));
+    }
+    let shown = || String::from_utf8_lossy(sname).into_owned();
+    if !is_special_shndx(shndx)
+        && (shndx as usize) < nsec
+        && sym.st_type() != elf::STT_SECTION
+        && sec_type(sections, shndx).is_ok_and(is_unloadable)
+    {
+        return Err(bad(
+            name,
+            format!(
+                "symbol {} is defined in section {}, which is not loaded",
+                shown(),
+                sec_name(sections, shndx)
+            ),
+        ));
+    }
+    // A definition lies in its section (at most at its end: end
+    // markers); layout adds the value to the section's address.
+    if !is_special_shndx(shndx) && (shndx as usize) < nsec {
+        let size = sections
+            .section(object::SectionIndex(shndx as usize))
+            .map_or(0, |sh| sh.sh_size(e));
+        if sym.st_value(e) > size {
+            return Err(bad(
+                name,
+                format!(
+                    "symbol {}: value {:#x} is past the end of section {} (size {size:#x})",
+                    shown(),
+                    sym.st_value(e),
+                    sec_name(sections, shndx)
+                ),
+            ));
+        }
+    }
+    if shndx == elf::SHN_COMMON as u32 {
+        // A COMMON symbol's value is its alignment.
+        let align = sym.st_value(e).max(1);
+        if !align.is_power_of_two() || align > MAX_ALIGN {
+            return Err(bad(
+                name,
+                format!(
+                    "common symbol {}: alignment {align} is not a power of two up to {MAX_ALIGN:#x}",
+                    shown()
+                ),
+            ));
+        }
+        if sym.st_size(e) > MAX_SIZE {
+            return Err(bad(
+                name,
+                format!(
+                    "common symbol {}: size {:#x} is too large (larger than the address space)",
+                    shown(),
+                    sym.st_size(e)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The COMDAT groups, and for each section the group it belongs to
+/// (resolution keeps one group per signature).
+fn read_groups(
+    sections: &Sections,
+    data: &'static [u8],
+    symbols: &[InputSymbol],
+    name: &str,
+) -> Result<(Vec<ComdatGroup>, Vec<Option<u32>>)> {
+    let e = LE;
+    let nsec = sections.len();
+    let mut groups = Vec::new();
+    let mut group_of: Vec<Option<u32>> = vec![None; nsec];
+    for (i, sh) in sections.iter().enumerate() {
+        if sh.sh_type(e) == elf::SHT_GROUP {
+            let words: &[object::U32<LE>] = sh
+                .data_as_array(e, data)
+                .map_err(|_| bad(name, format!("section {i}: bad SHT_GROUP contents")))?;
+            let flags = words.first().map(|w| w.get(e)).unwrap_or(0);
+            if flags & elf::GRP_COMDAT == 0 {
+                continue; // a non-COMDAT group is just a set of sections
+            }
+            let sig_idx = sh.sh_info(e) as usize;
+            let sig = symbols.get(sig_idx).map(|s| s.name).ok_or_else(|| {
+                bad(
+                    name,
+                    format!("section {i}: group signature symbol {sig_idx} out of range"),
+                )
+            })?;
+            let mut members = Vec::new();
+            for w in &words[1..] {
+                let m = w.get(e);
+                if m as usize >= nsec {
+                    return Err(bad(
+                        name,
+                        format!("section {i}: group member {m} out of range"),
+                    ));
+                }
+                group_of[m as usize] = Some(groups.len() as u32);
+                members.push(m);
+            }
+            groups.push(ComdatGroup {
+                signature: sig,
+                sections: members,
+            });
+        }
+    }
+    Ok((groups, group_of))
+}
+
+/// What an object's notes say about the whole object.
+#[derive(Default)]
+struct Notes {
+    has_gnu_stack: bool,
+    /// A `.note.GNU-stack` with SHF_EXECINSTR.
+    wants_execstack: bool,
+    gnu_properties: Option<Vec<(u32, u32)>>,
+}
+
+/// Every section, classified by what the link does with it (relocations
+/// are attached after), and what the notes among them say.
+fn classify_sections(
+    sections: &Sections,
+    data: &'static [u8],
+    group_of: &[Option<u32>],
+    name: &str,
+) -> Result<(Vec<InputSection>, Notes)> {
+    let e = LE;
+    let mut notes = Notes::default();
+    let mut out_sections = Vec::with_capacity(sections.len());
+    for (i, sh) in sections.iter().enumerate() {
+        let sname = sections
+            .section_name(e, sh)
+            .map_err(|_| bad(name, format!("section {i} has a bad name offset")))?;
+        // check_sections: the contents are inside the file.
+        if sname.starts_with(b".gnu.lto_") {
+            return Err(bad(
+                name,
+                "LTO objects are not supported, build without -flto",
+            ));
+        }
+        let kind = section_kind(i, sh, sname, data, name, &mut notes)?;
+        // check_sections: a power of two, at most MAX_ALIGN.
+        let align = sh.sh_addralign(e).max(1);
+        out_sections.push(InputSection {
+            name: sname,
+            kind,
+            sh_type: sh.sh_type(e),
+            flags: sh.sh_flags(e),
+            align,
+            size: sh.sh_size(e),
+            offset: sh.sh_offset(e),
+            entsize: sh.sh_entsize(e),
+            relocs: 0..0,
+            raw_relocs: &[],
+            pieces: 0..0,
+            piece_blocks: 0..0,
+            group: group_of[i],
+        });
+    }
+    Ok((out_sections, notes))
+}
+
+/// What the link does with section `i` (named `sname`). Notes that
+/// describe the whole object are recorded in `notes`, not output.
+fn section_kind(
+    i: usize,
+    sh: &SectionHeader64<LE>,
+    sname: &[u8],
+    data: &[u8],
+    name: &str,
+    notes: &mut Notes,
+) -> Result<SectionKind> {
+    let e = LE;
+    let sh_type = sh.sh_type(e);
+    let flags = sh.sh_flags(e);
+    let size = sh.sh_size(e);
+    let offset = sh.sh_offset(e);
+    let alloc = flags & elf::SHF_ALLOC as u64 != 0;
+    Ok(if i == 0 {
+        SectionKind::Ignore
+    } else if sname == b".note.GNU-stack" {
+        notes.has_gnu_stack = true;
+        if flags & elf::SHF_EXECINSTR as u64 != 0 {
+            notes.wants_execstack = true;
+        }
+        SectionKind::Ignore
+    } else if flags & elf::SHF_EXCLUDE as u64 != 0 {
+        SectionKind::Ignore
+    } else {
+        match sh_type {
+            elf::SHT_NULL | elf::SHT_SYMTAB | elf::SHT_STRTAB | elf::SHT_RELA | elf::SHT_GROUP
+            | elf::SHT_SYMTAB_SHNDX => SectionKind::Ignore,
+            elf::SHT_REL => {
+                return Err(bad(
+                    name,
+                    format!("section {}: SHT_REL relocations are not supported on x86-64", String::from_utf8_lossy(sname)),
+                ))
+            }
+            0x6fff4c03 /* SHT_LLVM_ADDRSIG */ => SectionKind::Ignore,
+            // Combined across objects into the output's own note.
+            _ if sname == b".note.gnu.property" => {
+                let bytes = usize::try_from(offset)
+                    .ok()
+                    .zip(usize::try_from(size).ok())
+                    .and_then(|(o, n)| data.get(o..o.checked_add(n)?))
+                    .ok_or_else(|| bad(name, ".note.gnu.property: contents outside the file"))?;
+                let props = parse_gnu_properties(bytes)
+                    .map_err(|m| bad(name, format!(".note.gnu.property: {m}")))?;
+                notes.gnu_properties.get_or_insert_with(Vec::new).extend(props);
+                SectionKind::Ignore
+            }
+            // Link-time warnings (`.gnu.warning.SYM`) are not output contents.
+            _ if sname.starts_with(b".gnu.warning") => SectionKind::Ignore,
+            _ if sname == b".comment" && !alloc => SectionKind::Comment,
+            _ if sname == b".eh_frame" && alloc => SectionKind::EhFrame,
+            // Strings merge in allocated sections and in debug
+            // string tables (.debug_str, .debug_line_str) alike.
+            _ if flags & (elf::SHF_MERGE | elf::SHF_STRINGS) as u64 == (elf::SHF_MERGE | elf::SHF_STRINGS) as u64
+                && sh.sh_entsize(e) == 1 =>
+            {
+                SectionKind::MergeStrings
+            }
+            _ if !alloc => SectionKind::NonAlloc,
+            _ => SectionKind::Alloc,
+        }
+    })
+}
+
+/// Attaches each SHT_RELA to its target section: allocated targets get
+/// their relocations decoded, checked and sorted (into the returned
+/// array); non-allocated ones (debug info) keep the raw records.
+fn read_relocs(
+    sections: &Sections,
+    data: &'static [u8],
+    symbols: &[InputSymbol],
+    out_sections: &mut [InputSection],
+    name: &str,
+) -> Result<Vec<Reloc>> {
+    let e = LE;
+    let nsec = sections.len();
+    let mut relocs: Vec<Reloc> = Vec::new();
+    for (i, sh) in sections.iter().enumerate() {
+        if sh.sh_type(e) != elf::SHT_RELA {
+            continue;
+        }
+        if sh.sh_entsize(e) != 24 {
+            return Err(bad(
+                name,
+                format!(
+                    "relocation section {}: entry size is {}, expected 24",
+                    sec_name(sections, i as u32),
+                    sh.sh_entsize(e)
+                ),
+            ));
+        }
+        let target = sh.sh_info(e) as usize;
+        if target == 0 || target >= nsec {
+            return Err(bad(
+                name,
+                format!("relocation section {i} applies to section {target} out of range"),
+            ));
+        }
+        if matches!(out_sections[target].kind, SectionKind::Ignore) {
+            continue;
+        }
+        let relas: &[elf::Rela64<LE>] = sh
+            .data_as_array(e, data)
+            .map_err(|_| bad(name, format!("relocation section {i}: bad contents")))?;
+        if out_sections[target].kind == SectionKind::NonAlloc {
+            out_sections[target].raw_relocs = relas;
+            continue;
+        }
+        let start = relocs.len() as u32;
+        let tsize = out_sections[target].size;
+        let tname = out_sections[target].name;
+        for r in relas {
+            let rel = Reloc::from_rela(r);
+            check_reloc(sections, symbols, &rel, tname, tsize, name)?;
+            relocs.push(rel);
+        }
+        let end = relocs.len() as u32;
+        // Sorted by offset: split_eh_frames hands them to records in
+        // order, and a TLS sequence's second relocation (skip_next)
+        // must follow its first.
+        relocs[start as usize..end as usize].sort_by_key(|r| r.offset);
+        out_sections[target].relocs = start..end;
+    }
+    Ok(relocs)
+}
+
+/// A relocation's symbol exists and is not in an unloaded section, and
+/// it applies inside its target section (`tname`, `tsize` bytes).
+fn check_reloc(
+    sections: &Sections,
+    symbols: &[InputSymbol],
+    rel: &Reloc,
+    tname: &[u8],
+    tsize: u64,
+    name: &str,
+) -> Result<()> {
+    let nsec = sections.len();
+    if rel.sym as usize >= symbols.len() {
+        return Err(bad(
+            name,
+            format!(
+                "({}+{:#x}): relocation refers to symbol {} out of range",
+                String::from_utf8_lossy(tname),
+                rel.offset,
+                rel.sym
+            ),
+        ));
+    }
+    let rsym = &symbols[rel.sym as usize];
+    if !is_special_shndx(rsym.shndx)
+        && (rsym.shndx as usize) < nsec
+        && sec_type(sections, rsym.shndx).is_ok_and(is_unloadable)
+    {
+        return Err(bad(
+            name,
+            format!(
+                "({}+{:#x}): relocation refers to symbol {} in section {}, which is not loaded",
+                String::from_utf8_lossy(tname),
+                rel.offset,
+                rel.sym,
+                sec_name(sections, rsym.shndx)
+            ),
+        ));
+    }
+    if rel.offset >= tsize {
+        return Err(bad(
+            name,
+            format!(
+                "({}+{:#x}): relocation offset is past the end of the section",
+                String::from_utf8_lossy(tname),
+                rel.offset
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl ObjectFile {
+    /// Ingests one relocatable object (`name` for diagnostics), validating
+    /// everything later passes rely on. The steps run in this order so that
+    /// a file with several faults is reported by the same first one.
     pub fn parse(name: String, data: &'static [u8]) -> Result<ObjectFile> {
         // `object` is built with its `unaligned` feature: `ar` members are
         // only 2-aligned, and are parsed in place rather than copied.
         let header = check_header(data, &name)?;
-        let e = LE;
-        let e_type = header.e_type(e);
-        if e_type != elf::ET_REL {
-            let what = match e_type {
-                elf::ET_EXEC => "an executable",
-                elf::ET_CORE => "a core dump",
-                _ => "an unknown ELF file type",
-            };
-            return Err(bad(
-                &name,
-                format!("not a relocatable object or shared library (e_type {e_type}: {what})"),
-            ));
-        }
+        check_relocatable(header, &name)?;
         let sections = header
-            .sections(e, data)
+            .sections(LE, data)
             .map_err(|err| bad(&name, format!("bad section table: {err}")))?;
         check_sections(&sections, header, data, &name)?;
-
-        let nsec = sections.len();
-        let sec_type = |i: u32| {
-            sections
-                .section(object::SectionIndex(i as usize))
-                .map(|s| s.sh_type(e))
-        };
-        let sec_name = |i: u32| {
-            sections
-                .section(object::SectionIndex(i as usize))
-                .ok()
-                .and_then(|s| sections.section_name(e, s).ok())
-                .map(|n| String::from_utf8_lossy(n).into_owned())
-                .unwrap_or_default()
-        };
-        if let Some(sh) = sections.iter().find(|s| s.sh_type(e) == elf::SHT_SYMTAB) {
-            if sh.sh_entsize(e) != 24 {
-                return Err(bad(
-                    &name,
-                    format!(
-                        "symbol table entry size is {}, expected 24",
-                        sh.sh_entsize(e)
-                    ),
-                ));
-            }
-        }
-        let symtab = sections
-            .symbols(e, data, elf::SHT_SYMTAB)
-            .map_err(|err| bad(&name, format!("bad symbol table: {err}")))?;
-
-        // Symbols.
-        let mut symbols = Vec::with_capacity(symtab.len());
-        for (i, sym) in symtab.iter().enumerate() {
-            let sname = sym
-                .name(e, symtab.strings())
-                .map_err(|_| bad(&name, format!("symbol {i} has a bad name offset")))?;
-            let mut shndx = sym.st_shndx(e) as u32;
-            if shndx == elf::SHN_XINDEX as u32 {
-                shndx = symtab.shndx(e, object::SymbolIndex(i)).ok_or_else(|| {
-                    bad(
-                        &name,
-                        format!("symbol {i} has SHN_XINDEX but no extended index"),
-                    )
-                })?;
-            }
-            if shndx != elf::SHN_UNDEF as u32
-                && shndx != elf::SHN_ABS as u32
-                && shndx != elf::SHN_COMMON as u32
-                && (shndx as usize) >= nsec
-            {
-                return Err(bad(
-                    &name,
-                    format!(
-                        "symbol {} refers to section {} out of range",
-                        String::from_utf8_lossy(sname),
-                        shndx
-                    ),
-                ));
-            }
-            let shown = || String::from_utf8_lossy(sname).into_owned();
-            if !is_special_shndx(shndx)
-                && (shndx as usize) < nsec
-                && sym.st_type() != elf::STT_SECTION
-                && sec_type(shndx).is_ok_and(is_unloadable)
-            {
-                return Err(bad(
-                    &name,
-                    format!(
-                        "symbol {} is defined in section {}, which is not loaded",
-                        shown(),
-                        sec_name(shndx)
-                    ),
-                ));
-            }
-            // A definition lies in its section (at most at its end: end
-            // markers); layout adds the value to the section's address.
-            if !is_special_shndx(shndx) && (shndx as usize) < nsec {
-                let size = sections
-                    .section(object::SectionIndex(shndx as usize))
-                    .map_or(0, |sh| sh.sh_size(e));
-                if sym.st_value(e) > size {
-                    return Err(bad(
-                        &name,
-                        format!(
-                            "symbol {}: value {:#x} is past the end of section {} (size {size:#x})",
-                            shown(),
-                            sym.st_value(e),
-                            sec_name(shndx)
-                        ),
-                    ));
-                }
-            }
-            if shndx == elf::SHN_COMMON as u32 {
-                // A COMMON symbol's value is its alignment.
-                let align = sym.st_value(e).max(1);
-                if !align.is_power_of_two() || align > MAX_ALIGN {
-                    return Err(bad(
-                        &name,
-                        format!(
-                            "common symbol {}: alignment {align} is not a power of two up to {MAX_ALIGN:#x}",
-                            shown()
-                        ),
-                    ));
-                }
-                if sym.st_size(e) > MAX_SIZE {
-                    return Err(bad(
-                        &name,
-                        format!(
-                            "common symbol {}: size {:#x} is too large (larger than the address space)",
-                            shown(),
-                            sym.st_size(e)
-                        ),
-                    ));
-                }
-            }
-            symbols.push(InputSymbol {
-                name: sname,
-                value: sym.st_value(e),
-                size: sym.st_size(e),
-                shndx,
-                bind: sym.st_bind(),
-                typ: sym.st_type(),
-                visibility: sym.st_visibility(),
-            });
-        }
-        let first_global = symtab_first_global(&sections, e);
-        if first_global as usize > symbols.len() {
-            return Err(bad(
-                &name,
-                format!(
-                    "symbol table: first global symbol {first_global} is past the {} symbols (sh_info)",
-                    symbols.len()
-                ),
-            ));
-        }
-
-        if symbols
-            .iter()
-            .any(|s| s.name == b"__gnu_lto_slim" || s.name == b"__gnu_lto_v1")
-        {
-            return Err(bad(
-                &name,
-                "LTO objects are not supported, build without -flto (this object holds GCC LTO bytecode)",
-            ));
-        }
-
-        let mut out_sections = Vec::with_capacity(nsec);
-        let mut relocs: Vec<Reloc> = Vec::new();
-        let mut groups = Vec::new();
-        let mut has_gnu_stack = false;
-        let mut wants_execstack = false;
-        let mut gnu_properties: Option<Vec<(u32, u32)>> = None;
-        let mut group_of: Vec<Option<u32>> = vec![None; nsec];
-
-        for (i, sh) in sections.iter().enumerate() {
-            if sh.sh_type(e) == elf::SHT_GROUP {
-                let words: &[object::U32<LE>] = sh
-                    .data_as_array(e, data)
-                    .map_err(|_| bad(&name, format!("section {i}: bad SHT_GROUP contents")))?;
-                let flags = words.first().map(|w| w.get(e)).unwrap_or(0);
-                if flags & elf::GRP_COMDAT == 0 {
-                    continue; // a non-COMDAT group is just a set of sections
-                }
-                let sig_idx = sh.sh_info(e) as usize;
-                let sig = symbols.get(sig_idx).map(|s| s.name).ok_or_else(|| {
-                    bad(
-                        &name,
-                        format!("section {i}: group signature symbol {sig_idx} out of range"),
-                    )
-                })?;
-                let mut members = Vec::new();
-                for w in &words[1..] {
-                    let m = w.get(e);
-                    if m as usize >= nsec {
-                        return Err(bad(
-                            &name,
-                            format!("section {i}: group member {m} out of range"),
-                        ));
-                    }
-                    group_of[m as usize] = Some(groups.len() as u32);
-                    members.push(m);
-                }
-                groups.push(ComdatGroup {
-                    signature: sig,
-                    sections: members,
-                });
-            }
-        }
-
-        for (i, sh) in sections.iter().enumerate() {
-            let sname = sections
-                .section_name(e, sh)
-                .map_err(|_| bad(&name, format!("section {i} has a bad name offset")))?;
-            let sh_type = sh.sh_type(e);
-            let flags = sh.sh_flags(e);
-            let size = sh.sh_size(e);
-            let offset = sh.sh_offset(e);
-            // check_sections: the contents are inside the file.
-            if sname.starts_with(b".gnu.lto_") {
-                return Err(bad(
-                    &name,
-                    "LTO objects are not supported, build without -flto",
-                ));
-            }
-            let alloc = flags & elf::SHF_ALLOC as u64 != 0;
-            let kind = if i == 0 {
-                SectionKind::Ignore
-            } else if sname == b".note.GNU-stack" {
-                has_gnu_stack = true;
-                if flags & elf::SHF_EXECINSTR as u64 != 0 {
-                    wants_execstack = true;
-                }
-                SectionKind::Ignore
-            } else if flags & elf::SHF_EXCLUDE as u64 != 0 {
-                SectionKind::Ignore
-            } else {
-                match sh_type {
-                    elf::SHT_NULL | elf::SHT_SYMTAB | elf::SHT_STRTAB | elf::SHT_RELA | elf::SHT_GROUP
-                    | elf::SHT_SYMTAB_SHNDX => SectionKind::Ignore,
-                    elf::SHT_REL => {
-                        return Err(bad(
-                            &name,
-                            format!("section {}: SHT_REL relocations are not supported on x86-64", String::from_utf8_lossy(sname)),
-                        ))
-                    }
-                    0x6fff4c03 /* SHT_LLVM_ADDRSIG */ => SectionKind::Ignore,
-                    // Combined across objects into the output's own note.
-                    _ if sname == b".note.gnu.property" => {
-                        let bytes = usize::try_from(offset)
-                            .ok()
-                            .zip(usize::try_from(size).ok())
-                            .and_then(|(o, n)| data.get(o..o.checked_add(n)?))
-                            .ok_or_else(|| bad(&name, ".note.gnu.property: contents outside the file"))?;
-                        let props = parse_gnu_properties(bytes)
-                            .map_err(|m| bad(&name, format!(".note.gnu.property: {m}")))?;
-                        gnu_properties.get_or_insert_with(Vec::new).extend(props);
-                        SectionKind::Ignore
-                    }
-                    // Link-time warnings (`.gnu.warning.SYM`) are not output contents.
-                    _ if sname.starts_with(b".gnu.warning") => SectionKind::Ignore,
-                    _ if sname == b".comment" && !alloc => SectionKind::Comment,
-                    _ if sname == b".eh_frame" && alloc => SectionKind::EhFrame,
-                    // Strings merge in allocated sections and in debug
-                    // string tables (.debug_str, .debug_line_str) alike.
-                    _ if flags & (elf::SHF_MERGE | elf::SHF_STRINGS) as u64 == (elf::SHF_MERGE | elf::SHF_STRINGS) as u64
-                        && sh.sh_entsize(e) == 1 =>
-                    {
-                        SectionKind::MergeStrings
-                    }
-                    _ if !alloc => SectionKind::NonAlloc,
-                    _ => SectionKind::Alloc,
-                }
-            };
-            // check_sections: a power of two, at most MAX_ALIGN.
-            let align = sh.sh_addralign(e).max(1);
-            out_sections.push(InputSection {
-                name: sname,
-                kind,
-                sh_type,
-                flags,
-                align,
-                size,
-                offset,
-                entsize: sh.sh_entsize(e),
-                relocs: 0..0,
-                raw_relocs: &[],
-                pieces: 0..0,
-                piece_blocks: 0..0,
-                group: group_of[i],
-            });
-        }
-        if !has_gnu_stack {
-            wants_execstack = true;
-        }
-
-        // Relocations: attach each SHT_RELA to its target section.
-        for (i, sh) in sections.iter().enumerate() {
-            if sh.sh_type(e) != elf::SHT_RELA {
-                continue;
-            }
-            if sh.sh_entsize(e) != 24 {
-                return Err(bad(
-                    &name,
-                    format!(
-                        "relocation section {}: entry size is {}, expected 24",
-                        sec_name(i as u32),
-                        sh.sh_entsize(e)
-                    ),
-                ));
-            }
-            let target = sh.sh_info(e) as usize;
-            if target == 0 || target >= nsec {
-                return Err(bad(
-                    &name,
-                    format!("relocation section {i} applies to section {target} out of range"),
-                ));
-            }
-            if matches!(out_sections[target].kind, SectionKind::Ignore) {
-                continue;
-            }
-            let relas: &[elf::Rela64<LE>] = sh
-                .data_as_array(e, data)
-                .map_err(|_| bad(&name, format!("relocation section {i}: bad contents")))?;
-            if out_sections[target].kind == SectionKind::NonAlloc {
-                out_sections[target].raw_relocs = relas;
-                continue;
-            }
-            let start = relocs.len() as u32;
-            let tsize = out_sections[target].size;
-            let tname = out_sections[target].name;
-            for r in relas {
-                let rel = Reloc::from_rela(r);
-                if rel.sym as usize >= symbols.len() {
-                    return Err(bad(
-                        &name,
-                        format!(
-                            "({}+{:#x}): relocation refers to symbol {} out of range",
-                            String::from_utf8_lossy(tname),
-                            rel.offset,
-                            rel.sym
-                        ),
-                    ));
-                }
-                let rsym = &symbols[rel.sym as usize];
-                if !is_special_shndx(rsym.shndx)
-                    && (rsym.shndx as usize) < nsec
-                    && sec_type(rsym.shndx).is_ok_and(is_unloadable)
-                {
-                    return Err(bad(
-                        &name,
-                        format!(
-                            "({}+{:#x}): relocation refers to symbol {} in section {}, which is not loaded",
-                            String::from_utf8_lossy(tname),
-                            rel.offset,
-                            rel.sym,
-                            sec_name(rsym.shndx)
-                        ),
-                    ));
-                }
-                if rel.offset >= tsize {
-                    return Err(bad(
-                        &name,
-                        format!(
-                            "({}+{:#x}): relocation offset is past the end of the section",
-                            String::from_utf8_lossy(tname),
-                            rel.offset
-                        ),
-                    ));
-                }
-                relocs.push(rel);
-            }
-            let end = relocs.len() as u32;
-            // Sorted by offset: split_eh_frames hands them to records in
-            // order, and a TLS sequence's second relocation (skip_next)
-            // must follow its first.
-            relocs[start as usize..end as usize].sort_by_key(|r| r.offset);
-            out_sections[target].relocs = start..end;
-        }
-
+        let (symbols, first_global) = read_symbols(&sections, data, &name)?;
+        let (groups, group_of) = read_groups(&sections, data, &symbols, &name)?;
+        let (mut out_sections, notes) = classify_sections(&sections, data, &group_of, &name)?;
+        let relocs = read_relocs(&sections, data, &symbols, &mut out_sections, &name)?;
         let mut file = ObjectFile {
             name,
             data,
@@ -901,8 +1006,9 @@ impl ObjectFile {
             piece_blocks: Vec::new(),
             groups,
             eh_frames: Vec::new(),
-            wants_execstack,
-            gnu_properties: gnu_properties.map(|mut p| {
+            // No `.note.GNU-stack` at all asks for one too.
+            wants_execstack: notes.wants_execstack || !notes.has_gnu_stack,
+            gnu_properties: notes.gnu_properties.map(|mut p| {
                 p.sort_unstable();
                 p.dedup_by_key(|p| p.0);
                 p

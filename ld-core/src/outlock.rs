@@ -158,7 +158,7 @@ impl Drop for OutputLock {
 /// cannot be used costs the ordering, not the link: a warning says so (the
 /// rename still keeps the output whole).
 pub fn lock_for_writing(out: &Path) -> Option<OutputLock> {
-    let dir = match crate::concurrent::runtime_dir() {
+    let dir = match crate::runtime_dir::runtime_dir() {
         Ok(d) => d,
         Err(e) => {
             eprintln!(

@@ -535,3 +535,32 @@ pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]], wrap: &[String]) -
     }
     Ok(rs.r)
 }
+
+/// Whether an undefined symbol is one the linker defines (so it is not an error).
+pub fn is_linker_defined(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"__ehdr_start"
+            | b"__executable_start"
+            | b"_GLOBAL_OFFSET_TABLE_"
+            | b"_DYNAMIC"
+            | b"__bss_start"
+            | b"_edata"
+            | b"edata"
+            | b"_end"
+            | b"end"
+            | b"_etext"
+            | b"etext"
+            | b"__etext"
+            | b"__rela_iplt_start"
+            | b"__rela_iplt_end"
+            | b"__init_array_start"
+            | b"__init_array_end"
+            | b"__fini_array_start"
+            | b"__fini_array_end"
+            | b"__preinit_array_start"
+            | b"__preinit_array_end"
+            | b"_TLS_MODULE_BASE_"
+    ) || name.starts_with(b"__start_")
+        || name.starts_with(b"__stop_")
+}

@@ -1,0 +1,355 @@
+//! Ingestion in the background linker: the state it keeps per input and
+//! the jobs that fill it. Inputs available at the start are ingested at
+//! once; each concurrent input every time it is reported (a later report
+//! supersedes an earlier one: only the newest result is kept).
+//!
+//! Assumes one `Shared` per background linker, whose `State` is the only
+//! place results are stored; readers of it wait for `idle()`.
+
+use crate::error::Result;
+use crate::input::FileIdentity;
+use crate::link::{self, Expander};
+use crate::options::{InputArg, InputState, Options};
+use crate::resolve::LoadItem;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Instant, SystemTime};
+
+/// One command-line input of the link, as the background linker holds it.
+pub(super) enum Entry {
+    /// Inputs available at the start (expanded: `-l`, scripts, groups),
+    /// with the argument and the identities of the files it read, checked
+    /// at the wait like the concurrent ones.
+    Fixed {
+        arg: InputArg,
+        files: Vec<(PathBuf, FileIdentity)>,
+        pending: Vec<link::Pending>,
+    },
+    Concurrent(Slot),
+}
+
+pub(super) struct Slot {
+    /// As spelled on the command line.
+    pub(super) display: String,
+    pub(super) path: PathBuf,
+    /// For `-lNAME` inside the concurrent region: (NAME, static only);
+    /// `path` is then where it was last found.
+    pub(super) lib: Option<(String, bool)>,
+    pub(super) as_needed: bool,
+    pub(super) whole: bool,
+    /// Reported available (or assumed so at the wait).
+    pub(super) reported: bool,
+    /// Latest dispatched ingestion and the one whose result is stored.
+    pub(super) dispatched: u64,
+    pub(super) stored: u64,
+    pub(super) result: Option<std::result::Result<(LoadItem, FileIdentity), String>>,
+    /// For `-lNAME`: where an ingestion last found it.
+    pub(super) found_once: Option<PathBuf>,
+}
+
+impl Slot {
+    /// A concurrent input, not reported yet. For `-lNAME`, `lib` is (NAME,
+    /// static only) and `path` its first candidate.
+    pub(super) fn new(
+        display: String,
+        path: PathBuf,
+        lib: Option<(String, bool)>,
+        state: &InputState,
+    ) -> Slot {
+        Slot {
+            display,
+            path,
+            lib,
+            as_needed: state.as_needed,
+            whole: state.whole_archive,
+            reported: false,
+            dispatched: 0,
+            stored: 0,
+            result: None,
+            found_once: None,
+        }
+    }
+}
+
+impl Entry {
+    /// An input available at the start, expanded now so that a bad one
+    /// fails the start; it is ingested in the background (`start_fixed`).
+    pub(super) fn fixed(opts: &Options, arg: &InputArg) -> Result<Entry> {
+        let mut ex = Expander::new(opts);
+        ex.add_arg(arg)?;
+        Ok(Entry::Fixed {
+            arg: arg.clone(),
+            files: ex.identities,
+            pending: ex.out,
+        })
+    }
+}
+
+/// For each path a report may name, the concurrent entries it completes
+/// (a `-l` library has several candidate paths; a file may be named twice).
+pub(super) type Names = HashMap<PathBuf, Vec<usize>>;
+
+pub(super) struct State {
+    pub(super) entries: Vec<Entry>,
+    pub(super) fixed: Vec<Option<std::result::Result<Vec<LoadItem>, String>>>,
+    pub(super) in_flight: usize,
+    pub(super) unknown: Vec<String>,
+    pub(super) last_activity: Instant,
+    /// The wait has begun: reports that arrive now are ignored (the wait
+    /// takes every input as complete and verifies identities itself), so
+    /// nothing touches `entries` once the link has taken them.
+    pub(super) finishing: bool,
+}
+
+pub(super) struct Shared {
+    pub(super) state: Mutex<State>,
+    pub(super) cv: Condvar,
+    pub(super) log: Mutex<Box<dyn Write + Send>>,
+    pub(super) t0: Instant,
+    /// Library search directories, for `-l` inputs in the concurrent region.
+    pub(super) search: Vec<PathBuf>,
+    /// Pipe mode: the FIFO, read by its thread and drained by the wait.
+    pub(super) fifo: std::sync::OnceLock<Mutex<FifoIn>>,
+}
+
+/// The FIFO's read end (non-blocking) and what has been read of a name
+/// whose NUL has not arrived yet.
+pub(super) struct FifoIn {
+    pub(super) file: std::fs::File,
+    pub(super) buf: Vec<u8>,
+    pub(super) names: Arc<Names>,
+    pub(super) cwd: PathBuf,
+}
+
+impl Shared {
+    /// The state of a background linker holding `entries`, none ingested
+    /// yet, logging to `log`.
+    pub(super) fn new(
+        entries: Vec<Entry>,
+        log: Box<dyn Write + Send>,
+        search: Vec<PathBuf>,
+    ) -> Arc<Shared> {
+        let n_fixed = entries.len();
+        Arc::new(Shared {
+            state: Mutex::new(State {
+                entries,
+                fixed: (0..n_fixed).map(|_| None).collect(),
+                in_flight: 0,
+                unknown: Vec::new(),
+                last_activity: Instant::now(),
+                finishing: false,
+            }),
+            cv: Condvar::new(),
+            log: Mutex::new(log),
+            t0: Instant::now(),
+            search,
+            fifo: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The log's last line: later events (a reader thread still running
+    /// while the process exits) are not written.
+    pub(super) fn last_log(&self, msg: &str) {
+        self.log(msg);
+        if let Ok(mut l) = self.log.lock() {
+            *l = Box::new(std::io::sink());
+        }
+    }
+
+    /// The state once no ingestion is in flight.
+    pub(super) fn idle(&self) -> std::sync::MutexGuard<'_, State> {
+        let mut st = self.state.lock().unwrap();
+        while st.in_flight > 0 {
+            st = self.cv.wait(st).unwrap();
+        }
+        st
+    }
+
+    pub(super) fn log(&self, msg: &str) {
+        let wall = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs_f64();
+        if let Ok(mut l) = self.log.lock() {
+            let _ = writeln!(l, "{wall:.6} +{:.6} {msg}", self.t0.elapsed().as_secs_f64());
+            let _ = l.flush();
+        }
+    }
+}
+
+/// Lexically normalized absolute path (no symlink resolution: the file may
+/// not exist yet).
+pub(super) fn normalize(p: &Path, cwd: &Path) -> PathBuf {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    };
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+pub(super) fn start_fixed(shared: &Arc<Shared>) {
+    let mut st = shared.state.lock().unwrap();
+    let mut jobs = Vec::new();
+    for (i, e) in st.entries.iter_mut().enumerate() {
+        if let Entry::Fixed { pending, .. } = e {
+            jobs.push((i, std::mem::take(pending)));
+        }
+    }
+    st.in_flight += 1;
+    drop(st);
+    let sh = shared.clone();
+    rayon::spawn(move || {
+        sh.log("ingest-start fixed inputs");
+        let results: Vec<(usize, std::result::Result<Vec<LoadItem>, String>)> = {
+            use rayon::prelude::*;
+            jobs.into_par_iter()
+                .with_max_len(1)
+                .map(|(i, p)| (i, link::ingest(p).map_err(|e| e.msg)))
+                .collect()
+        };
+        let mut st = sh.state.lock().unwrap();
+        for (i, r) in results {
+            st.fixed[i] = Some(r);
+        }
+        st.in_flight -= 1;
+        drop(st);
+        sh.cv.notify_all();
+        sh.log("ingest-done fixed inputs");
+    });
+}
+
+/// Inotify mode: inputs that exist already may be complete (an
+/// incremental rebuild); ingest them speculatively, verified at the wait.
+pub(super) fn ingest_existing(shared: &Arc<Shared>) {
+    let speculative: Vec<usize> = {
+        let st = shared.state.lock().unwrap();
+        st.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match e {
+                Entry::Concurrent(s) if s.path.is_file() => Some(i),
+                _ => None,
+            })
+            .collect()
+    };
+    for i in speculative {
+        dispatch(shared, i, "speculative", false);
+    }
+}
+
+/// Ingest concurrent input `i` (again) on the worker pool. Events are
+/// ignored once the wait has begun, unless the wait itself dispatches
+/// (`by_wait`).
+pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool) {
+    let mut st = shared.state.lock().unwrap();
+    st.last_activity = Instant::now();
+    if st.finishing && !by_wait {
+        let name = match st.entries.get(i) {
+            Some(Entry::Concurrent(s)) => s.display.clone(),
+            _ => format!("input #{i}"),
+        };
+        drop(st);
+        shared.log(&format!("ignored event {why} {name}: the wait has begun"));
+        return;
+    }
+    let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) else {
+        return;
+    };
+    slot.reported = true;
+    slot.dispatched += 1;
+    let gen = slot.dispatched;
+    let (path, an, wh, display, lib) = (
+        slot.path.clone(),
+        slot.as_needed,
+        slot.whole,
+        slot.display.clone(),
+        slot.lib.clone(),
+    );
+    let search = shared.search.clone();
+    st.in_flight += 1;
+    drop(st);
+    shared.log(&format!("event {why} {display}"));
+    let sh = shared.clone();
+    rayon::spawn(move || {
+        // The pool thread's index: which worker ingests what (for timelines).
+        sh.log(&format!(
+            "ingest-start {display} worker={}",
+            rayon::current_thread_index().unwrap_or(0)
+        ));
+        let (r, found) = match &lib {
+            None => (
+                link::ingest_concurrent(&path, &display, &display, an, wh).map_err(|e| e.msg),
+                None,
+            ),
+            Some((name, static_only)) => {
+                match crate::input::find_library(name, *static_only, &search) {
+                    Some(p) => {
+                        let soname = p
+                            .file_name()
+                            .map(|f| f.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        let shown = p.display().to_string();
+                        let r =
+                            link::ingest_concurrent(&p, &shown, &soname, an, wh).map_err(|e| e.msg);
+                        (r, Some(p))
+                    }
+                    None => (Err(format!("cannot find -l{name}")), None),
+                }
+            }
+        };
+        let ok = r.is_ok();
+        let mut st = sh.state.lock().unwrap();
+        if let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) {
+            if let Some(p) = &found {
+                // Whatever the generation: a later failure to find it then
+                // names the file that was there.
+                slot.found_once = Some(p.clone());
+            }
+            if gen > slot.stored {
+                slot.stored = gen;
+                slot.result = Some(r);
+                if let Some(p) = found {
+                    // Verified at the wait where it was found.
+                    slot.path = normalize(&p, &std::env::current_dir().unwrap_or_default());
+                }
+            }
+        }
+        st.in_flight -= 1;
+        drop(st);
+        sh.cv.notify_all();
+        sh.log(&format!(
+            "ingest-{} {display}",
+            if ok { "done" } else { "failed" }
+        ));
+    });
+}
+
+pub(super) fn report_name(shared: &Arc<Shared>, names: &Names, p: &Path, why: &str) {
+    match names.get(p) {
+        Some(v) => {
+            for &i in v {
+                dispatch(shared, i, why, false);
+            }
+        }
+        None => {
+            if why == "fifo" {
+                let n = p.display().to_string();
+                shared.log(&format!("refused {n}: not a concurrent input"));
+                shared.state.lock().unwrap().unknown.push(n);
+            }
+        }
+    }
+}
