@@ -172,6 +172,9 @@ pub struct ObjectFile {
     /// sorted by type; `None` if it has no such note (which matters: an
     /// object without one clears the output's AND-combined features).
     pub gnu_properties: Option<Vec<(u32, u32)>>,
+    /// Contents of `SHF_COMPRESSED` sections (`-gz` debug info), by section
+    /// index, sorted; their `InputSection` describes the uncompressed data.
+    pub decompressed: Vec<(u32, &'static [u8])>,
 }
 
 fn bad(name: &str, what: impl std::fmt::Display) -> Error {
@@ -978,6 +981,74 @@ fn check_reloc(
     Ok(())
 }
 
+/// Decompresses every `SHF_COMPRESSED` section (zlib or zstd behind an
+/// `Elf64_Chdr`), so that later passes see plain contents: the section's
+/// size and alignment become the uncompressed ones and the flag is cleared.
+/// The buffers live as long as the inputs (leaked, like the mappings).
+fn decompress_sections(
+    data: &'static [u8],
+    sections: &mut [InputSection],
+    name: &str,
+) -> Result<Vec<(u32, &'static [u8])>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    for (i, s) in sections.iter_mut().enumerate() {
+        if s.flags & elf::SHF_COMPRESSED as u64 == 0 || s.kind == SectionKind::Ignore {
+            continue;
+        }
+        let what = |m: String| {
+            bad(
+                name,
+                format!("section {}: {m}", String::from_utf8_lossy(s.name)),
+            )
+        };
+        if s.is_alloc() || s.is_nobits() {
+            return Err(what("SHF_COMPRESSED on an allocated section".into()));
+        }
+        // check_sections: the contents are inside the file.
+        let raw = &data[s.offset as usize..(s.offset + s.size) as usize];
+        let u32_at = |o: usize| u32::from_le_bytes(raw[o..o + 4].try_into().unwrap());
+        let u64_at = |o: usize| u64::from_le_bytes(raw[o..o + 8].try_into().unwrap());
+        if raw.len() < 24 {
+            return Err(what("compressed section shorter than its header".into()));
+        }
+        let (ch_type, ch_size, ch_align) = (u32_at(0), u64_at(8), u64_at(16).max(1));
+        if ch_type != elf::ELFCOMPRESS_ZLIB && ch_type != elf::ELFCOMPRESS_ZSTD {
+            return Err(what(format!("unknown compression type {ch_type}")));
+        }
+        if !ch_align.is_power_of_two() {
+            return Err(what(format!(
+                "compressed section alignment {ch_align} is not a power of two"
+            )));
+        }
+        let body = &raw[24..];
+        // Read at most one byte more than promised, so a lying header is
+        // caught without decompressing a bomb.
+        let limit = ch_size.saturating_add(1);
+        let mut buf = Vec::new();
+        let res = match ch_type {
+            elf::ELFCOMPRESS_ZLIB => flate2::read::ZlibDecoder::new(body)
+                .take(limit)
+                .read_to_end(&mut buf),
+            elf::ELFCOMPRESS_ZSTD => zstd::stream::read::Decoder::new(body)
+                .and_then(|d| d.take(limit).read_to_end(&mut buf)),
+            _ => unreachable!("checked above"),
+        };
+        res.map_err(|e| what(format!("cannot decompress: {e}")))?;
+        if buf.len() as u64 != ch_size {
+            return Err(what(format!(
+                "decompressed to {} bytes, its header says {ch_size}",
+                buf.len()
+            )));
+        }
+        s.size = ch_size;
+        s.align = ch_align;
+        s.flags &= !(elf::SHF_COMPRESSED as u64);
+        out.push((i as u32, &*Box::leak(buf.into_boxed_slice())));
+    }
+    Ok(out)
+}
+
 impl ObjectFile {
     /// Ingests one relocatable object (`name` for diagnostics), validating
     /// everything later passes rely on. The steps run in this order so that
@@ -994,6 +1065,7 @@ impl ObjectFile {
         let (symbols, first_global) = read_symbols(&sections, data, &name)?;
         let (groups, group_of) = read_groups(&sections, data, &symbols, &name)?;
         let (mut out_sections, notes) = classify_sections(&sections, data, &group_of, &name)?;
+        let decompressed = decompress_sections(data, &mut out_sections, &name)?;
         let relocs = read_relocs(&sections, data, &symbols, &mut out_sections, &name)?;
         let mut file = ObjectFile {
             name,
@@ -1006,6 +1078,7 @@ impl ObjectFile {
             piece_blocks: Vec::new(),
             groups,
             eh_frames: Vec::new(),
+            decompressed,
             // No `.note.GNU-stack` at all asks for one too.
             wants_execstack: notes.wants_execstack || !notes.has_gnu_stack,
             gnu_properties: notes.gnu_properties.map(|mut p| {
@@ -1023,6 +1096,14 @@ impl ObjectFile {
         let s = &self.sections[idx];
         if s.is_nobits() {
             return &[];
+        }
+        if !self.decompressed.is_empty() {
+            if let Ok(i) = self
+                .decompressed
+                .binary_search_by_key(&(idx as u32), |d| d.0)
+            {
+                return self.decompressed[i].1;
+            }
         }
         &self.data[s.offset as usize..(s.offset + s.size) as usize]
     }

@@ -631,13 +631,7 @@ pub fn write(opts: &Options, res: &Resolved) -> Result<()> {
         match &s.content {
             Content::Pieces(pieces) if s.sh_type != elf::SHT_NOBITS => {
                 for &((f, si), o) in pieces {
-                    let o_sec = &res.objects[f].sections[si as usize];
-                    let src = res.objects[f]
-                        .data
-                        .get(o_sec.offset as usize..(o_sec.offset + o_sec.size) as usize)
-                        .ok_or_else(|| {
-                            bad(&res.objects[f], format!("section {si} runs past the file"))
-                        })?;
+                    let src = res.objects[f].section_data(si as usize);
                     buf[base + o as usize..base + o as usize + src.len()].copy_from_slice(src);
                 }
             }

@@ -83,6 +83,8 @@ struct Base {
     dir: PathBuf,
     start_o: PathBuf,
     good_o: Vec<u8>,
+    /// good.o with its debug sections zlib-compressed (`objcopy`).
+    good_gz_o: Vec<u8>,
     other_o: Vec<u8>,
     user_o: PathBuf,
     /// `ar rcsD libgood.a good.o a_long_member_name_for_the_table.o`
@@ -156,8 +158,15 @@ fn build_base() -> Base {
             .args(["-Wl,-soname,libgood.so.1", "lib.c", "-o", "libgood.so"])
             .current_dir(&dir),
     );
+    require_tool("objcopy", "binutils");
+    run_tool(
+        Command::new("objcopy")
+            .args(["--compress-debug-sections=zlib", "good.o", "good_gz.o"])
+            .current_dir(&dir),
+    );
     Base {
         good_o: std::fs::read(&good).unwrap(),
+        good_gz_o: std::fs::read(dir.join("good_gz.o")).unwrap(),
         other_o: std::fs::read(&other).unwrap(),
         archive: std::fs::read(dir.join("libgood.a")).unwrap(),
         libgood_so: std::fs::read(dir.join("libgood.so")).unwrap(),
@@ -178,6 +187,7 @@ struct Elf(Vec<u8>);
 enum Sh {
     Name,
     Type,
+    Flags,
     Offset,
     Size,
     Link,
@@ -191,6 +201,7 @@ impl Sh {
         match self {
             Sh::Name => (0, 4),
             Sh::Type => (4, 4),
+            Sh::Flags => (8, 8),
             Sh::Offset => (24, 8),
             Sh::Size => (32, 8),
             Sh::Link => (40, 4),
@@ -321,6 +332,13 @@ impl Elf {
 
 fn good() -> Elf {
     Elf(base().good_o.clone())
+}
+
+/// Apply `f` to a copy of good.o with compressed debug sections.
+fn gz_obj(f: impl FnOnce(&mut Elf)) -> Vec<u8> {
+    let mut e = Elf(base().good_gz_o.clone());
+    f(&mut e);
+    e.bytes()
 }
 
 fn so() -> Elf {
@@ -477,6 +495,47 @@ fn object_cases() -> Vec<Case> {
     let symtab = g.symtab();
     let shend = g.shoff() + g.shnum() * 64;
     let mut v = vec![
+        // Compressed sections (SHF_COMPRESSED = 0x800, Elf64_Chdr first).
+        o(
+            "obj_compressed_not_a_chdr",
+            obj(|e| {
+                let i = e.section(".debug_abbrev");
+                let f = e.sh(i, Sh::Flags);
+                e.set_sh(i, Sh::Flags, f | 0x800);
+                let at = e.sh(i, Sh::Offset) as usize;
+                e.set(at, 4, 77);
+            }),
+            "unknown compression type 77",
+        ),
+        o(
+            "obj_compressed_size_lies",
+            gz_obj(|e| {
+                let at = e.sh(e.section(".debug_info"), Sh::Offset) as usize;
+                let size = e.get(at + 8, 8);
+                e.set(at + 8, 8, size + 1000);
+            }),
+            "its header says",
+        ),
+        o(
+            "obj_compressed_stream_broken",
+            gz_obj(|e| {
+                let at = e.sh(e.section(".debug_info"), Sh::Offset) as usize;
+                for k in 0..8 {
+                    e.set(at + 26 + k, 1, 0xff);
+                }
+            }),
+            "cannot decompress",
+        ),
+        o(
+            "obj_compressed_header_cut",
+            obj(|e| {
+                let i = e.section(".debug_abbrev");
+                let f = e.sh(i, Sh::Flags);
+                e.set_sh(i, Sh::Flags, f | 0x800);
+                e.set_sh(i, Sh::Size, 20);
+            }),
+            "shorter than its header",
+        ),
         // Truncations.
         o("obj_empty", vec![], "file format not recognized"),
         o(
