@@ -4,6 +4,11 @@
 //! split into CIE/FDE records. Nothing here looks at any other input, so an
 //! object can be ingested the moment it exists, on any thread, and the result
 //! reused while the file's identity is unchanged.
+//!
+//! Assumes nothing of the bytes: every offset, index and size is checked
+//! before use, so a corrupt object gives an error that names it.
+//! The bytes live for the whole link (`&'static`), so names and contents
+//! are borrowed from them, not copied.
 
 use crate::error::{Error, Result};
 use object::elf::{self, FileHeader64, SectionHeader64};
