@@ -11,7 +11,6 @@
 //     is no IBT PLT (fields for x86 feature bits).
 //   - `-z muldefs` / `--allow-multiple-definition`: duplicate definitions
 //     stay an error (field `allow_multiple_definition`).
-//   - `-z pack-relative-relocs`: DT_RELR is not used (field `pack_relr`).
 //   - `--no-dynamic-linker` without `-pie`/`-static`: recorded only by
 //     clearing `dynamic_linker` (a `no_dynamic_linker` field would be exact).
 
@@ -991,25 +990,19 @@ impl Parser {
                 | "unique-symbol"
                 | "nounique-symbol"
                 | "report-relative-reloc"
-                | "nopack-relative-relocs"
                 | "noindirect-extern-access"
                 | "keep-text-section-prefix"
                 | "nokeep-text-section-prefix",
                 None,
             ) => {}
-            // Ignored, see NEEDS: x86 feature/ISA notes, DT_RELR, muldefs.
+            // Ignored, see NEEDS: x86 feature/ISA notes, muldefs.
             (
-                "ibt"
-                | "shstk"
-                | "ibtplt"
-                | "x86-64-baseline"
-                | "x86-64-v2"
-                | "x86-64-v3"
-                | "x86-64-v4"
-                | "pack-relative-relocs"
-                | "muldefs",
+                "ibt" | "shstk" | "ibtplt" | "x86-64-baseline" | "x86-64-v2" | "x86-64-v3"
+                | "x86-64-v4" | "muldefs",
                 None,
             ) => {}
+            ("pack-relative-relocs", None) => o.pack_relr = true,
+            ("nopack-relative-relocs", None) => o.pack_relr = false,
             ("cet-report", Some("none" | "warning" | "error")) => {}
             // Ignored, see NEEDS: validated numbers.
             ("max-page-size" | "common-page-size", Some(v)) => match parse_number(v) {

@@ -33,6 +33,7 @@ pub enum Synth {
     Verdef,
     Verneed,
     RelaDyn,
+    RelrDyn,
     RelaPlt,
     Plt,
     Got,
@@ -827,6 +828,9 @@ struct ScanResult {
     tlsld: bool,
     /// Dynamic relocations made at input-section places.
     dynrels: u64,
+    /// With `-z pack-relative-relocs`: (input section, offset) of each of
+    /// those that is relative (an address in this image).
+    relative: Vec<(u32, u64)>,
     errors: Vec<String>,
     undefined: Vec<(SymbolId, String)>,
     textrel: bool,
@@ -840,6 +844,7 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
         local_needs: Vec::new(),
         tlsld: false,
         dynrels: 0,
+        relative: Vec::new(),
         errors: Vec::new(),
         undefined: Vec::new(),
         textrel: false,
@@ -893,9 +898,13 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
             }
             let t = target_props(res, kind, f, r.sym);
             match arch::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
-                Ok((_, n)) => {
+                Ok((a, n)) => {
                     if n.dyn_reloc {
                         out.dynrels += 1;
+                        // As the writer decides: Abs64Dyn to a local target.
+                        if inp.opts.pack_relr && a == arch::Action::Abs64Dyn && !t.imported {
+                            out.relative.push((si as u32, r.offset));
+                        }
                         if !writable {
                             out.textrel = true;
                         }
@@ -1166,6 +1175,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
         info.copy = needs_copy[id];
     }
+
+    let relr = relr_plan(inp, &scans, &got);
 
     // Output sections.
     let mut sections: Vec<OutputSection> = Vec::new();
@@ -1605,6 +1616,29 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             }
             versyms.push(v);
         }
+        if relr.is_some() {
+            // glibc's marker that the program needs DT_RELR support (GNU ld
+            // adds it too), from the needed library that defines it.
+            let marker: &[u8] = b"GLIBC_ABI_DT_RELR";
+            let lib = needed.iter().copied().find_map(|n| {
+                let names = &res.shared[n as usize].file.version_names;
+                names
+                    .iter()
+                    .flatten()
+                    .find(|v| **v == marker)
+                    .map(|v| (n, *v))
+            });
+            if let Some((file, vname)) = lib {
+                if let std::collections::hash_map::Entry::Vacant(e) = ver_index.entry((file, vname))
+                {
+                    e.insert(next_index);
+                    match per_lib.iter_mut().find(|(f, _)| *f == file) {
+                        Some((_, list)) => list.push(vname),
+                        None => per_lib.push((file, vec![vname])),
+                    }
+                }
+            }
+        }
         for (li, (file, vers)) in per_lib.iter().enumerate() {
             let soname = add_str(
                 &mut dynstr,
@@ -1809,6 +1843,12 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         s.size = 24 * rela_dyn_count;
         s.entsize = 24;
         add(&mut sections, &mut sec_idx, s);
+        if relr.is_some() {
+            // Sized once addresses are known (see assign_addresses' caller).
+            let mut s = OutputSection::new(b".relr.dyn", Synth::RelrDyn, elf::SHT_RELR, a, 8, 126);
+            s.entsize = 8;
+            add(&mut sections, &mut sec_idx, s);
+        }
         if n_lazy_plt > 0 {
             let mut s = OutputSection::new(
                 b".rela.plt",
@@ -1927,6 +1967,11 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             dyn_entries.push((elf::DT_RELA as i64, DynVal::SecAddr(Synth::RelaDyn)));
             dyn_entries.push((elf::DT_RELASZ as i64, DynVal::RelaDynSize));
             dyn_entries.push((elf::DT_RELAENT as i64, DynVal::Val(24)));
+        }
+        if relr.is_some() {
+            dyn_entries.push((DT_RELR, DynVal::SecAddr(Synth::RelrDyn)));
+            dyn_entries.push((DT_RELRSZ, DynVal::SecSize(Synth::RelrDyn)));
+            dyn_entries.push((DT_RELRENT, DynVal::Val(8)));
         }
         if textrel {
             dyn_entries.push((elf::DT_TEXTREL as i64, DynVal::Val(0)));
@@ -2101,105 +2146,48 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         .image_base
         .unwrap_or(if kind.is_pic() { 0 } else { 0x400000 });
     let headers_size = 64 + 56 * phnum as u64;
-    let mut off = headers_size;
-    let mut addr_cursor = base + off;
-    let seg_class = |rank: u32| -> u32 {
-        match rank {
-            0..=199 => 1,
-            200..=299 => 2,
-            300..=399 => 3,
-            _ => 4,
-        }
-    };
-    let mut cur_class = 1u32;
-    let mut loads: Vec<Segment> = vec![Segment {
-        p_type: elf::PT_LOAD,
-        flags: elf::PF_R,
-        offset: 0,
-        vaddr: base,
-        filesz: 0,
-        memsz: 0,
-        align: PAGE_SIZE,
-    }];
-    let mut relro_start = 0u64;
-    let mut relro_end = 0u64;
-    let mut in_relro = false;
-    let mut tls_start = 0u64;
-    let mut tls_end = 0u64;
-    let mut tls_align = 1u64;
-    for s in sections.iter_mut() {
-        if !s.is_alloc() {
-            continue;
-        }
-        let class = seg_class(s.rank);
-        if class != cur_class {
-            // New segment on a new page (separate code, like -z separate-code).
-            off = align_up(off, PAGE_SIZE);
-            addr_cursor = base + off;
-            cur_class = class;
-            loads.push(Segment {
-                p_type: elf::PT_LOAD,
-                flags: match class {
-                    2 => elf::PF_R | elf::PF_X,
-                    4 => elf::PF_R | elf::PF_W,
-                    _ => elf::PF_R,
-                },
-                offset: off,
-                vaddr: base + off,
-                filesz: 0,
-                memsz: 0,
-                align: PAGE_SIZE,
-            });
-        }
-        if class == 4 && (400..500).contains(&s.rank) && !in_relro && relro_start == 0 {
-            in_relro = true;
-            relro_start = base + off;
-        }
-        if class == 4 && s.rank >= 500 && in_relro {
-            in_relro = false;
-            off = align_up(off, PAGE_SIZE);
-            addr_cursor = base + off;
-            relro_end = base + off;
-        }
-        if s.is_nobits() {
-            let a = align_up(addr_cursor, s.align);
-            s.addr = a;
-            s.offset = off;
-            if s.flags & elf::SHF_TLS as u64 != 0 {
-                // .tbss occupies no address space outside the TLS template.
-                tls_end = tls_end.max(a + s.size);
-                if tls_start == 0 {
-                    tls_start = a;
-                }
-                tls_align = tls_align.max(s.align);
-            } else {
-                addr_cursor = a + s.size;
+    let mut placed = assign_addresses(&mut sections, base, headers_size);
+    if let Some(plan) = &relr {
+        // Sizing .relr.dyn (and what stays in .rela.dyn) needs the places'
+        // addresses. Only the read-only segment grows, so every place moves
+        // by whole pages, or not at all, and the next round agrees.
+        let (ri, di) = (
+            sec_idx[&Synth::RelrDyn] as usize,
+            sec_idx[&Synth::RelaDyn] as usize,
+        );
+        let rela_all = sections[di].size / 24;
+        let mut rounds = 0;
+        loop {
+            let packed = plan.packed(
+                &sections,
+                &placement,
+                sections[sec_idx[&Synth::Got] as usize].addr,
+            );
+            let relr_size = 8 * encode_relr(&packed).len() as u64;
+            let rela_size = 24 * (rela_all - packed.len() as u64);
+            if sections[ri].size == relr_size && sections[di].size == rela_size {
+                break;
             }
-        } else {
-            off = align_up(off, s.align);
-            s.offset = off;
-            s.addr = base + off;
-            off += s.size;
-            addr_cursor = base + off;
-            if s.flags & elf::SHF_TLS as u64 != 0 {
-                if tls_start == 0 {
-                    tls_start = s.addr;
-                }
-                tls_end = tls_end.max(s.addr + s.size);
-                tls_align = tls_align.max(s.align);
+            rounds += 1;
+            if rounds > 4 {
+                return Err(Error::new(
+                    "internal error: the size of .relr.dyn does not settle",
+                ));
             }
+            sections[ri].size = relr_size;
+            sections[di].size = rela_size;
+            placed = assign_addresses(&mut sections, base, headers_size);
         }
-        let seg = loads.last_mut().unwrap();
-        seg.filesz = off - seg.offset;
-        seg.memsz = addr_cursor.max(base + off) - seg.vaddr;
     }
-    if in_relro {
-        off = align_up(off, PAGE_SIZE);
-        relro_end = base + off;
-        let seg = loads.last_mut().unwrap();
-        seg.filesz = off - seg.offset;
-        seg.memsz = seg.memsz.max(off - seg.offset);
-    }
+    let Placed {
+        loads,
+        relro_start,
+        relro_end,
+        tls_start,
+        tls_end,
+        tls_align,
+        end: off,
+    } = placed;
     let (shoff, file_size) = place_non_alloc(&mut sections, off);
 
     // Thread pointer (variant II): the end of the TLS block, aligned.
@@ -2418,6 +2406,273 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 }
 
 /// The address a GOT entry's target resolves to here.
+const DT_RELRSZ: i64 = 35;
+const DT_RELR: i64 = 36;
+const DT_RELRENT: i64 = 37;
+
+/// `-z pack-relative-relocs`: the relative relocations that may go into
+/// `.relr.dyn` instead of `.rela.dyn`. Which do is decided on final
+/// addresses by `packable`, the same rule the writer applies.
+struct RelrPlan {
+    /// Per file: (input section, offset) of its relative relocations.
+    places: Vec<Vec<(u32, u64)>>,
+    /// Offsets in `.got` of the relative relocations of GOT slots.
+    got: Vec<u64>,
+}
+
+impl RelrPlan {
+    /// The addresses that go into `.relr.dyn`, sorted.
+    fn packed(
+        &self,
+        sections: &[OutputSection],
+        placement: &[Vec<(u32, u64)>],
+        got: u64,
+    ) -> Vec<u64> {
+        let mut v: Vec<u64> = self.got.iter().map(|o| got + o).collect();
+        for (f, places) in self.places.iter().enumerate() {
+            for &(si, off) in places {
+                let (osec, soff) = placement[f][si as usize];
+                let s = &sections[osec as usize];
+                let addr = s.addr + soff + off;
+                if packable(s, addr) {
+                    v.push(addr);
+                }
+            }
+        }
+        v.sort_unstable();
+        v
+    }
+}
+
+/// Whether a relative relocation at `addr` in output section `s` goes into
+/// `.relr.dyn`: it must be 8-aligned, and in a writable section (text
+/// relocations stay in `.rela.dyn`, as with GNU ld).
+pub fn packable(s: &OutputSection, addr: u64) -> bool {
+    addr.is_multiple_of(8) && s.flags & elf::SHF_WRITE as u64 != 0
+}
+
+/// Finds, for the writer, whether a relative relocation's address is
+/// `packable` in the output section that holds it.
+pub struct PackableIndex<'a> {
+    sections: &'a [OutputSection],
+    /// Allocated sections by address: (start, end, index in `sections`).
+    spans: Vec<(u64, u64, usize)>,
+}
+
+impl<'a> PackableIndex<'a> {
+    pub fn new(l: &'a Layout) -> Self {
+        let mut spans: Vec<(u64, u64, usize)> = l
+            .sections
+            .iter()
+            .enumerate()
+            // .tbss takes no address space: it overlaps what follows.
+            .filter(|(_, s)| {
+                s.is_alloc() && s.size > 0 && !(s.is_nobits() && s.flags & elf::SHF_TLS as u64 != 0)
+            })
+            .map(|(i, s)| (s.addr, s.addr + s.size, i))
+            .collect();
+        spans.sort_unstable();
+        PackableIndex {
+            sections: &l.sections,
+            spans,
+        }
+    }
+
+    pub fn contains(&self, addr: u64) -> bool {
+        let k = self.spans.partition_point(|&(start, _, _)| start <= addr);
+        let Some(&(start, end, i)) = k.checked_sub(1).and_then(|k| self.spans.get(k)) else {
+            return false;
+        };
+        addr >= start && addr < end && packable(&self.sections[i], addr)
+    }
+}
+
+/// The plan, if `-z pack-relative-relocs` applies to this link and there is
+/// a relative relocation to pack (static PIEs relocate themselves with
+/// RELA only).
+fn relr_plan(inp: &LinkInput, scans: &[ScanResult], got: &[GotEntry]) -> Option<RelrPlan> {
+    let kind = inp.opts.output_kind;
+    if !inp.opts.pack_relr || !kind.is_dynamic() || kind == OutputKind::StaticPie {
+        return None;
+    }
+    let c = GotCtx {
+        kind,
+        value: &|_| 0,
+        dynsym: &|_| 0,
+        tls_start: 0,
+        tp: 0,
+    };
+    let mut got_offsets = Vec::new();
+    for (i, &e) in got.iter().enumerate() {
+        for r in got_fill(inp.res, &c, e, 8 * i as u64).rels {
+            if r.rtype == elf::R_X86_64_RELATIVE {
+                got_offsets.push(r.offset);
+            }
+        }
+    }
+    let places: Vec<Vec<(u32, u64)>> = scans.iter().map(|s| s.relative.clone()).collect();
+    if got_offsets.is_empty() && places.iter().all(|p| p.is_empty()) {
+        return None;
+    }
+    Some(RelrPlan {
+        places,
+        got: got_offsets,
+    })
+}
+
+/// The `.relr.dyn` words for sorted, 8-aligned, distinct addresses: an
+/// address, then bitmaps of the 63 words after it (bit 0 set marks a
+/// bitmap), then the next address that no bitmap reaches.
+pub fn encode_relr(addrs: &[u64]) -> Vec<u64> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < addrs.len() {
+        out.push(addrs[i]);
+        let mut base = addrs[i] + 8;
+        i += 1;
+        loop {
+            let mut bits = 0u64;
+            while i < addrs.len() && addrs[i] >= base && addrs[i] - base < 63 * 8 {
+                bits |= 1 << ((addrs[i] - base) / 8);
+                i += 1;
+            }
+            if bits == 0 {
+                break;
+            }
+            out.push((bits << 1) | 1);
+            base += 63 * 8;
+        }
+    }
+    out
+}
+
+/// Where `assign_addresses` put the loaded image.
+struct Placed {
+    loads: Vec<Segment>,
+    relro_start: u64,
+    relro_end: u64,
+    tls_start: u64,
+    tls_end: u64,
+    tls_align: u64,
+    /// File offset just past the loaded image.
+    end: u64,
+}
+
+/// Gives every allocated section its file offset and address, in order,
+/// starting after the headers (`headers_size` bytes at `base`); each
+/// segment class starts on a new page. Returns the load segments, the
+/// RELRO and TLS ranges.
+fn assign_addresses(sections: &mut [OutputSection], base: u64, headers_size: u64) -> Placed {
+    let mut off = headers_size;
+    let mut addr_cursor = base + off;
+    let seg_class = |rank: u32| -> u32 {
+        match rank {
+            0..=199 => 1,
+            200..=299 => 2,
+            300..=399 => 3,
+            _ => 4,
+        }
+    };
+    let mut cur_class = 1u32;
+    let mut loads: Vec<Segment> = vec![Segment {
+        p_type: elf::PT_LOAD,
+        flags: elf::PF_R,
+        offset: 0,
+        vaddr: base,
+        filesz: 0,
+        memsz: 0,
+        align: PAGE_SIZE,
+    }];
+    let mut relro_start = 0u64;
+    let mut relro_end = 0u64;
+    let mut in_relro = false;
+    let mut tls_start = 0u64;
+    let mut tls_end = 0u64;
+    let mut tls_align = 1u64;
+    for s in sections.iter_mut() {
+        if !s.is_alloc() {
+            continue;
+        }
+        let class = seg_class(s.rank);
+        if class != cur_class {
+            // New segment on a new page (separate code, like -z separate-code).
+            off = align_up(off, PAGE_SIZE);
+            addr_cursor = base + off;
+            cur_class = class;
+            loads.push(Segment {
+                p_type: elf::PT_LOAD,
+                flags: match class {
+                    2 => elf::PF_R | elf::PF_X,
+                    4 => elf::PF_R | elf::PF_W,
+                    _ => elf::PF_R,
+                },
+                offset: off,
+                vaddr: base + off,
+                filesz: 0,
+                memsz: 0,
+                align: PAGE_SIZE,
+            });
+        }
+        if class == 4 && (400..500).contains(&s.rank) && !in_relro && relro_start == 0 {
+            in_relro = true;
+            relro_start = base + off;
+        }
+        if class == 4 && s.rank >= 500 && in_relro {
+            in_relro = false;
+            off = align_up(off, PAGE_SIZE);
+            addr_cursor = base + off;
+            relro_end = base + off;
+        }
+        if s.is_nobits() {
+            let a = align_up(addr_cursor, s.align);
+            s.addr = a;
+            s.offset = off;
+            if s.flags & elf::SHF_TLS as u64 != 0 {
+                // .tbss occupies no address space outside the TLS template.
+                tls_end = tls_end.max(a + s.size);
+                if tls_start == 0 {
+                    tls_start = a;
+                }
+                tls_align = tls_align.max(s.align);
+            } else {
+                addr_cursor = a + s.size;
+            }
+        } else {
+            off = align_up(off, s.align);
+            s.offset = off;
+            s.addr = base + off;
+            off += s.size;
+            addr_cursor = base + off;
+            if s.flags & elf::SHF_TLS as u64 != 0 {
+                if tls_start == 0 {
+                    tls_start = s.addr;
+                }
+                tls_end = tls_end.max(s.addr + s.size);
+                tls_align = tls_align.max(s.align);
+            }
+        }
+        let seg = loads.last_mut().unwrap();
+        seg.filesz = off - seg.offset;
+        seg.memsz = addr_cursor.max(base + off) - seg.vaddr;
+    }
+    if in_relro {
+        off = align_up(off, PAGE_SIZE);
+        relro_end = base + off;
+        let seg = loads.last_mut().unwrap();
+        seg.filesz = off - seg.offset;
+        seg.memsz = seg.memsz.max(off - seg.offset);
+    }
+    Placed {
+        loads,
+        relro_start,
+        relro_end,
+        tls_start,
+        tls_end,
+        tls_align,
+        end: off,
+    }
+}
+
 /// Gives the non-allocated sections (after the loaded image, at `off`)
 /// their file offsets; returns the section header table's offset and the
 /// file size. Layout calls it, and `compress` again with compressed sizes.

@@ -128,6 +128,8 @@ pub struct Options {
     pub execstack: Option<bool>,
     /// `-z separate-code` (default on x86-64 Linux) / `-z noseparate-code`.
     pub separate_code: bool,
+    /// `-z pack-relative-relocs`: relative relocations in `.relr.dyn`.
+    pub pack_relr: bool,
     /// `-rpath`/`-R DIR`, in order.
     pub rpath: Vec<String>,
     /// `--enable-new-dtags` (the default of this system's GNU ld): emit
@@ -206,6 +208,7 @@ impl Default for Options {
             now: false,
             execstack: None,
             separate_code: true,
+            pack_relr: false,
             rpath: Vec::new(),
             new_dtags: true,
             export_dynamic: false,

@@ -542,14 +542,37 @@ fn write_synthetic(
             }
         }
     }
-    // Relocation sections: RELATIVE first, then symbolic, then IRELATIVE.
+    // Relocation sections: RELATIVE first, then symbolic, then IRELATIVE;
+    // with `-z pack-relative-relocs` the packable RELATIVE ones go into
+    // .relr.dyn instead, by the rule layout sized it with.
+    let relr = l.sec(Synth::RelrDyn).is_some();
+    let packable = layout::PackableIndex::new(l);
     let mut relative: Vec<DynRel> = Vec::new();
     let mut symbolic: Vec<DynRel> = Vec::new();
+    let mut packed: Vec<u64> = Vec::new();
     for r in l.got_rels.iter().chain(place_rels.iter()) {
         if r.rtype == elf::R_X86_64_RELATIVE {
-            relative.push(*r);
+            if relr && packable.contains(r.offset) {
+                packed.push(r.offset);
+            } else {
+                relative.push(*r);
+            }
         } else {
             symbolic.push(*r);
+        }
+    }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::RelrDyn) {
+        packed.sort_unstable();
+        let words = layout::encode_relr(&packed);
+        if 8 * words.len() != b.len() {
+            return Err(Error::new(format!(
+                "internal error: planned {} bytes of .relr.dyn, made {}",
+                b.len(),
+                8 * words.len()
+            )));
+        }
+        for (i, w) in words.iter().enumerate() {
+            w64(b, 8 * i, *w);
         }
     }
     let mut rela_dyn_size = 0u64;

@@ -65,6 +65,7 @@ c_program_tests!(
     pthread_sync,
     qsort_bsearch,
     recursion,
+    relr_data_relocs,
     setjmp_longjmp,
     signals,
     start_stop,
