@@ -42,6 +42,9 @@ tools=(
     "mkfifo:coreutils"
     "mount:mount"
     "umount:mount"
+    "autoreconf:autoconf"
+    "aclocal:automake"
+    "libtoolize:libtool"
 )
 
 missing_tools=()

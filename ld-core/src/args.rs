@@ -133,6 +133,9 @@ Output kind:
   -no-pie, --no-pic-executable
                               Create a position dependent executable (default)
   -shared, -Bshareable        Create a shared library
+  -r, -i, --relocatable       Generate a relocatable object
+  --relocatable-merge-sections
+                              With -r, merge .text.foo into .text and so on
   -static                     Create a static executable (implies -Bstatic)
   -static-pie                 Create a static position independent executable
   --no-dynamic-linker         Produce an executable with no program interpreter
@@ -144,6 +147,7 @@ Symbols and dynamic section:
   -e ADDRESS, --entry ADDRESS Set start address
   -u SYMBOL, --undefined SYMBOL
                               Start with undefined reference to SYMBOL
+  --wrap SYMBOL               Use wrapper functions for SYMBOL
   -E, --export-dynamic        Export all dynamic symbols
   --no-export-dynamic         Undo the effect of --export-dynamic
   -h FILENAME, -soname FILENAME
@@ -179,6 +183,11 @@ Layout and contents:
   -z separate-code, -z noseparate-code
                               Separate code into its own segment (default)
   -z defs, -z undefs          Report / ignore unresolved symbols in objects
+  -z pack-relative-relocs, -z nopack-relative-relocs
+                              Put relative relocations in DT_RELR / don't (default)
+  --compress-debug-sections=[none|zlib|zlib-gabi|zstd[:LEVEL]]
+                              Compress DWARF debug sections
+  --gdb-index, --no-gdb-index Generate / don't generate .gdb_index
 
 Concurrent linking:
   --start-concurrent          Following files may still be being written
@@ -210,6 +219,9 @@ Accepted for compatibility and ignored:
   --warn-common, --no-warn-mismatch, --color-diagnostics, --(no-)demangle,
   --hash-size, --reduce-memory-overheads, --no-keep-memory,
   --(no-)undefined-version, --icf=none, --pack-dyn-relocs=none
+
+cld: supported targets: elf64-x86-64
+cld: supported emulations: elf_x86_64
 ";
 
 // ---------------------------------------------------------------------------
