@@ -9,7 +9,8 @@ use crate::input::{self, FileKind};
 use crate::layout;
 use crate::object_file::ObjectFile;
 use crate::options::{InputArg, Options};
-use crate::resolve::{self, LoadItem, SymDef};
+use crate::plugin::{self, LtoInput};
+use crate::resolve::{LoadItem, SymDef};
 use crate::script::{self, ScriptCommand, ScriptFile};
 use crate::shared::SharedFile;
 use rayon::prelude::*;
@@ -211,10 +212,19 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
             whole,
             soname,
         } => match kind {
-            FileKind::Object => Ok(LoadItem::Object(Box::new(ObjectFile::parse(
-                path.display().to_string(),
-                data,
-            )?))),
+            FileKind::Object | FileKind::Bitcode => match plugin::lto_kind(data) {
+                Some(lto) => Ok(LoadItem::Lto(Box::new(LtoInput::new(
+                    path.display().to_string(),
+                    path,
+                    0,
+                    data,
+                    lto,
+                )?))),
+                None => Ok(LoadItem::Object(Box::new(ObjectFile::parse(
+                    path.display().to_string(),
+                    data,
+                )?))),
+            },
             FileKind::Archive | FileKind::ThinArchive => Ok(LoadItem::Archive {
                 archive: Box::new(Archive::parse(&path, data)?),
                 whole,
@@ -340,6 +350,38 @@ pub(crate) fn link_items_traced(
     t0: Instant,
     phase: &dyn Fn(&str),
 ) -> Result<()> {
+    let r = link_resolved(opts, items, t0, phase);
+    plugin::cleanup();
+    r
+}
+
+/// The inputs the LTO plugin added after compiling the IR it claimed: its
+/// objects (`add_input_file`), then the libraries it asked for
+/// (`add_input_library`, found in `-L` directories and the plugin's extra
+/// ones), ingested like command-line inputs.
+pub(crate) fn ingest_plugin_outputs(
+    opts: &Options,
+    files: &[PathBuf],
+    libraries: &[String],
+    extra_paths: &[PathBuf],
+) -> Result<Vec<LoadItem>> {
+    let mut ex = Expander::new(opts);
+    ex.search.extend(extra_paths.iter().cloned());
+    for f in files {
+        ex.add_path(f, false, false, None)?;
+    }
+    for l in libraries {
+        ex.add_library(l, false, true, false)?;
+    }
+    ingest(ex.out)
+}
+
+fn link_resolved(
+    opts: &Options,
+    items: Vec<LoadItem>,
+    t0: Instant,
+    phase: &dyn Fn(&str),
+) -> Result<()> {
     let t_ingest = t0.elapsed();
     phase("resolve-start");
     let mut roots: Vec<&'static [u8]> = Vec::new();
@@ -351,7 +393,7 @@ pub(crate) fn link_items_traced(
     for u in &opts.undefined {
         roots.push(leak(u.as_bytes()));
     }
-    let mut res = resolve::resolve(items, &roots)?;
+    let mut res = plugin::resolve(opts, items, &roots)?;
     for s in res.symbols.iter_mut() {
         if s.def == SymDef::Undefined && layout::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;

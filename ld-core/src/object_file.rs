@@ -147,7 +147,7 @@ pub struct EhRecord {
     pub relocs: Range<u32>,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ObjectFile {
     /// Display name for diagnostics: `dir/foo.o` or `libc.a(printf.o)`.
     pub name: String,
@@ -667,14 +667,8 @@ impl ObjectFile {
             ));
         }
 
-        if symbols
-            .iter()
-            .any(|s| s.name == b"__gnu_lto_slim" || s.name == b"__gnu_lto_v1")
-        {
-            return Err(bad(
-                &name,
-                "LTO objects are not supported, build without -flto (this object holds GCC LTO bytecode)",
-            ));
+        if symbols.iter().any(|s| s.name == b"__gnu_lto_slim") {
+            return Err(crate::plugin::unclaimed_error(&name));
         }
 
         let mut out_sections = Vec::with_capacity(nsec);
@@ -729,12 +723,6 @@ impl ObjectFile {
             let size = sh.sh_size(e);
             let offset = sh.sh_offset(e);
             // check_sections: the contents are inside the file.
-            if sname.starts_with(b".gnu.lto_") {
-                return Err(bad(
-                    &name,
-                    "LTO objects are not supported, build without -flto",
-                ));
-            }
             let alloc = flags & elf::SHF_ALLOC as u64 != 0;
             let kind = if i == 0 {
                 SectionKind::Ignore
