@@ -6,7 +6,7 @@ use crate::input;
 use object::read::archive::ArchiveFile;
 use std::path::Path;
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct ArchiveMember {
     /// Display name: `libfoo.a(bar.o)`.
     pub name: String,
@@ -18,7 +18,7 @@ pub struct ArchiveMember {
     pub offset: u64,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Archive {
     pub name: String,
     pub members: Vec<ArchiveMember>,

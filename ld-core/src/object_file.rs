@@ -147,7 +147,7 @@ pub struct EhRecord {
     pub relocs: Range<u32>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct ObjectFile {
     /// Display name for diagnostics: `dir/foo.o` or `libc.a(printf.o)`.
     pub name: String,

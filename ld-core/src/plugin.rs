@@ -91,7 +91,7 @@ pub fn lto_kind(data: &[u8]) -> Option<LtoKind> {
 }
 
 /// An input holding IR, ingested: the plugin decides what it becomes.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct LtoInput {
     /// Display name: `dir/a.o`, `libfoo.a(a.o)`.
     pub name: String,

@@ -20,7 +20,7 @@ pub struct DynSymbol {
     pub hidden: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct SharedFile {
     pub name: String,
     pub soname: String,

@@ -1,0 +1,373 @@
+//! LTO through the linker plugin: multi-file C programs compiled with
+//! `gcc -flto -O2` (and `clang -flto`) are linked through `gcc -B <shim>`
+//! (cld loads the plugin gcc names), run, and compared with the same
+//! program linked by GNU ld. `readelf -aW` must be quiet, and the output
+//! must show that LTO happened: no `.gnu.lto_` sections, and functions that
+//! only whole-program optimisation can drop (one no module calls, one
+//! inlined across modules) are gone, while a link of the same sources
+//! without LTO keeps them.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `main.c` calls `scale` (util.c: inlined across modules by LTO) and
+/// `part_a` (an archive member); `never_called` (util.c) is global but
+/// unused; `part_b` is in an archive member nothing references.
+const SOURCES: &[(&str, &str)] = &[
+    (
+        "main.c",
+        r#"#include <stdio.h>
+int scale(int x);
+int part_a(int x);
+int main(int argc, char **argv) {
+    (void)argv;
+    int v = scale(argc + 13);
+    printf("scale=%d part_a=%d\n", v, part_a(v));
+    return 0;
+}
+"#,
+    ),
+    (
+        "util.c",
+        r#"int scale(int x) { return x * 3 + 1; }
+int never_called(int x) { return x * 7 - 5; }
+"#,
+    ),
+    (
+        "part_a.c",
+        r#"#include <string.h>
+static char buf[64];
+int part_a(int x) {
+    memset(buf, 'a', sizeof buf - 1);
+    return x + (int)strlen(buf);
+}
+"#,
+    ),
+    ("part_b.c", "int part_b(int x) { return x - 1; }\n"),
+];
+
+const EXPECTED: &str = "scale=43 part_a=106\n";
+
+fn run(cmd: &mut Command, what: &str) -> RunResult {
+    must_succeed_within(cmd, TIMEOUT, what)
+}
+
+fn write_sources(dir: &Path) {
+    for (name, text) in SOURCES {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+/// Compiles every source with `cflags` to `<stem><tag>.o` and puts the two
+/// parts in `libparts<tag>.a` (gcc-ar indexes IR symbols through the
+/// plugin). Returns the link inputs: main, util, the archive.
+fn compile(dir: &Path, cflags: &[&str], tag: &str) -> Vec<PathBuf> {
+    for (name, _) in SOURCES {
+        let stem = name.trim_end_matches(".c");
+        run(
+            Command::new("gcc")
+                .args(cflags)
+                .arg("-c")
+                .arg(dir.join(name))
+                .arg("-o")
+                .arg(dir.join(format!("{stem}{tag}.o"))),
+            &format!("compiling {name} with {cflags:?}"),
+        );
+    }
+    let ar = dir.join(format!("libparts{tag}.a"));
+    let _ = std::fs::remove_file(&ar);
+    run(
+        Command::new("gcc-ar")
+            .arg("rcs")
+            .arg(&ar)
+            .arg(dir.join(format!("part_a{tag}.o")))
+            .arg(dir.join(format!("part_b{tag}.o"))),
+        "gcc-ar",
+    );
+    vec![
+        dir.join(format!("main{tag}.o")),
+        dir.join(format!("util{tag}.o")),
+        ar,
+    ]
+}
+
+/// Links `inputs` with gcc and `flags` (through cld if `shim` is given),
+/// runs the program, and returns its stdout.
+fn link_and_run(shim: Option<&str>, flags: &[&str], inputs: &[PathBuf], out: &Path) -> String {
+    let mut cmd = Command::new("gcc");
+    if let Some(s) = shim {
+        cmd.arg("-B").arg(s);
+    }
+    cmd.args(flags).args(inputs).arg("-o").arg(out);
+    let who = if shim.is_some() { "cld" } else { "GNU ld" };
+    run(&mut cmd, &format!("linking {} with {who}", out.display()));
+    run(
+        &mut Command::new(out),
+        &format!("running {}", out.display()),
+    )
+    .stdout
+}
+
+/// `readelf -aW` of `out`: must print no warnings.
+fn readelf_all(out: &Path) -> String {
+    let r = run(Command::new("readelf").arg("-aW").arg(out), "readelf -aW");
+    assert!(
+        r.stderr.is_empty() && !r.stdout.contains("Warning"),
+        "readelf -aW warns about {}:\n{}{}",
+        out.display(),
+        r.stderr,
+        r.stdout
+    );
+    r.stdout
+}
+
+/// The names in `out`'s symbol table.
+fn symbols(out: &Path) -> Vec<String> {
+    let r = run(Command::new("nm").arg(out), "nm");
+    r.stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2).map(str::to_string))
+        .collect()
+}
+
+fn has(syms: &[String], name: &str) -> bool {
+    syms.iter().any(|s| s == name)
+}
+
+fn setup(name: &str) -> (PathBuf, String) {
+    require_tool("gcc", "gcc");
+    require_tool("gcc-ar", "gcc");
+    require_tool("readelf", "binutils");
+    require_tool("nm", "binutils");
+    let dir = fresh_work_dir("lto", name);
+    let shim = make_shim(&dir);
+    write_sources(&dir);
+    (dir, shim)
+}
+
+#[test]
+fn gcc_lto_program_with_archive_matches_gnu_ld() {
+    let (dir, shim) = setup("gcc");
+    let inputs = compile(&dir, &["-flto", "-O2"], "");
+    let cld_out = dir.join("prog-cld");
+    let got = link_and_run(Some(&shim), &["-flto", "-O2"], &inputs, &cld_out);
+    let want = link_and_run(None, &["-flto", "-O2"], &inputs, &dir.join("prog-ld"));
+    assert_eq!(want, EXPECTED, "GNU ld's link printed something else");
+    assert_eq!(got, want, "cld's LTO link prints differently from GNU ld's");
+
+    let all = readelf_all(&cld_out);
+    assert!(
+        !all.contains(".gnu.lto_"),
+        "the output still has GCC IR sections:\n{all}"
+    );
+    let syms = symbols(&cld_out);
+    for gone in ["never_called", "scale", "part_b"] {
+        assert!(
+            !has(&syms, gone),
+            "{gone} is in the LTO output: the plugin's code did not replace the IR ({syms:?})"
+        );
+    }
+    assert!(has(&syms, "main"), "main is missing: {syms:?}");
+
+    // The same sources without LTO keep what LTO dropped: the checks
+    // above can tell the difference.
+    let plain = compile(&dir, &["-O2"], "-plain");
+    let plain_out = dir.join("prog-plain");
+    let got = link_and_run(Some(&shim), &["-O2"], &plain, &plain_out);
+    assert_eq!(got, EXPECTED, "the link without LTO prints differently");
+    let syms = symbols(&plain_out);
+    assert!(
+        has(&syms, "never_called") && has(&syms, "scale"),
+        "without LTO, never_called and scale should be linked: {syms:?}"
+    );
+}
+
+#[test]
+fn fat_lto_objects_are_claimed_with_the_plugin_and_link_as_code_without() {
+    let (dir, shim) = setup("fat");
+    let inputs = compile(&dir, &["-flto", "-ffat-lto-objects", "-O2"], "");
+
+    // gcc -flto: the plugin claims the fat objects and compiles the IR.
+    let lto_out = dir.join("prog-lto");
+    let got = link_and_run(Some(&shim), &["-flto", "-O2"], &inputs, &lto_out);
+    assert_eq!(got, EXPECTED, "fat objects linked through the plugin");
+    readelf_all(&lto_out);
+    let syms = symbols(&lto_out);
+    assert!(
+        !has(&syms, "never_called"),
+        "never_called survived: the fat objects were not claimed ({syms:?})"
+    );
+
+    // No plugin: their machine code links as it is.
+    let code_out = dir.join("prog-code");
+    let got = link_and_run(Some(&shim), &["-fno-use-linker-plugin"], &inputs, &code_out);
+    assert_eq!(got, EXPECTED, "fat objects linked without the plugin");
+    let all = readelf_all(&code_out);
+    assert!(
+        !all.contains(".gnu.lto_"),
+        "IR sections were copied to the output:\n{all}"
+    );
+    let syms = symbols(&code_out);
+    assert!(
+        has(&syms, "never_called"),
+        "without the plugin the fat objects' code should be linked whole: {syms:?}"
+    );
+}
+
+#[test]
+fn slim_lto_object_without_plugin_is_an_error_naming_it() {
+    let (dir, _shim) = setup("no-plugin");
+    let inputs = compile(&dir, &["-flto", "-O2"], "");
+    let out = dir.join("prog");
+    let (r, shown) = run_shown(
+        Command::new(linker_under_test())
+            .arg("-o")
+            .arg(&out)
+            .arg(&inputs[0]),
+        TIMEOUT,
+    );
+    assert!(
+        !r.success(),
+        "linking a slim LTO object without -plugin succeeded{}",
+        context(&r, &shown)
+    );
+    let want = format!(
+        "{}: unable to handle this LTO object file",
+        inputs[0].display()
+    );
+    assert!(
+        r.stderr.contains(&want) && r.stderr.contains("-plugin"),
+        "the error should name the file and say to pass -plugin{}",
+        context(&r, &shown)
+    );
+    assert!(!out.exists(), "a failed link left {}", out.display());
+}
+
+#[test]
+fn gcc_lto_shared_library_exports_and_links() {
+    let (dir, shim) = setup("shared");
+    let lib_src = dir.join("lib.c");
+    std::fs::write(
+        &lib_src,
+        "static int twice(int x) { return 2 * x; }\n\
+         int lib_api(int x) { return twice(x) + 1; }\n\
+         int lib_hidden(int x) __attribute__((visibility(\"hidden\")));\n\
+         int lib_hidden(int x) { return x; }\n",
+    )
+    .unwrap();
+    let lib_o = dir.join("lib.o");
+    run(
+        Command::new("gcc")
+            .args(["-flto", "-O2", "-fPIC", "-c"])
+            .arg(&lib_src)
+            .arg("-o")
+            .arg(&lib_o),
+        "compiling lib.c",
+    );
+    let lib = dir.join("libl.so");
+    run(
+        Command::new("gcc")
+            .arg("-B")
+            .arg(&shim)
+            .args(["-flto", "-O2", "-shared"])
+            .arg(&lib_o)
+            .arg("-o")
+            .arg(&lib),
+        "linking libl.so with cld",
+    );
+    let all = readelf_all(&lib);
+    let dynsym: Vec<&str> = all
+        .lines()
+        .skip_while(|l| !l.contains("'.dynsym'"))
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(
+        dynsym.iter().any(|l| l.ends_with(" lib_api")),
+        "lib_api is not exported:\n{}",
+        dynsym.join("\n")
+    );
+    assert!(
+        !dynsym.iter().any(|l| l.ends_with(" lib_hidden")),
+        "the hidden lib_hidden is exported:\n{}",
+        dynsym.join("\n")
+    );
+    let main_src = dir.join("use.c");
+    std::fs::write(
+        &main_src,
+        "#include <stdio.h>\nint lib_api(int);\nint main(void) { printf(\"%d\\n\", lib_api(20)); return 0; }\n",
+    )
+    .unwrap();
+    let exe = dir.join("use");
+    run(
+        Command::new("gcc")
+            .arg("-B")
+            .arg(&shim)
+            .args(["-flto", "-O2"])
+            .arg(&main_src)
+            .arg("-o")
+            .arg(&exe)
+            .arg("-L")
+            .arg(&dir)
+            .arg("-ll")
+            .arg(format!("-Wl,-rpath,{}", dir.display())),
+        "linking use against libl.so",
+    );
+    let r = run(&mut Command::new(&exe), "running use");
+    assert_eq!(r.stdout, "41\n");
+}
+
+#[test]
+fn clang_lto_through_llvmgold_matches_gnu_ld() {
+    let (dir, shim) = setup("clang");
+    require_tool("clang", "clang");
+    let mut inputs = Vec::new();
+    for name in ["main.c", "util.c", "part_a.c"] {
+        let o = dir.join(name.replace(".c", ".bc.o"));
+        run(
+            Command::new("clang")
+                .args(["-flto", "-O2", "-c"])
+                .arg(dir.join(name))
+                .arg("-o")
+                .arg(&o),
+            &format!("clang -flto -c {name}"),
+        );
+        let magic = std::fs::read(&o).unwrap();
+        assert!(
+            magic.starts_with(b"BC\xC0\xDE"),
+            "clang -flto did not write bitcode"
+        );
+        inputs.push(o);
+    }
+    let cld = format!("-fuse-ld={}ld", shim);
+    let out = dir.join("prog-clang");
+    let mut cmd = Command::new("clang");
+    cmd.args(["-flto", "-O2", &cld])
+        .args(&inputs)
+        .arg("-o")
+        .arg(&out);
+    run(&mut cmd, "clang -flto link with cld");
+    let got = run(&mut Command::new(&out), "running the clang LTO program").stdout;
+    let gnu = dir.join("prog-clang-ld");
+    let mut cmd = Command::new("clang");
+    cmd.args(["-flto", "-O2"]).args(&inputs).arg("-o").arg(&gnu);
+    run(&mut cmd, "clang -flto link with GNU ld");
+    let want = run(
+        &mut Command::new(&gnu),
+        "running GNU ld's clang LTO program",
+    )
+    .stdout;
+    assert_eq!(want, EXPECTED);
+    assert_eq!(got, want, "cld's clang LTO link prints differently");
+    readelf_all(&out);
+    let syms = symbols(&out);
+    assert!(
+        !has(&syms, "never_called") && !has(&syms, "scale"),
+        "LLVM's LTO did not drop never_called/scale: {syms:?}"
+    );
+}
