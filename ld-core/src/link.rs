@@ -370,8 +370,19 @@ pub(crate) fn ingest_plugin_outputs(
     for f in files {
         ex.add_path(f, false, false, None)?;
     }
+    // GNU ld searches them in the state the command line ended in
+    // (`-Bstatic` for `-static`, `--as-needed`).
+    let state = opts
+        .inputs
+        .iter()
+        .rev()
+        .find_map(|a| match a {
+            InputArg::File { state, .. } | InputArg::Library { state, .. } => Some(*state),
+            _ => None,
+        })
+        .unwrap_or_default();
     for l in libraries {
-        ex.add_library(l, false, true, false)?;
+        ex.add_library(l, state.static_only, state.as_needed, false)?;
     }
     ingest(ex.out)
 }

@@ -819,14 +819,39 @@ impl Claimer for PluginClaimer<'_> {
 
 /// The second resolution's claimer: inputs claimed by the first are left
 /// out (the plugin's output replaces them); nothing else is claimed.
-struct Replaced(HashSet<usize>);
+struct Replaced {
+    /// The claimed inputs (the address of their contents).
+    claimed: HashSet<usize>,
+    /// COMDAT signatures that claimed inputs won in the first resolution.
+    ir_groups: HashSet<&'static [u8]>,
+    /// Global names the plugin's objects define.
+    lto_defs: HashSet<&'static [u8]>,
+    /// The plugin's objects (the address of their contents).
+    outputs: HashSet<usize>,
+}
 
 impl Claimer for Replaced {
     fn offer(&mut self, input: &LtoInput, _: FileId) -> Result<Claim> {
-        Ok(if self.0.contains(&(input.data.as_ptr() as usize)) {
+        Ok(if self.claimed.contains(&(input.data.as_ptr() as usize)) {
             Claim::Drop
         } else {
             Claim::NotClaimed
+        })
+    }
+
+    /// A group that IR won in the first resolution stays discarded in a
+    /// regular object if the plugin's output defines what it defines (the
+    /// compiler may emit the prevailing copy outside any group), as GNU
+    /// ld, which decides groups once, leaves it; if the output does not
+    /// (LTO dropped the IR's copy), the regular object's group is used.
+    fn keeps_group(&self, obj: &ObjectFile, g: &ComdatGroup) -> bool {
+        if !self.ir_groups.contains(g.signature)
+            || self.outputs.contains(&(obj.data.as_ptr() as usize))
+        {
+            return true;
+        }
+        !obj.symbols[obj.first_global as usize..].iter().any(|s| {
+            !s.is_undefined() && g.sections.contains(&s.shndx) && self.lto_defs.contains(s.name)
         })
     }
 }
@@ -949,13 +974,40 @@ pub(crate) fn resolve(
         )
     });
     let added = crate::link::ingest_plugin_outputs(opts, &files, &libraries, &extra_paths)?;
+    let mut ir_groups = HashSet::new();
+    for &(_, fid) in &claimer.claimed {
+        let obj = &first.objects[fid as usize];
+        for g in &obj.groups {
+            if !first.discarded[fid as usize][g.sections[0] as usize] {
+                ir_groups.insert(g.signature);
+            }
+        }
+    }
+    let mut lto_defs = HashSet::new();
+    let mut outputs = HashSet::new();
+    for item in &added {
+        if let LoadItem::Object(o) = item {
+            outputs.insert(o.data.as_ptr() as usize);
+            for s in &o.symbols[o.first_global as usize..] {
+                if !s.is_undefined() {
+                    lto_defs.insert(s.name);
+                }
+            }
+        }
+    }
     let holds_claimed = |a: &Archive| {
         a.members
             .iter()
             .any(|m| replaced.contains(&(m.data.as_ptr() as usize)))
     };
     let items = resolve::into_items(first, placed, added, &holds_claimed);
-    Ok(resolve::resolve_with(items, roots, &mut Replaced(replaced))?.0)
+    let mut second = Replaced {
+        claimed: replaced,
+        ir_groups,
+        lto_defs,
+        outputs,
+    };
+    Ok(resolve::resolve_with(items, roots, &mut second)?.0)
 }
 
 /// After the link, written or failed: the plugin's cleanup hook (it removes

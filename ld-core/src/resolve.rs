@@ -11,7 +11,7 @@
 
 use crate::archive::{Archive, ArchiveMember};
 use crate::error::{Error, Result};
-use crate::object_file::{InputSymbol, ObjectFile};
+use crate::object_file::{ComdatGroup, InputSymbol, ObjectFile};
 use crate::plugin::LtoInput;
 use crate::shared::SharedFile;
 use object::elf;
@@ -138,6 +138,12 @@ pub enum Claim {
 pub trait Claimer {
     /// `input` would become object `fid`.
     fn offer(&mut self, input: &LtoInput, fid: FileId) -> Result<Claim>;
+    /// Whether `obj`'s COMDAT group `g`, the first with its signature, is
+    /// kept (after LTO, a group whose contents the plugin's output now
+    /// defines is not).
+    fn keeps_group(&self, _obj: &ObjectFile, _g: &ComdatGroup) -> bool {
+        true
+    }
 }
 
 /// No plugin: nothing is claimed.
@@ -229,15 +235,12 @@ impl Resolver<'_> {
         // COMDAT: the first group with a signature wins.
         let mut discarded = vec![false; obj.sections.len()];
         for g in &obj.groups {
-            match self.comdats.get(g.signature) {
-                Some(_) => {
-                    for &s in &g.sections {
-                        discarded[s as usize] = true;
-                    }
+            if self.comdats.contains_key(g.signature) || !self.claimer.keeps_group(&obj, g) {
+                for &s in &g.sections {
+                    discarded[s as usize] = true;
                 }
-                None => {
-                    self.comdats.insert(g.signature, fid);
-                }
+            } else {
+                self.comdats.insert(g.signature, fid);
             }
         }
         let mut ids =

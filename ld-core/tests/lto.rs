@@ -371,3 +371,93 @@ fn clang_lto_through_llvmgold_matches_gnu_ld() {
         "LLVM's LTO did not drop never_called/scale: {syms:?}"
     );
 }
+
+#[test]
+fn gcc_lto_static_link_finds_the_plugins_libraries_statically() {
+    let (dir, shim) = setup("static");
+    let inputs = compile(&dir, &["-flto", "-O2"], "");
+    let out = dir.join("prog-static");
+    let got = link_and_run(Some(&shim), &["-flto", "-O2", "-static"], &inputs, &out);
+    assert_eq!(got, EXPECTED, "the static LTO link prints differently");
+    let all = readelf_all(&out);
+    assert!(
+        !all.contains("(NEEDED)") && !all.contains("INTERP"),
+        "a -static LTO link is dynamic:\n{all}"
+    );
+}
+
+/// A C++ template member, an inline function and a function-local static
+/// (COMDAT groups) in an LTO object and a regular one, in both orders:
+/// the group IR wins before LTO stays the plugin's output's after it.
+#[test]
+fn cpp_lto_and_regular_objects_share_comdat_groups_as_with_gnu_ld() {
+    let (dir, shim) = setup("cpp-comdat");
+    require_tool("g++", "g++");
+    std::fs::write(
+        dir.join("box.h"),
+        "#include <string>\n\
+         template <class T> struct Box {\n\
+           T v;\n\
+           __attribute__((noinline)) std::string show() const { return std::to_string(v) + \"!\"; }\n\
+         };\n\
+         inline int shared_inline(int x) { return x * 5; }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("c1.cc"),
+        "#include \"box.h\"\n#include <iostream>\nstd::string other(int);\n\
+         int main() {\n\
+           Box<int> b{3};\n\
+           std::cout << b.show() << other(4) << shared_inline(2) << std::endl;\n\
+           try { throw 5; } catch (int e) { std::cout << \"caught \" << e << std::endl; }\n\
+         }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("c2.cc"),
+        "#include \"box.h\"\n\
+         std::string other(int x) { Box<int> b{x}; return b.show() + std::to_string(shared_inline(x)); }\n",
+    )
+    .unwrap();
+    let compile = |src: &str, out: &str, lto: bool| {
+        let mut cmd = Command::new("g++");
+        cmd.args(["-O2", "-c"]);
+        if lto {
+            cmd.arg("-flto");
+        }
+        cmd.arg(dir.join(src)).arg("-o").arg(dir.join(out));
+        run(&mut cmd, &format!("compiling {src}"));
+        dir.join(out)
+    };
+    let c1 = compile("c1.cc", "c1-lto.o", true);
+    let c2 = compile("c2.cc", "c2.o", false);
+    let c2_lto = compile("c2.cc", "c2-lto.o", true);
+    for (i, inputs) in [
+        vec![c1.clone(), c2.clone()],
+        vec![c2.clone(), c1.clone()],
+        vec![c1.clone(), c2_lto.clone()],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let link = |shim: Option<&str>, out: &Path| {
+            let mut cmd = Command::new("g++");
+            if let Some(s) = shim {
+                cmd.arg("-B").arg(s);
+            }
+            cmd.args(["-flto", "-O2"]).args(inputs).arg("-o").arg(out);
+            run(&mut cmd, &format!("linking {inputs:?}"));
+            run(
+                &mut Command::new(out),
+                &format!("running {}", out.display()),
+            )
+            .stdout
+        };
+        let out = dir.join(format!("cx-cld-{i}"));
+        let got = link(Some(&shim), &out);
+        let want = link(None, &dir.join(format!("cx-ld-{i}")));
+        assert_eq!(want, "3!4!2010\ncaught 5\n", "GNU ld's link of {inputs:?}");
+        assert_eq!(got, want, "cld's link of {inputs:?} prints differently");
+        readelf_all(&out);
+    }
+}
