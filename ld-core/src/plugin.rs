@@ -809,6 +809,14 @@ impl Claimer for PluginClaimer<'_> {
             )));
         }
         if claimed == 0 {
+            if input.fat.is_none() {
+                return Err(Error::new(format!(
+                    "{}: unable to handle this LTO object file: the plugin {} did not claim it \
+                     (IR from another compiler or version?)",
+                    input.name,
+                    self.plugin.display()
+                )));
+            }
             return Ok(Claim::NotClaimed);
         }
         self.claimed.push((idx, fid));
