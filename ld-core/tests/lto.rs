@@ -461,3 +461,50 @@ fn cpp_lto_and_regular_objects_share_comdat_groups_as_with_gnu_ld() {
         readelf_all(&out);
     }
 }
+
+/// A background (concurrent) link does not run the plugin yet: its wait
+/// fails with an error that says so, naming the input.
+#[test]
+fn concurrent_link_with_lto_objects_says_it_is_not_supported() {
+    let (dir, _shim) = setup("concurrent");
+    let inputs = compile(&dir, &["-flto", "-O2"], "");
+    let plugin = run(
+        Command::new("gcc").arg("-print-file-name=liblto_plugin.so"),
+        "gcc -print-file-name",
+    )
+    .stdout
+    .trim()
+    .to_string();
+    let out = dir.join("prog");
+    let mut start = Command::new(linker_under_test());
+    start
+        .arg("--concurrent-inotify")
+        .arg("-plugin")
+        .arg(&plugin)
+        .arg("-o")
+        .arg(&out)
+        .arg("--start-concurrent")
+        .arg(&inputs[0])
+        .arg("--end-concurrent");
+    let (r, shown) = run_shown(&mut start, TIMEOUT);
+    let token = check_token(&r, &shown);
+    let (r, shown) = run_shown(
+        Command::new(linker_under_test()).arg(format!("--concurrent-wait={token}")),
+        TIMEOUT,
+    );
+    assert!(
+        !r.success(),
+        "the concurrent LTO link succeeded{}",
+        context(&r, &shown)
+    );
+    let want = format!(
+        "{}: LTO objects are not supported in a concurrent link yet",
+        inputs[0].display()
+    );
+    assert!(
+        r.stderr.contains(&want),
+        "the wait should say LTO is not supported in a concurrent link{}",
+        context(&r, &shown)
+    );
+    assert!(!out.exists(), "a failed link left {}", out.display());
+}
