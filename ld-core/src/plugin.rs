@@ -885,7 +885,16 @@ fn resolutions(opts: &Options, r: &Resolved, claimed: &[(usize, FileId)], roots:
             regular_ref[id as usize] = true;
         }
     }
-    let exported_anyway = opts.output_kind == OutputKind::Shared || opts.export_dynamic;
+    // The dynamic symbol table may hold any default-visibility definition
+    // (a `--dynamic-list` is taken as naming them all).
+    let exported_anyway = opts.output_kind == OutputKind::Shared
+        || opts.export_dynamic
+        || opts.dynamic_list.is_some();
+    let exported_by_name = |name: &[u8]| {
+        opts.export_dynamic_symbols
+            .iter()
+            .any(|p| crate::version_script::glob_match(p.as_bytes(), name))
+    };
     with_state(|st| {
         for &(idx, fid) in claimed {
             let f = &mut st.files[idx];
@@ -921,7 +930,9 @@ fn resolutions(opts: &Options, r: &Resolved, claimed: &[(usize, FileId)], roots:
                     let visible = matches!(sym.visibility, elf::STV_DEFAULT | elf::STV_PROTECTED);
                     if regular_ref[id as usize] {
                         v = LDPR_PREVAILING_DEF;
-                    } else if visible && (exported_anyway || sym.dso_ref) {
+                    } else if visible
+                        && (exported_anyway || sym.dso_ref || exported_by_name(sym.name))
+                    {
                         v = LDPR_PREVAILING_DEF_IRONLY_EXP;
                     }
                 }

@@ -508,3 +508,48 @@ fn concurrent_link_with_lto_objects_says_it_is_not_supported() {
     );
     assert!(!out.exists(), "a failed link left {}", out.display());
 }
+
+/// A definition only the dynamic symbol table refers to (found with
+/// `dlsym`) survives LTO when the command line exports it, as with GNU ld.
+#[test]
+fn dynamically_exported_definitions_survive_lto() {
+    let (dir, shim) = setup("export");
+    let src = dir.join("dl.c");
+    std::fs::write(
+        &src,
+        "#include <dlfcn.h>\n#include <stdio.h>\n\
+         int exported_fn(int x) { return x + 1; }\n\
+         int main(void) {\n\
+           void *h = dlopen(0, RTLD_NOW);\n\
+           int (*f)(int) = (int (*)(int))dlsym(h, \"exported_fn\");\n\
+           printf(\"%d\\n\", f ? f(1) : -1);\n\
+           return 0;\n\
+         }\n",
+    )
+    .unwrap();
+    let obj = dir.join("dl.o");
+    run(
+        Command::new("gcc")
+            .args(["-flto", "-O2", "-c"])
+            .arg(&src)
+            .arg("-o")
+            .arg(&obj),
+        "compiling dl.c",
+    );
+    for (i, (flags, want)) in [
+        (vec!["-Wl,--export-dynamic-symbol=exported_fn"], "2\n"),
+        (vec!["-rdynamic"], "2\n"),
+        (vec![], "-1\n"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut all = vec!["-flto", "-O2"];
+        all.extend(flags.iter().copied());
+        let inputs = [obj.clone()];
+        let got = link_and_run(Some(&shim), &all, &inputs, &dir.join(format!("dl-cld-{i}")));
+        let gnu = link_and_run(None, &all, &inputs, &dir.join(format!("dl-ld-{i}")));
+        assert_eq!(gnu, want, "GNU ld with {flags:?}");
+        assert_eq!(got, gnu, "cld with {flags:?} differs from GNU ld");
+    }
+}
