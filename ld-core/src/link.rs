@@ -228,6 +228,7 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
             FileKind::Archive | FileKind::ThinArchive => Ok(LoadItem::Archive {
                 archive: Box::new(Archive::parse(&path, data)?),
                 whole,
+                preload: Vec::new(),
             }),
             FileKind::Shared => Ok(LoadItem::Shared {
                 file: Box::new(SharedFile::parse(path.display().to_string(), soname, data)?),
@@ -355,21 +356,22 @@ pub(crate) fn link_items_traced(
     r
 }
 
-/// The inputs the LTO plugin added after compiling the IR it claimed: its
-/// objects (`add_input_file`), then the libraries it asked for
-/// (`add_input_library`, found in `-L` directories and the plugin's extra
-/// ones), ingested like command-line inputs.
+/// The inputs the LTO plugin added after compiling the IR it claimed,
+/// ingested like command-line inputs: its objects (`add_input_file`), and
+/// the libraries it asked for (`add_input_library`, found in `-L`
+/// directories and the plugin's extra ones).
 pub(crate) fn ingest_plugin_outputs(
     opts: &Options,
     files: &[PathBuf],
     libraries: &[String],
     extra_paths: &[PathBuf],
-) -> Result<Vec<LoadItem>> {
+) -> Result<(Vec<LoadItem>, Vec<LoadItem>)> {
     let mut ex = Expander::new(opts);
     ex.search.extend(extra_paths.iter().cloned());
     for f in files {
         ex.add_path(f, false, false, None)?;
     }
+    let objects = ingest(std::mem::take(&mut ex.out))?;
     // GNU ld searches them in the state the command line ended in
     // (`-Bstatic` for `-static`, `--as-needed`).
     let state = opts
@@ -384,7 +386,7 @@ pub(crate) fn ingest_plugin_outputs(
     for l in libraries {
         ex.add_library(l, state.static_only, state.as_needed, false)?;
     }
-    ingest(ex.out)
+    Ok((objects, ingest(ex.out)?))
 }
 
 fn link_resolved(

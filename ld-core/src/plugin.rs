@@ -24,8 +24,13 @@
 //!    (`add_input_file`) and libraries to search (`add_input_library`,
 //!    `set_extra_library_path`).
 //! 3. Resolution runs again over the same inputs, the claimed ones left out
-//!    and the plugin's files in their place (right after the first claimed
-//!    input, or before the archive that held it, as GNU ld inserts them).
+//!    and the plugin's objects in their place (right after the first
+//!    claimed input, or before the archive that held it, as GNU ld inserts
+//!    them); each archive first loads the members it loaded the first time
+//!    (GNU ld never unloads them: a definition that preempted IR stays),
+//!    and the plugin's libraries come last. A COMDAT group that IR won
+//!    stays discarded in regular objects if the plugin's objects define
+//!    its symbols.
 //! 4. After the link (written or failed), the cleanup hook.
 //!
 //! The plugin is loaded the first time an input holding IR is offered, so a
@@ -992,7 +997,8 @@ pub(crate) fn resolve(
             replaced,
         )
     });
-    let added = crate::link::ingest_plugin_outputs(opts, &files, &libraries, &extra_paths)?;
+    let (added, libraries) =
+        crate::link::ingest_plugin_outputs(opts, &files, &libraries, &extra_paths)?;
     let mut ir_groups = HashSet::new();
     for &(_, fid) in &claimer.claimed {
         let obj = &first.objects[fid as usize];
@@ -1019,7 +1025,11 @@ pub(crate) fn resolve(
             .iter()
             .any(|m| replaced.contains(&(m.data.as_ptr() as usize)))
     };
-    let items = resolve::into_items(first, placed, added, &holds_claimed);
+    let mut items = resolve::into_items(first, placed, added, &holds_claimed);
+    // The libraries go last: the members the first resolution loaded are
+    // loaded again where they were (GNU ld keeps them), and these only
+    // supply what the plugin's objects still need.
+    items.extend(libraries);
     let mut second = Replaced {
         claimed: replaced,
         ir_groups,

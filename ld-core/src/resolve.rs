@@ -111,6 +111,10 @@ pub enum LoadItem {
     Archive {
         archive: Box<Archive>,
         whole: bool,
+        /// Members loaded where the archive stands, before any is
+        /// selected: after LTO, those the first resolution loaded (GNU ld
+        /// keeps them).
+        preload: Vec<u32>,
     },
     Shared {
         file: Box<SharedFile>,
@@ -508,7 +512,8 @@ pub enum Placed {
 
 /// The inputs of a finished resolution, in command-line order again, for
 /// another one: objects and shared libraries taken back from `r`, archives
-/// whole (they select their members anew). `insert` goes where GNU ld puts
+/// with the members they loaded (in archive order; claimed ones are left
+/// out by the next claimer), free to select more. `insert` goes where GNU ld puts
 /// the plugin's output: right after the first claimed input, or before
 /// the archive holding it (`holds_claimed` says which archives do).
 pub fn into_items(
@@ -536,11 +541,21 @@ pub fn into_items(
                     });
                 }
             }
-            Placed::Archive { archive, whole, .. } => {
+            Placed::Archive {
+                archive,
+                whole,
+                extracted,
+            } => {
                 if holds_claimed(&archive) {
                     out.extend(insert.take().into_iter().flatten());
                 }
-                out.push(LoadItem::Archive { archive, whole });
+                out.push(LoadItem::Archive {
+                    archive,
+                    whole,
+                    preload: (0..extracted.len() as u32)
+                        .filter(|&m| extracted[m as usize])
+                        .collect(),
+                });
             }
             Placed::Claimed => out.extend(insert.take().into_iter().flatten()),
             Placed::GroupStart => out.push(LoadItem::GroupStart),
@@ -610,8 +625,19 @@ pub fn resolve_with(
                 placed.push(Placed::Shared(rs.r.shared.len() as FileId));
                 rs.add_shared(*file, as_needed)
             }
-            LoadItem::Archive { archive, whole } => {
+            LoadItem::Archive {
+                archive,
+                whole,
+                preload,
+            } => {
                 let mut extracted = vec![false; archive.members.len()];
+                // (A whole archive loads every member in order anyway.)
+                for m in preload.into_iter().filter(|_| !whole) {
+                    if let Some(e) = extracted.get_mut(m as usize).filter(|e| !**e) {
+                        *e = true;
+                        rs.add_member(parse_member(&archive.members[m as usize])?)?;
+                    }
+                }
                 if whole {
                     use rayon::prelude::*;
                     let objs: Vec<Result<Member>> = archive

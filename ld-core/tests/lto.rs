@@ -553,3 +553,64 @@ fn dynamically_exported_definitions_survive_lto() {
         assert_eq!(got, gnu, "cld with {flags:?} differs from GNU ld");
     }
 }
+
+/// Archive members the first resolution loaded stay loaded after LTO, as
+/// in GNU ld, even when LTO removed the reference that selected them
+/// (`dead` calls `bar`; LTO drops `dead`): a definition that preempted IR
+/// (`hook` over the weak IR one) must not vanish with them.
+#[test]
+fn archive_members_loaded_before_lto_stay_loaded_as_with_gnu_ld() {
+    let (dir, shim) = setup("keep-members");
+    let files = [
+        (
+            "kmain.c",
+            "#include <stdio.h>\nint hook(void);\nint bar(void);\n\
+             int dead(void) { return bar(); }\n\
+             int main(void) { printf(\"hook=%d\\n\", hook()); return 0; }\n",
+            true,
+        ),
+        (
+            "kweak.c",
+            "__attribute__((weak)) int hook(void) { return 1; }\n",
+            true,
+        ),
+        (
+            "kmember.c",
+            "int hook(void) { return 2; }\nint bar(void) { return 3; }\n",
+            false,
+        ),
+    ];
+    let mut objs = Vec::new();
+    for (name, text, lto) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+        let o = dir.join(name.replace(".c", ".o"));
+        let mut cmd = Command::new("gcc");
+        cmd.args(["-O2", "-c"]);
+        if lto {
+            cmd.arg("-flto");
+        }
+        run(
+            cmd.arg(dir.join(name)).arg("-o").arg(&o),
+            &format!("compiling {name}"),
+        );
+        objs.push(o);
+    }
+    let ar = dir.join("libk.a");
+    let _ = std::fs::remove_file(&ar);
+    run(Command::new("ar").arg("rcs").arg(&ar).arg(&objs[2]), "ar");
+    let inputs = [objs[0].clone(), objs[1].clone(), ar];
+    let cld_out = dir.join("k-cld");
+    let gnu_out = dir.join("k-ld");
+    let got = link_and_run(Some(&shim), &["-flto", "-O2"], &inputs, &cld_out);
+    let want = link_and_run(None, &["-flto", "-O2"], &inputs, &gnu_out);
+    assert_eq!(got, want, "cld's link prints differently from GNU ld's");
+    readelf_all(&cld_out);
+    let (cld_syms, gnu_syms) = (symbols(&cld_out), symbols(&gnu_out));
+    for name in ["bar", "hook"] {
+        assert!(has(&gnu_syms, name), "GNU ld's output lacks {name}");
+        assert!(
+            has(&cld_syms, name),
+            "{name} (from the archive member loaded before LTO) is missing: {cld_syms:?}"
+        );
+    }
+}
