@@ -1734,8 +1734,19 @@ mod tests {
         );
         assert_eq!(o.inputs, vec![file("a.o", PLAIN)]);
         assert!(!o.strip_all);
+        assert_eq!(o.plugin, Some(PathBuf::from("/p.so")));
+        assert_eq!(o.plugin_opts, ["-x", "-y", "z"]);
         assert!(err("--compress-debug-sections=zlib a.o").contains("not supported"));
         assert!(err("--icf=all a.o").contains("--icf=all"));
+    }
+
+    #[test]
+    fn plugin_and_its_options() {
+        let o = link("-plugin-opt=O2 -plugin /l.so -mllvm -pass-remarks=. --plugin-opt x a.o");
+        assert_eq!(o.plugin, Some(PathBuf::from("/l.so")));
+        assert_eq!(o.plugin_opts, ["O2", "-pass-remarks=.", "x"]);
+        assert!(err("-plugin /a.so -plugin /b.so a.o").contains("only one linker plugin"));
+        assert_eq!(link("a.o").plugin, None);
     }
 
     #[test]
