@@ -535,9 +535,12 @@ pub fn into_items(
             }
             Placed::Shared(f) => {
                 if let Some(s) = shared[f as usize].take() {
+                    // An `--as-needed` library that the first resolution
+                    // needed stays needed (GNU ld decides once, IR
+                    // references included).
                     out.push(LoadItem::Shared {
                         file: Box::new(s.file),
-                        as_needed: s.as_needed,
+                        as_needed: s.as_needed && !s.needed,
                     });
                 }
             }

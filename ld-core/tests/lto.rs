@@ -136,6 +136,22 @@ fn symbols(out: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The `DT_NEEDED` entries of `out`, in order.
+fn needed(out: &Path) -> Vec<String> {
+    let r = run(Command::new("readelf").arg("-dW").arg(out), "readelf -dW");
+    r.stdout
+        .lines()
+        .filter(|l| l.contains("(NEEDED)"))
+        .map(|l| {
+            l.split('[')
+                .nth(1)
+                .unwrap_or(l)
+                .trim_end_matches(']')
+                .to_string()
+        })
+        .collect()
+}
+
 fn has(syms: &[String], name: &str) -> bool {
     syms.iter().any(|s| s == name)
 }
@@ -160,6 +176,11 @@ fn gcc_lto_program_with_archive_matches_gnu_ld() {
     let want = link_and_run(None, &["-flto", "-O2"], &inputs, &dir.join("prog-ld"));
     assert_eq!(want, EXPECTED, "GNU ld's link printed something else");
     assert_eq!(got, want, "cld's LTO link prints differently from GNU ld's");
+    assert_eq!(
+        needed(&cld_out),
+        needed(&dir.join("prog-ld")),
+        "DT_NEEDED differs from GNU ld's"
+    );
 
     let all = readelf_all(&cld_out);
     assert!(
@@ -613,4 +634,49 @@ fn archive_members_loaded_before_lto_stay_loaded_as_with_gnu_ld() {
             "{name} (from the archive member loaded before LTO) is missing: {cld_syms:?}"
         );
     }
+}
+
+/// An `--as-needed` library that only IR referred to stays needed after LTO
+/// drops the reference, as GNU ld decides it before LTO.
+#[test]
+fn as_needed_library_referenced_by_ir_stays_needed_as_with_gnu_ld() {
+    let (dir, shim) = setup("as-needed");
+    std::fs::write(dir.join("dso.c"), "int dso_fn(int x) { return x + 1; }\n").unwrap();
+    run(
+        Command::new("gcc")
+            .args(["-shared", "-fPIC"])
+            .arg(dir.join("dso.c"))
+            .arg("-o")
+            .arg(dir.join("libdso.so")),
+        "building libdso.so",
+    );
+    std::fs::write(
+        dir.join("an.c"),
+        "#include <stdio.h>\nint dso_fn(int);\n\
+         int unused_caller(int x) { return dso_fn(x); }\n\
+         int main(void) { puts(\"as-needed\"); return 0; }\n",
+    )
+    .unwrap();
+    let obj = dir.join("an.o");
+    run(
+        Command::new("gcc")
+            .args(["-flto", "-O2", "-c"])
+            .arg(dir.join("an.c"))
+            .arg("-o")
+            .arg(&obj),
+        "compiling an.c",
+    );
+    let libdir = format!("-L{}", dir.display());
+    let rpath = format!("-Wl,-rpath,{}", dir.display());
+    let flags = ["-flto", "-O2", "-Wl,--as-needed", &libdir, &rpath];
+    let inputs = [obj, PathBuf::from("-ldso")];
+    let cld_out = dir.join("an-cld");
+    let gnu_out = dir.join("an-ld");
+    let got = link_and_run(Some(&shim), &flags, &inputs, &cld_out);
+    let want = link_and_run(None, &flags, &inputs, &gnu_out);
+    assert_eq!(got, want);
+    readelf_all(&cld_out);
+    let gnu = needed(&gnu_out);
+    assert!(gnu.contains(&"libdso.so".to_string()), "GNU ld: {gnu:?}");
+    assert_eq!(needed(&cld_out), gnu, "DT_NEEDED differs from GNU ld's");
 }
