@@ -871,7 +871,12 @@ impl Claimer for Replaced {
 
 /// Each claimed symbol's resolution after the first pass, as GNU ld's
 /// `get_symbols` computes it.
-fn resolutions(opts: &Options, r: &Resolved, claimed: &[(usize, FileId)], roots: &[&[u8]]) {
+fn resolutions(
+    opts: &Options,
+    r: &Resolved,
+    claimed: &[(usize, FileId)],
+    roots: &[&[u8]],
+) -> Result<()> {
     let mut is_ir = vec![false; r.objects.len()];
     for &(_, fid) in claimed {
         is_ir[fid as usize] = true;
@@ -895,6 +900,22 @@ fn resolutions(opts: &Options, r: &Resolved, claimed: &[(usize, FileId)], roots:
     let exported_anyway = opts.output_kind == OutputKind::Shared
         || opts.export_dynamic
         || opts.dynamic_list.is_some();
+    // What the version script makes local is not visible (GNU ld's
+    // `bfd_hide_sym_by_version`).
+    let mut defined_here = HashSet::new();
+    for &(_, fid) in claimed {
+        for &id in &r.sym_ids[fid as usize] {
+            let s = &r.symbols[id as usize];
+            if matches!(s.def, SymDef::Object { file, .. } | SymDef::Common { file, .. } if file == fid)
+            {
+                defined_here.insert(s.name);
+            }
+        }
+    }
+    let localized: HashSet<&[u8]> =
+        crate::exports::localized_by_version_script(opts, defined_here.into_iter())?
+            .into_iter()
+            .collect();
     let exported_by_name = |name: &[u8]| {
         opts.export_dynamic_symbols
             .iter()
@@ -932,7 +953,8 @@ fn resolutions(opts: &Options, r: &Resolved, claimed: &[(usize, FileId)], roots:
                     _ => LDPR_PREEMPTED_REG,
                 };
                 if v == LDPR_PREVAILING_DEF_IRONLY {
-                    let visible = matches!(sym.visibility, elf::STV_DEFAULT | elf::STV_PROTECTED);
+                    let visible = matches!(sym.visibility, elf::STV_DEFAULT | elf::STV_PROTECTED)
+                        && !localized.contains(sym.name);
                     if regular_ref[id as usize] {
                         v = LDPR_PREVAILING_DEF;
                     } else if visible
@@ -946,6 +968,7 @@ fn resolutions(opts: &Options, r: &Resolved, claimed: &[(usize, FileId)], roots:
             f.resolutions = res;
         }
     });
+    Ok(())
 }
 
 /// Resolution with the LTO plugin, if the command line names one (see the
@@ -968,7 +991,7 @@ pub(crate) fn resolve(
         return Ok(first);
     }
     let root_names: Vec<&[u8]> = roots.to_vec();
-    resolutions(opts, &first, &claimer.claimed, &root_names);
+    resolutions(opts, &first, &claimer.claimed, &root_names)?;
     let Some(all_symbols_read) = with_state(|s| s.all_symbols_read) else {
         return Err(Error::new(format!(
             "{}: the plugin claimed inputs but registered no all-symbols-read hook",

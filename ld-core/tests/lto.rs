@@ -680,3 +680,51 @@ fn as_needed_library_referenced_by_ir_stays_needed_as_with_gnu_ld() {
     assert!(gnu.contains(&"libdso.so".to_string()), "GNU ld: {gnu:?}");
     assert_eq!(needed(&cld_out), gnu, "DT_NEEDED differs from GNU ld's");
 }
+
+/// A definition a version script makes local is used by IR only, as GNU ld
+/// reports it: LTO drops it from the shared library when nothing calls it.
+#[test]
+fn version_script_local_definitions_are_dropped_by_lto_as_with_gnu_ld() {
+    let (dir, shim) = setup("version-script");
+    std::fs::write(
+        dir.join("vs.c"),
+        "int vs_kept(void) { return 1; }\nint vs_local(void) { return 2; }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("vs.map"), "{ global: vs_kept; local: *; };\n").unwrap();
+    let obj = dir.join("vs.o");
+    run(
+        Command::new("gcc")
+            .args(["-flto", "-O2", "-fPIC", "-c"])
+            .arg(dir.join("vs.c"))
+            .arg("-o")
+            .arg(&obj),
+        "compiling vs.c",
+    );
+    let script = format!("-Wl,--version-script={}", dir.join("vs.map").display());
+    let link = |shim: Option<&str>, out: &Path| {
+        let mut cmd = Command::new("gcc");
+        if let Some(s) = shim {
+            cmd.arg("-B").arg(s);
+        }
+        cmd.args(["-flto", "-O2", "-shared", &script])
+            .arg(&obj)
+            .arg("-o")
+            .arg(out);
+        run(&mut cmd, &format!("linking {}", out.display()));
+        symbols(out)
+    };
+    let cld_out = dir.join("libvs-cld.so");
+    let cld = link(Some(&shim), &cld_out);
+    let gnu = link(None, &dir.join("libvs-ld.so"));
+    readelf_all(&cld_out);
+    assert!(
+        has(&gnu, "vs_kept") && !has(&gnu, "vs_local"),
+        "GNU ld: {gnu:?}"
+    );
+    assert!(has(&cld, "vs_kept"), "vs_kept is missing: {cld:?}");
+    assert!(
+        !has(&cld, "vs_local"),
+        "vs_local, local by the version script and unused, survived LTO: {cld:?}"
+    );
+}
