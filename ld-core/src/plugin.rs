@@ -981,6 +981,15 @@ pub(crate) fn resolve(
     let Some(plugin) = &opts.plugin else {
         return resolve::resolve(items, roots);
     };
+    // A process may link more than once (the library API): what the
+    // previous link's plugin reported is not this link's.
+    with_state(|s| {
+        s.files.clear();
+        s.added_files.clear();
+        s.added_libraries.clear();
+        s.extra_paths.clear();
+        s.errors.clear();
+    });
     let mut claimer = PluginClaimer {
         opts,
         plugin,
