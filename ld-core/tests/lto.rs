@@ -58,6 +58,18 @@ fn run(cmd: &mut Command, what: &str) -> RunResult {
     must_succeed_within(cmd, TIMEOUT, what)
 }
 
+/// `gcc FLAGS INPUT -o OUT`, which must succeed.
+fn gcc(flags: &[&str], input: &Path, out: &Path, what: &str) {
+    run(
+        Command::new("gcc")
+            .args(flags)
+            .arg(input)
+            .arg("-o")
+            .arg(out),
+        what,
+    );
+}
+
 fn write_sources(dir: &Path) {
     for (name, text) in SOURCES {
         std::fs::write(dir.join(name), text).unwrap();
@@ -283,12 +295,10 @@ fn gcc_lto_shared_library_exports_and_links() {
     )
     .unwrap();
     let lib_o = dir.join("lib.o");
-    run(
-        Command::new("gcc")
-            .args(["-flto", "-O2", "-fPIC", "-c"])
-            .arg(&lib_src)
-            .arg("-o")
-            .arg(&lib_o),
+    gcc(
+        &["-flto", "-O2", "-fPIC", "-c"],
+        &lib_src,
+        &lib_o,
         "compiling lib.c",
     );
     let lib = dir.join("libl.so");
@@ -549,14 +559,7 @@ fn dynamically_exported_definitions_survive_lto() {
     )
     .unwrap();
     let obj = dir.join("dl.o");
-    run(
-        Command::new("gcc")
-            .args(["-flto", "-O2", "-c"])
-            .arg(&src)
-            .arg("-o")
-            .arg(&obj),
-        "compiling dl.c",
-    );
+    gcc(&["-flto", "-O2", "-c"], &src, &obj, "compiling dl.c");
     for (i, (flags, want)) in [
         (vec!["-Wl,--export-dynamic-symbol=exported_fn"], "2\n"),
         (vec!["-rdynamic"], "2\n"),
@@ -642,12 +645,10 @@ fn archive_members_loaded_before_lto_stay_loaded_as_with_gnu_ld() {
 fn as_needed_library_referenced_by_ir_stays_needed_as_with_gnu_ld() {
     let (dir, shim) = setup("as-needed");
     std::fs::write(dir.join("dso.c"), "int dso_fn(int x) { return x + 1; }\n").unwrap();
-    run(
-        Command::new("gcc")
-            .args(["-shared", "-fPIC"])
-            .arg(dir.join("dso.c"))
-            .arg("-o")
-            .arg(dir.join("libdso.so")),
+    gcc(
+        &["-shared", "-fPIC"],
+        &dir.join("dso.c"),
+        &dir.join("libdso.so"),
         "building libdso.so",
     );
     std::fs::write(
@@ -658,12 +659,10 @@ fn as_needed_library_referenced_by_ir_stays_needed_as_with_gnu_ld() {
     )
     .unwrap();
     let obj = dir.join("an.o");
-    run(
-        Command::new("gcc")
-            .args(["-flto", "-O2", "-c"])
-            .arg(dir.join("an.c"))
-            .arg("-o")
-            .arg(&obj),
+    gcc(
+        &["-flto", "-O2", "-c"],
+        &dir.join("an.c"),
+        &obj,
         "compiling an.c",
     );
     let libdir = format!("-L{}", dir.display());
@@ -693,12 +692,10 @@ fn version_script_local_definitions_are_dropped_by_lto_as_with_gnu_ld() {
     .unwrap();
     std::fs::write(dir.join("vs.map"), "{ global: vs_kept; local: *; };\n").unwrap();
     let obj = dir.join("vs.o");
-    run(
-        Command::new("gcc")
-            .args(["-flto", "-O2", "-fPIC", "-c"])
-            .arg(dir.join("vs.c"))
-            .arg("-o")
-            .arg(&obj),
+    gcc(
+        &["-flto", "-O2", "-fPIC", "-c"],
+        &dir.join("vs.c"),
+        &obj,
         "compiling vs.c",
     );
     let script = format!("-Wl,--version-script={}", dir.join("vs.map").display());
