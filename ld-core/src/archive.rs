@@ -11,6 +11,11 @@ pub struct ArchiveMember {
     /// Display name: `libfoo.a(bar.o)`.
     pub name: String,
     pub data: &'static [u8],
+    /// Where the contents are on disk: the archive and the member's offset
+    /// in it, or a thin archive's member file and 0 (the LTO plugin reads
+    /// members itself).
+    pub file: std::path::PathBuf,
+    pub offset: u64,
 }
 
 #[derive(Debug)]
@@ -34,8 +39,8 @@ impl Archive {
             let m = m.map_err(|e| Error::new(format!("{name}: malformed archive member: {e}")))?;
             let mname = String::from_utf8_lossy(m.name()).into_owned();
             let display = format!("{name}({mname})");
+            let mpath = dir.join(&mname);
             let mdata: &'static [u8] = if thin {
-                let mpath = dir.join(&mname);
                 input::map_file(&mpath)
                     .map_err(|e| {
                         Error::new(format!("{name}: thin archive member {mname}: {}", e.msg))
@@ -46,9 +51,16 @@ impl Archive {
                     .map_err(|e| Error::new(format!("{display}: bad member data: {e}")))?
             };
             offset_to_member.insert(member_header_offset(data, &m), members.len() as u32);
+            let (file, offset) = if thin {
+                (mpath, 0)
+            } else {
+                (path.to_path_buf(), m.file_range().0)
+            };
             members.push(ArchiveMember {
                 name: display,
                 data: mdata,
+                file,
+                offset,
             });
         }
         let mut thin_names: std::collections::HashMap<&[u8], u32> =

@@ -32,11 +32,11 @@
 //!
 //! `@file` response files are expanded first, with gcc/libiberty quoting.
 //!
+//! `-plugin FILE` loads the LTO linker plugin; `-plugin-opt ARG` (and
+//! `-mllvm ARG`, as lld and mold spell LLVM's options) are its options, in
+//! order (`plugin.rs`).
+//!
 //! Accepted and ignored (they do not change what cld produces):
-//! - `-plugin FILE`, `--plugin FILE`, `-plugin-opt ARG` / `-plugin-opt=ARG`:
-//!   the gcc LTO plugin. gcc passes it on every link, so it must be accepted;
-//!   cld does no LTO (slim `-flto` objects, which hold only GIMPLE, will fail
-//!   later with undefined symbols; `-ffat-lto-objects` ones link normally).
 //! - `-flto`, `-flto-partition=..`, `-fuse-ld=..`: ignored by GNU ld too.
 //! - `-O N` / `-O1`: optimisation level (only affects hash table sizes).
 //! - `--sort-common[=..]`, `--sort-section=..`: layout heuristics.
@@ -424,10 +424,10 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "no-gdb-index" => Flag,
         // Immediate commands.
         "version" | "help" | "print-shim-dir" => Flag,
+        // The LTO plugin and its options.
+        "plugin" | "plugin-opt" | "mllvm" => Req,
         // Accepted and ignored (see the module comment).
-        "plugin"
-        | "plugin-opt"
-        | "sort-section"
+        "sort-section"
         | "compress-debug-sections"
         | "icf"
         | "pack-dyn-relocs"
@@ -946,8 +946,18 @@ impl Parser {
             }
             // NEEDS: see the top of this file.
             "allow-multiple-definition" => {}
-            "plugin" | "plugin-opt" | "sort-section" | "rpath-link" | "sort-common"
-            | "color-diagnostics" | "demangle" | "fuse-ld" | "flto-partition" | "O" | "g" => {}
+            // LTO: see `plugin.rs`. `-mllvm ARG` is lld's and mold's
+            // spelling of `-plugin-opt=ARG` for LLVM's options.
+            "plugin" => {
+                let p = PathBuf::from(val());
+                if o.plugin.as_ref().is_some_and(|q| *q != p) {
+                    bail!("{spelled}: only one linker plugin can be loaded");
+                }
+                o.plugin = Some(p);
+            }
+            "plugin-opt" | "mllvm" => o.plugin_opts.push(utf8(spelled, val())?),
+            "sort-section" | "rpath-link" | "sort-common" | "color-diagnostics" | "demangle"
+            | "fuse-ld" | "flto-partition" | "O" | "g" => {}
             n if IGNORED_FLAGS.contains(&n) => {}
 
             // Every name in `long_arity` and `short` is handled above.
@@ -1776,9 +1786,20 @@ mod tests {
         );
         assert_eq!(o.inputs, vec![file("a.o", PLAIN)]);
         assert!(!o.strip_all);
+        assert_eq!(o.plugin, Some(PathBuf::from("/p.so")));
+        assert_eq!(o.plugin_opts, ["-x", "-y", "z"]);
         assert!(err("--compress-debug-sections=zlib-gnu a.o").contains("unknown"));
         assert!(err("--compress-debug-sections=zstd:30 a.o").contains("between 1 and 22"));
         assert!(err("--icf=all a.o").contains("--icf=all"));
+    }
+
+    #[test]
+    fn plugin_and_its_options() {
+        let o = link("-plugin-opt=O2 -plugin /l.so -mllvm -pass-remarks=. --plugin-opt x a.o");
+        assert_eq!(o.plugin, Some(PathBuf::from("/l.so")));
+        assert_eq!(o.plugin_opts, ["O2", "-pass-remarks=.", "x"]);
+        assert!(err("-plugin /a.so -plugin /b.so a.o").contains("only one linker plugin"));
+        assert_eq!(link("a.o").plugin, None);
     }
 
     #[test]

@@ -103,6 +103,30 @@ fn read_text(path: &std::path::Path, what: &str) -> Result<String> {
         .map_err(|_| Error::new(format!("{}: {what} is not UTF-8 text", path.display())))
 }
 
+/// Which of `names` the version script makes local (a `local:` pattern is
+/// their best match), for the LTO plugin: GNU ld reports such a definition
+/// as used by IR only. Nothing without a version script.
+pub(crate) fn localized_by_version_script<'n>(
+    opts: &Options,
+    names: impl Iterator<Item = &'n [u8]>,
+) -> Result<Vec<&'n [u8]>> {
+    let Some(p) = &opts.version_script else {
+        return Ok(Vec::new());
+    };
+    let script = version_script::parse_version_script(
+        &read_text(p, "version script")?,
+        &p.display().to_string(),
+    )?;
+    let matcher = Matcher::new(&script);
+    Ok(names
+        .filter(|n| {
+            let name = String::from_utf8_lossy(n);
+            let dm = if matcher.cxx { demangle(&name) } else { None };
+            matches!(matcher.lookup(&name, dm.as_deref()), Some((_, true, _)))
+        })
+        .collect())
+}
+
 /// Decide exports, preemption and versions; returns the version definitions.
 pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
     let kind = opts.output_kind;

@@ -39,6 +39,8 @@ pub enum FileKind {
     ThinArchive,
     Shared,
     Script,
+    /// LLVM bitcode (`clang -flto`): only the LTO plugin can read it.
+    Bitcode,
 }
 
 /// A mapped input file.
@@ -133,6 +135,9 @@ pub fn classify(data: &[u8]) -> Option<FileKind> {
             object::elf::ET_DYN => Some(FileKind::Shared),
             _ => Some(FileKind::Object),
         };
+    }
+    if crate::plugin::is_bitcode(data) {
+        return Some(FileKind::Bitcode);
     }
     if crate::script::looks_like_script(data) {
         return Some(FileKind::Script);

@@ -2,7 +2,7 @@
 //!
 //! Passes, in the order data flows: `args` (command line -> `Options`),
 //! `input`/`object_file`/`archive`/`shared`/`script` (ingestion, per file),
-//! `resolve` (symbols, in command-line order), `exports` (what the dynamic
+//! `resolve` (symbols, in command-line order; with `plugin`, LTO), `exports` (what the dynamic
 //! symbol table defines, versions, preemption; with `version_script`),
 //! `layout` (everything about the
 //! output), `write` (the image), `output_file` (how it reaches `-o`). `x86_64` holds the architecture.
@@ -23,6 +23,7 @@ pub mod object_file;
 pub mod options;
 pub mod outlock;
 pub mod output_file;
+pub mod plugin;
 pub mod relocatable;
 pub mod resolve;
 pub mod runtime_dir;

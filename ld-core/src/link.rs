@@ -9,6 +9,7 @@ use crate::input::{self, FileKind};
 use crate::layout;
 use crate::object_file::ObjectFile;
 use crate::options::{InputArg, Options};
+use crate::plugin::{self, LtoInput};
 use crate::resolve::{self, LoadItem, SymDef};
 use crate::script::{self, ScriptCommand, ScriptFile};
 use crate::shared::SharedFile;
@@ -211,13 +212,23 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
             whole,
             soname,
         } => match kind {
-            FileKind::Object => Ok(LoadItem::Object(Box::new(ObjectFile::parse(
-                path.display().to_string(),
-                data,
-            )?))),
+            FileKind::Object | FileKind::Bitcode => match plugin::lto_kind(data) {
+                Some(lto) => Ok(LoadItem::Lto(Box::new(LtoInput::new(
+                    path.display().to_string(),
+                    path,
+                    0,
+                    data,
+                    lto,
+                )?))),
+                None => Ok(LoadItem::Object(Box::new(ObjectFile::parse(
+                    path.display().to_string(),
+                    data,
+                )?))),
+            },
             FileKind::Archive | FileKind::ThinArchive => Ok(LoadItem::Archive {
                 archive: Box::new(Archive::parse(&path, data)?),
                 whole,
+                preload: Vec::new(),
             }),
             FileKind::Shared => Ok(LoadItem::Shared {
                 file: Box::new(SharedFile::parse(path.display().to_string(), soname, data)?),
@@ -340,6 +351,50 @@ pub(crate) fn link_items_traced(
     t0: Instant,
     phase: &dyn Fn(&str),
 ) -> Result<()> {
+    let r = link_resolved(opts, items, t0, phase);
+    plugin::cleanup();
+    r
+}
+
+/// The inputs the LTO plugin added after compiling the IR it claimed,
+/// ingested like command-line inputs: its objects (`add_input_file`), and
+/// the libraries it asked for (`add_input_library`, found in `-L`
+/// directories and the plugin's extra ones).
+pub(crate) fn ingest_plugin_outputs(
+    opts: &Options,
+    files: &[PathBuf],
+    libraries: &[String],
+    extra_paths: &[PathBuf],
+) -> Result<(Vec<LoadItem>, Vec<LoadItem>)> {
+    let mut ex = Expander::new(opts);
+    ex.search.extend(extra_paths.iter().cloned());
+    for f in files {
+        ex.add_path(f, false, false, None)?;
+    }
+    let objects = ingest(std::mem::take(&mut ex.out))?;
+    // GNU ld searches them in the state the command line ended in
+    // (`-Bstatic` for `-static`, `--as-needed`).
+    let state = opts
+        .inputs
+        .iter()
+        .rev()
+        .find_map(|a| match a {
+            InputArg::File { state, .. } | InputArg::Library { state, .. } => Some(*state),
+            _ => None,
+        })
+        .unwrap_or_default();
+    for l in libraries {
+        ex.add_library(l, state.static_only, state.as_needed, false)?;
+    }
+    Ok((objects, ingest(ex.out)?))
+}
+
+fn link_resolved(
+    opts: &Options,
+    items: Vec<LoadItem>,
+    t0: Instant,
+    phase: &dyn Fn(&str),
+) -> Result<()> {
     let t_ingest = t0.elapsed();
     phase("resolve-start");
     let mut roots: Vec<&'static [u8]> = Vec::new();
@@ -354,7 +409,7 @@ pub(crate) fn link_items_traced(
     for u in &opts.undefined {
         roots.push(leak(u.as_bytes()));
     }
-    let mut res = resolve::resolve(items, &roots, &opts.wrap)?;
+    let mut res = plugin::resolve(opts, items, &roots)?;
     if opts.relocatable {
         // No layout: the sections and symbols go on to a later link.
         phase("resolve-done");

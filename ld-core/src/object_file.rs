@@ -612,14 +612,8 @@ fn read_symbols(
             ),
         ));
     }
-    if symbols
-        .iter()
-        .any(|s| s.name == b"__gnu_lto_slim" || s.name == b"__gnu_lto_v1")
-    {
-        return Err(bad(
-            name,
-            "LTO objects are not supported, build without -flto (this object holds GCC LTO bytecode)",
-        ));
+    if symbols.iter().any(|s| s.name == b"__gnu_lto_slim") {
+        return Err(crate::plugin::unclaimed_error(name));
     }
     Ok((symbols, first_global))
 }
@@ -778,13 +772,6 @@ fn classify_sections(
         let sname = sections
             .section_name(e, sh)
             .map_err(|_| bad(name, format!("section {i} has a bad name offset")))?;
-        // check_sections: the contents are inside the file.
-        if sname.starts_with(b".gnu.lto_") {
-            return Err(bad(
-                name,
-                "LTO objects are not supported, build without -flto",
-            ));
-        }
         let kind = section_kind(i, sh, sname, data, name, &mut notes)?;
         // check_sections: a power of two, at most MAX_ALIGN.
         let align = sh.sh_addralign(e).max(1);

@@ -187,6 +187,12 @@ pub struct Options {
     pub concurrent_idle_timeout: u64,
     /// `--concurrent-log=FILE`: the background linker's event log.
     pub concurrent_log: Option<PathBuf>,
+    /// `-plugin FILE`: the LTO linker plugin (gcc's `liblto_plugin.so`,
+    /// LLVM's `LLVMgold.so`), loaded when the link starts.
+    pub plugin: Option<PathBuf>,
+    /// `-plugin-opt ARG` (and `-mllvm ARG`), in command-line order: handed
+    /// to the plugin as `LDPT_OPTION`s.
+    pub plugin_opts: Vec<String>,
 }
 
 impl Default for Options {
@@ -239,6 +245,8 @@ impl Default for Options {
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,
+            plugin: None,
+            plugin_opts: Vec::new(),
         }
     }
 }

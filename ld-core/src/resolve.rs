@@ -9,9 +9,10 @@
 //! Inputs arrive here already ingested (`LoadItem`), so this pass does no I/O
 //! except parsing the archive members it selects.
 
-use crate::archive::Archive;
+use crate::archive::{Archive, ArchiveMember};
 use crate::error::{Error, Result};
-use crate::object_file::{InputSymbol, ObjectFile};
+use crate::object_file::{ComdatGroup, InputSymbol, ObjectFile};
+use crate::plugin::LtoInput;
 use crate::shared::SharedFile;
 use object::elf;
 use std::collections::HashMap;
@@ -110,13 +111,77 @@ pub enum LoadItem {
     Archive {
         archive: Box<Archive>,
         whole: bool,
+        /// Members loaded where the archive stands, before any is
+        /// selected: after LTO, those the first resolution loaded (GNU ld
+        /// keeps them).
+        preload: Vec<u32>,
     },
     Shared {
         file: Box<SharedFile>,
         as_needed: bool,
     },
+    /// An object that holds LTO IR: offered to the plugin (`Claimer`).
+    Lto(Box<LtoInput>),
     GroupStart,
     GroupEnd,
+}
+
+/// What the LTO plugin made of an input holding IR.
+pub enum Claim {
+    /// Claimed: the object standing for it in resolution (its symbols as
+    /// the plugin reported them; no sections to lay out).
+    Claimed(Box<ObjectFile>),
+    /// Not claimed: a fat object links as its machine code; IR alone is an error.
+    NotClaimed,
+    /// Left out of this resolution (claimed in an earlier one, whose
+    /// compiled code now stands in for it).
+    Drop,
+}
+
+/// Offers each input holding IR, as resolution loads it, to the plugin.
+pub trait Claimer {
+    /// `input` would become object `fid`.
+    fn offer(&mut self, input: &LtoInput, fid: FileId) -> Result<Claim>;
+    /// Whether `obj`'s COMDAT group `g`, the first with its signature, is
+    /// kept (after LTO, a group whose contents the plugin's output now
+    /// defines is not).
+    fn keeps_group(&self, _obj: &ObjectFile, _g: &ComdatGroup) -> bool {
+        true
+    }
+}
+
+/// No plugin: nothing is claimed.
+pub struct NoPlugin;
+impl Claimer for NoPlugin {
+    fn offer(&mut self, _: &LtoInput, _: FileId) -> Result<Claim> {
+        Ok(Claim::NotClaimed)
+    }
+}
+
+/// What `add_lto` did with an input.
+enum Added {
+    Claimed,
+    Object,
+    Dropped,
+}
+
+/// A selected archive member, parsed: an object, or IR for the plugin.
+enum Member {
+    Object(ObjectFile),
+    Lto(LtoInput),
+}
+
+fn parse_member(m: &ArchiveMember) -> Result<Member> {
+    match crate::plugin::lto_kind(m.data) {
+        None => Ok(Member::Object(ObjectFile::parse(m.name.clone(), m.data)?)),
+        Some(kind) => Ok(Member::Lto(LtoInput::new(
+            m.name.clone(),
+            m.file.clone(),
+            m.offset,
+            m.data,
+            kind,
+        )?)),
+    }
 }
 
 pub struct LoadedShared {
@@ -151,16 +216,17 @@ impl Resolved {
     }
 }
 
-struct Resolver {
+struct Resolver<'c> {
     r: Resolved,
     comdats: NameMap<FileId>,
     errors: Vec<String>,
     /// `--wrap`: an undefined reference to a key means the value instead
     /// (`foo` -> `__wrap_foo`, `__real_foo` -> `foo`).
     wrap: NameMap<&'static [u8]>,
+    claimer: &'c mut dyn Claimer,
 }
 
-impl Resolver {
+impl Resolver<'_> {
     fn intern(&mut self, name: &'static [u8]) -> SymbolId {
         if let Some(&id) = self.r.names.get(name) {
             return id;
@@ -176,15 +242,12 @@ impl Resolver {
         // COMDAT: the first group with a signature wins.
         let mut discarded = vec![false; obj.sections.len()];
         for g in &obj.groups {
-            match self.comdats.get(g.signature) {
-                Some(_) => {
-                    for &s in &g.sections {
-                        discarded[s as usize] = true;
-                    }
+            if self.comdats.contains_key(g.signature) || !self.claimer.keeps_group(&obj, g) {
+                for &s in &g.sections {
+                    discarded[s as usize] = true;
                 }
-                None => {
-                    self.comdats.insert(g.signature, fid);
-                }
+            } else {
+                self.comdats.insert(g.signature, fid);
             }
         }
         let mut ids =
@@ -303,6 +366,35 @@ impl Resolver {
         }
     }
 
+    /// An input holding IR: what the plugin claims stands for it.
+    fn add_lto(&mut self, input: LtoInput) -> Result<Added> {
+        let fid = self.r.objects.len() as FileId;
+        Ok(match self.claimer.offer(&input, fid)? {
+            Claim::Claimed(obj) => {
+                self.add_object(*obj);
+                Added::Claimed
+            }
+            Claim::Drop => Added::Dropped,
+            Claim::NotClaimed => match input.fat {
+                Some(obj) => {
+                    self.add_object(obj);
+                    Added::Object
+                }
+                None => return Err(crate::plugin::unclaimed_error(&input.name)),
+            },
+        })
+    }
+
+    fn add_member(&mut self, m: Member) -> Result<()> {
+        match m {
+            Member::Object(o) => self.add_object(o),
+            Member::Lto(l) => {
+                self.add_lto(l)?;
+            }
+        }
+        Ok(())
+    }
+
     fn add_shared(&mut self, file: SharedFile, as_needed: bool) {
         let fid = self.r.shared.len() as FileId;
         for (i, ds) in file.symbols.iter().enumerate() {
@@ -343,7 +435,7 @@ impl Resolver {
         // before it starts; the decisions then run exactly as they would
         // serially, parsing inline whatever becomes wanted on the way. A
         // member parsed but no longer wanted is simply not added.
-        let mut parsed: HashMap<u32, Result<ObjectFile>> = HashMap::new();
+        let mut parsed: HashMap<u32, Result<Member>> = HashMap::new();
         loop {
             let mut wanted_now: Vec<u32> = ar
                 .symbols
@@ -356,13 +448,10 @@ impl Resolver {
             wanted_now.sort_unstable();
             wanted_now.dedup();
             if wanted_now.len() > 1 {
-                let results: Vec<(u32, Result<ObjectFile>)> = wanted_now
+                let results: Vec<(u32, Result<Member>)> = wanted_now
                     .par_iter()
                     .with_max_len(1)
-                    .map(|&m| {
-                        let member = &ar.members[m as usize];
-                        (m, ObjectFile::parse(member.name.clone(), member.data))
-                    })
+                    .map(|&m| (m, parse_member(&ar.members[m as usize])))
                     .collect();
                 parsed.extend(results);
             }
@@ -372,14 +461,11 @@ impl Resolver {
                     continue;
                 }
                 extracted[m as usize] = true;
-                let obj = match parsed.remove(&m) {
+                let member = match parsed.remove(&m) {
                     Some(r) => r?,
-                    None => {
-                        let member = &ar.members[m as usize];
-                        ObjectFile::parse(member.name.clone(), member.data)?
-                    }
+                    None => parse_member(&ar.members[m as usize])?,
                 };
-                self.add_object(obj);
+                self.add_member(member)?;
                 changed = true;
                 any = true;
             }
@@ -427,6 +513,91 @@ fn wrap_map(wrapped: &[String]) -> NameMap<&'static [u8]> {
 /// referenced from outside any object (`-u`, the entry point); `wrap` are
 /// the `--wrap` symbols.
 pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]], wrap: &[String]) -> Result<Resolved> {
+    Ok(resolve_with(items, roots, wrap, &mut NoPlugin)?.0)
+}
+
+/// Where an input went in a resolution, in command-line order.
+pub enum Placed {
+    Object(FileId),
+    Shared(FileId),
+    Archive {
+        archive: Box<Archive>,
+        whole: bool,
+        extracted: Vec<bool>,
+    },
+    /// An input the plugin claimed.
+    Claimed,
+    GroupStart,
+    GroupEnd,
+}
+
+/// The inputs of a finished resolution, in command-line order again, for
+/// another one: objects and shared libraries taken back from `r`, archives
+/// with the members they loaded (in archive order; claimed ones are left
+/// out by the next claimer), free to select more. `insert` goes where GNU ld puts
+/// the plugin's output: right after the first claimed input, or before
+/// the archive holding it (`holds_claimed` says which archives do).
+pub fn into_items(
+    r: Resolved,
+    placed: Vec<Placed>,
+    insert: Vec<LoadItem>,
+    holds_claimed: &dyn Fn(&Archive) -> bool,
+) -> Vec<LoadItem> {
+    let mut objects: Vec<Option<ObjectFile>> = r.objects.into_iter().map(Some).collect();
+    let mut shared: Vec<Option<LoadedShared>> = r.shared.into_iter().map(Some).collect();
+    let mut insert = Some(insert);
+    let mut out = Vec::with_capacity(placed.len());
+    for p in placed {
+        match p {
+            Placed::Object(f) => {
+                if let Some(o) = objects[f as usize].take() {
+                    out.push(LoadItem::Object(Box::new(o)));
+                }
+            }
+            Placed::Shared(f) => {
+                if let Some(s) = shared[f as usize].take() {
+                    // An `--as-needed` library that the first resolution
+                    // needed stays needed (GNU ld decides once, IR
+                    // references included).
+                    out.push(LoadItem::Shared {
+                        file: Box::new(s.file),
+                        as_needed: s.as_needed && !s.needed,
+                    });
+                }
+            }
+            Placed::Archive {
+                archive,
+                whole,
+                extracted,
+            } => {
+                if holds_claimed(&archive) {
+                    out.extend(insert.take().into_iter().flatten());
+                }
+                out.push(LoadItem::Archive {
+                    archive,
+                    whole,
+                    preload: (0..extracted.len() as u32)
+                        .filter(|&m| extracted[m as usize])
+                        .collect(),
+                });
+            }
+            Placed::Claimed => out.extend(insert.take().into_iter().flatten()),
+            Placed::GroupStart => out.push(LoadItem::GroupStart),
+            Placed::GroupEnd => out.push(LoadItem::GroupEnd),
+        }
+    }
+    out.extend(insert.into_iter().flatten());
+    out
+}
+
+/// `resolve`, offering each input that holds IR to `claimer` as it is
+/// loaded; also says where each input went (`Placed`, for `into_items`).
+pub fn resolve_with(
+    items: Vec<LoadItem>,
+    roots: &[&'static [u8]],
+    wrap: &[String],
+    claimer: &mut dyn Claimer,
+) -> Result<(Resolved, Vec<Placed>)> {
     // Sized for every global name the inputs can bring, so the table is not
     // rebuilt again and again as it grows (an upper bound: names repeat).
     let names_hint: usize = items
@@ -449,6 +620,7 @@ pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]], wrap: &[String]) -
         comdats: NameMap::default(),
         errors: Vec::new(),
         wrap: wrap_map(wrap),
+        claimer,
     };
     for &r in roots {
         let id = rs.intern(r);
@@ -457,39 +629,81 @@ pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]], wrap: &[String]) -
     }
 
     // Archives inside the current group, rescanned until nothing changes.
-    let mut group: Option<Vec<(Box<Archive>, Vec<bool>)>> = None;
+    // Archives inside the current group (indices into `placed`),
+    // rescanned until nothing changes.
+    let mut group: Option<Vec<usize>> = None;
+    let mut placed = Vec::with_capacity(items.len());
     for item in items {
         match item {
-            LoadItem::Object(o) => rs.add_object(*o),
-            LoadItem::Shared { file, as_needed } => rs.add_shared(*file, as_needed),
-            LoadItem::Archive { archive, whole } => {
+            LoadItem::Object(o) => {
+                placed.push(Placed::Object(rs.r.objects.len() as FileId));
+                rs.add_object(*o)
+            }
+            LoadItem::Lto(l) => {
+                let fid = rs.r.objects.len() as FileId;
+                match rs.add_lto(*l)? {
+                    Added::Claimed => placed.push(Placed::Claimed),
+                    Added::Object => placed.push(Placed::Object(fid)),
+                    Added::Dropped => {}
+                }
+            }
+            LoadItem::Shared { file, as_needed } => {
+                placed.push(Placed::Shared(rs.r.shared.len() as FileId));
+                rs.add_shared(*file, as_needed)
+            }
+            LoadItem::Archive {
+                archive,
+                whole,
+                preload,
+            } => {
                 let mut extracted = vec![false; archive.members.len()];
+                // (A whole archive loads every member in order anyway.)
+                for m in preload.into_iter().filter(|_| !whole) {
+                    if let Some(e) = extracted.get_mut(m as usize).filter(|e| !**e) {
+                        *e = true;
+                        rs.add_member(parse_member(&archive.members[m as usize])?)?;
+                    }
+                }
                 if whole {
                     use rayon::prelude::*;
-                    let objs: Vec<Result<ObjectFile>> = archive
+                    let objs: Vec<Result<Member>> = archive
                         .members
                         .par_iter()
                         .with_max_len(1)
-                        .map(|m| ObjectFile::parse(m.name.clone(), m.data))
+                        .map(parse_member)
                         .collect();
                     for (i, obj) in objs.into_iter().enumerate() {
                         extracted[i] = true;
-                        rs.add_object(obj?);
+                        rs.add_member(obj?)?;
                     }
                 } else {
                     rs.scan_archive(&archive, &mut extracted)?;
                 }
                 if let Some(g) = group.as_mut() {
-                    g.push((archive, extracted));
+                    g.push(placed.len());
                 }
+                placed.push(Placed::Archive {
+                    archive,
+                    whole,
+                    extracted,
+                });
             }
-            LoadItem::GroupStart => group = Some(Vec::new()),
+            LoadItem::GroupStart => {
+                placed.push(Placed::GroupStart);
+                group = Some(Vec::new())
+            }
             LoadItem::GroupEnd => {
-                if let Some(mut g) = group.take() {
+                placed.push(Placed::GroupEnd);
+                if let Some(g) = group.take() {
                     loop {
                         let mut changed = false;
-                        for (ar, ex) in g.iter_mut() {
-                            changed |= rs.scan_archive(ar, ex)?;
+                        for &i in &g {
+                            if let Placed::Archive {
+                                archive, extracted, ..
+                            } = &mut placed[i]
+                            {
+                                changed |= rs.scan_archive(archive, extracted)?;
+                            }
                         }
                         if !changed {
                             break;
@@ -533,7 +747,7 @@ pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]], wrap: &[String]) -
             }
         }
     }
-    Ok(rs.r)
+    Ok((rs.r, placed))
 }
 
 /// Whether an undefined symbol is one the linker defines (so it is not an error).

@@ -9,7 +9,8 @@
 //! - Lua: the library is compiled into `liblua.a`, linked with
 //!   `tests/real/lua/host.c`, PIE and `-static`, by the system linker and by
 //!   cld; `host test.lua` must print `tests/real/lua/expected.out` with
-//!   either, and an uncaught error must be reported identically.
+//!   either, and an uncaught error must be reported identically. Again with
+//!   `-flto` (`lua_lto`): cld runs gcc's LTO plugin; no IR may reach the output.
 //! - SQLite: `sqlite3.c` + `tests/real/sqlite/driver.c`, PIE and `-static`,
 //!   both linkers; output must equal `tests/real/sqlite/expected.out`.
 //! - bzip2: built by its own Makefile with `LDFLAGS="-B SHIMDIR"` (PIE, then
@@ -377,9 +378,22 @@ fn c_files(dir: &Path, exclude: &[&str]) -> Vec<PathBuf> {
 
 #[test]
 fn lua() {
+    lua_linked("lua", &[]);
+}
+
+/// Lua compiled with `-flto` (GIMPLE in `liblua.a`): cld runs gcc's LTO
+/// plugin, and the program must behave as GNU ld's LTO link does.
+#[test]
+fn lua_lto() {
+    lua_linked("lua-lto", &["-flto"]);
+}
+
+/// Lua built with `extra` flags (compiling and linking), linked PIE and
+/// `-static` by the system linker and by cld, run and compared.
+fn lua_linked(name: &str, extra: &[&str]) {
     let t0 = Instant::now();
     let lua_src = source("CLD_LUA_SRC");
-    let work = workdir("lua");
+    let work = workdir(name);
     let shim = make_shim(&work);
     let test_dir = repo_root().join("tests/real/lua");
 
@@ -394,6 +408,7 @@ fn lua() {
     all_sources.push(test_dir.join("host.c"));
     let flags: Vec<String> = ["-O2", "-g", "-std=gnu99", "-Wall", "-DLUA_USE_POSIX"]
         .iter()
+        .chain(extra)
         .map(|s| s.to_string())
         .chain([format!("-I{}", lua_src.display())])
         .collect();
@@ -407,7 +422,7 @@ fn lua() {
         "ar",
     );
     eprintln!(
-        "lua: compiled {} files in {:?}",
+        "{name}: compiled {} files in {:?}",
         all_sources.len(),
         t0.elapsed()
     );
@@ -420,20 +435,28 @@ fn lua() {
         ("LC_ALL", "C"),
     ];
     let inputs = [host_o, liblua];
+    let mut libs = vec!["-lm", "-O2"];
+    libs.extend(extra);
 
     for mode in [Mode::Pie, Mode::Static] {
         let sys_exe = work.join(format!("host-{}-system", mode.name()));
         let cld_exe = work.join(format!("host-{}-cld", mode.name()));
-        link(&sys_exe, &inputs, &["-lm"], mode, None);
-        link(&cld_exe, &inputs, &["-lm"], mode, Some(&shim));
+        link(&sys_exe, &inputs, &libs, mode, None);
+        link(&cld_exe, &inputs, &libs, mode, Some(&shim));
         check_output(&cld_exe);
+        let sections = run_checked(Command::new("readelf").arg("-SW").arg(&cld_exe), "readelf");
+        assert!(
+            !String::from_utf8_lossy(&sections.stdout).contains(".gnu.lto_"),
+            "{name}: IR sections in {}",
+            cld_exe.display()
+        );
         assert_eq!(
             elf_type(&sys_exe),
             elf_type(&cld_exe),
             "{mode:?}: ELF type differs"
         );
 
-        let what = format!("lua {}", mode.name());
+        let what = format!("{name} {}", mode.name());
         let sys = run_program(&sys_exe, &["test.lua", "io-system.tmp"], &work, &env);
         let cld = run_program(&cld_exe, &["test.lua", "io-cld.tmp"], &work, &env);
         assert!(
@@ -446,7 +469,7 @@ fn lua() {
         check_expected(&what, &sys, &test_dir.join("expected.out"));
 
         // An uncaught error goes through longjmp and the traceback code.
-        let what = format!("lua {} error.lua", mode.name());
+        let what = format!("{name} {} error.lua", mode.name());
         let sys = run_program(&sys_exe, &["error.lua"], &work, &env);
         let cld = run_program(&cld_exe, &["error.lua"], &work, &env);
         assert_eq!(sys.status.code(), Some(1), "{what}: expected status 1");
@@ -458,7 +481,7 @@ fn lua() {
         );
         assert_same_run(&what, &sys, &cld);
     }
-    eprintln!("lua: done in {:?}", t0.elapsed());
+    eprintln!("{name}: done in {:?}", t0.elapsed());
 }
 
 #[test]
