@@ -903,6 +903,15 @@ fn resolutions(
             regular_ref[id as usize] = true;
         }
     }
+    // `--wrap`: the linker, not the IR, decides who calls SYM and
+    // `__wrap_SYM`, so LTO must keep both (GNU ld marks them the same way).
+    for w in &opts.wrap {
+        for name in [w.clone(), format!("__wrap_{w}")] {
+            if let Some(id) = r.lookup(name.as_bytes()) {
+                regular_ref[id as usize] = true;
+            }
+        }
+    }
     // The dynamic symbol table may hold any default-visibility definition
     // (a `--dynamic-list` is taken as naming them all).
     let exported_anyway = opts.output_kind == OutputKind::Shared
@@ -948,7 +957,9 @@ fn resolutions(
                 };
                 let referenced = matches!(s.def, LDPK_UNDEF | LDPK_WEAKUNDEF | LDPK_COMMON);
                 let mut v = match owner {
-                    Some(Some(o)) if o == fid => LDPR_PREVAILING_DEF_IRONLY,
+                    // A reference `--wrap` turned to this file's own
+                    // definition is resolved in IR like any other.
+                    Some(Some(o)) if o == fid && !referenced => LDPR_PREVAILING_DEF_IRONLY,
                     Some(Some(o)) if is_ir[o as usize] => {
                         if referenced {
                             LDPR_RESOLVED_IR

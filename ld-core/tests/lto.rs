@@ -725,3 +725,35 @@ fn version_script_local_definitions_are_dropped_by_lto_as_with_gnu_ld() {
         "vs_local, local by the version script and unused, survived LTO: {cld:?}"
     );
 }
+
+/// `--wrap` with LTO objects: the IR's reference to the wrapped function
+/// (defined outside the IR, as libc's are) reaches the wrapper the same IR
+/// defines, and `__real_` the original (the plugin is told the wrapped names
+/// and LTO keeps the wrapper), as with GNU ld.
+#[test]
+fn wrap_with_lto_objects_matches_gnu_ld() {
+    let (dir, shim) = setup("wrap");
+    let w = |name: &str, text: &str| {
+        std::fs::write(dir.join(name), text).unwrap();
+        dir.join(name)
+    };
+    let lib = w(
+        "orig.c",
+        "#include <stdio.h>\nvoid orig(void) { puts(\"orig\"); }\n",
+    );
+    let main = w(
+        "main.c",
+        "#include <stdio.h>\nvoid orig(void);\nvoid __real_orig(void);\n\
+         void __wrap_orig(void) { puts(\"wrapped\"); __real_orig(); }\n\
+         int main(void) { orig(); return 0; }\n",
+    );
+    let (lib_o, main_o) = (dir.join("orig.o"), dir.join("main.o"));
+    gcc(&["-c", "-O2"], &lib, &lib_o, "compiling orig.c");
+    gcc(&["-c", "-O2", "-flto"], &main, &main_o, "compiling main.c");
+    let inputs = [main_o, lib_o];
+    let flags = ["-O2", "-flto", "-Wl,--wrap=orig"];
+    let ours = link_and_run(Some(&shim), &flags, &inputs, &dir.join("cld"));
+    let theirs = link_and_run(None, &flags, &inputs, &dir.join("ld"));
+    assert_eq!(ours, theirs);
+    assert_eq!(ours, "wrapped\norig\n");
+}
