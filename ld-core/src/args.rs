@@ -77,8 +77,8 @@ use std::path::PathBuf;
 use crate::bail;
 use crate::error::Result;
 use crate::options::{
-    BuildId, Command, CompressDebug, ConcurrentMode, ControlOp, HashStyle, InputArg, InputState,
-    Options, OutputKind,
+    BuildId, Command, CompressDebug, ConcurrentMode, ControlOp, DefsymExpr, HashStyle, InputArg,
+    InputState, Options, OutputKind,
 };
 
 /// zstd's own default level (what `--compress-debug-sections=zstd` uses).
@@ -100,6 +100,46 @@ pub fn version_text() -> String {
         "cld {} (compatible with GNU linkers)",
         env!("CARGO_PKG_VERSION")
     )
+}
+
+/// `SYMBOL=EXPRESSION` of `--defsym`: a number (decimal or `0x` hex), or a
+/// symbol with an optional `+N`/`-N`.
+pub fn parse_defsym(v: &str) -> std::result::Result<(String, DefsymExpr), String> {
+    let (name, expr) = v.split_once('=').ok_or("expected SYMBOL=EXPRESSION")?;
+    let (name, expr) = (name.trim(), expr.trim());
+    let is_ident = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.$@".contains(c))
+    };
+    if !is_ident(name) {
+        return Err(format!("bad symbol name `{name}`"));
+    }
+    let number = |s: &str| parse_number(s.trim());
+    if let Some(n) = number(expr) {
+        return Ok((name.to_string(), DefsymExpr::Number(n)));
+    }
+    let (target, offset) = match expr.find(['+', '-']) {
+        Some(i) => {
+            let n = number(&expr[i + 1..]).ok_or_else(|| format!("bad offset in `{expr}`"))?;
+            let n = n as i64;
+            (
+                expr[..i].trim(),
+                if &expr[i..i + 1] == "-" { -n } else { n },
+            )
+        }
+        None => (expr, 0),
+    };
+    if !is_ident(target) {
+        return Err(format!(
+            "unsupported expression `{expr}` (a number, or SYMBOL[+-NUMBER])"
+        ));
+    }
+    Ok((
+        name.to_string(),
+        DefsymExpr::Symbol(target.to_string(), offset),
+    ))
 }
 
 /// The `--help` text.
@@ -148,6 +188,7 @@ Symbols and dynamic section:
   -u SYMBOL, --undefined SYMBOL
                               Start with undefined reference to SYMBOL
   --wrap SYMBOL               Use wrapper functions for SYMBOL
+  --defsym SYMBOL=EXPRESSION  Define a symbol (a number, or SYMBOL[+-NUMBER])
   -E, --export-dynamic        Export all dynamic symbols
   --no-export-dynamic         Undo the effect of --export-dynamic
   -h FILENAME, -soname FILENAME
@@ -378,6 +419,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "rpath"
         | "undefined"
         | "wrap"
+        | "defsym"
         | "version-script"
         | "dynamic-list"
         | "Map"
@@ -797,6 +839,13 @@ impl Parser {
             "rpath" => o.rpath.push(utf8(spelled, val())?),
             "undefined" => o.undefined.push(utf8(spelled, val())?),
             "wrap" => o.wrap.push(utf8(spelled, val())?),
+            "defsym" => {
+                let v = utf8(spelled, val())?;
+                o.defsym.push(
+                    parse_defsym(&v)
+                        .map_err(|m| crate::error::Error::new(format!("{spelled} {v}: {m}")))?,
+                );
+            }
             "version-script" => o.version_script = Some(PathBuf::from(val())),
             "dynamic-list" => o.dynamic_list = Some(PathBuf::from(val())),
             "Map" => o.map_file = Some(PathBuf::from(val())),
@@ -1507,6 +1556,18 @@ mod tests {
         assert_eq!(o.undefined, vec!["a", "b", "c", "d", "e"]);
         let o = link("--wrap=malloc -wrap free --wrap realloc x.o");
         assert_eq!(o.wrap, vec!["malloc", "free", "realloc"]);
+        let o = link("--defsym=a=16 -defsym b=0x2000 --defsym c=print --defsym d=main+8 x.o");
+        assert_eq!(
+            o.defsym,
+            vec![
+                ("a".into(), DefsymExpr::Number(16)),
+                ("b".into(), DefsymExpr::Number(0x2000)),
+                ("c".into(), DefsymExpr::Symbol("print".into(), 0)),
+                ("d".into(), DefsymExpr::Symbol("main".into(), 8)),
+            ]
+        );
+        assert!(err("--defsym=a x.o").contains("SYMBOL=EXPRESSION"));
+        assert!(err("--defsym=a=b*2 x.o").contains("unsupported expression"));
         for s in ["-m elf_x86_64", "-melf_x86_64"] {
             link(&format!("{s} a.o"));
         }

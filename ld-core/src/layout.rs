@@ -603,7 +603,15 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
             imported: true,
             ..Default::default()
         },
-        SymDef::Common { .. } | SymDef::Synthetic => TargetProps::default(),
+        SymDef::Synthetic => match g.defsym {
+            Some(crate::resolve::Defsym::Abs(_)) => TargetProps {
+                absolute: true,
+                ..Default::default()
+            },
+            Some(crate::resolve::Defsym::Rel(t, _)) if t != id => global_props(res, kind, t),
+            _ => TargetProps::default(),
+        },
+        SymDef::Common { .. } => TargetProps::default(),
     }
 }
 
@@ -2893,6 +2901,18 @@ fn symbol_values(
             }
         };
         out[id] = v;
+    }
+    // --defsym values, once their targets have theirs (a chain of
+    // --defsym aliases resolves in command-line order).
+    for (name, _) in &inp.opts.defsym {
+        let Some(id) = res.lookup(name.as_bytes()) else {
+            continue;
+        };
+        out[id as usize] = match res.symbols[id as usize].defsym {
+            Some(crate::resolve::Defsym::Abs(v)) => v,
+            Some(crate::resolve::Defsym::Rel(t, off)) => out[t as usize].wrapping_add(off as u64),
+            None => continue,
+        };
     }
     Ok(out)
 }

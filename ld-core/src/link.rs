@@ -409,6 +409,12 @@ fn link_resolved(
     for u in &opts.undefined {
         roots.push(leak(u.as_bytes()));
     }
+    // A --defsym target is referenced, as from an object.
+    for (_, e) in &opts.defsym {
+        if let crate::options::DefsymExpr::Symbol(t, _) = e {
+            roots.push(leak(t.as_bytes()));
+        }
+    }
     let mut res = plugin::resolve(opts, items, &roots)?;
     if opts.relocatable {
         // No layout: the sections and symbols go on to a later link.
@@ -418,6 +424,7 @@ fn link_resolved(
         phase("write-done");
         return Ok(());
     }
+    apply_defsyms(opts, &mut res)?;
     for s in res.symbols.iter_mut() {
         if s.def == SymDef::Undefined && resolve::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;
@@ -455,6 +462,44 @@ fn link_resolved(
             res.symbols.len(),
             l.file_size
         );
+    }
+    Ok(())
+}
+
+/// `--defsym`: each symbol becomes absolute, another symbol under a second
+/// name (offset 0: the very definition), or that symbol plus an offset.
+fn apply_defsyms(opts: &Options, res: &mut resolve::Resolved) -> Result<()> {
+    use crate::options::DefsymExpr;
+    use resolve::Defsym;
+    for (name, expr) in &opts.defsym {
+        let id = res.intern(leak(name.as_bytes()));
+        let (def, defsym) = match expr {
+            DefsymExpr::Number(v) => (SymDef::Synthetic, Some(Defsym::Abs(*v))),
+            DefsymExpr::Symbol(t, off) => {
+                let tid = res
+                    .lookup(t.as_bytes())
+                    .filter(|&t| res.symbols[t as usize].def != SymDef::Undefined)
+                    .ok_or_else(|| {
+                        Error::new(format!(
+                            "undefined symbol: {t}\n>>> referenced by --defsym {name}"
+                        ))
+                    })?;
+                match res.symbols[tid as usize].def {
+                    d @ (SymDef::Object { .. } | SymDef::Common { .. }) if *off == 0 => (d, None),
+                    SymDef::Shared { .. } => {
+                        return Err(Error::new(format!(
+                            "--defsym {name}: {t} is defined in a shared library; \
+                             only symbols of this link can be aliased"
+                        )))
+                    }
+                    _ => (SymDef::Synthetic, Some(Defsym::Rel(tid, *off))),
+                }
+            }
+        };
+        let s = &mut res.symbols[id as usize];
+        s.def = def;
+        s.defsym = defsym;
+        s.weak_def = false;
     }
     Ok(())
 }

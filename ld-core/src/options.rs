@@ -70,6 +70,15 @@ pub enum InputArg {
     GroupEnd,
 }
 
+/// The value of a `--defsym SYMBOL=EXPRESSION`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DefsymExpr {
+    /// A number: the symbol is absolute.
+    Number(u64),
+    /// Another symbol plus an offset.
+    Symbol(String, i64),
+}
+
 /// `--compress-debug-sections`: how `.debug_*` output sections are stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompressDebug {
@@ -148,6 +157,8 @@ pub struct Options {
     /// `--wrap=SYM`: undefined `SYM` means `__wrap_SYM`, undefined
     /// `__real_SYM` means `SYM`.
     pub wrap: Vec<String>,
+    /// `--defsym SYMBOL=EXPRESSION`, in command-line order.
+    pub defsym: Vec<(String, DefsymExpr)>,
     /// `--threads=N` / `--no-threads` (1).
     pub threads: Option<usize>,
     /// `-v` / `--verbose` seen.
@@ -242,6 +253,7 @@ impl Default for Options {
             compress_debug: CompressDebug::None,
             gdb_index: false,
             wrap: Vec::new(),
+            defsym: Vec::new(),
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,

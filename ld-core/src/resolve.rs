@@ -56,6 +56,15 @@ pub enum SymDef {
     Synthetic,
 }
 
+/// What `--defsym` gave a symbol (its `def` is then `Synthetic`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Defsym {
+    /// An absolute value.
+    Abs(u64),
+    /// Another symbol's address plus an offset.
+    Rel(SymbolId, i64),
+}
+
 #[derive(Clone, Debug)]
 pub struct Symbol {
     pub name: &'static [u8],
@@ -81,6 +90,8 @@ pub struct Symbol {
     pub versym: u16,
     /// Symbol type (`STT_*`) that references gave it, for undefined imports.
     pub ref_type: u8,
+    /// Set by `--defsym`.
+    pub defsym: Option<Defsym>,
 }
 
 impl Symbol {
@@ -98,6 +109,7 @@ impl Symbol {
             preemptible: false,
             versym: elf::VER_NDX_GLOBAL,
             ref_type: elf::STT_NOTYPE,
+            defsym: None,
         }
     }
     pub fn name_str(&self) -> String {
@@ -204,6 +216,16 @@ pub struct Resolved {
 impl Resolved {
     pub fn lookup(&self, name: &[u8]) -> Option<SymbolId> {
         self.names.get(name).copied()
+    }
+    /// The symbol named `name`, added (undefined) if no input has it.
+    pub fn intern(&mut self, name: &'static [u8]) -> SymbolId {
+        if let Some(&id) = self.names.get(name) {
+            return id;
+        }
+        let id = self.symbols.len() as SymbolId;
+        self.symbols.push(Symbol::new(name));
+        self.names.insert(name, id);
+        id
     }
     /// The global symbol an object's symbol index refers to, if global.
     pub fn global_of(&self, file: usize, sym: u32) -> Option<SymbolId> {

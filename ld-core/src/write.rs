@@ -348,6 +348,17 @@ fn put_rela(b: &mut [u8], i: usize, r: &DynRel) {
 }
 
 /// (value, size, info, other, shndx) for a global symbol as it appears in symbol tables.
+/// The index of the allocated section holding (or ending at) `v`, else
+/// `SHN_ABS`.
+fn section_at(l: &Layout, v: u64) -> u16 {
+    l.sections
+        .iter()
+        .filter(|x| x.is_alloc() && x.addr <= v && v <= x.addr + x.size)
+        .map(|x| x.shndx as u16)
+        .next()
+        .unwrap_or(elf::SHN_ABS)
+}
+
 fn global_entry(
     res: &Resolved,
     l: &Layout,
@@ -441,16 +452,18 @@ fn global_entry(
                 (v, 0, (bind << 4) | typ, elf::STV_DEFAULT, elf::SHN_UNDEF)
             }
         }
+        SymDef::Synthetic if s.defsym.is_some() => {
+            let v = l.sym_values[id as usize];
+            let shndx = match s.defsym {
+                Some(crate::resolve::Defsym::Abs(_)) => elf::SHN_ABS,
+                _ => section_at(l, v),
+            };
+            (v, 0, (bind << 4) | elf::STT_NOTYPE, vis, shndx)
+        }
         SymDef::Undefined | SymDef::Synthetic => {
             if layout::is_linker_defined(s.name) {
                 let v = l.sym_values[id as usize];
-                let shndx = l
-                    .sections
-                    .iter()
-                    .filter(|x| x.is_alloc() && x.addr <= v && v <= x.addr + x.size)
-                    .map(|x| x.shndx as u16)
-                    .next()
-                    .unwrap_or(elf::SHN_ABS);
+                let shndx = section_at(l, v);
                 (
                     v,
                     0,

@@ -47,6 +47,7 @@ c_program_tests!(
     ctors_dtors,
     data_relocs,
     debug_g,
+    defsym_symbols,
     errno_strtol,
     exit_status,
     float_printf,

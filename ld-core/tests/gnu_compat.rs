@@ -83,3 +83,49 @@ fn libtool_builds_shared_libraries_with_cld() {
     let out = run(&mut Command::new("./prog"), "running prog");
     assert_eq!(out.stdout, "42\n");
 }
+
+/// `--defsym`: a number reached through the GOT (`-fPIC`) stays absolute in
+/// a PIE, as lld and mold leave it (GNU ld 2.40 relaxes the GOT load into a
+/// PC-relative `lea`, which adds the load base); a missing target is an
+/// undefined symbol named as such.
+#[test]
+fn defsym_absolute_through_got_and_missing_target() {
+    require_tool("gcc", "gcc");
+    require_tool("ld.lld", "lld");
+    let dir = fresh_work_dir("gnu_compat", "defsym");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("a.c"),
+        "#include <stdio.h>\nextern char foo, bar;\nint main(void) { printf(\"%p %p\\n\", (void *)&foo, (void *)&bar); return 0; }\n",
+    )
+    .unwrap();
+    let link = |cld: bool, extra: &[&str]| {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        } else {
+            cmd.arg("-fuse-ld=lld");
+        }
+        cmd.args(["-fPIC", "-pie", "a.c", "-o", "exe"]).args(extra);
+        run_shown(&mut cmd, TIMEOUT)
+    };
+    let flags = ["-Wl,--defsym=foo=16", "-Wl,--defsym=bar=0x2000"];
+    let mut outs = Vec::new();
+    for cld in [false, true] {
+        let (r, shown) = link(cld, &flags);
+        assert!(r.success(), "link failed{}", context(&r, &shown));
+        outs.push(must_succeed_within(&mut Command::new(dir.join("exe")), TIMEOUT, "exe").stdout);
+    }
+    assert_eq!(outs[1], outs[0]);
+    assert_eq!(outs[1], "0x10 0x2000\n");
+    let (r, shown) = link(
+        true,
+        &["-Wl,--defsym=foo=missing_target", "-Wl,--defsym=bar=1"],
+    );
+    assert!(
+        !r.success() && r.stderr.contains("undefined symbol: missing_target"),
+        "a --defsym of a missing symbol must fail naming it{}",
+        context(&r, &shown)
+    );
+}
