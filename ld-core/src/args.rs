@@ -9,8 +9,6 @@
 //     the output's `.note.gnu.property` is the inputs' combined (see
 //     `x86_64::combine_gnu_properties`); these do not force bits, and there
 //     is no IBT PLT (fields for x86 feature bits).
-//   - `-z muldefs` / `--allow-multiple-definition`: duplicate definitions
-//     stay an error (field `allow_multiple_definition`).
 //   - `--no-dynamic-linker` without `-pie`/`-static`: recorded only by
 //     clearing `dynamic_linker` (a `no_dynamic_linker` field would be exact).
 
@@ -189,6 +187,12 @@ Symbols and dynamic section:
                               Start with undefined reference to SYMBOL
   --wrap SYMBOL               Use wrapper functions for SYMBOL
   --defsym SYMBOL=EXPRESSION  Define a symbol (a number, or SYMBOL[+-NUMBER])
+  --require-defined SYMBOL    Require SYMBOL be defined in the final output
+  -y SYMBOL, --trace-symbol SYMBOL
+                              Trace mentions of SYMBOL
+  -t, --trace                 Trace file opens
+  -z muldefs, --allow-multiple-definition
+                              Allow multiple definitions (the first wins)
   -E, --export-dynamic        Export all dynamic symbols
   --no-export-dynamic         Undo the effect of --export-dynamic
   -h FILENAME, -soname FILENAME
@@ -420,6 +424,8 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "undefined"
         | "wrap"
         | "defsym"
+        | "require-defined"
+        | "trace-symbol"
         | "version-script"
         | "dynamic-list"
         | "Map"
@@ -462,6 +468,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "allow-multiple-definition"
         | "relocatable"
         | "relocatable-merge-sections"
+        | "trace"
         | "gdb-index"
         | "no-gdb-index" => Flag,
         // Immediate commands.
@@ -693,6 +700,7 @@ impl Parser {
             b'I' => Some("dynamic-linker"),
             b'm' => Some("m"),
             b'z' => Some("z"),
+            b'y' => Some("trace-symbol"),
             b'O' => Some("O"),
             _ => None,
         };
@@ -722,6 +730,7 @@ impl Parser {
             b'v' | b'V' => "verbose",
             b'g' => "g",
             b'r' | b'i' => "relocatable",
+            b't' => "trace",
             _ => return Ok(false),
         };
         self.long(&format!("-{}", c as char), key, None)?;
@@ -839,6 +848,9 @@ impl Parser {
             "rpath" => o.rpath.push(utf8(spelled, val())?),
             "undefined" => o.undefined.push(utf8(spelled, val())?),
             "wrap" => o.wrap.push(utf8(spelled, val())?),
+            "require-defined" => o.require_defined.push(utf8(spelled, val())?),
+            "trace-symbol" => o.trace_symbols.push(utf8(spelled, val())?),
+            "trace" => o.trace = true,
             "defsym" => {
                 let v = utf8(spelled, val())?;
                 o.defsym.push(
@@ -994,7 +1006,7 @@ impl Parser {
                 }
             }
             // NEEDS: see the top of this file.
-            "allow-multiple-definition" => {}
+            "allow-multiple-definition" => o.allow_multiple_definition = true,
             // LTO: see `plugin.rs`. `-mllvm ARG` is lld's and mold's
             // spelling of `-plugin-opt=ARG` for LLVM's options.
             "plugin" => {
@@ -1066,13 +1078,14 @@ impl Parser {
                 | "nokeep-text-section-prefix",
                 None,
             ) => {}
-            // Ignored, see NEEDS: x86 feature/ISA notes, muldefs.
+            // Ignored, see NEEDS: x86 feature/ISA notes.
             (
                 "ibt" | "shstk" | "ibtplt" | "x86-64-baseline" | "x86-64-v2" | "x86-64-v3"
-                | "x86-64-v4" | "muldefs",
+                | "x86-64-v4",
                 None,
             ) => {}
             ("pack-relative-relocs", None) => o.pack_relr = true,
+            ("muldefs", None) => o.allow_multiple_definition = true,
             ("nopack-relative-relocs", None) => o.pack_relr = false,
             ("cet-report", Some("none" | "warning" | "error")) => {}
             // Ignored, see NEEDS: validated numbers.

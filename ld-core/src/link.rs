@@ -409,6 +409,9 @@ fn link_resolved(
     for u in &opts.undefined {
         roots.push(leak(u.as_bytes()));
     }
+    for u in &opts.require_defined {
+        roots.push(leak(u.as_bytes()));
+    }
     // A --defsym target is referenced, as from an object.
     for (_, e) in &opts.defsym {
         if let crate::options::DefsymExpr::Symbol(t, _) = e {
@@ -423,6 +426,17 @@ fn link_resolved(
         crate::relocatable::write(opts, &res)?;
         phase("write-done");
         return Ok(());
+    }
+    report_traces(opts, &res);
+    for name in &opts.require_defined {
+        let defined = res
+            .lookup(name.as_bytes())
+            .is_some_and(|id| res.symbols[id as usize].def != SymDef::Undefined);
+        if !defined {
+            return Err(Error::new(format!(
+                "undefined symbol: {name}\n>>> required by --require-defined"
+            )));
+        }
     }
     apply_defsyms(opts, &mut res)?;
     for s in res.symbols.iter_mut() {
@@ -464,6 +478,62 @@ fn link_resolved(
         );
     }
     Ok(())
+}
+
+/// `-t`/`--trace` prints every input linked (objects and archive members
+/// in load order, then shared libraries); `-y SYM` says which inputs define
+/// and reference SYM. Both on stdout, as GNU ld does.
+fn report_traces(opts: &Options, res: &resolve::Resolved) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if opts.trace {
+        for o in &res.objects {
+            let _ = writeln!(out, "{}", o.name);
+        }
+        for s in &res.shared {
+            let _ = writeln!(out, "{}", s.file.name);
+        }
+    }
+    for name in &opts.trace_symbols {
+        let name = name.as_bytes();
+        for o in &res.objects {
+            for s in &o.symbols[o.first_global as usize..] {
+                let bare = s.name.split(|&c| c == b'@').next().unwrap_or(s.name);
+                if s.name != name && bare != name {
+                    continue;
+                }
+                let what = if s.is_undefined() {
+                    "reference to"
+                } else if s.is_common() {
+                    "common definition of"
+                } else {
+                    "definition of"
+                };
+                let _ = writeln!(
+                    out,
+                    "trace-symbol: {}: {what} {}",
+                    o.name,
+                    String::from_utf8_lossy(s.name)
+                );
+            }
+        }
+        for sh in &res.shared {
+            let f = &sh.file;
+            let what = if f.symbols.iter().any(|d| d.name == name && !d.hidden) {
+                "definition of"
+            } else if f.undefined.contains(&name) {
+                "reference to"
+            } else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "trace-symbol: {}: {what} {}",
+                f.name,
+                String::from_utf8_lossy(name)
+            );
+        }
+    }
 }
 
 /// `--defsym`: each symbol becomes absolute, another symbol under a second

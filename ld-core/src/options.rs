@@ -159,6 +159,14 @@ pub struct Options {
     pub wrap: Vec<String>,
     /// `--defsym SYMBOL=EXPRESSION`, in command-line order.
     pub defsym: Vec<(String, DefsymExpr)>,
+    /// `--allow-multiple-definition`, `-z muldefs`.
+    pub allow_multiple_definition: bool,
+    /// `--require-defined SYMBOL`: like `-u`, and an error if undefined.
+    pub require_defined: Vec<String>,
+    /// `-y SYMBOL`/`--trace-symbol`: say where each is defined and used.
+    pub trace_symbols: Vec<String>,
+    /// `-t`/`--trace`: print each input file as it is linked.
+    pub trace: bool,
     /// `--threads=N` / `--no-threads` (1).
     pub threads: Option<usize>,
     /// `-v` / `--verbose` seen.
@@ -254,6 +262,10 @@ impl Default for Options {
             gdb_index: false,
             wrap: Vec::new(),
             defsym: Vec::new(),
+            allow_multiple_definition: false,
+            require_defined: Vec::new(),
+            trace_symbols: Vec::new(),
+            trace: false,
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,

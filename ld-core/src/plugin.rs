@@ -998,7 +998,7 @@ pub(crate) fn resolve(
     roots: &[&'static [u8]],
 ) -> Result<Resolved> {
     let Some(plugin) = &opts.plugin else {
-        return resolve::resolve(items, roots, &opts.wrap);
+        return resolve::resolve(items, roots, opts);
     };
     // A process may link more than once (the library API): what the
     // previous link's plugin reported is not this link's.
@@ -1019,7 +1019,7 @@ pub(crate) fn resolve(
         plugin,
         claimed: Vec::new(),
     };
-    let (first, placed) = resolve::resolve_with(items, roots, &opts.wrap, &mut claimer)?;
+    let (first, placed) = resolve::resolve_with(items, roots, opts, &mut claimer)?;
     if claimer.claimed.is_empty() {
         return Ok(first);
     }
@@ -1092,7 +1092,7 @@ pub(crate) fn resolve(
         lto_defs,
         outputs,
     };
-    Ok(resolve::resolve_with(items, roots, &opts.wrap, &mut second)?.0)
+    Ok(resolve::resolve_with(items, roots, opts, &mut second)?.0)
 }
 
 /// After the link, written or failed: the plugin's cleanup hook (it removes

@@ -12,6 +12,7 @@
 use crate::archive::{Archive, ArchiveMember};
 use crate::error::{Error, Result};
 use crate::object_file::{ComdatGroup, InputSymbol, ObjectFile};
+use crate::options::Options;
 use crate::plugin::LtoInput;
 use crate::shared::SharedFile;
 use object::elf;
@@ -245,6 +246,9 @@ struct Resolver<'c> {
     /// `--wrap`: an undefined reference to a key means the value instead
     /// (`foo` -> `__wrap_foo`, `__real_foo` -> `foo`).
     wrap: NameMap<&'static [u8]>,
+    /// `--allow-multiple-definition` / `-z muldefs`: the first definition
+    /// wins instead of an error.
+    allow_multiple: bool,
     claimer: &'c mut dyn Claimer,
 }
 
@@ -354,6 +358,8 @@ impl Resolver<'_> {
                 if sym.weak_def {
                     !new_weak
                 } else if new_weak || new_common {
+                    false
+                } else if self.allow_multiple {
                     false
                 } else {
                     let other = &file_of(file).name;
@@ -532,10 +538,10 @@ fn wrap_map(wrapped: &[String]) -> NameMap<&'static [u8]> {
 }
 
 /// Resolve symbols over the inputs in command-line order. `roots` are symbols
-/// referenced from outside any object (`-u`, the entry point); `wrap` are
-/// the `--wrap` symbols.
-pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]], wrap: &[String]) -> Result<Resolved> {
-    Ok(resolve_with(items, roots, wrap, &mut NoPlugin)?.0)
+/// referenced from outside any object (`-u`, the entry point); `opts`
+/// gives `--wrap` and `--allow-multiple-definition`.
+pub fn resolve(items: Vec<LoadItem>, roots: &[&'static [u8]], opts: &Options) -> Result<Resolved> {
+    Ok(resolve_with(items, roots, opts, &mut NoPlugin)?.0)
 }
 
 /// Where an input went in a resolution, in command-line order.
@@ -617,7 +623,7 @@ pub fn into_items(
 pub fn resolve_with(
     items: Vec<LoadItem>,
     roots: &[&'static [u8]],
-    wrap: &[String],
+    opts: &Options,
     claimer: &mut dyn Claimer,
 ) -> Result<(Resolved, Vec<Placed>)> {
     // Sized for every global name the inputs can bring, so the table is not
@@ -641,7 +647,8 @@ pub fn resolve_with(
         },
         comdats: NameMap::default(),
         errors: Vec::new(),
-        wrap: wrap_map(wrap),
+        wrap: wrap_map(&opts.wrap),
+        allow_multiple: opts.allow_multiple_definition,
         claimer,
     };
     for &r in roots {

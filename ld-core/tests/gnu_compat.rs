@@ -129,3 +129,166 @@ fn defsym_absolute_through_got_and_missing_target() {
         context(&r, &shown)
     );
 }
+
+/// Writes `files` into `dir` and compiles each `.c` there to `.o`.
+fn compile_all(dir: &std::path::Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+        must_succeed_within(
+            Command::new("gcc").current_dir(dir).args(["-c", name]),
+            TIMEOUT,
+            &format!("compiling {name}"),
+        );
+    }
+}
+
+const T1: &str = "void foo(void);\nvoid bar(void) { foo(); }\nint pick(void) { return 1; }\n";
+const T2: &str = "#include <stdio.h>\nvoid foo(void) {}\nvoid bar(void);\nint pick(void);\n\
+                  int main(void) { bar(); printf(\"%d\\n\", pick()); return 0; }\n";
+const T3: &str = "int pick(void) { return 2; }\n";
+const T4: &str = "int only_in_archive(void) { return 3; }\n";
+
+/// `-y`/`--trace-symbol` names the same definitions and references as GNU
+/// ld (which prints them on stderr as `ld: FILE: ...`; cld on stdout as
+/// `trace-symbol: FILE: ...`, as mold does); `-t` lists the objects linked.
+#[test]
+fn trace_and_trace_symbol_report_what_gnu_ld_reports() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("gnu_compat", "trace");
+    let shim = make_shim(&dir);
+    compile_all(&dir, &[("t1.c", T1), ("t2.c", T2)]);
+    let flags = [
+        "t1.o",
+        "t2.o",
+        "-Wl,-y,foo",
+        "-Wl,--trace-symbol=pick",
+        "-Wl,-t",
+        "-o",
+        "exe",
+    ];
+    let gnu = must_succeed_within(
+        Command::new("gcc").current_dir(&dir).args(flags),
+        TIMEOUT,
+        "GNU ld",
+    );
+    let ours = must_succeed_within(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-B", &shim])
+            .args(flags),
+        TIMEOUT,
+        "cld",
+    );
+    let lines = |text: &str, prefix: &str| -> Vec<String> {
+        let mut v: Vec<String> = text
+            .lines()
+            .filter_map(|l| l.split_once(prefix).map(|x| x.1.to_string()))
+            .filter(|l| l.contains(" of ") || l.contains(" to "))
+            .collect();
+        v.sort();
+        v
+    };
+    let theirs = lines(&gnu.stderr, "ld: ");
+    let mine = lines(&ours.stdout, "trace-symbol: ");
+    assert_eq!(mine.len(), 4, "{}", ours.stdout);
+    assert_eq!(mine, theirs);
+    for obj in ["t1.o", "t2.o"] {
+        assert!(
+            ours.stdout.lines().any(|l| l == obj) && gnu.stdout.lines().any(|l| l == obj),
+            "-t does not list {obj}:\n{}",
+            ours.stdout
+        );
+    }
+}
+
+/// `--require-defined` pulls the archive member that defines the symbol
+/// (and fails naming a symbol nothing defines); `-z muldefs` and
+/// `--allow-multiple-definition` keep the first definition, as GNU ld does.
+#[test]
+fn require_defined_and_multiple_definitions() {
+    require_tool("gcc", "gcc");
+    require_tool("ar", "binutils");
+    require_tool("nm", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "require");
+    let shim = make_shim(&dir);
+    compile_all(
+        &dir,
+        &[("t1.c", T1), ("t2.c", T2), ("t3.c", T3), ("t4.c", T4)],
+    );
+    must_succeed_within(
+        Command::new("ar")
+            .current_dir(&dir)
+            .args(["rcs", "lib4.a", "t4.o"]),
+        TIMEOUT,
+        "ar",
+    );
+    let link = |args: &[&str]| {
+        run_shown(
+            Command::new("gcc")
+                .current_dir(&dir)
+                .args(["-B", &shim])
+                .args(args),
+            TIMEOUT,
+        )
+    };
+    let nm_has = |exe: &str, sym: &str| {
+        must_succeed_within(Command::new("nm").current_dir(&dir).arg(exe), TIMEOUT, "nm")
+            .stdout
+            .lines()
+            .any(|l| l.ends_with(&format!(" {sym}")))
+    };
+    let (r, shown) = link(&["t1.o", "t2.o", "lib4.a", "-o", "plain"]);
+    assert!(r.success(), "{}", context(&r, &shown));
+    assert!(!nm_has("plain", "only_in_archive"));
+    let (r, shown) = link(&[
+        "t1.o",
+        "t2.o",
+        "lib4.a",
+        "-Wl,--require-defined=only_in_archive",
+        "-o",
+        "req",
+    ]);
+    assert!(r.success(), "{}", context(&r, &shown));
+    assert!(
+        nm_has("req", "only_in_archive"),
+        "--require-defined did not pull the member"
+    );
+    let (r, shown) = link(&[
+        "t1.o",
+        "t2.o",
+        "-Wl,--require-defined,nowhere_at_all",
+        "-o",
+        "bad",
+    ]);
+    assert!(
+        !r.success() && r.stderr.contains("undefined symbol: nowhere_at_all"),
+        "{}",
+        context(&r, &shown)
+    );
+    // t1.o and t3.o both define pick(): an error, unless told otherwise.
+    let (r, _) = link(&["t1.o", "t2.o", "t3.o", "-o", "dup"]);
+    assert!(
+        !r.success() && r.stderr.contains("duplicate symbol: pick"),
+        "{}",
+        r.stderr
+    );
+    for flag in ["-Wl,-z,muldefs", "-Wl,--allow-multiple-definition"] {
+        let (r, shown) = link(&["t1.o", "t2.o", "t3.o", flag, "-o", "muldefs"]);
+        assert!(r.success(), "{}", context(&r, &shown));
+        let out = must_succeed_within(&mut Command::new(dir.join("muldefs")), TIMEOUT, "muldefs");
+        let gnu = must_succeed_within(
+            Command::new("gcc")
+                .current_dir(&dir)
+                .args(["t1.o", "t2.o", "t3.o", flag, "-o", "gnu"]),
+            TIMEOUT,
+            "GNU ld",
+        );
+        assert!(gnu.success());
+        let theirs = must_succeed_within(&mut Command::new(dir.join("gnu")), TIMEOUT, "gnu");
+        assert_eq!(
+            out.stdout, theirs.stdout,
+            "{flag}: the first definition should win"
+        );
+        assert_eq!(out.stdout, "1\n");
+    }
+}
