@@ -357,9 +357,8 @@ impl Resolver<'_> {
             SymDef::Object { file, .. } => {
                 if sym.weak_def {
                     !new_weak
-                } else if new_weak || new_common {
-                    false
-                } else if self.allow_multiple {
+                } else if new_weak || new_common || self.allow_multiple {
+                    // With --allow-multiple-definition the first one stays.
                     false
                 } else {
                     let other = &file_of(file).name;
