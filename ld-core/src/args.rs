@@ -201,6 +201,14 @@ Symbols and dynamic section:
   --enable-new-dtags          Use DT_RUNPATH instead of DT_RPATH
   --disable-new-dtags         Use DT_RPATH (default)
   -Bsymbolic                  Bind global references locally
+  -Bsymbolic-functions, -Bsymbolic-non-weak, -Bsymbolic-non-weak-functions
+                              Bind function / non-weak / non-weak function
+                              references locally
+  -Bno-symbolic               Undo the -Bsymbolic options
+  -init SYMBOL, -fini SYMBOL  Call SYMBOL at load / unload time (DT_INIT/DT_FINI)
+  --export-dynamic-symbol SYMBOL, --export-dynamic-symbol-list FILE
+                              Export SYMBOL (a glob) / the list's symbols
+  --dynamic-list-data         Add all global data symbols to the dynamic list
   --no-undefined              Do not allow unresolved references in object files
   --version-script FILE       Read version information script
   --dynamic-list FILE         Read dynamic list
@@ -424,6 +432,9 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "undefined"
         | "wrap"
         | "defsym"
+        | "init"
+        | "fini"
+        | "export-dynamic-symbol-list"
         | "require-defined"
         | "trace-symbol"
         | "version-script"
@@ -455,6 +466,9 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "Bsymbolic"
         | "Bno-symbolic"
         | "Bsymbolic-functions"
+        | "Bsymbolic-non-weak"
+        | "Bsymbolic-non-weak-functions"
+        | "dynamic-list-data"
         | "no-undefined"
         | "fatal-warnings"
         | "no-fatal-warnings"
@@ -953,10 +967,20 @@ impl Parser {
             "disable-new-dtags" => o.new_dtags = false,
             "Bsymbolic" => o.bsymbolic = true,
             "Bsymbolic-functions" => o.bsymbolic_functions = true,
+            "Bsymbolic-non-weak" => o.bsymbolic_non_weak = true,
+            "Bsymbolic-non-weak-functions" => o.bsymbolic_non_weak_functions = true,
             "Bno-symbolic" => {
                 o.bsymbolic = false;
                 o.bsymbolic_functions = false;
+                o.bsymbolic_non_weak = false;
+                o.bsymbolic_non_weak_functions = false;
             }
+            "dynamic-list-data" => o.dynamic_list_data = true,
+            "export-dynamic-symbol-list" => {
+                o.export_dynamic_symbol_lists.push(PathBuf::from(val()))
+            }
+            "init" => o.init = Some(utf8(spelled, val())?),
+            "fini" => o.fini = Some(utf8(spelled, val())?),
             "export-dynamic-symbol" => o.export_dynamic_symbols.push(utf8(spelled, val())?),
             // Symbols from these archives are not exported; cld exports
             // only what the version script or visibility says (NEEDS: a

@@ -145,7 +145,7 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
         )?),
         None => None,
     };
-    let extra: Vec<Pattern> = opts
+    let mut extra: Vec<Pattern> = opts
         .export_dynamic_symbols
         .iter()
         .map(|s| Pattern {
@@ -154,11 +154,21 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
             glob: s.bytes().any(|c| matches!(c, b'*' | b'?' | b'[')),
         })
         .collect();
+    for p in &opts.export_dynamic_symbol_lists {
+        extra.extend(version_script::parse_dynamic_list(
+            &read_text(p, "dynamic symbol list")?,
+            &p.display().to_string(),
+        )?);
+    }
     let empty = VersionScript::default();
     let matcher = Matcher::new(script.as_ref().unwrap_or(&empty));
     let list_cxx = dynlist
         .as_ref()
-        .is_some_and(|l| l.iter().any(|p| p.lang == Lang::Cxx));
+        .is_some_and(|l| l.iter().any(|p| p.lang == Lang::Cxx))
+        || extra.iter().any(|p| p.lang == Lang::Cxx);
+    // A dynamic list (a file or --dynamic-list-data) decides which of a
+    // shared object's symbols stay preemptible.
+    let has_dynlist = dynlist.is_some() || opts.dynamic_list_data;
 
     let mut defs = VersionDefs::default();
     let mut node_index: HashMap<&str, u16> = HashMap::new();
@@ -257,7 +267,9 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
                 Lang::Cxx => dm.as_deref().is_some_and(|d| p.matches(d)),
             })
         };
-        let listed = dynlist.as_deref().is_some_and(in_list);
+        let is_data = matches!(isym.typ, elf::STT_OBJECT | elf::STT_TLS | elf::STT_COMMON)
+            || matches!(s.def, SymDef::Common { .. });
+        let listed = dynlist.as_deref().is_some_and(in_list) || (opts.dynamic_list_data && is_data);
         let export = shared
             || s.dso_ref
             || opts.export_dynamic
@@ -268,11 +280,16 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
         }
         s.export = true;
         s.versym = versym;
+        // -Bsymbolic and its variants bind these definitions locally.
+        let weak = isym.is_weak();
+        let symbolic = opts.bsymbolic
+            || (opts.bsymbolic_functions && is_func)
+            || (opts.bsymbolic_non_weak && !weak)
+            || (opts.bsymbolic_non_weak_functions && is_func && !weak);
         s.preemptible = shared
             && s.visibility == elf::STV_DEFAULT
-            && !opts.bsymbolic
-            && !(opts.bsymbolic_functions && is_func)
-            && (dynlist.is_none() || listed);
+            && !symbolic
+            && (!has_dynlist || listed);
     }
     if !errors.is_empty() {
         return Err(Error::new(errors.join("\n")));

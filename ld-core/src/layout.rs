@@ -1513,7 +1513,12 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             let info = &sym_info[id as usize];
             match s.def {
                 SymDef::Shared { .. } if !kind.is_static() => {
-                    if info.copy || copy_off.contains_key(&id) {
+                    // A copy or a canonical PLT entry defines the symbol for
+                    // every module: it must be found in the hash table.
+                    if info.copy
+                        || copy_off.contains_key(&id)
+                        || (info.canonical_plt && info.plt != NONE)
+                    {
                         exports.push(id);
                     } else if s.referenced || s.strong_ref {
                         imports.push(id);
@@ -1917,14 +1922,17 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     }
     if dynamic {
         // .dynamic entries.
-        if let Some(id) = res.lookup(b"_init") {
-            if matches!(res.symbols[id as usize].def, SymDef::Object { .. }) {
-                dyn_entries.push((elf::DT_INIT as i64, DynVal::SymAddr(id)));
-            }
-        }
-        if let Some(id) = res.lookup(b"_fini") {
-            if matches!(res.symbols[id as usize].def, SymDef::Object { .. }) {
-                dyn_entries.push((elf::DT_FINI as i64, DynVal::SymAddr(id)));
+        // DT_INIT/DT_FINI: `-init`/`-fini`, else `_init`/`_fini`, when
+        // this link defines them (not a shared library).
+        for (name, default, tag) in [
+            (&opts.init, "_init", elf::DT_INIT),
+            (&opts.fini, "_fini", elf::DT_FINI),
+        ] {
+            let name = name.as_deref().unwrap_or(default);
+            if let Some(id) = res.lookup(name.as_bytes()) {
+                if matches!(res.symbols[id as usize].def, SymDef::Object { .. }) {
+                    dyn_entries.push((tag as i64, DynVal::SymAddr(id)));
+                }
             }
         }
         for (name, tag, sztag) in [

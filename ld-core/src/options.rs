@@ -177,6 +177,18 @@ pub struct Options {
     pub bsymbolic_functions: bool,
     /// `--export-dynamic-symbol GLOB` (repeatable).
     pub export_dynamic_symbols: Vec<String>,
+    /// `--export-dynamic-symbol-list FILE`: dynamic-list files whose
+    /// patterns export like `--export-dynamic-symbol`.
+    pub export_dynamic_symbol_lists: Vec<PathBuf>,
+    /// `--dynamic-list-data`: every global data symbol is in the dynamic list.
+    pub dynamic_list_data: bool,
+    /// `-Bsymbolic-non-weak`: non-weak definitions bind locally.
+    pub bsymbolic_non_weak: bool,
+    /// `-Bsymbolic-non-weak-functions`: non-weak functions bind locally.
+    pub bsymbolic_non_weak_functions: bool,
+    /// `-init SYMBOL`, `-fini SYMBOL` (default `_init`, `_fini`).
+    pub init: Option<String>,
+    pub fini: Option<String>,
     /// Extra `DT_FLAGS_1` bits from `-z nodelete|nodlopen|initfirst|interpose|origin|...`.
     pub z_flags_1: u32,
     /// `-z defs` / `--no-undefined`.
@@ -262,6 +274,12 @@ impl Default for Options {
             gdb_index: false,
             wrap: Vec::new(),
             defsym: Vec::new(),
+            export_dynamic_symbol_lists: Vec::new(),
+            dynamic_list_data: false,
+            bsymbolic_non_weak: false,
+            bsymbolic_non_weak_functions: false,
+            init: None,
+            fini: None,
             allow_multiple_definition: false,
             require_defined: Vec::new(),
             trace_symbols: Vec::new(),

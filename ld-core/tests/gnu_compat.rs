@@ -292,3 +292,190 @@ fn require_defined_and_multiple_definitions() {
         assert_eq!(out.stdout, "1\n");
     }
 }
+
+/// Links `lib` (as `-shared -fPIC` with `lib_flags`) and `main` (with
+/// `main_flags`) in `dir`, by cld or GNU ld, and returns the program's
+/// output.
+fn dso_pair(
+    dir: &std::path::Path,
+    shim: Option<&str>,
+    lib: &str,
+    lib_flags: &[&str],
+    main: &str,
+    main_flags: &[&str],
+) -> String {
+    std::fs::write(dir.join("lib.c"), lib).unwrap();
+    std::fs::write(dir.join("main.c"), main).unwrap();
+    let b: Vec<&str> = shim.map(|s| vec!["-B", s]).unwrap_or_default();
+    must_succeed_within(
+        Command::new("gcc")
+            .current_dir(dir)
+            .args(&b)
+            .args(["-shared", "-fPIC", "lib.c", "-o", "libl.so"])
+            .args(lib_flags),
+        TIMEOUT,
+        "linking libl.so",
+    );
+    must_succeed_within(
+        Command::new("gcc")
+            .current_dir(dir)
+            .args(&b)
+            .args(main_flags)
+            .args(["main.c", "-L.", "-ll", "-Wl,-rpath,$ORIGIN", "-o", "prog"]),
+        TIMEOUT,
+        "linking prog",
+    );
+    must_succeed_within(&mut Command::new(dir.join("prog")), TIMEOUT, "running prog").stdout
+}
+
+/// A non-PIE program's canonical PLT entry is the function's address for
+/// every module (it must be in the program's hash table for the library's
+/// GOT to bind to it); -Bsymbolic-non-weak[-functions] and -Bno-symbolic
+/// bind a library's references as the reference linkers do (GNU ld 2.40,
+/// or lld 14 where GNU ld lacks the option; -Bsymbolic-non-weak, which
+/// neither has, against its definition: non-weak definitions bind locally).
+#[test]
+fn address_equality_and_symbolic_binding_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("ld.lld", "lld");
+    let lib =
+        "int foo = 4;\n__attribute__((weak)) int wfoo = 4;\nint get_foo(void) { return foo; }\n\
+               int get_wfoo(void) { return wfoo; }\nint helper(void) { return 1; }\n\
+               __attribute__((weak)) int whelper(void) { return 1; }\n\
+               int call_helper(void) { return helper() + 10 * whelper(); }\n\
+               void *bar(void) { return (void *)bar; }\n";
+    let main = "#include <stdio.h>\nextern int foo, wfoo;\nint get_foo(void), get_wfoo(void), call_helper(void);\n\
+                void *bar(void);\nint helper(void) { return 2; }\nint whelper(void) { return 2; }\n\
+                int main(void) { foo = 3; wfoo = 3;\n\
+                printf(\"%d %d %d %d\\n\", get_foo(), get_wfoo(), call_helper(), (void *)bar == bar()); return 0; }\n";
+    // (name, library flags, reference: GNU ld, lld, or the expected output)
+    let cases: [(&str, &[&str], &str); 5] = [
+        ("plain", &[], "ld"),
+        (
+            "bsymbolic-no",
+            &["-Wl,-Bsymbolic", "-Wl,-Bno-symbolic"],
+            "ld",
+        ),
+        ("functions", &["-Wl,-Bsymbolic-functions"], "ld"),
+        (
+            "non-weak-functions",
+            &["-Wl,-Bsymbolic-non-weak-functions"],
+            "lld",
+        ),
+        ("non-weak", &["-Wl,-Bsymbolic-non-weak"], "4 3 21 0\n"),
+    ];
+    for (name, flags, reference) in cases {
+        let run = |linker: &str| {
+            let dir = fresh_work_dir("gnu_compat", &format!("symbolic-{name}-{linker}"));
+            let shim = make_shim(&dir);
+            let (lib_flags, main_flags): (Vec<&str>, Vec<&str>) = match linker {
+                "cld" => (flags.to_vec(), vec!["-no-pie", "-fno-pie"]),
+                "lld" => (
+                    [flags, &["-fuse-ld=lld"]].concat(),
+                    vec!["-no-pie", "-fno-pie", "-fuse-ld=lld"],
+                ),
+                _ => (flags.to_vec(), vec!["-no-pie", "-fno-pie"]),
+            };
+            let shim = (linker == "cld").then_some(shim.as_str());
+            dso_pair(&dir, shim, lib, &lib_flags, main, &main_flags)
+        };
+        let ours = run("cld");
+        let theirs = match reference {
+            "ld" | "lld" => run(reference),
+            expected => expected.to_string(),
+        };
+        assert_eq!(
+            ours, theirs,
+            "{name}: cld's pair prints differently from {reference}'s"
+        );
+        // Binding functions locally gives up address equality, as with GNU ld.
+        if matches!(name, "plain" | "bsymbolic-no") {
+            assert!(
+                ours.ends_with(" 1\n"),
+                "{name}: bar's address differs between the program and the library: {ours}"
+            );
+        }
+    }
+}
+
+/// Defined names in `.dynsym` (`readelf --dyn-syms`), sorted.
+fn dyn_defined(file: &std::path::Path) -> Vec<String> {
+    let r = must_succeed_within(
+        Command::new("readelf").args(["--dyn-syms", "-W"]).arg(file),
+        TIMEOUT,
+        "readelf",
+    );
+    let mut v: Vec<String> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains(": ") && !l.contains(" UND "))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .nth(7)
+                .map(|n| n.split('@').next().unwrap().to_string())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `--dynamic-list-data`, `--export-dynamic-symbol-list` and `-init`/`-fini`
+/// give the dynamic symbols and DT_INIT/DT_FINI GNU ld gives.
+#[test]
+fn dynamic_lists_and_init_fini_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("gnu_compat", "dynlists");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("a.c"),
+        "#include <stdio.h>\nint data_sym = 5;\nint other_data;\nvoid func_sym(void) {}\nvoid listed_fn(void) {}\n\
+         void my_init(void) { puts(\"my_init\"); }\nvoid my_fini(void) { puts(\"my_fini\"); }\n\
+         int main(void) { return 0; }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("list"), "{ listed_fn; data_*; };\n").unwrap();
+    let link = |cld: bool, out: &str, flags: &[&str]| {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        must_succeed_within(cmd.args(["a.c", "-o", out]).args(flags), TIMEOUT, out);
+        dir.join(out)
+    };
+    for flags in [
+        &["-Wl,--dynamic-list-data"][..],
+        &["-Wl,--export-dynamic-symbol-list=list"][..],
+    ] {
+        let ours = dyn_defined(&link(true, "ours", flags));
+        let theirs = dyn_defined(&link(false, "theirs", flags));
+        assert_eq!(ours, theirs, "{flags:?}");
+        assert!(ours.iter().any(|n| n == "data_sym"), "{flags:?}: {ours:?}");
+    }
+    // -init/-fini in a shared library: they run when it loads and unloads.
+    std::fs::write(dir.join("user.c"), "int main(void) { return 0; }\n").unwrap();
+    for cld in [false, true] {
+        let lib_flags = ["-shared", "-fPIC", "-Wl,-init=my_init", "-Wl,-fini,my_fini"];
+        link(cld, "liba.so", &lib_flags);
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        must_succeed_within(
+            cmd.args([
+                "user.c",
+                "-Wl,--no-as-needed",
+                "-L.",
+                "-la",
+                "-Wl,-rpath,$ORIGIN",
+                "-o",
+                "user",
+            ]),
+            TIMEOUT,
+            "user",
+        );
+        let out = must_succeed_within(&mut Command::new(dir.join("user")), TIMEOUT, "user");
+        assert_eq!(out.stdout, "my_init\nmy_fini\n", "cld: {cld}");
+    }
+}
