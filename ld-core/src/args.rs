@@ -191,6 +191,14 @@ Symbols and dynamic section:
   -y SYMBOL, --trace-symbol SYMBOL
                               Trace mentions of SYMBOL
   -t, --trace                 Trace file opens
+  --unresolved-symbols=METHOD How to handle unresolved symbols (report-all,
+                                ignore-all, ignore-in-object-files,
+                                ignore-in-shared-libs)
+  --warn-unresolved-symbols   Report unresolved symbols as warnings
+  --error-unresolved-symbols  Report unresolved symbols as errors (default)
+  --dependency-file FILE      Write a Make dependency rule for the output
+  --sysroot DIR               -L=DIR and -L$SYSROOTDIR are relative to DIR
+  --demangle, --no-demangle   Demangle C++ names in messages (default) / don't
   -z muldefs, --allow-multiple-definition
                               Allow multiple definitions (the first wins)
   -E, --export-dynamic        Export all dynamic symbols
@@ -269,7 +277,7 @@ Accepted for compatibility and ignored:
   -plugin, -plugin-opt, -flto, -fuse-ld=, -O LEVEL, -g, -EL, -X, -x,
   -nostdlib, -rpath-link, --sort-common, --sort-section, --relax, --no-relax,
   --(no-)add-needed, --(no-)copy-dt-needed-entries, --(no-)allow-shlib-undefined,
-  --warn-common, --no-warn-mismatch, --color-diagnostics, --(no-)demangle,
+  --warn-common, --no-warn-mismatch, --color-diagnostics,
   --hash-size, --reduce-memory-overheads, --no-keep-memory,
   --(no-)undefined-version, --icf=none, --pack-dyn-relocs=none
 
@@ -310,7 +318,6 @@ const IGNORED_FLAGS: &[&str] = &[
     "no-undefined-version",
     "reduce-memory-overheads",
     "no-keep-memory",
-    "no-demangle",
     "flto",
 ];
 
@@ -496,7 +503,10 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "pack-dyn-relocs"
         | "hash-size"
         | "rpath-link" => Req,
-        "sort-common" | "color-diagnostics" | "demangle" | "fuse-ld" | "flto-partition" => Opt,
+        "sort-common" | "color-diagnostics" | "fuse-ld" | "flto-partition" => Opt,
+        "demangle" => Opt,
+        "no-demangle" | "warn-unresolved-symbols" | "error-unresolved-symbols" => Flag,
+        "unresolved-symbols" | "dependency-file" | "sysroot" => Req,
         n if IGNORED_FLAGS.contains(&n) => Flag,
         _ => return None,
     })
@@ -520,6 +530,11 @@ struct Parser {
     concurrent_inotify: bool,
     control: Option<(ControlOp, String)>,
     json: bool,
+    /// `--sysroot DIR`, and the `-L` entries (indices into
+    /// `search_paths`) that start with `=` or `$SYSROOT`: they are made
+    /// relative to it once the whole command line is read.
+    sysroot: Option<PathBuf>,
+    sysroot_relative: Vec<usize>,
 }
 
 fn lossy(s: &OsStr) -> String {
@@ -595,6 +610,8 @@ impl Parser {
             concurrent_inotify: false,
             control: None,
             json: false,
+            sysroot: None,
+            sysroot_relative: Vec::new(),
         }
     }
 
@@ -622,7 +639,7 @@ impl Parser {
 
     fn add_file(&mut self, arg: OsString) -> Result<()> {
         if arg.is_empty() {
-            bail!("empty input file name");
+            bail!("cannot open : empty input file name");
         }
         self.opts.inputs.push(InputArg::File {
             path: PathBuf::from(arg),
@@ -775,16 +792,21 @@ impl Parser {
             // Inputs.
             "library" => self.add_library(spelled, val())?,
             "library-path" => {
-                // GNU ld replaces a leading `=` with the sysroot; cld has
-                // none (like a native Debian toolchain), so `-L=/usr/lib`
-                // is `/usr/lib`.
+                // GNU ld replaces a leading `=` or `$SYSROOT` with the
+                // sysroot (see `finish`); without one, `-L=/usr/lib` is
+                // `/usr/lib`, as on a native toolchain.
                 let v = val();
-                let v = match v.as_bytes().strip_prefix(b"=") {
-                    Some(rest) => OsStr::from_bytes(rest).to_os_string(),
-                    None => v,
-                };
-                o.search_paths.push(PathBuf::from(v));
+                let b = v.as_bytes();
+                let rest = b.strip_prefix(b"=").or_else(|| b.strip_prefix(b"$SYSROOT"));
+                match rest {
+                    Some(rest) => {
+                        self.sysroot_relative.push(o.search_paths.len());
+                        o.search_paths.push(PathBuf::from(OsStr::from_bytes(rest)));
+                    }
+                    None => o.search_paths.push(PathBuf::from(v)),
+                }
             }
+            "sysroot" => self.sysroot = Some(PathBuf::from(val())),
             "start-group" => {
                 if self.in_group {
                     bail!("{spelled}: groups may not be nested");
@@ -1041,8 +1063,28 @@ impl Parser {
                 o.plugin = Some(p);
             }
             "plugin-opt" | "mllvm" => o.plugin_opts.push(utf8(spelled, val())?),
-            "sort-section" | "rpath-link" | "sort-common" | "color-diagnostics" | "demangle"
-            | "fuse-ld" | "flto-partition" | "O" | "g" => {}
+            "demangle" => {
+                // `--demangle=STYLE`: only the default style is known.
+                o.demangle = true;
+            }
+            "no-demangle" => o.demangle = false,
+            "warn-unresolved-symbols" => o.warn_unresolved = true,
+            "error-unresolved-symbols" => o.warn_unresolved = false,
+            "unresolved-symbols" => {
+                let v = lossy(&val());
+                (o.unresolved_in_objects, o.unresolved_in_shared) = match v.as_str() {
+                    "report-all" => (true, true),
+                    "ignore-all" => (false, false),
+                    "ignore-in-object-files" => (false, true),
+                    "ignore-in-shared-libs" => (true, false),
+                    _ => bail!(
+                        "{spelled}: unknown value {v} (report-all, ignore-all, ignore-in-object-files, ignore-in-shared-libs)"
+                    ),
+                };
+            }
+            "dependency-file" => o.dependency_file = Some(PathBuf::from(val())),
+            "sort-section" | "rpath-link" | "sort-common" | "color-diagnostics" | "fuse-ld"
+            | "flto-partition" | "O" | "g" => {}
             n if IGNORED_FLAGS.contains(&n) => {}
 
             // Every name in `long_arity` and `short` is handled above.
@@ -1128,6 +1170,14 @@ impl Parser {
     }
 
     fn finish(mut self) -> Result<Command> {
+        self.opts.sysroot = self.sysroot.clone();
+        if let Some(root) = &self.sysroot {
+            for &i in &self.sysroot_relative {
+                let p = &self.opts.search_paths[i];
+                let rel = p.strip_prefix("/").unwrap_or(p);
+                self.opts.search_paths[i] = root.join(rel);
+            }
+        }
         if self.in_group {
             bail!("--start-group without a matching --end-group");
         }

@@ -88,7 +88,8 @@ impl<'a> Matcher<'a> {
     }
 }
 
-fn demangle(name: &str) -> Option<String> {
+/// The C++ demangling of `name`, if it is a C++ (`_Z`) name.
+pub(crate) fn demangle(name: &str) -> Option<String> {
     if !name.starts_with("_Z") {
         return None;
     }
@@ -286,10 +287,8 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
             || (opts.bsymbolic_functions && is_func)
             || (opts.bsymbolic_non_weak && !weak)
             || (opts.bsymbolic_non_weak_functions && is_func && !weak);
-        s.preemptible = shared
-            && s.visibility == elf::STV_DEFAULT
-            && !symbolic
-            && (!has_dynlist || listed);
+        s.preemptible =
+            shared && s.visibility == elf::STV_DEFAULT && !symbolic && (!has_dynlist || listed);
     }
     if !errors.is_empty() {
         return Err(Error::new(errors.join("\n")));

@@ -859,7 +859,8 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
     };
     let kind = inp.opts.output_kind;
     // Shared objects may leave symbols undefined unless `-z defs`.
-    let report_undefined = kind != OutputKind::Shared || inp.opts.no_undefined;
+    let report_undefined =
+        (kind != OutputKind::Shared || inp.opts.no_undefined) && inp.opts.unresolved_in_objects;
     for (si, sec) in o.sections.iter().enumerate() {
         if !live[si] || sec.relocs.is_empty() {
             continue;
@@ -890,7 +891,10 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
             let gid = res.global_of(f, r.sym);
             if let Some(id) = gid {
                 let g = &res.symbols[id as usize];
-                if g.def == SymDef::Undefined
+                // A hidden reference cannot bind to another module.
+                let hidden_import = matches!(g.def, SymDef::Shared { .. })
+                    && matches!(g.visibility, elf::STV_HIDDEN | elf::STV_INTERNAL);
+                if (g.def == SymDef::Undefined || hidden_import)
                     && !o.symbols[r.sym as usize].is_weak()
                     && alloc
                     && report_undefined
@@ -1097,14 +1101,23 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             by_sym[i].1.push(loc);
         }
         for (id, locs) in by_sym {
-            let mut m = format!("undefined symbol: {}", res.symbols[id as usize].name_str());
+            let name = res.symbols[id as usize].name_str();
+            let shown = match crate::exports::demangle(&name) {
+                Some(d) if inp.opts.demangle => d,
+                _ => name,
+            };
+            let mut m = format!("undefined symbol: {shown}");
             for l in locs.iter().take(8) {
                 m.push_str(&format!("\n>>> referenced by {l}"));
             }
             if locs.len() > 8 {
                 m.push_str(&format!("\n>>> referenced {} more times", locs.len() - 8));
             }
-            errors.push(m);
+            if inp.opts.warn_unresolved {
+                eprintln!("cld: warning: {m}");
+            } else {
+                errors.push(m);
+            }
         }
     }
     if !errors.is_empty() {

@@ -38,6 +38,10 @@ pub(crate) struct Expander {
     pub identities: Vec<(PathBuf, input::FileIdentity)>,
     search: Vec<PathBuf>,
     depth: u32,
+    /// The file being added was named under `-Bstatic`: a shared library
+    /// there is an error, as in GNU ld.
+    static_only: bool,
+    sysroot: Option<PathBuf>,
 }
 
 impl Expander {
@@ -55,6 +59,12 @@ impl Expander {
         })?;
         if kind == FileKind::Script {
             return self.add_script(path, m.data, as_needed, whole);
+        }
+        if kind == FileKind::Shared && self.static_only {
+            return Err(Error::new(format!(
+                "attempted static link of a dynamic object {} (-static or -Bstatic is in effect)",
+                path.display()
+            )));
         }
         let soname = soname.unwrap_or_else(|| path.display().to_string());
         self.out.push(Pending::File {
@@ -105,7 +115,7 @@ impl Expander {
                                 .add_library(&l, false, an, whole)
                                 .map_err(|e| named_in_script(e, path))?,
                             ScriptFile::Path(p) => {
-                                let pb = PathBuf::from(&p);
+                                let pb = self.in_sysroot(&p, path);
                                 let found = if pb.is_absolute() || pb.exists() {
                                     pb
                                 } else if dir.join(&pb).exists() {
@@ -137,6 +147,32 @@ impl Expander {
     }
 }
 
+impl Expander {
+    /// A file name in linker script `script`, with GNU ld's sysroot rules:
+    /// `=` and `$SYSROOT` prefixes are the sysroot, and so is `/` in a
+    /// script that lies inside the sysroot.
+    fn in_sysroot(&self, name: &str, script: &Path) -> PathBuf {
+        let Some(root) = &self.sysroot else {
+            return PathBuf::from(name.strip_prefix('=').unwrap_or(name));
+        };
+        if let Some(rest) = name
+            .strip_prefix('=')
+            .or_else(|| name.strip_prefix("$SYSROOT"))
+        {
+            return root.join(rest.trim_start_matches('/'));
+        }
+        let inside = match (root.canonicalize(), script.canonicalize()) {
+            (Ok(r), Ok(s)) => s.starts_with(r),
+            _ => false,
+        };
+        if inside && name.starts_with('/') {
+            root.join(name.trim_start_matches('/'))
+        } else {
+            PathBuf::from(name)
+        }
+    }
+}
+
 /// `e`, which came from a file that the linker script `script` named. Only
 /// the innermost script is added: a cycle of scripts says it once.
 fn named_in_script(e: Error, script: &Path) -> Error {
@@ -157,6 +193,8 @@ impl Expander {
             identities: Vec::new(),
             search: opts.search_paths.clone(),
             depth: 0,
+            static_only: false,
+            sysroot: opts.sysroot.clone(),
         }
     }
 
@@ -165,7 +203,10 @@ impl Expander {
         let ex = self;
         match arg {
             InputArg::File { path, state, .. } => {
-                ex.add_path(path, state.as_needed, state.whole_archive, None)
+                ex.static_only = state.static_only;
+                let r = ex.add_path(path, state.as_needed, state.whole_archive, None);
+                ex.static_only = false;
+                r
             }
             InputArg::Library { name, state, .. } => ex.add_library(
                 name,
@@ -185,7 +226,8 @@ impl Expander {
     }
 }
 
-fn expand(opts: &Options) -> Result<Vec<Pending>> {
+/// The command line's inputs, expanded; and every file read for them.
+fn expand(opts: &Options) -> Result<(Vec<Pending>, Vec<PathBuf>)> {
     let mut ex = Expander::new(opts);
     let mut errors = Vec::new();
     for arg in &opts.inputs {
@@ -196,7 +238,32 @@ fn expand(opts: &Options) -> Result<Vec<Pending>> {
     if !errors.is_empty() {
         return Err(Error::new(errors.join("\n")));
     }
-    Ok(ex.out)
+    let read = ex.identities.into_iter().map(|(p, _)| p).collect();
+    Ok((ex.out, read))
+}
+
+/// `--dependency-file`: `OUTPUT: INPUTS...` and an empty rule per input,
+/// so that Make neither fails when an input disappears nor misses one that
+/// changed (the form lld and mold write).
+fn write_dependency_file(opts: &Options, inputs: &[PathBuf]) -> Result<()> {
+    let Some(dep) = &opts.dependency_file else {
+        return Ok(());
+    };
+    let esc = |p: &Path| p.display().to_string().replace(' ', "\\ ");
+    let mut text = format!("{}:", esc(&opts.output));
+    for p in inputs {
+        text.push_str(&format!(" {}", esc(p)));
+    }
+    text.push('\n');
+    for p in inputs {
+        text.push_str(&format!("\n{}:\n", esc(p)));
+    }
+    std::fs::write(dep, text).map_err(|e| {
+        Error::new(format!(
+            "cannot write dependency file {}: {e}",
+            dep.display()
+        ))
+    })
 }
 
 /// Ingest one input: everything that depends on the file alone.
@@ -330,9 +397,10 @@ pub fn link_in_memory(opts: &Options, inputs: Vec<(PathBuf, &'static [u8])>) -> 
 
 pub fn link(opts: &Options) -> Result<()> {
     let t0 = Instant::now();
-    let pending = expand(opts)?;
+    let (pending, read) = expand(opts)?;
     let items = ingest(pending)?;
-    link_items(opts, items, t0)
+    link_items(opts, items, t0)?;
+    write_dependency_file(opts, &read)
 }
 
 /// Everything after ingestion: resolve, layout, write. `items` are the

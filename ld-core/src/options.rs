@@ -167,6 +167,18 @@ pub struct Options {
     pub trace_symbols: Vec<String>,
     /// `-t`/`--trace`: print each input file as it is linked.
     pub trace: bool,
+    /// `--demangle` (default) / `--no-demangle`: C++ names in messages.
+    pub demangle: bool,
+    /// `--unresolved-symbols=`: whether undefined symbols in objects and in
+    /// shared libraries are errors (GNU ld's four settings as two flags).
+    pub unresolved_in_objects: bool,
+    pub unresolved_in_shared: bool,
+    /// `--warn-unresolved-symbols`: report them as warnings instead.
+    pub warn_unresolved: bool,
+    /// `--dependency-file FILE`: a Make rule of the output's inputs.
+    pub dependency_file: Option<PathBuf>,
+    /// `--sysroot DIR` (applied to `-L` by `args`; linker scripts use it too).
+    pub sysroot: Option<PathBuf>,
     /// `--threads=N` / `--no-threads` (1).
     pub threads: Option<usize>,
     /// `-v` / `--verbose` seen.
@@ -284,6 +296,12 @@ impl Default for Options {
             require_defined: Vec::new(),
             trace_symbols: Vec::new(),
             trace: false,
+            demangle: true,
+            unresolved_in_objects: true,
+            unresolved_in_shared: true,
+            warn_unresolved: false,
+            dependency_file: None,
+            sysroot: None,
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,

@@ -136,7 +136,7 @@ fn lex(text: &[u8], file: &str) -> Result<Vec<Token>> {
             i += 2;
             loop {
                 if i >= text.len() {
-                    crate::bail!("{file}:{start_line}: unterminated comment in linker script");
+                    crate::bail!("{file}:{start_line}: unclosed comment in linker script");
                 }
                 if text[i..].starts_with(b"*/") {
                     i += 2;
@@ -630,7 +630,7 @@ GROUP ( libgcc_s.so.1 -lgcc )
         assert_eq!(err(")"), "test.so:1: unexpected ')' in linker script");
         assert_eq!(
             err("/* never\nclosed"),
-            "test.so:1: unterminated comment in linker script"
+            "test.so:1: unclosed comment in linker script"
         );
         assert_eq!(
             err("INPUT(\"abc)"),

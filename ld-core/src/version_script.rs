@@ -105,7 +105,7 @@ fn tokenize(src: &str, file: &str) -> Result<Vec<(Tok, usize)>> {
                 i += 2;
                 loop {
                     if i + 1 >= b.len() {
-                        return Err(Error::new(format!("{file}:{start}: unterminated comment")));
+                        return Err(Error::new(format!("{file}:{start}: unclosed comment")));
                     }
                     if b[i] == b'*' && b[i + 1] == b'/' {
                         i += 2;

@@ -1411,7 +1411,7 @@ fn script_cases() -> Vec<Case> {
         sc(
             "script_unterminated_comment",
             "/* GNU ld script\nGROUP ( libc.so.6 )\n",
-            "broken.ld:1: unterminated comment in linker script",
+            "broken.ld:1: unclosed comment in linker script",
         ),
         sc(
             "script_group_unclosed",

@@ -479,3 +479,160 @@ fn dynamic_lists_and_init_fini_as_gnu_ld() {
         assert_eq!(out.stdout, "my_init\nmy_fini\n", "cld: {cld}");
     }
 }
+
+/// Messages and search options real builds rely on, each checked against
+/// what GNU ld does with the same input: a shared library under `-static`
+/// is an error; a hidden reference cannot bind to a shared library; C++
+/// names are demangled in undefined-symbol errors (unless
+/// `--no-demangle`); `--unresolved-symbols=ignore-all` and
+/// `--warn-unresolved-symbols` let the link finish; `--dependency-file`
+/// writes a Make rule; `--sysroot` applies to `-L=DIR`, `-L$SYSROOTDIR` and
+/// to absolute names in a linker script inside the sysroot.
+#[test]
+fn diagnostics_and_search_options() {
+    require_tool("gcc", "gcc");
+    require_tool("ar", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "diagnostics");
+    let shim = make_shim(&dir);
+    let w = |name: &str, text: &str| std::fs::write(dir.join(name), text).unwrap();
+    w(
+        "fn.c",
+        "int fn(int a) { return a + 1; }\nvoid foo(void) {}\n",
+    );
+    w(
+        "use.c",
+        "int fn(int);\nint main(void) { return fn(1) == 2 ? 0 : 1; }\n",
+    );
+    w("hidden.c", "__attribute__((visibility(\"hidden\"))) void foo(void);\nint main(void) { foo(); return 0; }\n");
+    w(
+        "cxx.c",
+        "void _ZN2ns7versionEv(void);\nint main(void) { _ZN2ns7versionEv(); return 0; }\n",
+    );
+    let gcc = |args: &[&str], cld: bool| {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        run_shown(cmd.args(args), TIMEOUT)
+    };
+    let ok = |args: &[&str], cld: bool| {
+        let (r, shown) = gcc(args, cld);
+        assert!(r.success(), "{}", context(&r, &shown));
+        r
+    };
+    ok(&["-shared", "-fPIC", "fn.c", "-o", "libfn.so"], false);
+    ok(&["-c", "use.c", "hidden.c", "cxx.c"], false);
+    ok(&["-c", "-fPIC", "fn.c"], false);
+    for cld in [false, true] {
+        // The library named under -static: both refuse.
+        let (r, _) = gcc(&["-static", "use.o", "libfn.so", "-o", "s"], cld);
+        assert!(
+            !r.success(),
+            "cld={cld}: a shared library in a -static link was accepted"
+        );
+        // A hidden reference to a symbol only a shared library defines.
+        let (r, _) = gcc(&["hidden.o", "libfn.so", "-o", "h"], cld);
+        assert!(
+            !r.success(),
+            "cld={cld}: a hidden reference bound to a shared library"
+        );
+    }
+    let (r, _) = gcc(&["-static", "use.o", "libfn.so", "-o", "s"], true);
+    assert!(
+        r.stderr
+            .contains("attempted static link of a dynamic object libfn.so"),
+        "{}",
+        r.stderr
+    );
+    let (r, _) = gcc(&["hidden.o", "libfn.so", "-o", "h"], true);
+    assert!(r.stderr.contains("undefined symbol: foo"), "{}", r.stderr);
+    let (r, _) = gcc(&["cxx.o", "-o", "c"], true);
+    assert!(
+        r.stderr.contains("undefined symbol: ns::version()"),
+        "{}",
+        r.stderr
+    );
+    let (r, _) = gcc(&["cxx.o", "-Wl,--no-demangle", "-o", "c"], true);
+    assert!(
+        r.stderr.contains("undefined symbol: _ZN2ns7versionEv"),
+        "{}",
+        r.stderr
+    );
+    // Undefined symbols tolerated on request, as GNU ld tolerates them.
+    for flag in [
+        "-Wl,--unresolved-symbols=ignore-all",
+        "-Wl,--warn-unresolved-symbols",
+    ] {
+        for cld in [false, true] {
+            let (r, shown) = gcc(&["cxx.o", flag, "-o", "c"], cld);
+            assert!(r.success(), "cld={cld} {flag}{}", context(&r, &shown));
+        }
+    }
+    let r = ok(&["cxx.o", "-Wl,--warn-unresolved-symbols", "-o", "c"], true);
+    assert!(
+        r.stderr
+            .contains("warning: undefined symbol: ns::version()"),
+        "{}",
+        r.stderr
+    );
+    // --dependency-file.
+    ok(
+        &[
+            "use.o",
+            "fn.o",
+            "-Wl,--dependency-file=deps.d",
+            "-o",
+            "prog",
+        ],
+        true,
+    );
+    let deps = std::fs::read_to_string(dir.join("deps.d")).unwrap();
+    let first = deps.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("prog:") && first.contains(" use.o") && first.contains(" fn.o"),
+        "{deps}"
+    );
+    assert!(
+        deps.lines().any(|l| l == "use.o:") && deps.lines().any(|l| l == "fn.o:"),
+        "{deps}"
+    );
+    // --sysroot.
+    std::fs::create_dir_all(dir.join("root/lib/sub")).unwrap();
+    ok(&["-c", "-fPIC", "fn.c", "-o", "root/lib/sub/fn.o"], false);
+    must_succeed_within(
+        Command::new("ar").current_dir(&dir).args([
+            "rcs",
+            "root/lib/sub/libsr.a",
+            "root/lib/sub/fn.o",
+        ]),
+        TIMEOUT,
+        "ar",
+    );
+    w("root/lib/libscr.a", "GROUP ( /lib/sub/libsr.a )\n");
+    for lflag in ["-Wl,-L=/lib/sub", "-Wl,-L$SYSROOT/lib/sub"] {
+        for cld in [false, true] {
+            ok(
+                &["use.o", "-Wl,--sysroot=root", lflag, "-lsr", "-o", "sr"],
+                cld,
+            );
+        }
+    }
+    for cld in [false, true] {
+        ok(
+            &[
+                "use.o",
+                "-Wl,--sysroot=root",
+                "root/lib/libscr.a",
+                "-o",
+                "sr2",
+            ],
+            cld,
+        );
+        let (r, _) = gcc(&["use.o", "-Wl,-L=/lib/sub", "-lsr", "-o", "sr3"], cld);
+        assert!(
+            !r.success(),
+            "cld={cld}: -L=/lib/sub found a library without --sysroot"
+        );
+    }
+}
