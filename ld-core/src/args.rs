@@ -75,8 +75,8 @@ use std::path::PathBuf;
 use crate::bail;
 use crate::error::Result;
 use crate::options::{
-    BuildId, Command, CompressDebug, ConcurrentMode, ControlOp, DefsymExpr, HashStyle, InputArg,
-    InputState, Options, OutputKind,
+    BuildId, Command, CompressDebug, ConcurrentMode, ControlOp, DefsymExpr, Discard, HashStyle,
+    InputArg, InputState, Options, OutputKind,
 };
 
 /// zstd's own default level (what `--compress-debug-sections=zstd` uses).
@@ -221,7 +221,7 @@ Symbols and dynamic section:
   --version-script FILE       Read version information script
   --dynamic-list FILE         Read dynamic list
   --hash-style=STYLE          Set hash style to sysv/gnu/both (default sysv)
-  --build-id[=STYLE]          Generate build ID note (sha1, md5, tree, fast,
+  --build-id[=STYLE]          Generate build ID note (sha1, sha256, md5, tree, fast,
                                 uuid, 0xHEX, none)
   --eh-frame-hdr              Create .eh_frame_hdr section
   --no-eh-frame-hdr           Do not create .eh_frame_hdr section
@@ -244,6 +244,11 @@ Layout and contents:
   -z separate-code, -z noseparate-code
                               Separate code into its own segment (default)
   -z defs, -z undefs          Report / ignore unresolved symbols in objects
+  -z rodynamic                Make .dynamic read-only (no DT_DEBUG)
+  -z nosectionheader          Write no section header table
+  -X, --discard-locals        Drop assembler-local (.L) symbols (default)
+  -x, --discard-all           Drop all local symbols
+  --discard-none              Keep all local symbols
   -z pack-relative-relocs, -z nopack-relative-relocs
                               Put relative relocations in DT_RELR / don't (default)
   --compress-debug-sections=[none|zlib|zlib-gabi|zstd[:LEVEL]]
@@ -274,7 +279,7 @@ Miscellaneous:
   --help                      Print option help
 
 Accepted for compatibility and ignored:
-  -plugin, -plugin-opt, -flto, -fuse-ld=, -O LEVEL, -g, -EL, -X, -x,
+  -flto, -fuse-ld=, -O LEVEL, -g, -EL,
   -nostdlib, -rpath-link, --sort-common, --sort-section, --relax, --no-relax,
   --(no-)add-needed, --(no-)copy-dt-needed-entries, --(no-)allow-shlib-undefined,
   --warn-common, --no-warn-mismatch, --color-diagnostics,
@@ -307,9 +312,6 @@ const IGNORED_FLAGS: &[&str] = &[
     "warn-rwx-segments",
     "no-warn-rwx-segments",
     "no-color-diagnostics",
-    "discard-locals",
-    "discard-all",
-    "discard-none",
     "nostdlib",
     "EL",
     "relax",
@@ -491,7 +493,10 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "relocatable-merge-sections"
         | "trace"
         | "gdb-index"
-        | "no-gdb-index" => Flag,
+        | "no-gdb-index"
+        | "discard-locals"
+        | "discard-all"
+        | "discard-none" => Flag,
         // Immediate commands.
         "version" | "help" | "print-shim-dir" => Flag,
         // The LTO plugin and its options.
@@ -563,7 +568,8 @@ fn parse_number(s: &str) -> Option<u64> {
 
 fn parse_build_id(style: Option<&str>) -> Result<BuildId> {
     Ok(match style {
-        None | Some("sha1") | Some("tree") | Some("fast") => BuildId::Hash { len: 20 },
+        None | Some("sha1") | Some("tree") => BuildId::Hash { len: 20 },
+        Some("sha256") | Some("fast") => BuildId::Hash { len: 32 },
         Some("md5") => BuildId::Hash { len: 16 },
         Some("uuid") => BuildId::Uuid,
         Some("none") => BuildId::None,
@@ -860,6 +866,9 @@ impl Parser {
             "shared" | "Bshareable" => self.shared = true,
             "relocatable" => o.relocatable = true,
             "gdb-index" => o.gdb_index = true,
+            "discard-locals" => o.discard = Discard::Locals,
+            "discard-all" => o.discard = Discard::All,
+            "discard-none" => o.discard = Discard::None,
             "no-gdb-index" => o.gdb_index = false,
             "relocatable-merge-sections" => o.relocatable_merge_sections = true,
             "no-dynamic-linker" => {
@@ -1151,6 +1160,9 @@ impl Parser {
                 None,
             ) => {}
             ("pack-relative-relocs", None) => o.pack_relr = true,
+            ("rodynamic", None) => o.rodynamic = true,
+            ("nosectionheader", None) => o.no_section_header = true,
+            ("sectionheader", None) => o.no_section_header = false,
             ("muldefs", None) => o.allow_multiple_definition = true,
             ("nopack-relative-relocs", None) => o.pack_relr = false,
             ("cet-report", Some("none" | "warning" | "error")) => {}
@@ -1740,10 +1752,12 @@ mod tests {
             link("--build-id=tree a.o").build_id,
             BuildId::Hash { len: 20 }
         );
-        assert_eq!(
-            link("--build-id=fast a.o").build_id,
-            BuildId::Hash { len: 20 }
-        );
+        for style in ["fast", "sha256"] {
+            assert_eq!(
+                link(&format!("--build-id={style} a.o")).build_id,
+                BuildId::Hash { len: 32 }
+            );
+        }
         assert_eq!(
             link("--build-id=md5 a.o").build_id,
             BuildId::Hash { len: 16 }

@@ -8,7 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::object_file::{EhRecordKind, InputSymbol, ObjectFile, SectionKind};
-use crate::options::{BuildId, Options, OutputKind};
+use crate::options::{BuildId, Discard, Options, OutputKind};
 use crate::resolve::{NameMap, Resolved, SymDef, SymbolId};
 use crate::x86_64::{self as arch, DecideCtx, TargetProps, PAGE_SIZE};
 use object::elf;
@@ -277,6 +277,8 @@ pub struct Layout {
     pub segments: Vec<Segment>,
     pub shoff: u64,
     pub file_size: u64,
+    /// Which local symbols `.symtab` drops (`-X`, `-x`, `--discard-none`).
+    pub discard: Discard,
     /// Output sections whose bytes are already made (compressed debug
     /// sections, `compress.rs`): (index in `sections`, contents).
     pub prewritten: Vec<(usize, Vec<u8>)>,
@@ -1983,7 +1985,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         dyn_entries.push((elf::DT_SYMTAB as i64, DynVal::SecAddr(Synth::Dynsym)));
         dyn_entries.push((elf::DT_STRSZ as i64, DynVal::SecSize(Synth::Dynstr)));
         dyn_entries.push((elf::DT_SYMENT as i64, DynVal::Val(24)));
-        if kind.is_executable() {
+        // The debugger's hook is written at run time: not in a read-only
+        // .dynamic.
+        if kind.is_executable() && !opts.rodynamic {
             dyn_entries.push((elf::DT_DEBUG as i64, DynVal::Val(0)));
         }
         if n_lazy_plt > 0 {
@@ -2045,7 +2049,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             dyn_entries.push((elf::DT_VERSYM as i64, DynVal::SecAddr(Synth::Versym)));
         }
         dyn_entries.push((elf::DT_NULL as i64, DynVal::Val(0)));
-        let mut s = OutputSection::new(b".dynamic", Synth::Dynamic, elf::SHT_DYNAMIC, aw, 8, 430);
+        let flags = if opts.rodynamic { a } else { aw };
+        let mut s =
+            OutputSection::new(b".dynamic", Synth::Dynamic, elf::SHT_DYNAMIC, flags, 8, 430);
         s.size = 16 * dyn_entries.len() as u64;
         s.entsize = 16;
         add(&mut sections, &mut sec_idx, s);
@@ -2081,7 +2087,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let (symtab_locals, symtab_count, strtab_size) = if opts.strip_all {
         (0, 0, 0)
     } else {
-        symtab_plan(res, &live, &placement)
+        symtab_plan(res, &live, &placement, opts.discard)
     };
     if !opts.strip_all {
         let mut s = OutputSection::new(b".symtab", Synth::Symtab, elf::SHT_SYMTAB, 0, 8, 700);
@@ -2355,6 +2361,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         shoff,
         file_size,
         prewritten: Vec::new(),
+        discard: opts.discard,
         entry: 0,
         placement,
         piece_out,
@@ -3005,12 +3012,13 @@ fn symtab_plan(
     res: &Resolved,
     live: &[Vec<bool>],
     placement: &[Vec<(u32, u64)>],
+    discard: Discard,
 ) -> (u32, u32, u64) {
     let mut locals = 1u32; // null
     let mut strsz = 1u64;
     for (f, o) in res.objects.iter().enumerate() {
         for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
-            if keep_local(o, s, i, &live[f], &placement[f]) {
+            if keep_local(o, s, i, &live[f], &placement[f], discard) {
                 locals += 1;
                 strsz += s.name.len() as u64 + 1;
             }
@@ -3032,9 +3040,15 @@ pub fn keep_local(
     i: usize,
     live: &[bool],
     placement: &[(u32, u64)],
+    discard: Discard,
 ) -> bool {
-    if i == 0 || s.typ == elf::STT_SECTION || s.name.is_empty() || s.name.starts_with(b".L") {
+    if i == 0 || s.typ == elf::STT_SECTION || s.name.is_empty() {
         return false;
+    }
+    match discard {
+        Discard::All => return false,
+        Discard::Locals if s.name.starts_with(b".L") => return false,
+        _ => {}
     }
     if s.typ == elf::STT_FILE {
         return true;

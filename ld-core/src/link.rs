@@ -526,6 +526,10 @@ fn link_resolved(
         crate::gdb_index::add_gdb_index(&res, &mut l)?;
     }
     crate::compress::compress_debug_sections(opts.compress_debug, &res, &mut l)?;
+    if opts.no_section_header {
+        // The file ends where the section header table would start.
+        l.file_size = l.shoff;
+    }
     let t_layout = t0.elapsed();
     phase("layout-done");
     phase("write-start");

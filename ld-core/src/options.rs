@@ -70,6 +70,13 @@ pub enum InputArg {
     GroupEnd,
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Discard {
+    Locals,
+    All,
+    None,
+}
+
 /// The value of a `--defsym SYMBOL=EXPRESSION`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DefsymExpr {
@@ -179,6 +186,14 @@ pub struct Options {
     pub dependency_file: Option<PathBuf>,
     /// `--sysroot DIR` (applied to `-L` by `args`; linker scripts use it too).
     pub sysroot: Option<PathBuf>,
+    /// Which local symbols `.symtab` drops: `-X`/`--discard-locals` (the
+    /// default: assembler-local `.L` names), `-x`/`--discard-all` (every
+    /// local), `--discard-none`.
+    pub discard: Discard,
+    /// `-z rodynamic`: `.dynamic` is read-only (and has no `DT_DEBUG`).
+    pub rodynamic: bool,
+    /// `-z nosectionheader`: no section header table.
+    pub no_section_header: bool,
     /// `--threads=N` / `--no-threads` (1).
     pub threads: Option<usize>,
     /// `-v` / `--verbose` seen.
@@ -302,6 +317,9 @@ impl Default for Options {
             warn_unresolved: false,
             dependency_file: None,
             sysroot: None,
+            discard: Discard::Locals,
+            rodynamic: false,
+            no_section_header: false,
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,

@@ -32,7 +32,7 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
     let _lock = crate::outlock::lock_for_writing(&opts.output);
     let mut out = OutputFile::create(&opts.output, l.file_size)?;
     let buf = out.buf();
-    write_headers(buf, l);
+    write_headers(buf, l, opts.no_section_header);
     if uses_gnu_abi(res) {
         // STT_GNU_IFUNC is a GNU extension; say so, as GNU ld does.
         buf[7] = elf::ELFOSABI_GNU;
@@ -43,12 +43,16 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
         let o = l.sections[*i].offset as usize;
         buf[o..o + bytes.len()].copy_from_slice(bytes);
     }
-    write_section_headers(buf, l);
+    if !opts.no_section_header {
+        write_section_headers(buf, l);
+    }
     write_build_id(opts, l, buf);
     out.commit()
 }
 
-fn write_headers(buf: &mut [u8], l: &Layout) {
+/// The ELF header and program headers; `no_shdrs`: `-z nosectionheader`
+/// (no section header table: its fields are zero).
+fn write_headers(buf: &mut [u8], l: &Layout, no_shdrs: bool) {
     buf[0..4].copy_from_slice(b"\x7fELF");
     buf[4] = elf::ELFCLASS64;
     buf[5] = elf::ELFDATA2LSB;
@@ -64,14 +68,16 @@ fn write_headers(buf: &mut [u8], l: &Layout) {
     w32(buf, 20, elf::EV_CURRENT as u32);
     w64(buf, 24, l.entry);
     w64(buf, 32, 64);
-    w64(buf, 40, l.shoff);
+    w64(buf, 40, if no_shdrs { 0 } else { l.shoff });
     w32(buf, 48, 0);
     w16(buf, 52, 64);
     w16(buf, 54, 56);
     w16(buf, 56, l.segments.len() as u16);
-    w16(buf, 58, 64);
-    w16(buf, 60, l.sections.len() as u16 + 1);
-    w16(buf, 62, l.sec_idx[&Synth::Shstrtab] as u16 + 1);
+    if !no_shdrs {
+        w16(buf, 58, 64);
+        w16(buf, 60, l.sections.len() as u16 + 1);
+        w16(buf, 62, l.sec_idx[&Synth::Shstrtab] as u16 + 1);
+    }
     for (i, s) in l.segments.iter().enumerate() {
         let o = 64 + 56 * i;
         w32(buf, o, s.p_type);
@@ -882,7 +888,7 @@ fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
     };
     for (f, o) in res.objects.iter().enumerate() {
         for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
-            if !layout::keep_local(o, s, i, &l.live[f], &l.placement[f]) {
+            if !layout::keep_local(o, s, i, &l.live[f], &l.placement[f], l.discard) {
                 continue;
             }
             let (shndx, value) = if s.typ == elf::STT_FILE {

@@ -416,3 +416,82 @@ fn eh_frame_cies_are_shared_across_objects() {
         counts[0], counts[1]
     );
 }
+
+#[test]
+fn build_id_sha256_and_fast_are_32_bytes() {
+    for style in ["sha256", "fast"] {
+        let out = link_hello(
+            &format!("bid_{style}"),
+            &[&format!("-Wl,--build-id={style}")],
+        );
+        let id = out
+            .lines()
+            .find_map(|l| l.split("Build ID: ").nth(1))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("--build-id={style}: no build ID note:\n{out}"));
+        assert_eq!(id.len(), 64, "--build-id={style}: {id}");
+    }
+}
+
+#[test]
+fn z_rodynamic_and_nosectionheader() {
+    let out = link_hello("rodynamic", &["-Wl,-z,rodynamic"]);
+    let dynamic = out
+        .lines()
+        .find(|l| l.contains(" .dynamic ") && l.contains("DYNAMIC"))
+        .unwrap_or_else(|| panic!("no .dynamic section:\n{out}"));
+    assert!(
+        dynamic.split_whitespace().any(|w| w == "A"),
+        "-z rodynamic: .dynamic is still writable: {dynamic}"
+    );
+    assert!(
+        !out.contains("(DEBUG)"),
+        "-z rodynamic keeps DT_DEBUG, which ld.so writes"
+    );
+    let out = link_hello("nosectionheader", &["-Wl,-z,nosectionheader"]);
+    assert!(
+        out.lines().any(|l| l.contains("Size of section headers:") && l.trim_end().ends_with(" 0 (bytes)")),
+        "-z nosectionheader: a section header table is still described:\n{out}"
+    );
+    assert!(out.contains("There are no sections in this file"), "{out}");
+}
+
+/// Local symbols in .symtab: assembler-local `.L` names are dropped with
+/// `-X`, kept with `--discard-none`; `-x` drops every local, as GNU ld does.
+#[test]
+fn discard_locals_options_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("link_options", "discard");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("a.s"),
+        "  .text\n  .globl _start\n_start:\n  mov $60, %eax\n  xor %edi, %edi\n  syscall\nlocal_fn:\n  nop\n.Lasm_local:\n  nop\n",
+    )
+    .unwrap();
+    run(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-c", "-Wa,-L", "a.s"]),
+        "assembling a.s",
+    );
+    let symbols = |cld: bool, flag: Option<&str>| -> (bool, bool) {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir)
+            .args(["-nostdlib", "-static", "a.o", "-o", "exe"]);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        cmd.args(flag);
+        run(&mut cmd, &format!("linking with {flag:?}"));
+        let s = readelf(&dir.join("exe"), &["-sW"]);
+        (s.contains(" local_fn"), s.contains(".Lasm_local"))
+    };
+    for flag in [Some("-Wl,-X"), Some("-Wl,-x"), Some("-Wl,--discard-none")] {
+        assert_eq!(symbols(true, flag), symbols(false, flag), "{flag:?}");
+    }
+    assert_eq!(symbols(true, Some("-Wl,--discard-none")), (true, true));
+    assert!(!symbols(true, Some("-Wl,-x")).0);
+    // By default cld drops `.L` names as mold does (GNU ld keeps them
+    // unless told -X; gas emits them only with -L).
+    assert_eq!(symbols(true, None), (true, false));
+}
