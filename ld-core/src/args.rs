@@ -1778,7 +1778,7 @@ mod tests {
         assert!(err("--build-id=0x123 a.o").contains("0x123"));
         assert!(err("--build-id=0x a.o").contains("0x"));
         assert!(err("--build-id=0xzz a.o").contains("0xzz"));
-        assert!(err("--build-id=sha256 a.o").contains("sha256"));
+        assert!(err("--build-id=sha512 a.o").contains("sha512"));
         // Optional argument: a separate word is an input file, as in GNU ld.
         let o = link("--build-id sha1");
         assert_eq!(o.inputs, vec![file("sha1", PLAIN)]);
