@@ -140,6 +140,25 @@ pub fn parse_defsym(v: &str) -> std::result::Result<(String, DefsymExpr), String
     ))
 }
 
+/// `%XX` escapes decoded (as `--package-metadata` allows, so that build
+/// systems need not quote JSON); `None` for a bad escape or non-UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// The `--help` text.
 pub fn help_text() -> &'static str {
     HELP
@@ -197,6 +216,7 @@ Symbols and dynamic section:
   --warn-unresolved-symbols   Report unresolved symbols as warnings
   --error-unresolved-symbols  Report unresolved symbols as errors (default)
   --dependency-file FILE      Write a Make dependency rule for the output
+  --package-metadata JSON     Write JSON (%XX escapes allowed) in .note.package
   --sysroot DIR               -L=DIR and -L$SYSROOTDIR are relative to DIR
   --demangle, --no-demangle   Demangle C++ names in messages (default) / don't
   -z muldefs, --allow-multiple-definition
@@ -511,7 +531,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         "sort-common" | "color-diagnostics" | "fuse-ld" | "flto-partition" => Opt,
         "demangle" => Opt,
         "no-demangle" | "warn-unresolved-symbols" | "error-unresolved-symbols" => Flag,
-        "unresolved-symbols" | "dependency-file" | "sysroot" => Req,
+        "unresolved-symbols" | "dependency-file" | "sysroot" | "package-metadata" => Req,
         n if IGNORED_FLAGS.contains(&n) => Flag,
         _ => return None,
     })
@@ -813,6 +833,12 @@ impl Parser {
                 }
             }
             "sysroot" => self.sysroot = Some(PathBuf::from(val())),
+            "package-metadata" => {
+                let v = utf8(spelled, val())?;
+                o.package_metadata = Some(percent_decode(&v).ok_or_else(|| {
+                    crate::error::Error::new(format!("{spelled}: invalid string: {v}"))
+                })?);
+            }
             "start-group" => {
                 if self.in_group {
                     bail!("{spelled}: groups may not be nested");
@@ -1666,6 +1692,9 @@ mod tests {
             ]
         );
         assert!(err("--defsym=a x.o").contains("SYMBOL=EXPRESSION"));
+        let o = link("--package-metadata=%7B%22a%22%3A1%7D x.o");
+        assert_eq!(o.package_metadata.as_deref(), Some("{\"a\":1}"));
+        assert!(err("--package-metadata=foo%x x.o").contains("invalid string: foo%x"));
         assert!(err("--defsym=a=b*2 x.o").contains("unsupported expression"));
         for s in ["-m elf_x86_64", "-melf_x86_64"] {
             link(&format!("{s} a.o"));

@@ -25,6 +25,7 @@ pub enum Synth {
     Interp,
     GnuProperty,
     BuildId,
+    PackageNote,
     Hash,
     GnuHash,
     Dynsym,
@@ -1785,6 +1786,19 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             109,
         );
         s.size = 16 + align_up(build_id_len as u64, 4);
+        add(&mut sections, &mut sec_idx, s);
+    }
+    if let Some(json) = &opts.package_metadata {
+        // FDO packaging metadata: a note whose descriptor is the JSON text.
+        let mut s = OutputSection::new(
+            b".note.package",
+            Synth::PackageNote,
+            elf::SHT_NOTE,
+            a,
+            4,
+            109,
+        );
+        s.size = 16 + align_up(json.len() as u64 + 1, 4);
         add(&mut sections, &mut sec_idx, s);
     }
     let ndyn = dynsyms.len() as u64 + 1;

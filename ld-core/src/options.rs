@@ -194,6 +194,8 @@ pub struct Options {
     pub rodynamic: bool,
     /// `-z nosectionheader`: no section header table.
     pub no_section_header: bool,
+    /// `--package-metadata JSON` (percent-decoded): a `.note.package` note.
+    pub package_metadata: Option<String>,
     /// `--threads=N` / `--no-threads` (1).
     pub threads: Option<usize>,
     /// `-v` / `--verbose` seen.
@@ -320,6 +322,7 @@ impl Default for Options {
             discard: Discard::Locals,
             rodynamic: false,
             no_section_header: false,
+            package_metadata: None,
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,

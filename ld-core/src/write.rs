@@ -16,6 +16,9 @@ use crate::x86_64::{self as arch, Action, DecideCtx, RelocValues};
 use object::elf;
 use rayon::prelude::*;
 
+/// The note type of `--package-metadata` (systemd's packaging metadata).
+const NT_FDO_PACKAGING_METADATA: u32 = 0xcafe_1a7e;
+
 fn w16(b: &mut [u8], o: usize, v: u16) {
     b[o..o + 2].copy_from_slice(&v.to_le_bytes());
 }
@@ -739,6 +742,17 @@ fn write_synthetic(
     }
     if let Some((b, _)) = sec_slice(buf, l, Synth::GnuProperty) {
         write_gnu_property_note(b, &l.gnu_properties);
+    }
+    if let (Some((b, _)), Some(json)) = (
+        sec_slice(buf, l, Synth::PackageNote),
+        &opts.package_metadata,
+    ) {
+        w32(b, 0, 4);
+        // The descriptor's size counts its padding, as GNU ld writes it.
+        w32(b, 4, (json.len() as u32 + 1).next_multiple_of(4));
+        w32(b, 8, NT_FDO_PACKAGING_METADATA);
+        b[12..16].copy_from_slice(b"FDO\0");
+        b[16..16 + json.len()].copy_from_slice(json.as_bytes());
     }
     if let Some((b, _)) = sec_slice(buf, l, Synth::BuildId) {
         w32(b, 0, 4);

@@ -495,3 +495,37 @@ fn discard_locals_options_as_gnu_ld() {
     // unless told -X; gas emits them only with -L).
     assert_eq!(symbols(true, None), (true, false));
 }
+
+#[test]
+fn package_metadata_note_as_gnu_ld() {
+    let note = |text: &str| -> String {
+        text.lines()
+            .find(|l| l.contains("FDO_PACKAGING_METADATA"))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    };
+    // %XX escapes (a comma would split gcc's -Wl, argument); GNU ld 2.40
+    // takes the text as it is, so it is compared on plain JSON below.
+    let escaped = "-Wl,--package-metadata=%7B%22type%22%3A%22rpm%22%2C%22name%22%3A%22hello%22%7D";
+    let ours = link_hello("package_metadata", &[escaped]);
+    assert!(
+        note(&ours).ends_with(r#"Packaging Metadata: {"type":"rpm","name":"hello"}"#),
+        "{}",
+        note(&ours)
+    );
+    let plain = r#"-Wl,--package-metadata={"type":"rpm"}"#;
+    let ours = link_hello("package_metadata_plain", &[plain]);
+    let dir = fresh_work_dir("link_options", "package_metadata_gnu");
+    let out = dir.join("ref");
+    run(
+        Command::new("gcc")
+            .arg(c_tests_dir().join("hello").join("main.c"))
+            .arg(plain)
+            .arg("-o")
+            .arg(&out),
+        "GNU ld",
+    );
+    let theirs = note(&readelf(&out, &["-nW"]));
+    assert!(!theirs.is_empty(), "TEST BUG: GNU ld wrote no package note");
+    assert_eq!(note(&ours), theirs);
+}
