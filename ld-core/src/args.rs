@@ -255,6 +255,10 @@ Layout and contents:
   -S, --strip-debug           Strip debugging symbols
   --image-base=ADDRESS        Set the base address of the output
   -Ttext-segment=ADDRESS      Set address of text segment (hex)
+  --section-start=SECTION=ADDRESS
+                              Place output SECTION at ADDRESS (hex)
+  -Ttext=ADDRESS, -Tdata=ADDRESS, -Tbss=ADDRESS
+                              Place .text, .data or .bss at ADDRESS (hex)
   -Map FILE                   Write a linker map to FILE
   -M, --print-map             Print map file on standard output
   -z relro, -z norelro        Create (default) / don't create RELRO segment
@@ -532,6 +536,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         "demangle" => Opt,
         "no-demangle" | "warn-unresolved-symbols" | "error-unresolved-symbols" => Flag,
         "unresolved-symbols" | "dependency-file" | "sysroot" | "package-metadata" => Req,
+        "section-start" | "Ttext" | "Tdata" | "Tbss" => Req,
         n if IGNORED_FLAGS.contains(&n) => Flag,
         _ => return None,
     })
@@ -939,6 +944,34 @@ impl Parser {
                 match parse_number(&v) {
                     Some(n) => o.image_base = Some(n),
                     None => bail!("invalid {spelled} value: {v}"),
+                }
+            }
+            "section-start" => {
+                let v = utf8(spelled, val())?;
+                let parsed = v.split_once('=').and_then(|(name, addr)| {
+                    let a = addr.trim();
+                    let hex = a
+                        .strip_prefix("0x")
+                        .or_else(|| a.strip_prefix("0X"))
+                        .unwrap_or(a);
+                    // GNU ld reads the address as hex, with or without `0x`.
+                    Some((name.trim().to_string(), u64::from_str_radix(hex, 16).ok()?))
+                });
+                match parsed {
+                    Some((name, addr)) if !name.is_empty() => o.section_starts.push((name, addr)),
+                    _ => bail!("{spelled}: expected SECTION=ADDRESS, found {v}"),
+                }
+            }
+            "Ttext" | "Tdata" | "Tbss" => {
+                let v = utf8(spelled, val())?;
+                let hex = v
+                    .strip_prefix("0x")
+                    .or_else(|| v.strip_prefix("0X"))
+                    .unwrap_or(&v);
+                let section = format!(".{}", &key[1..]);
+                match u64::from_str_radix(hex, 16) {
+                    Ok(n) => o.section_starts.push((section, n)),
+                    Err(_) => bail!("invalid {spelled} value: {v}"),
                 }
             }
             "Ttext-segment" => {

@@ -2160,13 +2160,27 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         sections[i].size = shstrtab.len() as u64;
     }
 
+    // Sections at fixed addresses (--section-start): (index, address).
+    let fixed: Vec<(usize, u64)> = opts
+        .section_starts
+        .iter()
+        .filter_map(|(name, addr)| {
+            let i = sections
+                .iter()
+                .position(|s| s.name == name.as_bytes() && s.is_alloc() && s.size > 0)?;
+            Some((i, *addr))
+        })
+        .collect();
+    let is_fixed = |i: usize| fixed.iter().any(|&(f, _)| f == i);
+
     // Program headers needed (count first: they sit before the first section).
     let has = |sections: &Vec<OutputSection>, lo: u32, hi: u32| {
         sections
             .iter()
-            .any(|s| s.is_alloc() && s.rank >= lo && s.rank < hi)
+            .enumerate()
+            .any(|(i, s)| s.is_alloc() && s.rank >= lo && s.rank < hi && !is_fixed(i))
     };
-    let mut n_load = 1; // headers' segment
+    let mut n_load = 1 + fixed.len(); // headers' segment, one per fixed section
     for (lo, hi) in [(200, 300), (300, 400), (400, 600)] {
         if has(&sections, lo, hi) {
             n_load += 1;
@@ -2195,7 +2209,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         .image_base
         .unwrap_or(if kind.is_pic() { 0 } else { 0x400000 });
     let headers_size = 64 + 56 * phnum as u64;
-    let mut placed = assign_addresses(&mut sections, base, headers_size);
+    let mut placed = assign_addresses(&mut sections, base, headers_size, &fixed)?;
     if let Some(plan) = &relr {
         // Sizing .relr.dyn (and what stays in .rela.dyn) needs the places'
         // addresses. Only the read-only segment grows, so every place moves
@@ -2225,7 +2239,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             }
             sections[ri].size = relr_size;
             sections[di].size = rela_size;
-            placed = assign_addresses(&mut sections, base, headers_size);
+            placed = assign_addresses(&mut sections, base, headers_size, &fixed)?;
         }
     }
     let Placed {
@@ -2610,9 +2624,16 @@ struct Placed {
 
 /// Gives every allocated section its file offset and address, in order,
 /// starting after the headers (`headers_size` bytes at `base`); each
-/// segment class starts on a new page. Returns the load segments, the
-/// RELRO and TLS ranges.
-fn assign_addresses(sections: &mut [OutputSection], base: u64, headers_size: u64) -> Placed {
+/// segment class starts on a new page. The `fixed` sections (index,
+/// address) come last in the file, each in a load segment of its own at its
+/// address. Returns the load segments (by address), the RELRO and TLS
+/// ranges.
+fn assign_addresses(
+    sections: &mut [OutputSection],
+    base: u64,
+    headers_size: u64,
+    fixed: &[(usize, u64)],
+) -> Result<Placed> {
     let mut off = headers_size;
     let mut addr_cursor = base + off;
     let seg_class = |rank: u32| -> u32 {
@@ -2639,8 +2660,8 @@ fn assign_addresses(sections: &mut [OutputSection], base: u64, headers_size: u64
     let mut tls_start = 0u64;
     let mut tls_end = 0u64;
     let mut tls_align = 1u64;
-    for s in sections.iter_mut() {
-        if !s.is_alloc() {
+    for (i, s) in sections.iter_mut().enumerate() {
+        if !s.is_alloc() || fixed.iter().any(|&(f, _)| f == i) {
             continue;
         }
         let class = seg_class(s.rank);
@@ -2712,7 +2733,47 @@ fn assign_addresses(sections: &mut [OutputSection], base: u64, headers_size: u64
         seg.filesz = off - seg.offset;
         seg.memsz = seg.memsz.max(off - seg.offset);
     }
-    Placed {
+    let mut by_addr = fixed.to_vec();
+    by_addr.sort_by_key(|&(_, a)| a);
+    for (i, addr) in by_addr {
+        let s = &mut sections[i];
+        let end = addr.checked_add(s.size).unwrap_or(u64::MAX);
+        if let Some(l) = loads
+            .iter()
+            .find(|l| addr < l.vaddr + l.memsz.max(1) && l.vaddr < end)
+        {
+            return Err(Error::new(format!(
+                "--section-start: {} at {addr:#x} overlaps the segment at {:#x}",
+                String::from_utf8_lossy(&s.name),
+                l.vaddr
+            )));
+        }
+        // File offset and address agree modulo the page size.
+        off = align_up(off, PAGE_SIZE) + addr % PAGE_SIZE;
+        s.offset = off;
+        s.addr = addr;
+        let filesz = if s.is_nobits() { 0 } else { s.size };
+        off += filesz;
+        let mut flags = elf::PF_R;
+        if s.flags & elf::SHF_EXECINSTR as u64 != 0 {
+            flags |= elf::PF_X;
+        }
+        if s.flags & elf::SHF_WRITE as u64 != 0 {
+            flags |= elf::PF_W;
+        }
+        loads.push(Segment {
+            p_type: elf::PT_LOAD,
+            flags,
+            offset: s.offset,
+            vaddr: addr,
+            filesz,
+            memsz: s.size,
+            align: PAGE_SIZE,
+        });
+    }
+    // Load segments in address order, as the ELF specification requires.
+    loads.sort_by_key(|l| l.vaddr);
+    Ok(Placed {
         loads,
         relro_start,
         relro_end,
@@ -2720,7 +2781,7 @@ fn assign_addresses(sections: &mut [OutputSection], base: u64, headers_size: u64
         tls_end,
         tls_align,
         end: off,
-    }
+    })
 }
 
 /// Gives the non-allocated sections (after the loaded image, at `off`)

@@ -194,6 +194,9 @@ pub struct Options {
     pub rodynamic: bool,
     /// `-z nosectionheader`: no section header table.
     pub no_section_header: bool,
+    /// `--section-start=SECTION=ADDRESS`, `-Ttext`/`-Tdata`/`-Tbss`: output
+    /// sections placed at fixed addresses, each in its own segment.
+    pub section_starts: Vec<(String, u64)>,
     /// `--package-metadata JSON` (percent-decoded): a `.note.package` note.
     pub package_metadata: Option<String>,
     /// `--threads=N` / `--no-threads` (1).
@@ -323,6 +326,7 @@ impl Default for Options {
             rodynamic: false,
             no_section_header: false,
             package_metadata: None,
+            section_starts: Vec::new(),
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,

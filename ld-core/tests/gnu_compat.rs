@@ -636,3 +636,55 @@ fn diagnostics_and_search_options() {
         );
     }
 }
+
+/// `--section-start`: output sections at fixed addresses (in either
+/// order), each in its own load segment, the segments in address order;
+/// the program runs and prints the addresses, as GNU ld's does.
+#[test]
+fn section_start_places_sections_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "section-start");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("a.c"),
+        "#include <stdio.h>\n__attribute__((section(\".fn1\"))) void fn1(void) { printf(\" fn1\"); }\n\
+         __attribute__((section(\".fn2\"))) void fn2(void) { printf(\" fn2\"); }\n\
+         __attribute__((section(\".vals\"))) int vals[2] = {7, 8};\n\
+         int main(void) { printf(\"main\"); fn1(); fn2(); printf(\" %p %p %d\\n\", (void *)fn1, (void *)fn2, vals[1]); return 0; }\n",
+    )
+    .unwrap();
+    must_succeed_within(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-c", "-fno-pic", "a.c"]),
+        TIMEOUT,
+        "compiling a.c",
+    );
+    for starts in [
+        "-Wl,--section-start=.fn1=0x10000000,--section-start=.fn2=0x20000000,--section-start=.vals=0x30000000",
+        "-Wl,--section-start=.fn1=0x20000000,--section-start=.fn2=0x10000000",
+    ] {
+        let mut outs = Vec::new();
+        for cld in [false, true] {
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            must_succeed_within(cmd.args(["-no-pie", "a.o", starts, "-o", "exe"]), TIMEOUT, starts);
+            let run = must_succeed_within(&mut Command::new(dir.join("exe")), TIMEOUT, "exe");
+            let segs = must_succeed_within(Command::new("readelf").args(["-lW"]).arg(dir.join("exe")), TIMEOUT, "readelf");
+            let loads: Vec<u64> = segs
+                .stdout
+                .lines()
+                .filter(|l| l.trim_start().starts_with("LOAD"))
+                .filter_map(|l| u64::from_str_radix(l.split_whitespace().nth(2)?.trim_start_matches("0x"), 16).ok())
+                .collect();
+            assert!(loads.windows(2).all(|w| w[0] < w[1]), "cld={cld}: LOAD segments out of order: {loads:x?}");
+            outs.push(run.stdout);
+        }
+        assert_eq!(outs[1], outs[0], "{starts}");
+        assert!(outs[1].starts_with("main fn1 fn2 0x"), "{}", outs[1]);
+    }
+}
