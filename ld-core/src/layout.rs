@@ -2737,7 +2737,7 @@ fn assign_addresses(
     by_addr.sort_by_key(|&(_, a)| a);
     for (i, addr) in by_addr {
         let s = &mut sections[i];
-        let end = addr.checked_add(s.size).unwrap_or(u64::MAX);
+        let end = addr.saturating_add(s.size);
         if let Some(l) = loads
             .iter()
             .find(|l| addr < l.vaddr + l.memsz.max(1) && l.vaddr < end)
