@@ -291,14 +291,23 @@ pub(crate) fn relocate_section(
             continue;
         }
         arch::apply(action, out, r.offset, sec_addr, a, &v, alloc).map_err(|m| {
-            format!(
-                "{}:({}+{:#x}): {} against {}",
+            let place = format!(
+                "{}:({}+{:#x})",
                 o.name,
                 String::from_utf8_lossy(isec.name),
-                r.offset,
-                m,
-                layout::sym_display(o, r.sym)
-            )
+                r.offset
+            );
+            let sym = layout::sym_display(o, r.sym);
+            if m.starts_with("out of range") {
+                // As lld and mold say it: the type, the target, the range.
+                let target = sym.strip_prefix("symbol ").unwrap_or(&sym);
+                format!(
+                    "{place}: relocation {} against {target} {m}",
+                    arch::rel_name(r.rtype)
+                )
+            } else {
+                format!("{place}: {m} against {sym}")
+            }
         })?;
         if action == Action::Abs64Dyn {
             let place = sec_addr + r.offset;

@@ -462,15 +462,18 @@ pub struct RelocValues {
 }
 
 fn put(buf: &mut [u8], off: usize, w: Width, v: i128, check: bool) -> Result<(), String> {
-    let ok = match w {
-        Width::W8 => true,
-        Width::W4U => (0..=u32::MAX as i128).contains(&v) || !check,
-        Width::W4S => (i32::MIN as i128..=i32::MAX as i128).contains(&v) || !check,
-        Width::W2 => (i16::MIN as i128..=u16::MAX as i128).contains(&v) || !check,
-        Width::W1 => (i8::MIN as i128..=u8::MAX as i128).contains(&v) || !check,
+    let range = match w {
+        Width::W8 => None,
+        Width::W4U => Some((0, u32::MAX as i128)),
+        Width::W4S => Some((i32::MIN as i128, i32::MAX as i128)),
+        Width::W2 => Some((i16::MIN as i128, u16::MAX as i128)),
+        Width::W1 => Some((i8::MIN as i128, u8::MAX as i128)),
     };
-    if !ok {
-        return Err(format!("relocation value {v:#x} is out of range"));
+    if let Some((lo, hi)) = range.filter(|_| check) {
+        if !(lo..=hi).contains(&v) {
+            // The caller names the relocation and its target around this.
+            return Err(format!("out of range: {v} is not in [{lo}, {hi}]"));
+        }
     }
     let n = match w {
         Width::W8 => 8,

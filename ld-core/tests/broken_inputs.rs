@@ -1057,7 +1057,12 @@ fn reloc_asm_cases() -> Vec<Case> {
         asm_case(
             "rel_32_overflow",
             "  .text\n  .globl f\nf:\n  .reloc ., R_X86_64_32, f+0x100000000\n  .long 0\n",
-            "is out of range",
+            "relocation R_X86_64_32 against f out of range",
+        ),
+        asm_case(
+            "rel_16_overflow",
+            "  .globl foo\n  .data\nfoo:\n  .short foo\n",
+            "relocation R_X86_64_16 against foo out of range",
         ),
     ]
 }
