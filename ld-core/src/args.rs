@@ -296,6 +296,7 @@ Concurrent linking:
 Miscellaneous:
   --threads[=N], --no-threads Number of worker threads
   --fatal-warnings            Treat warnings as errors
+  --warn-common               Warn about duplicate common symbols
   --stats                     Print pass timings and sizes
   -v, -V, --verbose           Print version information (and link)
   --version                   Print version information and exit
@@ -306,7 +307,7 @@ Accepted for compatibility and ignored:
   -flto, -fuse-ld=, -O LEVEL, -g, -EL,
   -nostdlib, -rpath-link, --sort-common, --sort-section, --relax, --no-relax,
   --(no-)add-needed, --(no-)copy-dt-needed-entries, --(no-)allow-shlib-undefined,
-  --warn-common, --no-warn-mismatch, --color-diagnostics,
+  --no-warn-mismatch, --color-diagnostics,
   --hash-size, --reduce-memory-overheads, --no-keep-memory,
   --(no-)undefined-version, --icf=none, --pack-dyn-relocs=none
 
@@ -325,7 +326,6 @@ const IGNORED_FLAGS: &[&str] = &[
     "no-copy-dt-needed-entries",
     "allow-shlib-undefined",
     "no-allow-shlib-undefined",
-    "warn-common",
     "warn-once",
     "no-warn-mismatch",
     "no-warn-search-mismatch",
@@ -520,7 +520,8 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "no-gdb-index"
         | "discard-locals"
         | "discard-all"
-        | "discard-none" => Flag,
+        | "discard-none"
+        | "warn-common" => Flag,
         // Immediate commands.
         "version" | "help" | "print-shim-dir" => Flag,
         // The LTO plugin and its options.
@@ -900,6 +901,7 @@ impl Parser {
             "discard-locals" => o.discard = Discard::Locals,
             "discard-all" => o.discard = Discard::All,
             "discard-none" => o.discard = Discard::None,
+            "warn-common" => o.warn_common = true,
             "no-gdb-index" => o.gdb_index = false,
             "relocatable-merge-sections" => o.relocatable_merge_sections = true,
             "no-dynamic-linker" => {

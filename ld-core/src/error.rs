@@ -24,6 +24,25 @@ impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Warnings printed since the link began (`--fatal-warnings` fails the link
+/// on any).
+static WARNINGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Prints `cld: warning: MSG` and counts it.
+pub fn warn(msg: impl fmt::Display) {
+    WARNINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    eprintln!("cld: warning: {msg}");
+}
+
+/// How many warnings `warn` printed since `reset_warnings`.
+pub fn warnings() -> usize {
+    WARNINGS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+pub fn reset_warnings() {
+    WARNINGS.store(0, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// `bail!("{}: bad thing", file)` returns an `Error` from the current function.
 #[macro_export]
 macro_rules! bail {

@@ -1117,7 +1117,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                 m.push_str(&format!("\n>>> referenced {} more times", locs.len() - 8));
             }
             if inp.opts.warn_unresolved {
-                eprintln!("cld: warning: {m}");
+                crate::error::warn(m);
             } else {
                 errors.push(m);
             }
@@ -2454,9 +2454,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                 )));
             }
             // GNU ld warns and uses the start of .text.
-            eprintln!(
-                "cld: warning: cannot find entry symbol {entry_name}; defaulting to start of .text"
-            );
+            crate::error::warn(format!(
+                "cannot find entry symbol {entry_name}; defaulting to start of .text"
+            ));
             layout
                 .sections
                 .iter()

@@ -464,6 +464,7 @@ fn link_resolved(
     phase: &dyn Fn(&str),
 ) -> Result<()> {
     let t_ingest = t0.elapsed();
+    crate::error::reset_warnings();
     phase("resolve-start");
     let mut roots: Vec<&'static [u8]> = Vec::new();
     // A shared object has an entry point only if one is named; a
@@ -532,6 +533,11 @@ fn link_resolved(
     }
     let t_layout = t0.elapsed();
     phase("layout-done");
+    if opts.fatal_warnings && crate::error::warnings() > 0 {
+        return Err(Error::new(
+            "warnings are fatal (--fatal-warnings): no output written",
+        ));
+    }
     phase("write-start");
     crate::write::write_output(opts, &res, &l)?;
     let t_write = t0.elapsed();

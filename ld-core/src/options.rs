@@ -227,6 +227,9 @@ pub struct Options {
     pub no_undefined: bool,
     /// `--fatal-warnings`.
     pub fatal_warnings: bool,
+    /// `--warn-common`: warn when a common symbol meets another common or a
+    /// definition.
+    pub warn_common: bool,
     /// `--version-script FILE`, `--dynamic-list FILE` (later issue).
     pub version_script: Option<PathBuf>,
     pub dynamic_list: Option<PathBuf>,
@@ -295,6 +298,7 @@ impl Default for Options {
             z_flags_1: 0,
             no_undefined: false,
             fatal_warnings: false,
+            warn_common: false,
             version_script: None,
             dynamic_list: None,
             map_file: None,

@@ -486,7 +486,7 @@ unsafe extern "C" fn message(
     };
     match level {
         LDPL_INFO => eprintln!("cld: {text}"),
-        LDPL_WARNING => eprintln!("cld: warning: {text}"),
+        LDPL_WARNING => crate::error::warn(text),
         LDPL_ERROR => {
             eprintln!("cld: error: {text}");
             with_state(|s| s.errors.push(text));

@@ -249,6 +249,8 @@ struct Resolver<'c> {
     /// `--allow-multiple-definition` / `-z muldefs`: the first definition
     /// wins instead of an error.
     allow_multiple: bool,
+    /// `--warn-common`.
+    warn_common: bool,
     claimer: &'c mut dyn Claimer,
 }
 
@@ -346,6 +348,18 @@ impl Resolver<'_> {
         let take = match sym.def {
             SymDef::Undefined | SymDef::Shared { .. } | SymDef::Synthetic => true,
             SymDef::Common { file, sym: csym } => {
+                if self.warn_common {
+                    let other = &file_of(file).name;
+                    let what = if new_common {
+                        "multiple common"
+                    } else {
+                        "common"
+                    };
+                    crate::error::warn(format!(
+                        "{what} of `{}': {fname} and {other}",
+                        sym.name_str()
+                    ));
+                }
                 if new_common {
                     // Largest common wins; keep the first on ties.
                     let old = &file_of(file).symbols[csym as usize];
@@ -648,6 +662,7 @@ pub fn resolve_with(
         errors: Vec::new(),
         wrap: wrap_map(&opts.wrap),
         allow_multiple: opts.allow_multiple_definition,
+        warn_common: opts.warn_common,
         claimer,
     };
     for &r in roots {

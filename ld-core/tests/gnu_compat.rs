@@ -688,3 +688,52 @@ fn section_start_places_sections_as_gnu_ld() {
         assert!(outs[1].starts_with("main fn1 fn2 0x"), "{}", outs[1]);
     }
 }
+
+/// `--warn-common` warns about a common symbol defined twice, and
+/// `--fatal-warnings` makes that (and any warning) fail the link with no
+/// output, as with GNU ld.
+#[test]
+fn warn_common_and_fatal_warnings_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("gnu_compat", "fatal-warnings");
+    let shim = make_shim(&dir);
+    std::fs::write(dir.join("c1.c"), "int foo;\n").unwrap();
+    std::fs::write(dir.join("c2.c"), "int foo;\nint main(void) { return 0; }\n").unwrap();
+    must_succeed_within(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-fcommon", "-c", "c1.c", "c2.c"]),
+        TIMEOUT,
+        "compiling",
+    );
+    for cld in [false, true] {
+        let link = |extra: &[&str], out: &str| {
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            run_shown(
+                cmd.args(["c1.o", "c2.o", "-Wl,--warn-common", "-o", out])
+                    .args(extra),
+                TIMEOUT,
+            )
+            .0
+        };
+        let r = link(&[], "warned");
+        assert!(
+            r.success() && r.stderr.contains("multiple common of `foo'"),
+            "cld={cld}: {}",
+            r.stderr
+        );
+        let r = link(&["-Wl,--fatal-warnings"], "fatal");
+        assert!(
+            !r.success(),
+            "cld={cld}: --fatal-warnings did not fail the link"
+        );
+        assert!(
+            !dir.join("fatal").exists(),
+            "cld={cld}: a failed link left its output"
+        );
+    }
+}
