@@ -207,6 +207,7 @@ Symbols and dynamic section:
   --wrap SYMBOL               Use wrapper functions for SYMBOL
   --defsym SYMBOL=EXPRESSION  Define a symbol (a number, or SYMBOL[+-NUMBER])
   --require-defined SYMBOL    Require SYMBOL be defined in the final output
+  --undefined-glob PATTERN    Like -u for every archive symbol matching PATTERN
   -y SYMBOL, --trace-symbol SYMBOL
                               Trace mentions of SYMBOL
   -t, --trace                 Trace file opens
@@ -469,6 +470,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "fini"
         | "export-dynamic-symbol-list"
         | "require-defined"
+        | "undefined-glob"
         | "trace-symbol"
         | "version-script"
         | "dynamic-list"
@@ -927,6 +929,7 @@ impl Parser {
             "undefined" => o.undefined.push(utf8(spelled, val())?),
             "wrap" => o.wrap.push(utf8(spelled, val())?),
             "require-defined" => o.require_defined.push(utf8(spelled, val())?),
+            "undefined-glob" => o.undefined_globs.push(utf8(spelled, val())?),
             "trace-symbol" => o.trace_symbols.push(utf8(spelled, val())?),
             "trace" => o.trace = true,
             "defsym" => {

@@ -168,6 +168,9 @@ pub struct Options {
     pub defsym: Vec<(String, DefsymExpr)>,
     /// `--allow-multiple-definition`, `-z muldefs`.
     pub allow_multiple_definition: bool,
+    /// `--undefined-glob PATTERN`: like `-u` for every archive symbol that
+    /// matches.
+    pub undefined_globs: Vec<String>,
     /// `--require-defined SYMBOL`: like `-u`, and an error if undefined.
     pub require_defined: Vec<String>,
     /// `-y SYMBOL`/`--trace-symbol`: say where each is defined and used.
@@ -318,6 +321,7 @@ impl Default for Options {
             fini: None,
             allow_multiple_definition: false,
             require_defined: Vec::new(),
+            undefined_globs: Vec::new(),
             trace_symbols: Vec::new(),
             trace: false,
             demangle: true,

@@ -251,6 +251,9 @@ struct Resolver<'c> {
     allow_multiple: bool,
     /// `--warn-common`.
     warn_common: bool,
+    /// `--undefined-glob` patterns: archive members defining a matching
+    /// name are loaded, as if the name were undefined.
+    undefined_globs: Vec<&'static [u8]>,
     claimer: &'c mut dyn Claimer,
 }
 
@@ -519,10 +522,18 @@ impl Resolver<'_> {
     /// Whether an archive member defining `name` should be extracted now.
     fn wants(&self, name: &[u8]) -> bool {
         let Some(&id) = self.r.names.get(name) else {
-            return false;
+            return self
+                .undefined_globs
+                .iter()
+                .any(|g| crate::version_script::glob_match(g, name));
         };
         let sym = &self.r.symbols[id as usize];
-        sym.def == SymDef::Undefined && sym.strong_ref
+        sym.def == SymDef::Undefined
+            && (sym.strong_ref
+                || self
+                    .undefined_globs
+                    .iter()
+                    .any(|g| crate::version_script::glob_match(g, name)))
     }
 }
 
@@ -663,6 +674,11 @@ pub fn resolve_with(
         wrap: wrap_map(&opts.wrap),
         allow_multiple: opts.allow_multiple_definition,
         warn_common: opts.warn_common,
+        undefined_globs: opts
+            .undefined_globs
+            .iter()
+            .map(|g| &*Box::leak(g.clone().into_bytes().into_boxed_slice()))
+            .collect(),
         claimer,
     };
     for &r in roots {

@@ -737,3 +737,52 @@ fn warn_common_and_fatal_warnings_as_gnu_ld() {
         );
     }
 }
+
+/// `--undefined-glob PATTERN` (lld's and mold's option) loads the archive
+/// members that define a matching symbol, and only those.
+#[test]
+fn undefined_glob_loads_matching_archive_members() {
+    require_tool("gcc", "gcc");
+    require_tool("ar", "binutils");
+    require_tool("nm", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "undefined-glob");
+    let shim = make_shim(&dir);
+    compile_all(
+        &dir,
+        &[
+            ("a.c", "int foo = 1;\n"),
+            ("b.c", "int foobar = 1;\n"),
+            ("c.c", "int baz = 1;\n"),
+            ("m.c", "int main(void) { return 0; }\n"),
+        ],
+    );
+    must_succeed_within(
+        Command::new("ar")
+            .current_dir(&dir)
+            .args(["rcs", "libd.a", "a.o", "b.o", "c.o"]),
+        TIMEOUT,
+        "ar",
+    );
+    let syms = |flags: &[&str]| -> Vec<String> {
+        must_succeed_within(
+            Command::new("gcc")
+                .current_dir(&dir)
+                .args(["-B", &shim, "m.o", "libd.a", "-o", "exe"])
+                .args(flags),
+            TIMEOUT,
+            "link",
+        );
+        let nm = must_succeed_within(
+            Command::new("nm").current_dir(&dir).arg("exe"),
+            TIMEOUT,
+            "nm",
+        );
+        ["foo", "foobar", "baz"]
+            .iter()
+            .filter(|n| nm.stdout.lines().any(|l| l.ends_with(&format!(" {n}"))))
+            .map(|n| n.to_string())
+            .collect()
+    };
+    assert!(syms(&[]).is_empty());
+    assert_eq!(syms(&["-Wl,--undefined-glob=foo*"]), ["foo", "foobar"]);
+}
