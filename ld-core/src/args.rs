@@ -1198,8 +1198,8 @@ impl Parser {
             ("text" | "notext" | "textoff", None) => {}
             // Ignored: no effect on the output we write. `combreloc` is what
             // cld always does; `noexecheap` is a Solaris-ism GNU ld accepts;
-            // `nocombreloc`, `nocopyreloc` alternatives are not implemented
-            // but the relocations written are still correct.
+            // `nocombreloc` is not implemented but the relocations written
+            // are still correct.
             ("combreloc" | "nocombreloc" | "noexecheap", None) => {}
             // Ignored: GNU-ld-specific behaviour toggles whose defaults
             // match what cld does, or diagnostics cld does not emit.
@@ -1225,6 +1225,8 @@ impl Parser {
             ) => {}
             ("pack-relative-relocs", None) => o.pack_relr = true,
             ("rodynamic", None) => o.rodynamic = true,
+            ("nocopyreloc", None) => o.no_copy_reloc = true,
+            ("copyreloc", None) => o.no_copy_reloc = false,
             ("nosectionheader", None) => o.no_section_header = true,
             ("sectionheader", None) => o.no_section_header = false,
             ("muldefs", None) => o.allow_multiple_definition = true,

@@ -1199,6 +1199,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
         info.copy = needs_copy[id];
     }
+    copy_relocation_errors(inp, &needs_copy)?;
 
     let relr = relr_plan(inp, &scans, &got);
 
@@ -2608,6 +2609,38 @@ pub fn encode_relr(addrs: &[u64]) -> Vec<u64> {
         }
     }
     out
+}
+
+/// A copy relocation is refused for a protected symbol (its library would
+/// keep using its own copy) and under `-z nocopyreloc`.
+fn copy_relocation_errors(inp: &LinkInput, needs_copy: &[bool]) -> Result<()> {
+    let res = inp.res;
+    let mut errors = Vec::new();
+    for (id, _) in needs_copy.iter().enumerate().filter(|(_, &c)| c) {
+        let s = &res.symbols[id];
+        let SymDef::Shared { file, sym } = s.def else {
+            continue;
+        };
+        let lib = &res.shared[file as usize].file;
+        if lib.symbols[sym as usize].protected {
+            errors.push(format!(
+                "cannot create a copy relocation for protected symbol {}, defined in {}; recompile with -fPIC",
+                s.name_str(),
+                lib.name
+            ));
+        } else if inp.opts.no_copy_reloc {
+            errors.push(format!(
+                "cannot create a copy relocation for {} (-z nocopyreloc), defined in {}; recompile with -fPIC",
+                s.name_str(),
+                lib.name
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(errors.join("\n")))
+    }
 }
 
 /// Where `assign_addresses` put the loaded image.

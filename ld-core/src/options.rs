@@ -193,6 +193,8 @@ pub struct Options {
     /// default: assembler-local `.L` names), `-x`/`--discard-all` (every
     /// local), `--discard-none`.
     pub discard: Discard,
+    /// `-z nocopyreloc`: a copy relocation is an error.
+    pub no_copy_reloc: bool,
     /// `-z rodynamic`: `.dynamic` is read-only (and has no `DT_DEBUG`).
     pub rodynamic: bool,
     /// `-z nosectionheader`: no section header table.
@@ -332,6 +334,7 @@ impl Default for Options {
             sysroot: None,
             discard: Discard::Locals,
             rodynamic: false,
+            no_copy_reloc: false,
             no_section_header: false,
             package_metadata: None,
             section_starts: Vec::new(),

@@ -18,6 +18,9 @@ pub struct DynSymbol {
     pub version: u16,
     /// Not the default version: unversioned references do not bind to it.
     pub hidden: bool,
+    /// `STV_PROTECTED`: its library binds to it directly, so a copy of it
+    /// in the program would not be the one the library uses.
+    pub protected: bool,
 }
 
 #[derive(Debug)]
@@ -172,6 +175,7 @@ impl SharedFile {
                 typ: sym.st_type(),
                 bind,
                 version: vs & elf::VERSYM_VERSION,
+                protected: sym.st_other & 3 == elf::STV_PROTECTED,
             });
         }
         Ok(SharedFile {

@@ -786,3 +786,53 @@ fn undefined_glob_loads_matching_archive_members() {
     assert!(syms(&[]).is_empty());
     assert_eq!(syms(&["-Wl,--undefined-glob=foo*"]), ["foo", "foobar"]);
 }
+
+/// A non-PIC program reading a library's data needs a copy relocation:
+/// made normally (the program runs), refused with `-z nocopyreloc`, and
+/// refused for a protected symbol, each with "recompile with -fPIC".
+#[test]
+fn copy_relocations_refused_when_they_cannot_work() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("gnu_compat", "copyreloc");
+    let shim = make_shim(&dir);
+    let w = |n: &str, t: &str| std::fs::write(dir.join(n), t).unwrap();
+    w(
+        "lib.c",
+        "int foo = 3;\n__attribute__((visibility(\"protected\"))) int pfoo = 4;\n",
+    );
+    w("use.c", "#include <stdio.h>\nextern int foo;\nint main(void) { printf(\"%d\\n\", foo); return 0; }\n");
+    w(
+        "usep.c",
+        "extern int pfoo;\nint main(void) { return pfoo; }\n",
+    );
+    let gcc = |args: &[&str]| {
+        run_shown(
+            Command::new("gcc")
+                .current_dir(&dir)
+                .args(["-B", &shim])
+                .args(args),
+            TIMEOUT,
+        )
+        .0
+    };
+    assert!(gcc(&["-shared", "-fPIC", "lib.c", "-o", "liblib.so"]).success());
+    let base = ["-no-pie", "-fno-pie", "-L.", "-llib", "-Wl,-rpath,$ORIGIN"];
+    let r = gcc(&[&["use.c", "-o", "use"][..], &base].concat());
+    assert!(r.success(), "{}", r.stderr);
+    let out = must_succeed_within(&mut Command::new(dir.join("use")), TIMEOUT, "use");
+    assert_eq!(out.stdout, "3\n");
+    let r = gcc(&[&["use.c", "-Wl,-z,nocopyreloc", "-o", "use2"][..], &base].concat());
+    assert!(
+        !r.success() && r.stderr.contains("recompile with -fPIC"),
+        "{}",
+        r.stderr
+    );
+    let r = gcc(&[&["usep.c", "-o", "usep"][..], &base].concat());
+    assert!(
+        !r.success()
+            && r.stderr
+                .contains("copy relocation for protected symbol pfoo"),
+        "{}",
+        r.stderr
+    );
+}
