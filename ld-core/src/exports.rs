@@ -67,9 +67,11 @@ impl<'a> Matcher<'a> {
         }
         let mut best: Option<Match> = None;
         for &(ni, local, p) in &self.globs {
+            // A name that is not C++-mangled is its own demangling (as lld
+            // and mold match `extern "C++"` patterns).
             let subject = match p.lang {
                 Lang::C => Some(name),
-                Lang::Cxx => demangled,
+                Lang::Cxx => demangled.or(Some(name)),
             };
             let Some(subject) = subject else { continue };
             if !p.matches(subject) {
@@ -265,7 +267,7 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
         let in_list = |list: &[Pattern]| {
             list.iter().any(|p| match p.lang {
                 Lang::C => p.matches(&name_str),
-                Lang::Cxx => dm.as_deref().is_some_and(|d| p.matches(d)),
+                Lang::Cxx => p.matches(dm.as_deref().unwrap_or(&name_str)),
             })
         };
         let is_data = matches!(isym.typ, elf::STT_OBJECT | elf::STT_TLS | elf::STT_COMMON)

@@ -34,7 +34,8 @@ impl Pattern {
     pub fn priority(&self) -> u8 {
         if !self.glob {
             2
-        } else if self.text == "*" {
+        } else if self.text.bytes().all(|c| c == b'*') {
+            // `*` and `**` match everything: the weakest claim.
             0
         } else {
             1
@@ -254,7 +255,30 @@ impl P<'_> {
     }
 
     fn push(&self, node: &mut VersionNode, local: bool, text: String, lang: Lang, may_glob: bool) {
-        let glob = may_glob && text.bytes().any(|c| matches!(c, b'*' | b'?' | b'['));
+        // `\\c` is the character c: a pattern whose wildcards are all
+        // escaped is a plain name (`foo\\?` is `foo?`).
+        let (text, glob) = if may_glob {
+            let mut plain = String::with_capacity(text.len());
+            let mut wild = false;
+            let mut chars = text.chars();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => plain.extend(chars.next()),
+                    '*' | '?' | '[' => {
+                        wild = true;
+                        plain.push(c);
+                    }
+                    _ => plain.push(c),
+                }
+            }
+            if wild {
+                (text, true)
+            } else {
+                (plain, false)
+            }
+        } else {
+            (text, false)
+        };
         let p = Pattern { text, lang, glob };
         if local {
             node.local.push(p);
@@ -352,6 +376,12 @@ pub fn glob_match(pat: &[u8], s: &[u8]) -> bool {
                     i += 1;
                     continue;
                 }
+                // `\c` matches `c` itself (`foo\?` is the name `foo?`).
+                b'\\' if p + 1 < pat.len() && pat[p + 1] == s[i] => {
+                    p += 2;
+                    i += 1;
+                    continue;
+                }
                 b'[' => {
                     if let Some((ok, len)) = class_match(&pat[p..], s[i]) {
                         if ok {
@@ -426,6 +456,17 @@ mod tests {
         assert!(!glob_match(b"foo*", b"fobar"));
         assert!(glob_match(b"f?o", b"foo"));
         assert!(glob_match(b"*_v[0-9]", b"sym_v3"));
+        // Escapes: `\\?` is a literal `?`, `\\b` a literal `b`.
+        assert!(glob_match(b"*foo\\bar*", b"xfoobarx"));
+        assert!(glob_match(b"a\\?*", b"a?b"));
+        assert!(!glob_match(b"a\\?*", b"ab"));
+        let s = parse_version_script("V0 { **; };\nV1 { foo\\?; };\n", "t.ver").unwrap();
+        let p = &s.nodes[1].global[0];
+        assert!(
+            !p.glob && p.text == "foo?",
+            "an all-escaped pattern is a plain name"
+        );
+        assert!(s.nodes[0].global[0].priority() < s.nodes[1].global[0].priority());
         assert!(!glob_match(b"*_v[!0-9]", b"sym_v3"));
         assert!(glob_match(b"a*b*c", b"aXXbYYc"));
         assert!(!glob_match(b"a*b*c", b"aXXbYY"));

@@ -836,3 +836,81 @@ fn copy_relocations_refused_when_they_cannot_work() {
         r.stderr
     );
 }
+
+/// Version scripts: an `extern "C++"` glob also matches a name that is not
+/// C++-mangled, as lld and mold match it; `\?` is a literal `?`, so
+/// `foo\?` names `foo?` exactly and beats `**` (which matches everything,
+/// the weakest claim); the dynamic symbols carry those versions.
+#[test]
+fn version_script_cxx_and_escaped_patterns() {
+    require_tool("gcc", "gcc");
+    require_tool("ld.lld", "lld");
+    let dir = fresh_work_dir("gnu_compat", "version-scripts");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("a.ver"),
+        "{ local: *; global: extern \"C++\" { *foo*; }; };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.ver"),
+        "VER0 { **; };\nVER1 { foo\\?; };\nVER2 { *foo\\bar*; };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("a.c"),
+        "void foobar(void) {}\nvoid other(void) {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.s"),
+        ".globl all_stars, \"foo?\", xfoobarx\nall_stars:\n\"foo?\":\nxfoobarx:\n",
+    )
+    .unwrap();
+    must_succeed_within(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-c", "-fPIC", "a.c", "b.s"]),
+        TIMEOUT,
+        "compile",
+    );
+    let dynsyms = |extra: &[&str], input: &str, script: &str| -> Vec<String> {
+        must_succeed_within(
+            Command::new("gcc").current_dir(&dir).args(extra).args([
+                "-shared",
+                input,
+                &format!("-Wl,--version-script={script}"),
+                "-o",
+                "out.so",
+            ]),
+            TIMEOUT,
+            "link",
+        );
+        let r = must_succeed_within(
+            Command::new("readelf")
+                .current_dir(&dir)
+                .args(["--dyn-syms", "-W", "out.so"]),
+            TIMEOUT,
+            "readelf",
+        );
+        let mut v: Vec<String> = r
+            .stdout
+            .lines()
+            .filter(|l| !l.contains(" UND ") && l.contains(": "))
+            .filter_map(|l| l.split_whitespace().nth(7).map(str::to_string))
+            .filter(|n| n != "Name" && !n.starts_with("VER") && !n.starts_with("out.so"))
+            .collect();
+        v.sort();
+        v
+    };
+    let cld = ["-B", shim.as_str()];
+    assert_eq!(dynsyms(&cld, "a.o", "a.ver"), ["foobar"]);
+    assert_eq!(
+        dynsyms(&cld, "a.o", "a.ver"),
+        dynsyms(&["-fuse-ld=lld"], "a.o", "a.ver")
+    );
+    assert_eq!(
+        dynsyms(&cld, "b.o", "b.ver"),
+        ["all_stars@@VER0", "foo?@@VER1", "xfoobarx@@VER2"]
+    );
+}
