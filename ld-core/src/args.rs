@@ -1,8 +1,8 @@
 // NEEDS: fields that `Options` does not have yet. The options below are
 // parsed and validated, then dropped; the output is still a correct link,
 // but differs from GNU ld in the way noted:
-//   - `-z max-page-size=N`, `-z common-page-size=N`: cld's built-in page
-//     size is used (fields `max_page_size`, `common_page_size`).
+//   - `-z common-page-size=N`: RELRO ends on a 4 KiB boundary whatever N
+//     (field `common_page_size`).
 //   - `-z stack-size=N`: PT_GNU_STACK p_memsz stays 0 (field `stack_size`).
 //   - `-z text|notext|textoff`: no DT_TEXTREL diagnostics (field `z_text`).
 //   - `-z ibt|shstk|ibtplt|cet-report=..`, `-z x86-64-{baseline,v2,v3,v4}`:
@@ -1180,7 +1180,7 @@ impl Parser {
             ("lazy", None) => o.now = false,
             ("execstack", None) => o.execstack = Some(true),
             ("noexecstack", None) => o.execstack = Some(false),
-            ("separate-code", None) => o.separate_code = true,
+            ("separate-code" | "separate-loadable-segments", None) => o.separate_code = true,
             ("noseparate-code", None) => o.separate_code = false,
             ("defs", None) => o.no_undefined = true,
             ("nodefs" | "undefs", None) => o.no_undefined = false,
@@ -1234,6 +1234,10 @@ impl Parser {
             ("cet-report", Some("none" | "warning" | "error")) => {}
             // Ignored, see NEEDS: validated numbers.
             ("max-page-size" | "common-page-size", Some(v)) => match parse_number(v) {
+                // The common page size (RELRO's end) stays 4 KiB, x86-64's.
+                Some(n) if n.is_power_of_two() && name == "max-page-size" => {
+                    o.max_page_size = n.max(4096)
+                }
                 Some(n) if n.is_power_of_two() => {}
                 _ => bail!("invalid -z {name} value: {v} (expected a power of two)"),
             },

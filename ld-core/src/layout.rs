@@ -2210,7 +2210,13 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         .image_base
         .unwrap_or(if kind.is_pic() { 0 } else { 0x400000 });
     let headers_size = 64 + 56 * phnum as u64;
-    let mut placed = assign_addresses(&mut sections, base, headers_size, &fixed)?;
+    let mut placed = assign_addresses(
+        &mut sections,
+        base,
+        headers_size,
+        &fixed,
+        opts.max_page_size,
+    )?;
     if let Some(plan) = &relr {
         // Sizing .relr.dyn (and what stays in .rela.dyn) needs the places'
         // addresses. Only the read-only segment grows, so every place moves
@@ -2240,7 +2246,13 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             }
             sections[ri].size = relr_size;
             sections[di].size = rela_size;
-            placed = assign_addresses(&mut sections, base, headers_size, &fixed)?;
+            placed = assign_addresses(
+                &mut sections,
+                base,
+                headers_size,
+                &fixed,
+                opts.max_page_size,
+            )?;
         }
     }
     let Placed {
@@ -2666,6 +2678,7 @@ fn assign_addresses(
     base: u64,
     headers_size: u64,
     fixed: &[(usize, u64)],
+    page: u64,
 ) -> Result<Placed> {
     let mut off = headers_size;
     let mut addr_cursor = base + off;
@@ -2685,7 +2698,7 @@ fn assign_addresses(
         vaddr: base,
         filesz: 0,
         memsz: 0,
-        align: PAGE_SIZE,
+        align: page,
     }];
     let mut relro_start = 0u64;
     let mut relro_end = 0u64;
@@ -2700,7 +2713,7 @@ fn assign_addresses(
         let class = seg_class(s.rank);
         if class != cur_class {
             // New segment on a new page (separate code, like -z separate-code).
-            off = align_up(off, PAGE_SIZE);
+            off = align_up(off, page);
             addr_cursor = base + off;
             cur_class = class;
             loads.push(Segment {
@@ -2714,7 +2727,7 @@ fn assign_addresses(
                 vaddr: base + off,
                 filesz: 0,
                 memsz: 0,
-                align: PAGE_SIZE,
+                align: page,
             });
         }
         if class == 4 && (400..500).contains(&s.rank) && !in_relro && relro_start == 0 {
@@ -2782,7 +2795,7 @@ fn assign_addresses(
             )));
         }
         // File offset and address agree modulo the page size.
-        off = align_up(off, PAGE_SIZE) + addr % PAGE_SIZE;
+        off = align_up(off, page) + addr % page;
         s.offset = off;
         s.addr = addr;
         let filesz = if s.is_nobits() { 0 } else { s.size };
@@ -2801,7 +2814,7 @@ fn assign_addresses(
             vaddr: addr,
             filesz,
             memsz: s.size,
-            align: PAGE_SIZE,
+            align: page,
         });
     }
     // Load segments in address order, as the ELF specification requires.

@@ -193,6 +193,8 @@ pub struct Options {
     /// default: assembler-local `.L` names), `-x`/`--discard-all` (every
     /// local), `--discard-none`.
     pub discard: Discard,
+    /// `-z max-page-size=N`: segments start on N-byte boundaries (p_align).
+    pub max_page_size: u64,
     /// `-z nocopyreloc`: a copy relocation is an error.
     pub no_copy_reloc: bool,
     /// `-z rodynamic`: `.dynamic` is read-only (and has no `DT_DEBUG`).
@@ -335,6 +337,7 @@ impl Default for Options {
             discard: Discard::Locals,
             rodynamic: false,
             no_copy_reloc: false,
+            max_page_size: 4096,
             no_section_header: false,
             package_metadata: None,
             section_starts: Vec::new(),

@@ -529,3 +529,24 @@ fn package_metadata_note_as_gnu_ld() {
     assert!(!theirs.is_empty(), "TEST BUG: GNU ld wrote no package note");
     assert_eq!(note(&ours), theirs);
 }
+
+#[test]
+fn max_page_size_aligns_load_segments() {
+    for size in ["65536", "0x200000"] {
+        let flag = format!("-Wl,-z,max-page-size={size}");
+        let out = link_hello(
+            &format!("max_page_{size}"),
+            &[&flag, "-Wl,-z,separate-loadable-segments"],
+        );
+        let want = format!("0x{:x}", if size == "65536" { 65536 } else { 0x200000 });
+        let aligns: Vec<&str> = out
+            .lines()
+            .filter(|l| l.trim_start().starts_with("LOAD"))
+            .filter_map(|l| l.split_whitespace().last())
+            .collect();
+        assert!(
+            !aligns.is_empty() && aligns.iter().all(|a| *a == want),
+            "{size}: {aligns:?}"
+        );
+    }
+}
