@@ -1248,6 +1248,13 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             } else {
                 output_name(s.name)
             };
+            // Old-style constructor lists join the arrays, as GNU ld's
+            // default script puts them (their words are reversed on write).
+            let oname: &[u8] = match oname {
+                b".ctors" => b".init_array",
+                b".dtors" => b".fini_array",
+                o => o,
+            };
             let mut sh_type = s.sh_type;
             if oname == b".init_array" {
                 sh_type = elf::SHT_INIT_ARRAY;

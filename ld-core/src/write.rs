@@ -329,7 +329,32 @@ pub(crate) fn relocate_section(
             }
         }
     }
+    if reversed_ctors(isec.name, &l.sections[osec as usize].name) && out.len() % 8 == 0 {
+        // `.ctors`/`.dtors` ran from the end; in `.init_array`/`.fini_array`
+        // they run from the start: reverse the words, and move the
+        // dynamic relocations with them.
+        let n = out.len() as u64;
+        let words: Vec<[u8; 8]> = out
+            .chunks_exact(8)
+            .rev()
+            .map(|w| w.try_into().unwrap())
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            out[8 * i..8 * i + 8].copy_from_slice(w);
+        }
+        for r in &mut dynrels {
+            r.offset = sec_addr + (n - 8 - (r.offset - sec_addr));
+        }
+    }
     Ok(dynrels)
+}
+
+/// Whether input section `name` is an old-style constructor or destructor
+/// list placed in `.init_array`/`.fini_array` (`out`), whose words are
+/// written in reverse.
+fn reversed_ctors(name: &[u8], out: &[u8]) -> bool {
+    (name.starts_with(b".ctors") || name.starts_with(b".dtors"))
+        && matches!(out, b".init_array" | b".fini_array")
 }
 
 fn target_is_dead(res: &Resolved, l: &Layout, f: usize, sym: u32) -> bool {

@@ -45,6 +45,7 @@ c_program_tests!(
     common_symbols,
     cpu_supports,
     ctors_dtors,
+    ctors_sections,
     data_relocs,
     debug_g,
     defsym_symbols,
