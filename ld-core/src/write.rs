@@ -329,7 +329,7 @@ pub(crate) fn relocate_section(
             }
         }
     }
-    if reversed_ctors(isec.name, &l.sections[osec as usize].name) && out.len() % 8 == 0 {
+    if reversed_ctors(isec.name, &l.sections[osec as usize].name) && out.len().is_multiple_of(8) {
         // `.ctors`/`.dtors` ran from the end; in `.init_array`/`.fini_array`
         // they run from the start: reverse the words, and move the
         // dynamic relocations with them.
