@@ -208,6 +208,10 @@ Symbols and dynamic section:
   --defsym SYMBOL=EXPRESSION  Define a symbol (a number, or SYMBOL[+-NUMBER])
   --require-defined SYMBOL    Require SYMBOL be defined in the final output
   --undefined-glob PATTERN    Like -u for every archive symbol matching PATTERN
+  --unique=SECTION            Each input section matching SECTION (a glob) is
+                              an output section of its own
+  -z nodynamic-undefined-weak In a shared object, resolve undefined weak
+                              symbols to 0 instead of leaving them dynamic
   -y SYMBOL, --trace-symbol SYMBOL
                               Trace mentions of SYMBOL
   -t, --trace                 Trace file opens
@@ -471,6 +475,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "export-dynamic-symbol-list"
         | "require-defined"
         | "undefined-glob"
+        | "unique"
         | "trace-symbol"
         | "version-script"
         | "dynamic-list"
@@ -930,6 +935,7 @@ impl Parser {
             "wrap" => o.wrap.push(utf8(spelled, val())?),
             "require-defined" => o.require_defined.push(utf8(spelled, val())?),
             "undefined-glob" => o.undefined_globs.push(utf8(spelled, val())?),
+            "unique" => o.unique_sections.push(utf8(spelled, val())?),
             "trace-symbol" => o.trace_symbols.push(utf8(spelled, val())?),
             "trace" => o.trace = true,
             "defsym" => {
@@ -1205,8 +1211,6 @@ impl Parser {
             // match what cld does, or diagnostics cld does not emit.
             (
                 "noextern-protected-data"
-                | "dynamic-undefined-weak"
-                | "nodynamic-undefined-weak"
                 | "start-stop-gc"
                 | "nostart-stop-gc"
                 | "unique-symbol"
@@ -1225,6 +1229,8 @@ impl Parser {
             ) => {}
             ("pack-relative-relocs", None) => o.pack_relr = true,
             ("rodynamic", None) => o.rodynamic = true,
+            ("dynamic-undefined-weak", None) => o.dynamic_undefined_weak = true,
+            ("nodynamic-undefined-weak", None) => o.dynamic_undefined_weak = false,
             ("nocopyreloc", None) => o.no_copy_reloc = true,
             ("copyreloc", None) => o.no_copy_reloc = false,
             ("nosectionheader", None) => o.no_section_header = true,

@@ -209,7 +209,10 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
     for s in res.symbols.iter_mut() {
         let (file, sym) = match s.def {
             SymDef::Undefined => {
-                if shared && (s.referenced || s.strong_ref) && !is_linker_defined(s.name) {
+                // A weak-only reference stays 0 under -z nodynamic-undefined-weak.
+                let dynamic = s.strong_ref || opts.dynamic_undefined_weak;
+                if shared && (s.referenced || s.strong_ref) && dynamic && !is_linker_defined(s.name)
+                {
                     s.preemptible = true;
                 }
                 continue;

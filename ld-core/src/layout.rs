@@ -1265,8 +1265,14 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             if s.kind == SectionKind::MergeStrings {
                 flags |= (elf::SHF_MERGE | elf::SHF_STRINGS) as u64;
             }
-            let key = (oname, if sh_type == elf::SHT_NOBITS { 1 } else { 0 }, flags);
-            let idx = *by_name.entry(key).or_insert_with(|| {
+            // `--unique=GLOB`: each matching input section is an output
+            // section of its own, under its own name.
+            let unique = opts
+                .unique_sections
+                .iter()
+                .any(|g| crate::version_script::glob_match(g.as_bytes(), s.name));
+            let oname = if unique { s.name } else { oname };
+            let new_section = |sections: &mut Vec<OutputSection>| {
                 let rank = rank_of(oname, sh_type, flags);
                 sections.push(OutputSection::new(
                     oname,
@@ -1277,7 +1283,15 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                     rank,
                 ));
                 (sections.len() - 1) as u32
-            });
+            };
+            let idx = if unique {
+                new_section(&mut sections)
+            } else {
+                let key = (oname, if sh_type == elf::SHT_NOBITS { 1 } else { 0 }, flags);
+                *by_name
+                    .entry(key)
+                    .or_insert_with(|| new_section(&mut sections))
+            };
             let os = &mut sections[idx as usize];
             os.align = os.align.max(s.align);
             if s.kind == SectionKind::MergeStrings {

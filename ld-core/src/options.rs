@@ -193,6 +193,12 @@ pub struct Options {
     /// default: assembler-local `.L` names), `-x`/`--discard-all` (every
     /// local), `--discard-none`.
     pub discard: Discard,
+    /// `--unique=GLOB`: matching input sections stay output sections of their own.
+    pub unique_sections: Vec<String>,
+    /// `-z dynamic-undefined-weak` (default) / `-z nodynamic-undefined-weak`:
+    /// whether a shared object leaves undefined weak symbols to the dynamic
+    /// linker or resolves them to 0.
+    pub dynamic_undefined_weak: bool,
     /// `-z max-page-size=N`: segments start on N-byte boundaries (p_align).
     pub max_page_size: u64,
     /// `-z nocopyreloc`: a copy relocation is an error.
@@ -338,6 +344,8 @@ impl Default for Options {
             rodynamic: false,
             no_copy_reloc: false,
             max_page_size: 4096,
+            unique_sections: Vec::new(),
+            dynamic_undefined_weak: true,
             no_section_header: false,
             package_metadata: None,
             section_starts: Vec::new(),

@@ -914,3 +914,79 @@ fn version_script_cxx_and_escaped_patterns() {
         ["all_stars@@VER0", "foo?@@VER1", "xfoobarx@@VER2"]
     );
 }
+
+/// `-z nodynamic-undefined-weak` resolves a shared object's undefined weak
+/// symbol to 0 (the program's definition is not used); by default it stays
+/// dynamic. `--unique=GLOB` keeps matching input sections as output
+/// sections of their own. Both as GNU ld does.
+#[test]
+fn undefined_weak_in_shared_objects_and_unique_sections_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("gnu_compat", "weak-unique");
+    let shim = make_shim(&dir);
+    let w = |n: &str, t: &str| std::fs::write(dir.join(n), t).unwrap();
+    w(
+        "a.c",
+        "__attribute__((weak)) int foo(void);\nint bar(void) { return foo ? foo() : 0; }\n",
+    );
+    w("e.c", "#include <stdio.h>\nint foo(void) { return 1; }\nint bar(void);\nint main(void) { printf(\"%d\\n\", bar()); return 0; }\n");
+    w(
+        "u.s",
+        ".section .data.foo.1,\"aw\",@progbits\n.ascii \"a\"\n.section .data.foo.2,\"aw\",@progbits\n.ascii \"c\"\n\
+         .section .data.bar.1,\"aw\",@progbits\n.ascii \"d\"\n.text\n.globl _start\n_start:\n  mov $60, %eax\n  xor %edi, %edi\n  syscall\n",
+    );
+    let gcc = |cld: bool, args: &[&str]| {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        must_succeed_within(cmd.args(args), TIMEOUT, &format!("{args:?}"))
+    };
+    for cld in [false, true] {
+        let mut outs = Vec::new();
+        for flag in [
+            "-Wl,-z,dynamic-undefined-weak",
+            "-Wl,-z,nodynamic-undefined-weak",
+        ] {
+            gcc(cld, &["-shared", "-fPIC", "a.c", flag, "-o", "liba.so"]);
+            gcc(
+                cld,
+                &["e.c", "-L.", "-la", "-Wl,-rpath,$ORIGIN", "-o", "exe"],
+            );
+            outs.push(
+                must_succeed_within(&mut Command::new(dir.join("exe")), TIMEOUT, "exe").stdout,
+            );
+        }
+        assert_eq!(outs, ["1\n", "0\n"], "cld={cld}");
+        gcc(
+            cld,
+            &[
+                "-nostdlib",
+                "-static",
+                "u.s",
+                "-Wl,--unique=*foo*",
+                "-o",
+                "uniq",
+            ],
+        );
+        let sections = must_succeed_within(
+            Command::new("readelf")
+                .current_dir(&dir)
+                .args(["-SW", "uniq"]),
+            TIMEOUT,
+            "readelf",
+        )
+        .stdout;
+        for name in [" .data.foo.1 ", " .data.foo.2 ", " .data "] {
+            assert!(
+                sections.contains(name),
+                "cld={cld}: no {name} section:\n{sections}"
+            );
+        }
+        assert!(
+            !sections.contains(" .data.bar.1 "),
+            "cld={cld}: .data.bar.1 should join .data"
+        );
+    }
+}
