@@ -245,6 +245,9 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
         match &explicit {
             Some((v, hidden)) => match node_index.get(v.as_str()) {
                 Some(&i) => versym = i | if *hidden { elf::VERSYM_HIDDEN } else { 0 },
+                // Without a version script an executable has no versions
+                // to define: the name's version is ignored, as GNU ld does.
+                None if script.is_none() && !shared => {}
                 None => {
                     errors.push(format!(
                         "{}: symbol {name_str} has version {v}, which the version script does not define",

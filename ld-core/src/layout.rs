@@ -430,6 +430,10 @@ pub(crate) fn output_name(name: &[u8]) -> &[u8] {
     if name.starts_with(b".text.") {
         return b".text";
     }
+    // TLS commons (`.tcommon`) are zero-initialized thread-local data.
+    if name == b".tcommon" || name.starts_with(b".tcommon.") {
+        return b".tbss";
+    }
     name
 }
 

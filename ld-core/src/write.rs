@@ -418,10 +418,12 @@ fn global_entry(
         _ => s.weak_def,
     };
     let bind = if weak { elf::STB_WEAK } else { elf::STB_GLOBAL };
-    let vis = if dynamic {
-        elf::STV_DEFAULT
-    } else {
-        s.visibility
+    // .dynsym keeps only PROTECTED (it tells other modules the symbol binds
+    // locally here); HIDDEN and INTERNAL symbols are not in it.
+    let vis = match (dynamic, s.visibility) {
+        (false, v) => v,
+        (true, elf::STV_PROTECTED) => elf::STV_PROTECTED,
+        (true, _) => elf::STV_DEFAULT,
     };
     match s.def {
         SymDef::Object { file, sym } => {

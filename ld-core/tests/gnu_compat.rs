@@ -990,3 +990,70 @@ fn undefined_weak_in_shared_objects_and_unique_sections_as_gnu_ld() {
         );
     }
 }
+
+/// Small GNU ld behaviours: a protected symbol stays PROTECTED in
+/// `.dynsym` (common or not); `.tcommon` is thread-local `.tbss`; a
+/// versioned name (`foo@V1`) in an executable without a version script is
+/// accepted.
+#[test]
+fn protected_dynsym_tcommon_and_versioned_names_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("gnu_compat", "protected-tcommon");
+    let shim = make_shim(&dir);
+    let w = |n: &str, t: &str| std::fs::write(dir.join(n), t).unwrap();
+    w(
+        "p1.c",
+        "__attribute__((visibility(\"protected\"))) int pfoo;\nint get(void) { return pfoo; }\n",
+    );
+    w("t.s", ".globl x, y\n.section .tbss,\"awT\",@nobits\nx:\n.zero 1024\n.section .tcommon,\"awT\",@nobits\ny:\n.zero 1024\n");
+    w(
+        "tm.c",
+        "#include <stdio.h>\nextern _Thread_local char x[1024], y[1024];\n\
+         int main(void) { x[0] = 3; x[1023] = 5; y[1023] = 7;\n\
+         printf(\"%d %d %d %d %d\\n\", x[0], x[1], x[1023], y[0], y[1023]); return 0; }\n",
+    );
+    w(
+        "v.s",
+        ".text\n.globl \"versig@V1\"\n\"versig@V1\":\n  ret\n",
+    );
+    w("vm.c", "int main(void) { return 0; }\n");
+    for cld in [false, true] {
+        let gcc = |args: &[&str]| {
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            must_succeed_within(cmd.args(args), TIMEOUT, &format!("cld={cld} {args:?}"))
+        };
+        for common in ["-fcommon", "-fno-common"] {
+            gcc(&[
+                "-shared",
+                "-fPIC",
+                common,
+                "p1.c",
+                "-Wl,--strip-all",
+                "-o",
+                "libp.so",
+            ]);
+            let dynsyms = must_succeed_within(
+                Command::new("readelf")
+                    .current_dir(&dir)
+                    .args(["--dyn-syms", "-W", "libp.so"]),
+                TIMEOUT,
+                "readelf",
+            )
+            .stdout;
+            assert!(
+                dynsyms
+                    .lines()
+                    .any(|l| l.contains("PROTECTED") && l.ends_with(" pfoo")),
+                "cld={cld} {common}: pfoo is not PROTECTED in .dynsym:\n{dynsyms}"
+            );
+        }
+        gcc(&["t.s", "tm.c", "-o", "tls"]);
+        let out = must_succeed_within(&mut Command::new(dir.join("tls")), TIMEOUT, "tls");
+        assert_eq!(out.stdout, "3 0 5 0 7\n", "cld={cld}");
+        gcc(&["v.s", "vm.c", "-o", "ver"]);
+    }
+}
