@@ -243,6 +243,9 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
         };
         let mut versym = elf::VER_NDX_GLOBAL;
         match &explicit {
+            // `foo@@` (an empty default version): the base version, global,
+            // whatever the version script's `local: *` says.
+            Some((v, false)) if v.is_empty() => {}
             Some((v, hidden)) => match node_index.get(v.as_str()) {
                 Some(&i) => versym = i | if *hidden { elf::VERSYM_HIDDEN } else { 0 },
                 // Without a version script an executable has no versions

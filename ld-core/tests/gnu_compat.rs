@@ -1057,3 +1057,50 @@ fn protected_dynsym_tcommon_and_versioned_names_as_gnu_ld() {
         gcc(&["v.s", "vm.c", "-o", "ver"]);
     }
 }
+
+/// `.symver _foo, foo@@` (an empty default version) exports `foo` at the
+/// base version even under a version script's `local: *`, as GNU ld does.
+#[test]
+fn empty_default_symver_is_exported_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("gnu_compat", "empty-symver");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("a.c"),
+        "void _foo(void) {}\n__asm__(\".symver _foo, foo@@\");\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("b.ver"), "{ local: *; };\n").unwrap();
+    for cld in [false, true] {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        must_succeed_within(
+            cmd.args([
+                "-shared",
+                "-fPIC",
+                "a.c",
+                "-Wl,--version-script=b.ver",
+                "-o",
+                "c.so",
+            ]),
+            TIMEOUT,
+            "link",
+        );
+        let d = must_succeed_within(
+            Command::new("readelf")
+                .current_dir(&dir)
+                .args(["--dyn-syms", "-W", "c.so"]),
+            TIMEOUT,
+            "readelf",
+        )
+        .stdout;
+        assert!(
+            d.lines()
+                .any(|l| l.contains(" FUNC ") && l.contains(" GLOBAL ") && l.ends_with(" foo")),
+            "cld={cld}: foo is not exported:\n{d}"
+        );
+    }
+}
