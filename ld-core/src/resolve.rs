@@ -501,7 +501,20 @@ impl Resolver<'_> {
             }
             let mut changed = false;
             for &(name, m) in &ar.symbols {
-                if extracted[m as usize] || !self.wants(name) {
+                if extracted[m as usize] {
+                    continue;
+                }
+                // A common symbol is replaced by a member's real (initialized)
+                // definition, as in GNU ld; a member that only has another
+                // common of it is not loaded for it.
+                let want = self.wants(name)
+                    || (self.is_common(name) && {
+                        let p = parsed
+                            .entry(m)
+                            .or_insert_with(|| parse_member(&ar.members[m as usize]));
+                        matches!(p, Ok(Member::Object(o)) if defines_initialized(o, name))
+                    });
+                if !want {
                     continue;
                 }
                 extracted[m as usize] = true;
@@ -517,6 +530,14 @@ impl Resolver<'_> {
                 return Ok(any);
             }
         }
+    }
+
+    /// Whether `name` is, so far, a common symbol.
+    fn is_common(&self, name: &[u8]) -> bool {
+        self.r
+            .names
+            .get(name)
+            .is_some_and(|&id| matches!(self.r.symbols[id as usize].def, SymDef::Common { .. }))
     }
 
     /// Whether an archive member defining `name` should be extracted now.
@@ -535,6 +556,13 @@ impl Resolver<'_> {
                     .iter()
                     .any(|g| crate::version_script::glob_match(g, name)))
     }
+}
+
+/// Whether object `o` defines global `name` with contents (not as a common).
+fn defines_initialized(o: &ObjectFile, name: &[u8]) -> bool {
+    o.symbols[o.first_global as usize..]
+        .iter()
+        .any(|s| s.name == name && !s.is_undefined() && !s.is_common())
 }
 
 fn find_at_at(name: &[u8]) -> Option<usize> {

@@ -42,6 +42,7 @@ c_program_tests!(
     archive_lazy,
     argv_environ,
     big_bss_data,
+    common_archive,
     common_symbols,
     cpu_supports,
     ctors_dtors,

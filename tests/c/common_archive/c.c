@@ -1,0 +1,2 @@
+int bar;
+int two(void) { return 2; }
