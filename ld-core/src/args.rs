@@ -5,10 +5,9 @@
 //     (field `common_page_size`).
 //   - `-z stack-size=N`: PT_GNU_STACK p_memsz stays 0 (field `stack_size`).
 //   - `-z text|notext|textoff`: no DT_TEXTREL diagnostics (field `z_text`).
-//   - `-z ibt|shstk|ibtplt|cet-report=..`, `-z x86-64-{baseline,v2,v3,v4}`:
-//     the output's `.note.gnu.property` is the inputs' combined (see
-//     `x86_64::combine_gnu_properties`); these do not force bits, and there
-//     is no IBT PLT (fields for x86 feature bits).
+//   - `-z ibt|ibtplt|cet-report=..`: the output's `.note.gnu.property` is
+//     the inputs' combined (see `x86_64::combine_gnu_properties`); IBT is
+//     not forced, and there is no IBT PLT (field for the IBT bit).
 //   - `--no-dynamic-linker` without `-pie`/`-static`: recorded only by
 //     clearing `dynamic_linker` (a `no_dynamic_linker` field would be exact).
 
@@ -278,6 +277,9 @@ Layout and contents:
   -X, --discard-locals        Drop assembler-local (.L) symbols (default)
   -x, --discard-all           Drop all local symbols
   --discard-none              Keep all local symbols
+  -z x86-64-{baseline,v2,v3,v4}
+                              Mark the output as needing that x86-64 ISA level
+  -z shstk                    Mark the output as shadow-stack compatible
   -z pack-relative-relocs, -z nopack-relative-relocs
                               Put relative relocations in DT_RELR / don't (default)
   --compress-debug-sections=[none|zlib|zlib-gabi|zstd[:LEVEL]]
@@ -1221,12 +1223,14 @@ impl Parser {
                 | "nokeep-text-section-prefix",
                 None,
             ) => {}
-            // Ignored, see NEEDS: x86 feature/ISA notes.
-            (
-                "ibt" | "shstk" | "ibtplt" | "x86-64-baseline" | "x86-64-v2" | "x86-64-v3"
-                | "x86-64-v4",
-                None,
-            ) => {}
+            // x86 ISA levels and shadow stacks go into .note.gnu.property.
+            ("x86-64-baseline", None) => o.x86_isa_needed |= 1,
+            ("x86-64-v2", None) => o.x86_isa_needed |= 1 << 1,
+            ("x86-64-v3", None) => o.x86_isa_needed |= 1 << 2,
+            ("x86-64-v4", None) => o.x86_isa_needed |= 1 << 3,
+            ("shstk", None) => o.z_shstk = true,
+            // Ignored, see NEEDS: IBT needs a PLT with endbr64.
+            ("ibt" | "ibtplt", None) => {}
             ("pack-relative-relocs", None) => o.pack_relr = true,
             ("rodynamic", None) => o.rodynamic = true,
             ("dynamic-undefined-weak", None) => o.dynamic_undefined_weak = true,

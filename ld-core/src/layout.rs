@@ -1193,9 +1193,13 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             plt.push(id as u32);
         }
     }
-    let gnu_properties = arch::combine_gnu_properties(
-        res.objects.iter().map(|o| o.gnu_properties.as_deref()),
-        !plt.is_empty(),
+    let gnu_properties = arch::force_gnu_properties(
+        arch::combine_gnu_properties(
+            res.objects.iter().map(|o| o.gnu_properties.as_deref()),
+            !plt.is_empty(),
+        ),
+        opts.x86_isa_needed,
+        opts.z_shstk,
     );
     for (id, info) in sym_info.iter_mut().enumerate() {
         if info.plt == NONE {

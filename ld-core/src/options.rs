@@ -199,6 +199,11 @@ pub struct Options {
     /// whether a shared object leaves undefined weak symbols to the dynamic
     /// linker or resolves them to 0.
     pub dynamic_undefined_weak: bool,
+    /// `-z x86-64-v2|v3|v4|baseline`: ISA level bits added to the output's
+    /// GNU_PROPERTY_X86_ISA_1_NEEDED.
+    pub x86_isa_needed: u32,
+    /// `-z shstk`: the output is marked shadow-stack compatible.
+    pub z_shstk: bool,
     /// `-z max-page-size=N`: segments start on N-byte boundaries (p_align).
     pub max_page_size: u64,
     /// `-z nocopyreloc`: a copy relocation is an error.
@@ -344,6 +349,8 @@ impl Default for Options {
             rodynamic: false,
             no_copy_reloc: false,
             max_page_size: 4096,
+            x86_isa_needed: 0,
+            z_shstk: false,
             unique_sections: Vec::new(),
             dynamic_undefined_weak: true,
             no_section_header: false,

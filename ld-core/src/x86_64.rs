@@ -767,6 +767,36 @@ pub fn rel_name(t: u32) -> String {
 /// Zero results and unknown types are dropped. IBT is dropped when the
 /// output has PLT entries: cld's PLT has no `endbr64`, so marking it would
 /// break under IBT enforcement. Returns (type, value) sorted by type.
+/// `props` with the ISA level bits `isa_needed` (`-z x86-64-vN`) and the
+/// shadow-stack bit (`-z shstk`) added, whatever the inputs said.
+pub fn force_gnu_properties(
+    mut props: Vec<(u32, u32)>,
+    isa_needed: u32,
+    shstk: bool,
+) -> Vec<(u32, u32)> {
+    for (t, bits) in [
+        (GNU_PROPERTY_X86_ISA_1_NEEDED, isa_needed),
+        (
+            GNU_PROPERTY_X86_FEATURE_1_AND,
+            if shstk {
+                GNU_PROPERTY_X86_FEATURE_1_SHSTK
+            } else {
+                0
+            },
+        ),
+    ] {
+        if bits == 0 {
+            continue;
+        }
+        match props.iter_mut().find(|p| p.0 == t) {
+            Some(p) => p.1 |= bits,
+            None => props.push((t, bits)),
+        }
+    }
+    props.sort_unstable();
+    props
+}
+
 pub fn combine_gnu_properties<'a>(
     inputs: impl Iterator<Item = Option<&'a [(u32, u32)]>>,
     has_plt: bool,

@@ -550,3 +550,38 @@ fn max_page_size_aligns_load_segments() {
         );
     }
 }
+
+/// `-z x86-64-v3` and `-z shstk` mark the output's `.note.gnu.property` as
+/// GNU ld marks it.
+#[test]
+fn isa_level_and_shstk_properties_as_gnu_ld() {
+    let props = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.contains("x86 ISA needed") || l.contains("x86 feature"))
+            .map(|l| l.trim().to_string())
+            .collect()
+    };
+    for flags in [
+        &["-Wl,-z,x86-64-v3"][..],
+        &["-Wl,-z,shstk"][..],
+        &["-Wl,-z,x86-64-v2", "-Wl,-z,shstk"][..],
+    ] {
+        let ours = link_hello(&format!("props{}", flags.len()), flags);
+        let dir = fresh_work_dir("link_options", "props_gnu");
+        let out = dir.join("ref");
+        run(
+            Command::new("gcc")
+                .arg(c_tests_dir().join("hello").join("main.c"))
+                .args(flags)
+                .arg("-o")
+                .arg(&out),
+            "GNU ld",
+        );
+        let theirs = props(&readelf(&out, &["-nW"]));
+        assert!(
+            !theirs.is_empty(),
+            "TEST BUG: GNU ld wrote no x86 properties for {flags:?}"
+        );
+        assert_eq!(props(&ours), theirs, "{flags:?}");
+    }
+}
