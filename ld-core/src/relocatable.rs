@@ -30,6 +30,7 @@ use crate::object_file::{ObjectFile, SectionKind};
 use crate::options::Options;
 use crate::output_file::OutputFile;
 use crate::resolve::{Resolved, SymDef};
+use crate::write::{w16, w32, w64};
 use object::elf;
 use object::read::elf::{FileHeader, Rela as _, SectionHeader};
 use object::LittleEndian as LE;
@@ -388,16 +389,6 @@ struct Rela {
     offset: u64,
     info: u64,
     addend: i64,
-}
-
-fn w16(b: &mut [u8], o: usize, v: u16) {
-    b[o..o + 2].copy_from_slice(&v.to_le_bytes());
-}
-fn w32(b: &mut [u8], o: usize, v: u32) {
-    b[o..o + 4].copy_from_slice(&v.to_le_bytes());
-}
-fn w64(b: &mut [u8], o: usize, v: u64) {
-    b[o..o + 8].copy_from_slice(&v.to_le_bytes());
 }
 
 /// The relocations of output section `out`, renumbered.

@@ -19,13 +19,13 @@ use rayon::prelude::*;
 /// The note type of `--package-metadata` (systemd's packaging metadata).
 const NT_FDO_PACKAGING_METADATA: u32 = 0xcafe_1a7e;
 
-fn w16(b: &mut [u8], o: usize, v: u16) {
+pub(crate) fn w16(b: &mut [u8], o: usize, v: u16) {
     b[o..o + 2].copy_from_slice(&v.to_le_bytes());
 }
-fn w32(b: &mut [u8], o: usize, v: u32) {
+pub(crate) fn w32(b: &mut [u8], o: usize, v: u32) {
     b[o..o + 4].copy_from_slice(&v.to_le_bytes());
 }
-fn w64(b: &mut [u8], o: usize, v: u64) {
+pub(crate) fn w64(b: &mut [u8], o: usize, v: u64) {
     b[o..o + 8].copy_from_slice(&v.to_le_bytes());
 }
 
