@@ -540,7 +540,6 @@ fn write_synthetic(
     buf: &mut [u8],
     place_rels: Vec<DynRel>,
 ) -> Result<()> {
-    let kind = l.kind;
     if let (Some((b, _)), Some(p)) = (sec_slice(buf, l, Synth::Interp), &l.interp) {
         b.copy_from_slice(p);
     }
@@ -600,69 +599,7 @@ fn write_synthetic(
             }
         }
     }
-    // Relocation sections: RELATIVE first, then symbolic, then IRELATIVE;
-    // with `-z pack-relative-relocs` the packable RELATIVE ones go into
-    // .relr.dyn instead, by the rule layout sized it with.
-    let relr = l.sec(Synth::RelrDyn).is_some();
-    let packable = layout::PackableIndex::new(l);
-    let mut relative: Vec<DynRel> = Vec::new();
-    let mut symbolic: Vec<DynRel> = Vec::new();
-    let mut packed: Vec<u64> = Vec::new();
-    for r in l.got_rels.iter().chain(place_rels.iter()) {
-        if r.rtype == elf::R_X86_64_RELATIVE {
-            if relr && packable.contains(r.offset) {
-                packed.push(r.offset);
-            } else {
-                relative.push(*r);
-            }
-        } else {
-            symbolic.push(*r);
-        }
-    }
-    if let Some((b, _)) = sec_slice(buf, l, Synth::RelrDyn) {
-        packed.sort_unstable();
-        let words = layout::encode_relr(&packed);
-        if 8 * words.len() != b.len() {
-            return Err(Error::new(format!(
-                "internal error: planned {} bytes of .relr.dyn, made {}",
-                b.len(),
-                8 * words.len()
-            )));
-        }
-        for (i, w) in words.iter().enumerate() {
-            w64(b, 8 * i, *w);
-        }
-    }
-    let mut rela_dyn_size = 0u64;
-    if kind.is_dynamic() {
-        if let Some((b, _)) = sec_slice(buf, l, Synth::RelaDyn) {
-            let all: Vec<&DynRel> = relative
-                .iter()
-                .chain(symbolic.iter())
-                .chain(l.irel_rels.iter())
-                .collect();
-            if all.len() * 24 != b.len() {
-                return Err(Error::new(format!(
-                    "internal error: planned {} dynamic relocations, produced {}",
-                    b.len() / 24,
-                    all.len()
-                )));
-            }
-            for (i, r) in all.iter().enumerate() {
-                put_rela(b, i, r);
-            }
-            rela_dyn_size = b.len() as u64;
-        }
-        if let Some((b, _)) = sec_slice(buf, l, Synth::RelaPlt) {
-            for (i, r) in l.plt_rels.iter().enumerate() {
-                put_rela(b, i, r);
-            }
-        }
-    } else if let Some((b, _)) = sec_slice(buf, l, Synth::RelaPlt) {
-        for (i, r) in l.irel_rels.iter().enumerate() {
-            put_rela(b, i, r);
-        }
-    }
+    let rela_dyn_size = write_dynamic_relocations(l, buf, &place_rels)?;
     // .dynsym / .dynstr / hashes / versions.
     if let Some((b, _)) = sec_slice(buf, l, Synth::Dynstr) {
         b.copy_from_slice(&l.dynstr);
@@ -797,6 +734,75 @@ fn write_synthetic(
         b[12..16].copy_from_slice(b"GNU\0");
     }
     Ok(())
+}
+
+/// `.rela.dyn` (RELATIVE first, then symbolic, then IRELATIVE), `.relr.dyn`
+/// (with `-z pack-relative-relocs`, the packable RELATIVE ones, by the rule
+/// layout sized it with) and `.rela.plt`; returns `.rela.dyn`'s size for
+/// `DT_RELASZ`.
+fn write_dynamic_relocations(l: &Layout, buf: &mut [u8], place_rels: &[DynRel]) -> Result<u64> {
+    let kind = l.kind;
+    let relr = l.sec(Synth::RelrDyn).is_some();
+    let packable = layout::PackableIndex::new(l);
+    let mut relative: Vec<DynRel> = Vec::new();
+    let mut symbolic: Vec<DynRel> = Vec::new();
+    let mut packed: Vec<u64> = Vec::new();
+    for r in l.got_rels.iter().chain(place_rels.iter()) {
+        if r.rtype == elf::R_X86_64_RELATIVE {
+            if relr && packable.contains(r.offset) {
+                packed.push(r.offset);
+            } else {
+                relative.push(*r);
+            }
+        } else {
+            symbolic.push(*r);
+        }
+    }
+    if let Some((b, _)) = sec_slice(buf, l, Synth::RelrDyn) {
+        packed.sort_unstable();
+        let words = layout::encode_relr(&packed);
+        if 8 * words.len() != b.len() {
+            return Err(Error::new(format!(
+                "internal error: planned {} bytes of .relr.dyn, made {}",
+                b.len(),
+                8 * words.len()
+            )));
+        }
+        for (i, w) in words.iter().enumerate() {
+            w64(b, 8 * i, *w);
+        }
+    }
+    let mut rela_dyn_size = 0u64;
+    if kind.is_dynamic() {
+        if let Some((b, _)) = sec_slice(buf, l, Synth::RelaDyn) {
+            let all: Vec<&DynRel> = relative
+                .iter()
+                .chain(symbolic.iter())
+                .chain(l.irel_rels.iter())
+                .collect();
+            if all.len() * 24 != b.len() {
+                return Err(Error::new(format!(
+                    "internal error: planned {} dynamic relocations, produced {}",
+                    b.len() / 24,
+                    all.len()
+                )));
+            }
+            for (i, r) in all.iter().enumerate() {
+                put_rela(b, i, r);
+            }
+            rela_dyn_size = b.len() as u64;
+        }
+        if let Some((b, _)) = sec_slice(buf, l, Synth::RelaPlt) {
+            for (i, r) in l.plt_rels.iter().enumerate() {
+                put_rela(b, i, r);
+            }
+        }
+    } else if let Some((b, _)) = sec_slice(buf, l, Synth::RelaPlt) {
+        for (i, r) in l.irel_rels.iter().enumerate() {
+            put_rela(b, i, r);
+        }
+    }
+    Ok(rela_dyn_size)
 }
 
 /// The bytes of a `.note.gnu.property` section with 4-byte `props`
