@@ -1020,6 +1020,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
     }
 
+    let mut pass = crate::timing::span("layout: liveness");
     let live = liveness(inp);
     if opts.print_gc_sections && opts.gc_sections {
         for (f, o) in res.objects.iter().enumerate() {
@@ -1039,6 +1040,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
     }
 
+    crate::timing::next(&mut pass, "layout: scan relocations");
     // Scan relocations, per file in parallel.
     let scans: Vec<ScanResult> = (0..res.objects.len())
         .into_par_iter()
@@ -1131,6 +1133,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         return Err(Error::new(errors.join("\n")));
     }
 
+    crate::timing::next(&mut pass, "layout: got, plt");
     // GOT: 64-bit slots. Order: symbols in id order, then the module's
     // local-dynamic pair, then locals in scan order.
     let mut got: Vec<GotEntry> = Vec::new();
@@ -1211,6 +1214,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     let relr = relr_plan(inp, &scans, &got);
 
+    crate::timing::next(&mut pass, "layout: output sections");
     // Output sections.
     let mut sections: Vec<OutputSection> = Vec::new();
     // Keyed by borrowed names (inputs and constants live for the link): no
@@ -1335,6 +1339,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
         os.size = off;
     }
+    crate::timing::next(&mut pass, "layout: merged strings");
     // Merged strings: first occurrence in command-line order gets the slot.
     let mut piece_out: Vec<Vec<u64>> = res
         .objects
@@ -1371,6 +1376,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
     }
 
+    crate::timing::next(&mut pass, "layout: commons, copies");
     // Commons and copy relocations go at the end of .bss.
     let bss_idx = {
         let key = (&b".bss"[..], 1u32, (elf::SHF_ALLOC | elf::SHF_WRITE) as u64);
@@ -1462,6 +1468,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         sym_info[aid as usize].copy_alias = true;
     }
 
+    crate::timing::next(&mut pass, "layout: eh_frame");
     // .eh_frame: live records in file order. A CIE equal to one already
     // placed (same bytes, relocations to the same targets: typically every
     // object's CIE, or its personality routine's) is not written again;
@@ -1542,6 +1549,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
     }
 
+    crate::timing::next(&mut pass, "layout: dynamic symbols");
     // Dynamic symbols (dynamic outputs).
     let dynamic = kind.is_dynamic();
     let mut dynsyms: Vec<SymbolId> = Vec::new();
@@ -1762,6 +1770,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
     }
 
+    crate::timing::next(&mut pass, "layout: synthetic sizes");
     // Synthetic sections.
     let mut sec_idx: HashMap<Synth, u32> = HashMap::new();
     let add = |sections: &mut Vec<OutputSection>,
@@ -2127,6 +2136,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         add(&mut sections, &mut sec_idx, s);
     }
 
+    crate::timing::next(&mut pass, "layout: symtab sizes");
     // .symtab/.strtab sizes.
     let (symtab_locals, symtab_count, strtab_size) = if opts.strip_all {
         (0, 0, 0)
@@ -2145,6 +2155,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let shs = OutputSection::new(b".shstrtab", Synth::Shstrtab, elf::SHT_STRTAB, 0, 1, 702);
     add(&mut sections, &mut sec_idx, shs);
 
+    crate::timing::next(&mut pass, "layout: order, addresses, headers");
     // Drop empty regular sections that nothing refers to (keep arrays/.bss for symbols).
     // Order sections by rank, stable.
     let mut order: Vec<usize> = (0..sections.len()).collect();
@@ -2479,6 +2490,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
 
+    crate::timing::next(&mut pass, "layout: symbol values");
     // Final symbol values.
     let values = symbol_values(inp, &layout, &common_off, &copy_off, bss_idx)?;
     layout.sym_values = values;
@@ -2507,6 +2519,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                 .unwrap_or(0)
         }
     };
+    crate::timing::next(&mut pass, "layout: dynamic relocations");
     plan_dynrels(inp, &mut layout);
     Ok(layout)
 }

@@ -29,6 +29,7 @@ pub mod resolve;
 pub mod runtime_dir;
 pub mod script;
 pub mod shared;
+pub mod timing;
 pub mod version_script;
 pub mod write;
 pub mod x86_64;

@@ -392,21 +392,34 @@ pub fn link_in_memory(opts: &Options, inputs: Vec<(PathBuf, &'static [u8])>) -> 
         });
     }
     let items = ingest(pending)?;
-    link_items(opts, items, t0)
+    link_items(opts, items, t0).map(drop)
 }
 
-pub fn link(opts: &Options) -> Result<()> {
+/// A serial link. The tables it built come back in `Finished`: a process
+/// that exits next should `forget` them (see `Finished`).
+pub fn link(opts: &Options) -> Result<Finished> {
     let t0 = Instant::now();
     let (pending, read) = expand(opts)?;
     let items = ingest(pending)?;
-    link_items(opts, items, t0)?;
-    write_dependency_file(opts, &read)
+    let done = link_items(opts, items, t0)?;
+    write_dependency_file(opts, &read)?;
+    Ok(done)
+}
+
+/// What a finished link leaves: the symbol table, the inputs' parsed
+/// tables and the layout. Freeing them is hundreds of thousands of small
+/// deallocations (milliseconds on a big link) that an exiting process
+/// does not need; `cld` and the background linker `std::mem::forget` it,
+/// while in-process callers (tests, fuzzing) just drop it.
+pub struct Finished {
+    _res: Option<resolve::Resolved>,
+    _layout: Option<layout::Layout>,
 }
 
 /// Everything after ingestion: resolve, layout, write. `items` are the
 /// ingested inputs in command-line order. A serial link and the final step
 /// of a concurrent link both end here.
-pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> Result<()> {
+pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> Result<Finished> {
     link_items_traced(opts, items, t0, &|_| {})
 }
 
@@ -418,7 +431,7 @@ pub(crate) fn link_items_traced(
     items: Vec<LoadItem>,
     t0: Instant,
     phase: &dyn Fn(&str),
-) -> Result<()> {
+) -> Result<Finished> {
     let r = link_resolved(opts, items, t0, phase);
     plugin::cleanup();
     r
@@ -462,10 +475,14 @@ fn link_resolved(
     items: Vec<LoadItem>,
     t0: Instant,
     phase: &dyn Fn(&str),
-) -> Result<()> {
+) -> Result<Finished> {
     let t_ingest = t0.elapsed();
+    if opts.stats {
+        crate::timing::enable();
+    }
     crate::error::reset_warnings();
     phase("resolve-start");
+    let mut pass = crate::timing::span("resolve");
     let mut roots: Vec<&'static [u8]> = Vec::new();
     // A shared object has an entry point only if one is named; a
     // relocatable output has none.
@@ -494,7 +511,10 @@ fn link_resolved(
         phase("write-start");
         crate::relocatable::write(opts, &res)?;
         phase("write-done");
-        return Ok(());
+        return Ok(Finished {
+            _res: Some(res),
+            _layout: None,
+        });
     }
     report_traces(opts, &res);
     for name in &opts.require_defined {
@@ -513,7 +533,9 @@ fn link_resolved(
             s.def = SymDef::Synthetic;
         }
     }
+    crate::timing::next(&mut pass, "exports");
     let versions = crate::exports::decide(opts, &mut res)?;
+    drop(pass);
     let t_resolve = t0.elapsed();
     phase("resolve-done");
     phase("layout-start");
@@ -526,7 +548,9 @@ fn link_resolved(
     if opts.gdb_index {
         crate::gdb_index::add_gdb_index(&res, &mut l)?;
     }
+    let pass = crate::timing::span("compress debug sections");
     crate::compress::compress_debug_sections(opts.compress_debug, &res, &mut l)?;
+    drop(pass);
     if opts.no_section_header {
         // The file ends where the section header table would start.
         l.file_size = l.shoff;
@@ -554,8 +578,12 @@ fn link_resolved(
             res.symbols.len(),
             l.file_size
         );
+        eprint!("{}", crate::timing::report());
     }
-    Ok(())
+    Ok(Finished {
+        _res: Some(res),
+        _layout: Some(l),
+    })
 }
 
 /// `-t`/`--trace` prints every input linked (objects and archive members

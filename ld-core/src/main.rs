@@ -76,15 +76,19 @@ fn main() {
                     .num_threads(n.max(1))
                     .build_global();
             }
-            if let Err(e) = ld_core::link::link(&opts) {
-                for line in e.msg.lines() {
-                    if line.starts_with(">>>") {
-                        eprintln!("{line}");
-                    } else {
-                        eprintln!("cld: error: {line}");
+            match ld_core::link::link(&opts) {
+                // The process ends here: the kernel frees it all at once.
+                Ok(done) => std::mem::forget(done),
+                Err(e) => {
+                    for line in e.msg.lines() {
+                        if line.starts_with(">>>") {
+                            eprintln!("{line}");
+                        } else {
+                            eprintln!("cld: error: {line}");
+                        }
                     }
+                    std::process::exit(1);
                 }
-                std::process::exit(1);
             }
         }
     }

@@ -33,6 +33,7 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
     // Taken before the output is opened and released after it is committed
     // or dropped: a second link of this output waits till then.
     let _lock = crate::outlock::lock_for_writing(&opts.output);
+    let mut pass = crate::timing::span("write: open output");
     let mut out = OutputFile::create(&opts.output, l.file_size)?;
     let buf = out.buf();
     write_headers(buf, l, opts.no_section_header);
@@ -40,7 +41,9 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
         // STT_GNU_IFUNC is a GNU extension; say so, as GNU ld does.
         buf[7] = elf::ELFOSABI_GNU;
     }
+    crate::timing::next(&mut pass, "write: input sections");
     let place_rels = write_input_sections(res, l, buf)?;
+    crate::timing::next(&mut pass, "write: synthetic sections");
     write_synthetic(opts, res, l, buf, place_rels)?;
     for (i, bytes) in &l.prewritten {
         let o = l.sections[*i].offset as usize;
@@ -49,7 +52,9 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
     if !opts.no_section_header {
         write_section_headers(buf, l);
     }
+    crate::timing::next(&mut pass, "write: build id");
     write_build_id(opts, l, buf);
+    crate::timing::next(&mut pass, "write: commit");
     out.commit()
 }
 

@@ -14,6 +14,7 @@ use crate::input::FileIdentity;
 use crate::link::{self, Expander};
 use crate::options::Options;
 use crate::resolve::LoadItem;
+use rayon::prelude::*;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -53,7 +54,12 @@ pub(super) fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> 
     let (r, captured) = result;
     let mut diag = warnings + &captured;
     match r {
-        Ok(()) => (0, diag),
+        // The background linker exits once it has answered: the kernel
+        // frees the link's tables at once (see `link::Finished`).
+        Ok(done) => {
+            std::mem::forget(done);
+            (0, diag)
+        }
         Err(e) => {
             for line in e.msg.lines() {
                 if line.starts_with(">>>") {
@@ -93,14 +99,21 @@ fn take_all_as_reported(shared: &Arc<Shared>) {
 /// re-reads what changed since it was ingested.
 fn reread_changed_concurrent(shared: &Arc<Shared>) {
     let st = shared.idle();
-    let mut stale = Vec::new();
-    for (i, e) in st.entries.iter().enumerate() {
-        if let Entry::Concurrent(s) = e {
-            if !matches!(&s.result, Some(Ok((_, id))) if unchanged(&s.path, id)) {
-                stale.push(i);
+    // Thousands of stat calls: on the pool (the state is not changed meanwhile: the
+    // wait has begun and ingestion is idle).
+    let stale: Vec<usize> = st
+        .entries
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, e)| match e {
+            Entry::Concurrent(s)
+                if !matches!(&s.result, Some(Ok((_, id))) if unchanged(&s.path, id)) =>
+            {
+                Some(i)
             }
-        }
-    }
+            _ => None,
+        })
+        .collect();
     drop(st);
     if !stale.is_empty() {
         shared.log(&format!(
@@ -118,10 +131,18 @@ fn reread_changed_concurrent(shared: &Arc<Shared>) {
 /// rebuilt meanwhile): read those arguments again, as a serial link would.
 fn reread_changed_fixed(shared: &Arc<Shared>, opts: &Options) {
     let mut st = shared.state.lock().unwrap();
+    let changed: Vec<bool> = st
+        .entries
+        .par_iter()
+        .map(|e| match e {
+            Entry::Fixed { files, .. } => !files.iter().all(|(p, id)| unchanged(p, id)),
+            Entry::Concurrent(_) => false,
+        })
+        .collect();
     let mut redo = Vec::new();
     for (i, e) in st.entries.iter().enumerate() {
         if let Entry::Fixed { arg, files, .. } = e {
-            if !files.iter().all(|(p, id)| unchanged(p, id)) {
+            if changed[i] {
                 let gone: Vec<PathBuf> = files
                     .iter()
                     .filter(|(p, _)| std::fs::symlink_metadata(p).is_err())
