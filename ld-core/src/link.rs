@@ -362,6 +362,32 @@ pub(crate) fn ingest(pending: Vec<Pending>) -> Result<Vec<LoadItem>> {
     Ok(out)
 }
 
+/// Roughly how many bytes `items` add to the output: the contents of the
+/// sections that reach it and their symbols. Merged strings and archive
+/// members not yet selected make it inexact; it only says how much of the
+/// output file the background linker prepares ahead of the wait.
+pub(crate) fn output_estimate(items: &[LoadItem]) -> u64 {
+    use crate::object_file::SectionKind;
+    items
+        .iter()
+        .map(|item| match item {
+            LoadItem::Object(o) => {
+                let contents: u64 = o
+                    .sections
+                    .iter()
+                    .filter(|s| {
+                        s.kind != SectionKind::Ignore && s.sh_type != object::elf::SHT_NOBITS
+                    })
+                    .map(|s| s.size)
+                    .sum();
+                // A symbol table entry and a name.
+                contents + o.symbols.len() as u64 * 32
+            }
+            _ => 0,
+        })
+        .sum()
+}
+
 /// Link inputs held in memory, each ingested as a file of the given name
 /// (objects, archives and shared libraries; not linker scripts, which name
 /// other files). `opts.inputs` is not read; the output goes to
@@ -409,30 +435,43 @@ pub fn link(opts: &Options) -> Result<Finished> {
 /// What a finished link leaves: the symbol table, the inputs' parsed
 /// tables and the layout. Freeing them is hundreds of thousands of small
 /// deallocations (milliseconds on a big link) that an exiting process
-/// does not need; `cld` and the background linker `std::mem::forget` it,
-/// while in-process callers (tests, fuzzing) just drop it.
+/// does not need; `cld` and the background linker `release` it, while
+/// in-process callers (tests, fuzzing) just drop it.
 pub struct Finished {
     _res: Option<resolve::Resolved>,
     _layout: Option<layout::Layout>,
+    retired: Option<crate::output_file::Retired>,
+}
+
+impl Finished {
+    /// Removes the output file this link replaced (see
+    /// `output_file::Retired`) and forgets the rest: for a process that
+    /// exits next.
+    pub fn release(mut self) {
+        drop(self.retired.take());
+        std::mem::forget(self);
+    }
 }
 
 /// Everything after ingestion: resolve, layout, write. `items` are the
 /// ingested inputs in command-line order. A serial link and the final step
 /// of a concurrent link both end here.
 pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> Result<Finished> {
-    link_items_traced(opts, items, t0, &|_| {})
+    link_items_traced(opts, items, t0, &|_| {}, None)
 }
 
 /// `link_items`, calling `phase` as each final phase starts and ends
 /// ("resolve-start", "resolve-done", then layout and write likewise): the
-/// background linker writes these to its event log.
+/// background linker writes these to its event log. The image is written
+/// into `prepared` if it suits (see `output_file::Prepared`).
 pub(crate) fn link_items_traced(
     opts: &Options,
     items: Vec<LoadItem>,
     t0: Instant,
     phase: &dyn Fn(&str),
+    prepared: Option<crate::output_file::Prepared>,
 ) -> Result<Finished> {
-    let r = link_resolved(opts, items, t0, phase);
+    let r = link_resolved(opts, items, t0, phase, prepared);
     plugin::cleanup();
     r
 }
@@ -475,6 +514,7 @@ fn link_resolved(
     items: Vec<LoadItem>,
     t0: Instant,
     phase: &dyn Fn(&str),
+    prepared: Option<crate::output_file::Prepared>,
 ) -> Result<Finished> {
     let t_ingest = t0.elapsed();
     if opts.stats {
@@ -514,6 +554,7 @@ fn link_resolved(
         return Ok(Finished {
             _res: Some(res),
             _layout: None,
+            retired: None,
         });
     }
     report_traces(opts, &res);
@@ -563,7 +604,7 @@ fn link_resolved(
         ));
     }
     phase("write-start");
-    crate::write::write_output(opts, &res, &l)?;
+    let retired = crate::write::write_output(opts, &res, &l, prepared)?;
     let t_write = t0.elapsed();
     phase("write-done");
     if opts.stats {
@@ -583,6 +624,7 @@ fn link_resolved(
     Ok(Finished {
         _res: Some(res),
         _layout: Some(l),
+        retired: Some(retired),
     })
 }
 

@@ -78,7 +78,7 @@ fn main() {
             }
             match ld_core::link::link(&opts) {
                 // The process ends here: the kernel frees it all at once.
-                Ok(done) => std::mem::forget(done),
+                Ok(done) => done.release(),
                 Err(e) => {
                     for line in e.msg.lines() {
                         if line.starts_with(">>>") {

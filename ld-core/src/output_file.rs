@@ -60,6 +60,84 @@ pub struct OutputFile {
     path: PathBuf,
     target: Target,
     map: memmap2::MmapMut,
+    /// The image's size: the mapping of a `Prepared` file is longer.
+    len: usize,
+}
+
+/// An output file opened before its size is known (by the background
+/// linker while compiles still run): the temporary file beside the
+/// destination, mapped with room to grow, its first pages already written
+/// (zeros), so that writing the image at the wait does not take a page
+/// fault per page. `OutputFile::create_prepared` takes it over when the
+/// destination is still the same and the image fits; otherwise it is
+/// dropped, which removes the file.
+pub struct Prepared {
+    tmp: Temporary,
+    dest: PathBuf,
+    file: File,
+    map: memmap2::MmapMut,
+    /// The file's length now, and how much of it has been faulted in.
+    len: u64,
+    touched: u64,
+}
+
+impl Prepared {
+    /// A temporary output for `path` with room for `cap` bytes, or `None`
+    /// where preparing does not apply (a device, a FIFO, a directory) or
+    /// fails (the link then opens its output as usual and reports errors).
+    pub fn new(path: &Path, cap: u64) -> Option<Prepared> {
+        let dest = match inspect(path).ok()? {
+            Existing::Regular => path.to_path_buf(),
+            Existing::Nothing { dest } => dest,
+            Existing::Directory | Existing::Special => return None,
+        };
+        remove_stale_temporaries(&dest);
+        let Target::Replace { tmp, dest, file } = OutputFile::temporary(dest).ok()? else {
+            return None;
+        };
+        // SAFETY: the file is ours alone (a fresh temporary name); only
+        // the part below its length is ever touched.
+        let map = unsafe { memmap2::MmapOptions::new().len(cap as usize).map_mut(&file) }.ok()?;
+        Some(Prepared {
+            tmp,
+            dest,
+            file,
+            map,
+            len: 0,
+            touched: 0,
+        })
+    }
+
+    /// Room in the mapping.
+    pub fn capacity(&self) -> u64 {
+        self.map.len() as u64
+    }
+
+    /// Grows the file towards `want` bytes (at most the capacity) and
+    /// faults in at most `step` more bytes of it. Returns whether more
+    /// remains to be done for `want`, or an error if the blocks cannot be
+    /// reserved (a full disk: the prepared file is then of no use).
+    pub fn grow(&mut self, want: u64, step: u64) -> std::io::Result<bool> {
+        let want = want.min(self.capacity());
+        if self.len < want {
+            self.file.set_len(want)?;
+            // Blocks first: touching a page the file system cannot back
+            // would be a SIGBUS.
+            reserve(&self.file, want)?;
+            self.len = want;
+        }
+        let end = (self.touched + step).min(self.len);
+        const PAGE: u64 = 4096;
+        let mut o = self.touched.next_multiple_of(PAGE);
+        while o < end {
+            // A write fault allocates the page; zero is what it holds.
+            // SAFETY: `o` is below the file's length and the mapping's.
+            unsafe { std::ptr::write_volatile(self.map.as_mut_ptr().add(o as usize), 0) };
+            o += PAGE;
+        }
+        self.touched = end;
+        Ok(self.touched < want)
+    }
 }
 
 /// What `-o PATH` names, seen as GNU ld sees it.
@@ -157,6 +235,47 @@ impl OutputFile {
             path: path.to_path_buf(),
             target,
             map,
+            len: size as usize,
+        })
+    }
+
+    /// `create`, taking over `prepared` if it was made for the same
+    /// destination and has room for `size` bytes.
+    pub fn create_prepared(
+        path: &Path,
+        size: u64,
+        prepared: Option<Prepared>,
+    ) -> Result<OutputFile> {
+        let Some(p) = prepared else {
+            return Self::create(path, size);
+        };
+        let same_dest = match inspect(path) {
+            Ok(Existing::Regular) => p.dest == path,
+            Ok(Existing::Nothing { dest }) => p.dest == dest,
+            _ => false,
+        };
+        if !same_dest || size > p.capacity() {
+            drop(p);
+            return Self::create(path, size);
+        }
+        let fail = |what: &str, e: std::io::Error| {
+            Error::new(format!("cannot {what} output file {}: {e}", path.display()))
+        };
+        let Prepared {
+            tmp,
+            dest,
+            file,
+            map,
+            ..
+        } = p;
+        // Shrinking drops the pages past the end; growing adds zeros.
+        file.set_len(size).map_err(|e| fail("write", e))?;
+        reserve(&file, size).map_err(|e| fail("write", e))?;
+        Ok(OutputFile {
+            path: path.to_path_buf(),
+            target: Target::Replace { tmp, dest, file },
+            map,
+            len: size as usize,
         })
     }
 
@@ -190,12 +309,15 @@ impl OutputFile {
 
     /// The whole image, zero-filled to start with.
     pub fn buf(&mut self) -> &mut [u8] {
-        &mut self.map[..]
+        &mut self.map[..self.len]
     }
 
     /// Puts the finished image in place: renames the temporary file over
-    /// the target, or writes the image through to a device or FIFO.
-    pub fn commit(mut self) -> Result<()> {
+    /// the target, or writes the image through to a device or FIFO. The
+    /// file it replaced lives on under another name until the `Retired`
+    /// is dropped: freeing a big file's blocks takes milliseconds, which
+    /// the background linker spends after answering the wait.
+    pub fn commit(mut self) -> Result<Retired> {
         let fail = |what: &str, e: std::io::Error| {
             Error::new(format!(
                 "cannot {what} output file {}: {e}",
@@ -209,16 +331,105 @@ impl OutputFile {
                 // so writeback cannot fail for lack of space.
                 let mode = 0o777 & !umask();
                 std::fs::set_permissions(&tmp.path, std::fs::Permissions::from_mode(mode)).ok();
+                let retired = Retired::keep(dest);
                 std::fs::rename(&tmp.path, &*dest).map_err(|e| fail("create", e))?;
                 tmp.renamed = true;
+                return Ok(retired);
             }
             Target::Stream(file) => {
-                file.write_all(&self.map[..])
+                file.write_all(&self.map[..self.len])
                     .map_err(|e| fail("write", e))?;
                 file.flush().map_err(|e| fail("write", e))?;
             }
         }
-        Ok(())
+        Ok(Retired(None))
+    }
+}
+
+/// The regular file an output replaced, under a second name beside it
+/// (`.NAME.cld-PID.old`) so that the rename does not free its blocks;
+/// removed when dropped (or on a signal).
+pub struct Retired(Option<(PathBuf, crate::cleanup::OnSignal)>);
+
+impl Retired {
+    fn keep(dest: &Path) -> Retired {
+        let Ok(m) = std::fs::symlink_metadata(dest) else {
+            return Retired(None);
+        };
+        if !m.is_file() {
+            // A symlink is replaced, its target kept: nothing is freed.
+            return Retired(None);
+        }
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = dest
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let old = dir.join(format!(".{}.cld-{}.old", name, std::process::id()));
+        let _ = std::fs::remove_file(&old);
+        let guard = crate::cleanup::remove_on_signal(&old);
+        match std::fs::hard_link(dest, &old) {
+            Ok(()) => Retired(Some((old, guard))),
+            Err(_) => Retired(None),
+        }
+    }
+}
+
+impl Drop for Retired {
+    fn drop(&mut self) {
+        if let Some((p, _)) = &self.0 {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Removes the temporary files (`.NAME.cld-PID.tmp`, `.NAME.cld-PID.old`)
+/// that links of `dest` by processes no longer running left: a background
+/// linker killed with SIGKILL cannot remove the output it prepared.
+fn remove_stale_temporaries(dest: &Path) {
+    let (Some(dir), Some(name)) = (dest.parent(), dest.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.cld-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let n = e.file_name();
+        let n = n.to_string_lossy();
+        let Some(rest) = n.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some(pid) = rest
+            .strip_suffix(".tmp")
+            .or_else(|| rest.strip_suffix(".old"))
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if !process_runs(pid) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Whether process `pid` exists and is not a zombie (a killed background
+/// linker whose parent does not reap it stays one).
+fn process_runs(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses.
+        Ok(s) => s
+            .rfind(')')
+            .is_some_and(|k| !s[k + 1..].trim_start().starts_with('Z')),
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
     }
 }
 

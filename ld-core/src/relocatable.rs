@@ -653,7 +653,7 @@ pub fn write(opts: &Options, res: &Resolved) -> Result<()> {
     let sh = &shdrs[shstrtab_out as usize];
     buf[sh.offset as usize..][..shstr.0.len()].copy_from_slice(&shstr.0);
     write_section_headers(buf, shoff, &shdrs, total, shndx(shstrtab_out), xindex);
-    output.commit()
+    output.commit().map(drop)
 }
 
 fn write_header(buf: &mut [u8], shoff: u64, n_headers: u32, shstrndx: u32, xindex: bool) {

@@ -29,12 +29,18 @@ pub(crate) fn w64(b: &mut [u8], o: usize, v: u64) {
     b[o..o + 8].copy_from_slice(&v.to_le_bytes());
 }
 
-pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
+/// Writes the image; into `prepared` if that suits (see `OutputFile::create_prepared`).
+pub fn write_output(
+    opts: &Options,
+    res: &Resolved,
+    l: &Layout,
+    prepared: Option<crate::output_file::Prepared>,
+) -> Result<crate::output_file::Retired> {
     // Taken before the output is opened and released after it is committed
     // or dropped: a second link of this output waits till then.
     let _lock = crate::outlock::lock_for_writing(&opts.output);
     let mut pass = crate::timing::span("write: open output");
-    let mut out = OutputFile::create(&opts.output, l.file_size)?;
+    let mut out = OutputFile::create_prepared(&opts.output, l.file_size, prepared)?;
     let buf = out.buf();
     write_headers(buf, l, opts.no_section_header);
     if uses_gnu_abi(res) {

@@ -2314,3 +2314,110 @@ fn changed_non_concurrent_library_is_reread() {
         "the program linked after the library changed",
     );
 }
+
+/// The files beside `dir/prog` that links of it keep while they run
+/// (`.prog.cld-PID.tmp`, `.prog.cld-PID.old`).
+fn output_temporaries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".prog.cld-"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The background linker opens its output while inputs arrive and faults
+/// it in (`output_file::Prepared`); the wait writes the program into it.
+/// The result is the serial link's bytes, and no temporary file outlives
+/// a wait, an abort, or (once another link of the output prepares) a
+/// SIGKILL.
+#[test]
+fn prepared_output_is_used_and_never_left_behind() {
+    let _g = shared();
+    let (dir, rt) = fresh_run("prepared-output");
+    let reference = tiny_serial(&dir);
+    let log = dir.join("log");
+    let prepared = |what: &str| {
+        assert!(
+            poll(Duration::from_secs(10), || {
+                std::fs::read_to_string(&log).is_ok_and(|l| l.contains("prepare output: "))
+                    && output_temporaries(&dir).iter().any(|n| n.ends_with(".tmp"))
+            }),
+            "{what}: the output was not prepared; log:\n{}\nfiles: {:?}",
+            std::fs::read_to_string(&log).unwrap_or_default(),
+            output_temporaries(&dir)
+        );
+    };
+
+    // A wait: the prepared file becomes the program.
+    std::fs::remove_file(&log).ok();
+    let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    let mut w = FifoWriter::new(&dir.join("p"), true);
+    w.report("t1.o");
+    w.report("t2.o");
+    prepared("before the wait");
+    w.report("t3.o");
+    drop(w);
+    wait_ok(&dir, &rt, &token, "wait into the prepared output");
+    assert!(
+        std::fs::read(dir.join("prog")).unwrap() == reference,
+        "the program written into the prepared output differs from the serial link's"
+    );
+    check_runs(
+        &dir.join("prog"),
+        TINY_OUT,
+        "the program linked at the wait",
+    );
+    assert!(
+        poll(Duration::from_secs(5), || output_temporaries(&dir)
+            .is_empty()),
+        "left after the wait: {:?}",
+        output_temporaries(&dir)
+    );
+
+    // An abort removes the prepared file and keeps the program.
+    std::fs::remove_file(&log).ok();
+    let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    FifoWriter::new(&dir.join("p"), false).report("t1.o");
+    prepared("before the abort");
+    let (r, shown) = control(&rt, "abort", &token, &[]);
+    assert!(r.success(), "abort failed{}", context(&r, &shown));
+    assert!(poll(Duration::from_secs(5), || !pid_alive(pid)));
+    assert!(
+        output_temporaries(&dir).is_empty(),
+        "left after the abort: {:?}",
+        output_temporaries(&dir)
+    );
+    assert!(std::fs::read(dir.join("prog")).unwrap() == reference);
+
+    // SIGKILL leaves the prepared file; the next link that prepares this
+    // output removes it.
+    std::fs::remove_file(&log).ok();
+    let (token, pid) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    FifoWriter::new(&dir.join("p"), false).report("t1.o");
+    prepared("before SIGKILL");
+    let stale = output_temporaries(&dir);
+    // SAFETY: plain syscall; pid is the background linker we started.
+    assert_eq!(unsafe { kill(pid, 9) }, 0, "kill {pid} failed");
+    assert!(poll(Duration::from_secs(5), || !pid_alive(pid)));
+    let _ = control(&rt, "wait", &token, &[]);
+    std::fs::remove_file(&log).ok();
+    let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
+    let mut w = FifoWriter::new(&dir.join("p"), true);
+    w.report("t1.o");
+    prepared("after SIGKILL");
+    let now = output_temporaries(&dir);
+    assert!(
+        stale.iter().all(|s| !now.contains(s)),
+        "the killed linker's {stale:?} is still there: {now:?}"
+    );
+    w.report("t2.o");
+    w.report("t3.o");
+    drop(w);
+    wait_ok(&dir, &rt, &token, "wait after a killed linker");
+    assert!(std::fs::read(dir.join("prog")).unwrap() == reference);
+    assert!(poll(Duration::from_secs(5), || output_temporaries(&dir)
+        .is_empty()));
+}

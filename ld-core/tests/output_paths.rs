@@ -433,3 +433,24 @@ fn background_linker_writes_through_a_device_and_a_fifo() {
     );
     assert!(s.leftovers().is_empty(), "left behind: {:?}", s.leftovers());
 }
+
+/// Replacing a regular output: the old file lives on under a second name
+/// only until the new one is in place (so that the rename does not free
+/// its blocks in the link's tail); then just the program is left, and a
+/// second name someone else holds for the old file still reads the old
+/// bytes (the old inode was not reused or truncated).
+#[test]
+fn replacing_an_output_leaves_only_the_program() {
+    let s = setup("replace-regular");
+    std::fs::write(s.path("prog"), b"old contents").unwrap();
+    std::fs::hard_link(s.path("prog"), s.path("held")).unwrap();
+    s.link_ok("prog");
+    let image = std::fs::read(s.path("prog")).unwrap();
+    runs_as_hello(&s, &image, "the replacing link's program");
+    assert_eq!(std::fs::read(s.path("held")).unwrap(), b"old contents");
+    assert!(s.leftovers().is_empty(), "left: {:?}", s.leftovers());
+    // And again over cld's own output.
+    s.link_ok("prog");
+    assert!(std::fs::read(s.path("prog")).unwrap() == image);
+    assert!(s.leftovers().is_empty(), "left: {:?}", s.leftovers());
+}

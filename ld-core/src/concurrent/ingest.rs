@@ -47,6 +47,9 @@ pub(super) struct Slot {
     pub(super) result: Option<std::result::Result<(LoadItem, FileIdentity), String>>,
     /// For `-lNAME`: where an ingestion last found it.
     pub(super) found_once: Option<PathBuf>,
+    /// What the stored result adds to the output's size, roughly
+    /// (`link::output_estimate`).
+    pub(super) estimate: u64,
 }
 
 impl Slot {
@@ -69,6 +72,7 @@ impl Slot {
             stored: 0,
             result: None,
             found_once: None,
+            estimate: 0,
         }
     }
 }
@@ -101,6 +105,9 @@ pub(super) struct State {
     /// takes every input as complete and verifies identities itself), so
     /// nothing touches `entries` once the link has taken them.
     pub(super) finishing: bool,
+    /// The output's size as far as the ingested inputs tell (the sum of
+    /// `link::output_estimate`): how much of the output to prepare.
+    pub(super) estimate: u64,
 }
 
 pub(super) struct Shared {
@@ -112,6 +119,11 @@ pub(super) struct Shared {
     pub(super) search: Vec<PathBuf>,
     /// Pipe mode: the FIFO, read by its thread and drained by the wait.
     pub(super) fifo: std::sync::OnceLock<Mutex<FifoIn>>,
+    /// The output file, opened and faulted in while inputs arrive (by the
+    /// event loop when nothing else happens); the wait writes into it.
+    pub(super) prepared: Mutex<Option<crate::output_file::Prepared>>,
+    /// What the link left, released after the wait is answered.
+    pub(super) finished: Mutex<Option<link::Finished>>,
 }
 
 /// The FIFO's read end (non-blocking) and what has been read of a name
@@ -140,12 +152,15 @@ impl Shared {
                 unknown: Vec::new(),
                 last_activity: Instant::now(),
                 finishing: false,
+                estimate: 0,
             }),
             cv: Condvar::new(),
             log: Mutex::new(log),
             t0: Instant::now(),
             search,
             fifo: std::sync::OnceLock::new(),
+            prepared: Mutex::new(None),
+            finished: Mutex::new(None),
         })
     }
 
@@ -222,6 +237,9 @@ pub(super) fn start_fixed(shared: &Arc<Shared>) {
         };
         let mut st = sh.state.lock().unwrap();
         for (i, r) in results {
+            if let Ok(items) = &r {
+                st.estimate += link::output_estimate(items);
+            }
             st.fixed[i] = Some(r);
         }
         st.in_flight -= 1;
@@ -311,6 +329,7 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
             }
         };
         let ok = r.is_ok();
+        let mut estimate_change = None;
         let mut st = sh.state.lock().unwrap();
         if let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) {
             if let Some(p) = &found {
@@ -319,6 +338,11 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
                 slot.found_once = Some(p.clone());
             }
             if gen > slot.stored {
+                let est = match &r {
+                    Ok((item, _)) => link::output_estimate(std::slice::from_ref(item)),
+                    Err(_) => 0,
+                };
+                estimate_change = Some((std::mem::replace(&mut slot.estimate, est), est));
                 slot.stored = gen;
                 slot.result = Some(r);
                 if let Some(p) = found {
@@ -326,6 +350,9 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
                     slot.path = normalize(&p, &std::env::current_dir().unwrap_or_default());
                 }
             }
+        }
+        if let Some((old, new)) = estimate_change {
+            st.estimate = st.estimate - old + new;
         }
         st.in_flight -= 1;
         drop(st);

@@ -148,7 +148,9 @@ struct Leftovers {
 }
 
 impl Leftovers {
-    fn remove(&self) {
+    fn remove(&self, shared: &Shared) {
+        // The output prepared ahead, if the link did not take it.
+        drop(shared.prepared.lock().map(|mut p| p.take()));
         // A new background linker for this output may start from here on.
         drop(self.start_lock.lock().map(|mut l| l.take()));
         let _ = std::fs::remove_file(&self.sock_path);
@@ -176,10 +178,14 @@ fn event_loop(
     let timeout = Duration::from_secs(opts.concurrent_idle_timeout);
     let me = getuid().as_raw();
     install_signal_handlers();
+    // Whether the output file can be prepared ahead (not a device, ...),
+    // and whether part of what can be is still to do.
+    let mut can_prepare = true;
+    let mut preparing = false;
     loop {
         if let Some(sig) = received_signal() {
             shared.log(&format!("signal {sig}: cleaning up and exiting"));
-            leftovers.remove();
+            leftovers.remove(shared);
             return 128 + sig;
         }
         match listener.accept() {
@@ -190,7 +196,7 @@ fn event_loop(
                 if let Some((code, diag, waited)) = serve(shared, opts, &mut stream, dir, token) {
                     // Clean up before answering: once the wait or abort
                     // returns, no socket, FIFO or lock of this linker is left.
-                    leftovers.remove();
+                    leftovers.remove(shared);
                     let _ = if waited {
                         write!(stream, "status {code}\n{diag}")
                     } else {
@@ -198,6 +204,10 @@ fn event_loop(
                     };
                     let _ = stream.flush();
                     drop(stream);
+                    // Off the tail: the replaced output's blocks are freed now.
+                    if let Some(done) = shared.finished.lock().unwrap().take() {
+                        done.release();
+                    }
                     answer_queued(shared, listener, me, code, &diag, waited);
                     shared.last_log(&format!("exit {code}"));
                     return code;
@@ -210,14 +220,21 @@ fn event_loop(
                     listener.as_fd(),
                     nix::poll::PollFlags::POLLIN,
                 )];
-                let _ = nix::poll::poll(&mut fds, 200u16);
+                // While the output is being prepared, a step at a time.
+                let _ = nix::poll::poll(&mut fds, if preparing { 0u16 } else { 50u16 });
+                if can_prepare {
+                    match prepare_output(shared, opts) {
+                        Some(more) => preparing = more,
+                        None => (can_prepare, preparing) = (false, false),
+                    }
+                }
                 let idle = shared.state.lock().unwrap().last_activity.elapsed();
                 if idle > timeout {
                     shared.log(&format!(
                         "idle for {}s; giving up (nobody called --concurrent-wait)",
                         timeout.as_secs()
                     ));
-                    leftovers.remove();
+                    leftovers.remove(shared);
                     return 0;
                 }
             }
@@ -225,6 +242,42 @@ fn event_loop(
                 shared.log(&format!("accept failed: {e}"));
                 std::thread::sleep(Duration::from_millis(100));
             }
+        }
+    }
+}
+
+/// Opens the output file ahead of the wait and faults in as much of it as
+/// the inputs ingested so far will fill, 4 MiB per call so that a wait is
+/// served at once (`output_file::Prepared`): the page faults of writing
+/// the image are then out of the link's tail. Returns whether more remains,
+/// or `None` if the output cannot be prepared (a device, a FIFO).
+fn prepare_output(shared: &Shared, opts: &Options) -> Option<bool> {
+    if opts.relocatable {
+        return None;
+    }
+    let estimate = shared.state.lock().unwrap().estimate;
+    if estimate == 0 {
+        return Some(false);
+    }
+    let mut slot = shared.prepared.lock().unwrap();
+    if slot.is_none() {
+        // Address space is cheap: room for the output to outgrow the
+        // estimate made with the first inputs several times over.
+        let cap = (estimate * 4).max(256 << 20).next_multiple_of(1 << 20);
+        let Some(p) = crate::output_file::Prepared::new(&opts.output, cap) else {
+            shared.log("prepare output: not possible here; opened at the wait");
+            return None;
+        };
+        *slot = Some(p);
+        shared.log(&format!("prepare output: {estimate} bytes estimated"));
+    }
+    match slot.as_mut()?.grow(estimate, 4 << 20) {
+        Ok(more) => Some(more),
+        Err(e) => {
+            // The link opens its output at the wait, and reports the error.
+            shared.log(&format!("prepare output: {e}; given up"));
+            *slot = None;
+            None
         }
     }
 }

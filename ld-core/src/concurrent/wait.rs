@@ -45,7 +45,14 @@ pub(super) fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> 
     let (items, errors, warnings) = take_results(shared);
     let result = if errors.is_empty() {
         capture_stderr(diag_path, || {
-            link::link_items_traced(opts, items, t0, &|p| shared.log(&format!("phase {p}")))
+            let prepared = shared.prepared.lock().unwrap().take();
+            link::link_items_traced(
+                opts,
+                items,
+                t0,
+                &|p| shared.log(&format!("phase {p}")),
+                prepared,
+            )
         })
     } else {
         (Err(Error::new(errors.join("\n"))), String::new())
@@ -54,10 +61,9 @@ pub(super) fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> 
     let (r, captured) = result;
     let mut diag = warnings + &captured;
     match r {
-        // The background linker exits once it has answered: the kernel
-        // frees the link's tables at once (see `link::Finished`).
+        // Released once the wait is answered (see `link::Finished`).
         Ok(done) => {
-            std::mem::forget(done);
+            *shared.finished.lock().unwrap() = Some(done);
             (0, diag)
         }
         Err(e) => {
