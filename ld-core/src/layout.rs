@@ -437,6 +437,92 @@ pub(crate) fn output_name(name: &[u8]) -> &[u8] {
     name
 }
 
+/// Where a file's live input sections go, as far as the file alone tells.
+struct FileDests {
+    sections: Vec<SectionDest>,
+    /// `.comment` sections (collected into the output's `.comment`).
+    comments: Vec<u32>,
+    /// The file asks for an executable stack and has code.
+    execstack: bool,
+}
+
+/// An input section's output section: name, type and flags (the key under
+/// which input sections join), or one of its own (`--unique`).
+struct SectionDest {
+    si: u32,
+    // Borrowed names (inputs and constants live for the link): no
+    // allocation per input section, of which there are 100,000s.
+    oname: &'static [u8],
+    sh_type: u32,
+    flags: u64,
+    unique: bool,
+}
+
+fn file_dests(opts: &Options, o: &ObjectFile, live: &[bool]) -> FileDests {
+    let flag_mask = (elf::SHF_ALLOC | elf::SHF_WRITE | elf::SHF_EXECINSTR | elf::SHF_TLS) as u64;
+    let mut out = FileDests {
+        sections: Vec::with_capacity(o.sections.len()),
+        comments: Vec::new(),
+        // Only objects with code decide; data-only objects from archives don't.
+        execstack: o.wants_execstack
+            && o.sections
+                .iter()
+                .any(|s| s.flags & elf::SHF_EXECINSTR as u64 != 0 && s.size > 0),
+    };
+    for (si, s) in o.sections.iter().enumerate() {
+        if !live[si] {
+            continue;
+        }
+        match s.kind {
+            SectionKind::Alloc | SectionKind::MergeStrings | SectionKind::NonAlloc => {}
+            SectionKind::Comment => {
+                out.comments.push(si as u32);
+                continue;
+            }
+            _ => continue,
+        }
+        if !s.is_alloc() && (opts.strip_debug || opts.strip_all) && s.name.starts_with(b".debug") {
+            continue;
+        }
+        let oname = if s.sh_type == elf::SHT_NOTE {
+            s.name
+        } else {
+            output_name(s.name)
+        };
+        // Old-style constructor lists join the arrays, as GNU ld's
+        // default script puts them (their words are reversed on write).
+        let oname: &'static [u8] = match oname {
+            b".ctors" => b".init_array",
+            b".dtors" => b".fini_array",
+            o => o,
+        };
+        let mut sh_type = s.sh_type;
+        if oname == b".init_array" {
+            sh_type = elf::SHT_INIT_ARRAY;
+        } else if oname == b".fini_array" {
+            sh_type = elf::SHT_FINI_ARRAY;
+        }
+        let mut flags = s.flags & flag_mask;
+        if s.kind == SectionKind::MergeStrings {
+            flags |= (elf::SHF_MERGE | elf::SHF_STRINGS) as u64;
+        }
+        // `--unique=GLOB`: each matching input section is an output
+        // section of its own, under its own name.
+        let unique = opts
+            .unique_sections
+            .iter()
+            .any(|g| crate::version_script::glob_match(g.as_bytes(), s.name));
+        out.sections.push(SectionDest {
+            si: si as u32,
+            oname: if unique { s.name } else { oname },
+            sh_type,
+            flags,
+            unique,
+        });
+    }
+    out
+}
+
 fn rank_of(name: &[u8], sh_type: u32, flags: u64) -> u32 {
     let alloc = flags & elf::SHF_ALLOC as u64 != 0;
     let exec = flags & elf::SHF_EXECINSTR as u64 != 0;
@@ -1217,73 +1303,36 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     crate::timing::next(&mut pass, "layout: output sections");
     // Output sections.
     let mut sections: Vec<OutputSection> = Vec::new();
-    // Keyed by borrowed names (inputs and constants live for the link): no
-    // allocation per input section, of which there are 100,000s.
-    let mut by_name: HashMap<(&'static [u8], u32, u64), u32> = HashMap::new();
     let mut placement: Vec<Vec<(u32, u64)>> = res
         .objects
         .iter()
         .map(|o| vec![(NONE, 0); o.sections.len()])
         .collect();
-    let flag_mask = (elf::SHF_ALLOC | elf::SHF_WRITE | elf::SHF_EXECINSTR | elf::SHF_TLS) as u64;
     let mut merge_secs: Vec<(u32, usize, usize)> = Vec::new();
     let mut comment_inputs: Vec<(usize, usize)> = Vec::new();
     let mut execstack = opts.execstack.unwrap_or(false);
-    for (f, o) in res.objects.iter().enumerate() {
-        if opts.execstack.is_none() && o.wants_execstack && !o.sections.is_empty() {
-            // Only objects with code decide; data-only objects from archives don't.
-            execstack |= o
-                .sections
-                .iter()
-                .any(|s| s.flags & elf::SHF_EXECINSTR as u64 != 0 && s.size > 0);
-        }
-        for (si, s) in o.sections.iter().enumerate() {
-            if !live[f][si] {
-                continue;
-            }
-            match s.kind {
-                SectionKind::Alloc | SectionKind::MergeStrings | SectionKind::NonAlloc => {}
-                SectionKind::Comment => {
-                    comment_inputs.push((f, si));
-                    continue;
-                }
-                _ => continue,
-            }
-            if !s.is_alloc()
-                && (opts.strip_debug || opts.strip_all)
-                && s.name.starts_with(b".debug")
-            {
-                continue;
-            }
-            let oname = if s.sh_type == elf::SHT_NOTE {
-                s.name
-            } else {
-                output_name(s.name)
-            };
-            // Old-style constructor lists join the arrays, as GNU ld's
-            // default script puts them (their words are reversed on write).
-            let oname: &[u8] = match oname {
-                b".ctors" => b".init_array",
-                b".dtors" => b".fini_array",
-                o => o,
-            };
-            let mut sh_type = s.sh_type;
-            if oname == b".init_array" {
-                sh_type = elf::SHT_INIT_ARRAY;
-            } else if oname == b".fini_array" {
-                sh_type = elf::SHT_FINI_ARRAY;
-            }
-            let mut flags = s.flags & flag_mask;
-            if s.kind == SectionKind::MergeStrings {
-                flags |= (elf::SHF_MERGE | elf::SHF_STRINGS) as u64;
-            }
-            // `--unique=GLOB`: each matching input section is an output
-            // section of its own, under its own name.
-            let unique = opts
-                .unique_sections
-                .iter()
-                .any(|g| crate::version_script::glob_match(g.as_bytes(), s.name));
-            let oname = if unique { s.name } else { oname };
+    crate::timing::next(&mut pass, "layout: output sections: dests");
+    // What each file alone tells (names, flags), per file in parallel; then
+    // the output sections in command-line order.
+    let dests: Vec<FileDests> = res
+        .objects
+        .par_iter()
+        .zip(live.par_iter())
+        .map(|(o, live)| file_dests(opts, o, live))
+        .collect();
+    crate::timing::next(&mut pass, "layout: output sections: join");
+    let mut by_name: HashMap<
+        (&'static [u8], u32, u64),
+        u32,
+        BuildHasherDefault<crate::resolve::NameHasher>,
+    > = HashMap::default();
+    for (f, (o, d)) in res.objects.iter().zip(&dests).enumerate() {
+        execstack |= opts.execstack.is_none() && d.execstack;
+        comment_inputs.extend(d.comments.iter().map(|&si| (f, si as usize)));
+        for dest in &d.sections {
+            let si = dest.si as usize;
+            let s = &o.sections[si];
+            let (oname, sh_type, flags) = (dest.oname, dest.sh_type, dest.flags);
             let new_section = |sections: &mut Vec<OutputSection>| {
                 let rank = rank_of(oname, sh_type, flags);
                 sections.push(OutputSection::new(
@@ -1296,7 +1345,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                 ));
                 (sections.len() - 1) as u32
             };
-            let idx = if unique {
+            let idx = if dest.unique {
                 new_section(&mut sections)
             } else {
                 let key = (oname, if sh_type == elf::SHT_NOBITS { 1 } else { 0 }, flags);
@@ -1317,6 +1366,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             }
         }
     }
+    crate::timing::next(&mut pass, "layout: output sections: place");
     // Init/fini arrays run in priority order; stable within a priority.
     for os in sections.iter_mut() {
         if matches!(

@@ -509,20 +509,9 @@ pub(crate) fn ingest_plugin_outputs(
     Ok((objects, ingest(ex.out)?))
 }
 
-fn link_resolved(
-    opts: &Options,
-    items: Vec<LoadItem>,
-    t0: Instant,
-    phase: &dyn Fn(&str),
-    prepared: Option<crate::output_file::Prepared>,
-) -> Result<Finished> {
-    let t_ingest = t0.elapsed();
-    if opts.stats {
-        crate::timing::enable();
-    }
-    crate::error::reset_warnings();
-    phase("resolve-start");
-    let mut pass = crate::timing::span("resolve");
+/// The names resolution starts from: the entry point, `-u`,
+/// `--require-defined`, `--defsym` targets.
+pub(crate) fn link_roots(opts: &Options) -> Vec<&'static [u8]> {
     let mut roots: Vec<&'static [u8]> = Vec::new();
     // A shared object has an entry point only if one is named; a
     // relocatable output has none.
@@ -544,7 +533,65 @@ fn link_resolved(
             roots.push(leak(t.as_bytes()));
         }
     }
-    let mut res = plugin::resolve(opts, items, &roots)?;
+    roots
+}
+
+/// Where the final phases start: timings on for `--stats`, no warnings yet.
+fn begin_resolve(opts: &Options, phase: &dyn Fn(&str)) -> Option<crate::timing::Span> {
+    if opts.stats {
+        crate::timing::enable();
+    }
+    crate::error::reset_warnings();
+    phase("resolve-start");
+    crate::timing::span("resolve")
+}
+
+fn link_resolved(
+    opts: &Options,
+    items: Vec<LoadItem>,
+    t0: Instant,
+    phase: &dyn Fn(&str),
+    prepared: Option<crate::output_file::Prepared>,
+) -> Result<Finished> {
+    let t_ingest = t0.elapsed();
+    let pass = begin_resolve(opts, phase);
+    let res = plugin::resolve(opts, items, &link_roots(opts))?;
+    link_after_resolve(opts, res, (t0, t_ingest), phase, prepared, pass)
+}
+
+/// The background linker's wait when the inputs up to some point were
+/// resolved already as they arrived (`resolve::Incremental`, made with
+/// `link_roots` and the claimer a concurrent link uses): resolves `rest`
+/// and goes on as `link_items_traced` does. The result is the same as
+/// resolving all inputs at once.
+pub(crate) fn link_incremental(
+    opts: &Options,
+    mut inc: resolve::Incremental<'static>,
+    rest: Vec<LoadItem>,
+    t0: Instant,
+    phase: &dyn Fn(&str),
+    prepared: Option<crate::output_file::Prepared>,
+) -> Result<Finished> {
+    let t_ingest = t0.elapsed();
+    let pass = begin_resolve(opts, phase);
+    for item in rest {
+        inc.feed(item)?;
+    }
+    let (res, _) = inc.finish()?;
+    link_after_resolve(opts, res, (t0, t_ingest), phase, prepared, pass)
+}
+
+/// Everything after symbol resolution: exports, layout, write.
+/// `times`: when the link started and how long ingestion took.
+fn link_after_resolve(
+    opts: &Options,
+    mut res: resolve::Resolved,
+    times: (Instant, std::time::Duration),
+    phase: &dyn Fn(&str),
+    prepared: Option<crate::output_file::Prepared>,
+    mut pass: Option<crate::timing::Span>,
+) -> Result<Finished> {
+    let (t0, t_ingest) = times;
     if opts.relocatable {
         // No layout: the sections and symbols go on to a later link.
         phase("resolve-done");

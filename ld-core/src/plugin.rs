@@ -766,14 +766,25 @@ struct PluginClaimer<'o> {
     claimed: Vec<(usize, FileId)>,
 }
 
+/// The claimer of a concurrent link given a plugin: IR is refused (the
+/// plugin is not run in the background linker yet), everything else is
+/// as without a plugin.
+pub(crate) struct RefuseLto;
+
+impl Claimer for RefuseLto {
+    fn offer(&mut self, input: &LtoInput, _: FileId) -> Result<Claim> {
+        Err(Error::new(format!(
+            "{}: LTO objects are not supported in a concurrent link yet; link serially",
+            input.name
+        )))
+    }
+}
+
 impl Claimer for PluginClaimer<'_> {
     fn offer(&mut self, input: &LtoInput, fid: FileId) -> Result<Claim> {
         if !with_state(|s| s.loaded) {
             if self.opts.concurrent != ConcurrentMode::Off {
-                return Err(Error::new(format!(
-                    "{}: LTO objects are not supported in a concurrent link yet; link serially",
-                    input.name
-                )));
+                return RefuseLto.offer(input, fid);
             }
             load(self.opts, self.plugin)?;
         }

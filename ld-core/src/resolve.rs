@@ -680,47 +680,85 @@ pub fn resolve_with(
 ) -> Result<(Resolved, Vec<Placed>)> {
     // Sized for every global name the inputs can bring, so the table is not
     // rebuilt again and again as it grows (an upper bound: names repeat).
-    let names_hint: usize = items
-        .iter()
-        .map(|it| match it {
-            LoadItem::Object(o) => o.symbols.len() - o.first_global as usize,
-            LoadItem::Archive { archive, .. } => archive.symbols.len(),
-            _ => 0,
-        })
-        .sum();
-    let mut rs = Resolver {
-        r: Resolved {
-            objects: Vec::new(),
-            sym_ids: Vec::new(),
-            discarded: Vec::new(),
-            shared: Vec::new(),
-            symbols: Vec::with_capacity(names_hint),
-            names: NameMap::with_capacity_and_hasher(names_hint, Default::default()),
-        },
-        comdats: NameMap::default(),
-        errors: Vec::new(),
-        wrap: wrap_map(&opts.wrap),
-        allow_multiple: opts.allow_multiple_definition,
-        warn_common: opts.warn_common,
-        undefined_globs: opts
-            .undefined_globs
-            .iter()
-            .map(|g| &*Box::leak(g.clone().into_bytes().into_boxed_slice()))
-            .collect(),
-        claimer,
-    };
-    for &r in roots {
-        let id = rs.intern(r);
-        let s = &mut rs.r.symbols[id as usize];
-        s.strong_ref = true;
+    let names_hint: usize = items.iter().map(names_hint).sum();
+    let mut inc = Incremental::new(roots, opts, claimer, names_hint);
+    for item in items {
+        inc.feed(item)?;
+    }
+    inc.finish()
+}
+
+/// How many global names `item` may bring (to size the symbol table).
+pub(crate) fn names_hint(item: &LoadItem) -> usize {
+    match item {
+        LoadItem::Object(o) => o.symbols.len() - o.first_global as usize,
+        LoadItem::Archive { archive, .. } => archive.symbols.len(),
+        _ => 0,
+    }
+}
+
+/// A resolution fed one input at a time, in command-line order, then
+/// finished. `resolve_with` feeds every input at once; the background
+/// linker feeds each input as soon as every input before it is ingested,
+/// so that only the rest is left for the wait. Either way the same steps
+/// run in the same order, so the result is the same.
+pub struct Incremental<'c> {
+    rs: Resolver<'c>,
+    /// Archives inside the current group (indices into `placed`),
+    /// rescanned until nothing changes at its end.
+    group: Option<Vec<usize>>,
+    placed: Vec<Placed>,
+    /// Inputs fed so far.
+    pub fed: usize,
+}
+
+impl<'c> Incremental<'c> {
+    pub fn new(
+        roots: &[&'static [u8]],
+        opts: &Options,
+        claimer: &'c mut dyn Claimer,
+        names_hint: usize,
+    ) -> Incremental<'c> {
+        let mut rs = Resolver {
+            r: Resolved {
+                objects: Vec::new(),
+                sym_ids: Vec::new(),
+                discarded: Vec::new(),
+                shared: Vec::new(),
+                symbols: Vec::with_capacity(names_hint),
+                names: NameMap::with_capacity_and_hasher(names_hint, Default::default()),
+            },
+            comdats: NameMap::default(),
+            errors: Vec::new(),
+            wrap: wrap_map(&opts.wrap),
+            allow_multiple: opts.allow_multiple_definition,
+            warn_common: opts.warn_common,
+            undefined_globs: opts
+                .undefined_globs
+                .iter()
+                .map(|g| &*Box::leak(g.clone().into_bytes().into_boxed_slice()))
+                .collect(),
+            claimer,
+        };
+        for &r in roots {
+            let id = rs.intern(r);
+            let s = &mut rs.r.symbols[id as usize];
+            s.strong_ref = true;
+        }
+        Incremental {
+            rs,
+            group: None,
+            placed: Vec::new(),
+            fed: 0,
+        }
     }
 
-    // Archives inside the current group, rescanned until nothing changes.
-    // Archives inside the current group (indices into `placed`),
-    // rescanned until nothing changes.
-    let mut group: Option<Vec<usize>> = None;
-    let mut placed = Vec::with_capacity(items.len());
-    for item in items {
+    /// Resolves the next input in command-line order.
+    pub fn feed(&mut self, item: LoadItem) -> Result<()> {
+        self.fed += 1;
+        let rs = &mut self.rs;
+        let placed = &mut self.placed;
+        let group = &mut self.group;
         match item {
             LoadItem::Object(o) => {
                 placed.push(Placed::Object(rs.r.objects.len() as FileId));
@@ -777,7 +815,7 @@ pub fn resolve_with(
             }
             LoadItem::GroupStart => {
                 placed.push(Placed::GroupStart);
-                group = Some(Vec::new())
+                *group = Some(Vec::new())
             }
             LoadItem::GroupEnd => {
                 placed.push(Placed::GroupEnd);
@@ -799,42 +837,48 @@ pub fn resolve_with(
                 }
             }
         }
-    }
-    if !rs.errors.is_empty() {
-        return Err(Error::new(rs.errors.join("\n")));
+        Ok(())
     }
 
-    // Versioned references (`realpath@GLIBC_2.2.5`, from `.symver`) bind to
-    // that version's definition in the first library that has it.
-    for s in rs.r.symbols.iter_mut() {
-        if s.def != SymDef::Undefined {
-            continue;
+    /// After the last input: what only the whole set decides.
+    pub fn finish(self) -> Result<(Resolved, Vec<Placed>)> {
+        let Incremental { mut rs, placed, .. } = self;
+        if !rs.errors.is_empty() {
+            return Err(Error::new(rs.errors.join("\n")));
         }
-        let Some(at) = s.name.iter().position(|&c| c == b'@') else {
-            continue;
-        };
-        let (base, ver) = (&s.name[..at], &s.name[at + 1..]);
-        let ver = ver.strip_prefix(b"@").unwrap_or(ver);
-        for (fi, ls) in rs.r.shared.iter().enumerate() {
-            if let Some(si) = ls.file.find_versioned(base, ver) {
-                s.def = SymDef::Shared {
-                    file: fi as FileId,
-                    sym: si,
-                };
-                break;
-            }
-        }
-    }
 
-    // `--as-needed` libraries are needed if a regular object uses a symbol they define.
-    for s in &rs.r.symbols {
-        if let SymDef::Shared { file, .. } = s.def {
-            if s.referenced || s.strong_ref {
-                rs.r.shared[file as usize].needed = true;
+        // Versioned references (`realpath@GLIBC_2.2.5`, from `.symver`) bind to
+        // that version's definition in the first library that has it.
+        for s in rs.r.symbols.iter_mut() {
+            if s.def != SymDef::Undefined {
+                continue;
+            }
+            let Some(at) = s.name.iter().position(|&c| c == b'@') else {
+                continue;
+            };
+            let (base, ver) = (&s.name[..at], &s.name[at + 1..]);
+            let ver = ver.strip_prefix(b"@").unwrap_or(ver);
+            for (fi, ls) in rs.r.shared.iter().enumerate() {
+                if let Some(si) = ls.file.find_versioned(base, ver) {
+                    s.def = SymDef::Shared {
+                        file: fi as FileId,
+                        sym: si,
+                    };
+                    break;
+                }
             }
         }
+
+        // `--as-needed` libraries are needed if a regular object uses a symbol they define.
+        for s in &rs.r.symbols {
+            if let SymDef::Shared { file, .. } = s.def {
+                if s.referenced || s.strong_ref {
+                    rs.r.shared[file as usize].needed = true;
+                }
+            }
+        }
+        Ok((rs.r, placed))
     }
-    Ok((rs.r, placed))
 }
 
 /// Whether an undefined symbol is one the linker defines (so it is not an error).

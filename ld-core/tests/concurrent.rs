@@ -2421,3 +2421,140 @@ fn prepared_output_is_used_and_never_left_behind() {
     assert!(poll(Duration::from_secs(5), || output_temporaries(&dir)
         .is_empty()));
 }
+
+/// How a resolve-ahead run reports its objects.
+#[derive(Clone, Copy, PartialEq)]
+enum AheadCase {
+    /// In command-line order, then the wait.
+    InOrder,
+    /// In reverse order: nothing can be resolved ahead until the first
+    /// object, reported last, is in.
+    Reverse,
+    /// Stale versions first (resolved ahead), then the real ones copied
+    /// over and reported again.
+    ChangedAndReported,
+    /// Stale versions first (resolved ahead), then the real ones copied
+    /// over without a report: the wait's verification finds them.
+    ChangedUnreported,
+    /// In order, then main.o (not concurrent, resolved ahead) written again.
+    FixedChanged,
+}
+
+fn resolve_ahead_run(name: &str, case: AheadCase) -> String {
+    let st = staging();
+    let (dir, rt) = fresh_run(name);
+    populate(&dir);
+    let fifo = dir.join("p");
+    let log = dir.join("log");
+    let token = start_through_gcc(
+        &dir,
+        &rt,
+        &[
+            format!("--concurrent-pipe={}", fifo.display()),
+            format!("--concurrent-log={}", log.display()),
+        ],
+    );
+    let stale_first = matches!(
+        case,
+        AheadCase::ChangedAndReported | AheadCase::ChangedUnreported
+    );
+    let mut order: Vec<usize> = (0..N).collect();
+    if case == AheadCase::Reverse {
+        order.reverse();
+    }
+    let mut w = FifoWriter::new(&fifo, true);
+    for &i in &order {
+        let src = if stale_first && STALE.contains(&i) {
+            st.dir.join("stale").join(obj(i))
+        } else {
+            st.dir.join(obj(i))
+        };
+        std::fs::copy(src, dir.join(obj(i))).unwrap();
+        w.report(&obj(i));
+    }
+    // Let the background linker ingest and resolve ahead what it can.
+    // main.o, the objects, libaux.a and what gcc adds (crt files, -lc):
+    // more than N + 2 inputs, all of them in.
+    let all_ahead = |log: &str| {
+        log.lines().any(|l| {
+            l.split("resolve-ahead ")
+                .nth(1)
+                .and_then(|r| r.strip_suffix(" inputs")?.parse::<usize>().ok())
+                .is_some_and(|n| n > N + 2)
+        })
+    };
+    if case != AheadCase::Reverse {
+        assert!(
+            poll(Duration::from_secs(10), || std::fs::read_to_string(&log)
+                .is_ok_and(|l| all_ahead(&l))),
+            "{name}: the inputs were not all resolved ahead:\n{}",
+            truncate(&std::fs::read_to_string(&log).unwrap_or_default(), 30)
+        );
+    }
+    match case {
+        AheadCase::ChangedAndReported | AheadCase::ChangedUnreported => {
+            for i in STALE {
+                // A new file (another inode), as a compiler writes it.
+                let tmp = dir.join(format!("{}.tmp", obj(i)));
+                std::fs::copy(st.dir.join(obj(i)), &tmp).unwrap();
+                std::fs::rename(&tmp, dir.join(obj(i))).unwrap();
+                if case == AheadCase::ChangedAndReported {
+                    w.report(&obj(i));
+                }
+            }
+        }
+        AheadCase::FixedChanged => {
+            let tmp = dir.join("main.o.tmp");
+            std::fs::copy(st.dir.join("main.o"), &tmp).unwrap();
+            std::fs::rename(&tmp, dir.join("main.o")).unwrap();
+        }
+        _ => {}
+    }
+    drop(w);
+    wait_ok(&dir, &rt, &token, name);
+    check_output(&dir, name);
+    check_clean(&dir, &rt, name);
+    std::fs::read_to_string(&log).unwrap()
+}
+
+/// The background linker resolves symbols in command-line order as far as
+/// the inputs are in (`concurrent::frontier`); the wait resolves the rest.
+/// Whatever it resolved ahead, the output is the serial link's, including
+/// when an input it resolved ahead changes before the wait (reported again
+/// or not, concurrent or not): it then starts over.
+#[test]
+fn resolve_ahead_matches_serial_link_and_starts_over_on_change() {
+    staging();
+    let _g = shared();
+    let used = |log: &str| {
+        log.lines()
+            .find_map(|l| l.split("resolve-ahead used: ").nth(1))
+            .and_then(|r| r.split_whitespace().next()?.parse::<usize>().ok())
+    };
+    // main.o, 200 objects, libaux.a, then what gcc adds (crt files, -lc).
+    let log = resolve_ahead_run("ahead-in-order", AheadCase::InOrder);
+    assert!(
+        used(&log).is_some_and(|n| n > N + 2),
+        "in order: the wait did not use what was resolved ahead:\n{}",
+        truncate(&log, 30)
+    );
+    assert!(
+        !log.contains("resolve-ahead dropped"),
+        "{}",
+        truncate(&log, 30)
+    );
+    let log = resolve_ahead_run("ahead-reverse", AheadCase::Reverse);
+    assert!(used(&log).is_some(), "reverse:\n{}", truncate(&log, 30));
+    for (name, case) in [
+        ("ahead-changed-reported", AheadCase::ChangedAndReported),
+        ("ahead-changed-unreported", AheadCase::ChangedUnreported),
+        ("ahead-fixed-changed", AheadCase::FixedChanged),
+    ] {
+        let log = resolve_ahead_run(name, case);
+        assert!(
+            log.contains("resolve-ahead dropped"),
+            "{name}: a changed input that was resolved ahead did not start it over:\n{}",
+            truncate(&log, 30)
+        );
+    }
+}

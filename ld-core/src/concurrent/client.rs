@@ -104,7 +104,7 @@ fn read_inputs(opts: &Options, cwd: &Path) -> Result<(Vec<Entry>, Names)> {
                 }
                 names.entry(abs.clone()).or_default().push(entries.len());
                 let display = path.display().to_string();
-                entries.push(Entry::Concurrent(Slot::new(display, abs, None, state)));
+                entries.push(Entry::Concurrent(Box::new(Slot::new(display, abs, None, state))));
                 n_concurrent += 1;
             }
             InputArg::Library {
@@ -119,12 +119,12 @@ fn read_inputs(opts: &Options, cwd: &Path) -> Result<(Vec<Entry>, Names)> {
                 for c in &cands {
                     names.entry(c.clone()).or_default().push(entries.len());
                 }
-                entries.push(Entry::Concurrent(Slot::new(
+                entries.push(Entry::Concurrent(Box::new(Slot::new(
                     format!("-l{name}"),
                     cands.first().cloned().unwrap_or_default(),
                     Some((name.clone(), state.static_only)),
                     state,
-                )));
+                ))));
                 n_concurrent += 1;
             }
             other => match Entry::fixed(opts, other) {

@@ -27,7 +27,7 @@ pub(super) enum Entry {
         files: Vec<(PathBuf, FileIdentity)>,
         pending: Vec<link::Pending>,
     },
-    Concurrent(Slot),
+    Concurrent(Box<Slot>),
 }
 
 pub(super) struct Slot {
@@ -50,6 +50,9 @@ pub(super) struct Slot {
     /// What the stored result adds to the output's size, roughly
     /// (`link::output_estimate`).
     pub(super) estimate: u64,
+    /// The identity of the file whose tables were moved into the
+    /// resolution ahead (`frontier`); `result` is then `None`.
+    pub(super) fed: Option<FileIdentity>,
 }
 
 impl Slot {
@@ -73,6 +76,7 @@ impl Slot {
             result: None,
             found_once: None,
             estimate: 0,
+            fed: None,
         }
     }
 }
@@ -108,6 +112,10 @@ pub(super) struct State {
     /// The output's size as far as the ingested inputs tell (the sum of
     /// `link::output_estimate`): how much of the output to prepare.
     pub(super) estimate: u64,
+    /// Entries `0..fed_prefix` are in the resolution ahead (`frontier`);
+    /// `resolver_stale`: one of them changed since, so it is of no use.
+    pub(super) fed_prefix: usize,
+    pub(super) resolver_stale: bool,
 }
 
 pub(super) struct Shared {
@@ -153,6 +161,8 @@ impl Shared {
                 last_activity: Instant::now(),
                 finishing: false,
                 estimate: 0,
+                fed_prefix: 0,
+                resolver_stale: false,
             }),
             cv: Condvar::new(),
             log: Mutex::new(log),
@@ -282,6 +292,10 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
         drop(st);
         shared.log(&format!("ignored event {why} {name}: the wait has begun"));
         return;
+    }
+    if i < st.fed_prefix {
+        // Its tables are in the resolution ahead: that is stale now.
+        st.resolver_stale = true;
     }
     let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) else {
         return;

@@ -24,12 +24,14 @@
 //!
 //! Parts, each using only the ones before it: `ingest` (the per-input
 //! state and the jobs that fill it), `feed` (FIFO and inotify: what
-//! reports inputs), `wait` (verify and link), `server` (the background
+//! reports inputs), `frontier` (symbols resolved in command-line order as
+//! far as inputs are in), `wait` (verify and link), `server` (the background
 //! process and its event loop), `client` (the commands). The runtime
 //! directory where sockets and locks live is `crate::runtime_dir`.
 
 mod client;
 mod feed;
+mod frontier;
 mod ingest;
 mod server;
 mod wait;

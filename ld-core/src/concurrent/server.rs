@@ -8,6 +8,7 @@
 //! other thread yet: the rayon pool is configured here.
 
 use super::feed;
+use super::frontier::{self, Frontier};
 use super::ingest::{ingest_existing, start_fixed, Entry, Names, Shared};
 use super::wait::finish;
 use crate::options::{ConcurrentMode, Options};
@@ -182,6 +183,9 @@ fn event_loop(
     // and whether part of what can be is still to do.
     let mut can_prepare = true;
     let mut preparing = false;
+    // Symbols resolved ahead, in command-line order (`frontier`).
+    let mut ahead = None;
+    let mut resolving = false;
     loop {
         if let Some(sig) = received_signal() {
             shared.log(&format!("signal {sig}: cleaning up and exiting"));
@@ -193,7 +197,9 @@ fn event_loop(
                 let Some(mut stream) = own_peer(shared, stream, me) else {
                     continue;
                 };
-                if let Some((code, diag, waited)) = serve(shared, opts, &mut stream, dir, token) {
+                if let Some((code, diag, waited)) =
+                    serve(shared, opts, &mut stream, dir, token, &mut ahead)
+                {
                     // Clean up before answering: once the wait or abort
                     // returns, no socket, FIFO or lock of this linker is left.
                     leftovers.remove(shared);
@@ -221,7 +227,12 @@ fn event_loop(
                     nix::poll::PollFlags::POLLIN,
                 )];
                 // While the output is being prepared, a step at a time.
-                let _ = nix::poll::poll(&mut fds, if preparing { 0u16 } else { 50u16 });
+                let busy = preparing || resolving;
+                let _ = nix::poll::poll(&mut fds, if busy { 0u16 } else { 50u16 });
+                if shared.state.lock().unwrap().resolver_stale {
+                    frontier::unfeed(shared, &mut ahead, opts);
+                }
+                resolving = frontier::advance(shared, &mut ahead, opts, false);
                 if can_prepare {
                     match prepare_output(shared, opts) {
                         Some(more) => preparing = more,
@@ -371,6 +382,7 @@ fn serve(
     stream: &mut UnixStream,
     dir: &Path,
     token: &str,
+    ahead: &mut Option<Frontier>,
 ) -> Option<(i32, String, bool)> {
     let line = read_request(stream);
     let req = line.trim();
@@ -388,7 +400,7 @@ fn serve(
         }
         "abort" => Some((0, String::new(), false)),
         "wait" => {
-            let (code, diag) = finish(shared, opts, &dir.join(format!("{token}.diag")));
+            let (code, diag) = finish(shared, opts, &dir.join(format!("{token}.diag")), ahead);
             Some((code, diag, true))
         }
         _ => {
@@ -462,6 +474,8 @@ fn status(shared: &Arc<Shared>, json: bool) -> String {
             match &s.result {
                 Some(Ok(_)) => ingested.push(s.display.clone()),
                 Some(Err(m)) => errors.push(m.clone()),
+                // Ingested, and resolved ahead already.
+                None if s.fed.is_some() => ingested.push(s.display.clone()),
                 None => pending.push(s.display.clone()),
             }
         }

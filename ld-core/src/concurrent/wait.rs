@@ -8,6 +8,7 @@
 //! before the wait is lost and none after it changes the link.
 
 use super::feed::drain_fifo;
+use super::frontier::{self, Frontier};
 use super::ingest::{dispatch, Entry, Shared};
 use crate::error::Error;
 use crate::input::FileIdentity;
@@ -36,26 +37,44 @@ fn note_removed(m: &mut String, p: &Path, when: &str) {
 }
 
 /// The wait: everything unreported is complete; verify; link.
-pub(super) fn finish(shared: &Arc<Shared>, opts: &Options, diag_path: &Path) -> (i32, String) {
+pub(super) fn finish(
+    shared: &Arc<Shared>,
+    opts: &Options,
+    diag_path: &Path,
+    frontier: &mut Option<Frontier>,
+) -> (i32, String) {
     let t0 = Instant::now();
     take_all_as_reported(shared);
     reread_changed_concurrent(shared);
     reread_changed_fixed(shared, opts);
+    if shared.state.lock().unwrap().resolver_stale {
+        frontier::unfeed(shared, frontier, opts);
+    } else {
+        while frontier::advance(shared, frontier, opts, true) {}
+    }
     shared.log("link-start");
-    let (items, errors, warnings) = take_results(shared);
-    let result = if errors.is_empty() {
+    let skip = shared.state.lock().unwrap().fed_prefix;
+    let (items, errors, warnings) = take_results(shared, skip);
+    let ahead = frontier.take().filter(|_| skip > 0);
+    let phase = |p: &str| shared.log(&format!("phase {p}"));
+    let result = if !errors.is_empty() {
+        (Err(Error::new(errors.join("\n"))), String::new())
+    } else if let Some(Frontier {
+        failed: Some(e), ..
+    }) = ahead
+    {
+        (Err(e), String::new())
+    } else {
         capture_stderr(diag_path, || {
             let prepared = shared.prepared.lock().unwrap().take();
-            link::link_items_traced(
-                opts,
-                items,
-                t0,
-                &|p| shared.log(&format!("phase {p}")),
-                prepared,
-            )
+            match ahead {
+                Some(f) => {
+                    shared.log(&format!("resolve-ahead used: {skip} inputs"));
+                    link::link_incremental(opts, f.inc, items, t0, &phase, prepared)
+                }
+                None => link::link_items_traced(opts, items, t0, &phase, prepared),
+            }
         })
-    } else {
-        (Err(Error::new(errors.join("\n"))), String::new())
     };
     shared.log("link-done");
     let (r, captured) = result;
@@ -113,7 +132,8 @@ fn reread_changed_concurrent(shared: &Arc<Shared>) {
         .enumerate()
         .filter_map(|(i, e)| match e {
             Entry::Concurrent(s)
-                if !matches!(&s.result, Some(Ok((_, id))) if unchanged(&s.path, id)) =>
+                if !matches!((&s.result, &s.fed), (Some(Ok((_, id))), _) | (None, Some(id))
+                    if unchanged(&s.path, id)) =>
             {
                 Some(i)
             }
@@ -160,6 +180,9 @@ fn reread_changed_fixed(shared: &Arc<Shared>, opts: &Options) {
     }
     for (i, arg, gone) in redo {
         shared.log(&format!("verify: input #{i} changed; re-reading"));
+        if i < st.fed_prefix {
+            st.resolver_stale = true;
+        }
         let mut ex = Expander::new(opts);
         let r = ex
             .add_arg(&arg)
@@ -175,9 +198,10 @@ fn reread_changed_fixed(shared: &Arc<Shared>, opts: &Options) {
     }
 }
 
-/// Takes every input's result out of the state, in command-line order:
-/// the items to link, the errors, and warnings for unknown FIFO names.
-fn take_results(shared: &Shared) -> (Vec<LoadItem>, Vec<String>, String) {
+/// Takes every input's result out of the state, in command-line order,
+/// from entry `skip` on (those before are resolved already): the items to
+/// link, the errors, and warnings for unknown FIFO names.
+fn take_results(shared: &Shared, skip: usize) -> (Vec<LoadItem>, Vec<String>, String) {
     let mut st = shared.state.lock().unwrap();
     let mut errors = Vec::new();
     let mut warnings = String::new();
@@ -190,7 +214,7 @@ fn take_results(shared: &Shared) -> (Vec<LoadItem>, Vec<String>, String) {
     let entries = std::mem::take(&mut st.entries);
     let mut fixed = std::mem::take(&mut st.fixed);
     drop(st);
-    for (i, e) in entries.into_iter().enumerate() {
+    for (i, e) in entries.into_iter().enumerate().skip(skip) {
         match e {
             Entry::Fixed { .. } => match fixed[i].take() {
                 Some(Ok(v)) => items.extend(v),

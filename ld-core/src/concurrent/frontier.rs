@@ -1,0 +1,155 @@
+//! The resolution frontier: while compiles run, the background linker
+//! resolves symbols in command-line order as far as every input is
+//! ingested (`resolve::Incremental`), so that the wait resolves only the
+//! inputs from the first one that arrived late. In a Make build the inputs
+//! arrive about in command-line order (and the archives built from the
+//! last compiles come last), so most of the resolution is done before the
+//! wait.
+//!
+//! Feeding moves an input's parsed tables into the resolution: its entry
+//! keeps only the identity (verified at the wait like any other). If an
+//! entry that was fed changes (reported again, or found changed by the
+//! wait's verification), the resolution is dropped and every entry that
+//! was fed is ingested again (`unfeed`); the link is then the ordinary one.
+//!
+//! Assumes it runs on the event loop's thread only, like the wait: the
+//! frontier is that thread's, never shared.
+
+use super::ingest::{dispatch, Entry, Shared};
+use crate::link::{self, Expander};
+use crate::options::Options;
+use crate::resolve::{Claimer, Incremental, NoPlugin};
+
+/// At most this many entries are fed per step, so that a wait is served
+/// at once.
+const STEP: usize = 256;
+
+pub(super) struct Frontier {
+    pub(super) inc: Incremental<'static>,
+    /// The first error feeding met: the link fails with it (as a serial
+    /// link would, at the same input), unless what was fed changes.
+    pub(super) failed: Option<crate::error::Error>,
+}
+
+/// The claimer the serial link's resolution would use here: a concurrent
+/// link refuses IR if given a plugin (`plugin::RefuseLto`).
+fn claimer(opts: &Options) -> &'static mut dyn Claimer {
+    if opts.plugin.is_some() {
+        Box::leak(Box::new(crate::plugin::RefuseLto))
+    } else {
+        Box::leak(Box::new(NoPlugin))
+    }
+}
+
+/// Feeds the entries after the fed prefix whose results are in, up to
+/// `STEP` of them, stopping at the first that is not (unreported, being
+/// ingested, failed). Returns whether more may be fed now. Once the wait
+/// has begun only the wait feeds (`by_wait`).
+pub(super) fn advance(
+    shared: &Shared,
+    frontier: &mut Option<Frontier>,
+    opts: &Options,
+    by_wait: bool,
+) -> bool {
+    let mut st = shared.state.lock().unwrap();
+    if st.resolver_stale || (st.finishing && !by_wait) {
+        return false;
+    }
+    if frontier.as_ref().is_some_and(|f| f.failed.is_some()) {
+        return false;
+    }
+    let mut fed = 0;
+    while fed < STEP && st.fed_prefix < st.entries.len() {
+        let i = st.fed_prefix;
+        let items = match &mut st.entries[i] {
+            Entry::Fixed { .. } => match &st.fixed[i] {
+                Some(Ok(_)) => match st.fixed[i].take() {
+                    Some(Ok(items)) => items,
+                    _ => unreachable!(),
+                },
+                _ => break,
+            },
+            Entry::Concurrent(slot) => {
+                let ready = slot.reported
+                    && slot.stored == slot.dispatched
+                    && matches!(&slot.result, Some(Ok(_)));
+                if !ready {
+                    break;
+                }
+                match slot.result.take() {
+                    Some(Ok((item, id))) => {
+                        slot.fed = Some(id);
+                        vec![item]
+                    }
+                    _ => unreachable!(),
+                }
+            }
+        };
+        st.fed_prefix += 1;
+        fed += 1;
+        let f = frontier.get_or_insert_with(|| Frontier {
+            inc: Incremental::new(&link::link_roots(opts), opts, claimer(opts), 0),
+            failed: None,
+        });
+        for item in items {
+            if let Err(e) = f.inc.feed(item) {
+                f.failed = Some(e);
+                return false;
+            }
+        }
+    }
+    let more = fed == STEP;
+    let n = st.fed_prefix;
+    drop(st);
+    if fed > 0 {
+        shared.log(&format!("resolve-ahead {n} inputs"));
+    }
+    more
+}
+
+/// Drops the resolution and ingests again every entry that was fed (their
+/// tables were in it), when one of them changed. Waits until they are in.
+pub(super) fn unfeed(
+    shared: &std::sync::Arc<Shared>,
+    frontier: &mut Option<Frontier>,
+    opts: &Options,
+) {
+    *frontier = None;
+    let mut guard = shared.state.lock().unwrap();
+    let st = &mut *guard;
+    let n = std::mem::take(&mut st.fed_prefix);
+    st.resolver_stale = false;
+    if n == 0 {
+        return;
+    }
+    let mut again = Vec::new();
+    for i in 0..n {
+        match &mut st.entries[i] {
+            // Read again already (by the wait's verification), as is.
+            Entry::Fixed { .. } if st.fixed[i].is_some() => {}
+            Entry::Fixed { arg, .. } => {
+                let mut ex = Expander::new(opts);
+                let r = ex
+                    .add_arg(arg)
+                    .and_then(|()| link::ingest(ex.out))
+                    .map_err(|e| e.msg);
+                st.fixed[i] = Some(r);
+            }
+            Entry::Concurrent(slot) => {
+                slot.fed = None;
+                // Unless a newer ingestion is on its way already.
+                if slot.result.is_none() {
+                    again.push(i);
+                }
+            }
+        }
+    }
+    drop(guard);
+    shared.log(&format!(
+        "resolve-ahead dropped: ingesting {n} inputs again"
+    ));
+    for i in again {
+        dispatch(shared, i, "again", true);
+    }
+    drop(shared.idle());
+}
