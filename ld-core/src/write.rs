@@ -105,8 +105,16 @@ fn write_headers(buf: &mut [u8], l: &Layout, no_shdrs: bool) {
     }
 }
 
-/// Values for relocating against symbol `sym` of file `f`.
-fn reloc_values(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> (RelocValues, i64) {
+/// Values for relocating against symbol `sym` of file `f`; a local
+/// symbol's GOT slots only if `slots` (see `Action::reads_got_slots`).
+fn reloc_values(
+    res: &Resolved,
+    l: &Layout,
+    f: usize,
+    sym: u32,
+    addend: i64,
+    slots: bool,
+) -> (RelocValues, i64) {
     let mut v = RelocValues {
         got_base: l.got_base,
         tp: l.tp,
@@ -120,6 +128,9 @@ fn reloc_values(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> 
             v.s = s;
             v.size = o.symbols[sym as usize].size;
             let slot = |k| {
+                if !slots {
+                    return None;
+                }
                 l.local_got
                     .get(&(f as u32, sym, k))
                     .map(|&g| l.got_slot_addr(g))
@@ -280,7 +291,7 @@ pub(crate) fn relocate_section(
                 )
             })?;
         skip = needs.skip_next;
-        let (v, a) = reloc_values(res, l, f, r.sym, r.addend);
+        let (v, a) = reloc_values(res, l, f, r.sym, r.addend, action.reads_got_slots());
         if !alloc && target_is_dead(res, l, f, r.sym) {
             // Tombstone for references to discarded code in debug info.
             let tomb: u64 = if is_debug_list { 1 } else { 0 };
@@ -554,7 +565,7 @@ fn write_synthetic(
     if let (Some((b, _)), Some(p)) = (sec_slice(buf, l, Synth::Interp), &l.interp) {
         b.copy_from_slice(p);
     }
-    // Merged strings.
+    let mut pass = crate::timing::span("write: merged strings");
     for s in &l.sections {
         if s.merged.is_empty() {
             continue;
@@ -564,7 +575,7 @@ fn write_synthetic(
             buf[o..o + bytes.len()].copy_from_slice(bytes);
         }
     }
-    // GOT.
+    crate::timing::next(&mut pass, "write: got, plt, dynamic");
     if let Some((b, _)) = sec_slice(buf, l, Synth::Got) {
         let value = |t| layout::got_target_value(res, l, t);
         let dynsym = |id: u32| l.sym_info[id as usize].dynsym;
@@ -714,7 +725,9 @@ fn write_synthetic(
             w64(b, i * 16 + 8, *val);
         }
     }
+    crate::timing::next(&mut pass, "write: eh_frame");
     write_eh_frame(res, l, buf)?;
+    crate::timing::next(&mut pass, "write: symtab and the rest");
     if let Some((b, _)) = sec_slice(buf, l, Synth::Comment) {
         b.copy_from_slice(&l.comment);
     }
@@ -880,7 +893,7 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
                     arch::decide(&ctx, rel.rtype, t, true, false, &[], 0).map_err(|m| {
                         Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
                     })?;
-                let (v, a) = reloc_values(res, l, p.file as usize, rel.sym, rel.addend);
+                let (v, a) = reloc_values(res, l, p.file as usize, rel.sym, rel.addend, true);
                 let rec_addr = eh_addr + p.out_off;
                 arch::apply(action, dst, local_off, rec_addr, a, &v, true).map_err(|m| {
                     Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))

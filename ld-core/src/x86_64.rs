@@ -491,6 +491,39 @@ fn put(buf: &mut [u8], off: usize, w: Width, v: i128, check: bool) -> Result<(),
 
 /// Apply `action` at `off` of `buf` (the section's output bytes, at address
 /// `sec_addr`). `a` is the addend. Checks overflow on allocated sections.
+impl Action {
+    /// Whether `apply` may read a GOT slot of the target (`RelocValues`'
+    /// `got`, `gottp`, `tlsgd`, `tlsdesc`, `tlsld`): the writer looks them
+    /// up only then (a local symbol's are in a hash table).
+    pub fn reads_got_slots(self) -> bool {
+        !matches!(
+            self,
+            Action::None
+                | Action::Abs(_)
+                | Action::Abs64Dyn
+                | Action::Pc(_)
+                | Action::PltPc
+                | Action::GotRelaxLea
+                | Action::GotRelaxCall
+                | Action::GotRelaxJmp
+                | Action::GotBasePc(_)
+                | Action::GotOff(_)
+                | Action::Tpoff(_)
+                | Action::IeToLe
+                | Action::GdToLe
+                | Action::LdToLe
+                | Action::GdToLeLarge
+                | Action::LdToLeLarge
+                | Action::PltOff
+                | Action::Dtpoff(_)
+                | Action::DtpRel(_)
+                | Action::Size(_)
+                | Action::TlsdescToLe
+                | Action::TlsdescCallNop
+        )
+    }
+}
+
 pub fn apply(
     action: Action,
     buf: &mut [u8],

@@ -104,7 +104,9 @@ fn read_inputs(opts: &Options, cwd: &Path) -> Result<(Vec<Entry>, Names)> {
                 }
                 names.entry(abs.clone()).or_default().push(entries.len());
                 let display = path.display().to_string();
-                entries.push(Entry::Concurrent(Box::new(Slot::new(display, abs, None, state))));
+                entries.push(Entry::Concurrent(Box::new(Slot::new(
+                    display, abs, None, state,
+                ))));
                 n_concurrent += 1;
             }
             InputArg::Library {
