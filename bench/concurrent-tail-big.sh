@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The tail of a concurrent link on a big program, against the fastest
+# serial linkers' whole link of it.
+#
+#   bench/concurrent-tail-big.sh
+#
+# Program: bench/gen-synthetic.py 3000 compiled -O2 -g (synth-3000-g: 2,251
+# loose objects + 3 archives of the other modules, PIE, glibc), built under target/bench by
+# bench/link-bench.sh's rules if it is not there yet. The linkers run with
+# the arguments gcc passes to ld (the LTO plugin options dropped), output to
+# a regular file beside the inputs.
+#
+# Rows, RUNS times each (median, min, max):
+#   wild --no-fork / mold 2.42 --no-fork / cld serial: the whole link.
+#   cld tail, last in link order: a background linker is started with every
+#     loose object concurrent; all but the last loose object on the command
+#     line are reported on the FIFO and ingested; then the last one is
+#     reported and `cld --concurrent-wait` runs. Timed: that report -> the
+#     wait returns. This is the order of a Make build, which compiles the
+#     objects in the order they are listed (see the note below).
+#   cld tail, random one last: the same with a random object last.
+# Every tail's output is compared with cld's serial link (cmp).
+#
+# Environment: RUNS=7 (min 3). Writes bench/results/concurrent-tail-big.md
+# and .json.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+RUNS="${RUNS:-7}"
+((RUNS >= 3)) || RUNS=3
+target="${CARGO_TARGET_DIR:-$root/target}"
+prog="$target/bench/synth-3000-g"
+work="$target/bench/concurrent-tail-big"
+results="$root/bench/results"
+die() { echo "concurrent-tail-big: $*" >&2; exit 1; }
+((BASH_VERSINFO[0] >= 5)) || die "bash 5 is required (EPOCHREALTIME)"
+for tool in gcc make python3 cmp; do command -v "$tool" >/dev/null || die "$tool is required"; done
+
+cargo build --release -p ld-core >/dev/null 2>&1 || die "cargo build failed"
+cld="$target/release/cld"
+wild="$(command -v wild || ls "${CARGO_HOME:-$HOME/.cargo}/bin/wild" 2>/dev/null || true)"
+mold="$(ls "$root/../shared/anchors/mold" 2>/dev/null || true)"
+[ -n "$wild" ] || echo "concurrent-tail-big: wild is not installed (cargo install wild-linker --version 0.10.0 --locked); its row is skipped" >&2
+[ -n "$mold" ] || echo "concurrent-tail-big: no mold 2.42 at ../shared/anchors/mold; its row is skipped" >&2
+
+if [ ! -f "$prog/link.args" ]; then
+    echo "==> building synth-3000-g (bench/link-bench.sh's preparation)"
+    WORKLOADS=synth-3000-g RUNS=1 bench/link-bench.sh >/dev/null 2>&1 || true
+    git -C "$root" checkout -q -- bench/results 2>/dev/null || true
+    [ -f "$prog/link.args" ] || die "synth-3000-g could not be built (see target/bench/synth-3000-g.build.log)"
+fi
+
+rm -rf "$work" && mkdir -p "$work/capture"
+cat >"$work/capture/ld" <<EOF
+#!/bin/sh
+printf '%s\n' "\$@" > '$work/args'
+exec '$cld' "\$@"
+EOF
+chmod +x "$work/capture/ld"
+cd "$prog" || die "no $prog"
+mapfile -t link_args <link.args
+gcc -B "$work/capture/" -o "$work/ref" "${link_args[@]}" || die "the capturing link failed"
+# The ld arguments without the LTO plugin's, with absolute paths.
+mapfile -t raw <"$work/args"
+args=()
+for ((i = 0; i < ${#raw[@]}; i++)); do
+    a=${raw[i]}
+    case "$a" in
+        -plugin) i=$((i + 1)); continue ;;
+        -plugin-opt=*) continue ;;
+        -o) args+=(-o OUT); i=$((i + 1)); continue ;;
+        -L*) d=${a#-L}; [[ $d = /* ]] || d="$prog/$d"; args+=("-L$d"); continue ;;
+        obj/* | lib/*) args+=("$prog/$a"); continue ;;
+    esac
+    args+=("$a")
+done
+with_out() { local o=$1; shift; for a in "$@"; do [ "$a" = OUT ] && printf '%s\n' "$o" || printf '%s\n' "$a"; done; }
+
+# The loose objects, in command-line order, and what surrounds them.
+first=-1 last=-1
+for i in "${!args[@]}"; do
+    case "${args[i]}" in "$prog"/obj/m*.o) ((first < 0)) && first=$i; last=$i ;; esac
+done
+((first > 0)) || die "no loose objects in the link"
+objs=("${args[@]:first:last-first+1}")
+pre=("${args[@]:0:first}")
+post=("${args[@]:last+1}")
+echo "==> ${#objs[@]} loose objects; $RUNS runs per row"
+
+mapfile -t serial_args < <(with_out "$work/serial" "${args[@]}")
+"$cld" "${serial_args[@]}" || die "cld's serial link failed"
+"$work/serial" >"$work/expected" || die "the serial link's program does not run"
+
+declare -A times
+time_full() { # time_full NAME CMD...
+    local name=$1 t0 t1; shift
+    for ((r = 0; r < RUNS; r++)); do
+        t0=$EPOCHREALTIME
+        "$@" >/dev/null 2>&1 || die "$name failed"
+        t1=$EPOCHREALTIME
+        times[$name]+="$(echo "($t1 - $t0) * 1000" | bc -l) "
+    done
+}
+[ -n "$wild" ] && { mapfile -t a < <(with_out "$work/wild.out" "${args[@]}"); time_full "wild 0.10" "$wild" --no-fork "${a[@]}"; }
+[ -n "$mold" ] && { mapfile -t a < <(with_out "$work/mold.out" "${args[@]}"); time_full "mold 2.42" "$mold" --no-fork "${a[@]}"; }
+time_full "cld serial" "$cld" "${serial_args[@]}"
+
+time_tail() { # time_tail NAME INDEX-OF-LAST
+    local name=$1 k=$2 t0 t1 tok out="$work/tail.out" fifo="$work/fifo"
+    rm -f "$fifo" "$out"
+    mapfile -t p < <(with_out "$out" "${pre[@]}")
+    mapfile -t q < <(with_out "$out" "${post[@]}")
+    tok=$("$cld" "${p[@]}" --concurrent-pipe="$fifo" --concurrent-log="$work/events.log" \
+        --start-concurrent "${objs[@]}" --end-concurrent "${q[@]}") || die "$name: start failed"
+    exec 3>"$fifo"
+    for ((j = 0; j < ${#objs[@]}; j++)); do ((j == k)) || printf '%s\0' "${objs[j]}" >&3; done
+    # Everything reported is ingested (and resolved ahead) well within this.
+    sleep "${SETTLE:-2}"
+    t0=$EPOCHREALTIME
+    printf '%s\0' "${objs[k]}" >&3
+    "$cld" --concurrent-wait="$tok" || die "$name: the wait failed"
+    t1=$EPOCHREALTIME
+    exec 3>&-
+    cmp -s "$out" "$work/serial" || die "$name: the output differs from the serial link"
+    times[$name]+="$(echo "($t1 - $t0) * 1000" | bc -l) "
+}
+for ((r = 0; r < RUNS; r++)); do
+    time_tail "cld tail, last in link order" $((${#objs[@]} - 1))
+    time_tail "cld tail, random one last" $((RANDOM % ${#objs[@]}))
+done
+
+ref="cld serial"
+[ -n "$wild" ] && ref="wild 0.10"
+mkdir -p "$results"
+cd "$root" || exit 1
+python3 - "$results" "$ref" "$RUNS" "${#objs[@]}" "$(git rev-parse --short HEAD)" \
+    "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) ($(nproc) CPUs)" <<PY
+import json, statistics, sys
+results, ref, runs, nobj, rev, cpu = sys.argv[1:7]
+rows = [l.split("\t") for l in """$(for k in "wild 0.10" "mold 2.42" "cld serial" "cld tail, last in link order" "cld tail, random one last"; do [ -n "${times[$k]:-}" ] && printf '%s\t%s\n' "$k" "${times[$k]}"; done)""".strip().split("\n")]
+data = {name: [float(x) for x in v.split()] for name, v in rows}
+med = {k: statistics.median(v) for k, v in data.items()}
+out = [f"# Concurrent link tail on a 3,000-module program", "",
+       f"\`bench/concurrent-tail-big.sh\`, cld {rev}, {cpu}. {runs} runs per row.", "",
+       f"Program: synth-3000-g (\`bench/gen-synthetic.py 3000\`, -O2 -g): {nobj} loose objects",
+       "(all concurrent) + 3 archives, PIE. Whole links run with the arguments gcc passes to ld;",
+       "\"tail\" is the time from the last object's report on the FIFO to \`cld --concurrent-wait\`",
+       "returning, after every other object was reported and ingested. Every tail output is",
+       "byte-identical to cld's serial link.", "",
+       f"| what | median ms | min ms | max ms | vs {ref} |", "|---|---:|---:|---:|---:|"]
+for k, v in data.items():
+    out.append(f"| {k} | {med[k]:.1f} | {min(v):.1f} | {max(v):.1f} | {med[k] / med[ref]:.2f} |")
+open(f"{results}/concurrent-tail-big.md", "w").write("\n".join(out) + "\n")
+json.dump({"rev": rev, "runs": int(runs), "reference": ref,
+           "rows": {k: {"median_ms": med[k], "runs_ms": v} for k, v in data.items()}},
+          open(f"{results}/concurrent-tail-big.json", "w"), indent=1)
+print("\n".join(out))
+PY
