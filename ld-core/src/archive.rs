@@ -10,6 +10,8 @@ use std::path::Path;
 pub struct ArchiveMember {
     /// Display name: `libfoo.a(bar.o)`.
     pub name: String,
+    /// Keeps `data` alive (`input::Backing`): the archive's.
+    pub backing: crate::input::Backing,
     pub data: &'static [u8],
     /// Where the contents are on disk: the archive and the member's offset
     /// in it, or a thin archive's member file and 0 (the LTO plugin reads
@@ -21,12 +23,23 @@ pub struct ArchiveMember {
 #[derive(Debug)]
 pub struct Archive {
     pub name: String,
+    /// Keeps the archive's bytes alive (`input::Backing`).
+    pub backing: crate::input::Backing,
     pub members: Vec<ArchiveMember>,
     /// Symbol index: (name, member index), in index order.
     pub symbols: Vec<(&'static [u8], u32)>,
 }
 
 impl Archive {
+    /// The archive's bytes are owned by `b` (see `input::Backing`): its
+    /// members keep them too (a thin archive's own their files already).
+    pub fn set_backing(&mut self, b: &crate::input::Backing) {
+        self.backing = b.clone();
+        for m in self.members.iter_mut().filter(|m| m.backing.is_none()) {
+            m.backing = b.clone();
+        }
+    }
+
     pub fn parse(path: &Path, data: &'static [u8]) -> Result<Archive> {
         let name = path.display().to_string();
         let ar = ArchiveFile::parse(data)
@@ -40,15 +53,17 @@ impl Archive {
             let mname = String::from_utf8_lossy(m.name()).into_owned();
             let display = format!("{name}({mname})");
             let mpath = dir.join(&mname);
-            let mdata: &'static [u8] = if thin {
-                input::map_file(&mpath)
-                    .map_err(|e| {
-                        Error::new(format!("{name}: thin archive member {mname}: {}", e.msg))
-                    })?
-                    .data
+            // A thin archive's member is a file of its own, which it owns.
+            let (mdata, mbacking) = if thin {
+                let f = input::map_file(&mpath).map_err(|e| {
+                    Error::new(format!("{name}: thin archive member {mname}: {}", e.msg))
+                })?;
+                (f.data, f.backing)
             } else {
-                m.data(data)
-                    .map_err(|e| Error::new(format!("{display}: bad member data: {e}")))?
+                let d = m
+                    .data(data)
+                    .map_err(|e| Error::new(format!("{display}: bad member data: {e}")))?;
+                (d, Default::default())
             };
             offset_to_member.insert(member_header_offset(data, &m), members.len() as u32);
             let (file, offset) = if thin {
@@ -58,6 +73,7 @@ impl Archive {
             };
             members.push(ArchiveMember {
                 name: display,
+                backing: mbacking,
                 data: mdata,
                 file,
                 offset,
@@ -113,6 +129,7 @@ impl Archive {
             }
         }
         Ok(Archive {
+            backing: Default::default(),
             name,
             members,
             symbols,

@@ -49,9 +49,67 @@ pub struct MappedFile {
     pub path: PathBuf,
     pub data: &'static [u8],
     pub identity: FileIdentity,
+    /// What keeps `data` alive (see `Backing`).
+    pub backing: Backing,
 }
 
-/// Read `path` into memory kept for the life of the process. Used for
+/// Owns the bytes an input's `&'static [u8]` borrows, when they are not
+/// kept for the life of the process: the tables parsed from a file hold a
+/// clone (`ObjectFile`, `Archive` members, `SharedFile`, `LtoInput`), so
+/// the bytes go when the last of them is dropped. The background linker
+/// reads a concurrent input again each time it is reported; without this
+/// every earlier copy would stay. The borrow's `'static` is therefore a
+/// promise: whatever holds a slice of the bytes must live no longer than
+/// the table that holds the `Backing` (the link's tables are built and
+/// dropped together, or never freed by an exiting process). `None`: the
+/// bytes are not owned by a file (constants, fuzzing inputs).
+#[derive(Clone, Default)]
+pub struct Backing(Option<std::sync::Arc<Owned>>);
+
+/// The bytes a `Backing` owns: read into memory, or mapped.
+enum Owned {
+    Heap(Box<[u8]>),
+    Map(memmap2::Mmap),
+}
+
+impl Owned {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Owned::Heap(b) => b,
+            Owned::Map(m) => m,
+        }
+    }
+}
+
+impl std::fmt::Debug for Backing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(b) => write!(f, "Backing({} bytes)", b.bytes().len()),
+            None => write!(f, "Backing(none)"),
+        }
+    }
+}
+
+impl Backing {
+    /// Takes `owned` over: its bytes, borrowed for as long as a clone of
+    /// the returned `Backing` lives (see the type's promise).
+    fn own(owned: Owned) -> (&'static [u8], Backing) {
+        let b = std::sync::Arc::new(owned);
+        let bytes = b.bytes();
+        // SAFETY: neither a heap block nor a mapping moves while the Arc
+        // lives; the type's promise keeps every use of the slice within that.
+        let data: &'static [u8] =
+            unsafe { std::slice::from_raw_parts(bytes.as_ptr(), bytes.len()) };
+        (data, Backing(Some(b)))
+    }
+
+    /// Whether this owns nothing (the bytes are constants or the process's).
+    pub fn is_none(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
+/// Read `path` into memory owned by what is parsed from it (`Backing`). Used for
 /// concurrent inputs, which a build may rewrite in place while the
 /// background linker holds them (a mapping would fault on truncation).
 /// The identity is taken from the open file before and after reading; a
@@ -74,10 +132,12 @@ pub fn read_file(path: &Path) -> Result<MappedFile> {
             .map_err(|e| Error::new(format!("cannot stat {}: {}", path.display(), e)))?;
         let identity = FileIdentity::of(&before);
         if identity == FileIdentity::of(&after) && buf.len() as u64 == before.len() {
+            let (data, backing) = Backing::own(Owned::Heap(buf.into_boxed_slice()));
             return Ok(MappedFile {
                 path: path.to_path_buf(),
-                data: Box::leak(buf.into_boxed_slice()),
+                data,
                 identity,
+                backing,
             });
         }
     }
@@ -87,7 +147,7 @@ pub fn read_file(path: &Path) -> Result<MappedFile> {
     )))
 }
 
-/// Map `path` read-only for the life of the process.
+/// Map `path` read-only, for as long as its `backing` lives.
 pub fn map_file(path: &Path) -> Result<MappedFile> {
     let file = File::open(path)
         .map_err(|e| Error::new(format!("cannot open {}: {}", path.display(), e)))?;
@@ -97,21 +157,21 @@ pub fn map_file(path: &Path) -> Result<MappedFile> {
     if meta.is_dir() {
         return Err(Error::new(format!("{}: is a directory", path.display())));
     }
-    let data: &'static [u8] = if meta.len() == 0 {
-        &[]
+    let (data, backing) = if meta.len() == 0 {
+        (&[][..], Backing::default())
     } else {
         // SAFETY: the mapping is read-only and private; a build tool that
         // truncates an input while we link is outside what any linker survives,
         // and identity is re-checked by the concurrent protocol.
         let map = unsafe { memmap2::Mmap::map(&file) }
             .map_err(|e| Error::new(format!("cannot map {}: {}", path.display(), e)))?;
-        let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
-        &map[..]
+        Backing::own(Owned::Map(map))
     };
     Ok(MappedFile {
         path: path.to_path_buf(),
         data,
         identity: FileIdentity::of(&meta),
+        backing,
     })
 }
 

@@ -23,6 +23,8 @@ pub(crate) enum Pending {
         path: PathBuf,
         kind: FileKind,
         data: &'static [u8],
+        /// Keeps `data` alive (`input::Backing`).
+        backing: input::Backing,
         as_needed: bool,
         whole: bool,
         soname: String,
@@ -71,6 +73,7 @@ impl Expander {
             path: path.to_path_buf(),
             kind,
             data: m.data,
+            backing: m.backing,
             as_needed,
             whole,
             soname,
@@ -275,32 +278,40 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
             path,
             kind,
             data,
+            backing,
             as_needed,
             whole,
             soname,
         } => match kind {
             FileKind::Object | FileKind::Bitcode => match plugin::lto_kind(data) {
-                Some(lto) => Ok(LoadItem::Lto(Box::new(LtoInput::new(
-                    path.display().to_string(),
-                    path,
-                    0,
-                    data,
-                    lto,
-                )?))),
-                None => Ok(LoadItem::Object(Box::new(ObjectFile::parse(
-                    path.display().to_string(),
-                    data,
-                )?))),
+                Some(lto) => {
+                    let mut l = LtoInput::new(path.display().to_string(), path, 0, data, lto)?;
+                    l.set_backing(&backing);
+                    Ok(LoadItem::Lto(Box::new(l)))
+                }
+                None => {
+                    let mut o = ObjectFile::parse(path.display().to_string(), data)?;
+                    o.backing = backing;
+                    Ok(LoadItem::Object(Box::new(o)))
+                }
             },
-            FileKind::Archive | FileKind::ThinArchive => Ok(LoadItem::Archive {
-                archive: Box::new(Archive::parse(&path, data)?),
-                whole,
-                preload: Vec::new(),
-            }),
-            FileKind::Shared => Ok(LoadItem::Shared {
-                file: Box::new(SharedFile::parse(path.display().to_string(), soname, data)?),
-                as_needed,
-            }),
+            FileKind::Archive | FileKind::ThinArchive => {
+                let mut archive = Archive::parse(&path, data)?;
+                archive.set_backing(&backing);
+                Ok(LoadItem::Archive {
+                    archive: Box::new(archive),
+                    whole,
+                    preload: Vec::new(),
+                })
+            }
+            FileKind::Shared => {
+                let mut file = SharedFile::parse(path.display().to_string(), soname, data)?;
+                file.backing = backing;
+                Ok(LoadItem::Shared {
+                    file: Box::new(file),
+                    as_needed,
+                })
+            }
             FileKind::Script => Err(Error::new(format!(
                 "{}: a linker script cannot be a concurrent input",
                 path.display()
@@ -331,6 +342,7 @@ pub(crate) fn ingest_concurrent(
         path: PathBuf::from(name),
         kind,
         data: m.data,
+        backing: m.backing,
         as_needed,
         whole,
         soname: soname.to_string(),
@@ -412,6 +424,7 @@ pub fn link_in_memory(opts: &Options, inputs: Vec<(PathBuf, &'static [u8])>) -> 
             path,
             kind,
             data,
+            backing: Default::default(),
             as_needed: false,
             whole: false,
             soname,

@@ -157,6 +157,8 @@ pub struct ObjectFile {
     /// Display name for diagnostics: `dir/foo.o` or `libc.a(printf.o)`.
     pub name: String,
     pub data: &'static [u8],
+    /// Keeps `data` alive (`input::Backing`).
+    pub backing: crate::input::Backing,
     pub sections: Vec<InputSection>,
     pub symbols: Vec<InputSymbol>,
     /// Index of the first non-local symbol (`sh_info` of `.symtab`).
@@ -1062,6 +1064,7 @@ impl ObjectFile {
         let mut file = ObjectFile {
             name,
             data,
+            backing: Default::default(),
             sections: out_sections,
             symbols,
             first_global,

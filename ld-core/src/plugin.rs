@@ -100,6 +100,8 @@ pub fn lto_kind(data: &[u8]) -> Option<LtoKind> {
 pub struct LtoInput {
     /// Display name: `dir/a.o`, `libfoo.a(a.o)`.
     pub name: String,
+    /// Keeps `data` alive (`input::Backing`).
+    pub backing: crate::input::Backing,
     /// Where the plugin reads it: the file, and the offset in it (an
     /// archive member's).
     pub file: PathBuf,
@@ -110,6 +112,14 @@ pub struct LtoInput {
 }
 
 impl LtoInput {
+    /// Its bytes (and its fat object's) are owned by `b` (`input::Backing`).
+    pub fn set_backing(&mut self, b: &crate::input::Backing) {
+        self.backing = b.clone();
+        if let Some(o) = &mut self.fat {
+            o.backing = b.clone();
+        }
+    }
+
     pub fn new(
         name: String,
         file: PathBuf,
@@ -123,6 +133,7 @@ impl LtoInput {
         };
         Ok(LtoInput {
             name,
+            backing: Default::default(),
             file,
             offset,
             data,
@@ -247,6 +258,8 @@ struct Offered {
     name: CString,
     offset: u64,
     data: &'static [u8],
+    /// Keeps `data` alive while the plugin may still ask for it.
+    _backing: crate::input::Backing,
     symbols: Vec<IrSymbol>,
     /// Per symbol, once resolution is done.
     resolutions: Vec<c_int>,
@@ -743,6 +756,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
     ObjectFile {
         name: name.to_string(),
         data: &[],
+        backing: Default::default(),
         sections,
         symbols,
         first_global: 1,
@@ -798,6 +812,7 @@ impl Claimer for PluginClaimer<'_> {
                 name: name.clone(),
                 offset: input.offset,
                 data: input.data,
+                _backing: input.backing.clone(),
                 symbols: Vec::new(),
                 resolutions: Vec::new(),
                 fds: Vec::new(),

@@ -186,14 +186,16 @@ enum Member {
 
 fn parse_member(m: &ArchiveMember) -> Result<Member> {
     match crate::plugin::lto_kind(m.data) {
-        None => Ok(Member::Object(ObjectFile::parse(m.name.clone(), m.data)?)),
-        Some(kind) => Ok(Member::Lto(LtoInput::new(
-            m.name.clone(),
-            m.file.clone(),
-            m.offset,
-            m.data,
-            kind,
-        )?)),
+        None => {
+            let mut o = ObjectFile::parse(m.name.clone(), m.data)?;
+            o.backing = m.backing.clone();
+            Ok(Member::Object(o))
+        }
+        Some(kind) => {
+            let mut l = LtoInput::new(m.name.clone(), m.file.clone(), m.offset, m.data, kind)?;
+            l.set_backing(&m.backing);
+            Ok(Member::Lto(l))
+        }
     }
 }
 

@@ -26,6 +26,8 @@ pub struct DynSymbol {
 #[derive(Debug)]
 pub struct SharedFile {
     pub name: String,
+    /// Keeps the file's bytes alive (`input::Backing`).
+    pub backing: crate::input::Backing,
     pub soname: String,
     /// Defined symbols, default versions and (`hidden`) older ones.
     pub symbols: Vec<DynSymbol>,
@@ -180,6 +182,7 @@ impl SharedFile {
         }
         Ok(SharedFile {
             name,
+            backing: Default::default(),
             soname,
             symbols,
             undefined,

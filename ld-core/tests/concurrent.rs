@@ -2558,3 +2558,85 @@ fn resolve_ahead_matches_serial_link_and_starts_over_on_change() {
         );
     }
 }
+
+/// A process's resident set, from /proc.
+fn rss_kib(pid: i32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no VmRSS for pid {pid}:\n{s}"))
+}
+
+/// The background linker reads a concurrent input again each time it is
+/// reported; the copy it replaces is freed (`input::Backing`), so 50
+/// reports of a 4 MiB object leave its memory where 5 did. The program is
+/// still the serial link's.
+#[test]
+fn rereported_inputs_do_not_accumulate() {
+    let _g = shared();
+    let (dir, rt) = fresh_run("rereported");
+    std::fs::write(dir.join("big.c"), "char big_filler[4 << 20] = {1};\n").unwrap();
+    must_succeed(
+        &mut gcc_compile(&dir, &[], &["big.c".to_string()]),
+        "TEST BUG: gcc",
+    );
+    std::fs::rename(dir.join("big.o"), dir.join("big.src.o")).unwrap();
+    let objs = ["t1.o", "t2.o", "t3.o", "big.o"];
+    let (token, pid) = start_tiny(&dir, &rt, &objs, &[]);
+    tiny_objects(&dir, &["t1.o", "t2.o", "t3.o"]);
+    let mut w = FifoWriter::new(&dir.join("p"), true);
+    for o in ["t1.o", "t2.o", "t3.o"] {
+        w.report(o);
+    }
+    let idle = || {
+        assert!(
+            poll(Duration::from_secs(20), || {
+                let (r, _) = control(&rt, "status", &token, &["--json"]);
+                serde_json::from_str::<serde_json::Value>(&r.stdout).is_ok_and(|v| {
+                    v["in_flight"] == 0 && v["pending"].as_array().is_some_and(Vec::is_empty)
+                })
+            }),
+            "the background linker did not become idle"
+        );
+    };
+    let mut after5 = 0;
+    for i in 1..=50 {
+        // A new file each time, as a compiler writes it.
+        std::fs::copy(dir.join("big.src.o"), dir.join("big.tmp")).unwrap();
+        std::fs::rename(dir.join("big.tmp"), dir.join("big.o")).unwrap();
+        w.report("big.o");
+        idle();
+        if i == 5 {
+            after5 = rss_kib(pid);
+        }
+    }
+    let after50 = rss_kib(pid);
+    drop(w);
+    assert!(
+        after50 < after5 + 12 * 1024,
+        "the background linker grew from {after5} KiB after 5 reports of a 4 MiB \
+         object to {after50} KiB after 50"
+    );
+    wait_ok(&dir, &rt, &token, "wait after 50 reports");
+    let linked = std::fs::read(dir.join("prog")).unwrap();
+    std::fs::copy(dir.join("big.src.o"), dir.join("big.o")).unwrap();
+    let st = staging();
+    must_succeed(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .arg("-B")
+            .arg(&st.shim)
+            .args(["-o", "serial", "tmain.o", "t1.o", "t2.o", "t3.o", "big.o"]),
+        "serial link",
+    );
+    assert!(
+        linked == std::fs::read(dir.join("serial")).unwrap(),
+        "the program linked after 50 reports differs from the serial link"
+    );
+    check_runs(
+        &dir.join("prog"),
+        TINY_OUT,
+        "the program linked after 50 reports",
+    );
+}

@@ -51,59 +51,64 @@ pub(super) fn advance(
     opts: &Options,
     by_wait: bool,
 ) -> bool {
-    let mut st = shared.state.lock().unwrap();
-    if st.resolver_stale || (st.finishing && !by_wait) {
-        return false;
-    }
     if frontier.as_ref().is_some_and(|f| f.failed.is_some()) {
         return false;
     }
-    let mut fed = 0;
-    while fed < STEP && st.fed_prefix < st.entries.len() {
-        let i = st.fed_prefix;
-        let items = match &mut st.entries[i] {
-            Entry::Fixed { .. } => match &st.fixed[i] {
-                Some(Ok(_)) => match st.fixed[i].take() {
-                    Some(Ok(items)) => items,
-                    _ => unreachable!(),
+    // Taken out under the lock, fed without it: feeding may parse archive
+    // members on the pool, whose workers may be waiting for the lock to
+    // store an ingestion.
+    let mut batch = Vec::new();
+    let n = {
+        let mut st = shared.state.lock().unwrap();
+        if st.resolver_stale || (st.finishing && !by_wait) {
+            return false;
+        }
+        while batch.len() < STEP && st.fed_prefix < st.entries.len() {
+            let i = st.fed_prefix;
+            let items = match &mut st.entries[i] {
+                Entry::Fixed { .. } => match &st.fixed[i] {
+                    Some(Ok(_)) => match st.fixed[i].take() {
+                        Some(Ok(items)) => items,
+                        _ => unreachable!(),
+                    },
+                    _ => break,
                 },
-                _ => break,
-            },
-            Entry::Concurrent(slot) => {
-                let ready = slot.reported
-                    && slot.stored == slot.dispatched
-                    && matches!(&slot.result, Some(Ok(_)));
-                if !ready {
-                    break;
-                }
-                match slot.result.take() {
-                    Some(Ok((item, id))) => {
-                        slot.fed = Some(id);
-                        vec![item]
+                Entry::Concurrent(slot) => {
+                    let ready = slot.reported
+                        && slot.stored == slot.dispatched
+                        && matches!(&slot.result, Some(Ok(_)));
+                    if !ready {
+                        break;
                     }
-                    _ => unreachable!(),
+                    match slot.result.take() {
+                        Some(Ok((item, id))) => {
+                            slot.fed = Some(id);
+                            vec![item]
+                        }
+                        _ => unreachable!(),
+                    }
                 }
-            }
-        };
-        st.fed_prefix += 1;
-        fed += 1;
-        let f = frontier.get_or_insert_with(|| Frontier {
-            inc: Incremental::new(&link::link_roots(opts), opts, claimer(opts), 0),
-            failed: None,
-        });
-        for item in items {
-            if let Err(e) = f.inc.feed(item) {
-                f.failed = Some(e);
-                return false;
-            }
+            };
+            st.fed_prefix += 1;
+            batch.push(items);
+        }
+        st.fed_prefix
+    };
+    if batch.is_empty() {
+        return false;
+    }
+    let more = batch.len() == STEP;
+    let f = frontier.get_or_insert_with(|| Frontier {
+        inc: Incremental::new(&link::link_roots(opts), opts, claimer(opts), 0),
+        failed: None,
+    });
+    for item in batch.into_iter().flatten() {
+        if let Err(e) = f.inc.feed(item) {
+            f.failed = Some(e);
+            return false;
         }
     }
-    let more = fed == STEP;
-    let n = st.fed_prefix;
-    drop(st);
-    if fed > 0 {
-        shared.log(&format!("resolve-ahead {n} inputs"));
-    }
+    shared.log(&format!("resolve-ahead {n} inputs"));
     more
 }
 
@@ -123,18 +128,12 @@ pub(super) fn unfeed(
         return;
     }
     let mut again = Vec::new();
+    let mut fixed = Vec::new();
     for i in 0..n {
         match &mut st.entries[i] {
             // Read again already (by the wait's verification), as is.
             Entry::Fixed { .. } if st.fixed[i].is_some() => {}
-            Entry::Fixed { arg, .. } => {
-                let mut ex = Expander::new(opts);
-                let r = ex
-                    .add_arg(arg)
-                    .and_then(|()| link::ingest(ex.out))
-                    .map_err(|e| e.msg);
-                st.fixed[i] = Some(r);
-            }
+            Entry::Fixed { arg, .. } => fixed.push((i, arg.clone())),
             Entry::Concurrent(slot) => {
                 slot.fed = None;
                 // Unless a newer ingestion is on its way already.
@@ -144,10 +143,20 @@ pub(super) fn unfeed(
             }
         }
     }
+    // Not under the lock: ingestion runs on the pool, whose workers may be
+    // waiting for it.
     drop(guard);
     shared.log(&format!(
         "resolve-ahead dropped: ingesting {n} inputs again"
     ));
+    for (i, arg) in fixed {
+        let mut ex = Expander::new(opts);
+        let r = ex
+            .add_arg(&arg)
+            .and_then(|()| link::ingest(ex.out))
+            .map_err(|e| e.msg);
+        shared.state.lock().unwrap().fixed[i] = Some(r);
+    }
     for i in again {
         dispatch(shared, i, "again", true);
     }
