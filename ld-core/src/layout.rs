@@ -484,7 +484,7 @@ fn rank_of(name: &[u8], sh_type: u32, flags: u64) -> u32 {
     }
 }
 
-fn is_c_ident(name: &[u8]) -> bool {
+pub(crate) fn is_c_ident(name: &[u8]) -> bool {
     !name.is_empty()
         && !name[0].is_ascii_digit()
         && name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
@@ -795,12 +795,12 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
 /// relocation, its place, type, addend and target (a global symbol, or a
 /// file's own local symbol, which only that file's CIEs can share).
 #[derive(PartialEq, Eq, Hash)]
-struct CieKey {
+pub(crate) struct CieKey {
     bytes: &'static [u8],
     relocs: Vec<(u64, u32, i64, u32, u32)>,
 }
 
-fn cie_key(
+pub(crate) fn cie_key(
     res: &Resolved,
     f: usize,
     data: &'static [u8],
@@ -1020,7 +1020,28 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
     }
 
-    let live = liveness(inp);
+    let mut live = liveness(inp);
+    let folded = if opts.icf != crate::options::Icf::None {
+        let folded = crate::icf::fold(inp, &mut live);
+        if opts.print_icf_sections {
+            crate::icf::print(res, &folded);
+        }
+        folded
+    } else {
+        crate::icf::Folded::default()
+    };
+    // A kept copy takes the largest alignment of the sections folded into it.
+    let align_of = |f: usize, si: usize| {
+        let a = res.objects[f].sections[si].align;
+        if folded.align.is_empty() {
+            return a;
+        }
+        folded
+            .align
+            .get(&(f as u32, si as u32))
+            .copied()
+            .unwrap_or(a)
+    };
     if opts.print_gc_sections && opts.gc_sections {
         for (f, o) in res.objects.iter().enumerate() {
             for (si, s) in o.sections.iter().enumerate() {
@@ -1301,7 +1322,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                     .or_insert_with(|| new_section(&mut sections))
             };
             let os = &mut sections[idx as usize];
-            os.align = os.align.max(s.align);
+            os.align = os.align.max(align_of(f, si));
             if s.kind == SectionKind::MergeStrings {
                 os.entsize = 1;
                 merge_secs.push((idx, f, si));
@@ -1329,11 +1350,16 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         let mut off = 0u64;
         for &(f, s) in &os.inputs {
             let isec = &res.objects[f as usize].sections[s as usize];
-            off = align_up(off, isec.align);
+            off = align_up(off, align_of(f as usize, s as usize));
             placement[f as usize][s as usize] = (oi as u32, off);
             off += isec.size;
         }
         os.size = off;
+    }
+    // Folded sections are where their kept copy is: their symbols, and
+    // relocations to them (debug info too), resolve into it.
+    for &((f, s), (lf, ls)) in &folded.pairs {
+        placement[f as usize][s as usize] = placement[lf as usize][ls as usize];
     }
     // Merged strings: first occurrence in command-line order gets the slot.
     let mut piece_out: Vec<Vec<u64>> = res

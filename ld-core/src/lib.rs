@@ -16,6 +16,7 @@ pub mod concurrent;
 pub mod error;
 pub mod exports;
 pub mod gdb_index;
+pub mod icf;
 pub mod input;
 pub mod layout;
 pub mod link;
