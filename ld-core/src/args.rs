@@ -247,6 +247,7 @@ Symbols and dynamic section:
   --hash-style=STYLE          Set hash style to sysv/gnu/both (default sysv)
   --build-id[=STYLE]          Generate build ID note (sha1, sha256, md5, tree, fast,
                                 uuid, 0xHEX, none)
+  --no-build-id               Generate no build ID note (the default)
   --eh-frame-hdr              Create .eh_frame_hdr section
   --no-eh-frame-hdr           Do not create .eh_frame_hdr section
 
@@ -535,6 +536,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "gdb-index"
         | "no-gdb-index"
         | "print-icf-sections"
+        | "no-build-id"
         | "no-print-icf-sections"
         | "discard-locals"
         | "discard-all"
@@ -1137,6 +1139,7 @@ impl Parser {
                 };
             }
             "print-icf-sections" => o.print_icf_sections = true,
+            "no-build-id" => o.build_id = BuildId::None,
             "no-print-icf-sections" => o.print_icf_sections = false,
             "separate-debug-file" => {
                 // Empty: made OUTPUT.dbg once the output is known (`finish`).
@@ -2075,6 +2078,7 @@ mod tests {
         assert_eq!(link("--icf safe --icf=none a.o").icf, Icf::None);
         assert!(link("--icf=all --print-icf-sections a.o").print_icf_sections);
         assert_eq!(link("-o x a.o").separate_debug_file, None);
+        assert_eq!(link("--build-id --no-build-id a.o").build_id, BuildId::None);
         assert_eq!(
             link("-o x --separate-debug-file a.o").separate_debug_file,
             Some(PathBuf::from("x.dbg"))

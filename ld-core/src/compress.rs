@@ -25,7 +25,7 @@ fn is_debug(s: &layout::OutputSection) -> bool {
 }
 
 /// The uncompressed contents of output section `i`.
-fn contents(res: &Resolved, l: &Layout, i: usize) -> Result<Vec<u8>> {
+pub(crate) fn contents(res: &Resolved, l: &Layout, i: usize) -> Result<Vec<u8>> {
     let s = &l.sections[i];
     let mut buf = vec![0u8; s.size as usize];
     let ctx = DecideCtx {

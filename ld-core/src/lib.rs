@@ -29,6 +29,7 @@ pub mod relocatable;
 pub mod resolve;
 pub mod runtime_dir;
 pub mod script;
+pub mod separate_debug;
 pub mod shared;
 pub mod version_script;
 pub mod write;

@@ -527,6 +527,10 @@ fn link_resolved(
         crate::gdb_index::add_gdb_index(&res, &mut l)?;
     }
     crate::compress::compress_debug_sections(opts.compress_debug, &res, &mut l)?;
+    let debug_file = match &opts.separate_debug_file {
+        Some(path) => Some(crate::separate_debug::split(path, &res, &mut l)?),
+        None => None,
+    };
     if opts.no_section_header {
         // The file ends where the section header table would start.
         l.file_size = l.shoff;
@@ -539,7 +543,10 @@ fn link_resolved(
         ));
     }
     phase("write-start");
-    crate::write::write_output(opts, &res, &l)?;
+    match &debug_file {
+        Some(d) => crate::write::write_output_then(opts, &res, &l, &mut |buf| d.write(&l, buf))?,
+        None => crate::write::write_output(opts, &res, &l)?,
+    }
     let t_write = t0.elapsed();
     phase("write-done");
     if opts.stats {

@@ -30,6 +30,18 @@ pub(crate) fn w64(b: &mut [u8], o: usize, v: u64) {
 }
 
 pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
+    write_output_then(opts, res, l, &mut |_| Ok(()))
+}
+
+/// `write_output`, with `finish` run on the complete image (build ID
+/// included) before it is put in place: `--separate-debug-file` writes the
+/// debug file from it and stores that file's CRC in `.gnu_debuglink`.
+pub fn write_output_then(
+    opts: &Options,
+    res: &Resolved,
+    l: &Layout,
+    finish: &mut dyn FnMut(&mut [u8]) -> Result<()>,
+) -> Result<()> {
     // Taken before the output is opened and released after it is committed
     // or dropped: a second link of this output waits till then.
     let _lock = crate::outlock::lock_for_writing(&opts.output);
@@ -50,6 +62,7 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
         write_section_headers(buf, l);
     }
     write_build_id(opts, l, buf);
+    finish(buf)?;
     out.commit()
 }
 
