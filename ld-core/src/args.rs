@@ -1344,6 +1344,14 @@ impl Parser {
                     bail!("-r and {what} may not be used together");
                 }
             }
+            // A relocatable output is laid out by a later link: nothing is
+            // folded or split off yet (lld refuses --icf with -r too).
+            if o.icf != Icf::None {
+                bail!("-r and --icf may not be used together");
+            }
+            if o.separate_debug_file.is_some() {
+                bail!("-r and --separate-debug-file may not be used together");
+            }
         }
         o.output_kind = if self.shared {
             OutputKind::Shared
@@ -2079,6 +2087,9 @@ mod tests {
         assert!(link("--icf=all --print-icf-sections a.o").print_icf_sections);
         assert_eq!(link("-o x a.o").separate_debug_file, None);
         assert_eq!(link("--build-id --no-build-id a.o").build_id, BuildId::None);
+        assert!(err("-r --icf=all a.o").contains("-r and --icf"));
+        assert!(err("-r --separate-debug-file a.o").contains("-r and --separate-debug-file"));
+        assert_eq!(link("-r --icf=none a.o").icf, Icf::None);
         assert_eq!(
             link("-o x --separate-debug-file a.o").separate_debug_file,
             Some(PathBuf::from("x.dbg"))
