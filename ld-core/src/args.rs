@@ -1319,6 +1319,12 @@ impl Parser {
             name.push(".dbg");
             o.separate_debug_file = Some(PathBuf::from(name));
         }
+        if o.separate_debug_file.as_ref() == Some(&o.output) {
+            bail!(
+                "--separate-debug-file={} names the output itself",
+                o.output.display()
+            );
+        }
         o.concurrent = match (self.concurrent_pipe.take(), self.concurrent_inotify) {
             (Some(_), true) => {
                 bail!("--concurrent-pipe and --concurrent-inotify cannot be used together")
@@ -2088,6 +2094,7 @@ mod tests {
         assert_eq!(link("-o x a.o").separate_debug_file, None);
         assert_eq!(link("--build-id --no-build-id a.o").build_id, BuildId::None);
         assert!(err("-r --icf=all a.o").contains("-r and --icf"));
+        assert!(err("-o x --separate-debug-file=x a.o").contains("names the output itself"));
         assert!(err("-r --separate-debug-file a.o").contains("-r and --separate-debug-file"));
         assert_eq!(link("-r --icf=none a.o").icf, Icf::None);
         assert_eq!(

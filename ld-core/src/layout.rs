@@ -2157,7 +2157,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let (symtab_locals, symtab_count, strtab_size) = if opts.strip_all {
         (0, 0, 0)
     } else {
-        symtab_plan(res, &live, &placement, opts.discard)
+        symtab_plan(res, &placement, opts.discard)
     };
     if !opts.strip_all {
         let mut s = OutputSection::new(b".symtab", Synth::Symtab, elf::SHT_SYMTAB, 0, 8, 700);
@@ -3184,17 +3184,12 @@ fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
 }
 
 /// Count of local and total .symtab entries and the .strtab size.
-fn symtab_plan(
-    res: &Resolved,
-    live: &[Vec<bool>],
-    placement: &[Vec<(u32, u64)>],
-    discard: Discard,
-) -> (u32, u32, u64) {
+fn symtab_plan(res: &Resolved, placement: &[Vec<(u32, u64)>], discard: Discard) -> (u32, u32, u64) {
     let mut locals = 1u32; // null
     let mut strsz = 1u64;
     for (f, o) in res.objects.iter().enumerate() {
         for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
-            if keep_local(o, s, i, &live[f], &placement[f], discard) {
+            if keep_local(o, s, i, &placement[f], discard) {
                 locals += 1;
                 strsz += s.name.len() as u64 + 1;
             }
@@ -3214,7 +3209,6 @@ pub fn keep_local(
     o: &ObjectFile,
     s: &InputSymbol,
     i: usize,
-    live: &[bool],
     placement: &[(u32, u64)],
     discard: Discard,
 ) -> bool {
@@ -3233,9 +3227,10 @@ pub fn keep_local(
         return true;
     }
     let sh = s.shndx as usize;
+    // Only live sections are placed; a section ICF folded is placed where
+    // its kept copy is, and its symbols name that copy.
     sh != 0
         && sh < o.sections.len()
-        && live[sh]
         && placement[sh].0 != NONE
         && o.sections[sh].kind != SectionKind::MergeStrings
 }
@@ -3345,8 +3340,7 @@ impl Layout {
             }
         }
         if let Some(&i) = self.sec_idx.get(&Synth::Symtab) {
-            let (locals, count, strsz) =
-                symtab_plan(res, &self.live, &self.placement, self.discard);
+            let (locals, count, strsz) = symtab_plan(res, &self.placement, self.discard);
             self.symtab_locals = locals;
             self.symtab_count = count;
             self.strtab_size = strsz;

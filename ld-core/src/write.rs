@@ -957,7 +957,7 @@ fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
     };
     for (f, o) in res.objects.iter().enumerate() {
         for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
-            if !layout::keep_local(o, s, i, &l.live[f], &l.placement[f], l.discard) {
+            if !layout::keep_local(o, s, i, &l.placement[f], l.discard) {
                 continue;
             }
             let (shndx, value) = if s.typ == elf::STT_FILE {

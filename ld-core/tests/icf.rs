@@ -42,6 +42,10 @@ int via_thrice(int x) { return thrice(x) + 5; }
 static const int one = 1, two = 2;
 int read_one(void) { return *(volatile const int *)&one; }
 int read_two(void) { return *(volatile const int *)&two; }
+/* File-local twins: folded too, and both names stay in .symtab. */
+static int square_a(int x) { return x * x + 7; }
+static int square_b(int x) { return x * x + 7; }
+int squares(int x) { return square_a(x) + square_b(x + 1); }
 "#;
 
 /// `main.c`: calls everything; compares addresses only through volatile
@@ -208,6 +212,7 @@ fn all_folds_identical_and_mutually_recursive_functions_as_gold() {
     assert_folded(&syms, "twice_a", "twice_b");
     assert_folded(&syms, "ping_a", "ping_b");
     assert_folded(&syms, "pong_a", "pong_b");
+    assert_folded(&syms, "square_a", "square_b");
     assert_apart(&syms, "twice_a", "thrice");
     assert_apart(&syms, "via_twice", "via_thrice");
     assert_apart(&syms, "read_one", "read_two");
