@@ -126,6 +126,10 @@ pub fn fold(inp: &LinkInput, live: &mut [Vec<bool>]) -> Folded {
         .enumerate()
         .map(|(f, o)| {
             let mut ids = HashMap::new();
+            // Only FDEs of eligible sections are compared.
+            if vertex[f].is_empty() {
+                return ids;
+            }
             for (sec, recs) in &o.eh_frames {
                 let data = o.section_data(*sec as usize);
                 for r in recs.iter().filter(|r| r.kind == EhRecordKind::Cie) {
