@@ -325,10 +325,14 @@ impl ShapeCtx<'_> {
             let bytes = data
                 .get(r.offset as usize + 8..(r.offset + r.size) as usize)
                 .unwrap_or(&[]);
+            // Trailing zeros are DW_CFA_nop padding (the last FDE of a
+            // section is padded to its alignment), or zero operands that
+            // both records then have: they do not make FDEs differ.
+            let bytes = &bytes[..bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1)];
             let rels = o.relocs[r.relocs.start as usize..r.relocs.end as usize]
                 .iter()
                 .filter(|x| x.offset != r.offset as u64 + 8)
-                .map(|x| self.rel_key(f, x, x.offset - r.offset as u64, &mut edges))
+                .map(|x| self.rel_key(f, x, x.offset.wrapping_sub(r.offset as u64), &mut edges))
                 .collect();
             fdes.push((cie, bytes, rels));
         }

@@ -409,3 +409,57 @@ fn kept_copy_takes_largest_alignment() {
     assert_apart(&syms, "pre", "small");
     w.exec("exe");
 }
+
+/// clang's `.llvm_addrsig` says which symbols an object takes the address
+/// of: `safe` keeps those apart and folds the rest, also the last function
+/// of a file, whose FDE is padded; without the section, relocations decide
+/// the same.
+#[test]
+fn safe_reads_llvm_addrsig() {
+    require_tool("clang", "clang");
+    require_tool("objcopy", "binutils");
+    let w = Work::new("addrsig");
+    w.write(
+        "a.c",
+        "int foo1(int x) { return x + 5; }\nint foo2(int x) { return x + 5; }\n\
+         int foo3(int x) { return x + 5; }\nint foo4(int x) { return x + 5; }\n",
+    );
+    w.write(
+        "b.c",
+        "#include <stdio.h>\nint foo1(int), foo2(int), foo3(int), foo4(int);\n\
+         int main(void) {\n  int (*volatile p)(int) = foo1, (*volatile q)(int) = foo2;\n\
+         printf(\"%d %d %d\\n\", p == q, foo3(1), foo4(2));\n  return 0;\n}\n",
+    );
+    let a = w.compile("clang", "a.c", &["-O1", "-ffunction-sections", "-faddrsig"]);
+    let b = w.compile("clang", "b.c", &["-O1", "-ffunction-sections", "-faddrsig"]);
+    let sections = run(
+        Command::new("readelf").arg("-SW").arg(w.path(&b)),
+        "readelf",
+    );
+    assert!(
+        sections.stdout.contains(".llvm_addrsig"),
+        "TEST BUG: clang wrote no .llvm_addrsig"
+    );
+    for strip in [false, true] {
+        let (a, b) = if strip {
+            for o in [&a, &b] {
+                run(
+                    Command::new("objcopy").current_dir(&w.dir).args([
+                        "--remove-section=.llvm_addrsig",
+                        o,
+                        &format!("{o}.plain"),
+                    ]),
+                    "objcopy",
+                );
+            }
+            (format!("{a}.plain"), format!("{b}.plain"))
+        } else {
+            (a.clone(), b.clone())
+        };
+        w.link("gcc", "exe", &[&a, &b, "-Wl,--icf=safe"], None);
+        let syms = symbols(&w.path("exe"), false);
+        assert_apart(&syms, "foo1", "foo2");
+        assert_folded(&syms, "foo3", "foo4");
+        assert_eq!(w.exec("exe"), "0 6 7\n", "without .llvm_addrsig: {strip}");
+    }
+}
