@@ -544,7 +544,16 @@ fn link_resolved(
     }
     phase("write-start");
     match &debug_file {
-        Some(d) => crate::write::write_output_then(opts, &res, &l, &mut |buf| d.write(&l, buf))?,
+        Some(d) => {
+            let mut made = None;
+            crate::write::write_output_then(opts, &res, &l, &mut |buf| {
+                made = Some(d.write(&l, buf)?);
+                Ok(())
+            })?;
+            if let Some(f) = made {
+                f.commit()?;
+            }
+        }
         None => crate::write::write_output(opts, &res, &l)?,
     }
     let t_write = t0.elapsed();

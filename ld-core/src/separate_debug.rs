@@ -9,12 +9,13 @@
 //! would, or taken as compressed), then dropped from the output's layout,
 //! and `.gnu_debuglink` is added. Once the output's image is complete
 //! (build ID included; the ID covers the link with a zero CRC, since the
-//! CRC covers the ID's note in FILE), FILE is written: like
+//! CRC covers the ID's note in FILE), FILE is made: like
 //! `objcopy --only-keep-debug`'s files, it has every loaded section of the
 //! output at its address, without contents (`SHT_NOBITS`) except notes
 //! (the build ID, which gdb matches), then the debug sections and the
 //! symbol table. Its CRC goes
-//! into the output's `.gnu_debuglink` before the output is put in place.
+//! into the output's `.gnu_debuglink` before the output is put in place,
+//! and FILE is put in place after it.
 //! `.symtab` and `.strtab` are copied to FILE (mold moves them there) and
 //! stay in the output too, as `strip --strip-debug` leaves them: the
 //! program keeps its symbols for backtraces without FILE.
@@ -131,9 +132,11 @@ struct Shdr {
 }
 
 impl Split {
-    /// Writes the debug file from the output's finished image `buf` (laid
-    /// out by `l`), and stores its CRC32 in the image's `.gnu_debuglink`.
-    pub fn write(&self, l: &Layout, buf: &mut [u8]) -> Result<()> {
+    /// Makes the debug file from the output's finished image `buf` (laid
+    /// out by `l`) and stores its CRC32 in the image's `.gnu_debuglink`.
+    /// The file is put in place by the caller once the output is: a link
+    /// that fails leaves neither.
+    pub fn write(&self, l: &Layout, buf: &mut [u8]) -> Result<OutputFile> {
         let plan = self.plan(l, buf);
         let mut out = OutputFile::create(&self.path, plan.size)
             .map_err(|e| Error::new(format!("--separate-debug-file: {}", e.msg)))?;
@@ -141,14 +144,13 @@ impl Split {
         plan.fill(image);
         let mut crc = flate2::Crc::new();
         crc.update(image);
-        out.commit()?;
         let link = l
             .sections
             .iter()
             .rfind(|s| s.name == b".gnu_debuglink")
             .ok_or_else(|| Error::new("internal error: no .gnu_debuglink section"))?;
         w32(buf, (link.offset + link.size - 4) as usize, crc.sum());
-        Ok(())
+        Ok(out)
     }
 
     /// Where everything goes in the debug file: ELF header, notes, debug

@@ -34,7 +34,7 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
 }
 
 /// `write_output`, with `finish` run on the complete image (build ID
-/// included) before it is put in place: `--separate-debug-file` writes the
+/// included) before it is put in place: `--separate-debug-file` makes the
 /// debug file from it and stores that file's CRC in `.gnu_debuglink`.
 pub fn write_output_then(
     opts: &Options,
