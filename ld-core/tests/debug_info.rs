@@ -635,6 +635,28 @@ fn separate_debug_file() {
         assert!(r.stderr.is_empty(), "readelf -aW {file}: {}", r.stderr);
         let _ = prog;
 
+        // A debug file that cannot be written fails the link, naming it,
+        // and leaves no program either.
+        let failed = run(
+            Command::new("gcc")
+                .current_dir(&work)
+                .args(["-g", "-B"])
+                .arg(&shim)
+                .arg(&main_c)
+                .arg(&helper_c)
+                .args(["-Wl,--separate-debug-file=no-such-dir/x.dbg", "-o", "out2"]),
+            "link with an unwritable debug file",
+        );
+        assert!(
+            !failed.success() && failed.stderr.contains("no-such-dir/x.dbg"),
+            "{mode}: {}",
+            failed.stderr
+        );
+        assert!(
+            !work.join("out2").exists(),
+            "{mode}: a failed link left its output"
+        );
+
         let mut problems = Vec::new();
         symbols_and_lines(&out, &dbg, func_line, main_line, &mut problems);
         gdb_stops_in_helper(&out, &work, break_line, &mut problems);
