@@ -340,7 +340,6 @@ pub struct Layout {
     /// `.note.gnu.property` contents (type, value); empty: no such note.
     pub gnu_properties: Vec<(u32, u32)>,
     pub sec_idx: HashMap<Synth, u32>,
-    pub live: Vec<Vec<bool>>,
     pub execstack: bool,
 }
 
@@ -2500,7 +2499,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         build_id_len,
         gnu_properties,
         sec_idx,
-        live,
         execstack,
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
