@@ -51,8 +51,8 @@
 //! - `-nostdlib`: cld has no built-in search directories anyway.
 //! - `-EL`: x86-64 is little-endian.
 //! - `--relax`, `--no-relax`: GOT/TLS relaxations are decided by the core.
-//! - `--icf=none`, `--pack-dyn-relocs=none` (any other value is an error:
-//!   the feature is not implemented).
+//! - `--pack-dyn-relocs=none` (any other value is an error: the feature
+//!   is not implemented).
 //! - `--undefined-version`, `--no-undefined-version`: version script
 //!   checking (version scripts are a later issue).
 //! - `--hash-size=N`, `--reduce-memory-overheads`, `--no-keep-memory`:
@@ -75,7 +75,7 @@ use crate::bail;
 use crate::error::Result;
 use crate::options::{
     BuildId, Command, CompressDebug, ConcurrentMode, ControlOp, DefsymExpr, Discard, HashStyle,
-    InputArg, InputState, Options, OutputKind,
+    Icf, InputArg, InputState, Options, OutputKind,
 };
 
 /// zstd's own default level (what `--compress-debug-sections=zstd` uses).
@@ -247,6 +247,7 @@ Symbols and dynamic section:
   --hash-style=STYLE          Set hash style to sysv/gnu/both (default sysv)
   --build-id[=STYLE]          Generate build ID note (sha1, sha256, md5, tree, fast,
                                 uuid, 0xHEX, none)
+  --no-build-id               Generate no build ID note (the default)
   --eh-frame-hdr              Create .eh_frame_hdr section
   --no-eh-frame-hdr           Do not create .eh_frame_hdr section
 
@@ -285,6 +286,12 @@ Layout and contents:
   --compress-debug-sections=[none|zlib|zlib-gabi|zstd[:LEVEL]]
                               Compress DWARF debug sections
   --gdb-index, --no-gdb-index Generate / don't generate .gdb_index
+  --icf=[all|safe|none]       Fold identical code sections: all, only those
+                                whose address is not taken, or none (default)
+  --print-icf-sections        List the sections --icf folded (stdout)
+  --separate-debug-file[=FILE]
+                              Write debug sections to FILE (default OUTPUT.dbg)
+                                and link it with .gnu_debuglink
 
 Concurrent linking:
   --start-concurrent          Following files may still be being written
@@ -316,7 +323,7 @@ Accepted for compatibility and ignored:
   --(no-)add-needed, --(no-)copy-dt-needed-entries, --(no-)allow-shlib-undefined,
   --no-warn-mismatch, --color-diagnostics,
   --hash-size, --reduce-memory-overheads, --no-keep-memory,
-  --(no-)undefined-version, --icf=none, --pack-dyn-relocs=none
+  --(no-)undefined-version, --pack-dyn-relocs=none
 
 cld: supported targets: elf64-x86-64
 cld: supported emulations: elf_x86_64
@@ -493,7 +500,8 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "concurrent-wait"
         | "concurrent-abort"
         | "concurrent-status" => Req,
-        "build-id" | "threads" | "verbose" => Opt,
+        "build-id" | "threads" | "verbose" | "separate-debug-file" => Opt,
+        "icf" => Req,
         // Flags.
         "export-dynamic"
         | "no-export-dynamic"
@@ -527,6 +535,9 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "trace"
         | "gdb-index"
         | "no-gdb-index"
+        | "print-icf-sections"
+        | "no-build-id"
+        | "no-print-icf-sections"
         | "discard-locals"
         | "discard-all"
         | "discard-none"
@@ -538,7 +549,6 @@ fn long_arity(name: &str) -> Option<Arity> {
         // Accepted and ignored (see the module comment).
         "sort-section"
         | "compress-debug-sections"
-        | "icf"
         | "pack-dyn-relocs"
         | "hash-size"
         | "rpath-link" => Req,
@@ -1120,7 +1130,22 @@ impl Parser {
                     ),
                 };
             }
-            "icf" | "pack-dyn-relocs" => {
+            "icf" => {
+                o.icf = match lossy(&val()).as_str() {
+                    "all" => Icf::All,
+                    "safe" => Icf::Safe,
+                    "none" => Icf::None,
+                    v => bail!("unknown {spelled} value: {v} (expected all, safe or none)"),
+                };
+            }
+            "print-icf-sections" => o.print_icf_sections = true,
+            "no-build-id" => o.build_id = BuildId::None,
+            "no-print-icf-sections" => o.print_icf_sections = false,
+            "separate-debug-file" => {
+                // Empty: made OUTPUT.dbg once the output is known (`finish`).
+                o.separate_debug_file = Some(PathBuf::from(val()));
+            }
+            "pack-dyn-relocs" => {
                 let v = lossy(&val());
                 if v != "none" {
                     bail!("{spelled}={v} is not supported (only {spelled}=none)");
@@ -1286,6 +1311,20 @@ impl Parser {
             });
         }
         let o = &mut self.opts;
+        if o.separate_debug_file
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            let mut name = o.output.clone().into_os_string();
+            name.push(".dbg");
+            o.separate_debug_file = Some(PathBuf::from(name));
+        }
+        if o.separate_debug_file.as_ref() == Some(&o.output) {
+            bail!(
+                "--separate-debug-file={} names the output itself",
+                o.output.display()
+            );
+        }
         o.concurrent = match (self.concurrent_pipe.take(), self.concurrent_inotify) {
             (Some(_), true) => {
                 bail!("--concurrent-pipe and --concurrent-inotify cannot be used together")
@@ -1310,6 +1349,14 @@ impl Parser {
                 if set {
                     bail!("-r and {what} may not be used together");
                 }
+            }
+            // A relocatable output is laid out by a later link: nothing is
+            // folded or split off yet (lld refuses --icf with -r too).
+            if o.icf != Icf::None {
+                bail!("-r and --icf may not be used together");
+            }
+            if o.separate_debug_file.is_some() {
+                bail!("-r and --separate-debug-file may not be used together");
             }
         }
         o.output_kind = if self.shared {
@@ -2035,7 +2082,29 @@ mod tests {
         assert_eq!(o.plugin_opts, ["-x", "-y", "z"]);
         assert!(err("--compress-debug-sections=zlib-gnu a.o").contains("unknown"));
         assert!(err("--compress-debug-sections=zstd:30 a.o").contains("between 1 and 22"));
-        assert!(err("--icf=all a.o").contains("--icf=all"));
+        assert!(err("--icf=most a.o").contains("unknown --icf value: most"));
+    }
+
+    #[test]
+    fn icf_and_separate_debug_file() {
+        assert_eq!(link("--icf=all a.o").icf, Icf::All);
+        assert_eq!(link("-icf=safe a.o").icf, Icf::Safe);
+        assert_eq!(link("--icf safe --icf=none a.o").icf, Icf::None);
+        assert!(link("--icf=all --print-icf-sections a.o").print_icf_sections);
+        assert_eq!(link("-o x a.o").separate_debug_file, None);
+        assert_eq!(link("--build-id --no-build-id a.o").build_id, BuildId::None);
+        assert!(err("-r --icf=all a.o").contains("-r and --icf"));
+        assert!(err("-o x --separate-debug-file=x a.o").contains("names the output itself"));
+        assert!(err("-r --separate-debug-file a.o").contains("-r and --separate-debug-file"));
+        assert_eq!(link("-r --icf=none a.o").icf, Icf::None);
+        assert_eq!(
+            link("-o x --separate-debug-file a.o").separate_debug_file,
+            Some(PathBuf::from("x.dbg"))
+        );
+        assert_eq!(
+            link("--separate-debug-file=d/y -o x a.o").separate_debug_file,
+            Some(PathBuf::from("d/y"))
+        );
     }
 
     #[test]

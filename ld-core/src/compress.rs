@@ -7,9 +7,10 @@
 //! the section is marked `SHF_COMPRESSED` and loses its pieces, and the
 //! non-allocated sections are placed again with the new sizes. Nothing
 //! loaded moves, so no address changes. A section that would not shrink is
-//! left as it is, as GNU ld does. This is the one place where output bytes
-//! exist twice: a compressed section cannot be written before its size is
-//! known.
+//! left as it is, as GNU ld does. This is one of the two places where
+//! output bytes exist twice (with `separate_debug`, which makes the debug
+//! sections before they go to their own file): a compressed section cannot
+//! be written before its size is known.
 
 use crate::error::{Error, Result};
 use crate::layout::{self, Layout};
@@ -25,7 +26,7 @@ fn is_debug(s: &layout::OutputSection) -> bool {
 }
 
 /// The uncompressed contents of output section `i`.
-fn contents(res: &Resolved, l: &Layout, i: usize) -> Result<Vec<u8>> {
+pub(crate) fn contents(res: &Resolved, l: &Layout, i: usize) -> Result<Vec<u8>> {
     let s = &l.sections[i];
     let mut buf = vec![0u8; s.size as usize];
     let ctx = DecideCtx {

@@ -340,7 +340,6 @@ pub struct Layout {
     /// `.note.gnu.property` contents (type, value); empty: no such note.
     pub gnu_properties: Vec<(u32, u32)>,
     pub sec_idx: HashMap<Synth, u32>,
-    pub live: Vec<Vec<bool>>,
     pub execstack: bool,
 }
 
@@ -570,7 +569,7 @@ fn rank_of(name: &[u8], sh_type: u32, flags: u64) -> u32 {
     }
 }
 
-fn is_c_ident(name: &[u8]) -> bool {
+pub(crate) fn is_c_ident(name: &[u8]) -> bool {
     !name.is_empty()
         && !name[0].is_ascii_digit()
         && name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
@@ -881,12 +880,12 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
 /// relocation, its place, type, addend and target (a global symbol, or a
 /// file's own local symbol, which only that file's CIEs can share).
 #[derive(PartialEq, Eq, Hash)]
-struct CieKey {
+pub(crate) struct CieKey {
     bytes: &'static [u8],
     relocs: Vec<(u64, u32, i64, u32, u32)>,
 }
 
-fn cie_key(
+pub(crate) fn cie_key(
     res: &Resolved,
     f: usize,
     data: &'static [u8],
@@ -1107,7 +1106,28 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     }
 
     let mut pass = crate::timing::span("layout: liveness");
-    let live = liveness(inp);
+    let mut live = liveness(inp);
+    let folded = if opts.icf != crate::options::Icf::None {
+        let folded = crate::icf::fold(inp, &mut live);
+        if opts.print_icf_sections {
+            crate::icf::print(res, &folded);
+        }
+        folded
+    } else {
+        crate::icf::Folded::default()
+    };
+    // A kept copy takes the largest alignment of the sections folded into it.
+    let align_of = |f: usize, si: usize| {
+        let a = res.objects[f].sections[si].align;
+        if folded.align.is_empty() {
+            return a;
+        }
+        folded
+            .align
+            .get(&(f as u32, si as u32))
+            .copied()
+            .unwrap_or(a)
+    };
     if opts.print_gc_sections && opts.gc_sections {
         for (f, o) in res.objects.iter().enumerate() {
             for (si, s) in o.sections.iter().enumerate() {
@@ -1354,7 +1374,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                     .or_insert_with(|| new_section(&mut sections))
             };
             let os = &mut sections[idx as usize];
-            os.align = os.align.max(s.align);
+            os.align = os.align.max(align_of(f, si));
             if s.kind == SectionKind::MergeStrings {
                 os.entsize = 1;
                 merge_secs.push((idx, f, si));
@@ -1383,11 +1403,16 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         let mut off = 0u64;
         for &(f, s) in &os.inputs {
             let isec = &res.objects[f as usize].sections[s as usize];
-            off = align_up(off, isec.align);
+            off = align_up(off, align_of(f as usize, s as usize));
             placement[f as usize][s as usize] = (oi as u32, off);
             off += isec.size;
         }
         os.size = off;
+    }
+    // Folded sections are where their kept copy is: their symbols, and
+    // relocations to them (debug info too), resolve into it.
+    for &((f, s), (lf, ls)) in &folded.pairs {
+        placement[f as usize][s as usize] = placement[lf as usize][ls as usize];
     }
     crate::timing::next(&mut pass, "layout: merged strings");
     // Merged strings: first occurrence in command-line order gets the slot.
@@ -2191,7 +2216,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let (symtab_locals, symtab_count, strtab_size) = if opts.strip_all {
         (0, 0, 0)
     } else {
-        symtab_plan(res, &live, &placement, opts.discard)
+        symtab_plan(res, &placement, opts.discard)
     };
     if !opts.strip_all {
         let mut s = OutputSection::new(b".symtab", Synth::Symtab, elf::SHT_SYMTAB, 0, 8, 700);
@@ -2535,7 +2560,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         build_id_len,
         gnu_properties,
         sec_idx,
-        live,
         execstack,
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
@@ -3221,17 +3245,12 @@ fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
 }
 
 /// Count of local and total .symtab entries and the .strtab size.
-fn symtab_plan(
-    res: &Resolved,
-    live: &[Vec<bool>],
-    placement: &[Vec<(u32, u64)>],
-    discard: Discard,
-) -> (u32, u32, u64) {
+fn symtab_plan(res: &Resolved, placement: &[Vec<(u32, u64)>], discard: Discard) -> (u32, u32, u64) {
     let mut locals = 1u32; // null
     let mut strsz = 1u64;
     for (f, o) in res.objects.iter().enumerate() {
         for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
-            if keep_local(o, s, i, &live[f], &placement[f], discard) {
+            if keep_local(o, s, i, &placement[f], discard) {
                 locals += 1;
                 strsz += s.name.len() as u64 + 1;
             }
@@ -3251,7 +3270,6 @@ pub fn keep_local(
     o: &ObjectFile,
     s: &InputSymbol,
     i: usize,
-    live: &[bool],
     placement: &[(u32, u64)],
     discard: Discard,
 ) -> bool {
@@ -3270,9 +3288,10 @@ pub fn keep_local(
         return true;
     }
     let sh = s.shndx as usize;
+    // Only live sections are placed; a section ICF folded is placed where
+    // its kept copy is, and its symbols name that copy.
     sh != 0
         && sh < o.sections.len()
-        && live[sh]
         && placement[sh].0 != NONE
         && o.sections[sh].kind != SectionKind::MergeStrings
 }
@@ -3335,4 +3354,99 @@ pub fn elf_hash(name: &[u8]) -> u32 {
         h &= !g;
     }
     h
+}
+
+impl Layout {
+    /// Removes the non-allocated sections `drop` selects (after layout:
+    /// nothing loaded moves). Section indices, `.shstrtab`, the symbol
+    /// table's size (symbols in dropped sections go with them) and the
+    /// non-allocated sections' offsets are computed again.
+    pub(crate) fn drop_sections(&mut self, res: &Resolved, drop: impl Fn(&OutputSection) -> bool) {
+        let start = self
+            .sections
+            .iter()
+            .filter(|s| !s.is_alloc())
+            .map(|s| s.offset)
+            .filter(|&o| o > 0)
+            .min()
+            .unwrap_or(self.shoff);
+        let mut remap = vec![NONE; self.sections.len()];
+        let mut kept = Vec::with_capacity(self.sections.len());
+        for (i, s) in std::mem::take(&mut self.sections).into_iter().enumerate() {
+            if s.is_alloc() || !drop(&s) {
+                remap[i] = kept.len() as u32;
+                kept.push(s);
+            }
+        }
+        self.sections = kept;
+        for p in self.placement.iter_mut().flatten() {
+            if p.0 != NONE {
+                p.0 = remap[p.0 as usize];
+                if p.0 == NONE {
+                    p.1 = 0;
+                }
+            }
+        }
+        self.sec_idx.retain(|_, v| remap[*v as usize] != NONE);
+        for v in self.sec_idx.values_mut() {
+            *v = remap[*v as usize];
+        }
+        self.prewritten.retain(|(i, _)| remap[*i] != NONE);
+        for (i, _) in self.prewritten.iter_mut() {
+            *i = remap[*i] as usize;
+        }
+        for (_, v) in self.dynamic.iter_mut() {
+            if let DynVal::OutAddr(i) | DynVal::OutSize(i) = v {
+                *i = remap[*i as usize];
+            }
+        }
+        if let Some(&i) = self.sec_idx.get(&Synth::Symtab) {
+            let (locals, count, strsz) = symtab_plan(res, &self.placement, self.discard);
+            self.symtab_locals = locals;
+            self.symtab_count = count;
+            self.strtab_size = strsz;
+            self.sections[i as usize].size = 24 * count as u64;
+            if let Some(&j) = self.sec_idx.get(&Synth::Strtab) {
+                self.sections[j as usize].size = strsz;
+            }
+        }
+        self.renumber_sections(start);
+    }
+
+    /// Appends a non-allocated section whose bytes are made already.
+    pub(crate) fn add_prewritten(&mut self, s: OutputSection, bytes: Vec<u8>) {
+        let start = self
+            .sections
+            .iter()
+            .filter(|s| !s.is_alloc())
+            .map(|s| s.offset)
+            .filter(|&o| o > 0)
+            .min()
+            .unwrap_or(self.shoff);
+        self.sections.push(s);
+        self.prewritten.push((self.sections.len() - 1, bytes));
+        self.renumber_sections(start);
+    }
+
+    /// Section header indices, `.shstrtab` (names in section order, each
+    /// once) and the non-allocated sections' places, from `start` on.
+    fn renumber_sections(&mut self, start: u64) {
+        let mut shstrtab: Vec<u8> = vec![0];
+        let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
+        for (i, s) in self.sections.iter_mut().enumerate() {
+            s.shndx = i as u32 + 1;
+            if !seen.contains_key(&s.name) {
+                seen.insert(s.name.clone(), shstrtab.len() as u32);
+                shstrtab.extend_from_slice(&s.name);
+                shstrtab.push(0);
+            }
+        }
+        if let Some(&i) = self.sec_idx.get(&Synth::Shstrtab) {
+            self.sections[i as usize].size = shstrtab.len() as u64;
+        }
+        self.shstrtab = shstrtab;
+        let (shoff, file_size) = place_non_alloc(&mut self.sections, start);
+        self.shoff = shoff;
+        self.file_size = file_size;
+    }
 }

@@ -5,7 +5,8 @@
 //! `resolve` (symbols, in command-line order; with `plugin`, LTO), `exports` (what the dynamic
 //! symbol table defines, versions, preemption; with `version_script`),
 //! `layout` (everything about the
-//! output), `write` (the image), `output_file` (how it reaches `-o`). `x86_64` holds the architecture.
+//! output; with `icf`, identical code folding), `gdb_index`, `compress`
+//! and `separate_debug` (after layout), `write` (the image), `output_file` (how it reaches `-o`). `x86_64` holds the architecture.
 //! `concurrent` is the background linker; `runtime_dir` and `outlock` are
 //! where its sockets live and how links of one output are kept apart.
 pub mod archive;
@@ -16,6 +17,7 @@ pub mod concurrent;
 pub mod error;
 pub mod exports;
 pub mod gdb_index;
+pub mod icf;
 pub mod input;
 pub mod layout;
 pub mod link;
@@ -28,6 +30,7 @@ pub mod relocatable;
 pub mod resolve;
 pub mod runtime_dir;
 pub mod script;
+pub mod separate_debug;
 pub mod shared;
 pub mod timing;
 pub mod version_script;

@@ -652,6 +652,10 @@ fn link_after_resolve(
     let pass = crate::timing::span("compress debug sections");
     crate::compress::compress_debug_sections(opts.compress_debug, &res, &mut l)?;
     drop(pass);
+    let debug_file = match &opts.separate_debug_file {
+        Some(path) => Some(crate::separate_debug::split(path, &res, &mut l)?),
+        None => None,
+    };
     if opts.no_section_header {
         // The file ends where the section header table would start.
         l.file_size = l.shoff;
@@ -664,7 +668,20 @@ fn link_after_resolve(
         ));
     }
     phase("write-start");
-    let retired = crate::write::write_output(opts, &res, &l, prepared)?;
+    let retired = match &debug_file {
+        Some(d) => {
+            let mut made = None;
+            let retired = crate::write::write_output_then(opts, &res, &l, prepared, &mut |buf| {
+                made = Some(d.write(&l, buf)?);
+                Ok(())
+            })?;
+            if let Some(f) = made {
+                f.commit()?;
+            }
+            retired
+        }
+        None => crate::write::write_output(opts, &res, &l, prepared)?,
+    };
     let t_write = t0.elapsed();
     phase("write-done");
     if opts.stats {

@@ -277,6 +277,25 @@ pub struct Options {
     /// `-plugin-opt ARG` (and `-mllvm ARG`), in command-line order: handed
     /// to the plugin as `LDPT_OPTION`s.
     pub plugin_opts: Vec<String>,
+    /// `--icf=all|safe|none`: identical code folding (`icf.rs`).
+    pub icf: Icf,
+    /// `--print-icf-sections`: list the folded sections on stdout.
+    pub print_icf_sections: bool,
+    /// `--separate-debug-file[=FILE]`: debug sections go to FILE (default
+    /// `OUTPUT.dbg`), the output gets a `.gnu_debuglink` naming it.
+    pub separate_debug_file: Option<PathBuf>,
+}
+
+/// Identical code folding (`--icf`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Icf {
+    #[default]
+    None,
+    /// Fold every identical code section (and unreferenced-by-address
+    /// read-only data), even those whose address is taken.
+    All,
+    /// Fold only sections whose address no one can compare.
+    Safe,
 }
 
 impl Default for Options {
@@ -361,6 +380,9 @@ impl Default for Options {
             concurrent_log: None,
             plugin: None,
             plugin_opts: Vec::new(),
+            icf: Icf::None,
+            print_icf_sections: false,
+            separate_debug_file: None,
         }
     }
 }

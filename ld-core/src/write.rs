@@ -36,6 +36,19 @@ pub fn write_output(
     l: &Layout,
     prepared: Option<crate::output_file::Prepared>,
 ) -> Result<crate::output_file::Retired> {
+    write_output_then(opts, res, l, prepared, &mut |_| Ok(()))
+}
+
+/// `write_output`, with `finish` run on the complete image (build ID
+/// included) before it is put in place: `--separate-debug-file` makes the
+/// debug file from it and stores that file's CRC in `.gnu_debuglink`.
+pub fn write_output_then(
+    opts: &Options,
+    res: &Resolved,
+    l: &Layout,
+    prepared: Option<crate::output_file::Prepared>,
+    finish: &mut dyn FnMut(&mut [u8]) -> Result<()>,
+) -> Result<crate::output_file::Retired> {
     // Taken before the output is opened and released after it is committed
     // or dropped: a second link of this output waits till then.
     let _lock = crate::outlock::lock_for_writing(&opts.output);
@@ -60,6 +73,7 @@ pub fn write_output(
     }
     crate::timing::next(&mut pass, "write: build id");
     write_build_id(opts, l, buf);
+    finish(buf)?;
     crate::timing::next(&mut pass, "write: commit");
     out.commit()
 }
@@ -968,7 +982,7 @@ fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
     };
     for (f, o) in res.objects.iter().enumerate() {
         for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
-            if !layout::keep_local(o, s, i, &l.live[f], &l.placement[f], l.discard) {
+            if !layout::keep_local(o, s, i, &l.placement[f], l.discard) {
                 continue;
             }
             let (shndx, value) = if s.typ == elf::STT_FILE {

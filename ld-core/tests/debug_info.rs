@@ -195,9 +195,30 @@ fn check_debug_info(mode: &str, compile_flag: &str, link_flag: &str, compress: O
         ));
     }
 
+    symbols_and_lines(&out, &out, func_line, main_line, &mut problems);
+    gdb_stops_in_helper(&out, &work, break_line, &mut problems);
+
+    assert!(
+        problems.is_empty(),
+        "debug info checks failed for the {mode} output {}:\n\n{}",
+        out.display(),
+        problems.join("\n\n")
+    );
+}
+
+/// `nm` of `out` finds compute_checksum and main, and `addr2line` on
+/// `debug` (the program, or its separate debug file) maps their addresses
+/// to their functions and lines.
+fn symbols_and_lines(
+    out: &Path,
+    debug: &Path,
+    func_line: usize,
+    main_line: usize,
+    problems: &mut Vec<String>,
+) {
     // nm -> addresses -> addr2line.
     let mut cmd = Command::new("nm");
-    cmd.arg(&out);
+    cmd.arg(out);
     let nm = run(&mut cmd, "nm");
     assert!(
         nm.success(),
@@ -214,7 +235,7 @@ fn check_debug_info(mode: &str, compile_flag: &str, link_flag: &str, compress: O
             continue;
         };
         let mut cmd = Command::new("addr2line");
-        cmd.arg("-e").arg(&out).arg("-f").arg(format!("0x{addr}"));
+        cmd.arg("-e").arg(debug).arg("-f").arg(format!("0x{addr}"));
         let r = run(&mut cmd, "addr2line");
         let lines: Vec<&str> = r.stdout.lines().collect();
         let ok = r.success()
@@ -231,14 +252,18 @@ fn check_debug_info(mode: &str, compile_flag: &str, link_flag: &str, compress: O
             ));
         }
     }
+}
 
+/// gdb stops at the helper.c:`break_line` breakpoint in compute_checksum
+/// and shows main in the backtrace.
+fn gdb_stops_in_helper(out: &Path, work: &Path, break_line: usize, problems: &mut Vec<String>) {
     // gdb: break at file:line, run, backtrace.
     let mut cmd = Command::new("gdb");
     cmd.args(["-nx", "-batch", "-iex", "set debuginfod enabled off"])
         .args(["-ex", &format!("break helper.c:{break_line}")])
         .args(["-ex", "run", "-ex", "bt"])
-        .arg(&out)
-        .current_dir(&work);
+        .arg(out)
+        .current_dir(work);
     let r = run(&mut cmd, "gdb");
     let text = &r.stdout;
     let stopped = text.contains("Breakpoint 1, compute_checksum")
@@ -259,13 +284,6 @@ fn check_debug_info(mode: &str, compile_flag: &str, link_flag: &str, compress: O
             indent(&truncate(&r.stderr, 20), "    ")
         ));
     }
-
-    assert!(
-        problems.is_empty(),
-        "debug info checks failed for the {mode} output {}:\n\n{}",
-        out.display(),
-        problems.join("\n\n")
-    );
 }
 
 /// The parts of `readelf --debug-dump=gdb_index` that do not depend on
@@ -460,5 +478,188 @@ fn compressed_debug_inputs() {
             link(&packed, kind) == reference,
             "linking {kind}-compressed objects differs from linking plain ones"
         );
+    }
+}
+
+/// CRC-32 (IEEE, as zlib and `.gnu_debuglink` use).
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Section names in `readelf -SW` of `file`.
+fn section_names(file: &Path) -> Vec<String> {
+    let r = run(Command::new("readelf").arg("-SW").arg(file), "readelf -SW");
+    assert!(
+        r.stderr.is_empty(),
+        "readelf -SW {}: {}",
+        file.display(),
+        r.stderr
+    );
+    r.stdout
+        .lines()
+        .filter_map(|l| {
+            let rest = l.trim_start().strip_prefix('[')?.split_once(']')?.1;
+            rest.split_whitespace().next().map(str::to_string)
+        })
+        .collect()
+}
+
+/// The contents of section `name` of `file` (offset and size from `readelf -SW`).
+fn section_bytes(file: &Path, name: &str) -> Vec<u8> {
+    let r = run(Command::new("readelf").arg("-SW").arg(file), "readelf -SW");
+    let words: Vec<String> = r
+        .stdout
+        .lines()
+        .find_map(|l| {
+            let rest = l.trim_start().strip_prefix('[')?.split_once(']')?.1;
+            let w: Vec<String> = rest.split_whitespace().map(str::to_string).collect();
+            (w.first()? == name).then_some(w)
+        })
+        .unwrap_or_else(|| panic!("no section {name} in {}", file.display()));
+    let hex = |s: &str| usize::from_str_radix(s, 16).unwrap();
+    let (off, size) = (hex(&words[3]), hex(&words[4]));
+    std::fs::read(file).unwrap()[off..off + size].to_vec()
+}
+
+/// `--separate-debug-file[=FILE]`: the program keeps no debug section but
+/// a `.gnu_debuglink` naming FILE with FILE's CRC32; FILE holds the DWARF
+/// (compressed with `--compress-debug-sections`, with `.gdb_index` with
+/// `--gdb-index`), passes `eu-elflint -d`, and gdb and addr2line use it.
+/// Two links give the same bytes.
+#[test]
+fn separate_debug_file() {
+    require_tool("gcc", "gcc");
+    require_tool("gdb", "gdb");
+    require_tool("eu-elflint", "elfutils");
+    let src = c_tests_dir().join("debug_g");
+    let (main_c, helper_c) = (src.join("main.c"), src.join("helper.c"));
+    let func_line = marker_line(&helper_c, "FUNC_START");
+    let main_line = marker_line(&main_c, "MAIN_START");
+    let break_line = marker_line(&helper_c, "BREAK_HERE");
+    for (mode, flags, file) in [
+        (
+            "pie",
+            "--separate-debug-file,--gdb-index,--build-id",
+            "out.dbg",
+        ),
+        (
+            "static",
+            "--separate-debug-file=other.debug,--compress-debug-sections=zlib",
+            "other.debug",
+        ),
+    ] {
+        let work = fresh_work_dir("debug_info", &format!("separate-{mode}"));
+        let shim = make_shim(&work);
+        let out = work.join("out");
+        let dbg = work.join(file);
+        let link = |to: &Path| {
+            let mut cmd = Command::new("gcc");
+            // A relative FILE is relative to the working directory.
+            cmd.current_dir(&work)
+                .args(["-g", "-O0", "-B"])
+                .arg(&shim)
+                .arg(format!("-{mode}"))
+                .arg(format!("-Wl,{flags}"))
+                .arg(&main_c)
+                .arg(&helper_c)
+                .arg("-o")
+                .arg(to);
+            let r = run(&mut cmd, "link");
+            assert!(r.success(), "{}\n{}", show_command(&cmd), r.stderr);
+        };
+        link(&out);
+        let first = (std::fs::read(&out).unwrap(), std::fs::read(&dbg).unwrap());
+        link(&out);
+        let second = (std::fs::read(&out).unwrap(), std::fs::read(&dbg).unwrap());
+        assert!(first == second, "{mode}: two links differ");
+        let (prog, debug) = second;
+
+        let names = section_names(&out);
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.starts_with(".debug") || n == ".gdb_index"),
+            "{mode}: debug sections left in the program: {names:?}"
+        );
+        let link = section_bytes(&out, ".gnu_debuglink");
+        let mut expected = file.as_bytes().to_vec();
+        expected.push(0);
+        expected.resize(expected.len().div_ceil(4) * 4, 0);
+        expected.extend_from_slice(&crc32(&debug).to_le_bytes());
+        assert_eq!(
+            link, expected,
+            "{mode}: .gnu_debuglink is not FILE and its CRC32"
+        );
+
+        let dnames = section_names(&dbg);
+        for want in [".debug_info", ".debug_line", ".symtab", ".text"] {
+            assert!(
+                dnames.iter().any(|n| n == want),
+                "{mode}: no {want} in {file}: {dnames:?}"
+            );
+        }
+        assert_eq!(
+            dnames.iter().any(|n| n == ".gdb_index"),
+            flags.contains("gdb-index"),
+            "{mode}: .gdb_index in {file}: {dnames:?}"
+        );
+        assert_eq!(
+            compressed_sections(&dbg).is_empty(),
+            !flags.contains("compress"),
+            "{mode}: compressed sections of {file}"
+        );
+        for (args, f) in [(&["-d"][..], &dbg), (&[][..], &out)] {
+            let r = run(
+                Command::new("eu-elflint").arg("--gnu-ld").args(args).arg(f),
+                "eu-elflint",
+            );
+            assert!(
+                r.success(),
+                "eu-elflint {args:?} {}:\n{}",
+                f.display(),
+                r.stdout
+            );
+        }
+        let r = run(Command::new("readelf").arg("-aW").arg(&dbg), "readelf -aW");
+        assert!(r.stderr.is_empty(), "readelf -aW {file}: {}", r.stderr);
+        let _ = prog;
+
+        // A debug file that cannot be written fails the link, naming it,
+        // and leaves no program either.
+        let failed = run(
+            Command::new("gcc")
+                .current_dir(&work)
+                .args(["-g", "-B"])
+                .arg(&shim)
+                .arg(&main_c)
+                .arg(&helper_c)
+                .args(["-Wl,--separate-debug-file=no-such-dir/x.dbg", "-o", "out2"]),
+            "link with an unwritable debug file",
+        );
+        assert!(
+            !failed.success() && failed.stderr.contains("no-such-dir/x.dbg"),
+            "{mode}: {}",
+            failed.stderr
+        );
+        assert!(
+            !work.join("out2").exists(),
+            "{mode}: a failed link left its output"
+        );
+
+        let mut problems = Vec::new();
+        symbols_and_lines(&out, &dbg, func_line, main_line, &mut problems);
+        gdb_stops_in_helper(&out, &work, break_line, &mut problems);
+        assert!(problems.is_empty(), "{mode}:\n{}", problems.join("\n\n"));
     }
 }
