@@ -842,6 +842,40 @@ impl<'c> Incremental<'c> {
         Ok(())
     }
 
+    /// The inputs fed so far, given back in the order they were fed, for a
+    /// resolution that must start over (resolving does not change them):
+    /// objects and shared libraries as they came, archives with no member
+    /// selected. `None` if the plugin claimed or dropped one.
+    pub fn recover(self) -> Option<Vec<LoadItem>> {
+        let Incremental {
+            rs, placed, fed, ..
+        } = self;
+        let mut objects: Vec<Option<ObjectFile>> = rs.r.objects.into_iter().map(Some).collect();
+        let mut shared: Vec<Option<LoadedShared>> = rs.r.shared.into_iter().map(Some).collect();
+        let mut out = Vec::with_capacity(placed.len());
+        for p in placed {
+            out.push(match p {
+                Placed::Object(f) => LoadItem::Object(Box::new(objects[f as usize].take()?)),
+                Placed::Shared(f) => {
+                    let s = shared[f as usize].take()?;
+                    LoadItem::Shared {
+                        file: Box::new(s.file),
+                        as_needed: s.as_needed,
+                    }
+                }
+                Placed::Archive { archive, whole, .. } => LoadItem::Archive {
+                    archive,
+                    whole,
+                    preload: Vec::new(),
+                },
+                Placed::Claimed => return None,
+                Placed::GroupStart => LoadItem::GroupStart,
+                Placed::GroupEnd => LoadItem::GroupEnd,
+            });
+        }
+        (out.len() == fed).then_some(out)
+    }
+
     /// After the last input: what only the whole set decides.
     pub fn finish(self) -> Result<(Resolved, Vec<Placed>)> {
         let Incremental { mut rs, placed, .. } = self;

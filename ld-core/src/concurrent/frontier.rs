@@ -9,8 +9,9 @@
 //! Feeding moves an input's parsed tables into the resolution: its entry
 //! keeps only the identity (verified at the wait like any other). If an
 //! entry that was fed changes (reported again, or found changed by the
-//! wait's verification), the resolution is dropped and every entry that
-//! was fed is ingested again (`unfeed`); the link is then the ordinary one.
+//! wait's verification), the resolution is dropped and the other entries
+//! get their tables back (`unfeed`; read again only if that fails); the
+//! resolution then starts over from the first input.
 //!
 //! Assumes it runs on the event loop's thread only, like the wait: the
 //! frontier is that thread's, never shared.
@@ -18,7 +19,7 @@
 use super::ingest::{dispatch, Entry, Shared};
 use crate::link::{self, Expander};
 use crate::options::Options;
-use crate::resolve::{Claimer, Incremental, NoPlugin};
+use crate::resolve::{Claimer, Incremental, LoadItem, NoPlugin};
 
 /// At most this many entries are fed per step, so that a wait is served
 /// at once.
@@ -26,6 +27,9 @@ const STEP: usize = 256;
 
 pub(super) struct Frontier {
     pub(super) inc: Incremental<'static>,
+    /// Per entry fed, in order: its index, how many items it gave, and
+    /// (concurrent ones) the ingestion they came from, to give them back.
+    fed: Vec<(usize, usize, u64)>,
     /// The first error feeding met: the link fails with it (as a serial
     /// link would, at the same input), unless what was fed changes.
     pub(super) failed: Option<crate::error::Error>,
@@ -65,10 +69,10 @@ pub(super) fn advance(
         }
         while batch.len() < STEP && st.fed_prefix < st.entries.len() {
             let i = st.fed_prefix;
-            let items = match &mut st.entries[i] {
+            let (items, gen) = match &mut st.entries[i] {
                 Entry::Fixed { .. } => match &st.fixed[i] {
                     Some(Ok(_)) => match st.fixed[i].take() {
-                        Some(Ok(items)) => items,
+                        Some(Ok(items)) => (items, 0),
                         _ => unreachable!(),
                     },
                     _ => break,
@@ -83,14 +87,14 @@ pub(super) fn advance(
                     match slot.result.take() {
                         Some(Ok((item, id))) => {
                             slot.fed = Some(id);
-                            vec![item]
+                            (vec![item], slot.stored)
                         }
                         _ => unreachable!(),
                     }
                 }
             };
             st.fed_prefix += 1;
-            batch.push(items);
+            batch.push((i, gen, items));
         }
         st.fed_prefix
     };
@@ -100,12 +104,16 @@ pub(super) fn advance(
     let more = batch.len() == STEP;
     let f = frontier.get_or_insert_with(|| Frontier {
         inc: Incremental::new(&link::link_roots(opts), opts, claimer(opts), 0),
+        fed: Vec::new(),
         failed: None,
     });
-    for item in batch.into_iter().flatten() {
-        if let Err(e) = f.inc.feed(item) {
-            f.failed = Some(e);
-            return false;
+    for (i, gen, items) in batch {
+        f.fed.push((i, items.len(), gen));
+        for item in items {
+            if let Err(e) = f.inc.feed(item) {
+                f.failed = Some(e);
+                return false;
+            }
         }
     }
     shared.log(&format!("resolve-ahead {n} inputs"));
@@ -119,12 +127,45 @@ pub(super) fn unfeed(
     frontier: &mut Option<Frontier>,
     opts: &Options,
 ) {
-    *frontier = None;
+    // The inputs in it, given back (resolving did not change them).
+    let recovered = frontier.take().and_then(|f| {
+        let fed = f.fed;
+        let items = f.inc.recover()?;
+        (items.len() == fed.iter().map(|&(_, k, _)| k).sum::<usize>()).then_some((fed, items))
+    });
     let mut guard = shared.state.lock().unwrap();
     let st = &mut *guard;
     let n = std::mem::take(&mut st.fed_prefix);
     st.resolver_stale = false;
     if n == 0 {
+        return;
+    }
+    if let Some((fed, items)) = recovered {
+        // Each entry gets its items back, unless a newer reading of it
+        // has replaced them (or is on its way).
+        let mut items = items.into_iter();
+        for (i, k, gen) in fed {
+            let mine: Vec<LoadItem> = items.by_ref().take(k).collect();
+            match &mut st.entries[i] {
+                Entry::Fixed { .. } => {
+                    if st.fixed[i].is_none() {
+                        st.fixed[i] = Some(Ok(mine));
+                    }
+                }
+                Entry::Concurrent(slot) => {
+                    let id = slot.fed.take();
+                    if let (Some(id), Some(item), None) =
+                        (id, mine.into_iter().next(), &slot.result)
+                    {
+                        if slot.dispatched == gen {
+                            slot.result = Some(Ok((item, id)));
+                        }
+                    }
+                }
+            }
+        }
+        drop(guard);
+        shared.log(&format!("resolve-ahead dropped: {n} inputs given back"));
         return;
     }
     let mut again = Vec::new();
