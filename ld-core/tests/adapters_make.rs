@@ -922,9 +922,15 @@ fn make_big_example_overlaps() {
 }
 
 fn assert_linked_concurrently_at(logf: &Path, what: &str) {
+    // The background linker logs its exit after it has answered the wait
+    // (and removed the output it replaced): allow it a moment.
+    let linked = |log: &str| log.contains("request wait") && log.contains("exit 0");
+    poll(Duration::from_secs(10), || {
+        linked(&std::fs::read_to_string(logf).unwrap_or_default())
+    });
     let log = std::fs::read_to_string(logf).unwrap_or_default();
     assert!(
-        log.contains("request wait") && log.contains("exit 0"),
+        linked(&log),
         "{what}: not linked by the background linker:\n{log}"
     );
 }
