@@ -574,7 +574,7 @@ fn link_resolved(
 
 /// The background linker's wait when the inputs up to some point were
 /// resolved already as they arrived (`resolve::Incremental`, made with
-/// `link_roots` and the claimer a concurrent link uses): resolves `rest`
+/// `link_roots`; never when the plugin has IR to claim): resolves `rest`
 /// and goes on as `link_items_traced` does. The result is the same as
 /// resolving all inputs at once.
 pub(crate) fn link_incremental(

@@ -43,7 +43,7 @@
 use crate::archive::Archive;
 use crate::error::{Error, Result};
 use crate::object_file::{ComdatGroup, InputSection, InputSymbol, ObjectFile, SectionKind};
-use crate::options::{ConcurrentMode, Options, OutputKind};
+use crate::options::{Options, OutputKind};
 use crate::resolve::{self, Claim, Claimer, FileId, LoadItem, Resolved, SymDef};
 use object::elf;
 use object::read::elf::{FileHeader, Sym};
@@ -780,26 +780,9 @@ struct PluginClaimer<'o> {
     claimed: Vec<(usize, FileId)>,
 }
 
-/// The claimer of a concurrent link given a plugin: IR is refused (the
-/// plugin is not run in the background linker yet), everything else is
-/// as without a plugin.
-pub(crate) struct RefuseLto;
-
-impl Claimer for RefuseLto {
-    fn offer(&mut self, input: &LtoInput, _: FileId) -> Result<Claim> {
-        Err(Error::new(format!(
-            "{}: LTO objects are not supported in a concurrent link yet; link serially",
-            input.name
-        )))
-    }
-}
-
 impl Claimer for PluginClaimer<'_> {
     fn offer(&mut self, input: &LtoInput, fid: FileId) -> Result<Claim> {
         if !with_state(|s| s.loaded) {
-            if self.opts.concurrent != ConcurrentMode::Off {
-                return RefuseLto.offer(input, fid);
-            }
             load(self.opts, self.plugin)?;
         }
         let Some(claim) = with_state(|s| s.claim_file) else {

@@ -19,7 +19,7 @@
 use super::ingest::{dispatch, Entry, Shared};
 use crate::link::{self, Expander};
 use crate::options::Options;
-use crate::resolve::{Claimer, Incremental, LoadItem, NoPlugin};
+use crate::resolve::{Incremental, LoadItem, NoPlugin};
 
 /// At most this many entries are fed per step, so that a wait is served
 /// at once.
@@ -35,14 +35,18 @@ pub(super) struct Frontier {
     pub(super) failed: Option<crate::error::Error>,
 }
 
-/// The claimer the serial link's resolution would use here: a concurrent
-/// link refuses IR if given a plugin (`plugin::RefuseLto`).
-fn claimer(opts: &Options) -> &'static mut dyn Claimer {
-    if opts.plugin.is_some() {
-        Box::leak(Box::new(crate::plugin::RefuseLto))
-    } else {
-        Box::leak(Box::new(NoPlugin))
-    }
+/// Whether `items` hold IR that a plugin would be offered (an LTO object,
+/// or an archive with one): the plugin decides at the end what they
+/// become, so a link with a plugin and IR is not resolved ahead.
+fn holds_ir(items: &[LoadItem]) -> bool {
+    items.iter().any(|it| match it {
+        LoadItem::Lto(_) => true,
+        LoadItem::Archive { archive, .. } => archive
+            .members
+            .iter()
+            .any(|m| crate::plugin::lto_kind(m.data).is_some()),
+        _ => false,
+    })
 }
 
 /// Feeds the entries after the fed prefix whose results are in, up to
@@ -64,11 +68,24 @@ pub(super) fn advance(
     let mut batch = Vec::new();
     let n = {
         let mut st = shared.state.lock().unwrap();
-        if st.resolver_stale || (st.finishing && !by_wait) {
+        if st.resolver_stale || st.resolve_ahead_off || (st.finishing && !by_wait) {
             return false;
         }
         while batch.len() < STEP && st.fed_prefix < st.entries.len() {
             let i = st.fed_prefix;
+            let ir = match &st.entries[i] {
+                Entry::Fixed { .. } => matches!(&st.fixed[i], Some(Ok(v)) if holds_ir(v)),
+                Entry::Concurrent(slot) => {
+                    matches!(&slot.result, Some(Ok((item, _))) if holds_ir(std::slice::from_ref(item)))
+                }
+            };
+            if ir && opts.plugin.is_some() {
+                // The link runs the plugin at the wait, from the first input:
+                // what was fed goes back.
+                st.resolve_ahead_off = true;
+                st.resolver_stale = st.fed_prefix > 0;
+                break;
+            }
             let (items, gen) = match &mut st.entries[i] {
                 Entry::Fixed { .. } => match &st.fixed[i] {
                     Some(Ok(_)) => match st.fixed[i].take() {
@@ -103,7 +120,12 @@ pub(super) fn advance(
     }
     let more = batch.len() == STEP;
     let f = frontier.get_or_insert_with(|| Frontier {
-        inc: Incremental::new(&link::link_roots(opts), opts, claimer(opts), 0),
+        inc: Incremental::new(
+            &link::link_roots(opts),
+            opts,
+            Box::leak(Box::new(NoPlugin)),
+            0,
+        ),
         fed: Vec::new(),
         failed: None,
     });

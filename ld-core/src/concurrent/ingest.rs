@@ -116,6 +116,8 @@ pub(super) struct State {
     /// `resolver_stale`: one of them changed since, so it is of no use.
     pub(super) fed_prefix: usize,
     pub(super) resolver_stale: bool,
+    /// Not resolved ahead at all (IR for the LTO plugin is among the inputs).
+    pub(super) resolve_ahead_off: bool,
 }
 
 pub(super) struct Shared {
@@ -163,6 +165,7 @@ impl Shared {
                 estimate: 0,
                 fed_prefix: 0,
                 resolver_stale: false,
+                resolve_ahead_off: false,
             }),
             cv: Condvar::new(),
             log: Mutex::new(log),
