@@ -19,7 +19,6 @@ use crate::resolve::Resolved;
 use crate::x86_64::DecideCtx;
 use object::elf;
 use rayon::prelude::*;
-use std::io::Write;
 
 fn is_debug(s: &layout::OutputSection) -> bool {
     !s.is_alloc() && s.name.starts_with(b".debug") && s.size > 0 && s.sh_type != elf::SHT_NOBITS
@@ -57,12 +56,71 @@ fn compress(how: CompressDebug, data: &[u8], align: u64) -> std::io::Result<Vec<
     out.extend_from_slice(&0u32.to_le_bytes());
     out.extend_from_slice(&(data.len() as u64).to_le_bytes());
     out.extend_from_slice(&align.to_le_bytes());
+    // In 1 MiB pieces compressed in parallel (one big `.debug_info` would
+    // otherwise keep one thread busy), joined into one stream: zstd frames
+    // may follow each other, and zlib's deflate blocks continue across a
+    // full flush.
+    let pieces: Vec<&[u8]> = data.chunks(CHUNK).collect();
+    let last = pieces.len().saturating_sub(1);
     match how {
-        CompressDebug::Zstd(level) => zstd::stream::copy_encode(data, &mut out, level)?,
+        CompressDebug::Zstd(level) => {
+            let frames: Vec<std::io::Result<Vec<u8>>> = pieces
+                .par_iter()
+                .map(|p| zstd::stream::encode_all(*p, level))
+                .collect();
+            for f in frames {
+                out.extend_from_slice(&f?);
+            }
+        }
         _ => {
-            let mut z = flate2::write::ZlibEncoder::new(out, flate2::Compression::default());
-            z.write_all(data)?;
-            out = z.finish()?;
+            let blocks: Vec<std::io::Result<Vec<u8>>> = pieces
+                .par_iter()
+                .enumerate()
+                .map(|(i, p)| deflate_piece(p, i == last))
+                .collect();
+            // zlib header: deflate, 32 KiB window, fastest level (FLEVEL 0).
+            out.extend_from_slice(&[0x78, 0x01]);
+            for b in blocks {
+                out.extend_from_slice(&b?);
+            }
+            let mut adler = simd_adler32::Adler32::new();
+            adler.write(data);
+            out.extend_from_slice(&adler.finish().to_be_bytes());
+        }
+    }
+    Ok(out)
+}
+
+const CHUNK: usize = 1 << 20;
+
+/// Raw deflate of `p` at the fastest level, ending with a full flush (the
+/// next piece starts afresh, byte-aligned) or, for the last, the final block.
+fn deflate_piece(p: &[u8], last: bool) -> std::io::Result<Vec<u8>> {
+    use flate2::{Compress, Compression, FlushCompress, Status};
+    let mut c = Compress::new(Compression::fast(), false);
+    let mut out = Vec::with_capacity(p.len() / 2 + 64);
+    let flush = if last {
+        FlushCompress::Finish
+    } else {
+        FlushCompress::Full
+    };
+    loop {
+        let consumed = c.total_in() as usize;
+        if out.capacity() - out.len() < 64 {
+            out.reserve(out.capacity().max(4096));
+        }
+        let st = c
+            .compress_vec(&p[consumed..], &mut out, flush)
+            .map_err(std::io::Error::other)?;
+        let done_input = c.total_in() as usize == p.len();
+        match st {
+            Status::StreamEnd => break,
+            // A full flush is complete once all input is in and there was
+            // room left over.
+            Status::Ok | Status::BufError if !last && done_input && out.len() < out.capacity() => {
+                break
+            }
+            _ => {}
         }
     }
     Ok(out)
