@@ -60,7 +60,12 @@ fn compress(how: CompressDebug, data: &[u8], align: u64) -> std::io::Result<Vec<
     // otherwise keep one thread busy), joined into one stream: zstd frames
     // may follow each other, and zlib's deflate blocks continue across a
     // full flush.
-    let pieces: Vec<&[u8]> = data.chunks(CHUNK).collect();
+    let pieces: Vec<&[u8]> = if data.is_empty() {
+        // Still one (empty) final block.
+        vec![data]
+    } else {
+        data.chunks(CHUNK).collect()
+    };
     let last = pieces.len().saturating_sub(1);
     match how {
         CompressDebug::Zstd(level) => {
@@ -178,4 +183,47 @@ pub fn compress_debug_sections(how: CompressDebug, res: &Resolved, l: &mut Layou
     l.shoff = shoff;
     l.file_size = file_size;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    /// Sections of several pieces (and an exact multiple, and tiny ones)
+    /// come back whole through the standard decoders.
+    #[test]
+    fn pieces_join_into_one_stream() {
+        let mut x = 1u64;
+        let data: Vec<u8> = (0..3 * CHUNK + 12345)
+            .map(|i| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                // Compressible but not trivial.
+                if i % 7 == 0 {
+                    (x >> 56) as u8
+                } else {
+                    (i % 251) as u8
+                }
+            })
+            .collect();
+        for len in [0, 10, CHUNK, 2 * CHUNK, data.len()] {
+            let d = &data[..len];
+            for how in [CompressDebug::Zlib, CompressDebug::Zstd(3)] {
+                let c = compress(how, d, 1).unwrap();
+                assert_eq!(u64::from_le_bytes(c[8..16].try_into().unwrap()), len as u64);
+                let mut back = Vec::new();
+                match how {
+                    CompressDebug::Zlib => {
+                        flate2::read::ZlibDecoder::new(&c[24..])
+                            .read_to_end(&mut back)
+                            .unwrap();
+                    }
+                    _ => back = zstd::stream::decode_all(&c[24..]).unwrap(),
+                }
+                assert!(back == d, "{how:?}, {len} bytes: not the input");
+            }
+        }
+    }
 }
