@@ -42,8 +42,7 @@
 //! - `--allow-shlib-undefined`, `--no-allow-shlib-undefined`: undefined
 //!   symbols inside shared libraries are never reported.
 //! - `--warn-common`, `--warn-once`, `--no-warn-mismatch`,
-//!   `--no-warn-search-mismatch`, `--warn-shared-textrel`, `--warn-textrel`,
-//!   `--warn-execstack`, `--no-warn-execstack`, `--warn-rwx-segments`,
+//!   `--no-warn-search-mismatch`, `--warn-shared-textrel`, `--warn-rwx-segments`,
 //!   `--no-warn-rwx-segments`: warnings cld does not emit.
 //! - `--color-diagnostics[=..]`, `--no-color-diagnostics`: no colour used.
 //! - `-X`/`--discard-locals`, `-x`/`--discard-all`, `--discard-none`: local
@@ -53,8 +52,6 @@
 //! - `--relax`, `--no-relax`: GOT/TLS relaxations are decided by the core.
 //! - `--icf=none`, `--pack-dyn-relocs=none` (any other value is an error:
 //!   the feature is not implemented).
-//! - `--undefined-version`, `--no-undefined-version`: version script
-//!   checking (version scripts are a later issue).
 //! - `--hash-size=N`, `--reduce-memory-overheads`, `--no-keep-memory`:
 //!   memory/speed tuning knobs of GNU ld.
 //! - `--demangle[=..]`, `--no-demangle`: diagnostics print raw names.
@@ -74,8 +71,8 @@ use std::path::PathBuf;
 use crate::bail;
 use crate::error::Result;
 use crate::options::{
-    BuildId, Command, CompressDebug, ConcurrentMode, ControlOp, DefsymExpr, Discard, HashStyle,
-    InputArg, InputState, Options, OutputKind,
+    BuildId, CetReport, Command, CompressDebug, ConcurrentMode, ControlOp, DefsymExpr, Discard,
+    HashStyle, InputArg, InputState, Options, OutputKind,
 };
 
 /// zstd's own default level (what `--compress-debug-sections=zstd` uses).
@@ -269,6 +266,12 @@ Layout and contents:
   -z now, -z lazy             Non-lazy / lazy (default) runtime binding
   -z execstack, -z noexecstack
                               Mark stack executable / not executable
+  -z execstack-if-needed      Executable stack if an input asks (default)
+  -z dynamic-undefined-weak, -z nodynamic-undefined-weak
+                              Leave undefined weak symbols to the dynamic
+                              linker (default for -shared) / resolve them to 0
+  -z cet-report=none|warning|error
+                              Report inputs not marked IBT and SHSTK
   -z separate-code, -z noseparate-code
                               Separate code into its own segment (default)
   -z defs, -z undefs          Report / ignore unresolved symbols in objects
@@ -304,6 +307,15 @@ Miscellaneous:
   --threads[=N], --no-threads Number of worker threads
   --fatal-warnings            Treat warnings as errors
   --warn-common               Warn about duplicate common symbols
+  --warn-execstack, --no-warn-execstack
+                              Warn (default) / don't when an input makes the
+                              stack executable
+  --warn-textrel, --no-warn-textrel
+                              Warn (default) / don't about relocations in
+                              read-only sections
+  --undefined-version, --no-undefined-version
+                              A version script naming a symbol not defined is
+                              a warning (default) / an error
   --stats                     Print pass timings and sizes
   -v, -V, --verbose           Print version information (and link)
   --version                   Print version information and exit
@@ -316,7 +328,7 @@ Accepted for compatibility and ignored:
   --(no-)add-needed, --(no-)copy-dt-needed-entries, --(no-)allow-shlib-undefined,
   --no-warn-mismatch, --color-diagnostics,
   --hash-size, --reduce-memory-overheads, --no-keep-memory,
-  --(no-)undefined-version, --icf=none, --pack-dyn-relocs=none
+  --icf=none, --pack-dyn-relocs=none
 
 cld: supported targets: elf64-x86-64
 cld: supported emulations: elf_x86_64
@@ -337,9 +349,6 @@ const IGNORED_FLAGS: &[&str] = &[
     "no-warn-mismatch",
     "no-warn-search-mismatch",
     "warn-shared-textrel",
-    "warn-textrel",
-    "warn-execstack",
-    "no-warn-execstack",
     "warn-rwx-segments",
     "no-warn-rwx-segments",
     "no-color-diagnostics",
@@ -347,8 +356,6 @@ const IGNORED_FLAGS: &[&str] = &[
     "EL",
     "relax",
     "no-relax",
-    "undefined-version",
-    "no-undefined-version",
     "reduce-memory-overheads",
     "no-keep-memory",
     "flto",
@@ -530,7 +537,13 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "discard-locals"
         | "discard-all"
         | "discard-none"
-        | "warn-common" => Flag,
+        | "warn-common"
+        | "warn-textrel"
+        | "no-warn-textrel"
+        | "warn-execstack"
+        | "no-warn-execstack"
+        | "undefined-version"
+        | "no-undefined-version" => Flag,
         // Immediate commands.
         "version" | "help" | "print-shim-dir" => Flag,
         // The LTO plugin and its options.
@@ -911,6 +924,12 @@ impl Parser {
             "discard-all" => o.discard = Discard::All,
             "discard-none" => o.discard = Discard::None,
             "warn-common" => o.warn_common = true,
+            "warn-textrel" => o.warn_textrel = true,
+            "no-warn-textrel" => o.warn_textrel = false,
+            "warn-execstack" => o.warn_execstack = true,
+            "no-warn-execstack" => o.warn_execstack = false,
+            "undefined-version" => o.no_undefined_version = false,
+            "no-undefined-version" => o.no_undefined_version = true,
             "no-gdb-index" => o.gdb_index = false,
             "relocatable-merge-sections" => o.relocatable_merge_sections = true,
             "no-dynamic-linker" => {
@@ -1187,6 +1206,9 @@ impl Parser {
             ("now", None) => o.now = true,
             ("lazy", None) => o.now = false,
             ("execstack", None) => o.execstack = Some(true),
+            // What cld does by default: an input that asks for an
+            // executable stack gets one (with a warning).
+            ("execstack-if-needed", None) => o.execstack = None,
             ("noexecstack", None) => o.execstack = Some(false),
             ("separate-code" | "separate-loadable-segments", None) => o.separate_code = true,
             ("noseparate-code", None) => o.separate_code = false,
@@ -1233,15 +1255,17 @@ impl Parser {
             ("ibt" | "ibtplt", None) => {}
             ("pack-relative-relocs", None) => o.pack_relr = true,
             ("rodynamic", None) => o.rodynamic = true,
-            ("dynamic-undefined-weak", None) => o.dynamic_undefined_weak = true,
-            ("nodynamic-undefined-weak", None) => o.dynamic_undefined_weak = false,
+            ("dynamic-undefined-weak", None) => o.dynamic_undefined_weak = Some(true),
+            ("nodynamic-undefined-weak", None) => o.dynamic_undefined_weak = Some(false),
             ("nocopyreloc", None) => o.no_copy_reloc = true,
             ("copyreloc", None) => o.no_copy_reloc = false,
             ("nosectionheader", None) => o.no_section_header = true,
             ("sectionheader", None) => o.no_section_header = false,
             ("muldefs", None) => o.allow_multiple_definition = true,
             ("nopack-relative-relocs", None) => o.pack_relr = false,
-            ("cet-report", Some("none" | "warning" | "error")) => {}
+            ("cet-report", Some("none")) => o.cet_report = CetReport::None,
+            ("cet-report", Some("warning")) => o.cet_report = CetReport::Warning,
+            ("cet-report", Some("error")) => o.cet_report = CetReport::Error,
             // Ignored, see NEEDS: validated numbers.
             ("max-page-size" | "common-page-size", Some(v)) => match parse_number(v) {
                 // The common page size (RELRO's end) stays 4 KiB, x86-64's.

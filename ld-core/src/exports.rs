@@ -209,10 +209,15 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
     for s in res.symbols.iter_mut() {
         let (file, sym) = match s.def {
             SymDef::Undefined => {
-                // A weak-only reference stays 0 under -z nodynamic-undefined-weak.
-                let dynamic = s.strong_ref || opts.dynamic_undefined_weak;
-                if shared && (s.referenced || s.strong_ref) && dynamic && !is_linker_defined(s.name)
-                {
+                // A weak-only reference stays 0 under -z nodynamic-undefined-weak,
+                // and in an executable unless -z dynamic-undefined-weak.
+                let weak_dynamic = opts.dynamic_undefined_weak.unwrap_or(shared);
+                let dynamic = if shared {
+                    s.strong_ref || weak_dynamic
+                } else {
+                    !s.strong_ref && weak_dynamic
+                };
+                if (s.referenced || s.strong_ref) && dynamic && !is_linker_defined(s.name) {
                     s.preemptible = true;
                 }
                 continue;

@@ -849,6 +849,8 @@ struct ScanResult {
     errors: Vec<String>,
     undefined: Vec<(SymbolId, String)>,
     textrel: bool,
+    /// With `--warn-textrel`: one message per text relocation.
+    textrel_warnings: Vec<String>,
 }
 
 fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanResult {
@@ -863,6 +865,7 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
         errors: Vec::new(),
         undefined: Vec::new(),
         textrel: false,
+        textrel_warnings: Vec::new(),
     };
     let kind = inp.opts.output_kind;
     // Shared objects may leave symbols undefined unless `-z defs`.
@@ -926,6 +929,16 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
                         }
                         if !writable {
                             out.textrel = true;
+                            if inp.opts.warn_textrel {
+                                out.textrel_warnings.push(format!(
+                                    "{}:({}+{:#x}): relocation against {}' in read-only section `{}'",
+                                    o.name,
+                                    String::from_utf8_lossy(sec.name),
+                                    r.offset,
+                                    sym_display(o, r.sym).replacen(' ', " `", 1),
+                                    String::from_utf8_lossy(sec.name),
+                                ));
+                            }
                         }
                     }
                     if n.skip_next {
@@ -1003,6 +1016,37 @@ pub fn eh_record_live(o: &ObjectFile, r: &crate::object_file::EhRecord, live: &[
     }
 }
 
+/// Whether object `o` makes the stack executable (without `-z
+/// [no]execstack`), with GNU ld's warning saying why. An executable
+/// `.note.GNU-stack` always does; a missing note only in an object with
+/// code (data-only objects from archives, often assembled without the
+/// note, don't).
+fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
+    if !o.wants_execstack {
+        return false;
+    }
+    if o.missing_gnu_stack {
+        let has_code = o
+            .sections
+            .iter()
+            .any(|s| s.flags & elf::SHF_EXECINSTR as u64 != 0 && s.size > 0);
+        if has_code && opts.warn_execstack {
+            crate::error::warn(format!(
+                "{}: missing .note.GNU-stack section implies executable stack",
+                o.name
+            ));
+        }
+        return has_code;
+    }
+    if opts.warn_execstack {
+        crate::error::warn(format!(
+            "{}: requires executable stack (because the .note.GNU-stack section is executable)",
+            o.name
+        ));
+    }
+    true
+}
+
 pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let opts = inp.opts;
     let res = inp.res;
@@ -1073,6 +1117,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         errors.extend(s.errors.iter().cloned());
         undefined.extend(s.undefined.iter().cloned());
         textrel |= s.textrel;
+        for w in &s.textrel_warnings {
+            crate::error::warn(w);
+        }
         for &(id, n) in &s.needs {
             let i = id as usize;
             needs_got[i] |= n.got;
@@ -1226,12 +1273,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let mut comment_inputs: Vec<(usize, usize)> = Vec::new();
     let mut execstack = opts.execstack.unwrap_or(false);
     for (f, o) in res.objects.iter().enumerate() {
-        if opts.execstack.is_none() && o.wants_execstack && !o.sections.is_empty() {
-            // Only objects with code decide; data-only objects from archives don't.
-            execstack |= o
-                .sections
-                .iter()
-                .any(|s| s.flags & elf::SHF_EXECINSTR as u64 != 0 && s.size > 0);
+        if opts.execstack.is_none() && wants_execstack(opts, o) {
+            execstack = true;
         }
         for (si, s) in o.sections.iter().enumerate() {
             if !live[f][si] {
@@ -2051,6 +2094,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             dyn_entries.push((DT_RELRENT, DynVal::Val(8)));
         }
         if textrel {
+            if opts.warn_textrel {
+                crate::error::warn("creating a DT_TEXTREL in an output file");
+            }
             dyn_entries.push((elf::DT_TEXTREL as i64, DynVal::Val(0)));
         }
         let mut flags = 0u64;
@@ -2653,12 +2699,23 @@ pub fn encode_relr(addrs: &[u64]) -> Vec<u64> {
 }
 
 /// A copy relocation is refused for a protected symbol (its library would
-/// keep using its own copy) and under `-z nocopyreloc`.
+/// keep using its own copy), under `-z nocopyreloc`, and for an undefined
+/// symbol.
 fn copy_relocation_errors(inp: &LinkInput, needs_copy: &[bool]) -> Result<()> {
     let res = inp.res;
     let mut errors = Vec::new();
     for (id, _) in needs_copy.iter().enumerate().filter(|(_, &c)| c) {
         let s = &res.symbols[id];
+        if s.def == SymDef::Undefined {
+            // An undefined weak symbol left to the dynamic linker (-z
+            // dynamic-undefined-weak) has no size to copy: the code must
+            // take its address through the GOT.
+            errors.push(format!(
+                "cannot create a copy relocation for {} (an undefined weak symbol under -z dynamic-undefined-weak); recompile with -fPIE or -fPIC",
+                s.name_str()
+            ));
+            continue;
+        }
         let SymDef::Shared { file, sym } = s.def else {
             continue;
         };

@@ -497,6 +497,7 @@ fn link_resolved(
         return Ok(());
     }
     report_traces(opts, &res);
+    cet_report(opts, &res)?;
     for name in &opts.require_defined {
         let defined = res
             .lookup(name.as_bytes())
@@ -611,6 +612,46 @@ fn report_traces(opts: &Options, res: &resolve::Resolved) {
                 String::from_utf8_lossy(name)
             );
         }
+    }
+}
+
+/// `-z cet-report=warning|error`: every object whose `.note.gnu.property`
+/// lacks the IBT or SHSTK feature bit is reported (in mold's words).
+fn cet_report(opts: &Options, res: &resolve::Resolved) -> Result<()> {
+    use crate::options::CetReport;
+    use object::elf::{GNU_PROPERTY_X86_FEATURE_1_AND, GNU_PROPERTY_X86_FEATURE_1_IBT};
+    const SHSTK: u32 = object::elf::GNU_PROPERTY_X86_FEATURE_1_SHSTK;
+    let level = match opts.cet_report {
+        CetReport::None => return Ok(()),
+        CetReport::Warning => "warning",
+        CetReport::Error => "error",
+    };
+    let mut errors = Vec::new();
+    for o in &res.objects {
+        let features = o
+            .gnu_properties
+            .as_deref()
+            .unwrap_or(&[])
+            .iter()
+            .find(|&&(t, _)| t == GNU_PROPERTY_X86_FEATURE_1_AND)
+            .map_or(0, |&(_, v)| v);
+        for (bit, name) in [(GNU_PROPERTY_X86_FEATURE_1_IBT, "IBT"), (SHSTK, "SHSTK")] {
+            if features & bit == 0 {
+                let msg = format!(
+                    "{}: -cet-report={level}: missing GNU_PROPERTY_X86_FEATURE_1_{name}",
+                    o.name
+                );
+                match opts.cet_report {
+                    CetReport::Error => errors.push(msg),
+                    _ => crate::error::warn(msg),
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(errors.join("\n")))
     }
 }
 

@@ -1104,3 +1104,172 @@ fn empty_default_symver_is_exported_as_gnu_ld() {
         );
     }
 }
+
+/// Diagnostics GNU ld prints about the output's safety: an input with an
+/// executable `.note.GNU-stack` makes the stack executable with a warning
+/// (`--no-warn-execstack` silences it, `-z noexecstack` overrides it);
+/// `--warn-textrel` (the default) names each relocation in a read-only
+/// section and the DT_TEXTREL; `-z cet-report=warning|error` names each input without IBT
+/// and SHSTK (warning: the link succeeds; error: it fails); and `-z
+/// dynamic-undefined-weak` leaves a PIE's undefined weak function to the
+/// dynamic linker (in `.dynsym`). Each is checked with GNU ld and cld.
+#[test]
+fn execstack_textrel_cet_and_undefined_weak_diagnostics_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "execstack-textrel");
+    let shim = make_shim(&dir);
+    let files = [
+        ("xstack.s", ".section .note.GNU-stack,\"x\",@progbits\n"),
+        (
+            "textrel.s",
+            ".globl fn\nfn:\n  movabs main, %rax\n  ret\n.section .note.GNU-stack,\"\",@progbits\n",
+        ),
+        (
+            "main.c",
+            "void fn(void);\nint main(void) { fn(); return 0; }\n",
+        ),
+        ("plain.c", "int main(void) { return 0; }\n"),
+        (
+            "weak.c",
+            "__attribute__((weak)) void wfn(void);\nint main(void) { if (wfn) wfn(); return 0; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    must_succeed_within(
+        Command::new("gcc").current_dir(&dir).args([
+            "-c",
+            "-fPIC",
+            "xstack.s",
+            "textrel.s",
+            "main.c",
+            "plain.c",
+            "weak.c",
+        ]),
+        TIMEOUT,
+        "compiling",
+    );
+    let segments = |f: &str| {
+        readelf(&["-lW"], &dir.join(f))
+            .unwrap()
+            .stdout
+            .lines()
+            .find(|l| l.contains("GNU_STACK"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    for cld in [false, true] {
+        let link = |args: &[&str]| {
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            run_shown(cmd.args(args), TIMEOUT)
+        };
+        let (r, shown) = link(&["xstack.o", "plain.o", "-o", "xs1"]);
+        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+        assert!(
+            r.stderr
+                .contains("xstack.o: requires executable stack (because the .note.GNU-stack section is executable)"),
+            "cld={cld}: no execstack warning{}",
+            context(&r, &shown)
+        );
+        assert!(
+            segments("xs1").contains(" RWE "),
+            "cld={cld}: {}",
+            segments("xs1")
+        );
+        let (r, shown) = link(&[
+            "xstack.o",
+            "plain.o",
+            "-o",
+            "xs2",
+            "-Wl,--no-warn-execstack",
+        ]);
+        assert!(
+            r.success() && !r.stderr.contains("executable stack"),
+            "cld={cld}{}",
+            context(&r, &shown)
+        );
+        let (r, shown) = link(&["xstack.o", "plain.o", "-o", "xs3", "-Wl,-z,noexecstack"]);
+        assert!(
+            r.success() && !r.stderr.contains("executable stack"),
+            "cld={cld}{}",
+            context(&r, &shown)
+        );
+        assert!(
+            segments("xs3").contains(" RW "),
+            "cld={cld}: {}",
+            segments("xs3")
+        );
+
+        let (r, shown) = link(&[
+            "-pie",
+            "textrel.o",
+            "main.o",
+            "-o",
+            "tr",
+            "-Wl,--warn-textrel",
+        ]);
+        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+        assert!(
+            r.stderr.contains("main' in read-only section `.text'")
+                && r.stderr.contains("DT_TEXTREL"),
+            "cld={cld}: no text relocation warnings{}",
+            context(&r, &shown)
+        );
+        // GNU ld 2.40 has no --no-warn-textrel (lld and mold don't warn by default).
+        if cld {
+            let (r, shown) = link(&[
+                "-pie",
+                "textrel.o",
+                "main.o",
+                "-o",
+                "tr2",
+                "-Wl,--no-warn-textrel",
+            ]);
+            assert!(
+                r.success() && !r.stderr.contains("DT_TEXTREL"),
+                "cld={cld}: warned with --no-warn-textrel{}",
+                context(&r, &shown)
+            );
+        }
+
+        let (r, shown) = link(&["plain.o", "-o", "cet1", "-Wl,-z,cet-report=warning"]);
+        assert!(
+            r.success()
+                && r.stderr.contains("plain.o:")
+                && r.stderr.contains("missing")
+                && r.stderr.contains("IBT"),
+            "cld={cld}{}",
+            context(&r, &shown)
+        );
+        let (r, shown) = link(&["plain.o", "-o", "cet2", "-Wl,-z,cet-report=error"]);
+        assert!(
+            !r.success() && r.stderr.contains("plain.o:") && r.stderr.contains("SHSTK"),
+            "cld={cld}{}",
+            context(&r, &shown)
+        );
+        assert!(!dir.join("cet2").exists(), "cld={cld}: output left");
+
+        for (flag, exported) in [
+            ("-Wl,-z,dynamic-undefined-weak", true),
+            ("-Wl,-z,nodynamic-undefined-weak", false),
+        ] {
+            let (r, shown) = link(&["-pie", "weak.o", "-o", "weak", flag]);
+            assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+            let dynsym = readelf(&["--dyn-syms", "-W"], &dir.join("weak"))
+                .unwrap()
+                .stdout;
+            assert_eq!(
+                dynsym.lines().any(|l| l.ends_with(" wfn")),
+                exported,
+                "cld={cld} {flag}:\n{dynsym}"
+            );
+            must_succeed_within(&mut Command::new(dir.join("weak")), TIMEOUT, "weak");
+        }
+    }
+}
