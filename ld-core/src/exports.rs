@@ -130,6 +130,47 @@ pub(crate) fn localized_by_version_script<'n>(
         .collect())
 }
 
+/// A version script's exact (non-wildcard, C) `global:` names that this
+/// link does not define: a warning, as mold gives, or an error under
+/// `--no-undefined-version`, as lld and GNU ld give.
+fn check_undefined_versions(
+    opts: &Options,
+    res: &Resolved,
+    script: &VersionScript,
+    path: &std::path::Path,
+) -> Result<()> {
+    let mut errors = Vec::new();
+    for node in &script.nodes {
+        for p in node.global.iter().filter(|p| !p.glob && p.lang == Lang::C) {
+            let defined = res.lookup(p.text.as_bytes()).is_some_and(|id| {
+                matches!(
+                    res.symbols[id as usize].def,
+                    SymDef::Object { .. } | SymDef::Common { .. } | SymDef::Synthetic
+                )
+            });
+            if defined || is_linker_defined(p.text.as_bytes()) {
+                continue;
+            }
+            let msg = format!(
+                "{}: cannot assign version `{}` to symbol `{}`: symbol not found",
+                path.display(),
+                node.name.as_deref().unwrap_or("global"),
+                p.text
+            );
+            if opts.no_undefined_version {
+                errors.push(msg);
+            } else {
+                crate::error::warn(msg);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(errors.join("\n")))
+    }
+}
+
 /// Decide exports, preemption and versions; returns the version definitions.
 pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
     let kind = opts.output_kind;
@@ -200,6 +241,9 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
             .map(|n| n.to_string_lossy().as_bytes().to_vec())
             .unwrap_or_default(),
     };
+    if let (Some(s), Some(p)) = (&script, &opts.version_script) {
+        check_undefined_versions(opts, res, s, p)?;
+    }
     if kind.is_static() {
         return Ok(defs);
     }

@@ -379,11 +379,10 @@ impl Resolver<'_> {
                     false
                 } else {
                     let other = &file_of(file).name;
+                    // mold's form: both files, then the name, on one line.
                     self.errors.push(format!(
-                        "duplicate symbol: {}\n>>> defined in {}\n>>> defined in {}",
-                        sym.name_str(),
-                        other,
-                        fname
+                        "duplicate symbol: {other}: {fname}: {}",
+                        sym.name_str()
                     ));
                     false
                 }

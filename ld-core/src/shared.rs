@@ -147,6 +147,14 @@ impl SharedFile {
             let vs = versym.get(i).map(|v| v.get(e)).unwrap_or(1);
             let shown = || String::from_utf8_lossy(sname).into_owned();
             let ndx = vs & elf::VERSYM_VERSION;
+            // Index 0 is VER_NDX_LOCAL: the dynamic linker would not bind
+            // to such a definition, so a link against it cannot work.
+            if ndx == elf::VER_NDX_LOCAL && !versym.is_empty() {
+                return Err(bad(format!(
+                    "invalid version index 0 for defined symbol {}",
+                    shown()
+                )));
+            }
             // A definition's version is one of this library's own
             // (indices from 0xff00 up are reserved).
             if ndx > elf::VER_NDX_GLOBAL

@@ -268,7 +268,7 @@ fn require_defined_and_multiple_definitions() {
     // t1.o and t3.o both define pick(): an error, unless told otherwise.
     let (r, _) = link(&["t1.o", "t2.o", "t3.o", "-o", "dup"]);
     assert!(
-        !r.success() && r.stderr.contains("duplicate symbol: pick"),
+        !r.success() && r.stderr.contains("duplicate symbol: t1.o: t3.o: pick"),
         "{}",
         r.stderr
     );
@@ -1272,4 +1272,157 @@ fn execstack_textrel_cet_and_undefined_weak_diagnostics_as_gnu_ld() {
             must_succeed_within(&mut Command::new(dir.join("weak")), TIMEOUT, "weak");
         }
     }
+}
+
+/// `-o -` writes the program to standard output (as mold and lld do; GNU
+/// ld 2.40 makes a file named `-`); a version script naming a symbol the
+/// link does not define is a warning, and an error under
+/// `--no-undefined-version` (GNU ld fails too); a symbol defined twice is
+/// an error naming both files and the symbol; a shared library defining a
+/// global symbol with version index 0 (VER_NDX_LOCAL, which the dynamic
+/// linker never binds to) is refused, naming the library and the symbol.
+#[test]
+fn stdout_output_version_script_names_and_broken_versym() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "stdout-versions");
+    let shim = make_shim(&dir);
+    compile_all(
+        &dir,
+        &[
+            (
+                "hello.c",
+                "#include <stdio.h>\nint main(void) { puts(\"Hello world\"); return 0; }\n",
+            ),
+            (
+                "lib.c",
+                "int foo(void) { return 3; }\nint bar(void) { return 5; }\n",
+            ),
+            (
+                "use.c",
+                "int foo(void);\nint main(void) { return foo() == 3 ? 0 : 1; }\n",
+            ),
+        ],
+    );
+    std::fs::write(dir.join("a.ver"), "ver_x { global: nowhere; };\n").unwrap();
+    let link = |cld: bool, args: &[&str]| {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        run_shown(cmd.args(args), TIMEOUT)
+    };
+
+    // Standard output.
+    // The Command holds the file open for writing until dropped, and an
+    // executable cannot be run while open for writing.
+    let status = {
+        let out = std::fs::File::create(dir.join("from-stdout")).unwrap();
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir)
+            .args(["-B", &shim, "hello.o", "-o", "-", "-Wl,--build-id=sha1"])
+            .stdout(out);
+        cmd.status().unwrap()
+    };
+    assert!(status.success(), "gcc -o - failed");
+    assert!(!dir.join("-").exists(), "cld wrote a file named -");
+    std::fs::set_permissions(
+        dir.join("from-stdout"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let r = must_succeed_within(
+        &mut Command::new(dir.join("from-stdout")),
+        TIMEOUT,
+        "program",
+    );
+    assert_eq!(r.stdout, "Hello world\n");
+    let (r, shown) = link(true, &["hello.o", "-o", "from-file", "-Wl,--build-id=sha1"]);
+    assert!(r.success(), "{}", context(&r, &shown));
+    assert_eq!(
+        std::fs::read(dir.join("from-stdout")).unwrap(),
+        std::fs::read(dir.join("from-file")).unwrap(),
+        "-o - wrote other bytes than a link to a file"
+    );
+
+    // A version script naming an undefined symbol.
+    let (r, shown) = link(true, &["hello.o", "-o", "v1", "-Wl,--version-script=a.ver"]);
+    assert!(
+        r.success()
+            && r.stderr.contains(
+                "a.ver: cannot assign version `ver_x` to symbol `nowhere`: symbol not found"
+            ),
+        "{}",
+        context(&r, &shown)
+    );
+    for cld in [false, true] {
+        let args = [
+            "hello.o",
+            "-o",
+            "v2",
+            "-Wl,--version-script=a.ver,--no-undefined-version",
+        ];
+        let (r, shown) = link(cld, &args);
+        assert!(!r.success(), "cld={cld}: no error{}", context(&r, &shown));
+    }
+
+    // Defined twice.
+    let (r, shown) = link(true, &["hello.o", "hello.o", "-o", "dup"]);
+    assert!(
+        !r.success()
+            && r.stderr
+                .contains("duplicate symbol: hello.o: hello.o: main"),
+        "{}",
+        context(&r, &shown)
+    );
+
+    // Version index 0 for a defined symbol.
+    std::fs::write(dir.join("l.ver"), "VER1 { global: bar; };\n").unwrap();
+    let (r, shown) = link(
+        false,
+        &[
+            "-shared",
+            "-fPIC",
+            "lib.c",
+            "-o",
+            "liblib.so",
+            "-Wl,--version-script=l.ver",
+        ],
+    );
+    assert!(r.success(), "{}", context(&r, &shown));
+    let (r, shown) = link(
+        true,
+        &["use.o", "liblib.so", "-o", "use-ok", "-Wl,-rpath,."],
+    );
+    assert!(r.success(), "before the patch{}", context(&r, &shown));
+    let so = dir.join("liblib.so");
+    let dynsym = readelf(&["--dyn-syms", "-W"], &so).unwrap().stdout;
+    let idx: usize = dynsym
+        .lines()
+        .find(|l| l.split_whitespace().nth(7) == Some("foo"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.trim_end_matches(':').parse().ok())
+        .expect("foo in .dynsym");
+    let sections = readelf(&["-SW"], &so).unwrap().stdout;
+    let off = sections
+        .lines()
+        .find(|l| l.contains(" .gnu.version "))
+        .and_then(|l| l.split(']').nth(1))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|o| u64::from_str_radix(o, 16).ok())
+        .expect(".gnu.version offset");
+    let mut bytes = std::fs::read(&so).unwrap();
+    let at = off as usize + idx * 2;
+    assert_eq!(&bytes[at..at + 2], &[1, 0], "foo's version index is not 1");
+    bytes[at..at + 2].copy_from_slice(&[0, 0]);
+    std::fs::write(&so, bytes).unwrap();
+    let (r, shown) = link(true, &["use.o", "liblib.so", "-o", "use-bad"]);
+    assert!(
+        !r.success()
+            && r.stderr
+                .contains("liblib.so: invalid version index 0 for defined symbol foo"),
+        "{}",
+        context(&r, &shown)
+    );
 }
