@@ -49,7 +49,7 @@
 //!   symbols are kept in `.symtab` (use `-s` to drop the symbol table).
 //! - `-nostdlib`: cld has no built-in search directories anyway.
 //! - `-EL`: x86-64 is little-endian.
-//! - `--relax`, `--no-relax`: GOT/TLS relaxations are decided by the core.
+//! - `--relax`: GOT/TLS relaxations are on by default.
 //! - `--icf=none`, `--pack-dyn-relocs=none` (any other value is an error:
 //!   the feature is not implemented).
 //! - `--hash-size=N`, `--reduce-memory-overheads`, `--no-keep-memory`:
@@ -307,6 +307,8 @@ Miscellaneous:
   --threads[=N], --no-threads Number of worker threads
   --fatal-warnings            Treat warnings as errors
   --warn-common               Warn about duplicate common symbols
+  --no-relax                  Don't relax GOT loads; keep TLS descriptors in
+                              dynamic executables
   --warn-execstack, --no-warn-execstack
                               Warn (default) / don't when an input makes the
                               stack executable
@@ -324,7 +326,7 @@ Miscellaneous:
 
 Accepted for compatibility and ignored:
   -flto, -fuse-ld=, -O LEVEL, -g, -EL,
-  -nostdlib, -rpath-link, --sort-common, --sort-section, --relax, --no-relax,
+  -nostdlib, -rpath-link, --sort-common, --sort-section, --relax,
   --(no-)add-needed, --(no-)copy-dt-needed-entries, --(no-)allow-shlib-undefined,
   --no-warn-mismatch, --color-diagnostics,
   --hash-size, --reduce-memory-overheads, --no-keep-memory,
@@ -355,7 +357,6 @@ const IGNORED_FLAGS: &[&str] = &[
     "nostdlib",
     "EL",
     "relax",
-    "no-relax",
     "reduce-memory-overheads",
     "no-keep-memory",
     "flto",
@@ -539,6 +540,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "discard-none"
         | "warn-common"
         | "warn-textrel"
+        | "no-relax"
         | "no-warn-textrel"
         | "warn-execstack"
         | "no-warn-execstack"
@@ -925,6 +927,7 @@ impl Parser {
             "discard-none" => o.discard = Discard::None,
             "warn-common" => o.warn_common = true,
             "warn-textrel" => o.warn_textrel = true,
+            "no-relax" => o.no_relax = true,
             "no-warn-textrel" => o.warn_textrel = false,
             "warn-execstack" => o.warn_execstack = true,
             "no-warn-execstack" => o.warn_execstack = false,

@@ -313,6 +313,7 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
                     if local {
                         // Localized: bound here, not exported.
                         s.visibility = elf::STV_HIDDEN;
+                        s.localized = true;
                         continue;
                     }
                     if let Some(n) = &matcher.script.nodes[ni].name {

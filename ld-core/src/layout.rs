@@ -274,6 +274,8 @@ pub struct SymInfo {
 
 pub struct Layout {
     pub kind: OutputKind,
+    /// `--no-relax` (the writer decides relocations as the scan did).
+    pub no_relax: bool,
     pub sections: Vec<OutputSection>,
     pub segments: Vec<Segment>,
     pub shoff: u64,
@@ -1051,10 +1053,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let opts = inp.opts;
     let res = inp.res;
     let kind = opts.output_kind;
-    let ctx = DecideCtx {
-        pic: kind.is_pic(),
-        exec: kind.is_executable(),
-    };
+    let ctx = DecideCtx::new(kind, opts.no_relax);
     if kind.is_static() {
         if let Some(s) = res.shared.iter().find(|s| s.needed) {
             return Err(Error::new(format!(
@@ -2472,6 +2471,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     let mut layout = Layout {
         kind,
+        no_relax: opts.no_relax,
         sections,
         segments,
         shoff,
@@ -3234,7 +3234,11 @@ fn symtab_plan(
     let mut globals = 0u32;
     for s in &res.symbols {
         if keep_global(res, placement, s) {
-            globals += 1;
+            if s.localized {
+                locals += 1;
+            } else {
+                globals += 1;
+            }
             strsz += s.name.len() as u64 + 1;
         }
     }

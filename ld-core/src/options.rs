@@ -214,6 +214,8 @@ pub struct Options {
     /// `--no-undefined-version`: a version script naming a symbol the link
     /// does not define is an error (by default, a warning).
     pub no_undefined_version: bool,
+    /// `--no-relax`: no GOT relaxation, TLS descriptors kept (x86_64::DecideCtx).
+    pub no_relax: bool,
     /// `-z x86-64-v2|v3|v4|baseline`: ISA level bits added to the output's
     /// GNU_PROPERTY_X86_ISA_1_NEEDED.
     pub x86_isa_needed: u32,
@@ -372,6 +374,7 @@ impl Default for Options {
             warn_textrel: true,
             cet_report: CetReport::None,
             no_undefined_version: false,
+            no_relax: false,
             no_section_header: false,
             package_metadata: None,
             section_starts: Vec::new(),

@@ -93,6 +93,9 @@ pub struct Symbol {
     pub ref_type: u8,
     /// Set by `--defsym`.
     pub defsym: Option<Defsym>,
+    /// A version script's `local:` matched this definition: besides being
+    /// hidden, it is a local symbol in `.symtab`, as GNU ld writes it.
+    pub localized: bool,
 }
 
 impl Symbol {
@@ -111,6 +114,7 @@ impl Symbol {
             versym: elf::VER_NDX_GLOBAL,
             ref_type: elf::STT_NOTYPE,
             defsym: None,
+            localized: false,
         }
     }
     pub fn name_str(&self) -> String {

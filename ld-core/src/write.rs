@@ -187,10 +187,7 @@ fn write_input_sections(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<Ve
         rest = tail;
         pos = off + size;
     }
-    let ctx = DecideCtx {
-        pic: l.kind.is_pic(),
-        exec: l.kind.is_executable(),
-    };
+    let ctx = DecideCtx::new(l.kind, l.no_relax);
     // Small jobs: the tasks are in output order, so the heavy ones (debug
     // sections with most of the relocations) sit together at the end, and
     // rayon's adaptive splitting left one thread with them (one thread
@@ -832,10 +829,7 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
     let eh_addr = sec.addr;
     let eh_off = sec.offset as usize;
     let eh_size = sec.size as usize;
-    let ctx = DecideCtx {
-        pic: l.kind.is_pic(),
-        exec: l.kind.is_executable(),
-    };
+    let ctx = DecideCtx::new(l.kind, l.no_relax);
     let mut table: Vec<(u64, u64)> = Vec::new();
     {
         let b = &mut buf[eh_off..eh_off + eh_size];
@@ -976,8 +970,27 @@ fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
             syms.push(e);
         }
     }
+    // Symbols a version script made local follow the input locals (all
+    // locals precede the first global), bound locally, with the default
+    // visibility, as GNU ld writes them.
     for (id, s) in res.symbols.iter().enumerate() {
-        if !layout::keep_global(res, &l.placement, s) {
+        if !s.localized || !layout::keep_global(res, &l.placement, s) {
+            continue;
+        }
+        let (v, size, info, _, shndx) = global_entry(res, l, id as u32, false);
+        let info = (elf::STB_LOCAL << 4) | (info & 0xf);
+        syms.push(entry(
+            &mut strtab,
+            s.name,
+            info,
+            elf::STV_DEFAULT,
+            shndx,
+            v,
+            size,
+        ));
+    }
+    for (id, s) in res.symbols.iter().enumerate() {
+        if s.localized || !layout::keep_global(res, &l.placement, s) {
             continue;
         }
         let (v, size, info, other, shndx) = global_entry(res, l, id as u32, false);

@@ -1426,3 +1426,205 @@ fn stdout_output_version_script_names_and_broken_versym() {
         context(&r, &shown)
     );
 }
+
+/// `--no-relax`: a `-fPIC` load of a variable defined in the program stays
+/// a GOT load (GNU ld: `mov` from the GOT, not `lea`), and TLS descriptors
+/// (`-mtls-dialect=gnu2`) stay dynamic `R_X86_64_TLSDESC` relocations the
+/// dynamic linker resolves (as mold; GNU ld relaxes them anyway); without
+/// it both are relaxed. The program prints the same with either linker.
+#[test]
+fn no_relax_keeps_got_loads_and_tls_descriptors() {
+    require_tool("gcc", "gcc");
+    require_tool("objdump", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "no-relax");
+    let shim = make_shim(&dir);
+    let files = [
+        ("tdl.c", "__thread int ext = 5;\n"),
+        (
+            "td.c",
+            "#include <stdio.h>\n__thread int loc = 7;\nextern __thread int ext;\nint g = 3;\n\
+             __attribute__((noinline)) int get(void) { return g; }\n\
+             int main(void) { printf(\"%d %d %d\\n\", loc, ext, get()); return 0; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let gcc = |args: &[&str]| {
+        must_succeed_within(
+            Command::new("gcc").current_dir(&dir).args(args),
+            TIMEOUT,
+            &args.join(" "),
+        )
+    };
+    gcc(&[
+        "-fPIC",
+        "-mtls-dialect=gnu2",
+        "-shared",
+        "tdl.c",
+        "-o",
+        "libtdl.so",
+    ]);
+    gcc(&["-c", "-O1", "-fPIC", "-mtls-dialect=gnu2", "td.c"]);
+    // The instructions of get(), without addresses.
+    let get_insns = |exe: &str| {
+        let d = must_succeed_within(
+            Command::new("objdump")
+                .current_dir(&dir)
+                .args(["-d", "--no-show-raw-insn", exe]),
+            TIMEOUT,
+            "objdump",
+        )
+        .stdout;
+        d.split("<get>:\n")
+            .nth(1)
+            .unwrap_or_default()
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .map(|l| {
+                l.split('\t')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    let tlsdesc = |exe: &str| {
+        must_succeed_within(
+            Command::new("objdump").current_dir(&dir).args(["-R", exe]),
+            TIMEOUT,
+            "objdump -R",
+        )
+        .stdout
+        .matches("R_X86_64_TLSDESC")
+        .count()
+    };
+    for no_relax in [false, true] {
+        let mut insns = Vec::new();
+        for cld in [false, true] {
+            let exe = format!("td-{cld}-{no_relax}");
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            cmd.args(["td.o", "-L.", "-ltdl", "-Wl,-rpath,.", "-o", &exe]);
+            if no_relax {
+                cmd.arg("-Wl,--no-relax");
+            }
+            let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+            assert!(r.success(), "{}", context(&r, &shown));
+            let out = must_succeed_within(
+                Command::new(dir.join(&exe)).current_dir(&dir),
+                TIMEOUT,
+                &exe,
+            );
+            assert_eq!(out.stdout, "7 5 3\n", "{exe}");
+            insns.push(get_insns(&exe));
+            if cld {
+                assert_eq!(tlsdesc(&exe) > 0, no_relax, "{exe}: TLSDESC relocations");
+            }
+        }
+        assert_eq!(insns[1], insns[0], "get() differs (--no-relax: {no_relax})");
+    }
+    // A static executable has nobody to resolve descriptors: relaxed anyway.
+    gcc(&[
+        "-B",
+        &shim,
+        "-static",
+        "-fPIC",
+        "-mtls-dialect=gnu2",
+        "td.c",
+        "tdl.c",
+        "-Wl,--no-relax",
+        "-o",
+        "td-static",
+    ]);
+    let out = must_succeed_within(
+        &mut Command::new(dir.join("td-static")),
+        TIMEOUT,
+        "td-static",
+    );
+    assert_eq!(out.stdout, "7 5 3\n");
+}
+
+/// A definition a version script's `local:` matches is a local symbol in
+/// `.symtab` (binding LOCAL, visibility DEFAULT, among the locals before
+/// `sh_info`), in a shared library and in an executable, as GNU ld writes
+/// it; the exported one stays GLOBAL.
+#[test]
+fn version_script_local_symbols_are_local_in_symtab() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "symtab-local");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("v.c"),
+        "int foo(void) { return 1; }\nint hid(void) { return 2; }\nint main(void) { return foo() + hid() - 3; }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("v.map"), "{ global: foo; local: *; };\n").unwrap();
+    must_succeed_within(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-c", "-fPIC", "v.c"]),
+        TIMEOUT,
+        "compiling",
+    );
+    // (binding, visibility) of NAME in .symtab, and whether it lies below sh_info.
+    let entry = |file: &str, name: &str| {
+        let path = dir.join(file);
+        let syms = readelf(&["-sW", "--syms"], &path).unwrap().stdout;
+        let sections = readelf(&["-SW"], &path).unwrap().stdout;
+        let info: usize = sections
+            .lines()
+            .find(|l| l.contains(" .symtab "))
+            .and_then(|l| l.split(']').nth(1))
+            // Name, type, address, offset, size, entsize, (no flags) link, info.
+            .and_then(|l| l.split_whitespace().nth(7))
+            .and_then(|n| n.parse().ok())
+            .expect(".symtab sh_info");
+        let table = syms
+            .split("Symbol table '.symtab'")
+            .nth(1)
+            .unwrap_or_default();
+        table
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|w| w.len() == 8 && w[7] == name)
+            .map(|w| {
+                let idx: usize = w[0].trim_end_matches(':').parse().unwrap();
+                (w[4].to_string(), w[5].to_string(), idx < info)
+            })
+    };
+    for shared in [true, false] {
+        let mut got = Vec::new();
+        for cld in [false, true] {
+            let out = format!("out-{shared}-{cld}");
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            if shared {
+                cmd.arg("-shared");
+            }
+            cmd.args(["v.o", "-Wl,--version-script=v.map", "-o", &out]);
+            let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+            assert!(r.success(), "{}", context(&r, &shown));
+            got.push((entry(&out, "hid"), entry(&out, "foo")));
+        }
+        assert_eq!(
+            got[1], got[0],
+            "shared={shared}: (hid, foo) differ from GNU ld's"
+        );
+        assert_eq!(
+            got[1].0,
+            Some(("LOCAL".to_string(), "DEFAULT".to_string(), true)),
+            "shared={shared}"
+        );
+    }
+}
