@@ -122,7 +122,8 @@ pub struct DecideCtx {
     pub pic: bool,
     /// Output is an executable (TLS can be relaxed to LE/IE).
     pub exec: bool,
-    /// `--no-relax`: GOT loads stay GOT loads (as GNU ld does).
+    /// `--no-relax`: GOT loads stay GOT loads (as GNU ld does), except in
+    /// a static PIE.
     pub no_relax: bool,
     /// `--no-relax` in an executable with a dynamic linker: TLS descriptors
     /// stay descriptors the dynamic linker resolves (as mold does), not
@@ -135,7 +136,11 @@ impl DecideCtx {
         DecideCtx {
             pic: kind.is_pic(),
             exec: kind.is_executable(),
-            no_relax,
+            // A static PIE's startup code (glibc's _dl_relocate_static_pie)
+            // runs before its relocations are applied and reaches its
+            // symbols through relaxed, PC-relative loads: with GOT loads
+            // it crashes (GNU ld's output does), so it is relaxed anyway.
+            no_relax: no_relax && kind != crate::options::OutputKind::StaticPie,
             keep_tlsdesc: no_relax && !kind.is_static(),
         }
     }
