@@ -78,6 +78,9 @@ pub struct Symbol {
     /// Referenced or defined by a linked shared library: must be exported if
     /// we define it.
     pub dso_ref: bool,
+    /// A linked shared library references it, not weakly: an archive
+    /// member defining it is loaded, as GNU ld does.
+    pub dso_strong_ref: bool,
     /// Most constraining visibility seen (STV_*); default 0.
     pub visibility: u8,
     /// Default version from a `.symver foo, foo@@V` definition.
@@ -107,6 +110,7 @@ impl Symbol {
             referenced: false,
             strong_ref: false,
             dso_ref: false,
+            dso_strong_ref: false,
             visibility: elf::STV_DEFAULT,
             def_version: None,
             export: false,
@@ -461,9 +465,11 @@ impl Resolver<'_> {
                 sym.weak_def = ds.bind == elf::STB_WEAK;
             }
         }
-        for &u in &file.undefined {
+        for (&u, &weak) in file.undefined.iter().zip(&file.undefined_weak) {
             let id = self.intern(u);
-            self.r.symbols[id as usize].dso_ref = true;
+            let sym = &mut self.r.symbols[id as usize];
+            sym.dso_ref = true;
+            sym.dso_strong_ref |= !weak;
         }
         self.r.shared.push(LoadedShared {
             file,
@@ -554,6 +560,7 @@ impl Resolver<'_> {
         let sym = &self.r.symbols[id as usize];
         sym.def == SymDef::Undefined
             && (sym.strong_ref
+                || sym.dso_strong_ref
                 || self
                     .undefined_globs
                     .iter()

@@ -31,6 +31,8 @@ pub struct SharedFile {
     pub symbols: Vec<DynSymbol>,
     /// Names this library references but does not define.
     pub undefined: Vec<&'static [u8]>,
+    /// For each of `undefined`, whether the reference is weak.
+    pub undefined_weak: Vec<bool>,
     /// Version definition names by index.
     pub version_names: Vec<Option<&'static [u8]>>,
 }
@@ -132,6 +134,7 @@ impl SharedFile {
 
         let mut symbols = Vec::new();
         let mut undefined = Vec::new();
+        let mut undefined_weak = Vec::new();
         for (i, sym) in dynsym.iter().enumerate().skip(1) {
             let sname = sym
                 .name(e, dynsym.strings())
@@ -142,6 +145,7 @@ impl SharedFile {
             }
             if sym.st_shndx(e) == elf::SHN_UNDEF {
                 undefined.push(sname);
+                undefined_weak.push(bind == elf::STB_WEAK);
                 continue;
             }
             let vs = versym.get(i).map(|v| v.get(e)).unwrap_or(1);
@@ -191,6 +195,7 @@ impl SharedFile {
             soname,
             symbols,
             undefined,
+            undefined_weak,
             version_names,
         })
     }

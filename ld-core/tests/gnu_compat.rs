@@ -1628,3 +1628,71 @@ fn version_script_local_symbols_are_local_in_symtab() {
         );
     }
 }
+
+/// An archive member is loaded for a symbol a shared library on the
+/// command line references (not weakly), and the definition is exported
+/// for the library, as GNU ld does; a weak reference loads nothing.
+#[test]
+fn archive_members_satisfy_shared_library_references() {
+    require_tool("gcc", "gcc");
+    require_tool("ar", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "dso-undef");
+    let shim = make_shim(&dir);
+    let files = [
+        (
+            "lib.c",
+            "extern int foo;\nextern int wk __attribute__((weak));\nint bar = 5;\n\
+             int baz(void) { return foo + (&wk ? wk : 0); }\n",
+        ),
+        ("foo.c", "int foo = 3;\n"),
+        ("wk.c", "int wk = 4;\n"),
+        (
+            "main.c",
+            "int baz(void);\nint main(void) { return baz() == 3 ? 0 : 1; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let run =
+        |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
+    run(
+        Command::new("gcc").args(["-fPIC", "-shared", "lib.c", "-o", "libb.so"]),
+        "libb.so",
+    );
+    run(
+        Command::new("gcc").args(["-c", "foo.c", "wk.c", "main.c"]),
+        "compiling",
+    );
+    run(
+        Command::new("ar").args(["rcs", "libd.a", "foo.o", "wk.o"]),
+        "ar",
+    );
+    let mut seen = Vec::new();
+    for cld in [false, true] {
+        let exe = format!("exe-{cld}");
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        cmd.args(["main.o", "libb.so", "libd.a", "-Wl,-rpath,.", "-o", &exe]);
+        let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+        assert!(r.success(), "{}", context(&r, &shown));
+        run(&mut Command::new(dir.join(&exe)), &exe);
+        let dynsym = readelf(&["--dyn-syms", "-W"], &dir.join(&exe))
+            .unwrap()
+            .stdout;
+        let names: Vec<bool> = ["foo", "wk"]
+            .iter()
+            .map(|n| {
+                dynsym
+                    .lines()
+                    .any(|l| l.ends_with(&format!(" {n}")) && !l.contains(" UND "))
+            })
+            .collect();
+        seen.push(names);
+    }
+    assert_eq!(seen[0], vec![true, false], "GNU ld's link");
+    assert_eq!(seen[1], seen[0], "cld's exports differ from GNU ld's");
+}
