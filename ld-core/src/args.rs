@@ -39,8 +39,6 @@
 //! - `--sort-common[=..]`, `--sort-section=..`: layout heuristics.
 //! - `--add-needed`, `--no-add-needed`, `--copy-dt-needed-entries`,
 //!   `--no-copy-dt-needed-entries`: cld never copies DT_NEEDED from DSOs.
-//! - `--allow-shlib-undefined`, `--no-allow-shlib-undefined`: undefined
-//!   symbols inside shared libraries are never reported.
 //! - `--warn-common`, `--warn-once`, `--no-warn-mismatch`,
 //!   `--no-warn-search-mismatch`, `--warn-shared-textrel`, `--warn-rwx-segments`,
 //!   `--no-warn-rwx-segments`: warnings cld does not emit.
@@ -307,6 +305,10 @@ Miscellaneous:
   --threads[=N], --no-threads Number of worker threads
   --fatal-warnings            Treat warnings as errors
   --warn-common               Warn about duplicate common symbols
+  --allow-shlib-undefined, --no-allow-shlib-undefined
+                              Allow (default) / report undefined symbols of
+                              linked shared libraries whose DT_NEEDED are
+                              all linked
   --no-relax                  Don't relax GOT loads; keep TLS descriptors in
                               dynamic executables
   --warn-execstack, --no-warn-execstack
@@ -327,7 +329,7 @@ Miscellaneous:
 Accepted for compatibility and ignored:
   -flto, -fuse-ld=, -O LEVEL, -g, -EL,
   -nostdlib, -rpath-link, --sort-common, --sort-section, --relax,
-  --(no-)add-needed, --(no-)copy-dt-needed-entries, --(no-)allow-shlib-undefined,
+  --(no-)add-needed, --(no-)copy-dt-needed-entries,
   --no-warn-mismatch, --color-diagnostics,
   --hash-size, --reduce-memory-overheads, --no-keep-memory,
   --icf=none, --pack-dyn-relocs=none
@@ -345,8 +347,6 @@ const IGNORED_FLAGS: &[&str] = &[
     "no-add-needed",
     "copy-dt-needed-entries",
     "no-copy-dt-needed-entries",
-    "allow-shlib-undefined",
-    "no-allow-shlib-undefined",
     "warn-once",
     "no-warn-mismatch",
     "no-warn-search-mismatch",
@@ -541,6 +541,8 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "warn-common"
         | "warn-textrel"
         | "no-relax"
+        | "allow-shlib-undefined"
+        | "no-allow-shlib-undefined"
         | "no-warn-textrel"
         | "warn-execstack"
         | "no-warn-execstack"
@@ -928,6 +930,8 @@ impl Parser {
             "warn-common" => o.warn_common = true,
             "warn-textrel" => o.warn_textrel = true,
             "no-relax" => o.no_relax = true,
+            "allow-shlib-undefined" => o.no_allow_shlib_undefined = false,
+            "no-allow-shlib-undefined" => o.no_allow_shlib_undefined = true,
             "no-warn-textrel" => o.warn_textrel = false,
             "warn-execstack" => o.warn_execstack = true,
             "no-warn-execstack" => o.warn_execstack = false,

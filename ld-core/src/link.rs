@@ -498,6 +498,7 @@ fn link_resolved(
     }
     report_traces(opts, &res);
     cet_report(opts, &res)?;
+    shlib_undefined(opts, &res)?;
     for name in &opts.require_defined {
         let defined = res
             .lookup(name.as_bytes())
@@ -612,6 +613,43 @@ fn report_traces(opts: &Options, res: &resolve::Resolved) {
                 String::from_utf8_lossy(name)
             );
         }
+    }
+}
+
+/// `--no-allow-shlib-undefined`: each linked shared library's non-weak
+/// undefined symbol must be defined by the link (an object or another
+/// library). Only libraries whose DT_NEEDED are all linked are checked (as
+/// mold does): cld does not load a library's own dependencies, which may
+/// define what it lacks.
+fn shlib_undefined(opts: &Options, res: &resolve::Resolved) -> Result<()> {
+    if !opts.no_allow_shlib_undefined {
+        return Ok(());
+    }
+    let linked: std::collections::HashSet<&str> =
+        res.shared.iter().map(|s| s.file.soname.as_str()).collect();
+    let mut errors = Vec::new();
+    for sh in &res.shared {
+        let f = &sh.file;
+        if !f.needed.iter().all(|n| linked.contains(n.as_str())) {
+            continue;
+        }
+        for (&u, &weak) in f.undefined.iter().zip(&f.undefined_weak) {
+            let defined = res
+                .lookup(u)
+                .is_some_and(|id| res.symbols[id as usize].def != SymDef::Undefined);
+            if !weak && !defined && !resolve::is_linker_defined(u) {
+                errors.push(format!(
+                    "{}: --no-allow-shlib-undefined: undefined symbol: {}",
+                    f.name,
+                    String::from_utf8_lossy(u)
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(errors.join("\n")))
     }
 }
 

@@ -214,6 +214,10 @@ pub struct Options {
     /// `--no-undefined-version`: a version script naming a symbol the link
     /// does not define is an error (by default, a warning).
     pub no_undefined_version: bool,
+    /// `--no-allow-shlib-undefined`: a linked shared library's undefined
+    /// symbol that nothing defines is an error (checked for libraries
+    /// whose own DT_NEEDED are all linked, as mold does).
+    pub no_allow_shlib_undefined: bool,
     /// `--no-relax`: no GOT relaxation, TLS descriptors kept (x86_64::DecideCtx).
     pub no_relax: bool,
     /// `-z x86-64-v2|v3|v4|baseline`: ISA level bits added to the output's
@@ -375,6 +379,7 @@ impl Default for Options {
             cet_report: CetReport::None,
             no_undefined_version: false,
             no_relax: false,
+            no_allow_shlib_undefined: false,
             no_section_header: false,
             package_metadata: None,
             section_starts: Vec::new(),

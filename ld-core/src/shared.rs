@@ -33,6 +33,8 @@ pub struct SharedFile {
     pub undefined: Vec<&'static [u8]>,
     /// For each of `undefined`, whether the reference is weak.
     pub undefined_weak: Vec<bool>,
+    /// Its DT_NEEDED entries.
+    pub needed: Vec<String>,
     /// Version definition names by index.
     pub version_names: Vec<Option<&'static [u8]>>,
 }
@@ -58,6 +60,7 @@ impl SharedFile {
             .map_err(|err| bad(format!("bad dynamic symbol table: {err}")))?;
 
         let mut soname = default_soname;
+        let mut needed = Vec::new();
         if let Some((i, sh)) = sections
             .iter()
             .enumerate()
@@ -79,6 +82,12 @@ impl SharedFile {
                         .get(d.d_val(e) as u32)
                         .map_err(|_| bad("DT_SONAME has a bad string offset".to_string()))?;
                     soname = String::from_utf8_lossy(s).into_owned();
+                }
+                if d.tag32(e) == Some(elf::DT_NEEDED) {
+                    let s = strtab
+                        .get(d.d_val(e) as u32)
+                        .map_err(|_| bad("DT_NEEDED has a bad string offset".to_string()))?;
+                    needed.push(String::from_utf8_lossy(s).into_owned());
                 }
             }
         }
@@ -196,6 +205,7 @@ impl SharedFile {
             symbols,
             undefined,
             undefined_weak,
+            needed,
             version_names,
         })
     }

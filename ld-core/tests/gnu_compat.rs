@@ -1696,3 +1696,61 @@ fn archive_members_satisfy_shared_library_references() {
     assert_eq!(seen[0], vec![true, false], "GNU ld's link");
     assert_eq!(seen[1], seen[0], "cld's exports differ from GNU ld's");
 }
+
+/// `--no-allow-shlib-undefined`: a linked shared library's non-weak
+/// reference that nothing in the link defines fails the link, naming the
+/// library and the symbol (GNU ld fails too); a library on the command
+/// line defining it, or `--allow-shlib-undefined`, makes the link succeed.
+#[test]
+fn no_allow_shlib_undefined_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("gnu_compat", "shlib-undefined");
+    let shim = make_shim(&dir);
+    let files = [
+        ("foo.c", "void baz(void);\nvoid foo(void) { baz(); }\n"),
+        ("baz.c", "void baz(void) {}\n"),
+        (
+            "main.c",
+            "void foo(void);\nint main(void) { foo(); return 0; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let run =
+        |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
+    run(
+        Command::new("gcc").args(["-fPIC", "-shared", "foo.c", "-o", "libfoo.so"]),
+        "libfoo",
+    );
+    run(
+        Command::new("gcc").args(["-fPIC", "-shared", "baz.c", "-o", "libbaz.so"]),
+        "libbaz",
+    );
+    run(Command::new("gcc").args(["-c", "main.c"]), "main.o");
+    for cld in [false, true] {
+        let link = |extra: &[&str]| {
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            cmd.args(["main.o", "-L.", "-lfoo", "-o", "exe"])
+                .args(extra);
+            run_shown(&mut cmd, TIMEOUT)
+        };
+        let (r, shown) = link(&["-Wl,--no-allow-shlib-undefined"]);
+        assert!(
+            !r.success() && r.stderr.contains("libfoo.so") && r.stderr.contains("baz"),
+            "cld={cld}: not refused{}",
+            context(&r, &shown)
+        );
+        for extra in [
+            &["-Wl,--no-allow-shlib-undefined", "-lbaz"][..],
+            &["-Wl,--allow-shlib-undefined"][..],
+        ] {
+            let (r, shown) = link(extra);
+            assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+        }
+    }
+}
