@@ -853,6 +853,8 @@ struct ScanResult {
     textrel: bool,
     /// With `--warn-textrel`: one message per text relocation.
     textrel_warnings: Vec<String>,
+    /// Shared libraries (indices) whose symbols live relocations use.
+    shared_used: Vec<u32>,
 }
 
 fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanResult {
@@ -868,6 +870,7 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
         undefined: Vec::new(),
         textrel: false,
         textrel_warnings: Vec::new(),
+        shared_used: Vec::new(),
     };
     let kind = inp.opts.output_kind;
     // Shared objects may leave symbols undefined unless `-z defs`.
@@ -903,6 +906,11 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
             let gid = res.global_of(f, r.sym);
             if let Some(id) = gid {
                 let g = &res.symbols[id as usize];
+                if let SymDef::Shared { file, .. } = g.def {
+                    if out.shared_used.last() != Some(&file) {
+                        out.shared_used.push(file);
+                    }
+                }
                 // A hidden reference cannot bind to another module.
                 let hidden_import = matches!(g.def, SymDef::Shared { .. })
                     && matches!(g.visibility, elf::STV_HIDDEN | elf::STV_INTERNAL);
@@ -1589,8 +1597,18 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let mut dynsyms: Vec<SymbolId> = Vec::new();
     let mut needed: Vec<u32> = Vec::new();
     if dynamic {
+        // With --gc-sections, an --as-needed library is needed only if
+        // live code or data uses it (as mold and lld decide).
+        let mut used = vec![false; res.shared.len()];
+        for sc in &scans {
+            for &file in &sc.shared_used {
+                used[file as usize] = true;
+            }
+        }
+        let mut dropped = vec![false; res.shared.len()];
         for (i, s) in res.shared.iter().enumerate() {
-            if s.needed && !kind.is_static() {
+            dropped[i] = opts.gc_sections && s.as_needed && !used[i];
+            if s.needed && !kind.is_static() && !dropped[i] {
                 needed.push(i as u32);
             }
         }
@@ -1600,6 +1618,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             let id = id as u32;
             let info = &sym_info[id as usize];
             match s.def {
+                // What only dead code used from a dropped library is not
+                // imported (its version would name a library not loaded).
+                SymDef::Shared { file, .. } if dropped[file as usize] => {}
                 SymDef::Shared { .. } if !kind.is_static() => {
                     // A copy or a canonical PLT entry defines the symbol for
                     // every module: it must be found in the hash table.

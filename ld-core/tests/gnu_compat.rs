@@ -1754,3 +1754,87 @@ fn no_allow_shlib_undefined_as_gnu_ld() {
         }
     }
 }
+
+/// `--as-needed` with `--gc-sections`: a library only dead code uses is
+/// not DT_NEEDED (as lld and mold 2.x decide; GNU ld 2.40 and mold 1.10 keep it), and none
+/// of its symbols is imported; one that live code uses stays needed.
+#[test]
+fn as_needed_libraries_used_only_by_dead_code_are_dropped() {
+    require_tool("gcc", "gcc");
+    require_tool("ld.lld", "lld");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "as-needed-gc");
+    let shim = make_shim(&dir);
+    let files = [
+        ("foo.c", "int foo(void) { return 42; }\n"),
+        ("bar.c", "int bar(void) { return 1; }\n"),
+        (
+            "prog.c",
+            "int foo(void);\nint bar(void);\nint dead(void) { return foo(); }\n\
+             int main(void) { return bar() - 1; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let run =
+        |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
+    for lib in ["foo", "bar"] {
+        run(
+            Command::new("gcc").args([
+                "-fPIC",
+                "-shared",
+                &format!("{lib}.c"),
+                &format!("-Wl,-soname,lib{lib}.so"),
+                "-o",
+                &format!("lib{lib}.so"),
+            ]),
+            lib,
+        );
+    }
+    run(
+        Command::new("gcc").args(["-c", "-ffunction-sections", "prog.c"]),
+        "prog.o",
+    );
+    for gc in [true, false] {
+        let mut seen = Vec::new();
+        for cld in [false, true] {
+            let exe = format!("exe-{gc}-{cld}");
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            } else {
+                cmd.arg("-fuse-ld=lld");
+            }
+            let gc_flag = if gc {
+                "-Wl,--gc-sections"
+            } else {
+                "-Wl,--no-gc-sections"
+            };
+            cmd.args([
+                "prog.o",
+                "-Wl,--as-needed",
+                gc_flag,
+                "-L.",
+                "-lfoo",
+                "-lbar",
+            ])
+            .args(["-Wl,-rpath,.", "-o", &exe]);
+            let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+            assert!(r.success(), "{}", context(&r, &shown));
+            run(&mut Command::new(dir.join(&exe)), &exe);
+            let d = readelf(&["-dW"], &dir.join(&exe)).unwrap().stdout;
+            let dynsym = readelf(&["--dyn-syms", "-W"], &dir.join(&exe))
+                .unwrap()
+                .stdout;
+            seen.push((
+                d.contains("[libfoo.so]"),
+                d.contains("[libbar.so]"),
+                dynsym.lines().any(|l| l.ends_with(" foo")),
+            ));
+        }
+        assert_eq!(seen[0], (!gc, true, !gc), "lld's link, gc={gc}");
+        assert_eq!(seen[1], seen[0], "gc={gc}: cld differs from lld");
+    }
+}
