@@ -90,6 +90,55 @@ impl<'a> Matcher<'a> {
     }
 }
 
+/// `name` as diagnostics show it: Rust v0 names (`_R`) demangled as Rust;
+/// `_ZN` names as Rust's legacy mangling if they end with its hash, or if
+/// `rust` (an input's `.comment` names rustc, as mold decides), else as
+/// C++; `None` if not mangled.
+pub(crate) fn demangle_for_messages(name: &str, rust: bool) -> Option<String> {
+    if name.starts_with("_R") || (name.starts_with("_ZN") && (rust || has_rust_hash(name))) {
+        if let Ok(d) = rustc_demangle::try_demangle(name) {
+            // `{:#}`: without the hash suffixes and crate disambiguators.
+            return Some(format!("{d:#}"));
+        }
+        // A legacy path followed by more characters (a C++ parameter list,
+        // say): the path demangled, the rest as is, as mold shows it.
+        if let Some(end) = legacy_rust_path_len(name) {
+            if let Ok(d) = rustc_demangle::try_demangle(&name[..end]) {
+                return Some(format!("{d:#}{}", &name[end..]));
+            }
+        }
+    }
+    demangle(name)
+}
+
+/// Whether `name` ends as Rust's legacy mangling does, with a hash path
+/// element (`17h` and 16 hex digits, then `E`): such names are Rust's,
+/// whatever made the link's other inputs (GNU ld's demangler decides so).
+fn has_rust_hash(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() > 23 && b.ends_with(b"E") && {
+        let h = &b[b.len() - 20..b.len() - 1];
+        h.starts_with(b"17h") && h[3..].iter().all(u8::is_ascii_hexdigit)
+    }
+}
+
+/// The length of `_ZN<len><ident>...E` at the start of `name`.
+fn legacy_rust_path_len(name: &str) -> Option<usize> {
+    let b = name.as_bytes();
+    let mut i = 3;
+    loop {
+        match b.get(i)? {
+            b'E' => return Some(i + 1),
+            c if c.is_ascii_digit() => {
+                let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                let len: usize = name[i..i + digits].parse().ok()?;
+                i = i.checked_add(digits)?.checked_add(len)?;
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// The C++ demangling of `name`, if it is a C++ (`_Z`) name.
 pub(crate) fn demangle(name: &str) -> Option<String> {
     if !name.starts_with("_Z") {

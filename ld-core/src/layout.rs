@@ -1026,6 +1026,14 @@ pub fn eh_record_live(o: &ObjectFile, r: &crate::object_file::EhRecord, live: &[
     }
 }
 
+/// Whether object `o`'s `.comment` says rustc made it.
+fn built_by_rustc(o: &ObjectFile) -> bool {
+    o.sections
+        .iter()
+        .enumerate()
+        .any(|(i, s)| s.name == b".comment" && o.section_data(i).windows(5).any(|w| w == b"rustc"))
+}
+
 /// Whether object `o` makes the stack executable (without `-z
 /// [no]execstack`), with GNU ld's warning saying why. An executable
 /// `.note.GNU-stack` always does; a missing note only in an object with
@@ -1161,9 +1169,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             });
             by_sym[i].1.push(loc);
         }
+        let rust = inp.opts.demangle && res.objects.iter().any(built_by_rustc);
         for (id, locs) in by_sym {
             let name = res.symbols[id as usize].name_str();
-            let shown = match crate::exports::demangle(&name) {
+            let shown = match crate::exports::demangle_for_messages(&name, rust) {
                 Some(d) if inp.opts.demangle => d,
                 _ => name,
             };

@@ -1838,3 +1838,67 @@ fn as_needed_libraries_used_only_by_dead_code_are_dropped() {
         assert_eq!(seen[1], seen[0], "gc={gc}: cld differs from lld");
     }
 }
+
+/// Undefined symbols are shown demangled as GNU ld shows them: C++ names,
+/// Rust v0 names (`_R`) and Rust legacy names (`_ZN...17h<hash>E`, without
+/// the hash); in a link with an input rustc made (its `.comment` says so),
+/// every `_ZN` name is taken as Rust's (as mold does). `--no-demangle`
+/// shows the raw names.
+#[test]
+fn undefined_symbols_are_demangled_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("gnu_compat", "demangle");
+    let shim = make_shim(&dir);
+    let calls = "void _RNvCs1234_7mycrate3foo(void);\nvoid _ZN7mycrate3bar17h0123456789abcdefE(void);\n\
+                 void _ZN2ns7versionEv(void);\n\
+                 int main(void) { _RNvCs1234_7mycrate3foo(); _ZN7mycrate3bar17h0123456789abcdefE(); \
+                 _ZN2ns7versionEv(); return 0; }\n";
+    std::fs::write(dir.join("c.c"), calls).unwrap();
+    std::fs::write(
+        dir.join("r.c"),
+        format!("{calls}__attribute__((section(\".comment\"))) char str[] = \"rustc version 1.0\\n\";\n"),
+    )
+    .unwrap();
+    for f in ["c.c", "r.c"] {
+        // r.c's .comment gets other flags than the assembler likes: a warning.
+        must_succeed_within(
+            Command::new("gcc").current_dir(&dir).args(["-c", f]),
+            TIMEOUT,
+            f,
+        );
+    }
+    let names = |cld: bool, obj: &str, extra: &[&str]| {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        let (r, shown) = run_shown(cmd.args([obj, "-o", "exe"]).args(extra), TIMEOUT);
+        assert!(!r.success(), "linked{}", context(&r, &shown));
+        let mut v: Vec<String> = r
+            .stderr
+            .lines()
+            .filter_map(|l| {
+                l.split_once("undefined reference to `")
+                    .map(|(_, n)| n.trim_end_matches('\'').to_string())
+                    .or_else(|| {
+                        l.split_once("undefined symbol: ")
+                            .map(|(_, n)| n.to_string())
+                    })
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let gnu = names(false, "c.o", &[]);
+    assert_eq!(gnu, ["mycrate::bar", "mycrate::foo", "ns::version()"]);
+    assert_eq!(names(true, "c.o", &[]), gnu);
+    assert_eq!(
+        names(true, "r.o", &[]),
+        ["mycrate::bar", "mycrate::foo", "ns::versionv"]
+    );
+    assert_eq!(
+        names(true, "c.o", &["-Wl,--no-demangle"]),
+        names(false, "c.o", &["-Wl,--no-demangle"])
+    );
+}
