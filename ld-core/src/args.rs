@@ -268,6 +268,8 @@ Layout and contents:
   -z dynamic-undefined-weak, -z nodynamic-undefined-weak
                               Leave undefined weak symbols to the dynamic
                               linker (default for -shared) / resolve them to 0
+  -z rewrite-endbr            Make endbr64 a nop in functions whose address
+                              is never taken
   -z cet-report=none|warning|error
                               Report inputs not marked IBT and SHSTK
   -z separate-code, -z noseparate-code
@@ -1270,6 +1272,7 @@ impl Parser {
             ("sectionheader", None) => o.no_section_header = false,
             ("muldefs", None) => o.allow_multiple_definition = true,
             ("nopack-relative-relocs", None) => o.pack_relr = false,
+            ("rewrite-endbr", None) => o.rewrite_endbr = true,
             ("cet-report", Some("none")) => o.cet_report = CetReport::None,
             ("cet-report", Some("warning")) => o.cet_report = CetReport::Warning,
             ("cet-report", Some("error")) => o.cet_report = CetReport::Error,

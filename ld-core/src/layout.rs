@@ -276,6 +276,8 @@ pub struct Layout {
     pub kind: OutputKind,
     /// `--no-relax` (the writer decides relocations as the scan did).
     pub no_relax: bool,
+    /// `-z rewrite-endbr`: file offsets of `endbr64`s to make `nop`s.
+    pub endbr_nops: Vec<u64>,
     pub sections: Vec<OutputSection>,
     pub segments: Vec<Segment>,
     pub shoff: u64,
@@ -855,6 +857,11 @@ struct ScanResult {
     textrel_warnings: Vec<String>,
     /// Shared libraries (indices) whose symbols live relocations use.
     shared_used: Vec<u32>,
+    /// With `-z rewrite-endbr`: globals whose address is taken (a live
+    /// relocation other than a direct call or jump refers to them) ...
+    addr_taken: Vec<SymbolId>,
+    /// ... and places in this file's sections (section, offset) likewise.
+    addr_taken_local: Vec<(u32, u64)>,
 }
 
 fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanResult {
@@ -871,6 +878,8 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
         textrel: false,
         textrel_warnings: Vec::new(),
         shared_used: Vec::new(),
+        addr_taken: Vec::new(),
+        addr_taken_local: Vec::new(),
     };
     let kind = inp.opts.output_kind;
     // Shared objects may leave symbols undefined unless `-z defs`.
@@ -904,6 +913,13 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
                 continue;
             }
             let gid = res.global_of(f, r.sym);
+            if inp.opts.rewrite_endbr
+                && alloc
+                && sec.kind != SectionKind::EhFrame
+                && !is_direct_branch(r, bytes)
+            {
+                note_address_taken(o, r, gid, &mut out);
+            }
             if let Some(id) = gid {
                 let g = &res.symbols[id as usize];
                 if let SymDef::Shared { file, .. } = g.def {
@@ -988,6 +1004,128 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
         }
     }
     out
+}
+
+/// Whether relocation `r` is the displacement of a direct `call`, `jmp`
+/// or conditional jump (which does not take its target's address).
+fn is_direct_branch(r: &crate::object_file::Reloc, bytes: &[u8]) -> bool {
+    if !matches!(r.rtype, elf::R_X86_64_PLT32 | elf::R_X86_64_PC32) || r.addend != -4 {
+        return false;
+    }
+    let at = |back: u64| {
+        r.offset
+            .checked_sub(back)
+            .and_then(|i| bytes.get(i as usize).copied())
+    };
+    matches!(at(1), Some(0xe8 | 0xe9))
+        || (at(2) == Some(0x0f) && at(1).is_some_and(|b| b & 0xf0 == 0x80))
+}
+
+/// Records that relocation `r` (not a direct branch) takes the address of
+/// its target: a global, a local symbol, or a place in a section (a
+/// section symbol plus the addend, or plus the addend and 4 for a
+/// PC-relative one: both are kept, to be safe).
+fn note_address_taken(
+    o: &ObjectFile,
+    r: &crate::object_file::Reloc,
+    gid: Option<SymbolId>,
+    out: &mut ScanResult,
+) {
+    if let Some(id) = gid {
+        out.addr_taken.push(id);
+        return;
+    }
+    let Some(s) = o.symbols.get(r.sym as usize) else {
+        return;
+    };
+    if s.typ == elf::STT_SECTION {
+        let a = r.addend as u64;
+        out.addr_taken_local.push((s.shndx, a));
+        out.addr_taken_local.push((s.shndx, a.wrapping_add(4)));
+    } else {
+        out.addr_taken_local.push((s.shndx, s.value));
+    }
+}
+
+/// `-z rewrite-endbr`: file offsets of the `endbr64` at the start of each
+/// function whose address is never taken, which need no landing pad (as
+/// mold does): global functions not exported, not the entry point,
+/// `_init` or `_fini` (called through the dynamic section), to which no
+/// relocation but direct branches refers.
+fn endbr_rewrites(inp: &LinkInput, scans: &[ScanResult], l: &Layout) -> Vec<u64> {
+    const ENDBR64: [u8; 4] = [0xf3, 0x0f, 0x1e, 0xfa];
+    let (opts, res) = (inp.opts, inp.res);
+    if !opts.rewrite_endbr {
+        return Vec::new();
+    }
+    let mut taken = vec![false; res.symbols.len()];
+    for sc in scans {
+        for &id in &sc.addr_taken {
+            taken[id as usize] = true;
+        }
+    }
+    let entry = opts.entry.as_deref().unwrap_or("_start");
+    let init = opts.init.as_deref().unwrap_or("_init");
+    let fini = opts.fini.as_deref().unwrap_or("_fini");
+    for name in [entry, init, fini] {
+        if let Some(id) = res.lookup(name.as_bytes()) {
+            taken[id as usize] = true;
+        }
+    }
+    // Taken by location too: an alias's address is its target's.
+    let mut taken_at: std::collections::HashSet<(usize, u32, u64)> = Default::default();
+    for (id, s) in res.symbols.iter().enumerate() {
+        if let SymDef::Object { file, sym } = s.def {
+            if taken[id] || s.export {
+                let is = &res.objects[file as usize].symbols[sym as usize];
+                taken_at.insert((file as usize, is.shndx, is.value));
+            }
+        }
+    }
+    let mut offsets = Vec::new();
+    for (f, o) in res.objects.iter().enumerate() {
+        let local_taken: std::collections::HashSet<(u32, u64)> =
+            scans[f].addr_taken_local.iter().copied().collect();
+        // Only global functions: the assembler resolves a PC-relative
+        // reference to a local one in the same section itself, leaving no
+        // relocation to show its address is taken.
+        for (i, s) in o.symbols.iter().enumerate().skip(o.first_global as usize) {
+            let sh = s.shndx as usize;
+            if s.typ != elf::STT_FUNC || sh == 0 || sh >= o.sections.len() {
+                continue;
+            }
+            let sec = &o.sections[sh];
+            let (p, base) = l.placement[f][sh];
+            if p == NONE
+                || !l.live[f][sh]
+                || sec.flags & elf::SHF_EXECINSTR as u64 == 0
+                || local_taken.contains(&(s.shndx, s.value))
+                || taken_at.contains(&(f, s.shndx, s.value))
+            {
+                continue;
+            }
+            if let Some(id) = res.global_of(f, i as u32) {
+                let g = &res.symbols[id as usize];
+                // Only the definition that won, never one exported.
+                if taken[id as usize]
+                    || g.export
+                    || g.def
+                        != (SymDef::Object {
+                            file: f as u32,
+                            sym: i as u32,
+                        })
+                {
+                    continue;
+                }
+            }
+            let data = o.section_data(sh);
+            let at = s.value as usize;
+            if data.get(at..at + 4) == Some(&ENDBR64[..]) {
+                offsets.push(l.sections[p as usize].offset + base + s.value);
+            }
+        }
+    }
+    offsets
 }
 
 pub fn sym_display(o: &ObjectFile, sym: u32) -> String {
@@ -2502,6 +2640,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let mut layout = Layout {
         kind,
         no_relax: opts.no_relax,
+        endbr_nops: Vec::new(),
         sections,
         segments,
         shoff,
@@ -2584,6 +2723,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
     };
     plan_dynrels(inp, &mut layout);
+    layout.endbr_nops = endbr_rewrites(inp, &scans, &layout);
     Ok(layout)
 }
 

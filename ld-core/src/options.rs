@@ -218,6 +218,9 @@ pub struct Options {
     /// symbol that nothing defines is an error (checked for libraries
     /// whose own DT_NEEDED are all linked, as mold does).
     pub no_allow_shlib_undefined: bool,
+    /// `-z rewrite-endbr`: `endbr64` at functions whose address is never
+    /// taken becomes a `nop`.
+    pub rewrite_endbr: bool,
     /// `--no-relax`: no GOT relaxation, TLS descriptors kept (x86_64::DecideCtx).
     pub no_relax: bool,
     /// `-z x86-64-v2|v3|v4|baseline`: ISA level bits added to the output's
@@ -379,6 +382,7 @@ impl Default for Options {
             cet_report: CetReport::None,
             no_undefined_version: false,
             no_relax: false,
+            rewrite_endbr: false,
             no_allow_shlib_undefined: false,
             no_section_header: false,
             package_metadata: None,

@@ -41,6 +41,10 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
         buf[7] = elf::ELFOSABI_GNU;
     }
     let place_rels = write_input_sections(res, l, buf)?;
+    for &off in &l.endbr_nops {
+        // nopl 0x0(%rax): the same four bytes, no landing pad.
+        buf[off as usize..off as usize + 4].copy_from_slice(&[0x0f, 0x1f, 0x40, 0x00]);
+    }
     write_synthetic(opts, res, l, buf, place_rels)?;
     for (i, bytes) in &l.prewritten {
         let o = l.sections[*i].offset as usize;

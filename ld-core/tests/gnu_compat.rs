@@ -1902,3 +1902,89 @@ fn undefined_symbols_are_demangled_as_gnu_ld() {
         names(false, "c.o", &["-Wl,--no-demangle"])
     );
 }
+
+/// `-z rewrite-endbr` (mold's option): the `endbr64` of a global function
+/// only ever called directly becomes a 4-byte `nop`; functions whose
+/// address is taken (a callback, a function pointer, an alias's address,
+/// `main` from `_start`), static ones (the assembler may resolve their
+/// addresses with no relocation) and exported ones keep it. The program
+/// runs the same; without the option nothing changes.
+#[test]
+fn rewrite_endbr_keeps_landing_pads_of_address_taken_functions() {
+    require_tool("gcc", "gcc");
+    require_tool("objdump", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "rewrite-endbr");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("eb.c"),
+        "#include <stdio.h>\n#include <stdlib.h>\n\
+         static int cmp(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }\n\
+         __attribute__((noinline)) int direct(int x) { return x + 1; }\n\
+         __attribute__((noinline)) int taken(int x) { return x + 3; }\n\
+         __attribute__((noinline)) int aliased(int x) { return x + 5; }\n\
+         extern int alias(int) __attribute__((alias(\"aliased\")));\n\
+         __attribute__((noinline)) int exported(int x) { return x + 7; }\n\
+         int (*volatile fp)(int) = taken;\nint (*volatile fp2)(int) = alias;\n\
+         int main(void) {\n  int v[] = {3, 1, 2};\n  qsort(v, 3, sizeof v[0], cmp);\n\
+           printf(\"%d %d %d %d %d %d %d\\n\", v[0], v[1], v[2], direct(4), fp(5), fp2(6), exported(1));\n\
+           return 0;\n}\n",
+    )
+    .unwrap();
+    must_succeed_within(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-c", "-O1", "-fcf-protection", "eb.c"]),
+        TIMEOUT,
+        "compiling",
+    );
+    // Whether each function starts with endbr64.
+    let pads = |exe: &str| {
+        let d = must_succeed_within(
+            Command::new("objdump").current_dir(&dir).args(["-d", exe]),
+            TIMEOUT,
+            "objdump",
+        )
+        .stdout;
+        // objdump labels the aliased function with either of its names.
+        [
+            &["cmp"][..],
+            &["direct"],
+            &["taken"],
+            &["aliased", "alias"],
+            &["exported"],
+            &["main"],
+        ]
+        .iter()
+        .map(|names| {
+            names.iter().any(|f| {
+                d.split(&format!("<{f}>:\n"))
+                    .nth(1)
+                    .and_then(|rest| rest.lines().next())
+                    .is_some_and(|l| l.contains("endbr64"))
+            })
+        })
+        .collect::<Vec<_>>()
+    };
+    for (exe, flag) in [
+        ("plain", "-Wl,-z,norelro"),
+        ("rewritten", "-Wl,-z,rewrite-endbr"),
+    ] {
+        let (r, shown) = run_shown(
+            Command::new("gcc").current_dir(&dir).args([
+                "-B",
+                &shim,
+                "eb.o",
+                "-o",
+                exe,
+                flag,
+                "-Wl,--export-dynamic-symbol=exported",
+            ]),
+            TIMEOUT,
+        );
+        assert!(r.success(), "{}", context(&r, &shown));
+        let out = must_succeed_within(&mut Command::new(dir.join(exe)), TIMEOUT, exe);
+        assert_eq!(out.stdout, "1 2 3 5 8 11 8\n", "{exe}");
+    }
+    assert_eq!(pads("plain"), [true; 6]);
+    assert_eq!(pads("rewritten"), [true, false, true, true, true, true]);
+}
