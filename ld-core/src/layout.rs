@@ -3450,6 +3450,10 @@ pub fn keep_global(
     placement: &[Vec<(u32, u64)>],
     s: &crate::resolve::Symbol,
 ) -> bool {
+    if s.promoted_local {
+        // Written once, as the local it is.
+        return false;
+    }
     match s.def {
         // Definitions in sections --gc-sections removed go with them.
         SymDef::Object { file, sym } => {

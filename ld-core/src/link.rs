@@ -510,6 +510,7 @@ fn link_resolved(
         }
     }
     apply_defsyms(opts, &mut res)?;
+    res.promote_local_ifuncs();
     for s in res.symbols.iter_mut() {
         if s.def == SymDef::Undefined && resolve::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;

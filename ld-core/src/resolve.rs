@@ -99,6 +99,8 @@ pub struct Symbol {
     /// A version script's `local:` matched this definition: besides being
     /// hidden, it is a local symbol in `.symtab`, as GNU ld writes it.
     pub localized: bool,
+    /// A local IFUNC's entry (`Resolved::promote_local_ifuncs`).
+    pub promoted_local: bool,
 }
 
 impl Symbol {
@@ -119,6 +121,7 @@ impl Symbol {
             ref_type: elf::STT_NOTYPE,
             defsym: None,
             localized: false,
+            promoted_local: false,
         }
     }
     pub fn name_str(&self) -> String {
@@ -220,6 +223,9 @@ pub struct Resolved {
     pub shared: Vec<LoadedShared>,
     pub symbols: Vec<Symbol>,
     pub names: NameMap<SymbolId>,
+    /// Local IFUNC symbols given a global entry (file, symbol index):
+    /// see `promote_local_ifuncs`.
+    pub promoted: HashMap<(u32, u32), SymbolId>,
 }
 
 impl Resolved {
@@ -236,13 +242,45 @@ impl Resolved {
         self.names.insert(name, id);
         id
     }
-    /// The global symbol an object's symbol index refers to, if global.
+    /// The global symbol an object's symbol index refers to, if global
+    /// (or a promoted local IFUNC).
     pub fn global_of(&self, file: usize, sym: u32) -> Option<SymbolId> {
         let o = &self.objects[file];
         if sym >= o.first_global {
             Some(self.sym_ids[file][(sym - o.first_global) as usize])
-        } else {
+        } else if self.promoted.is_empty() {
             None
+        } else {
+            self.promoted.get(&(file as u32, sym)).copied()
+        }
+    }
+
+    /// Gives each defined local IFUNC symbol a hidden global entry of its
+    /// own (under a name no input can spell), so that calls and address
+    /// loads reach it through a PLT entry and an IRELATIVE relocation as a
+    /// global IFUNC's do. It stays a local in `.symtab`.
+    pub fn promote_local_ifuncs(&mut self) {
+        for f in 0..self.objects.len() {
+            let o = &self.objects[f];
+            let locals: Vec<(u32, &'static [u8])> = o.symbols[..o.first_global as usize]
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.typ == elf::STT_GNU_IFUNC && !s.is_undefined())
+                .map(|(i, s)| (i as u32, s.name))
+                .collect();
+            for (i, name) in locals {
+                let unique = format!("{} (local IFUNC {f}:{i})", String::from_utf8_lossy(name));
+                let id = self.intern(Box::leak(unique.into_bytes().into_boxed_slice()));
+                let s = &mut self.symbols[id as usize];
+                s.def = SymDef::Object {
+                    file: f as FileId,
+                    sym: i,
+                };
+                s.visibility = elf::STV_HIDDEN;
+                s.referenced = true;
+                s.promoted_local = true;
+                self.promoted.insert((f as u32, i), id);
+            }
         }
     }
 }
@@ -706,6 +744,7 @@ pub fn resolve_with(
             shared: Vec::new(),
             symbols: Vec::with_capacity(names_hint),
             names: NameMap::with_capacity_and_hasher(names_hint, Default::default()),
+            promoted: HashMap::new(),
         },
         comdats: NameMap::default(),
         errors: Vec::new(),

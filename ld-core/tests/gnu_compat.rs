@@ -1988,3 +1988,89 @@ fn rewrite_endbr_keeps_landing_pads_of_address_taken_functions() {
     assert_eq!(pads("plain"), [true; 6]);
     assert_eq!(pads("rewritten"), [true, false, true, true, true, true]);
 }
+
+/// A static (local) IFUNC called and its address taken, in every output
+/// mode and from a shared library: it resolves through a PLT entry and an
+/// IRELATIVE relocation as GNU ld makes it, the program prints what GNU
+/// ld's prints, and `.symtab` shows it as the local IFUNC it is.
+#[test]
+fn local_ifuncs_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "local-ifunc");
+    let shim = make_shim(&dir);
+    let files = [
+        (
+            "li.c",
+            "#include <stdio.h>\ntypedef void Fn(void);\nstatic void real_a(void) { puts(\"real a\"); }\n\
+             static Fn *resolve_a(void) { return real_a; }\n\
+             __attribute__((ifunc(\"resolve_a\"))) static void a(void);\nFn *get_b(void);\n\
+             int main(void) { Fn *p = a; a(); p(); get_b()(); printf(\"%d\\n\", p == a); return 0; }\n",
+        ),
+        (
+            "lb.c",
+            "#include <stdio.h>\ntypedef void Fn(void);\nstatic void real_b(void) { puts(\"real b\"); }\n\
+             static Fn *resolve_b(void) { return real_b; }\n\
+             __attribute__((ifunc(\"resolve_b\"))) static void b(void);\n\
+             Fn *get_b(void) { b(); return b; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let modes: [&[&str]; 5] = [
+        &["-pie", "-fPIE", "li.c", "lb.c"],
+        &["-no-pie", "-fno-PIE", "li.c", "lb.c"],
+        &["-static", "li.c", "lb.c"],
+        &["-static-pie", "-fPIE", "li.c", "lb.c"],
+        &["li.c", "./liblb.so"],
+    ];
+    for cld in [false, true] {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        let lib = format!("lib-{cld}.so");
+        let (r, shown) = run_shown(cmd.args(["-shared", "-fPIC", "lb.c", "-o", &lib]), TIMEOUT);
+        assert!(r.success(), "{}", context(&r, &shown));
+    }
+    for mode in modes {
+        let mut outs = Vec::new();
+        for cld in [false, true] {
+            // The shared library comes from the same linker.
+            std::fs::copy(dir.join(format!("lib-{cld}.so")), dir.join("liblb.so")).unwrap();
+            let exe = format!("exe-{cld}");
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            let (r, shown) = run_shown(cmd.args(mode).args(["-o", &exe]), TIMEOUT);
+            assert!(r.success(), "{mode:?}{}", context(&r, &shown));
+            let out = must_succeed_within(
+                Command::new(dir.join(&exe)).current_dir(&dir),
+                TIMEOUT,
+                &exe,
+            );
+            let symtab = readelf(&["-sW"], &dir.join(&exe)).unwrap().stdout;
+            let a = symtab.lines().find(|l| l.ends_with(" a")).map(|l| {
+                l.split_whitespace()
+                    .skip(3)
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            assert!(
+                !symtab.contains("local IFUNC"),
+                "{mode:?}: an internal name leaked"
+            );
+            outs.push((out.stdout, a));
+        }
+        assert_eq!(
+            outs[0].0, "real a\nreal a\nreal b\nreal b\n1\n",
+            "GNU ld, {mode:?}"
+        );
+        assert_eq!(outs[1], outs[0], "{mode:?}");
+    }
+}
