@@ -429,6 +429,21 @@ fn global_entry(
     match s.def {
         SymDef::Object { file, sym } => {
             let os = &res.objects[file as usize].symbols[sym as usize];
+            if dynamic && os.typ == elf::STT_GNU_IFUNC && info.plt != NONE && l.kind.is_executable()
+            {
+                // An executable's IFUNC is exported as the function its PLT
+                // entry is (its address everywhere, as in GNU ld): the
+                // dynamic linker cannot run the executable's resolver for a
+                // library loaded before it is relocated.
+                let plt = l.sec(Synth::Plt).map_or(0, |s| s.shndx as u16);
+                return (
+                    l.plt_entry_addr(info.plt),
+                    0,
+                    (bind << 4) | elf::STT_FUNC,
+                    vis,
+                    plt,
+                );
+            }
             let v = local_sym_addr(res, l, file as usize, sym, 0).0;
             let shndx = if os.shndx == elf::SHN_ABS as u32 {
                 elf::SHN_ABS

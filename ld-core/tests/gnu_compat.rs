@@ -2074,3 +2074,67 @@ fn local_ifuncs_as_gnu_ld() {
         assert_eq!(outs[1], outs[0], "{mode:?}");
     }
 }
+
+/// An executable's IFUNC that a shared library refers to is exported as a
+/// plain function at its PLT entry (GNU ld's choice for non-PIE), so the
+/// library and the program see one address and the dynamic linker never
+/// runs the program's resolver early; cld does the same in a PIE (where
+/// GNU ld 2.40's output fails to start).
+#[test]
+fn exported_ifunc_in_executable_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "ifunc-exported");
+    let shim = make_shim(&dir);
+    let files = [
+        ("a.c", "typedef void Func(void);\nvoid foo(void);\nFunc *get_foo(void) { return foo; }\n"),
+        (
+            "c.c",
+            "#include <stdio.h>\ntypedef void Func(void);\n\
+             __attribute__((ifunc(\"resolve_foo\"))) void foo(void);\n\
+             void real_foo(void) { printf(\"foo \"); }\nFunc *resolve_foo(void) { return real_foo; }\n\
+             Func *get_foo(void);\n\
+             int main(void) { printf(\"%d\\n\", foo == get_foo()); foo(); printf(\"\\n\"); return 0; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let run =
+        |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
+    run(
+        Command::new("gcc").args(["-fPIC", "-shared", "a.c", "-o", "libb.so"]),
+        "libb.so",
+    );
+    for (pie, flags) in [(false, ["-no-pie", "-fno-PIE"]), (true, ["-pie", "-fPIE"])] {
+        let mut seen = Vec::new();
+        for cld in [false, true] {
+            if pie && !cld {
+                continue;
+            }
+            let exe = format!("exe-{pie}-{cld}");
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            cmd.args(flags).args(["c.c", "./libb.so", "-o", &exe]);
+            let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+            assert!(r.success(), "{}", context(&r, &shown));
+            let out = run(&mut Command::new(dir.join(&exe)), &exe).stdout;
+            assert_eq!(out, "1\nfoo \n", "{exe}");
+            let dynsym = readelf(&["--dyn-syms", "-W"], &dir.join(&exe))
+                .unwrap()
+                .stdout;
+            let foo = dynsym
+                .lines()
+                .find(|l| l.ends_with(" foo"))
+                .map(|l| l.split_whitespace().nth(3).unwrap_or_default().to_string());
+            seen.push(foo);
+        }
+        assert_eq!(seen[0].as_deref(), Some("FUNC"), "pie={pie}");
+        if !pie {
+            assert_eq!(seen[1], seen[0]);
+        }
+    }
+}
