@@ -545,6 +545,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "no-relax"
         | "allow-shlib-undefined"
         | "no-allow-shlib-undefined"
+        | "emit-relocs"
         | "no-warn-textrel"
         | "warn-execstack"
         | "no-warn-execstack"
@@ -1148,6 +1149,9 @@ impl Parser {
                     ),
                 };
             }
+            // Known, so that `-emit-relocs` is not read as `-e mit-relocs`
+            // (GNU ld's getopt_long_only tries long options first).
+            "emit-relocs" => bail!("{spelled} is not supported"),
             "icf" | "pack-dyn-relocs" => {
                 let v = lossy(&val());
                 if v != "none" {
@@ -1917,6 +1921,9 @@ mod tests {
              -z stack-size=8388608 -z muldefs -z x86-64-v2 -z cet-report=error a.o",
         );
         assert_eq!(err("-z foo a.o"), "unknown -z option: foo");
+        // A long option, not `-e mit-relocs`; not implemented.
+        assert_eq!(err("-emit-relocs a.o"), "-emit-relocs is not supported");
+        assert_eq!(err("--emit-relocs a.o"), "--emit-relocs is not supported");
         assert_eq!(err("-zfoo=1 a.o"), "unknown -z option: foo=1");
         assert_eq!(err("-z relro=1 a.o"), "unknown -z option: relro=1");
         assert!(err("-z max-page-size=3 a.o").contains("max-page-size"));
