@@ -956,14 +956,16 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
                         if !writable {
                             out.textrel = true;
                             if inp.opts.warn_textrel {
-                                out.textrel_warnings.push(format!(
-                                    "{}:({}+{:#x}): relocation against {}' in read-only section `{}'",
+                                // One per file, section and symbol, as GNU
+                                // ld and mold say it (not per place).
+                                let w = format!(
+                                    "{}:({}): relocation against {}' in read-only section `{}'",
                                     o.name,
                                     String::from_utf8_lossy(sec.name),
-                                    r.offset,
                                     sym_display(o, r.sym).replacen(' ', " `", 1),
                                     String::from_utf8_lossy(sec.name),
-                                ));
+                                );
+                                out.textrel_warnings.push(w);
                             }
                         }
                     }
@@ -1270,8 +1272,11 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         errors.extend(s.errors.iter().cloned());
         undefined.extend(s.undefined.iter().cloned());
         textrel |= s.textrel;
+        let mut said = std::collections::HashSet::new();
         for w in &s.textrel_warnings {
-            crate::error::warn(w);
+            if said.insert(w) {
+                crate::error::warn(w);
+            }
         }
         for &(id, n) in &s.needs {
             let i = id as usize;

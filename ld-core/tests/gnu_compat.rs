@@ -1123,7 +1123,7 @@ fn execstack_textrel_cet_and_undefined_weak_diagnostics_as_gnu_ld() {
         ("xstack.s", ".section .note.GNU-stack,\"x\",@progbits\n"),
         (
             "textrel.s",
-            ".globl fn\nfn:\n  movabs main, %rax\n  ret\n.section .note.GNU-stack,\"\",@progbits\n",
+            ".globl fn\nfn:\n  movabs main, %rax\n  movabs main, %rax\n  ret\n.section .note.GNU-stack,\"\",@progbits\n",
         ),
         (
             "main.c",
@@ -1219,6 +1219,13 @@ fn execstack_textrel_cet_and_undefined_weak_diagnostics_as_gnu_ld() {
             r.stderr.contains("main' in read-only section `.text'")
                 && r.stderr.contains("DT_TEXTREL"),
             "cld={cld}: no text relocation warnings{}",
+            context(&r, &shown)
+        );
+        // Once per symbol, not per place.
+        assert_eq!(
+            r.stderr.matches("main' in read-only section").count(),
+            1,
+            "cld={cld}{}",
             context(&r, &shown)
         );
         // GNU ld 2.40 has no --no-warn-textrel (lld and mold don't warn by default).
