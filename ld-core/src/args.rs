@@ -311,6 +311,7 @@ Miscellaneous:
                               Allow (default) / report undefined symbols of
                               linked shared libraries whose DT_NEEDED are
                               all linked
+  --emit-relocs               Keep the inputs' relocations (.rela<section>)
   --no-relax                  Don't relax GOT loads; keep TLS descriptors in
                               dynamic executables
   --warn-execstack, --no-warn-execstack
@@ -1149,9 +1150,7 @@ impl Parser {
                     ),
                 };
             }
-            // Known, so that `-emit-relocs` is not read as `-e mit-relocs`
-            // (GNU ld's getopt_long_only tries long options first).
-            "emit-relocs" => bail!("{spelled} is not supported"),
+            "emit-relocs" => o.emit_relocs = true,
             "icf" | "pack-dyn-relocs" => {
                 let v = lossy(&val());
                 if v != "none" {
@@ -1921,9 +1920,9 @@ mod tests {
              -z stack-size=8388608 -z muldefs -z x86-64-v2 -z cet-report=error a.o",
         );
         assert_eq!(err("-z foo a.o"), "unknown -z option: foo");
-        // A long option, not `-e mit-relocs`; not implemented.
-        assert_eq!(err("-emit-relocs a.o"), "-emit-relocs is not supported");
-        assert_eq!(err("--emit-relocs a.o"), "--emit-relocs is not supported");
+        // A long option, not `-e mit-relocs`.
+        assert!(link("-emit-relocs a.o").emit_relocs);
+        assert!(link("--emit-relocs a.o").emit_relocs);
         assert_eq!(err("-zfoo=1 a.o"), "unknown -z option: foo=1");
         assert_eq!(err("-z relro=1 a.o"), "unknown -z option: relro=1");
         assert!(err("-z max-page-size=3 a.o").contains("max-page-size"));

@@ -46,6 +46,9 @@ pub enum Synth {
     Symtab,
     Strtab,
     Shstrtab,
+    /// `--emit-relocs`: the relocations of one output section
+    /// (`OutputSection::rela_for`).
+    EmitRela,
 }
 
 #[derive(Clone, Debug)]
@@ -62,6 +65,8 @@ pub struct OutputSection {
     pub rank: u32,
     /// Input sections placed here: (file, section), in placement order.
     pub inputs: Vec<(u32, u32)>,
+    /// For `Synth::EmitRela`: the section whose relocations it holds.
+    pub rela_for: u32,
     /// Unique merged strings and their offsets within this section.
     pub merged: Vec<(&'static [u8], u64)>,
     /// Index in the section header table.
@@ -91,6 +96,7 @@ impl OutputSection {
             inputs: Vec::new(),
             merged: Vec::new(),
             shndx: 0,
+            rela_for: NONE,
         }
     }
     pub fn is_alloc(&self) -> bool {
@@ -1163,6 +1169,57 @@ pub fn eh_record_live(o: &ObjectFile, r: &crate::object_file::EhRecord, live: &[
             Some(t) => live[t as usize],
             None => false,
         },
+    }
+}
+
+/// The relocations `--emit-relocs` copies: those of the live, ordinary
+/// (not merged, not `.eh_frame`) input sections of allocated output
+/// section `sec`, in output order.
+pub fn emit_relocs_of<'a>(
+    res: &'a Resolved,
+    live: &'a [Vec<bool>],
+    sec: &'a OutputSection,
+) -> impl Iterator<Item = (usize, u32, &'a crate::object_file::Reloc)> + 'a {
+    sec.inputs.iter().flat_map(move |&(f, si)| {
+        let o = &res.objects[f as usize];
+        let isec = &o.sections[si as usize];
+        let take = live[f as usize][si as usize] && isec.kind == SectionKind::Alloc;
+        let relocs = if take {
+            &o.relocs[isec.relocs.start as usize..isec.relocs.end as usize]
+        } else {
+            &[]
+        };
+        relocs.iter().map(move |r| (f as usize, si, r))
+    })
+}
+
+/// `--emit-relocs`: a `.rela<name>` section for each allocated output
+/// section with input relocations (as GNU ld adds them).
+fn add_emit_rela_sections(res: &Resolved, live: &[Vec<bool>], sections: &mut Vec<OutputSection>) {
+    let n = sections.len();
+    for p in 0..n {
+        let sec = &sections[p];
+        if sec.synth != Synth::Regular || !sec.is_alloc() {
+            continue;
+        }
+        let count = emit_relocs_of(res, live, sec).count() as u64;
+        if count == 0 {
+            continue;
+        }
+        let mut name = b".rela".to_vec();
+        name.extend_from_slice(&sec.name);
+        let mut r = OutputSection::new(
+            &name,
+            Synth::EmitRela,
+            elf::SHT_RELA,
+            elf::SHF_INFO_LINK as u64,
+            8,
+            650,
+        );
+        r.size = 24 * count;
+        r.entsize = 24;
+        r.rela_for = p as u32;
+        sections.push(r);
     }
 }
 
@@ -2360,6 +2417,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         s.size = strtab_size;
         add(&mut sections, &mut sec_idx, s);
     }
+    if opts.emit_relocs {
+        add_emit_rela_sections(res, &live, &mut sections);
+    }
     let shs = OutputSection::new(b".shstrtab", Synth::Shstrtab, elf::SHT_STRTAB, 0, 1, 702);
     add(&mut sections, &mut sec_idx, shs);
 
@@ -2376,6 +2436,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         sorted.push(sections[i].clone());
     }
     let mut sections = sorted;
+    for s in sections.iter_mut().filter(|s| s.rela_for != NONE) {
+        s.rela_for = remap[s.rela_for as usize];
+    }
     for p in placement.iter_mut().flatten() {
         if p.0 != NONE {
             p.0 = remap[p.0 as usize];

@@ -221,6 +221,8 @@ pub struct Options {
     /// `-z rewrite-endbr`: `endbr64` at functions whose address is never
     /// taken becomes a `nop`.
     pub rewrite_endbr: bool,
+    /// `--emit-relocs` / `-q`: keep the inputs' relocations in the output.
+    pub emit_relocs: bool,
     /// `--no-relax`: no GOT relaxation, TLS descriptors kept (x86_64::DecideCtx).
     pub no_relax: bool,
     /// `-z x86-64-v2|v3|v4|baseline`: ISA level bits added to the output's
@@ -382,6 +384,7 @@ impl Default for Options {
             cet_report: CetReport::None,
             no_undefined_version: false,
             no_relax: false,
+            emit_relocs: false,
             rewrite_endbr: false,
             no_allow_shlib_undefined: false,
             no_section_header: false,

@@ -50,6 +50,7 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
         let o = l.sections[*i].offset as usize;
         buf[o..o + bytes.len()].copy_from_slice(bytes);
     }
+    write_emit_relocs(res, l, buf);
     if !opts.no_section_header {
         write_section_headers(buf, l);
     }
@@ -923,6 +924,60 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
     Ok(())
 }
 
+/// `--emit-relocs`: each input relocation of an allocated section, at its
+/// output address. One against a global in `.symtab` names it; any other
+/// (a local, a section, a symbol made local) is made against symbol 0
+/// with the target's address in the addend, which computes the same value.
+fn write_emit_relocs(res: &Resolved, l: &Layout, buf: &mut [u8]) {
+    if !l.sections.iter().any(|s| s.synth == Synth::EmitRela) {
+        return;
+    }
+    // .symtab index of each global written there (as write_symtab orders them).
+    let mut index = vec![0u32; res.symbols.len()];
+    let mut next = l.symtab_locals;
+    for (id, s) in res.symbols.iter().enumerate() {
+        if l.sec(Synth::Symtab).is_some()
+            && !s.localized
+            && layout::keep_global(res, &l.placement, s)
+        {
+            index[id] = next;
+            next += 1;
+        }
+    }
+    let ctx = DecideCtx::new(l.kind, l.no_relax);
+    for rs in l.sections.iter().filter(|s| s.synth == Synth::EmitRela) {
+        let target = &l.sections[rs.rela_for as usize];
+        let mut o = rs.offset as usize;
+        for (f, si, r) in layout::emit_relocs_of(res, &l.live, target) {
+            let base = l.placement[f][si as usize].1;
+            // A GOT load relaxed to a direct reference is described as
+            // one (R_X86_64_PC32), as GNU ld does.
+            let isec = &res.objects[f].sections[si as usize];
+            let t = target_props(res, l.kind, f, r.sym);
+            let writable = isec.flags & elf::SHF_WRITE as u64 != 0;
+            let bytes = res.objects[f].section_data(si as usize);
+            let rtype = match arch::decide(&ctx, r.rtype, t, true, writable, bytes, r.offset) {
+                Ok((Action::GotRelaxLea | Action::GotRelaxCall | Action::GotRelaxJmp, _)) => {
+                    elf::R_X86_64_PC32
+                }
+                _ => r.rtype,
+            };
+            let (sym, addend) = match res.global_of(f, r.sym) {
+                Some(id) if index[id as usize] != 0 => (index[id as usize], r.addend),
+                Some(id) => (0, (l.sym_values[id as usize] as i64).wrapping_add(r.addend)),
+                None => {
+                    let (v, a) = local_sym_addr(res, l, f, r.sym, r.addend);
+                    (0, (v as i64).wrapping_add(a))
+                }
+            };
+            w64(buf, o, target.addr + base + r.offset);
+            w64(buf, o + 8, ((sym as u64) << 32) | rtype as u64);
+            w64(buf, o + 16, addend as u64);
+            o += 24;
+        }
+    }
+}
+
 fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
     let (Some(st), Some(ss)) = (l.sec(Synth::Symtab), l.sec(Synth::Strtab)) else {
         return;
@@ -1063,6 +1118,7 @@ fn write_section_headers(buf: &mut [u8], l: &Layout) {
             ),
             Synth::Dynamic => (idx(Synth::Dynstr), 0),
             Synth::Symtab => (idx(Synth::Strtab), l.symtab_locals),
+            Synth::EmitRela => (idx(Synth::Symtab), l.sections[s.rela_for as usize].shndx),
             _ => (0, 0),
         };
         w32(buf, o, names[s.name.as_slice()]);

@@ -2145,3 +2145,125 @@ fn exported_ifunc_in_executable_as_gnu_ld() {
         }
     }
 }
+
+/// `--emit-relocs` (also spelled `-emit-relocs`, not `-e mit-relocs`):
+/// the output keeps a `.rela<section>` for each allocated section with
+/// input relocations, with as many entries as GNU ld writes (none from
+/// sections `--gc-sections` removed; but none for `.eh_frame`, which cld
+/// rebuilds); each PC-relative one in `.text`
+/// computes (S + A - P) the bytes the output holds there, relaxed GOT
+/// loads are PC32 as in GNU ld, and the program still runs.
+#[test]
+fn emit_relocs_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "emit-relocs");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("er.c"),
+        "#include <stdio.h>\nstatic const char msg[] = \"hello\";\nint g;\n\
+         static int twice(int x) { return 2 * x; }\nint dead(void) { return twice(g); }\n\
+         int (*fp)(int) = twice;\n\
+         int main(void) { g++; puts(msg); return fp(g) - 2; }\n",
+    )
+    .unwrap();
+    must_succeed_within(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-c", "-fPIC", "-ffunction-sections", "er.c"]),
+        TIMEOUT,
+        "compiling",
+    );
+    // (name, entries) of each relocation section but .rela.dyn/.rela.plt.
+    let rela_sections = |exe: &str| {
+        let r = readelf(&["-rW"], &dir.join(exe)).unwrap().stdout;
+        let mut v: Vec<(String, usize)> = r
+            .lines()
+            .filter_map(|l| {
+                let rest = l.strip_prefix("Relocation section '")?;
+                let (name, tail) = rest.split_once('\'')?;
+                let n = tail
+                    .split("contains ")
+                    .nth(1)?
+                    .split(' ')
+                    .next()?
+                    .parse()
+                    .ok()?;
+                // cld rebuilds .eh_frame and keeps none of its relocations.
+                (![".rela.dyn", ".rela.plt", ".rela.eh_frame"].contains(&name))
+                    .then(|| (name.to_string(), n))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let mut seen = Vec::new();
+    for cld in [false, true] {
+        let exe = format!("er-{cld}");
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        cmd.args(["er.o", "-Wl,-emit-relocs,--gc-sections", "-o", &exe]);
+        let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+        assert!(r.success(), "{}", context(&r, &shown));
+        let out = must_succeed_within(&mut Command::new(dir.join(&exe)), TIMEOUT, &exe);
+        assert_eq!(out.stdout, "hello\n");
+        seen.push(rela_sections(&exe));
+    }
+    assert!(
+        seen[0].iter().any(|(n, _)| n == ".rela.text"),
+        "{:?}",
+        seen[0]
+    );
+    assert_eq!(seen[1], seen[0], "relocation sections differ from GNU ld's");
+
+    // Self-consistency of cld's PC-relative relocations in .text.
+    let exe = dir.join("er-true");
+    let data = std::fs::read(&exe).unwrap();
+    let sections = readelf(&["-SW"], &exe).unwrap().stdout;
+    let text = sections
+        .lines()
+        .find(|l| l.contains(" .text "))
+        .and_then(|l| l.split(']').nth(1))
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let hex = |s: &str| u64::from_str_radix(s, 16).unwrap();
+            (hex(w[2]), hex(w[3]), hex(w[4]))
+        })
+        .expect(".text");
+    let relocs = readelf(&["-rW"], &exe).unwrap().stdout;
+    let table = relocs.split("'.rela.text'").nth(1).expect(".rela.text");
+    let mut checked = 0;
+    for l in table.lines().skip(2).take_while(|l| !l.trim().is_empty()) {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        if w.len() < 5 || w[2] != "R_X86_64_PC32" {
+            continue;
+        }
+        let p = u64::from_str_radix(w[0], 16).unwrap();
+        // With a symbol: value, name, sign, addend; without: the addend.
+        let (s, a) = if w.len() >= 7 {
+            let a = i64::from_str_radix(w[6], 16).unwrap();
+            (
+                u64::from_str_radix(w[3], 16).unwrap(),
+                if w[5] == "-" { -a } else { a },
+            )
+        } else {
+            (0, i64::from_str_radix(w[3], 16).unwrap())
+        };
+        let (addr, off, size) = text;
+        if p < addr || p + 4 > addr + size {
+            continue;
+        }
+        let at = (off + p - addr) as usize;
+        let held = i32::from_le_bytes(data[at..at + 4].try_into().unwrap());
+        let want = (s as i64).wrapping_add(a).wrapping_sub(p as i64) as i32;
+        assert_eq!(held, want, "{l}");
+        checked += 1;
+    }
+    assert!(
+        checked >= 3,
+        "only {checked} PC32 relocations checked:\n{table}"
+    );
+}
