@@ -39,22 +39,17 @@
 //! - `--sort-common[=..]`, `--sort-section=..`: layout heuristics.
 //! - `--add-needed`, `--no-add-needed`, `--copy-dt-needed-entries`,
 //!   `--no-copy-dt-needed-entries`: cld never copies DT_NEEDED from DSOs.
-//! - `--allow-shlib-undefined`, `--no-allow-shlib-undefined`: undefined
-//!   symbols inside shared libraries are never reported.
 //! - `--warn-common`, `--warn-once`, `--no-warn-mismatch`,
-//!   `--no-warn-search-mismatch`, `--warn-shared-textrel`, `--warn-textrel`,
-//!   `--warn-execstack`, `--no-warn-execstack`, `--warn-rwx-segments`,
+//!   `--no-warn-search-mismatch`, `--warn-shared-textrel`, `--warn-rwx-segments`,
 //!   `--no-warn-rwx-segments`: warnings cld does not emit.
 //! - `--color-diagnostics[=..]`, `--no-color-diagnostics`: no colour used.
 //! - `-X`/`--discard-locals`, `-x`/`--discard-all`, `--discard-none`: local
 //!   symbols are kept in `.symtab` (use `-s` to drop the symbol table).
 //! - `-nostdlib`: cld has no built-in search directories anyway.
 //! - `-EL`: x86-64 is little-endian.
-//! - `--relax`, `--no-relax`: GOT/TLS relaxations are decided by the core.
+//! - `--relax`: GOT/TLS relaxations are on by default.
 //! - `--pack-dyn-relocs=none` (any other value is an error: the feature
 //!   is not implemented).
-//! - `--undefined-version`, `--no-undefined-version`: version script
-//!   checking (version scripts are a later issue).
 //! - `--hash-size=N`, `--reduce-memory-overheads`, `--no-keep-memory`:
 //!   memory/speed tuning knobs of GNU ld.
 //! - `--demangle[=..]`, `--no-demangle`: diagnostics print raw names.
@@ -74,8 +69,8 @@ use std::path::PathBuf;
 use crate::bail;
 use crate::error::Result;
 use crate::options::{
-    BuildId, Command, CompressDebug, ConcurrentMode, ControlOp, DefsymExpr, Discard, HashStyle,
-    Icf, InputArg, InputState, Options, OutputKind,
+    BuildId, CetReport, Command, CompressDebug, ConcurrentMode, ControlOp, DefsymExpr, Discard,
+    HashStyle, Icf, InputArg, InputState, Options, OutputKind,
 };
 
 /// zstd's own default level (what `--compress-debug-sections=zstd` uses).
@@ -270,6 +265,14 @@ Layout and contents:
   -z now, -z lazy             Non-lazy / lazy (default) runtime binding
   -z execstack, -z noexecstack
                               Mark stack executable / not executable
+  -z execstack-if-needed      Executable stack if an input asks (default)
+  -z dynamic-undefined-weak, -z nodynamic-undefined-weak
+                              Leave undefined weak symbols to the dynamic
+                              linker (default for -shared) / resolve them to 0
+  -z rewrite-endbr            Make endbr64 a nop in functions whose address
+                              is never taken
+  -z cet-report=none|warning|error
+                              Report inputs not marked IBT and SHSTK
   -z separate-code, -z noseparate-code
                               Separate code into its own segment (default)
   -z defs, -z undefs          Report / ignore unresolved symbols in objects
@@ -311,6 +314,22 @@ Miscellaneous:
   --threads[=N], --no-threads Number of worker threads
   --fatal-warnings            Treat warnings as errors
   --warn-common               Warn about duplicate common symbols
+  --allow-shlib-undefined, --no-allow-shlib-undefined
+                              Allow (default) / report undefined symbols of
+                              linked shared libraries whose DT_NEEDED are
+                              all linked
+  --emit-relocs               Keep the inputs' relocations (.rela<section>)
+  --no-relax                  Don't relax GOT loads; keep TLS descriptors in
+                              dynamic executables
+  --warn-execstack, --no-warn-execstack
+                              Warn (default) / don't when an input makes the
+                              stack executable
+  --warn-textrel, --no-warn-textrel
+                              Warn (default) / don't about relocations in
+                              read-only sections
+  --undefined-version, --no-undefined-version
+                              A version script naming a symbol not defined is
+                              a warning (default) / an error
   --stats                     Print pass timings and sizes
   -v, -V, --verbose           Print version information (and link)
   --version                   Print version information and exit
@@ -319,11 +338,11 @@ Miscellaneous:
 
 Accepted for compatibility and ignored:
   -flto, -fuse-ld=, -O LEVEL, -g, -EL,
-  -nostdlib, -rpath-link, --sort-common, --sort-section, --relax, --no-relax,
-  --(no-)add-needed, --(no-)copy-dt-needed-entries, --(no-)allow-shlib-undefined,
+  -nostdlib, -rpath-link, --sort-common, --sort-section, --relax,
+  --(no-)add-needed, --(no-)copy-dt-needed-entries,
   --no-warn-mismatch, --color-diagnostics,
   --hash-size, --reduce-memory-overheads, --no-keep-memory,
-  --(no-)undefined-version, --pack-dyn-relocs=none
+  --pack-dyn-relocs=none
 
 cld: supported targets: elf64-x86-64
 cld: supported emulations: elf_x86_64
@@ -338,24 +357,16 @@ const IGNORED_FLAGS: &[&str] = &[
     "no-add-needed",
     "copy-dt-needed-entries",
     "no-copy-dt-needed-entries",
-    "allow-shlib-undefined",
-    "no-allow-shlib-undefined",
     "warn-once",
     "no-warn-mismatch",
     "no-warn-search-mismatch",
     "warn-shared-textrel",
-    "warn-textrel",
-    "warn-execstack",
-    "no-warn-execstack",
     "warn-rwx-segments",
     "no-warn-rwx-segments",
     "no-color-diagnostics",
     "nostdlib",
     "EL",
     "relax",
-    "no-relax",
-    "undefined-version",
-    "no-undefined-version",
     "reduce-memory-overheads",
     "no-keep-memory",
     "flto",
@@ -541,7 +552,17 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "discard-locals"
         | "discard-all"
         | "discard-none"
-        | "warn-common" => Flag,
+        | "warn-common"
+        | "warn-textrel"
+        | "no-relax"
+        | "allow-shlib-undefined"
+        | "no-allow-shlib-undefined"
+        | "emit-relocs"
+        | "no-warn-textrel"
+        | "warn-execstack"
+        | "no-warn-execstack"
+        | "undefined-version"
+        | "no-undefined-version" => Flag,
         // Immediate commands.
         "version" | "help" | "print-shim-dir" => Flag,
         // The LTO plugin and its options.
@@ -921,6 +942,15 @@ impl Parser {
             "discard-all" => o.discard = Discard::All,
             "discard-none" => o.discard = Discard::None,
             "warn-common" => o.warn_common = true,
+            "warn-textrel" => o.warn_textrel = true,
+            "no-relax" => o.no_relax = true,
+            "allow-shlib-undefined" => o.no_allow_shlib_undefined = false,
+            "no-allow-shlib-undefined" => o.no_allow_shlib_undefined = true,
+            "no-warn-textrel" => o.warn_textrel = false,
+            "warn-execstack" => o.warn_execstack = true,
+            "no-warn-execstack" => o.warn_execstack = false,
+            "undefined-version" => o.no_undefined_version = false,
+            "no-undefined-version" => o.no_undefined_version = true,
             "no-gdb-index" => o.gdb_index = false,
             "relocatable-merge-sections" => o.relocatable_merge_sections = true,
             "no-dynamic-linker" => {
@@ -1145,6 +1175,7 @@ impl Parser {
                 // Empty: made OUTPUT.dbg once the output is known (`finish`).
                 o.separate_debug_file = Some(PathBuf::from(val()));
             }
+            "emit-relocs" => o.emit_relocs = true,
             "pack-dyn-relocs" => {
                 let v = lossy(&val());
                 if v != "none" {
@@ -1212,6 +1243,9 @@ impl Parser {
             ("now", None) => o.now = true,
             ("lazy", None) => o.now = false,
             ("execstack", None) => o.execstack = Some(true),
+            // What cld does by default: an input that asks for an
+            // executable stack gets one (with a warning).
+            ("execstack-if-needed", None) => o.execstack = None,
             ("noexecstack", None) => o.execstack = Some(false),
             ("separate-code" | "separate-loadable-segments", None) => o.separate_code = true,
             ("noseparate-code", None) => o.separate_code = false,
@@ -1258,15 +1292,18 @@ impl Parser {
             ("ibt" | "ibtplt", None) => {}
             ("pack-relative-relocs", None) => o.pack_relr = true,
             ("rodynamic", None) => o.rodynamic = true,
-            ("dynamic-undefined-weak", None) => o.dynamic_undefined_weak = true,
-            ("nodynamic-undefined-weak", None) => o.dynamic_undefined_weak = false,
+            ("dynamic-undefined-weak", None) => o.dynamic_undefined_weak = Some(true),
+            ("nodynamic-undefined-weak", None) => o.dynamic_undefined_weak = Some(false),
             ("nocopyreloc", None) => o.no_copy_reloc = true,
             ("copyreloc", None) => o.no_copy_reloc = false,
             ("nosectionheader", None) => o.no_section_header = true,
             ("sectionheader", None) => o.no_section_header = false,
             ("muldefs", None) => o.allow_multiple_definition = true,
             ("nopack-relative-relocs", None) => o.pack_relr = false,
-            ("cet-report", Some("none" | "warning" | "error")) => {}
+            ("rewrite-endbr", None) => o.rewrite_endbr = true,
+            ("cet-report", Some("none")) => o.cet_report = CetReport::None,
+            ("cet-report", Some("warning")) => o.cet_report = CetReport::Warning,
+            ("cet-report", Some("error")) => o.cet_report = CetReport::Error,
             // Ignored, see NEEDS: validated numbers.
             ("max-page-size" | "common-page-size", Some(v)) => match parse_number(v) {
                 // The common page size (RELRO's end) stays 4 KiB, x86-64's.
@@ -1930,6 +1967,9 @@ mod tests {
              -z stack-size=8388608 -z muldefs -z x86-64-v2 -z cet-report=error a.o",
         );
         assert_eq!(err("-z foo a.o"), "unknown -z option: foo");
+        // A long option, not `-e mit-relocs`.
+        assert!(link("-emit-relocs a.o").emit_relocs);
+        assert!(link("--emit-relocs a.o").emit_relocs);
         assert_eq!(err("-zfoo=1 a.o"), "unknown -z option: foo=1");
         assert_eq!(err("-z relro=1 a.o"), "unknown -z option: relro=1");
         assert!(err("-z max-page-size=3 a.o").contains("max-page-size"));

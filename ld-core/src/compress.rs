@@ -28,10 +28,7 @@ fn is_debug(s: &layout::OutputSection) -> bool {
 pub(crate) fn contents(res: &Resolved, l: &Layout, i: usize) -> Result<Vec<u8>> {
     let s = &l.sections[i];
     let mut buf = vec![0u8; s.size as usize];
-    let ctx = DecideCtx {
-        pic: l.kind.is_pic(),
-        exec: l.kind.is_executable(),
-    };
+    let ctx = DecideCtx::new(l.kind, l.no_relax);
     for &(f, si) in &s.inputs {
         let (_, off) = l.placement[f as usize][si as usize];
         let size = res.objects[f as usize].sections[si as usize].size;

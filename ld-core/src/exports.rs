@@ -90,6 +90,55 @@ impl<'a> Matcher<'a> {
     }
 }
 
+/// `name` as diagnostics show it: Rust v0 names (`_R`) demangled as Rust;
+/// `_ZN` names as Rust's legacy mangling if they end with its hash, or if
+/// `rust` (an input's `.comment` names rustc, as mold decides), else as
+/// C++; `None` if not mangled.
+pub(crate) fn demangle_for_messages(name: &str, rust: bool) -> Option<String> {
+    if name.starts_with("_R") || (name.starts_with("_ZN") && (rust || has_rust_hash(name))) {
+        if let Ok(d) = rustc_demangle::try_demangle(name) {
+            // `{:#}`: without the hash suffixes and crate disambiguators.
+            return Some(format!("{d:#}"));
+        }
+        // A legacy path followed by more characters (a C++ parameter list,
+        // say): the path demangled, the rest as is, as mold shows it.
+        if let Some(end) = legacy_rust_path_len(name) {
+            if let Ok(d) = rustc_demangle::try_demangle(&name[..end]) {
+                return Some(format!("{d:#}{}", &name[end..]));
+            }
+        }
+    }
+    demangle(name)
+}
+
+/// Whether `name` ends as Rust's legacy mangling does, with a hash path
+/// element (`17h` and 16 hex digits, then `E`): such names are Rust's,
+/// whatever made the link's other inputs (GNU ld's demangler decides so).
+fn has_rust_hash(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() > 23 && b.ends_with(b"E") && {
+        let h = &b[b.len() - 20..b.len() - 1];
+        h.starts_with(b"17h") && h[3..].iter().all(u8::is_ascii_hexdigit)
+    }
+}
+
+/// The length of `_ZN<len><ident>...E` at the start of `name`.
+fn legacy_rust_path_len(name: &str) -> Option<usize> {
+    let b = name.as_bytes();
+    let mut i = 3;
+    loop {
+        match b.get(i)? {
+            b'E' => return Some(i + 1),
+            c if c.is_ascii_digit() => {
+                let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                let len: usize = name[i..i + digits].parse().ok()?;
+                i = i.checked_add(digits)?.checked_add(len)?;
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// The C++ demangling of `name`, if it is a C++ (`_Z`) name.
 pub(crate) fn demangle(name: &str) -> Option<String> {
     if !name.starts_with("_Z") {
@@ -128,6 +177,47 @@ pub(crate) fn localized_by_version_script<'n>(
             matches!(matcher.lookup(&name, dm.as_deref()), Some((_, true, _)))
         })
         .collect())
+}
+
+/// A version script's exact (non-wildcard, C) `global:` names that this
+/// link does not define: a warning, as mold gives, or an error under
+/// `--no-undefined-version`, as lld and GNU ld give.
+fn check_undefined_versions(
+    opts: &Options,
+    res: &Resolved,
+    script: &VersionScript,
+    path: &std::path::Path,
+) -> Result<()> {
+    let mut errors = Vec::new();
+    for node in &script.nodes {
+        for p in node.global.iter().filter(|p| !p.glob && p.lang == Lang::C) {
+            let defined = res.lookup(p.text.as_bytes()).is_some_and(|id| {
+                matches!(
+                    res.symbols[id as usize].def,
+                    SymDef::Object { .. } | SymDef::Common { .. } | SymDef::Synthetic
+                )
+            });
+            if defined || is_linker_defined(p.text.as_bytes()) {
+                continue;
+            }
+            let msg = format!(
+                "{}: cannot assign version `{}` to symbol `{}`: symbol not found",
+                path.display(),
+                node.name.as_deref().unwrap_or("global"),
+                p.text
+            );
+            if opts.no_undefined_version {
+                errors.push(msg);
+            } else {
+                crate::error::warn(msg);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(errors.join("\n")))
+    }
 }
 
 /// Decide exports, preemption and versions; returns the version definitions.
@@ -200,6 +290,9 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
             .map(|n| n.to_string_lossy().as_bytes().to_vec())
             .unwrap_or_default(),
     };
+    if let (Some(s), Some(p)) = (&script, &opts.version_script) {
+        check_undefined_versions(opts, res, s, p)?;
+    }
     if kind.is_static() {
         return Ok(defs);
     }
@@ -209,10 +302,15 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
     for s in res.symbols.iter_mut() {
         let (file, sym) = match s.def {
             SymDef::Undefined => {
-                // A weak-only reference stays 0 under -z nodynamic-undefined-weak.
-                let dynamic = s.strong_ref || opts.dynamic_undefined_weak;
-                if shared && (s.referenced || s.strong_ref) && dynamic && !is_linker_defined(s.name)
-                {
+                // A weak-only reference stays 0 under -z nodynamic-undefined-weak,
+                // and in an executable unless -z dynamic-undefined-weak.
+                let weak_dynamic = opts.dynamic_undefined_weak.unwrap_or(shared);
+                let dynamic = if shared {
+                    s.strong_ref || weak_dynamic
+                } else {
+                    !s.strong_ref && weak_dynamic
+                };
+                if (s.referenced || s.strong_ref) && dynamic && !is_linker_defined(s.name) {
                     s.preemptible = true;
                 }
                 continue;
@@ -264,6 +362,7 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
                     if local {
                         // Localized: bound here, not exported.
                         s.visibility = elf::STV_HIDDEN;
+                        s.localized = true;
                         continue;
                     }
                     if let Some(n) = &matcher.script.nodes[ni].name {

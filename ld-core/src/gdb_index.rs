@@ -46,10 +46,7 @@ struct Index {
 
 /// The relocated bytes of input section `si` of object `f`.
 fn relocated(res: &Resolved, l: &Layout, f: usize, si: usize) -> Result<Vec<u8>> {
-    let ctx = DecideCtx {
-        pic: l.kind.is_pic(),
-        exec: l.kind.is_executable(),
-    };
+    let ctx = DecideCtx::new(l.kind, l.no_relax);
     let mut buf = vec![0u8; res.objects[f].sections[si].size as usize];
     crate::write::relocate_section(res, l, &ctx, &mut buf, f, si).map_err(Error::new)?;
     Ok(buf)

@@ -46,6 +46,9 @@ pub enum Synth {
     Symtab,
     Strtab,
     Shstrtab,
+    /// `--emit-relocs`: the relocations of one output section
+    /// (`OutputSection::rela_for`).
+    EmitRela,
 }
 
 #[derive(Clone, Debug)]
@@ -62,6 +65,8 @@ pub struct OutputSection {
     pub rank: u32,
     /// Input sections placed here: (file, section), in placement order.
     pub inputs: Vec<(u32, u32)>,
+    /// For `Synth::EmitRela`: the section whose relocations it holds.
+    pub rela_for: u32,
     /// Unique merged strings and their offsets within this section.
     pub merged: Vec<(&'static [u8], u64)>,
     /// Index in the section header table.
@@ -91,6 +96,7 @@ impl OutputSection {
             inputs: Vec::new(),
             merged: Vec::new(),
             shndx: 0,
+            rela_for: NONE,
         }
     }
     pub fn is_alloc(&self) -> bool {
@@ -274,6 +280,10 @@ pub struct SymInfo {
 
 pub struct Layout {
     pub kind: OutputKind,
+    /// `--no-relax` (the writer decides relocations as the scan did).
+    pub no_relax: bool,
+    /// `-z rewrite-endbr`: file offsets of `endbr64`s to make `nop`s.
+    pub endbr_nops: Vec<u64>,
     pub sections: Vec<OutputSection>,
     pub segments: Vec<Segment>,
     pub shoff: u64,
@@ -340,6 +350,9 @@ pub struct Layout {
     /// `.note.gnu.property` contents (type, value); empty: no such note.
     pub gnu_properties: Vec<(u32, u32)>,
     pub sec_idx: HashMap<Synth, u32>,
+    /// Per file and section: whether it reaches the output (after
+    /// `--gc-sections` and ICF).
+    pub live: Vec<Vec<bool>>,
     pub execstack: bool,
 }
 
@@ -441,8 +454,6 @@ struct FileDests {
     sections: Vec<SectionDest>,
     /// `.comment` sections (collected into the output's `.comment`).
     comments: Vec<u32>,
-    /// The file asks for an executable stack and has code.
-    execstack: bool,
 }
 
 /// An input section's output section: name, type and flags (the key under
@@ -462,11 +473,6 @@ fn file_dests(opts: &Options, o: &ObjectFile, live: &[bool]) -> FileDests {
     let mut out = FileDests {
         sections: Vec::with_capacity(o.sections.len()),
         comments: Vec::new(),
-        // Only objects with code decide; data-only objects from archives don't.
-        execstack: o.wants_execstack
-            && o.sections
-                .iter()
-                .any(|s| s.flags & elf::SHF_EXECINSTR as u64 != 0 && s.size > 0),
     };
     for (si, s) in o.sections.iter().enumerate() {
         if !live[si] {
@@ -934,6 +940,15 @@ struct ScanResult {
     errors: Vec<String>,
     undefined: Vec<(SymbolId, String)>,
     textrel: bool,
+    /// With `--warn-textrel`: one message per text relocation.
+    textrel_warnings: Vec<String>,
+    /// Shared libraries (indices) whose symbols live relocations use.
+    shared_used: Vec<u32>,
+    /// With `-z rewrite-endbr`: globals whose address is taken (a live
+    /// relocation other than a direct call or jump refers to them) ...
+    addr_taken: Vec<SymbolId>,
+    /// ... and places in this file's sections (section, offset) likewise.
+    addr_taken_local: Vec<(u32, u64)>,
 }
 
 fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanResult {
@@ -948,6 +963,10 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
         errors: Vec::new(),
         undefined: Vec::new(),
         textrel: false,
+        textrel_warnings: Vec::new(),
+        shared_used: Vec::new(),
+        addr_taken: Vec::new(),
+        addr_taken_local: Vec::new(),
     };
     let kind = inp.opts.output_kind;
     // Shared objects may leave symbols undefined unless `-z defs`.
@@ -981,8 +1000,20 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
                 continue;
             }
             let gid = res.global_of(f, r.sym);
+            if inp.opts.rewrite_endbr
+                && alloc
+                && sec.kind != SectionKind::EhFrame
+                && !is_direct_branch(r, bytes)
+            {
+                note_address_taken(o, r, gid, &mut out);
+            }
             if let Some(id) = gid {
                 let g = &res.symbols[id as usize];
+                if let SymDef::Shared { file, .. } = g.def {
+                    if out.shared_used.last() != Some(&file) {
+                        out.shared_used.push(file);
+                    }
+                }
                 // A hidden reference cannot bind to another module.
                 let hidden_import = matches!(g.def, SymDef::Shared { .. })
                     && matches!(g.visibility, elf::STV_HIDDEN | elf::STV_INTERNAL);
@@ -1011,6 +1042,18 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
                         }
                         if !writable {
                             out.textrel = true;
+                            if inp.opts.warn_textrel {
+                                // One per file, section and symbol, as GNU
+                                // ld and mold say it (not per place).
+                                let w = format!(
+                                    "{}:({}): relocation against {}' in read-only section `{}'",
+                                    o.name,
+                                    String::from_utf8_lossy(sec.name),
+                                    sym_display(o, r.sym).replacen(' ', " `", 1),
+                                    String::from_utf8_lossy(sec.name),
+                                );
+                                out.textrel_warnings.push(w);
+                            }
                         }
                     }
                     if n.skip_next {
@@ -1052,6 +1095,128 @@ fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanR
     out
 }
 
+/// Whether relocation `r` is the displacement of a direct `call`, `jmp`
+/// or conditional jump (which does not take its target's address).
+fn is_direct_branch(r: &crate::object_file::Reloc, bytes: &[u8]) -> bool {
+    if !matches!(r.rtype, elf::R_X86_64_PLT32 | elf::R_X86_64_PC32) || r.addend != -4 {
+        return false;
+    }
+    let at = |back: u64| {
+        r.offset
+            .checked_sub(back)
+            .and_then(|i| bytes.get(i as usize).copied())
+    };
+    matches!(at(1), Some(0xe8 | 0xe9))
+        || (at(2) == Some(0x0f) && at(1).is_some_and(|b| b & 0xf0 == 0x80))
+}
+
+/// Records that relocation `r` (not a direct branch) takes the address of
+/// its target: a global, a local symbol, or a place in a section (a
+/// section symbol plus the addend, or plus the addend and 4 for a
+/// PC-relative one: both are kept, to be safe).
+fn note_address_taken(
+    o: &ObjectFile,
+    r: &crate::object_file::Reloc,
+    gid: Option<SymbolId>,
+    out: &mut ScanResult,
+) {
+    if let Some(id) = gid {
+        out.addr_taken.push(id);
+        return;
+    }
+    let Some(s) = o.symbols.get(r.sym as usize) else {
+        return;
+    };
+    if s.typ == elf::STT_SECTION {
+        let a = r.addend as u64;
+        out.addr_taken_local.push((s.shndx, a));
+        out.addr_taken_local.push((s.shndx, a.wrapping_add(4)));
+    } else {
+        out.addr_taken_local.push((s.shndx, s.value));
+    }
+}
+
+/// `-z rewrite-endbr`: file offsets of the `endbr64` at the start of each
+/// function whose address is never taken, which need no landing pad (as
+/// mold does): global functions not exported, not the entry point,
+/// `_init` or `_fini` (called through the dynamic section), to which no
+/// relocation but direct branches refers.
+fn endbr_rewrites(inp: &LinkInput, scans: &[ScanResult], l: &Layout) -> Vec<u64> {
+    const ENDBR64: [u8; 4] = [0xf3, 0x0f, 0x1e, 0xfa];
+    let (opts, res) = (inp.opts, inp.res);
+    if !opts.rewrite_endbr {
+        return Vec::new();
+    }
+    let mut taken = vec![false; res.symbols.len()];
+    for sc in scans {
+        for &id in &sc.addr_taken {
+            taken[id as usize] = true;
+        }
+    }
+    let entry = opts.entry.as_deref().unwrap_or("_start");
+    let init = opts.init.as_deref().unwrap_or("_init");
+    let fini = opts.fini.as_deref().unwrap_or("_fini");
+    for name in [entry, init, fini] {
+        if let Some(id) = res.lookup(name.as_bytes()) {
+            taken[id as usize] = true;
+        }
+    }
+    // Taken by location too: an alias's address is its target's.
+    let mut taken_at: std::collections::HashSet<(usize, u32, u64)> = Default::default();
+    for (id, s) in res.symbols.iter().enumerate() {
+        if let SymDef::Object { file, sym } = s.def {
+            if taken[id] || s.export {
+                let is = &res.objects[file as usize].symbols[sym as usize];
+                taken_at.insert((file as usize, is.shndx, is.value));
+            }
+        }
+    }
+    let mut offsets = Vec::new();
+    for (f, o) in res.objects.iter().enumerate() {
+        let local_taken: std::collections::HashSet<(u32, u64)> =
+            scans[f].addr_taken_local.iter().copied().collect();
+        // Only global functions: the assembler resolves a PC-relative
+        // reference to a local one in the same section itself, leaving no
+        // relocation to show its address is taken.
+        for (i, s) in o.symbols.iter().enumerate().skip(o.first_global as usize) {
+            let sh = s.shndx as usize;
+            if s.typ != elf::STT_FUNC || sh == 0 || sh >= o.sections.len() {
+                continue;
+            }
+            let sec = &o.sections[sh];
+            let (p, base) = l.placement[f][sh];
+            if p == NONE
+                || !l.live[f][sh]
+                || sec.flags & elf::SHF_EXECINSTR as u64 == 0
+                || local_taken.contains(&(s.shndx, s.value))
+                || taken_at.contains(&(f, s.shndx, s.value))
+            {
+                continue;
+            }
+            if let Some(id) = res.global_of(f, i as u32) {
+                let g = &res.symbols[id as usize];
+                // Only the definition that won, never one exported.
+                if taken[id as usize]
+                    || g.export
+                    || g.def
+                        != (SymDef::Object {
+                            file: f as u32,
+                            sym: i as u32,
+                        })
+                {
+                    continue;
+                }
+            }
+            let data = o.section_data(sh);
+            let at = s.value as usize;
+            if data.get(at..at + 4) == Some(&ENDBR64[..]) {
+                offsets.push(l.sections[p as usize].offset + base + s.value);
+            }
+        }
+    }
+    offsets
+}
+
 pub fn sym_display(o: &ObjectFile, sym: u32) -> String {
     let s = &o.symbols[sym as usize];
     if s.typ == elf::STT_SECTION {
@@ -1088,14 +1253,101 @@ pub fn eh_record_live(o: &ObjectFile, r: &crate::object_file::EhRecord, live: &[
     }
 }
 
+/// The relocations `--emit-relocs` copies: those of the live, ordinary
+/// (not merged, not `.eh_frame`) input sections of allocated output
+/// section `sec`, in output order.
+pub fn emit_relocs_of<'a>(
+    res: &'a Resolved,
+    live: &'a [Vec<bool>],
+    sec: &'a OutputSection,
+) -> impl Iterator<Item = (usize, u32, &'a crate::object_file::Reloc)> + 'a {
+    sec.inputs.iter().flat_map(move |&(f, si)| {
+        let o = &res.objects[f as usize];
+        let isec = &o.sections[si as usize];
+        let take = live[f as usize][si as usize] && isec.kind == SectionKind::Alloc;
+        let relocs = if take {
+            &o.relocs[isec.relocs.start as usize..isec.relocs.end as usize]
+        } else {
+            &[]
+        };
+        relocs.iter().map(move |r| (f as usize, si, r))
+    })
+}
+
+/// `--emit-relocs`: a `.rela<name>` section for each allocated output
+/// section with input relocations (as GNU ld adds them).
+fn add_emit_rela_sections(res: &Resolved, live: &[Vec<bool>], sections: &mut Vec<OutputSection>) {
+    let n = sections.len();
+    for p in 0..n {
+        let sec = &sections[p];
+        if sec.synth != Synth::Regular || !sec.is_alloc() {
+            continue;
+        }
+        let count = emit_relocs_of(res, live, sec).count() as u64;
+        if count == 0 {
+            continue;
+        }
+        let mut name = b".rela".to_vec();
+        name.extend_from_slice(&sec.name);
+        let mut r = OutputSection::new(
+            &name,
+            Synth::EmitRela,
+            elf::SHT_RELA,
+            elf::SHF_INFO_LINK as u64,
+            8,
+            650,
+        );
+        r.size = 24 * count;
+        r.entsize = 24;
+        r.rela_for = p as u32;
+        sections.push(r);
+    }
+}
+
+/// Whether object `o`'s `.comment` says rustc made it.
+fn built_by_rustc(o: &ObjectFile) -> bool {
+    o.sections
+        .iter()
+        .enumerate()
+        .any(|(i, s)| s.name == b".comment" && o.section_data(i).windows(5).any(|w| w == b"rustc"))
+}
+
+/// Whether object `o` makes the stack executable (without `-z
+/// [no]execstack`), with GNU ld's warning saying why. An executable
+/// `.note.GNU-stack` always does; a missing note only in an object with
+/// code (data-only objects from archives, often assembled without the
+/// note, don't).
+fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
+    if !o.wants_execstack {
+        return false;
+    }
+    if o.missing_gnu_stack {
+        let has_code = o
+            .sections
+            .iter()
+            .any(|s| s.flags & elf::SHF_EXECINSTR as u64 != 0 && s.size > 0);
+        if has_code && opts.warn_execstack {
+            crate::error::warn(format!(
+                "{}: missing .note.GNU-stack section implies executable stack",
+                o.name
+            ));
+        }
+        return has_code;
+    }
+    if opts.warn_execstack {
+        crate::error::warn(format!(
+            "{}: requires executable stack (because the .note.GNU-stack section is executable)",
+            o.name
+        ));
+    }
+    true
+}
+
 pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let opts = inp.opts;
     let res = inp.res;
     let kind = opts.output_kind;
-    let ctx = DecideCtx {
-        pic: kind.is_pic(),
-        exec: kind.is_executable(),
-    };
+    let ctx = DecideCtx::new(kind, opts.no_relax);
     if kind.is_static() {
         if let Some(s) = res.shared.iter().find(|s| s.needed) {
             return Err(Error::new(format!(
@@ -1181,6 +1433,12 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         errors.extend(s.errors.iter().cloned());
         undefined.extend(s.undefined.iter().cloned());
         textrel |= s.textrel;
+        let mut said = std::collections::HashSet::new();
+        for w in &s.textrel_warnings {
+            if said.insert(w) {
+                crate::error::warn(w);
+            }
+        }
         for &(id, n) in &s.needs {
             let i = id as usize;
             needs_got[i] |= n.got;
@@ -1215,9 +1473,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             });
             by_sym[i].1.push(loc);
         }
+        let rust = inp.opts.demangle && res.objects.iter().any(built_by_rustc);
         for (id, locs) in by_sym {
             let name = res.symbols[id as usize].name_str();
-            let shown = match crate::exports::demangle(&name) {
+            let shown = match crate::exports::demangle_for_messages(&name, rust) {
                 Some(d) if inp.opts.demangle => d,
                 _ => name,
             };
@@ -1347,7 +1606,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         BuildHasherDefault<crate::resolve::NameHasher>,
     > = HashMap::default();
     for (f, (o, d)) in res.objects.iter().zip(&dests).enumerate() {
-        execstack |= opts.execstack.is_none() && d.execstack;
+        // In file order: it warns.
+        if opts.execstack.is_none() && wants_execstack(opts, o) {
+            execstack = true;
+        }
         comment_inputs.extend(d.comments.iter().map(|&si| (f, si as usize)));
         for dest in &d.sections {
             let si = dest.si as usize;
@@ -1630,8 +1892,18 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let mut dynsyms: Vec<SymbolId> = Vec::new();
     let mut needed: Vec<u32> = Vec::new();
     if dynamic {
+        // With --gc-sections, an --as-needed library is needed only if
+        // live code or data uses it (as mold and lld decide).
+        let mut used = vec![false; res.shared.len()];
+        for sc in &scans {
+            for &file in &sc.shared_used {
+                used[file as usize] = true;
+            }
+        }
+        let mut dropped = vec![false; res.shared.len()];
         for (i, s) in res.shared.iter().enumerate() {
-            if s.needed && !kind.is_static() {
+            dropped[i] = opts.gc_sections && s.as_needed && !used[i];
+            if s.needed && !kind.is_static() && !dropped[i] {
                 needed.push(i as u32);
             }
         }
@@ -1641,6 +1913,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             let id = id as u32;
             let info = &sym_info[id as usize];
             match s.def {
+                // What only dead code used from a dropped library is not
+                // imported (its version would name a library not loaded).
+                SymDef::Shared { file, .. } if dropped[file as usize] => {}
                 SymDef::Shared { .. } if !kind.is_static() => {
                     // A copy or a canonical PLT entry defines the symbol for
                     // every module: it must be found in the hash table.
@@ -2135,6 +2410,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             dyn_entries.push((DT_RELRENT, DynVal::Val(8)));
         }
         if textrel {
+            if opts.warn_textrel {
+                crate::error::warn("creating a DT_TEXTREL in an output file");
+            }
             dyn_entries.push((elf::DT_TEXTREL as i64, DynVal::Val(0)));
         }
         let mut flags = 0u64;
@@ -2227,6 +2505,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         s.size = strtab_size;
         add(&mut sections, &mut sec_idx, s);
     }
+    if opts.emit_relocs {
+        add_emit_rela_sections(res, &live, &mut sections);
+    }
     let shs = OutputSection::new(b".shstrtab", Synth::Shstrtab, elf::SHT_STRTAB, 0, 1, 702);
     add(&mut sections, &mut sec_idx, shs);
 
@@ -2244,6 +2525,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         sorted.push(sections[i].clone());
     }
     let mut sections = sorted;
+    for s in sections.iter_mut().filter(|s| s.rela_for != NONE) {
+        s.rela_for = remap[s.rela_for as usize];
+    }
     for p in placement.iter_mut().flatten() {
         if p.0 != NONE {
             p.0 = remap[p.0 as usize];
@@ -2512,6 +2796,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     let mut layout = Layout {
         kind,
+        no_relax: opts.no_relax,
+        endbr_nops: Vec::new(),
         sections,
         segments,
         shoff,
@@ -2560,6 +2846,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         build_id_len,
         gnu_properties,
         sec_idx,
+        live,
         execstack,
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
@@ -2595,6 +2882,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     };
     crate::timing::next(&mut pass, "layout: dynamic relocations");
     plan_dynrels(inp, &mut layout);
+    layout.endbr_nops = endbr_rewrites(inp, &scans, &layout);
     Ok(layout)
 }
 
@@ -2740,12 +3028,23 @@ pub fn encode_relr(addrs: &[u64]) -> Vec<u64> {
 }
 
 /// A copy relocation is refused for a protected symbol (its library would
-/// keep using its own copy) and under `-z nocopyreloc`.
+/// keep using its own copy), under `-z nocopyreloc`, and for an undefined
+/// symbol.
 fn copy_relocation_errors(inp: &LinkInput, needs_copy: &[bool]) -> Result<()> {
     let res = inp.res;
     let mut errors = Vec::new();
     for (id, _) in needs_copy.iter().enumerate().filter(|(_, &c)| c) {
         let s = &res.symbols[id];
+        if s.def == SymDef::Undefined {
+            // An undefined weak symbol left to the dynamic linker (-z
+            // dynamic-undefined-weak) has no size to copy: the code must
+            // take its address through the GOT.
+            errors.push(format!(
+                "cannot create a copy relocation for {} (an undefined weak symbol under -z dynamic-undefined-weak); recompile with -fPIE or -fPIC",
+                s.name_str()
+            ));
+            continue;
+        }
         let SymDef::Shared { file, sym } = s.def else {
             continue;
         };
@@ -3259,7 +3558,11 @@ fn symtab_plan(res: &Resolved, placement: &[Vec<(u32, u64)>], discard: Discard) 
     let mut globals = 0u32;
     for s in &res.symbols {
         if keep_global(res, placement, s) {
-            globals += 1;
+            if s.localized {
+                locals += 1;
+            } else {
+                globals += 1;
+            }
             strsz += s.name.len() as u64 + 1;
         }
     }
@@ -3301,6 +3604,10 @@ pub fn keep_global(
     placement: &[Vec<(u32, u64)>],
     s: &crate::resolve::Symbol,
 ) -> bool {
+    if s.promoted_local {
+        // Written once, as the local it is.
+        return false;
+    }
     match s.def {
         // Definitions in sections --gc-sections removed go with them.
         SymDef::Object { file, sym } => {

@@ -618,6 +618,8 @@ fn link_after_resolve(
         });
     }
     report_traces(opts, &res);
+    cet_report(opts, &res)?;
+    shlib_undefined(opts, &res)?;
     for name in &opts.require_defined {
         let defined = res
             .lookup(name.as_bytes())
@@ -629,6 +631,7 @@ fn link_after_resolve(
         }
     }
     apply_defsyms(opts, &mut res)?;
+    res.promote_local_ifuncs();
     for s in res.symbols.iter_mut() {
         if s.def == SymDef::Undefined && resolve::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;
@@ -758,6 +761,83 @@ fn report_traces(opts: &Options, res: &resolve::Resolved) {
                 String::from_utf8_lossy(name)
             );
         }
+    }
+}
+
+/// `--no-allow-shlib-undefined`: each linked shared library's non-weak
+/// undefined symbol must be defined by the link (an object or another
+/// library). Only libraries whose DT_NEEDED are all linked are checked (as
+/// mold does): cld does not load a library's own dependencies, which may
+/// define what it lacks.
+fn shlib_undefined(opts: &Options, res: &resolve::Resolved) -> Result<()> {
+    if !opts.no_allow_shlib_undefined {
+        return Ok(());
+    }
+    let linked: std::collections::HashSet<&str> =
+        res.shared.iter().map(|s| s.file.soname.as_str()).collect();
+    let mut errors = Vec::new();
+    for sh in &res.shared {
+        let f = &sh.file;
+        if !f.needed.iter().all(|n| linked.contains(n.as_str())) {
+            continue;
+        }
+        for (&u, &weak) in f.undefined.iter().zip(&f.undefined_weak) {
+            let defined = res
+                .lookup(u)
+                .is_some_and(|id| res.symbols[id as usize].def != SymDef::Undefined);
+            if !weak && !defined && !resolve::is_linker_defined(u) {
+                errors.push(format!(
+                    "{}: --no-allow-shlib-undefined: undefined symbol: {}",
+                    f.name,
+                    String::from_utf8_lossy(u)
+                ));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(errors.join("\n")))
+    }
+}
+
+/// `-z cet-report=warning|error`: every object whose `.note.gnu.property`
+/// lacks the IBT or SHSTK feature bit is reported (in mold's words).
+fn cet_report(opts: &Options, res: &resolve::Resolved) -> Result<()> {
+    use crate::options::CetReport;
+    use object::elf::{GNU_PROPERTY_X86_FEATURE_1_AND, GNU_PROPERTY_X86_FEATURE_1_IBT};
+    const SHSTK: u32 = object::elf::GNU_PROPERTY_X86_FEATURE_1_SHSTK;
+    let level = match opts.cet_report {
+        CetReport::None => return Ok(()),
+        CetReport::Warning => "warning",
+        CetReport::Error => "error",
+    };
+    let mut errors = Vec::new();
+    for o in &res.objects {
+        let features = o
+            .gnu_properties
+            .as_deref()
+            .unwrap_or(&[])
+            .iter()
+            .find(|&&(t, _)| t == GNU_PROPERTY_X86_FEATURE_1_AND)
+            .map_or(0, |&(_, v)| v);
+        for (bit, name) in [(GNU_PROPERTY_X86_FEATURE_1_IBT, "IBT"), (SHSTK, "SHSTK")] {
+            if features & bit == 0 {
+                let msg = format!(
+                    "{}: -cet-report={level}: missing GNU_PROPERTY_X86_FEATURE_1_{name}",
+                    o.name
+                );
+                match opts.cet_report {
+                    CetReport::Error => errors.push(msg),
+                    _ => crate::error::warn(msg),
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::new(errors.join("\n")))
     }
 }
 

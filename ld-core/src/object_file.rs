@@ -175,6 +175,9 @@ pub struct ObjectFile {
     pub eh_frames: Vec<(u32, Vec<EhRecord>)>,
     /// The object asks for an executable stack (no `.note.GNU-stack`, or one with SHF_EXECINSTR).
     pub wants_execstack: bool,
+    /// It has no `.note.GNU-stack` at all (so `wants_execstack` is set by
+    /// default, not asked for): GNU ld words its warning differently.
+    pub missing_gnu_stack: bool,
     /// The 4-byte properties of its `.note.gnu.property` (type, value),
     /// sorted by type; `None` if it has no such note (which matters: an
     /// object without one clears the output's AND-combined features).
@@ -1076,6 +1079,7 @@ impl ObjectFile {
             decompressed,
             // No `.note.GNU-stack` at all asks for one too.
             wants_execstack: notes.wants_execstack || !notes.has_gnu_stack,
+            missing_gnu_stack: !notes.has_gnu_stack,
             gnu_properties: notes.gnu_properties.map(|mut p| {
                 p.sort_unstable();
                 p.dedup_by_key(|p| p.0);

@@ -198,7 +198,33 @@ pub struct Options {
     /// `-z dynamic-undefined-weak` (default) / `-z nodynamic-undefined-weak`:
     /// whether a shared object leaves undefined weak symbols to the dynamic
     /// linker or resolves them to 0.
-    pub dynamic_undefined_weak: bool,
+    /// `None`: GNU ld's default (a shared object leaves them to the
+    /// dynamic linker, an executable resolves them to 0).
+    pub dynamic_undefined_weak: Option<bool>,
+    /// `--warn-execstack` (default) / `--no-warn-execstack`: warn when an
+    /// input makes the stack executable.
+    pub warn_execstack: bool,
+    /// `--warn-textrel` (default, as GNU ld 2.40 on x86-64) /
+    /// `--no-warn-textrel`: warn about each relocation that makes a text
+    /// relocation, and that the output has DT_TEXTREL.
+    pub warn_textrel: bool,
+    /// `-z cet-report=warning|error`: report inputs whose
+    /// `.note.gnu.property` lacks IBT or SHSTK.
+    pub cet_report: CetReport,
+    /// `--no-undefined-version`: a version script naming a symbol the link
+    /// does not define is an error (by default, a warning).
+    pub no_undefined_version: bool,
+    /// `--no-allow-shlib-undefined`: a linked shared library's undefined
+    /// symbol that nothing defines is an error (checked for libraries
+    /// whose own DT_NEEDED are all linked, as mold does).
+    pub no_allow_shlib_undefined: bool,
+    /// `-z rewrite-endbr`: `endbr64` at functions whose address is never
+    /// taken becomes a `nop`.
+    pub rewrite_endbr: bool,
+    /// `--emit-relocs` / `-q`: keep the inputs' relocations in the output.
+    pub emit_relocs: bool,
+    /// `--no-relax`: no GOT relaxation, TLS descriptors kept (x86_64::DecideCtx).
+    pub no_relax: bool,
     /// `-z x86-64-v2|v3|v4|baseline`: ISA level bits added to the output's
     /// GNU_PROPERTY_X86_ISA_1_NEEDED.
     pub x86_isa_needed: u32,
@@ -371,7 +397,15 @@ impl Default for Options {
             x86_isa_needed: 0,
             z_shstk: false,
             unique_sections: Vec::new(),
-            dynamic_undefined_weak: true,
+            dynamic_undefined_weak: None,
+            warn_execstack: true,
+            warn_textrel: true,
+            cet_report: CetReport::None,
+            no_undefined_version: false,
+            no_relax: false,
+            emit_relocs: false,
+            rewrite_endbr: false,
+            no_allow_shlib_undefined: false,
             no_section_header: false,
             package_metadata: None,
             section_starts: Vec::new(),
@@ -385,6 +419,14 @@ impl Default for Options {
             separate_debug_file: None,
         }
     }
+}
+
+/// `-z cet-report=`: what to do about inputs not marked IBT or SHSTK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CetReport {
+    None,
+    Warning,
+    Error,
 }
 
 /// What the command line asks for.

@@ -158,6 +158,10 @@ impl Drop for OutputLock {
 /// cannot be used costs the ordering, not the link: a warning says so (the
 /// rename still keeps the output whole).
 pub fn lock_for_writing(out: &Path) -> Option<OutputLock> {
+    // Standard output (`-o -`) is no file other links could share.
+    if out == Path::new("-") {
+        return None;
+    }
     let dir = match crate::runtime_dir::runtime_dir() {
         Ok(d) => d,
         Err(e) => {

@@ -18,6 +18,7 @@
 //!   mapped. A FIFO's open waits for a reader; a link that fails after the
 //!   open writes nothing, so the reader sees end-of-file.
 //! - a directory (or a socket, which cannot be opened): an error naming it.
+//! - `-`: standard output, written through like a device.
 
 use crate::error::{Error, Result};
 use std::fs::{File, OpenOptions};
@@ -89,7 +90,7 @@ impl Prepared {
         let dest = match inspect(path).ok()? {
             Existing::Regular => path.to_path_buf(),
             Existing::Nothing { dest } => dest,
-            Existing::Directory | Existing::Special => return None,
+            Existing::Directory | Existing::Special | Existing::Stdout => return None,
         };
         remove_stale_temporaries(&dest);
         let Target::Replace { tmp, dest, file } = OutputFile::temporary(dest).ok()? else {
@@ -149,6 +150,8 @@ enum Existing {
     Regular,
     Directory,
     Special,
+    /// `-o -`.
+    Stdout,
 }
 
 fn inspect(path: &Path) -> std::io::Result<Existing> {
@@ -196,8 +199,21 @@ impl OutputFile {
         let fail = |what: &str, e: std::io::Error| {
             Error::new(format!("cannot {what} output file {}: {e}", path.display()))
         };
-        let existing = inspect(path).map_err(|e| fail("open", e))?;
+        // `-o -` is standard output, as GNU ld and mold take it.
+        let existing = if path == Path::new("-") {
+            Existing::Stdout
+        } else {
+            inspect(path).map_err(|e| fail("open", e))?
+        };
         let target = match existing {
+            Existing::Stdout => {
+                use std::os::fd::AsFd;
+                let fd = std::io::stdout()
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .map_err(|e| fail("open", e))?;
+                Target::Stream(File::from(fd))
+            }
             Existing::Directory => {
                 return Err(fail(
                     "open",

@@ -767,6 +767,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
         eh_frames: Vec::new(),
         decompressed: Vec::new(),
         wants_execstack: false,
+        missing_gnu_stack: false,
         gnu_properties: None,
     }
 }

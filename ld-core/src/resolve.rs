@@ -78,6 +78,9 @@ pub struct Symbol {
     /// Referenced or defined by a linked shared library: must be exported if
     /// we define it.
     pub dso_ref: bool,
+    /// A linked shared library references it, not weakly: an archive
+    /// member defining it is loaded, as GNU ld does.
+    pub dso_strong_ref: bool,
     /// Most constraining visibility seen (STV_*); default 0.
     pub visibility: u8,
     /// Default version from a `.symver foo, foo@@V` definition.
@@ -93,6 +96,11 @@ pub struct Symbol {
     pub ref_type: u8,
     /// Set by `--defsym`.
     pub defsym: Option<Defsym>,
+    /// A version script's `local:` matched this definition: besides being
+    /// hidden, it is a local symbol in `.symtab`, as GNU ld writes it.
+    pub localized: bool,
+    /// A local IFUNC's entry (`Resolved::promote_local_ifuncs`).
+    pub promoted_local: bool,
 }
 
 impl Symbol {
@@ -104,6 +112,7 @@ impl Symbol {
             referenced: false,
             strong_ref: false,
             dso_ref: false,
+            dso_strong_ref: false,
             visibility: elf::STV_DEFAULT,
             def_version: None,
             export: false,
@@ -111,6 +120,8 @@ impl Symbol {
             versym: elf::VER_NDX_GLOBAL,
             ref_type: elf::STT_NOTYPE,
             defsym: None,
+            localized: false,
+            promoted_local: false,
         }
     }
     pub fn name_str(&self) -> String {
@@ -214,6 +225,9 @@ pub struct Resolved {
     pub shared: Vec<LoadedShared>,
     pub symbols: Vec<Symbol>,
     pub names: NameMap<SymbolId>,
+    /// Local IFUNC symbols given a global entry (file, symbol index):
+    /// see `promote_local_ifuncs`.
+    pub promoted: HashMap<(u32, u32), SymbolId>,
 }
 
 impl Resolved {
@@ -230,13 +244,45 @@ impl Resolved {
         self.names.insert(name, id);
         id
     }
-    /// The global symbol an object's symbol index refers to, if global.
+    /// The global symbol an object's symbol index refers to, if global
+    /// (or a promoted local IFUNC).
     pub fn global_of(&self, file: usize, sym: u32) -> Option<SymbolId> {
         let o = &self.objects[file];
         if sym >= o.first_global {
             Some(self.sym_ids[file][(sym - o.first_global) as usize])
-        } else {
+        } else if self.promoted.is_empty() {
             None
+        } else {
+            self.promoted.get(&(file as u32, sym)).copied()
+        }
+    }
+
+    /// Gives each defined local IFUNC symbol a hidden global entry of its
+    /// own (under a name no input can spell), so that calls and address
+    /// loads reach it through a PLT entry and an IRELATIVE relocation as a
+    /// global IFUNC's do. It stays a local in `.symtab`.
+    pub fn promote_local_ifuncs(&mut self) {
+        for f in 0..self.objects.len() {
+            let o = &self.objects[f];
+            let locals: Vec<(u32, &'static [u8])> = o.symbols[..o.first_global as usize]
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.typ == elf::STT_GNU_IFUNC && !s.is_undefined())
+                .map(|(i, s)| (i as u32, s.name))
+                .collect();
+            for (i, name) in locals {
+                let unique = format!("{} (local IFUNC {f}:{i})", String::from_utf8_lossy(name));
+                let id = self.intern(Box::leak(unique.into_bytes().into_boxed_slice()));
+                let s = &mut self.symbols[id as usize];
+                s.def = SymDef::Object {
+                    file: f as FileId,
+                    sym: i,
+                };
+                s.visibility = elf::STV_HIDDEN;
+                s.referenced = true;
+                s.promoted_local = true;
+                self.promoted.insert((f as u32, i), id);
+            }
         }
     }
 }
@@ -381,11 +427,10 @@ impl Resolver<'_> {
                     false
                 } else {
                     let other = &file_of(file).name;
+                    // mold's form: both files, then the name, on one line.
                     self.errors.push(format!(
-                        "duplicate symbol: {}\n>>> defined in {}\n>>> defined in {}",
-                        sym.name_str(),
-                        other,
-                        fname
+                        "duplicate symbol: {other}: {fname}: {}",
+                        sym.name_str()
                     ));
                     false
                 }
@@ -460,9 +505,11 @@ impl Resolver<'_> {
                 sym.weak_def = ds.bind == elf::STB_WEAK;
             }
         }
-        for &u in &file.undefined {
+        for (&u, &weak) in file.undefined.iter().zip(&file.undefined_weak) {
             let id = self.intern(u);
-            self.r.symbols[id as usize].dso_ref = true;
+            let sym = &mut self.r.symbols[id as usize];
+            sym.dso_ref = true;
+            sym.dso_strong_ref |= !weak;
         }
         self.r.shared.push(LoadedShared {
             file,
@@ -553,6 +600,7 @@ impl Resolver<'_> {
         let sym = &self.r.symbols[id as usize];
         sym.def == SymDef::Undefined
             && (sym.strong_ref
+                || sym.dso_strong_ref
                 || self
                     .undefined_globs
                     .iter()
@@ -729,6 +777,7 @@ impl<'c> Incremental<'c> {
                 shared: Vec::new(),
                 symbols: Vec::with_capacity(names_hint),
                 names: NameMap::with_capacity_and_hasher(names_hint, Default::default()),
+                promoted: HashMap::new(),
             },
             comdats: NameMap::default(),
             errors: Vec::new(),

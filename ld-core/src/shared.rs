@@ -33,6 +33,10 @@ pub struct SharedFile {
     pub symbols: Vec<DynSymbol>,
     /// Names this library references but does not define.
     pub undefined: Vec<&'static [u8]>,
+    /// For each of `undefined`, whether the reference is weak.
+    pub undefined_weak: Vec<bool>,
+    /// Its DT_NEEDED entries.
+    pub needed: Vec<String>,
     /// Version definition names by index.
     pub version_names: Vec<Option<&'static [u8]>>,
 }
@@ -58,6 +62,7 @@ impl SharedFile {
             .map_err(|err| bad(format!("bad dynamic symbol table: {err}")))?;
 
         let mut soname = default_soname;
+        let mut needed = Vec::new();
         if let Some((i, sh)) = sections
             .iter()
             .enumerate()
@@ -79,6 +84,12 @@ impl SharedFile {
                         .get(d.d_val(e) as u32)
                         .map_err(|_| bad("DT_SONAME has a bad string offset".to_string()))?;
                     soname = String::from_utf8_lossy(s).into_owned();
+                }
+                if d.tag32(e) == Some(elf::DT_NEEDED) {
+                    let s = strtab
+                        .get(d.d_val(e) as u32)
+                        .map_err(|_| bad("DT_NEEDED has a bad string offset".to_string()))?;
+                    needed.push(String::from_utf8_lossy(s).into_owned());
                 }
             }
         }
@@ -134,6 +145,7 @@ impl SharedFile {
 
         let mut symbols = Vec::new();
         let mut undefined = Vec::new();
+        let mut undefined_weak = Vec::new();
         for (i, sym) in dynsym.iter().enumerate().skip(1) {
             let sname = sym
                 .name(e, dynsym.strings())
@@ -144,11 +156,20 @@ impl SharedFile {
             }
             if sym.st_shndx(e) == elf::SHN_UNDEF {
                 undefined.push(sname);
+                undefined_weak.push(bind == elf::STB_WEAK);
                 continue;
             }
             let vs = versym.get(i).map(|v| v.get(e)).unwrap_or(1);
             let shown = || String::from_utf8_lossy(sname).into_owned();
             let ndx = vs & elf::VERSYM_VERSION;
+            // Index 0 is VER_NDX_LOCAL: the dynamic linker would not bind
+            // to such a definition, so a link against it cannot work.
+            if ndx == elf::VER_NDX_LOCAL && !versym.is_empty() {
+                return Err(bad(format!(
+                    "invalid version index 0 for defined symbol {}",
+                    shown()
+                )));
+            }
             // A definition's version is one of this library's own
             // (indices from 0xff00 up are reserved).
             if ndx > elf::VER_NDX_GLOBAL
@@ -186,6 +207,8 @@ impl SharedFile {
             soname,
             symbols,
             undefined,
+            undefined_weak,
+            needed,
             version_names,
         })
     }

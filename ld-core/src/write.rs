@@ -62,12 +62,17 @@ pub fn write_output_then(
     }
     crate::timing::next(&mut pass, "write: input sections");
     let place_rels = write_input_sections(res, l, buf)?;
+    for &off in &l.endbr_nops {
+        // nopl 0x0(%rax): the same four bytes, no landing pad.
+        buf[off as usize..off as usize + 4].copy_from_slice(&[0x0f, 0x1f, 0x40, 0x00]);
+    }
     crate::timing::next(&mut pass, "write: synthetic sections");
     write_synthetic(opts, res, l, buf, place_rels)?;
     for (i, bytes) in &l.prewritten {
         let o = l.sections[*i].offset as usize;
         buf[o..o + bytes.len()].copy_from_slice(bytes);
     }
+    write_emit_relocs(res, l, buf);
     if !opts.no_section_header {
         write_section_headers(buf, l);
     }
@@ -223,10 +228,7 @@ fn write_input_sections(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<Ve
         rest = tail;
         pos = off + size;
     }
-    let ctx = DecideCtx {
-        pic: l.kind.is_pic(),
-        exec: l.kind.is_executable(),
-    };
+    let ctx = DecideCtx::new(l.kind, l.no_relax);
     // Small jobs: the tasks are in output order, so the heavy ones (debug
     // sections with most of the relocations) sit together at the end, and
     // rayon's adaptive splitting left one thread with them (one thread
@@ -464,6 +466,21 @@ fn global_entry(
     match s.def {
         SymDef::Object { file, sym } => {
             let os = &res.objects[file as usize].symbols[sym as usize];
+            if dynamic && os.typ == elf::STT_GNU_IFUNC && info.plt != NONE && l.kind.is_executable()
+            {
+                // An executable's IFUNC is exported as the function its PLT
+                // entry is (its address everywhere, as in GNU ld): the
+                // dynamic linker cannot run the executable's resolver for a
+                // library loaded before it is relocated.
+                let plt = l.sec(Synth::Plt).map_or(0, |s| s.shndx as u16);
+                return (
+                    l.plt_entry_addr(info.plt),
+                    0,
+                    (bind << 4) | elf::STT_FUNC,
+                    vis,
+                    plt,
+                );
+            }
             let v = local_sym_addr(res, l, file as usize, sym, 0).0;
             let shndx = if os.shndx == elf::SHN_ABS as u32 {
                 elf::SHN_ABS
@@ -870,10 +887,7 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
     let eh_addr = sec.addr;
     let eh_off = sec.offset as usize;
     let eh_size = sec.size as usize;
-    let ctx = DecideCtx {
-        pic: l.kind.is_pic(),
-        exec: l.kind.is_executable(),
-    };
+    let ctx = DecideCtx::new(l.kind, l.no_relax);
     let mut table: Vec<(u64, u64)> = Vec::new();
     {
         let b = &mut buf[eh_off..eh_off + eh_size];
@@ -948,6 +962,60 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
     Ok(())
 }
 
+/// `--emit-relocs`: each input relocation of an allocated section, at its
+/// output address. One against a global in `.symtab` names it; any other
+/// (a local, a section, a symbol made local) is made against symbol 0
+/// with the target's address in the addend, which computes the same value.
+fn write_emit_relocs(res: &Resolved, l: &Layout, buf: &mut [u8]) {
+    if !l.sections.iter().any(|s| s.synth == Synth::EmitRela) {
+        return;
+    }
+    // .symtab index of each global written there (as write_symtab orders them).
+    let mut index = vec![0u32; res.symbols.len()];
+    let mut next = l.symtab_locals;
+    for (id, s) in res.symbols.iter().enumerate() {
+        if l.sec(Synth::Symtab).is_some()
+            && !s.localized
+            && layout::keep_global(res, &l.placement, s)
+        {
+            index[id] = next;
+            next += 1;
+        }
+    }
+    let ctx = DecideCtx::new(l.kind, l.no_relax);
+    for rs in l.sections.iter().filter(|s| s.synth == Synth::EmitRela) {
+        let target = &l.sections[rs.rela_for as usize];
+        let mut o = rs.offset as usize;
+        for (f, si, r) in layout::emit_relocs_of(res, &l.live, target) {
+            let base = l.placement[f][si as usize].1;
+            // A GOT load relaxed to a direct reference is described as
+            // one (R_X86_64_PC32), as GNU ld does.
+            let isec = &res.objects[f].sections[si as usize];
+            let t = target_props(res, l.kind, f, r.sym);
+            let writable = isec.flags & elf::SHF_WRITE as u64 != 0;
+            let bytes = res.objects[f].section_data(si as usize);
+            let rtype = match arch::decide(&ctx, r.rtype, t, true, writable, bytes, r.offset) {
+                Ok((Action::GotRelaxLea | Action::GotRelaxCall | Action::GotRelaxJmp, _)) => {
+                    elf::R_X86_64_PC32
+                }
+                _ => r.rtype,
+            };
+            let (sym, addend) = match res.global_of(f, r.sym) {
+                Some(id) if index[id as usize] != 0 => (index[id as usize], r.addend),
+                Some(id) => (0, (l.sym_values[id as usize] as i64).wrapping_add(r.addend)),
+                None => {
+                    let (v, a) = local_sym_addr(res, l, f, r.sym, r.addend);
+                    (0, (v as i64).wrapping_add(a))
+                }
+            };
+            w64(buf, o, target.addr + base + r.offset);
+            w64(buf, o + 8, ((sym as u64) << 32) | rtype as u64);
+            w64(buf, o + 16, addend as u64);
+            o += 24;
+        }
+    }
+}
+
 fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
     let (Some(st), Some(ss)) = (l.sec(Synth::Symtab), l.sec(Synth::Strtab)) else {
         return;
@@ -1014,8 +1082,27 @@ fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
             syms.push(e);
         }
     }
+    // Symbols a version script made local follow the input locals (all
+    // locals precede the first global), bound locally, with the default
+    // visibility, as GNU ld writes them.
     for (id, s) in res.symbols.iter().enumerate() {
-        if !layout::keep_global(res, &l.placement, s) {
+        if !s.localized || !layout::keep_global(res, &l.placement, s) {
+            continue;
+        }
+        let (v, size, info, _, shndx) = global_entry(res, l, id as u32, false);
+        let info = (elf::STB_LOCAL << 4) | (info & 0xf);
+        syms.push(entry(
+            &mut strtab,
+            s.name,
+            info,
+            elf::STV_DEFAULT,
+            shndx,
+            v,
+            size,
+        ));
+    }
+    for (id, s) in res.symbols.iter().enumerate() {
+        if s.localized || !layout::keep_global(res, &l.placement, s) {
             continue;
         }
         let (v, size, info, other, shndx) = global_entry(res, l, id as u32, false);
@@ -1069,6 +1156,7 @@ fn write_section_headers(buf: &mut [u8], l: &Layout) {
             ),
             Synth::Dynamic => (idx(Synth::Dynstr), 0),
             Synth::Symtab => (idx(Synth::Strtab), l.symtab_locals),
+            Synth::EmitRela => (idx(Synth::Symtab), l.sections[s.rela_for as usize].shndx),
             _ => (0, 0),
         };
         w32(buf, o, names[s.name.as_slice()]);

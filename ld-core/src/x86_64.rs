@@ -122,6 +122,28 @@ pub struct DecideCtx {
     pub pic: bool,
     /// Output is an executable (TLS can be relaxed to LE/IE).
     pub exec: bool,
+    /// `--no-relax`: GOT loads stay GOT loads (as GNU ld does), except in
+    /// a static PIE.
+    pub no_relax: bool,
+    /// `--no-relax` in an executable with a dynamic linker: TLS descriptors
+    /// stay descriptors the dynamic linker resolves (as mold does), not
+    /// relaxed to IE/LE.
+    pub keep_tlsdesc: bool,
+}
+
+impl DecideCtx {
+    pub fn new(kind: crate::options::OutputKind, no_relax: bool) -> Self {
+        DecideCtx {
+            pic: kind.is_pic(),
+            exec: kind.is_executable(),
+            // A static PIE's startup code (glibc's _dl_relocate_static_pie)
+            // runs before its relocations are applied and reaches its
+            // symbols through relaxed, PC-relative loads: with GOT loads
+            // it crashes (GNU ld's output does), so it is relaxed anyway.
+            no_relax: no_relax && kind != crate::options::OutputKind::StaticPie,
+            keep_tlsdesc: no_relax && !kind.is_static(),
+        }
+    }
 }
 
 fn byte(bytes: &[u8], i: i64) -> Option<u8> {
@@ -236,8 +258,11 @@ pub fn decide(
             Action::PltPc
         }
         R_X86_64_GOTPCREL | R_X86_64_GOTPCRELX | R_X86_64_REX_GOTPCRELX => {
-            let relaxable =
-                !(rtype == R_X86_64_GOTPCREL || t.imported || t.ifunc || (t.absolute && ctx.pic));
+            let relaxable = !(ctx.no_relax
+                || rtype == R_X86_64_GOTPCREL
+                || t.imported
+                || t.ifunc
+                || (t.absolute && ctx.pic));
             let op = byte(bytes, off - 2);
             let modrm = byte(bytes, off - 1);
             if relaxable && op == Some(0x8b) {
@@ -383,11 +408,11 @@ pub fn decide(
                 Action::DtpRel(w)
             }
         }
-        R_X86_64_GOTPC32_TLSDESC if !ctx.exec => {
+        R_X86_64_GOTPC32_TLSDESC if !ctx.exec || ctx.keep_tlsdesc => {
             n.tlsdesc = true;
             Action::TlsDescPc
         }
-        R_X86_64_TLSDESC_CALL if !ctx.exec => Action::None,
+        R_X86_64_TLSDESC_CALL if !ctx.exec || ctx.keep_tlsdesc => Action::None,
         R_X86_64_GOTPC32_TLSDESC => {
             if !(off >= 3 && matches!(byte(bytes, off - 2), Some(0x8d))) {
                 return Err("R_X86_64_GOTPC32_TLSDESC is not on a lea instruction".into());

@@ -833,7 +833,7 @@ fn object_cases() -> Vec<Case> {
                 let n = e.get(e.sym_off(e.sym("good_fn")), 4);
                 e.set_sym("counter", 0, 4, n);
             }),
-            "duplicate symbol: good_fn",
+            "broken.o: good_fn",
         ),
         // Groups.
         o(

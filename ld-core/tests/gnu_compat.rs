@@ -268,7 +268,7 @@ fn require_defined_and_multiple_definitions() {
     // t1.o and t3.o both define pick(): an error, unless told otherwise.
     let (r, _) = link(&["t1.o", "t2.o", "t3.o", "-o", "dup"]);
     assert!(
-        !r.success() && r.stderr.contains("duplicate symbol: pick"),
+        !r.success() && r.stderr.contains("duplicate symbol: t1.o: t3.o: pick"),
         "{}",
         r.stderr
     );
@@ -1103,4 +1103,1167 @@ fn empty_default_symver_is_exported_as_gnu_ld() {
             "cld={cld}: foo is not exported:\n{d}"
         );
     }
+}
+
+/// Diagnostics GNU ld prints about the output's safety: an input with an
+/// executable `.note.GNU-stack` makes the stack executable with a warning
+/// (`--no-warn-execstack` silences it, `-z noexecstack` overrides it);
+/// `--warn-textrel` (the default) names each relocation in a read-only
+/// section and the DT_TEXTREL; `-z cet-report=warning|error` names each input without IBT
+/// and SHSTK (warning: the link succeeds; error: it fails); and `-z
+/// dynamic-undefined-weak` leaves a PIE's undefined weak function to the
+/// dynamic linker (in `.dynsym`). Each is checked with GNU ld and cld.
+#[test]
+fn execstack_textrel_cet_and_undefined_weak_diagnostics_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "execstack-textrel");
+    let shim = make_shim(&dir);
+    let files = [
+        ("xstack.s", ".section .note.GNU-stack,\"x\",@progbits\n"),
+        (
+            "textrel.s",
+            ".globl fn\nfn:\n  movabs main, %rax\n  movabs main, %rax\n  ret\n.section .note.GNU-stack,\"\",@progbits\n",
+        ),
+        (
+            "main.c",
+            "void fn(void);\nint main(void) { fn(); return 0; }\n",
+        ),
+        ("plain.c", "int main(void) { return 0; }\n"),
+        (
+            "weak.c",
+            "__attribute__((weak)) void wfn(void);\nint main(void) { if (wfn) wfn(); return 0; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    must_succeed_within(
+        Command::new("gcc").current_dir(&dir).args([
+            "-c",
+            "-fPIC",
+            "xstack.s",
+            "textrel.s",
+            "main.c",
+            "plain.c",
+            "weak.c",
+        ]),
+        TIMEOUT,
+        "compiling",
+    );
+    let segments = |f: &str| {
+        readelf(&["-lW"], &dir.join(f))
+            .unwrap()
+            .stdout
+            .lines()
+            .find(|l| l.contains("GNU_STACK"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    for cld in [false, true] {
+        let link = |args: &[&str]| {
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            run_shown(cmd.args(args), TIMEOUT)
+        };
+        let (r, shown) = link(&["xstack.o", "plain.o", "-o", "xs1"]);
+        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+        assert!(
+            r.stderr
+                .contains("xstack.o: requires executable stack (because the .note.GNU-stack section is executable)"),
+            "cld={cld}: no execstack warning{}",
+            context(&r, &shown)
+        );
+        assert!(
+            segments("xs1").contains(" RWE "),
+            "cld={cld}: {}",
+            segments("xs1")
+        );
+        let (r, shown) = link(&[
+            "xstack.o",
+            "plain.o",
+            "-o",
+            "xs2",
+            "-Wl,--no-warn-execstack",
+        ]);
+        assert!(
+            r.success() && !r.stderr.contains("executable stack"),
+            "cld={cld}{}",
+            context(&r, &shown)
+        );
+        let (r, shown) = link(&["xstack.o", "plain.o", "-o", "xs3", "-Wl,-z,noexecstack"]);
+        assert!(
+            r.success() && !r.stderr.contains("executable stack"),
+            "cld={cld}{}",
+            context(&r, &shown)
+        );
+        assert!(
+            segments("xs3").contains(" RW "),
+            "cld={cld}: {}",
+            segments("xs3")
+        );
+
+        let (r, shown) = link(&[
+            "-pie",
+            "textrel.o",
+            "main.o",
+            "-o",
+            "tr",
+            "-Wl,--warn-textrel",
+        ]);
+        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+        assert!(
+            r.stderr.contains("main' in read-only section `.text'")
+                && r.stderr.contains("DT_TEXTREL"),
+            "cld={cld}: no text relocation warnings{}",
+            context(&r, &shown)
+        );
+        // Once per symbol, not per place.
+        assert_eq!(
+            r.stderr.matches("main' in read-only section").count(),
+            1,
+            "cld={cld}{}",
+            context(&r, &shown)
+        );
+        // GNU ld 2.40 has no --no-warn-textrel (lld and mold don't warn by default).
+        if cld {
+            let (r, shown) = link(&[
+                "-pie",
+                "textrel.o",
+                "main.o",
+                "-o",
+                "tr2",
+                "-Wl,--no-warn-textrel",
+            ]);
+            assert!(
+                r.success() && !r.stderr.contains("DT_TEXTREL"),
+                "cld={cld}: warned with --no-warn-textrel{}",
+                context(&r, &shown)
+            );
+        }
+
+        let (r, shown) = link(&["plain.o", "-o", "cet1", "-Wl,-z,cet-report=warning"]);
+        assert!(
+            r.success()
+                && r.stderr.contains("plain.o:")
+                && r.stderr.contains("missing")
+                && r.stderr.contains("IBT"),
+            "cld={cld}{}",
+            context(&r, &shown)
+        );
+        let (r, shown) = link(&["plain.o", "-o", "cet2", "-Wl,-z,cet-report=error"]);
+        assert!(
+            !r.success() && r.stderr.contains("plain.o:") && r.stderr.contains("SHSTK"),
+            "cld={cld}{}",
+            context(&r, &shown)
+        );
+        assert!(!dir.join("cet2").exists(), "cld={cld}: output left");
+
+        for (flag, exported) in [
+            ("-Wl,-z,dynamic-undefined-weak", true),
+            ("-Wl,-z,nodynamic-undefined-weak", false),
+        ] {
+            let (r, shown) = link(&["-pie", "weak.o", "-o", "weak", flag]);
+            assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+            let dynsym = readelf(&["--dyn-syms", "-W"], &dir.join("weak"))
+                .unwrap()
+                .stdout;
+            assert_eq!(
+                dynsym.lines().any(|l| l.ends_with(" wfn")),
+                exported,
+                "cld={cld} {flag}:\n{dynsym}"
+            );
+            must_succeed_within(&mut Command::new(dir.join("weak")), TIMEOUT, "weak");
+        }
+    }
+}
+
+/// `-o -` writes the program to standard output (as mold and lld do; GNU
+/// ld 2.40 makes a file named `-`); a version script naming a symbol the
+/// link does not define is a warning, and an error under
+/// `--no-undefined-version` (GNU ld fails too); a symbol defined twice is
+/// an error naming both files and the symbol; a shared library defining a
+/// global symbol with version index 0 (VER_NDX_LOCAL, which the dynamic
+/// linker never binds to) is refused, naming the library and the symbol.
+#[test]
+fn stdout_output_version_script_names_and_broken_versym() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "stdout-versions");
+    let shim = make_shim(&dir);
+    compile_all(
+        &dir,
+        &[
+            (
+                "hello.c",
+                "#include <stdio.h>\nint main(void) { puts(\"Hello world\"); return 0; }\n",
+            ),
+            (
+                "lib.c",
+                "int foo(void) { return 3; }\nint bar(void) { return 5; }\n",
+            ),
+            (
+                "use.c",
+                "int foo(void);\nint main(void) { return foo() == 3 ? 0 : 1; }\n",
+            ),
+        ],
+    );
+    std::fs::write(dir.join("a.ver"), "ver_x { global: nowhere; };\n").unwrap();
+    let link = |cld: bool, args: &[&str]| {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        run_shown(cmd.args(args), TIMEOUT)
+    };
+
+    // Standard output.
+    // The Command holds the file open for writing until dropped, and an
+    // executable cannot be run while open for writing.
+    let status = {
+        let out = std::fs::File::create(dir.join("from-stdout")).unwrap();
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir)
+            .args(["-B", &shim, "hello.o", "-o", "-", "-Wl,--build-id=sha1"])
+            .stdout(out);
+        cmd.status().unwrap()
+    };
+    assert!(status.success(), "gcc -o - failed");
+    assert!(!dir.join("-").exists(), "cld wrote a file named -");
+    std::fs::set_permissions(
+        dir.join("from-stdout"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let r = must_succeed_within(
+        &mut Command::new(dir.join("from-stdout")),
+        TIMEOUT,
+        "program",
+    );
+    assert_eq!(r.stdout, "Hello world\n");
+    let (r, shown) = link(true, &["hello.o", "-o", "from-file", "-Wl,--build-id=sha1"]);
+    assert!(r.success(), "{}", context(&r, &shown));
+    assert_eq!(
+        std::fs::read(dir.join("from-stdout")).unwrap(),
+        std::fs::read(dir.join("from-file")).unwrap(),
+        "-o - wrote other bytes than a link to a file"
+    );
+
+    // A version script naming an undefined symbol.
+    let (r, shown) = link(true, &["hello.o", "-o", "v1", "-Wl,--version-script=a.ver"]);
+    assert!(
+        r.success()
+            && r.stderr.contains(
+                "a.ver: cannot assign version `ver_x` to symbol `nowhere`: symbol not found"
+            ),
+        "{}",
+        context(&r, &shown)
+    );
+    for cld in [false, true] {
+        let args = [
+            "hello.o",
+            "-o",
+            "v2",
+            "-Wl,--version-script=a.ver,--no-undefined-version",
+        ];
+        let (r, shown) = link(cld, &args);
+        assert!(!r.success(), "cld={cld}: no error{}", context(&r, &shown));
+    }
+
+    // Defined twice.
+    let (r, shown) = link(true, &["hello.o", "hello.o", "-o", "dup"]);
+    assert!(
+        !r.success()
+            && r.stderr
+                .contains("duplicate symbol: hello.o: hello.o: main"),
+        "{}",
+        context(&r, &shown)
+    );
+
+    // Version index 0 for a defined symbol.
+    std::fs::write(dir.join("l.ver"), "VER1 { global: bar; };\n").unwrap();
+    let (r, shown) = link(
+        false,
+        &[
+            "-shared",
+            "-fPIC",
+            "lib.c",
+            "-o",
+            "liblib.so",
+            "-Wl,--version-script=l.ver",
+        ],
+    );
+    assert!(r.success(), "{}", context(&r, &shown));
+    let (r, shown) = link(
+        true,
+        &["use.o", "liblib.so", "-o", "use-ok", "-Wl,-rpath,."],
+    );
+    assert!(r.success(), "before the patch{}", context(&r, &shown));
+    let so = dir.join("liblib.so");
+    let dynsym = readelf(&["--dyn-syms", "-W"], &so).unwrap().stdout;
+    let idx: usize = dynsym
+        .lines()
+        .find(|l| l.split_whitespace().nth(7) == Some("foo"))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.trim_end_matches(':').parse().ok())
+        .expect("foo in .dynsym");
+    let sections = readelf(&["-SW"], &so).unwrap().stdout;
+    let off = sections
+        .lines()
+        .find(|l| l.contains(" .gnu.version "))
+        .and_then(|l| l.split(']').nth(1))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .and_then(|o| u64::from_str_radix(o, 16).ok())
+        .expect(".gnu.version offset");
+    let mut bytes = std::fs::read(&so).unwrap();
+    let at = off as usize + idx * 2;
+    assert_eq!(&bytes[at..at + 2], &[1, 0], "foo's version index is not 1");
+    bytes[at..at + 2].copy_from_slice(&[0, 0]);
+    std::fs::write(&so, bytes).unwrap();
+    let (r, shown) = link(true, &["use.o", "liblib.so", "-o", "use-bad"]);
+    assert!(
+        !r.success()
+            && r.stderr
+                .contains("liblib.so: invalid version index 0 for defined symbol foo"),
+        "{}",
+        context(&r, &shown)
+    );
+}
+
+/// `--no-relax`: a `-fPIC` load of a variable defined in the program stays
+/// a GOT load (GNU ld: `mov` from the GOT, not `lea`), and TLS descriptors
+/// (`-mtls-dialect=gnu2`) stay dynamic `R_X86_64_TLSDESC` relocations the
+/// dynamic linker resolves (as mold; GNU ld relaxes them anyway); without
+/// it both are relaxed. The program prints the same with either linker.
+#[test]
+fn no_relax_keeps_got_loads_and_tls_descriptors() {
+    require_tool("gcc", "gcc");
+    require_tool("objdump", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "no-relax");
+    let shim = make_shim(&dir);
+    let files = [
+        ("tdl.c", "__thread int ext = 5;\n"),
+        (
+            "td.c",
+            "#include <stdio.h>\n__thread int loc = 7;\nextern __thread int ext;\nint g = 3;\n\
+             __attribute__((noinline)) int get(void) { return g; }\n\
+             int main(void) { printf(\"%d %d %d\\n\", loc, ext, get()); return 0; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let gcc = |args: &[&str]| {
+        must_succeed_within(
+            Command::new("gcc").current_dir(&dir).args(args),
+            TIMEOUT,
+            &args.join(" "),
+        )
+    };
+    gcc(&[
+        "-fPIC",
+        "-mtls-dialect=gnu2",
+        "-shared",
+        "tdl.c",
+        "-o",
+        "libtdl.so",
+    ]);
+    gcc(&["-c", "-O1", "-fPIC", "-mtls-dialect=gnu2", "td.c"]);
+    // The instructions of get(), without addresses.
+    let get_insns = |exe: &str| {
+        let d = must_succeed_within(
+            Command::new("objdump")
+                .current_dir(&dir)
+                .args(["-d", "--no-show-raw-insn", exe]),
+            TIMEOUT,
+            "objdump",
+        )
+        .stdout;
+        d.split("<get>:\n")
+            .nth(1)
+            .unwrap_or_default()
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .map(|l| {
+                l.split('\t')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+    };
+    let tlsdesc = |exe: &str| {
+        must_succeed_within(
+            Command::new("objdump").current_dir(&dir).args(["-R", exe]),
+            TIMEOUT,
+            "objdump -R",
+        )
+        .stdout
+        .matches("R_X86_64_TLSDESC")
+        .count()
+    };
+    for no_relax in [false, true] {
+        let mut insns = Vec::new();
+        for cld in [false, true] {
+            let exe = format!("td-{cld}-{no_relax}");
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            cmd.args(["td.o", "-L.", "-ltdl", "-Wl,-rpath,.", "-o", &exe]);
+            if no_relax {
+                cmd.arg("-Wl,--no-relax");
+            }
+            let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+            assert!(r.success(), "{}", context(&r, &shown));
+            let out = must_succeed_within(
+                Command::new(dir.join(&exe)).current_dir(&dir),
+                TIMEOUT,
+                &exe,
+            );
+            assert_eq!(out.stdout, "7 5 3\n", "{exe}");
+            insns.push(get_insns(&exe));
+            if cld {
+                assert_eq!(tlsdesc(&exe) > 0, no_relax, "{exe}: TLSDESC relocations");
+            }
+        }
+        assert_eq!(insns[1], insns[0], "get() differs (--no-relax: {no_relax})");
+    }
+    // A static executable has nobody to resolve descriptors: relaxed
+    // anyway; a static PIE relocates itself with code that needs relaxed
+    // loads (GNU ld's --no-relax output crashes): relaxed anyway too.
+    for (mode, exe) in [("-static", "td-static"), ("-static-pie", "td-spie")] {
+        gcc(&[
+            "-B",
+            &shim,
+            mode,
+            "-fPIC",
+            "-mtls-dialect=gnu2",
+            "td.c",
+            "tdl.c",
+            "-Wl,--no-relax",
+            "-o",
+            exe,
+        ]);
+        let out = must_succeed_within(&mut Command::new(dir.join(exe)), TIMEOUT, exe);
+        assert_eq!(out.stdout, "7 5 3\n", "{exe}");
+    }
+}
+
+/// A definition a version script's `local:` matches is a local symbol in
+/// `.symtab` (binding LOCAL, visibility DEFAULT, among the locals before
+/// `sh_info`), in a shared library and in an executable, as GNU ld writes
+/// it; the exported one stays GLOBAL.
+#[test]
+fn version_script_local_symbols_are_local_in_symtab() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "symtab-local");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("v.c"),
+        "int foo(void) { return 1; }\nint hid(void) { return 2; }\nint main(void) { return foo() + hid() - 3; }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("v.map"), "{ global: foo; local: *; };\n").unwrap();
+    must_succeed_within(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-c", "-fPIC", "v.c"]),
+        TIMEOUT,
+        "compiling",
+    );
+    // (binding, visibility) of NAME in .symtab, and whether it lies below sh_info.
+    let entry = |file: &str, name: &str| {
+        let path = dir.join(file);
+        let syms = readelf(&["-sW", "--syms"], &path).unwrap().stdout;
+        let sections = readelf(&["-SW"], &path).unwrap().stdout;
+        let info: usize = sections
+            .lines()
+            .find(|l| l.contains(" .symtab "))
+            .and_then(|l| l.split(']').nth(1))
+            // Name, type, address, offset, size, entsize, (no flags) link, info.
+            .and_then(|l| l.split_whitespace().nth(7))
+            .and_then(|n| n.parse().ok())
+            .expect(".symtab sh_info");
+        let table = syms
+            .split("Symbol table '.symtab'")
+            .nth(1)
+            .unwrap_or_default();
+        table
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|w| w.len() == 8 && w[7] == name)
+            .map(|w| {
+                let idx: usize = w[0].trim_end_matches(':').parse().unwrap();
+                (w[4].to_string(), w[5].to_string(), idx < info)
+            })
+    };
+    for shared in [true, false] {
+        let mut got = Vec::new();
+        for cld in [false, true] {
+            let out = format!("out-{shared}-{cld}");
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            if shared {
+                cmd.arg("-shared");
+            }
+            cmd.args(["v.o", "-Wl,--version-script=v.map", "-o", &out]);
+            let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+            assert!(r.success(), "{}", context(&r, &shown));
+            got.push((entry(&out, "hid"), entry(&out, "foo")));
+        }
+        assert_eq!(
+            got[1], got[0],
+            "shared={shared}: (hid, foo) differ from GNU ld's"
+        );
+        assert_eq!(
+            got[1].0,
+            Some(("LOCAL".to_string(), "DEFAULT".to_string(), true)),
+            "shared={shared}"
+        );
+    }
+}
+
+/// An archive member is loaded for a symbol a shared library on the
+/// command line references (not weakly), and the definition is exported
+/// for the library, as GNU ld does; a weak reference loads nothing.
+#[test]
+fn archive_members_satisfy_shared_library_references() {
+    require_tool("gcc", "gcc");
+    require_tool("ar", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "dso-undef");
+    let shim = make_shim(&dir);
+    let files = [
+        (
+            "lib.c",
+            "extern int foo;\nextern int wk __attribute__((weak));\nint bar = 5;\n\
+             int baz(void) { return foo + (&wk ? wk : 0); }\n",
+        ),
+        ("foo.c", "int foo = 3;\n"),
+        ("wk.c", "int wk = 4;\n"),
+        (
+            "main.c",
+            "int baz(void);\nint main(void) { return baz() == 3 ? 0 : 1; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let run =
+        |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
+    run(
+        Command::new("gcc").args(["-fPIC", "-shared", "lib.c", "-o", "libb.so"]),
+        "libb.so",
+    );
+    run(
+        Command::new("gcc").args(["-c", "foo.c", "wk.c", "main.c"]),
+        "compiling",
+    );
+    run(
+        Command::new("ar").args(["rcs", "libd.a", "foo.o", "wk.o"]),
+        "ar",
+    );
+    let mut seen = Vec::new();
+    for cld in [false, true] {
+        let exe = format!("exe-{cld}");
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        cmd.args(["main.o", "libb.so", "libd.a", "-Wl,-rpath,.", "-o", &exe]);
+        let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+        assert!(r.success(), "{}", context(&r, &shown));
+        run(&mut Command::new(dir.join(&exe)), &exe);
+        let dynsym = readelf(&["--dyn-syms", "-W"], &dir.join(&exe))
+            .unwrap()
+            .stdout;
+        let names: Vec<bool> = ["foo", "wk"]
+            .iter()
+            .map(|n| {
+                dynsym
+                    .lines()
+                    .any(|l| l.ends_with(&format!(" {n}")) && !l.contains(" UND "))
+            })
+            .collect();
+        seen.push(names);
+    }
+    assert_eq!(seen[0], vec![true, false], "GNU ld's link");
+    assert_eq!(seen[1], seen[0], "cld's exports differ from GNU ld's");
+}
+
+/// `--no-allow-shlib-undefined`: a linked shared library's non-weak
+/// reference that nothing in the link defines fails the link, naming the
+/// library and the symbol (GNU ld fails too); a library on the command
+/// line defining it, or `--allow-shlib-undefined`, makes the link succeed.
+#[test]
+fn no_allow_shlib_undefined_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("gnu_compat", "shlib-undefined");
+    let shim = make_shim(&dir);
+    let files = [
+        ("foo.c", "void baz(void);\nvoid foo(void) { baz(); }\n"),
+        ("baz.c", "void baz(void) {}\n"),
+        (
+            "main.c",
+            "void foo(void);\nint main(void) { foo(); return 0; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let run =
+        |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
+    run(
+        Command::new("gcc").args(["-fPIC", "-shared", "foo.c", "-o", "libfoo.so"]),
+        "libfoo",
+    );
+    run(
+        Command::new("gcc").args(["-fPIC", "-shared", "baz.c", "-o", "libbaz.so"]),
+        "libbaz",
+    );
+    run(Command::new("gcc").args(["-c", "main.c"]), "main.o");
+    for cld in [false, true] {
+        let link = |extra: &[&str]| {
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            cmd.args(["main.o", "-L.", "-lfoo", "-o", "exe"])
+                .args(extra);
+            run_shown(&mut cmd, TIMEOUT)
+        };
+        let (r, shown) = link(&["-Wl,--no-allow-shlib-undefined"]);
+        assert!(
+            !r.success() && r.stderr.contains("libfoo.so") && r.stderr.contains("baz"),
+            "cld={cld}: not refused{}",
+            context(&r, &shown)
+        );
+        for extra in [
+            &["-Wl,--no-allow-shlib-undefined", "-lbaz"][..],
+            &["-Wl,--allow-shlib-undefined"][..],
+        ] {
+            let (r, shown) = link(extra);
+            assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+        }
+    }
+}
+
+/// `--as-needed` with `--gc-sections`: a library only dead code uses is
+/// not DT_NEEDED (as lld and mold 2.x decide; GNU ld 2.40 and mold 1.10 keep it), and none
+/// of its symbols is imported; one that live code uses stays needed.
+#[test]
+fn as_needed_libraries_used_only_by_dead_code_are_dropped() {
+    require_tool("gcc", "gcc");
+    require_tool("ld.lld", "lld");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "as-needed-gc");
+    let shim = make_shim(&dir);
+    let files = [
+        ("foo.c", "int foo(void) { return 42; }\n"),
+        ("bar.c", "int bar(void) { return 1; }\n"),
+        (
+            "prog.c",
+            "int foo(void);\nint bar(void);\nint dead(void) { return foo(); }\n\
+             int main(void) { return bar() - 1; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let run =
+        |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
+    for lib in ["foo", "bar"] {
+        run(
+            Command::new("gcc").args([
+                "-fPIC",
+                "-shared",
+                &format!("{lib}.c"),
+                &format!("-Wl,-soname,lib{lib}.so"),
+                "-o",
+                &format!("lib{lib}.so"),
+            ]),
+            lib,
+        );
+    }
+    run(
+        Command::new("gcc").args(["-c", "-ffunction-sections", "prog.c"]),
+        "prog.o",
+    );
+    for gc in [true, false] {
+        let mut seen = Vec::new();
+        for cld in [false, true] {
+            let exe = format!("exe-{gc}-{cld}");
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            } else {
+                cmd.arg("-fuse-ld=lld");
+            }
+            let gc_flag = if gc {
+                "-Wl,--gc-sections"
+            } else {
+                "-Wl,--no-gc-sections"
+            };
+            cmd.args([
+                "prog.o",
+                "-Wl,--as-needed",
+                gc_flag,
+                "-L.",
+                "-lfoo",
+                "-lbar",
+            ])
+            .args(["-Wl,-rpath,.", "-o", &exe]);
+            let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+            assert!(r.success(), "{}", context(&r, &shown));
+            run(&mut Command::new(dir.join(&exe)), &exe);
+            let d = readelf(&["-dW"], &dir.join(&exe)).unwrap().stdout;
+            let dynsym = readelf(&["--dyn-syms", "-W"], &dir.join(&exe))
+                .unwrap()
+                .stdout;
+            seen.push((
+                d.contains("[libfoo.so]"),
+                d.contains("[libbar.so]"),
+                dynsym.lines().any(|l| l.ends_with(" foo")),
+            ));
+        }
+        assert_eq!(seen[0], (!gc, true, !gc), "lld's link, gc={gc}");
+        assert_eq!(seen[1], seen[0], "gc={gc}: cld differs from lld");
+    }
+}
+
+/// Undefined symbols are shown demangled as GNU ld shows them: C++ names,
+/// Rust v0 names (`_R`) and Rust legacy names (`_ZN...17h<hash>E`, without
+/// the hash); in a link with an input rustc made (its `.comment` says so),
+/// every `_ZN` name is taken as Rust's (as mold does). `--no-demangle`
+/// shows the raw names.
+#[test]
+fn undefined_symbols_are_demangled_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("gnu_compat", "demangle");
+    let shim = make_shim(&dir);
+    let calls = "void _RNvCs1234_7mycrate3foo(void);\nvoid _ZN7mycrate3bar17h0123456789abcdefE(void);\n\
+                 void _ZN2ns7versionEv(void);\n\
+                 int main(void) { _RNvCs1234_7mycrate3foo(); _ZN7mycrate3bar17h0123456789abcdefE(); \
+                 _ZN2ns7versionEv(); return 0; }\n";
+    std::fs::write(dir.join("c.c"), calls).unwrap();
+    std::fs::write(
+        dir.join("r.c"),
+        format!("{calls}__attribute__((section(\".comment\"))) char str[] = \"rustc version 1.0\\n\";\n"),
+    )
+    .unwrap();
+    for f in ["c.c", "r.c"] {
+        // r.c's .comment gets other flags than the assembler likes: a warning.
+        must_succeed_within(
+            Command::new("gcc").current_dir(&dir).args(["-c", f]),
+            TIMEOUT,
+            f,
+        );
+    }
+    let names = |cld: bool, obj: &str, extra: &[&str]| {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        let (r, shown) = run_shown(cmd.args([obj, "-o", "exe"]).args(extra), TIMEOUT);
+        assert!(!r.success(), "linked{}", context(&r, &shown));
+        let mut v: Vec<String> = r
+            .stderr
+            .lines()
+            .filter_map(|l| {
+                l.split_once("undefined reference to `")
+                    .map(|(_, n)| n.trim_end_matches('\'').to_string())
+                    .or_else(|| {
+                        l.split_once("undefined symbol: ")
+                            .map(|(_, n)| n.to_string())
+                    })
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let gnu = names(false, "c.o", &[]);
+    assert_eq!(gnu, ["mycrate::bar", "mycrate::foo", "ns::version()"]);
+    assert_eq!(names(true, "c.o", &[]), gnu);
+    assert_eq!(
+        names(true, "r.o", &[]),
+        ["mycrate::bar", "mycrate::foo", "ns::versionv"]
+    );
+    assert_eq!(
+        names(true, "c.o", &["-Wl,--no-demangle"]),
+        names(false, "c.o", &["-Wl,--no-demangle"])
+    );
+}
+
+/// `-z rewrite-endbr` (mold's option): the `endbr64` of a global function
+/// only ever called directly becomes a 4-byte `nop`; functions whose
+/// address is taken (a callback, a function pointer, an alias's address,
+/// `main` from `_start`), static ones (the assembler may resolve their
+/// addresses with no relocation) and exported ones keep it. The program
+/// runs the same; without the option nothing changes.
+#[test]
+fn rewrite_endbr_keeps_landing_pads_of_address_taken_functions() {
+    require_tool("gcc", "gcc");
+    require_tool("objdump", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "rewrite-endbr");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("eb.c"),
+        "#include <stdio.h>\n#include <stdlib.h>\n\
+         static int cmp(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }\n\
+         __attribute__((noinline)) int direct(int x) { return x + 1; }\n\
+         __attribute__((noinline)) int taken(int x) { return x + 3; }\n\
+         __attribute__((noinline)) int aliased(int x) { return x + 5; }\n\
+         extern int alias(int) __attribute__((alias(\"aliased\")));\n\
+         __attribute__((noinline)) int exported(int x) { return x + 7; }\n\
+         int (*volatile fp)(int) = taken;\nint (*volatile fp2)(int) = alias;\n\
+         int main(void) {\n  int v[] = {3, 1, 2};\n  qsort(v, 3, sizeof v[0], cmp);\n\
+           printf(\"%d %d %d %d %d %d %d\\n\", v[0], v[1], v[2], direct(4), fp(5), fp2(6), exported(1));\n\
+           return 0;\n}\n",
+    )
+    .unwrap();
+    must_succeed_within(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-c", "-O1", "-fcf-protection", "eb.c"]),
+        TIMEOUT,
+        "compiling",
+    );
+    // Whether each function starts with endbr64.
+    let pads = |exe: &str| {
+        let d = must_succeed_within(
+            Command::new("objdump").current_dir(&dir).args(["-d", exe]),
+            TIMEOUT,
+            "objdump",
+        )
+        .stdout;
+        // objdump labels the aliased function with either of its names.
+        [
+            &["cmp"][..],
+            &["direct"],
+            &["taken"],
+            &["aliased", "alias"],
+            &["exported"],
+            &["main"],
+        ]
+        .iter()
+        .map(|names| {
+            names.iter().any(|f| {
+                d.split(&format!("<{f}>:\n"))
+                    .nth(1)
+                    .and_then(|rest| rest.lines().next())
+                    .is_some_and(|l| l.contains("endbr64"))
+            })
+        })
+        .collect::<Vec<_>>()
+    };
+    for (exe, flag) in [
+        ("plain", "-Wl,-z,norelro"),
+        ("rewritten", "-Wl,-z,rewrite-endbr"),
+    ] {
+        let (r, shown) = run_shown(
+            Command::new("gcc").current_dir(&dir).args([
+                "-B",
+                &shim,
+                "eb.o",
+                "-o",
+                exe,
+                flag,
+                "-Wl,--export-dynamic-symbol=exported",
+            ]),
+            TIMEOUT,
+        );
+        assert!(r.success(), "{}", context(&r, &shown));
+        let out = must_succeed_within(&mut Command::new(dir.join(exe)), TIMEOUT, exe);
+        assert_eq!(out.stdout, "1 2 3 5 8 11 8\n", "{exe}");
+    }
+    assert_eq!(pads("plain"), [true; 6]);
+    assert_eq!(pads("rewritten"), [true, false, true, true, true, true]);
+}
+
+/// A static (local) IFUNC called and its address taken, in every output
+/// mode and from a shared library: it resolves through a PLT entry and an
+/// IRELATIVE relocation as GNU ld makes it, the program prints what GNU
+/// ld's prints, and `.symtab` shows it as the local IFUNC it is.
+#[test]
+fn local_ifuncs_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "local-ifunc");
+    let shim = make_shim(&dir);
+    let files = [
+        (
+            "li.c",
+            "#include <stdio.h>\ntypedef void Fn(void);\nstatic void real_a(void) { puts(\"real a\"); }\n\
+             static Fn *resolve_a(void) { return real_a; }\n\
+             __attribute__((ifunc(\"resolve_a\"))) static void a(void);\nFn *get_b(void);\n\
+             int main(void) { Fn *p = a; a(); p(); get_b()(); printf(\"%d\\n\", p == a); return 0; }\n",
+        ),
+        (
+            "lb.c",
+            "#include <stdio.h>\ntypedef void Fn(void);\nstatic void real_b(void) { puts(\"real b\"); }\n\
+             static Fn *resolve_b(void) { return real_b; }\n\
+             __attribute__((ifunc(\"resolve_b\"))) static void b(void);\n\
+             Fn *get_b(void) { b(); return b; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let modes: [&[&str]; 5] = [
+        &["-pie", "-fPIE", "li.c", "lb.c"],
+        &["-no-pie", "-fno-PIE", "li.c", "lb.c"],
+        &["-static", "li.c", "lb.c"],
+        &["-static-pie", "-fPIE", "li.c", "lb.c"],
+        &["li.c", "./liblb.so"],
+    ];
+    for cld in [false, true] {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        let lib = format!("lib-{cld}.so");
+        let (r, shown) = run_shown(cmd.args(["-shared", "-fPIC", "lb.c", "-o", &lib]), TIMEOUT);
+        assert!(r.success(), "{}", context(&r, &shown));
+    }
+    for mode in modes {
+        let mut outs = Vec::new();
+        for cld in [false, true] {
+            // The shared library comes from the same linker.
+            std::fs::copy(dir.join(format!("lib-{cld}.so")), dir.join("liblb.so")).unwrap();
+            let exe = format!("exe-{cld}");
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            let (r, shown) = run_shown(cmd.args(mode).args(["-o", &exe]), TIMEOUT);
+            assert!(r.success(), "{mode:?}{}", context(&r, &shown));
+            let out = must_succeed_within(
+                Command::new(dir.join(&exe)).current_dir(&dir),
+                TIMEOUT,
+                &exe,
+            );
+            let symtab = readelf(&["-sW"], &dir.join(&exe)).unwrap().stdout;
+            let a = symtab.lines().find(|l| l.ends_with(" a")).map(|l| {
+                l.split_whitespace()
+                    .skip(3)
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            assert!(
+                !symtab.contains("local IFUNC"),
+                "{mode:?}: an internal name leaked"
+            );
+            outs.push((out.stdout, a));
+        }
+        assert_eq!(
+            outs[0].0, "real a\nreal a\nreal b\nreal b\n1\n",
+            "GNU ld, {mode:?}"
+        );
+        assert_eq!(outs[1], outs[0], "{mode:?}");
+    }
+}
+
+/// An executable's IFUNC that a shared library refers to is exported as a
+/// plain function at its PLT entry (GNU ld's choice for non-PIE), so the
+/// library and the program see one address and the dynamic linker never
+/// runs the program's resolver early; cld does the same in a PIE (where
+/// GNU ld 2.40's output fails to start).
+#[test]
+fn exported_ifunc_in_executable_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "ifunc-exported");
+    let shim = make_shim(&dir);
+    let files = [
+        ("a.c", "typedef void Func(void);\nvoid foo(void);\nFunc *get_foo(void) { return foo; }\n"),
+        (
+            "c.c",
+            "#include <stdio.h>\ntypedef void Func(void);\n\
+             __attribute__((ifunc(\"resolve_foo\"))) void foo(void);\n\
+             void real_foo(void) { printf(\"foo \"); }\nFunc *resolve_foo(void) { return real_foo; }\n\
+             Func *get_foo(void);\n\
+             int main(void) { printf(\"%d\\n\", foo == get_foo()); foo(); printf(\"\\n\"); return 0; }\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let run =
+        |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
+    run(
+        Command::new("gcc").args(["-fPIC", "-shared", "a.c", "-o", "libb.so"]),
+        "libb.so",
+    );
+    for (pie, flags) in [(false, ["-no-pie", "-fno-PIE"]), (true, ["-pie", "-fPIE"])] {
+        let mut seen = Vec::new();
+        for cld in [false, true] {
+            if pie && !cld {
+                continue;
+            }
+            let exe = format!("exe-{pie}-{cld}");
+            let mut cmd = Command::new("gcc");
+            cmd.current_dir(&dir);
+            if cld {
+                cmd.args(["-B", &shim]);
+            }
+            cmd.args(flags).args(["c.c", "./libb.so", "-o", &exe]);
+            let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+            assert!(r.success(), "{}", context(&r, &shown));
+            let out = run(&mut Command::new(dir.join(&exe)), &exe).stdout;
+            assert_eq!(out, "1\nfoo \n", "{exe}");
+            let dynsym = readelf(&["--dyn-syms", "-W"], &dir.join(&exe))
+                .unwrap()
+                .stdout;
+            let foo = dynsym
+                .lines()
+                .find(|l| l.ends_with(" foo"))
+                .map(|l| l.split_whitespace().nth(3).unwrap_or_default().to_string());
+            seen.push(foo);
+        }
+        assert_eq!(seen[0].as_deref(), Some("FUNC"), "pie={pie}");
+        if !pie {
+            assert_eq!(seen[1], seen[0]);
+        }
+    }
+}
+
+/// `--emit-relocs` (also spelled `-emit-relocs`, not `-e mit-relocs`):
+/// the output keeps a `.rela<section>` for each allocated section with
+/// input relocations, with as many entries as GNU ld writes (none from
+/// sections `--gc-sections` removed; but none for `.eh_frame`, which cld
+/// rebuilds); each PC-relative one in `.text`
+/// computes (S + A - P) the bytes the output holds there, relaxed GOT
+/// loads are PC32 as in GNU ld, and the program still runs.
+#[test]
+fn emit_relocs_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "emit-relocs");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("er.c"),
+        "#include <stdio.h>\nstatic const char msg[] = \"hello\";\nint g;\n\
+         static int twice(int x) { return 2 * x; }\nint dead(void) { return twice(g); }\n\
+         int (*fp)(int) = twice;\n\
+         int main(void) { g++; puts(msg); return fp(g) - 2; }\n",
+    )
+    .unwrap();
+    must_succeed_within(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .args(["-c", "-fPIC", "-ffunction-sections", "er.c"]),
+        TIMEOUT,
+        "compiling",
+    );
+    // (name, entries) of each relocation section but .rela.dyn/.rela.plt.
+    let rela_sections = |exe: &str| {
+        let r = readelf(&["-rW"], &dir.join(exe)).unwrap().stdout;
+        let mut v: Vec<(String, usize)> = r
+            .lines()
+            .filter_map(|l| {
+                let rest = l.strip_prefix("Relocation section '")?;
+                let (name, tail) = rest.split_once('\'')?;
+                let n = tail
+                    .split("contains ")
+                    .nth(1)?
+                    .split(' ')
+                    .next()?
+                    .parse()
+                    .ok()?;
+                // cld rebuilds .eh_frame and keeps none of its relocations.
+                (![".rela.dyn", ".rela.plt", ".rela.eh_frame"].contains(&name))
+                    .then(|| (name.to_string(), n))
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let mut seen = Vec::new();
+    for cld in [false, true] {
+        let exe = format!("er-{cld}");
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        }
+        cmd.args(["er.o", "-Wl,-emit-relocs,--gc-sections", "-o", &exe]);
+        let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+        assert!(r.success(), "{}", context(&r, &shown));
+        let out = must_succeed_within(&mut Command::new(dir.join(&exe)), TIMEOUT, &exe);
+        assert_eq!(out.stdout, "hello\n");
+        seen.push(rela_sections(&exe));
+    }
+    assert!(
+        seen[0].iter().any(|(n, _)| n == ".rela.text"),
+        "{:?}",
+        seen[0]
+    );
+    assert_eq!(seen[1], seen[0], "relocation sections differ from GNU ld's");
+
+    // Self-consistency of cld's PC-relative relocations in .text.
+    let exe = dir.join("er-true");
+    let data = std::fs::read(&exe).unwrap();
+    let sections = readelf(&["-SW"], &exe).unwrap().stdout;
+    let text = sections
+        .lines()
+        .find(|l| l.contains(" .text "))
+        .and_then(|l| l.split(']').nth(1))
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let hex = |s: &str| u64::from_str_radix(s, 16).unwrap();
+            (hex(w[2]), hex(w[3]), hex(w[4]))
+        })
+        .expect(".text");
+    let relocs = readelf(&["-rW"], &exe).unwrap().stdout;
+    let table = relocs.split("'.rela.text'").nth(1).expect(".rela.text");
+    let mut checked = 0;
+    for l in table.lines().skip(2).take_while(|l| !l.trim().is_empty()) {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        if w.len() < 5 || w[2] != "R_X86_64_PC32" {
+            continue;
+        }
+        let p = u64::from_str_radix(w[0], 16).unwrap();
+        // With a symbol: value, name, sign, addend; without: the addend.
+        let (s, a) = if w.len() >= 7 {
+            let a = i64::from_str_radix(w[6], 16).unwrap();
+            (
+                u64::from_str_radix(w[3], 16).unwrap(),
+                if w[5] == "-" { -a } else { a },
+            )
+        } else {
+            (0, i64::from_str_radix(w[3], 16).unwrap())
+        };
+        let (addr, off, size) = text;
+        if p < addr || p + 4 > addr + size {
+            continue;
+        }
+        let at = (off + p - addr) as usize;
+        let held = i32::from_le_bytes(data[at..at + 4].try_into().unwrap());
+        let want = (s as i64).wrapping_add(a).wrapping_sub(p as i64) as i32;
+        assert_eq!(held, want, "{l}");
+        checked += 1;
+    }
+    assert!(
+        checked >= 3,
+        "only {checked} PC32 relocations checked:\n{table}"
+    );
 }
