@@ -183,6 +183,10 @@ Options:
   --push-state                Push state of flags governing input file handling
   --pop-state                 Pop state of flags governing input file handling
   @FILE                       Read options from FILE
+  -T FILE, --script FILE      Read a linker script: its INPUT/GROUP files are
+                              linked there; symbol assignments (GNU ld's
+                              expressions), ENTRY, EXTERN and ASSERT apply to
+                              the link (SECTIONS, MEMORY, PHDRS: not yet)
 
 Output kind:
   -pie, --pic-executable      Create a position independent executable
@@ -480,6 +484,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "unique"
         | "trace-symbol"
         | "version-script"
+        | "script"
         | "dynamic-list"
         | "Map"
         | "image-base"
@@ -774,6 +779,7 @@ impl Parser {
             b'z' => Some("z"),
             b'y' => Some("trace-symbol"),
             b'O' => Some("O"),
+            b'T' => Some("script"),
             _ => None,
         };
         if let Some(key) = key {
@@ -948,6 +954,18 @@ impl Parser {
                 );
             }
             "version-script" => o.version_script = Some(PathBuf::from(val())),
+            // GNU ld reads a `-T` script where it stands among the inputs
+            // (its INPUT and GROUP files are linked there); its other
+            // commands apply to the whole link (`script_link`). A script is
+            // never a concurrent input.
+            "script" => {
+                let state = self.state;
+                self.opts.inputs.push(InputArg::File {
+                    path: PathBuf::from(val()),
+                    state,
+                    concurrent: false,
+                });
+            }
             "dynamic-list" => o.dynamic_list = Some(PathBuf::from(val())),
             "Map" => o.map_file = Some(PathBuf::from(val())),
             // GNU ld: `-Map -` writes the map to standard output too.
@@ -2084,7 +2102,7 @@ mod tests {
         assert_eq!(err("-frobnicate a.o"), "unknown option: -frobnicate");
         assert_eq!(err("--frob=1 a.o"), "unknown option: --frob=1");
         assert_eq!(err("-j a.o"), "unknown option: -j");
-        assert_eq!(err("-T x.ld a.o"), "unknown option: -T");
+        assert_eq!(err("a.o -T"), "option -T requires an argument");
         assert_eq!(err("-sS a.o"), "unknown option: -sS");
         assert_eq!(err("-- a.o"), "unknown option: --");
         assert_eq!(err("a.o -o"), "option -o requires an argument");

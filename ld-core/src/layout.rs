@@ -511,6 +511,8 @@ pub struct LinkInput<'a> {
     pub opts: &'a Options,
     pub res: &'a Resolved,
     pub versions: &'a crate::exports::VersionDefs,
+    /// Linker scripts' assignments and assertions (`script_link`).
+    pub scripts: &'a crate::script_link::Scripts,
 }
 
 impl Layout {
@@ -611,7 +613,10 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
             ..Default::default()
         },
         SymDef::Synthetic => match g.defsym {
-            Some(crate::resolve::Defsym::Abs(_)) => TargetProps {
+            Some(
+                crate::resolve::Defsym::Abs(_)
+                | crate::resolve::Defsym::Script { absolute: true, .. },
+            ) => TargetProps {
                 absolute: true,
                 ..Default::default()
             },
@@ -3089,9 +3094,13 @@ fn symbol_values(
         out[id as usize] = match res.symbols[id as usize].defsym {
             Some(crate::resolve::Defsym::Abs(v)) => v,
             Some(crate::resolve::Defsym::Rel(t, off)) => out[t as usize].wrapping_add(off as u64),
-            None => continue,
+            Some(crate::resolve::Defsym::Script { .. }) | None => continue,
         };
     }
+    // Linker-script assignments, in script order, once every other symbol
+    // has its value.
+    inp.scripts
+        .values(res, layout, inp.opts.max_page_size, &mut out)?;
     Ok(out)
 }
 

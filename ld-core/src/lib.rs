@@ -28,6 +28,7 @@ pub mod relocatable;
 pub mod resolve;
 pub mod runtime_dir;
 pub mod script;
+pub mod script_link;
 pub mod shared;
 pub mod version_script;
 pub mod write;

@@ -29,6 +29,8 @@ pub(crate) enum Pending {
     },
     GroupStart,
     GroupEnd,
+    /// A linker script's commands other than its inputs.
+    Script(Box<crate::script_link::ScriptItem>),
 }
 
 pub(crate) struct Expander {
@@ -101,6 +103,9 @@ impl Expander {
         }
         let sc = script::parse_script(data, &path.display().to_string())?;
         let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+        // The commands that act after ingestion go on, at the script's
+        // place, to `script_link`.
+        let mut rest = Vec::new();
         for cmd in sc.commands {
             match cmd {
                 ScriptCommand::Group(files) | ScriptCommand::Input(files) => {
@@ -139,8 +144,24 @@ impl Expander {
                     }
                 }
                 ScriptCommand::SearchDir(d) => self.search.push(PathBuf::from(d)),
-                ScriptCommand::OutputFormat(_) | ScriptCommand::Entry(_) => {}
+                ScriptCommand::OutputFormat(_) => {}
+                ScriptCommand::Include(name, line) => {
+                    let p = self.include_path(&name, &dir);
+                    let m = input::map_file(&p).map_err(|e| {
+                        Error::new(format!("{}:{line}: INCLUDE: {}", path.display(), e.msg))
+                    })?;
+                    self.identities.push((p.clone(), m.identity));
+                    self.add_script(&p, m.data, as_needed, whole)?;
+                }
+                other => rest.push(other),
             }
+        }
+        if !rest.is_empty() {
+            self.out
+                .push(Pending::Script(Box::new(crate::script_link::ScriptItem {
+                    file: path.display().to_string(),
+                    commands: rest,
+                })));
         }
         self.depth -= 1;
         Ok(())
@@ -148,6 +169,20 @@ impl Expander {
 }
 
 impl Expander {
+    /// Where `INCLUDE name` finds its file: as given, beside the script,
+    /// then in the library search path (GNU ld's order).
+    fn include_path(&self, name: &str, dir: &Path) -> PathBuf {
+        let pb = PathBuf::from(name);
+        if pb.is_absolute() || pb.exists() {
+            return pb;
+        }
+        std::iter::once(dir.to_path_buf())
+            .chain(self.search.iter().cloned())
+            .map(|d| d.join(&pb))
+            .find(|c| c.exists())
+            .unwrap_or(pb)
+    }
+
     /// A file name in linker script `script`, with GNU ld's sysroot rules:
     /// `=` and `$SYSROOT` prefixes are the sysroot, and so is `/` in a
     /// script that lies inside the sysroot.
@@ -271,6 +306,7 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
     match p {
         Pending::GroupStart => Ok(LoadItem::GroupStart),
         Pending::GroupEnd => Ok(LoadItem::GroupEnd),
+        Pending::Script(s) => Ok(LoadItem::Script(s)),
         Pending::File {
             path,
             kind,
@@ -466,6 +502,20 @@ fn link_resolved(
     let t_ingest = t0.elapsed();
     crate::error::reset_warnings();
     phase("resolve-start");
+    let mut items = items;
+    let mut scripts = crate::script_link::Scripts::take(&mut items)?;
+    // A script's ENTRY applies unless the command line names one.
+    let with_entry;
+    let opts = match scripts.entry() {
+        Some(e) if opts.entry.is_none() => {
+            with_entry = Options {
+                entry: Some(e),
+                ..opts.clone()
+            };
+            &with_entry
+        }
+        _ => opts,
+    };
     let mut roots: Vec<&'static [u8]> = Vec::new();
     // A shared object has an entry point only if one is named; a
     // relocatable output has none.
@@ -486,6 +536,9 @@ fn link_resolved(
         if let crate::options::DefsymExpr::Symbol(t, _) = e {
             roots.push(leak(t.as_bytes()));
         }
+    }
+    for r in scripts.roots() {
+        roots.push(leak(r.as_bytes()));
     }
     let mut res = plugin::resolve(opts, items, &roots)?;
     if opts.relocatable {
@@ -508,6 +561,7 @@ fn link_resolved(
         }
     }
     apply_defsyms(opts, &mut res)?;
+    scripts.define(&mut res)?;
     for s in res.symbols.iter_mut() {
         if s.def == SymDef::Undefined && resolve::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;
@@ -521,6 +575,7 @@ fn link_resolved(
         opts,
         res: &res,
         versions: &versions,
+        scripts: &scripts,
     };
     let mut l = layout::compute(&inp)?;
     if opts.gdb_index {
@@ -652,6 +707,6 @@ fn apply_defsyms(opts: &Options, res: &mut resolve::Resolved) -> Result<()> {
     Ok(())
 }
 
-fn leak(b: &[u8]) -> &'static [u8] {
+pub(crate) fn leak(b: &[u8]) -> &'static [u8] {
     Box::leak(b.to_vec().into_boxed_slice())
 }

@@ -500,7 +500,10 @@ fn global_entry(
         SymDef::Synthetic if s.defsym.is_some() => {
             let v = l.sym_values[id as usize];
             let shndx = match s.defsym {
-                Some(crate::resolve::Defsym::Abs(_)) => elf::SHN_ABS,
+                Some(
+                    crate::resolve::Defsym::Abs(_)
+                    | crate::resolve::Defsym::Script { absolute: true, .. },
+                ) => elf::SHN_ABS,
                 _ => section_at(l, v),
             };
             (v, 0, (bind << 4) | elf::STT_NOTYPE, vis, shndx)

@@ -1441,7 +1441,7 @@ fn script_cases() -> Vec<Case> {
         sc(
             "script_sections",
             "SECTIONS { .text : { *(.text) } }\n",
-            "broken.ld:1: linker script command SECTIONS is not supported",
+            "broken.ld:1: SECTIONS in linker scripts is not supported yet",
         ),
         sc(
             "script_wrong_format",

@@ -1,0 +1,474 @@
+//! GNU ld linker scripts beyond `INPUT`/`GROUP`: programs compiled by gcc
+//! and linked with a script through cld and through GNU ld (`ld.bfd`), run,
+//! and compared where GNU ld's semantics are precise: symbol values
+//! (`nm`), what the programs print, the entry point, dynamic symbols.
+//! GNU ld's `-T` replaces its default script (with no `SECTIONS`, the
+//! output is laid out from scratch), while a script given as an input adds
+//! to it; cld keeps its default layout in both cases, so GNU ld is always
+//! given the script as an input, and cld in each way.
+//! Scripts are given with `-T`, `--script=` and as inputs; a background
+//! (concurrent) link of a script must equal the serial link byte for byte.
+//! Errors must name the script and the line.
+
+mod common;
+
+use common::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(300);
+
+fn setup(name: &str, files: &[(&str, &str)]) -> (PathBuf, String) {
+    require_tool("gcc", "gcc");
+    require_tool("nm", "binutils");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("linker_scripts", name);
+    let shim = make_shim(&dir);
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+        if name.ends_with(".c") {
+            must_succeed_within(
+                Command::new("gcc")
+                    .current_dir(&dir)
+                    .args(["-c", "-fPIC", name]),
+                TIMEOUT,
+                &format!("compiling {name}"),
+            );
+        }
+    }
+    (dir, shim)
+}
+
+/// Links with gcc through cld (`cld`) or GNU ld (a `-T` script given as
+/// an input, see the module comment); panics on failure.
+fn link(dir: &Path, shim: &str, cld: bool, args: &[&str]) {
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(dir);
+    if cld {
+        cmd.args(["-B", shim]).args(args);
+    } else {
+        cmd.arg("-fuse-ld=bfd");
+        // `-T FILE`, `-Wl,-T,FILE`, `-Wl,--script=FILE` -> FILE.
+        let mut it = args.iter();
+        while let Some(&a) = it.next() {
+            if a == "-T" {
+                cmd.arg(it.next().unwrap());
+            } else if let Some(f) = a
+                .strip_prefix("-Wl,-T,")
+                .or_else(|| a.strip_prefix("-Wl,--script="))
+            {
+                cmd.arg(f);
+            } else {
+                cmd.arg(a);
+            }
+        }
+    }
+    let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+    assert!(
+        r.success(),
+        "link failed (cld={cld}){}",
+        context(&r, &shown)
+    );
+}
+
+/// The link's stderr; it must fail.
+fn link_fails(dir: &Path, shim: &str, args: &[&str]) -> String {
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(dir).args(["-B", shim]).args(args);
+    let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+    assert!(!r.success(), "link should fail{}", context(&r, &shown));
+    assert!(
+        r.status.code() != Some(101),
+        "cld panicked{}",
+        context(&r, &shown)
+    );
+    r.stderr
+}
+
+/// `nm` of `file`: name -> (value, type letter in lower case: GNU ld makes
+/// hidden symbols local, cld keeps them global and hidden).
+fn nm(file: &Path) -> HashMap<String, (u64, char)> {
+    let out = must_succeed_within(Command::new("nm").arg(file), TIMEOUT, "nm");
+    out.stdout
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let v = u64::from_str_radix(w.next()?, 16).ok()?;
+            let t = w.next()?.chars().next()?.to_ascii_lowercase();
+            Some((w.next()?.to_string(), (v, t)))
+        })
+        .collect()
+}
+
+/// `readelf -SW`: section name -> (address, size).
+fn sections(file: &Path) -> HashMap<String, (u64, u64)> {
+    let out = must_succeed_within(
+        Command::new("readelf").arg("-SW").arg(file),
+        TIMEOUT,
+        "readelf",
+    );
+    out.stdout
+        .lines()
+        .filter_map(|l| {
+            let l = l.split_once(']')?.1;
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let addr = u64::from_str_radix(w.get(2)?, 16).ok()?;
+            let size = u64::from_str_radix(w.get(4)?, 16).ok()?;
+            Some((w[0].to_string(), (addr, size)))
+        })
+        .collect()
+}
+
+fn run(exe: &Path) -> String {
+    must_succeed_within(&mut Command::new(exe), TIMEOUT, "running the program").stdout
+}
+
+const PROG: &str = "#include <stdio.h>\n\
+    extern char foo[], bar[], baz[], big[], sel[];\nint get(void);\n\
+    int main(void) { printf(\"%p %p %p %p %p %d\\n\", (void *)foo, (void *)bar, (void *)baz,\n\
+    (void *)big, (void *)sel, get()); return 0; }\n";
+const LIB: &str = "int val = 7;\nint get(void) { return 42; }\n";
+
+/// Absolute and symbol-relative assignments, PROVIDE (used and unused),
+/// HIDDEN, compound assignment, the operators and K/M suffixes, ASSERT:
+/// the same values as GNU ld, through `-T`, `--script=` and as an input.
+#[test]
+fn symbol_assignments_as_gnu_ld() {
+    let script = "/* assignments */\nfoo = 0x1000;\nbar = foo + 4K;\n\
+        PROVIDE(baz = get + 16);\nPROVIDE(unused = 5);\nHIDDEN(hid = 1 << 4);\n\
+        big = 2M - (3 * 4) / 2 % 5 | 0x30 & ~0xf0 | 1 << 3 >> 1;\nbig += 0x100;\n\
+        sel = DEFINED(get) && !DEFINED(nothing) ? (foo > 10 ? MAX(1, 7) : 2) : MIN(3, 4);\n\
+        ASSERT(foo == 4096, \"foo is wrong\")\n";
+    let (dir, shim) = setup("assign", &[("a.c", PROG), ("b.c", LIB), ("s.ld", script)]);
+    for how in [&["-Wl,-T,s.ld"][..], &["-Wl,--script=s.ld"], &["s.ld"]] {
+        let mut seen = Vec::new();
+        for cld in [false, true] {
+            let mut args = vec!["-no-pie", "a.o", "b.o", "-o", "exe"];
+            args.extend_from_slice(how);
+            link(&dir, &shim, cld, &args);
+            let syms = nm(&dir.join("exe"));
+            let pick: Vec<_> = ["foo", "bar", "baz", "hid", "big", "sel"]
+                .iter()
+                .map(|n| (n.to_string(), syms.get(*n).copied()))
+                .collect();
+            assert!(
+                !syms.contains_key("unused"),
+                "cld={cld}: unused PROVIDE defined"
+            );
+            // baz is get + 16 whoever placed get.
+            assert_eq!(syms["baz"].0, syms["get"].0 + 16, "cld={cld}");
+            seen.push((pick, run(&dir.join("exe"))));
+        }
+        let (gnu, ours) = (&seen[0], &seen[1]);
+        for ((name, g), (_, c)) in gnu.0.iter().zip(&ours.0) {
+            if name == "baz" {
+                continue; // placement-dependent: checked above
+            }
+            assert_eq!(c, g, "{how:?}: symbol {name}");
+        }
+        // Every printed value but baz's (the third) is the same.
+        let fields = |s: &str| -> Vec<String> {
+            s.split_whitespace()
+                .enumerate()
+                .filter(|(i, _)| *i != 2)
+                .map(|(_, w)| w.to_string())
+                .collect()
+        };
+        assert_eq!(
+            fields(&ours.1),
+            fields(&gnu.1),
+            "{how:?}: {} vs {}",
+            ours.1,
+            gnu.1
+        );
+        assert!(ours.1.starts_with("0x1000 0x2000 "), "{}", ours.1);
+    }
+}
+
+/// ADDR, SIZEOF, ALIGNOF, ALIGN(a, n), SIZEOF_HEADERS and
+/// CONSTANT(MAXPAGESIZE) describe each linker's own output.
+#[test]
+fn section_functions_describe_the_output() {
+    let script = "text_start = ADDR(.text);\ndata_size = SIZEOF(.data);\n\
+        data_align = ALIGNOF(.data);\ntext_end_up = ALIGN(ADDR(.text) + SIZEOF(.text), 0x100);\n\
+        page = CONSTANT(MAXPAGESIZE);\nhdrs = SIZEOF_HEADERS;\n";
+    let (dir, shim) = setup(
+        "section-functions",
+        &[
+            (
+                "a.c",
+                "int data[5] = {1};\nint main(void) { return data[0] - 1; }\n",
+            ),
+            ("s.ld", script),
+        ],
+    );
+    let mut letters = Vec::new();
+    for cld in [false, true] {
+        link(
+            &dir,
+            &shim,
+            cld,
+            &["-no-pie", "a.o", "-T", "s.ld", "-o", "exe"],
+        );
+        let exe = dir.join("exe");
+        let syms = nm(&exe);
+        let secs = sections(&exe);
+        assert_eq!(syms["text_start"].0, secs[".text"].0, "cld={cld}");
+        assert_eq!(syms["data_size"].0, secs[".data"].1, "cld={cld}");
+        let (t, ts) = secs[".text"];
+        assert_eq!(syms["text_end_up"].0, (t + ts + 0xff) & !0xff, "cld={cld}");
+        assert_eq!(syms["page"].0, 0x1000, "cld={cld}");
+        assert_eq!(
+            syms["data_align"].0,
+            32.min(syms["data_align"].0.max(4)),
+            "cld={cld}"
+        );
+        let hdrs = syms["hdrs"].0;
+        assert!(
+            hdrs >= 64 + 56 * 4 && (hdrs - 64).is_multiple_of(56),
+            "cld={cld}: {hdrs}"
+        );
+        letters.push(["text_start", "data_size", "text_end_up", "page", "hdrs"].map(|n| syms[n].1));
+    }
+    // ADDR() keeps its section (`t`), sizes and constants are absolute.
+    assert_eq!(letters[1], letters[0], "symbol types (cld, GNU ld)");
+    assert_eq!(letters[0][0], 't');
+}
+
+/// `bar = foo;` in an input script of a shared library makes `bar` the
+/// very function (`FUNC` in `.dynsym`), which a program calls; as GNU ld.
+#[test]
+fn alias_in_a_shared_library_as_gnu_ld() {
+    let (dir, shim) = setup(
+        "alias",
+        &[
+            ("a.c", "int foo(void) { return 42; }\n"),
+            ("s.ld", "bar = foo;\n"),
+            (
+                "m.c",
+                "#include <stdio.h>\nint bar(void);\nint main(void) { printf(\"%d\\n\", bar()); return 0; }\n",
+            ),
+        ],
+    );
+    for cld in [false, true] {
+        link(
+            &dir,
+            &shim,
+            cld,
+            &["-shared", "-o", "libb.so", "s.ld", "a.o"],
+        );
+        let dynsym = must_succeed_within(
+            Command::new("readelf")
+                .args(["--dyn-syms", "-W"])
+                .arg(dir.join("libb.so")),
+            TIMEOUT,
+            "readelf",
+        );
+        let line = dynsym
+            .stdout
+            .lines()
+            .find(|l| l.ends_with(" bar"))
+            .unwrap_or_else(|| panic!("cld={cld}: no bar in .dynsym:\n{}", dynsym.stdout));
+        assert!(line.contains("FUNC"), "cld={cld}: {line}");
+        link(
+            &dir,
+            &shim,
+            false,
+            &["-o", "exe", "m.o", "-L.", "-lb", "-Wl,-rpath,$ORIGIN"],
+        );
+        assert_eq!(run(&dir.join("exe")), "42\n", "cld={cld}");
+    }
+}
+
+/// `ENTRY` sets the entry point unless `-e` does; `EXTERN` pulls an
+/// archive member as `-u` would.
+#[test]
+fn entry_and_extern_as_gnu_ld() {
+    let (dir, shim) = setup(
+        "entry",
+        &[
+            (
+                "a.c",
+                "#include <unistd.h>\nint main(void) { return 0; }\n\
+                 void my_start(void) { write(1, \"my_start\\n\", 9); _exit(0); }\n\
+                 void other_start(void) { write(1, \"other\\n\", 6); _exit(0); }\n",
+            ),
+            ("m.c", "int member_sym = 5;\n"),
+            ("s.ld", "ENTRY(my_start)\nEXTERN(member_sym)\n"),
+        ],
+    );
+    must_succeed_within(
+        Command::new("ar")
+            .current_dir(&dir)
+            .args(["rcs", "libm1.a", "m.o"]),
+        TIMEOUT,
+        "ar",
+    );
+    for cld in [false, true] {
+        link(
+            &dir,
+            &shim,
+            cld,
+            &["-no-pie", "a.o", "-T", "s.ld", "libm1.a", "-o", "exe"],
+        );
+        let exe = dir.join("exe");
+        let syms = nm(&exe);
+        assert!(
+            syms.contains_key("member_sym"),
+            "cld={cld}: EXTERN did not pull the member"
+        );
+        let hdr = must_succeed_within(
+            Command::new("readelf").arg("-hW").arg(&exe),
+            TIMEOUT,
+            "readelf",
+        );
+        let entry = hdr
+            .stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("Entry point address:"))
+            .map(|v| u64::from_str_radix(v.trim().trim_start_matches("0x"), 16).unwrap())
+            .unwrap();
+        assert_eq!(entry, syms["my_start"].0, "cld={cld}");
+        assert_eq!(run(&exe), "my_start\n", "cld={cld}");
+        // -e beats the script's ENTRY.
+        link(
+            &dir,
+            &shim,
+            cld,
+            &[
+                "-no-pie",
+                "a.o",
+                "-T",
+                "s.ld",
+                "libm1.a",
+                "-Wl,-e,other_start",
+                "-o",
+                "exe",
+            ],
+        );
+        assert_eq!(run(&exe), "other\n", "cld={cld}");
+    }
+}
+
+/// `INCLUDE` reads another script in place (beside the first, or in a
+/// `-L` directory).
+#[test]
+fn include_reads_the_named_script() {
+    let (dir, shim) = setup(
+        "include",
+        &[
+            (
+                "a.c",
+                "extern char inc[];\nint main(void) { return inc == (char *)0x1234 ? 0 : 1; }\n",
+            ),
+            ("s.ld", "INCLUDE inner.ld\n"),
+            ("inner.ld", "inc = 0x1234;\n"),
+        ],
+    );
+    link(
+        &dir,
+        &shim,
+        true,
+        &["-no-pie", "a.o", "-T", "s.ld", "-o", "exe"],
+    );
+    run(&dir.join("exe"));
+}
+
+/// Bad scripts fail with `FILE:LINE: what`, never a panic.
+#[test]
+fn script_errors_name_file_and_line() {
+    let (dir, shim) = setup("errors", &[("a.c", "int main(void) { return 0; }\n")]);
+    let cases = [
+        (
+            "x = 1;\nASSERT(x == 2, \"x must be 2\")\n",
+            "bad.ld:2: x must be 2",
+        ),
+        (
+            "\ny = missing_sym + 1;\n",
+            "bad.ld:2: undefined symbol 'missing_sym' referenced in expression",
+        ),
+        (
+            "z = ADDR(.nosuch);\n",
+            "bad.ld:1: undefined section '.nosuch' referenced in expression",
+        ),
+        (
+            "z = 1 / (2 - 2);\n",
+            "bad.ld:1: division by zero in expression",
+        ),
+        (
+            "\n\nSECTIONS { .text : { *(.text) } }\n",
+            "bad.ld:3: SECTIONS in linker scripts is not supported yet",
+        ),
+        (
+            "MEMORY { rom : ORIGIN = 0, LENGTH = 1K }\n",
+            "bad.ld:1: MEMORY in linker scripts is not supported yet",
+        ),
+        (
+            "x = 1 +;\n",
+            "bad.ld:1: expected an expression but found ';'",
+        ),
+        ("x = 1\ny = 2;\n", "bad.ld:2: expected ';' but found 'y'"),
+        ("x = .;\n", "bad.ld:1: '.' may only be used inside SECTIONS"),
+        ("INCLUDE nonexistent.ld\n", "bad.ld:1: INCLUDE:"),
+    ];
+    for (text, want) in cases {
+        std::fs::write(dir.join("bad.ld"), text).unwrap();
+        let err = link_fails(&dir, &shim, &["a.o", "-Wl,-T,bad.ld", "-o", "exe"]);
+        assert!(
+            err.contains(want),
+            "script {text:?}: expected {want:?} in:\n{err}"
+        );
+    }
+}
+
+/// A background link given a script (with `-T`) waits into the same bytes
+/// as the serial link.
+#[test]
+fn concurrent_link_with_a_script_matches_serial() {
+    let (dir, shim) = setup(
+        "concurrent",
+        &[
+            ("a.c", PROG),
+            ("b.c", LIB),
+            (
+                "s.ld",
+                "foo = 0x1000;\nbar = foo + 4K;\nbaz = get;\nbig = 1;\nsel = 2;\n",
+            ),
+        ],
+    );
+    link(
+        &dir,
+        &shim,
+        true,
+        &["-no-pie", "a.o", "b.o", "-Wl,-T,s.ld", "-o", "serial"],
+    );
+    let start = must_succeed_within(
+        Command::new("gcc").current_dir(&dir).args([
+            "-B",
+            &shim,
+            "-no-pie",
+            "a.o",
+            "-Wl,-T,s.ld",
+            "-Wl,--concurrent-inotify,--start-concurrent,b.o,--end-concurrent",
+            "-o",
+            "concurrent",
+        ]),
+        TIMEOUT,
+        "starting the background link",
+    );
+    let token = start.stdout.trim().to_string();
+    assert!(!token.is_empty(), "no token: {}", start.stderr);
+    must_succeed_within(
+        Command::new(cld_binary())
+            .current_dir(&dir)
+            .arg(format!("--concurrent-wait={token}")),
+        TIMEOUT,
+        "cld --concurrent-wait",
+    );
+    let a = std::fs::read(dir.join("serial")).unwrap();
+    let b = std::fs::read(dir.join("concurrent")).unwrap();
+    assert!(a == b, "the background link differs from the serial one");
+    assert!(run(&dir.join("concurrent")).starts_with("0x1000 0x2000 "));
+}
