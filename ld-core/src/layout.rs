@@ -627,6 +627,51 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
     }
 }
 
+/// Orders the inputs of output sections a linker script's SECTIONS made as
+/// GNU ld does: by the rule that placed them (script order), then as the
+/// rule's SORT says, then in command-line order; and gives the sections
+/// the script's minimum alignments.
+fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
+    use crate::script::SortKind;
+    let res = inp.res;
+    for os in sections.iter_mut() {
+        if let Some(&(_, a)) = inp
+            .scripts
+            .aligns
+            .iter()
+            .find(|(n, _)| n.as_bytes() == os.name)
+        {
+            os.align = os.align.max(a);
+        }
+        if os.inputs.is_empty() {
+            continue;
+        }
+        os.inputs.sort_by_cached_key(|&(f, s)| {
+            let isec = &res.objects[f as usize].sections[s as usize];
+            match inp.scripts.rule(f as usize, s as usize) {
+                None => (u32::MAX, Vec::new(), 0u64),
+                Some(r) => {
+                    let idx = inp
+                        .scripts
+                        .rules
+                        .iter()
+                        .position(|x| std::ptr::eq(x, r))
+                        .unwrap_or(0) as u32;
+                    match r.sort() {
+                        SortKind::Name => (idx, isec.name.to_vec(), 0),
+                        // Larger alignments first.
+                        SortKind::Alignment => (idx, Vec::new(), u64::MAX - isec.align),
+                        SortKind::InitPriority => {
+                            (idx, Vec::new(), array_priority(isec.name) as u64)
+                        }
+                        SortKind::None | SortKind::Unsorted => (idx, Vec::new(), 0),
+                    }
+                }
+            }
+        });
+    }
+}
+
 /// Which sections are live. Without `--gc-sections`: all that are not
 /// discarded. With it: those reachable from the roots through relocations.
 fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
@@ -639,7 +684,11 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
             o.sections
                 .iter()
                 .enumerate()
-                .map(|(si, s)| s.kind != SectionKind::Ignore && !res.discarded[fi][si])
+                .map(|(si, s)| {
+                    s.kind != SectionKind::Ignore
+                        && !res.discarded[fi][si]
+                        && !inp.scripts.rule(fi, si).is_some_and(|r| r.discard())
+                })
                 .collect()
         })
         .collect();
@@ -693,7 +742,8 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
                 || output_name(n) == b".dtors"
                 || n == b".init"
                 || n == b".fini"
-                || (is_c_ident(n) && start_stop.contains(&n));
+                || (is_c_ident(n) && start_stop.contains(&n))
+                || inp.scripts.rule(f, si).is_some_and(|r| r.spec.keep);
             if keep {
                 mark(&mut live, &mut work, f, si);
             } else if !s.is_alloc() && s.kind != SectionKind::Ignore {
@@ -1256,7 +1306,11 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             {
                 continue;
             }
-            let oname = if s.sh_type == elf::SHT_NOTE {
+            let rule = inp.scripts.rule(f, si);
+            let oname = if let Some(r) = rule {
+                // A linker script's SECTIONS named the output section.
+                leak(r.out.as_bytes())
+            } else if s.sh_type == elf::SHT_NOTE {
                 s.name
             } else {
                 output_name(s.name)
@@ -1328,6 +1382,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                 array_priority(res.objects[f as usize].sections[s as usize].name)
             });
         }
+    }
+    if !inp.scripts.rules.is_empty() {
+        script_order(inp, &mut sections);
     }
     // Place input sections within their output sections.
     for (oi, os) in sections.iter_mut().enumerate() {

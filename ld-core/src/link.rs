@@ -503,19 +503,12 @@ fn link_resolved(
     crate::error::reset_warnings();
     phase("resolve-start");
     let mut items = items;
-    let mut scripts = crate::script_link::Scripts::take(&mut items)?;
-    // A script's ENTRY applies unless the command line names one.
-    let with_entry;
-    let opts = match scripts.entry() {
-        Some(e) if opts.entry.is_none() => {
-            with_entry = Options {
-                entry: Some(e),
-                ..opts.clone()
-            };
-            &with_entry
-        }
-        _ => opts,
-    };
+    let mut scripts = crate::script_link::Scripts::take(&mut items, opts.max_page_size)?;
+    // A script's ENTRY applies unless the command line names one; its
+    // output section addresses and image base go where the command line's
+    // would (`--section-start`, `-Ttext-segment`).
+    let adjusted = scripts.adjust_options(opts);
+    let opts = adjusted.as_ref().unwrap_or(opts);
     let mut roots: Vec<&'static [u8]> = Vec::new();
     // A shared object has an entry point only if one is named; a
     // relocatable output has none.
@@ -562,6 +555,7 @@ fn link_resolved(
     }
     apply_defsyms(opts, &mut res)?;
     scripts.define(&mut res)?;
+    scripts.assign_rules(&res);
     for s in res.symbols.iter_mut() {
         if s.def == SymDef::Undefined && resolve::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;

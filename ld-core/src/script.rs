@@ -106,6 +106,10 @@ pub enum Expr {
     Passthrough(Box<Expr>),
     /// `ORIGIN(region)` / `LENGTH(region)` of a `MEMORY` region.
     Region(bool, String),
+    /// Never parsed: what `script_link` puts for `.` at a point of
+    /// `SECTIONS`. The first of these output sections that the output has,
+    /// its start (`false`) or its end (`true`); none: 0.
+    Here(Vec<(String, bool)>),
 }
 
 /// How a symbol assignment defines its symbol.

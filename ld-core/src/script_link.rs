@@ -18,8 +18,12 @@
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
+use crate::options::Options;
 use crate::resolve::{Defsym, LoadItem, Resolved, SymDef, SymbolId};
-use crate::script::{Assignment, BinOp, Expr, Provide, ScriptCommand, SecFn};
+use crate::script::{
+    Assignment, BinOp, Expr, InputSpec, OutputItem, OutputSectionStmt, Provide, ScriptCommand,
+    SecFn, SectionPattern, SectionsItem, SortKind,
+};
 use object::elf;
 
 /// The commands of one script that a link acts on after ingestion.
@@ -38,12 +42,38 @@ pub struct Defined {
     pub id: SymbolId,
 }
 
-/// Every script of the link, in command-line order.
+/// Every script of the link, in command-line order, lowered.
 #[derive(Clone, Debug, Default)]
 pub struct Scripts {
     pub items: Vec<ScriptItem>,
+    /// Symbol assignments in script order (file, assignment); inside
+    /// `SECTIONS`, `.` is already replaced (`Expr::Here`).
+    assigns: Vec<(String, Assignment)>,
+    /// `ASSERT`s: file, condition, message, line.
+    asserts: Vec<(String, Expr, String, usize)>,
+    entry: Option<String>,
+    externs: Vec<String>,
+    /// Input-section rules of `SECTIONS`, in script order.
+    pub rules: Vec<Rule>,
+    /// Per object, per section: index into `rules`, or `u32::MAX`
+    /// (`assign_rules`; empty without rules).
+    place: Vec<Vec<u32>>,
+    /// Output sections at fixed addresses (as `--section-start`).
+    fixed: Vec<(String, u64)>,
+    /// Output sections' minimum alignments (`ALIGN(n)`, `. = ALIGN(n)`).
+    pub aligns: Vec<(String, u64)>,
+    /// The image base from a first `. = ...;`.
+    base: Option<u64>,
     /// Filled by `define`: the assignments that define a symbol.
     pub defined: Vec<Defined>,
+}
+
+fn item_line(i: &OutputItem) -> usize {
+    match i {
+        OutputItem::Input(s) => s.line,
+        OutputItem::Assign(a) => a.line,
+        OutputItem::Data(_, _, l) | OutputItem::Fill(_, l) | OutputItem::Assert(_, _, l) => *l,
+    }
 }
 
 fn symbols_in(e: &Expr, out: &mut Vec<String>) {
@@ -55,7 +85,8 @@ fn symbols_in(e: &Expr, out: &mut Vec<String>) {
         | Expr::Defined(_)
         | Expr::SizeofHeaders
         | Expr::PageSize(_)
-        | Expr::Region(..) => {}
+        | Expr::Region(..)
+        | Expr::Here(_) => {}
         Expr::Neg(a)
         | Expr::Not(a)
         | Expr::Invert(a)
@@ -88,7 +119,7 @@ fn symbols_in(e: &Expr, out: &mut Vec<String>) {
 fn is_section_relative(e: &Expr) -> bool {
     let rel = is_section_relative;
     match e {
-        Expr::Section(SecFn::Addr | SecFn::Loadaddr, _) => true,
+        Expr::Section(SecFn::Addr | SecFn::Loadaddr, _) | Expr::Here(_) => true,
         Expr::Binary(BinOp::Add, a, b) => rel(a) != rel(b),
         Expr::Binary(BinOp::Sub, a, b) => rel(a) && !rel(b),
         Expr::Align(Some(a), _) | Expr::Passthrough(a) => rel(a),
@@ -97,10 +128,136 @@ fn is_section_relative(e: &Expr) -> bool {
     }
 }
 
+/// A rule of an output section statement: input sections matching it go
+/// to output section `out` (`/DISCARD/`: dropped).
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub out: String,
+    pub spec: InputSpec,
+    /// Index into `spec.sections` (the pattern this rule stands for).
+    pub pattern: usize,
+}
+
+impl Rule {
+    pub fn discard(&self) -> bool {
+        self.out == "/DISCARD/"
+    }
+
+    pub fn sort(&self) -> SortKind {
+        self.spec.sections[self.pattern].sort
+    }
+}
+
+/// Does `glob` name the input file `name` (the path as given, its base
+/// name, or for an archive member `lib.a(m.o)`: `m.o` and `lib.a:m.o`)?
+fn file_matches(glob: &str, name: &str) -> bool {
+    let g = glob.as_bytes();
+    let m = |s: &str| crate::version_script::glob_match(g, s.as_bytes());
+    if m(name) {
+        return true;
+    }
+    let (file, member) = match name.strip_suffix(')').and_then(|n| n.split_once('(')) {
+        Some((a, mem)) => (a, Some(mem)),
+        None => (name, None),
+    };
+    let base = |p: &str| p.rsplit('/').next().unwrap_or(p).to_string();
+    match member {
+        Some(mem) => m(mem) || m(&format!("{file}:{mem}")) || m(&format!("{}:{mem}", base(file))),
+        None => m(&base(file)),
+    }
+}
+
+/// Evaluates an expression that must not depend on the layout (an output
+/// section's address, `. = ...` between statements). `SIZEOF_HEADERS` is 0
+/// there: `. = 0x400000 + SIZEOF_HEADERS;` puts the headers at 0x400000.
+fn const_value(e: &Expr, page: u64) -> Option<u64> {
+    let c = |x: &Expr| const_value(x, page);
+    Some(match e {
+        Expr::Num(v) => *v,
+        Expr::SizeofHeaders => 0,
+        Expr::PageSize(max) => {
+            if *max {
+                page
+            } else {
+                crate::x86_64::PAGE_SIZE
+            }
+        }
+        Expr::Neg(a) => c(a)?.wrapping_neg(),
+        Expr::Not(a) => (c(a)? == 0) as u64,
+        Expr::Invert(a) => !c(a)?,
+        Expr::Absolute(a) | Expr::Passthrough(a) => c(a)?,
+        Expr::Max(a, b) => c(a)?.max(c(b)?),
+        Expr::Min(a, b) => c(a)?.min(c(b)?),
+        Expr::Align(Some(a), n) => crate::layout::align_up(c(a)?, c(n)?),
+        Expr::Cond(x, a, b) => {
+            if c(x)? != 0 {
+                c(a)?
+            } else {
+                c(b)?
+            }
+        }
+        Expr::Binary(op, a, b) => {
+            let (x, y) = (c(a)?, c(b)?);
+            match op {
+                BinOp::Add => x.wrapping_add(y),
+                BinOp::Sub => x.wrapping_sub(y),
+                BinOp::Mul => x.wrapping_mul(y),
+                BinOp::Div => x.checked_div(y)?,
+                BinOp::Rem => x.checked_rem(y)?,
+                BinOp::Shl => x.checked_shl(y.min(64) as u32).unwrap_or(0),
+                BinOp::Shr => x.checked_shr(y.min(64) as u32).unwrap_or(0),
+                BinOp::And => x & y,
+                BinOp::Or => x | y,
+                BinOp::Xor => x ^ y,
+                BinOp::Lt => (x < y) as u64,
+                BinOp::Le => (x <= y) as u64,
+                BinOp::Gt => (x > y) as u64,
+                BinOp::Ge => (x >= y) as u64,
+                BinOp::Eq => (x == y) as u64,
+                BinOp::Ne => (x != y) as u64,
+                BinOp::LogAnd => (x != 0 && y != 0) as u64,
+                BinOp::LogOr => (x != 0 || y != 0) as u64,
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// `e` with `.` replaced by `dot` (`ALIGN(n)` is `ALIGN(., n)`).
+fn subst_dot(e: &Expr, dot: &Expr) -> Expr {
+    let s = |x: &Expr| Box::new(subst_dot(x, dot));
+    match e {
+        Expr::Dot => dot.clone(),
+        Expr::Align(None, n) => Expr::Align(Some(Box::new(dot.clone())), s(n)),
+        Expr::Align(Some(a), n) => Expr::Align(Some(s(a)), s(n)),
+        Expr::DataSegmentAlign(a, _) => Expr::Align(Some(Box::new(dot.clone())), s(a)),
+        Expr::Neg(a) => Expr::Neg(s(a)),
+        Expr::Not(a) => Expr::Not(s(a)),
+        Expr::Invert(a) => Expr::Invert(s(a)),
+        Expr::Absolute(a) => Expr::Absolute(s(a)),
+        Expr::Passthrough(a) => Expr::Passthrough(s(a)),
+        Expr::Binary(op, a, b) => Expr::Binary(*op, s(a), s(b)),
+        Expr::Max(a, b) => Expr::Max(s(a), s(b)),
+        Expr::Min(a, b) => Expr::Min(s(a), s(b)),
+        Expr::Cond(c, a, b) => Expr::Cond(s(c), s(a), s(b)),
+        other => other.clone(),
+    }
+}
+
+/// `.` at a point of SECTIONS: the start or end of `name`, or, when the
+/// output has no such section (GNU ld drops empty ones), the end of the
+/// latest earlier one that exists.
+fn here(name: Option<(&str, bool)>, earlier: &[String]) -> Expr {
+    let mut v: Vec<(String, bool)> = name.map(|(n, e)| (n.to_string(), e)).into_iter().collect();
+    v.extend(earlier.iter().rev().map(|n| (n.clone(), true)));
+    Expr::Here(v)
+}
+
 impl Scripts {
     /// Takes the script items out of `items` (which keeps the inputs, in
-    /// order) and refuses what cld does not do yet.
-    pub fn take(items: &mut Vec<LoadItem>) -> Result<Scripts> {
+    /// order), lowers `SECTIONS` to rules, addresses and assignments, and
+    /// refuses what cld does not do yet.
+    pub fn take(items: &mut Vec<LoadItem>, page: u64) -> Result<Scripts> {
         let mut out = Scripts::default();
         if !items.iter().any(|i| matches!(i, LoadItem::Script(_))) {
             return Ok(out);
@@ -111,65 +268,343 @@ impl Scripts {
                 other => items.push(other),
             }
         }
-        for s in &out.items {
+        let scripts = std::mem::take(&mut out.items);
+        for s in &scripts {
+            let file = s.file.as_str();
             for c in &s.commands {
-                let (what, line) = match c {
-                    ScriptCommand::Sections(_, l) => ("SECTIONS", l),
-                    ScriptCommand::Memory(_, l) => ("MEMORY", l),
-                    ScriptCommand::Phdrs(_, l) => ("PHDRS", l),
-                    _ => continue,
-                };
-                return Err(Error::new(format!(
-                    "{}:{line}: {what} in linker scripts is not supported yet \
-                     (symbol assignments, ENTRY, EXTERN, ASSERT, INPUT and GROUP are)",
-                    s.file
-                )));
+                match c {
+                    ScriptCommand::Assign(a) => out.assigns.push((file.to_string(), a.clone())),
+                    ScriptCommand::Assert(e, m, l) => {
+                        out.asserts
+                            .push((file.to_string(), e.clone(), m.clone(), *l))
+                    }
+                    ScriptCommand::Entry(e) => out.entry = Some(e.clone()),
+                    ScriptCommand::Extern(v) => out.externs.extend(v.iter().cloned()),
+                    ScriptCommand::Sections(items, _) => out.lower_sections(file, items, page)?,
+                    ScriptCommand::Memory(_, l) | ScriptCommand::Phdrs(_, l) => {
+                        let what = if matches!(c, ScriptCommand::Memory(..)) {
+                            "MEMORY"
+                        } else {
+                            "PHDRS"
+                        };
+                        return Err(Error::new(format!(
+                            "{file}:{l}: {what} in linker scripts is not supported yet"
+                        )));
+                    }
+                    _ => {}
+                }
             }
         }
+        out.items = scripts;
         Ok(out)
+    }
+
+    fn unsupported<T>(file: &str, line: usize, what: &str) -> Result<T> {
+        Err(Error::new(format!(
+            "{file}:{line}: {what} in SECTIONS is not supported yet"
+        )))
+    }
+
+    /// `SECTIONS { ... }`: input-section rules in script order, output
+    /// section addresses and alignments, and the symbol assignments with
+    /// `.` made explicit (see `here`).
+    fn lower_sections(&mut self, file: &str, items: &[SectionsItem], page: u64) -> Result<()> {
+        let f = file.to_string();
+        // `.` before any output section: 0, or what `. = ...` made it.
+        let mut dot = Expr::Here(Vec::new());
+        let mut earlier: Vec<String> = Vec::new();
+        let mut next_addr: Option<u64> = None;
+        let mut next_align: Option<u64> = None;
+        for item in items {
+            match item {
+                SectionsItem::Assign(a) if a.name == "." => {
+                    let v = subst_dot(&a.expr, &dot);
+                    if earlier.is_empty() && self.base.is_none() && next_addr.is_none() {
+                        // `. = 0x10000 + SIZEOF_HEADERS;`: where the image starts.
+                        let Some(b) = const_value(&a.expr, page) else {
+                            return Self::unsupported(&f, a.line, "a non-constant first '. ='");
+                        };
+                        self.base = Some(b - b % page.max(1));
+                    } else if let Expr::Align(None, n) = &a.expr {
+                        match const_value(n, page) {
+                            Some(n) if n.is_power_of_two() => next_align = Some(n),
+                            _ => {
+                                return Self::unsupported(
+                                    &f,
+                                    a.line,
+                                    "'. = ALIGN(n)' without a power-of-2 constant",
+                                )
+                            }
+                        }
+                    } else {
+                        match const_value(&a.expr, page) {
+                            Some(v) => next_addr = Some(v),
+                            None => {
+                                return Self::unsupported(
+                                    &f,
+                                    a.line,
+                                    "'. =' with anything but a constant or ALIGN(n)",
+                                )
+                            }
+                        }
+                    }
+                    dot = v;
+                }
+                SectionsItem::Assign(a) => {
+                    let mut a = a.clone();
+                    a.expr = subst_dot(&a.expr, &dot);
+                    self.assigns.push((f.clone(), a));
+                }
+                SectionsItem::Assert(e, m, l) => {
+                    self.asserts
+                        .push((f.clone(), subst_dot(e, &dot), m.clone(), *l))
+                }
+                SectionsItem::Entry(e) => self.entry = Some(e.clone()),
+                SectionsItem::Output(st) => {
+                    self.output_statement(
+                        &f,
+                        st,
+                        page,
+                        &earlier,
+                        next_addr.take(),
+                        next_align.take(),
+                    )?;
+                    if st.name != "/DISCARD/" {
+                        earlier.push(st.name.clone());
+                        dot = here(None, &earlier);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One output section statement (see `lower_sections`).
+    fn output_statement(
+        &mut self,
+        f: &str,
+        st: &OutputSectionStmt,
+        page: u64,
+        earlier: &[String],
+        mut addr: Option<u64>,
+        mut align: Option<u64>,
+    ) -> Result<()> {
+        let line = st.line;
+        let what = if st.lma.is_some() || st.lma_region.is_some() {
+            Some("AT (a load address)")
+        } else if st.region.is_some() {
+            Some("a memory region (>REGION)")
+        } else if !st.phdrs.is_empty() {
+            Some("a program header (:PHDR)")
+        } else if st.fill.is_some() {
+            Some("a fill pattern (=FILL)")
+        } else if st.subalign.is_some() {
+            Some("SUBALIGN")
+        } else if st.constraint.is_some() {
+            Some("ONLY_IF_RO/ONLY_IF_RW")
+        } else if st.kind.as_deref().is_some_and(|k| k != "NOLOAD") {
+            Some("an output section type")
+        } else {
+            None
+        };
+        if let Some(w) = what {
+            return Self::unsupported(f, line, w);
+        }
+        if let Some(e) = &st.addr {
+            match const_value(e, page) {
+                Some(v) => addr = Some(v),
+                None => return Self::unsupported(f, line, "a non-constant output section address"),
+            }
+        }
+        if let Some(e) = &st.align {
+            match const_value(e, page) {
+                Some(n) if n.is_power_of_two() => align = Some(align.unwrap_or(1).max(n)),
+                _ => return Self::unsupported(f, line, "ALIGN without a power-of-2 constant"),
+            }
+        }
+        if let Some(a) = addr {
+            self.fixed.push((st.name.clone(), a));
+        }
+        if let Some(a) = align {
+            self.aligns.push((st.name.clone(), a));
+        }
+        let first_input = st
+            .items
+            .iter()
+            .position(|i| matches!(i, OutputItem::Input(_)));
+        let last_input = st
+            .items
+            .iter()
+            .rposition(|i| matches!(i, OutputItem::Input(_)));
+        let start = here(Some((&st.name, false)), earlier);
+        let end = here(Some((&st.name, true)), earlier);
+        let mut dot_after_inputs = end.clone();
+        for (i, item) in st.items.iter().enumerate() {
+            let before = first_input.is_none_or(|fi| i < fi);
+            let after = last_input.is_none_or(|li| i > li);
+            // Where `.` is: the section's start before its inputs, its end
+            // after them; in between cld does not know yet.
+            let dot = if before && !after {
+                start.clone()
+            } else if after && !before {
+                dot_after_inputs.clone()
+            } else if first_input.is_none() {
+                start.clone()
+            } else {
+                Expr::Dot
+            };
+            let mid = |what: &str| {
+                Self::unsupported::<()>(
+                    f,
+                    item_line(item),
+                    &format!("{what} between input section descriptions"),
+                )
+            };
+            match item {
+                OutputItem::Input(spec) => {
+                    for pattern in 0..spec.sections.len().max(1) {
+                        let mut spec = spec.clone();
+                        if spec.sections.is_empty() {
+                            // `file.o` alone: all its sections.
+                            spec.sections.push(SectionPattern {
+                                glob: "*".into(),
+                                exclude_files: Vec::new(),
+                                sort: SortKind::None,
+                            });
+                        }
+                        self.rules.push(Rule {
+                            out: st.name.clone(),
+                            spec,
+                            pattern,
+                        });
+                    }
+                }
+                OutputItem::Assign(a) if a.name == "." => {
+                    // Only aligning: `. = ALIGN(n);` moves what later
+                    // assignments see (cld does not pad the section).
+                    if dot == Expr::Dot {
+                        mid("'. ='")?;
+                    }
+                    match &a.expr {
+                        Expr::Align(None, _) => {
+                            let v = subst_dot(&a.expr, &dot);
+                            if after {
+                                dot_after_inputs = v;
+                            }
+                        }
+                        _ => {
+                            return Self::unsupported(
+                                f,
+                                a.line,
+                                "'. =' other than '. = ALIGN(n)' inside an output section",
+                            )
+                        }
+                    }
+                }
+                OutputItem::Assign(a) => {
+                    if dot == Expr::Dot {
+                        mid("a symbol assignment")?;
+                    }
+                    let mut a = a.clone();
+                    a.expr = subst_dot(&a.expr, &dot);
+                    self.assigns.push((f.to_string(), a));
+                }
+                OutputItem::Assert(e, m, l) => {
+                    self.asserts
+                        .push((f.to_string(), subst_dot(e, &dot), m.clone(), *l))
+                }
+                OutputItem::Data(_, _, l) => {
+                    return Self::unsupported(f, *l, "BYTE/SHORT/LONG/QUAD")
+                }
+                OutputItem::Fill(_, l) => return Self::unsupported(f, *l, "FILL"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Which rule, if any, places each input section (per object, per
+    /// section), the first that matches in script order, as in GNU ld.
+    pub fn assign_rules(&mut self, res: &Resolved) {
+        if self.rules.is_empty() {
+            return;
+        }
+        self.place = res
+            .objects
+            .iter()
+            .map(|o| {
+                let name = o.name.as_str();
+                let file_rules: Vec<usize> = (0..self.rules.len())
+                    .filter(|&r| {
+                        let sp = &self.rules[r].spec;
+                        file_matches(&sp.file, name)
+                            && !sp.exclude_files.iter().any(|x| file_matches(x, name))
+                            && !sp.sections[self.rules[r].pattern]
+                                .exclude_files
+                                .iter()
+                                .any(|x| file_matches(x, name))
+                    })
+                    .collect();
+                o.sections
+                    .iter()
+                    .map(|s| {
+                        file_rules
+                            .iter()
+                            .find(|&&r| {
+                                let rule = &self.rules[r];
+                                crate::version_script::glob_match(
+                                    rule.spec.sections[rule.pattern].glob.as_bytes(),
+                                    s.name,
+                                )
+                            })
+                            .map_or(u32::MAX, |&r| r as u32)
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+
+    /// The rule placing section `si` of object `f`.
+    pub fn rule(&self, f: usize, si: usize) -> Option<&Rule> {
+        let r = *self.place.get(f)?.get(si)?;
+        self.rules.get(r as usize)
     }
 
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
-    fn assignments(&self) -> impl Iterator<Item = (&str, &Assignment)> {
-        self.items.iter().flat_map(|s| {
-            s.commands.iter().filter_map(move |c| match c {
-                ScriptCommand::Assign(a) => Some((s.file.as_str(), a)),
-                _ => None,
-            })
-        })
-    }
-
     /// The last `ENTRY(sym)` of the scripts.
     pub fn entry(&self) -> Option<String> {
-        self.items
-            .iter()
-            .flat_map(|s| &s.commands)
-            .rev()
-            .find_map(|c| match c {
-                ScriptCommand::Entry(e) => Some(e.clone()),
-                _ => None,
-            })
+        self.entry.clone()
     }
 
     /// Symbols resolution must look for: `EXTERN`s, and what unconditional
     /// assignments refer to (as GNU ld does, they can pull archive members).
     pub fn roots(&self) -> Vec<String> {
-        let mut v = Vec::new();
-        for s in &self.items {
-            for c in &s.commands {
-                match c {
-                    ScriptCommand::Extern(syms) => v.extend(syms.iter().cloned()),
-                    ScriptCommand::Assign(a) if a.provide != Provide::Provide => {
-                        symbols_in(&a.expr, &mut v)
-                    }
-                    _ => {}
-                }
+        let mut v = self.externs.clone();
+        for (_, a) in &self.assigns {
+            if a.provide != Provide::Provide {
+                symbols_in(&a.expr, &mut v);
             }
         }
         v
+    }
+
+    /// The options a script changes: its output section addresses join
+    /// `--section-start`'s, its first `. =` sets the image base.
+    pub fn adjust_options(&self, opts: &Options) -> Option<Options> {
+        if self.fixed.is_empty() && self.base.is_none() && self.entry.is_none() {
+            return None;
+        }
+        let mut o = opts.clone();
+        o.section_starts.extend(self.fixed.iter().cloned());
+        if self.base.is_some() && o.image_base.is_none() {
+            o.image_base = self.base;
+        }
+        if o.entry.is_none() {
+            o.entry = self.entry.clone();
+        }
+        Some(o)
     }
 
     /// Defines the assigned symbols after resolution. `PROVIDE` defines a
@@ -178,10 +613,7 @@ impl Scripts {
     /// `b = a;` with `a` defined by an object makes `b` that very
     /// definition (same section, type and size), as GNU ld's output has it.
     pub fn define(&mut self, res: &mut Resolved) -> Result<()> {
-        let list: Vec<(String, Assignment)> = self
-            .assignments()
-            .map(|(f, a)| (f.to_string(), a.clone()))
-            .collect();
+        let list = self.assigns.clone();
         for (file, a) in list {
             if a.name == "." {
                 return Err(Error::new(format!(
@@ -286,21 +718,17 @@ impl Scripts {
                 values[d.id as usize] = v;
             }
         }
-        for s in &self.items {
-            for c in &s.commands {
-                if let ScriptCommand::Assert(e, msg, line) = c {
-                    let ctx = Eval {
-                        res,
-                        layout,
-                        values,
-                        page,
-                        file: &s.file,
-                        line: *line,
-                    };
-                    if ctx.eval(e)? == 0 {
-                        return Err(Error::new(format!("{}:{line}: {msg}", s.file)));
-                    }
-                }
+        for (file, e, msg, line) in &self.asserts {
+            let ctx = Eval {
+                res,
+                layout,
+                values,
+                page,
+                file,
+                line: *line,
+            };
+            if ctx.eval(e)? == 0 {
+                return Err(Error::new(format!("{file}:{line}: {msg}")));
             }
         }
         Ok(())
@@ -316,7 +744,8 @@ fn expr_uses_dot(e: &Expr) -> bool {
         | Expr::Defined(_)
         | Expr::SizeofHeaders
         | Expr::PageSize(_)
-        | Expr::Region(..) => false,
+        | Expr::Region(..)
+        | Expr::Here(_) => false,
         Expr::Neg(a)
         | Expr::Not(a)
         | Expr::Invert(a)
@@ -439,6 +868,17 @@ impl Eval<'_> {
                     crate::x86_64::PAGE_SIZE
                 }
             }
+            Expr::Here(places) => places
+                .iter()
+                .find_map(|(name, end)| {
+                    let s = self
+                        .layout
+                        .sections
+                        .iter()
+                        .find(|s| s.name == name.as_bytes())?;
+                    Some(if *end { s.addr + s.size } else { s.addr })
+                })
+                .unwrap_or(0),
             Expr::Region(_, r) => {
                 return self.fail(format!("memory region {r}: MEMORY is not supported yet"))
             }

@@ -1440,8 +1440,8 @@ fn script_cases() -> Vec<Case> {
         ),
         sc(
             "script_sections",
-            "SECTIONS { .text : { *(.text) } }\n",
-            "broken.ld:1: SECTIONS in linker scripts is not supported yet",
+            "SECTIONS { .text : { *(.text) LONG(1) } }\n",
+            "broken.ld:1: BYTE/SHORT/LONG/QUAD in SECTIONS is not supported yet",
         ),
         sc(
             "script_wrong_format",

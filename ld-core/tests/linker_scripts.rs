@@ -398,10 +398,6 @@ fn script_errors_name_file_and_line() {
             "bad.ld:1: division by zero in expression",
         ),
         (
-            "\n\nSECTIONS { .text : { *(.text) } }\n",
-            "bad.ld:3: SECTIONS in linker scripts is not supported yet",
-        ),
-        (
             "MEMORY { rom : ORIGIN = 0, LENGTH = 1K }\n",
             "bad.ld:1: MEMORY in linker scripts is not supported yet",
         ),
@@ -471,4 +467,155 @@ fn concurrent_link_with_a_script_matches_serial() {
     let b = std::fs::read(dir.join("concurrent")).unwrap();
     assert!(a == b, "the background link differs from the serial one");
     assert!(run(&dir.join("concurrent")).starts_with("0x1000 0x2000 "));
+}
+
+const SECTIONS_PROG: &str = "#include <stdio.h>\n\
+    __attribute__((section(\".fn1\"))) void fn1(void) { printf(\"fn1\\n\"); }\n\
+    __attribute__((section(\".fn2\"))) void fn2(void) { printf(\"fn2\\n\"); }\n\
+    __attribute__((section(\".mydata.b\"))) int b1 = 2;\n\
+    __attribute__((section(\".mydata.a\"))) int a1 = 1;\n\
+    __attribute__((section(\".junk\"))) int junk = 9;\n\
+    extern char fns_start[], fns_end[], mydata_start[], mydata_end[];\n\
+    int main(void) { fn1(); fn2(); printf(\"%d %d %ld %d\\n\", a1, b1,\n\
+    (long)(mydata_end - mydata_start), fns_start < fns_end); return 0; }\n";
+
+/// `SECTIONS`: input sections renamed into output sections, `KEEP`,
+/// `SORT`, `/DISCARD/`, `ALIGN(n)`, an output section at an address,
+/// symbols at the start and end of output sections and after them, a first
+/// `. = 0x400000 + SIZEOF_HEADERS;`. GNU ld's `-T` output of a partial
+/// script does not run (its default layout is gone), so the two are
+/// compared on what the script decides: which sections exist, their
+/// addresses where the script fixes them, alignments, symbol values
+/// relative to their sections, the order SORT and the rules give; cld's
+/// program must run.
+#[test]
+fn sections_place_and_name_as_gnu_ld() {
+    let script = "SECTIONS {\n  . = 0x400000 + SIZEOF_HEADERS;\n\
+        .text : { *(.text .text.*) }\n  . = ALIGN(0x1000);\n\
+        .fns : { fns_start = .; KEEP(*(.fn2)) *(.fn1) fns_end = .; }\n  after_fns = .;\n\
+        .mydata : ALIGN(64) { mydata_start = .; *(SORT(.mydata.*)) mydata_end = .; }\n\
+        .fixed 0x900000 : { *(.fixed) }\n\
+        /DISCARD/ : { *(.junk) }\n}\n";
+    let fixed = "__attribute__((section(\".fixed\"), used)) static const int f = 5;\n";
+    let (dir, shim) = setup(
+        "sections",
+        &[("a.c", SECTIONS_PROG), ("f.c", fixed), ("s.ld", script)],
+    );
+    let mut seen = Vec::new();
+    for cld in [false, true] {
+        // GNU ld gets the script with -T (as an input it would add to its
+        // default script, which has its own .text).
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        } else {
+            cmd.arg("-fuse-ld=bfd");
+        }
+        let (r, shown) = run_shown(
+            cmd.args(["-no-pie", "a.o", "f.o", "-Wl,-T,s.ld", "-o", "exe"]),
+            TIMEOUT,
+        );
+        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+        let exe = dir.join("exe");
+        let syms = nm(&exe);
+        let secs = sections(&exe);
+        let out = must_succeed_within(
+            Command::new("readelf").arg("-SW").arg(&exe),
+            TIMEOUT,
+            "readelf",
+        )
+        .stdout;
+        let align_of = |name: &str| -> u64 {
+            let l = out
+                .lines()
+                .find(|l| l.contains(&format!(" {name} ")))
+                .unwrap();
+            l.split_whitespace().last().unwrap().parse().unwrap()
+        };
+        assert!(
+            !secs.contains_key(".junk"),
+            "cld={cld}: /DISCARD/ kept .junk"
+        );
+        let (fns, fns_size) = secs[".fns"];
+        let (md, md_size) = secs[".mydata"];
+        assert_eq!(fns % 0x1000, 0, "cld={cld}: . = ALIGN(0x1000) before .fns");
+        assert_eq!(syms["fns_start"].0, fns, "cld={cld}");
+        assert_eq!(syms["fns_end"].0, fns + fns_size, "cld={cld}");
+        assert_eq!(syms["after_fns"].0, fns + fns_size, "cld={cld}");
+        assert_eq!(syms["mydata_start"].0, md, "cld={cld}");
+        assert_eq!(syms["mydata_end"].0, md + md_size, "cld={cld}");
+        assert_eq!(md % 64, 0, "cld={cld}");
+        assert_eq!(align_of(".mydata"), 64, "cld={cld}");
+        // SORT: .mydata.a before .mydata.b.
+        assert_eq!(syms["a1"].0, md, "cld={cld}");
+        assert_eq!(syms["b1"].0, md + 4, "cld={cld}");
+        // KEEP(*(.fn2)) comes first.
+        assert_eq!(syms["fn2"].0, fns, "cld={cld}");
+        assert!(syms["fn1"].0 > fns, "cld={cld}");
+        assert_eq!(secs[".fixed"].0, 0x900000, "cld={cld}");
+        // The headers start the image at 0x400000.
+        let first = secs
+            .values()
+            .map(|s| s.0)
+            .filter(|&a| a != 0)
+            .min()
+            .unwrap();
+        assert!(
+            (0x400000..0x401000).contains(&first),
+            "cld={cld}: {first:#x}"
+        );
+        let types: Vec<char> = ["fns_start", "mydata_end", "after_fns"]
+            .iter()
+            .map(|n| syms[*n].1)
+            .collect();
+        seen.push(types);
+        if cld {
+            assert_eq!(run(&exe), "fn1\nfn2\n1 2 8 1\n");
+        }
+    }
+    assert_eq!(seen[1], seen[0], "symbol types (GNU ld, cld)");
+}
+
+/// What SECTIONS cld does not do yet is refused with FILE:LINE.
+#[test]
+fn unsupported_sections_features_are_refused() {
+    let (dir, shim) = setup(
+        "sections-unsupported",
+        &[("a.c", "int main(void) { return 0; }\n")],
+    );
+    let cases = [
+        (
+            "SECTIONS {\n .data : { *(.data) LONG(1) }\n}\n",
+            "bad.ld:2: BYTE/SHORT/LONG/QUAD in SECTIONS is not supported yet",
+        ),
+        (
+            "SECTIONS {\n .data : AT(0x1000) { *(.data) }\n}\n",
+            "bad.ld:2: AT (a load address) in SECTIONS",
+        ),
+        (
+            "SECTIONS {\n .data : { *(.data) } >ram\n}\n",
+            "bad.ld:2: a memory region (>REGION) in SECTIONS",
+        ),
+        (
+            "SECTIONS {\n .data : { *(.data) x = .; *(.data.*) }\n}\n",
+            "bad.ld:2: a symbol assignment between input section descriptions",
+        ),
+        (
+            "SECTIONS {\n .text : { *(.text) }\n . = . + 0x1000;\n}\n",
+            "bad.ld:3: '. =' with anything but a constant or ALIGN(n) in SECTIONS",
+        ),
+        (
+            "PHDRS { text PT_LOAD; }\n",
+            "bad.ld:1: PHDRS in linker scripts is not supported yet",
+        ),
+    ];
+    for (text, want) in cases {
+        std::fs::write(dir.join("bad.ld"), text).unwrap();
+        let err = link_fails(&dir, &shim, &["a.o", "-Wl,-T,bad.ld", "-o", "exe"]);
+        assert!(
+            err.contains(want),
+            "script {text:?}: expected {want:?} in:\n{err}"
+        );
+    }
 }
