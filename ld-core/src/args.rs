@@ -185,8 +185,10 @@ Options:
   @FILE                       Read options from FILE
   -T FILE, --script FILE      Read a linker script: its INPUT/GROUP files are
                               linked there; symbol assignments (GNU ld's
-                              expressions), ENTRY, EXTERN and ASSERT apply to
-                              the link (SECTIONS, MEMORY, PHDRS: not yet)
+                              expressions), SECTIONS (rules, KEEP, SORT,
+                              /DISCARD/, addresses, ALIGN), ENTRY, EXTERN and
+                              ASSERT apply to the link (MEMORY, PHDRS, AT,
+                              data statements: not yet)
 
 Output kind:
   -pie, --pic-executable      Create a position independent executable
