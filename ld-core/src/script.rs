@@ -1551,9 +1551,54 @@ impl Parser<'_> {
     }
 }
 
+/// An unclosed comment anywhere is reported before anything else (GNU ld
+/// and mold read the whole script first, so a script with both an unknown
+/// command and an unclosed comment is blamed for the comment).
+fn check_comments(text: &[u8], file: &str) -> Result<()> {
+    let mut line = 1;
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'\n' => line += 1,
+            b'"' => {
+                // Strings may hold `/*`; an unterminated one is the
+                // parser's to report.
+                while i + 1 < text.len() && text[i + 1] != b'"' {
+                    i += 1;
+                    if text[i] == b'\n' {
+                        line += 1;
+                    }
+                }
+                i += 1;
+            }
+            b'/' if text.get(i + 1) == Some(&b'*') => {
+                let start = line;
+                i += 2;
+                loop {
+                    if i + 1 >= text.len() {
+                        crate::bail!("{file}:{start}: unclosed comment in linker script");
+                    }
+                    if text[i] == b'*' && text[i + 1] == b'/' {
+                        i += 1;
+                        break;
+                    }
+                    if text[i] == b'\n' {
+                        line += 1;
+                    }
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 /// Parse a linker script. `file_name` is used in error messages, which
 /// have the form `FILE:LINE: message`.
 pub fn parse_script(text: &[u8], file_name: &str) -> Result<LinkerScript> {
+    check_comments(text, file_name)?;
     let mut p = Parser {
         text,
         pos: 0,
@@ -2074,6 +2119,20 @@ GROUP ( libgcc_s.so.1 -lgcc )
         assert!(err(&deep).contains("nested too deeply"));
         let deep = format!("x = {}1;", "-".repeat(100_000));
         assert!(err(&deep).contains("nested too deeply"));
+    }
+
+    #[test]
+    fn unclosed_comment_is_reported_first() {
+        assert_eq!(
+            err("VERSION { ver_x /*"),
+            "test.so:1: unclosed comment in linker script"
+        );
+        assert_eq!(
+            err("INPUT(\"/*\")\nfoo bar /* x"),
+            "test.so:2: unclosed comment in linker script"
+        );
+        assert_eq!(parse("/**/").unwrap(), LinkerScript::default());
+        assert!(err("/*/").contains("unclosed comment"));
     }
 
     #[test]
