@@ -265,6 +265,9 @@ Layout and contents:
   -S, --strip-debug           Strip debugging symbols
   --image-base=ADDRESS        Set the base address of the output
   -Ttext-segment=ADDRESS      Set address of text segment (hex)
+  --section-align=SECTION=ALIGN
+                              Align output section SECTION to ALIGN (a power
+                              of 2, decimal or 0x hex)
   --section-start=SECTION=ADDRESS
                               Place output SECTION at ADDRESS (hex)
   -Ttext=ADDRESS, -Tdata=ADDRESS, -Tbss=ADDRESS
@@ -553,7 +556,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         "demangle" => Opt,
         "no-demangle" | "warn-unresolved-symbols" | "error-unresolved-symbols" => Flag,
         "unresolved-symbols" | "dependency-file" | "sysroot" | "package-metadata" => Req,
-        "section-start" | "Ttext" | "Tdata" | "Tbss" => Req,
+        "section-start" | "Ttext" | "Tdata" | "Tbss" | "section-align" => Req,
         n if IGNORED_FLAGS.contains(&n) => Flag,
         _ => return None,
     })
@@ -977,6 +980,17 @@ impl Parser {
                 match parse_number(&v) {
                     Some(n) => o.image_base = Some(n),
                     None => bail!("invalid {spelled} value: {v}"),
+                }
+            }
+            "section-align" => {
+                let v = utf8(spelled, val())?;
+                let Some((name, a)) = v.split_once('=').filter(|(n, _)| !n.is_empty()) else {
+                    bail!("{spelled}: expected SECTION=ALIGNMENT, found {v}");
+                };
+                match parse_number(a.trim()) {
+                    Some(n) if n.is_power_of_two() => o.section_aligns.push((name.to_string(), n)),
+                    Some(_) => bail!("{spelled}: alignment of {name} must be a power of 2: {a}"),
+                    None => bail!("{spelled}: invalid alignment for {name}: {a}"),
                 }
             }
             "section-start" => {
@@ -1751,6 +1765,16 @@ mod tests {
         }
         let o = link("-R /a:/b -rpath=/c -rpath /d --rpath=$ORIGIN/../lib -R/e a.o");
         assert_eq!(o.rpath, vec!["/a:/b", "/c", "/d", "$ORIGIN/../lib", "/e"]);
+        let o =
+            link("--section-align=.foo=0x2000 --section-align .bar=256 -T s.ld x.o --script=t.ld");
+        assert_eq!(
+            o.section_aligns,
+            vec![(".foo".to_string(), 0x2000), (".bar".to_string(), 256)]
+        );
+        // -T scripts are inputs where they stand.
+        assert_eq!(o.inputs.len(), 3);
+        assert!(err("--section-align=.foo=3 x.o").contains("must be a power of 2"));
+        assert!(err("--section-align=.foo x.o").contains("SECTION=ALIGNMENT"));
         let o = link("-u a --undefined=b --undefined c -ud -undefined=e x.o");
         assert_eq!(o.undefined, vec!["a", "b", "c", "d", "e"]);
         let o = link("--wrap=malloc -wrap free --wrap realloc x.o");

@@ -629,35 +629,20 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
 
 /// Orders the inputs of output sections a linker script's SECTIONS made as
 /// GNU ld does: by the rule that placed them (script order), then as the
-/// rule's SORT says, then in command-line order; and gives the sections
-/// the script's minimum alignments.
+/// rule's SORT says, then in command-line order.
 fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
     use crate::script::SortKind;
     let res = inp.res;
     for os in sections.iter_mut() {
-        if let Some(&(_, a)) = inp
-            .scripts
-            .aligns
-            .iter()
-            .find(|(n, _)| n.as_bytes() == os.name)
-        {
-            os.align = os.align.max(a);
-        }
         if os.inputs.is_empty() {
             continue;
         }
         os.inputs.sort_by_cached_key(|&(f, s)| {
             let isec = &res.objects[f as usize].sections[s as usize];
-            match inp.scripts.rule(f as usize, s as usize) {
+            match inp.scripts.rule_index(f as usize, s as usize) {
                 None => (u32::MAX, Vec::new(), 0u64),
-                Some(r) => {
-                    let idx = inp
-                        .scripts
-                        .rules
-                        .iter()
-                        .position(|x| std::ptr::eq(x, r))
-                        .unwrap_or(0) as u32;
-                    match r.sort() {
+                Some(idx) => {
+                    match inp.scripts.rules[idx as usize].sort() {
                         SortKind::Name => (idx, isec.name.to_vec(), 0),
                         // Larger alignments first.
                         SortKind::Alignment => (idx, Vec::new(), u64::MAX - isec.align),
@@ -1385,6 +1370,12 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     }
     if !inp.scripts.rules.is_empty() {
         script_order(inp, &mut sections);
+    }
+    // Minimum alignments: --section-align, a script's ALIGN(n).
+    for (name, a) in opts.section_aligns.iter().chain(&inp.scripts.aligns) {
+        for os in sections.iter_mut().filter(|s| s.name == name.as_bytes()) {
+            os.align = os.align.max(*a);
+        }
     }
     // Place input sections within their output sections.
     for (oi, os) in sections.iter_mut().enumerate() {

@@ -215,6 +215,9 @@ pub struct Options {
     /// `--section-start=SECTION=ADDRESS`, `-Ttext`/`-Tdata`/`-Tbss`: output
     /// sections placed at fixed addresses, each in its own segment.
     pub section_starts: Vec<(String, u64)>,
+    /// `--section-align=SECTION=ALIGN` (mold's): minimum alignments of
+    /// output sections.
+    pub section_aligns: Vec<(String, u64)>,
     /// `--package-metadata JSON` (percent-decoded): a `.note.package` note.
     pub package_metadata: Option<String>,
     /// `--threads=N` / `--no-threads` (1).
@@ -356,6 +359,7 @@ impl Default for Options {
             no_section_header: false,
             package_metadata: None,
             section_starts: Vec::new(),
+            section_aligns: Vec::new(),
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,

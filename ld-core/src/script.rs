@@ -1042,6 +1042,27 @@ impl Parser<'_> {
                 return Ok(None);
             }
             "SECTIONS" => ScriptCommand::Sections(self.sections()?, line),
+            "INSERT" => {
+                // `SECTIONS { ... } INSERT AFTER .data;`: where the
+                // statements go in the default script. cld places output
+                // sections by their flags anyway, so it is accepted.
+                let save = (self.pos, self.line);
+                match self.symbol_name()?.as_deref() {
+                    Some("AFTER" | "BEFORE") => {}
+                    _ => {
+                        (self.pos, self.line) = save;
+                        let f = self.found()?;
+                        return self.err(
+                            line,
+                            format!("expected AFTER or BEFORE after INSERT but found {f}"),
+                        );
+                    }
+                }
+                match self.word(false)? {
+                    Some((w, _)) if !w.is_empty() => return Ok(None),
+                    _ => return self.err(line, "INSERT without an output section name"),
+                }
+            }
             "MEMORY" => ScriptCommand::Memory(self.memory()?, line),
             "PHDRS" => ScriptCommand::Phdrs(self.phdrs()?, line),
             _ if self.next_is_assign_op()? => ScriptCommand::Assign(self.assignment_rest(
@@ -1129,7 +1150,7 @@ impl Parser<'_> {
                         items.push(SectionsItem::Entry(self.single_arg("ENTRY")?.0));
                         continue;
                     }
-                    "OVERLAY" | "INCLUDE" | "INSERT" => {
+                    "OVERLAY" | "INCLUDE" => {
                         return self.err(line, format!("{name} in SECTIONS is not supported"));
                     }
                     _ => {}
@@ -2133,6 +2154,21 @@ GROUP ( libgcc_s.so.1 -lgcc )
         );
         assert_eq!(parse("/**/").unwrap(), LinkerScript::default());
         assert!(err("/*/").contains("unclosed comment"));
+    }
+
+    #[test]
+    fn insert_is_accepted() {
+        let s =
+            parse("SECTIONS { .foo : { KEEP(*(.foo)) } }\nINSERT AFTER .data;\nx = 1;").unwrap();
+        assert_eq!(s.commands.len(), 2);
+        assert_eq!(
+            err("SECTIONS { } INSERT AT .data;"),
+            "test.so:1: expected AFTER or BEFORE after INSERT but found 'AT'"
+        );
+        assert_eq!(
+            err("INSERT BEFORE"),
+            "test.so:1: INSERT without an output section name"
+        );
     }
 
     #[test]

@@ -565,8 +565,13 @@ impl Scripts {
 
     /// The rule placing section `si` of object `f`.
     pub fn rule(&self, f: usize, si: usize) -> Option<&Rule> {
+        self.rules.get(self.rule_index(f, si)? as usize)
+    }
+
+    /// Its index in `rules` (script order).
+    pub fn rule_index(&self, f: usize, si: usize) -> Option<u32> {
         let r = *self.place.get(f)?.get(si)?;
-        self.rules.get(r as usize)
+        ((r as usize) < self.rules.len()).then_some(r)
     }
 
     pub fn is_empty(&self) -> bool {
