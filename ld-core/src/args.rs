@@ -1029,7 +1029,10 @@ impl Parser {
                     .or_else(|| v.strip_prefix("0X"))
                     .unwrap_or(&v);
                 match u64::from_str_radix(h, 16) {
-                    Ok(n) => o.image_base = Some(n),
+                    Ok(n) => {
+                        o.image_base = Some(n);
+                        o.text_segment = true;
+                    }
                     Err(_) => bail!("invalid {spelled} value: {v}"),
                 }
             }

@@ -259,6 +259,10 @@ pub struct Options {
     /// `--image-base=ADDR` / `-Ttext-segment=ADDR`; default 0x400000 for
     /// `ET_EXEC`, 0 for `ET_DYN`.
     pub image_base: Option<u64>,
+    /// `-Ttext-segment` was given: GNU ld then writes a position-independent
+    /// executable as `ET_EXEC` (it keeps `DF_1_PIE` and its relocations),
+    /// since it is meant to load at that address.
+    pub text_segment: bool,
     /// `--concurrent-pipe=PATH` / `--concurrent-inotify`.
     pub concurrent: ConcurrentMode,
     /// `--stats`: print pass timings and sizes to stderr.
@@ -324,6 +328,7 @@ impl Default for Options {
             dynamic_list: None,
             map_file: None,
             image_base: None,
+            text_segment: false,
             concurrent: ConcurrentMode::Off,
             stats: false,
             relocatable: false,

@@ -35,7 +35,7 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
     let _lock = crate::outlock::lock_for_writing(&opts.output);
     let mut out = OutputFile::create(&opts.output, l.file_size)?;
     let buf = out.buf();
-    write_headers(buf, l, opts.no_section_header);
+    write_headers(buf, l, opts);
     if uses_gnu_abi(res) {
         // STT_GNU_IFUNC is a GNU extension; say so, as GNU ld does.
         buf[7] = elf::ELFOSABI_GNU;
@@ -53,15 +53,16 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
     out.commit()
 }
 
-/// The ELF header and program headers; `no_shdrs`: `-z nosectionheader`
-/// (no section header table: its fields are zero).
-fn write_headers(buf: &mut [u8], l: &Layout, no_shdrs: bool) {
+/// The ELF header and program headers; with `-z nosectionheader` there is
+/// no section header table (its fields are zero).
+fn write_headers(buf: &mut [u8], l: &Layout, opts: &crate::options::Options) {
+    let no_shdrs = opts.no_section_header;
     buf[0..4].copy_from_slice(b"\x7fELF");
     buf[4] = elf::ELFCLASS64;
     buf[5] = elf::ELFDATA2LSB;
     buf[6] = elf::EV_CURRENT;
     buf[7] = elf::ELFOSABI_NONE;
-    let e_type = if l.kind.is_pic() {
+    let e_type = if l.kind.is_pic() && !(opts.text_segment && l.kind.is_executable()) {
         elf::ET_DYN
     } else {
         elf::ET_EXEC
