@@ -110,6 +110,11 @@ pub enum Expr {
     /// `SECTIONS`. The first of these output sections that the output has,
     /// its start (`false`) or its end (`true`); none: 0.
     Here(Vec<(String, bool)>),
+    /// Never parsed: `.` between input section descriptions of output
+    /// section `.0`: the end of what its first `.1` rules (in
+    /// `script_link`'s numbering) placed there, else its start; `.2` as in
+    /// `Here` when the output has no such section.
+    AfterRules(String, u32, Vec<(String, bool)>),
 }
 
 /// How a symbol assignment defines its symbol.

@@ -68,14 +68,6 @@ pub struct Scripts {
     pub defined: Vec<Defined>,
 }
 
-fn item_line(i: &OutputItem) -> usize {
-    match i {
-        OutputItem::Input(s) => s.line,
-        OutputItem::Assign(a) => a.line,
-        OutputItem::Data(_, _, l) | OutputItem::Fill(_, l) | OutputItem::Assert(_, _, l) => *l,
-    }
-}
-
 fn symbols_in(e: &Expr, out: &mut Vec<String>) {
     match e {
         Expr::Symbol(s) => out.push(s.clone()),
@@ -86,7 +78,8 @@ fn symbols_in(e: &Expr, out: &mut Vec<String>) {
         | Expr::SizeofHeaders
         | Expr::PageSize(_)
         | Expr::Region(..)
-        | Expr::Here(_) => {}
+        | Expr::Here(_)
+        | Expr::AfterRules(..) => {}
         Expr::Neg(a)
         | Expr::Not(a)
         | Expr::Invert(a)
@@ -119,7 +112,9 @@ fn symbols_in(e: &Expr, out: &mut Vec<String>) {
 fn is_section_relative(e: &Expr) -> bool {
     let rel = is_section_relative;
     match e {
-        Expr::Section(SecFn::Addr | SecFn::Loadaddr, _) | Expr::Here(_) => true,
+        Expr::Section(SecFn::Addr | SecFn::Loadaddr, _) | Expr::Here(_) | Expr::AfterRules(..) => {
+            true
+        }
         Expr::Binary(BinOp::Add, a, b) => rel(a) != rel(b),
         Expr::Binary(BinOp::Sub, a, b) => rel(a) && !rel(b),
         Expr::Align(Some(a), _) | Expr::Passthrough(a) => rel(a),
@@ -436,30 +431,12 @@ impl Scripts {
             .items
             .iter()
             .rposition(|i| matches!(i, OutputItem::Input(_)));
-        let start = here(Some((&st.name, false)), earlier);
-        let end = here(Some((&st.name, true)), earlier);
-        let mut dot_after_inputs = end.clone();
+        // Where `.` is: the section's start before its inputs, the end of
+        // what the rules so far placed between them, its end after them.
+        let mut dot = here(Some((&st.name, false)), earlier);
         for (i, item) in st.items.iter().enumerate() {
             let before = first_input.is_none_or(|fi| i < fi);
             let after = last_input.is_none_or(|li| i > li);
-            // Where `.` is: the section's start before its inputs, its end
-            // after them; in between cld does not know yet.
-            let dot = if before && !after {
-                start.clone()
-            } else if after && !before {
-                dot_after_inputs.clone()
-            } else if first_input.is_none() {
-                start.clone()
-            } else {
-                Expr::Dot
-            };
-            let mid = |what: &str| {
-                Self::unsupported::<()>(
-                    f,
-                    item_line(item),
-                    &format!("{what} between input section descriptions"),
-                )
-            };
             match item {
                 OutputItem::Input(spec) => {
                     for pattern in 0..spec.sections.len().max(1) {
@@ -478,33 +455,49 @@ impl Scripts {
                             pattern,
                         });
                     }
+                    dot = if Some(i) == last_input {
+                        here(Some((&st.name, true)), earlier)
+                    } else {
+                        let fallback = match here(None, earlier) {
+                            Expr::Here(v) => v,
+                            _ => Vec::new(),
+                        };
+                        Expr::AfterRules(st.name.clone(), self.rules.len() as u32, fallback)
+                    };
                 }
                 OutputItem::Assign(a) if a.name == "." => {
-                    // Only aligning: `. = ALIGN(n);` moves what later
-                    // assignments see (cld does not pad the section).
-                    if dot == Expr::Dot {
-                        mid("'. ='")?;
-                    }
-                    match &a.expr {
-                        Expr::Align(None, _) => {
-                            let v = subst_dot(&a.expr, &dot);
-                            if after {
-                                dot_after_inputs = v;
-                            }
+                    // Only aligning, and only where it moves no input:
+                    // after the inputs it moves what later assignments see
+                    // (cld does not pad the section); before them it
+                    // aligns the section.
+                    let n = match &a.expr {
+                        Expr::Align(None, n) => {
+                            const_value(n, page).filter(|n| n.is_power_of_two())
                         }
-                        _ => {
+                        _ => None,
+                    };
+                    match n {
+                        Some(n) if before && !after => {
+                            self.aligns.push((st.name.clone(), n));
+                        }
+                        Some(_) if after => dot = subst_dot(&a.expr, &dot),
+                        Some(_) => {
                             return Self::unsupported(
                                 f,
                                 a.line,
-                                "'. =' other than '. = ALIGN(n)' inside an output section",
+                                "'. = ALIGN(n)' between input section descriptions",
+                            )
+                        }
+                        None => {
+                            return Self::unsupported(
+                                f,
+                                a.line,
+                                "'. =' other than '. = ALIGN(constant)' inside an output section",
                             )
                         }
                     }
                 }
                 OutputItem::Assign(a) => {
-                    if dot == Expr::Dot {
-                        mid("a symbol assignment")?;
-                    }
                     let mut a = a.clone();
                     a.expr = subst_dot(&a.expr, &dot);
                     self.assigns.push((f.to_string(), a));
@@ -708,6 +701,7 @@ impl Scripts {
     ) -> Result<()> {
         for d in &self.defined {
             let ctx = Eval {
+                scripts: self,
                 res,
                 layout,
                 values,
@@ -725,6 +719,7 @@ impl Scripts {
         }
         for (file, e, msg, line) in &self.asserts {
             let ctx = Eval {
+                scripts: self,
                 res,
                 layout,
                 values,
@@ -750,7 +745,8 @@ fn expr_uses_dot(e: &Expr) -> bool {
         | Expr::SizeofHeaders
         | Expr::PageSize(_)
         | Expr::Region(..)
-        | Expr::Here(_) => false,
+        | Expr::Here(_)
+        | Expr::AfterRules(..) => false,
         Expr::Neg(a)
         | Expr::Not(a)
         | Expr::Invert(a)
@@ -765,6 +761,7 @@ fn expr_uses_dot(e: &Expr) -> bool {
 
 /// Evaluates expressions once layout is done (outside `SECTIONS`: no `.`).
 struct Eval<'a> {
+    scripts: &'a Scripts,
     res: &'a Resolved,
     layout: &'a Layout,
     values: &'a [u64],
@@ -776,6 +773,21 @@ struct Eval<'a> {
 impl Eval<'_> {
     fn fail<T>(&self, msg: impl std::fmt::Display) -> Result<T> {
         Err(Error::new(format!("{}:{}: {msg}", self.file, self.line)))
+    }
+
+    /// `Expr::Here`'s value.
+    fn here(&self, places: &[(String, bool)]) -> u64 {
+        places
+            .iter()
+            .find_map(|(name, end)| {
+                let s = self
+                    .layout
+                    .sections
+                    .iter()
+                    .find(|s| s.name == name.as_bytes())?;
+                Some(if *end { s.addr + s.size } else { s.addr })
+            })
+            .unwrap_or(0)
     }
 
     fn section(&self, name: &str) -> Result<&crate::layout::OutputSection> {
@@ -873,17 +885,31 @@ impl Eval<'_> {
                     crate::x86_64::PAGE_SIZE
                 }
             }
-            Expr::Here(places) => places
-                .iter()
-                .find_map(|(name, end)| {
-                    let s = self
-                        .layout
-                        .sections
-                        .iter()
-                        .find(|s| s.name == name.as_bytes())?;
-                    Some(if *end { s.addr + s.size } else { s.addr })
-                })
-                .unwrap_or(0),
+            Expr::Here(places) => self.here(places),
+            Expr::AfterRules(name, n, fallback) => {
+                let l = self.layout;
+                match l.sections.iter().position(|s| s.name == name.as_bytes()) {
+                    None => self.here(fallback),
+                    Some(oi) => {
+                        let os = &l.sections[oi];
+                        let end = os
+                            .inputs
+                            .iter()
+                            .filter(|&&(f, s)| {
+                                self.scripts
+                                    .rule_index(f as usize, s as usize)
+                                    .is_some_and(|r| r < *n)
+                            })
+                            .map(|&(f, s)| {
+                                let size = self.res.objects[f as usize].sections[s as usize].size;
+                                l.placement[f as usize][s as usize].1 + size
+                            })
+                            .max()
+                            .unwrap_or(0);
+                        os.addr + end
+                    }
+                }
+            }
             Expr::Region(_, r) => {
                 return self.fail(format!("memory region {r}: MEMORY is not supported yet"))
             }

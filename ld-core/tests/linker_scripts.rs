@@ -475,6 +475,8 @@ const SECTIONS_PROG: &str = "#include <stdio.h>\n\
     __attribute__((section(\".mydata.b\"))) int b1 = 2;\n\
     __attribute__((section(\".mydata.a\"))) int a1 = 1;\n\
     __attribute__((section(\".junk\"))) int junk = 9;\n\
+    __attribute__((section(\".both1\"))) int c1 = 3;\n\
+    __attribute__((section(\".both2\"))) int c2 = 4;\n\
     extern char fns_start[], fns_end[], mydata_start[], mydata_end[];\n\
     int main(void) { fn1(); fn2(); printf(\"%d %d %ld %d\\n\", a1, b1,\n\
     (long)(mydata_end - mydata_start), fns_start < fns_end); return 0; }\n";
@@ -495,6 +497,7 @@ fn sections_place_and_name_as_gnu_ld() {
         .fns : { fns_start = .; KEEP(*(.fn2)) *(.fn1) fns_end = .; }\n  after_fns = .;\n\
         .mydata : ALIGN(64) { mydata_start = .; *(SORT(.mydata.*)) mydata_end = .; }\n\
         .fixed 0x900000 : { *(.fixed) }\n\
+        .both : { *(.both1) both_mid = .; *(.both2) both_end = .; . = ALIGN(0x100); both_up = .; }\n\
         /DISCARD/ : { *(.junk) }\n}\n";
     let fixed = "__attribute__((section(\".fixed\"), used)) static const int f = 5;\n";
     let (dir, shim) = setup(
@@ -554,6 +557,15 @@ fn sections_place_and_name_as_gnu_ld() {
         assert_eq!(syms["fn2"].0, fns, "cld={cld}");
         assert!(syms["fn1"].0 > fns, "cld={cld}");
         assert_eq!(secs[".fixed"].0, 0x900000, "cld={cld}");
+        // Between input section descriptions, `.` is where the inputs so
+        // far end.
+        let (both, both_size) = secs[".both"];
+        assert_eq!(syms["c1"].0, both, "cld={cld}");
+        assert_eq!(syms["both_mid"].0, both + 4, "cld={cld}");
+        assert_eq!(syms["c2"].0, both + 4, "cld={cld}");
+        assert_eq!(syms["both_end"].0, both + 8, "cld={cld}");
+        assert_eq!(syms["both_up"].0, (both + 8 + 0xff) & !0xff, "cld={cld}");
+        let _ = both_size;
         // The headers start the image at 0x400000.
         let first = secs
             .values()
@@ -598,8 +610,8 @@ fn unsupported_sections_features_are_refused() {
             "bad.ld:2: a memory region (>REGION) in SECTIONS",
         ),
         (
-            "SECTIONS {\n .data : { *(.data) x = .; *(.data.*) }\n}\n",
-            "bad.ld:2: a symbol assignment between input section descriptions",
+            "SECTIONS {\n .data : { *(.data) . = ALIGN(8); *(.data.*) }\n}\n",
+            "bad.ld:2: '. = ALIGN(n)' between input section descriptions",
         ),
         (
             "SECTIONS {\n .text : { *(.text) }\n . = . + 0x1000;\n}\n",
