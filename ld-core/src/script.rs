@@ -743,6 +743,23 @@ impl Parser<'_> {
             "ABSOLUTE" if call => Expr::Absolute(b(self.paren_expr()?)),
             "NEXT" if call => Expr::Align(None, b(self.paren_expr()?)),
             "DATA_SEGMENT_END" if call => Expr::Passthrough(b(self.paren_expr()?)),
+            // `SEGMENT_START("text-segment", 0x400000)`: the default; a
+            // `-Ttext-segment` on the command line sets the image base
+            // anyway.
+            "SEGMENT_START" if call => {
+                self.expect("(")?;
+                if self.word(false)?.is_none() {
+                    let f = self.found()?;
+                    return self.err(
+                        line,
+                        format!("expected a segment name in SEGMENT_START() but found {f}"),
+                    );
+                }
+                self.expect(",")?;
+                let e = self.expr()?;
+                self.expect(")")?;
+                Expr::Passthrough(b(e))
+            }
             "ALIGN" | "MAX" | "MIN" | "DATA_SEGMENT_ALIGN" | "DATA_SEGMENT_RELRO_END" | "BLOCK"
                 if call =>
             {

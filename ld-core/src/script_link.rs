@@ -64,6 +64,8 @@ pub struct Scripts {
     pub aligns: Vec<(String, u64)>,
     /// The image base from a first `. = ...;`.
     base: Option<u64>,
+    /// Output section statements seen so far (numbers `Rule::stmt`).
+    stmts: u32,
     /// Filled by `define`: the assignments that define a symbol.
     pub defined: Vec<Defined>,
 }
@@ -131,6 +133,11 @@ pub struct Rule {
     pub spec: InputSpec,
     /// Index into `spec.sections` (the pattern this rule stands for).
     pub pattern: usize,
+    /// The output section statement (numbered in script order).
+    pub stmt: u32,
+    /// `ONLY_IF_RO` (true) / `ONLY_IF_RW` (false): the statement counts
+    /// only if every input section it matches is read-only (writable).
+    pub only_if_ro: Option<bool>,
 }
 
 impl Rule {
@@ -239,6 +246,20 @@ fn subst_dot(e: &Expr, dot: &Expr) -> Expr {
     }
 }
 
+/// Is `e` (the value of a `. =` between output sections) one of the
+/// location-counter moves that only start a new segment, which cld does by
+/// itself: `.`, `DATA_SEGMENT_ALIGN`, `DATA_SEGMENT_RELRO_END`,
+/// `DATA_SEGMENT_END`, `SEGMENT_START` with a `.`-relative default (GNU
+/// ld's default scripts use them)? They change what later symbols see, not
+/// the layout.
+fn segment_move(e: &Expr) -> bool {
+    match e {
+        Expr::Dot | Expr::DataSegmentAlign(..) => true,
+        Expr::Passthrough(a) => expr_uses_dot(a),
+        _ => false,
+    }
+}
+
 /// `.` at a point of SECTIONS: the start or end of `name`, or, when the
 /// output has no such section (GNU ld drops empty ones), the end of the
 /// latest earlier one that exists.
@@ -331,17 +352,14 @@ impl Scripts {
                                 )
                             }
                         }
-                    } else {
-                        match const_value(&a.expr, page) {
-                            Some(v) => next_addr = Some(v),
-                            None => {
-                                return Self::unsupported(
-                                    &f,
-                                    a.line,
-                                    "'. =' with anything but a constant or ALIGN(n)",
-                                )
-                            }
-                        }
+                    } else if let Some(v) = const_value(&a.expr, page) {
+                        next_addr = Some(v);
+                    } else if !segment_move(&a.expr) {
+                        return Self::unsupported(
+                            &f,
+                            a.line,
+                            "'. =' with anything but a constant, ALIGN(n) or a segment adjustment",
+                        );
                     }
                     dot = v;
                 }
@@ -364,6 +382,7 @@ impl Scripts {
                         next_addr.take(),
                         next_align.take(),
                     )?;
+                    self.stmts += 1;
                     if st.name != "/DISCARD/" {
                         earlier.push(st.name.clone());
                         dot = here(None, &earlier);
@@ -395,8 +414,6 @@ impl Scripts {
             Some("a fill pattern (=FILL)")
         } else if st.subalign.is_some() {
             Some("SUBALIGN")
-        } else if st.constraint.is_some() {
-            Some("ONLY_IF_RO/ONLY_IF_RW")
         } else if st.kind.as_deref().is_some_and(|k| k != "NOLOAD") {
             Some("an output section type")
         } else {
@@ -406,9 +423,19 @@ impl Scripts {
             return Self::unsupported(f, line, w);
         }
         if let Some(e) = &st.addr {
-            match const_value(e, page) {
-                Some(v) => addr = Some(v),
-                None => return Self::unsupported(f, line, "a non-constant output section address"),
+            match (const_value(e, page), e) {
+                (Some(v), _) => addr = Some(v),
+                // `ALIGN(n)`: the section is aligned.
+                (None, Expr::Align(None, n)) => match const_value(n, page) {
+                    Some(n) if n.is_power_of_two() => align = Some(align.unwrap_or(1).max(n)),
+                    _ => return Self::unsupported(f, line, "ALIGN without a power-of-2 constant"),
+                },
+                // `ALIGN(page) + (. & (page - 1))`: a new segment at the
+                // same offset in a later page, as cld starts segments.
+                (None, Expr::Binary(BinOp::Add, a, b))
+                    if matches!(**a, Expr::Align(None, _))
+                        && matches!(&**b, Expr::Binary(BinOp::And, d, _) if **d == Expr::Dot) => {}
+                _ => return Self::unsupported(f, line, "a non-constant output section address"),
             }
         }
         if let Some(e) = &st.align {
@@ -453,6 +480,8 @@ impl Scripts {
                             out: st.name.clone(),
                             spec,
                             pattern,
+                            stmt: self.stmts,
+                            only_if_ro: st.constraint.as_deref().map(|c| c == "ONLY_IF_RO"),
                         });
                     }
                     dot = if Some(i) == last_input {
@@ -480,7 +509,11 @@ impl Scripts {
                         Some(n) if before && !after => {
                             self.aligns.push((st.name.clone(), n));
                         }
-                        Some(_) if after => dot = subst_dot(&a.expr, &dot),
+                        // After the inputs, any ALIGN (GNU ld's default
+                        // script has `. = ALIGN(. != 0 ? 8 : 1);`).
+                        _ if after && matches!(a.expr, Expr::Align(None, _)) => {
+                            dot = subst_dot(&a.expr, &dot)
+                        }
                         Some(_) => {
                             return Self::unsupported(
                                 f,
@@ -521,12 +554,41 @@ impl Scripts {
         if self.rules.is_empty() {
             return;
         }
+        let matches_file = |r: &Rule, name: &str| {
+            file_matches(&r.spec.file, name)
+                && !r.spec.exclude_files.iter().any(|x| file_matches(x, name))
+                && !r.spec.sections[r.pattern]
+                    .exclude_files
+                    .iter()
+                    .any(|x| file_matches(x, name))
+        };
+        // ONLY_IF_RO / ONLY_IF_RW statements whose inputs break the
+        // condition do not count (GNU ld drops them).
+        let mut dropped = std::collections::HashSet::new();
+        for r in self.rules.iter().filter(|r| r.only_if_ro.is_some()) {
+            for o in &res.objects {
+                if !matches_file(r, &o.name) {
+                    continue;
+                }
+                let glob = r.spec.sections[r.pattern].glob.as_bytes();
+                let broken = o.sections.iter().any(|s| {
+                    let writable = s.flags & elf::SHF_WRITE as u64 != 0;
+                    crate::version_script::glob_match(glob, s.name)
+                        && s.flags & elf::SHF_ALLOC as u64 != 0
+                        && writable == r.only_if_ro.unwrap_or(false)
+                });
+                if broken {
+                    dropped.insert(r.stmt);
+                }
+            }
+        }
         self.place = res
             .objects
             .iter()
             .map(|o| {
                 let name = o.name.as_str();
                 let file_rules: Vec<usize> = (0..self.rules.len())
+                    .filter(|&r| !dropped.contains(&self.rules[r].stmt))
                     .filter(|&r| {
                         let sp = &self.rules[r].spec;
                         file_matches(&sp.file, name)

@@ -615,7 +615,7 @@ fn unsupported_sections_features_are_refused() {
         ),
         (
             "SECTIONS {\n .text : { *(.text) }\n . = . + 0x1000;\n}\n",
-            "bad.ld:3: '. =' with anything but a constant or ALIGN(n) in SECTIONS",
+            "bad.ld:3: '. =' with anything but a constant, ALIGN(n) or a segment adjustment in SECTIONS",
         ),
         (
             "PHDRS { text PT_LOAD; }\n",
@@ -630,4 +630,72 @@ fn unsupported_sections_features_are_refused() {
             "script {text:?}: expected {want:?} in:\n{err}"
         );
     }
+}
+
+/// GNU ld's own default script (`ld.bfd --verbose`) given with `-T`: cld
+/// links with it (its segment adjustments, `ONLY_IF_RO`/`ONLY_IF_RW`,
+/// `SEGMENT_START`, `PROVIDE`s of `.`) and the program prints what GNU ld's
+/// link with the same script prints; both put the image at 0x400000.
+#[test]
+fn gnu_lds_default_script_links() {
+    require_tool("ld.bfd", "binutils");
+    let verbose = must_succeed_within(
+        Command::new("ld.bfd").arg("--verbose"),
+        TIMEOUT,
+        "ld.bfd --verbose",
+    )
+    .stdout;
+    let script: String = verbose
+        .split("==================================================")
+        .nth(1)
+        .expect("no script in ld --verbose")
+        .to_string();
+    let (dir, shim) = setup(
+        "default-script",
+        &[
+            ("a.c", PROG),
+            ("b.c", LIB),
+            (
+                "s.ld",
+                "foo = 0x1000;\nbar = foo + 4K;\nbaz = get;\nbig = 1;\nsel = 2;\n",
+            ),
+            ("default.ld", &script),
+        ],
+    );
+    let mut outs = Vec::new();
+    for cld in [false, true] {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        } else {
+            cmd.arg("-fuse-ld=bfd");
+        }
+        let (r, shown) = run_shown(
+            cmd.args([
+                "-no-pie",
+                "a.o",
+                "b.o",
+                "s.ld",
+                "-Wl,-T,default.ld",
+                "-o",
+                "exe",
+            ]),
+            TIMEOUT,
+        );
+        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+        let exe = dir.join("exe");
+        let secs = sections(&exe);
+        assert_eq!(secs[".interp"].0 & !0xfff, 0x400000, "cld={cld}");
+        let out = run(&exe);
+        // baz (get's address) differs.
+        outs.push(
+            out.split_whitespace()
+                .enumerate()
+                .filter(|(i, _)| *i != 2)
+                .map(|(_, w)| w.to_string())
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(outs[1], outs[0]);
 }
