@@ -342,6 +342,8 @@ pub struct Layout {
     pub sec_idx: HashMap<Synth, u32>,
     pub live: Vec<Vec<bool>>,
     pub execstack: bool,
+    /// A linker script's data statements: (file offset, bytes).
+    pub script_data: Vec<(u64, Vec<u8>)>,
 }
 
 /// A `.dynamic` value that may need an address.
@@ -1377,16 +1379,39 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             os.align = os.align.max(*a);
         }
     }
-    // Place input sections within their output sections.
+    // Place input sections within their output sections (and a linker
+    // script's data statements among them).
+    let mut script_data: Vec<(u32, u64, u32)> = Vec::new();
     for (oi, os) in sections.iter_mut().enumerate() {
         let mut off = 0u64;
+        let data = &inp.scripts.data;
+        let mut data_here = (0..data.len()).filter(|&d| data[d].out.as_bytes() == os.name);
+        let mut next_data = data_here.next();
+        let mut place_data = |off: &mut u64, before_rule: u32, next: &mut Option<usize>| {
+            while let Some(d) = next.filter(|&d| data[d].after_rules <= before_rule) {
+                script_data.push((oi as u32, *off, d as u32));
+                *off += data[d].size as u64;
+                *next = data_here.next();
+            }
+        };
         for &(f, s) in &os.inputs {
+            if next_data.is_some() {
+                let r = inp
+                    .scripts
+                    .rule_index(f as usize, s as usize)
+                    .unwrap_or(u32::MAX);
+                place_data(&mut off, r, &mut next_data);
+            }
             let isec = &res.objects[f as usize].sections[s as usize];
             off = align_up(off, isec.align);
             placement[f as usize][s as usize] = (oi as u32, off);
             off += isec.size;
         }
+        place_data(&mut off, u32::MAX, &mut next_data);
         os.size = off;
+    }
+    if let Some(d) = inp.scripts.unplaced_data(&script_data, &sections) {
+        return Err(d);
     }
     // Merged strings: first occurrence in command-line order gets the slot.
     let mut piece_out: Vec<Vec<u64>> = res
@@ -2226,6 +2251,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
     }
     let bss_idx = remap[bss_idx as usize];
+    for d in script_data.iter_mut() {
+        d.0 = remap[d.0 as usize];
+    }
 
     // .shstrtab contents and section indices.
     let mut shstrtab: Vec<u8> = vec![0];
@@ -2529,12 +2557,18 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         sec_idx,
         live,
         execstack,
+        script_data: Vec::new(),
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
 
     // Final symbol values.
     let values = symbol_values(inp, &layout, &common_off, &copy_off, bss_idx)?;
     layout.sym_values = values;
+    if !script_data.is_empty() {
+        layout.script_data =
+            inp.scripts
+                .data_bytes(res, &layout, opts.max_page_size, &script_data)?;
+    }
     let entry_name = opts.entry.clone().unwrap_or_else(|| "_start".into());
     layout.entry = match res.lookup(entry_name.as_bytes()) {
         // A shared object has no entry point unless one is asked for.

@@ -34,6 +34,19 @@ pub struct ScriptItem {
     pub commands: Vec<ScriptCommand>,
 }
 
+/// A data statement (`BYTE`, `SHORT`, `LONG`, `QUAD`, `SQUAD`): `size`
+/// bytes of `expr` in output section `out`, after the inputs of the
+/// rules before `after_rules` (and earlier data statements there).
+#[derive(Clone, Debug)]
+pub struct DataItem {
+    pub out: String,
+    pub after_rules: u32,
+    pub size: u8,
+    expr: Expr,
+    file: String,
+    line: usize,
+}
+
 /// One assignment that defines a symbol, in script order.
 #[derive(Clone, Debug)]
 pub struct Defined {
@@ -64,6 +77,8 @@ pub struct Scripts {
     pub aligns: Vec<(String, u64)>,
     /// The image base from a first `. = ...;`.
     base: Option<u64>,
+    /// Data statements, in script order.
+    pub data: Vec<DataItem>,
     /// Output section statements seen so far (numbers `Rule::stmt`).
     stmts: u32,
     /// Filled by `define`: the assignments that define a symbol.
@@ -461,6 +476,22 @@ impl Scripts {
         // Where `.` is: the section's start before its inputs, the end of
         // what the rules so far placed between them, its end after them.
         let mut dot = here(Some((&st.name, false)), earlier);
+        // With data statements, `.` after the inputs is counted from them
+        // (the section's end would include data placed later).
+        let has_data = st.items.iter().any(|i| matches!(i, OutputItem::Data(..)));
+        let mut data_here = 0u64;
+        let fallback = match here(None, earlier) {
+            Expr::Here(v) => v,
+            _ => Vec::new(),
+        };
+        let after_rules = |n: u32, plus: u64| {
+            let e = Expr::AfterRules(st.name.clone(), n, fallback.clone());
+            if plus == 0 {
+                e
+            } else {
+                Expr::Binary(BinOp::Add, Box::new(e), Box::new(Expr::Num(plus)))
+            }
+        };
         for (i, item) in st.items.iter().enumerate() {
             let before = first_input.is_none_or(|fi| i < fi);
             let after = last_input.is_none_or(|li| i > li);
@@ -484,15 +515,27 @@ impl Scripts {
                             only_if_ro: st.constraint.as_deref().map(|c| c == "ONLY_IF_RO"),
                         });
                     }
-                    dot = if Some(i) == last_input {
+                    data_here = 0;
+                    dot = if Some(i) == last_input && !has_data {
                         here(Some((&st.name, true)), earlier)
                     } else {
-                        let fallback = match here(None, earlier) {
-                            Expr::Here(v) => v,
-                            _ => Vec::new(),
-                        };
-                        Expr::AfterRules(st.name.clone(), self.rules.len() as u32, fallback)
+                        after_rules(self.rules.len() as u32, 0)
                     };
+                }
+                OutputItem::Data(size, e, l) => {
+                    // At the end of what the rules so far placed (and the
+                    // data statements since); `.` in `e` is its address.
+                    let at = after_rules(self.rules.len() as u32, data_here);
+                    self.data.push(DataItem {
+                        out: st.name.clone(),
+                        after_rules: self.rules.len() as u32,
+                        size: *size,
+                        expr: subst_dot(e, &at),
+                        file: f.to_string(),
+                        line: *l,
+                    });
+                    data_here += *size as u64;
+                    dot = after_rules(self.rules.len() as u32, data_here);
                 }
                 OutputItem::Assign(a) if a.name == "." => {
                     // Only aligning, and only where it moves no input:
@@ -538,9 +581,6 @@ impl Scripts {
                 OutputItem::Assert(e, m, l) => {
                     self.asserts
                         .push((f.to_string(), subst_dot(e, &dot), m.clone(), *l))
-                }
-                OutputItem::Data(_, _, l) => {
-                    return Self::unsupported(f, *l, "BYTE/SHORT/LONG/QUAD")
                 }
                 OutputItem::Fill(_, l) => return Self::unsupported(f, *l, "FILL"),
             }
@@ -750,6 +790,63 @@ impl Scripts {
             });
         }
         Ok(())
+    }
+
+    /// An error for the first data statement layout could not place: its
+    /// output section has no input sections (cld does not make sections
+    /// of data alone yet) or holds no bytes (`.bss`).
+    pub fn unplaced_data(
+        &self,
+        placed: &[(u32, u64, u32)],
+        sections: &[crate::layout::OutputSection],
+    ) -> Option<Error> {
+        if let Some(&(oi, _, di)) = placed
+            .iter()
+            .find(|&&(oi, _, _)| sections[oi as usize].sh_type == elf::SHT_NOBITS)
+        {
+            let d = &self.data[di as usize];
+            return Some(Error::new(format!(
+                "{}:{}: BYTE/SHORT/LONG/QUAD in {}, which holds no bytes, is not supported",
+                d.file,
+                d.line,
+                String::from_utf8_lossy(&sections[oi as usize].name)
+            )));
+        }
+        let d = (0..self.data.len()).find(|&d| !placed.iter().any(|p| p.2 as usize == d))?;
+        let d = &self.data[d];
+        Some(Error::new(format!(
+            "{}:{}: BYTE/SHORT/LONG/QUAD in an output section without input sections ({}) is not supported yet",
+            d.file, d.line, d.out
+        )))
+    }
+
+    /// The bytes of the data statements layout placed (`placed`: output
+    /// section index, offset in it, index into `data`): (file offset,
+    /// bytes), once every symbol has its value.
+    pub fn data_bytes(
+        &self,
+        res: &Resolved,
+        layout: &Layout,
+        page: u64,
+        placed: &[(u32, u64, u32)],
+    ) -> Result<Vec<(u64, Vec<u8>)>> {
+        let mut out = Vec::with_capacity(placed.len());
+        for &(oi, off, di) in placed {
+            let d = &self.data[di as usize];
+            let ctx = Eval {
+                scripts: self,
+                res,
+                layout,
+                values: &layout.sym_values,
+                page,
+                file: &d.file,
+                line: d.line,
+            };
+            let v = ctx.eval(&d.expr)?;
+            let bytes = v.to_le_bytes()[..d.size as usize].to_vec();
+            out.push((layout.sections[oi as usize].offset + off, bytes));
+        }
+        Ok(out)
     }
 
     /// Gives the script-defined symbols their values (`values` holds every

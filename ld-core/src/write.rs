@@ -42,6 +42,10 @@ pub fn write_output(opts: &Options, res: &Resolved, l: &Layout) -> Result<()> {
     }
     let place_rels = write_input_sections(res, l, buf)?;
     write_synthetic(opts, res, l, buf, place_rels)?;
+    for (o, bytes) in &l.script_data {
+        let o = *o as usize;
+        buf[o..o + bytes.len()].copy_from_slice(bytes);
+    }
     for (i, bytes) in &l.prewritten {
         let o = l.sections[*i].offset as usize;
         buf[o..o + bytes.len()].copy_from_slice(bytes);
