@@ -1315,6 +1315,11 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             } else if oname == b".fini_array" {
                 sh_type = elf::SHT_FINI_ARRAY;
             }
+            // `(NOLOAD)`: the output section takes no file space.
+            let noload = rule.is_some_and(|r| r.noload);
+            if noload {
+                sh_type = elf::SHT_NOBITS;
+            }
             let mut flags = s.flags & flag_mask;
             if s.kind == SectionKind::MergeStrings {
                 flags |= (elf::SHF_MERGE | elf::SHF_STRINGS) as u64;
@@ -1354,7 +1359,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             } else {
                 os.inputs.push((f as u32, si as u32));
             }
-            if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS {
+            if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS && !noload {
                 os.sh_type = s.sh_type;
             }
         }

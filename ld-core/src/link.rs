@@ -555,7 +555,7 @@ fn link_resolved(
     }
     apply_defsyms(opts, &mut res)?;
     scripts.define(&mut res)?;
-    scripts.assign_rules(&res);
+    scripts.assign_rules(&res)?;
     for s in res.symbols.iter_mut() {
         if s.def == SymDef::Undefined && resolve::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;

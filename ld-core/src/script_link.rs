@@ -81,6 +81,8 @@ pub struct Scripts {
     pub data: Vec<DataItem>,
     /// Output section statements seen so far (numbers `Rule::stmt`).
     stmts: u32,
+    /// Per statement: the script it is in.
+    rule_files: Vec<String>,
     /// Filled by `define`: the assignments that define a symbol.
     pub defined: Vec<Defined>,
 }
@@ -153,6 +155,8 @@ pub struct Rule {
     /// `ONLY_IF_RO` (true) / `ONLY_IF_RW` (false): the statement counts
     /// only if every input section it matches is read-only (writable).
     pub only_if_ro: Option<bool>,
+    /// `(NOLOAD)`: the output section is `SHT_NOBITS`.
+    pub noload: bool,
 }
 
 impl Rule {
@@ -397,6 +401,7 @@ impl Scripts {
                         next_addr.take(),
                         next_align.take(),
                     )?;
+                    self.rule_files.push(f.clone());
                     self.stmts += 1;
                     if st.name != "/DISCARD/" {
                         earlier.push(st.name.clone());
@@ -513,6 +518,7 @@ impl Scripts {
                             pattern,
                             stmt: self.stmts,
                             only_if_ro: st.constraint.as_deref().map(|c| c == "ONLY_IF_RO"),
+                            noload: st.kind.as_deref() == Some("NOLOAD"),
                         });
                     }
                     data_here = 0;
@@ -590,9 +596,9 @@ impl Scripts {
 
     /// Which rule, if any, places each input section (per object, per
     /// section), the first that matches in script order, as in GNU ld.
-    pub fn assign_rules(&mut self, res: &Resolved) {
+    pub fn assign_rules(&mut self, res: &Resolved) -> Result<()> {
         if self.rules.is_empty() {
-            return;
+            return Ok(());
         }
         let matches_file = |r: &Rule, name: &str| {
             file_matches(&r.spec.file, name)
@@ -656,6 +662,35 @@ impl Scripts {
                     .collect()
             })
             .collect();
+        // A (NOLOAD) section is SHT_NOBITS: cld lays those out only among
+        // writable data.
+        for (f, o) in res.objects.iter().enumerate() {
+            for (si, s) in o.sections.iter().enumerate() {
+                let Some(r) = self.rule(f, si).filter(|r| r.noload) else {
+                    continue;
+                };
+                if s.flags & elf::SHF_ALLOC as u64 != 0 && s.flags & elf::SHF_WRITE as u64 == 0 {
+                    return Err(Error::new(format!(
+                        "{}: (NOLOAD) output section {} would hold the read-only section {} of {}, \
+                         which is not supported",
+                        self.rule_file(r),
+                        r.out,
+                        String::from_utf8_lossy(s.name),
+                        o.name
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `FILE:LINE` of a rule, for messages.
+    fn rule_file(&self, r: &Rule) -> String {
+        let file = self
+            .rule_files
+            .get(r.stmt as usize)
+            .map_or("", |s| s.as_str());
+        format!("{file}:{}", r.spec.line)
     }
 
     /// The rule placing section `si` of object `f`.

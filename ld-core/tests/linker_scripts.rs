@@ -745,3 +745,56 @@ fn data_statements_as_gnu_ld() {
          2000000000000000\n17\n"
     );
 }
+
+/// `(NOLOAD)` makes the output section `SHT_NOBITS` (its initialized input
+/// is not loaded: the program sees zeros), as GNU ld does; a read-only
+/// input there is refused.
+#[test]
+fn noload_sections_as_gnu_ld() {
+    let prog = "#include <stdio.h>\n__attribute__((section(\".mynoinit\"))) int keep_me[1024] = {1, 2, 3};\n\
+                int main(void) { keep_me[5] = 7; printf(\"%d %d\\n\", keep_me[0], keep_me[5]); return 0; }\n";
+    let (dir, shim) = setup(
+        "noload",
+        &[
+            ("a.c", prog),
+            (
+                "s.ld",
+                "SECTIONS { .mynoinit (NOLOAD) : { *(.mynoinit) } } INSERT AFTER .bss;\n",
+            ),
+            ("ro.ld", "SECTIONS {\n .ro (NOLOAD) : { *(.rodata*) }\n}\n"),
+        ],
+    );
+    let mut outs = Vec::new();
+    for cld in [false, true] {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        } else {
+            cmd.arg("-fuse-ld=bfd");
+        }
+        let (r, shown) = run_shown(cmd.args(["a.o", "-Wl,-T,s.ld", "-o", "exe"]), TIMEOUT);
+        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+        let exe = dir.join("exe");
+        let out = must_succeed_within(
+            Command::new("readelf").arg("-SW").arg(&exe),
+            TIMEOUT,
+            "readelf",
+        )
+        .stdout;
+        let line = out
+            .lines()
+            .find(|l| l.contains(".mynoinit"))
+            .unwrap()
+            .to_string();
+        assert!(line.contains("NOBITS"), "cld={cld}: {line}");
+        outs.push(run(&exe));
+    }
+    assert_eq!(outs[1], outs[0]);
+    assert_eq!(outs[1], "0 7\n");
+    let err = link_fails(&dir, &shim, &["a.o", "-Wl,-T,ro.ld", "-o", "exe"]);
+    assert!(
+        err.contains("ro.ld:2: (NOLOAD) output section .ro would hold the read-only section"),
+        "{err}"
+    );
+}
