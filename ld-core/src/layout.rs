@@ -2231,7 +2231,15 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     // Drop empty regular sections that nothing refers to (keep arrays/.bss for symbols).
     // Order sections by rank, stable.
     let mut order: Vec<usize> = (0..sections.len()).collect();
-    order.sort_by_key(|&i| (sections[i].rank, i));
+    // Within a rank, a linker script's output sections keep the script's
+    // order (without a script every key is the same).
+    order.sort_by_key(|&i| {
+        (
+            sections[i].rank,
+            inp.scripts.statement_of(&sections[i].name),
+            i,
+        )
+    });
     let mut remap = vec![0u32; sections.len()];
     for (new, &old) in order.iter().enumerate() {
         remap[old] = new as u32;

@@ -693,6 +693,15 @@ impl Scripts {
         format!("{file}:{}", r.spec.line)
     }
 
+    /// The number of the first output section statement named `name`
+    /// (script order), or `u32::MAX`.
+    pub fn statement_of(&self, name: &[u8]) -> u32 {
+        self.rules
+            .iter()
+            .find(|r| r.out.as_bytes() == name)
+            .map_or(u32::MAX, |r| r.stmt)
+    }
+
     /// The rule placing section `si` of object `f`.
     pub fn rule(&self, f: usize, si: usize) -> Option<&Rule> {
         self.rules.get(self.rule_index(f, si)? as usize)

@@ -798,3 +798,43 @@ fn noload_sections_as_gnu_ld() {
         "{err}"
     );
 }
+
+/// Output sections of one kind come in the script's order; `KEEP` keeps an
+/// unreferenced section under `--gc-sections`, which drops one without it:
+/// as GNU ld (with `INSERT AFTER .data`).
+#[test]
+fn script_order_and_keep_under_gc_sections_as_gnu_ld() {
+    let prog = "#include <stdio.h>\n__attribute__((section(\".zz\"))) int z = 1;\n\
+                __attribute__((section(\".yy\"))) int y = 2;\n\
+                __attribute__((section(\".keepme\"), used)) static int k = 3;\n\
+                __attribute__((section(\".dropme\"), used)) static int d = 4;\n\
+                int main(void) { printf(\"%d %d\\n\", z, y); return 0; }\n";
+    let script = "SECTIONS { .yy : { *(.yy) } .zz : { *(.zz) } .keepme : { KEEP(*(.keepme)) }\n\
+                  .dropme : { *(.dropme) } } INSERT AFTER .data;\n";
+    let (dir, shim) = setup("order-keep", &[("a.c", prog), ("s.ld", script)]);
+    let mut seen = Vec::new();
+    for cld in [false, true] {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        } else {
+            cmd.arg("-fuse-ld=bfd");
+        }
+        let (r, shown) = run_shown(
+            cmd.args(["a.o", "-Wl,-T,s.ld", "-Wl,--gc-sections", "-o", "exe"]),
+            TIMEOUT,
+        );
+        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+        let exe = dir.join("exe");
+        assert_eq!(run(&exe), "1 2\n", "cld={cld}");
+        let secs = sections(&exe);
+        assert!(secs[".yy"].0 < secs[".zz"].0, "cld={cld}: script order");
+        seen.push((secs.contains_key(".keepme"), secs.contains_key(".dropme")));
+    }
+    assert_eq!(
+        seen[1], seen[0],
+        "(kept .keepme, kept .dropme): GNU ld, cld"
+    );
+    assert_eq!(seen[1], (true, false));
+}
