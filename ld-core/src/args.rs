@@ -265,6 +265,8 @@ Layout and contents:
   -S, --strip-debug           Strip debugging symbols
   --image-base=ADDRESS        Set the base address of the output
   -Ttext-segment=ADDRESS      Set address of text segment (hex)
+  --start-stop                Define __start_NAME/__stop_NAME for every output
+                              section (NAME without the leading dot), as mold
   --section-align=SECTION=ALIGN
                               Align output section SECTION to ALIGN (a power
                               of 2, decimal or 0x hex)
@@ -540,7 +542,8 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "discard-locals"
         | "discard-all"
         | "discard-none"
-        | "warn-common" => Flag,
+        | "warn-common"
+        | "start-stop" => Flag,
         // Immediate commands.
         "version" | "help" | "print-shim-dir" => Flag,
         // The LTO plugin and its options.
@@ -922,6 +925,7 @@ impl Parser {
             "discard-all" => o.discard = Discard::All,
             "discard-none" => o.discard = Discard::None,
             "warn-common" => o.warn_common = true,
+            "start-stop" => o.start_stop = true,
             "no-gdb-index" => o.gdb_index = false,
             "relocatable-merge-sections" => o.relocatable_merge_sections = true,
             "no-dynamic-linker" => {

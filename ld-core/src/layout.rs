@@ -3164,12 +3164,17 @@ fn symbol_values(
                         layout.tls_start
                     }),
                     _ => {
+                        // `--start-stop`: `__start_text` is `.text`'s.
+                        let dotted = |sec: &[u8]| {
+                            sec_by(sec).filter(|_| is_c_ident(sec)).or_else(|| {
+                                let d = [&b"."[..], sec].concat();
+                                sec_by(&d).filter(|_| inp.opts.start_stop)
+                            })
+                        };
                         if let Some(sec) = n.strip_prefix(b"__start_") {
-                            sec_by(sec).filter(|_| is_c_ident(sec)).map(|s| s.addr)
+                            dotted(sec).map(|s| s.addr)
                         } else if let Some(sec) = n.strip_prefix(b"__stop_") {
-                            sec_by(sec)
-                                .filter(|_| is_c_ident(sec))
-                                .map(|s| s.addr + s.size)
+                            dotted(sec).map(|s| s.addr + s.size)
                         } else {
                             None
                         }

@@ -556,6 +556,9 @@ fn link_resolved(
     apply_defsyms(opts, &mut res)?;
     scripts.define(&mut res)?;
     scripts.assign_rules(&res)?;
+    if opts.start_stop {
+        define_start_stop(&mut res);
+    }
     for s in res.symbols.iter_mut() {
         if s.def == SymDef::Undefined && resolve::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;
@@ -659,6 +662,37 @@ fn report_traces(opts: &Options, res: &resolve::Resolved) {
                 f.name,
                 String::from_utf8_lossy(name)
             );
+        }
+    }
+}
+
+/// `--start-stop`: `__start_NAME` and `__stop_NAME` for the output section
+/// of every allocated input section (`NAME` without its leading dot, when
+/// it is a C identifier); layout gives them their values.
+fn define_start_stop(res: &mut resolve::Resolved) {
+    let mut names = std::collections::BTreeSet::new();
+    for o in &res.objects {
+        for s in &o.sections {
+            if !s.is_alloc() || s.kind == crate::object_file::SectionKind::Ignore {
+                continue;
+            }
+            let out = layout::output_name(s.name);
+            let bare = out.strip_prefix(b".").unwrap_or(out);
+            let ident = !bare.is_empty()
+                && !bare[0].is_ascii_digit()
+                && bare.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_');
+            if ident {
+                names.insert(bare.to_vec());
+            }
+        }
+    }
+    for n in names {
+        for prefix in [&b"__start_"[..], b"__stop_"] {
+            let id = res.intern(leak(&[prefix, &n].concat()));
+            let s = &mut res.symbols[id as usize];
+            if s.def == SymDef::Undefined {
+                s.def = SymDef::Synthetic;
+            }
         }
     }
 }

@@ -251,6 +251,10 @@ pub struct Options {
     /// `--warn-common`: warn when a common symbol meets another common or a
     /// definition.
     pub warn_common: bool,
+    /// `--start-stop` (mold's): `__start_NAME`/`__stop_NAME` for every
+    /// output section whose name, without its leading dot, is a C
+    /// identifier.
+    pub start_stop: bool,
     /// `--version-script FILE`, `--dynamic-list FILE` (later issue).
     pub version_script: Option<PathBuf>,
     pub dynamic_list: Option<PathBuf>,
@@ -324,6 +328,7 @@ impl Default for Options {
             no_undefined: false,
             fatal_warnings: false,
             warn_common: false,
+            start_stop: false,
             version_script: None,
             dynamic_list: None,
             map_file: None,

@@ -838,3 +838,34 @@ fn script_order_and_keep_under_gc_sections_as_gnu_ld() {
     );
     assert_eq!(seen[1], (true, false));
 }
+
+/// `--start-stop` (mold's option): `__start_NAME`/`__stop_NAME` bound every
+/// output section, `NAME` without its leading dot.
+#[test]
+fn start_stop_bounds_every_output_section() {
+    let (dir, shim) = setup(
+        "start-stop",
+        &[("a.c", "int d = 1;\nint main(void) { return d - 1; }\n")],
+    );
+    must_succeed_within(
+        Command::new("gcc").current_dir(&dir).args([
+            "-B",
+            &shim,
+            "a.o",
+            "-Wl,--start-stop",
+            "-o",
+            "exe",
+        ]),
+        TIMEOUT,
+        "link",
+    );
+    let exe = dir.join("exe");
+    run(&exe);
+    let syms = nm(&exe);
+    let secs = sections(&exe);
+    for name in ["text", "data", "rodata"] {
+        let (addr, size) = secs[&format!(".{name}")];
+        assert_eq!(syms[&format!("__start_{name}")].0, addr, "{name}");
+        assert_eq!(syms[&format!("__stop_{name}")].0, addr + size, "{name}");
+    }
+}
