@@ -267,6 +267,8 @@ Layout and contents:
   -Ttext-segment=ADDRESS      Set address of text segment (hex)
   --start-stop                Define __start_NAME/__stop_NAME for every output
                               section (NAME without the leading dot), as mold
+  --zero-to-bss               Writable sections of zeros without relocations
+                              take no file space (NOBITS), as mold
   --section-align=SECTION=ALIGN
                               Align output section SECTION to ALIGN (a power
                               of 2, decimal or 0x hex)
@@ -543,7 +545,8 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "discard-all"
         | "discard-none"
         | "warn-common"
-        | "start-stop" => Flag,
+        | "start-stop"
+        | "zero-to-bss" => Flag,
         // Immediate commands.
         "version" | "help" | "print-shim-dir" => Flag,
         // The LTO plugin and its options.
@@ -926,6 +929,7 @@ impl Parser {
             "discard-none" => o.discard = Discard::None,
             "warn-common" => o.warn_common = true,
             "start-stop" => o.start_stop = true,
+            "zero-to-bss" => o.zero_to_bss = true,
             "no-gdb-index" => o.gdb_index = false,
             "relocatable-merge-sections" => o.relocatable_merge_sections = true,
             "no-dynamic-linker" => {

@@ -1315,8 +1315,18 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             } else if oname == b".fini_array" {
                 sh_type = elf::SHT_FINI_ARRAY;
             }
-            // `(NOLOAD)`: the output section takes no file space.
-            let noload = rule.is_some_and(|r| r.noload);
+            // `(NOLOAD)`: the output section takes no file space; so, with
+            // `--zero-to-bss`, do writable zeros nothing relocates.
+            let noload = rule.is_some_and(|r| r.noload)
+                || (opts.zero_to_bss
+                    && s.kind == SectionKind::Alloc
+                    && s.sh_type == elf::SHT_PROGBITS
+                    && s.flags & elf::SHF_WRITE as u64 != 0
+                    && s.flags & elf::SHF_TLS as u64 == 0
+                    && s.relocs.is_empty()
+                    && o.data
+                        .get(s.offset as usize..(s.offset + s.size) as usize)
+                        .is_some_and(|b| b.iter().all(|&c| c == 0)));
             if noload {
                 sh_type = elf::SHT_NOBITS;
             }

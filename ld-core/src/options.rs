@@ -255,6 +255,9 @@ pub struct Options {
     /// output section whose name, without its leading dot, is a C
     /// identifier.
     pub start_stop: bool,
+    /// `--zero-to-bss` (mold's): writable PROGBITS input sections holding
+    /// only zeros and no relocations are laid out as NOBITS.
+    pub zero_to_bss: bool,
     /// `--version-script FILE`, `--dynamic-list FILE` (later issue).
     pub version_script: Option<PathBuf>,
     pub dynamic_list: Option<PathBuf>,
@@ -329,6 +332,7 @@ impl Default for Options {
             fatal_warnings: false,
             warn_common: false,
             start_stop: false,
+            zero_to_bss: false,
             version_script: None,
             dynamic_list: None,
             map_file: None,

@@ -869,3 +869,42 @@ fn start_stop_bounds_every_output_section() {
         assert_eq!(syms[&format!("__stop_{name}")].0, addr + size, "{name}");
     }
 }
+
+/// `--zero-to-bss` (mold's option): a writable section of zeros takes no
+/// file space; read-only ones and the program's behaviour are unchanged.
+#[test]
+fn zero_to_bss_makes_writable_zeros_nobits() {
+    let prog = "#include <stdio.h>\n__attribute__((section(\".zero\"))) char zero[256];\n\
+                __attribute__((section(\".const\"))) const char konst[256];\n\
+                int main(void) { zero[3] = 1; printf(\"%d %d\\n\", zero[3] + zero[4], konst[5]); return 0; }\n";
+    let (dir, shim) = setup("zero-to-bss", &[("a.c", prog)]);
+    for (flag, zero_type) in [("(no option)", "PROGBITS"), ("-Wl,--zero-to-bss", "NOBITS")] {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir)
+            .args(["-B", &shim, "a.o", "-o", "exe"]);
+        if flag.ends_with("--zero-to-bss") {
+            cmd.arg(flag);
+        }
+        must_succeed_within(&mut cmd, TIMEOUT, flag);
+        let exe = dir.join("exe");
+        assert_eq!(run(&exe), "1 0\n");
+        let out = must_succeed_within(
+            Command::new("readelf").arg("-SW").arg(&exe),
+            TIMEOUT,
+            "readelf",
+        )
+        .stdout;
+        let ty = |name: &str| {
+            let l = out.lines().find(|l| l.contains(name)).unwrap();
+            l.split_once(']')
+                .unwrap()
+                .1
+                .split_whitespace()
+                .nth(1)
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(ty(" .zero "), zero_type, "{flag}");
+        assert_eq!(ty(" .const "), "PROGBITS", "{flag}");
+    }
+}
