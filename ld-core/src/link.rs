@@ -535,6 +535,12 @@ fn link_resolved(
     }
     let mut res = plugin::resolve(opts, items, &roots)?;
     if opts.relocatable {
+        // A script's assignments and SECTIONS need a layout; -r has none.
+        if let Some(file) = scripts.first_file() {
+            return Err(Error::new(format!(
+                "{file}: linker script commands other than INPUT and GROUP are not supported with -r"
+            )));
+        }
         // No layout: the sections and symbols go on to a later link.
         phase("resolve-done");
         phase("write-start");

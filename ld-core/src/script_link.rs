@@ -717,6 +717,19 @@ impl Scripts {
         self.items.is_empty()
     }
 
+    /// The first script with commands a link acts on (not just `ENTRY`),
+    /// for `-r`, which cannot.
+    pub fn first_file(&self) -> Option<&str> {
+        self.items
+            .iter()
+            .find(|s| {
+                s.commands
+                    .iter()
+                    .any(|c| !matches!(c, ScriptCommand::Entry(_)))
+            })
+            .map(|s| s.file.as_str())
+    }
+
     /// The last `ENTRY(sym)` of the scripts.
     pub fn entry(&self) -> Option<String> {
         self.entry.clone()

@@ -908,3 +908,46 @@ fn zero_to_bss_makes_writable_zeros_nobits() {
         assert_eq!(ty(" .const "), "PROGBITS", "{flag}");
     }
 }
+
+/// `-r` has no layout for a script's assignments or SECTIONS: refused,
+/// naming the script; INPUT alone is fine.
+#[test]
+fn relocatable_link_refuses_assignments() {
+    let (dir, _shim) = setup(
+        "relocatable",
+        &[
+            ("a.c", "int f(void) { return 1; }\n"),
+            ("s.ld", "x = 1;\n"),
+            ("i.ld", "INPUT(a.o)\n"),
+        ],
+    );
+    let r = must_fail(
+        Command::new(cld_binary())
+            .current_dir(&dir)
+            .args(["-r", "-o", "r.o", "s.ld", "a.o"]),
+    );
+    assert!(
+        r.contains(
+            "s.ld: linker script commands other than INPUT and GROUP are not supported with -r"
+        ),
+        "{r}"
+    );
+    must_succeed_within(
+        Command::new(cld_binary())
+            .current_dir(&dir)
+            .args(["-r", "-o", "r.o", "i.ld"]),
+        TIMEOUT,
+        "cld -r i.ld",
+    );
+}
+
+fn must_fail(cmd: &mut Command) -> String {
+    let (r, shown) = run_shown(cmd, TIMEOUT);
+    assert!(!r.success(), "should fail{}", context(&r, &shown));
+    assert!(
+        r.status.code() != Some(101),
+        "panicked{}",
+        context(&r, &shown)
+    );
+    r.stderr
+}
