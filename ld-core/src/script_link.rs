@@ -1,20 +1,31 @@
 //! What a link does with the linker-script commands that are not lists of
 //! inputs: symbol assignments (`foo = expr;`, `PROVIDE`, `PROVIDE_HIDDEN`,
-//! `HIDDEN`), `ENTRY`, `EXTERN` and `ASSERT`, from `-T` scripts and from
-//! scripts given as inputs.
+//! `HIDDEN`), `SECTIONS`, `ENTRY`, `EXTERN` and `ASSERT`, from `-T` scripts
+//! and from scripts given as inputs.
 //!
-//! Expansion (`link::Expander`) parses a script, follows its `INPUT`s and
-//! `GROUP`s, and hands the rest on as a `LoadItem::Script` at the script's
-//! place among the inputs, so that a serial link and a background link
-//! (whose wait runs the same `link::link_items`) see the same commands.
-//! `link` takes those items out before resolution ([`Scripts::take`]),
-//! adds their roots, defines the assigned symbols after resolution
-//! ([`Scripts::define`]) and layout values them ([`Scripts::values`]) once
-//! every section has its address, in script order, so that a later
-//! assignment sees an earlier one.
+//! Expansion (`link::Expander`) parses a script, follows its `INPUT`s,
+//! `GROUP`s and `INCLUDE`s, and hands the rest on as a `LoadItem::Script`
+//! at the script's place among the inputs, so that a serial link and a
+//! background link (whose wait runs the same `link::link_items`) see the
+//! same commands. `link` takes those items out before resolution
+//! ([`Scripts::take`], which also lowers `SECTIONS`), adds their roots,
+//! defines the assigned symbols after resolution ([`Scripts::define`]),
+//! matches input sections to `SECTIONS` rules ([`Scripts::assign_rules`]),
+//! and layout values the symbols ([`Scripts::values`]) once every section
+//! has its address, in script order, so that a later assignment sees an
+//! earlier one.
 //!
-//! Not supported yet: `SECTIONS`, `MEMORY` and `PHDRS` (parsed; a link
-//! given one fails with an error naming the file and line).
+//! `SECTIONS` is lowered, not interpreted: cld keeps its own layout
+//! (segments by kind, sections by rank) and the script only steers it.
+//! Rules decide which output section an input section goes to (or
+//! `/DISCARD/`, or `KEEP` under `--gc-sections`) and its order there;
+//! constant addresses become `--section-start`s, a first `. = X` the image
+//! base, `ALIGN`s minimum alignments, data statements bytes among the
+//! inputs; `.` in assignments becomes where it stands, relative to the
+//! output sections (`Expr::Here`, `Expr::AfterRules`). What would need a
+//! layout that follows the script statement by statement (`MEMORY`,
+//! `PHDRS`, `AT`, regions, `.` moved by an arbitrary amount, `FILL`) is
+//! refused with the script's file and line.
 
 use crate::error::{Error, Result};
 use crate::layout::Layout;
