@@ -255,6 +255,9 @@ pub struct Options {
     /// output section whose name, without its leading dot, is a C
     /// identifier.
     pub start_stop: bool,
+    /// A linker script's `VERSION { ... }`: (text, name for messages), used
+    /// when there is no `--version-script`.
+    pub version_script_text: Option<(String, String)>,
     /// `--zero-to-bss` (mold's): writable PROGBITS input sections holding
     /// only zeros and no relocations are laid out as NOBITS.
     pub zero_to_bss: bool,
@@ -332,6 +335,7 @@ impl Default for Options {
             fatal_warnings: false,
             warn_common: false,
             start_stop: false,
+            version_script_text: None,
             zero_to_bss: false,
             version_script: None,
             dynamic_list: None,

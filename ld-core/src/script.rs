@@ -255,6 +255,9 @@ pub enum ScriptCommand {
     Include(String, usize),
     /// `EXTERN(sym ...)`: like `-u sym`.
     Extern(Vec<String>),
+    /// `VERSION { ... }`: the text between the braces, a version script;
+    /// the line of the opening brace.
+    Version(String, usize),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -510,6 +513,33 @@ impl<'a> Parser<'a> {
             }
             _ => Ok(None),
         }
+    }
+
+    /// The text up to the `}` that closes an already opened `{` (comments
+    /// and strings kept), that brace consumed.
+    fn balanced_text(&mut self, open_line: usize) -> Result<String> {
+        let start = self.pos;
+        let mut depth = 1usize;
+        while self.pos < self.text.len() {
+            match self.text[self.pos] {
+                b'\n' => self.line += 1,
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        let s = self.utf8(&self.text[start..self.pos], open_line)?;
+                        self.pos += 1;
+                        return Ok(s);
+                    }
+                }
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        self.err(
+            open_line,
+            "unexpected end of linker script, expected '}' to close VERSION",
+        )
     }
 
     /// `( name )` for commands that take one argument.
@@ -1064,6 +1094,11 @@ impl Parser<'_> {
                 return Ok(None);
             }
             "SECTIONS" => ScriptCommand::Sections(self.sections()?, line),
+            "VERSION" => {
+                self.expect("{")?;
+                let open = self.line;
+                ScriptCommand::Version(self.balanced_text(open)?, open)
+            }
             "INSERT" => {
                 // `SECTIONS { ... } INSERT AFTER .data;`: where the
                 // statements go in the default script. cld places output
@@ -1833,7 +1868,7 @@ GROUP ( libgcc_s.so.1 -lgcc )
 
     #[test]
     fn unsupported_commands() {
-        for cmd in ["VERSION", "OUTPUT", "REGION_ALIAS", "foo"] {
+        for cmd in ["OUTPUT", "REGION_ALIAS", "foo"] {
             let e = err(&format!("INPUT(a.o)\n{cmd} (x)"));
             assert_eq!(
                 e,

@@ -92,6 +92,8 @@ pub struct Scripts {
     pub data: Vec<DataItem>,
     /// Output section statements seen so far (numbers `Rule::stmt`).
     stmts: u32,
+    /// `VERSION { ... }`: its text and a name for messages.
+    version: Option<(String, String)>,
     /// Per statement: the script it is in.
     rule_files: Vec<String>,
     /// Filled by `define`: the assignments that define a symbol.
@@ -326,6 +328,12 @@ impl Scripts {
                     }
                     ScriptCommand::Entry(e) => out.entry = Some(e.clone()),
                     ScriptCommand::Extern(v) => out.externs.extend(v.iter().cloned()),
+                    ScriptCommand::Version(text, l) => {
+                        // Padded so that its messages give the script's
+                        // line numbers.
+                        let pad = "\n".repeat(l.saturating_sub(1));
+                        out.version = Some((format!("{pad}{text}"), file.to_string()));
+                    }
                     ScriptCommand::Sections(items, _) => out.lower_sections(file, items, page)?,
                     ScriptCommand::Memory(_, l) | ScriptCommand::Phdrs(_, l) => {
                         let what = if matches!(c, ScriptCommand::Memory(..)) {
@@ -761,10 +769,17 @@ impl Scripts {
     /// The options a script changes: its output section addresses join
     /// `--section-start`'s, its first `. =` sets the image base.
     pub fn adjust_options(&self, opts: &Options) -> Option<Options> {
-        if self.fixed.is_empty() && self.base.is_none() && self.entry.is_none() {
+        if self.fixed.is_empty()
+            && self.base.is_none()
+            && self.entry.is_none()
+            && self.version.is_none()
+        {
             return None;
         }
         let mut o = opts.clone();
+        if o.version_script_text.is_none() {
+            o.version_script_text = self.version.clone();
+        }
         o.section_starts.extend(self.fixed.iter().cloned());
         if self.base.is_some() && o.image_base.is_none() {
             o.image_base = self.base;

@@ -951,3 +951,51 @@ fn must_fail(cmd: &mut Command) -> String {
     );
     r.stderr
 }
+
+/// `VERSION { ... }` in a linker script is a version script: the same
+/// exported names and versions as GNU ld; a mistake in it names the script.
+#[test]
+fn version_command_as_gnu_ld() {
+    let (dir, shim) = setup(
+        "version",
+        &[
+            (
+                "a.c",
+                "int foo(void) { return 1; }\nint bar(void) { return 2; }\n",
+            ),
+            (
+                "v.ld",
+                "/* exports */\nVERSION {\n  V1 { global: foo; local: *; };\n}\n",
+            ),
+            ("bad.ld", "VERSION {\n  V1 { global: foo; local: * }\n}\n"),
+        ],
+    );
+    let mut seen = Vec::new();
+    for cld in [false, true] {
+        link(
+            &dir,
+            &shim,
+            cld,
+            &["-shared", "-o", "libv.so", "a.o", "v.ld"],
+        );
+        let d = must_succeed_within(
+            Command::new("readelf")
+                .args(["--dyn-syms", "-W"])
+                .arg(dir.join("libv.so")),
+            TIMEOUT,
+            "readelf",
+        )
+        .stdout;
+        let mut names: Vec<String> = d
+            .lines()
+            .filter(|l| l.contains(" GLOBAL ") && l.contains("FUNC"))
+            .filter_map(|l| l.split_whitespace().last().map(str::to_string))
+            .collect();
+        names.sort();
+        seen.push(names);
+    }
+    assert_eq!(seen[1], seen[0], "(GNU ld, cld)");
+    assert_eq!(seen[1], vec!["foo@@V1".to_string()]);
+    let err = link_fails(&dir, &shim, &["-shared", "-o", "libv.so", "a.o", "bad.ld"]);
+    assert!(err.contains("bad.ld:2: expected ';'"), "{err}");
+}
