@@ -222,7 +222,7 @@ fn const_value(e: &Expr, page: u64) -> Option<u64> {
         Expr::Absolute(a) | Expr::Passthrough(a) => c(a)?,
         Expr::Max(a, b) => c(a)?.max(c(b)?),
         Expr::Min(a, b) => c(a)?.min(c(b)?),
-        Expr::Align(Some(a), n) => crate::layout::align_up(c(a)?, c(n)?),
+        Expr::Align(Some(a), n) => checked_align(c(a)?, c(n)?)?,
         Expr::Cond(x, a, b) => {
             if c(x)? != 0 {
                 c(a)?
@@ -255,6 +255,18 @@ fn const_value(e: &Expr, page: u64) -> Option<u64> {
         }
         _ => return None,
     })
+}
+
+/// `v` rounded up to `n` (0 and 1: `v`); `None` if `n` is not a power of
+/// two or the result overflows.
+fn checked_align(v: u64, n: u64) -> Option<u64> {
+    if n <= 1 {
+        return Some(v);
+    }
+    if !n.is_power_of_two() {
+        return None;
+    }
+    Some(v.checked_add(n - 1)? & !(n - 1))
 }
 
 /// `e` with `.` replaced by `dot` (`ALIGN(n)` is `ALIGN(., n)`).
@@ -1098,10 +1110,15 @@ impl Eval<'_> {
             }
             Expr::Align(Some(a), n) => {
                 let (v, n) = (ev(a)?, ev(n)?);
-                if n != 0 && !n.is_power_of_two() {
-                    return self.fail(format!("ALIGN({n:#x}): alignment must be a power of 2"));
+                match checked_align(v, n) {
+                    Some(v) => v,
+                    None => {
+                        return self.fail(format!(
+                            "ALIGN({v:#x}, {n:#x}): the alignment must be a power of 2 \
+                             and the result fit in 64 bits"
+                        ))
+                    }
                 }
-                crate::layout::align_up(v, n)
             }
             Expr::Section(f, name) => {
                 let s = self.section(name)?;
@@ -1156,5 +1173,51 @@ impl Eval<'_> {
                 return self.fail(format!("memory region {r}: MEMORY is not supported yet"))
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_values_and_alignment_never_overflow() {
+        assert_eq!(checked_align(5, 0), Some(5));
+        assert_eq!(checked_align(5, 8), Some(8));
+        assert_eq!(checked_align(5, 6), None);
+        assert_eq!(checked_align(u64::MAX - 3, 16), None);
+        let e = |s: &str| match crate::script::parse_script(format!("x = {s};").as_bytes(), "t")
+            .unwrap()
+            .commands
+            .remove(0)
+        {
+            ScriptCommand::Assign(a) => a.expr,
+            c => panic!("{c:?}"),
+        };
+        assert_eq!(
+            const_value(&e("0x400000 + SIZEOF_HEADERS"), 4096),
+            Some(0x400000)
+        );
+        assert_eq!(
+            const_value(&e("CONSTANT(MAXPAGESIZE) * 2"), 0x1000),
+            Some(0x2000)
+        );
+        assert_eq!(const_value(&e("1 / 0"), 4096), None);
+        assert_eq!(const_value(&e("1 << 70"), 4096), Some(0));
+        assert_eq!(const_value(&e("ALIGN(0xffffffffffffffff, 16)"), 4096), None);
+        assert_eq!(const_value(&e("foo + 1"), 4096), None);
+        assert!(segment_move(&e("DATA_SEGMENT_END(.)")));
+        assert!(!segment_move(&e("DATA_SEGMENT_END(5)")));
+    }
+
+    #[test]
+    fn file_patterns_match_paths_base_names_and_members() {
+        assert!(file_matches("*", "/x/a.o"));
+        assert!(file_matches("a.o", "/x/a.o"));
+        assert!(file_matches("*crtbegin?.o", "/usr/lib/gcc/crtbeginS.o"));
+        assert!(file_matches("m.o", "/l/libz.a(m.o)"));
+        assert!(file_matches("libz.a:m.o", "/l/libz.a(m.o)"));
+        assert!(file_matches("*libz.a:*", "/l/libz.a(m.o)"));
+        assert!(!file_matches("b.o", "/x/a.o"));
     }
 }
