@@ -149,8 +149,21 @@ fn is_section_relative(e: &Expr) -> bool {
         }
         Expr::Binary(BinOp::Add, a, b) => rel(a) != rel(b),
         Expr::Binary(BinOp::Sub, a, b) => rel(a) && !rel(b),
-        Expr::Align(Some(a), _) | Expr::Passthrough(a) => rel(a),
+        // GNU ld: ALIGN of `.` stays in its section (`. = ALIGN(8); _end
+        // = .;`), ALIGN of ADDR() outside SECTIONS is a number.
+        Expr::Align(Some(a), _) => rel(a) && at_dot(a),
+        Expr::Passthrough(a) => rel(a),
         Expr::Cond(_, a, b) | Expr::Max(a, b) | Expr::Min(a, b) => rel(a) && rel(b),
+        _ => false,
+    }
+}
+
+/// Does `e` hold a lowered `.` (inside SECTIONS)?
+fn at_dot(e: &Expr) -> bool {
+    match e {
+        Expr::Here(_) | Expr::AfterRules(..) => true,
+        Expr::Binary(_, a, b) | Expr::Max(a, b) | Expr::Min(a, b) => at_dot(a) || at_dot(b),
+        Expr::Align(Some(a), _) | Expr::Passthrough(a) | Expr::Neg(a) => at_dot(a),
         _ => false,
     }
 }

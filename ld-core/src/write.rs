@@ -509,6 +509,18 @@ fn global_entry(
                     crate::resolve::Defsym::Abs(_)
                     | crate::resolve::Defsym::Script { absolute: true, .. },
                 ) => elf::SHN_ABS,
+                // A script's `.` may be past its section's end (`_end = .`
+                // after `. = ALIGN(8)`): it still belongs to the section
+                // below it, as in GNU ld.
+                Some(crate::resolve::Defsym::Script { .. }) => match section_at(l, v) {
+                    elf::SHN_ABS => l
+                        .sections
+                        .iter()
+                        .filter(|x| x.is_alloc() && x.addr <= v && x.addr != 0)
+                        .max_by_key(|x| x.addr)
+                        .map_or(elf::SHN_ABS, |x| x.shndx as u16),
+                    n => n,
+                },
                 _ => section_at(l, v),
             };
             (v, 0, (bind << 4) | elf::STT_NOTYPE, vis, shndx)

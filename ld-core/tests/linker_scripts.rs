@@ -687,6 +687,8 @@ fn gnu_lds_default_script_links() {
         let exe = dir.join("exe");
         let secs = sections(&exe);
         assert_eq!(secs[".interp"].0 & !0xfff, 0x400000, "cld={cld}");
+        // `_end = .;` after `. = ALIGN(8)` still belongs to a section.
+        assert_eq!(nm(&exe)["_end"].1, 'b', "cld={cld}");
         let out = run(&exe);
         // baz (get's address) differs.
         outs.push(
