@@ -178,6 +178,12 @@ Options:
   --push-state                Push state of flags governing input file handling
   --pop-state                 Pop state of flags governing input file handling
   @FILE                       Read options from FILE
+  -T FILE, --script FILE      Read a linker script: its INPUT/GROUP files are
+                              linked there; symbol assignments (GNU ld's
+                              expressions), SECTIONS (rules, KEEP, SORT,
+                              /DISCARD/, addresses, ALIGN), ENTRY, EXTERN and
+                              ASSERT apply to the link (MEMORY, PHDRS, AT,
+                              data statements: not yet)
 
 Output kind:
   -pie, --pic-executable      Create a position independent executable
@@ -255,6 +261,13 @@ Layout and contents:
   -S, --strip-debug           Strip debugging symbols
   --image-base=ADDRESS        Set the base address of the output
   -Ttext-segment=ADDRESS      Set address of text segment (hex)
+  --start-stop                Define __start_NAME/__stop_NAME for every output
+                              section (NAME without the leading dot), as mold
+  --zero-to-bss               Writable sections of zeros without relocations
+                              take no file space (NOBITS), as mold
+  --section-align=SECTION=ALIGN
+                              Align output section SECTION to ALIGN (a power
+                              of 2, decimal or 0x hex)
   --section-start=SECTION=ADDRESS
                               Place output SECTION at ADDRESS (hex)
   -Ttext=ADDRESS, -Tdata=ADDRESS, -Tbss=ADDRESS
@@ -498,6 +511,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "unique"
         | "trace-symbol"
         | "version-script"
+        | "script"
         | "dynamic-list"
         | "Map"
         | "image-base"
@@ -562,7 +576,9 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "warn-execstack"
         | "no-warn-execstack"
         | "undefined-version"
-        | "no-undefined-version" => Flag,
+        | "no-undefined-version"
+        | "start-stop"
+        | "zero-to-bss" => Flag,
         // Immediate commands.
         "version" | "help" | "print-shim-dir" => Flag,
         // The LTO plugin and its options.
@@ -577,7 +593,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         "demangle" => Opt,
         "no-demangle" | "warn-unresolved-symbols" | "error-unresolved-symbols" => Flag,
         "unresolved-symbols" | "dependency-file" | "sysroot" | "package-metadata" => Req,
-        "section-start" | "Ttext" | "Tdata" | "Tbss" => Req,
+        "section-start" | "Ttext" | "Tdata" | "Tbss" | "section-align" => Req,
         n if IGNORED_FLAGS.contains(&n) => Flag,
         _ => return None,
     })
@@ -805,6 +821,7 @@ impl Parser {
             b'z' => Some("z"),
             b'y' => Some("trace-symbol"),
             b'O' => Some("O"),
+            b'T' => Some("script"),
             _ => None,
         };
         if let Some(key) = key {
@@ -951,6 +968,8 @@ impl Parser {
             "no-warn-execstack" => o.warn_execstack = false,
             "undefined-version" => o.no_undefined_version = false,
             "no-undefined-version" => o.no_undefined_version = true,
+            "start-stop" => o.start_stop = true,
+            "zero-to-bss" => o.zero_to_bss = true,
             "no-gdb-index" => o.gdb_index = false,
             "relocatable-merge-sections" => o.relocatable_merge_sections = true,
             "no-dynamic-linker" => {
@@ -988,6 +1007,18 @@ impl Parser {
                 );
             }
             "version-script" => o.version_script = Some(PathBuf::from(val())),
+            // GNU ld reads a `-T` script where it stands among the inputs
+            // (its INPUT and GROUP files are linked there); its other
+            // commands apply to the whole link (`script_link`). A script is
+            // never a concurrent input.
+            "script" => {
+                let state = self.state;
+                self.opts.inputs.push(InputArg::File {
+                    path: PathBuf::from(val()),
+                    state,
+                    concurrent: false,
+                });
+            }
             "dynamic-list" => o.dynamic_list = Some(PathBuf::from(val())),
             "Map" => o.map_file = Some(PathBuf::from(val())),
             // GNU ld: `-Map -` writes the map to standard output too.
@@ -997,6 +1028,17 @@ impl Parser {
                 match parse_number(&v) {
                     Some(n) => o.image_base = Some(n),
                     None => bail!("invalid {spelled} value: {v}"),
+                }
+            }
+            "section-align" => {
+                let v = utf8(spelled, val())?;
+                let Some((name, a)) = v.split_once('=').filter(|(n, _)| !n.is_empty()) else {
+                    bail!("{spelled}: expected SECTION=ALIGNMENT, found {v}");
+                };
+                match parse_number(a.trim()) {
+                    Some(n) if n.is_power_of_two() => o.section_aligns.push((name.to_string(), n)),
+                    Some(_) => bail!("{spelled}: alignment of {name} must be a power of 2: {a}"),
+                    None => bail!("{spelled}: invalid alignment for {name}: {a}"),
                 }
             }
             "section-start" => {
@@ -1035,7 +1077,10 @@ impl Parser {
                     .or_else(|| v.strip_prefix("0X"))
                     .unwrap_or(&v);
                 match u64::from_str_radix(h, 16) {
-                    Ok(n) => o.image_base = Some(n),
+                    Ok(n) => {
+                        o.image_base = Some(n);
+                        o.text_segment = true;
+                    }
                     Err(_) => bail!("invalid {spelled} value: {v}"),
                 }
             }
@@ -1815,6 +1860,16 @@ mod tests {
         }
         let o = link("-R /a:/b -rpath=/c -rpath /d --rpath=$ORIGIN/../lib -R/e a.o");
         assert_eq!(o.rpath, vec!["/a:/b", "/c", "/d", "$ORIGIN/../lib", "/e"]);
+        let o =
+            link("--section-align=.foo=0x2000 --section-align .bar=256 -T s.ld x.o --script=t.ld");
+        assert_eq!(
+            o.section_aligns,
+            vec![(".foo".to_string(), 0x2000), (".bar".to_string(), 256)]
+        );
+        // -T scripts are inputs where they stand.
+        assert_eq!(o.inputs.len(), 3);
+        assert!(err("--section-align=.foo=3 x.o").contains("must be a power of 2"));
+        assert!(err("--section-align=.foo x.o").contains("SECTION=ALIGNMENT"));
         let o = link("-u a --undefined=b --undefined c -ud -undefined=e x.o");
         assert_eq!(o.undefined, vec!["a", "b", "c", "d", "e"]);
         let o = link("--wrap=malloc -wrap free --wrap realloc x.o");
@@ -2193,7 +2248,7 @@ mod tests {
         assert_eq!(err("-frobnicate a.o"), "unknown option: -frobnicate");
         assert_eq!(err("--frob=1 a.o"), "unknown option: --frob=1");
         assert_eq!(err("-j a.o"), "unknown option: -j");
-        assert_eq!(err("-T x.ld a.o"), "unknown option: -T");
+        assert_eq!(err("a.o -T"), "option -T requires an argument");
         assert_eq!(err("-sS a.o"), "unknown option: -sS");
         assert_eq!(err("-- a.o"), "unknown option: --");
         assert_eq!(err("a.o -o"), "option -o requires an argument");

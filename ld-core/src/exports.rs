@@ -162,13 +162,14 @@ pub(crate) fn localized_by_version_script<'n>(
     opts: &Options,
     names: impl Iterator<Item = &'n [u8]>,
 ) -> Result<Vec<&'n [u8]>> {
-    let Some(p) = &opts.version_script else {
-        return Ok(Vec::new());
+    let script = match (&opts.version_script, &opts.version_script_text) {
+        (Some(p), _) => version_script::parse_version_script(
+            &read_text(p, "version script")?,
+            &p.display().to_string(),
+        )?,
+        (None, Some((text, name))) => version_script::parse_version_script(text, name)?,
+        (None, None) => return Ok(Vec::new()),
     };
-    let script = version_script::parse_version_script(
-        &read_text(p, "version script")?,
-        &p.display().to_string(),
-    )?;
     let matcher = Matcher::new(&script);
     Ok(names
         .filter(|n| {
@@ -224,12 +225,14 @@ fn check_undefined_versions(
 pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
     let kind = opts.output_kind;
     let shared = kind == OutputKind::Shared;
-    let script = match &opts.version_script {
-        Some(p) => Some(version_script::parse_version_script(
+    let script = match (&opts.version_script, &opts.version_script_text) {
+        (Some(p), _) => Some(version_script::parse_version_script(
             &read_text(p, "version script")?,
             &p.display().to_string(),
         )?),
-        None => None,
+        // A linker script's VERSION command.
+        (None, Some((text, name))) => Some(version_script::parse_version_script(text, name)?),
+        (None, None) => None,
     };
     let dynlist = match &opts.dynamic_list {
         Some(p) => Some(version_script::parse_dynamic_list(

@@ -354,6 +354,8 @@ pub struct Layout {
     /// `--gc-sections` and ICF).
     pub live: Vec<Vec<bool>>,
     pub execstack: bool,
+    /// A linker script's data statements: (file offset, bytes).
+    pub script_data: Vec<(u64, Vec<u8>)>,
 }
 
 /// A `.dynamic` value that may need an address.
@@ -466,9 +468,12 @@ struct SectionDest {
     sh_type: u32,
     flags: u64,
     unique: bool,
+    /// Takes no file space (`(NOLOAD)`, `--zero-to-bss`).
+    noload: bool,
 }
 
-fn file_dests(opts: &Options, o: &ObjectFile, live: &[bool]) -> FileDests {
+fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool]) -> FileDests {
+    let opts = inp.opts;
     let flag_mask = (elf::SHF_ALLOC | elf::SHF_WRITE | elf::SHF_EXECINSTR | elf::SHF_TLS) as u64;
     let mut out = FileDests {
         sections: Vec::with_capacity(o.sections.len()),
@@ -489,7 +494,11 @@ fn file_dests(opts: &Options, o: &ObjectFile, live: &[bool]) -> FileDests {
         if !s.is_alloc() && (opts.strip_debug || opts.strip_all) && s.name.starts_with(b".debug") {
             continue;
         }
-        let oname = if s.sh_type == elf::SHT_NOTE {
+        let rule = inp.scripts.rule(f, si);
+        let oname = if let Some(r) = rule {
+            // A linker script's SECTIONS named the output section.
+            leak(r.out.as_bytes())
+        } else if s.sh_type == elf::SHT_NOTE {
             s.name
         } else {
             output_name(s.name)
@@ -507,6 +516,21 @@ fn file_dests(opts: &Options, o: &ObjectFile, live: &[bool]) -> FileDests {
         } else if oname == b".fini_array" {
             sh_type = elf::SHT_FINI_ARRAY;
         }
+        // `(NOLOAD)`: the output section takes no file space; so, with
+        // `--zero-to-bss`, do writable zeros nothing relocates.
+        let noload = rule.is_some_and(|r| r.noload)
+            || (opts.zero_to_bss
+                && s.kind == SectionKind::Alloc
+                && s.sh_type == elf::SHT_PROGBITS
+                && s.flags & elf::SHF_WRITE as u64 != 0
+                && s.flags & elf::SHF_TLS as u64 == 0
+                && s.relocs.is_empty()
+                && o.data
+                    .get(s.offset as usize..(s.offset + s.size) as usize)
+                    .is_some_and(|b| b.iter().all(|&c| c == 0)));
+        if noload {
+            sh_type = elf::SHT_NOBITS;
+        }
         let mut flags = s.flags & flag_mask;
         if s.kind == SectionKind::MergeStrings {
             flags |= (elf::SHF_MERGE | elf::SHF_STRINGS) as u64;
@@ -523,6 +547,7 @@ fn file_dests(opts: &Options, o: &ObjectFile, live: &[bool]) -> FileDests {
             sh_type,
             flags,
             unique,
+            noload,
         });
     }
     out
@@ -602,6 +627,8 @@ pub struct LinkInput<'a> {
     pub opts: &'a Options,
     pub res: &'a Resolved,
     pub versions: &'a crate::exports::VersionDefs,
+    /// Linker scripts' assignments and assertions (`script_link`).
+    pub scripts: &'a crate::script_link::Scripts,
 }
 
 impl Layout {
@@ -702,7 +729,10 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
             ..Default::default()
         },
         SymDef::Synthetic => match g.defsym {
-            Some(crate::resolve::Defsym::Abs(_)) => TargetProps {
+            Some(
+                crate::resolve::Defsym::Abs(_)
+                | crate::resolve::Defsym::Script { absolute: true, .. },
+            ) => TargetProps {
                 absolute: true,
                 ..Default::default()
             },
@@ -710,6 +740,36 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
             _ => TargetProps::default(),
         },
         SymDef::Common { .. } => TargetProps::default(),
+    }
+}
+
+/// Orders the inputs of output sections a linker script's SECTIONS made as
+/// GNU ld does: by the rule that placed them (script order), then as the
+/// rule's SORT says, then in command-line order.
+fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
+    use crate::script::SortKind;
+    let res = inp.res;
+    for os in sections.iter_mut() {
+        if os.inputs.is_empty() {
+            continue;
+        }
+        os.inputs.sort_by_cached_key(|&(f, s)| {
+            let isec = &res.objects[f as usize].sections[s as usize];
+            match inp.scripts.rule_index(f as usize, s as usize) {
+                None => (u32::MAX, Vec::new(), 0u64),
+                Some(idx) => {
+                    match inp.scripts.rules[idx as usize].sort() {
+                        SortKind::Name => (idx, isec.name.to_vec(), 0),
+                        // Larger alignments first.
+                        SortKind::Alignment => (idx, Vec::new(), u64::MAX - isec.align),
+                        SortKind::InitPriority => {
+                            (idx, Vec::new(), array_priority(isec.name) as u64)
+                        }
+                        SortKind::None | SortKind::Unsorted => (idx, Vec::new(), 0),
+                    }
+                }
+            }
+        });
     }
 }
 
@@ -725,7 +785,11 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
             o.sections
                 .iter()
                 .enumerate()
-                .map(|(si, s)| s.kind != SectionKind::Ignore && !res.discarded[fi][si])
+                .map(|(si, s)| {
+                    s.kind != SectionKind::Ignore
+                        && !res.discarded[fi][si]
+                        && !inp.scripts.rule(fi, si).is_some_and(|r| r.discard())
+                })
                 .collect()
         })
         .collect();
@@ -779,7 +843,8 @@ fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
                 || output_name(n) == b".dtors"
                 || n == b".init"
                 || n == b".fini"
-                || (is_c_ident(n) && start_stop.contains(&n));
+                || (is_c_ident(n) && start_stop.contains(&n))
+                || inp.scripts.rule(f, si).is_some_and(|r| r.spec.keep);
             if keep {
                 mark(&mut live, &mut work, f, si);
             } else if !s.is_alloc() && s.kind != SectionKind::Ignore {
@@ -1597,7 +1662,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         .objects
         .par_iter()
         .zip(live.par_iter())
-        .map(|(o, live)| file_dests(opts, o, live))
+        .enumerate()
+        .map(|(f, (o, live))| file_dests(inp, f, o, live))
         .collect();
     crate::timing::next(&mut pass, "layout: output sections: join");
     let mut by_name: HashMap<
@@ -1615,6 +1681,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             let si = dest.si as usize;
             let s = &o.sections[si];
             let (oname, sh_type, flags) = (dest.oname, dest.sh_type, dest.flags);
+            let noload = dest.noload;
             let new_section = |sections: &mut Vec<OutputSection>| {
                 let rank = rank_of(oname, sh_type, flags);
                 sections.push(OutputSection::new(
@@ -1643,7 +1710,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             } else {
                 os.inputs.push((f as u32, si as u32));
             }
-            if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS {
+            if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS && !noload {
                 os.sh_type = s.sh_type;
             }
         }
@@ -1660,16 +1727,48 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             });
         }
     }
-    // Place input sections within their output sections.
+    if !inp.scripts.rules.is_empty() {
+        script_order(inp, &mut sections);
+    }
+    // Minimum alignments: --section-align, a script's ALIGN(n).
+    for (name, a) in opts.section_aligns.iter().chain(&inp.scripts.aligns) {
+        for os in sections.iter_mut().filter(|s| s.name == name.as_bytes()) {
+            os.align = os.align.max(*a);
+        }
+    }
+    // Place input sections within their output sections (and a linker
+    // script's data statements among them).
+    let mut script_data: Vec<(u32, u64, u32)> = Vec::new();
     for (oi, os) in sections.iter_mut().enumerate() {
         let mut off = 0u64;
+        let data = &inp.scripts.data;
+        let mut data_here = (0..data.len()).filter(|&d| data[d].out.as_bytes() == os.name);
+        let mut next_data = data_here.next();
+        let mut place_data = |off: &mut u64, before_rule: u32, next: &mut Option<usize>| {
+            while let Some(d) = next.filter(|&d| data[d].after_rules <= before_rule) {
+                script_data.push((oi as u32, *off, d as u32));
+                *off += data[d].size as u64;
+                *next = data_here.next();
+            }
+        };
         for &(f, s) in &os.inputs {
+            if next_data.is_some() {
+                let r = inp
+                    .scripts
+                    .rule_index(f as usize, s as usize)
+                    .unwrap_or(u32::MAX);
+                place_data(&mut off, r, &mut next_data);
+            }
             let isec = &res.objects[f as usize].sections[s as usize];
             off = align_up(off, align_of(f as usize, s as usize));
             placement[f as usize][s as usize] = (oi as u32, off);
             off += isec.size;
         }
+        place_data(&mut off, u32::MAX, &mut next_data);
         os.size = off;
+    }
+    if let Some(d) = inp.scripts.unplaced_data(&script_data, &sections) {
+        return Err(d);
     }
     // Folded sections are where their kept copy is: their symbols, and
     // relocations to them (debug info too), resolve into it.
@@ -2515,7 +2614,15 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     // Drop empty regular sections that nothing refers to (keep arrays/.bss for symbols).
     // Order sections by rank, stable.
     let mut order: Vec<usize> = (0..sections.len()).collect();
-    order.sort_by_key(|&i| (sections[i].rank, i));
+    // Within a rank, a linker script's output sections keep the script's
+    // order (without a script every key is the same).
+    order.sort_by_key(|&i| {
+        (
+            sections[i].rank,
+            inp.scripts.statement_of(&sections[i].name),
+            i,
+        )
+    });
     let mut remap = vec![0u32; sections.len()];
     for (new, &old) in order.iter().enumerate() {
         remap[old] = new as u32;
@@ -2543,6 +2650,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         }
     }
     let bss_idx = remap[bss_idx as usize];
+    for d in script_data.iter_mut() {
+        d.0 = remap[d.0 as usize];
+    }
 
     // .shstrtab contents and section indices.
     let mut shstrtab: Vec<u8> = vec![0];
@@ -2848,6 +2958,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         sec_idx,
         live,
         execstack,
+        script_data: Vec::new(),
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
 
@@ -2855,6 +2966,11 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     // Final symbol values.
     let values = symbol_values(inp, &layout, &common_off, &copy_off, bss_idx)?;
     layout.sym_values = values;
+    if !script_data.is_empty() {
+        layout.script_data =
+            inp.scripts
+                .data_bytes(res, &layout, opts.max_page_size, &script_data)?;
+    }
     let entry_name = opts.entry.clone().unwrap_or_else(|| "_start".into());
     layout.entry = match res.lookup(entry_name.as_bytes()) {
         // A shared object has no entry point unless one is asked for.
@@ -3450,12 +3566,17 @@ fn symbol_values(
                         layout.tls_start
                     }),
                     _ => {
+                        // `--start-stop`: `__start_text` is `.text`'s.
+                        let dotted = |sec: &[u8]| {
+                            sec_by(sec).filter(|_| is_c_ident(sec)).or_else(|| {
+                                let d = [&b"."[..], sec].concat();
+                                sec_by(&d).filter(|_| inp.opts.start_stop)
+                            })
+                        };
                         if let Some(sec) = n.strip_prefix(b"__start_") {
-                            sec_by(sec).filter(|_| is_c_ident(sec)).map(|s| s.addr)
+                            dotted(sec).map(|s| s.addr)
                         } else if let Some(sec) = n.strip_prefix(b"__stop_") {
-                            sec_by(sec)
-                                .filter(|_| is_c_ident(sec))
-                                .map(|s| s.addr + s.size)
+                            dotted(sec).map(|s| s.addr + s.size)
                         } else {
                             None
                         }
@@ -3475,9 +3596,13 @@ fn symbol_values(
         out[id as usize] = match res.symbols[id as usize].defsym {
             Some(crate::resolve::Defsym::Abs(v)) => v,
             Some(crate::resolve::Defsym::Rel(t, off)) => out[t as usize].wrapping_add(off as u64),
-            None => continue,
+            Some(crate::resolve::Defsym::Script { .. }) | None => continue,
         };
     }
+    // Linker-script assignments, in script order, once every other symbol
+    // has its value.
+    inp.scripts
+        .values(res, layout, inp.opts.max_page_size, &mut out)?;
     Ok(out)
 }
 

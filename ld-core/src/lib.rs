@@ -30,6 +30,7 @@ pub mod relocatable;
 pub mod resolve;
 pub mod runtime_dir;
 pub mod script;
+pub mod script_link;
 pub mod separate_debug;
 pub mod shared;
 pub mod timing;

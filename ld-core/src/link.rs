@@ -31,6 +31,8 @@ pub(crate) enum Pending {
     },
     GroupStart,
     GroupEnd,
+    /// A linker script's commands other than its inputs.
+    Script(Box<crate::script_link::ScriptItem>),
 }
 
 pub(crate) struct Expander {
@@ -104,6 +106,9 @@ impl Expander {
         }
         let sc = script::parse_script(data, &path.display().to_string())?;
         let dir = path.parent().map(|p| p.to_path_buf()).unwrap_or_default();
+        // The commands that act after ingestion go on, at the script's
+        // place, to `script_link`.
+        let mut rest = Vec::new();
         for cmd in sc.commands {
             match cmd {
                 ScriptCommand::Group(files) | ScriptCommand::Input(files) => {
@@ -142,8 +147,24 @@ impl Expander {
                     }
                 }
                 ScriptCommand::SearchDir(d) => self.search.push(PathBuf::from(d)),
-                ScriptCommand::OutputFormat(_) | ScriptCommand::Entry(_) => {}
+                ScriptCommand::OutputFormat(_) => {}
+                ScriptCommand::Include(name, line) => {
+                    let p = self.include_path(&name, &dir);
+                    let m = input::map_file(&p).map_err(|e| {
+                        Error::new(format!("{}:{line}: INCLUDE: {}", path.display(), e.msg))
+                    })?;
+                    self.identities.push((p.clone(), m.identity));
+                    self.add_script(&p, m.data, as_needed, whole)?;
+                }
+                other => rest.push(other),
             }
+        }
+        if !rest.is_empty() {
+            self.out
+                .push(Pending::Script(Box::new(crate::script_link::ScriptItem {
+                    file: path.display().to_string(),
+                    commands: rest,
+                })));
         }
         self.depth -= 1;
         Ok(())
@@ -151,6 +172,20 @@ impl Expander {
 }
 
 impl Expander {
+    /// Where `INCLUDE name` finds its file: as given, beside the script,
+    /// then in the library search path (GNU ld's order).
+    fn include_path(&self, name: &str, dir: &Path) -> PathBuf {
+        let pb = PathBuf::from(name);
+        if pb.is_absolute() || pb.exists() {
+            return pb;
+        }
+        std::iter::once(dir.to_path_buf())
+            .chain(self.search.iter().cloned())
+            .map(|d| d.join(&pb))
+            .find(|c| c.exists())
+            .unwrap_or(pb)
+    }
+
     /// A file name in linker script `script`, with GNU ld's sysroot rules:
     /// `=` and `$SYSROOT` prefixes are the sysroot, and so is `/` in a
     /// script that lies inside the sysroot.
@@ -274,6 +309,7 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
     match p {
         Pending::GroupStart => Ok(LoadItem::GroupStart),
         Pending::GroupEnd => Ok(LoadItem::GroupEnd),
+        Pending::Script(s) => Ok(LoadItem::Script(s)),
         Pending::File {
             path,
             kind,
@@ -523,8 +559,12 @@ pub(crate) fn ingest_plugin_outputs(
 }
 
 /// The names resolution starts from: the entry point, `-u`,
-/// `--require-defined`, `--defsym` targets.
-pub(crate) fn link_roots(opts: &Options) -> Vec<&'static [u8]> {
+/// `--require-defined`, `--defsym` targets, and what linker scripts name
+/// (`EXTERN`, `ENTRY`).
+pub(crate) fn link_roots(
+    opts: &Options,
+    scripts: &crate::script_link::Scripts,
+) -> Vec<&'static [u8]> {
     let mut roots: Vec<&'static [u8]> = Vec::new();
     // A shared object has an entry point only if one is named; a
     // relocatable output has none.
@@ -545,6 +585,9 @@ pub(crate) fn link_roots(opts: &Options) -> Vec<&'static [u8]> {
         if let crate::options::DefsymExpr::Symbol(t, _) = e {
             roots.push(leak(t.as_bytes()));
         }
+    }
+    for r in scripts.roots() {
+        roots.push(leak(r.as_bytes()));
     }
     roots
 }
@@ -568,15 +611,23 @@ fn link_resolved(
 ) -> Result<Finished> {
     let t_ingest = t0.elapsed();
     let pass = begin_resolve(opts, phase);
-    let res = plugin::resolve(opts, items, &link_roots(opts))?;
-    link_after_resolve(opts, res, (t0, t_ingest), phase, prepared, pass)
+    let mut items = items;
+    let scripts = crate::script_link::Scripts::take(&mut items, opts.max_page_size)?;
+    // A script's ENTRY applies unless the command line names one; its
+    // output section addresses and image base go where the command line's
+    // would (`--section-start`, `-Ttext-segment`).
+    let adjusted = scripts.adjust_options(opts);
+    let opts = adjusted.as_ref().unwrap_or(opts);
+    let res = plugin::resolve(opts, items, &link_roots(opts, &scripts))?;
+    link_after_resolve(opts, scripts, res, (t0, t_ingest), phase, prepared, pass)
 }
 
 /// The background linker's wait when the inputs up to some point were
 /// resolved already as they arrived (`resolve::Incremental`, made with
-/// `link_roots`; never when the plugin has IR to claim): resolves `rest`
-/// and goes on as `link_items_traced` does. The result is the same as
-/// resolving all inputs at once.
+/// `link_roots` and no scripts; never when the plugin has IR to claim or
+/// a linker script is among the inputs): resolves `rest` and goes on as
+/// `link_items_traced` does. The result is the same as resolving all
+/// inputs at once.
 pub(crate) fn link_incremental(
     opts: &Options,
     mut inc: resolve::Incremental<'static>,
@@ -587,17 +638,25 @@ pub(crate) fn link_incremental(
 ) -> Result<Finished> {
     let t_ingest = t0.elapsed();
     let pass = begin_resolve(opts, phase);
+    let mut rest = rest;
+    let scripts = crate::script_link::Scripts::take(&mut rest, opts.max_page_size)?;
+    if scripts.first_file().is_some() {
+        return Err(Error::new(
+            "internal error: a linker script among inputs resolved ahead",
+        ));
+    }
     for item in rest {
         inc.feed(item)?;
     }
     let (res, _) = inc.finish()?;
-    link_after_resolve(opts, res, (t0, t_ingest), phase, prepared, pass)
+    link_after_resolve(opts, scripts, res, (t0, t_ingest), phase, prepared, pass)
 }
 
 /// Everything after symbol resolution: exports, layout, write.
 /// `times`: when the link started and how long ingestion took.
 fn link_after_resolve(
     opts: &Options,
+    mut scripts: crate::script_link::Scripts,
     mut res: resolve::Resolved,
     times: (Instant, std::time::Duration),
     phase: &dyn Fn(&str),
@@ -606,6 +665,12 @@ fn link_after_resolve(
 ) -> Result<Finished> {
     let (t0, t_ingest) = times;
     if opts.relocatable {
+        // A script's assignments and SECTIONS need a layout; -r has none.
+        if let Some(file) = scripts.first_file() {
+            return Err(Error::new(format!(
+                "{file}: linker script commands other than INPUT and GROUP are not supported with -r"
+            )));
+        }
         // No layout: the sections and symbols go on to a later link.
         phase("resolve-done");
         phase("write-start");
@@ -632,6 +697,11 @@ fn link_after_resolve(
     }
     apply_defsyms(opts, &mut res)?;
     res.promote_local_ifuncs();
+    scripts.define(&mut res)?;
+    scripts.assign_rules(&res)?;
+    if opts.start_stop {
+        define_start_stop(&mut res);
+    }
     for s in res.symbols.iter_mut() {
         if s.def == SymDef::Undefined && resolve::is_linker_defined(s.name) {
             s.def = SymDef::Synthetic;
@@ -647,6 +717,7 @@ fn link_after_resolve(
         opts,
         res: &res,
         versions: &versions,
+        scripts: &scripts,
     };
     let mut l = layout::compute(&inp)?;
     if opts.gdb_index {
@@ -841,6 +912,37 @@ fn cet_report(opts: &Options, res: &resolve::Resolved) -> Result<()> {
     }
 }
 
+/// `--start-stop`: `__start_NAME` and `__stop_NAME` for the output section
+/// of every allocated input section (`NAME` without its leading dot, when
+/// it is a C identifier); layout gives them their values.
+fn define_start_stop(res: &mut resolve::Resolved) {
+    let mut names = std::collections::BTreeSet::new();
+    for o in &res.objects {
+        for s in &o.sections {
+            if !s.is_alloc() || s.kind == crate::object_file::SectionKind::Ignore {
+                continue;
+            }
+            let out = layout::output_name(s.name);
+            let bare = out.strip_prefix(b".").unwrap_or(out);
+            let ident = !bare.is_empty()
+                && !bare[0].is_ascii_digit()
+                && bare.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_');
+            if ident {
+                names.insert(bare.to_vec());
+            }
+        }
+    }
+    for n in names {
+        for prefix in [&b"__start_"[..], b"__stop_"] {
+            let id = res.intern(leak(&[prefix, &n].concat()));
+            let s = &mut res.symbols[id as usize];
+            if s.def == SymDef::Undefined {
+                s.def = SymDef::Synthetic;
+            }
+        }
+    }
+}
+
 /// `--defsym`: each symbol becomes absolute, another symbol under a second
 /// name (offset 0: the very definition), or that symbol plus an offset.
 fn apply_defsyms(opts: &Options, res: &mut resolve::Resolved) -> Result<()> {
@@ -879,6 +981,6 @@ fn apply_defsyms(opts: &Options, res: &mut resolve::Resolved) -> Result<()> {
     Ok(())
 }
 
-fn leak(b: &[u8]) -> &'static [u8] {
+pub(crate) fn leak(b: &[u8]) -> &'static [u8] {
     Box::leak(b.to_vec().into_boxed_slice())
 }

@@ -241,6 +241,9 @@ pub struct Options {
     /// `--section-start=SECTION=ADDRESS`, `-Ttext`/`-Tdata`/`-Tbss`: output
     /// sections placed at fixed addresses, each in its own segment.
     pub section_starts: Vec<(String, u64)>,
+    /// `--section-align=SECTION=ALIGN` (mold's): minimum alignments of
+    /// output sections.
+    pub section_aligns: Vec<(String, u64)>,
     /// `--package-metadata JSON` (percent-decoded): a `.note.package` note.
     pub package_metadata: Option<String>,
     /// `--threads=N` / `--no-threads` (1).
@@ -274,6 +277,16 @@ pub struct Options {
     /// `--warn-common`: warn when a common symbol meets another common or a
     /// definition.
     pub warn_common: bool,
+    /// `--start-stop` (mold's): `__start_NAME`/`__stop_NAME` for every
+    /// output section whose name, without its leading dot, is a C
+    /// identifier.
+    pub start_stop: bool,
+    /// A linker script's `VERSION { ... }`: (text, name for messages), used
+    /// when there is no `--version-script`.
+    pub version_script_text: Option<(String, String)>,
+    /// `--zero-to-bss` (mold's): writable PROGBITS input sections holding
+    /// only zeros and no relocations are laid out as NOBITS.
+    pub zero_to_bss: bool,
     /// `--version-script FILE`, `--dynamic-list FILE` (later issue).
     pub version_script: Option<PathBuf>,
     pub dynamic_list: Option<PathBuf>,
@@ -282,6 +295,10 @@ pub struct Options {
     /// `--image-base=ADDR` / `-Ttext-segment=ADDR`; default 0x400000 for
     /// `ET_EXEC`, 0 for `ET_DYN`.
     pub image_base: Option<u64>,
+    /// `-Ttext-segment` was given: GNU ld then writes a position-independent
+    /// executable as `ET_EXEC` (it keeps `DF_1_PIE` and its relocations),
+    /// since it is meant to load at that address.
+    pub text_segment: bool,
     /// `--concurrent-pipe=PATH` / `--concurrent-inotify`.
     pub concurrent: ConcurrentMode,
     /// `--stats`: print pass timings and sizes to stderr.
@@ -362,10 +379,14 @@ impl Default for Options {
             no_undefined: false,
             fatal_warnings: false,
             warn_common: false,
+            start_stop: false,
+            version_script_text: None,
+            zero_to_bss: false,
             version_script: None,
             dynamic_list: None,
             map_file: None,
             image_base: None,
+            text_segment: false,
             concurrent: ConcurrentMode::Off,
             stats: false,
             relocatable: false,
@@ -409,6 +430,7 @@ impl Default for Options {
             no_section_header: false,
             package_metadata: None,
             section_starts: Vec::new(),
+            section_aligns: Vec::new(),
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,

@@ -64,6 +64,9 @@ pub enum Defsym {
     Abs(u64),
     /// Another symbol's address plus an offset.
     Rel(SymbolId, i64),
+    /// A linker-script assignment (`script_link::Scripts::defined[index]`),
+    /// valued at layout; `absolute`: its value does not depend on placement.
+    Script { index: u32, absolute: bool },
 }
 
 #[derive(Clone, Debug)]
@@ -148,6 +151,10 @@ pub enum LoadItem {
     Lto(Box<LtoInput>),
     GroupStart,
     GroupEnd,
+    /// A linker script's commands other than its inputs (assignments,
+    /// `ENTRY`, ...), at the script's place; `link` takes them out before
+    /// resolution, so resolution skips any it is given.
+    Script(Box<crate::script_link::ScriptItem>),
 }
 
 /// What the LTO plugin made of an input holding IR.
@@ -864,6 +871,7 @@ impl<'c> Incremental<'c> {
                     extracted,
                 });
             }
+            LoadItem::Script(_) => {}
             LoadItem::GroupStart => {
                 placed.push(Placed::GroupStart);
                 *group = Some(Vec::new())

@@ -55,7 +55,7 @@ pub fn write_output_then(
     let mut pass = crate::timing::span("write: open output");
     let mut out = OutputFile::create_prepared(&opts.output, l.file_size, prepared)?;
     let buf = out.buf();
-    write_headers(buf, l, opts.no_section_header);
+    write_headers(buf, l, opts);
     if uses_gnu_abi(res) {
         // STT_GNU_IFUNC is a GNU extension; say so, as GNU ld does.
         buf[7] = elf::ELFOSABI_GNU;
@@ -68,6 +68,10 @@ pub fn write_output_then(
     }
     crate::timing::next(&mut pass, "write: synthetic sections");
     write_synthetic(opts, res, l, buf, place_rels)?;
+    for (o, bytes) in &l.script_data {
+        let o = *o as usize;
+        buf[o..o + bytes.len()].copy_from_slice(bytes);
+    }
     for (i, bytes) in &l.prewritten {
         let o = l.sections[*i].offset as usize;
         buf[o..o + bytes.len()].copy_from_slice(bytes);
@@ -83,15 +87,16 @@ pub fn write_output_then(
     out.commit()
 }
 
-/// The ELF header and program headers; `no_shdrs`: `-z nosectionheader`
-/// (no section header table: its fields are zero).
-fn write_headers(buf: &mut [u8], l: &Layout, no_shdrs: bool) {
+/// The ELF header and program headers; with `-z nosectionheader` there is
+/// no section header table (its fields are zero).
+fn write_headers(buf: &mut [u8], l: &Layout, opts: &crate::options::Options) {
+    let no_shdrs = opts.no_section_header;
     buf[0..4].copy_from_slice(b"\x7fELF");
     buf[4] = elf::ELFCLASS64;
     buf[5] = elf::ELFDATA2LSB;
     buf[6] = elf::EV_CURRENT;
     buf[7] = elf::ELFOSABI_NONE;
-    let e_type = if l.kind.is_pic() {
+    let e_type = if l.kind.is_pic() && !(opts.text_segment && l.kind.is_executable()) {
         elf::ET_DYN
     } else {
         elf::ET_EXEC
@@ -553,7 +558,22 @@ fn global_entry(
         SymDef::Synthetic if s.defsym.is_some() => {
             let v = l.sym_values[id as usize];
             let shndx = match s.defsym {
-                Some(crate::resolve::Defsym::Abs(_)) => elf::SHN_ABS,
+                Some(
+                    crate::resolve::Defsym::Abs(_)
+                    | crate::resolve::Defsym::Script { absolute: true, .. },
+                ) => elf::SHN_ABS,
+                // A script's `.` may be past its section's end (`_end = .`
+                // after `. = ALIGN(8)`): it still belongs to the section
+                // below it, as in GNU ld.
+                Some(crate::resolve::Defsym::Script { .. }) => match section_at(l, v) {
+                    elf::SHN_ABS => l
+                        .sections
+                        .iter()
+                        .filter(|x| x.is_alloc() && x.addr <= v && x.addr != 0)
+                        .max_by_key(|x| x.addr)
+                        .map_or(elf::SHN_ABS, |x| x.shndx as u16),
+                    n => n,
+                },
                 _ => section_at(l, v),
             };
             (v, 0, (bind << 4) | elf::STT_NOTYPE, vis, shndx)

@@ -2267,3 +2267,54 @@ fn emit_relocs_as_gnu_ld() {
         "only {checked} PC32 relocations checked:\n{table}"
     );
 }
+
+/// `-Ttext-segment` on a PIE: GNU ld writes `ET_EXEC` (keeping `DF_1_PIE`)
+/// loaded at that address, and the program runs; cld the same.
+#[test]
+fn ttext_segment_pie_is_exec_as_gnu_ld() {
+    require_tool("gcc", "gcc");
+    require_tool("readelf", "binutils");
+    let dir = fresh_work_dir("gnu_compat", "ttext-segment-pie");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("a.c"),
+        "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n",
+    )
+    .unwrap();
+    let mut seen = Vec::new();
+    for cld in [false, true] {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        } else {
+            cmd.arg("-fuse-ld=bfd");
+        }
+        must_succeed_within(
+            cmd.args(["-pie", "a.c", "-Wl,-Ttext-segment=0xa000000", "-o", "exe"]),
+            TIMEOUT,
+            "link",
+        );
+        let exe = dir.join("exe");
+        let run = must_succeed_within(&mut Command::new(&exe), TIMEOUT, "exe");
+        assert_eq!(run.stdout, "hi\n");
+        let h = must_succeed_within(
+            Command::new("readelf").args(["-hdlW"]).arg(&exe),
+            TIMEOUT,
+            "readelf",
+        )
+        .stdout;
+        let ty = h.lines().find(|l| l.contains("Type:")).unwrap().to_string();
+        let pie = h
+            .lines()
+            .any(|l| l.contains("FLAGS_1") && l.contains("PIE"));
+        let first_load = h
+            .lines()
+            .find(|l| l.trim_start().starts_with("LOAD"))
+            .and_then(|l| l.split_whitespace().nth(2).map(str::to_string))
+            .unwrap();
+        seen.push((ty, pie, first_load));
+    }
+    assert_eq!(seen[1], seen[0], "(GNU ld, cld)");
+    assert!(seen[0].0.contains("EXEC"), "{:?}", seen[0]);
+}

@@ -35,6 +35,13 @@ pub(super) struct Frontier {
     pub(super) failed: Option<crate::error::Error>,
 }
 
+/// Whether `items` hold a linker script (`-T`, or a script input with more
+/// than INPUT/GROUP): its roots and ENTRY change what is resolved from the
+/// start, so such a link is not resolved ahead.
+fn holds_script(items: &[LoadItem]) -> bool {
+    items.iter().any(|it| matches!(it, LoadItem::Script(_)))
+}
+
 /// Whether `items` hold IR that a plugin would be offered (an LTO object,
 /// or an archive with one): the plugin decides at the end what they
 /// become, so a link with a plugin and IR is not resolved ahead.
@@ -79,9 +86,15 @@ pub(super) fn advance(
                     matches!(&slot.result, Some(Ok((item, _))) if holds_ir(std::slice::from_ref(item)))
                 }
             };
-            if ir && opts.plugin.is_some() {
-                // The link runs the plugin at the wait, from the first input:
-                // what was fed goes back.
+            let script = match &st.entries[i] {
+                Entry::Fixed { .. } => matches!(&st.fixed[i], Some(Ok(v)) if holds_script(v)),
+                Entry::Concurrent(slot) => matches!(&slot.result,
+                    Some(Ok((item, _))) if holds_script(std::slice::from_ref(item))),
+            };
+            if (ir && opts.plugin.is_some()) || script {
+                // The link runs the plugin (or applies the script's
+                // roots, ENTRY and SECTIONS) at the wait, from the first
+                // input: what was fed goes back.
                 st.resolve_ahead_off = true;
                 st.resolver_stale = st.fed_prefix > 0;
                 break;
@@ -121,7 +134,7 @@ pub(super) fn advance(
     let more = batch.len() == STEP;
     let f = frontier.get_or_insert_with(|| Frontier {
         inc: Incremental::new(
-            &link::link_roots(opts),
+            &link::link_roots(opts, &Default::default()),
             opts,
             Box::leak(Box::new(NoPlugin)),
             0,

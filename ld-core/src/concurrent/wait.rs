@@ -47,10 +47,13 @@ pub(super) fn finish(
     take_all_as_reported(shared);
     reread_changed_concurrent(shared);
     reread_changed_fixed(shared, opts);
+    if !shared.state.lock().unwrap().resolver_stale {
+        while frontier::advance(shared, frontier, opts, true) {}
+    }
+    // Stale, or feeding met what must be resolved from the start (IR for
+    // the plugin, a linker script).
     if shared.state.lock().unwrap().resolver_stale {
         frontier::unfeed(shared, frontier, opts);
-    } else {
-        while frontier::advance(shared, frontier, opts, true) {}
     }
     shared.log("link-start");
     let skip = shared.state.lock().unwrap().fed_prefix;
