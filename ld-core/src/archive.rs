@@ -1,5 +1,6 @@
 //! `ar` archives, regular and thin. Ingesting an archive reads only its symbol
-//! index; a member is parsed when resolution selects it.
+//! index; a member is parsed when resolution selects it (or ahead, by the
+//! background linker: `Archive::parse_members`).
 
 use crate::error::{Error, Result};
 use crate::input;
@@ -18,6 +19,9 @@ pub struct ArchiveMember {
     /// members itself).
     pub file: std::path::PathBuf,
     pub offset: u64,
+    /// The member parsed ahead of resolution (`Archive::parse_members`),
+    /// taken by the resolution that selects it.
+    pub parsed: std::sync::Mutex<Option<crate::object_file::ObjectFile>>,
 }
 
 #[derive(Debug)]
@@ -38,6 +42,24 @@ impl Archive {
         for m in self.members.iter_mut().filter(|m| m.backing.is_none()) {
             m.backing = b.clone();
         }
+    }
+
+    /// Parses every regular member now (in parallel), for a resolution
+    /// later: the background linker does this while compiles run, so
+    /// that selecting members at the wait costs nothing. A member that does
+    /// not parse, or holds IR, is left to the resolution (which reports it
+    /// as usual). Parsing depends only on the member's bytes.
+    pub fn parse_members(&self) {
+        use rayon::prelude::*;
+        self.members.par_iter().for_each(|m| {
+            if crate::plugin::lto_kind(m.data).is_some() {
+                return;
+            }
+            if let Ok(mut o) = crate::object_file::ObjectFile::parse(m.name.clone(), m.data) {
+                o.backing = m.backing.clone();
+                *m.parsed.lock().unwrap() = Some(o);
+            }
+        });
     }
 
     pub fn parse(path: &Path, data: &'static [u8]) -> Result<Archive> {
@@ -77,6 +99,7 @@ impl Archive {
                 data: mdata,
                 file,
                 offset,
+                parsed: Default::default(),
             });
         }
         let mut thin_names: std::collections::HashMap<&[u8], u32> =

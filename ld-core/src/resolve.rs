@@ -203,6 +203,9 @@ enum Member {
 }
 
 fn parse_member(m: &ArchiveMember) -> Result<Member> {
+    if let Some(o) = m.parsed.lock().unwrap().take() {
+        return Ok(Member::Object(o));
+    }
     match crate::plugin::lto_kind(m.data) {
         None => {
             let mut o = ObjectFile::parse(m.name.clone(), m.data)?;

@@ -248,6 +248,16 @@ pub(super) fn start_fixed(shared: &Arc<Shared>) {
                 .map(|(i, p)| (i, link::ingest(p).map_err(|e| e.msg)))
                 .collect()
         };
+        // Archive members are parsed when the resolution selects them,
+        // which is at the wait for archives after the last object: parse
+        // them now.
+        for (_, r) in &results {
+            for item in r.iter().flatten() {
+                if let LoadItem::Archive { archive, .. } = item {
+                    archive.parse_members();
+                }
+            }
+        }
         let mut st = sh.state.lock().unwrap();
         for (i, r) in results {
             if let Ok(items) = &r {
@@ -345,6 +355,9 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
                 }
             }
         };
+        if let Ok((LoadItem::Archive { archive, .. }, _)) = &r {
+            archive.parse_members();
+        }
         let ok = r.is_ok();
         let mut estimate_change = None;
         let mut st = sh.state.lock().unwrap();
