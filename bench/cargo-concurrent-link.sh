@@ -23,14 +23,16 @@
 # byte-identical to the serial link of its command line
 # (CARGO_CONCURRENT_LINK_VERIFY=1, outside the timed part).
 #
-# Environment: RUNS=7, RIPGREP=0 (the example only). Writes bench/results/cargo-concurrent-link.md.
+# Environment: RUNS=7, RIPGREP=0 (the example only), RG_PROFILES="release
+# debug" (which ripgrep builds), EXAMPLE=0 (ripgrep only), OUT=NAME (write
+# bench/results/NAME.md). Writes bench/results/cargo-concurrent-link.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
 RUNS="${RUNS:-7}"
 target="${CARGO_TARGET_DIR:-$root/target}"
 work="$target/bench/cargo-concurrent-link"
-md="$root/bench/results/cargo-concurrent-link.md"
+md="$root/bench/results/${OUT:-cargo-concurrent-link}.md"
 
 cargo build --release -q -p ld-core -p cargo-concurrent-link
 ccl="$target/release/cargo-concurrent-link"
@@ -44,15 +46,22 @@ unset RUSTFLAGS CARGO_ENCODED_RUSTFLAGS RUSTC_WRAPPER CARGO_CONCURRENT_LINK_MODE
 projects=()
 cp -r examples/rust-workspace "$work/rust-workspace"
 rm -rf "$work/rust-workspace/target"
-projects+=("rust-workspace, app/src/main.rs|$work/rust-workspace|app/src/main.rs|app|")
-projects+=("rust-workspace, app/src/lib.rs|$work/rust-workspace|app/src/lib.rs|app|")
+if [ "${EXAMPLE:-1}" != 0 ]; then
+    projects+=("rust-workspace, app/src/main.rs|$work/rust-workspace|app/src/main.rs|app|")
+    projects+=("rust-workspace, app/src/lib.rs|$work/rust-workspace|app/src/lib.rs|app|")
+fi
 rg_src=""
 [ "${RIPGREP:-1}" = 0 ] || rg_src=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ripgrep-15.2.0 2>/dev/null | head -1 || true)
 if [ -n "$rg_src" ]; then
     cp -r "$rg_src" "$work/ripgrep"
     # Its own workspace, not the cld repository's.
     printf '\n[workspace]\n' >>"$work/ripgrep/Cargo.toml"
-    projects+=("ripgrep 15.2.0 (release)|$work/ripgrep|crates/core/main.rs|rg|--release")
+    for prof in ${RG_PROFILES:-release debug}; do
+        case $prof in
+            release) projects+=("ripgrep 15.2.0 (release)|$work/ripgrep|crates/core/main.rs|rg|--release") ;;
+            debug) projects+=("ripgrep 15.2.0 (debug)|$work/ripgrep|crates/core/main.rs|rg|") ;;
+        esac
+    done
 else
     echo "ripgrep 15.2.0 is not in the cargo registry; measuring the example only" >&2
 fi
