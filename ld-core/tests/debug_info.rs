@@ -663,3 +663,89 @@ fn separate_debug_file() {
         assert!(problems.is_empty(), "{mode}:\n{}", problems.join("\n\n"));
     }
 }
+
+/// The big link features together, as a distribution would use them: a
+/// `-g` PIE linked with `-z pack-relative-relocs
+/// --compress-debug-sections=zstd --gdb-index` runs, `readelf -aW` has
+/// nothing to warn about, and gdb and addr2line find the functions and
+/// lines.
+#[test]
+fn relr_zstd_and_gdb_index_together() {
+    require_tool("gcc", "gcc");
+    require_tool("gdb", "gdb");
+    require_tool("addr2line", "binutils");
+    let src = c_tests_dir().join("debug_g");
+    let (main_c, helper_c) = (src.join("main.c"), src.join("helper.c"));
+    let work = fresh_work_dir("debug_info", "relr-zstd-gdb-index");
+    let shim = make_shim(&work);
+    let out = work.join("out");
+    let r = run(
+        Command::new("gcc")
+            .args(["-g", "-O0", "-fPIE", "-pie", "-B"])
+            .arg(&shim)
+            .arg("-Wl,-z,pack-relative-relocs,--compress-debug-sections=zstd,--gdb-index")
+            .arg(&main_c)
+            .arg(&helper_c)
+            .arg("-o")
+            .arg(&out),
+        "link",
+    );
+    assert!(r.success(), "linking failed:\n{}", r.stderr);
+    // The same program linked by GNU ld prints and exits the same.
+    let reference = work.join("ref");
+    let r = run(
+        Command::new("gcc")
+            .args(["-g", "-O0", "-fPIE", "-pie"])
+            .arg(&main_c)
+            .arg(&helper_c)
+            .arg("-o")
+            .arg(&reference),
+        "link with GNU ld",
+    );
+    assert!(r.success(), "TEST BUG: GNU ld failed: {}", r.stderr);
+    let ran = run(&mut Command::new(&out), "running the program");
+    let want = run(&mut Command::new(&reference), "running GNU ld's program");
+    assert!(
+        ran.stdout == want.stdout && ran.status.code() == want.status.code(),
+        "the program prints or exits differently from GNU ld's: {:?} {:?} vs {:?} {:?}",
+        ran.stdout,
+        ran.status.code(),
+        want.stdout,
+        want.status.code()
+    );
+    let elf = run(Command::new("readelf").arg("-aW").arg(&out), "readelf -aW");
+    assert!(
+        elf.stderr.trim().is_empty() && !elf.stdout.contains("Warning"),
+        "readelf -aW warns:\n{}{}",
+        elf.stderr,
+        elf.stdout
+    );
+    for (what, needle) in [
+        ("no .relr.dyn", ".relr.dyn"),
+        ("no .gdb_index", ".gdb_index"),
+        ("no GLIBC_ABI_DT_RELR need", "GLIBC_ABI_DT_RELR"),
+    ] {
+        assert!(elf.stdout.contains(needle), "{what}:\n{}", elf.stdout);
+    }
+    assert!(
+        elf.stdout
+            .lines()
+            .any(|l| l.contains(".debug_info") && l.split_whitespace().any(|f| f.contains('C'))),
+        ".debug_info is not compressed"
+    );
+    let mut problems = Vec::new();
+    symbols_and_lines(
+        &out,
+        &out,
+        marker_line(&helper_c, "FUNC_START"),
+        marker_line(&main_c, "MAIN_START"),
+        &mut problems,
+    );
+    gdb_stops_in_helper(
+        &out,
+        &work,
+        marker_line(&helper_c, "BREAK_HERE"),
+        &mut problems,
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

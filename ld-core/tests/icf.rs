@@ -463,3 +463,104 @@ fn safe_reads_llvm_addrsig() {
         assert_eq!(w.exec("exe"), "0 6 7\n", "without .llvm_addrsig: {strip}");
     }
 }
+
+/// What ld.lld's `--icf=all` folds among these functions, cld folds too,
+/// and the programs behave the same.
+#[test]
+fn all_folds_at_least_what_lld_folds() {
+    require_tool("ld.lld", "lld");
+    let w = Work::new("lld");
+    w.write("a.c", FUNCS_C);
+    w.write("main.c", MAIN_C);
+    let flags = ["-O0", "-ffunction-sections", "-fdata-sections"];
+    let a = w.compile("gcc", "a.c", &flags);
+    let m = w.compile("gcc", "main.c", &flags);
+    w.link("gcc", "exe", &[&a, &m, "-Wl,--icf=all"], None);
+    w.link(
+        "gcc",
+        "exe.lld",
+        &[&a, &m, "-Wl,--icf=all"],
+        Some("-fuse-ld=lld"),
+    );
+    assert_eq!(
+        w.exec("exe"),
+        w.exec("exe.lld"),
+        "the programs print differently"
+    );
+    let ours = symbols(&w.path("exe"), false);
+    let lld = symbols(&w.path("exe.lld"), false);
+    let names = [
+        "twice_a",
+        "twice_b",
+        "thrice",
+        "ping_a",
+        "ping_b",
+        "pong_a",
+        "pong_b",
+        "via_twice",
+        "via_thrice",
+        "read_one",
+        "read_two",
+    ];
+    let mut lld_folds = 0;
+    for (i, x) in names.iter().enumerate() {
+        for y in &names[i + 1..] {
+            if addr(&lld, x) == addr(&lld, y) {
+                lld_folds += 1;
+                assert_eq!(
+                    addr(&ours, x),
+                    addr(&ours, y),
+                    "ld.lld folds {x} and {y}, cld does not"
+                );
+            }
+        }
+    }
+    assert!(
+        lld_folds >= 1,
+        "ld.lld folded nothing: the test checks nothing"
+    );
+}
+
+/// A background (concurrent) link with `--icf=all` and
+/// `--separate-debug-file` writes the same program and debug file as the
+/// serial link of the same command line.
+#[test]
+fn background_link_folds_as_the_serial_link() {
+    let w = Work::new("background");
+    w.write("a.c", FUNCS_C);
+    w.write("main.c", MAIN_C);
+    let flags = ["-O0", "-g", "-ffunction-sections", "-fdata-sections"];
+    let a = w.compile("gcc", "a.c", &flags);
+    let m = w.compile("gcc", "main.c", &flags);
+    let features = "-Wl,--icf=all,--separate-debug-file";
+    // The same output name (the debug link names the debug file).
+    w.link("gcc", "prog", &[&a, &m, features], None);
+    let read = |n: &str| std::fs::read(w.path(n)).unwrap();
+    let (serial, serial_dbg) = (read("prog"), read("prog.dbg"));
+    std::fs::remove_file(w.path("prog")).unwrap();
+    std::fs::remove_file(w.path("prog.dbg")).unwrap();
+    let mut start = Command::new("gcc");
+    start
+        .current_dir(&w.dir)
+        .args(["-B", &w.shim, features])
+        .arg("-Wl,--concurrent-inotify,--start-concurrent")
+        .args([&a, &m])
+        .args(["-Wl,--end-concurrent", "-o", "prog"]);
+    let (r, shown) = run_shown(&mut start, Duration::from_secs(60));
+    let token = check_token(&r, &shown);
+    let (r, shown) = run_shown(
+        Command::new(linker_under_test()).arg(format!("--concurrent-wait={token}")),
+        Duration::from_secs(60),
+    );
+    assert!(r.success(), "the wait failed{}", context(&r, &shown));
+    assert!(
+        read("prog") == serial,
+        "the background link's program differs from the serial link's"
+    );
+    assert!(
+        read("prog.dbg") == serial_dbg,
+        "the background link's debug file differs from the serial link's"
+    );
+    let syms = symbols(&w.path("prog"), false);
+    assert_folded(&syms, "twice_a", "twice_b");
+}
