@@ -294,14 +294,7 @@ pub fn add_gdb_index(res: &Resolved, l: &mut Layout) -> Result<()> {
     }
     l.sections.push(s);
     l.prewritten.push((l.sections.len() - 1, bytes));
-    let start = l
-        .sections
-        .iter()
-        .filter(|s| !s.is_alloc())
-        .map(|s| s.offset)
-        .filter(|&o| o > 0)
-        .min()
-        .unwrap_or(0);
+    let start = l.non_alloc_start().unwrap_or(0);
     let (shoff, file_size) = layout::place_non_alloc(&mut l.sections, start);
     l.shoff = shoff;
     l.file_size = file_size;

@@ -3794,14 +3794,7 @@ impl Layout {
     /// table's size (symbols in dropped sections go with them) and the
     /// non-allocated sections' offsets are computed again.
     pub(crate) fn drop_sections(&mut self, res: &Resolved, drop: impl Fn(&OutputSection) -> bool) {
-        let start = self
-            .sections
-            .iter()
-            .filter(|s| !s.is_alloc())
-            .map(|s| s.offset)
-            .filter(|&o| o > 0)
-            .min()
-            .unwrap_or(self.shoff);
+        let start = self.non_alloc_start().unwrap_or(self.shoff);
         let mut remap = vec![NONE; self.sections.len()];
         let mut kept = Vec::with_capacity(self.sections.len());
         for (i, s) in std::mem::take(&mut self.sections).into_iter().enumerate() {
@@ -3845,16 +3838,20 @@ impl Layout {
         self.renumber_sections(start);
     }
 
-    /// Appends a non-allocated section whose bytes are made already.
-    pub(crate) fn add_prewritten(&mut self, s: OutputSection, bytes: Vec<u8>) {
-        let start = self
-            .sections
+    /// Where the non-allocated sections start in the file (the first one
+    /// placed), if any is: what a pass that changes them places again from.
+    pub(crate) fn non_alloc_start(&self) -> Option<u64> {
+        self.sections
             .iter()
             .filter(|s| !s.is_alloc())
             .map(|s| s.offset)
             .filter(|&o| o > 0)
             .min()
-            .unwrap_or(self.shoff);
+    }
+
+    /// Appends a non-allocated section whose bytes are made already.
+    pub(crate) fn add_prewritten(&mut self, s: OutputSection, bytes: Vec<u8>) {
+        let start = self.non_alloc_start().unwrap_or(self.shoff);
         self.sections.push(s);
         self.prewritten.push((self.sections.len() - 1, bytes));
         self.renumber_sections(start);

@@ -506,21 +506,23 @@ impl Finished {
 /// ingested inputs in command-line order. A serial link and the final step
 /// of a concurrent link both end here.
 pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> Result<Finished> {
-    link_items_traced(opts, items, t0, &|_| {}, None)
+    link_items_traced(opts, items, t0, &|_| {}, None, None)
 }
 
 /// `link_items`, calling `phase` as each final phase starts and ends
 /// ("resolve-start", "resolve-done", then layout and write likewise): the
 /// background linker writes these to its event log. The image is written
-/// into `prepared` if it suits (see `output_file::Prepared`).
+/// into `prepared` if it suits (see `output_file::Prepared`); `ahead`: the
+/// inputs before `items` resolved already (see `link_resolved`).
 pub(crate) fn link_items_traced(
     opts: &Options,
     items: Vec<LoadItem>,
     t0: Instant,
     phase: &dyn Fn(&str),
     prepared: Option<crate::output_file::Prepared>,
+    ahead: Option<resolve::Incremental<'static>>,
 ) -> Result<Finished> {
-    let r = link_resolved(opts, items, t0, phase, prepared);
+    let r = link_resolved(opts, items, t0, phase, prepared, ahead);
     plugin::cleanup();
     r
 }
@@ -602,12 +604,18 @@ fn begin_resolve(opts: &Options, phase: &dyn Fn(&str)) -> Option<crate::timing::
     crate::timing::span("resolve")
 }
 
+/// Resolves `items` (after `ahead`, the inputs the background linker
+/// resolved already as they arrived: made with `link_roots` and no
+/// scripts, never when a plugin has IR to claim or a linker script is
+/// among the inputs) and goes on. Either way the resolution is the one of
+/// all inputs at once.
 fn link_resolved(
     opts: &Options,
     items: Vec<LoadItem>,
     t0: Instant,
     phase: &dyn Fn(&str),
     prepared: Option<crate::output_file::Prepared>,
+    ahead: Option<resolve::Incremental<'static>>,
 ) -> Result<Finished> {
     let t_ingest = t0.elapsed();
     let pass = begin_resolve(opts, phase);
@@ -618,37 +626,20 @@ fn link_resolved(
     // would (`--section-start`, `-Ttext-segment`).
     let adjusted = scripts.adjust_options(opts);
     let opts = adjusted.as_ref().unwrap_or(opts);
-    let res = plugin::resolve(opts, items, &link_roots(opts, &scripts))?;
-    link_after_resolve(opts, scripts, res, (t0, t_ingest), phase, prepared, pass)
-}
-
-/// The background linker's wait when the inputs up to some point were
-/// resolved already as they arrived (`resolve::Incremental`, made with
-/// `link_roots` and no scripts; never when the plugin has IR to claim or
-/// a linker script is among the inputs): resolves `rest` and goes on as
-/// `link_items_traced` does. The result is the same as resolving all
-/// inputs at once.
-pub(crate) fn link_incremental(
-    opts: &Options,
-    mut inc: resolve::Incremental<'static>,
-    rest: Vec<LoadItem>,
-    t0: Instant,
-    phase: &dyn Fn(&str),
-    prepared: Option<crate::output_file::Prepared>,
-) -> Result<Finished> {
-    let t_ingest = t0.elapsed();
-    let pass = begin_resolve(opts, phase);
-    let mut rest = rest;
-    let scripts = crate::script_link::Scripts::take(&mut rest, opts.max_page_size)?;
-    if scripts.first_file().is_some() {
-        return Err(Error::new(
-            "internal error: a linker script among inputs resolved ahead",
-        ));
-    }
-    for item in rest {
-        inc.feed(item)?;
-    }
-    let (res, _) = inc.finish()?;
+    let res = match ahead {
+        Some(_) if scripts.first_file().is_some() => {
+            return Err(Error::new(
+                "internal error: a linker script among inputs resolved ahead",
+            ))
+        }
+        Some(mut inc) => {
+            for item in items {
+                inc.feed(item)?;
+            }
+            inc.finish()?.0
+        }
+        None => plugin::resolve(opts, items, &link_roots(opts, &scripts))?,
+    };
     link_after_resolve(opts, scripts, res, (t0, t_ingest), phase, prepared, pass)
 }
 

@@ -87,11 +87,7 @@ impl Prepared {
     /// where preparing does not apply (a device, a FIFO, a directory) or
     /// fails (the link then opens its output as usual and reports errors).
     pub fn new(path: &Path, cap: u64) -> Option<Prepared> {
-        let dest = match inspect(path).ok()? {
-            Existing::Regular => path.to_path_buf(),
-            Existing::Nothing { dest } => dest,
-            Existing::Directory | Existing::Special | Existing::Stdout => return None,
-        };
+        let dest = replaced_at(path)?;
         remove_stale_temporaries(&dest);
         let Target::Replace { tmp, dest, file } = OutputFile::temporary(dest).ok()? else {
             return None;
@@ -152,6 +148,17 @@ enum Existing {
     Special,
     /// `-o -`.
     Stdout,
+}
+
+/// Where an output at `path` is built by replacing a file (a temporary
+/// beside it, renamed over it): `path` itself, or a dangling symlink's
+/// target; `None` for the outputs written through or refused.
+fn replaced_at(path: &Path) -> Option<PathBuf> {
+    match inspect(path).ok()? {
+        Existing::Regular => Some(path.to_path_buf()),
+        Existing::Nothing { dest } => Some(dest),
+        Existing::Directory | Existing::Special | Existing::Stdout => None,
+    }
 }
 
 fn inspect(path: &Path) -> std::io::Result<Existing> {
@@ -265,12 +272,7 @@ impl OutputFile {
         let Some(p) = prepared else {
             return Self::create(path, size);
         };
-        let same_dest = match inspect(path) {
-            Ok(Existing::Regular) => p.dest == path,
-            Ok(Existing::Nothing { dest }) => p.dest == dest,
-            _ => false,
-        };
-        if !same_dest || size > p.capacity() {
+        if replaced_at(path).as_ref() != Some(&p.dest) || size > p.capacity() {
             drop(p);
             return Self::create(path, size);
         }

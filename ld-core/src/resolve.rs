@@ -749,7 +749,7 @@ pub fn resolve_with(
 }
 
 /// How many global names `item` may bring (to size the symbol table).
-pub(crate) fn names_hint(item: &LoadItem) -> usize {
+fn names_hint(item: &LoadItem) -> usize {
     match item {
         LoadItem::Object(o) => o.symbols.len() - o.first_global as usize,
         LoadItem::Archive { archive, .. } => archive.symbols.len(),
@@ -769,7 +769,7 @@ pub struct Incremental<'c> {
     group: Option<Vec<usize>>,
     placed: Vec<Placed>,
     /// Inputs fed so far.
-    pub fed: usize,
+    fed: usize,
 }
 
 impl<'c> Incremental<'c> {

@@ -1165,15 +1165,15 @@ impl Parser<'_> {
         self.err(self.line, format!("expected ';' but found {f}"))
     }
 
-    /// `SECTIONS { ... }` after the keyword.
-    fn sections(&mut self) -> Result<Vec<SectionsItem>> {
-        self.expect("{")?;
-        let mut items = Vec::new();
+    /// In a `{ ... }` block: skips blanks and `;`s, and gives the line of
+    /// the next statement, or `None` having eaten the closing `}`; the end
+    /// of the script is an error naming `what` the brace would close.
+    fn block_next(&mut self, what: &str) -> Result<Option<usize>> {
         loop {
             self.skip_ws()?;
             let line = self.line;
             if self.eat("}")? {
-                return Ok(items);
+                return Ok(None);
             }
             if self.eat(";")? {
                 continue;
@@ -1181,9 +1181,21 @@ impl Parser<'_> {
             if self.at_end()? {
                 return self.err(
                     line,
-                    "unexpected end of linker script, expected '}' to close SECTIONS",
+                    format!("unexpected end of linker script, expected '}}' to close {what}"),
                 );
             }
+            return Ok(Some(line));
+        }
+    }
+
+    /// `SECTIONS { ... }` after the keyword.
+    fn sections(&mut self) -> Result<Vec<SectionsItem>> {
+        self.expect("{")?;
+        let mut items = Vec::new();
+        loop {
+            let Some(line) = self.block_next("SECTIONS")? else {
+                return Ok(items);
+            };
             // A symbol or the location counter being assigned?
             let save = (self.pos, self.line);
             if let Some(name) = self.symbol_name()? {
@@ -1311,20 +1323,9 @@ impl Parser<'_> {
     fn output_items(&mut self) -> Result<Vec<OutputItem>> {
         let mut items = Vec::new();
         loop {
-            self.skip_ws()?;
-            let line = self.line;
-            if self.eat("}")? {
+            let Some(line) = self.block_next("the output section")? else {
                 return Ok(items);
-            }
-            if self.eat(";")? {
-                continue;
-            }
-            if self.at_end()? {
-                return self.err(
-                    line,
-                    "unexpected end of linker script, expected '}' to close the output section",
-                );
-            }
+            };
             let save = (self.pos, self.line);
             if let Some(name) = self.symbol_name()? {
                 if self.next_is_assign_op()? {

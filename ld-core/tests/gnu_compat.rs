@@ -49,9 +49,7 @@ fn libtool_builds_shared_libraries_with_cld() {
             "#include <stdio.h>\nint demo(int);\nint main(void) { printf(\"%d\\n\", demo(41)); return 0; }\n",
         ),
     ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
+    write_all(&dir, &files);
     let run =
         |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
     run(Command::new("autoreconf").arg("-fi"), "autoreconf -fi");
@@ -130,10 +128,17 @@ fn defsym_absolute_through_got_and_missing_target() {
     );
 }
 
-/// Writes `files` into `dir` and compiles each `.c` there to `.o`.
-fn compile_all(dir: &std::path::Path, files: &[(&str, &str)]) {
+/// Writes `files` (name, text) into `dir`.
+fn write_all(dir: &std::path::Path, files: &[(&str, &str)]) {
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
+    }
+}
+
+/// Writes `files` into `dir` and compiles each `.c` there to `.o`.
+fn compile_all(dir: &std::path::Path, files: &[(&str, &str)]) {
+    write_all(dir, files);
+    for (name, _) in files {
         must_succeed_within(
             Command::new("gcc").current_dir(dir).args(["-c", name]),
             TIMEOUT,
@@ -1135,9 +1140,7 @@ fn execstack_textrel_cet_and_undefined_weak_diagnostics_as_gnu_ld() {
             "__attribute__((weak)) void wfn(void);\nint main(void) { if (wfn) wfn(); return 0; }\n",
         ),
     ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
+    write_all(&dir, &files);
     must_succeed_within(
         Command::new("gcc").current_dir(&dir).args([
             "-c",
@@ -1454,9 +1457,7 @@ fn no_relax_keeps_got_loads_and_tls_descriptors() {
              int main(void) { printf(\"%d %d %d\\n\", loc, ext, get()); return 0; }\n",
         ),
     ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
+    write_all(&dir, &files);
     let gcc = |args: &[&str]| {
         must_succeed_within(
             Command::new("gcc").current_dir(&dir).args(args),
@@ -1658,9 +1659,7 @@ fn archive_members_satisfy_shared_library_references() {
             "int baz(void);\nint main(void) { return baz() == 3 ? 0 : 1; }\n",
         ),
     ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
+    write_all(&dir, &files);
     let run =
         |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
     run(
@@ -1721,9 +1720,7 @@ fn no_allow_shlib_undefined_as_gnu_ld() {
             "void foo(void);\nint main(void) { foo(); return 0; }\n",
         ),
     ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
+    write_all(&dir, &files);
     let run =
         |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
     run(
@@ -1781,9 +1778,7 @@ fn as_needed_libraries_used_only_by_dead_code_are_dropped() {
              int main(void) { return bar() - 1; }\n",
         ),
     ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
+    write_all(&dir, &files);
     let run =
         |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
     for lib in ["foo", "bar"] {
@@ -2022,9 +2017,7 @@ fn local_ifuncs_as_gnu_ld() {
              Fn *get_b(void) { b(); return b; }\n",
         ),
     ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
+    write_all(&dir, &files);
     let modes: [&[&str]; 5] = [
         &["-pie", "-fPIE", "li.c", "lb.c"],
         &["-no-pie", "-fno-PIE", "li.c", "lb.c"],
@@ -2104,9 +2097,7 @@ fn exported_ifunc_in_executable_as_gnu_ld() {
              int main(void) { printf(\"%d\\n\", foo == get_foo()); foo(); printf(\"\\n\"); return 0; }\n",
         ),
     ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
+    write_all(&dir, &files);
     let run =
         |cmd: &mut Command, what: &str| must_succeed_within(cmd.current_dir(&dir), TIMEOUT, what);
     run(

@@ -80,17 +80,19 @@ pub(super) fn advance(
         }
         while batch.len() < STEP && st.fed_prefix < st.entries.len() {
             let i = st.fed_prefix;
-            let ir = match &st.entries[i] {
-                Entry::Fixed { .. } => matches!(&st.fixed[i], Some(Ok(v)) if holds_ir(v)),
-                Entry::Concurrent(slot) => {
-                    matches!(&slot.result, Some(Ok((item, _))) if holds_ir(std::slice::from_ref(item)))
-                }
+            // What this entry's ingestion gave, if it is in.
+            let ready: Option<&[LoadItem]> = match &st.entries[i] {
+                Entry::Fixed { .. } => match &st.fixed[i] {
+                    Some(Ok(v)) => Some(v),
+                    _ => None,
+                },
+                Entry::Concurrent(slot) => match &slot.result {
+                    Some(Ok((item, _))) => Some(std::slice::from_ref(item)),
+                    _ => None,
+                },
             };
-            let script = match &st.entries[i] {
-                Entry::Fixed { .. } => matches!(&st.fixed[i], Some(Ok(v)) if holds_script(v)),
-                Entry::Concurrent(slot) => matches!(&slot.result,
-                    Some(Ok((item, _))) if holds_script(std::slice::from_ref(item))),
-            };
+            let ir = ready.is_some_and(holds_ir);
+            let script = ready.is_some_and(holds_script);
             if (ir && opts.plugin.is_some()) || script {
                 // The link runs the plugin (or applies the script's
                 // roots, ENTRY and SECTIONS) at the wait, from the first

@@ -70,13 +70,11 @@ pub(super) fn finish(
     } else {
         capture_stderr(diag_path, || {
             let prepared = shared.prepared.lock().unwrap().take();
-            match ahead {
-                Some(f) => {
-                    shared.log(&format!("resolve-ahead used: {skip} inputs"));
-                    link::link_incremental(opts, f.inc, items, t0, &phase, prepared)
-                }
-                None => link::link_items_traced(opts, items, t0, &phase, prepared),
-            }
+            let ahead = ahead.map(|f| {
+                shared.log(&format!("resolve-ahead used: {skip} inputs"));
+                f.inc
+            });
+            link::link_items_traced(opts, items, t0, &phase, prepared, ahead)
         })
     };
     shared.log("link-done");
