@@ -2,6 +2,10 @@
 //! liveness")`), the span records its duration when dropped, and the driver
 //! prints the spans once the link is done, indented by nesting.
 //!
+//! Each span also records the process's CPU time over it, so the report
+//! shows how parallel a pass is (CPU time over wall time; 2.0 on two busy
+//! cores).
+//!
 //! Off unless `enable` was called: a disabled span is a `None` and costs a
 //! relaxed atomic load. Spans are meant for the driver's thread; one opened
 //! on a worker thread is recorded with that thread's nesting.
@@ -23,6 +27,7 @@ struct Record {
     depth: u32,
     start: Instant,
     took: Duration,
+    cpu: Duration,
 }
 
 /// An open span; records itself when dropped.
@@ -30,6 +35,18 @@ pub struct Span {
     name: &'static str,
     depth: u32,
     start: Instant,
+    cpu: Duration,
+}
+
+/// CPU time of the whole process (every thread) so far.
+fn process_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// Start recording spans (for `--stats`), forgetting earlier ones.
@@ -52,6 +69,7 @@ pub fn span(name: &'static str) -> Option<Span> {
         name,
         depth,
         start: Instant::now(),
+        cpu: process_cpu(),
     })
 }
 
@@ -70,23 +88,28 @@ impl Drop for Span {
             depth: self.depth,
             start: self.start,
             took: self.start.elapsed(),
+            cpu: process_cpu().saturating_sub(self.cpu),
         };
         SPANS.lock().unwrap().push(r);
     }
 }
 
 /// The recorded spans in start order, one line each ("  name  12.3 ms",
-/// indented two spaces per level), and clears them.
+/// indented two spaces per level, with the CPU time over the wall time:
+/// how many threads were busy), and clears them.
 pub fn report() -> String {
     let mut spans = std::mem::take(&mut *SPANS.lock().unwrap());
     spans.sort_by_key(|r| (r.start, r.depth));
     let mut out = String::new();
     for r in spans {
         let name = format!("{}{}", "  ".repeat(r.depth as usize + 1), r.name);
-        out.push_str(&format!(
-            "cld: {name:<40} {:>8.2} ms\n",
-            r.took.as_secs_f64() * 1e3
-        ));
+        let ms = r.took.as_secs_f64() * 1e3;
+        let par = if ms > 0.0 {
+            r.cpu.as_secs_f64() * 1e3 / ms
+        } else {
+            0.0
+        };
+        out.push_str(&format!("cld: {name:<40} {ms:>8.2} ms  x{par:.1}\n"));
     }
     out
 }

@@ -300,6 +300,28 @@ pub(crate) fn relocate_section(
             skip = false;
             continue;
         }
+        if !alloc {
+            if let Some(n) = arch::non_alloc_abs_width(r.rtype) {
+                // As the general path below does for these: S + A, or the
+                // tombstone for a target in a discarded section.
+                let v = match non_alloc_value(res, l, f, r.sym, r.addend) {
+                    Some(v) => v,
+                    None if is_debug_list => 1,
+                    None => 0,
+                };
+                out.get_mut(r.offset as usize..r.offset as usize + n)
+                    .ok_or_else(|| {
+                        format!(
+                            "{}:({}+{:#x}): relocation is past the end of its section",
+                            o.name,
+                            String::from_utf8_lossy(isec.name),
+                            r.offset
+                        )
+                    })?
+                    .copy_from_slice(&v.to_le_bytes()[..n]);
+                continue;
+            }
+        }
         let t = target_props(res, l.kind, f, r.sym);
         let (action, needs) = arch::decide(ctx, r.rtype, t, alloc, writable, input, r.offset)
             .map_err(|m| {
@@ -400,15 +422,32 @@ fn reversed_ctors(name: &[u8], out: &[u8]) -> bool {
         && matches!(out, b".init_array" | b".fini_array")
 }
 
-fn target_is_dead(res: &Resolved, l: &Layout, f: usize, sym: u32) -> bool {
+/// S + A for a relocation of a non-allocated section against symbol `sym`
+/// of file `f`, or `None` if the target's section was discarded: the
+/// general path's `target_is_dead` and `reloc_values` in one lookup.
+fn non_alloc_value(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> Option<u64> {
     let (file, idx) = match res.global_of(f, sym) {
         None => (f, sym),
         Some(id) => match res.symbols[id as usize].def {
-            SymDef::Object { file, sym } => (file as usize, sym),
-            _ => return false,
+            SymDef::Object { file, sym } => {
+                if section_discarded(res, l, file as usize, sym) {
+                    return None;
+                }
+                return Some(l.sym_values[id as usize].wrapping_add(addend as u64));
+            }
+            _ => return Some(l.sym_values[id as usize].wrapping_add(addend as u64)),
         },
     };
-    let s = &res.objects[file].symbols[idx as usize];
+    if section_discarded(res, l, file, idx) {
+        return None;
+    }
+    let (v, a) = local_sym_addr(res, l, file, idx, addend);
+    Some(v.wrapping_add(a as u64))
+}
+
+/// Whether symbol `sym` of object `file` is in a section the link dropped.
+fn section_discarded(res: &Resolved, l: &Layout, file: usize, sym: u32) -> bool {
+    let s = &res.objects[file].symbols[sym as usize];
     let sh = s.shndx as usize;
     if s.shndx == elf::SHN_ABS as u32
         || s.shndx == elf::SHN_COMMON as u32
@@ -418,6 +457,16 @@ fn target_is_dead(res: &Resolved, l: &Layout, f: usize, sym: u32) -> bool {
         return false;
     }
     l.placement[file][sh].0 == NONE
+}
+
+fn target_is_dead(res: &Resolved, l: &Layout, f: usize, sym: u32) -> bool {
+    match res.global_of(f, sym) {
+        None => section_discarded(res, l, f, sym),
+        Some(id) => match res.symbols[id as usize].def {
+            SymDef::Object { file, sym } => section_discarded(res, l, file as usize, sym),
+            _ => false,
+        },
+    }
 }
 
 fn sec_slice<'a>(buf: &'a mut [u8], l: &Layout, s: Synth) -> Option<(&'a mut [u8], u64)> {

@@ -168,6 +168,18 @@ fn large_model_tls_call(bytes: &[u8], off: i64) -> bool {
         )
 }
 
+/// The width in bytes of a plain absolute relocation (S + A, no checks) in
+/// a non-allocated section: what nearly every debug-section relocation is.
+/// `decide` gives these `Action::Abs` whatever the target; the writer takes
+/// them on a short path.
+pub fn non_alloc_abs_width(rtype: u32) -> Option<usize> {
+    match rtype {
+        R_X86_64_64 => Some(8),
+        R_X86_64_32 => Some(4),
+        _ => None,
+    }
+}
+
 /// Decide how a relocation of type `rtype` at `off` in a section with
 /// contents `bytes` is handled.
 pub fn decide(
