@@ -762,6 +762,7 @@ fn link_after_resolve(
             l.file_size
         );
         eprint!("{}", crate::timing::report());
+        eprintln!("{}", table_sizes(&res, &l));
     }
     Ok(Finished {
         _res: Some(res),
@@ -974,4 +975,34 @@ fn apply_defsyms(opts: &Options, res: &mut resolve::Resolved) -> Result<()> {
 
 pub(crate) fn leak(b: &[u8]) -> &'static [u8] {
     Box::leak(b.to_vec().into_boxed_slice())
+}
+
+/// `--stats`: how big the inputs' parsed tables and the layout's per-input
+/// tables are (element counts and MiB), for the memory work.
+fn table_sizes(res: &crate::resolve::Resolved, l: &crate::layout::Layout) -> String {
+    use crate::object_file::{InputSection, InputSymbol, Piece, Reloc};
+    use std::mem::size_of;
+    let (mut secs, mut syms, mut rels, mut pieces, mut raw) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
+    for o in &res.objects {
+        secs += o.sections.len();
+        syms += o.symbols.len();
+        rels += o.relocs.len();
+        pieces += o.pieces.len();
+        raw += o.sections.iter().map(|s| s.raw_relocs.len()).sum::<usize>();
+    }
+    let mib = |n: usize, each: usize| (n * each) as f64 / (1 << 20) as f64;
+    let placement: usize = l.placement.iter().map(|p| p.len()).sum();
+    let piece_out: usize = l.piece_out.iter().map(|p| p.len()).sum();
+    format!(
+        "cld: tables: {secs} sections ({:.1} MiB), {syms} symbols ({:.1}), {rels} relocations ({:.1}), {raw} debug relocations (in the inputs), {pieces} string pieces ({:.1}); layout: placement {:.1} MiB, piece offsets {:.1}; {} global symbols ({:.1})",
+        mib(secs, size_of::<InputSection>()),
+        mib(syms, size_of::<InputSymbol>()),
+        mib(rels, size_of::<Reloc>()),
+        mib(pieces, size_of::<Piece>()),
+        mib(placement, 16),
+        mib(piece_out, 8),
+        res.symbols.len(),
+        mib(res.symbols.len(), size_of::<crate::resolve::Symbol>()),
+    )
 }
