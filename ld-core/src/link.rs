@@ -14,6 +14,7 @@ use crate::resolve::{self, LoadItem, SymDef};
 use crate::script::{self, ScriptCommand, ScriptFile};
 use crate::shared::SharedFile;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -46,6 +47,8 @@ pub(crate) struct Expander {
     /// there is an error, as in GNU ld.
     static_only: bool,
     sysroot: Option<PathBuf>,
+    /// Files mapped ahead, in parallel (`premap`); taken by `add_path`.
+    premapped: HashMap<PathBuf, input::MappedFile>,
 }
 
 impl Expander {
@@ -56,7 +59,10 @@ impl Expander {
         whole: bool,
         soname: Option<String>,
     ) -> Result<()> {
-        let m = input::map_file(path)?;
+        let m = match self.premapped.remove(path) {
+            Some(m) => m,
+            None => input::map_file(path)?,
+        };
         self.identities.push((path.to_path_buf(), m.identity));
         let kind = input::classify(m.data).ok_or_else(|| {
             Error::new(format!("{}: file format not recognized (not an ELF object, archive, shared library or linker script)", path.display()))
@@ -233,7 +239,31 @@ impl Expander {
             depth: 0,
             static_only: false,
             sysroot: opts.sysroot.clone(),
+            premapped: HashMap::new(),
         }
+    }
+
+    /// Maps the command line's plain file arguments in parallel, each one's
+    /// first page read: opening and mapping a few thousand objects one by
+    /// one was a tenth of a serial link. A file that fails here is mapped
+    /// again in order by `add_path`, which reports it in its place.
+    fn premap(&mut self, inputs: &[InputArg]) {
+        let paths: Vec<&PathBuf> = inputs
+            .iter()
+            .filter_map(|a| match a {
+                InputArg::File { path, .. } => Some(path),
+                _ => None,
+            })
+            .collect();
+        self.premapped = paths
+            .into_par_iter()
+            .with_min_len(16)
+            .filter_map(|p| {
+                let m = input::map_file(p).ok()?;
+                let _ = input::classify(m.data);
+                Some((p.clone(), m))
+            })
+            .collect();
     }
 
     /// Expand one command-line input (a file, `-l`, a group marker).
@@ -267,6 +297,7 @@ impl Expander {
 /// The command line's inputs, expanded; and every file read for them.
 fn expand(opts: &Options) -> Result<(Vec<Pending>, Vec<PathBuf>)> {
     let mut ex = Expander::new(opts);
+    ex.premap(&opts.inputs);
     let mut errors = Vec::new();
     for arg in &opts.inputs {
         if let Err(e) = ex.add_arg(arg) {
@@ -474,8 +505,15 @@ pub fn link_in_memory(opts: &Options, inputs: Vec<(PathBuf, &'static [u8])>) -> 
 /// that exits next should `forget` them (see `Finished`).
 pub fn link(opts: &Options) -> Result<Finished> {
     let t0 = Instant::now();
+    if opts.stats {
+        // From here, so that mapping and parsing the inputs are timed too.
+        crate::timing::enable();
+    }
+    let mut pass = crate::timing::span("expand: map the inputs");
     let (pending, read) = expand(opts)?;
+    crate::timing::next(&mut pass, "ingest: parse the inputs");
     let items = ingest(pending)?;
+    drop(pass);
     let done = link_items(opts, items, t0)?;
     write_dependency_file(opts, &read)?;
     Ok(done)
@@ -596,7 +634,7 @@ pub(crate) fn link_roots(
 
 /// Where the final phases start: timings on for `--stats`, no warnings yet.
 fn begin_resolve(opts: &Options, phase: &dyn Fn(&str)) -> Option<crate::timing::Span> {
-    if opts.stats {
+    if opts.stats && !crate::timing::on() {
         crate::timing::enable();
     }
     crate::error::reset_warnings();

@@ -55,6 +55,11 @@ pub fn enable() {
     SPANS.lock().unwrap().clear();
 }
 
+/// Whether spans are being recorded.
+pub fn on() -> bool {
+    ON.load(Ordering::Relaxed)
+}
+
 /// Opens a span named `name` if timings are on.
 pub fn span(name: &'static str) -> Option<Span> {
     if !ON.load(Ordering::Relaxed) {
