@@ -60,14 +60,16 @@ pub fn write_output_then(
         // STT_GNU_IFUNC is a GNU extension; say so, as GNU ld does.
         buf[7] = elf::ELFOSABI_GNU;
     }
-    crate::timing::next(&mut pass, "write: input sections");
-    let place_rels = write_input_sections(res, l, buf)?;
+    crate::timing::next(&mut pass, "write: sections");
+    let place_rels = write_parts(opts, res, l, buf)?;
     for &off in &l.endbr_nops {
         // nopl 0x0(%rax): the same four bytes, no landing pad.
         buf[off as usize..off as usize + 4].copy_from_slice(&[0x0f, 0x1f, 0x40, 0x00]);
     }
-    crate::timing::next(&mut pass, "write: synthetic sections");
-    write_synthetic(opts, res, l, buf, place_rels)?;
+    crate::timing::next(&mut pass, "write: dynamic relocations");
+    let rela_dyn_size = write_dynamic_relocations(l, buf, &place_rels)?;
+    write_dynamic(l, buf, rela_dyn_size);
+    crate::timing::next(&mut pass, "write: the rest");
     for (o, bytes) in &l.script_data {
         let o = *o as usize;
         buf[o..o + bytes.len()].copy_from_slice(bytes);
@@ -203,52 +205,168 @@ fn reloc_values(
     }
 }
 
-/// Copy and relocate every input section; returns the dynamic relocations
-/// made at input places, per task in output order.
-fn write_input_sections(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<Vec<DynRel>> {
-    // Tasks sorted by output offset so the buffer can be split into disjoint slices.
-    let mut tasks: Vec<(u64, u64, u32, u32)> = Vec::new(); // (file offset, size, file, section)
-    for s in &l.sections {
-        if s.synth != Synth::Regular || s.is_nobits() {
+/// What fills one slice of the output. The slices are disjoint, so all
+/// parts are written in parallel: input sections (copied, then relocated),
+/// merged strings, and the synthetic sections that depend on layout alone.
+/// `.rela.dyn`, `.relr.dyn`, `.rela.plt` and `.dynamic` wait for the
+/// dynamic relocations the input sections make.
+enum Part<'a> {
+    Input(&'a mut [u8], u32, u32),
+    /// An output section's merged strings: the run after its input
+    /// sections, starting at `.2` in the section.
+    Merged(&'a mut [u8], usize, u64),
+    /// A synthetic section, with the one written with it (`.eh_frame_hdr`
+    /// for `.eh_frame`, `.strtab` for `.symtab`).
+    Synth(Synth, &'a mut [u8], Option<&'a mut [u8]>),
+}
+
+#[derive(Clone, Copy)]
+enum Region {
+    Input(u32, u32),
+    Merged(usize, u64),
+    Synth(Synth),
+}
+
+/// The synthetic sections `write_synth` fills; `.eh_frame_hdr` and
+/// `.strtab` come with their partners.
+fn written_early(s: Synth) -> bool {
+    !matches!(
+        s,
+        Synth::Regular
+            | Synth::RelaDyn
+            | Synth::RelrDyn
+            | Synth::RelaPlt
+            | Synth::Dynamic
+            | Synth::EmitRela
+    )
+}
+
+/// The output's parts, each with its slice of `buf`.
+fn split_parts<'a>(res: &Resolved, l: &Layout, buf: &'a mut [u8]) -> Result<Vec<Part<'a>>> {
+    let mut regions: Vec<(u64, u64, Region)> = Vec::new();
+    for (i, s) in l.sections.iter().enumerate() {
+        if s.is_nobits() {
+            continue;
+        }
+        if s.synth != Synth::Regular {
+            if written_early(s.synth) && s.size > 0 {
+                regions.push((s.offset, s.size, Region::Synth(s.synth)));
+            }
             continue;
         }
         for &(f, si) in &s.inputs {
             let (_, off) = l.placement[f as usize][si as usize];
             let isec = &res.objects[f as usize].sections[si as usize];
-            if isec.is_nobits() {
-                continue;
+            if !isec.is_nobits() {
+                regions.push((s.offset + off, isec.size, Region::Input(f, si)));
             }
-            tasks.push((s.offset + off, isec.size, f, si));
+        }
+        if let Some(base) = s.merged.iter().map(|m| m.1).min() {
+            let end = s
+                .merged
+                .iter()
+                .map(|m| m.1 + m.0.len() as u64)
+                .max()
+                .unwrap();
+            regions.push((s.offset + base, end - base, Region::Merged(i, base)));
         }
     }
-    tasks.sort_by_key(|t| t.0);
-    let mut slices: Vec<(&mut [u8], u32, u32)> = Vec::with_capacity(tasks.len());
+    regions.sort_by_key(|r| r.0);
+    let mut sliced: Vec<(Region, &'a mut [u8])> = Vec::with_capacity(regions.len());
     let mut rest: &mut [u8] = buf;
     let mut pos = 0u64;
-    for &(off, size, f, si) in &tasks {
+    for &(off, size, region) in &regions {
+        let Some(gap) = off.checked_sub(pos) else {
+            return Err(Error::new(format!(
+                "internal error: output pieces overlap at offset {off:#x}"
+            )));
+        };
         let tail = std::mem::take(&mut rest);
-        let (_, tail) = tail.split_at_mut((off - pos) as usize);
+        let (_, tail) = tail.split_at_mut(gap as usize);
         let (mine, tail) = tail.split_at_mut(size as usize);
-        slices.push((mine, f, si));
+        sliced.push((region, mine));
         rest = tail;
         pos = off + size;
     }
+    let mut partner = |which: Synth| {
+        let i = sliced
+            .iter()
+            .position(|(r, _)| matches!(r, Region::Synth(x) if *x == which))?;
+        Some(sliced.swap_remove(i).1)
+    };
+    let mut hdr = partner(Synth::EhFrameHdr);
+    let mut strtab = partner(Synth::Strtab);
+    Ok(sliced
+        .into_iter()
+        .map(|(r, b)| match r {
+            Region::Input(f, si) => Part::Input(b, f, si),
+            Region::Merged(i, base) => Part::Merged(b, i, base),
+            Region::Synth(s) => {
+                let extra = match s {
+                    Synth::EhFrame => hdr.take(),
+                    Synth::Symtab => strtab.take(),
+                    _ => None,
+                };
+                Part::Synth(s, b, extra)
+            }
+        })
+        .collect())
+}
+
+/// Writes every part but the dynamic relocations and `.dynamic`; returns
+/// the dynamic relocations made at input places, in output order.
+fn write_parts(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<Vec<DynRel>> {
+    let parts = split_parts(res, l, buf)?;
+    let (synth, inputs): (Vec<Part>, Vec<Part>) = parts
+        .into_iter()
+        .partition(|p| matches!(p, Part::Synth(..)));
     let ctx = DecideCtx::new(l.kind, l.no_relax);
-    // Small jobs: the tasks are in output order, so the heavy ones (debug
-    // sections with most of the relocations) sit together at the end, and
-    // rayon's adaptive splitting left one thread with them (one thread
-    // busy for 45 of the 50 ms of ripgrep's write).
-    let results: Vec<Result<Vec<DynRel>, String>> = slices
-        .into_par_iter()
-        .with_max_len(8)
-        .map(|(out, f, si)| relocate_section(res, l, &ctx, out, f as usize, si as usize))
-        .collect();
+    let (synth_results, input_results) = rayon::join(
+        || {
+            synth
+                .into_par_iter()
+                .with_max_len(1)
+                .map(|p| match p {
+                    Part::Synth(which, b, extra) => write_synth(opts, res, l, which, b, extra),
+                    _ => Ok(()),
+                })
+                .collect::<Vec<Result<()>>>()
+        },
+        || {
+            // Small jobs: the parts are in output order, so the heavy ones
+            // (debug sections with most of the relocations) sit together at
+            // the end, and rayon's adaptive splitting left one thread with
+            // them (one thread busy for 45 of the 50 ms of ripgrep's write).
+            inputs
+                .into_par_iter()
+                .with_max_len(8)
+                .map(|p| match p {
+                    Part::Input(out, f, si) => {
+                        relocate_section(res, l, &ctx, out, f as usize, si as usize)
+                    }
+                    Part::Merged(out, i, base) => {
+                        for (bytes, off) in &l.sections[i].merged {
+                            let o = (off - base) as usize;
+                            out[o..o + bytes.len()].copy_from_slice(bytes);
+                        }
+                        Ok(Vec::new())
+                    }
+                    Part::Synth(..) => Ok(Vec::new()),
+                })
+                .collect::<Vec<Result<Vec<DynRel>, String>>>()
+        },
+    );
     let mut errors = Vec::new();
     let mut rels = Vec::new();
-    for r in results {
+    for r in input_results {
         match r {
             Ok(v) => rels.extend(v),
             Err(e) => errors.push(e),
+        }
+    }
+    for r in synth_results {
+        if let Err(e) = r {
+            errors.push(e.msg);
         }
     }
     if !errors.is_empty() {
@@ -655,209 +773,207 @@ fn global_entry(
     }
 }
 
-fn write_synthetic(
+/// Fills synthetic section `which` (`b`), from what layout decided; `extra`
+/// is its partner's slice (see `Part::Synth`).
+fn write_synth(
     opts: &Options,
     res: &Resolved,
     l: &Layout,
-    buf: &mut [u8],
-    place_rels: Vec<DynRel>,
+    which: Synth,
+    b: &mut [u8],
+    extra: Option<&mut [u8]>,
 ) -> Result<()> {
-    if let (Some((b, _)), Some(p)) = (sec_slice(buf, l, Synth::Interp), &l.interp) {
-        b.copy_from_slice(p);
-    }
-    let mut pass = crate::timing::span("write: merged strings");
-    for s in &l.sections {
-        if s.merged.is_empty() {
-            continue;
-        }
-        for (bytes, off) in &s.merged {
-            let o = (s.offset + off) as usize;
-            buf[o..o + bytes.len()].copy_from_slice(bytes);
-        }
-    }
-    crate::timing::next(&mut pass, "write: got, plt, dynamic");
-    if let Some((b, _)) = sec_slice(buf, l, Synth::Got) {
-        let value = |t| layout::got_target_value(res, l, t);
-        let dynsym = |id: u32| l.sym_info[id as usize].dynsym;
-        let c = l.got_ctx(&value, &dynsym);
-        for (i, &e) in l.got.iter().enumerate() {
-            let f = layout::got_fill(res, &c, e, 0);
-            for k in 0..f.slots {
-                w64(b, (i + k) * 8, f.words[k]);
+    match which {
+        Synth::Interp => {
+            if let Some(p) = &l.interp {
+                b.copy_from_slice(p);
             }
         }
-    }
-    // .got.plt and PLT.
-    let dynamic_addr = l.sec_addr(Synth::Dynamic);
-    let plt_addr = l.sec_addr(Synth::Plt);
-    let gotplt_addr = l.sec_addr(Synth::GotPlt);
-    if let Some((b, _)) = sec_slice(buf, l, Synth::GotPlt) {
-        w64(b, 0, dynamic_addr);
-        for i in 0..l.plt.len() {
-            let v = if i < l.n_lazy_plt {
-                l.plt_entry_addr(i as u32) + 6
-            } else {
-                // IFUNC slot: the resolver address until IRELATIVE runs.
-                l.irel_rels[i - l.n_lazy_plt].addend as u64
-            };
-            w64(b, (3 + i) * 8, v);
-        }
-    }
-    if let Some((b, _)) = sec_slice(buf, l, Synth::Plt) {
-        let hdr = if l.n_lazy_plt > 0 {
-            arch::write_plt_header(&mut b[0..16], plt_addr, gotplt_addr);
-            16
-        } else {
-            0
-        };
-        for i in 0..l.plt.len() {
-            let o = hdr + i * 16;
-            let ea = l.plt_entry_addr(i as u32);
-            let slot = l.gotplt_slot_addr(i as u32);
-            if i < l.n_lazy_plt {
-                arch::write_plt_entry(&mut b[o..o + 16], ea, slot, i as u32, plt_addr);
-            } else {
-                arch::write_iplt_entry(&mut b[o..o + 16], ea, slot);
+        Synth::Got => {
+            let value = |t| layout::got_target_value(res, l, t);
+            let dynsym = |id: u32| l.sym_info[id as usize].dynsym;
+            let c = l.got_ctx(&value, &dynsym);
+            for (i, &e) in l.got.iter().enumerate() {
+                let f = layout::got_fill(res, &c, e, 0);
+                for k in 0..f.slots {
+                    w64(b, (i + k) * 8, f.words[k]);
+                }
             }
         }
-    }
-    let rela_dyn_size = write_dynamic_relocations(l, buf, &place_rels)?;
-    // .dynsym / .dynstr / hashes / versions.
-    if let Some((b, _)) = sec_slice(buf, l, Synth::Dynstr) {
-        b.copy_from_slice(&l.dynstr);
-    }
-    if let Some((b, _)) = sec_slice(buf, l, Synth::Dynsym) {
-        for (i, &id) in l.dynsyms.iter().enumerate() {
-            let (v, size, info, other, shndx) = global_entry(res, l, id, true);
-            let o = (i + 1) * 24;
-            w32(b, o, l.dynstr_offsets[&id]);
-            b[o + 4] = info;
-            b[o + 5] = other;
-            w16(b, o + 6, shndx);
-            w64(b, o + 8, v);
-            w64(b, o + 16, size);
-        }
-    }
-    if let Some((b, _)) = sec_slice(buf, l, Synth::Versym) {
-        w16(b, 0, 0);
-        for (i, &v) in l.versyms.iter().enumerate() {
-            w16(b, (i + 1) * 2, v);
-        }
-    }
-    if let Some((b, _)) = sec_slice(buf, l, Synth::Verneed) {
-        b.copy_from_slice(&l.verneed);
-    }
-    if let Some((b, _)) = sec_slice(buf, l, Synth::Verdef) {
-        b.copy_from_slice(&l.verdef);
-    }
-    if let Some((b, _)) = sec_slice(buf, l, Synth::GnuHash) {
-        let nb = l.gnu_hash_buckets;
-        let first = l.gnu_hash_first;
-        w32(b, 0, nb);
-        w32(b, 4, first);
-        w32(b, 8, 1);
-        w32(b, 12, 26);
-        let exports = &l.dynsyms[(first - 1) as usize..];
-        let mut bloom = 0u64;
-        let hashes: Vec<u32> = exports
-            .iter()
-            .map(|&id| layout::gnu_hash(layout::dynsym_name(res, id)))
-            .collect();
-        for &h in &hashes {
-            bloom |= 1u64 << (h % 64);
-            bloom |= 1u64 << ((h >> 26) % 64);
-        }
-        w64(b, 16, bloom);
-        let bucket_off = 24;
-        let chain_off = bucket_off + 4 * nb as usize;
-        for (i, &h) in hashes.iter().enumerate() {
-            let bk = (h % nb) as usize;
-            let cur = u32::from_le_bytes(
-                b[bucket_off + 4 * bk..bucket_off + 4 * bk + 4]
-                    .try_into()
-                    .unwrap(),
-            );
-            if cur == 0 {
-                w32(b, bucket_off + 4 * bk, first + i as u32);
-            }
-            let last = i + 1 == hashes.len() || hashes[i + 1] % nb != h % nb;
-            w32(b, chain_off + 4 * i, (h & !1) | last as u32);
-        }
-    }
-    if let Some((b, _)) = sec_slice(buf, l, Synth::Hash) {
-        let n = l.dynsyms.len() + 1;
-        let nb = n;
-        w32(b, 0, nb as u32);
-        w32(b, 4, n as u32);
-        let mut buckets = vec![0u32; nb];
-        let mut chains = vec![0u32; n];
-        for (i, &id) in l.dynsyms.iter().enumerate() {
-            let idx = i + 1;
-            let h = layout::elf_hash(layout::dynsym_name(res, id)) as usize % nb;
-            chains[idx] = buckets[h];
-            buckets[h] = idx as u32;
-        }
-        for (i, v) in buckets.iter().chain(chains.iter()).enumerate() {
-            w32(b, 8 + 4 * i, *v);
-        }
-    }
-    // .dynamic
-    if l.sec(Synth::Dynamic).is_some() {
-        let vals: Vec<(i64, u64)> = l
-            .dynamic
-            .iter()
-            .map(|(tag, v)| {
-                let val = match *v {
-                    DynVal::Val(x) => x,
-                    DynVal::SecAddr(s) => l.sec_addr(s),
-                    DynVal::SecSize(s) => l.sec(s).map(|s| s.size).unwrap_or(0),
-                    DynVal::OutAddr(i) => l.sections[i as usize].addr,
-                    DynVal::OutSize(i) => l.sections[i as usize].size,
-                    DynVal::SymAddr(id) => l.sym_values[id as usize],
-                    DynVal::RelaDynSize => rela_dyn_size,
+        Synth::GotPlt => {
+            w64(b, 0, l.sec_addr(Synth::Dynamic));
+            for i in 0..l.plt.len() {
+                let v = if i < l.n_lazy_plt {
+                    l.plt_entry_addr(i as u32) + 6
+                } else {
+                    // IFUNC slot: the resolver address until IRELATIVE runs.
+                    l.irel_rels[i - l.n_lazy_plt].addend as u64
                 };
-                (*tag, val)
-            })
-            .collect();
-        let (b, _) = sec_slice(buf, l, Synth::Dynamic).unwrap();
-        for (i, (tag, val)) in vals.iter().enumerate() {
-            w64(b, i * 16, *tag as u64);
-            w64(b, i * 16 + 8, *val);
+                w64(b, (3 + i) * 8, v);
+            }
         }
-    }
-    crate::timing::next(&mut pass, "write: eh_frame");
-    write_eh_frame(res, l, buf)?;
-    crate::timing::next(&mut pass, "write: symtab and the rest");
-    if let Some((b, _)) = sec_slice(buf, l, Synth::Comment) {
-        b.copy_from_slice(&l.comment);
-    }
-    if !opts.strip_all {
-        write_symtab(res, l, buf);
-    }
-    if let Some((b, _)) = sec_slice(buf, l, Synth::Shstrtab) {
-        b.copy_from_slice(&l.shstrtab);
-    }
-    if let Some((b, _)) = sec_slice(buf, l, Synth::GnuProperty) {
-        write_gnu_property_note(b, &l.gnu_properties);
-    }
-    if let (Some((b, _)), Some(json)) = (
-        sec_slice(buf, l, Synth::PackageNote),
-        &opts.package_metadata,
-    ) {
-        w32(b, 0, 4);
-        // The descriptor's size counts its padding, as GNU ld writes it.
-        w32(b, 4, (json.len() as u32 + 1).next_multiple_of(4));
-        w32(b, 8, NT_FDO_PACKAGING_METADATA);
-        b[12..16].copy_from_slice(b"FDO\0");
-        b[16..16 + json.len()].copy_from_slice(json.as_bytes());
-    }
-    if let Some((b, _)) = sec_slice(buf, l, Synth::BuildId) {
-        w32(b, 0, 4);
-        w32(b, 4, l.build_id_len as u32);
-        w32(b, 8, elf::NT_GNU_BUILD_ID);
-        b[12..16].copy_from_slice(b"GNU\0");
+        Synth::Plt => write_plt(l, b),
+        Synth::Dynstr => b.copy_from_slice(&l.dynstr),
+        Synth::Dynsym => {
+            for (i, &id) in l.dynsyms.iter().enumerate() {
+                let (v, size, info, other, shndx) = global_entry(res, l, id, true);
+                let o = (i + 1) * 24;
+                w32(b, o, l.dynstr_offsets[&id]);
+                b[o + 4] = info;
+                b[o + 5] = other;
+                w16(b, o + 6, shndx);
+                w64(b, o + 8, v);
+                w64(b, o + 16, size);
+            }
+        }
+        Synth::Versym => {
+            w16(b, 0, 0);
+            for (i, &v) in l.versyms.iter().enumerate() {
+                w16(b, (i + 1) * 2, v);
+            }
+        }
+        Synth::Verneed => b.copy_from_slice(&l.verneed),
+        Synth::Verdef => b.copy_from_slice(&l.verdef),
+        Synth::GnuHash => write_gnu_hash(res, l, b),
+        Synth::Hash => write_sysv_hash(res, l, b),
+        Synth::EhFrame => write_eh_frame(res, l, b, extra)?,
+        Synth::Comment => b.copy_from_slice(&l.comment),
+        Synth::Symtab => {
+            if let (false, Some(strtab)) = (opts.strip_all, extra) {
+                write_symtab(res, l, b, strtab);
+            }
+        }
+        Synth::Shstrtab => b.copy_from_slice(&l.shstrtab),
+        Synth::GnuProperty => write_gnu_property_note(b, &l.gnu_properties),
+        Synth::PackageNote => {
+            if let Some(json) = &opts.package_metadata {
+                w32(b, 0, 4);
+                // The descriptor's size counts its padding, as GNU ld writes it.
+                w32(b, 4, (json.len() as u32 + 1).next_multiple_of(4));
+                w32(b, 8, NT_FDO_PACKAGING_METADATA);
+                b[12..16].copy_from_slice(b"FDO\0");
+                b[16..16 + json.len()].copy_from_slice(json.as_bytes());
+            }
+        }
+        Synth::BuildId => {
+            // The hash itself is written once the image is complete.
+            w32(b, 0, 4);
+            w32(b, 4, l.build_id_len as u32);
+            w32(b, 8, elf::NT_GNU_BUILD_ID);
+            b[12..16].copy_from_slice(b"GNU\0");
+        }
+        Synth::Regular
+        | Synth::RelaDyn
+        | Synth::RelrDyn
+        | Synth::RelaPlt
+        | Synth::Dynamic
+        | Synth::EmitRela
+        | Synth::EhFrameHdr
+        | Synth::Strtab => {}
     }
     Ok(())
+}
+
+fn write_plt(l: &Layout, b: &mut [u8]) {
+    let plt_addr = l.sec_addr(Synth::Plt);
+    let gotplt_addr = l.sec_addr(Synth::GotPlt);
+    let hdr = if l.n_lazy_plt > 0 {
+        arch::write_plt_header(&mut b[0..16], plt_addr, gotplt_addr);
+        16
+    } else {
+        0
+    };
+    for i in 0..l.plt.len() {
+        let o = hdr + i * 16;
+        let ea = l.plt_entry_addr(i as u32);
+        let slot = l.gotplt_slot_addr(i as u32);
+        if i < l.n_lazy_plt {
+            arch::write_plt_entry(&mut b[o..o + 16], ea, slot, i as u32, plt_addr);
+        } else {
+            arch::write_iplt_entry(&mut b[o..o + 16], ea, slot);
+        }
+    }
+}
+
+fn write_gnu_hash(res: &Resolved, l: &Layout, b: &mut [u8]) {
+    let nb = l.gnu_hash_buckets;
+    let first = l.gnu_hash_first;
+    w32(b, 0, nb);
+    w32(b, 4, first);
+    w32(b, 8, 1);
+    w32(b, 12, 26);
+    let exports = &l.dynsyms[(first - 1) as usize..];
+    let mut bloom = 0u64;
+    let hashes: Vec<u32> = exports
+        .iter()
+        .map(|&id| layout::gnu_hash(layout::dynsym_name(res, id)))
+        .collect();
+    for &h in &hashes {
+        bloom |= 1u64 << (h % 64);
+        bloom |= 1u64 << ((h >> 26) % 64);
+    }
+    w64(b, 16, bloom);
+    let bucket_off = 24;
+    let chain_off = bucket_off + 4 * nb as usize;
+    for (i, &h) in hashes.iter().enumerate() {
+        let bk = (h % nb) as usize;
+        let cur = u32::from_le_bytes(
+            b[bucket_off + 4 * bk..bucket_off + 4 * bk + 4]
+                .try_into()
+                .unwrap(),
+        );
+        if cur == 0 {
+            w32(b, bucket_off + 4 * bk, first + i as u32);
+        }
+        let last = i + 1 == hashes.len() || hashes[i + 1] % nb != h % nb;
+        w32(b, chain_off + 4 * i, (h & !1) | last as u32);
+    }
+}
+
+fn write_sysv_hash(res: &Resolved, l: &Layout, b: &mut [u8]) {
+    let n = l.dynsyms.len() + 1;
+    let nb = n;
+    w32(b, 0, nb as u32);
+    w32(b, 4, n as u32);
+    let mut buckets = vec![0u32; nb];
+    let mut chains = vec![0u32; n];
+    for (i, &id) in l.dynsyms.iter().enumerate() {
+        let idx = i + 1;
+        let h = layout::elf_hash(layout::dynsym_name(res, id)) as usize % nb;
+        chains[idx] = buckets[h];
+        buckets[h] = idx as u32;
+    }
+    for (i, v) in buckets.iter().chain(chains.iter()).enumerate() {
+        w32(b, 8 + 4 * i, *v);
+    }
+}
+
+/// `.dynamic`, once `.rela.dyn`'s size (`DT_RELASZ`) is known.
+fn write_dynamic(l: &Layout, buf: &mut [u8], rela_dyn_size: u64) {
+    if l.sec(Synth::Dynamic).is_none() {
+        return;
+    }
+    let vals: Vec<(i64, u64)> = l
+        .dynamic
+        .iter()
+        .map(|(tag, v)| {
+            let val = match *v {
+                DynVal::Val(x) => x,
+                DynVal::SecAddr(s) => l.sec_addr(s),
+                DynVal::SecSize(s) => l.sec(s).map(|s| s.size).unwrap_or(0),
+                DynVal::OutAddr(i) => l.sections[i as usize].addr,
+                DynVal::OutSize(i) => l.sections[i as usize].size,
+                DynVal::SymAddr(id) => l.sym_values[id as usize],
+                DynVal::RelaDynSize => rela_dyn_size,
+            };
+            (*tag, val)
+        })
+        .collect();
+    let (b, _) = sec_slice(buf, l, Synth::Dynamic).unwrap();
+    for (i, (tag, val)) in vals.iter().enumerate() {
+        w64(b, i * 16, *tag as u64);
+        w64(b, i * 16 + 8, *val);
+    }
 }
 
 /// `.rela.dyn` (RELATIVE first, then symbolic, then IRELATIVE), `.relr.dyn`
@@ -949,17 +1065,13 @@ pub(crate) fn gnu_property_note_size(n_props: usize) -> u64 {
     16 + 16 * n_props as u64
 }
 
-fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
-    let Some(sec) = l.sec(Synth::EhFrame) else {
-        return Ok(());
-    };
-    let eh_addr = sec.addr;
-    let eh_off = sec.offset as usize;
-    let eh_size = sec.size as usize;
+/// `.eh_frame` (`b`) and `.eh_frame_hdr` (`hdr`), whose table is made from
+/// the FDEs as they are written.
+fn write_eh_frame(res: &Resolved, l: &Layout, b: &mut [u8], hdr: Option<&mut [u8]>) -> Result<()> {
+    let eh_addr = l.sec_addr(Synth::EhFrame);
     let ctx = DecideCtx::new(l.kind, l.no_relax);
     let mut table: Vec<(u64, u64)> = Vec::new();
     {
-        let b = &mut buf[eh_off..eh_off + eh_size];
         for p in &l.eh {
             let o = &res.objects[p.file as usize];
             let (si, recs) = &o.eh_frames[p.frame as usize];
@@ -1004,9 +1116,8 @@ fn write_eh_frame(res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<()> {
         let n = b.len();
         b[n - 4..].copy_from_slice(&[0, 0, 0, 0]);
     }
-    if let Some(h) = l.sec(Synth::EhFrameHdr) {
-        let ha = h.addr;
-        let b = &mut buf[h.offset as usize..(h.offset + h.size) as usize];
+    if let Some(b) = hdr {
+        let ha = l.sec_addr(Synth::EhFrameHdr);
         b[0] = 1;
         b[1] = 0x1b; // pcrel sdata4
         b[2] = 0x03; // udata4
@@ -1085,16 +1196,9 @@ fn write_emit_relocs(res: &Resolved, l: &Layout, buf: &mut [u8]) {
     }
 }
 
-fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
-    let (Some(st), Some(ss)) = (l.sec(Synth::Symtab), l.sec(Synth::Strtab)) else {
-        return;
-    };
-    let (st_off, st_size, ss_off, ss_size) = (
-        st.offset as usize,
-        st.size as usize,
-        ss.offset as usize,
-        ss.size as usize,
-    );
+/// `.symtab` (`b`) and `.strtab` (`strtab_out`).
+fn write_symtab(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [u8]) {
+    let (st_size, ss_size) = (b.len(), strtab_out.len());
     let mut strtab: Vec<u8> = Vec::with_capacity(ss_size);
     strtab.push(0);
     let mut syms: Vec<[u8; 24]> = Vec::with_capacity(st_size / 24);
@@ -1180,12 +1284,11 @@ fn write_symtab(res: &Resolved, l: &Layout, buf: &mut [u8]) {
         let e = entry(&mut strtab, s.name, info, other, shndx, v, size);
         syms.push(e);
     }
-    let b = &mut buf[st_off..st_off + st_size];
     for (i, e) in syms.iter().enumerate().take(st_size / 24) {
         b[i * 24..i * 24 + 24].copy_from_slice(e);
     }
     let n = strtab.len().min(ss_size);
-    buf[ss_off..ss_off + n].copy_from_slice(&strtab[..n]);
+    strtab_out[..n].copy_from_slice(&strtab[..n]);
 }
 
 fn write_section_headers(buf: &mut [u8], l: &Layout) {
