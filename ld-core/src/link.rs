@@ -544,7 +544,11 @@ impl Finished {
 /// ingested inputs in command-line order. A serial link and the final step
 /// of a concurrent link both end here.
 pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> Result<Finished> {
-    link_items_traced(opts, items, t0, &|_| {}, None, None)
+    // The output file is made and faulted in on another thread meanwhile
+    // (not for `-r`, whose writer makes its own output).
+    let preparing = (!opts.relocatable)
+        .then(|| crate::output_file::Preparing::start(&opts.output, output_estimate(&items)));
+    link_items_traced(opts, items, t0, &|_| {}, preparing, None)
 }
 
 /// `link_items`, calling `phase` as each final phase starts and ends
@@ -557,7 +561,7 @@ pub(crate) fn link_items_traced(
     items: Vec<LoadItem>,
     t0: Instant,
     phase: &dyn Fn(&str),
-    prepared: Option<crate::output_file::Prepared>,
+    prepared: Option<crate::output_file::Preparing>,
     ahead: Option<resolve::Incremental<'static>>,
 ) -> Result<Finished> {
     let r = link_resolved(opts, items, t0, phase, prepared, ahead);
@@ -652,7 +656,7 @@ fn link_resolved(
     items: Vec<LoadItem>,
     t0: Instant,
     phase: &dyn Fn(&str),
-    prepared: Option<crate::output_file::Prepared>,
+    prepared: Option<crate::output_file::Preparing>,
     ahead: Option<resolve::Incremental<'static>>,
 ) -> Result<Finished> {
     let t_ingest = t0.elapsed();
@@ -689,7 +693,7 @@ fn link_after_resolve(
     mut res: resolve::Resolved,
     times: (Instant, std::time::Duration),
     phase: &dyn Fn(&str),
-    prepared: Option<crate::output_file::Prepared>,
+    prepared: Option<crate::output_file::Preparing>,
     mut pass: Option<crate::timing::Span>,
 ) -> Result<Finished> {
     let (t0, t_ingest) = times;

@@ -137,6 +137,53 @@ impl Prepared {
     }
 }
 
+/// A `Prepared` output made on another thread, or made already. A serial
+/// link prepares its output while it resolves and lays out, which leave
+/// the second core mostly idle; the background linker hands over the one it
+/// prepared while inputs arrived.
+pub enum Preparing {
+    Ready(Prepared),
+    Thread(Joined),
+}
+
+/// The preparing thread, joined when dropped: a link that fails before
+/// writing waits for it, and its `Prepared` then removes its file, so
+/// nothing is left behind when the process exits right after.
+pub struct Joined(Option<std::thread::JoinHandle<Option<Prepared>>>);
+
+impl Drop for Joined {
+    fn drop(&mut self) {
+        if let Some(h) = self.0.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Preparing {
+    /// Starts preparing the output at `path` for about `estimate` bytes,
+    /// faulted in entirely, on a thread of its own.
+    pub fn start(path: &Path, estimate: u64) -> Preparing {
+        let path = path.to_path_buf();
+        let h = std::thread::Builder::new()
+            .name("cld-prepare-output".into())
+            .spawn(move || {
+                let cap = (estimate * 2).max(64 << 20).next_multiple_of(1 << 20);
+                let mut p = Prepared::new(&path, cap)?;
+                p.grow(estimate, estimate).ok()?;
+                Some(p)
+            });
+        Preparing::Thread(Joined(h.ok()))
+    }
+
+    /// The prepared output, once ready; `None` if it could not be made.
+    pub fn take(self) -> Option<Prepared> {
+        match self {
+            Preparing::Ready(p) => Some(p),
+            Preparing::Thread(mut j) => j.0.take()?.join().ok().flatten(),
+        }
+    }
+}
+
 /// What `-o PATH` names, seen as GNU ld sees it.
 enum Existing {
     /// Nothing there (or a dangling symlink): create `dest`.

@@ -34,7 +34,7 @@ pub fn write_output(
     opts: &Options,
     res: &Resolved,
     l: &Layout,
-    prepared: Option<crate::output_file::Prepared>,
+    prepared: Option<crate::output_file::Preparing>,
 ) -> Result<crate::output_file::Retired> {
     write_output_then(opts, res, l, prepared, &mut |_| Ok(()))
 }
@@ -46,14 +46,18 @@ pub fn write_output_then(
     opts: &Options,
     res: &Resolved,
     l: &Layout,
-    prepared: Option<crate::output_file::Prepared>,
+    prepared: Option<crate::output_file::Preparing>,
     finish: &mut dyn FnMut(&mut [u8]) -> Result<()>,
 ) -> Result<crate::output_file::Retired> {
     // Taken before the output is opened and released after it is committed
     // or dropped: a second link of this output waits till then.
     let _lock = crate::outlock::lock_for_writing(&opts.output);
     let mut pass = crate::timing::span("write: open output");
-    let mut out = OutputFile::create_prepared(&opts.output, l.file_size, prepared)?;
+    let mut out = OutputFile::create_prepared(
+        &opts.output,
+        l.file_size,
+        prepared.and_then(crate::output_file::Preparing::take),
+    )?;
     let buf = out.buf();
     write_headers(buf, l, opts);
     if uses_gnu_abi(res) {

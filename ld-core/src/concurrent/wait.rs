@@ -69,7 +69,12 @@ pub(super) fn finish(
         (Err(e), String::new())
     } else {
         capture_stderr(diag_path, || {
-            let prepared = shared.prepared.lock().unwrap().take();
+            let prepared = shared
+                .prepared
+                .lock()
+                .unwrap()
+                .take()
+                .map(crate::output_file::Preparing::Ready);
             let ahead = ahead.map(|f| {
                 shared.log(&format!("resolve-ahead used: {skip} inputs"));
                 f.inc
