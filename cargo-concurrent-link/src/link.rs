@@ -19,6 +19,7 @@
 use crate::ccargs::{self, Kind};
 use crate::state::{self, Unit};
 use crate::util::{self, notice, trace};
+use cld_client::Waited;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
@@ -292,8 +293,14 @@ fn concurrent(
     }
     let t_wait = Instant::now();
     let status = match state::wait(&r.token) {
-        Ok(state::Waited::Linked(s)) => s,
-        Ok(state::Waited::Gone(why)) => return Err(format!("background-linker-gone({why})")),
+        Ok(Waited::Linked(s, diag)) => {
+            eprint!("{diag}");
+            s
+        }
+        Ok(Waited::Gone(why)) => {
+            let why = why.trim().replace('\n', " | ");
+            return Err(format!("background-linker-gone({why})"));
+        }
         Err(e) => return Err(format!("cannot run cld: {e}")),
     };
     let waited = t_wait.elapsed();

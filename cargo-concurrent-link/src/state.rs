@@ -29,7 +29,7 @@ use crate::util::{self, trace};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 pub struct Unit {
     /// The link's output.
@@ -278,17 +278,23 @@ pub fn driver_command(args: &[String], rsp_dir: &Path) -> (Command, Option<PathB
     let mut cmd = Command::new(driver());
     let shim = util::env_str(util::ENV_SHIM).unwrap_or_default();
     cmd.arg(format!("-B{}/", shim.trim_end_matches('/')));
+    let (args, rsp) = driver_args(args, rsp_dir);
+    cmd.args(args);
+    (cmd, rsp)
+}
+
+/// `ARGS`, or `@FILE` when the line is long: a response file in `rsp_dir`
+/// (returned: remove it once the command ran).
+fn driver_args(args: &[String], rsp_dir: &Path) -> (Vec<String>, Option<PathBuf>) {
     let len: usize = args.iter().map(|a| a.len() + 1).sum();
     if len > 100_000 && std::fs::create_dir_all(rsp_dir).is_ok() {
         let rsp = rsp_dir.join(format!(".ccl-args-{}.rsp", std::process::id()));
         let text: Vec<String> = args.iter().map(|a| ccargs::quote_gnu(a)).collect();
         if std::fs::write(&rsp, text.join("\n")).is_ok() {
-            cmd.arg(format!("@{}", rsp.display()));
-            return (cmd, Some(rsp));
+            return (vec![format!("@{}", rsp.display())], Some(rsp));
         }
     }
-    cmd.args(args);
-    (cmd, None)
+    (args.to_vec(), None)
 }
 
 /// The Rust sysroot's `lib/rustlib/` (from `-L <sysroot>/lib/rustlib/<target>/lib`).
@@ -368,6 +374,7 @@ fn library_candidates(args: &[String], rustlib: &Option<String>) -> Vec<String> 
 fn start(unit: &Unit, args: &[String]) -> Result<Running, String> {
     let kinds = ccargs::classify(args);
     let rustlib = sysroot_rustlib(args);
+    // The driver's own spelling (`-Xlinker`), which a response file keeps.
     let mut line = Vec::with_capacity(args.len() * 2);
     let mut open = false;
     let mut n = 0;
@@ -399,14 +406,11 @@ fn start(unit: &Unit, args: &[String]) -> Result<Running, String> {
         return Err("no input can change".into());
     }
     let _ = std::fs::remove_file(unit.log_path());
-    for opt in [
+    let opts = [
         "--concurrent-inotify".to_string(),
         format!("--concurrent-log={}", unit.log_path().display()),
         format!("--concurrent-idle-timeout={}", util::IDLE_TIMEOUT_SECS),
-    ] {
-        line.push("-Xlinker".into());
-        line.push(opt);
-    }
+    ];
     let _ = std::fs::create_dir_all(unit.tmp_dir());
     let _ = std::fs::create_dir_all(unit.obj_dir());
     let mut watched = ccargs::option_paths(args);
@@ -418,94 +422,41 @@ fn start(unit: &Unit, args: &[String]) -> Result<Running, String> {
             (p, id)
         })
         .collect();
+    let (dargs, rsp) = driver_args(&line, &unit.dir);
+    let command: Vec<String> = std::iter::once(driver()).chain(dargs).collect();
     // Its own process group: an interrupt of the build must not stop a
     // start half-way (a background linker whose token we never read).
     use std::os::unix::process::CommandExt;
-    let (mut cmd, rsp) = driver_command(&line, &unit.dir);
-    let out = cmd
-        .process_group(0)
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .output();
+    let started = client().start(&opts, &command, |c| {
+        c.process_group(0);
+    });
     if let Some(r) = rsp {
         let _ = std::fs::remove_file(r);
     }
-    let out = out.map_err(|e| format!("cannot run {}: {e}", driver()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let token = stdout
-        .lines()
-        .map(str::trim)
-        .rfind(|l| l.len() == 32 && l.bytes().all(|c| c.is_ascii_hexdigit()));
-    match (out.status.success(), token) {
-        (true, Some(t)) => Ok(Running {
-            token: t.to_string(),
-            args: args.to_vec(),
-            refs,
-            session: util::env_str(util::ENV_SESSION),
-            started: util::now(),
-        }),
-        _ => Err(format!(
-            "{} ({}): {}",
-            driver(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        )),
-    }
+    Ok(Running {
+        token: started?.token,
+        args: args.to_vec(),
+        refs,
+        session: util::env_str(util::ENV_SESSION),
+        started: util::now(),
+    })
 }
 
-fn cld_control(op: &str, token: &str) -> Command {
-    let mut cmd = Command::new(cld());
-    cmd.arg(format!("--concurrent-{op}={token}"))
-        .stdin(Stdio::null());
-    cmd
+fn client() -> cld_client::Cld {
+    cld_client::Cld::new(cld(), |_| {})
 }
 
 pub fn alive(token: &str) -> bool {
-    cld_control("status", token)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    client().alive(token)
 }
 
 pub fn abort(token: &str) {
-    let _ = cld_control("abort", token)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    client().abort(token)
 }
 
-pub enum Waited {
-    /// The link ran: its status (its diagnostics went to our stderr).
-    Linked(std::process::ExitStatus),
-    /// The background linker is gone (timed out, killed): nothing linked.
-    Gone(String),
-}
-
-/// `cld --concurrent-wait`: the link's diagnostics go to our stderr.
-pub fn wait(token: &str) -> std::io::Result<Waited> {
-    let mut child = cld_control("wait", token)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    util::set_child(child.id());
-    let mut err = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        use std::io::Read;
-        let _ = e.read_to_string(&mut err);
-    }
-    let status = child.wait()?;
-    let gone = [
-        "no background linker with token",
-        "is not running (killed?)",
-        "died before answering",
-    ];
-    if !status.success() && gone.iter().any(|g| err.contains(g)) {
-        return Ok(Waited::Gone(err.trim().replace('\n', " | ")));
-    }
-    eprint!("{err}");
-    Ok(Waited::Linked(status))
+/// `cld --concurrent-wait`, with signals passed on to it.
+pub fn wait(token: &str) -> std::io::Result<cld_client::Waited> {
+    client().wait(token, util::set_child)
 }
 
 fn cache_dir_for(out_dir: &Path) -> Option<PathBuf> {

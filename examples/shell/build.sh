@@ -74,18 +74,18 @@ if [ ${#stale[@]} -eq 0 ]; then
     exec $cc -B "$shim" "${objects[@]}" $ldlibs -o "$app"
 fi
 
-# 1. The background linker: the link command, with the objects between
-#    --start-concurrent and --end-concurrent and the FIFO that feeds it.
-#    It prints a token once it is ready. (SIGINT is ignored while it starts,
-#    so that it cannot be lost between the fork and the token.)
+# 1. The background linker: `cld --concurrent-start`, the FIFO that feeds
+#    it, then the link command with the objects between --start-concurrent
+#    and --end-concurrent. Once it is ready it prints CLD_TOKEN=... (and
+#    CLD_PID, CLD_LOG, CLD_FIFO) for the shell. (SIGINT is ignored while it
+#    starts, so that it cannot be lost between the fork and the token.)
 [ -p "$fifo" ] && rm -f "$fifo"
-feed="-Wl,--concurrent-pipe=$fifo,--concurrent-idle-timeout=$idle"
-[ -n "${CLD_LOG:-}" ] && feed="$feed,--concurrent-log=$CLD_LOG"
-joined=$(IFS=,; printf '%s' "${objects[*]}")
+start=(--concurrent-pipe="$fifo" --concurrent-idle-timeout="$idle")
+[ -n "${CLD_LOG:-}" ] && start+=(--concurrent-log="$CLD_LOG")
 tokfile=$out/.token
 token=
 abort() {
-    [ -n "$token" ] || read -r token <"$tokfile" 2>/dev/null || true
+    [ -n "$token" ] || token=$(sed -n 's/^CLD_TOKEN=//p' "$tokfile" 2>/dev/null)
     [ -n "$token" ] && "$cld" --concurrent-abort="$token" >/dev/null 2>&1
     rm -f "$tokfile"
 }
@@ -97,9 +97,11 @@ on_signal() {
 }
 trap on_signal INT TERM
 # shellcheck disable=SC2086
-(trap '' INT TERM; exec $cc -B "$shim" "$feed" \
-    "-Wl,--start-concurrent,$joined,--end-concurrent" $ldlibs -o "$app" >"$tokfile")
-read -r token <"$tokfile"
+(trap '' INT TERM; exec "$cld" --concurrent-start "${start[@]}" -- $cc \
+    --start-concurrent "${objects[@]}" --end-concurrent $ldlibs -o "$app" >"$tokfile")
+# shellcheck disable=SC1090 # what cld printed: shell-quoted assignments
+. "$tokfile"
+token=$CLD_TOKEN
 
 # 2. Up-to-date objects are reported at once: cld ingests them while the
 #    others compile.

@@ -70,7 +70,7 @@ use crate::bail;
 use crate::error::Result;
 use crate::options::{
     BuildId, CetReport, Command, CompressDebug, ConcurrentMode, ControlOp, DefsymExpr, Discard,
-    HashStyle, Icf, InputArg, InputState, Options, OutputKind,
+    HashStyle, Icf, InputArg, InputState, Options, OutputKind, StartReport,
 };
 
 /// zstd's own default level (what `--compress-debug-sections=zstd` uses).
@@ -318,6 +318,14 @@ Concurrent linking:
                               A background linker nobody talks to exits
                               after this long (default 3600)
   --concurrent-log=FILE       Write the background linker's event log to FILE
+  --concurrent-start [--json] Print, once it is ready, CLD_TOKEN=, CLD_PID=,
+                              CLD_LOG= (and CLD_FIFO=) lines, shell-quoted
+                              (eval them), or one JSON object; not the bare token
+  --concurrent-start [--json] [OPTION...] -- DRIVER ARGS...
+                              The same through a compiler driver: runs DRIVER
+                              -B <shim dir> ARGS, each OPTION (a feed, ...)
+                              and each input of ARGS between --start-concurrent
+                              and --end-concurrent handed to cld by -Xlinker
   --concurrent-wait=TOKEN     Finish the link started with TOKEN; print its
                               diagnostics and exit with its status
   --concurrent-abort=TOKEN    Stop that background linker; no output is written
@@ -552,6 +560,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "eh-frame-hdr"
         | "no-eh-frame-hdr"
         | "concurrent-inotify"
+        | "concurrent-start"
         | "json"
         | "stats"
         | "allow-multiple-definition"
@@ -616,6 +625,7 @@ struct Parser {
     concurrent_pipe: Option<PathBuf>,
     concurrent_inotify: bool,
     control: Option<(ControlOp, String)>,
+    concurrent_start: bool,
     json: bool,
     /// `--sysroot DIR`, and the `-L` entries (indices into
     /// `search_paths`) that start with `=` or `$SYSROOT`: they are made
@@ -697,6 +707,7 @@ impl Parser {
             concurrent_pipe: None,
             concurrent_inotify: false,
             control: None,
+            concurrent_start: false,
             json: false,
             sysroot: None,
             sysroot_relative: Vec::new(),
@@ -1139,6 +1150,7 @@ impl Parser {
                 };
                 self.control = Some((op, token));
             }
+            "concurrent-start" => self.concurrent_start = true,
             "json" => self.json = true,
             "z" => self.z_option(&utf8(spelled, val())?)?,
 
@@ -1415,6 +1427,16 @@ impl Parser {
             (None, true) => ConcurrentMode::Inotify,
             (None, false) => ConcurrentMode::Off,
         };
+        if self.concurrent_start {
+            if o.concurrent == ConcurrentMode::Off {
+                bail!("--concurrent-start needs a feed: --concurrent-pipe=PATH or --concurrent-inotify");
+            }
+            o.concurrent_report = if self.json {
+                StartReport::Json
+            } else {
+                StartReport::Plain
+            };
+        }
         let has_inputs = o
             .inputs
             .iter()

@@ -41,6 +41,15 @@ fn unsafe_uid() -> u32 {
 
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    // `cld --concurrent-start [OPTION...] -- DRIVER ARGS...`: a start
+    // through a compiler driver (`--` is no option of a link otherwise).
+    if let Some(sep) = args.iter().position(|a| a == "--") {
+        if args[..sep].iter().any(|a| a == "--concurrent-start") {
+            let code =
+                ld_core::concurrent::start_via_driver(&args[..sep], &args[sep + 1..], shim_dir());
+            std::process::exit(code);
+        }
+    }
     let cmd = match ld_core::args::parse(args) {
         Ok(c) => c,
         Err(e) => {

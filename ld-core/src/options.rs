@@ -123,6 +123,18 @@ pub enum ConcurrentMode {
     Inotify,
 }
 
+/// What the start of a background linker prints once it is ready.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum StartReport {
+    /// The token alone (a start without `--concurrent-start`).
+    #[default]
+    Token,
+    /// `--concurrent-start`: `CLD_TOKEN=...` lines, shell-quoted.
+    Plain,
+    /// `--concurrent-start --json`: one JSON object.
+    Json,
+}
+
 #[derive(Clone, Debug)]
 pub struct Options {
     pub output: PathBuf,
@@ -314,6 +326,8 @@ pub struct Options {
     pub concurrent_idle_timeout: u64,
     /// `--concurrent-log=FILE`: the background linker's event log.
     pub concurrent_log: Option<PathBuf>,
+    /// `--concurrent-start [--json]`: what the start prints.
+    pub concurrent_report: StartReport,
     /// `-plugin FILE`: the LTO linker plugin (gcc's `liblto_plugin.so`,
     /// LLVM's `LLVMgold.so`), loaded when the link starts.
     pub plugin: Option<PathBuf>,
@@ -434,6 +448,7 @@ impl Default for Options {
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,
+            concurrent_report: StartReport::Token,
             plugin: None,
             plugin_opts: Vec::new(),
             icf: Icf::None,

@@ -242,9 +242,10 @@ fn linkable_name(p: &str) -> bool {
     false
 }
 
-/// The arguments of a concurrent start of this link: every input file the
-/// build makes (`generated`, absolute) is put between `--start-concurrent`
-/// and `--end-concurrent` where it stands, so the link line keeps its order.
+/// The arguments of a concurrent start of this link (for `cld
+/// --concurrent-start -- DRIVER ARGS`): every input file the build makes
+/// (`generated`, absolute) is put between `--start-concurrent` and
+/// `--end-concurrent` where it stands, so the link line keeps its order.
 /// Returns None when the link cannot start early: no such input, a response
 /// file, `-x`, or a generated file used another way (a linker script, a
 /// version script), which would be read too early.
@@ -284,17 +285,14 @@ pub fn concurrent_args(
         match a {
             Arg::Input(p) if generated.contains(&absolute(p, cwd)) && linkable_name(p) => {
                 if !open {
-                    out.push("-Xlinker".into());
                     out.push("--start-concurrent".into());
                     open = true;
                 }
-                out.push("-Xlinker".into());
                 out.push(p.to_string());
                 concurrent.push(absolute(p, cwd));
             }
             other => {
                 if open {
-                    out.push("-Xlinker".into());
                     out.push("--end-concurrent".into());
                     open = false;
                 }
@@ -324,7 +322,6 @@ pub fn concurrent_args(
         }
     }
     if open {
-        out.push("-Xlinker".into());
         out.push("--end-concurrent".into());
     }
     if concurrent.is_empty() {
@@ -384,8 +381,8 @@ mod tests {
         .unwrap();
         assert_eq!(
             args.join(" "),
-            "-O2 -Xlinker --start-concurrent -Xlinker x/a.o -Xlinker x/b.o -Xlinker --end-concurrent \
-             -o app -Wl,--start-group -Xlinker --start-concurrent -Xlinker libfoo.a -Xlinker --end-concurrent \
+            "-O2 --start-concurrent x/a.o x/b.o --end-concurrent \
+             -o app -Wl,--start-group --start-concurrent libfoo.a --end-concurrent \
              /usr/lib/libz.a -Wl,--end-group -lm"
         );
         assert_eq!(conc.len(), 3);

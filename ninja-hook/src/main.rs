@@ -23,11 +23,12 @@ mod procs;
 mod session;
 mod shell;
 
+use cld_client::Waited;
 use driver::Kind;
 use session::Locked;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus};
 use std::time::Duration;
 
 const USAGE: &str = "\
@@ -219,7 +220,6 @@ fn prepare_links(
     // From here until the session is saved, an interruption must wait.
     let _hold = procs::HoldSignals::new();
     l.adopt(ninja.id, cld);
-    let mut shim = None;
     let mut feeds = Vec::new();
     // Links reached through an archive or a shared library are started
     // from here only when there are few of them (a library used by dozens
@@ -249,10 +249,7 @@ fn prepare_links(
             );
             continue;
         }
-        if shim.is_none() {
-            shim = Some(session::shim_dir(cld)?);
-        }
-        match session::start_linker(link, &ninja.dir, statedir, shim.as_deref().unwrap()) {
+        match session::start_linker(link, &ninja.dir, statedir, cld) {
             Ok(k) => {
                 note!(
                     "started the background linker of {} ({})",
@@ -342,33 +339,25 @@ fn link(hook_args: &[String], driver: &str, dargs: &[String], out: &str) -> i32 
         "waiting for the background linker of {output} ({})",
         k.token
     );
-    let r = Command::new(&cld)
-        .arg(format!("--concurrent-wait={}", k.token))
-        .stdin(Stdio::null())
-        .stdout(Stdio::inherit())
-        .stderr(Stdio::piped())
-        .output();
-    let (status, diag) = match r {
-        Ok(o) => (o.status, String::from_utf8_lossy(&o.stderr).into_owned()),
-        Err(e) => fail(&format!("cannot run {}: {e}", cld.display())),
-    };
+    let waited = session::client(&cld).wait(&k.token, |_| {});
     if let Some(p) = k.proc {
         // It exits right after answering; do not return before it is gone.
         p.wait_gone(Duration::from_secs(5));
     }
-    if !status.success()
-        && (diag.contains("no background linker with token")
-            || diag.contains("is not running")
-            || diag.contains("died before answering"))
-    {
-        eprintln!(
-            "ninja-hook: warning: the background linker of {output} is gone ({}); linking serially",
-            diag.trim()
-        );
-        return serial(&cld);
+    match waited {
+        Ok(Waited::Linked(status, diag)) => {
+            eprint!("{diag}");
+            exit_code(status)
+        }
+        Ok(Waited::Gone(diag)) => {
+            eprintln!(
+                "ninja-hook: warning: the background linker of {output} is gone ({}); linking serially",
+                diag.trim()
+            );
+            serial(&cld)
+        }
+        Err(e) => fail(&format!("cannot run {}: {e}", cld.display())),
     }
-    eprint!("{diag}");
-    exit_code(status)
 }
 
 fn status(dir: Option<PathBuf>) -> i32 {

@@ -6,7 +6,6 @@
 use crate::plan::LinkEdge;
 use crate::procs::ProcId;
 use serde::{Deserialize, Serialize};
-use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -116,17 +115,16 @@ impl Locked {
     }
 }
 
+/// cld, run with the signals that ninja-hook holds back unblocked.
+pub fn client(cld: &Path) -> cld_client::Cld {
+    cld_client::Cld::new(cld, crate::procs::unblock_in_child)
+}
+
 /// Abort background linkers and wait (a little) for them to be gone.
 pub fn abort_all(linkers: &[Linker], cld: &Path) {
+    let cld = client(cld);
     for l in linkers {
-        let mut cmd = Command::new(cld);
-        crate::procs::unblock_in_child(&mut cmd);
-        let _ = cmd
-            .arg(format!("--concurrent-abort={}", l.token))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        cld.abort(&l.token);
     }
     for l in linkers {
         if let Some(p) = l.proc {
@@ -167,13 +165,13 @@ pub fn log_path(statedir: &Path, builddir: &Path, output: &str) -> PathBuf {
     statedir.join("logs").join(log_name(output, builddir))
 }
 
-/// Start the background linker of one link edge: its driver with cld's
-/// shim, the concurrent start arguments, inotify mode and an event log.
+/// Start the background linker of one link edge: its driver through
+/// `cld --concurrent-start`, in inotify mode with an event log.
 pub fn start_linker(
     link: &LinkEdge,
     builddir: &Path,
     statedir: &Path,
-    shim: &str,
+    cld: &Path,
 ) -> Result<Linker, String> {
     let args = link.start.as_ref().map_err(|e| e.clone())?;
     for c in &link.concurrent {
@@ -186,58 +184,25 @@ pub fn start_linker(
     let log = log_path(statedir, builddir, &link.output);
     let _ = std::fs::create_dir_all(log.parent().unwrap());
     let _ = std::fs::remove_file(&log);
-    let mut cmd = Command::new(&link.driver);
-    cmd.arg("-B")
-        .arg(shim)
-        .args(args)
-        .arg("-Xlinker")
-        .arg("--concurrent-inotify")
-        .arg("-Xlinker")
-        .arg(format!("--concurrent-log={}", log.display()));
+    let mut opts = vec![
+        "--concurrent-inotify".to_string(),
+        format!("--concurrent-log={}", log.display()),
+    ];
     if let Ok(t) = std::env::var("NINJA_HOOK_IDLE_TIMEOUT") {
-        cmd.arg("-Xlinker")
-            .arg(format!("--concurrent-idle-timeout={t}"));
+        opts.push(format!("--concurrent-idle-timeout={t}"));
     }
-    crate::procs::unblock_in_child(&mut cmd);
-    let mut child = cmd
-        .current_dir(builddir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", link.driver))?;
-    let mut err = String::new();
-    let mut out = String::new();
-    let mut e = child.stderr.take().unwrap();
-    let errt = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = e.read_to_string(&mut s);
-        s
-    });
-    let _ = child.stdout.take().unwrap().read_to_string(&mut out);
-    err.push_str(&errt.join().unwrap_or_default());
-    let status = child.wait().map_err(|e| e.to_string())?;
-    let token = out.trim().to_string();
-    if !status.success() || token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!(
-            "the concurrent start failed ({status}): {}",
-            err.trim()
-        ));
-    }
-    // The background linker's pid, from its log's first line.
-    let proc = std::fs::read_to_string(&log).ok().and_then(|t| {
-        t.lines()
-            .find(|l| l.contains(&format!("start token={token}")))
-            .and_then(|l| l.split_whitespace().find_map(|w| w.strip_prefix("pid=")))
-            .and_then(|p| p.parse().ok())
-            .and_then(ProcId::of)
-    });
+    let driver: Vec<String> = std::iter::once(link.driver.clone())
+        .chain(args.iter().cloned())
+        .collect();
+    let started = client(cld).start(&opts, &driver, |c| {
+        c.current_dir(builddir);
+    })?;
     Ok(Linker {
         output: link.output.clone(),
         hook_args: link.hook_args.clone(),
         cwd: builddir.to_path_buf(),
-        token,
-        proc,
+        token: started.token,
+        proc: ProcId::of(started.pid),
         log,
     })
 }

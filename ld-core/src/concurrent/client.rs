@@ -10,6 +10,7 @@
 use super::feed;
 use super::ingest::{normalize, Entry, Names, Slot};
 use super::server::{self, Setup};
+use super::start::Report;
 use crate::error::{Error, Result};
 use crate::options::{ConcurrentMode, ControlOp, InputArg, Options};
 use crate::outlock::OutputLock;
@@ -224,6 +225,15 @@ fn bind_socket(dir: &Path, token: &str) -> Result<(UnixListener, PathBuf)> {
 }
 
 fn daemonize(s: Setup) -> i32 {
+    // What `--concurrent-start` reports besides the token and the pid.
+    let log = match &s.opts.concurrent_log {
+        Some(l) => std::env::current_dir()
+            .map(|cwd| normalize(l, &cwd))
+            .unwrap_or_else(|_| l.clone()),
+        None => s.dir.join(format!("{}.log", s.token)),
+    };
+    let fifo = s.fifo.as_ref().map(|(_, p, _)| p.clone());
+    let format = s.opts.concurrent_report;
     let (rd, wr) = match nix::unistd::pipe() {
         Ok(p) => p,
         Err(e) => {
@@ -250,8 +260,16 @@ fn daemonize(s: Setup) -> i32 {
             if msg.first() == Some(&b'R') {
                 // The background linker holds the lock now.
                 s.start_lock.hand_over();
-                println!("{}", s.token);
-                let _ = std::io::stdout().flush();
+                let pid = String::from_utf8_lossy(&msg[1..]).parse().unwrap_or(0);
+                let report = Report {
+                    token: s.token.clone(),
+                    pid,
+                    log,
+                    fifo,
+                };
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(&report.render(format));
+                let _ = out.flush();
                 0
             } else {
                 let m = String::from_utf8_lossy(msg.get(1..).unwrap_or_default()).into_owned();

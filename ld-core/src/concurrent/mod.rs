@@ -26,14 +26,18 @@
 //! state and the jobs that fill it), `feed` (FIFO and inotify: what
 //! reports inputs), `frontier` (symbols resolved in command-line order as
 //! far as inputs are in), `wait` (verify and link), `server` (the background
-//! process and its event loop), `client` (the commands). The runtime
-//! directory where sockets and locks live is `crate::runtime_dir`.
+//! process and its event loop), `client` (the commands) with `start` (what
+//! `--concurrent-start` prints, and its form that runs a compiler driver).
+//! The runtime directory where sockets and locks live is
+//! `crate::runtime_dir`.
 
 mod client;
 mod feed;
 mod frontier;
 mod ingest;
 mod server;
+mod start;
 mod wait;
 
 pub use client::{control, start};
+pub use start::start_via_driver;

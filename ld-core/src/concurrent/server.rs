@@ -128,10 +128,11 @@ pub(super) fn background(s: Setup, ready: OwnedFd) -> i32 {
     }
     feed::start_readers(&shared, Arc::new(names), fifo.map(|(f, _, _)| f), inotify);
 
-    // Ready: the parent prints the token.
+    // Ready: the parent prints the token (and, for `--concurrent-start`,
+    // this pid: the starting command only knows its child's).
     {
         let mut w = std::fs::File::from(ready);
-        let _ = w.write_all(b"R");
+        let _ = write!(w, "R{}", std::process::id());
     }
     event_loop(&shared, &opts, &listener, &dir, &token, &leftovers)
 }
