@@ -155,7 +155,8 @@ compare() {
     old=$(realpath "$old") new=$(realpath "$new")
     [ -d "$corpus/links" ] || die "no corpus at $corpus (run: $0 capture)"
     corpus=$(realpath "$corpus")
-    local run="$corpus/run"
+    local run
+    run=$(mktemp -d "$corpus/run.XXXXXX")
     local n=0 same=0 differ=0 skipped=0 files=0 failed=0
     for rec in "$corpus"/links/*/; do
         [ -f "$rec/args" ] || continue

@@ -1,7 +1,11 @@
-use super::{align_up, OutputSection, Segment};
+use super::relr::{encode_relr, RelrPlan};
+use super::segments::HeaderPlan;
+use super::{align_up, OutputSection, Segment, Synth};
 use crate::error::{Error, Result};
+use crate::options::Options;
 use crate::x86_64::PAGE_SIZE;
 use object::elf;
+use std::collections::HashMap;
 
 /// Where `assign_addresses` put the loaded image.
 pub(super) struct Placed {
@@ -193,4 +197,72 @@ pub(crate) fn place_non_alloc(sections: &mut [OutputSection], mut off: u64) -> (
     }
     let shoff = align_up(off, 8);
     (shoff, shoff + 64 * (sections.len() as u64 + 1))
+}
+
+/// The address of the file's first byte (`--image-base`, else 0 for PIC
+/// and 0x400000).
+pub(super) fn image_base(opts: &Options) -> u64 {
+    let kind = opts.output_kind;
+    opts.image_base
+        .unwrap_or(if kind.is_pic() { 0 } else { 0x400000 })
+}
+
+/// The pass: addresses and file offsets of the allocated sections
+/// (`assign_addresses`). With `.relr.dyn`, whose size depends on the
+/// addresses of what it relocates, again until the sizes settle.
+pub(super) fn place_loaded(
+    opts: &Options,
+    sections: &mut [OutputSection],
+    placement: &[Vec<(u32, u64)>],
+    sec_idx: &HashMap<Synth, u32>,
+    relr: Option<&RelrPlan>,
+    headers: &HeaderPlan,
+    base: u64,
+) -> Result<Placed> {
+    let (phnum, fixed) = (headers.phnum, &headers.fixed);
+    let headers_size = 64 + 56 * phnum as u64;
+    let mut placed = assign_addresses(sections, base, headers_size, fixed, opts.max_page_size)?;
+    if let Some(plan) = relr {
+        // Sizing .relr.dyn (and what stays in .rela.dyn) needs the places'
+        // addresses. Only the read-only segment grows, so every place moves
+        // by whole pages, or not at all, and the next round agrees.
+        let (ri, di) = (
+            sec_idx[&Synth::RelrDyn] as usize,
+            sec_idx[&Synth::RelaDyn] as usize,
+        );
+        let rela_all = sections[di].size / 24;
+        let mut rounds = 0;
+        loop {
+            let packed = plan.packed(
+                sections,
+                placement,
+                sections[sec_idx[&Synth::Got] as usize].addr,
+            );
+            let relr_size = 8 * encode_relr(&packed).len() as u64;
+            let rela_size = 24 * (rela_all - packed.len() as u64);
+            if sections[ri].size == relr_size && sections[di].size == rela_size {
+                break;
+            }
+            rounds += 1;
+            if rounds > 4 {
+                return Err(Error::new(
+                    "internal error: the size of .relr.dyn does not settle",
+                ));
+            }
+            sections[ri].size = relr_size;
+            sections[di].size = rela_size;
+            placed = assign_addresses(sections, base, headers_size, fixed, opts.max_page_size)?;
+        }
+    }
+    Ok(placed)
+}
+
+/// The thread pointer (TLS variant II): the end of the TLS block, aligned.
+pub(super) fn thread_pointer(placed: &Placed, has_tls: bool) -> u64 {
+    let (tls_end, tls_align) = (placed.tls_end, placed.tls_align);
+    if has_tls {
+        align_up(tls_end, tls_align)
+    } else {
+        0
+    }
 }

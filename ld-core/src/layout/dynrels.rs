@@ -1,4 +1,7 @@
-use super::{got_fill, got_target_value, local_sym_addr, DynRel, GotTarget, Layout, LinkInput};
+use super::got::{got_fill, GotCtx, GotEntry, GotPlt, GotTarget};
+use super::scan::ScanResult;
+use super::symbols::{got_target_value, local_sym_addr};
+use super::{DynRel, Layout, LinkInput, SymInfo};
 use crate::resolve::{SymDef, SymbolId};
 use object::elf;
 
@@ -56,4 +59,50 @@ pub(super) fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
     l.got_rels = relative;
     l.plt_rels = plt_rels;
     l.irel_rels = irel_rels;
+}
+
+/// How many dynamic relocations there are, before addresses.
+pub(super) struct RelaCounts {
+    /// In `.rela.dyn` (without `-z pack-relative-relocs`' packing).
+    pub(super) rela_dyn: u64,
+    /// IRELATIVE ones of the PLT (`.rela.iplt` in a static executable).
+    pub(super) irel: u64,
+    /// A TP offset a dynamic relocation fills in (`DF_STATIC_TLS`).
+    pub(super) static_tls: bool,
+}
+
+/// Counts the dynamic relocations: GOT slots', copies', the PLT's
+/// IRELATIVE ones and those at input-section places (the scans').
+pub(super) fn count(
+    inp: &LinkInput,
+    gp: &GotPlt,
+    sym_info: &[SymInfo],
+    scans: &[ScanResult],
+) -> RelaCounts {
+    let res = inp.res;
+    let kind = inp.opts.output_kind;
+    let (got, plt, n_lazy_plt) = (&gp.got, &gp.plt, gp.n_lazy_plt);
+    // Dynamic relocations decided here: GOT, PLT slots, copies.
+    let count_ctx = GotCtx {
+        kind,
+        value: &|_| 0,
+        dynsym: &|_| 0,
+        tls_start: 0,
+        tp: 0,
+    };
+    let n_got_rels: u64 = got
+        .iter()
+        .map(|&e| got_fill(res, &count_ctx, e, 0).rels.len() as u64)
+        .sum();
+    let static_tls = !kind.is_executable() && got.iter().any(|e| matches!(e, GotEntry::TpOff(_)));
+    let n_copy = sym_info.iter().filter(|i| i.copy && !i.copy_alias).count() as u64;
+    let n_irel = (plt.len() - n_lazy_plt) as u64;
+    let n_place: u64 = scans.iter().map(|s| s.dynrels).sum();
+    // Places' relocations may be relative or symbolic; both counted in n_place.
+    let rela_dyn_count = n_got_rels + n_copy + n_place + if kind.is_dynamic() { n_irel } else { 0 };
+    RelaCounts {
+        rela_dyn: rela_dyn_count,
+        irel: n_irel,
+        static_tls,
+    }
 }

@@ -1,4 +1,6 @@
-use super::{place_non_alloc, symtab_plan, DynVal, Layout, OutputSection, Synth, NONE};
+use super::addresses::place_non_alloc;
+use super::symtab::symtab_plan;
+use super::{DynVal, Layout, OutputSection, Synth, NONE};
 use crate::resolve::Resolved;
 use std::collections::HashMap;
 

@@ -1,4 +1,5 @@
-use super::{Layout, LinkInput, ScanResult, NONE};
+use super::scan::ScanResult;
+use super::{Layout, LinkInput, NONE};
 use crate::resolve::SymDef;
 use object::elf;
 

@@ -1,8 +1,10 @@
-use super::{global_props, target_props, DynRel};
+use super::scan::{global_props, target_props, Needs};
+use super::{DynRel, LinkInput, SymInfo, NONE};
 use crate::options::OutputKind;
 use crate::resolve::{Resolved, SymbolId};
 use crate::x86_64::TargetProps;
 use object::elf;
+use std::collections::HashMap;
 
 /// What a GOT entry is about: a global symbol or a file-local one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -134,3 +136,101 @@ pub const LG_TPOFF: u8 = 1;
 pub const LG_TLSGD: u8 = 2;
 
 pub const LG_TLSDESC: u8 = 3;
+
+/// The GOT and the PLT, in order.
+pub(super) struct GotPlt {
+    pub(super) got: Vec<GotEntry>,
+    /// Slot of the module's local-dynamic TLS pair, or NONE.
+    pub(super) tlsld: u32,
+    /// GOT entries of file-local symbols, as `Layout::local_got`.
+    pub(super) local_got: HashMap<(u32, u32, u8), u32>,
+    /// Symbols with PLT entries: the imported (lazy) ones, then IFUNCs.
+    pub(super) plt: Vec<SymbolId>,
+    pub(super) n_lazy_plt: usize,
+}
+
+/// The pass: GOT slots and PLT entries in order, each symbol's noted in
+/// `sym_info`; then what `sym_info` says is final for the scan's needs
+/// (a canonical PLT entry needs an entry; copies).
+pub(super) fn order(inp: &LinkInput, needs: &Needs, sym_info: &mut [SymInfo]) -> GotPlt {
+    let res = inp.res;
+    let kind = inp.opts.output_kind;
+    let (needs_got, needs_gottp, needs_tlsgd, needs_tlsdesc) =
+        (&needs.got, &needs.gottp, &needs.tlsgd, &needs.tlsdesc);
+    let (needs_plt, needs_copy, needs_tlsld) = (&needs.plt, &needs.copy, needs.tlsld);
+    // GOT: 64-bit slots. Order: symbols in id order, then the module's
+    // local-dynamic pair, then locals in scan order.
+    let mut got: Vec<GotEntry> = Vec::new();
+    let push_entry = |got: &mut Vec<GotEntry>, e: GotEntry| -> u32 {
+        let i = got.len() as u32;
+        got.push(e);
+        if matches!(
+            e,
+            GotEntry::TlsGd(_) | GotEntry::TlsDesc(_) | GotEntry::TlsLd
+        ) {
+            got.push(GotEntry::Cont);
+        }
+        i
+    };
+    for id in 0..res.symbols.len() {
+        let t = GotTarget::Global(id as u32);
+        if needs_got[id] {
+            sym_info[id].got = push_entry(&mut got, GotEntry::Addr(t));
+        }
+        if needs_gottp[id] {
+            sym_info[id].gottp = push_entry(&mut got, GotEntry::TpOff(t));
+        }
+        if needs_tlsgd[id] {
+            sym_info[id].tlsgd = push_entry(&mut got, GotEntry::TlsGd(t));
+        }
+        if needs_tlsdesc[id] {
+            sym_info[id].tlsdesc = push_entry(&mut got, GotEntry::TlsDesc(t));
+        }
+    }
+    let tlsld = if needs_tlsld {
+        push_entry(&mut got, GotEntry::TlsLd)
+    } else {
+        NONE
+    };
+    let mut local_got = HashMap::new();
+    for &(f, s, k) in &needs.local_order {
+        if let std::collections::hash_map::Entry::Vacant(e) = local_got.entry((f, s, k)) {
+            let t = GotTarget::Local(f, s);
+            let entry = match k {
+                LG_ADDR => GotEntry::Addr(t),
+                LG_TPOFF => GotEntry::TpOff(t),
+                LG_TLSGD => GotEntry::TlsGd(t),
+                _ => GotEntry::TlsDesc(t),
+            };
+            e.insert(push_entry(&mut got, entry));
+        }
+    }
+    // PLT: imported (lazy) first, then IFUNCs.
+    let mut plt: Vec<SymbolId> = Vec::new();
+    for id in 0..res.symbols.len() {
+        if needs_plt[id] && global_props(res, kind, id as u32).imported {
+            sym_info[id].plt = plt.len() as u32;
+            plt.push(id as u32);
+        }
+    }
+    let n_lazy_plt = plt.len();
+    for id in 0..res.symbols.len() {
+        if needs_plt[id] && global_props(res, kind, id as u32).ifunc {
+            sym_info[id].plt = plt.len() as u32;
+            plt.push(id as u32);
+        }
+    }
+    for (id, info) in sym_info.iter_mut().enumerate() {
+        if info.plt == NONE {
+            info.canonical_plt = false;
+        }
+        info.copy = needs_copy[id];
+    }
+    GotPlt {
+        got,
+        tlsld,
+        local_got,
+        plt,
+        n_lazy_plt,
+    }
+}

@@ -1,4 +1,6 @@
-use super::{fde_target_section, is_c_ident, output_name, LinkInput};
+use super::eh_frame::fde_target_section;
+use super::output_sections::{is_c_ident, output_name};
+use super::LinkInput;
 use crate::object_file::{EhRecordKind, SectionKind};
 use crate::resolve::{SymDef, SymbolId};
 use object::elf;
@@ -176,4 +178,48 @@ pub(super) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
     }
     // Debug info and other non-alloc sections never keep code alive, but stay.
     live
+}
+
+/// The live sections and what ICF folded.
+pub(super) struct Live {
+    /// Per file and section: whether it reaches the output.
+    pub(super) live: Vec<Vec<bool>>,
+    /// With `--icf`: the sections folded into an identical one.
+    pub(super) folded: crate::icf::Folded,
+}
+
+/// The pass: which sections are live (`liveness`), then, with `--icf`,
+/// which live ones are folded (`icf::fold` marks them dead); prints what
+/// `--print-icf-sections` and `--print-gc-sections` ask for.
+pub(super) fn live_sections(inp: &LinkInput) -> Live {
+    let opts = inp.opts;
+    let res = inp.res;
+    let mut live = liveness(inp);
+    let folded = if opts.icf != crate::options::Icf::None {
+        let folded = crate::icf::fold(inp, &mut live);
+        if opts.print_icf_sections {
+            crate::icf::print(res, &folded);
+        }
+        folded
+    } else {
+        crate::icf::Folded::default()
+    };
+    if opts.print_gc_sections && opts.gc_sections {
+        for (f, o) in res.objects.iter().enumerate() {
+            for (si, s) in o.sections.iter().enumerate() {
+                if s.is_alloc()
+                    && s.kind != SectionKind::Ignore
+                    && !live[f][si]
+                    && !res.discarded[f][si]
+                {
+                    eprintln!(
+                        "cld: removing unused section '{}' in file '{}'",
+                        String::from_utf8_lossy(s.name),
+                        o.name
+                    );
+                }
+            }
+        }
+    }
+    Live { live, folded }
 }

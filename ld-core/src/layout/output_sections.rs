@@ -1,7 +1,13 @@
-use super::{leak, LinkInput, OutputSection};
+use super::{align_up, leak, LinkInput, OutputSection, Synth, NONE};
+use crate::error::Result;
+use crate::icf::Folded;
 use crate::object_file::{ObjectFile, SectionKind};
 use crate::options::Options;
+use crate::resolve::Resolved;
 use object::elf;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// Map an input section name to its output section name (GNU ld's default script).
 pub(crate) fn output_name(name: &[u8]) -> &[u8] {
@@ -266,4 +272,207 @@ pub(super) fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
         ));
     }
     true
+}
+
+/// Regular output sections by (name, NOBITS or not, flags): where input
+/// sections with that key join.
+pub(super) type ByName =
+    HashMap<(&'static [u8], u32, u64), u32, BuildHasherDefault<crate::resolve::NameHasher>>;
+
+/// The regular output sections, made from the live input sections.
+pub(super) struct Joined {
+    pub(super) sections: Vec<OutputSection>,
+    pub(super) by_name: ByName,
+    /// Merge-string input sections: (output section, file, section), in
+    /// command-line order (`merge` places their strings).
+    pub(super) merge_secs: Vec<(u32, usize, usize)>,
+    /// Input `.comment` sections: (file, section).
+    pub(super) comment_inputs: Vec<(usize, usize)>,
+    /// Whether the stack is executable (`-z [no]execstack`, else whether
+    /// an input asks for it).
+    pub(super) execstack: bool,
+}
+
+/// An input section's alignment: a kept copy takes the largest alignment
+/// of the sections ICF folded into it.
+pub(super) fn input_align(res: &Resolved, folded: &Folded, f: usize, si: usize) -> u64 {
+    let a = res.objects[f].sections[si].align;
+    if folded.align.is_empty() {
+        return a;
+    }
+    folded
+        .align
+        .get(&(f as u32, si as u32))
+        .copied()
+        .unwrap_or(a)
+}
+
+/// Where each file's live input sections go, as far as the file alone
+/// tells (`file_dests`), per file in parallel.
+pub(super) fn all_file_dests(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<FileDests> {
+    let res = inp.res;
+    res.objects
+        .par_iter()
+        .zip(live.par_iter())
+        .enumerate()
+        .map(|(f, (o, live))| file_dests(inp, f, o, live))
+        .collect()
+}
+
+/// The pass: the output sections in command-line order, each input
+/// section joining the one of its name, type and flags (or one of its
+/// own with `--unique`); merge-string and `.comment` inputs are set
+/// aside for their own passes.
+pub(super) fn join(inp: &LinkInput, dests: &[FileDests], folded: &Folded) -> Joined {
+    let opts = inp.opts;
+    let res = inp.res;
+    let align_of = |f: usize, si: usize| input_align(res, folded, f, si);
+    let mut sections: Vec<OutputSection> = Vec::new();
+    let mut merge_secs: Vec<(u32, usize, usize)> = Vec::new();
+    let mut comment_inputs: Vec<(usize, usize)> = Vec::new();
+    let mut execstack = opts.execstack.unwrap_or(false);
+    let mut by_name: HashMap<
+        (&'static [u8], u32, u64),
+        u32,
+        BuildHasherDefault<crate::resolve::NameHasher>,
+    > = HashMap::default();
+    for (f, (o, d)) in res.objects.iter().zip(dests).enumerate() {
+        // In file order: it warns.
+        if opts.execstack.is_none() && wants_execstack(opts, o) {
+            execstack = true;
+        }
+        comment_inputs.extend(d.comments.iter().map(|&si| (f, si as usize)));
+        for dest in &d.sections {
+            let si = dest.si as usize;
+            let s = &o.sections[si];
+            let (oname, sh_type, flags) = (dest.oname, dest.sh_type, dest.flags);
+            let noload = dest.noload;
+            let new_section = |sections: &mut Vec<OutputSection>| {
+                let rank = rank_of(oname, sh_type, flags);
+                sections.push(OutputSection::new(
+                    oname,
+                    Synth::Regular,
+                    sh_type,
+                    flags,
+                    1,
+                    rank,
+                ));
+                (sections.len() - 1) as u32
+            };
+            let idx = if dest.unique {
+                new_section(&mut sections)
+            } else {
+                let key = (oname, if sh_type == elf::SHT_NOBITS { 1 } else { 0 }, flags);
+                *by_name
+                    .entry(key)
+                    .or_insert_with(|| new_section(&mut sections))
+            };
+            let os = &mut sections[idx as usize];
+            os.align = os.align.max(align_of(f, si));
+            if s.kind == SectionKind::MergeStrings {
+                os.entsize = 1;
+                merge_secs.push((idx, f, si));
+            } else {
+                os.inputs.push((f as u32, si as u32));
+            }
+            if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS && !noload {
+                os.sh_type = s.sh_type;
+            }
+        }
+    }
+    Joined {
+        sections,
+        by_name,
+        merge_secs,
+        comment_inputs,
+        execstack,
+    }
+}
+
+/// Orders each output section's inputs (init/fini arrays by priority, a
+/// linker script's rules) and raises alignments (`--section-align`, a
+/// script's `ALIGN`).
+pub(super) fn order_inputs(inp: &LinkInput, sections: &mut [OutputSection]) {
+    let opts = inp.opts;
+    let res = inp.res;
+    // Init/fini arrays run in priority order; stable within a priority.
+    for os in sections.iter_mut() {
+        if matches!(
+            os.name.as_slice(),
+            b".init_array" | b".fini_array" | b".preinit_array" | b".ctors" | b".dtors"
+        ) {
+            os.inputs.sort_by_key(|&(f, s)| {
+                array_priority(res.objects[f as usize].sections[s as usize].name)
+            });
+        }
+    }
+    if !inp.scripts.rules.is_empty() {
+        script_order(inp, sections);
+    }
+    // Minimum alignments: --section-align, a script's ALIGN(n).
+    for (name, a) in opts.section_aligns.iter().chain(&inp.scripts.aligns) {
+        for os in sections.iter_mut().filter(|s| s.name == name.as_bytes()) {
+            os.align = os.align.max(*a);
+        }
+    }
+}
+
+/// Places the input sections within their output sections (and a linker
+/// script's data statements among them; a folded section where its kept
+/// copy is) and sizes the output sections. Returns the placement of every
+/// input section (per file, per section: output section and offset, or
+/// NONE) and the script data's places (output section, offset, statement).
+#[allow(clippy::type_complexity)]
+pub(super) fn place_inputs(
+    inp: &LinkInput,
+    sections: &mut [OutputSection],
+    folded: &Folded,
+) -> Result<(Vec<Vec<(u32, u64)>>, Vec<(u32, u64, u32)>)> {
+    let res = inp.res;
+    let align_of = |f: usize, si: usize| input_align(res, folded, f, si);
+    let mut placement: Vec<Vec<(u32, u64)>> = res
+        .objects
+        .iter()
+        .map(|o| vec![(NONE, 0); o.sections.len()])
+        .collect();
+    // Place input sections within their output sections (and a linker
+    // script's data statements among them).
+    let mut script_data: Vec<(u32, u64, u32)> = Vec::new();
+    for (oi, os) in sections.iter_mut().enumerate() {
+        let mut off = 0u64;
+        let data = &inp.scripts.data;
+        let mut data_here = (0..data.len()).filter(|&d| data[d].out.as_bytes() == os.name);
+        let mut next_data = data_here.next();
+        let mut place_data = |off: &mut u64, before_rule: u32, next: &mut Option<usize>| {
+            while let Some(d) = next.filter(|&d| data[d].after_rules <= before_rule) {
+                script_data.push((oi as u32, *off, d as u32));
+                *off += data[d].size as u64;
+                *next = data_here.next();
+            }
+        };
+        for &(f, s) in &os.inputs {
+            if next_data.is_some() {
+                let r = inp
+                    .scripts
+                    .rule_index(f as usize, s as usize)
+                    .unwrap_or(u32::MAX);
+                place_data(&mut off, r, &mut next_data);
+            }
+            let isec = &res.objects[f as usize].sections[s as usize];
+            off = align_up(off, align_of(f as usize, s as usize));
+            placement[f as usize][s as usize] = (oi as u32, off);
+            off += isec.size;
+        }
+        place_data(&mut off, u32::MAX, &mut next_data);
+        os.size = off;
+    }
+    if let Some(d) = inp.scripts.unplaced_data(&script_data, sections) {
+        return Err(d);
+    }
+    // Folded sections are where their kept copy is: their symbols, and
+    // relocations to them (debug info too), resolve into it.
+    for &((f, s), (lf, ls)) in &folded.pairs {
+        placement[f as usize][s as usize] = placement[lf as usize][ls as usize];
+    }
+    Ok((placement, script_data))
 }

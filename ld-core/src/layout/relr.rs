@@ -1,4 +1,6 @@
-use super::{got_fill, GotCtx, GotEntry, Layout, LinkInput, OutputSection, ScanResult};
+use super::got::{got_fill, GotCtx, GotEntry};
+use super::scan::ScanResult;
+use super::{Layout, LinkInput, OutputSection};
 use crate::options::OutputKind;
 use object::elf;
 

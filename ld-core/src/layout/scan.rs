@@ -1,9 +1,14 @@
-use super::{eh_dead_ranges, LinkInput};
+use super::eh_frame::eh_dead_ranges;
+use super::got::{LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF};
+use super::{LinkInput, SymInfo, NONE};
+use crate::error::{Error, Result};
 use crate::object_file::{ObjectFile, SectionKind};
 use crate::options::OutputKind;
 use crate::resolve::{Resolved, SymDef, SymbolId};
 use crate::x86_64::{self as arch, DecideCtx, TargetProps};
 use object::elf;
+use rayon::prelude::*;
+use std::collections::HashMap;
 
 /// Properties of the target of symbol `sym` of object `file`.
 pub fn target_props(res: &Resolved, kind: OutputKind, file: usize, sym: u32) -> TargetProps {
@@ -300,4 +305,155 @@ pub(super) fn built_by_rustc(o: &ObjectFile) -> bool {
         .iter()
         .enumerate()
         .any(|(i, s)| s.name == b".comment" && o.section_data(i).windows(5).any(|w| w == b"rustc"))
+}
+
+/// The pass: every live section's relocations (`scan_file`), per file in
+/// parallel.
+pub(super) fn scan_relocations(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<ScanResult> {
+    let res = inp.res;
+    let ctx = DecideCtx::new(inp.opts.output_kind, inp.opts.no_relax);
+    // Scan relocations, per file in parallel.
+    (0..res.objects.len())
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|f| scan_file(inp, &live[f], f, &ctx))
+        .collect()
+}
+
+/// What the live relocations need, gathered from every file's scan.
+pub(super) struct Needs {
+    /// Per global symbol: a GOT slot for its address, for its TP offset,
+    /// a PLT entry, a copy relocation, a general-dynamic TLS pair, a TLS
+    /// descriptor.
+    pub(super) got: Vec<bool>,
+    pub(super) gottp: Vec<bool>,
+    pub(super) plt: Vec<bool>,
+    pub(super) copy: Vec<bool>,
+    pub(super) tlsgd: Vec<bool>,
+    pub(super) tlsdesc: Vec<bool>,
+    /// The module's local-dynamic TLS pair.
+    pub(super) tlsld: bool,
+    /// GOT entries of file-local symbols: (file, symbol, `LG_*` kind), in
+    /// scan order, repeated as often as they are used.
+    pub(super) local_order: Vec<(u32, u32, u8)>,
+    /// A dynamic relocation in a read-only section (`DT_TEXTREL`).
+    pub(super) textrel: bool,
+}
+
+/// Gathers the scans in file order: what each symbol needs (and whether
+/// a canonical PLT entry would do, in `SymInfo`), warnings about text
+/// relocations. Fails with every relocation error and undefined symbol.
+pub(super) fn gather_needs(inp: &LinkInput, scans: &[ScanResult]) -> Result<(Needs, Vec<SymInfo>)> {
+    let res = inp.res;
+    let mut errors: Vec<String> = Vec::new();
+    let mut undefined: Vec<(SymbolId, String)> = Vec::new();
+    let mut sym_info = vec![
+        SymInfo {
+            got: NONE,
+            gottp: NONE,
+            tlsgd: NONE,
+            tlsdesc: NONE,
+            plt: NONE,
+            dynsym: NONE,
+            ..Default::default()
+        };
+        res.symbols.len()
+    ];
+    let mut needs_got = vec![false; res.symbols.len()];
+    let mut needs_gottp = vec![false; res.symbols.len()];
+    let mut needs_plt = vec![false; res.symbols.len()];
+    let mut needs_copy = vec![false; res.symbols.len()];
+    let mut needs_tlsgd = vec![false; res.symbols.len()];
+    let mut needs_tlsdesc = vec![false; res.symbols.len()];
+    let mut needs_tlsld = false;
+    let mut local_order: Vec<(u32, u32, u8)> = Vec::new();
+    let mut textrel = false;
+    for (f, s) in scans.iter().enumerate() {
+        needs_tlsld |= s.tlsld;
+        errors.extend(s.errors.iter().cloned());
+        undefined.extend(s.undefined.iter().cloned());
+        textrel |= s.textrel;
+        let mut said = std::collections::HashSet::new();
+        for w in &s.textrel_warnings {
+            if said.insert(w) {
+                crate::error::warn(w);
+            }
+        }
+        for &(id, n) in &s.needs {
+            let i = id as usize;
+            needs_got[i] |= n.got;
+            needs_gottp[i] |= n.gottp;
+            needs_plt[i] |= n.plt;
+            needs_copy[i] |= n.copy;
+            needs_tlsgd[i] |= n.tlsgd;
+            needs_tlsdesc[i] |= n.tlsdesc;
+            sym_info[i].canonical_plt |= n.canonical_plt;
+        }
+        for &(sym, n) in &s.local_needs {
+            for (need, k) in [
+                (n.got, LG_ADDR),
+                (n.gottp, LG_TPOFF),
+                (n.tlsgd, LG_TLSGD),
+                (n.tlsdesc, LG_TLSDESC),
+            ] {
+                if need {
+                    local_order.push((f as u32, sym, k));
+                }
+            }
+        }
+    }
+    report_undefined(inp, undefined, &mut errors);
+    if !errors.is_empty() {
+        return Err(Error::new(errors.join("\n")));
+    }
+    let needs = Needs {
+        got: needs_got,
+        gottp: needs_gottp,
+        plt: needs_plt,
+        copy: needs_copy,
+        tlsgd: needs_tlsgd,
+        tlsdesc: needs_tlsdesc,
+        tlsld: needs_tlsld,
+        local_order,
+        textrel,
+    };
+    Ok((needs, sym_info))
+}
+
+/// Undefined symbols: one message per symbol, listing its references;
+/// errors, or warnings with `--warn-unresolved-symbols`.
+fn report_undefined(inp: &LinkInput, undefined: Vec<(SymbolId, String)>, errors: &mut Vec<String>) {
+    let res = inp.res;
+    // Undefined symbols: one error per symbol, listing references.
+    if !undefined.is_empty() {
+        let mut by_sym: Vec<(SymbolId, Vec<String>)> = Vec::new();
+        let mut idx: HashMap<SymbolId, usize> = HashMap::new();
+        for (id, loc) in undefined {
+            let i = *idx.entry(id).or_insert_with(|| {
+                by_sym.push((id, Vec::new()));
+                by_sym.len() - 1
+            });
+            by_sym[i].1.push(loc);
+        }
+        let rust = inp.opts.demangle && res.objects.iter().any(built_by_rustc);
+        for (id, locs) in by_sym {
+            let name = res.symbols[id as usize].name_str();
+            let shown = match crate::exports::demangle_for_messages(&name, rust) {
+                Some(d) if inp.opts.demangle => d,
+                _ => name,
+            };
+            let mut m = format!("undefined symbol: {shown}");
+            for l in locs.iter().take(8) {
+                m.push_str(&format!("\n>>> referenced by {l}"));
+            }
+            if locs.len() > 8 {
+                m.push_str(&format!("\n>>> referenced {} more times", locs.len() - 8));
+            }
+            if inp.opts.warn_unresolved {
+                crate::error::warn(m);
+            } else {
+                errors.push(m);
+            }
+        }
+    }
 }

@@ -1,6 +1,9 @@
-use super::{is_c_ident, leak, GotTarget, Layout, LinkInput, Synth, NONE};
-use crate::error::Result;
+use super::got::GotTarget;
+use super::output_sections::is_c_ident;
+use super::{leak, Layout, LinkInput, Synth, NONE};
+use crate::error::{Error, Result};
 use crate::object_file::{InputSymbol, SectionKind};
+use crate::options::OutputKind;
 use crate::resolve::{NameMap, Resolved, SymDef, SymbolId};
 use object::elf;
 use std::collections::HashMap;
@@ -232,4 +235,39 @@ pub(super) fn symbol_values(
     inp.scripts
         .values(res, layout, inp.opts.max_page_size, &mut out)?;
     Ok(out)
+}
+
+/// The entry point: `-e`'s symbol, else `_start` (a shared library has
+/// none unless `-e` asks); GNU ld's warning and the start of `.text` if
+/// `_start` is not defined.
+pub(super) fn entry_point(inp: &LinkInput, layout: &Layout) -> Result<u64> {
+    let opts = inp.opts;
+    let res = inp.res;
+    let kind = opts.output_kind;
+    let entry_name = opts.entry.clone().unwrap_or_else(|| "_start".into());
+    let entry = match res.lookup(entry_name.as_bytes()) {
+        // A shared object has no entry point unless one is asked for.
+        _ if kind == OutputKind::Shared && opts.entry.is_none() => 0,
+        Some(id) if res.symbols[id as usize].def != SymDef::Undefined => {
+            layout.sym_values[id as usize]
+        }
+        _ => {
+            if opts.entry.is_some() {
+                return Err(Error::new(format!(
+                    "entry symbol {entry_name} is not defined"
+                )));
+            }
+            // GNU ld warns and uses the start of .text.
+            crate::error::warn(format!(
+                "cannot find entry symbol {entry_name}; defaulting to start of .text"
+            ));
+            layout
+                .sections
+                .iter()
+                .find(|s| s.name == b".text")
+                .map(|s| s.addr)
+                .unwrap_or(0)
+        }
+    };
+    Ok(entry)
 }

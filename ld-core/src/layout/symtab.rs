@@ -1,6 +1,6 @@
 use super::NONE;
 use crate::object_file::{InputSymbol, ObjectFile, SectionKind};
-use crate::options::Discard;
+use crate::options::{Discard, Options};
 use crate::resolve::{Resolved, SymDef};
 use object::elf;
 
@@ -89,5 +89,19 @@ pub fn keep_global(
         SymDef::Shared { .. } => s.referenced,
         SymDef::Undefined => s.referenced,
         SymDef::Synthetic => true,
+    }
+}
+
+/// The pass: how many `.symtab` entries there are (locals first) and
+/// `.strtab`'s size; nothing without `-s`.
+pub(super) fn sizes(
+    opts: &Options,
+    res: &Resolved,
+    placement: &[Vec<(u32, u64)>],
+) -> (u32, u32, u64) {
+    if opts.strip_all {
+        (0, 0, 0)
+    } else {
+        symtab_plan(res, placement, opts.discard)
     }
 }
