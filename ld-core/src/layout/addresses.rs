@@ -1,3 +1,9 @@
+//! Pass: addresses. File offsets and addresses of the allocated sections,
+//! in order, each segment class (read-only, code, read-only data,
+//! writable) on a new page, RELRO page-aligned, `--section-start` sections
+//! in segments of their own; `.relr.dyn`, whose size depends on those
+//! addresses, settles in a few rounds. Then the non-allocated sections.
+
 use super::relr::{encode_relr, RelrPlan};
 use super::segments::HeaderPlan;
 use super::{align_up, OutputSection, Segment, Synth};

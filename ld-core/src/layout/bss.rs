@@ -1,3 +1,7 @@
+//! Pass: commons and copy relocations, at the end of `.bss`. A
+//! copy-relocated symbol's aliases in its library (same address) share its
+//! copy. Also the checks that refuse a copy relocation.
+
 use super::output_sections::ByName;
 use super::{align_up, LinkInput, OutputSection, SymInfo, Synth};
 use crate::error::{Error, Result};

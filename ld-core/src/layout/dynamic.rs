@@ -1,3 +1,7 @@
+//! Pass: the `.dynamic` entries (dynamic outputs), in order. Values that
+//! are addresses or sizes of sections are named (`DynVal`) and resolved by
+//! the writer; so the entry count, and `.dynamic`'s size, is known here.
+
 use super::dynrels::RelaCounts;
 use super::got::GotPlt;
 use super::synthetic::hash_tables;

@@ -1,3 +1,8 @@
+//! Dynamic relocations decided at layout: how many `.rela.dyn` holds
+//! (counted before addresses, to size it) and, once symbol values are
+//! known, the GOT's, the PLT's and the copies' relocations
+//! (`plan_dynrels`). Those at input-section places the writer makes.
+
 use super::got::{got_fill, GotCtx, GotEntry, GotPlt, GotTarget};
 use super::scan::ScanResult;
 use super::symbols::{got_target_value, local_sym_addr};

@@ -1,3 +1,8 @@
+//! Pass: dynamic symbols (dynamic outputs). Which shared libraries are
+//! needed, which symbols are imported and exported, and their order in
+//! `.dynsym`: imports first, then the exports sorted by GNU hash bucket
+//! (as `.gnu.hash` requires). The hash functions live here too.
+
 use super::scan::ScanResult;
 use super::{LinkInput, SymInfo, NONE};
 use crate::resolve::{Resolved, SymDef, SymbolId};

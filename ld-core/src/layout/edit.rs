@@ -1,3 +1,8 @@
+//! Changes to a finished layout, for the passes after it (`gdb_index`,
+//! `compress`, `separate_debug`): non-allocated sections dropped or added,
+//! section indices, `.shstrtab` and the non-allocated sections' offsets
+//! computed again. Nothing allocated moves.
+
 use super::addresses::place_non_alloc;
 use super::symtab::symtab_plan;
 use super::{DynVal, Layout, OutputSection, Synth, NONE};

@@ -1,3 +1,8 @@
+//! Pass: `.eh_frame`. The records of live input `.eh_frame` sections in
+//! file order; FDEs of dead functions are dropped, and a CIE equal to one
+//! already placed (same bytes, relocations to the same targets) is not
+//! written again: its FDEs point at the first.
+
 use super::EhPlace;
 use crate::error::{Error, Result};
 use crate::object_file::{EhRecordKind, ObjectFile};

@@ -1,3 +1,7 @@
+//! `-z rewrite-endbr`: the `endbr64` instructions that can become `nop`s
+//! (functions whose address is never taken), from the scan's notes of
+//! address-taking relocations; runs last, on final file offsets.
+
 use super::scan::ScanResult;
 use super::{Layout, LinkInput, NONE};
 use crate::resolve::SymDef;

@@ -1,3 +1,9 @@
+//! Pass: the GOT and the PLT. GOT slots in a fixed order (global symbols
+//! in id order, the module's local-dynamic TLS pair, local symbols in scan
+//! order), PLT entries (imported symbols, lazily bound, then IFUNCs). What
+//! a GOT entry holds and which dynamic relocations it needs (`got_fill`) is
+//! shared by counting here and writing later, so they agree.
+
 use super::scan::{global_props, target_props, Needs};
 use super::{DynRel, LinkInput, SymInfo, NONE};
 use crate::options::OutputKind;

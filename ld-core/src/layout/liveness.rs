@@ -1,3 +1,12 @@
+//! Pass: live sections. Without `--gc-sections` every input section that
+//! is not discarded (COMDAT losers, `/DISCARD/`, ignored kinds) is live;
+//! with it, those reachable through relocations from the roots (the entry,
+//! `-u`, exported symbols, kept sections such as notes, init/fini arrays,
+//! `KEEP`, sections `__start_`/`__stop_` symbols name). Non-allocated
+//! sections stay but keep nothing alive; `.eh_frame` stays and keeps only
+//! what the FDEs of live functions and the CIEs reference. ICF (`icf`)
+//! then folds identical live sections. Assumes resolution is done.
+
 use super::eh_frame::fde_target_section;
 use super::output_sections::{is_c_ident, output_name};
 use super::LinkInput;

@@ -1,3 +1,8 @@
+//! Pass: merged strings. The strings of `SHF_MERGE|SHF_STRINGS` input
+//! sections (split into pieces and hashed at ingest) are laid out once per
+//! output section; the first occurrence in command-line order takes the
+//! slot, so the result does not depend on thread timing.
+
 use super::{align_up, OutputSection};
 use crate::resolve::Resolved;
 use std::collections::HashMap;

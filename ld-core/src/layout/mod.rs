@@ -1,10 +1,27 @@
 //! Layout: decides everything about the output before a byte is written.
-//! Live sections (with `--gc-sections`, what is reachable from the roots),
-//! output sections and their order, what the relocations need (GOT, PLT,
-//! copy relocations, dynamic relocations; decided by `x86_64::decide`),
-//! merged strings, `.eh_frame` records, dynamic symbols and versions, the
-//! size of every synthetic section, then file offsets, addresses, segments
-//! and final symbol values. The writer only fills in what is decided here.
+//! The writer only fills in what is decided here. `compute` runs the
+//! passes in this order, each in its module:
+//!
+//! | pass | module | decides |
+//! |---|---|---|
+//! | live sections | `liveness` (+ `icf`) | which input sections reach the output (`--gc-sections`, ICF) |
+//! | relocation scan | `scan` | what each live relocation needs (`x86_64::decide`): GOT, PLT, copy, TLS, dynamic relocations; undefined symbols |
+//! | GOT and PLT | `got` | the GOT slots and PLT entries, in order |
+//! | output sections | `output_sections` | output sections in command-line order, input sections placed in them |
+//! | merged strings | `merge` | each distinct string once per merge section |
+//! | commons, copies | `bss` | commons and copy-relocated symbols at the end of `.bss` |
+//! | `.eh_frame` | `eh_frame` | the live records, CIEs shared |
+//! | dynamic symbols | `dynsym`, `versions` | needed libraries, `.dynsym` order, `.dynstr`, version sections |
+//! | `.dynamic` | `dynrels::count`, `dynamic` | the dynamic relocation counts, the `.dynamic` entries |
+//! | synthetic sections | `synthetic`, `symtab` | every synthetic section, sized |
+//! | order | `order` | sections sorted by rank, indices renumbered, `.shstrtab` |
+//! | addresses | `segments::plan`, `addresses` | program header count, file offsets and addresses (`.relr.dyn` settles) |
+//! | program headers | `segments` | the segments |
+//! | symbol values | `symbols` | every symbol's value, the entry point |
+//! | dynamic relocations | `dynrels`, `endbr` | the GOT's, PLT's and copies' relocations; `-z rewrite-endbr` |
+//!
+//! `edit` changes a finished layout for the passes after it (`gdb_index`,
+//! `compress`, `separate_debug`).
 
 mod addresses;
 mod bss;

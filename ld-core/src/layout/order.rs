@@ -1,3 +1,7 @@
+//! Pass: section order. The output sections sorted by rank, and every
+//! index that names an output section renumbered; section header indices
+//! and `.shstrtab`.
+
 use super::{DynVal, LinkInput, OutputSection, Synth, NONE};
 use std::collections::HashMap;
 

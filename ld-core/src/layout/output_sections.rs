@@ -1,3 +1,10 @@
+//! Pass: output sections. Each live input section's output section (name,
+//! type, flags; GNU ld's default script's names, a linker script's rules,
+//! `--unique`) is found per file in parallel, then the output sections are
+//! made in command-line order and the input sections placed in them
+//! (ordered by init/fini priority or a script's SORT, aligned). Ranks
+//! (`rank_of`) decide the sections' order in the file later (`order`).
+
 use super::{align_up, leak, LinkInput, OutputSection, Synth, NONE};
 use crate::error::Result;
 use crate::icf::Folded;

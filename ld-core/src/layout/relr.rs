@@ -1,3 +1,7 @@
+//! `-z pack-relative-relocs`: which relative relocations go into
+//! `.relr.dyn` (decided on final addresses by `packable`, the rule the
+//! writer applies too) and their encoding.
+
 use super::got::{got_fill, GotCtx, GotEntry};
 use super::scan::ScanResult;
 use super::{Layout, LinkInput, OutputSection};

@@ -1,3 +1,11 @@
+//! Pass: relocation scan. Every relocation of a live section is decided
+//! (`x86_64::decide`, as the writer will decide it) to learn what it needs:
+//! GOT slots, PLT entries, copies, TLS pairs, dynamic relocations at its
+//! place. Per file in parallel; `gather_needs` then merges the files' needs
+//! in file order and reports relocation errors and undefined symbols.
+//! Also here: what a relocation target is (`target_props`, `global_props`),
+//! shared with the writer.
+
 use super::eh_frame::eh_dead_ranges;
 use super::got::{LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF};
 use super::{LinkInput, SymInfo, NONE};

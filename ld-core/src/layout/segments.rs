@@ -1,3 +1,7 @@
+//! Program headers: how many there will be (counted before addresses, as
+//! they sit before the first section) and, once addresses are given, the
+//! headers themselves.
+
 use super::addresses::Placed;
 use super::{OutputSection, Segment, Synth};
 use crate::error::{Error, Result};

@@ -1,3 +1,9 @@
+//! Pass: symbol values. Every global symbol's final value (input sections,
+//! merged strings, `.eh_frame`, commons, copies, canonical PLT entries,
+//! the linker-defined symbols, `--defsym`, then a linker script's
+//! assignments), and the entry point. `local_sym_addr` is the one place a
+//! file-local symbol's address is computed (the writer uses it too).
+
 use super::got::GotTarget;
 use super::output_sections::is_c_ident;
 use super::{leak, Layout, LinkInput, Synth, NONE};

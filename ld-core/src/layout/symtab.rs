@@ -1,3 +1,6 @@
+//! `.symtab`: which local and global symbols it lists (the writer asks
+//! the same functions) and, before addresses, its and `.strtab`'s sizes.
+
 use super::NONE;
 use crate::object_file::{InputSymbol, ObjectFile, SectionKind};
 use crate::options::{Discard, Options};

@@ -1,3 +1,10 @@
+//! The synthetic sections: `.interp`, the notes, the symbol and hash
+//! tables, the relocation sections, `.plt`, `.eh_frame`, `.dynamic`, the
+//! GOT, `.comment`, `.symtab`/`.strtab`, `--emit-relocs`' sections,
+//! `.shstrtab`. Each is made with its size, from what the earlier passes
+//! decided; the writer fills in the contents. The order they are made in
+//! breaks ties of rank, so it is kept.
+
 use super::dynrels::RelaCounts;
 use super::dynsym::DynSyms;
 use super::eh_frame::EhFrame;

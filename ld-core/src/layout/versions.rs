@@ -1,3 +1,9 @@
+//! Pass: `.dynstr` and symbol versions (dynamic outputs). The strings in a
+//! fixed order (needed sonames, `-soname`, run path, symbol names, version
+//! names), each once; `.gnu.version` indices, `.gnu.version_r` (the
+//! versions imports need, per library) and `.gnu.version_d` (a version
+//! script's nodes), encoded ready to write.
+
 use super::dynsym::{dynsym_name, elf_hash, DynSyms};
 use super::LinkInput;
 use crate::resolve::{SymDef, SymbolId};
