@@ -392,7 +392,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     bss::copy_relocation_errors(inp, &needs.copy)?;
     let relr = relr::relr_plan(inp, &scans, &gp.got);
 
-    crate::timing::next(&mut pass, "layout: output sections");
     crate::timing::next(&mut pass, "layout: output sections: dests");
     let dests = output_sections::all_file_dests(inp, &live);
     crate::timing::next(&mut pass, "layout: output sections: join");
