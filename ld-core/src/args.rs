@@ -878,6 +878,8 @@ impl Parser {
 
     /// Apply option `key` (its canonical long name, or `m`/`z`/`O`/`g` for
     /// short-only options). `spelled` is how the user wrote it, for errors.
+    /// Each topic's function applies the options it knows and says whether
+    /// `key` was one of them.
     fn long(
         &mut self,
         spelled: &str,
@@ -886,10 +888,43 @@ impl Parser {
     ) -> Result<Option<Command>> {
         // For Req options `value` is always Some; Opt options may have None.
         let mut value = value;
+        let topics = [
+            Self::input_option,
+            Self::output_kind_option,
+            Self::name_option,
+            Self::address_option,
+            Self::setting_option,
+            Self::flag_option,
+            Self::section_option,
+            Self::compat_option,
+        ];
+        for topic in topics {
+            if topic(self, spelled, key, &mut value)? {
+                return Ok(None);
+            }
+        }
+        match key {
+            // Immediate commands.
+            "version" => Ok(Some(Command::Version)),
+            "help" => Ok(Some(Command::Help)),
+            "print-shim-dir" => Ok(Some(Command::PrintShimDir)),
+
+            // Every name in `long_arity` and `short` is handled above.
+            _ => bail!("unknown option: {spelled}"),
+        }
+    }
+
+    /// Inputs and their position state: libraries, search paths, groups,
+    /// `--as-needed` and the like, the concurrent inputs.
+    fn input_option(
+        &mut self,
+        spelled: &str,
+        key: &str,
+        value: &mut Option<OsString>,
+    ) -> Result<bool> {
         let mut val = || value.take().unwrap_or_default();
         let o = &mut self.opts;
         match key {
-            // Inputs.
             "library" => self.add_library(spelled, val())?,
             "library-path" => {
                 // GNU ld replaces a leading `=` or `$SYSROOT` with the
@@ -950,8 +985,22 @@ impl Parser {
                 }
                 self.in_concurrent = false;
             }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 
-            // Output kind.
+    /// The kind of output and what goes with it (PIE, shared, static,
+    /// relocatable, the dynamic linker, the emulation), and a few switches.
+    fn output_kind_option(
+        &mut self,
+        spelled: &str,
+        key: &str,
+        value: &mut Option<OsString>,
+    ) -> Result<bool> {
+        let mut val = || value.take().unwrap_or_default();
+        let o = &mut self.opts;
+        match key {
             "static" => {
                 self.static_exe = true;
                 self.state.static_only = true;
@@ -997,8 +1046,21 @@ impl Parser {
                     bail!("unsupported emulation: {emu} (only elf_x86_64 is supported)");
                 }
             }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 
-            // Values.
+    /// Options naming files, symbols and sections.
+    fn name_option(
+        &mut self,
+        spelled: &str,
+        key: &str,
+        value: &mut Option<OsString>,
+    ) -> Result<bool> {
+        let mut val = || value.take().unwrap_or_default();
+        let o = &mut self.opts;
+        match key {
             "output" => self.set_output(val())?,
             "entry" => o.entry = Some(utf8(spelled, val())?),
             "soname" => o.soname = Some(utf8(spelled, val())?),
@@ -1034,6 +1096,21 @@ impl Parser {
             "Map" => o.map_file = Some(PathBuf::from(val())),
             // GNU ld: `-Map -` writes the map to standard output too.
             "print-map" => o.map_file = Some(PathBuf::from("-")),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Addresses and alignments: image base, section starts and alignments.
+    fn address_option(
+        &mut self,
+        spelled: &str,
+        key: &str,
+        value: &mut Option<OsString>,
+    ) -> Result<bool> {
+        let mut val = || value.take().unwrap_or_default();
+        let o = &mut self.opts;
+        match key {
             "image-base" => {
                 let v = utf8(spelled, val())?;
                 match parse_number(&v) {
@@ -1095,6 +1172,22 @@ impl Parser {
                     Err(_) => bail!("invalid {spelled} value: {v}"),
                 }
             }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Settings with a value: hash style, build ID, threads, the
+    /// concurrent protocol, `-z`.
+    fn setting_option(
+        &mut self,
+        spelled: &str,
+        key: &str,
+        value: &mut Option<OsString>,
+    ) -> Result<bool> {
+        let mut val = || value.take().unwrap_or_default();
+        let o = &mut self.opts;
+        match key {
             "hash-style" => {
                 let v = utf8(spelled, val())?;
                 o.hash_style = match v.as_str() {
@@ -1114,10 +1207,10 @@ impl Parser {
                 };
             }
             "build-id" => {
-                let v = value.map(|v| utf8(spelled, v)).transpose()?;
+                let v = value.take().map(|v| utf8(spelled, v)).transpose()?;
                 o.build_id = parse_build_id(v.as_deref())?;
             }
-            "threads" => match value {
+            "threads" => match value.take() {
                 None => o.threads = None,
                 Some(v) => {
                     let v = utf8(spelled, v)?;
@@ -1153,8 +1246,21 @@ impl Parser {
             "concurrent-start" => self.concurrent_start = true,
             "json" => self.json = true,
             "z" => self.z_option(&utf8(spelled, val())?)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 
-            // Flags.
+    /// Flags.
+    fn flag_option(
+        &mut self,
+        spelled: &str,
+        key: &str,
+        value: &mut Option<OsString>,
+    ) -> Result<bool> {
+        let mut val = || value.take().unwrap_or_default();
+        let o = &mut self.opts;
+        match key {
             "export-dynamic" => o.export_dynamic = true,
             "no-export-dynamic" => o.export_dynamic = false,
             "strip-all" => o.strip_all = true,
@@ -1195,13 +1301,22 @@ impl Parser {
             "no-eh-frame-hdr" => o.eh_frame_hdr = false,
             "stats" => o.stats = true,
             "verbose" => o.verbose = true,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 
-            // Immediate commands.
-            "version" => return Ok(Some(Command::Version)),
-            "help" => return Ok(Some(Command::Help)),
-            "print-shim-dir" => return Ok(Some(Command::PrintShimDir)),
-
-            // Accepted, validated, ignored.
+    /// Debug sections (compression, a separate file), ICF, build ID,
+    /// relocation sections.
+    fn section_option(
+        &mut self,
+        spelled: &str,
+        key: &str,
+        value: &mut Option<OsString>,
+    ) -> Result<bool> {
+        let mut val = || value.take().unwrap_or_default();
+        let o = &mut self.opts;
+        match key {
             "compress-debug-sections" => {
                 let v = lossy(&val());
                 o.compress_debug = match v.split_once(':') {
@@ -1246,6 +1361,21 @@ impl Parser {
                 }
             }
             // NEEDS: see the top of this file.
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// LTO plugin, diagnostics, and options accepted for compatibility.
+    fn compat_option(
+        &mut self,
+        spelled: &str,
+        key: &str,
+        value: &mut Option<OsString>,
+    ) -> Result<bool> {
+        let mut val = || value.take().unwrap_or_default();
+        let o = &mut self.opts;
+        match key {
             "allow-multiple-definition" => o.allow_multiple_definition = true,
             // LTO: see `plugin.rs`. `-mllvm ARG` is lld's and mold's
             // spelling of `-plugin-opt=ARG` for LLVM's options.
@@ -1280,11 +1410,9 @@ impl Parser {
             "sort-section" | "rpath-link" | "sort-common" | "color-diagnostics" | "fuse-ld"
             | "flto-partition" | "O" | "g" => {}
             n if IGNORED_FLAGS.contains(&n) => {}
-
-            // Every name in `long_arity` and `short` is handled above.
-            _ => bail!("unknown option: {spelled}"),
+            _ => return Ok(false),
         }
-        Ok(None)
+        Ok(true)
     }
 
     /// `-z KEYWORD`.

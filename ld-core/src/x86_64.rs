@@ -334,6 +334,28 @@ pub fn decide(
             }
             Action::PltOff
         }
+        R_X86_64_SIZE32 => Action::Size(Width::W4U),
+        R_X86_64_SIZE64 => Action::Size(Width::W8),
+        // Thread-local storage.
+        _ => decide_tls(ctx, rtype, t, alloc, bytes, off, &mut n)?,
+    };
+    Ok((a, n))
+}
+
+/// `decide` for the thread-local storage relocations: in an executable,
+/// general- and local-dynamic sequences and TLS descriptors are relaxed
+/// to initial- or local-exec (the code sequence is checked first); in a
+/// shared object they need their GOT pairs.
+fn decide_tls(
+    ctx: &DecideCtx,
+    rtype: u32,
+    t: TargetProps,
+    alloc: bool,
+    bytes: &[u8],
+    off: i64,
+    n: &mut Needs,
+) -> Result<Action, String> {
+    let a = match rtype {
         R_X86_64_TPOFF32 => {
             if !ctx.exec {
                 return Err("R_X86_64_TPOFF32 (local-exec TLS) cannot be used in a shared library; recompile with -fPIC".into());
@@ -437,11 +459,9 @@ pub fn decide(
             }
         }
         R_X86_64_TLSDESC_CALL => Action::TlsdescCallNop,
-        R_X86_64_SIZE32 => Action::Size(Width::W4U),
-        R_X86_64_SIZE64 => Action::Size(Width::W8),
         other => return Err(format!("unsupported relocation type {}", rel_name(other))),
     };
-    Ok((a, n))
+    Ok(a)
 }
 
 /// A non-GOT reference to an address: imported functions get a canonical

@@ -1,0 +1,566 @@
+//! Layout: decides everything about the output before a byte is written.
+//! The writer only fills in what is decided here. `compute` runs the
+//! passes in this order, each in its module:
+//!
+//! | pass | module | decides |
+//! |---|---|---|
+//! | live sections | `liveness` (+ `icf`) | which input sections reach the output (`--gc-sections`, ICF) |
+//! | relocation scan | `scan` | what each live relocation needs (`x86_64::decide`): GOT, PLT, copy, TLS, dynamic relocations; undefined symbols |
+//! | GOT and PLT | `got` | the GOT slots and PLT entries, in order |
+//! | output sections | `output_sections` | output sections in command-line order, input sections placed in them |
+//! | merged strings | `merge` | each distinct string once per merge section |
+//! | commons, copies | `bss` | commons and copy-relocated symbols at the end of `.bss` |
+//! | `.eh_frame` | `eh_frame` | the live records, CIEs shared |
+//! | dynamic symbols | `dynsym`, `versions` | needed libraries, `.dynsym` order, `.dynstr`, version sections |
+//! | `.dynamic` | `dynrels::count`, `dynamic` | the dynamic relocation counts, the `.dynamic` entries |
+//! | synthetic sections | `synthetic`, `symtab` | every synthetic section, sized |
+//! | order | `order` | sections sorted by rank, indices renumbered, `.shstrtab` |
+//! | addresses | `segments::plan`, `addresses` | program header count, file offsets and addresses (`.relr.dyn` settles) |
+//! | program headers | `segments` | the segments |
+//! | symbol values | `symbols` | every symbol's value, the entry point |
+//! | dynamic relocations | `dynrels`, `endbr` | the GOT's, PLT's and copies' relocations; `-z rewrite-endbr` |
+//!
+//! `edit` changes a finished layout for the passes after it (`gdb_index`,
+//! `compress`, `separate_debug`).
+
+mod addresses;
+mod bss;
+mod dynamic;
+mod dynrels;
+mod dynsym;
+mod edit;
+mod eh_frame;
+mod endbr;
+mod got;
+mod liveness;
+mod merge;
+mod order;
+mod output_sections;
+mod relr;
+mod scan;
+mod segments;
+mod symbols;
+mod symtab;
+mod synthetic;
+mod versions;
+
+pub(crate) use addresses::place_non_alloc;
+pub use dynsym::{dynsym_name, elf_hash, gnu_hash};
+pub(crate) use eh_frame::{cie_key, CieKey};
+pub use eh_frame::{eh_dead_ranges, eh_record_live, fde_target_section};
+pub use got::{
+    got_fill, GotCtx, GotEntry, GotFill, GotTarget, LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF,
+};
+pub(crate) use output_sections::{is_c_ident, output_name};
+pub use relr::{encode_relr, packable, PackableIndex};
+pub use scan::{global_props, sym_display, target_props};
+pub use symbols::{got_target_value, local_sym_addr};
+pub use symtab::{keep_global, keep_local};
+pub use synthetic::emit_relocs_of;
+
+use liveness::Live;
+use output_sections::Joined;
+
+use crate::error::{Error, Result};
+use crate::options::{Discard, Options, OutputKind};
+use crate::resolve::{Resolved, SymbolId};
+use crate::x86_64 as arch;
+use object::elf;
+use std::collections::HashMap;
+
+pub const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Synth {
+    /// Holds input sections (and merged strings, commons, copy relocations).
+    Regular,
+    Interp,
+    GnuProperty,
+    BuildId,
+    PackageNote,
+    Hash,
+    GnuHash,
+    Dynsym,
+    Dynstr,
+    Versym,
+    Verdef,
+    Verneed,
+    RelaDyn,
+    RelrDyn,
+    RelaPlt,
+    Plt,
+    Got,
+    GotPlt,
+    Dynamic,
+    EhFrame,
+    EhFrameHdr,
+    Comment,
+    Symtab,
+    Strtab,
+    Shstrtab,
+    /// `--emit-relocs`: the relocations of one output section
+    /// (`OutputSection::rela_for`).
+    EmitRela,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutputSection {
+    pub name: Vec<u8>,
+    pub synth: Synth,
+    pub sh_type: u32,
+    pub flags: u64,
+    pub align: u64,
+    pub size: u64,
+    pub addr: u64,
+    pub offset: u64,
+    pub entsize: u64,
+    pub rank: u32,
+    /// Input sections placed here: (file, section), in placement order.
+    pub inputs: Vec<(u32, u32)>,
+    /// For `Synth::EmitRela`: the section whose relocations it holds.
+    pub rela_for: u32,
+    /// Unique merged strings and their offsets within this section.
+    pub merged: Vec<(&'static [u8], u64)>,
+    /// Index in the section header table.
+    pub shndx: u32,
+}
+
+impl OutputSection {
+    pub(crate) fn new(
+        name: &[u8],
+        synth: Synth,
+        sh_type: u32,
+        flags: u64,
+        align: u64,
+        rank: u32,
+    ) -> Self {
+        OutputSection {
+            name: name.to_vec(),
+            synth,
+            sh_type,
+            flags,
+            align,
+            size: 0,
+            addr: 0,
+            offset: 0,
+            entsize: 0,
+            rank,
+            inputs: Vec::new(),
+            merged: Vec::new(),
+            shndx: 0,
+            rela_for: NONE,
+        }
+    }
+    pub fn is_alloc(&self) -> bool {
+        self.flags & elf::SHF_ALLOC as u64 != 0
+    }
+    pub fn is_nobits(&self) -> bool {
+        self.sh_type == elf::SHT_NOBITS
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Segment {
+    pub p_type: u32,
+    pub flags: u32,
+    pub offset: u64,
+    pub vaddr: u64,
+    pub filesz: u64,
+    pub memsz: u64,
+    pub align: u64,
+}
+
+/// Where a live `.eh_frame` record goes.
+#[derive(Clone, Copy, Debug)]
+pub struct EhPlace {
+    pub file: u32,
+    /// Index into the file's `eh_frames`.
+    pub frame: u32,
+    pub record: u32,
+    /// Offset within the output `.eh_frame`.
+    pub out_off: u64,
+    /// For FDEs: output offset of its CIE.
+    pub cie_out: u64,
+}
+
+/// A dynamic relocation decided at layout (GOT, PLT, copy). Relocations at
+/// input-section places are produced by the writer in a fixed order.
+#[derive(Clone, Copy, Debug)]
+pub struct DynRel {
+    pub offset: u64,
+    pub rtype: u32,
+    pub dynsym: u32,
+    pub addend: i64,
+}
+
+#[derive(Default, Clone, Copy, Debug)]
+pub struct SymInfo {
+    pub got: u32,
+    pub gottp: u32,
+    pub tlsgd: u32,
+    pub tlsdesc: u32,
+    pub plt: u32,
+    pub dynsym: u32,
+    pub copy: bool,
+    /// Another name for a copy-relocated object: defined here, no COPY of its own.
+    pub copy_alias: bool,
+    pub canonical_plt: bool,
+    pub exported: bool,
+}
+
+pub struct Layout {
+    pub kind: OutputKind,
+    /// `--no-relax` (the writer decides relocations as the scan did).
+    pub no_relax: bool,
+    /// `-z rewrite-endbr`: file offsets of `endbr64`s to make `nop`s.
+    pub endbr_nops: Vec<u64>,
+    pub sections: Vec<OutputSection>,
+    pub segments: Vec<Segment>,
+    pub shoff: u64,
+    pub file_size: u64,
+    /// Which local symbols `.symtab` drops (`-X`, `-x`, `--discard-none`).
+    pub discard: Discard,
+    /// Output sections whose bytes are already made (compressed debug
+    /// sections, `compress.rs`): (index in `sections`, contents).
+    pub prewritten: Vec<(usize, Vec<u8>)>,
+    pub entry: u64,
+    /// Per file, per section: (output section, offset within it) or NONE.
+    pub placement: Vec<Vec<(u32, u64)>>,
+    /// Per file, per piece: offset within the output section.
+    pub piece_out: Vec<Vec<u64>>,
+    /// Final value of every global symbol.
+    pub sym_values: Vec<u64>,
+    pub sym_info: Vec<SymInfo>,
+    pub got: Vec<GotEntry>,
+    /// Symbols with PLT entries, in PLT order. Lazy (imported) ones first.
+    pub plt: Vec<SymbolId>,
+    pub n_lazy_plt: usize,
+    /// GOT entries of file-local symbols: (file, symbol, kind) -> slot,
+    /// kind as in `LocalGot`.
+    pub local_got: HashMap<(u32, u32, u8), u32>,
+    /// Slot of the module's local-dynamic TLS pair, or NONE.
+    pub tlsld: u32,
+    /// Dynamic symbols after the null entry, in `.dynsym` order.
+    pub dynsyms: Vec<SymbolId>,
+    /// Index of the first dynamic symbol in the GNU hash table.
+    pub gnu_hash_first: u32,
+    pub gnu_hash_buckets: u32,
+    pub dynstr: Vec<u8>,
+    pub dynstr_offsets: HashMap<SymbolId, u32>,
+    /// Per dynsym (after null): version index.
+    pub versyms: Vec<u16>,
+    /// .gnu.version_d contents, ready to write.
+    pub verdef: Vec<u8>,
+    pub verdef_count: u32,
+    /// .gnu.version_r contents, ready to write.
+    pub verneed: Vec<u8>,
+    pub verneed_count: u32,
+    pub needed: Vec<u32>,
+    pub dynamic: Vec<(i64, DynVal)>,
+    pub interp: Option<Vec<u8>>,
+    pub eh: Vec<EhPlace>,
+    /// Output offset where each (file, .eh_frame section)'s records start.
+    pub eh_starts: HashMap<(u32, u32), u64>,
+    pub eh_fde_count: u64,
+    pub comment: Vec<u8>,
+    /// Dynamic relocations from GOT/PLT/copy, and counts of those produced at input places.
+    pub got_rels: Vec<DynRel>,
+    pub plt_rels: Vec<DynRel>,
+    pub irel_rels: Vec<DynRel>,
+    pub textrel: bool,
+    pub tls_start: u64,
+    pub tls_end: u64,
+    pub tp: u64,
+    pub got_base: u64,
+    pub symtab_locals: u32,
+    pub symtab_count: u32,
+    pub strtab_size: u64,
+    pub shstrtab: Vec<u8>,
+    pub build_id_len: usize,
+    /// `.note.gnu.property` contents (type, value); empty: no such note.
+    pub gnu_properties: Vec<(u32, u32)>,
+    pub sec_idx: HashMap<Synth, u32>,
+    /// Per file and section: whether it reaches the output (after
+    /// `--gc-sections` and ICF).
+    pub live: Vec<Vec<bool>>,
+    pub execstack: bool,
+    /// A linker script's data statements: (file offset, bytes).
+    pub script_data: Vec<(u64, Vec<u8>)>,
+}
+
+/// A `.dynamic` value that may need an address.
+#[derive(Clone, Copy, Debug)]
+pub enum DynVal {
+    Val(u64),
+    SecAddr(Synth),
+    SecSize(Synth),
+    /// Address of a regular output section by index.
+    OutAddr(u32),
+    OutSize(u32),
+    SymAddr(SymbolId),
+    /// Total size of the dynamic relocations in `.rela.dyn`.
+    RelaDynSize,
+}
+
+pub fn align_up(v: u64, a: u64) -> u64 {
+    if a <= 1 {
+        v
+    } else {
+        (v + a - 1) & !(a - 1)
+    }
+}
+
+pub struct LinkInput<'a> {
+    pub opts: &'a Options,
+    pub res: &'a Resolved,
+    pub versions: &'a crate::exports::VersionDefs,
+    /// Linker scripts' assignments and assertions (`script_link`).
+    pub scripts: &'a crate::script_link::Scripts,
+}
+
+impl Layout {
+    pub fn sec(&self, s: Synth) -> Option<&OutputSection> {
+        self.sec_idx.get(&s).map(|&i| &self.sections[i as usize])
+    }
+    pub fn sec_addr(&self, s: Synth) -> u64 {
+        self.sec(s).map(|s| s.addr).unwrap_or(0)
+    }
+    pub fn got_ctx<'a>(
+        &self,
+        value: &'a dyn Fn(GotTarget) -> u64,
+        dynsym: &'a dyn Fn(SymbolId) -> u32,
+    ) -> GotCtx<'a> {
+        GotCtx {
+            kind: self.kind,
+            value,
+            dynsym,
+            tls_start: self.tls_start,
+            tp: self.tp,
+        }
+    }
+    pub fn got_slot_addr(&self, i: u32) -> u64 {
+        self.sec_addr(Synth::Got) + i as u64 * 8
+    }
+    /// `.got.plt` slot of PLT entry `i`.
+    pub fn gotplt_slot_addr(&self, i: u32) -> u64 {
+        self.sec_addr(Synth::GotPlt) + (3 + i as u64) * 8
+    }
+    pub fn plt_entry_addr(&self, i: u32) -> u64 {
+        let hdr = if self.n_lazy_plt > 0 {
+            arch::PLT_HEADER_SIZE
+        } else {
+            0
+        };
+        self.sec_addr(Synth::Plt) + hdr + i as u64 * arch::PLT_ENTRY_SIZE
+    }
+}
+
+/// Refuses a static link that would need a shared library.
+fn check_static(inp: &LinkInput) -> Result<()> {
+    let res = inp.res;
+    let kind = inp.opts.output_kind;
+    if kind.is_static() {
+        if let Some(s) = res.shared.iter().find(|s| s.needed) {
+            return Err(Error::new(format!(
+                "attempted static link of dynamic object {}",
+                s.file.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The layout passes, in order. Each takes what earlier ones decided and
+/// returns what it decides; `LinkInput` (options, resolution, versions,
+/// scripts) is read by all. Pass timings (`--stats`) are named here.
+pub fn compute(inp: &LinkInput) -> Result<Layout> {
+    let opts = inp.opts;
+    let res = inp.res;
+    let kind = opts.output_kind;
+    check_static(inp)?;
+
+    let mut pass = crate::timing::span("layout: liveness");
+    let Live { live, folded } = liveness::live_sections(inp);
+
+    crate::timing::next(&mut pass, "layout: scan relocations");
+    let scans = scan::scan_relocations(inp, &live);
+    let (needs, mut sym_info) = scan::gather_needs(inp, &scans)?;
+
+    crate::timing::next(&mut pass, "layout: got, plt");
+    let gp = got::order(inp, &needs, &mut sym_info);
+    let gnu_properties = synthetic::gnu_properties(inp, !gp.plt.is_empty());
+    bss::copy_relocation_errors(inp, &needs.copy)?;
+    let relr = relr::relr_plan(inp, &scans, &gp.got);
+
+    crate::timing::next(&mut pass, "layout: output sections: dests");
+    let dests = output_sections::all_file_dests(inp, &live);
+    crate::timing::next(&mut pass, "layout: output sections: join");
+    let Joined {
+        mut sections,
+        mut by_name,
+        merge_secs,
+        comment_inputs,
+        execstack,
+    } = output_sections::join(inp, &dests, &folded);
+    crate::timing::next(&mut pass, "layout: output sections: place");
+    output_sections::order_inputs(inp, &mut sections);
+    let (mut placement, mut script_data) =
+        output_sections::place_inputs(inp, &mut sections, &folded)?;
+
+    crate::timing::next(&mut pass, "layout: merged strings");
+    let piece_out = merge::merge_strings(res, &merge_secs, &mut sections, &mut placement);
+
+    crate::timing::next(&mut pass, "layout: commons, copies");
+    let mut bss = bss::commons_and_copies(res, &mut sections, &mut by_name, &mut sym_info);
+
+    crate::timing::next(&mut pass, "layout: eh_frame");
+    let eh = eh_frame::place_records(res, &live)?;
+    let comment = synthetic::comment(res, &comment_inputs);
+
+    crate::timing::next(&mut pass, "layout: dynamic symbols");
+    let dynsyms = dynsym::dynamic_symbols(inp, &scans, &bss.copy_off, &mut sym_info);
+    let strings = versions::dynstr_and_versions(inp, &dynsyms, relr.is_some());
+
+    crate::timing::next(&mut pass, "layout: synthetic sizes");
+    let counts = dynrels::count(inp, &gp, &sym_info, &scans);
+    let mut dyn_entries = dynamic::entries(
+        inp,
+        &strings,
+        &sections,
+        &gp,
+        &counts,
+        relr.is_some(),
+        needs.textrel,
+    );
+    // The synthetic sections, sized; the order they are made in decides
+    // ties of rank.
+    let interp = synthetic::interp(opts);
+    let build_id_len = synthetic::build_id_len(opts);
+    let mut sec_idx: HashMap<Synth, u32> = HashMap::new();
+    let (s, si) = (&mut sections, &mut sec_idx);
+    synthetic::add_notes(opts, s, si, &interp, &gnu_properties, build_id_len);
+    synthetic::add_dynsym_tables(opts, s, si, &dynsyms, &strings);
+    synthetic::add_relocations(opts, s, si, &counts, &gp, relr.is_some());
+    synthetic::add_eh_frame(opts, s, si, &eh);
+    synthetic::add_dynamic_got_comment(opts, s, si, &dyn_entries, &gp, &comment);
+
+    crate::timing::next(&mut pass, "layout: symtab sizes");
+    let (symtab_locals, symtab_count, strtab_size) = symtab::sizes(opts, res, &placement);
+    synthetic::add_symtab(opts, s, si, symtab_count, strtab_size);
+    if opts.emit_relocs {
+        synthetic::add_emit_rela_sections(res, &live, s);
+    }
+    synthetic::add_shstrtab(s, si);
+
+    crate::timing::next(&mut pass, "layout: order, addresses, headers");
+    let (mut sections, remap) = order::sort_sections(inp, sections);
+    order::renumber(
+        &remap,
+        &mut placement,
+        &mut sec_idx,
+        &mut dyn_entries,
+        &mut script_data,
+        &mut bss.idx,
+    );
+    let shstrtab = order::section_names(&mut sections, &sec_idx);
+    let headers = segments::plan(
+        opts,
+        &sections,
+        &sec_idx,
+        interp.is_some(),
+        !gnu_properties.is_empty(),
+    );
+    let base = addresses::image_base(opts);
+    let placed = addresses::place_loaded(
+        opts,
+        &mut sections,
+        &placement,
+        &sec_idx,
+        relr.as_ref(),
+        &headers,
+        base,
+    )?;
+    let (shoff, file_size) = place_non_alloc(&mut sections, placed.end);
+    let tp = addresses::thread_pointer(&placed, headers.has_tls);
+    let segments =
+        segments::program_headers(&sections, &sec_idx, &headers, &placed, base, execstack)?;
+
+    let mut layout = Layout {
+        kind,
+        no_relax: opts.no_relax,
+        endbr_nops: Vec::new(),
+        sections,
+        segments,
+        shoff,
+        file_size,
+        prewritten: Vec::new(),
+        discard: opts.discard,
+        entry: 0,
+        placement,
+        piece_out,
+        sym_values: vec![0; res.symbols.len()],
+        sym_info,
+        got: gp.got,
+        plt: gp.plt,
+        n_lazy_plt: gp.n_lazy_plt,
+        local_got: gp.local_got,
+        tlsld: gp.tlsld,
+        dynsyms: dynsyms.dynsyms,
+        gnu_hash_first: dynsyms.gnu_hash_first,
+        gnu_hash_buckets: dynsyms.gnu_hash_buckets,
+        dynstr: strings.dynstr,
+        dynstr_offsets: strings.dynstr_offsets,
+        versyms: strings.versyms,
+        verdef: strings.verdef,
+        verdef_count: strings.verdef_count,
+        verneed: strings.verneed,
+        verneed_count: strings.verneed_count,
+        needed: dynsyms.needed,
+        dynamic: dyn_entries,
+        interp,
+        eh: eh.eh,
+        eh_starts: eh.starts,
+        eh_fde_count: eh.fde_count,
+        comment,
+        got_rels: Vec::new(),
+        plt_rels: Vec::new(),
+        irel_rels: Vec::new(),
+        textrel: needs.textrel,
+        tls_start: placed.tls_start,
+        tls_end: placed.tls_end,
+        tp,
+        got_base: 0,
+        symtab_locals,
+        symtab_count,
+        strtab_size,
+        shstrtab,
+        build_id_len,
+        gnu_properties,
+        sec_idx,
+        live,
+        execstack,
+        script_data: Vec::new(),
+    };
+    layout.got_base = layout.sec_addr(Synth::GotPlt);
+
+    crate::timing::next(&mut pass, "layout: symbol values");
+    layout.sym_values =
+        symbols::symbol_values(inp, &layout, &bss.common_off, &bss.copy_off, bss.idx)?;
+    if !script_data.is_empty() {
+        layout.script_data =
+            inp.scripts
+                .data_bytes(res, &layout, opts.max_page_size, &script_data)?;
+    }
+    layout.entry = symbols::entry_point(inp, &layout)?;
+
+    crate::timing::next(&mut pass, "layout: dynamic relocations");
+    dynrels::plan_dynrels(inp, &mut layout);
+    layout.endbr_nops = endbr::endbr_rewrites(inp, &scans, &layout);
+    Ok(layout)
+}
+
+fn leak(v: &[u8]) -> &'static [u8] {
+    Box::leak(v.to_vec().into_boxed_slice())
+}
+
+pub use crate::resolve::is_linker_defined;

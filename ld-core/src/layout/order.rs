@@ -1,0 +1,92 @@
+//! Pass: section order. The output sections sorted by rank, and every
+//! index that names an output section renumbered; section header indices
+//! and `.shstrtab`.
+
+use super::{DynVal, LinkInput, OutputSection, Synth, NONE};
+use std::collections::HashMap;
+
+/// The pass: the output sections sorted by rank (stable: within a rank, a
+/// linker script's output sections in the script's order, then in the
+/// order they were made). Returns them and where each went (old index ->
+/// new).
+pub(super) fn sort_sections(
+    inp: &LinkInput,
+    sections: Vec<OutputSection>,
+) -> (Vec<OutputSection>, Vec<u32>) {
+    // Order sections by rank, stable.
+    let mut order: Vec<usize> = (0..sections.len()).collect();
+    // Within a rank, a linker script's output sections keep the script's
+    // order (without a script every key is the same).
+    order.sort_by_key(|&i| {
+        (
+            sections[i].rank,
+            inp.scripts.statement_of(&sections[i].name),
+            i,
+        )
+    });
+    let mut remap = vec![0u32; sections.len()];
+    for (new, &old) in order.iter().enumerate() {
+        remap[old] = new as u32;
+    }
+    let mut sorted: Vec<OutputSection> = Vec::with_capacity(sections.len());
+    for &i in &order {
+        sorted.push(sections[i].clone());
+    }
+    let mut sections = sorted;
+    for s in sections.iter_mut().filter(|s| s.rela_for != NONE) {
+        s.rela_for = remap[s.rela_for as usize];
+    }
+    (sections, remap)
+}
+
+/// Output section indices held elsewhere follow the sort.
+pub(super) fn renumber(
+    remap: &[u32],
+    placement: &mut [Vec<(u32, u64)>],
+    sec_idx: &mut HashMap<Synth, u32>,
+    dyn_entries: &mut [(i64, DynVal)],
+    script_data: &mut [(u32, u64, u32)],
+    bss_idx: &mut u32,
+) {
+    for p in placement.iter_mut().flatten() {
+        if p.0 != NONE {
+            p.0 = remap[p.0 as usize];
+        }
+    }
+    for v in sec_idx.values_mut() {
+        *v = remap[*v as usize];
+    }
+    for (_, v) in dyn_entries.iter_mut() {
+        match v {
+            DynVal::OutAddr(i) | DynVal::OutSize(i) => *i = remap[*i as usize],
+            _ => {}
+        }
+    }
+    *bss_idx = remap[*bss_idx as usize];
+    for d in script_data.iter_mut() {
+        d.0 = remap[d.0 as usize];
+    }
+}
+
+/// Section header indices and `.shstrtab` (each name once), which is
+/// sized; returns its contents.
+pub(super) fn section_names(
+    sections: &mut [OutputSection],
+    sec_idx: &HashMap<Synth, u32>,
+) -> Vec<u8> {
+    let mut shstrtab: Vec<u8> = vec![0];
+    {
+        let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
+        for (i, s) in sections.iter_mut().enumerate() {
+            s.shndx = i as u32 + 1;
+            if !seen.contains_key(&s.name) {
+                seen.insert(s.name.clone(), shstrtab.len() as u32);
+                shstrtab.extend_from_slice(&s.name);
+                shstrtab.push(0);
+            }
+        }
+        let i = sec_idx[&Synth::Shstrtab] as usize;
+        sections[i].size = shstrtab.len() as u64;
+    }
+    shstrtab
+}

@@ -1,0 +1,485 @@
+//! Pass: output sections. Each live input section's output section (name,
+//! type, flags; GNU ld's default script's names, a linker script's rules,
+//! `--unique`) is found per file in parallel, then the output sections are
+//! made in command-line order and the input sections placed in them
+//! (ordered by init/fini priority or a script's SORT, aligned). Ranks
+//! (`rank_of`) decide the sections' order in the file later (`order`).
+
+use super::{align_up, leak, LinkInput, OutputSection, Synth, NONE};
+use crate::error::Result;
+use crate::icf::Folded;
+use crate::object_file::{ObjectFile, SectionKind};
+use crate::options::Options;
+use crate::resolve::Resolved;
+use object::elf;
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+
+/// Map an input section name to its output section name (GNU ld's default script).
+pub(crate) fn output_name(name: &[u8]) -> &[u8] {
+    const PREFIXES: &[&[u8]] = &[
+        b".text",
+        b".rodata",
+        b".data.rel.ro",
+        b".data",
+        b".bss",
+        b".tdata",
+        b".tbss",
+        b".init_array",
+        b".fini_array",
+        b".preinit_array",
+        b".gcc_except_table",
+        b".ctors",
+        b".dtors",
+    ];
+    for p in PREFIXES {
+        if name == *p || (name.starts_with(p) && name.get(p.len()) == Some(&b'.')) {
+            return p;
+        }
+    }
+    if name.starts_with(b".text.") {
+        return b".text";
+    }
+    // TLS commons (`.tcommon`) are zero-initialized thread-local data.
+    if name == b".tcommon" || name.starts_with(b".tcommon.") {
+        return b".tbss";
+    }
+    name
+}
+
+/// Where a file's live input sections go, as far as the file alone tells.
+pub(super) struct FileDests {
+    pub(super) sections: Vec<SectionDest>,
+    /// `.comment` sections (collected into the output's `.comment`).
+    pub(super) comments: Vec<u32>,
+}
+
+/// An input section's output section: name, type and flags (the key under
+/// which input sections join), or one of its own (`--unique`).
+pub(super) struct SectionDest {
+    pub(super) si: u32,
+    // Borrowed names (inputs and constants live for the link): no
+    // allocation per input section, of which there are 100,000s.
+    pub(super) oname: &'static [u8],
+    pub(super) sh_type: u32,
+    pub(super) flags: u64,
+    pub(super) unique: bool,
+    /// Takes no file space (`(NOLOAD)`, `--zero-to-bss`).
+    pub(super) noload: bool,
+}
+
+pub(super) fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool]) -> FileDests {
+    let opts = inp.opts;
+    let flag_mask = (elf::SHF_ALLOC | elf::SHF_WRITE | elf::SHF_EXECINSTR | elf::SHF_TLS) as u64;
+    let mut out = FileDests {
+        sections: Vec::with_capacity(o.sections.len()),
+        comments: Vec::new(),
+    };
+    for (si, s) in o.sections.iter().enumerate() {
+        if !live[si] {
+            continue;
+        }
+        match s.kind {
+            SectionKind::Alloc | SectionKind::MergeStrings | SectionKind::NonAlloc => {}
+            SectionKind::Comment => {
+                out.comments.push(si as u32);
+                continue;
+            }
+            _ => continue,
+        }
+        if !s.is_alloc() && (opts.strip_debug || opts.strip_all) && s.name.starts_with(b".debug") {
+            continue;
+        }
+        let rule = inp.scripts.rule(f, si);
+        let oname = if let Some(r) = rule {
+            // A linker script's SECTIONS named the output section.
+            leak(r.out.as_bytes())
+        } else if s.sh_type == elf::SHT_NOTE {
+            s.name
+        } else {
+            output_name(s.name)
+        };
+        // Old-style constructor lists join the arrays, as GNU ld's
+        // default script puts them (their words are reversed on write).
+        let oname: &'static [u8] = match oname {
+            b".ctors" => b".init_array",
+            b".dtors" => b".fini_array",
+            o => o,
+        };
+        let mut sh_type = s.sh_type;
+        if oname == b".init_array" {
+            sh_type = elf::SHT_INIT_ARRAY;
+        } else if oname == b".fini_array" {
+            sh_type = elf::SHT_FINI_ARRAY;
+        }
+        // `(NOLOAD)`: the output section takes no file space; so, with
+        // `--zero-to-bss`, do writable zeros nothing relocates.
+        let noload = rule.is_some_and(|r| r.noload)
+            || (opts.zero_to_bss
+                && s.kind == SectionKind::Alloc
+                && s.sh_type == elf::SHT_PROGBITS
+                && s.flags & elf::SHF_WRITE as u64 != 0
+                && s.flags & elf::SHF_TLS as u64 == 0
+                && s.relocs.is_empty()
+                && o.data
+                    .get(s.offset as usize..(s.offset + s.size) as usize)
+                    .is_some_and(|b| b.iter().all(|&c| c == 0)));
+        if noload {
+            sh_type = elf::SHT_NOBITS;
+        }
+        let mut flags = s.flags & flag_mask;
+        if s.kind == SectionKind::MergeStrings {
+            flags |= (elf::SHF_MERGE | elf::SHF_STRINGS) as u64;
+        }
+        // `--unique=GLOB`: each matching input section is an output
+        // section of its own, under its own name.
+        let unique = opts
+            .unique_sections
+            .iter()
+            .any(|g| crate::version_script::glob_match(g.as_bytes(), s.name));
+        out.sections.push(SectionDest {
+            si: si as u32,
+            oname: if unique { s.name } else { oname },
+            sh_type,
+            flags,
+            unique,
+            noload,
+        });
+    }
+    out
+}
+
+pub(super) fn rank_of(name: &[u8], sh_type: u32, flags: u64) -> u32 {
+    let alloc = flags & elf::SHF_ALLOC as u64 != 0;
+    let exec = flags & elf::SHF_EXECINSTR as u64 != 0;
+    let write = flags & elf::SHF_WRITE as u64 != 0;
+    let tls = flags & elf::SHF_TLS as u64 != 0;
+    if !alloc {
+        return if name == b".comment" {
+            600
+        } else if name.starts_with(b".debug") {
+            610
+        } else {
+            620
+        };
+    }
+    if sh_type == elf::SHT_NOTE {
+        return 110;
+    }
+    if exec {
+        return match name {
+            b".init" => 200,
+            b".text" => 220,
+            b".fini" => 240,
+            _ => 230,
+        };
+    }
+    if !write {
+        return match name {
+            b".rodata" => 300,
+            b".gcc_except_table" => 340,
+            _ => 310,
+        };
+    }
+    if tls {
+        return if sh_type == elf::SHT_NOBITS { 401 } else { 400 };
+    }
+    match name {
+        b".preinit_array" => 410,
+        b".init_array" | b".ctors" => 411,
+        b".fini_array" | b".dtors" => 412,
+        b".data.rel.ro" => 420,
+        b".data" => 510,
+        b".bss" => 590,
+        _ if sh_type == elf::SHT_NOBITS => 595,
+        _ => 520,
+    }
+}
+
+pub(crate) fn is_c_ident(name: &[u8]) -> bool {
+    !name.is_empty()
+        && !name[0].is_ascii_digit()
+        && name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+/// Init/fini array priority from the section name (`.init_array.00101`); plain = 65536.
+pub(super) fn array_priority(name: &[u8]) -> u32 {
+    let s = String::from_utf8_lossy(name);
+    for p in [".init_array.", ".fini_array.", ".preinit_array."] {
+        if let Some(rest) = s.strip_prefix(p) {
+            return rest.parse().unwrap_or(65536);
+        }
+    }
+    // `.ctors.N`/`.dtors.N` run in reverse: 65535 - N.
+    for p in [".ctors.", ".dtors."] {
+        if let Some(rest) = s.strip_prefix(p) {
+            return 65535u32.saturating_sub(rest.parse().unwrap_or(0));
+        }
+    }
+    65536
+}
+
+/// Orders the inputs of output sections a linker script's SECTIONS made as
+/// GNU ld does: by the rule that placed them (script order), then as the
+/// rule's SORT says, then in command-line order.
+pub(super) fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
+    use crate::script::SortKind;
+    let res = inp.res;
+    for os in sections.iter_mut() {
+        if os.inputs.is_empty() {
+            continue;
+        }
+        os.inputs.sort_by_cached_key(|&(f, s)| {
+            let isec = &res.objects[f as usize].sections[s as usize];
+            match inp.scripts.rule_index(f as usize, s as usize) {
+                None => (u32::MAX, Vec::new(), 0u64),
+                Some(idx) => {
+                    match inp.scripts.rules[idx as usize].sort() {
+                        SortKind::Name => (idx, isec.name.to_vec(), 0),
+                        // Larger alignments first.
+                        SortKind::Alignment => (idx, Vec::new(), u64::MAX - isec.align),
+                        SortKind::InitPriority => {
+                            (idx, Vec::new(), array_priority(isec.name) as u64)
+                        }
+                        SortKind::None | SortKind::Unsorted => (idx, Vec::new(), 0),
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Whether object `o` makes the stack executable (without `-z
+/// [no]execstack`), with GNU ld's warning saying why. An executable
+/// `.note.GNU-stack` always does; a missing note only in an object with
+/// code (data-only objects from archives, often assembled without the
+/// note, don't).
+pub(super) fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
+    if !o.wants_execstack {
+        return false;
+    }
+    if o.missing_gnu_stack {
+        let has_code = o
+            .sections
+            .iter()
+            .any(|s| s.flags & elf::SHF_EXECINSTR as u64 != 0 && s.size > 0);
+        if has_code && opts.warn_execstack {
+            crate::error::warn(format!(
+                "{}: missing .note.GNU-stack section implies executable stack",
+                o.name
+            ));
+        }
+        return has_code;
+    }
+    if opts.warn_execstack {
+        crate::error::warn(format!(
+            "{}: requires executable stack (because the .note.GNU-stack section is executable)",
+            o.name
+        ));
+    }
+    true
+}
+
+/// Regular output sections by (name, NOBITS or not, flags): where input
+/// sections with that key join.
+pub(super) type ByName =
+    HashMap<(&'static [u8], u32, u64), u32, BuildHasherDefault<crate::resolve::NameHasher>>;
+
+/// The regular output sections, made from the live input sections.
+pub(super) struct Joined {
+    pub(super) sections: Vec<OutputSection>,
+    pub(super) by_name: ByName,
+    /// Merge-string input sections: (output section, file, section), in
+    /// command-line order (`merge` places their strings).
+    pub(super) merge_secs: Vec<(u32, usize, usize)>,
+    /// Input `.comment` sections: (file, section).
+    pub(super) comment_inputs: Vec<(usize, usize)>,
+    /// Whether the stack is executable (`-z [no]execstack`, else whether
+    /// an input asks for it).
+    pub(super) execstack: bool,
+}
+
+/// An input section's alignment: a kept copy takes the largest alignment
+/// of the sections ICF folded into it.
+pub(super) fn input_align(res: &Resolved, folded: &Folded, f: usize, si: usize) -> u64 {
+    let a = res.objects[f].sections[si].align;
+    if folded.align.is_empty() {
+        return a;
+    }
+    folded
+        .align
+        .get(&(f as u32, si as u32))
+        .copied()
+        .unwrap_or(a)
+}
+
+/// Where each file's live input sections go, as far as the file alone
+/// tells (`file_dests`), per file in parallel.
+pub(super) fn all_file_dests(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<FileDests> {
+    let res = inp.res;
+    res.objects
+        .par_iter()
+        .zip(live.par_iter())
+        .enumerate()
+        .map(|(f, (o, live))| file_dests(inp, f, o, live))
+        .collect()
+}
+
+/// The pass: the output sections in command-line order, each input
+/// section joining the one of its name, type and flags (or one of its
+/// own with `--unique`); merge-string and `.comment` inputs are set
+/// aside for their own passes.
+pub(super) fn join(inp: &LinkInput, dests: &[FileDests], folded: &Folded) -> Joined {
+    let opts = inp.opts;
+    let res = inp.res;
+    let align_of = |f: usize, si: usize| input_align(res, folded, f, si);
+    let mut sections: Vec<OutputSection> = Vec::new();
+    let mut merge_secs: Vec<(u32, usize, usize)> = Vec::new();
+    let mut comment_inputs: Vec<(usize, usize)> = Vec::new();
+    let mut execstack = opts.execstack.unwrap_or(false);
+    let mut by_name: HashMap<
+        (&'static [u8], u32, u64),
+        u32,
+        BuildHasherDefault<crate::resolve::NameHasher>,
+    > = HashMap::default();
+    for (f, (o, d)) in res.objects.iter().zip(dests).enumerate() {
+        // In file order: it warns.
+        if opts.execstack.is_none() && wants_execstack(opts, o) {
+            execstack = true;
+        }
+        comment_inputs.extend(d.comments.iter().map(|&si| (f, si as usize)));
+        for dest in &d.sections {
+            let si = dest.si as usize;
+            let s = &o.sections[si];
+            let (oname, sh_type, flags) = (dest.oname, dest.sh_type, dest.flags);
+            let noload = dest.noload;
+            let new_section = |sections: &mut Vec<OutputSection>| {
+                let rank = rank_of(oname, sh_type, flags);
+                sections.push(OutputSection::new(
+                    oname,
+                    Synth::Regular,
+                    sh_type,
+                    flags,
+                    1,
+                    rank,
+                ));
+                (sections.len() - 1) as u32
+            };
+            let idx = if dest.unique {
+                new_section(&mut sections)
+            } else {
+                let key = (oname, if sh_type == elf::SHT_NOBITS { 1 } else { 0 }, flags);
+                *by_name
+                    .entry(key)
+                    .or_insert_with(|| new_section(&mut sections))
+            };
+            let os = &mut sections[idx as usize];
+            os.align = os.align.max(align_of(f, si));
+            if s.kind == SectionKind::MergeStrings {
+                os.entsize = 1;
+                merge_secs.push((idx, f, si));
+            } else {
+                os.inputs.push((f as u32, si as u32));
+            }
+            if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS && !noload {
+                os.sh_type = s.sh_type;
+            }
+        }
+    }
+    Joined {
+        sections,
+        by_name,
+        merge_secs,
+        comment_inputs,
+        execstack,
+    }
+}
+
+/// Orders each output section's inputs (init/fini arrays by priority, a
+/// linker script's rules) and raises alignments (`--section-align`, a
+/// script's `ALIGN`).
+pub(super) fn order_inputs(inp: &LinkInput, sections: &mut [OutputSection]) {
+    let opts = inp.opts;
+    let res = inp.res;
+    // Init/fini arrays run in priority order; stable within a priority.
+    for os in sections.iter_mut() {
+        if matches!(
+            os.name.as_slice(),
+            b".init_array" | b".fini_array" | b".preinit_array" | b".ctors" | b".dtors"
+        ) {
+            os.inputs.sort_by_key(|&(f, s)| {
+                array_priority(res.objects[f as usize].sections[s as usize].name)
+            });
+        }
+    }
+    if !inp.scripts.rules.is_empty() {
+        script_order(inp, sections);
+    }
+    // Minimum alignments: --section-align, a script's ALIGN(n).
+    for (name, a) in opts.section_aligns.iter().chain(&inp.scripts.aligns) {
+        for os in sections.iter_mut().filter(|s| s.name == name.as_bytes()) {
+            os.align = os.align.max(*a);
+        }
+    }
+}
+
+/// Places the input sections within their output sections (and a linker
+/// script's data statements among them; a folded section where its kept
+/// copy is) and sizes the output sections. Returns the placement of every
+/// input section (per file, per section: output section and offset, or
+/// NONE) and the script data's places (output section, offset, statement).
+#[allow(clippy::type_complexity)]
+pub(super) fn place_inputs(
+    inp: &LinkInput,
+    sections: &mut [OutputSection],
+    folded: &Folded,
+) -> Result<(Vec<Vec<(u32, u64)>>, Vec<(u32, u64, u32)>)> {
+    let res = inp.res;
+    let align_of = |f: usize, si: usize| input_align(res, folded, f, si);
+    let mut placement: Vec<Vec<(u32, u64)>> = res
+        .objects
+        .iter()
+        .map(|o| vec![(NONE, 0); o.sections.len()])
+        .collect();
+    // Place input sections within their output sections (and a linker
+    // script's data statements among them).
+    let mut script_data: Vec<(u32, u64, u32)> = Vec::new();
+    for (oi, os) in sections.iter_mut().enumerate() {
+        let mut off = 0u64;
+        let data = &inp.scripts.data;
+        let mut data_here = (0..data.len()).filter(|&d| data[d].out.as_bytes() == os.name);
+        let mut next_data = data_here.next();
+        let mut place_data = |off: &mut u64, before_rule: u32, next: &mut Option<usize>| {
+            while let Some(d) = next.filter(|&d| data[d].after_rules <= before_rule) {
+                script_data.push((oi as u32, *off, d as u32));
+                *off += data[d].size as u64;
+                *next = data_here.next();
+            }
+        };
+        for &(f, s) in &os.inputs {
+            if next_data.is_some() {
+                let r = inp
+                    .scripts
+                    .rule_index(f as usize, s as usize)
+                    .unwrap_or(u32::MAX);
+                place_data(&mut off, r, &mut next_data);
+            }
+            let isec = &res.objects[f as usize].sections[s as usize];
+            off = align_up(off, align_of(f as usize, s as usize));
+            placement[f as usize][s as usize] = (oi as u32, off);
+            off += isec.size;
+        }
+        place_data(&mut off, u32::MAX, &mut next_data);
+        os.size = off;
+    }
+    if let Some(d) = inp.scripts.unplaced_data(&script_data, sections) {
+        return Err(d);
+    }
+    // Folded sections are where their kept copy is: their symbols, and
+    // relocations to them (debug info too), resolve into it.
+    for &((f, s), (lf, ls)) in &folded.pairs {
+        placement[f as usize][s as usize] = placement[lf as usize][ls as usize];
+    }
+    Ok((placement, script_data))
+}

@@ -1,0 +1,467 @@
+//! Pass: relocation scan. Every relocation of a live section is decided
+//! (`x86_64::decide`, as the writer will decide it) to learn what it needs:
+//! GOT slots, PLT entries, copies, TLS pairs, dynamic relocations at its
+//! place. Per file in parallel; `gather_needs` then merges the files' needs
+//! in file order and reports relocation errors and undefined symbols.
+//! Also here: what a relocation target is (`target_props`, `global_props`),
+//! shared with the writer.
+
+use super::eh_frame::eh_dead_ranges;
+use super::got::{LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF};
+use super::{LinkInput, SymInfo, NONE};
+use crate::error::{Error, Result};
+use crate::object_file::{ObjectFile, SectionKind};
+use crate::options::OutputKind;
+use crate::resolve::{Resolved, SymDef, SymbolId};
+use crate::x86_64::{self as arch, DecideCtx, TargetProps};
+use object::elf;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// Properties of the target of symbol `sym` of object `file`.
+pub fn target_props(res: &Resolved, kind: OutputKind, file: usize, sym: u32) -> TargetProps {
+    let o = &res.objects[file];
+    let s = &o.symbols[sym as usize];
+    match res.global_of(file, sym) {
+        None => TargetProps {
+            absolute: s.shndx == elf::SHN_ABS as u32,
+            ifunc: s.typ == elf::STT_GNU_IFUNC,
+            ..Default::default()
+        },
+        Some(id) => global_props(res, kind, id),
+    }
+}
+
+pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetProps {
+    let g = &res.symbols[id as usize];
+    match g.def {
+        // Undefined in a shared object: resolved at run time.
+        SymDef::Undefined if g.preemptible => TargetProps {
+            imported: true,
+            ..Default::default()
+        },
+        SymDef::Undefined => TargetProps {
+            absolute: true,
+            ..Default::default()
+        },
+        SymDef::Shared { file, sym } => {
+            let ds = &res.shared[file as usize].file.symbols[sym as usize];
+            TargetProps {
+                imported: kind.is_dynamic(),
+                is_func: ds.typ == elf::STT_FUNC || ds.typ == elf::STT_GNU_IFUNC,
+                ..Default::default()
+            }
+        }
+        SymDef::Object { file, sym } => {
+            let s = &res.objects[file as usize].symbols[sym as usize];
+            if g.preemptible {
+                // Defined here, but another module's definition may win.
+                return TargetProps {
+                    imported: true,
+                    is_func: s.typ == elf::STT_FUNC || s.typ == elf::STT_GNU_IFUNC,
+                    ..Default::default()
+                };
+            }
+            TargetProps {
+                absolute: s.shndx == elf::SHN_ABS as u32,
+                ifunc: s.typ == elf::STT_GNU_IFUNC,
+                ..Default::default()
+            }
+        }
+        SymDef::Common { .. } if g.preemptible => TargetProps {
+            imported: true,
+            ..Default::default()
+        },
+        SymDef::Synthetic => match g.defsym {
+            Some(
+                crate::resolve::Defsym::Abs(_)
+                | crate::resolve::Defsym::Script { absolute: true, .. },
+            ) => TargetProps {
+                absolute: true,
+                ..Default::default()
+            },
+            Some(crate::resolve::Defsym::Rel(t, _)) if t != id => global_props(res, kind, t),
+            _ => TargetProps::default(),
+        },
+        SymDef::Common { .. } => TargetProps::default(),
+    }
+}
+
+pub(super) struct ScanResult {
+    /// (symbol, needs) for globals.
+    pub(super) needs: Vec<(SymbolId, arch::Needs)>,
+    /// (symbol index, needs) for this file's local symbols.
+    pub(super) local_needs: Vec<(u32, arch::Needs)>,
+    pub(super) tlsld: bool,
+    /// Dynamic relocations made at input-section places.
+    pub(super) dynrels: u64,
+    /// With `-z pack-relative-relocs`: (input section, offset) of each of
+    /// those that is relative (an address in this image).
+    pub(super) relative: Vec<(u32, u64)>,
+    pub(super) errors: Vec<String>,
+    pub(super) undefined: Vec<(SymbolId, String)>,
+    pub(super) textrel: bool,
+    /// With `--warn-textrel`: one message per text relocation.
+    pub(super) textrel_warnings: Vec<String>,
+    /// Shared libraries (indices) whose symbols live relocations use.
+    pub(super) shared_used: Vec<u32>,
+    /// With `-z rewrite-endbr`: globals whose address is taken (a live
+    /// relocation other than a direct call or jump refers to them) ...
+    pub(super) addr_taken: Vec<SymbolId>,
+    /// ... and places in this file's sections (section, offset) likewise.
+    pub(super) addr_taken_local: Vec<(u32, u64)>,
+}
+
+pub(super) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanResult {
+    let res = inp.res;
+    let o = &res.objects[f];
+    let mut out = ScanResult {
+        needs: Vec::new(),
+        local_needs: Vec::new(),
+        tlsld: false,
+        dynrels: 0,
+        relative: Vec::new(),
+        errors: Vec::new(),
+        undefined: Vec::new(),
+        textrel: false,
+        textrel_warnings: Vec::new(),
+        shared_used: Vec::new(),
+        addr_taken: Vec::new(),
+        addr_taken_local: Vec::new(),
+    };
+    let kind = inp.opts.output_kind;
+    // Shared objects may leave symbols undefined unless `-z defs`.
+    let report_undefined =
+        (kind != OutputKind::Shared || inp.opts.no_undefined) && inp.opts.unresolved_in_objects;
+    for (si, sec) in o.sections.iter().enumerate() {
+        if !live[si] || sec.relocs.is_empty() {
+            continue;
+        }
+        let alloc = sec.is_alloc();
+        let writable = sec.flags & elf::SHF_WRITE as u64 != 0;
+        let bytes = o.section_data(si);
+        let relocs = &o.relocs[sec.relocs.start as usize..sec.relocs.end as usize];
+        // In .eh_frame only live records' relocations matter.
+        let dead_ranges: Vec<(u64, u64)> = if sec.kind == SectionKind::EhFrame {
+            eh_dead_ranges(o, si as u32, live)
+        } else {
+            Vec::new()
+        };
+        let mut skip = false;
+        for r in relocs {
+            if skip {
+                skip = false;
+                continue;
+            }
+            if !dead_ranges.is_empty()
+                && dead_ranges
+                    .iter()
+                    .any(|&(a, b)| r.offset >= a && r.offset < b)
+            {
+                continue;
+            }
+            let gid = res.global_of(f, r.sym);
+            if inp.opts.rewrite_endbr
+                && alloc
+                && sec.kind != SectionKind::EhFrame
+                && !is_direct_branch(r, bytes)
+            {
+                note_address_taken(o, r, gid, &mut out);
+            }
+            if let Some(id) = gid {
+                let g = &res.symbols[id as usize];
+                if let SymDef::Shared { file, .. } = g.def {
+                    if out.shared_used.last() != Some(&file) {
+                        out.shared_used.push(file);
+                    }
+                }
+                // A hidden reference cannot bind to another module.
+                let hidden_import = matches!(g.def, SymDef::Shared { .. })
+                    && matches!(g.visibility, elf::STV_HIDDEN | elf::STV_INTERNAL);
+                if (g.def == SymDef::Undefined || hidden_import)
+                    && !o.symbols[r.sym as usize].is_weak()
+                    && alloc
+                    && report_undefined
+                {
+                    let loc = format!(
+                        "{}:({}+{:#x})",
+                        o.name,
+                        String::from_utf8_lossy(sec.name),
+                        r.offset
+                    );
+                    out.undefined.push((id, loc));
+                }
+            }
+            let t = target_props(res, kind, f, r.sym);
+            match arch::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
+                Ok((a, n)) => {
+                    if n.dyn_reloc {
+                        out.dynrels += 1;
+                        // As the writer decides: Abs64Dyn to a local target.
+                        if inp.opts.pack_relr && a == arch::Action::Abs64Dyn && !t.imported {
+                            out.relative.push((si as u32, r.offset));
+                        }
+                        if !writable {
+                            out.textrel = true;
+                            if inp.opts.warn_textrel {
+                                // One per file, section and symbol, as GNU
+                                // ld and mold say it (not per place).
+                                let w = format!(
+                                    "{}:({}): relocation against {}' in read-only section `{}'",
+                                    o.name,
+                                    String::from_utf8_lossy(sec.name),
+                                    sym_display(o, r.sym).replacen(' ', " `", 1),
+                                    String::from_utf8_lossy(sec.name),
+                                );
+                                out.textrel_warnings.push(w);
+                            }
+                        }
+                    }
+                    if n.skip_next {
+                        skip = true;
+                    }
+                    out.tlsld |= n.tlsld;
+                    if n != arch::Needs::default() {
+                        match gid {
+                            Some(id) => out.needs.push((id, n)),
+                            None => {
+                                if n.got || n.gottp || n.tlsgd || n.tlsdesc {
+                                    out.local_needs.push((r.sym, n));
+                                }
+                                if n.plt || n.copy {
+                                    out.errors.push(format!(
+                                        "{}:({}+{:#x}): {} against local symbol {} is not supported",
+                                        o.name,
+                                        String::from_utf8_lossy(sec.name),
+                                        r.offset,
+                                        arch::rel_name(r.rtype),
+                                        String::from_utf8_lossy(o.symbols[r.sym as usize].name)
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(msg) => out.errors.push(format!(
+                    "{}:({}+{:#x}): {} (against {})",
+                    o.name,
+                    String::from_utf8_lossy(sec.name),
+                    r.offset,
+                    msg,
+                    sym_display(o, r.sym)
+                )),
+            }
+        }
+    }
+    out
+}
+
+/// Whether relocation `r` is the displacement of a direct `call`, `jmp`
+/// or conditional jump (which does not take its target's address).
+fn is_direct_branch(r: &crate::object_file::Reloc, bytes: &[u8]) -> bool {
+    if !matches!(r.rtype, elf::R_X86_64_PLT32 | elf::R_X86_64_PC32) || r.addend != -4 {
+        return false;
+    }
+    let at = |back: u64| {
+        r.offset
+            .checked_sub(back)
+            .and_then(|i| bytes.get(i as usize).copied())
+    };
+    matches!(at(1), Some(0xe8 | 0xe9))
+        || (at(2) == Some(0x0f) && at(1).is_some_and(|b| b & 0xf0 == 0x80))
+}
+
+/// Records that relocation `r` (not a direct branch) takes the address of
+/// its target: a global, a local symbol, or a place in a section (a
+/// section symbol plus the addend, or plus the addend and 4 for a
+/// PC-relative one: both are kept, to be safe).
+fn note_address_taken(
+    o: &ObjectFile,
+    r: &crate::object_file::Reloc,
+    gid: Option<SymbolId>,
+    out: &mut ScanResult,
+) {
+    if let Some(id) = gid {
+        out.addr_taken.push(id);
+        return;
+    }
+    let Some(s) = o.symbols.get(r.sym as usize) else {
+        return;
+    };
+    if s.typ == elf::STT_SECTION {
+        let a = r.addend as u64;
+        out.addr_taken_local.push((s.shndx, a));
+        out.addr_taken_local.push((s.shndx, a.wrapping_add(4)));
+    } else {
+        out.addr_taken_local.push((s.shndx, s.value));
+    }
+}
+
+pub fn sym_display(o: &ObjectFile, sym: u32) -> String {
+    let s = &o.symbols[sym as usize];
+    if s.typ == elf::STT_SECTION {
+        if let Some(sec) = o.sections.get(s.shndx as usize) {
+            return format!("section {}", String::from_utf8_lossy(sec.name));
+        }
+    }
+    format!("symbol {}", String::from_utf8_lossy(s.name))
+}
+
+/// Whether object `o`'s `.comment` says rustc made it.
+pub(super) fn built_by_rustc(o: &ObjectFile) -> bool {
+    o.sections
+        .iter()
+        .enumerate()
+        .any(|(i, s)| s.name == b".comment" && o.section_data(i).windows(5).any(|w| w == b"rustc"))
+}
+
+/// The pass: every live section's relocations (`scan_file`), per file in
+/// parallel.
+pub(super) fn scan_relocations(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<ScanResult> {
+    let res = inp.res;
+    let ctx = DecideCtx::new(inp.opts.output_kind, inp.opts.no_relax);
+    // Scan relocations, per file in parallel.
+    (0..res.objects.len())
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|f| scan_file(inp, &live[f], f, &ctx))
+        .collect()
+}
+
+/// What the live relocations need, gathered from every file's scan.
+pub(super) struct Needs {
+    /// Per global symbol: a GOT slot for its address, for its TP offset,
+    /// a PLT entry, a copy relocation, a general-dynamic TLS pair, a TLS
+    /// descriptor.
+    pub(super) got: Vec<bool>,
+    pub(super) gottp: Vec<bool>,
+    pub(super) plt: Vec<bool>,
+    pub(super) copy: Vec<bool>,
+    pub(super) tlsgd: Vec<bool>,
+    pub(super) tlsdesc: Vec<bool>,
+    /// The module's local-dynamic TLS pair.
+    pub(super) tlsld: bool,
+    /// GOT entries of file-local symbols: (file, symbol, `LG_*` kind), in
+    /// scan order, repeated as often as they are used.
+    pub(super) local_order: Vec<(u32, u32, u8)>,
+    /// A dynamic relocation in a read-only section (`DT_TEXTREL`).
+    pub(super) textrel: bool,
+}
+
+/// Gathers the scans in file order: what each symbol needs (and whether
+/// a canonical PLT entry would do, in `SymInfo`), warnings about text
+/// relocations. Fails with every relocation error and undefined symbol.
+pub(super) fn gather_needs(inp: &LinkInput, scans: &[ScanResult]) -> Result<(Needs, Vec<SymInfo>)> {
+    let res = inp.res;
+    let mut errors: Vec<String> = Vec::new();
+    let mut undefined: Vec<(SymbolId, String)> = Vec::new();
+    let mut sym_info = vec![
+        SymInfo {
+            got: NONE,
+            gottp: NONE,
+            tlsgd: NONE,
+            tlsdesc: NONE,
+            plt: NONE,
+            dynsym: NONE,
+            ..Default::default()
+        };
+        res.symbols.len()
+    ];
+    let mut needs_got = vec![false; res.symbols.len()];
+    let mut needs_gottp = vec![false; res.symbols.len()];
+    let mut needs_plt = vec![false; res.symbols.len()];
+    let mut needs_copy = vec![false; res.symbols.len()];
+    let mut needs_tlsgd = vec![false; res.symbols.len()];
+    let mut needs_tlsdesc = vec![false; res.symbols.len()];
+    let mut needs_tlsld = false;
+    let mut local_order: Vec<(u32, u32, u8)> = Vec::new();
+    let mut textrel = false;
+    for (f, s) in scans.iter().enumerate() {
+        needs_tlsld |= s.tlsld;
+        errors.extend(s.errors.iter().cloned());
+        undefined.extend(s.undefined.iter().cloned());
+        textrel |= s.textrel;
+        let mut said = std::collections::HashSet::new();
+        for w in &s.textrel_warnings {
+            if said.insert(w) {
+                crate::error::warn(w);
+            }
+        }
+        for &(id, n) in &s.needs {
+            let i = id as usize;
+            needs_got[i] |= n.got;
+            needs_gottp[i] |= n.gottp;
+            needs_plt[i] |= n.plt;
+            needs_copy[i] |= n.copy;
+            needs_tlsgd[i] |= n.tlsgd;
+            needs_tlsdesc[i] |= n.tlsdesc;
+            sym_info[i].canonical_plt |= n.canonical_plt;
+        }
+        for &(sym, n) in &s.local_needs {
+            for (need, k) in [
+                (n.got, LG_ADDR),
+                (n.gottp, LG_TPOFF),
+                (n.tlsgd, LG_TLSGD),
+                (n.tlsdesc, LG_TLSDESC),
+            ] {
+                if need {
+                    local_order.push((f as u32, sym, k));
+                }
+            }
+        }
+    }
+    report_undefined(inp, undefined, &mut errors);
+    if !errors.is_empty() {
+        return Err(Error::new(errors.join("\n")));
+    }
+    let needs = Needs {
+        got: needs_got,
+        gottp: needs_gottp,
+        plt: needs_plt,
+        copy: needs_copy,
+        tlsgd: needs_tlsgd,
+        tlsdesc: needs_tlsdesc,
+        tlsld: needs_tlsld,
+        local_order,
+        textrel,
+    };
+    Ok((needs, sym_info))
+}
+
+/// Undefined symbols: one message per symbol, listing its references;
+/// errors, or warnings with `--warn-unresolved-symbols`.
+fn report_undefined(inp: &LinkInput, undefined: Vec<(SymbolId, String)>, errors: &mut Vec<String>) {
+    let res = inp.res;
+    // Undefined symbols: one error per symbol, listing references.
+    if !undefined.is_empty() {
+        let mut by_sym: Vec<(SymbolId, Vec<String>)> = Vec::new();
+        let mut idx: HashMap<SymbolId, usize> = HashMap::new();
+        for (id, loc) in undefined {
+            let i = *idx.entry(id).or_insert_with(|| {
+                by_sym.push((id, Vec::new()));
+                by_sym.len() - 1
+            });
+            by_sym[i].1.push(loc);
+        }
+        let rust = inp.opts.demangle && res.objects.iter().any(built_by_rustc);
+        for (id, locs) in by_sym {
+            let name = res.symbols[id as usize].name_str();
+            let shown = match crate::exports::demangle_for_messages(&name, rust) {
+                Some(d) if inp.opts.demangle => d,
+                _ => name,
+            };
+            let mut m = format!("undefined symbol: {shown}");
+            for l in locs.iter().take(8) {
+                m.push_str(&format!("\n>>> referenced by {l}"));
+            }
+            if locs.len() > 8 {
+                m.push_str(&format!("\n>>> referenced {} more times", locs.len() - 8));
+            }
+            if inp.opts.warn_unresolved {
+                crate::error::warn(m);
+            } else {
+                errors.push(m);
+            }
+        }
+    }
+}
