@@ -451,6 +451,51 @@ pub(crate) fn output_name(name: &[u8]) -> &[u8] {
     name
 }
 
+/// `-z keep-text-section-prefix`: the output section of a `.text.hot`,
+/// `.text.unlikely`, ... input section (lld's list), so that a profile's hot
+/// and cold code stay together under a name tools can find.
+fn text_prefix_name(name: &[u8]) -> Option<&'static [u8]> {
+    const KEPT: &[&[u8]] = &[
+        b".text.hot",
+        b".text.unknown",
+        b".text.unlikely",
+        b".text.startup",
+        b".text.exit",
+        b".text.split",
+    ];
+    KEPT.iter()
+        .find(|p| name.starts_with(p) && matches!(name.get(p.len()), None | Some(b'.')))
+        .copied()
+}
+
+/// The output section of a mergeable `.rodata.*` input section, named by
+/// what its pieces are as mold names it: `.rodata.str<entsize>.<align>`
+/// for strings, `.rodata.cst<entsize>` for constants. Its merged contents
+/// keep a section of their own, with the entry size and flags that say
+/// how they may be merged again.
+fn mergeable_rodata_name(s: &crate::object_file::InputSection) -> Option<&'static [u8]> {
+    let merge = elf::SHF_MERGE as u64;
+    if !s.is_alloc() || s.flags & merge == 0 || s.entsize == 0 || !s.name.starts_with(b".rodata.") {
+        return None;
+    }
+    let name = if s.flags & elf::SHF_STRINGS as u64 != 0 {
+        format!(".rodata.str{}.{}", s.entsize, s.align.max(1))
+    } else if s.name.starts_with(b".rodata.cst") {
+        format!(".rodata.cst{}", s.entsize)
+    } else {
+        return None;
+    };
+    // Interned: a handful of names, asked for by every object.
+    static NAMES: std::sync::Mutex<Vec<&'static [u8]>> = std::sync::Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&n) = names.iter().find(|n| **n == name.as_bytes()) {
+        return Some(n);
+    }
+    let n = leak(name.as_bytes());
+    names.push(n);
+    Some(n)
+}
+
 /// Where a file's live input sections go, as far as the file alone tells.
 struct FileDests {
     sections: Vec<SectionDest>,
@@ -500,6 +545,12 @@ fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool]) -> FileD
             leak(r.out.as_bytes())
         } else if s.sh_type == elf::SHT_NOTE {
             s.name
+        } else if let Some(kept) =
+            text_prefix_name(s.name).filter(|_| opts.keep_text_section_prefix)
+        {
+            kept
+        } else if let Some(merged) = mergeable_rodata_name(s) {
+            merged
         } else {
             output_name(s.name)
         };
@@ -593,8 +644,11 @@ fn rank_of(name: &[u8], sh_type: u32, flags: u64) -> u32 {
         b".init_array" | b".ctors" => 411,
         b".fini_array" | b".dtors" => 412,
         b".data.rel.ro" => 420,
+        b".copyrel.rel.ro" => 421,
         b".data" => 510,
+        b".copyrel" => 589,
         b".bss" => 590,
+        b".common" => 591,
         _ if sh_type == elf::SHT_NOBITS => 595,
         _ => 520,
     }
@@ -1813,96 +1867,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     }
 
     crate::timing::next(&mut pass, "layout: commons, copies");
-    // Commons and copy relocations go at the end of .bss.
-    let bss_idx = {
-        let key = (&b".bss"[..], 1u32, (elf::SHF_ALLOC | elf::SHF_WRITE) as u64);
-        match by_name.get(&key) {
-            Some(&i) => i,
-            None => {
-                sections.push(OutputSection::new(
-                    b".bss",
-                    Synth::Regular,
-                    elf::SHT_NOBITS,
-                    key.2,
-                    1,
-                    590,
-                ));
-                let i = (sections.len() - 1) as u32;
-                by_name.insert(key, i);
-                i
-            }
-        }
-    };
-    let mut common_off: HashMap<SymbolId, u64> = HashMap::new();
-    for (id, s) in res.symbols.iter().enumerate() {
-        if let SymDef::Common { file, sym } = s.def {
-            let cs = &res.objects[file as usize].symbols[sym as usize];
-            // For commons, st_value holds the alignment.
-            let align = cs.value.max(1);
-            let os = &mut sections[bss_idx as usize];
-            let off = align_up(os.size, align);
-            os.size = off + cs.size;
-            os.align = os.align.max(align);
-            common_off.insert(id as u32, off);
-        }
-    }
-    let mut copy_off: HashMap<SymbolId, u64> = HashMap::new();
-    let mut copy_aliases: Vec<SymbolId> = Vec::new();
-    {
-        // Copy-relocated symbols, grouped with their aliases (same DSO, same address).
-        let mut by_addr: HashMap<(u32, u64), u64> = HashMap::new();
-        for (id, info) in sym_info.iter().enumerate() {
-            if !info.copy {
-                continue;
-            }
-            if let SymDef::Shared { file, sym } = res.symbols[id].def {
-                let ds = &res.shared[file as usize].file.symbols[sym as usize];
-                let key = (file, ds.value);
-                let off = *by_addr.entry(key).or_insert_with(|| {
-                    let align = if ds.size >= 32 {
-                        32
-                    } else {
-                        ds.size.max(1).next_power_of_two()
-                    };
-                    let os = &mut sections[bss_idx as usize];
-                    let off = align_up(os.size, align);
-                    os.size = off + ds.size;
-                    os.align = os.align.max(align);
-                    off
-                });
-                copy_off.insert(id as u32, off);
-            }
-        }
-        // Aliases: other exported names of the same object in that DSO.
-        if !by_addr.is_empty() {
-            for (li, ls) in res.shared.iter().enumerate() {
-                for ds in &ls.file.symbols {
-                    if let Some(&off) = by_addr.get(&(li as u32, ds.value)) {
-                        if ds.typ != elf::STT_OBJECT {
-                            continue;
-                        }
-                        let Some(aid) = res.lookup(ds.name) else {
-                            continue;
-                        };
-                        let same_lib = matches!(res.symbols[aid as usize].def, SymDef::Shared { file, .. } if file as usize == li);
-                        if same_lib {
-                            if let std::collections::hash_map::Entry::Vacant(e) =
-                                copy_off.entry(aid)
-                            {
-                                e.insert(off);
-                                copy_aliases.push(aid);
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    for &aid in &copy_aliases {
-        sym_info[aid as usize].copy = true;
-        sym_info[aid as usize].copy_alias = true;
-    }
+    let (common_off, copy_off) =
+        place_commons_and_copies(inp, &mut sym_info, &mut sections, &mut by_name);
 
     crate::timing::next(&mut pass, "layout: eh_frame");
     // .eh_frame: live records in file order. A CIE equal to one already
@@ -2593,7 +2559,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let (symtab_locals, symtab_count, strtab_size) = if opts.strip_all {
         (0, 0, 0)
     } else {
-        symtab_plan(res, &placement, opts.discard)
+        symtab_plan(res, &placement, opts.discard, &plt, alloc_count(&sections))
     };
     if !opts.strip_all {
         let mut s = OutputSection::new(b".symtab", Synth::Symtab, elf::SHT_SYMTAB, 0, 8, 700);
@@ -2649,7 +2615,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
             _ => {}
         }
     }
-    let bss_idx = remap[bss_idx as usize];
+    let (mut common_off, mut copy_off) = (common_off, copy_off);
+    for v in common_off.values_mut().chain(copy_off.values_mut()) {
+        v.0 = remap[v.0 as usize];
+    }
     for d in script_data.iter_mut() {
         d.0 = remap[d.0 as usize];
     }
@@ -2692,7 +2661,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     };
     let mut n_load = 1 + fixed.len(); // headers' segment, one per fixed section
     for (lo, hi) in [(200, 300), (300, 400), (400, 600)] {
-        if has(&sections, lo, hi) {
+        if has(&sections, lo, hi) && !opts.nmagic {
             n_load += 1;
         }
     }
@@ -2703,7 +2672,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let has_tls = sections
         .iter()
         .any(|s| s.is_alloc() && s.flags & elf::SHF_TLS as u64 != 0);
-    let has_relro = opts.relro && has(&sections, 400, 500);
+    let has_relro = opts.relro && !opts.nmagic && has(&sections, 400, 500);
     let phnum = n_load
         + if interp.is_some() { 2 } else { 0 }
         + if dynamic { 1 } else { 0 }
@@ -2724,7 +2693,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         base,
         headers_size,
         &fixed,
-        opts.max_page_size,
+        segment_page(opts),
     )?;
     if let Some(plan) = &relr {
         // Sizing .relr.dyn (and what stays in .rela.dyn) needs the places'
@@ -2760,7 +2729,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                 base,
                 headers_size,
                 &fixed,
-                opts.max_page_size,
+                segment_page(opts),
             )?;
         }
     }
@@ -2964,7 +2933,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     crate::timing::next(&mut pass, "layout: symbol values");
     // Final symbol values.
-    let values = symbol_values(inp, &layout, &common_off, &copy_off, bss_idx)?;
+    let values = symbol_values(inp, &layout, &common_off, &copy_off)?;
     layout.sym_values = values;
     if !script_data.is_empty() {
         layout.script_data =
@@ -3198,6 +3167,15 @@ struct Placed {
     end: u64,
 }
 
+/// The boundary load segments start on: a page, or (`-n`) none at all.
+fn segment_page(opts: &Options) -> u64 {
+    if opts.nmagic {
+        1
+    } else {
+        opts.max_page_size
+    }
+}
+
 /// Gives every allocated section its file offset and address, in order,
 /// starting after the headers (`headers_size` bytes at `base`); each
 /// segment class starts on a new page. The `fixed` sections (index,
@@ -3242,7 +3220,17 @@ fn assign_addresses(
             continue;
         }
         let class = seg_class(s.rank);
-        if class != cur_class {
+        if class != cur_class && page == 1 {
+            // `-n`: one segment with the permissions of all, as GNU ld
+            // (separate ones would share pages, and the last mapped
+            // decides a shared page's permissions).
+            cur_class = class;
+            loads[0].flags |= match class {
+                2 => elf::PF_X,
+                4 => elf::PF_W,
+                _ => 0,
+            };
+        } else if class != cur_class {
             // New segment on a new page (separate code, like -z separate-code).
             off = align_up(off, page);
             addr_cursor = base + off;
@@ -3267,7 +3255,7 @@ fn assign_addresses(
         }
         if class == 4 && s.rank >= 500 && in_relro {
             in_relro = false;
-            off = align_up(off, PAGE_SIZE);
+            off = align_up(off, PAGE_SIZE.min(page));
             addr_cursor = base + off;
             relro_end = base + off;
         }
@@ -3302,9 +3290,13 @@ fn assign_addresses(
         let seg = loads.last_mut().unwrap();
         seg.filesz = off - seg.offset;
         seg.memsz = addr_cursor.max(base + off) - seg.vaddr;
+        if page == 1 {
+            // `-n`: aligned as its most aligned section, as lld.
+            seg.align = seg.align.max(s.align);
+        }
     }
     if in_relro {
-        off = align_up(off, PAGE_SIZE);
+        off = align_up(off, PAGE_SIZE.min(page));
         relro_end = base + off;
         let seg = loads.last_mut().unwrap();
         seg.filesz = off - seg.offset;
@@ -3457,15 +3449,139 @@ pub fn local_sym_addr(
     (sec_addr.wrapping_add(off).wrapping_add(s.value), addend)
 }
 
+/// Where commons and copy-relocated objects live: output section, offset.
+type Homes = HashMap<SymbolId, (u32, u64)>;
+
+type SectionsByName =
+    HashMap<(&'static [u8], u32, u64), u32, BuildHasherDefault<crate::resolve::NameHasher>>;
+
+/// The output section `name` of type `sh_type` (writable), made if missing.
+fn home_section(
+    sections: &mut Vec<OutputSection>,
+    by_name: &mut SectionsByName,
+    name: &'static [u8],
+    sh_type: u32,
+) -> u32 {
+    let flags = (elf::SHF_ALLOC | elf::SHF_WRITE) as u64;
+    // Keyed as `compute` keys input sections' output sections.
+    let key = (name, u32::from(sh_type == elf::SHT_NOBITS), flags);
+    *by_name.entry(key).or_insert_with(|| {
+        let rank = rank_of(name, sh_type, flags);
+        sections.push(OutputSection::new(
+            name,
+            Synth::Regular,
+            sh_type,
+            flags,
+            1,
+            rank,
+        ));
+        (sections.len() - 1) as u32
+    })
+}
+
+/// Room for `size` bytes aligned to `align` at the end of section `i`.
+fn reserve_in(sections: &mut [OutputSection], i: u32, size: u64, align: u64) -> (u32, u64) {
+    let os = &mut sections[i as usize];
+    let off = align_up(os.size, align);
+    os.size = off + size;
+    os.align = os.align.max(align);
+    (i, off)
+}
+
+/// Places COMMON symbols (in `.common`, as mold) and the copies of
+/// copy-relocated objects (in `.copyrel`, or `.copyrel.rel.ro` for an object
+/// read-only in its library, which then stays read-only here as in GNU ld),
+/// and marks the other names of a copied object as aliases. `.bss` is
+/// always made (GNU ld's output has it); under a linker script's `SECTIONS`
+/// all of them go there, where the script's `.bss` symbols expect them.
+fn place_commons_and_copies(
+    inp: &LinkInput,
+    sym_info: &mut [SymInfo],
+    sections: &mut Vec<OutputSection>,
+    by_name: &mut SectionsByName,
+) -> (Homes, Homes) {
+    let res = inp.res;
+    let opts = inp.opts;
+    let bss = home_section(sections, by_name, b".bss", elf::SHT_NOBITS);
+    let scripted = !inp.scripts.rules.is_empty();
+    let mut common_off = Homes::new();
+    for (id, s) in res.symbols.iter().enumerate() {
+        if let SymDef::Common { file, sym } = s.def {
+            let cs = &res.objects[file as usize].symbols[sym as usize];
+            let home = if scripted {
+                bss
+            } else {
+                home_section(sections, by_name, b".common", elf::SHT_NOBITS)
+            };
+            // For commons, st_value holds the alignment.
+            common_off.insert(
+                id as u32,
+                reserve_in(sections, home, cs.size, cs.value.max(1)),
+            );
+        }
+    }
+    let relro = opts.relro && !opts.nmagic && !scripted;
+    let mut copy_off = Homes::new();
+    // Copy-relocated symbols, grouped with their aliases (same DSO, same address).
+    let mut by_addr: HashMap<(u32, u64), (u32, u64)> = HashMap::new();
+    for (id, info) in sym_info.iter().enumerate() {
+        if !info.copy {
+            continue;
+        }
+        if let SymDef::Shared { file, sym } = res.symbols[id].def {
+            let ds = &res.shared[file as usize].file.symbols[sym as usize];
+            let place = *by_addr.entry((file, ds.value)).or_insert_with(|| {
+                let home = if scripted {
+                    bss
+                } else if relro && ds.read_only {
+                    home_section(sections, by_name, b".copyrel.rel.ro", elf::SHT_PROGBITS)
+                } else {
+                    home_section(sections, by_name, b".copyrel", elf::SHT_NOBITS)
+                };
+                reserve_in(sections, home, ds.size, ds.align)
+            });
+            copy_off.insert(id as u32, place);
+        }
+    }
+    // Aliases: other exported names of the same object in that DSO.
+    let mut copy_aliases: Vec<SymbolId> = Vec::new();
+    if !by_addr.is_empty() {
+        for (li, ls) in res.shared.iter().enumerate() {
+            for ds in &ls.file.symbols {
+                let Some(&place) = by_addr.get(&(li as u32, ds.value)) else {
+                    continue;
+                };
+                if ds.typ != elf::STT_OBJECT {
+                    continue;
+                }
+                let Some(aid) = res.lookup(ds.name) else {
+                    continue;
+                };
+                let same_lib = matches!(res.symbols[aid as usize].def, SymDef::Shared { file, .. } if file as usize == li);
+                if same_lib {
+                    if let std::collections::hash_map::Entry::Vacant(e) = copy_off.entry(aid) {
+                        e.insert(place);
+                        copy_aliases.push(aid);
+                    }
+                }
+            }
+        }
+    }
+    for &aid in &copy_aliases {
+        sym_info[aid as usize].copy = true;
+        sym_info[aid as usize].copy_alias = true;
+    }
+    (common_off, copy_off)
+}
+
 fn symbol_values(
     inp: &LinkInput,
     layout: &Layout,
-    common_off: &HashMap<SymbolId, u64>,
-    copy_off: &HashMap<SymbolId, u64>,
-    bss_idx: u32,
+    common_off: &Homes,
+    copy_off: &Homes,
 ) -> Result<Vec<u64>> {
     let res = inp.res;
-    let bss_addr = layout.sections[bss_idx as usize].addr;
+    let home = |h: &(u32, u64)| layout.sections[h.0 as usize].addr + h.1;
     let names: NameMap<u32> = layout
         .sections
         .iter()
@@ -3513,10 +3629,10 @@ fn symbol_values(
                     local_sym_addr(res, layout, file as usize, sym, 0).0
                 }
             }
-            SymDef::Common { .. } => bss_addr + common_off[&(id as u32)],
+            SymDef::Common { .. } => home(&common_off[&(id as u32)]),
             SymDef::Shared { .. } => {
-                if let Some(&o) = copy_off.get(&(id as u32)) {
-                    bss_addr + o
+                if let Some(h) = copy_off.get(&(id as u32)) {
+                    home(h)
                 } else if info.canonical_plt && info.plt != NONE {
                     layout.plt_entry_addr(info.plt)
                 } else {
@@ -3530,7 +3646,14 @@ fn symbol_values(
                     b"__ehdr_start" | b"__executable_start" => Some(base),
                     b"_GLOBAL_OFFSET_TABLE_" => Some(layout.sec_addr(Synth::GotPlt)),
                     b"_DYNAMIC" => layout.sec(Synth::Dynamic).map(|s| s.addr),
-                    b"__bss_start" => Some(sec_by(b".bss").map(|s| s.addr).unwrap_or(edata)),
+                    // Copies and commons are zero-initialised data too.
+                    b"__bss_start" => Some(
+                        [&b".copyrel"[..], b".bss", b".common"]
+                            .iter()
+                            .filter_map(|&n| sec_by(n).map(|s| s.addr))
+                            .min()
+                            .unwrap_or(edata),
+                    ),
                     b"_edata" | b"edata" => Some(edata),
                     b"_end" | b"end" => Some(end),
                     b"_etext" | b"etext" | b"__etext" => Some(text_end),
@@ -3669,9 +3792,26 @@ fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
 }
 
 /// Count of local and total .symtab entries and the .strtab size.
-fn symtab_plan(res: &Resolved, placement: &[Vec<(u32, u64)>], discard: Discard) -> (u32, u32, u64) {
-    let mut locals = 1u32; // null
+/// Allocated sections: each has a section symbol in `.symtab` (as mold
+/// writes them; tools that symbolise addresses fall back on them).
+fn alloc_count(sections: &[OutputSection]) -> u32 {
+    sections.iter().filter(|s| s.is_alloc()).count() as u32
+}
+
+/// `.symtab`'s local symbols, symbols and `.strtab` size.
+fn symtab_plan(
+    res: &Resolved,
+    placement: &[Vec<(u32, u64)>],
+    discard: Discard,
+    plt: &[SymbolId],
+    section_symbols: u32,
+) -> (u32, u32, u64) {
+    let mut locals = 1 + section_symbols; // null
     let mut strsz = 1u64;
+    for &id in plt {
+        locals += 1;
+        strsz += plt_symbol_name(res, id).len() as u64 + 1;
+    }
     for (f, o) in res.objects.iter().enumerate() {
         for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
             if keep_local(o, s, i, &placement[f], discard) {
@@ -3692,6 +3832,13 @@ fn symtab_plan(res: &Resolved, placement: &[Vec<(u32, u64)>], discard: Discard) 
         }
     }
     (locals, locals + globals, strsz)
+}
+
+/// The local symbol naming PLT entry of `id` in `.symtab` (`foo$plt`, as
+/// mold names it), so that profilers and debuggers can tell which function
+/// a call into the PLT goes to.
+pub fn plt_symbol_name(res: &Resolved, id: SymbolId) -> Vec<u8> {
+    [res.symbols[id as usize].name, b"$plt"].concat()
 }
 
 pub fn keep_local(
@@ -3826,7 +3973,13 @@ impl Layout {
             }
         }
         if let Some(&i) = self.sec_idx.get(&Synth::Symtab) {
-            let (locals, count, strsz) = symtab_plan(res, &self.placement, self.discard);
+            let (locals, count, strsz) = symtab_plan(
+                res,
+                &self.placement,
+                self.discard,
+                &self.plt,
+                alloc_count(&self.sections),
+            );
             self.symtab_locals = locals;
             self.symtab_count = count;
             self.strtab_size = strsz;
