@@ -3838,7 +3838,15 @@ fn symtab_plan(
 /// mold names it), so that profilers and debuggers can tell which function
 /// a call into the PLT goes to.
 pub fn plt_symbol_name(res: &Resolved, id: SymbolId) -> Vec<u8> {
-    [res.symbols[id as usize].name, b"$plt"].concat()
+    let s = &res.symbols[id as usize];
+    let name = match s.def {
+        // A local IFUNC's entry: its own name, not the internal one.
+        SymDef::Object { file, sym } if s.promoted_local => {
+            res.objects[file as usize].symbols[sym as usize].name
+        }
+        _ => s.name,
+    };
+    [name, b"$plt"].concat()
 }
 
 pub fn keep_local(
