@@ -470,7 +470,7 @@ fn text_prefix_name(name: &[u8]) -> Option<&'static [u8]> {
 
 /// The output section of a mergeable `.rodata.*` input section, named by
 /// what its pieces are as mold names it: `.rodata.str<entsize>.<align>`
-/// for strings, `.rodata.cst<entsize>` for constants. Its merged contents
+/// for strings. Its merged contents
 /// keep a section of their own, with the entry size and flags that say
 /// how they may be merged again.
 fn mergeable_rodata_name(s: &crate::object_file::InputSection) -> Option<&'static [u8]> {
@@ -478,13 +478,12 @@ fn mergeable_rodata_name(s: &crate::object_file::InputSection) -> Option<&'stati
     if !s.is_alloc() || s.flags & merge == 0 || s.entsize == 0 || !s.name.starts_with(b".rodata.") {
         return None;
     }
-    let name = if s.flags & elf::SHF_STRINGS as u64 != 0 {
-        format!(".rodata.str{}.{}", s.entsize, s.align.max(1))
-    } else if s.name.starts_with(b".rodata.cst") {
-        format!(".rodata.cst{}", s.entsize)
-    } else {
+    // Constants (`.rodata.cstN`) stay in `.rodata`, as in GNU ld: crt1.o's
+    // `_IO_stdin_used` is one, and programs expect a `.rodata`.
+    if s.flags & elf::SHF_STRINGS as u64 == 0 {
         return None;
-    };
+    }
+    let name = format!(".rodata.str{}.{}", s.entsize, s.align.max(1));
     // Interned: a handful of names, asked for by every object.
     static NAMES: std::sync::Mutex<Vec<&'static [u8]>> = std::sync::Mutex::new(Vec::new());
     let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
