@@ -261,6 +261,13 @@ Layout and contents:
   -S, --strip-debug           Strip debugging symbols
   --image-base=ADDRESS        Set the base address of the output
   -Ttext-segment=ADDRESS      Set address of text segment (hex)
+  -n, --nmagic                Do not page align segments (no RELRO); link
+                              no shared libraries after it
+  -z keep-text-section-prefix, -z nokeep-text-section-prefix
+                              Put .text.hot.*, .text.unknown.*,
+                              .text.unlikely.*, .text.startup.*, .text.exit.*
+                              in output sections of those names / in .text
+                              (default)
   --start-stop                Define __start_NAME/__stop_NAME for every output
                               section (NAME without the leading dot), as mold
   --zero-to-bss               Writable sections of zeros without relocations
@@ -587,6 +594,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "undefined-version"
         | "no-undefined-version"
         | "start-stop"
+        | "nmagic"
         | "zero-to-bss" => Flag,
         // Immediate commands.
         "version" | "help" | "print-shim-dir" => Flag,
@@ -862,6 +870,7 @@ impl Parser {
             b'g' => "g",
             b'r' | b'i' => "relocatable",
             b't' => "trace",
+            b'n' => "nmagic",
             _ => return Ok(false),
         };
         self.long(&format!("-{}", c as char), key, None)?;
@@ -1014,6 +1023,12 @@ impl Parser {
             "no-pie" | "no-pic-executable" => self.pie = false,
             "shared" | "Bshareable" => self.shared = true,
             "relocatable" => o.relocatable = true,
+            // As GNU ld: no page alignment, and no shared libraries for
+            // the `-l` options after it.
+            "nmagic" => {
+                o.nmagic = true;
+                self.state.static_only = true;
+            }
             "gdb-index" => o.gdb_index = true,
             "discard-locals" => o.discard = Discard::Locals,
             "discard-all" => o.discard = Discard::All,
@@ -1462,11 +1477,11 @@ impl Parser {
                 | "unique-symbol"
                 | "nounique-symbol"
                 | "report-relative-reloc"
-                | "noindirect-extern-access"
-                | "keep-text-section-prefix"
-                | "nokeep-text-section-prefix",
+                | "noindirect-extern-access",
                 None,
             ) => {}
+            ("keep-text-section-prefix", None) => o.keep_text_section_prefix = true,
+            ("nokeep-text-section-prefix", None) => o.keep_text_section_prefix = false,
             // x86 ISA levels and shadow stacks go into .note.gnu.property.
             ("x86-64-baseline", None) => o.x86_isa_needed |= 1,
             ("x86-64-v2", None) => o.x86_isa_needed |= 1 << 1,

@@ -246,6 +246,11 @@ pub struct Options {
     pub max_page_size: u64,
     /// `-z nocopyreloc`: a copy relocation is an error.
     pub no_copy_reloc: bool,
+    /// `-n`/`--nmagic`: segments are not page-aligned (no RELRO).
+    pub nmagic: bool,
+    /// `-z keep-text-section-prefix`: `.text.hot.*`, `.text.unlikely.*`, ...
+    /// go to output sections of their own (`.text.hot`, ...), as lld.
+    pub keep_text_section_prefix: bool,
     /// `-z rodynamic`: `.dynamic` is read-only (and has no `DT_DEBUG`).
     pub rodynamic: bool,
     /// `-z nosectionheader`: no section header table.
@@ -428,6 +433,8 @@ impl Default for Options {
             discard: Discard::Locals,
             rodynamic: false,
             no_copy_reloc: false,
+            nmagic: false,
+            keep_text_section_prefix: false,
             max_page_size: 4096,
             x86_isa_needed: 0,
             z_shstk: false,

@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::object_file::{check_header, MAX_SIZE};
 use object::elf;
-use object::read::elf::{Dyn, FileHeader, SectionHeader, Sym};
+use object::read::elf::{Dyn, FileHeader, ProgramHeader, SectionHeader, Sym};
 use object::LittleEndian as LE;
 
 #[derive(Clone, Copy, Debug)]
@@ -21,6 +21,12 @@ pub struct DynSymbol {
     /// `STV_PROTECTED`: its library binds to it directly, so a copy of it
     /// in the program would not be the one the library uses.
     pub protected: bool,
+    /// The alignment a copy of it needs: its section's, as far as its
+    /// address in the library shows it.
+    pub align: u64,
+    /// Read-only once relocated (in a read-only section or in RELRO): a
+    /// copy of it goes to the program's RELRO too.
+    pub read_only: bool,
 }
 
 #[derive(Debug)]
@@ -143,6 +149,13 @@ impl SharedFile {
             )));
         }
 
+        let relro: Vec<(u64, u64)> = header
+            .program_headers(e, data)
+            .map_err(|err| bad(format!("bad program header table: {err}")))?
+            .iter()
+            .filter(|p| p.p_type(e) == elf::PT_GNU_RELRO)
+            .map(|p| (p.p_vaddr(e), p.p_vaddr(e).saturating_add(p.p_memsz(e))))
+            .collect();
         let mut symbols = Vec::new();
         let mut undefined = Vec::new();
         let mut undefined_weak = Vec::new();
@@ -189,6 +202,8 @@ impl SharedFile {
                     sym.st_size(e)
                 )));
             }
+            let (align, read_only) =
+                copy_props(&sections, &relro, sym.st_shndx(e), sym.st_value(e));
             symbols.push(DynSymbol {
                 // A non-default version (`foo@V1`) binds only `foo@V1` references.
                 hidden: vs & elf::VERSYM_HIDDEN != 0,
@@ -199,6 +214,8 @@ impl SharedFile {
                 bind,
                 version: vs & elf::VERSYM_VERSION,
                 protected: sym.st_other & 3 == elf::STV_PROTECTED,
+                align,
+                read_only,
             });
         }
         Ok(SharedFile {
@@ -212,6 +229,33 @@ impl SharedFile {
             version_names,
         })
     }
+}
+
+/// A copy's alignment and whether it is read-only after relocation, for a
+/// symbol in section `shndx` at `value` (lld's rule: the section's
+/// alignment, lowered to what the address itself shows).
+fn copy_props(
+    sections: &object::read::elf::SectionTable<elf::FileHeader64<LE>>,
+    relro: &[(u64, u64)],
+    shndx: u16,
+    value: u64,
+) -> (u64, bool) {
+    let e = LE;
+    let sec = sections.section(object::SectionIndex(shndx as usize)).ok();
+    let sec_align = sec.map_or(1, |s| s.sh_addralign(e).clamp(1, 1 << 30));
+    let sec_align = if sec_align.is_power_of_two() {
+        sec_align
+    } else {
+        1
+    };
+    let align = if value == 0 {
+        sec_align
+    } else {
+        sec_align.min(1 << value.trailing_zeros())
+    };
+    let writable = sec.is_some_and(|s| s.sh_flags(e) & elf::SHF_WRITE as u64 != 0);
+    let in_relro = relro.iter().any(|&(lo, hi)| lo <= value && value < hi);
+    (align, sec.is_some() && (!writable || in_relro))
 }
 
 impl SharedFile {

@@ -692,25 +692,25 @@ fn global_entry(
         }
         SymDef::Common { file, sym } => {
             let os = &res.objects[file as usize].symbols[sym as usize];
-            let bss = bss_shndx(l);
+            let v = l.sym_values[id as usize];
             (
-                l.sym_values[id as usize],
+                v,
                 os.size,
                 (bind << 4) | elf::STT_OBJECT,
                 vis,
-                bss as u16,
+                home_shndx(l, v, &[b".common", b".bss"]),
             )
         }
         SymDef::Shared { file, sym } => {
             let ds = &res.shared[file as usize].file.symbols[sym as usize];
             if info.copy {
-                let bss = bss_shndx(l);
+                let v = l.sym_values[id as usize];
                 (
-                    l.sym_values[id as usize],
+                    v,
                     ds.size,
                     (elf::STB_GLOBAL << 4) | ds.typ,
                     elf::STV_DEFAULT,
-                    bss as u16,
+                    home_shndx(l, v, &[b".copyrel.rel.ro", b".copyrel", b".bss"]),
                 )
             } else {
                 let v = if info.canonical_plt {
@@ -1225,6 +1225,14 @@ fn write_symtab(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [u8])
         e[16..24].copy_from_slice(&size.to_le_bytes());
         e
     };
+    // Section symbols: nameless (offset 0 of .strtab, no bytes of their own).
+    for s in l.sections.iter().filter(|s| s.is_alloc()) {
+        let mut e = [0u8; 24];
+        e[4] = (elf::STB_LOCAL << 4) | elf::STT_SECTION;
+        e[6..8].copy_from_slice(&(s.shndx as u16).to_le_bytes());
+        e[8..16].copy_from_slice(&s.addr.to_le_bytes());
+        syms.push(e);
+    }
     for (f, o) in res.objects.iter().enumerate() {
         for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
             if !layout::keep_local(o, s, i, &l.placement[f], l.discard) {
@@ -1258,6 +1266,18 @@ fn write_symtab(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [u8])
             );
             syms.push(e);
         }
+    }
+    let plt_shndx = l.sec(Synth::Plt).map_or(0, |s| s.shndx as u16);
+    for (i, &id) in l.plt.iter().enumerate() {
+        syms.push(entry(
+            &mut strtab,
+            &layout::plt_symbol_name(res, id),
+            (elf::STB_LOCAL << 4) | elf::STT_FUNC,
+            elf::STV_DEFAULT,
+            plt_shndx,
+            l.plt_entry_addr(i as u32),
+            arch::PLT_ENTRY_SIZE,
+        ));
     }
     // Symbols a version script made local follow the input locals (all
     // locals precede the first global), bound locally, with the default
@@ -1388,11 +1408,15 @@ fn uses_gnu_abi(res: &Resolved) -> bool {
     })
 }
 
-/// Section index of `.bss`, where commons and copy relocations live.
-fn bss_shndx(l: &Layout) -> u32 {
-    l.sections
+/// The section index of the first of `names` (the sections layout may
+/// have put a common or a copy in) that holds address `v`.
+fn home_shndx(l: &Layout, v: u64, names: &[&[u8]]) -> u16 {
+    names
         .iter()
-        .find(|s| s.name == b".bss")
-        .map(|s| s.shndx)
-        .unwrap_or(0)
+        .find_map(|n| {
+            l.sections
+                .iter()
+                .find(|s| s.is_alloc() && s.name == *n && s.addr <= v && v <= s.addr + s.size)
+        })
+        .map_or(0, |s| s.shndx as u16)
 }

@@ -1,6 +1,7 @@
 //! Pass: addresses. File offsets and addresses of the allocated sections,
 //! in order, each segment class (read-only, code, read-only data,
-//! writable) on a new page, RELRO page-aligned, `--section-start` sections
+//! writable) on a new page (under `-n`, one unaligned segment with the
+//! permissions of all), RELRO page-aligned, `--section-start` sections
 //! in segments of their own; `.relr.dyn`, whose size depends on those
 //! addresses, settles in a few rounds. Then the non-allocated sections.
 
@@ -69,7 +70,17 @@ pub(super) fn assign_addresses(
             continue;
         }
         let class = seg_class(s.rank);
-        if class != cur_class {
+        if class != cur_class && page == 1 {
+            // `-n`: one segment with the permissions of all, as GNU ld
+            // (separate ones would share pages, and the last mapped
+            // decides a shared page's permissions).
+            cur_class = class;
+            loads[0].flags |= match class {
+                2 => elf::PF_X,
+                4 => elf::PF_W,
+                _ => 0,
+            };
+        } else if class != cur_class {
             // New segment on a new page (separate code, like -z separate-code).
             off = align_up(off, page);
             addr_cursor = base + off;
@@ -94,7 +105,7 @@ pub(super) fn assign_addresses(
         }
         if class == 4 && s.rank >= 500 && in_relro {
             in_relro = false;
-            off = align_up(off, PAGE_SIZE);
+            off = align_up(off, PAGE_SIZE.min(page));
             addr_cursor = base + off;
             relro_end = base + off;
         }
@@ -129,9 +140,13 @@ pub(super) fn assign_addresses(
         let seg = loads.last_mut().unwrap();
         seg.filesz = off - seg.offset;
         seg.memsz = addr_cursor.max(base + off) - seg.vaddr;
+        if page == 1 {
+            // `-n`: aligned as its most aligned section, as lld.
+            seg.align = seg.align.max(s.align);
+        }
     }
     if in_relro {
-        off = align_up(off, PAGE_SIZE);
+        off = align_up(off, PAGE_SIZE.min(page));
         relro_end = base + off;
         let seg = loads.last_mut().unwrap();
         seg.filesz = off - seg.offset;
@@ -227,7 +242,7 @@ pub(super) fn place_loaded(
 ) -> Result<Placed> {
     let (phnum, fixed) = (headers.phnum, &headers.fixed);
     let headers_size = 64 + 56 * phnum as u64;
-    let mut placed = assign_addresses(sections, base, headers_size, fixed, opts.max_page_size)?;
+    let mut placed = assign_addresses(sections, base, headers_size, fixed, segment_page(opts))?;
     if let Some(plan) = relr {
         // Sizing .relr.dyn (and what stays in .rela.dyn) needs the places'
         // addresses. Only the read-only segment grows, so every place moves
@@ -257,10 +272,19 @@ pub(super) fn place_loaded(
             }
             sections[ri].size = relr_size;
             sections[di].size = rela_size;
-            placed = assign_addresses(sections, base, headers_size, fixed, opts.max_page_size)?;
+            placed = assign_addresses(sections, base, headers_size, fixed, segment_page(opts))?;
         }
     }
     Ok(placed)
+}
+
+/// The boundary load segments start on: a page, or (`-n`) none at all.
+fn segment_page(opts: &Options) -> u64 {
+    if opts.nmagic {
+        1
+    } else {
+        opts.max_page_size
+    }
 }
 
 /// The thread pointer (TLS variant II): the end of the TLS block, aligned.

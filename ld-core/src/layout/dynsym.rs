@@ -6,7 +6,6 @@
 use super::scan::ScanResult;
 use super::{LinkInput, SymInfo, NONE};
 use crate::resolve::{Resolved, SymDef, SymbolId};
-use std::collections::HashMap;
 
 /// A symbol's name in `.dynsym`: versioned names lose their version.
 pub fn dynsym_name(res: &Resolved, id: SymbolId) -> &'static [u8] {
@@ -65,7 +64,7 @@ pub(super) struct DynSyms {
 pub(super) fn dynamic_symbols(
     inp: &LinkInput,
     scans: &[ScanResult],
-    copy_off: &HashMap<SymbolId, u64>,
+    copy_off: &super::bss::Homes,
     sym_info: &mut [SymInfo],
 ) -> DynSyms {
     let opts = inp.opts;

@@ -4,7 +4,7 @@
 //! computed again. Nothing allocated moves.
 
 use super::addresses::place_non_alloc;
-use super::symtab::symtab_plan;
+use super::symtab::{alloc_count, symtab_plan};
 use super::{DynVal, Layout, OutputSection, Synth, NONE};
 use crate::resolve::Resolved;
 use std::collections::HashMap;
@@ -47,7 +47,13 @@ impl Layout {
             }
         }
         if let Some(&i) = self.sec_idx.get(&Synth::Symtab) {
-            let (locals, count, strsz) = symtab_plan(res, &self.placement, self.discard);
+            let (locals, count, strsz) = symtab_plan(
+                res,
+                &self.placement,
+                self.discard,
+                &self.plt,
+                alloc_count(&self.sections),
+            );
             self.symtab_locals = locals;
             self.symtab_count = count;
             self.strtab_size = strsz;

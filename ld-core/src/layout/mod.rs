@@ -9,7 +9,7 @@
 //! | GOT and PLT | `got` | the GOT slots and PLT entries, in order |
 //! | output sections | `output_sections` | output sections in command-line order, input sections placed in them |
 //! | merged strings | `merge` | each distinct string once per merge section |
-//! | commons, copies | `bss` | commons and copy-relocated symbols at the end of `.bss` |
+//! | commons, copies | `bss` | commons in `.common`, copy-relocated symbols in `.copyrel`/`.copyrel.rel.ro` (all in `.bss` under a script's `SECTIONS`) |
 //! | `.eh_frame` | `eh_frame` | the live records, CIEs shared |
 //! | dynamic symbols | `dynsym`, `versions` | needed libraries, `.dynsym` order, `.dynstr`, version sections |
 //! | `.dynamic` | `dynrels::count`, `dynamic` | the dynamic relocation counts, the `.dynamic` entries |
@@ -55,7 +55,7 @@ pub(crate) use output_sections::{is_c_ident, output_name};
 pub use relr::{encode_relr, packable, PackableIndex};
 pub use scan::{global_props, sym_display, target_props};
 pub use symbols::{got_target_value, local_sym_addr};
-pub use symtab::{keep_global, keep_local};
+pub use symtab::{keep_global, keep_local, plt_symbol_name};
 pub use synthetic::emit_relocs_of;
 
 use liveness::Live;
@@ -411,7 +411,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let piece_out = merge::merge_strings(res, &merge_secs, &mut sections, &mut placement);
 
     crate::timing::next(&mut pass, "layout: commons, copies");
-    let mut bss = bss::commons_and_copies(res, &mut sections, &mut by_name, &mut sym_info);
+    let mut bss = bss::place_commons_and_copies(inp, &mut sym_info, &mut sections, &mut by_name);
 
     crate::timing::next(&mut pass, "layout: eh_frame");
     let eh = eh_frame::place_records(res, &live)?;
@@ -445,7 +445,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     synthetic::add_dynamic_got_comment(opts, s, si, &dyn_entries, &gp, &comment);
 
     crate::timing::next(&mut pass, "layout: symtab sizes");
-    let (symtab_locals, symtab_count, strtab_size) = symtab::sizes(opts, res, &placement);
+    let (symtab_locals, symtab_count, strtab_size) =
+        symtab::sizes(opts, res, &placement, &gp.plt, s);
     synthetic::add_symtab(opts, s, si, symtab_count, strtab_size);
     if opts.emit_relocs {
         synthetic::add_emit_rela_sections(res, &live, s);
@@ -460,8 +461,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         &mut sec_idx,
         &mut dyn_entries,
         &mut script_data,
-        &mut bss.idx,
     );
+    bss.renumber(&remap);
     let shstrtab = order::section_names(&mut sections, &sec_idx);
     let headers = segments::plan(
         opts,
@@ -544,8 +545,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     layout.got_base = layout.sec_addr(Synth::GotPlt);
 
     crate::timing::next(&mut pass, "layout: symbol values");
-    layout.sym_values =
-        symbols::symbol_values(inp, &layout, &bss.common_off, &bss.copy_off, bss.idx)?;
+    layout.sym_values = symbols::symbol_values(inp, &layout, &bss.common_off, &bss.copy_off)?;
     if !script_data.is_empty() {
         layout.script_data =
             inp.scripts

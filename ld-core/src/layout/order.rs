@@ -46,7 +46,6 @@ pub(super) fn renumber(
     sec_idx: &mut HashMap<Synth, u32>,
     dyn_entries: &mut [(i64, DynVal)],
     script_data: &mut [(u32, u64, u32)],
-    bss_idx: &mut u32,
 ) {
     for p in placement.iter_mut().flatten() {
         if p.0 != NONE {
@@ -62,7 +61,6 @@ pub(super) fn renumber(
             _ => {}
         }
     }
-    *bss_idx = remap[*bss_idx as usize];
     for d in script_data.iter_mut() {
         d.0 = remap[d.0 as usize];
     }

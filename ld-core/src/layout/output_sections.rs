@@ -1,6 +1,7 @@
 //! Pass: output sections. Each live input section's output section (name,
 //! type, flags; GNU ld's default script's names, a linker script's rules,
-//! `--unique`) is found per file in parallel, then the output sections are
+//! `--unique`, `-z keep-text-section-prefix`, `.rodata.str<entsize>.<align>`
+//! for mergeable strings) is found per file in parallel, then the output sections are
 //! made in command-line order and the input sections placed in them
 //! (ordered by init/fini priority or a script's SORT, aligned). Ranks
 //! (`rank_of`) decide the sections' order in the file later (`order`).
@@ -46,6 +47,50 @@ pub(crate) fn output_name(name: &[u8]) -> &[u8] {
         return b".tbss";
     }
     name
+}
+
+/// `-z keep-text-section-prefix`: the output section of a `.text.hot`,
+/// `.text.unlikely`, ... input section (lld's list), so that a profile's hot
+/// and cold code stay together under a name tools can find.
+fn text_prefix_name(name: &[u8]) -> Option<&'static [u8]> {
+    const KEPT: &[&[u8]] = &[
+        b".text.hot",
+        b".text.unknown",
+        b".text.unlikely",
+        b".text.startup",
+        b".text.exit",
+        b".text.split",
+    ];
+    KEPT.iter()
+        .find(|p| name.starts_with(p) && matches!(name.get(p.len()), None | Some(b'.')))
+        .copied()
+}
+
+/// The output section of a mergeable `.rodata.*` input section, named by
+/// what its pieces are as mold names it: `.rodata.str<entsize>.<align>`
+/// for strings. Its merged contents
+/// keep a section of their own, with the entry size and flags that say
+/// how they may be merged again.
+fn mergeable_rodata_name(s: &crate::object_file::InputSection) -> Option<&'static [u8]> {
+    let merge = elf::SHF_MERGE as u64;
+    if !s.is_alloc() || s.flags & merge == 0 || s.entsize == 0 || !s.name.starts_with(b".rodata.") {
+        return None;
+    }
+    // Constants (`.rodata.cstN`) stay in `.rodata`, as in GNU ld: crt1.o's
+    // `_IO_stdin_used` is one, and programs expect a `.rodata`.
+    if s.flags & elf::SHF_STRINGS as u64 == 0 {
+        return None;
+    }
+    let name = format!(".rodata.str{}.{}", s.entsize, s.align.max(1));
+    // Interned: a handful of names, asked for by every object.
+    static NAMES: std::sync::Mutex<Vec<&'static [u8]>> = std::sync::Mutex::new(Vec::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&n) = names.iter().find(|n| **n == name.as_bytes()) {
+        return Some(n);
+    }
+    let n = leak(name.as_bytes());
+    names.push(n);
+    Some(n)
 }
 
 /// Where a file's live input sections go, as far as the file alone tells.
@@ -97,6 +142,12 @@ pub(super) fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool
             leak(r.out.as_bytes())
         } else if s.sh_type == elf::SHT_NOTE {
             s.name
+        } else if let Some(kept) =
+            text_prefix_name(s.name).filter(|_| opts.keep_text_section_prefix)
+        {
+            kept
+        } else if let Some(merged) = mergeable_rodata_name(s) {
+            merged
         } else {
             output_name(s.name)
         };
@@ -190,8 +241,11 @@ pub(super) fn rank_of(name: &[u8], sh_type: u32, flags: u64) -> u32 {
         b".init_array" | b".ctors" => 411,
         b".fini_array" | b".dtors" => 412,
         b".data.rel.ro" => 420,
+        b".copyrel.rel.ro" => 421,
         b".data" => 510,
+        b".copyrel" => 589,
         b".bss" => 590,
+        b".common" => 591,
         _ if sh_type == elf::SHT_NOBITS => 595,
         _ => 520,
     }

@@ -1,6 +1,6 @@
 //! Program headers: how many there will be (counted before addresses, as
 //! they sit before the first section) and, once addresses are given, the
-//! headers themselves.
+//! headers themselves. Under `-n` one load segment and no RELRO.
 
 use super::addresses::Placed;
 use super::{OutputSection, Segment, Synth};
@@ -53,7 +53,8 @@ pub(super) fn plan(
     };
     let mut n_load = 1 + fixed.len(); // headers' segment, one per fixed section
     for (lo, hi) in [(200, 300), (300, 400), (400, 600)] {
-        if has(sections, lo, hi) {
+        // `-n`: the headers' segment holds everything.
+        if has(sections, lo, hi) && !opts.nmagic {
             n_load += 1;
         }
     }
@@ -64,7 +65,7 @@ pub(super) fn plan(
     let has_tls = sections
         .iter()
         .any(|s| s.is_alloc() && s.flags & elf::SHF_TLS as u64 != 0);
-    let has_relro = opts.relro && has(sections, 400, 500);
+    let has_relro = opts.relro && !opts.nmagic && has(sections, 400, 500);
     let phnum = n_load
         + if interp { 2 } else { 0 }
         + if dynamic { 1 } else { 0 }

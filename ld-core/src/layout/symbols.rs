@@ -4,15 +4,15 @@
 //! assignments), and the entry point. `local_sym_addr` is the one place a
 //! file-local symbol's address is computed (the writer uses it too).
 
+use super::bss::Homes;
 use super::got::GotTarget;
 use super::output_sections::is_c_ident;
 use super::{leak, Layout, LinkInput, Synth, NONE};
 use crate::error::{Error, Result};
 use crate::object_file::{InputSymbol, SectionKind};
 use crate::options::OutputKind;
-use crate::resolve::{NameMap, Resolved, SymDef, SymbolId};
+use crate::resolve::{NameMap, Resolved, SymDef};
 use object::elf;
-use std::collections::HashMap;
 
 /// The address a GOT entry's target resolves to here.
 pub fn got_target_value(res: &Resolved, l: &Layout, t: GotTarget) -> u64 {
@@ -97,12 +97,11 @@ pub fn local_sym_addr(
 pub(super) fn symbol_values(
     inp: &LinkInput,
     layout: &Layout,
-    common_off: &HashMap<SymbolId, u64>,
-    copy_off: &HashMap<SymbolId, u64>,
-    bss_idx: u32,
+    common_off: &Homes,
+    copy_off: &Homes,
 ) -> Result<Vec<u64>> {
     let res = inp.res;
-    let bss_addr = layout.sections[bss_idx as usize].addr;
+    let home = |h: &(u32, u64)| layout.sections[h.0 as usize].addr + h.1;
     let names: NameMap<u32> = layout
         .sections
         .iter()
@@ -150,10 +149,10 @@ pub(super) fn symbol_values(
                     local_sym_addr(res, layout, file as usize, sym, 0).0
                 }
             }
-            SymDef::Common { .. } => bss_addr + common_off[&(id as u32)],
+            SymDef::Common { .. } => home(&common_off[&(id as u32)]),
             SymDef::Shared { .. } => {
-                if let Some(&o) = copy_off.get(&(id as u32)) {
-                    bss_addr + o
+                if let Some(h) = copy_off.get(&(id as u32)) {
+                    home(h)
                 } else if info.canonical_plt && info.plt != NONE {
                     layout.plt_entry_addr(info.plt)
                 } else {
@@ -167,7 +166,14 @@ pub(super) fn symbol_values(
                     b"__ehdr_start" | b"__executable_start" => Some(base),
                     b"_GLOBAL_OFFSET_TABLE_" => Some(layout.sec_addr(Synth::GotPlt)),
                     b"_DYNAMIC" => layout.sec(Synth::Dynamic).map(|s| s.addr),
-                    b"__bss_start" => Some(sec_by(b".bss").map(|s| s.addr).unwrap_or(edata)),
+                    // Copies and commons are zero-initialised data too.
+                    b"__bss_start" => Some(
+                        [&b".copyrel"[..], b".bss", b".common"]
+                            .iter()
+                            .filter_map(|&n| sec_by(n).map(|s| s.addr))
+                            .min()
+                            .unwrap_or(edata),
+                    ),
                     b"_edata" | b"edata" => Some(edata),
                     b"_end" | b"end" => Some(end),
                     b"_etext" | b"etext" | b"__etext" => Some(text_end),

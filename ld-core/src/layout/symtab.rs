@@ -1,20 +1,36 @@
 //! `.symtab`: which local and global symbols it lists (the writer asks
 //! the same functions) and, before addresses, its and `.strtab`'s sizes.
+//! Besides the inputs' symbols it holds a section symbol for each
+//! allocated output section and a `foo$plt` local for each PLT entry.
 
-use super::NONE;
+use super::{OutputSection, NONE};
 use crate::object_file::{InputSymbol, ObjectFile, SectionKind};
 use crate::options::{Discard, Options};
-use crate::resolve::{Resolved, SymDef};
+use crate::resolve::{Resolved, SymDef, SymbolId};
 use object::elf;
 
-/// Count of local and total .symtab entries and the .strtab size.
+/// Allocated sections: each has a section symbol in `.symtab` (as mold
+/// writes them; tools that symbolise addresses fall back on them).
+pub(super) fn alloc_count(sections: &[OutputSection]) -> u32 {
+    sections.iter().filter(|s| s.is_alloc()).count() as u32
+}
+
+/// Count of local and total .symtab entries and the .strtab size: the
+/// null symbol, `section_symbols` section symbols, a `foo$plt` local for
+/// each PLT entry, the input files' locals, then the globals.
 pub(super) fn symtab_plan(
     res: &Resolved,
     placement: &[Vec<(u32, u64)>],
     discard: Discard,
+    plt: &[SymbolId],
+    section_symbols: u32,
 ) -> (u32, u32, u64) {
-    let mut locals = 1u32; // null
+    let mut locals = 1 + section_symbols; // null
     let mut strsz = 1u64;
+    for &id in plt {
+        locals += 1;
+        strsz += plt_symbol_name(res, id).len() as u64 + 1;
+    }
     for (f, o) in res.objects.iter().enumerate() {
         for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
             if keep_local(o, s, i, &placement[f], discard) {
@@ -35,6 +51,21 @@ pub(super) fn symtab_plan(
         }
     }
     (locals, locals + globals, strsz)
+}
+
+/// The local symbol naming PLT entry of `id` in `.symtab` (`foo$plt`, as
+/// mold names it), so that profilers and debuggers can tell which function
+/// a call into the PLT goes to.
+pub fn plt_symbol_name(res: &Resolved, id: SymbolId) -> Vec<u8> {
+    let s = &res.symbols[id as usize];
+    let name = match s.def {
+        // A local IFUNC's entry: its own name, not the internal one.
+        SymDef::Object { file, sym } if s.promoted_local => {
+            res.objects[file as usize].symbols[sym as usize].name
+        }
+        _ => s.name,
+    };
+    [name, b"$plt"].concat()
 }
 
 pub fn keep_local(
@@ -101,10 +132,12 @@ pub(super) fn sizes(
     opts: &Options,
     res: &Resolved,
     placement: &[Vec<(u32, u64)>],
+    plt: &[SymbolId],
+    sections: &[OutputSection],
 ) -> (u32, u32, u64) {
     if opts.strip_all {
         (0, 0, 0)
     } else {
-        symtab_plan(res, placement, opts.discard)
+        symtab_plan(res, placement, opts.discard, plt, alloc_count(sections))
     }
 }
