@@ -201,6 +201,10 @@ enum Existing {
 /// beside it, renamed over it): `path` itself, or a dangling symlink's
 /// target; `None` for the outputs written through or refused.
 fn replaced_at(path: &Path) -> Option<PathBuf> {
+    if path == Path::new("-") {
+        // Standard output (see `OutputFile::create`).
+        return None;
+    }
     match inspect(path).ok()? {
         Existing::Regular => Some(path.to_path_buf()),
         Existing::Nothing { dest } => Some(dest),
