@@ -546,8 +546,12 @@ impl Finished {
 pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> Result<Finished> {
     // The output file is made and faulted in on another thread meanwhile
     // (not for `-r`, whose writer makes its own output).
-    let preparing = (!opts.relocatable)
-        .then(|| crate::output_file::Preparing::start(&opts.output, output_estimate(&items)));
+    let estimate = output_estimate(&items);
+    if opts.stats {
+        eprintln!("cld: output estimated at {estimate} bytes, to prepare it ahead");
+    }
+    let preparing =
+        (!opts.relocatable).then(|| crate::output_file::Preparing::start(&opts.output, estimate));
     link_items_traced(opts, items, t0, &|_| {}, preparing, None)
 }
 

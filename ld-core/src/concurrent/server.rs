@@ -283,7 +283,10 @@ fn prepare_output(shared: &Shared, opts: &Options) -> Option<bool> {
         *slot = Some(p);
         shared.log(&format!("prepare output: {estimate} bytes estimated"));
     }
-    match slot.as_mut()?.grow(estimate, 4 << 20) {
+    match slot
+        .as_mut()?
+        .grow(crate::output_file::prepare_size(estimate), 4 << 20)
+    {
         Ok(more) => Some(more),
         Err(e) => {
             // The link opens its output at the wait, and reports the error.
