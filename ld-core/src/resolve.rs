@@ -815,6 +815,16 @@ impl<'c> Incremental<'c> {
     }
 
     /// Resolves the next input in command-line order.
+    /// The objects fed so far (archive members included), in order.
+    pub fn objects(&self) -> &[ObjectFile] {
+        &self.rs.r.objects
+    }
+
+    /// Per object fed so far, its sections discarded (COMDAT losers).
+    pub fn discarded(&self) -> &[Vec<bool>] {
+        &self.rs.r.discarded
+    }
+
     pub fn feed(&mut self, item: LoadItem) -> Result<()> {
         self.fed += 1;
         let rs = &mut self.rs;

@@ -76,8 +76,14 @@ pub(super) fn finish(
                 .take()
                 .map(crate::output_file::Preparing::Ready);
             let ahead = ahead.map(|f| {
-                shared.log(&format!("resolve-ahead used: {skip} inputs"));
-                f.inc
+                shared.log(&format!(
+                    "resolve-ahead used: {skip} inputs; merged strings ahead: {}",
+                    f.merge.as_ref().map_or(0, |m| m.files())
+                ));
+                link::Ahead {
+                    inc: f.inc,
+                    merge: f.merge,
+                }
             });
             link::link_items_traced(opts, items, t0, &phase, prepared, ahead)
         })

@@ -51,6 +51,7 @@ pub use eh_frame::{eh_dead_ranges, eh_record_live, fde_target_section};
 pub use got::{
     got_fill, GotCtx, GotEntry, GotFill, GotTarget, LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF,
 };
+pub use merge::MergeAhead;
 pub(crate) use output_sections::{is_c_ident, output_name};
 pub use relr::{encode_relr, packable, PackableIndex};
 pub use scan::{global_props, sym_display, target_props};
@@ -316,6 +317,9 @@ pub struct LinkInput<'a> {
     pub versions: &'a crate::exports::VersionDefs,
     /// Linker scripts' assignments and assertions (`script_link`).
     pub scripts: &'a crate::script_link::Scripts,
+    /// Merged strings of a prefix of the inputs, made before the wait;
+    /// the merge pass takes them.
+    pub merged_ahead: std::sync::Mutex<Option<MergeAhead>>,
 }
 
 impl Layout {
@@ -408,7 +412,15 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         output_sections::place_inputs(inp, &mut sections, &folded)?;
 
     crate::timing::next(&mut pass, "layout: merged strings");
-    let piece_out = merge::merge_strings(res, &merge_secs, &mut sections, &mut placement);
+    let ahead = inp.merged_ahead.lock().ok().and_then(|mut a| a.take());
+    let piece_out = merge::merge_strings(
+        res,
+        &merge_secs,
+        &mut sections,
+        &mut placement,
+        &by_name,
+        ahead,
+    );
 
     crate::timing::next(&mut pass, "layout: commons, copies");
     let mut bss = bss::place_commons_and_copies(inp, &mut sym_info, &mut sections, &mut by_name);

@@ -114,8 +114,33 @@ pub(super) struct SectionDest {
     pub(super) noload: bool,
 }
 
+impl SectionDest {
+    /// The key input sections join their output section under (see `join`).
+    pub(super) fn key(&self) -> SectionKey {
+        (
+            self.oname,
+            u32::from(self.sh_type == elf::SHT_NOBITS),
+            self.flags,
+        )
+    }
+}
+
+/// An output section's name, whether it is NOBITS, and its flags.
+pub(super) type SectionKey = (&'static [u8], u32, u64);
+
 pub(super) fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool]) -> FileDests {
-    let opts = inp.opts;
+    dests_of(inp.opts, inp.scripts, f, o, live)
+}
+
+/// `file_dests` from the options and scripts alone (merged strings made
+/// ahead call it before there is a `LinkInput`).
+pub(super) fn dests_of(
+    opts: &Options,
+    scripts: &crate::script_link::Scripts,
+    f: usize,
+    o: &ObjectFile,
+    live: &[bool],
+) -> FileDests {
     let flag_mask = (elf::SHF_ALLOC | elf::SHF_WRITE | elf::SHF_EXECINSTR | elf::SHF_TLS) as u64;
     let mut out = FileDests {
         sections: Vec::with_capacity(o.sections.len()),
@@ -136,7 +161,7 @@ pub(super) fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool
         if !s.is_alloc() && (opts.strip_debug || opts.strip_all) && s.name.starts_with(b".debug") {
             continue;
         }
-        let rule = inp.scripts.rule(f, si);
+        let rule = scripts.rule(f, si);
         let oname = if let Some(r) = rule {
             // A linker script's SECTIONS named the output section.
             leak(r.out.as_bytes())
@@ -423,7 +448,7 @@ pub(super) fn join(inp: &LinkInput, dests: &[FileDests], folded: &Folded) -> Joi
             let idx = if dest.unique {
                 new_section(&mut sections)
             } else {
-                let key = (oname, if sh_type == elf::SHT_NOBITS { 1 } else { 0 }, flags);
+                let key = dest.key();
                 *by_name
                     .entry(key)
                     .or_insert_with(|| new_section(&mut sections))
