@@ -651,18 +651,18 @@ fn begin_resolve(opts: &Options, phase: &dyn Fn(&str)) -> Option<crate::timing::
 }
 
 /// What the background linker did before the wait for the inputs it
-/// resolved ahead: the resolution (`resolve::Incremental`), and their
-/// merged strings where that applies (`layout::MergeAhead`).
+/// resolved ahead: the resolution (`resolve::Incremental`), and the
+/// layout passes done for them where that applies (`layout::LayoutAhead`).
 pub(crate) struct Ahead {
     pub inc: resolve::Incremental<'static>,
-    pub merge: Option<layout::MergeAhead>,
+    pub layout: Option<layout::LayoutAhead>,
 }
 
 /// What the final phases are given ready: the output file (prepared
 /// ahead), the merged strings of the inputs resolved ahead.
 struct Early {
     prepared: Option<crate::output_file::Preparing>,
-    merged: Option<layout::MergeAhead>,
+    merged: Option<layout::LayoutAhead>,
 }
 
 /// Resolves `items` (after `ahead`, the inputs the background linker
@@ -694,11 +694,11 @@ fn link_resolved(
                 "internal error: a linker script among inputs resolved ahead",
             ))
         }
-        Some(Ahead { mut inc, merge }) => {
+        Some(Ahead { mut inc, layout }) => {
             for item in items {
                 inc.feed(item)?;
             }
-            merged = merge;
+            merged = layout;
             inc.finish()?.0
         }
         None => plugin::resolve(opts, items, &link_roots(opts, &scripts))?,
@@ -774,7 +774,7 @@ fn link_after_resolve(
         res: &res,
         versions: &versions,
         scripts: &scripts,
-        merged_ahead: std::sync::Mutex::new(merged),
+        ahead: std::sync::Mutex::new(merged),
     };
     let mut l = layout::compute(&inp)?;
     if opts.gdb_index {

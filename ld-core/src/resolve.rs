@@ -815,14 +815,10 @@ impl<'c> Incremental<'c> {
     }
 
     /// Resolves the next input in command-line order.
-    /// The objects fed so far (archive members included), in order.
-    pub fn objects(&self) -> &[ObjectFile] {
-        &self.rs.r.objects
-    }
-
-    /// Per object fed so far, its sections discarded (COMDAT losers).
-    pub fn discarded(&self) -> &[Vec<bool>] {
-        &self.rs.r.discarded
+    /// The resolution so far: the objects fed (archive members included)
+    /// in order, their symbols' ids, their COMDAT losers.
+    pub fn so_far(&self) -> &Resolved {
+        &self.rs.r
     }
 
     pub fn feed(&mut self, item: LoadItem) -> Result<()> {

@@ -77,12 +77,12 @@ pub(super) fn finish(
                 .map(crate::output_file::Preparing::Ready);
             let ahead = ahead.map(|f| {
                 shared.log(&format!(
-                    "resolve-ahead used: {skip} inputs; merged strings ahead: {}",
-                    f.merge.as_ref().map_or(0, |m| m.files())
+                    "resolve-ahead used: {skip} inputs; layout ahead: {} objects",
+                    f.layout.as_ref().map_or(0, |l| l.files())
                 ));
                 link::Ahead {
                     inc: f.inc,
-                    merge: f.merge,
+                    layout: f.layout,
                 }
             });
             link::link_items_traced(opts, items, t0, &phase, prepared, ahead)

@@ -11,28 +11,34 @@ use super::eh_frame::fde_target_section;
 use super::output_sections::{is_c_ident, output_name};
 use super::LinkInput;
 use crate::object_file::{EhRecordKind, SectionKind};
-use crate::resolve::{SymDef, SymbolId};
+use crate::resolve::{Resolved, SymDef, SymbolId};
 use object::elf;
 use std::collections::HashMap;
+
+/// Object `f`'s sections live without `--gc-sections` and linker scripts:
+/// all but ignored kinds and COMDAT losers. What is made before the wait
+/// (`LayoutAhead`) uses it, since it is known per input.
+pub(super) fn base_live(res: &Resolved, f: usize) -> Vec<bool> {
+    res.objects[f]
+        .sections
+        .iter()
+        .enumerate()
+        .map(|(si, s)| s.kind != SectionKind::Ignore && !res.discarded[f][si])
+        .collect()
+}
 
 /// Which sections are live. Without `--gc-sections`: all that are not
 /// discarded. With it: those reachable from the roots through relocations.
 pub(super) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
     let res = inp.res;
-    let base: Vec<Vec<bool>> = res
-        .objects
-        .iter()
-        .enumerate()
-        .map(|(fi, o)| {
-            o.sections
-                .iter()
-                .enumerate()
-                .map(|(si, s)| {
-                    s.kind != SectionKind::Ignore
-                        && !res.discarded[fi][si]
-                        && !inp.scripts.rule(fi, si).is_some_and(|r| r.discard())
-                })
-                .collect()
+    let base: Vec<Vec<bool>> = (0..res.objects.len())
+        .map(|fi| {
+            let mut live = base_live(res, fi);
+            for (si, l) in live.iter_mut().enumerate() {
+                // `/DISCARD/` in a linker script.
+                *l = *l && !inp.scripts.rule(fi, si).is_some_and(|r| r.discard());
+            }
+            live
         })
         .collect();
     if !inp.opts.gc_sections {

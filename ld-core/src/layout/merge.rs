@@ -4,13 +4,10 @@
 //! slot, so the result does not depend on thread timing.
 //!
 //! Being a fold over the inputs in command-line order, it can be done
-//! ahead for a prefix of them: the background linker keeps a `MergeAhead`
-//! as it resolves ahead (`concurrent/frontier.rs`), and the wait's pass
-//! goes on from it with the inputs after the prefix. That holds without
-//! `--gc-sections`, ICF and linker scripts (what is live, and where it
-//! goes, is then known per input), and for an output section that holds
-//! merged strings only (otherwise they follow its other inputs, which the
-//! prefix does not fix).
+//! ahead for a prefix of them (`MergeAhead`, part of `LayoutAhead`), and
+//! the wait's pass goes on from it with the inputs after the prefix: for
+//! an output section that holds merged strings only (otherwise they
+//! follow its other inputs, which the prefix does not fix).
 
 use super::output_sections::{dests_of, SectionKey};
 use super::{align_up, OutputSection};
@@ -107,42 +104,30 @@ pub struct MergeAhead {
 }
 
 impl MergeAhead {
-    /// Whether merged strings can be made ahead for a link with `opts`
-    /// (see the module's doc).
-    pub fn applies(opts: &Options) -> bool {
-        !opts.gc_sections && opts.icf == crate::options::Icf::None && !opts.relocatable
-    }
-
     /// How many objects are in.
     pub fn files(&self) -> usize {
         self.files
     }
 
-    /// Adds the objects after those already in, in order; `discarded`:
-    /// their COMDAT losers, as resolution decided.
-    pub fn feed(&mut self, opts: &Options, objects: &[ObjectFile], discarded: &[Vec<bool>]) {
+    /// Adds the objects of `res` (a resolution so far) after those already
+    /// in, in order.
+    pub(super) fn feed(&mut self, opts: &Options, res: &Resolved) {
         let scripts = crate::script_link::Scripts::default();
-        for (f, o) in objects.iter().enumerate().skip(self.files) {
-            let live: Vec<bool> = o
-                .sections
-                .iter()
-                .enumerate()
-                .map(|(si, s)| s.kind != SectionKind::Ignore && !discarded[f][si])
-                .collect();
+        for (f, o) in res.objects.iter().enumerate().skip(self.files) {
+            let live = super::liveness::base_live(res, f);
             let mut piece_out = vec![0; o.pieces.len()];
             for d in dests_of(opts, &scripts, f, o, &live).sections {
                 if d.unique || o.sections[d.si as usize].kind != SectionKind::MergeStrings {
                     continue;
                 }
-                let key = d.key();
                 self.outs
-                    .entry(key)
+                    .entry(d.key())
                     .or_default()
                     .add(o, d.si as usize, &mut piece_out);
             }
             self.piece_out.push(piece_out);
         }
-        self.files = objects.len();
+        self.files = res.objects.len();
     }
 }
 

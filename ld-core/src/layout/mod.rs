@@ -24,6 +24,7 @@
 //! `compress`, `separate_debug`).
 
 mod addresses;
+mod ahead;
 mod bss;
 mod dynamic;
 mod dynrels;
@@ -45,13 +46,13 @@ mod synthetic;
 mod versions;
 
 pub(crate) use addresses::place_non_alloc;
+pub use ahead::LayoutAhead;
 pub use dynsym::{dynsym_name, elf_hash, gnu_hash};
 pub(crate) use eh_frame::{cie_key, CieKey};
 pub use eh_frame::{eh_dead_ranges, eh_record_live, fde_target_section};
 pub use got::{
     got_fill, GotCtx, GotEntry, GotFill, GotTarget, LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF,
 };
-pub use merge::MergeAhead;
 pub(crate) use output_sections::{is_c_ident, output_name};
 pub use relr::{encode_relr, packable, PackableIndex};
 pub use scan::{global_props, sym_display, target_props};
@@ -317,9 +318,9 @@ pub struct LinkInput<'a> {
     pub versions: &'a crate::exports::VersionDefs,
     /// Linker scripts' assignments and assertions (`script_link`).
     pub scripts: &'a crate::script_link::Scripts,
-    /// Merged strings of a prefix of the inputs, made before the wait;
-    /// the merge pass takes them.
-    pub merged_ahead: std::sync::Mutex<Option<MergeAhead>>,
+    /// What layout did before the wait for a prefix of the inputs; the
+    /// passes it covers take it.
+    pub ahead: std::sync::Mutex<Option<LayoutAhead>>,
 }
 
 impl Layout {
@@ -412,21 +413,25 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         output_sections::place_inputs(inp, &mut sections, &folded)?;
 
     crate::timing::next(&mut pass, "layout: merged strings");
-    let ahead = inp.merged_ahead.lock().ok().and_then(|mut a| a.take());
+    let ahead = inp.ahead.lock().ok().and_then(|mut a| a.take());
+    let (merge_ahead, eh_ahead) = match ahead {
+        Some(a) => (Some(a.merge), Some(a.eh)),
+        None => (None, None),
+    };
     let piece_out = merge::merge_strings(
         res,
         &merge_secs,
         &mut sections,
         &mut placement,
         &by_name,
-        ahead,
+        merge_ahead,
     );
 
     crate::timing::next(&mut pass, "layout: commons, copies");
     let mut bss = bss::place_commons_and_copies(inp, &mut sym_info, &mut sections, &mut by_name);
 
     crate::timing::next(&mut pass, "layout: eh_frame");
-    let eh = eh_frame::place_records(res, &live)?;
+    let eh = eh_frame::place_records(res, &live, eh_ahead)?;
     let comment = synthetic::comment(res, &comment_inputs);
 
     crate::timing::next(&mut pass, "layout: dynamic symbols");

@@ -1,0 +1,42 @@
+//! What layout does before the wait: the background linker resolves the
+//! inputs in command-line order as they arrive (`concurrent/frontier.rs`)
+//! and, for the objects resolved so far, runs the layout passes that are
+//! folds over the inputs in that order: merged strings (`merge`) and the
+//! placement of `.eh_frame` records (`eh_frame`). At the wait those passes
+//! go on from where these stopped, so the output is the serial link's.
+//!
+//! Assumes what is live and where it goes is known per input, in the
+//! order resolution adds objects: without `--gc-sections` (liveness from
+//! the roots), ICF (folding compares all inputs) and linker scripts
+//! (resolution ahead is off with them anyway).
+
+use super::eh_frame::EhAhead;
+use super::merge::MergeAhead;
+use crate::options::{Icf, Options};
+use crate::resolve::Resolved;
+
+/// The layout passes' state for a prefix of the objects.
+#[derive(Default)]
+pub struct LayoutAhead {
+    pub(super) merge: MergeAhead,
+    pub(super) eh: EhAhead,
+}
+
+impl LayoutAhead {
+    /// Whether layout can be done ahead for a link with `opts`.
+    pub fn applies(opts: &Options) -> bool {
+        !opts.gc_sections && opts.icf == Icf::None && !opts.relocatable
+    }
+
+    /// Adds the objects of `res` (the resolution so far) after those
+    /// already in.
+    pub fn feed(&mut self, opts: &Options, res: &Resolved) {
+        self.merge.feed(opts, res);
+        self.eh.feed(res);
+    }
+
+    /// How many objects are in.
+    pub fn files(&self) -> usize {
+        self.merge.files()
+    }
+}
