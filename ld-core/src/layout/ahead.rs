@@ -12,12 +12,17 @@
 
 use super::eh_frame::EhAhead;
 use super::merge::MergeAhead;
+use super::output_sections::{dests_of, FileDests};
 use crate::options::{Icf, Options};
 use crate::resolve::Resolved;
 
 /// The layout passes' state for a prefix of the objects.
 #[derive(Default)]
 pub struct LayoutAhead {
+    /// Per object: its live sections (`liveness::base_live`) and where
+    /// they go (`output_sections::dests_of`).
+    pub(super) live: Vec<Vec<bool>>,
+    pub(super) dests: Vec<FileDests>,
     pub(super) merge: MergeAhead,
     pub(super) eh: EhAhead,
 }
@@ -31,12 +36,19 @@ impl LayoutAhead {
     /// Adds the objects of `res` (the resolution so far) after those
     /// already in.
     pub fn feed(&mut self, opts: &Options, res: &Resolved) {
-        self.merge.feed(opts, res);
-        self.eh.feed(res);
+        let scripts = crate::script_link::Scripts::default();
+        for f in self.live.len()..res.objects.len() {
+            let live = super::liveness::base_live(res, f);
+            let dests = dests_of(opts, &scripts, f, &res.objects[f], &live);
+            self.live.push(live);
+            self.dests.push(dests);
+        }
+        self.merge.feed(res, &self.dests);
+        self.eh.feed(res, &self.live);
     }
 
     /// How many objects are in.
     pub fn files(&self) -> usize {
-        self.merge.files()
+        self.live.len()
     }
 }

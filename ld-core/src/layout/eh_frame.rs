@@ -114,13 +114,13 @@ pub struct EhAhead {
 impl EhAhead {
     /// Places the records of the objects of `res` (a resolution so far)
     /// after those already in.
-    pub(super) fn feed(&mut self, res: &Resolved) {
+    /// `live`: each object's live sections.
+    pub(super) fn feed(&mut self, res: &Resolved, live: &[Vec<bool>]) {
         if self.failed {
             return;
         }
         for f in self.files..res.objects.len() {
-            let live = super::liveness::base_live(res, f);
-            if place_file(res, f, &live, &mut self.placing).is_err() {
+            if place_file(res, f, &live[f], &mut self.placing).is_err() {
                 self.failed = true;
                 return;
             }

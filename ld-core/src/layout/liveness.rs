@@ -206,10 +206,19 @@ pub(super) struct Live {
 /// The pass: which sections are live (`liveness`), then, with `--icf`,
 /// which live ones are folded (`icf::fold` marks them dead); prints what
 /// `--print-icf-sections` and `--print-gc-sections` ask for.
-pub(super) fn live_sections(inp: &LinkInput) -> Live {
+/// The pass; `ahead`: the first objects' live sections, found before the
+/// wait (`LayoutAhead`, only where nothing but the object decides).
+pub(super) fn live_sections(inp: &LinkInput, ahead: Vec<Vec<bool>>) -> Live {
     let opts = inp.opts;
     let res = inp.res;
-    let mut live = liveness(inp);
+    let mut live = if ahead.is_empty() {
+        liveness(inp)
+    } else {
+        let mut live = ahead;
+        live.truncate(res.objects.len());
+        live.extend((live.len()..res.objects.len()).map(|f| base_live(res, f)));
+        live
+    };
     let folded = if opts.icf != crate::options::Icf::None {
         let folded = crate::icf::fold(inp, &mut live);
         if opts.print_icf_sections {

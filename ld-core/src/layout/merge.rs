@@ -9,10 +9,9 @@
 //! an output section that holds merged strings only (otherwise they
 //! follow its other inputs, which the prefix does not fix).
 
-use super::output_sections::{dests_of, SectionKey};
+use super::output_sections::{FileDests, SectionKey};
 use super::{align_up, OutputSection};
 use crate::object_file::{ObjectFile, SectionKind};
-use crate::options::Options;
 use crate::resolve::Resolved;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -104,19 +103,12 @@ pub struct MergeAhead {
 }
 
 impl MergeAhead {
-    /// How many objects are in.
-    pub fn files(&self) -> usize {
-        self.files
-    }
-
     /// Adds the objects of `res` (a resolution so far) after those already
-    /// in, in order.
-    pub(super) fn feed(&mut self, opts: &Options, res: &Resolved) {
-        let scripts = crate::script_link::Scripts::default();
+    /// in, in order; `dests`: where each one's live sections go.
+    pub(super) fn feed(&mut self, res: &Resolved, dests: &[FileDests]) {
         for (f, o) in res.objects.iter().enumerate().skip(self.files) {
-            let live = super::liveness::base_live(res, f);
             let mut piece_out = vec![0; o.pieces.len()];
-            for d in dests_of(opts, &scripts, f, o, &live).sections {
+            for d in &dests[f].sections {
                 if d.unique || o.sections[d.si as usize].kind != SectionKind::MergeStrings {
                     continue;
                 }

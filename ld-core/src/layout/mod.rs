@@ -385,7 +385,13 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     check_static(inp)?;
 
     let mut pass = crate::timing::span("layout: liveness");
-    let Live { live, folded } = liveness::live_sections(inp);
+    // What was done before the wait for the first inputs, if anything.
+    let ahead = inp.ahead.lock().ok().and_then(|mut a| a.take());
+    let (live_ahead, dests_ahead, merge_ahead, eh_ahead) = match ahead {
+        Some(a) => (a.live, a.dests, Some(a.merge), Some(a.eh)),
+        None => (Vec::new(), Vec::new(), None, None),
+    };
+    let Live { live, folded } = liveness::live_sections(inp, live_ahead);
 
     crate::timing::next(&mut pass, "layout: scan relocations");
     let scans = scan::scan_relocations(inp, &live);
@@ -398,7 +404,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let relr = relr::relr_plan(inp, &scans, &gp.got);
 
     crate::timing::next(&mut pass, "layout: output sections: dests");
-    let dests = output_sections::all_file_dests(inp, &live);
+    let dests = output_sections::all_file_dests(inp, &live, dests_ahead);
     crate::timing::next(&mut pass, "layout: output sections: join");
     let Joined {
         mut sections,
@@ -413,11 +419,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         output_sections::place_inputs(inp, &mut sections, &folded)?;
 
     crate::timing::next(&mut pass, "layout: merged strings");
-    let ahead = inp.ahead.lock().ok().and_then(|mut a| a.take());
-    let (merge_ahead, eh_ahead) = match ahead {
-        Some(a) => (Some(a.merge), Some(a.eh)),
-        None => (None, None),
-    };
     let piece_out = merge::merge_strings(
         res,
         &merge_secs,

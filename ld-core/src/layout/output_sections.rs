@@ -395,14 +395,23 @@ pub(super) fn input_align(res: &Resolved, folded: &Folded, f: usize, si: usize) 
 
 /// Where each file's live input sections go, as far as the file alone
 /// tells (`file_dests`), per file in parallel.
-pub(super) fn all_file_dests(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<FileDests> {
+/// `ahead`: the first objects' found before the wait (`LayoutAhead`).
+pub(super) fn all_file_dests(
+    inp: &LinkInput,
+    live: &[Vec<bool>],
+    mut ahead: Vec<FileDests>,
+) -> Vec<FileDests> {
     let res = inp.res;
-    res.objects
+    ahead.truncate(res.objects.len());
+    let n = ahead.len();
+    let rest: Vec<FileDests> = res.objects[n..]
         .par_iter()
-        .zip(live.par_iter())
+        .zip(live[n..].par_iter())
         .enumerate()
-        .map(|(f, (o, live))| file_dests(inp, f, o, live))
-        .collect()
+        .map(|(i, (o, live))| file_dests(inp, n + i, o, live))
+        .collect();
+    ahead.extend(rest);
+    ahead
 }
 
 /// The pass: the output sections in command-line order, each input
