@@ -119,8 +119,13 @@ impl EhAhead {
         if self.failed {
             return;
         }
-        for f in self.files..res.objects.len() {
-            if place_file(res, f, &live[f], &mut self.placing).is_err() {
+        for (f, live) in live
+            .iter()
+            .enumerate()
+            .take(res.objects.len())
+            .skip(self.files)
+        {
+            if place_file(res, f, live, &mut self.placing).is_err() {
                 self.failed = true;
                 return;
             }
