@@ -1,7 +1,9 @@
 //! What layout does before the wait: the background linker resolves the
 //! inputs in command-line order as they arrive (`concurrent/frontier.rs`)
 //! and, for the objects resolved so far, runs the layout passes that are
-//! folds over the inputs in that order: merged strings (`merge`) and the
+//! folds over the inputs in that order: which sections are live and where
+//! they go (`liveness`, `output_sections`: the output sections joined and
+//! the input sections placed in them), merged strings (`merge`) and the
 //! placement of `.eh_frame` records (`eh_frame`). At the wait those passes
 //! go on from where these stopped, so the output is the serial link's.
 //!
@@ -12,7 +14,7 @@
 
 use super::eh_frame::EhAhead;
 use super::merge::MergeAhead;
-use super::output_sections::{dests_of, FileDests};
+use super::output_sections::{dests_of, join_file, FileDests, Joined, Placed};
 use crate::options::{Icf, Options};
 use crate::resolve::Resolved;
 
@@ -23,6 +25,9 @@ pub struct LayoutAhead {
     /// they go (`output_sections::dests_of`).
     pub(super) live: Vec<Vec<bool>>,
     pub(super) dests: Vec<FileDests>,
+    /// Their output sections (`output_sections::join`) and places in them.
+    pub(super) joined: Joined,
+    pub(super) placed: Placed,
     pub(super) merge: MergeAhead,
     pub(super) eh: EhAhead,
 }
@@ -40,9 +45,19 @@ impl LayoutAhead {
         for f in self.live.len()..res.objects.len() {
             let live = super::liveness::base_live(res, f);
             let dests = dests_of(opts, &scripts, f, &res.objects[f], &live);
+            join_file(
+                &mut self.joined,
+                res,
+                &Default::default(),
+                f,
+                &res.objects[f],
+                &dests,
+            );
             self.live.push(live);
             self.dests.push(dests);
         }
+        self.joined.files = res.objects.len();
+        self.placed.more(res, &self.joined);
         self.merge.feed(res, &self.dests);
         self.eh.feed(res, &self.live);
     }

@@ -387,9 +387,16 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let mut pass = crate::timing::span("layout: liveness");
     // What was done before the wait for the first inputs, if anything.
     let ahead = inp.ahead.lock().ok().and_then(|mut a| a.take());
-    let (live_ahead, dests_ahead, merge_ahead, eh_ahead) = match ahead {
-        Some(a) => (a.live, a.dests, Some(a.merge), Some(a.eh)),
-        None => (Vec::new(), Vec::new(), None, None),
+    let (live_ahead, dests_ahead, joined_ahead, placed_ahead, merge_ahead, eh_ahead) = match ahead {
+        Some(a) => (
+            a.live,
+            a.dests,
+            Some(a.joined),
+            Some(a.placed),
+            Some(a.merge),
+            Some(a.eh),
+        ),
+        None => (Vec::new(), Vec::new(), None, None, None, None),
     };
     let Live { live, folded } = liveness::live_sections(inp, live_ahead);
 
@@ -412,11 +419,12 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         merge_secs,
         comment_inputs,
         execstack,
-    } = output_sections::join(inp, &dests, &folded);
+        ..
+    } = output_sections::join(inp, &dests, &folded, joined_ahead);
     crate::timing::next(&mut pass, "layout: output sections: place");
     output_sections::order_inputs(inp, &mut sections);
     let (mut placement, mut script_data) =
-        output_sections::place_inputs(inp, &mut sections, &folded)?;
+        output_sections::place_inputs(inp, &mut sections, &folded, placed_ahead)?;
 
     crate::timing::next(&mut pass, "layout: merged strings");
     let piece_out = merge::merge_strings(

@@ -365,8 +365,11 @@ pub(super) fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
 pub(super) type ByName =
     HashMap<(&'static [u8], u32, u64), u32, BuildHasherDefault<crate::resolve::NameHasher>>;
 
-/// The regular output sections, made from the live input sections.
+/// The regular output sections, made from the live input sections (of
+/// the first `files` objects).
+#[derive(Default)]
 pub(super) struct Joined {
+    pub(super) files: usize,
     pub(super) sections: Vec<OutputSection>,
     pub(super) by_name: ByName,
     /// Merge-string input sections: (output section, file, section), in
@@ -417,70 +420,126 @@ pub(super) fn all_file_dests(
 /// The pass: the output sections in command-line order, each input
 /// section joining the one of its name, type and flags (or one of its
 /// own with `--unique`); merge-string and `.comment` inputs are set
-/// aside for their own passes.
-pub(super) fn join(inp: &LinkInput, dests: &[FileDests], folded: &Folded) -> Joined {
+/// aside for their own passes. `ahead`: the same done for the first
+/// inputs before the wait (`JoinAhead`).
+pub(super) fn join(
+    inp: &LinkInput,
+    dests: &[FileDests],
+    folded: &Folded,
+    ahead: Option<Joined>,
+) -> Joined {
     let opts = inp.opts;
     let res = inp.res;
-    let align_of = |f: usize, si: usize| input_align(res, folded, f, si);
-    let mut sections: Vec<OutputSection> = Vec::new();
-    let mut merge_secs: Vec<(u32, usize, usize)> = Vec::new();
-    let mut comment_inputs: Vec<(usize, usize)> = Vec::new();
-    let mut execstack = opts.execstack.unwrap_or(false);
-    let mut by_name: HashMap<
-        (&'static [u8], u32, u64),
-        u32,
-        BuildHasherDefault<crate::resolve::NameHasher>,
-    > = HashMap::default();
-    for (f, (o, d)) in res.objects.iter().zip(dests).enumerate() {
-        // In file order: it warns.
-        if opts.execstack.is_none() && wants_execstack(opts, o) {
-            execstack = true;
+    let (mut j, from) = match ahead {
+        Some(j) => {
+            let n = j.files;
+            (j, n)
         }
-        comment_inputs.extend(d.comments.iter().map(|&si| (f, si as usize)));
-        for dest in &d.sections {
-            let si = dest.si as usize;
-            let s = &o.sections[si];
-            let (oname, sh_type, flags) = (dest.oname, dest.sh_type, dest.flags);
-            let noload = dest.noload;
-            let new_section = |sections: &mut Vec<OutputSection>| {
-                let rank = rank_of(oname, sh_type, flags);
-                sections.push(OutputSection::new(
-                    oname,
-                    Synth::Regular,
-                    sh_type,
-                    flags,
-                    1,
-                    rank,
-                ));
-                (sections.len() - 1) as u32
-            };
-            let idx = if dest.unique {
-                new_section(&mut sections)
-            } else {
-                let key = dest.key();
-                *by_name
-                    .entry(key)
-                    .or_insert_with(|| new_section(&mut sections))
-            };
-            let os = &mut sections[idx as usize];
-            os.align = os.align.max(align_of(f, si));
-            if s.kind == SectionKind::MergeStrings {
-                os.entsize = 1;
-                merge_secs.push((idx, f, si));
-            } else {
-                os.inputs.push((f as u32, si as u32));
-            }
-            if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS && !noload {
-                os.sh_type = s.sh_type;
-            }
+        None => (Joined::default(), 0),
+    };
+    for (f, (o, d)) in res.objects.iter().zip(dests).enumerate().skip(from) {
+        join_file(&mut j, res, folded, f, o, d);
+    }
+    j.files = res.objects.len();
+    // In file order: it warns.
+    j.execstack = opts.execstack.unwrap_or(false);
+    for o in &res.objects {
+        if opts.execstack.is_none() && wants_execstack(opts, o) {
+            j.execstack = true;
         }
     }
-    Joined {
-        sections,
-        by_name,
-        merge_secs,
-        comment_inputs,
-        execstack,
+    j
+}
+
+/// Joins file `f`'s live sections (`d`) to their output sections.
+pub(super) fn join_file(
+    j: &mut Joined,
+    res: &Resolved,
+    folded: &Folded,
+    f: usize,
+    o: &ObjectFile,
+    d: &FileDests,
+) {
+    let sections = &mut j.sections;
+    j.comment_inputs
+        .extend(d.comments.iter().map(|&si| (f, si as usize)));
+    for dest in &d.sections {
+        let si = dest.si as usize;
+        let s = &o.sections[si];
+        let (oname, sh_type, flags) = (dest.oname, dest.sh_type, dest.flags);
+        let noload = dest.noload;
+        let new_section = |sections: &mut Vec<OutputSection>| {
+            let rank = rank_of(oname, sh_type, flags);
+            sections.push(OutputSection::new(
+                oname,
+                Synth::Regular,
+                sh_type,
+                flags,
+                1,
+                rank,
+            ));
+            (sections.len() - 1) as u32
+        };
+        let idx = if dest.unique {
+            new_section(sections)
+        } else {
+            *j.by_name
+                .entry(dest.key())
+                .or_insert_with(|| new_section(sections))
+        };
+        let os = &mut sections[idx as usize];
+        os.align = os.align.max(input_align(res, folded, f, si));
+        if s.kind == SectionKind::MergeStrings {
+            os.entsize = 1;
+            j.merge_secs.push((idx, f, si));
+        } else {
+            os.inputs.push((f as u32, si as u32));
+        }
+        if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS && !noload {
+            os.sh_type = s.sh_type;
+        }
+    }
+}
+
+/// Whether `order_inputs` reorders an output section's inputs by priority.
+fn reordered(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b".init_array" | b".fini_array" | b".preinit_array" | b".ctors" | b".dtors"
+    )
+}
+
+/// Input sections placed before the wait (`LayoutAhead`): per output
+/// section in join order, how many of its inputs are placed and the offset
+/// after them; per object, where its sections went.
+#[derive(Default)]
+pub(super) struct Placed {
+    done: Vec<(usize, u64)>,
+    placement: Vec<Vec<(u32, u64)>>,
+}
+
+impl Placed {
+    /// Places the inputs `j` joined since the last call, in join order
+    /// (as `place_inputs` does without a linker script).
+    pub(super) fn more(&mut self, res: &Resolved, j: &Joined) {
+        let folded = Folded::default();
+        let n = self.placement.len();
+        self.placement.extend(
+            res.objects[n..j.files]
+                .iter()
+                .map(|o| vec![(NONE, 0); o.sections.len()]),
+        );
+        self.done.resize(j.sections.len(), (0, 0));
+        for (oi, os) in j.sections.iter().enumerate() {
+            let (k, mut off) = self.done[oi];
+            for &(f, s) in &os.inputs[k..] {
+                let isec = &res.objects[f as usize].sections[s as usize];
+                off = align_up(off, input_align(res, &folded, f as usize, s as usize));
+                self.placement[f as usize][s as usize] = (oi as u32, off);
+                off += isec.size;
+            }
+            self.done[oi] = (os.inputs.len(), off);
+        }
     }
 }
 
@@ -492,10 +551,7 @@ pub(super) fn order_inputs(inp: &LinkInput, sections: &mut [OutputSection]) {
     let res = inp.res;
     // Init/fini arrays run in priority order; stable within a priority.
     for os in sections.iter_mut() {
-        if matches!(
-            os.name.as_slice(),
-            b".init_array" | b".fini_array" | b".preinit_array" | b".ctors" | b".dtors"
-        ) {
+        if reordered(&os.name) {
             os.inputs.sort_by_key(|&(f, s)| {
                 array_priority(res.objects[f as usize].sections[s as usize].name)
             });
@@ -522,19 +578,32 @@ pub(super) fn place_inputs(
     inp: &LinkInput,
     sections: &mut [OutputSection],
     folded: &Folded,
+    ahead: Option<Placed>,
 ) -> Result<(Vec<Vec<(u32, u64)>>, Vec<(u32, u64, u32)>)> {
     let res = inp.res;
     let align_of = |f: usize, si: usize| input_align(res, folded, f, si);
-    let mut placement: Vec<Vec<(u32, u64)>> = res
-        .objects
-        .iter()
-        .map(|o| vec![(NONE, 0); o.sections.len()])
-        .collect();
+    // Where the first inputs were placed before the wait: an output
+    // section goes on from there unless its inputs were reordered.
+    let ahead = ahead.filter(|_| inp.scripts.data.is_empty());
+    let (mut placement, done) = match ahead {
+        Some(p) => (p.placement, p.done),
+        None => (Vec::new(), Vec::new()),
+    };
+    placement.truncate(res.objects.len());
+    let n = placement.len();
+    placement.extend(
+        res.objects[n..]
+            .iter()
+            .map(|o| vec![(NONE, 0); o.sections.len()]),
+    );
     // Place input sections within their output sections (and a linker
     // script's data statements among them).
     let mut script_data: Vec<(u32, u64, u32)> = Vec::new();
     for (oi, os) in sections.iter_mut().enumerate() {
-        let mut off = 0u64;
+        let (skip, mut off) = match done.get(oi) {
+            Some(&(k, off)) if !reordered(&os.name) && k <= os.inputs.len() => (k, off),
+            _ => (0, 0),
+        };
         let data = &inp.scripts.data;
         let mut data_here = (0..data.len()).filter(|&d| data[d].out.as_bytes() == os.name);
         let mut next_data = data_here.next();
@@ -545,7 +614,7 @@ pub(super) fn place_inputs(
                 *next = data_here.next();
             }
         };
-        for &(f, s) in &os.inputs {
+        for &(f, s) in &os.inputs[skip..] {
             if next_data.is_some() {
                 let r = inp
                     .scripts
