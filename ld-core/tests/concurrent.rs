@@ -285,6 +285,11 @@ static const char *const strs[] = {{ "alpha-{i}", "beta-beta-{i}" }};
 
 int m{i:03}_leaf(int x) {{ return x * {mul} + {r}; }}
 
+/* A constructor with a priority: `.init_array.NNNNN` sections, which the
+   link reorders by priority (and layout done ahead places again). */
+volatile int m{i:03}_inits;
+__attribute__((constructor({prio}))) static void m{i:03}_init(void) {{ m{i:03}_inits++; }}
+
 int m{i:03}_f(int depth, int x) {{
     cld_tls_counter += 1;
     int r = x ^ *m{i:03}_ptr ^ (int)strlen(m{i:03}_nameptr) ^ m{i:03}_fp(x & 15)
@@ -301,6 +306,7 @@ int m{i:03}_f(int depth, int x) {{
         d3 = i * 7 + 3,
         q = i % 4,
         r = i % 7,
+        prio = 101 + (i * 37) % 50,
     )
 }
 
