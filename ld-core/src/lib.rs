@@ -11,6 +11,7 @@
 //! where its sockets live and how links of one output are kept apart.
 pub mod archive;
 pub mod args;
+pub mod chunks;
 pub mod cleanup;
 pub mod compress;
 pub mod concurrent;

@@ -198,7 +198,7 @@ fn plan(opts: &Options, res: &Resolved) -> Result<Plan> {
             flags: elf::SHF_ALLOC as u64,
             align: 8,
             entsize: Some(0),
-            size: crate::write::gnu_property_note_size(props.len()),
+            size: crate::chunks::notes::gnu_property_note_size(props.len()),
             content: Content::GnuProperties(props),
             signature: None,
         });
@@ -627,7 +627,7 @@ pub fn write(opts: &Options, res: &Resolved) -> Result<()> {
                 }
             }
             Content::GnuProperties(props) => {
-                crate::write::write_gnu_property_note(&mut buf[base..], props)
+                crate::chunks::notes::write_gnu_property_note(&mut buf[base..], props)
             }
             Content::Group { .. } => {
                 for (k, w) in group_words[i].iter().flatten().enumerate() {

@@ -15,15 +15,15 @@ use object::elf;
 use std::collections::HashMap;
 
 /// Where `assign_addresses` put the loaded image.
-pub(super) struct Placed {
-    pub(super) loads: Vec<Segment>,
-    pub(super) relro_start: u64,
-    pub(super) relro_end: u64,
-    pub(super) tls_start: u64,
-    pub(super) tls_end: u64,
-    pub(super) tls_align: u64,
+pub(crate) struct Placed {
+    pub(crate) loads: Vec<Segment>,
+    pub(crate) relro_start: u64,
+    pub(crate) relro_end: u64,
+    pub(crate) tls_start: u64,
+    pub(crate) tls_end: u64,
+    pub(crate) tls_align: u64,
     /// File offset just past the loaded image.
-    pub(super) end: u64,
+    pub(crate) end: u64,
 }
 
 /// Gives every allocated section its file offset and address, in order,
@@ -32,7 +32,7 @@ pub(super) struct Placed {
 /// address) come last in the file, each in a load segment of its own at its
 /// address. Returns the load segments (by address), the RELRO and TLS
 /// ranges.
-pub(super) fn assign_addresses(
+pub(crate) fn assign_addresses(
     sections: &mut [OutputSection],
     base: u64,
     headers_size: u64,
@@ -222,7 +222,7 @@ pub(crate) fn place_non_alloc(sections: &mut [OutputSection], mut off: u64) -> (
 
 /// The address of the file's first byte (`--image-base`, else 0 for PIC
 /// and 0x400000).
-pub(super) fn image_base(opts: &Options) -> u64 {
+pub(crate) fn image_base(opts: &Options) -> u64 {
     let kind = opts.output_kind;
     opts.image_base
         .unwrap_or(if kind.is_pic() { 0 } else { 0x400000 })
@@ -231,7 +231,7 @@ pub(super) fn image_base(opts: &Options) -> u64 {
 /// The pass: addresses and file offsets of the allocated sections
 /// (`assign_addresses`). With `.relr.dyn`, whose size depends on the
 /// addresses of what it relocates, again until the sizes settle.
-pub(super) fn place_loaded(
+pub(crate) fn place_loaded(
     opts: &Options,
     sections: &mut [OutputSection],
     placement: &[Vec<(u32, u64)>],
@@ -288,7 +288,7 @@ fn segment_page(opts: &Options) -> u64 {
 }
 
 /// The thread pointer (TLS variant II): the end of the TLS block, aligned.
-pub(super) fn thread_pointer(placed: &Placed, has_tls: bool) -> u64 {
+pub(crate) fn thread_pointer(placed: &Placed, has_tls: bool) -> u64 {
     let (tls_end, tls_align) = (placed.tls_end, placed.tls_align);
     if has_tls {
         align_up(tls_end, tls_align)

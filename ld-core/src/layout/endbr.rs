@@ -12,7 +12,7 @@ use object::elf;
 /// mold does): global functions not exported, not the entry point,
 /// `_init` or `_fini` (called through the dynamic section), to which no
 /// relocation but direct branches refers.
-pub(super) fn endbr_rewrites(inp: &LinkInput, scans: &[ScanResult], l: &Layout) -> Vec<u64> {
+pub(crate) fn endbr_rewrites(inp: &LinkInput, scans: &[ScanResult], l: &Layout) -> Vec<u64> {
     const ENDBR64: [u8; 4] = [0xf3, 0x0f, 0x1e, 0xfa];
     let (opts, res) = (inp.opts, inp.res);
     if !opts.rewrite_endbr {

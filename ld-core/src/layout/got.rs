@@ -144,21 +144,21 @@ pub const LG_TLSGD: u8 = 2;
 pub const LG_TLSDESC: u8 = 3;
 
 /// The GOT and the PLT, in order.
-pub(super) struct GotPlt {
-    pub(super) got: Vec<GotEntry>,
+pub(crate) struct GotPlt {
+    pub(crate) got: Vec<GotEntry>,
     /// Slot of the module's local-dynamic TLS pair, or NONE.
-    pub(super) tlsld: u32,
+    pub(crate) tlsld: u32,
     /// GOT entries of file-local symbols, as `Layout::local_got`.
-    pub(super) local_got: HashMap<(u32, u32, u8), u32>,
+    pub(crate) local_got: HashMap<(u32, u32, u8), u32>,
     /// Symbols with PLT entries: the imported (lazy) ones, then IFUNCs.
-    pub(super) plt: Vec<SymbolId>,
-    pub(super) n_lazy_plt: usize,
+    pub(crate) plt: Vec<SymbolId>,
+    pub(crate) n_lazy_plt: usize,
 }
 
 /// The pass: GOT slots and PLT entries in order, each symbol's noted in
 /// `sym_info`; then what `sym_info` says is final for the scan's needs
 /// (a canonical PLT entry needs an entry; copies).
-pub(super) fn order(inp: &LinkInput, needs: &Needs, sym_info: &mut [SymInfo]) -> GotPlt {
+pub(crate) fn order(inp: &LinkInput, needs: &Needs, sym_info: &mut [SymInfo]) -> GotPlt {
     let res = inp.res;
     let kind = inp.opts.output_kind;
     let (needs_got, needs_gottp, needs_tlsgd, needs_tlsdesc) =

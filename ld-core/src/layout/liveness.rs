@@ -7,9 +7,9 @@
 //! what the FDEs of live functions and the CIEs reference. ICF (`icf`)
 //! then folds identical live sections. Assumes resolution is done.
 
-use super::eh_frame::fde_target_section;
 use super::output_sections::{is_c_ident, output_name};
 use super::LinkInput;
+use crate::chunks::eh_frame::fde_target_section;
 use crate::object_file::{EhRecordKind, SectionKind};
 use crate::resolve::{SymDef, SymbolId};
 use object::elf;
@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 /// Which sections are live. Without `--gc-sections`: all that are not
 /// discarded. With it: those reachable from the roots through relocations.
-pub(super) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
+pub(crate) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
     let res = inp.res;
     let base: Vec<Vec<bool>> = res
         .objects
@@ -190,17 +190,17 @@ pub(super) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
 }
 
 /// The live sections and what ICF folded.
-pub(super) struct Live {
+pub(crate) struct Live {
     /// Per file and section: whether it reaches the output.
-    pub(super) live: Vec<Vec<bool>>,
+    pub(crate) live: Vec<Vec<bool>>,
     /// With `--icf`: the sections folded into an identical one.
-    pub(super) folded: crate::icf::Folded,
+    pub(crate) folded: crate::icf::Folded,
 }
 
 /// The pass: which sections are live (`liveness`), then, with `--icf`,
 /// which live ones are folded (`icf::fold` marks them dead); prints what
 /// `--print-icf-sections` and `--print-gc-sections` ask for.
-pub(super) fn live_sections(inp: &LinkInput) -> Live {
+pub(crate) fn live_sections(inp: &LinkInput) -> Live {
     let opts = inp.opts;
     let res = inp.res;
     let mut live = liveness(inp);

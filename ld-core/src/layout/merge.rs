@@ -11,9 +11,9 @@ use std::hash::BuildHasherDefault;
 /// A merge-string piece keyed by the hash computed at ingest (so layout
 /// does not hash the strings again) and compared by contents.
 #[derive(Clone, Copy)]
-pub(super) struct PieceKey {
-    pub(super) hash: u64,
-    pub(super) bytes: &'static [u8],
+pub(crate) struct PieceKey {
+    pub(crate) hash: u64,
+    pub(crate) bytes: &'static [u8],
 }
 
 impl std::hash::Hash for PieceKey {
@@ -32,7 +32,7 @@ impl Eq for PieceKey {}
 
 /// Passes a precomputed hash through.
 #[derive(Default)]
-pub(super) struct PassHasher(u64);
+pub(crate) struct PassHasher(u64);
 
 impl std::hash::Hasher for PassHasher {
     fn finish(&self) -> u64 {
@@ -52,7 +52,7 @@ impl std::hash::Hasher for PassHasher {
 /// distinct string once (the first occurrence in command-line order takes
 /// the slot), which places those input sections at offset 0. Returns each
 /// piece's offset in its output section (per file, per piece).
-pub(super) fn merge_strings(
+pub(crate) fn merge_strings(
     res: &Resolved,
     merge_secs: &[(u32, usize, usize)],
     sections: &mut [OutputSection],

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 /// linker script's output sections in the script's order, then in the
 /// order they were made). Returns them and where each went (old index ->
 /// new).
-pub(super) fn sort_sections(
+pub(crate) fn sort_sections(
     inp: &LinkInput,
     sections: Vec<OutputSection>,
 ) -> (Vec<OutputSection>, Vec<u32>) {
@@ -40,7 +40,7 @@ pub(super) fn sort_sections(
 }
 
 /// Output section indices held elsewhere follow the sort.
-pub(super) fn renumber(
+pub(crate) fn renumber(
     remap: &[u32],
     placement: &mut [Vec<(u32, u64)>],
     sec_idx: &mut HashMap<Synth, u32>,
@@ -68,7 +68,7 @@ pub(super) fn renumber(
 
 /// Section header indices and `.shstrtab` (each name once), which is
 /// sized; returns its contents.
-pub(super) fn section_names(
+pub(crate) fn section_names(
     sections: &mut [OutputSection],
     sec_idx: &HashMap<Synth, u32>,
 ) -> Vec<u8> {

@@ -94,27 +94,27 @@ fn mergeable_rodata_name(s: &crate::object_file::InputSection) -> Option<&'stati
 }
 
 /// Where a file's live input sections go, as far as the file alone tells.
-pub(super) struct FileDests {
-    pub(super) sections: Vec<SectionDest>,
+pub(crate) struct FileDests {
+    pub(crate) sections: Vec<SectionDest>,
     /// `.comment` sections (collected into the output's `.comment`).
-    pub(super) comments: Vec<u32>,
+    pub(crate) comments: Vec<u32>,
 }
 
 /// An input section's output section: name, type and flags (the key under
 /// which input sections join), or one of its own (`--unique`).
-pub(super) struct SectionDest {
-    pub(super) si: u32,
+pub(crate) struct SectionDest {
+    pub(crate) si: u32,
     // Borrowed names (inputs and constants live for the link): no
     // allocation per input section, of which there are 100,000s.
-    pub(super) oname: &'static [u8],
-    pub(super) sh_type: u32,
-    pub(super) flags: u64,
-    pub(super) unique: bool,
+    pub(crate) oname: &'static [u8],
+    pub(crate) sh_type: u32,
+    pub(crate) flags: u64,
+    pub(crate) unique: bool,
     /// Takes no file space (`(NOLOAD)`, `--zero-to-bss`).
-    pub(super) noload: bool,
+    pub(crate) noload: bool,
 }
 
-pub(super) fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool]) -> FileDests {
+pub(crate) fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool]) -> FileDests {
     let opts = inp.opts;
     let flag_mask = (elf::SHF_ALLOC | elf::SHF_WRITE | elf::SHF_EXECINSTR | elf::SHF_TLS) as u64;
     let mut out = FileDests {
@@ -201,7 +201,7 @@ pub(super) fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool
     out
 }
 
-pub(super) fn rank_of(name: &[u8], sh_type: u32, flags: u64) -> u32 {
+pub(crate) fn rank_of(name: &[u8], sh_type: u32, flags: u64) -> u32 {
     let alloc = flags & elf::SHF_ALLOC as u64 != 0;
     let exec = flags & elf::SHF_EXECINSTR as u64 != 0;
     let write = flags & elf::SHF_WRITE as u64 != 0;
@@ -258,7 +258,7 @@ pub(crate) fn is_c_ident(name: &[u8]) -> bool {
 }
 
 /// Init/fini array priority from the section name (`.init_array.00101`); plain = 65536.
-pub(super) fn array_priority(name: &[u8]) -> u32 {
+pub(crate) fn array_priority(name: &[u8]) -> u32 {
     let s = String::from_utf8_lossy(name);
     for p in [".init_array.", ".fini_array.", ".preinit_array."] {
         if let Some(rest) = s.strip_prefix(p) {
@@ -277,7 +277,7 @@ pub(super) fn array_priority(name: &[u8]) -> u32 {
 /// Orders the inputs of output sections a linker script's SECTIONS made as
 /// GNU ld does: by the rule that placed them (script order), then as the
 /// rule's SORT says, then in command-line order.
-pub(super) fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
+pub(crate) fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
     use crate::script::SortKind;
     let res = inp.res;
     for os in sections.iter_mut() {
@@ -309,7 +309,7 @@ pub(super) fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
 /// `.note.GNU-stack` always does; a missing note only in an object with
 /// code (data-only objects from archives, often assembled without the
 /// note, don't).
-pub(super) fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
+pub(crate) fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
     if !o.wants_execstack {
         return false;
     }
@@ -337,26 +337,26 @@ pub(super) fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
 
 /// Regular output sections by (name, NOBITS or not, flags): where input
 /// sections with that key join.
-pub(super) type ByName =
+pub(crate) type ByName =
     HashMap<(&'static [u8], u32, u64), u32, BuildHasherDefault<crate::resolve::NameHasher>>;
 
 /// The regular output sections, made from the live input sections.
-pub(super) struct Joined {
-    pub(super) sections: Vec<OutputSection>,
-    pub(super) by_name: ByName,
+pub(crate) struct Joined {
+    pub(crate) sections: Vec<OutputSection>,
+    pub(crate) by_name: ByName,
     /// Merge-string input sections: (output section, file, section), in
     /// command-line order (`merge` places their strings).
-    pub(super) merge_secs: Vec<(u32, usize, usize)>,
+    pub(crate) merge_secs: Vec<(u32, usize, usize)>,
     /// Input `.comment` sections: (file, section).
-    pub(super) comment_inputs: Vec<(usize, usize)>,
+    pub(crate) comment_inputs: Vec<(usize, usize)>,
     /// Whether the stack is executable (`-z [no]execstack`, else whether
     /// an input asks for it).
-    pub(super) execstack: bool,
+    pub(crate) execstack: bool,
 }
 
 /// An input section's alignment: a kept copy takes the largest alignment
 /// of the sections ICF folded into it.
-pub(super) fn input_align(res: &Resolved, folded: &Folded, f: usize, si: usize) -> u64 {
+pub(crate) fn input_align(res: &Resolved, folded: &Folded, f: usize, si: usize) -> u64 {
     let a = res.objects[f].sections[si].align;
     if folded.align.is_empty() {
         return a;
@@ -370,7 +370,7 @@ pub(super) fn input_align(res: &Resolved, folded: &Folded, f: usize, si: usize) 
 
 /// Where each file's live input sections go, as far as the file alone
 /// tells (`file_dests`), per file in parallel.
-pub(super) fn all_file_dests(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<FileDests> {
+pub(crate) fn all_file_dests(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<FileDests> {
     let res = inp.res;
     res.objects
         .par_iter()
@@ -384,7 +384,7 @@ pub(super) fn all_file_dests(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<FileDes
 /// section joining the one of its name, type and flags (or one of its
 /// own with `--unique`); merge-string and `.comment` inputs are set
 /// aside for their own passes.
-pub(super) fn join(inp: &LinkInput, dests: &[FileDests], folded: &Folded) -> Joined {
+pub(crate) fn join(inp: &LinkInput, dests: &[FileDests], folded: &Folded) -> Joined {
     let opts = inp.opts;
     let res = inp.res;
     let align_of = |f: usize, si: usize| input_align(res, folded, f, si);
@@ -453,7 +453,7 @@ pub(super) fn join(inp: &LinkInput, dests: &[FileDests], folded: &Folded) -> Joi
 /// Orders each output section's inputs (init/fini arrays by priority, a
 /// linker script's rules) and raises alignments (`--section-align`, a
 /// script's `ALIGN`).
-pub(super) fn order_inputs(inp: &LinkInput, sections: &mut [OutputSection]) {
+pub(crate) fn order_inputs(inp: &LinkInput, sections: &mut [OutputSection]) {
     let opts = inp.opts;
     let res = inp.res;
     // Init/fini arrays run in priority order; stable within a priority.
@@ -484,7 +484,7 @@ pub(super) fn order_inputs(inp: &LinkInput, sections: &mut [OutputSection]) {
 /// input section (per file, per section: output section and offset, or
 /// NONE) and the script data's places (output section, offset, statement).
 #[allow(clippy::type_complexity)]
-pub(super) fn place_inputs(
+pub(crate) fn place_inputs(
     inp: &LinkInput,
     sections: &mut [OutputSection],
     folded: &Folded,

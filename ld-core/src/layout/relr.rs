@@ -11,7 +11,7 @@ use object::elf;
 /// `-z pack-relative-relocs`: the relative relocations that may go into
 /// `.relr.dyn` instead of `.rela.dyn`. Which do is decided on final
 /// addresses by `packable`, the same rule the writer applies.
-pub(super) struct RelrPlan {
+pub(crate) struct RelrPlan {
     /// Per file: (input section, offset) of its relative relocations.
     places: Vec<Vec<(u32, u64)>>,
     /// Offsets in `.got` of the relative relocations of GOT slots.
@@ -20,7 +20,7 @@ pub(super) struct RelrPlan {
 
 impl RelrPlan {
     /// The addresses that go into `.relr.dyn`, sorted.
-    pub(super) fn packed(
+    pub(crate) fn packed(
         &self,
         sections: &[OutputSection],
         placement: &[Vec<(u32, u64)>],
@@ -88,7 +88,7 @@ impl<'a> PackableIndex<'a> {
 /// The plan, if `-z pack-relative-relocs` applies to this link and there is
 /// a relative relocation to pack (static PIEs relocate themselves with
 /// RELA only).
-pub(super) fn relr_plan(
+pub(crate) fn relr_plan(
     inp: &LinkInput,
     scans: &[ScanResult],
     got: &[GotEntry],
