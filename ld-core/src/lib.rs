@@ -9,6 +9,7 @@
 //! and `separate_debug` (after layout), `write` (the image), `output_file` (how it reaches `-o`). `x86_64` holds the architecture.
 //! `concurrent` is the background linker; `runtime_dir` and `outlock` are
 //! where its sockets live and how links of one output are kept apart.
+pub mod arch;
 pub mod archive;
 pub mod args;
 pub mod chunks;

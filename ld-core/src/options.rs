@@ -1,6 +1,7 @@
 //! The link as the command line defines it: output kind, ordered inputs and
 //! every flag the later passes read. Produced by `args::parse`, read-only after.
 
+use crate::arch::{Arch, Native};
 use std::path::PathBuf;
 
 /// What kind of file the link produces. Derived from `-shared`, `-pie`,
@@ -435,7 +436,7 @@ impl Default for Options {
             no_copy_reloc: false,
             nmagic: false,
             keep_text_section_prefix: false,
-            max_page_size: 4096,
+            max_page_size: Native::MAX_PAGE_SIZE,
             x86_isa_needed: 0,
             z_shstk: false,
             unique_sections: Vec::new(),

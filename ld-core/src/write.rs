@@ -6,13 +6,13 @@
 //! through to a device or FIFO). A failed link leaves the target untouched.
 //! Links of the same output take turns (`outlock`).
 
+use crate::arch::{Arch, DecideCtx, Native, RelocAction, RelocValues};
 use crate::chunks::{self, written_early};
 use crate::error::{Error, Result};
 use crate::layout::{self, local_sym_addr, target_props, DynRel, Layout, Synth, NONE};
 use crate::options::Options;
 use crate::output_file::OutputFile;
 use crate::resolve::{Resolved, SymDef};
-use crate::x86_64::{self as arch, Action, DecideCtx, RelocValues};
 use object::elf;
 use rayon::prelude::*;
 
@@ -64,8 +64,9 @@ pub fn write_output_then(
     crate::timing::next(&mut pass, "write: sections");
     let place_rels = write_parts(opts, res, l, buf)?;
     for &off in &l.endbr_nops {
-        // nopl 0x0(%rax): the same four bytes, no landing pad.
-        buf[off as usize..off as usize + 4].copy_from_slice(&[0x0f, 0x1f, 0x40, 0x00]);
+        // A nop of the same length: no landing pad.
+        let nop = Native::LANDING_PAD_NOP;
+        buf[off as usize..off as usize + nop.len()].copy_from_slice(&nop);
     }
     crate::timing::next(&mut pass, "write: dynamic relocations");
     let rela_dyn_size = chunks::dynrels::write(l, buf, &place_rels)?;
@@ -105,7 +106,7 @@ fn write_headers(buf: &mut [u8], l: &Layout, opts: &crate::options::Options) {
         elf::ET_EXEC
     };
     w16(buf, 16, e_type);
-    w16(buf, 18, elf::EM_X86_64);
+    w16(buf, 18, Native::E_MACHINE);
     w32(buf, 20, elf::EV_CURRENT as u32);
     w64(buf, 24, l.entry);
     w64(buf, 32, 64);
@@ -408,7 +409,7 @@ pub(crate) fn relocate_section(
             continue;
         }
         if !alloc {
-            if let Some(n) = arch::non_alloc_abs_width(r.rtype) {
+            if let Some(n) = Native::non_alloc_abs_width(r.rtype) {
                 // As the general path below does for these: S + A, or the
                 // tombstone for a target in a discarded section.
                 let v = match non_alloc_value(res, l, f, r.sym, r.addend) {
@@ -430,7 +431,7 @@ pub(crate) fn relocate_section(
             }
         }
         let t = target_props(res, l.kind, f, r.sym);
-        let (action, needs) = arch::decide(ctx, r.rtype, t, alloc, writable, input, r.offset)
+        let (action, needs) = Native::decide(ctx, r.rtype, t, alloc, writable, input, r.offset)
             .map_err(|m| {
                 format!(
                     "{}:({}+{:#x}): {}",
@@ -445,10 +446,7 @@ pub(crate) fn relocate_section(
         if !alloc && target_is_dead(res, l, f, r.sym) {
             // Tombstone for references to discarded code in debug info.
             let tomb: u64 = if is_debug_list { 1 } else { 0 };
-            let n = match action {
-                Action::Abs(arch::Width::W8) => 8,
-                _ => 4,
-            };
+            let n = action.tombstone_width();
             // Bounds-checked: the input may put the place at the very end.
             out.get_mut(r.offset as usize..r.offset as usize + n)
                 .ok_or_else(|| {
@@ -462,7 +460,7 @@ pub(crate) fn relocate_section(
                 .copy_from_slice(&tomb.to_le_bytes()[..n]);
             continue;
         }
-        arch::apply(action, out, r.offset, sec_addr, a, &v, alloc).map_err(|m| {
+        Native::apply(action, out, r.offset, sec_addr, a, &v, alloc).map_err(|m| {
             let place = format!(
                 "{}:({}+{:#x})",
                 o.name,
@@ -475,26 +473,26 @@ pub(crate) fn relocate_section(
                 let target = sym.strip_prefix("symbol ").unwrap_or(&sym);
                 format!(
                     "{place}: relocation {} against {target} {m}",
-                    arch::rel_name(r.rtype)
+                    Native::rel_name(r.rtype)
                 )
             } else {
                 format!("{place}: {m} against {sym}")
             }
         })?;
-        if action == Action::Abs64Dyn {
+        if action.is_dynamic_abs() {
             let place = sec_addr + r.offset;
             if t.imported {
                 let id = res.global_of(f, r.sym).unwrap();
                 dynrels.push(DynRel {
                     offset: place,
-                    rtype: elf::R_X86_64_64,
+                    rtype: Native::R_ABS,
                     dynsym: l.sym_info[id as usize].dynsym,
                     addend: a,
                 });
             } else {
                 dynrels.push(DynRel {
                     offset: place,
-                    rtype: elf::R_X86_64_RELATIVE,
+                    rtype: Native::R_RELATIVE,
                     dynsym: 0,
                     addend: (v.s as i64).wrapping_add(a),
                 });

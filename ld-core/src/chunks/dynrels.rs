@@ -6,6 +6,7 @@
 //! `.rela.iplt`) are added here with their sizes and written here.
 
 use super::{sec_slice, section, Added, A};
+use crate::arch::{Arch, Native};
 use crate::error::{Error, Result};
 use crate::layout::got::{got_fill, GotCtx, GotEntry, GotPlt, GotTarget};
 use crate::layout::scan::ScanResult;
@@ -27,7 +28,7 @@ pub(crate) fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
         let c = l.got_ctx(&value, &dynsym);
         for (i, &e) in l.got.iter().enumerate() {
             for r in got_fill(res, &c, e, l.got_slot_addr(i as u32)).rels {
-                if r.rtype == elf::R_X86_64_RELATIVE {
+                if r.rtype == Native::R_RELATIVE {
                     relative.push(r);
                 } else {
                     got_rels.push(r);
@@ -39,7 +40,7 @@ pub(crate) fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
         if info.copy && !info.copy_alias {
             got_rels.push(DynRel {
                 offset: l.sym_values[id],
-                rtype: elf::R_X86_64_COPY,
+                rtype: Native::R_COPY,
                 dynsym: info.dynsym,
                 addend: 0,
             });
@@ -52,7 +53,7 @@ pub(crate) fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
         if i < l.n_lazy_plt {
             plt_rels.push(DynRel {
                 offset: slot,
-                rtype: elf::R_X86_64_JUMP_SLOT,
+                rtype: Native::R_JUMP_SLOT,
                 dynsym: l.sym_info[id as usize].dynsym,
                 addend: 0,
             });
@@ -60,7 +61,7 @@ pub(crate) fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
             let resolver = local_sym_addr(res, l, file as usize, sym, 0).0;
             irel_rels.push(DynRel {
                 offset: slot,
-                rtype: elf::R_X86_64_IRELATIVE,
+                rtype: Native::R_IRELATIVE,
                 dynsym: 0,
                 addend: resolver as i64,
             });
@@ -197,7 +198,7 @@ pub(crate) fn write(l: &Layout, buf: &mut [u8], place_rels: &[DynRel]) -> Result
     let mut symbolic: Vec<DynRel> = Vec::new();
     let mut packed: Vec<u64> = Vec::new();
     for r in l.got_rels.iter().chain(place_rels.iter()) {
-        if r.rtype == elf::R_X86_64_RELATIVE {
+        if r.rtype == Native::R_RELATIVE {
             if relr && packable.contains(r.offset) {
                 packed.push(r.offset);
             } else {

@@ -4,13 +4,13 @@
 //! written again: its FDEs point at the first.
 
 use super::{section, Added, A};
+use crate::arch::{Arch, DecideCtx, Native};
 use crate::error::{Error, Result};
 use crate::layout::{target_props, EhPlace, Layout, Synth};
 use crate::object_file::{EhRecordKind, ObjectFile};
 use crate::options::Options;
 use crate::resolve::Resolved;
 use crate::write::{reloc_values, w32};
-use crate::x86_64::{self as arch, DecideCtx};
 use object::elf;
 use std::collections::HashMap;
 
@@ -235,12 +235,12 @@ pub(crate) fn write(
                     )));
                 };
                 let (action, _) =
-                    arch::decide(&ctx, rel.rtype, t, true, false, &[], 0).map_err(|m| {
+                    Native::decide(&ctx, rel.rtype, t, true, false, &[], 0).map_err(|m| {
                         Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
                     })?;
                 let (v, a) = reloc_values(res, l, p.file as usize, rel.sym, rel.addend, true);
                 let rec_addr = eh_addr + p.out_off;
-                arch::apply(action, dst, local_off, rec_addr, a, &v, true).map_err(|m| {
+                Native::apply(action, dst, local_off, rec_addr, a, &v, true).map_err(|m| {
                     Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
                 })?;
                 if matches!(r.kind, EhRecordKind::Fde { .. }) && local_off == 8 {

@@ -2,11 +2,11 @@
 //! section with input relocations, sized from and written with the same
 //! walk over them (`emit_relocs_of`).
 
+use crate::arch::{Arch, DecideCtx, Native, RelocAction};
 use crate::layout::{self, local_sym_addr, target_props, Layout, OutputSection, Synth};
 use crate::object_file::SectionKind;
 use crate::resolve::Resolved;
 use crate::write::w64;
-use crate::x86_64::{self as arch, Action, DecideCtx};
 use object::elf;
 
 /// The relocations `--emit-relocs` copies: those of the live, ordinary
@@ -92,10 +92,8 @@ pub(crate) fn write(res: &Resolved, l: &Layout, buf: &mut [u8]) {
             let t = target_props(res, l.kind, f, r.sym);
             let writable = isec.flags & elf::SHF_WRITE as u64 != 0;
             let bytes = res.objects[f].section_data(si as usize);
-            let rtype = match arch::decide(&ctx, r.rtype, t, true, writable, bytes, r.offset) {
-                Ok((Action::GotRelaxLea | Action::GotRelaxCall | Action::GotRelaxJmp, _)) => {
-                    elf::R_X86_64_PC32
-                }
+            let rtype = match Native::decide(&ctx, r.rtype, t, true, writable, bytes, r.offset) {
+                Ok((a, _)) if a.is_relaxed_got_load() => Native::R_PC_RELAXED,
                 _ => r.rtype,
             };
             let (sym, addend) = match res.global_of(f, r.sym) {

@@ -5,17 +5,17 @@
 //! `.got.plt` slots, the architecture's PLT code.
 
 use super::{section, Added, AW};
+use crate::arch::{Arch, Native};
 use crate::layout::got::GotPlt;
 use crate::layout::{self, Layout, Synth};
 use crate::resolve::Resolved;
 use crate::write::w64;
-use crate::x86_64 as arch;
 use object::elf;
 
 /// The PLT header's size: there is one when an entry is lazy.
 fn plt_header_size(n_lazy_plt: usize) -> u64 {
     if n_lazy_plt > 0 {
-        arch::PLT_HEADER_SIZE
+        Native::PLT_HEADER_SIZE
     } else {
         0
     }
@@ -23,7 +23,7 @@ fn plt_header_size(n_lazy_plt: usize) -> u64 {
 
 /// Offset of PLT entry `i` in `.plt`.
 pub(crate) fn plt_entry_offset(n_lazy_plt: usize, i: u32) -> u64 {
-    plt_header_size(n_lazy_plt) + i as u64 * arch::PLT_ENTRY_SIZE
+    plt_header_size(n_lazy_plt) + i as u64 * Native::PLT_ENTRY_SIZE
 }
 
 /// `.plt`, if there are entries.
@@ -92,7 +92,7 @@ pub(crate) fn write_got_plt(l: &Layout, b: &mut [u8]) {
     w64(b, 0, l.sec_addr(Synth::Dynamic));
     for i in 0..l.plt.len() {
         let v = if i < l.n_lazy_plt {
-            l.plt_entry_addr(i as u32) + 6
+            l.plt_entry_addr(i as u32) + Native::PLT_LAZY_OFFSET
         } else {
             // IFUNC slot: the resolver address until IRELATIVE runs.
             l.irel_rels[i - l.n_lazy_plt].addend as u64
@@ -105,20 +105,19 @@ pub(crate) fn write_got_plt(l: &Layout, b: &mut [u8]) {
 pub(crate) fn write_plt(l: &Layout, b: &mut [u8]) {
     let plt_addr = l.sec_addr(Synth::Plt);
     let gotplt_addr = l.sec_addr(Synth::GotPlt);
-    let hdr = if l.n_lazy_plt > 0 {
-        arch::write_plt_header(&mut b[0..16], plt_addr, gotplt_addr);
-        16
-    } else {
-        0
-    };
+    let hdr = plt_header_size(l.n_lazy_plt) as usize;
+    if hdr > 0 {
+        Native::write_plt_header(&mut b[0..hdr], plt_addr, gotplt_addr);
+    }
+    let n = Native::PLT_ENTRY_SIZE as usize;
     for i in 0..l.plt.len() {
-        let o = hdr + i * 16;
+        let o = plt_entry_offset(l.n_lazy_plt, i as u32) as usize;
         let ea = l.plt_entry_addr(i as u32);
         let slot = l.gotplt_slot_addr(i as u32);
         if i < l.n_lazy_plt {
-            arch::write_plt_entry(&mut b[o..o + 16], ea, slot, i as u32, plt_addr);
+            Native::write_plt_entry(&mut b[o..o + n], ea, slot, i as u32, plt_addr);
         } else {
-            arch::write_iplt_entry(&mut b[o..o + 16], ea, slot);
+            Native::write_iplt_entry(&mut b[o..o + n], ea, slot);
         }
     }
 }

@@ -3,11 +3,11 @@
 //! their bytes (the build ID's hash once the image is complete).
 
 use super::{section, Added, A};
+use crate::arch::{Arch, Native};
 use crate::layout::{align_up, Layout, LinkInput, Synth};
 use crate::options::{BuildId, Options, OutputKind};
 use crate::resolve::Resolved;
 use crate::write::w32;
-use crate::x86_64 as arch;
 use object::elf;
 use rayon::prelude::*;
 
@@ -19,8 +19,8 @@ const NT_FDO_PACKAGING_METADATA: u32 = 0xcafe_1a7e;
 pub(crate) fn gnu_properties(inp: &LinkInput, has_plt: bool) -> Vec<(u32, u32)> {
     let opts = inp.opts;
     let res = inp.res;
-    arch::force_gnu_properties(
-        arch::combine_gnu_properties(
+    Native::force_gnu_properties(
+        Native::combine_gnu_properties(
             res.objects.iter().map(|o| o.gnu_properties.as_deref()),
             has_plt,
         ),
@@ -63,7 +63,7 @@ pub(crate) fn interp(opts: &Options) -> Option<Vec<u8>> {
         let mut p = opts
             .dynamic_linker
             .clone()
-            .unwrap_or_else(|| "/lib64/ld-linux-x86-64.so.2".into())
+            .unwrap_or_else(|| Native::DYNAMIC_LINKER.into())
             .into_bytes();
         p.push(0);
         Some(p)

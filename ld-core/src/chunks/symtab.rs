@@ -5,11 +5,11 @@
 //! allocated output section and a `foo$plt` local for each PLT entry.
 
 use super::{section, Added};
+use crate::arch::{Arch, Native};
 use crate::layout::{self, local_sym_addr, Layout, OutputSection, Synth, NONE};
 use crate::object_file::{InputSymbol, ObjectFile, SectionKind};
 use crate::options::{Discard, Options};
 use crate::resolve::{Resolved, SymDef, SymbolId};
-use crate::x86_64 as arch;
 use object::elf;
 
 /// Allocated sections: each has a section symbol in `.symtab` (as mold
@@ -264,7 +264,7 @@ pub(crate) fn write(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [
             elf::STV_DEFAULT,
             plt_shndx,
             l.plt_entry_addr(i as u32),
-            arch::PLT_ENTRY_SIZE,
+            Native::PLT_ENTRY_SIZE,
         ));
     }
     // Symbols a version script made local follow the input locals (all

@@ -8,9 +8,9 @@
 use super::relr::{encode_relr, RelrPlan};
 use super::segments::HeaderPlan;
 use super::{align_up, OutputSection, Segment, Synth};
+use crate::arch::{Arch, Native};
 use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::x86_64::PAGE_SIZE;
 use object::elf;
 use std::collections::HashMap;
 
@@ -105,7 +105,7 @@ pub(crate) fn assign_addresses(
         }
         if class == 4 && s.rank >= 500 && in_relro {
             in_relro = false;
-            off = align_up(off, PAGE_SIZE.min(page));
+            off = align_up(off, Native::COMMON_PAGE_SIZE.min(page));
             addr_cursor = base + off;
             relro_end = base + off;
         }
@@ -146,7 +146,7 @@ pub(crate) fn assign_addresses(
         }
     }
     if in_relro {
-        off = align_up(off, PAGE_SIZE.min(page));
+        off = align_up(off, Native::COMMON_PAGE_SIZE.min(page));
         relro_end = base + off;
         let seg = loads.last_mut().unwrap();
         seg.filesz = off - seg.offset;
@@ -291,7 +291,7 @@ fn segment_page(opts: &Options) -> u64 {
 pub(crate) fn thread_pointer(placed: &Placed, has_tls: bool) -> u64 {
     let (tls_end, tls_align) = (placed.tls_end, placed.tls_align);
     if has_tls {
-        align_up(tls_end, tls_align)
+        Native::thread_pointer(placed.tls_start, tls_end, tls_align)
     } else {
         0
     }

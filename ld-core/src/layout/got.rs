@@ -6,10 +6,9 @@
 
 use super::scan::{global_props, target_props, Needs};
 use super::{DynRel, LinkInput, SymInfo, NONE};
+use crate::arch::{Arch, Native, TargetProps};
 use crate::options::OutputKind;
 use crate::resolve::{Resolved, SymbolId};
-use crate::x86_64::TargetProps;
-use object::elf;
 use std::collections::HashMap;
 
 /// What a GOT entry is about: a global symbol or a file-local one.
@@ -83,22 +82,22 @@ pub fn got_fill(res: &Resolved, c: &GotCtx, e: GotEntry, slot: u64) -> GotFill {
         GotEntry::Addr(t) => {
             let p = got_target_props(res, c.kind, t);
             if p.imported {
-                f.rels.push(rel(slot, elf::R_X86_64_GLOB_DAT, sym_of(t), 0));
+                f.rels.push(rel(slot, Native::R_GLOB_DAT, sym_of(t), 0));
             } else {
                 let v = (c.value)(t);
                 f.words[0] = v;
                 if pic && !p.absolute {
-                    f.rels.push(rel(slot, elf::R_X86_64_RELATIVE, 0, v as i64));
+                    f.rels.push(rel(slot, Native::R_RELATIVE, 0, v as i64));
                 }
             }
         }
         GotEntry::TpOff(t) => {
             let p = got_target_props(res, c.kind, t);
             if p.imported {
-                f.rels.push(rel(slot, elf::R_X86_64_TPOFF64, sym_of(t), 0));
+                f.rels.push(rel(slot, Native::R_TPOFF, sym_of(t), 0));
             } else if !exec {
                 let off = (c.value)(t).wrapping_sub(c.tls_start);
-                f.rels.push(rel(slot, elf::R_X86_64_TPOFF64, 0, off as i64));
+                f.rels.push(rel(slot, Native::R_TPOFF, 0, off as i64));
             } else {
                 f.words[0] = (c.value)(t).wrapping_sub(c.tp);
             }
@@ -107,11 +106,10 @@ pub fn got_fill(res: &Resolved, c: &GotCtx, e: GotEntry, slot: u64) -> GotFill {
             f.slots = 2;
             let p = got_target_props(res, c.kind, t);
             if p.imported {
-                f.rels.push(rel(slot, elf::R_X86_64_DTPMOD64, sym_of(t), 0));
-                f.rels
-                    .push(rel(slot + 8, elf::R_X86_64_DTPOFF64, sym_of(t), 0));
+                f.rels.push(rel(slot, Native::R_DTPMOD, sym_of(t), 0));
+                f.rels.push(rel(slot + 8, Native::R_DTPOFF, sym_of(t), 0));
             } else {
-                f.rels.push(rel(slot, elf::R_X86_64_DTPMOD64, 0, 0));
+                f.rels.push(rel(slot, Native::R_DTPMOD, 0, 0));
                 f.words[1] = (c.value)(t).wrapping_sub(c.tls_start);
             }
         }
@@ -119,15 +117,15 @@ pub fn got_fill(res: &Resolved, c: &GotCtx, e: GotEntry, slot: u64) -> GotFill {
             f.slots = 2;
             let p = got_target_props(res, c.kind, t);
             if p.imported {
-                f.rels.push(rel(slot, elf::R_X86_64_TLSDESC, sym_of(t), 0));
+                f.rels.push(rel(slot, Native::R_TLSDESC, sym_of(t), 0));
             } else {
                 let off = (c.value)(t).wrapping_sub(c.tls_start);
-                f.rels.push(rel(slot, elf::R_X86_64_TLSDESC, 0, off as i64));
+                f.rels.push(rel(slot, Native::R_TLSDESC, 0, off as i64));
             }
         }
         GotEntry::TlsLd => {
             f.slots = 2;
-            f.rels.push(rel(slot, elf::R_X86_64_DTPMOD64, 0, 0));
+            f.rels.push(rel(slot, Native::R_DTPMOD, 0, 0));
         }
         GotEntry::Cont => f.slots = 0,
     }

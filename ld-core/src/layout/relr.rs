@@ -5,6 +5,7 @@
 use super::got::{got_fill, GotCtx, GotEntry};
 use super::scan::ScanResult;
 use super::{Layout, LinkInput, OutputSection};
+use crate::arch::{Arch, Native};
 use crate::options::OutputKind;
 use object::elf;
 
@@ -107,7 +108,7 @@ pub(crate) fn relr_plan(
     let mut got_offsets = Vec::new();
     for (i, &e) in got.iter().enumerate() {
         for r in got_fill(inp.res, &c, e, 8 * i as u64).rels {
-            if r.rtype == elf::R_X86_64_RELATIVE {
+            if r.rtype == Native::R_RELATIVE {
                 got_offsets.push(r.offset);
             }
         }

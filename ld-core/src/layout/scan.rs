@@ -8,12 +8,12 @@
 
 use super::got::{LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF};
 use super::{LinkInput, SymInfo, NONE};
+use crate::arch::{self, Arch, DecideCtx, Native, RelocAction, TargetProps};
 use crate::chunks::eh_frame::eh_dead_ranges;
 use crate::error::{Error, Result};
 use crate::object_file::{ObjectFile, SectionKind};
 use crate::options::OutputKind;
 use crate::resolve::{Resolved, SymDef, SymbolId};
-use crate::x86_64::{self as arch, DecideCtx, TargetProps};
 use object::elf;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -193,12 +193,12 @@ pub(crate) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCt
                 }
             }
             let t = target_props(res, kind, f, r.sym);
-            match arch::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
+            match Native::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
                 Ok((a, n)) => {
                     if n.dyn_reloc {
                         out.dynrels += 1;
                         // As the writer decides: Abs64Dyn to a local target.
-                        if inp.opts.pack_relr && a == arch::Action::Abs64Dyn && !t.imported {
+                        if inp.opts.pack_relr && a.is_dynamic_abs() && !t.imported {
                             out.relative.push((si as u32, r.offset));
                         }
                         if !writable {
@@ -234,7 +234,7 @@ pub(crate) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCt
                                         o.name,
                                         String::from_utf8_lossy(sec.name),
                                         r.offset,
-                                        arch::rel_name(r.rtype),
+                                        Native::rel_name(r.rtype),
                                         String::from_utf8_lossy(o.symbols[r.sym as usize].name)
                                     ));
                                 }
@@ -259,16 +259,7 @@ pub(crate) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCt
 /// Whether relocation `r` is the displacement of a direct `call`, `jmp`
 /// or conditional jump (which does not take its target's address).
 fn is_direct_branch(r: &crate::object_file::Reloc, bytes: &[u8]) -> bool {
-    if !matches!(r.rtype, elf::R_X86_64_PLT32 | elf::R_X86_64_PC32) || r.addend != -4 {
-        return false;
-    }
-    let at = |back: u64| {
-        r.offset
-            .checked_sub(back)
-            .and_then(|i| bytes.get(i as usize).copied())
-    };
-    matches!(at(1), Some(0xe8 | 0xe9))
-        || (at(2) == Some(0x0f) && at(1).is_some_and(|b| b & 0xf0 == 0x80))
+    r.addend == Native::BRANCH_ADDEND && Native::is_branch(r.rtype, bytes, r.offset)
 }
 
 /// Records that relocation `r` (not a direct branch) takes the address of
