@@ -236,7 +236,7 @@ pub struct Options {
     pub rewrite_endbr: bool,
     /// `--emit-relocs` / `-q`: keep the inputs' relocations in the output.
     pub emit_relocs: bool,
-    /// `--no-relax`: no GOT relaxation, TLS descriptors kept (x86_64::DecideCtx).
+    /// `--no-relax`: no GOT relaxation, TLS descriptors kept (arch::DecideCtx).
     pub no_relax: bool,
     /// `-z x86-64-v2|v3|v4|baseline`: ISA level bits added to the output's
     /// GNU_PROPERTY_X86_ISA_1_NEEDED.

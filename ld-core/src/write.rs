@@ -577,15 +577,7 @@ fn target_is_dead(res: &Resolved, l: &Layout, f: usize, sym: u32) -> bool {
 fn write_section_headers(buf: &mut [u8], l: &Layout) {
     let base = l.shoff as usize;
     buf[base..base + 64].fill(0);
-    // Name offsets, assigned the way layout built .shstrtab.
-    let mut names: std::collections::HashMap<&[u8], u32> = std::collections::HashMap::new();
-    let mut pos = 1u32;
-    for s in &l.sections {
-        if !names.contains_key(s.name.as_slice()) {
-            names.insert(&s.name, pos);
-            pos += s.name.len() as u32 + 1;
-        }
-    }
+    let names = chunks::symtab::shstrtab_offsets(&l.sections);
     let idx = |s: Synth| {
         l.sec_idx
             .get(&s)

@@ -1,5 +1,5 @@
-//! `.dynamic`: its entries (dynamic outputs) (dynamic outputs), in order. Values that
-//! are addresses or sizes of sections are named (`DynVal`) and resolved by
+//! `.dynamic`: its entries (dynamic outputs), in order. Values that are
+//! addresses or sizes of sections are named (`DynVal`) and resolved by
 //! the writer; so the entry count, and `.dynamic`'s size, is known here.
 //! Written once `.rela.dyn`'s size is.
 

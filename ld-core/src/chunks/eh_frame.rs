@@ -1,7 +1,9 @@
-//! Pass: `.eh_frame`. The records of live input `.eh_frame` sections in
+//! `.eh_frame` and `.eh_frame_hdr`. The pass: the records of live input `.eh_frame` sections in
 //! file order; FDEs of dead functions are dropped, and a CIE equal to one
 //! already placed (same bytes, relocations to the same targets) is not
-//! written again: its FDEs point at the first.
+//! written again: its FDEs point at the first. Then the sections, sized
+//! (`.eh_frame_hdr`: a table entry per live FDE), and written: the
+//! records relocated, the header's table sorted by address.
 
 use super::{section, Added, A};
 use crate::arch::{Arch, DecideCtx, Native};

@@ -87,7 +87,7 @@ pub(crate) fn write(res: &Resolved, l: &Layout, buf: &mut [u8]) {
         for (f, si, r) in layout::emit_relocs_of(res, &l.live, target) {
             let base = l.placement[f][si as usize].1;
             // A GOT load relaxed to a direct reference is described as
-            // one (R_X86_64_PC32), as GNU ld does.
+            // one (`Arch::R_PC_RELAXED`), as GNU ld does.
             let isec = &res.objects[f].sections[si as usize];
             let t = target_props(res, l.kind, f, r.sym);
             let writable = isec.flags & elf::SHF_WRITE as u64 != 0;

@@ -1,8 +1,10 @@
-//! `.symtab`, `.strtab` and `.shstrtab`: which local and global symbols it lists (the writer asks
-//! the same functions) and, before addresses, its and `.strtab`'s sizes;
-//! their bytes.
-//! Besides the inputs' symbols it holds a section symbol for each
-//! allocated output section and a `foo$plt` local for each PLT entry.
+//! `.symtab` and `.strtab`: which local and global symbols `.symtab`
+//! lists (the writer asks the same functions), before addresses its and
+//! `.strtab`'s sizes, then their bytes; the global symbols' entries
+//! (`global_entry`, `.dynsym`'s too). Besides the inputs' symbols it holds
+//! a section symbol for each allocated output section and a `foo$plt`
+//! local for each PLT entry. And `.shstrtab`: the section names, once the
+//! sections are in order.
 
 use super::{section, Added};
 use crate::arch::{Arch, Native};
@@ -11,6 +13,7 @@ use crate::object_file::{InputSymbol, ObjectFile, SectionKind};
 use crate::options::{Discard, Options};
 use crate::resolve::{Resolved, SymDef, SymbolId};
 use object::elf;
+use std::collections::HashMap;
 
 /// Allocated sections: each has a section symbol in `.symtab` (as mold
 /// writes them; tools that symbolise addresses fall back on them).
@@ -186,6 +189,43 @@ pub(crate) fn add_shstrtab(out: &mut Added) {
         0,
         0,
     ));
+}
+
+/// Section header indices and `.shstrtab` (each name once), which is
+/// sized; returns its contents.
+pub(crate) fn section_names(
+    sections: &mut [OutputSection],
+    sec_idx: &HashMap<Synth, u32>,
+) -> Vec<u8> {
+    let mut shstrtab: Vec<u8> = vec![0];
+    {
+        let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
+        for (i, s) in sections.iter_mut().enumerate() {
+            s.shndx = i as u32 + 1;
+            if !seen.contains_key(&s.name) {
+                seen.insert(s.name.clone(), shstrtab.len() as u32);
+                shstrtab.extend_from_slice(&s.name);
+                shstrtab.push(0);
+            }
+        }
+        let i = sec_idx[&Synth::Shstrtab] as usize;
+        sections[i].size = shstrtab.len() as u64;
+    }
+    shstrtab
+}
+
+/// Each section name's offset in `.shstrtab`, as `section_names` laid it
+/// out (for the section headers).
+pub(crate) fn shstrtab_offsets(sections: &[OutputSection]) -> HashMap<&[u8], u32> {
+    let mut names: HashMap<&[u8], u32> = HashMap::new();
+    let mut pos = 1u32;
+    for s in sections {
+        if !names.contains_key(s.name.as_slice()) {
+            names.insert(&s.name, pos);
+            pos += s.name.len() as u32 + 1;
+        }
+    }
+    names
 }
 
 /// `.symtab` (`b`) and `.strtab` (`strtab_out`).

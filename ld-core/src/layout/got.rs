@@ -27,7 +27,7 @@ pub enum GotEntry {
     TpOff(GotTarget),
     /// General-dynamic pair: DTPMOD64, DTPOFF64.
     TlsGd(GotTarget),
-    /// TLS descriptor pair (R_X86_64_TLSDESC).
+    /// TLS descriptor pair (`Arch::R_TLSDESC`).
     TlsDesc(GotTarget),
     /// The module's local-dynamic pair: DTPMOD64, 0.
     TlsLd,

@@ -1,24 +1,26 @@
 //! Layout: decides everything about the output before a byte is written.
 //! The writer only fills in what is decided here. `compute` runs the
-//! passes in this order, each in its module:
+//! passes in this order, each in its module (the synthetic sections'
+//! passes in `chunks`, beside the code that writes them; the architecture
+//! through `arch::Native`):
 //!
 //! | pass | module | decides |
 //! |---|---|---|
 //! | live sections | `liveness` (+ `icf`) | which input sections reach the output (`--gc-sections`, ICF) |
-//! | relocation scan | `scan` | what each live relocation needs (`x86_64::decide`): GOT, PLT, copy, TLS, dynamic relocations; undefined symbols |
+//! | relocation scan | `scan` | what each live relocation needs (`Arch::decide`): GOT, PLT, copy, TLS, dynamic relocations; undefined symbols |
 //! | GOT and PLT | `got` | the GOT slots and PLT entries, in order |
 //! | output sections | `output_sections` | output sections in command-line order, input sections placed in them |
 //! | merged strings | `merge` | each distinct string once per merge section |
 //! | commons, copies | `bss` | commons in `.common`, copy-relocated symbols in `.copyrel`/`.copyrel.rel.ro` (all in `.bss` under a script's `SECTIONS`) |
-//! | `.eh_frame` | `eh_frame` | the live records, CIEs shared |
-//! | dynamic symbols | `dynsym`, `versions` | needed libraries, `.dynsym` order, `.dynstr`, version sections |
-//! | `.dynamic` | `dynrels::count`, `dynamic` | the dynamic relocation counts, the `.dynamic` entries |
-//! | synthetic sections | `synthetic`, `symtab` | every synthetic section, sized |
-//! | order | `order` | sections sorted by rank, indices renumbered, `.shstrtab` |
+//! | `.eh_frame` | `chunks::eh_frame` | the live records, CIEs shared |
+//! | dynamic symbols | `dynsym`, `chunks::versions` | needed libraries, `.dynsym` order, `.dynstr`, version sections |
+//! | `.dynamic` | `chunks::dynrels::count`, `chunks::dynamic` | the dynamic relocation counts, the `.dynamic` entries |
+//! | synthetic sections | `chunks::*::add`, `chunks::symtab::sizes` | every synthetic section, sized |
+//! | order | `order`, `chunks::symtab::section_names` | sections sorted by rank, indices renumbered, `.shstrtab` |
 //! | addresses | `segments::plan`, `addresses` | program header count, file offsets and addresses (`.relr.dyn` settles) |
 //! | program headers | `segments` | the segments |
 //! | symbol values | `symbols` | every symbol's value, the entry point |
-//! | dynamic relocations | `dynrels`, `endbr` | the GOT's, PLT's and copies' relocations; `-z rewrite-endbr` |
+//! | dynamic relocations | `chunks::dynrels`, `endbr` | the GOT's, PLT's and copies' relocations; `-z rewrite-endbr` |
 //!
 //! `edit` changes a finished layout for the passes after it (`gdb_index`,
 //! `compress`, `separate_debug`).
@@ -464,7 +466,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         &mut script_data,
     );
     bss.renumber(&remap);
-    let shstrtab = order::section_names(&mut sections, &sec_idx);
+    let shstrtab = symtab::section_names(&mut sections, &sec_idx);
     let headers = segments::plan(
         opts,
         &sections,

@@ -65,26 +65,3 @@ pub(crate) fn renumber(
         d.0 = remap[d.0 as usize];
     }
 }
-
-/// Section header indices and `.shstrtab` (each name once), which is
-/// sized; returns its contents.
-pub(crate) fn section_names(
-    sections: &mut [OutputSection],
-    sec_idx: &HashMap<Synth, u32>,
-) -> Vec<u8> {
-    let mut shstrtab: Vec<u8> = vec![0];
-    {
-        let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
-        for (i, s) in sections.iter_mut().enumerate() {
-            s.shndx = i as u32 + 1;
-            if !seen.contains_key(&s.name) {
-                seen.insert(s.name.clone(), shstrtab.len() as u32);
-                shstrtab.extend_from_slice(&s.name);
-                shstrtab.push(0);
-            }
-        }
-        let i = sec_idx[&Synth::Shstrtab] as usize;
-        sections[i].size = shstrtab.len() as u64;
-    }
-    shstrtab
-}

@@ -1,5 +1,5 @@
 //! Pass: relocation scan. Every relocation of a live section is decided
-//! (`x86_64::decide`, as the writer will decide it) to learn what it needs:
+//! (`Arch::decide`, as the writer will decide it) to learn what it needs:
 //! GOT slots, PLT entries, copies, TLS pairs, dynamic relocations at its
 //! place. Per file in parallel; `gather_needs` then merges the files' needs
 //! in file order and reports relocation errors and undefined symbols.

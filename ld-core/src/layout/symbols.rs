@@ -202,7 +202,7 @@ pub(crate) fn symbol_values(
                         }
                     }
                     // Relaxed to LE, `x@dtpoff` is resolved TP-relative (see
-                    // x86_64::Action::Dtpoff), so the module base is the TP.
+                    // x86-64's Action::Dtpoff), so the module base is the TP.
                     b"_TLS_MODULE_BASE_" => Some(if layout.kind.is_executable() {
                         layout.tp
                     } else {
