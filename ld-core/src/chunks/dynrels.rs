@@ -2,8 +2,8 @@
 //! (counted before addresses, to size it) and, once symbol values are
 //! known, the GOT's, the PLT's and the copies' relocations
 //! (`plan_dynrels`). Those at input-section places the writer makes.
-//! `.rela.dyn`, `.relr.dyn` and `.rela.plt` (a static executable's
-//! `.rela.iplt`) are added here with their sizes and written here.
+//! `.rela.dyn` and `.rela.plt` (a static executable's `.rela.iplt`) are
+//! added here with their sizes and written here (`.relr.dyn` by `relr`).
 
 use super::{sec_slice, section, Added, A};
 use crate::arch::{Arch, Native};
@@ -121,7 +121,7 @@ pub(crate) fn count(
 
 /// The relocation sections (`.rela.dyn`, `.relr.dyn`, `.rela.plt` or a
 /// static executable's `.rela.iplt`), sized from `counts`; `.relr.dyn`
-/// settles once addresses are known (`layout::relr`).
+/// settles once addresses are known (`relr::RelrPlan::sizes`).
 pub(crate) fn add(
     opts: &Options,
     out: &mut Added,
@@ -144,17 +144,7 @@ pub(crate) fn add(
             24,
         ));
         if relr {
-            // Sized once addresses are known (see assign_addresses' caller).
-            out.add(section(
-                b".relr.dyn",
-                Synth::RelrDyn,
-                elf::SHT_RELR,
-                A,
-                8,
-                126,
-                0,
-                8,
-            ));
+            super::relr::add(out);
         }
         if n_lazy_plt > 0 {
             let size = 24 * n_lazy_plt as u64;
@@ -209,18 +199,7 @@ pub(crate) fn write(l: &Layout, buf: &mut [u8], place_rels: &[DynRel]) -> Result
         }
     }
     if let Some((b, _)) = sec_slice(buf, l, Synth::RelrDyn) {
-        packed.sort_unstable();
-        let words = layout::encode_relr(&packed);
-        if 8 * words.len() != b.len() {
-            return Err(Error::new(format!(
-                "internal error: planned {} bytes of .relr.dyn, made {}",
-                b.len(),
-                8 * words.len()
-            )));
-        }
-        for (i, w) in words.iter().enumerate() {
-            w64(b, 8 * i, *w);
-        }
+        super::relr::write(b, &mut packed)?;
     }
     let mut rela_dyn_size = 0u64;
     if kind.is_dynamic() {

@@ -9,7 +9,8 @@
 //! | `hash` | `.hash`, `.gnu.hash` |
 //! | `dynsym` | `.dynsym` |
 //! | `versions` | `.dynstr`, `.gnu.version`, `.gnu.version_d`, `.gnu.version_r` |
-//! | `dynrels` | `.rela.dyn`, `.relr.dyn`, `.rela.plt` (`.rela.iplt`): counted, planned, written |
+//! | `dynrels` | `.rela.dyn`, `.rela.plt` (`.rela.iplt`): counted, planned, written |
+//! | `relr` | `.relr.dyn`: what it packs, its size (settled with the addresses), its words |
 //! | `got_plt` | `.got`, `.got.plt`, `.plt` |
 //! | `eh_frame` | `.eh_frame` (its records placed, CIEs shared), `.eh_frame_hdr` |
 //! | `dynamic` | `.dynamic` (its entries) |
@@ -29,6 +30,7 @@ pub(crate) mod emit_relocs;
 pub(crate) mod got_plt;
 pub(crate) mod hash;
 pub(crate) mod notes;
+pub(crate) mod relr;
 pub(crate) mod symtab;
 pub(crate) mod versions;
 

@@ -5,10 +5,10 @@
 //! in segments of their own; `.relr.dyn`, whose size depends on those
 //! addresses, settles in a few rounds. Then the non-allocated sections.
 
-use super::relr::{encode_relr, RelrPlan};
 use super::segments::HeaderPlan;
 use super::{align_up, OutputSection, Segment, Synth};
 use crate::arch::{Arch, Native};
+use crate::chunks::relr::RelrPlan;
 use crate::error::{Error, Result};
 use crate::options::Options;
 use object::elf;
@@ -254,13 +254,8 @@ pub(crate) fn place_loaded(
         let rela_all = sections[di].size / 24;
         let mut rounds = 0;
         loop {
-            let packed = plan.packed(
-                sections,
-                placement,
-                sections[sec_idx[&Synth::Got] as usize].addr,
-            );
-            let relr_size = 8 * encode_relr(&packed).len() as u64;
-            let rela_size = 24 * (rela_all - packed.len() as u64);
+            let got = sections[sec_idx[&Synth::Got] as usize].addr;
+            let (relr_size, rela_size) = plan.sizes(sections, placement, got, rela_all);
             if sections[ri].size == relr_size && sections[di].size == rela_size {
                 break;
             }

@@ -17,7 +17,7 @@
 //! | `.dynamic` | `chunks::dynrels::count`, `chunks::dynamic` | the dynamic relocation counts, the `.dynamic` entries |
 //! | synthetic sections | `chunks::*::add`, `chunks::symtab::sizes` | every synthetic section, sized |
 //! | order | `order`, `chunks::symtab::section_names` | sections sorted by rank, indices renumbered, `.shstrtab` |
-//! | addresses | `segments::plan`, `addresses` | program header count, file offsets and addresses (`.relr.dyn` settles) |
+//! | addresses | `segments::plan`, `addresses` | program header count, file offsets and addresses (`.relr.dyn` settles, `chunks::relr`) |
 //! | program headers | `segments` | the segments |
 //! | symbol values | `symbols` | every symbol's value, the entry point |
 //! | dynamic relocations | `chunks::dynrels`, `endbr` | the GOT's, PLT's and copies' relocations; `-z rewrite-endbr` |
@@ -35,7 +35,6 @@ mod liveness;
 mod merge;
 mod order;
 mod output_sections;
-pub(crate) mod relr;
 pub(crate) mod scan;
 mod segments;
 pub(crate) mod symbols;
@@ -43,6 +42,7 @@ pub(crate) mod symbols;
 pub(crate) use crate::chunks::eh_frame::{cie_key, CieKey};
 pub use crate::chunks::eh_frame::{eh_dead_ranges, eh_record_live, fde_target_section};
 pub use crate::chunks::emit_relocs::emit_relocs_of;
+pub use crate::chunks::relr::{encode_relr, packable, PackableIndex};
 pub use crate::chunks::symtab::{keep_global, keep_local, plt_symbol_name};
 pub(crate) use addresses::place_non_alloc;
 pub use dynsym::{dynsym_name, elf_hash, gnu_hash};
@@ -50,7 +50,6 @@ pub use got::{
     got_fill, GotCtx, GotEntry, GotFill, GotTarget, LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF,
 };
 pub(crate) use output_sections::{is_c_ident, output_name};
-pub use relr::{encode_relr, packable, PackableIndex};
 pub use scan::{global_props, sym_display, target_props};
 pub use symbols::{got_target_value, local_sym_addr};
 
@@ -381,7 +380,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let gp = got::order(inp, &needs, &mut sym_info);
     let gnu_properties = notes::gnu_properties(inp, !gp.plt.is_empty());
     bss::copy_relocation_errors(inp, &needs.copy)?;
-    let relr = relr::relr_plan(inp, &scans, &gp.got);
+    let relr = chunks::relr::relr_plan(inp, &scans, &gp.got);
 
     crate::timing::next(&mut pass, "layout: output sections: dests");
     let dests = output_sections::all_file_dests(inp, &live);
