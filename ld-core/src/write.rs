@@ -578,34 +578,9 @@ fn write_section_headers(buf: &mut [u8], l: &Layout) {
     let base = l.shoff as usize;
     buf[base..base + 64].fill(0);
     let names = chunks::symtab::shstrtab_offsets(&l.sections);
-    let idx = |s: Synth| {
-        l.sec_idx
-            .get(&s)
-            .map(|&i| l.sections[i as usize].shndx)
-            .unwrap_or(0)
-    };
     for s in &l.sections {
         let o = base + 64 * s.shndx as usize;
-        let (link, info) = match s.synth {
-            Synth::Dynsym => (idx(Synth::Dynstr), 1),
-            Synth::Hash | Synth::GnuHash | Synth::Versym => (idx(Synth::Dynsym), 0),
-            Synth::Verneed => (idx(Synth::Dynstr), l.verneed_count),
-            Synth::Verdef => (idx(Synth::Dynstr), l.verdef_count),
-            Synth::RelaDyn => (idx(Synth::Dynsym), 0),
-            Synth::RelaPlt if !l.kind.is_dynamic() => (idx(Synth::Symtab), idx(Synth::GotPlt)),
-            Synth::RelaPlt => (
-                if l.kind.is_dynamic() {
-                    idx(Synth::Dynsym)
-                } else {
-                    0
-                },
-                idx(Synth::GotPlt),
-            ),
-            Synth::Dynamic => (idx(Synth::Dynstr), 0),
-            Synth::Symtab => (idx(Synth::Strtab), l.symtab_locals),
-            Synth::EmitRela => (idx(Synth::Symtab), l.sections[s.rela_for as usize].shndx),
-            _ => (0, 0),
-        };
+        let (link, info) = chunks::link_info(l, s);
         w32(buf, o, names[s.name.as_slice()]);
         w32(buf, o + 4, s.sh_type);
         w64(buf, o + 8, s.flags);

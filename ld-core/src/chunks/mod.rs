@@ -101,6 +101,36 @@ pub(crate) fn write_early(
     Ok(())
 }
 
+/// A synthetic section's `sh_link` and `sh_info` (0, 0 for the others).
+pub(crate) fn link_info(l: &Layout, s: &OutputSection) -> (u32, u32) {
+    let idx = |s: Synth| {
+        l.sec_idx
+            .get(&s)
+            .map(|&i| l.sections[i as usize].shndx)
+            .unwrap_or(0)
+    };
+    match s.synth {
+        Synth::Dynsym => (idx(Synth::Dynstr), 1),
+        Synth::Hash | Synth::GnuHash | Synth::Versym => (idx(Synth::Dynsym), 0),
+        Synth::Verneed => (idx(Synth::Dynstr), l.verneed_count),
+        Synth::Verdef => (idx(Synth::Dynstr), l.verdef_count),
+        Synth::RelaDyn => (idx(Synth::Dynsym), 0),
+        Synth::RelaPlt if !l.kind.is_dynamic() => (idx(Synth::Symtab), idx(Synth::GotPlt)),
+        Synth::RelaPlt => (
+            if l.kind.is_dynamic() {
+                idx(Synth::Dynsym)
+            } else {
+                0
+            },
+            idx(Synth::GotPlt),
+        ),
+        Synth::Dynamic => (idx(Synth::Dynstr), 0),
+        Synth::Symtab => (idx(Synth::Strtab), l.symtab_locals),
+        Synth::EmitRela => (idx(Synth::Symtab), l.sections[s.rela_for as usize].shndx),
+        _ => (0, 0),
+    }
+}
+
 /// Synthetic section `s`'s slice of the image, and its address.
 pub(crate) fn sec_slice<'a>(
     buf: &'a mut [u8],
