@@ -566,7 +566,7 @@ pub(crate) fn link_items_traced(
     t0: Instant,
     phase: &dyn Fn(&str),
     prepared: Option<crate::output_file::Preparing>,
-    ahead: Option<resolve::Incremental<'static>>,
+    ahead: Option<Ahead>,
 ) -> Result<Finished> {
     let r = link_resolved(opts, items, t0, phase, prepared, ahead);
     plugin::cleanup();
@@ -650,6 +650,21 @@ fn begin_resolve(opts: &Options, phase: &dyn Fn(&str)) -> Option<crate::timing::
     crate::timing::span("resolve")
 }
 
+/// What the background linker did before the wait for the inputs it
+/// resolved ahead: the resolution (`resolve::Incremental`), and the
+/// layout passes done for them where that applies (`layout::LayoutAhead`).
+pub(crate) struct Ahead {
+    pub inc: resolve::Incremental<'static>,
+    pub layout: Option<layout::LayoutAhead>,
+}
+
+/// What the final phases are given ready: the output file (prepared
+/// ahead), the merged strings of the inputs resolved ahead.
+struct Early {
+    prepared: Option<crate::output_file::Preparing>,
+    merged: Option<layout::LayoutAhead>,
+}
+
 /// Resolves `items` (after `ahead`, the inputs the background linker
 /// resolved already as they arrived: made with `link_roots` and no
 /// scripts, never when a plugin has IR to claim or a linker script is
@@ -661,7 +676,7 @@ fn link_resolved(
     t0: Instant,
     phase: &dyn Fn(&str),
     prepared: Option<crate::output_file::Preparing>,
-    ahead: Option<resolve::Incremental<'static>>,
+    ahead: Option<Ahead>,
 ) -> Result<Finished> {
     let t_ingest = t0.elapsed();
     let pass = begin_resolve(opts, phase);
@@ -672,21 +687,24 @@ fn link_resolved(
     // would (`--section-start`, `-Ttext-segment`).
     let adjusted = scripts.adjust_options(opts);
     let opts = adjusted.as_ref().unwrap_or(opts);
+    let mut merged = None;
     let res = match ahead {
         Some(_) if scripts.first_file().is_some() => {
             return Err(Error::new(
                 "internal error: a linker script among inputs resolved ahead",
             ))
         }
-        Some(mut inc) => {
+        Some(Ahead { mut inc, layout }) => {
             for item in items {
                 inc.feed(item)?;
             }
+            merged = layout;
             inc.finish()?.0
         }
         None => plugin::resolve(opts, items, &link_roots(opts, &scripts))?,
     };
-    link_after_resolve(opts, scripts, res, (t0, t_ingest), phase, prepared, pass)
+    let early = Early { prepared, merged };
+    link_after_resolve(opts, scripts, res, (t0, t_ingest), phase, early, pass)
 }
 
 /// Everything after symbol resolution: exports, layout, write.
@@ -697,10 +715,11 @@ fn link_after_resolve(
     mut res: resolve::Resolved,
     times: (Instant, std::time::Duration),
     phase: &dyn Fn(&str),
-    prepared: Option<crate::output_file::Preparing>,
+    early: Early,
     mut pass: Option<crate::timing::Span>,
 ) -> Result<Finished> {
     let (t0, t_ingest) = times;
+    let Early { prepared, merged } = early;
     if opts.relocatable {
         // A script's assignments and SECTIONS need a layout; -r has none.
         if let Some(file) = scripts.first_file() {
@@ -755,6 +774,7 @@ fn link_after_resolve(
         res: &res,
         versions: &versions,
         scripts: &scripts,
+        ahead: std::sync::Mutex::new(merged),
     };
     let mut l = layout::compute(&inp)?;
     if opts.gdb_index {

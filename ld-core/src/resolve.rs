@@ -815,6 +815,12 @@ impl<'c> Incremental<'c> {
     }
 
     /// Resolves the next input in command-line order.
+    /// The resolution so far: the objects fed (archive members included)
+    /// in order, their symbols' ids, their COMDAT losers.
+    pub fn so_far(&self) -> &Resolved {
+        &self.rs.r
+    }
+
     pub fn feed(&mut self, item: LoadItem) -> Result<()> {
         self.fed += 1;
         let rs = &mut self.rs;

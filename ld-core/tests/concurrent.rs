@@ -2543,6 +2543,17 @@ fn resolve_ahead_matches_serial_link_and_starts_over_on_change() {
         "{}",
         truncate(&log, 30)
     );
+    // And their layout (merged strings, .eh_frame) was done ahead too (the
+    // output was compared with the serial link's above).
+    let merged = log
+        .lines()
+        .find_map(|l| l.split("layout ahead: ").nth(1))
+        .and_then(|r| r.split_whitespace().next()?.parse::<usize>().ok());
+    assert!(
+        merged.is_some_and(|n| n > N),
+        "in order: the layout was not done ahead:\n{}",
+        truncate(&log, 30)
+    );
     let log = resolve_ahead_run("ahead-reverse", AheadCase::Reverse);
     assert!(used(&log).is_some(), "reverse:\n{}", truncate(&log, 30));
     for (name, case) in [

@@ -97,72 +97,131 @@ pub(crate) struct EhFrame {
     pub(crate) fde_count: u64,
 }
 
-/// The pass: the live records in file order; a CIE equal to one placed
-/// already is not placed again.
-pub(crate) fn place_records(res: &Resolved, live: &[Vec<bool>]) -> Result<EhFrame> {
-    // .eh_frame: live records in file order. A CIE equal to one already
-    // placed (same bytes, relocations to the same targets: typically every
-    // object's CIE, or its personality routine's) is not written again;
-    // its FDEs point at the first.
-    let mut eh: Vec<EhPlace> = Vec::new();
-    let mut eh_starts: HashMap<(u32, u32), u64> = HashMap::new();
-    let mut eh_size = 0u64;
-    let mut eh_fde_count = 0u64;
-    let mut cies: HashMap<CieKey, u64> = HashMap::new();
-    for (f, o) in res.objects.iter().enumerate() {
-        for (fi, (sec, recs)) in o.eh_frames.iter().enumerate() {
-            if !live[f][*sec as usize] {
-                continue;
-            }
-            eh_starts.insert((f as u32, *sec), eh_size);
-            let mut cie_out: HashMap<u32, u64> = HashMap::new();
-            let data = o.section_data(*sec as usize);
-            for (ri, r) in recs.iter().enumerate() {
-                if !eh_record_live(o, r, &live[f]) {
-                    continue;
-                }
-                let (cie, is_fde) = match r.kind {
-                    EhRecordKind::Cie => match cies.entry(cie_key(res, f, data, r)) {
-                        std::collections::hash_map::Entry::Occupied(e) => {
-                            cie_out.insert(r.offset, *e.get());
-                            continue;
-                        }
-                        std::collections::hash_map::Entry::Vacant(e) => {
-                            e.insert(eh_size);
-                            cie_out.insert(r.offset, eh_size);
-                            (0, false)
-                        }
-                    },
-                    EhRecordKind::Fde { cie } => match cie_out.get(&cie) {
-                        Some(&c) => (c, true),
-                        None => {
-                            return Err(Error::new(format!(
-                                "{}: .eh_frame+{:#x}: FDE refers to a CIE at {:#x} that does not precede it",
-                                o.name, r.offset, cie
-                            )))
-                        }
-                    },
-                };
-                if is_fde {
-                    eh_fde_count += 1;
-                }
-                eh.push(EhPlace {
-                    file: f as u32,
-                    frame: fi as u32,
-                    record: ri as u32,
-                    out_off: eh_size,
-                    cie_out: cie,
-                });
-                eh_size += r.size as u64;
+/// The records placed so far, and the CIEs among them.
+#[derive(Default)]
+struct Placing {
+    eh: Vec<EhPlace>,
+    starts: HashMap<(u32, u32), u64>,
+    size: u64,
+    fde_count: u64,
+    cies: HashMap<CieKey, u64>,
+}
+
+/// `.eh_frame` placed for the first `files` inputs before the wait, under
+/// the conditions merged strings are (`LayoutAhead`); the pass goes on
+/// from it. `failed`: an input's records were broken; the pass then
+/// starts over and reports it in its place.
+#[derive(Default)]
+pub struct EhAhead {
+    files: usize,
+    placing: Placing,
+    failed: bool,
+}
+
+impl EhAhead {
+    /// Places the records of the objects of `res` (a resolution so far)
+    /// after those already in.
+    /// `live`: each object's live sections.
+    pub(crate) fn feed(&mut self, res: &Resolved, live: &[Vec<bool>]) {
+        if self.failed {
+            return;
+        }
+        for (f, live) in live
+            .iter()
+            .enumerate()
+            .take(res.objects.len())
+            .skip(self.files)
+        {
+            if place_file(res, f, live, &mut self.placing).is_err() {
+                self.failed = true;
+                return;
             }
         }
+        self.files = res.objects.len();
+    }
+}
+
+/// The pass: the live records in file order; a CIE equal to one placed
+/// already is not placed again. `ahead`: the same done for a prefix of
+/// the inputs before the wait.
+pub(crate) fn place_records(
+    res: &Resolved,
+    live: &[Vec<bool>],
+    ahead: Option<EhAhead>,
+) -> Result<EhFrame> {
+    // A CIE's key names globals by id; local IFUNCs made global after
+    // resolution are not in the prefix's keys (none is a CIE's target,
+    // but the prefix is not used then).
+    let (mut p, from) = match ahead {
+        Some(a) if !a.failed && res.promoted.is_empty() && a.files <= res.objects.len() => {
+            (a.placing, a.files)
+        }
+        _ => (Placing::default(), 0),
+    };
+    for (f, live) in live.iter().enumerate().skip(from) {
+        place_file(res, f, live, &mut p)?;
     }
     Ok(EhFrame {
-        eh,
-        starts: eh_starts,
-        size: eh_size,
-        fde_count: eh_fde_count,
+        eh: p.eh,
+        starts: p.starts,
+        size: p.size,
+        fde_count: p.fde_count,
     })
+}
+
+// .eh_frame: live records in file order. A CIE equal to one already
+// placed (same bytes, relocations to the same targets: typically every
+// object's CIE, or its personality routine's) is not written again; its
+// FDEs point at the first.
+fn place_file(res: &Resolved, f: usize, live: &[bool], p: &mut Placing) -> Result<()> {
+    let o = &res.objects[f];
+    for (fi, (sec, recs)) in o.eh_frames.iter().enumerate() {
+        if !live[*sec as usize] {
+            continue;
+        }
+        p.starts.insert((f as u32, *sec), p.size);
+        let mut cie_out: HashMap<u32, u64> = HashMap::new();
+        let data = o.section_data(*sec as usize);
+        for (ri, r) in recs.iter().enumerate() {
+            if !eh_record_live(o, r, live) {
+                continue;
+            }
+            let (cie, is_fde) = match r.kind {
+                EhRecordKind::Cie => match p.cies.entry(cie_key(res, f, data, r)) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        cie_out.insert(r.offset, *e.get());
+                        continue;
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(p.size);
+                        cie_out.insert(r.offset, p.size);
+                        (0, false)
+                    }
+                },
+                EhRecordKind::Fde { cie } => match cie_out.get(&cie) {
+                    Some(&c) => (c, true),
+                    None => {
+                        return Err(Error::new(format!(
+                            "{}: .eh_frame+{:#x}: FDE refers to a CIE at {:#x} that does not precede it",
+                            o.name, r.offset, cie
+                        )))
+                    }
+                },
+            };
+            if is_fde {
+                p.fde_count += 1;
+            }
+            p.eh.push(EhPlace {
+                file: f as u32,
+                frame: fi as u32,
+                record: ri as u32,
+                out_off: p.size,
+                cie_out: cie,
+            });
+            p.size += r.size as u64;
+        }
+    }
+    Ok(())
 }
 
 /// `.eh_frame` (with its terminator) and `.eh_frame_hdr`.

@@ -17,6 +17,7 @@
 //! frontier is that thread's, never shared.
 
 use super::ingest::{dispatch, Entry, Shared};
+use crate::layout::LayoutAhead;
 use crate::link::{self, Expander};
 use crate::options::Options;
 use crate::resolve::{Incremental, LoadItem, NoPlugin};
@@ -27,6 +28,9 @@ const STEP: usize = 256;
 
 pub(super) struct Frontier {
     pub(super) inc: Incremental<'static>,
+    /// The layout passes done for the objects fed, when they can be
+    /// (`layout::LayoutAhead::applies`).
+    pub(super) layout: Option<LayoutAhead>,
     /// Per entry fed, in order: its index, how many items it gave, and
     /// (concurrent ones) the ingestion they came from, to give them back.
     fed: Vec<(usize, usize, u64)>,
@@ -141,6 +145,7 @@ pub(super) fn advance(
             Box::leak(Box::new(NoPlugin)),
             0,
         ),
+        layout: LayoutAhead::applies(opts).then(LayoutAhead::default),
         fed: Vec::new(),
         failed: None,
     });
@@ -151,6 +156,12 @@ pub(super) fn advance(
                 f.failed = Some(e);
                 return false;
             }
+        }
+    }
+    if !by_wait {
+        // The wait's link does the rest of them anyway.
+        if let Some(l) = &mut f.layout {
+            l.feed(opts, f.inc.so_far());
         }
     }
     shared.log(&format!("resolve-ahead {n} inputs"));

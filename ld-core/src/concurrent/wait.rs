@@ -76,8 +76,14 @@ pub(super) fn finish(
                 .take()
                 .map(crate::output_file::Preparing::Ready);
             let ahead = ahead.map(|f| {
-                shared.log(&format!("resolve-ahead used: {skip} inputs"));
-                f.inc
+                shared.log(&format!(
+                    "resolve-ahead used: {skip} inputs; layout ahead: {} objects",
+                    f.layout.as_ref().map_or(0, |l| l.files())
+                ));
+                link::Ahead {
+                    inc: f.inc,
+                    layout: f.layout,
+                }
             });
             link::link_items_traced(opts, items, t0, &phase, prepared, ahead)
         })

@@ -11,28 +11,34 @@ use super::output_sections::{is_c_ident, output_name};
 use super::LinkInput;
 use crate::chunks::eh_frame::fde_target_section;
 use crate::object_file::{EhRecordKind, SectionKind};
-use crate::resolve::{SymDef, SymbolId};
+use crate::resolve::{Resolved, SymDef, SymbolId};
 use object::elf;
 use std::collections::HashMap;
 
-/// Which sections are live. Without `--gc-sections`: all that are not
-/// discarded. With it: those reachable from the roots through relocations.
-pub(crate) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
-    let res = inp.res;
-    let base: Vec<Vec<bool>> = res
-        .objects
+/// Object `f`'s sections live without `--gc-sections` and linker scripts:
+/// all but ignored kinds and COMDAT losers. What is made before the wait
+/// (`LayoutAhead`) uses it, since it is known per input.
+pub(super) fn base_live(res: &Resolved, f: usize) -> Vec<bool> {
+    res.objects[f]
+        .sections
         .iter()
         .enumerate()
-        .map(|(fi, o)| {
-            o.sections
-                .iter()
-                .enumerate()
-                .map(|(si, s)| {
-                    s.kind != SectionKind::Ignore
-                        && !res.discarded[fi][si]
-                        && !inp.scripts.rule(fi, si).is_some_and(|r| r.discard())
-                })
-                .collect()
+        .map(|(si, s)| s.kind != SectionKind::Ignore && !res.discarded[f][si])
+        .collect()
+}
+
+/// Which sections are live. Without `--gc-sections`: all that are not
+/// discarded. With it: those reachable from the roots through relocations.
+pub(super) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
+    let res = inp.res;
+    let base: Vec<Vec<bool>> = (0..res.objects.len())
+        .map(|fi| {
+            let mut live = base_live(res, fi);
+            for (si, l) in live.iter_mut().enumerate() {
+                // `/DISCARD/` in a linker script.
+                *l = *l && !inp.scripts.rule(fi, si).is_some_and(|r| r.discard());
+            }
+            live
         })
         .collect();
     if !inp.opts.gc_sections {
@@ -190,20 +196,29 @@ pub(crate) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
 }
 
 /// The live sections and what ICF folded.
-pub(crate) struct Live {
+pub(super) struct Live {
     /// Per file and section: whether it reaches the output.
-    pub(crate) live: Vec<Vec<bool>>,
+    pub(super) live: Vec<Vec<bool>>,
     /// With `--icf`: the sections folded into an identical one.
-    pub(crate) folded: crate::icf::Folded,
+    pub(super) folded: crate::icf::Folded,
 }
 
 /// The pass: which sections are live (`liveness`), then, with `--icf`,
 /// which live ones are folded (`icf::fold` marks them dead); prints what
 /// `--print-icf-sections` and `--print-gc-sections` ask for.
-pub(crate) fn live_sections(inp: &LinkInput) -> Live {
+/// The pass; `ahead`: the first objects' live sections, found before the
+/// wait (`LayoutAhead`, only where nothing but the object decides).
+pub(super) fn live_sections(inp: &LinkInput, ahead: Vec<Vec<bool>>) -> Live {
     let opts = inp.opts;
     let res = inp.res;
-    let mut live = liveness(inp);
+    let mut live = if ahead.is_empty() {
+        liveness(inp)
+    } else {
+        let mut live = ahead;
+        live.truncate(res.objects.len());
+        live.extend((live.len()..res.objects.len()).map(|f| base_live(res, f)));
+        live
+    };
     let folded = if opts.icf != crate::options::Icf::None {
         let folded = crate::icf::fold(inp, &mut live);
         if opts.print_icf_sections {

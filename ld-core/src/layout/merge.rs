@@ -2,8 +2,16 @@
 //! sections (split into pieces and hashed at ingest) are laid out once per
 //! output section; the first occurrence in command-line order takes the
 //! slot, so the result does not depend on thread timing.
+//!
+//! Being a fold over the inputs in command-line order, it can be done
+//! ahead for a prefix of them (`MergeAhead`, part of `LayoutAhead`), and
+//! the wait's pass goes on from it with the inputs after the prefix: for
+//! an output section that holds merged strings only (otherwise they
+//! follow its other inputs, which the prefix does not fix).
 
+use super::output_sections::{FileDests, SectionKey};
 use super::{align_up, OutputSection};
+use crate::object_file::{ObjectFile, SectionKind};
 use crate::resolve::Resolved;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -11,9 +19,9 @@ use std::hash::BuildHasherDefault;
 /// A merge-string piece keyed by the hash computed at ingest (so layout
 /// does not hash the strings again) and compared by contents.
 #[derive(Clone, Copy)]
-pub(crate) struct PieceKey {
-    pub(crate) hash: u64,
-    pub(crate) bytes: &'static [u8],
+pub(super) struct PieceKey {
+    pub(super) hash: u64,
+    pub(super) bytes: &'static [u8],
 }
 
 impl std::hash::Hash for PieceKey {
@@ -32,7 +40,7 @@ impl Eq for PieceKey {}
 
 /// Passes a precomputed hash through.
 #[derive(Default)]
-pub(crate) struct PassHasher(u64);
+pub(super) struct PassHasher(u64);
 
 impl std::hash::Hasher for PassHasher {
     fn finish(&self) -> u64 {
@@ -48,31 +56,21 @@ impl std::hash::Hasher for PassHasher {
     }
 }
 
-/// The pass: the contents of each merge-string output section, every
-/// distinct string once (the first occurrence in command-line order takes
-/// the slot), which places those input sections at offset 0. Returns each
-/// piece's offset in its output section (per file, per piece).
-pub(crate) fn merge_strings(
-    res: &Resolved,
-    merge_secs: &[(u32, usize, usize)],
-    sections: &mut [OutputSection],
-    placement: &mut [Vec<(u32, u64)>],
-) -> Vec<Vec<u64>> {
-    // Merged strings: first occurrence in command-line order gets the slot.
-    let mut piece_out: Vec<Vec<u64>> = res
-        .objects
-        .iter()
-        .map(|o| vec![0; o.pieces.len()])
-        .collect();
-    let mut merge_maps: HashMap<u32, HashMap<PieceKey, u64, BuildHasherDefault<PassHasher>>> =
-        HashMap::new();
-    for &(oi, f, si) in merge_secs {
-        let o = &res.objects[f];
+/// One output section's merged strings so far: the distinct strings and
+/// their offsets, and its size.
+#[derive(Default)]
+struct Merged {
+    map: HashMap<PieceKey, u64, BuildHasherDefault<PassHasher>>,
+    size: u64,
+    strings: Vec<(&'static [u8], u64)>,
+}
+
+impl Merged {
+    /// Adds the pieces of merge section `si` of `o` (file `f`), recording
+    /// each one's offset in `piece_out`.
+    fn add(&mut self, o: &ObjectFile, si: usize, piece_out: &mut [u64]) {
         let data = o.section_data(si);
-        let os = &mut sections[oi as usize];
-        let map = merge_maps.entry(oi).or_default();
         let align = o.sections[si].align;
-        placement[f][si] = (oi, 0);
         for pi in o.sections[si].pieces.clone() {
             let p = &o.pieces[pi as usize];
             let bytes = &data[p.offset as usize..(p.offset + p.len) as usize];
@@ -80,18 +78,103 @@ pub(crate) fn merge_strings(
                 hash: p.hash,
                 bytes,
             };
-            let off = match map.get(&key) {
+            let off = match self.map.get(&key) {
                 Some(&off) => off,
                 None => {
-                    let off = align_up(os.size, align);
-                    map.insert(key, off);
-                    os.merged.push((bytes, off));
-                    os.size = off + bytes.len() as u64;
+                    let off = align_up(self.size, align);
+                    self.map.insert(key, off);
+                    self.strings.push((bytes, off));
+                    self.size = off + bytes.len() as u64;
                     off
                 }
             };
-            piece_out[f][pi as usize] = off;
+            piece_out[pi as usize] = off;
         }
+    }
+}
+
+/// The merged strings of the first `files` inputs (objects, in resolution
+/// order), per output section key, made before the wait.
+#[derive(Default)]
+pub struct MergeAhead {
+    files: usize,
+    outs: HashMap<SectionKey, Merged, BuildHasherDefault<crate::resolve::NameHasher>>,
+    piece_out: Vec<Vec<u64>>,
+}
+
+impl MergeAhead {
+    /// Adds the objects of `res` (a resolution so far) after those already
+    /// in, in order; `dests`: where each one's live sections go.
+    pub(super) fn feed(&mut self, res: &Resolved, dests: &[FileDests]) {
+        for (f, o) in res.objects.iter().enumerate().skip(self.files) {
+            let mut piece_out = vec![0; o.pieces.len()];
+            for d in &dests[f].sections {
+                if d.unique || o.sections[d.si as usize].kind != SectionKind::MergeStrings {
+                    continue;
+                }
+                self.outs
+                    .entry(d.key())
+                    .or_default()
+                    .add(o, d.si as usize, &mut piece_out);
+            }
+            self.piece_out.push(piece_out);
+        }
+        self.files = res.objects.len();
+    }
+}
+
+/// The pass: the contents of each merge-string output section, every
+/// distinct string once (the first occurrence in command-line order takes
+/// the slot), which places those input sections at offset 0. Returns each
+/// piece's offset in its output section (per file, per piece). `ahead`:
+/// the same made for a prefix of the inputs (`MergeAhead`); an output
+/// section that holds only merged strings goes on from it.
+pub(super) fn merge_strings(
+    res: &Resolved,
+    merge_secs: &[(u32, usize, usize)],
+    sections: &mut [OutputSection],
+    placement: &mut [Vec<(u32, u64)>],
+    by_name: &super::output_sections::ByName,
+    ahead: Option<MergeAhead>,
+) -> Vec<Vec<u64>> {
+    let mut merged: HashMap<u32, Merged> = HashMap::new();
+    // Output sections taken over from `ahead`: the prefix's files are in.
+    let mut done_files = 0;
+    let mut adopted: Vec<bool> = vec![false; sections.len()];
+    let mut piece_out: Vec<Vec<u64>> = Vec::with_capacity(res.objects.len());
+    if let Some(a) = ahead {
+        done_files = a.files.min(res.objects.len());
+        for (key, m) in a.outs {
+            let Some(&oi) = by_name.get(&key) else {
+                continue;
+            };
+            if sections[oi as usize].size == 0 && sections[oi as usize].inputs.is_empty() {
+                adopted[oi as usize] = true;
+                merged.insert(oi, m);
+            }
+        }
+        piece_out = a.piece_out;
+        piece_out.truncate(done_files);
+    }
+    for o in &res.objects[piece_out.len()..] {
+        piece_out.push(vec![0; o.pieces.len()]);
+    }
+    for &(oi, f, si) in merge_secs {
+        placement[f][si] = (oi, 0);
+        if adopted[oi as usize] && f < done_files {
+            continue;
+        }
+        let m = merged.entry(oi).or_insert_with(|| Merged {
+            // After the section's other inputs, if any.
+            size: sections[oi as usize].size,
+            ..Default::default()
+        });
+        m.add(&res.objects[f], si, &mut piece_out[f]);
+    }
+    for (oi, m) in merged {
+        let os = &mut sections[oi as usize];
+        os.size = m.size;
+        os.merged = m.strings;
     }
     piece_out
 }

@@ -26,6 +26,7 @@
 //! `compress`, `separate_debug`).
 
 mod addresses;
+mod ahead;
 mod bss;
 pub(crate) mod dynsym;
 mod edit;
@@ -45,6 +46,7 @@ pub use crate::chunks::emit_relocs::emit_relocs_of;
 pub use crate::chunks::relr::{encode_relr, packable, PackableIndex};
 pub use crate::chunks::symtab::{keep_global, keep_local, plt_symbol_name};
 pub(crate) use addresses::place_non_alloc;
+pub use ahead::LayoutAhead;
 pub use dynsym::{dynsym_name, elf_hash, gnu_hash};
 pub use got::{
     got_fill, GotCtx, GotEntry, GotFill, GotTarget, LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF,
@@ -311,6 +313,9 @@ pub struct LinkInput<'a> {
     pub versions: &'a crate::exports::VersionDefs,
     /// Linker scripts' assignments and assertions (`script_link`).
     pub scripts: &'a crate::script_link::Scripts,
+    /// What layout did before the wait for a prefix of the inputs; the
+    /// passes it covers take it.
+    pub ahead: std::sync::Mutex<Option<LayoutAhead>>,
 }
 
 impl Layout {
@@ -370,7 +375,20 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     check_static(inp)?;
 
     let mut pass = crate::timing::span("layout: liveness");
-    let Live { live, folded } = liveness::live_sections(inp);
+    // What was done before the wait for the first inputs, if anything.
+    let ahead = inp.ahead.lock().ok().and_then(|mut a| a.take());
+    let (live_ahead, dests_ahead, joined_ahead, placed_ahead, merge_ahead, eh_ahead) = match ahead {
+        Some(a) => (
+            a.live,
+            a.dests,
+            Some(a.joined),
+            Some(a.placed),
+            Some(a.merge),
+            Some(a.eh),
+        ),
+        None => (Vec::new(), Vec::new(), None, None, None, None),
+    };
+    let Live { live, folded } = liveness::live_sections(inp, live_ahead);
 
     crate::timing::next(&mut pass, "layout: scan relocations");
     let scans = scan::scan_relocations(inp, &live);
@@ -383,7 +401,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let relr = chunks::relr::relr_plan(inp, &scans, &gp.got);
 
     crate::timing::next(&mut pass, "layout: output sections: dests");
-    let dests = output_sections::all_file_dests(inp, &live);
+    let dests = output_sections::all_file_dests(inp, &live, dests_ahead);
     crate::timing::next(&mut pass, "layout: output sections: join");
     let Joined {
         mut sections,
@@ -391,20 +409,28 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         merge_secs,
         comment_inputs,
         execstack,
-    } = output_sections::join(inp, &dests, &folded);
+        ..
+    } = output_sections::join(inp, &dests, &folded, joined_ahead);
     crate::timing::next(&mut pass, "layout: output sections: place");
     output_sections::order_inputs(inp, &mut sections);
     let (mut placement, mut script_data) =
-        output_sections::place_inputs(inp, &mut sections, &folded)?;
+        output_sections::place_inputs(inp, &mut sections, &folded, placed_ahead)?;
 
     crate::timing::next(&mut pass, "layout: merged strings");
-    let piece_out = merge::merge_strings(res, &merge_secs, &mut sections, &mut placement);
+    let piece_out = merge::merge_strings(
+        res,
+        &merge_secs,
+        &mut sections,
+        &mut placement,
+        &by_name,
+        merge_ahead,
+    );
 
     crate::timing::next(&mut pass, "layout: commons, copies");
     let mut bss = bss::place_commons_and_copies(inp, &mut sym_info, &mut sections, &mut by_name);
 
     crate::timing::next(&mut pass, "layout: eh_frame");
-    let eh = eh_frame::place_records(res, &live)?;
+    let eh = eh_frame::place_records(res, &live, eh_ahead)?;
     let comment = notes::comment(res, &comment_inputs);
 
     crate::timing::next(&mut pass, "layout: dynamic symbols");

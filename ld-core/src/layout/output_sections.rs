@@ -94,28 +94,53 @@ fn mergeable_rodata_name(s: &crate::object_file::InputSection) -> Option<&'stati
 }
 
 /// Where a file's live input sections go, as far as the file alone tells.
-pub(crate) struct FileDests {
-    pub(crate) sections: Vec<SectionDest>,
+pub(super) struct FileDests {
+    pub(super) sections: Vec<SectionDest>,
     /// `.comment` sections (collected into the output's `.comment`).
-    pub(crate) comments: Vec<u32>,
+    pub(super) comments: Vec<u32>,
 }
 
 /// An input section's output section: name, type and flags (the key under
 /// which input sections join), or one of its own (`--unique`).
-pub(crate) struct SectionDest {
-    pub(crate) si: u32,
+pub(super) struct SectionDest {
+    pub(super) si: u32,
     // Borrowed names (inputs and constants live for the link): no
     // allocation per input section, of which there are 100,000s.
-    pub(crate) oname: &'static [u8],
-    pub(crate) sh_type: u32,
-    pub(crate) flags: u64,
-    pub(crate) unique: bool,
+    pub(super) oname: &'static [u8],
+    pub(super) sh_type: u32,
+    pub(super) flags: u64,
+    pub(super) unique: bool,
     /// Takes no file space (`(NOLOAD)`, `--zero-to-bss`).
-    pub(crate) noload: bool,
+    pub(super) noload: bool,
 }
 
-pub(crate) fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool]) -> FileDests {
-    let opts = inp.opts;
+impl SectionDest {
+    /// The key input sections join their output section under (see `join`).
+    pub(super) fn key(&self) -> SectionKey {
+        (
+            self.oname,
+            u32::from(self.sh_type == elf::SHT_NOBITS),
+            self.flags,
+        )
+    }
+}
+
+/// An output section's name, whether it is NOBITS, and its flags.
+pub(super) type SectionKey = (&'static [u8], u32, u64);
+
+pub(super) fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool]) -> FileDests {
+    dests_of(inp.opts, inp.scripts, f, o, live)
+}
+
+/// `file_dests` from the options and scripts alone (merged strings made
+/// ahead call it before there is a `LinkInput`).
+pub(super) fn dests_of(
+    opts: &Options,
+    scripts: &crate::script_link::Scripts,
+    f: usize,
+    o: &ObjectFile,
+    live: &[bool],
+) -> FileDests {
     let flag_mask = (elf::SHF_ALLOC | elf::SHF_WRITE | elf::SHF_EXECINSTR | elf::SHF_TLS) as u64;
     let mut out = FileDests {
         sections: Vec::with_capacity(o.sections.len()),
@@ -136,7 +161,7 @@ pub(crate) fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool
         if !s.is_alloc() && (opts.strip_debug || opts.strip_all) && s.name.starts_with(b".debug") {
             continue;
         }
-        let rule = inp.scripts.rule(f, si);
+        let rule = scripts.rule(f, si);
         let oname = if let Some(r) = rule {
             // A linker script's SECTIONS named the output section.
             leak(r.out.as_bytes())
@@ -201,7 +226,7 @@ pub(crate) fn file_dests(inp: &LinkInput, f: usize, o: &ObjectFile, live: &[bool
     out
 }
 
-pub(crate) fn rank_of(name: &[u8], sh_type: u32, flags: u64) -> u32 {
+pub(super) fn rank_of(name: &[u8], sh_type: u32, flags: u64) -> u32 {
     let alloc = flags & elf::SHF_ALLOC as u64 != 0;
     let exec = flags & elf::SHF_EXECINSTR as u64 != 0;
     let write = flags & elf::SHF_WRITE as u64 != 0;
@@ -258,7 +283,7 @@ pub(crate) fn is_c_ident(name: &[u8]) -> bool {
 }
 
 /// Init/fini array priority from the section name (`.init_array.00101`); plain = 65536.
-pub(crate) fn array_priority(name: &[u8]) -> u32 {
+pub(super) fn array_priority(name: &[u8]) -> u32 {
     let s = String::from_utf8_lossy(name);
     for p in [".init_array.", ".fini_array.", ".preinit_array."] {
         if let Some(rest) = s.strip_prefix(p) {
@@ -277,7 +302,7 @@ pub(crate) fn array_priority(name: &[u8]) -> u32 {
 /// Orders the inputs of output sections a linker script's SECTIONS made as
 /// GNU ld does: by the rule that placed them (script order), then as the
 /// rule's SORT says, then in command-line order.
-pub(crate) fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
+pub(super) fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
     use crate::script::SortKind;
     let res = inp.res;
     for os in sections.iter_mut() {
@@ -309,7 +334,7 @@ pub(crate) fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
 /// `.note.GNU-stack` always does; a missing note only in an object with
 /// code (data-only objects from archives, often assembled without the
 /// note, don't).
-pub(crate) fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
+pub(super) fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
     if !o.wants_execstack {
         return false;
     }
@@ -337,26 +362,29 @@ pub(crate) fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
 
 /// Regular output sections by (name, NOBITS or not, flags): where input
 /// sections with that key join.
-pub(crate) type ByName =
+pub(super) type ByName =
     HashMap<(&'static [u8], u32, u64), u32, BuildHasherDefault<crate::resolve::NameHasher>>;
 
-/// The regular output sections, made from the live input sections.
-pub(crate) struct Joined {
-    pub(crate) sections: Vec<OutputSection>,
-    pub(crate) by_name: ByName,
+/// The regular output sections, made from the live input sections (of
+/// the first `files` objects).
+#[derive(Default)]
+pub(super) struct Joined {
+    pub(super) files: usize,
+    pub(super) sections: Vec<OutputSection>,
+    pub(super) by_name: ByName,
     /// Merge-string input sections: (output section, file, section), in
     /// command-line order (`merge` places their strings).
-    pub(crate) merge_secs: Vec<(u32, usize, usize)>,
+    pub(super) merge_secs: Vec<(u32, usize, usize)>,
     /// Input `.comment` sections: (file, section).
-    pub(crate) comment_inputs: Vec<(usize, usize)>,
+    pub(super) comment_inputs: Vec<(usize, usize)>,
     /// Whether the stack is executable (`-z [no]execstack`, else whether
     /// an input asks for it).
-    pub(crate) execstack: bool,
+    pub(super) execstack: bool,
 }
 
 /// An input section's alignment: a kept copy takes the largest alignment
 /// of the sections ICF folded into it.
-pub(crate) fn input_align(res: &Resolved, folded: &Folded, f: usize, si: usize) -> u64 {
+pub(super) fn input_align(res: &Resolved, folded: &Folded, f: usize, si: usize) -> u64 {
     let a = res.objects[f].sections[si].align;
     if folded.align.is_empty() {
         return a;
@@ -370,98 +398,160 @@ pub(crate) fn input_align(res: &Resolved, folded: &Folded, f: usize, si: usize) 
 
 /// Where each file's live input sections go, as far as the file alone
 /// tells (`file_dests`), per file in parallel.
-pub(crate) fn all_file_dests(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<FileDests> {
+/// `ahead`: the first objects' found before the wait (`LayoutAhead`).
+pub(super) fn all_file_dests(
+    inp: &LinkInput,
+    live: &[Vec<bool>],
+    mut ahead: Vec<FileDests>,
+) -> Vec<FileDests> {
     let res = inp.res;
-    res.objects
+    ahead.truncate(res.objects.len());
+    let n = ahead.len();
+    let rest: Vec<FileDests> = res.objects[n..]
         .par_iter()
-        .zip(live.par_iter())
+        .zip(live[n..].par_iter())
         .enumerate()
-        .map(|(f, (o, live))| file_dests(inp, f, o, live))
-        .collect()
+        .map(|(i, (o, live))| file_dests(inp, n + i, o, live))
+        .collect();
+    ahead.extend(rest);
+    ahead
 }
 
 /// The pass: the output sections in command-line order, each input
 /// section joining the one of its name, type and flags (or one of its
 /// own with `--unique`); merge-string and `.comment` inputs are set
-/// aside for their own passes.
-pub(crate) fn join(inp: &LinkInput, dests: &[FileDests], folded: &Folded) -> Joined {
+/// aside for their own passes. `ahead`: the same done for the first
+/// inputs before the wait (`JoinAhead`).
+pub(super) fn join(
+    inp: &LinkInput,
+    dests: &[FileDests],
+    folded: &Folded,
+    ahead: Option<Joined>,
+) -> Joined {
     let opts = inp.opts;
     let res = inp.res;
-    let align_of = |f: usize, si: usize| input_align(res, folded, f, si);
-    let mut sections: Vec<OutputSection> = Vec::new();
-    let mut merge_secs: Vec<(u32, usize, usize)> = Vec::new();
-    let mut comment_inputs: Vec<(usize, usize)> = Vec::new();
-    let mut execstack = opts.execstack.unwrap_or(false);
-    let mut by_name: HashMap<
-        (&'static [u8], u32, u64),
-        u32,
-        BuildHasherDefault<crate::resolve::NameHasher>,
-    > = HashMap::default();
-    for (f, (o, d)) in res.objects.iter().zip(dests).enumerate() {
-        // In file order: it warns.
-        if opts.execstack.is_none() && wants_execstack(opts, o) {
-            execstack = true;
+    let (mut j, from) = match ahead {
+        Some(j) => {
+            let n = j.files;
+            (j, n)
         }
-        comment_inputs.extend(d.comments.iter().map(|&si| (f, si as usize)));
-        for dest in &d.sections {
-            let si = dest.si as usize;
-            let s = &o.sections[si];
-            let (oname, sh_type, flags) = (dest.oname, dest.sh_type, dest.flags);
-            let noload = dest.noload;
-            let new_section = |sections: &mut Vec<OutputSection>| {
-                let rank = rank_of(oname, sh_type, flags);
-                sections.push(OutputSection::new(
-                    oname,
-                    Synth::Regular,
-                    sh_type,
-                    flags,
-                    1,
-                    rank,
-                ));
-                (sections.len() - 1) as u32
-            };
-            let idx = if dest.unique {
-                new_section(&mut sections)
-            } else {
-                let key = (oname, if sh_type == elf::SHT_NOBITS { 1 } else { 0 }, flags);
-                *by_name
-                    .entry(key)
-                    .or_insert_with(|| new_section(&mut sections))
-            };
-            let os = &mut sections[idx as usize];
-            os.align = os.align.max(align_of(f, si));
-            if s.kind == SectionKind::MergeStrings {
-                os.entsize = 1;
-                merge_secs.push((idx, f, si));
-            } else {
-                os.inputs.push((f as u32, si as u32));
-            }
-            if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS && !noload {
-                os.sh_type = s.sh_type;
-            }
+        None => (Joined::default(), 0),
+    };
+    for (f, (o, d)) in res.objects.iter().zip(dests).enumerate().skip(from) {
+        join_file(&mut j, res, folded, f, o, d);
+    }
+    j.files = res.objects.len();
+    // In file order: it warns.
+    j.execstack = opts.execstack.unwrap_or(false);
+    for o in &res.objects {
+        if opts.execstack.is_none() && wants_execstack(opts, o) {
+            j.execstack = true;
         }
     }
-    Joined {
-        sections,
-        by_name,
-        merge_secs,
-        comment_inputs,
-        execstack,
+    j
+}
+
+/// Joins file `f`'s live sections (`d`) to their output sections.
+pub(super) fn join_file(
+    j: &mut Joined,
+    res: &Resolved,
+    folded: &Folded,
+    f: usize,
+    o: &ObjectFile,
+    d: &FileDests,
+) {
+    let sections = &mut j.sections;
+    j.comment_inputs
+        .extend(d.comments.iter().map(|&si| (f, si as usize)));
+    for dest in &d.sections {
+        let si = dest.si as usize;
+        let s = &o.sections[si];
+        let (oname, sh_type, flags) = (dest.oname, dest.sh_type, dest.flags);
+        let noload = dest.noload;
+        let new_section = |sections: &mut Vec<OutputSection>| {
+            let rank = rank_of(oname, sh_type, flags);
+            sections.push(OutputSection::new(
+                oname,
+                Synth::Regular,
+                sh_type,
+                flags,
+                1,
+                rank,
+            ));
+            (sections.len() - 1) as u32
+        };
+        let idx = if dest.unique {
+            new_section(sections)
+        } else {
+            *j.by_name
+                .entry(dest.key())
+                .or_insert_with(|| new_section(sections))
+        };
+        let os = &mut sections[idx as usize];
+        os.align = os.align.max(input_align(res, folded, f, si));
+        if s.kind == SectionKind::MergeStrings {
+            os.entsize = 1;
+            j.merge_secs.push((idx, f, si));
+        } else {
+            os.inputs.push((f as u32, si as u32));
+        }
+        if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS && !noload {
+            os.sh_type = s.sh_type;
+        }
+    }
+}
+
+/// Whether `order_inputs` reorders an output section's inputs by priority.
+fn reordered(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b".init_array" | b".fini_array" | b".preinit_array" | b".ctors" | b".dtors"
+    )
+}
+
+/// Input sections placed before the wait (`LayoutAhead`): per output
+/// section in join order, how many of its inputs are placed and the offset
+/// after them; per object, where its sections went.
+#[derive(Default)]
+pub(super) struct Placed {
+    done: Vec<(usize, u64)>,
+    placement: Vec<Vec<(u32, u64)>>,
+}
+
+impl Placed {
+    /// Places the inputs `j` joined since the last call, in join order
+    /// (as `place_inputs` does without a linker script).
+    pub(super) fn more(&mut self, res: &Resolved, j: &Joined) {
+        let folded = Folded::default();
+        let n = self.placement.len();
+        self.placement.extend(
+            res.objects[n..j.files]
+                .iter()
+                .map(|o| vec![(NONE, 0); o.sections.len()]),
+        );
+        self.done.resize(j.sections.len(), (0, 0));
+        for (oi, os) in j.sections.iter().enumerate() {
+            let (k, mut off) = self.done[oi];
+            for &(f, s) in &os.inputs[k..] {
+                let isec = &res.objects[f as usize].sections[s as usize];
+                off = align_up(off, input_align(res, &folded, f as usize, s as usize));
+                self.placement[f as usize][s as usize] = (oi as u32, off);
+                off += isec.size;
+            }
+            self.done[oi] = (os.inputs.len(), off);
+        }
     }
 }
 
 /// Orders each output section's inputs (init/fini arrays by priority, a
 /// linker script's rules) and raises alignments (`--section-align`, a
 /// script's `ALIGN`).
-pub(crate) fn order_inputs(inp: &LinkInput, sections: &mut [OutputSection]) {
+pub(super) fn order_inputs(inp: &LinkInput, sections: &mut [OutputSection]) {
     let opts = inp.opts;
     let res = inp.res;
     // Init/fini arrays run in priority order; stable within a priority.
     for os in sections.iter_mut() {
-        if matches!(
-            os.name.as_slice(),
-            b".init_array" | b".fini_array" | b".preinit_array" | b".ctors" | b".dtors"
-        ) {
+        if reordered(&os.name) {
             os.inputs.sort_by_key(|&(f, s)| {
                 array_priority(res.objects[f as usize].sections[s as usize].name)
             });
@@ -484,23 +574,36 @@ pub(crate) fn order_inputs(inp: &LinkInput, sections: &mut [OutputSection]) {
 /// input section (per file, per section: output section and offset, or
 /// NONE) and the script data's places (output section, offset, statement).
 #[allow(clippy::type_complexity)]
-pub(crate) fn place_inputs(
+pub(super) fn place_inputs(
     inp: &LinkInput,
     sections: &mut [OutputSection],
     folded: &Folded,
+    ahead: Option<Placed>,
 ) -> Result<(Vec<Vec<(u32, u64)>>, Vec<(u32, u64, u32)>)> {
     let res = inp.res;
     let align_of = |f: usize, si: usize| input_align(res, folded, f, si);
-    let mut placement: Vec<Vec<(u32, u64)>> = res
-        .objects
-        .iter()
-        .map(|o| vec![(NONE, 0); o.sections.len()])
-        .collect();
+    // Where the first inputs were placed before the wait: an output
+    // section goes on from there unless its inputs were reordered.
+    let ahead = ahead.filter(|_| inp.scripts.data.is_empty());
+    let (mut placement, done) = match ahead {
+        Some(p) => (p.placement, p.done),
+        None => (Vec::new(), Vec::new()),
+    };
+    placement.truncate(res.objects.len());
+    let n = placement.len();
+    placement.extend(
+        res.objects[n..]
+            .iter()
+            .map(|o| vec![(NONE, 0); o.sections.len()]),
+    );
     // Place input sections within their output sections (and a linker
     // script's data statements among them).
     let mut script_data: Vec<(u32, u64, u32)> = Vec::new();
     for (oi, os) in sections.iter_mut().enumerate() {
-        let mut off = 0u64;
+        let (skip, mut off) = match done.get(oi) {
+            Some(&(k, off)) if !reordered(&os.name) && k <= os.inputs.len() => (k, off),
+            _ => (0, 0),
+        };
         let data = &inp.scripts.data;
         let mut data_here = (0..data.len()).filter(|&d| data[d].out.as_bytes() == os.name);
         let mut next_data = data_here.next();
@@ -511,7 +614,7 @@ pub(crate) fn place_inputs(
                 *next = data_here.next();
             }
         };
-        for &(f, s) in &os.inputs {
+        for &(f, s) in &os.inputs[skip..] {
             if next_data.is_some() {
                 let r = inp
                     .scripts

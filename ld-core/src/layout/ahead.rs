@@ -1,0 +1,69 @@
+//! What layout does before the wait: the background linker resolves the
+//! inputs in command-line order as they arrive (`concurrent/frontier.rs`)
+//! and, for the objects resolved so far, runs the layout passes that are
+//! folds over the inputs in that order: which sections are live and where
+//! they go (`liveness`, `output_sections`: the output sections joined and
+//! the input sections placed in them), merged strings (`merge`) and the
+//! placement of `.eh_frame` records (`chunks::eh_frame`). At the wait those passes
+//! go on from where these stopped, so the output is the serial link's.
+//!
+//! Assumes what is live and where it goes is known per input, in the
+//! order resolution adds objects: without `--gc-sections` (liveness from
+//! the roots), ICF (folding compares all inputs) and linker scripts
+//! (resolution ahead is off with them anyway).
+
+use super::merge::MergeAhead;
+use super::output_sections::{dests_of, join_file, FileDests, Joined, Placed};
+use crate::chunks::eh_frame::EhAhead;
+use crate::options::{Icf, Options};
+use crate::resolve::Resolved;
+
+/// The layout passes' state for a prefix of the objects.
+#[derive(Default)]
+pub struct LayoutAhead {
+    /// Per object: its live sections (`liveness::base_live`) and where
+    /// they go (`output_sections::dests_of`).
+    pub(super) live: Vec<Vec<bool>>,
+    pub(super) dests: Vec<FileDests>,
+    /// Their output sections (`output_sections::join`) and places in them.
+    pub(super) joined: Joined,
+    pub(super) placed: Placed,
+    pub(super) merge: MergeAhead,
+    pub(super) eh: EhAhead,
+}
+
+impl LayoutAhead {
+    /// Whether layout can be done ahead for a link with `opts`.
+    pub fn applies(opts: &Options) -> bool {
+        !opts.gc_sections && opts.icf == Icf::None && !opts.relocatable
+    }
+
+    /// Adds the objects of `res` (the resolution so far) after those
+    /// already in.
+    pub fn feed(&mut self, opts: &Options, res: &Resolved) {
+        let scripts = crate::script_link::Scripts::default();
+        for f in self.live.len()..res.objects.len() {
+            let live = super::liveness::base_live(res, f);
+            let dests = dests_of(opts, &scripts, f, &res.objects[f], &live);
+            join_file(
+                &mut self.joined,
+                res,
+                &Default::default(),
+                f,
+                &res.objects[f],
+                &dests,
+            );
+            self.live.push(live);
+            self.dests.push(dests);
+        }
+        self.joined.files = res.objects.len();
+        self.placed.more(res, &self.joined);
+        self.merge.feed(res, &self.dests);
+        self.eh.feed(res, &self.live);
+    }
+
+    /// How many objects are in.
+    pub fn files(&self) -> usize {
+        self.live.len()
+    }
+}
