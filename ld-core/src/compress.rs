@@ -12,11 +12,11 @@
 //! sections before they go to their own file): a compressed section cannot
 //! be written before its size is known.
 
+use crate::arch::DecideCtx;
 use crate::error::{Error, Result};
 use crate::layout::{self, Layout};
 use crate::options::CompressDebug;
 use crate::resolve::Resolved;
-use crate::x86_64::DecideCtx;
 use object::elf;
 use rayon::prelude::*;
 

@@ -17,10 +17,10 @@
 //! non-allocated sections' offsets. An input without `.debug_aranges`
 //! (clang's default) contributes CUs and names but no address ranges.
 
+use crate::arch::DecideCtx;
 use crate::error::{Error, Result};
 use crate::layout::{self, Layout, OutputSection, Synth};
 use crate::resolve::Resolved;
-use crate::x86_64::DecideCtx;
 use object::elf;
 use std::collections::HashMap;
 

@@ -27,6 +27,7 @@
 //! placement), and their FDEs are dropped with them. The kept copy takes
 //! the largest alignment of its class.
 
+use crate::arch::{Arch, Native};
 use crate::layout::{self, LinkInput};
 use crate::object_file::{EhRecordKind, ObjectFile, Reloc, SectionKind};
 use crate::options::Icf;
@@ -518,18 +519,7 @@ fn symbol_section(res: &Resolved, f: usize, sym: u32) -> Option<(u32, u32)> {
 /// A relocation that is the target of a direct call or jump (`call`,
 /// `jmp`, `jcc` with a 32-bit displacement): it does not take the address.
 fn is_branch(bytes: &[u8], r: &Reloc) -> bool {
-    if r.rtype != elf::R_X86_64_PLT32 && r.rtype != elf::R_X86_64_PC32 {
-        return false;
-    }
-    let at = r.offset as usize;
-    match (
-        at.checked_sub(2).and_then(|i| bytes.get(i)),
-        at.checked_sub(1).and_then(|i| bytes.get(i)),
-    ) {
-        (_, Some(0xe8 | 0xe9)) => true,
-        (Some(0x0f), Some(op)) => op & 0xf0 == 0x80,
-        _ => false,
-    }
+    Native::is_branch(r.rtype, bytes, r.offset)
 }
 
 /// The symbol indices of an object's `.llvm_addrsig` (ULEB128 each), or

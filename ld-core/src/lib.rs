@@ -6,11 +6,15 @@
 //! symbol table defines, versions, preemption; with `version_script`),
 //! `layout` (everything about the
 //! output; with `icf`, identical code folding), `gdb_index`, `compress`
-//! and `separate_debug` (after layout), `write` (the image), `output_file` (how it reaches `-o`). `x86_64` holds the architecture.
+//! and `separate_debug` (after layout), `write` (the image, in parallel parts), `output_file` (how it reaches `-o`).
+//! `chunks` holds the synthetic sections, each sized and written in one file;
+//! `arch` is the architecture interface, `x86_64` implements it.
 //! `concurrent` is the background linker; `runtime_dir` and `outlock` are
 //! where its sockets live and how links of one output are kept apart.
+pub mod arch;
 pub mod archive;
 pub mod args;
+pub mod chunks;
 pub mod cleanup;
 pub mod compress;
 pub mod concurrent;

@@ -10,6 +10,7 @@
 //! The bytes live for the whole link (`&'static`), so names and contents
 //! are borrowed from them, not copied.
 
+use crate::arch::{Arch, Native};
 use crate::error::{Error, Result};
 use object::elf::{self, FileHeader64, SectionHeader64};
 use object::read::elf::{FileHeader, Rela, SectionHeader, Sym};
@@ -296,7 +297,7 @@ pub fn check_header<'d>(data: &'d [u8], name: &str) -> Result<&'d FileHeader64<L
     let header = FileHeader64::<LE>::parse(data)
         .map_err(|e| bad(name, format!("not a valid ELF64 file ({e})")))?;
     let machine = header.e_machine(LE);
-    if machine != elf::EM_X86_64 {
+    if machine != Native::E_MACHINE {
         return Err(bad(
             name,
             format!("incompatible machine type {machine} (only x86-64 is supported)"),

@@ -1,6 +1,7 @@
 //! The link as the command line defines it: output kind, ordered inputs and
 //! every flag the later passes read. Produced by `args::parse`, read-only after.
 
+use crate::arch::{Arch, Native};
 use std::path::PathBuf;
 
 /// What kind of file the link produces. Derived from `-shared`, `-pie`,
@@ -235,7 +236,7 @@ pub struct Options {
     pub rewrite_endbr: bool,
     /// `--emit-relocs` / `-q`: keep the inputs' relocations in the output.
     pub emit_relocs: bool,
-    /// `--no-relax`: no GOT relaxation, TLS descriptors kept (x86_64::DecideCtx).
+    /// `--no-relax`: no GOT relaxation, TLS descriptors kept (arch::DecideCtx).
     pub no_relax: bool,
     /// `-z x86-64-v2|v3|v4|baseline`: ISA level bits added to the output's
     /// GNU_PROPERTY_X86_ISA_1_NEEDED.
@@ -435,7 +436,7 @@ impl Default for Options {
             no_copy_reloc: false,
             nmagic: false,
             keep_text_section_prefix: false,
-            max_page_size: 4096,
+            max_page_size: Native::MAX_PAGE_SIZE,
             x86_isa_needed: 0,
             z_shstk: false,
             unique_sections: Vec::new(),

@@ -25,6 +25,7 @@
 //! said. `.note.GNU-stack` is written once (executable if any input asked);
 //! `.note.gnu.property` notes are combined as for a final link.
 
+use crate::arch::{Arch, Native};
 use crate::error::{Error, Result};
 use crate::object_file::{ObjectFile, SectionKind};
 use crate::options::Options;
@@ -187,7 +188,7 @@ fn plan(opts: &Options, res: &Resolved) -> Result<Plan> {
         content: Content::Empty,
         signature: None,
     });
-    let props = crate::x86_64::combine_gnu_properties(
+    let props = Native::combine_gnu_properties(
         res.objects.iter().map(|o| o.gnu_properties.as_deref()),
         false,
     );
@@ -198,7 +199,7 @@ fn plan(opts: &Options, res: &Resolved) -> Result<Plan> {
             flags: elf::SHF_ALLOC as u64,
             align: 8,
             entsize: Some(0),
-            size: crate::write::gnu_property_note_size(props.len()),
+            size: crate::chunks::notes::gnu_property_note_size(props.len()),
             content: Content::GnuProperties(props),
             signature: None,
         });
@@ -627,7 +628,7 @@ pub fn write(opts: &Options, res: &Resolved) -> Result<()> {
                 }
             }
             Content::GnuProperties(props) => {
-                crate::write::write_gnu_property_note(&mut buf[base..], props)
+                crate::chunks::notes::write_gnu_property_note(&mut buf[base..], props)
             }
             Content::Group { .. } => {
                 for (k, w) in group_words[i].iter().flatten().enumerate() {
@@ -662,7 +663,7 @@ fn write_header(buf: &mut [u8], shoff: u64, n_headers: u32, shstrndx: u32, xinde
     buf[5] = elf::ELFDATA2LSB;
     buf[6] = elf::EV_CURRENT;
     w16(buf, 16, elf::ET_REL);
-    w16(buf, 18, elf::EM_X86_64);
+    w16(buf, 18, Native::E_MACHINE);
     w32(buf, 20, elf::EV_CURRENT as u32);
     w64(buf, 40, shoff);
     w16(buf, 52, 64);

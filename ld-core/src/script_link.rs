@@ -27,6 +27,7 @@
 //! `PHDRS`, `AT`, regions, `.` moved by an arbitrary amount, `FILL`) is
 //! refused with the script's file and line.
 
+use crate::arch::{Arch, Native};
 use crate::error::{Error, Result};
 use crate::layout::Layout;
 use crate::options::Options;
@@ -226,7 +227,7 @@ fn const_value(e: &Expr, page: u64) -> Option<u64> {
             if *max {
                 page
             } else {
-                crate::x86_64::PAGE_SIZE
+                Native::COMMON_PAGE_SIZE
             }
         }
         Expr::Neg(a) => c(a)?.wrapping_neg(),
@@ -1154,7 +1155,7 @@ impl Eval<'_> {
                 if *max {
                     self.page
                 } else {
-                    crate::x86_64::PAGE_SIZE
+                    Native::COMMON_PAGE_SIZE
                 }
             }
             Expr::Here(places) => self.here(places),

@@ -1,28 +1,21 @@
-//! Everything x86-64: how each relocation type is handled for a given target
-//! and output kind (`decide`), the instruction rewrites of GOT and TLS
-//! relaxation, and the PLT code. The scan pass and the write pass both call
-//! `decide`, so what was sized is exactly what is written.
+//! Everything x86-64, behind `arch::Arch` (`X86_64`): how each relocation
+//! type is handled for a given target and output kind (`decide`), the
+//! instruction rewrites of GOT and TLS relaxation, the PLT code, the
+//! dynamic relocation types, TLS variant II's thread pointer, the GNU
+//! property rules. The scan pass and the write pass both call `decide`, so
+//! what was sized is exactly what is written.
 
+use crate::arch::{Arch, RelocAction};
+use crate::arch::{DecideCtx, Needs, RelocValues, TargetProps};
 use crate::error::Result;
 use object::elf::*;
 
-pub const PLT_HEADER_SIZE: u64 = 16;
-pub const PLT_ENTRY_SIZE: u64 = 16;
-pub const PAGE_SIZE: u64 = 4096;
+const PLT_HEADER_SIZE: u64 = 16;
+const PLT_ENTRY_SIZE: u64 = 16;
+const PAGE_SIZE: u64 = 4096;
 
-/// What a relocation's target is, as far as the decision needs to know.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct TargetProps {
-    /// Defined in a shared library (resolved at run time).
-    pub imported: bool,
-    /// Imported and a function (`STT_FUNC`/`STT_GNU_IFUNC` in the DSO).
-    pub is_func: bool,
-    /// Defined locally as `STT_GNU_IFUNC`: its address is its PLT entry.
-    pub ifunc: bool,
-    /// Its value is an absolute number, not an address in the image
-    /// (`SHN_ABS`, or an undefined weak that resolves to 0).
-    pub absolute: bool,
-}
+/// The x86-64 architecture (`arch::Native`).
+pub struct X86_64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Width {
@@ -97,55 +90,6 @@ pub enum Action {
     TlsdescCallNop,
 }
 
-/// What the link must provide for a relocation.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Needs {
-    pub got: bool,
-    pub plt: bool,
-    pub canonical_plt: bool,
-    pub copy: bool,
-    pub gottp: bool,
-    /// This relocation makes a dynamic relocation at its own place.
-    pub dyn_reloc: bool,
-    /// The next relocation (the `__tls_get_addr` call) is consumed.
-    pub skip_next: bool,
-    /// A general-dynamic GOT pair (DTPMOD64, DTPOFF64).
-    pub tlsgd: bool,
-    /// The module's local-dynamic GOT pair.
-    pub tlsld: bool,
-    /// A TLS descriptor GOT pair (R_X86_64_TLSDESC).
-    pub tlsdesc: bool,
-}
-
-pub struct DecideCtx {
-    /// Output is position-independent.
-    pub pic: bool,
-    /// Output is an executable (TLS can be relaxed to LE/IE).
-    pub exec: bool,
-    /// `--no-relax`: GOT loads stay GOT loads (as GNU ld does), except in
-    /// a static PIE.
-    pub no_relax: bool,
-    /// `--no-relax` in an executable with a dynamic linker: TLS descriptors
-    /// stay descriptors the dynamic linker resolves (as mold does), not
-    /// relaxed to IE/LE.
-    pub keep_tlsdesc: bool,
-}
-
-impl DecideCtx {
-    pub fn new(kind: crate::options::OutputKind, no_relax: bool) -> Self {
-        DecideCtx {
-            pic: kind.is_pic(),
-            exec: kind.is_executable(),
-            // A static PIE's startup code (glibc's _dl_relocate_static_pie)
-            // runs before its relocations are applied and reaches its
-            // symbols through relaxed, PC-relative loads: with GOT loads
-            // it crashes (GNU ld's output does), so it is relaxed anyway.
-            no_relax: no_relax && kind != crate::options::OutputKind::StaticPie,
-            keep_tlsdesc: no_relax && !kind.is_static(),
-        }
-    }
-}
-
 fn byte(bytes: &[u8], i: i64) -> Option<u8> {
     if i < 0 {
         None
@@ -172,7 +116,7 @@ fn large_model_tls_call(bytes: &[u8], off: i64) -> bool {
 /// a non-allocated section: what nearly every debug-section relocation is.
 /// `decide` gives these `Action::Abs` whatever the target; the writer takes
 /// them on a short path.
-pub fn non_alloc_abs_width(rtype: u32) -> Option<usize> {
+fn non_alloc_abs_width(rtype: u32) -> Option<usize> {
     match rtype {
         R_X86_64_64 => Some(8),
         R_X86_64_32 => Some(4),
@@ -182,7 +126,7 @@ pub fn non_alloc_abs_width(rtype: u32) -> Option<usize> {
 
 /// Decide how a relocation of type `rtype` at `off` in a section with
 /// contents `bytes` is handled.
-pub fn decide(
+fn decide(
     ctx: &DecideCtx,
     rtype: u32,
     t: TargetProps,
@@ -492,32 +436,6 @@ fn note_address_use(
     Ok(())
 }
 
-/// Values an action needs, in output addresses.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RelocValues {
-    /// S: the symbol's address (the PLT entry for IFUNCs and canonical PLTs).
-    pub s: u64,
-    /// Its PLT entry, if any.
-    pub plt: Option<u64>,
-    /// Its GOT slot, if any.
-    pub got: Option<u64>,
-    /// Its TP-offset GOT slot, if any.
-    pub gottp: Option<u64>,
-    /// Its general-dynamic GOT pair, if any.
-    pub tlsgd: Option<u64>,
-    /// Its TLS descriptor GOT pair, if any.
-    pub tlsdesc: Option<u64>,
-    /// The module's local-dynamic GOT pair, if any.
-    pub tlsld: Option<u64>,
-    pub size: u64,
-    /// Address of `_GLOBAL_OFFSET_TABLE_`.
-    pub got_base: u64,
-    /// Thread pointer: end of the TLS segment.
-    pub tp: u64,
-    /// Start of the TLS segment.
-    pub tls_start: u64,
-}
-
 fn put(buf: &mut [u8], off: usize, w: Width, v: i128, check: bool) -> Result<(), String> {
     let range = match w {
         Width::W8 => None,
@@ -546,8 +464,6 @@ fn put(buf: &mut [u8], off: usize, w: Width, v: i128, check: bool) -> Result<(),
     Ok(())
 }
 
-/// Apply `action` at `off` of `buf` (the section's output bytes, at address
-/// `sec_addr`). `a` is the addend. Checks overflow on allocated sections.
 impl Action {
     /// Whether `apply` may read a GOT slot of the target (`RelocValues`'
     /// `got`, `gottp`, `tlsgd`, `tlsdesc`, `tlsld`): the writer looks them
@@ -581,7 +497,9 @@ impl Action {
     }
 }
 
-pub fn apply(
+/// Apply `action` at `off` of `buf` (the section's output bytes, at address
+/// `sec_addr`). `a` is the addend. Checks overflow on allocated sections.
+fn apply(
     action: Action,
     buf: &mut [u8],
     off: u64,
@@ -770,7 +688,7 @@ pub fn apply(
 }
 
 /// The lazy-binding PLT header: push GOT[1]; jmp *GOT[2].
-pub fn write_plt_header(buf: &mut [u8], plt_addr: u64, gotplt_addr: u64) {
+fn write_plt_header(buf: &mut [u8], plt_addr: u64, gotplt_addr: u64) {
     let d1 = (gotplt_addr + 8) as i64 - (plt_addr + 6) as i64;
     let d2 = (gotplt_addr + 16) as i64 - (plt_addr + 12) as i64;
     buf[0..2].copy_from_slice(&[0xff, 0x35]);
@@ -781,7 +699,7 @@ pub fn write_plt_header(buf: &mut [u8], plt_addr: u64, gotplt_addr: u64) {
 }
 
 /// A PLT entry: jmp *slot; push index; jmp PLT0.
-pub fn write_plt_entry(buf: &mut [u8], entry_addr: u64, slot_addr: u64, index: u32, plt0: u64) {
+fn write_plt_entry(buf: &mut [u8], entry_addr: u64, slot_addr: u64, index: u32, plt0: u64) {
     let d = slot_addr as i64 - (entry_addr + 6) as i64;
     buf[0..2].copy_from_slice(&[0xff, 0x25]);
     buf[2..6].copy_from_slice(&(d as i32).to_le_bytes());
@@ -793,14 +711,14 @@ pub fn write_plt_entry(buf: &mut [u8], entry_addr: u64, slot_addr: u64, index: u
 }
 
 /// An IFUNC PLT entry (no lazy binding): jmp *slot; padding.
-pub fn write_iplt_entry(buf: &mut [u8], entry_addr: u64, slot_addr: u64) {
+fn write_iplt_entry(buf: &mut [u8], entry_addr: u64, slot_addr: u64) {
     let d = slot_addr as i64 - (entry_addr + 6) as i64;
     buf[0..2].copy_from_slice(&[0xff, 0x25]);
     buf[2..6].copy_from_slice(&(d as i32).to_le_bytes());
     buf[6..16].copy_from_slice(&[0x66, 0x0f, 0x1f, 0x44, 0, 0, 0x66, 0x90, 0x66, 0x90]);
 }
 
-pub fn rel_name(t: u32) -> String {
+fn rel_name(t: u32) -> String {
     let n = match t {
         R_X86_64_NONE => "R_X86_64_NONE",
         R_X86_64_64 => "R_X86_64_64",
@@ -847,19 +765,9 @@ pub fn rel_name(t: u32) -> String {
     n.to_string()
 }
 
-/// The output's `.note.gnu.property`: the 4-byte properties of every
-/// relocatable input, combined as the x86-64 psABI (and GNU ld) do:
-/// - AND ranges (e.g. `FEATURE_1_AND`: IBT, SHSTK): a bit stays only if
-///   every input sets it; an input without the property clears it;
-/// - OR ranges (e.g. `ISA_1_NEEDED`): a bit set by any input;
-/// - OR_AND ranges (e.g. `ISA_1_USED`): OR, kept only if every input has it.
-///
-/// Zero results and unknown types are dropped. IBT is dropped when the
-/// output has PLT entries: cld's PLT has no `endbr64`, so marking it would
-/// break under IBT enforcement. Returns (type, value) sorted by type.
 /// `props` with the ISA level bits `isa_needed` (`-z x86-64-vN`) and the
 /// shadow-stack bit (`-z shstk`) added, whatever the inputs said.
-pub fn force_gnu_properties(
+fn force_gnu_properties(
     mut props: Vec<(u32, u32)>,
     isa_needed: u32,
     shstk: bool,
@@ -887,7 +795,17 @@ pub fn force_gnu_properties(
     props
 }
 
-pub fn combine_gnu_properties<'a>(
+/// The output's `.note.gnu.property`: the 4-byte properties of every
+/// relocatable input, combined as the x86-64 psABI (and GNU ld) do:
+/// - AND ranges (e.g. `FEATURE_1_AND`: IBT, SHSTK): a bit stays only if
+///   every input sets it; an input without the property clears it;
+/// - OR ranges (e.g. `ISA_1_NEEDED`): a bit set by any input;
+/// - OR_AND ranges (e.g. `ISA_1_USED`): OR, kept only if every input has it.
+///
+/// Zero results and unknown types are dropped. IBT is dropped when the
+/// output has PLT entries: cld's PLT has no `endbr64`, so marking it would
+/// break under IBT enforcement. Returns (type, value) sorted by type.
+fn combine_gnu_properties<'a>(
     inputs: impl Iterator<Item = Option<&'a [(u32, u32)]>>,
     has_plt: bool,
 ) -> Vec<(u32, u32)> {
@@ -931,6 +849,138 @@ pub fn combine_gnu_properties<'a>(
             (v != 0).then_some((t, v))
         })
         .collect()
+}
+
+impl RelocAction for Action {
+    #[inline]
+    fn reads_got_slots(self) -> bool {
+        Action::reads_got_slots(self)
+    }
+    #[inline]
+    fn is_dynamic_abs(self) -> bool {
+        self == Action::Abs64Dyn
+    }
+    #[inline]
+    fn tombstone_width(self) -> usize {
+        match self {
+            Action::Abs(Width::W8) => 8,
+            _ => 4,
+        }
+    }
+    #[inline]
+    fn is_relaxed_got_load(self) -> bool {
+        matches!(
+            self,
+            Action::GotRelaxLea | Action::GotRelaxCall | Action::GotRelaxJmp
+        )
+    }
+}
+
+impl Arch for X86_64 {
+    type Action = Action;
+
+    const E_MACHINE: u16 = EM_X86_64;
+    const DYNAMIC_LINKER: &'static str = "/lib64/ld-linux-x86-64.so.2";
+    const MAX_PAGE_SIZE: u64 = 4096;
+    const COMMON_PAGE_SIZE: u64 = PAGE_SIZE;
+    const PLT_HEADER_SIZE: u64 = PLT_HEADER_SIZE;
+    const PLT_ENTRY_SIZE: u64 = PLT_ENTRY_SIZE;
+    // The entry's `push`, after its 6-byte `jmp *slot(%rip)`.
+    const PLT_LAZY_OFFSET: u64 = 6;
+    const R_ABS: u32 = R_X86_64_64;
+    const R_RELATIVE: u32 = R_X86_64_RELATIVE;
+    const R_GLOB_DAT: u32 = R_X86_64_GLOB_DAT;
+    const R_JUMP_SLOT: u32 = R_X86_64_JUMP_SLOT;
+    const R_IRELATIVE: u32 = R_X86_64_IRELATIVE;
+    const R_COPY: u32 = R_X86_64_COPY;
+    const R_TPOFF: u32 = R_X86_64_TPOFF64;
+    const R_DTPMOD: u32 = R_X86_64_DTPMOD64;
+    const R_DTPOFF: u32 = R_X86_64_DTPOFF64;
+    const R_TLSDESC: u32 = R_X86_64_TLSDESC;
+    const R_PC_RELAXED: u32 = R_X86_64_PC32;
+    const BRANCH_ADDEND: i64 = -4;
+    // endbr64; nopl 0x0(%rax).
+    const LANDING_PAD: Option<[u8; 4]> = Some([0xf3, 0x0f, 0x1e, 0xfa]);
+    const LANDING_PAD_NOP: [u8; 4] = [0x0f, 0x1f, 0x40, 0x00];
+
+    #[inline]
+    fn decide(
+        ctx: &DecideCtx,
+        rtype: u32,
+        t: TargetProps,
+        alloc: bool,
+        writable: bool,
+        bytes: &[u8],
+        off: u64,
+    ) -> Result<(Action, Needs), String> {
+        decide(ctx, rtype, t, alloc, writable, bytes, off)
+    }
+
+    #[inline]
+    fn apply(
+        action: Action,
+        buf: &mut [u8],
+        off: u64,
+        sec_addr: u64,
+        a: i64,
+        v: &RelocValues,
+        alloc: bool,
+    ) -> Result<(), String> {
+        apply(action, buf, off, sec_addr, a, v, alloc)
+    }
+
+    #[inline]
+    fn non_alloc_abs_width(rtype: u32) -> Option<usize> {
+        non_alloc_abs_width(rtype)
+    }
+
+    fn rel_name(rtype: u32) -> String {
+        rel_name(rtype)
+    }
+
+    /// `call`/`jmp` (`e8`/`e9`) or a `jcc` (`0f 8x`) with a 32-bit
+    /// displacement.
+    fn is_branch(rtype: u32, bytes: &[u8], off: u64) -> bool {
+        if rtype != R_X86_64_PLT32 && rtype != R_X86_64_PC32 {
+            return false;
+        }
+        let at = |back: u64| {
+            off.checked_sub(back)
+                .and_then(|i| bytes.get(i as usize).copied())
+        };
+        matches!(at(1), Some(0xe8 | 0xe9))
+            || (at(2) == Some(0x0f) && at(1).is_some_and(|b| b & 0xf0 == 0x80))
+    }
+
+    /// TLS variant II: the thread pointer is the end of the TLS block,
+    /// aligned; TP offsets are negative.
+    fn thread_pointer(_tls_start: u64, tls_end: u64, tls_align: u64) -> u64 {
+        crate::layout::align_up(tls_end, tls_align)
+    }
+
+    fn write_plt_header(buf: &mut [u8], plt_addr: u64, gotplt_addr: u64) {
+        write_plt_header(buf, plt_addr, gotplt_addr)
+    }
+    fn write_plt_entry(buf: &mut [u8], entry_addr: u64, slot_addr: u64, index: u32, plt0: u64) {
+        write_plt_entry(buf, entry_addr, slot_addr, index, plt0)
+    }
+    fn write_iplt_entry(buf: &mut [u8], entry_addr: u64, slot_addr: u64) {
+        write_iplt_entry(buf, entry_addr, slot_addr)
+    }
+
+    fn combine_gnu_properties<'a>(
+        inputs: impl Iterator<Item = Option<&'a [(u32, u32)]>>,
+        has_plt: bool,
+    ) -> Vec<(u32, u32)> {
+        combine_gnu_properties(inputs, has_plt)
+    }
+    fn force_gnu_properties(
+        props: Vec<(u32, u32)>,
+        isa_needed: u32,
+        shstk: bool,
+    ) -> Vec<(u32, u32)> {
+        force_gnu_properties(props, isa_needed, shstk)
+    }
 }
 
 #[cfg(test)]

@@ -5,25 +5,25 @@
 //! in segments of their own; `.relr.dyn`, whose size depends on those
 //! addresses, settles in a few rounds. Then the non-allocated sections.
 
-use super::relr::{encode_relr, RelrPlan};
 use super::segments::HeaderPlan;
 use super::{align_up, OutputSection, Segment, Synth};
+use crate::arch::{Arch, Native};
+use crate::chunks::relr::RelrPlan;
 use crate::error::{Error, Result};
 use crate::options::Options;
-use crate::x86_64::PAGE_SIZE;
 use object::elf;
 use std::collections::HashMap;
 
 /// Where `assign_addresses` put the loaded image.
-pub(super) struct Placed {
-    pub(super) loads: Vec<Segment>,
-    pub(super) relro_start: u64,
-    pub(super) relro_end: u64,
-    pub(super) tls_start: u64,
-    pub(super) tls_end: u64,
-    pub(super) tls_align: u64,
+pub(crate) struct Placed {
+    pub(crate) loads: Vec<Segment>,
+    pub(crate) relro_start: u64,
+    pub(crate) relro_end: u64,
+    pub(crate) tls_start: u64,
+    pub(crate) tls_end: u64,
+    pub(crate) tls_align: u64,
     /// File offset just past the loaded image.
-    pub(super) end: u64,
+    pub(crate) end: u64,
 }
 
 /// Gives every allocated section its file offset and address, in order,
@@ -32,7 +32,7 @@ pub(super) struct Placed {
 /// address) come last in the file, each in a load segment of its own at its
 /// address. Returns the load segments (by address), the RELRO and TLS
 /// ranges.
-pub(super) fn assign_addresses(
+pub(crate) fn assign_addresses(
     sections: &mut [OutputSection],
     base: u64,
     headers_size: u64,
@@ -105,7 +105,7 @@ pub(super) fn assign_addresses(
         }
         if class == 4 && s.rank >= 500 && in_relro {
             in_relro = false;
-            off = align_up(off, PAGE_SIZE.min(page));
+            off = align_up(off, Native::COMMON_PAGE_SIZE.min(page));
             addr_cursor = base + off;
             relro_end = base + off;
         }
@@ -146,7 +146,7 @@ pub(super) fn assign_addresses(
         }
     }
     if in_relro {
-        off = align_up(off, PAGE_SIZE.min(page));
+        off = align_up(off, Native::COMMON_PAGE_SIZE.min(page));
         relro_end = base + off;
         let seg = loads.last_mut().unwrap();
         seg.filesz = off - seg.offset;
@@ -222,7 +222,7 @@ pub(crate) fn place_non_alloc(sections: &mut [OutputSection], mut off: u64) -> (
 
 /// The address of the file's first byte (`--image-base`, else 0 for PIC
 /// and 0x400000).
-pub(super) fn image_base(opts: &Options) -> u64 {
+pub(crate) fn image_base(opts: &Options) -> u64 {
     let kind = opts.output_kind;
     opts.image_base
         .unwrap_or(if kind.is_pic() { 0 } else { 0x400000 })
@@ -231,7 +231,7 @@ pub(super) fn image_base(opts: &Options) -> u64 {
 /// The pass: addresses and file offsets of the allocated sections
 /// (`assign_addresses`). With `.relr.dyn`, whose size depends on the
 /// addresses of what it relocates, again until the sizes settle.
-pub(super) fn place_loaded(
+pub(crate) fn place_loaded(
     opts: &Options,
     sections: &mut [OutputSection],
     placement: &[Vec<(u32, u64)>],
@@ -254,13 +254,8 @@ pub(super) fn place_loaded(
         let rela_all = sections[di].size / 24;
         let mut rounds = 0;
         loop {
-            let packed = plan.packed(
-                sections,
-                placement,
-                sections[sec_idx[&Synth::Got] as usize].addr,
-            );
-            let relr_size = 8 * encode_relr(&packed).len() as u64;
-            let rela_size = 24 * (rela_all - packed.len() as u64);
+            let got = sections[sec_idx[&Synth::Got] as usize].addr;
+            let (relr_size, rela_size) = plan.sizes(sections, placement, got, rela_all);
             if sections[ri].size == relr_size && sections[di].size == rela_size {
                 break;
             }
@@ -288,10 +283,10 @@ fn segment_page(opts: &Options) -> u64 {
 }
 
 /// The thread pointer (TLS variant II): the end of the TLS block, aligned.
-pub(super) fn thread_pointer(placed: &Placed, has_tls: bool) -> u64 {
+pub(crate) fn thread_pointer(placed: &Placed, has_tls: bool) -> u64 {
     let (tls_end, tls_align) = (placed.tls_end, placed.tls_align);
     if has_tls {
-        align_up(tls_end, tls_align)
+        Native::thread_pointer(placed.tls_start, tls_end, tls_align)
     } else {
         0
     }

@@ -4,7 +4,7 @@
 //! folds over the inputs in that order: which sections are live and where
 //! they go (`liveness`, `output_sections`: the output sections joined and
 //! the input sections placed in them), merged strings (`merge`) and the
-//! placement of `.eh_frame` records (`eh_frame`). At the wait those passes
+//! placement of `.eh_frame` records (`chunks::eh_frame`). At the wait those passes
 //! go on from where these stopped, so the output is the serial link's.
 //!
 //! Assumes what is live and where it goes is known per input, in the
@@ -12,9 +12,9 @@
 //! the roots), ICF (folding compares all inputs) and linker scripts
 //! (resolution ahead is off with them anyway).
 
-use super::eh_frame::EhAhead;
 use super::merge::MergeAhead;
 use super::output_sections::{dests_of, join_file, FileDests, Joined, Placed};
+use crate::chunks::eh_frame::EhAhead;
 use crate::options::{Icf, Options};
 use crate::resolve::Resolved;
 

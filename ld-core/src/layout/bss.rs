@@ -15,7 +15,7 @@ use std::collections::HashMap;
 /// A copy relocation is refused for a protected symbol (its library would
 /// keep using its own copy), under `-z nocopyreloc`, and for an undefined
 /// symbol.
-pub(super) fn copy_relocation_errors(inp: &LinkInput, needs_copy: &[bool]) -> Result<()> {
+pub(crate) fn copy_relocation_errors(inp: &LinkInput, needs_copy: &[bool]) -> Result<()> {
     let res = inp.res;
     let mut errors = Vec::new();
     for (id, _) in needs_copy.iter().enumerate().filter(|(_, &c)| c) {
@@ -56,16 +56,16 @@ pub(super) fn copy_relocation_errors(inp: &LinkInput, needs_copy: &[bool]) -> Re
 }
 
 /// Where commons and copy-relocated symbols are.
-pub(super) struct Bss {
+pub(crate) struct Bss {
     /// The commons' homes ...
-    pub(super) common_off: Homes,
+    pub(crate) common_off: Homes,
     /// ... and the copies' (an alias shares its object's).
-    pub(super) copy_off: Homes,
+    pub(crate) copy_off: Homes,
 }
 
 impl Bss {
     /// Output section indices follow the sort.
-    pub(super) fn renumber(&mut self, remap: &[u32]) {
+    pub(crate) fn renumber(&mut self, remap: &[u32]) {
         for v in self
             .common_off
             .values_mut()
@@ -77,7 +77,7 @@ impl Bss {
 }
 
 /// Where commons and copy-relocated objects live: output section, offset.
-pub(super) type Homes = HashMap<SymbolId, (u32, u64)>;
+pub(crate) type Homes = HashMap<SymbolId, (u32, u64)>;
 
 /// The output section `name` of type `sh_type` (writable), made if missing.
 fn home_section(
@@ -118,7 +118,7 @@ fn reserve_in(sections: &mut [OutputSection], i: u32, size: u64, align: u64) -> 
 /// and marks the other names of a copied object as aliases. `.bss` is
 /// always made (GNU ld's output has it); under a linker script's `SECTIONS`
 /// all of them go there, where the script's `.bss` symbols expect them.
-pub(super) fn place_commons_and_copies(
+pub(crate) fn place_commons_and_copies(
     inp: &LinkInput,
     sym_info: &mut [SymInfo],
     sections: &mut Vec<OutputSection>,

@@ -44,24 +44,24 @@ pub fn elf_hash(name: &[u8]) -> u32 {
 }
 
 /// The dynamic symbols, in order.
-pub(super) struct DynSyms {
+pub(crate) struct DynSyms {
     /// After the null entry, in `.dynsym` order: imports, then the
     /// exports (hashed) by GNU hash bucket.
-    pub(super) dynsyms: Vec<SymbolId>,
+    pub(crate) dynsyms: Vec<SymbolId>,
     /// The shared libraries (indices) in `DT_NEEDED`.
-    pub(super) needed: Vec<u32>,
+    pub(crate) needed: Vec<u32>,
     /// Index of the first hashed symbol.
-    pub(super) gnu_hash_first: u32,
-    pub(super) gnu_hash_buckets: u32,
+    pub(crate) gnu_hash_first: u32,
+    pub(crate) gnu_hash_buckets: u32,
     /// How many are hashed.
-    pub(super) n_exports: u32,
+    pub(crate) n_exports: u32,
 }
 
 /// The pass (dynamic outputs): which libraries are needed (with
 /// `--gc-sections`, an `--as-needed` one only if live code uses it), which
 /// symbols are imported and exported and their order; each symbol's index
 /// is noted in `sym_info`.
-pub(super) fn dynamic_symbols(
+pub(crate) fn dynamic_symbols(
     inp: &LinkInput,
     scans: &[ScanResult],
     copy_off: &super::bss::Homes,
@@ -134,7 +134,7 @@ pub(super) fn dynamic_symbols(
         .map(|p| p as u32 + 1)
         .unwrap_or(dynsyms.len() as u32 + 1);
     let n_exports = dynsyms.len() as u32 + 1 - gnu_hash_first;
-    let gnu_hash_buckets = (n_exports / 4).max(1);
+    let gnu_hash_buckets = crate::chunks::hash::gnu_hash_buckets(n_exports);
     DynSyms {
         dynsyms,
         needed,

@@ -4,8 +4,8 @@
 //! computed again. Nothing allocated moves.
 
 use super::addresses::place_non_alloc;
-use super::symtab::{alloc_count, symtab_plan};
 use super::{DynVal, Layout, OutputSection, Synth, NONE};
+use crate::chunks::symtab::{alloc_count, symtab_plan};
 use crate::resolve::Resolved;
 use std::collections::HashMap;
 

@@ -4,6 +4,7 @@
 
 use super::scan::ScanResult;
 use super::{Layout, LinkInput, NONE};
+use crate::arch::{Arch, Native};
 use crate::resolve::SymDef;
 use object::elf;
 
@@ -12,12 +13,11 @@ use object::elf;
 /// mold does): global functions not exported, not the entry point,
 /// `_init` or `_fini` (called through the dynamic section), to which no
 /// relocation but direct branches refers.
-pub(super) fn endbr_rewrites(inp: &LinkInput, scans: &[ScanResult], l: &Layout) -> Vec<u64> {
-    const ENDBR64: [u8; 4] = [0xf3, 0x0f, 0x1e, 0xfa];
+pub(crate) fn endbr_rewrites(inp: &LinkInput, scans: &[ScanResult], l: &Layout) -> Vec<u64> {
     let (opts, res) = (inp.opts, inp.res);
-    if !opts.rewrite_endbr {
+    let Some(pad) = Native::LANDING_PAD.filter(|_| opts.rewrite_endbr) else {
         return Vec::new();
-    }
+    };
     let mut taken = vec![false; res.symbols.len()];
     for sc in scans {
         for &id in &sc.addr_taken {
@@ -80,7 +80,7 @@ pub(super) fn endbr_rewrites(inp: &LinkInput, scans: &[ScanResult], l: &Layout) 
             }
             let data = o.section_data(sh);
             let at = s.value as usize;
-            if data.get(at..at + 4) == Some(&ENDBR64[..]) {
+            if data.get(at..at + 4) == Some(&pad[..]) {
                 offsets.push(l.sections[p as usize].offset + base + s.value);
             }
         }

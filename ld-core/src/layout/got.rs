@@ -6,10 +6,9 @@
 
 use super::scan::{global_props, target_props, Needs};
 use super::{DynRel, LinkInput, SymInfo, NONE};
+use crate::arch::{Arch, Native, TargetProps};
 use crate::options::OutputKind;
 use crate::resolve::{Resolved, SymbolId};
-use crate::x86_64::TargetProps;
-use object::elf;
 use std::collections::HashMap;
 
 /// What a GOT entry is about: a global symbol or a file-local one.
@@ -28,7 +27,7 @@ pub enum GotEntry {
     TpOff(GotTarget),
     /// General-dynamic pair: DTPMOD64, DTPOFF64.
     TlsGd(GotTarget),
-    /// TLS descriptor pair (R_X86_64_TLSDESC).
+    /// TLS descriptor pair (`Arch::R_TLSDESC`).
     TlsDesc(GotTarget),
     /// The module's local-dynamic pair: DTPMOD64, 0.
     TlsLd,
@@ -83,22 +82,22 @@ pub fn got_fill(res: &Resolved, c: &GotCtx, e: GotEntry, slot: u64) -> GotFill {
         GotEntry::Addr(t) => {
             let p = got_target_props(res, c.kind, t);
             if p.imported {
-                f.rels.push(rel(slot, elf::R_X86_64_GLOB_DAT, sym_of(t), 0));
+                f.rels.push(rel(slot, Native::R_GLOB_DAT, sym_of(t), 0));
             } else {
                 let v = (c.value)(t);
                 f.words[0] = v;
                 if pic && !p.absolute {
-                    f.rels.push(rel(slot, elf::R_X86_64_RELATIVE, 0, v as i64));
+                    f.rels.push(rel(slot, Native::R_RELATIVE, 0, v as i64));
                 }
             }
         }
         GotEntry::TpOff(t) => {
             let p = got_target_props(res, c.kind, t);
             if p.imported {
-                f.rels.push(rel(slot, elf::R_X86_64_TPOFF64, sym_of(t), 0));
+                f.rels.push(rel(slot, Native::R_TPOFF, sym_of(t), 0));
             } else if !exec {
                 let off = (c.value)(t).wrapping_sub(c.tls_start);
-                f.rels.push(rel(slot, elf::R_X86_64_TPOFF64, 0, off as i64));
+                f.rels.push(rel(slot, Native::R_TPOFF, 0, off as i64));
             } else {
                 f.words[0] = (c.value)(t).wrapping_sub(c.tp);
             }
@@ -107,11 +106,10 @@ pub fn got_fill(res: &Resolved, c: &GotCtx, e: GotEntry, slot: u64) -> GotFill {
             f.slots = 2;
             let p = got_target_props(res, c.kind, t);
             if p.imported {
-                f.rels.push(rel(slot, elf::R_X86_64_DTPMOD64, sym_of(t), 0));
-                f.rels
-                    .push(rel(slot + 8, elf::R_X86_64_DTPOFF64, sym_of(t), 0));
+                f.rels.push(rel(slot, Native::R_DTPMOD, sym_of(t), 0));
+                f.rels.push(rel(slot + 8, Native::R_DTPOFF, sym_of(t), 0));
             } else {
-                f.rels.push(rel(slot, elf::R_X86_64_DTPMOD64, 0, 0));
+                f.rels.push(rel(slot, Native::R_DTPMOD, 0, 0));
                 f.words[1] = (c.value)(t).wrapping_sub(c.tls_start);
             }
         }
@@ -119,15 +117,15 @@ pub fn got_fill(res: &Resolved, c: &GotCtx, e: GotEntry, slot: u64) -> GotFill {
             f.slots = 2;
             let p = got_target_props(res, c.kind, t);
             if p.imported {
-                f.rels.push(rel(slot, elf::R_X86_64_TLSDESC, sym_of(t), 0));
+                f.rels.push(rel(slot, Native::R_TLSDESC, sym_of(t), 0));
             } else {
                 let off = (c.value)(t).wrapping_sub(c.tls_start);
-                f.rels.push(rel(slot, elf::R_X86_64_TLSDESC, 0, off as i64));
+                f.rels.push(rel(slot, Native::R_TLSDESC, 0, off as i64));
             }
         }
         GotEntry::TlsLd => {
             f.slots = 2;
-            f.rels.push(rel(slot, elf::R_X86_64_DTPMOD64, 0, 0));
+            f.rels.push(rel(slot, Native::R_DTPMOD, 0, 0));
         }
         GotEntry::Cont => f.slots = 0,
     }
@@ -144,21 +142,21 @@ pub const LG_TLSGD: u8 = 2;
 pub const LG_TLSDESC: u8 = 3;
 
 /// The GOT and the PLT, in order.
-pub(super) struct GotPlt {
-    pub(super) got: Vec<GotEntry>,
+pub(crate) struct GotPlt {
+    pub(crate) got: Vec<GotEntry>,
     /// Slot of the module's local-dynamic TLS pair, or NONE.
-    pub(super) tlsld: u32,
+    pub(crate) tlsld: u32,
     /// GOT entries of file-local symbols, as `Layout::local_got`.
-    pub(super) local_got: HashMap<(u32, u32, u8), u32>,
+    pub(crate) local_got: HashMap<(u32, u32, u8), u32>,
     /// Symbols with PLT entries: the imported (lazy) ones, then IFUNCs.
-    pub(super) plt: Vec<SymbolId>,
-    pub(super) n_lazy_plt: usize,
+    pub(crate) plt: Vec<SymbolId>,
+    pub(crate) n_lazy_plt: usize,
 }
 
 /// The pass: GOT slots and PLT entries in order, each symbol's noted in
 /// `sym_info`; then what `sym_info` says is final for the scan's needs
 /// (a canonical PLT entry needs an entry; copies).
-pub(super) fn order(inp: &LinkInput, needs: &Needs, sym_info: &mut [SymInfo]) -> GotPlt {
+pub(crate) fn order(inp: &LinkInput, needs: &Needs, sym_info: &mut [SymInfo]) -> GotPlt {
     let res = inp.res;
     let kind = inp.opts.output_kind;
     let (needs_got, needs_gottp, needs_tlsgd, needs_tlsdesc) =

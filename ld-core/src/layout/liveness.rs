@@ -7,9 +7,9 @@
 //! what the FDEs of live functions and the CIEs reference. ICF (`icf`)
 //! then folds identical live sections. Assumes resolution is done.
 
-use super::eh_frame::fde_target_section;
 use super::output_sections::{is_c_ident, output_name};
 use super::LinkInput;
+use crate::chunks::eh_frame::fde_target_section;
 use crate::object_file::{EhRecordKind, SectionKind};
 use crate::resolve::{Resolved, SymDef, SymbolId};
 use object::elf;

@@ -1,24 +1,26 @@
 //! Layout: decides everything about the output before a byte is written.
 //! The writer only fills in what is decided here. `compute` runs the
-//! passes in this order, each in its module:
+//! passes in this order, each in its module (the synthetic sections'
+//! passes in `chunks`, beside the code that writes them; the architecture
+//! through `arch::Native`):
 //!
 //! | pass | module | decides |
 //! |---|---|---|
 //! | live sections | `liveness` (+ `icf`) | which input sections reach the output (`--gc-sections`, ICF) |
-//! | relocation scan | `scan` | what each live relocation needs (`x86_64::decide`): GOT, PLT, copy, TLS, dynamic relocations; undefined symbols |
+//! | relocation scan | `scan` | what each live relocation needs (`Arch::decide`): GOT, PLT, copy, TLS, dynamic relocations; undefined symbols |
 //! | GOT and PLT | `got` | the GOT slots and PLT entries, in order |
 //! | output sections | `output_sections` | output sections in command-line order, input sections placed in them |
 //! | merged strings | `merge` | each distinct string once per merge section |
 //! | commons, copies | `bss` | commons in `.common`, copy-relocated symbols in `.copyrel`/`.copyrel.rel.ro` (all in `.bss` under a script's `SECTIONS`) |
-//! | `.eh_frame` | `eh_frame` | the live records, CIEs shared |
-//! | dynamic symbols | `dynsym`, `versions` | needed libraries, `.dynsym` order, `.dynstr`, version sections |
-//! | `.dynamic` | `dynrels::count`, `dynamic` | the dynamic relocation counts, the `.dynamic` entries |
-//! | synthetic sections | `synthetic`, `symtab` | every synthetic section, sized |
-//! | order | `order` | sections sorted by rank, indices renumbered, `.shstrtab` |
-//! | addresses | `segments::plan`, `addresses` | program header count, file offsets and addresses (`.relr.dyn` settles) |
+//! | `.eh_frame` | `chunks::eh_frame` | the live records, CIEs shared |
+//! | dynamic symbols | `dynsym`, `chunks::versions` | needed libraries, `.dynsym` order, `.dynstr`, version sections |
+//! | `.dynamic` | `chunks::dynrels::count`, `chunks::dynamic` | the dynamic relocation counts, the `.dynamic` entries |
+//! | synthetic sections | `chunks::*::add`, `chunks::symtab::sizes` | every synthetic section, sized |
+//! | order | `order`, `chunks::symtab::section_names` | sections sorted by rank, indices renumbered, `.shstrtab` |
+//! | addresses | `segments::plan`, `addresses` | program header count, file offsets and addresses (`.relr.dyn` settles, `chunks::relr`) |
 //! | program headers | `segments` | the segments |
 //! | symbol values | `symbols` | every symbol's value, the entry point |
-//! | dynamic relocations | `dynrels`, `endbr` | the GOT's, PLT's and copies' relocations; `-z rewrite-endbr` |
+//! | dynamic relocations | `chunks::dynrels`, `endbr` | the GOT's, PLT's and copies' relocations; `-z rewrite-endbr` |
 //!
 //! `edit` changes a finished layout for the passes after it (`gdb_index`,
 //! `compress`, `separate_debug`).
@@ -26,47 +28,40 @@
 mod addresses;
 mod ahead;
 mod bss;
-mod dynamic;
-mod dynrels;
-mod dynsym;
+pub(crate) mod dynsym;
 mod edit;
-mod eh_frame;
 mod endbr;
-mod got;
+pub(crate) mod got;
 mod liveness;
 mod merge;
 mod order;
 mod output_sections;
-mod relr;
-mod scan;
+pub(crate) mod scan;
 mod segments;
-mod symbols;
-mod symtab;
-mod synthetic;
-mod versions;
+pub(crate) mod symbols;
 
+pub(crate) use crate::chunks::eh_frame::{cie_key, CieKey};
+pub use crate::chunks::eh_frame::{eh_dead_ranges, eh_record_live, fde_target_section};
+pub use crate::chunks::emit_relocs::emit_relocs_of;
+pub use crate::chunks::relr::{encode_relr, packable, PackableIndex};
+pub use crate::chunks::symtab::{keep_global, keep_local, plt_symbol_name};
 pub(crate) use addresses::place_non_alloc;
 pub use ahead::LayoutAhead;
 pub use dynsym::{dynsym_name, elf_hash, gnu_hash};
-pub(crate) use eh_frame::{cie_key, CieKey};
-pub use eh_frame::{eh_dead_ranges, eh_record_live, fde_target_section};
 pub use got::{
     got_fill, GotCtx, GotEntry, GotFill, GotTarget, LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF,
 };
 pub(crate) use output_sections::{is_c_ident, output_name};
-pub use relr::{encode_relr, packable, PackableIndex};
 pub use scan::{global_props, sym_display, target_props};
 pub use symbols::{got_target_value, local_sym_addr};
-pub use symtab::{keep_global, keep_local, plt_symbol_name};
-pub use synthetic::emit_relocs_of;
 
+use crate::chunks::{self, dynamic, dynrels, eh_frame, notes, symtab, versions, Added};
 use liveness::Live;
 use output_sections::Joined;
 
 use crate::error::{Error, Result};
 use crate::options::{Discard, Options, OutputKind};
 use crate::resolve::{Resolved, SymbolId};
-use crate::x86_64 as arch;
 use object::elf;
 use std::collections::HashMap;
 
@@ -351,12 +346,7 @@ impl Layout {
         self.sec_addr(Synth::GotPlt) + (3 + i as u64) * 8
     }
     pub fn plt_entry_addr(&self, i: u32) -> u64 {
-        let hdr = if self.n_lazy_plt > 0 {
-            arch::PLT_HEADER_SIZE
-        } else {
-            0
-        };
-        self.sec_addr(Synth::Plt) + hdr + i as u64 * arch::PLT_ENTRY_SIZE
+        self.sec_addr(Synth::Plt) + chunks::got_plt::plt_entry_offset(self.n_lazy_plt, i)
     }
 }
 
@@ -406,9 +396,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     crate::timing::next(&mut pass, "layout: got, plt");
     let gp = got::order(inp, &needs, &mut sym_info);
-    let gnu_properties = synthetic::gnu_properties(inp, !gp.plt.is_empty());
+    let gnu_properties = notes::gnu_properties(inp, !gp.plt.is_empty());
     bss::copy_relocation_errors(inp, &needs.copy)?;
-    let relr = relr::relr_plan(inp, &scans, &gp.got);
+    let relr = chunks::relr::relr_plan(inp, &scans, &gp.got);
 
     crate::timing::next(&mut pass, "layout: output sections: dests");
     let dests = output_sections::all_file_dests(inp, &live, dests_ahead);
@@ -441,7 +431,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     crate::timing::next(&mut pass, "layout: eh_frame");
     let eh = eh_frame::place_records(res, &live, eh_ahead)?;
-    let comment = synthetic::comment(res, &comment_inputs);
+    let comment = notes::comment(res, &comment_inputs);
 
     crate::timing::next(&mut pass, "layout: dynamic symbols");
     let dynsyms = dynsym::dynamic_symbols(inp, &scans, &bss.copy_off, &mut sym_info);
@@ -460,24 +450,36 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     );
     // The synthetic sections, sized; the order they are made in decides
     // ties of rank.
-    let interp = synthetic::interp(opts);
-    let build_id_len = synthetic::build_id_len(opts);
+    let interp = notes::interp(opts);
+    let build_id_len = notes::build_id_len(opts);
     let mut sec_idx: HashMap<Synth, u32> = HashMap::new();
-    let (s, si) = (&mut sections, &mut sec_idx);
-    synthetic::add_notes(opts, s, si, &interp, &gnu_properties, build_id_len);
-    synthetic::add_dynsym_tables(opts, s, si, &dynsyms, &strings);
-    synthetic::add_relocations(opts, s, si, &counts, &gp, relr.is_some());
-    synthetic::add_eh_frame(opts, s, si, &eh);
-    synthetic::add_dynamic_got_comment(opts, s, si, &dyn_entries, &gp, &comment);
+    let mut out = Added {
+        sections: &mut sections,
+        sec_idx: &mut sec_idx,
+    };
+    notes::add(opts, &mut out, &interp, &gnu_properties, build_id_len);
+    if kind.is_dynamic() {
+        let ndyn = dynsyms.dynsyms.len() as u64 + 1;
+        let (n_exports, buckets) = (dynsyms.n_exports, dynsyms.gnu_hash_buckets);
+        chunks::hash::add(opts, &mut out, ndyn, n_exports, buckets);
+        chunks::dynsym::add(&mut out, ndyn);
+        versions::add(&mut out, &strings, ndyn);
+    }
+    dynrels::add(opts, &mut out, &counts, gp.n_lazy_plt, relr.is_some());
+    chunks::got_plt::add_plt(&mut out, &gp);
+    eh_frame::add(opts, &mut out, &eh);
+    dynamic::add(opts, &mut out, &dyn_entries);
+    chunks::got_plt::add_got(&mut out, &gp);
+    notes::add_comment(&mut out, &comment);
 
     crate::timing::next(&mut pass, "layout: symtab sizes");
     let (symtab_locals, symtab_count, strtab_size) =
-        symtab::sizes(opts, res, &placement, &gp.plt, s);
-    synthetic::add_symtab(opts, s, si, symtab_count, strtab_size);
+        symtab::sizes(opts, res, &placement, &gp.plt, out.sections);
+    symtab::add(opts, &mut out, symtab_count, strtab_size);
     if opts.emit_relocs {
-        synthetic::add_emit_rela_sections(res, &live, s);
+        chunks::emit_relocs::add(res, &live, out.sections);
     }
-    synthetic::add_shstrtab(s, si);
+    symtab::add_shstrtab(&mut out);
 
     crate::timing::next(&mut pass, "layout: order, addresses, headers");
     let (mut sections, remap) = order::sort_sections(inp, sections);
@@ -489,7 +491,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         &mut script_data,
     );
     bss.renumber(&remap);
-    let shstrtab = order::section_names(&mut sections, &sec_idx);
+    let shstrtab = symtab::section_names(&mut sections, &sec_idx);
     let headers = segments::plan(
         opts,
         &sections,

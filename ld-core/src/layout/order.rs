@@ -9,7 +9,7 @@ use std::collections::HashMap;
 /// linker script's output sections in the script's order, then in the
 /// order they were made). Returns them and where each went (old index ->
 /// new).
-pub(super) fn sort_sections(
+pub(crate) fn sort_sections(
     inp: &LinkInput,
     sections: Vec<OutputSection>,
 ) -> (Vec<OutputSection>, Vec<u32>) {
@@ -40,7 +40,7 @@ pub(super) fn sort_sections(
 }
 
 /// Output section indices held elsewhere follow the sort.
-pub(super) fn renumber(
+pub(crate) fn renumber(
     remap: &[u32],
     placement: &mut [Vec<(u32, u64)>],
     sec_idx: &mut HashMap<Synth, u32>,
@@ -64,27 +64,4 @@ pub(super) fn renumber(
     for d in script_data.iter_mut() {
         d.0 = remap[d.0 as usize];
     }
-}
-
-/// Section header indices and `.shstrtab` (each name once), which is
-/// sized; returns its contents.
-pub(super) fn section_names(
-    sections: &mut [OutputSection],
-    sec_idx: &HashMap<Synth, u32>,
-) -> Vec<u8> {
-    let mut shstrtab: Vec<u8> = vec![0];
-    {
-        let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
-        for (i, s) in sections.iter_mut().enumerate() {
-            s.shndx = i as u32 + 1;
-            if !seen.contains_key(&s.name) {
-                seen.insert(s.name.clone(), shstrtab.len() as u32);
-                shstrtab.extend_from_slice(&s.name);
-                shstrtab.push(0);
-            }
-        }
-        let i = sec_idx[&Synth::Shstrtab] as usize;
-        sections[i].size = shstrtab.len() as u64;
-    }
-    shstrtab
 }

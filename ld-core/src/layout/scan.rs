@@ -1,19 +1,19 @@
 //! Pass: relocation scan. Every relocation of a live section is decided
-//! (`x86_64::decide`, as the writer will decide it) to learn what it needs:
+//! (`Arch::decide`, as the writer will decide it) to learn what it needs:
 //! GOT slots, PLT entries, copies, TLS pairs, dynamic relocations at its
 //! place. Per file in parallel; `gather_needs` then merges the files' needs
 //! in file order and reports relocation errors and undefined symbols.
 //! Also here: what a relocation target is (`target_props`, `global_props`),
 //! shared with the writer.
 
-use super::eh_frame::eh_dead_ranges;
 use super::got::{LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF};
 use super::{LinkInput, SymInfo, NONE};
+use crate::arch::{self, Arch, DecideCtx, Native, RelocAction, TargetProps};
+use crate::chunks::eh_frame::eh_dead_ranges;
 use crate::error::{Error, Result};
 use crate::object_file::{ObjectFile, SectionKind};
 use crate::options::OutputKind;
 use crate::resolve::{Resolved, SymDef, SymbolId};
-use crate::x86_64::{self as arch, DecideCtx, TargetProps};
 use object::elf;
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -87,32 +87,32 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
     }
 }
 
-pub(super) struct ScanResult {
+pub(crate) struct ScanResult {
     /// (symbol, needs) for globals.
-    pub(super) needs: Vec<(SymbolId, arch::Needs)>,
+    pub(crate) needs: Vec<(SymbolId, arch::Needs)>,
     /// (symbol index, needs) for this file's local symbols.
-    pub(super) local_needs: Vec<(u32, arch::Needs)>,
-    pub(super) tlsld: bool,
+    pub(crate) local_needs: Vec<(u32, arch::Needs)>,
+    pub(crate) tlsld: bool,
     /// Dynamic relocations made at input-section places.
-    pub(super) dynrels: u64,
+    pub(crate) dynrels: u64,
     /// With `-z pack-relative-relocs`: (input section, offset) of each of
     /// those that is relative (an address in this image).
-    pub(super) relative: Vec<(u32, u64)>,
-    pub(super) errors: Vec<String>,
-    pub(super) undefined: Vec<(SymbolId, String)>,
-    pub(super) textrel: bool,
+    pub(crate) relative: Vec<(u32, u64)>,
+    pub(crate) errors: Vec<String>,
+    pub(crate) undefined: Vec<(SymbolId, String)>,
+    pub(crate) textrel: bool,
     /// With `--warn-textrel`: one message per text relocation.
-    pub(super) textrel_warnings: Vec<String>,
+    pub(crate) textrel_warnings: Vec<String>,
     /// Shared libraries (indices) whose symbols live relocations use.
-    pub(super) shared_used: Vec<u32>,
+    pub(crate) shared_used: Vec<u32>,
     /// With `-z rewrite-endbr`: globals whose address is taken (a live
     /// relocation other than a direct call or jump refers to them) ...
-    pub(super) addr_taken: Vec<SymbolId>,
+    pub(crate) addr_taken: Vec<SymbolId>,
     /// ... and places in this file's sections (section, offset) likewise.
-    pub(super) addr_taken_local: Vec<(u32, u64)>,
+    pub(crate) addr_taken_local: Vec<(u32, u64)>,
 }
 
-pub(super) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanResult {
+pub(crate) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanResult {
     let res = inp.res;
     let o = &res.objects[f];
     let mut out = ScanResult {
@@ -193,12 +193,12 @@ pub(super) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCt
                 }
             }
             let t = target_props(res, kind, f, r.sym);
-            match arch::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
+            match Native::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
                 Ok((a, n)) => {
                     if n.dyn_reloc {
                         out.dynrels += 1;
                         // As the writer decides: Abs64Dyn to a local target.
-                        if inp.opts.pack_relr && a == arch::Action::Abs64Dyn && !t.imported {
+                        if inp.opts.pack_relr && a.is_dynamic_abs() && !t.imported {
                             out.relative.push((si as u32, r.offset));
                         }
                         if !writable {
@@ -234,7 +234,7 @@ pub(super) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCt
                                         o.name,
                                         String::from_utf8_lossy(sec.name),
                                         r.offset,
-                                        arch::rel_name(r.rtype),
+                                        Native::rel_name(r.rtype),
                                         String::from_utf8_lossy(o.symbols[r.sym as usize].name)
                                     ));
                                 }
@@ -259,16 +259,7 @@ pub(super) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCt
 /// Whether relocation `r` is the displacement of a direct `call`, `jmp`
 /// or conditional jump (which does not take its target's address).
 fn is_direct_branch(r: &crate::object_file::Reloc, bytes: &[u8]) -> bool {
-    if !matches!(r.rtype, elf::R_X86_64_PLT32 | elf::R_X86_64_PC32) || r.addend != -4 {
-        return false;
-    }
-    let at = |back: u64| {
-        r.offset
-            .checked_sub(back)
-            .and_then(|i| bytes.get(i as usize).copied())
-    };
-    matches!(at(1), Some(0xe8 | 0xe9))
-        || (at(2) == Some(0x0f) && at(1).is_some_and(|b| b & 0xf0 == 0x80))
+    r.addend == Native::BRANCH_ADDEND && Native::is_branch(r.rtype, bytes, r.offset)
 }
 
 /// Records that relocation `r` (not a direct branch) takes the address of
@@ -308,7 +299,7 @@ pub fn sym_display(o: &ObjectFile, sym: u32) -> String {
 }
 
 /// Whether object `o`'s `.comment` says rustc made it.
-pub(super) fn built_by_rustc(o: &ObjectFile) -> bool {
+pub(crate) fn built_by_rustc(o: &ObjectFile) -> bool {
     o.sections
         .iter()
         .enumerate()
@@ -317,7 +308,7 @@ pub(super) fn built_by_rustc(o: &ObjectFile) -> bool {
 
 /// The pass: every live section's relocations (`scan_file`), per file in
 /// parallel.
-pub(super) fn scan_relocations(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<ScanResult> {
+pub(crate) fn scan_relocations(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<ScanResult> {
     let res = inp.res;
     let ctx = DecideCtx::new(inp.opts.output_kind, inp.opts.no_relax);
     // Scan relocations, per file in parallel.
@@ -329,29 +320,29 @@ pub(super) fn scan_relocations(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<ScanR
 }
 
 /// What the live relocations need, gathered from every file's scan.
-pub(super) struct Needs {
+pub(crate) struct Needs {
     /// Per global symbol: a GOT slot for its address, for its TP offset,
     /// a PLT entry, a copy relocation, a general-dynamic TLS pair, a TLS
     /// descriptor.
-    pub(super) got: Vec<bool>,
-    pub(super) gottp: Vec<bool>,
-    pub(super) plt: Vec<bool>,
-    pub(super) copy: Vec<bool>,
-    pub(super) tlsgd: Vec<bool>,
-    pub(super) tlsdesc: Vec<bool>,
+    pub(crate) got: Vec<bool>,
+    pub(crate) gottp: Vec<bool>,
+    pub(crate) plt: Vec<bool>,
+    pub(crate) copy: Vec<bool>,
+    pub(crate) tlsgd: Vec<bool>,
+    pub(crate) tlsdesc: Vec<bool>,
     /// The module's local-dynamic TLS pair.
-    pub(super) tlsld: bool,
+    pub(crate) tlsld: bool,
     /// GOT entries of file-local symbols: (file, symbol, `LG_*` kind), in
     /// scan order, repeated as often as they are used.
-    pub(super) local_order: Vec<(u32, u32, u8)>,
+    pub(crate) local_order: Vec<(u32, u32, u8)>,
     /// A dynamic relocation in a read-only section (`DT_TEXTREL`).
-    pub(super) textrel: bool,
+    pub(crate) textrel: bool,
 }
 
 /// Gathers the scans in file order: what each symbol needs (and whether
 /// a canonical PLT entry would do, in `SymInfo`), warnings about text
 /// relocations. Fails with every relocation error and undefined symbol.
-pub(super) fn gather_needs(inp: &LinkInput, scans: &[ScanResult]) -> Result<(Needs, Vec<SymInfo>)> {
+pub(crate) fn gather_needs(inp: &LinkInput, scans: &[ScanResult]) -> Result<(Needs, Vec<SymInfo>)> {
     let res = inp.res;
     let mut errors: Vec<String> = Vec::new();
     let mut undefined: Vec<(SymbolId, String)> = Vec::new();

@@ -11,19 +11,19 @@ use std::collections::HashMap;
 
 /// The program headers to make, counted before addresses are given (the
 /// headers sit before the first section).
-pub(super) struct HeaderPlan {
+pub(crate) struct HeaderPlan {
     /// Sections at fixed addresses (`--section-start`): (index, address).
-    pub(super) fixed: Vec<(usize, u64)>,
-    pub(super) phnum: usize,
-    pub(super) has_tls: bool,
-    pub(super) has_relro: bool,
+    pub(crate) fixed: Vec<(usize, u64)>,
+    pub(crate) phnum: usize,
+    pub(crate) has_tls: bool,
+    pub(crate) has_relro: bool,
 }
 
 /// Counts the program headers: the load segments (headers, code,
 /// read-only data, writable data; one per fixed section), `PT_PHDR` and
 /// `PT_INTERP`, `PT_DYNAMIC`, the notes, TLS, `.eh_frame_hdr`, the stack,
 /// GNU properties, RELRO.
-pub(super) fn plan(
+pub(crate) fn plan(
     opts: &Options,
     sections: &[OutputSection],
     sec_idx: &HashMap<Synth, u32>,
@@ -84,7 +84,7 @@ pub(super) fn plan(
 }
 
 /// The pass: the program headers, in the order `plan` counted them.
-pub(super) fn program_headers(
+pub(crate) fn program_headers(
     sections: &[OutputSection],
     sec_idx: &HashMap<Synth, u32>,
     plan: &HeaderPlan,

@@ -94,7 +94,7 @@ pub fn local_sym_addr(
     (sec_addr.wrapping_add(off).wrapping_add(s.value), addend)
 }
 
-pub(super) fn symbol_values(
+pub(crate) fn symbol_values(
     inp: &LinkInput,
     layout: &Layout,
     common_off: &Homes,
@@ -202,7 +202,7 @@ pub(super) fn symbol_values(
                         }
                     }
                     // Relaxed to LE, `x@dtpoff` is resolved TP-relative (see
-                    // x86_64::Action::Dtpoff), so the module base is the TP.
+                    // x86-64's Action::Dtpoff), so the module base is the TP.
                     b"_TLS_MODULE_BASE_" => Some(if layout.kind.is_executable() {
                         layout.tp
                     } else {
@@ -252,7 +252,7 @@ pub(super) fn symbol_values(
 /// The entry point: `-e`'s symbol, else `_start` (a shared library has
 /// none unless `-e` asks); GNU ld's warning and the start of `.text` if
 /// `_start` is not defined.
-pub(super) fn entry_point(inp: &LinkInput, layout: &Layout) -> Result<u64> {
+pub(crate) fn entry_point(inp: &LinkInput, layout: &Layout) -> Result<u64> {
     let opts = inp.opts;
     let res = inp.res;
     let kind = opts.output_kind;

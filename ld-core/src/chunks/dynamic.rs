@@ -1,26 +1,30 @@
-//! Pass: the `.dynamic` entries (dynamic outputs), in order. Values that
-//! are addresses or sizes of sections are named (`DynVal`) and resolved by
+//! `.dynamic`: its entries (dynamic outputs), in order. Values that are
+//! addresses or sizes of sections are named (`DynVal`) and resolved by
 //! the writer; so the entry count, and `.dynamic`'s size, is known here.
+//! Written once `.rela.dyn`'s size is.
 
 use super::dynrels::RelaCounts;
-use super::got::GotPlt;
-use super::synthetic::hash_tables;
+use super::hash::hash_tables;
 use super::versions::DynStrings;
-use super::{DynVal, LinkInput, OutputSection, Synth};
+use super::{sec_slice, section, Added, A, AW};
+use crate::layout::got::GotPlt;
+use crate::layout::{DynVal, Layout, LinkInput, OutputSection, Synth};
+use crate::options::Options;
 use crate::options::OutputKind;
 use crate::resolve::SymDef;
+use crate::write::w64;
 use object::elf;
 
 // DT_RELR* (the object crate, 0.36, does not name them).
-pub(super) const DT_RELRSZ: i64 = 35;
-pub(super) const DT_RELR: i64 = 36;
-pub(super) const DT_RELRENT: i64 = 37;
+pub(crate) const DT_RELRSZ: i64 = 35;
+pub(crate) const DT_RELR: i64 = 36;
+pub(crate) const DT_RELRENT: i64 = 37;
 
 /// The pass (dynamic outputs): the `.dynamic` entries, in order. Values
 /// that are addresses or sizes are named (`DynVal`) and filled in by the
 /// writer. `sections` are the regular output sections (the arrays').
 #[allow(clippy::too_many_arguments)]
-pub(super) fn entries(
+pub(crate) fn entries(
     inp: &LinkInput,
     strings: &DynStrings,
     sections: &[OutputSection],
@@ -171,4 +175,50 @@ pub(super) fn entries(
     }
     dyn_entries.push((elf::DT_NULL as i64, DynVal::Val(0)));
     dyn_entries
+}
+
+/// `.dynamic` (dynamic outputs), one entry per `dyn_entries`.
+pub(crate) fn add(opts: &Options, out: &mut Added, dyn_entries: &[(i64, DynVal)]) {
+    if opts.output_kind.is_dynamic() {
+        let flags = if opts.rodynamic { A } else { AW };
+        let size = 16 * dyn_entries.len() as u64;
+        out.add(section(
+            b".dynamic",
+            Synth::Dynamic,
+            elf::SHT_DYNAMIC,
+            flags,
+            8,
+            430,
+            size,
+            16,
+        ));
+    }
+}
+
+/// `.dynamic`, once `.rela.dyn`'s size (`DT_RELASZ`) is known.
+pub(crate) fn write(l: &Layout, buf: &mut [u8], rela_dyn_size: u64) {
+    if l.sec(Synth::Dynamic).is_none() {
+        return;
+    }
+    let vals: Vec<(i64, u64)> = l
+        .dynamic
+        .iter()
+        .map(|(tag, v)| {
+            let val = match *v {
+                DynVal::Val(x) => x,
+                DynVal::SecAddr(s) => l.sec_addr(s),
+                DynVal::SecSize(s) => l.sec(s).map(|s| s.size).unwrap_or(0),
+                DynVal::OutAddr(i) => l.sections[i as usize].addr,
+                DynVal::OutSize(i) => l.sections[i as usize].size,
+                DynVal::SymAddr(id) => l.sym_values[id as usize],
+                DynVal::RelaDynSize => rela_dyn_size,
+            };
+            (*tag, val)
+        })
+        .collect();
+    let (b, _) = sec_slice(buf, l, Synth::Dynamic).unwrap();
+    for (i, (tag, val)) in vals.iter().enumerate() {
+        w64(b, i * 16, *tag as u64);
+        w64(b, i * 16 + 8, *val);
+    }
 }

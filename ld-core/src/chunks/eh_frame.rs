@@ -1,12 +1,19 @@
-//! Pass: `.eh_frame`. The records of live input `.eh_frame` sections in
+//! `.eh_frame` and `.eh_frame_hdr`. The pass: the records of live input `.eh_frame` sections in
 //! file order; FDEs of dead functions are dropped, and a CIE equal to one
 //! already placed (same bytes, relocations to the same targets) is not
-//! written again: its FDEs point at the first.
+//! written again: its FDEs point at the first. Then the sections, sized
+//! (`.eh_frame_hdr`: a table entry per live FDE), and written: the
+//! records relocated, the header's table sorted by address.
 
-use super::EhPlace;
+use super::{section, Added, A};
+use crate::arch::{Arch, DecideCtx, Native};
 use crate::error::{Error, Result};
+use crate::layout::{target_props, EhPlace, Layout, Synth};
 use crate::object_file::{EhRecordKind, ObjectFile};
+use crate::options::Options;
 use crate::resolve::Resolved;
+use crate::write::{reloc_values, w32};
+use object::elf;
 use std::collections::HashMap;
 
 /// What makes two CIEs the same in the output: their bytes and, for each
@@ -80,14 +87,14 @@ pub fn eh_record_live(o: &ObjectFile, r: &crate::object_file::EhRecord, live: &[
 }
 
 /// The output `.eh_frame`, planned.
-pub(super) struct EhFrame {
+pub(crate) struct EhFrame {
     /// The live records, in output order.
-    pub(super) eh: Vec<EhPlace>,
+    pub(crate) eh: Vec<EhPlace>,
     /// Where each (file, input `.eh_frame`)'s records start.
-    pub(super) starts: HashMap<(u32, u32), u64>,
+    pub(crate) starts: HashMap<(u32, u32), u64>,
     /// Bytes of records (without the terminator).
-    pub(super) size: u64,
-    pub(super) fde_count: u64,
+    pub(crate) size: u64,
+    pub(crate) fde_count: u64,
 }
 
 /// The records placed so far, and the CIEs among them.
@@ -115,7 +122,7 @@ impl EhAhead {
     /// Places the records of the objects of `res` (a resolution so far)
     /// after those already in.
     /// `live`: each object's live sections.
-    pub(super) fn feed(&mut self, res: &Resolved, live: &[Vec<bool>]) {
+    pub(crate) fn feed(&mut self, res: &Resolved, live: &[Vec<bool>]) {
         if self.failed {
             return;
         }
@@ -137,7 +144,7 @@ impl EhAhead {
 /// The pass: the live records in file order; a CIE equal to one placed
 /// already is not placed again. `ahead`: the same done for a prefix of
 /// the inputs before the wait.
-pub(super) fn place_records(
+pub(crate) fn place_records(
     res: &Resolved,
     live: &[Vec<bool>],
     ahead: Option<EhAhead>,
@@ -212,6 +219,121 @@ fn place_file(res: &Resolved, f: usize, live: &[bool], p: &mut Placing) -> Resul
                 cie_out: cie,
             });
             p.size += r.size as u64;
+        }
+    }
+    Ok(())
+}
+
+/// `.eh_frame` (with its terminator) and `.eh_frame_hdr`.
+pub(crate) fn add(opts: &Options, out: &mut Added, eh: &EhFrame) {
+    let (eh_size, eh_fde_count) = (eh.size, eh.fde_count);
+    let eh_hdr = opts.eh_frame_hdr && (eh_fde_count > 0 || eh_size > 0);
+    if eh_size > 0 {
+        let size = eh_size + 4;
+        out.add(section(
+            b".eh_frame",
+            Synth::EhFrame,
+            elf::SHT_PROGBITS,
+            A,
+            8,
+            330,
+            size,
+            0,
+        ));
+        if eh_hdr {
+            let size = 12 + 8 * eh_fde_count;
+            let s = section(
+                b".eh_frame_hdr",
+                Synth::EhFrameHdr,
+                elf::SHT_PROGBITS,
+                A,
+                4,
+                320,
+                size,
+                0,
+            );
+            out.add(s);
+        }
+    }
+}
+
+/// `.eh_frame` (`b`) and `.eh_frame_hdr` (`hdr`), whose table is made from
+/// the FDEs as they are written.
+pub(crate) fn write(
+    res: &Resolved,
+    l: &Layout,
+    b: &mut [u8],
+    hdr: Option<&mut [u8]>,
+) -> Result<()> {
+    let eh_addr = l.sec_addr(Synth::EhFrame);
+    let ctx = DecideCtx::new(l.kind, l.no_relax);
+    let mut table: Vec<(u64, u64)> = Vec::new();
+    {
+        for p in &l.eh {
+            let o = &res.objects[p.file as usize];
+            let (si, recs) = &o.eh_frames[p.frame as usize];
+            let r = &recs[p.record as usize];
+            let input = o.section_data(*si as usize);
+            let src = &input[r.offset as usize..(r.offset + r.size) as usize];
+            let dst_start = p.out_off as usize;
+            let dst = &mut b[dst_start..dst_start + r.size as usize];
+            dst.copy_from_slice(src);
+            if let EhRecordKind::Fde { .. } = r.kind {
+                // CIE pointer: distance from this field back to the CIE.
+                let ptr = (p.out_off + 4 - p.cie_out) as u32;
+                dst[4..8].copy_from_slice(&ptr.to_le_bytes());
+            }
+            for rel in &o.relocs[r.relocs.start as usize..r.relocs.end as usize] {
+                let t = target_props(res, l.kind, p.file as usize, rel.sym);
+                let Some(local_off) = rel
+                    .offset
+                    .checked_sub(r.offset as u64)
+                    .filter(|&x| x < r.size as u64)
+                else {
+                    return Err(Error::new(format!(
+                        "{}:(.eh_frame+{:#x}): relocation outside its CIE/FDE record",
+                        o.name, rel.offset
+                    )));
+                };
+                let (action, _) =
+                    Native::decide(&ctx, rel.rtype, t, true, false, &[], 0).map_err(|m| {
+                        Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
+                    })?;
+                let (v, a) = reloc_values(res, l, p.file as usize, rel.sym, rel.addend, true);
+                let rec_addr = eh_addr + p.out_off;
+                Native::apply(action, dst, local_off, rec_addr, a, &v, true).map_err(|m| {
+                    Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
+                })?;
+                if matches!(r.kind, EhRecordKind::Fde { .. }) && local_off == 8 {
+                    table.push(((v.s as i64).wrapping_add(a) as u64, rec_addr));
+                }
+            }
+        }
+        // Terminator.
+        let n = b.len();
+        b[n - 4..].copy_from_slice(&[0, 0, 0, 0]);
+    }
+    if let Some(b) = hdr {
+        let ha = l.sec_addr(Synth::EhFrameHdr);
+        b[0] = 1;
+        b[1] = 0x1b; // pcrel sdata4
+        b[2] = 0x03; // udata4
+        b[3] = 0x3b; // datarel sdata4
+        w32(b, 4, (eh_addr as i64 - (ha + 4) as i64) as u32);
+        table.sort_by_key(|e| e.0);
+        w32(b, 8, table.len() as u32);
+        for (i, (pc, fde)) in table.iter().enumerate() {
+            w32(b, 12 + i * 8, (*pc as i64 - ha as i64) as u32);
+            w32(b, 16 + i * 8, (*fde as i64 - ha as i64) as u32);
+        }
+        // Unused slots (FDE count planned from live records) stay covered.
+        let written = 12 + table.len() * 8;
+        if written != b.len() {
+            return Err(Error::new(format!(
+                "internal error: .eh_frame_hdr planned {} FDEs, found {}",
+                (b.len() - 12) / 8,
+                table.len()
+            )));
         }
     }
     Ok(())

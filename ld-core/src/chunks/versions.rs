@@ -1,12 +1,15 @@
-//! Pass: `.dynstr` and symbol versions (dynamic outputs). The strings in a
+//! `.dynstr` and symbol versions (dynamic outputs). The strings in a
 //! fixed order (needed sonames, `-soname`, run path, symbol names, version
 //! names), each once; `.gnu.version` indices, `.gnu.version_r` (the
 //! versions imports need, per library) and `.gnu.version_d` (a version
-//! script's nodes), encoded ready to write.
+//! script's nodes), encoded ready to write; the sections added with
+//! their sizes and written.
 
-use super::dynsym::{dynsym_name, elf_hash, DynSyms};
-use super::LinkInput;
+use super::{section, Added, A};
+use crate::layout::dynsym::{dynsym_name, elf_hash, DynSyms};
+use crate::layout::{Layout, LinkInput, Synth};
 use crate::resolve::{SymDef, SymbolId};
+use crate::write::w16;
 use object::elf;
 use std::collections::HashMap;
 
@@ -31,28 +34,28 @@ impl DynStr {
 }
 
 /// `.dynstr` and the version sections.
-pub(super) struct DynStrings {
-    pub(super) dynstr: Vec<u8>,
+pub(crate) struct DynStrings {
+    pub(crate) dynstr: Vec<u8>,
     /// Each dynamic symbol's name.
-    pub(super) dynstr_offsets: HashMap<SymbolId, u32>,
+    pub(crate) dynstr_offsets: HashMap<SymbolId, u32>,
     /// For `.dynamic`: the needed libraries' sonames (as
     /// `DynSyms::needed`), `-soname`, the run path.
-    pub(super) needed: Vec<u32>,
-    pub(super) soname: Option<u32>,
-    pub(super) rpath: Option<u32>,
+    pub(crate) needed: Vec<u32>,
+    pub(crate) soname: Option<u32>,
+    pub(crate) rpath: Option<u32>,
     /// Per dynamic symbol (after the null entry): its version index.
-    pub(super) versyms: Vec<u16>,
+    pub(crate) versyms: Vec<u16>,
     /// `.gnu.version_r` and `.gnu.version_d`, ready to write.
-    pub(super) verneed: Vec<u8>,
-    pub(super) verneed_count: u32,
-    pub(super) verdef: Vec<u8>,
-    pub(super) verdef_count: u32,
+    pub(crate) verneed: Vec<u8>,
+    pub(crate) verneed_count: u32,
+    pub(crate) verdef: Vec<u8>,
+    pub(crate) verdef_count: u32,
 }
 
 /// The pass (dynamic outputs): `.dynstr` (the needed libraries' sonames,
 /// `-soname`, the run path, the dynamic symbols' names, then the
 /// versions'), the version needs and the version definitions.
-pub(super) fn dynstr_and_versions(inp: &LinkInput, syms: &DynSyms, relr: bool) -> DynStrings {
+pub(crate) fn dynstr_and_versions(inp: &LinkInput, syms: &DynSyms, relr: bool) -> DynStrings {
     let opts = inp.opts;
     let res = inp.res;
     let dynamic = opts.output_kind.is_dynamic();
@@ -242,4 +245,69 @@ fn version_defs(inp: &LinkInput, dynstr: &mut DynStr) -> (Vec<u8>, u32) {
         }
     }
     (verdef, verdef_count)
+}
+
+/// `.dynstr` and the version sections (`.dynsym` has `ndyn` entries).
+pub(crate) fn add(out: &mut Added, strings: &DynStrings, ndyn: u64) {
+    let size = strings.dynstr.len() as u64;
+    out.add(section(
+        b".dynstr",
+        Synth::Dynstr,
+        elf::SHT_STRTAB,
+        A,
+        1,
+        123,
+        size,
+        0,
+    ));
+    let (verdef_count, verneed_count) = (strings.verdef_count, strings.verneed_count);
+    if verneed_count > 0 || verdef_count > 0 {
+        let s = section(
+            b".gnu.version",
+            Synth::Versym,
+            elf::SHT_GNU_VERSYM,
+            A,
+            2,
+            124,
+            2 * ndyn,
+            2,
+        );
+        out.add(s);
+    }
+    if verdef_count > 0 {
+        let size = strings.verdef.len() as u64;
+        let s = section(
+            b".gnu.version_d",
+            Synth::Verdef,
+            elf::SHT_GNU_VERDEF,
+            A,
+            8,
+            125,
+            size,
+            0,
+        );
+        out.add(s);
+    }
+    if verneed_count > 0 {
+        let size = strings.verneed.len() as u64;
+        let s = section(
+            b".gnu.version_r",
+            Synth::Verneed,
+            elf::SHT_GNU_VERNEED,
+            A,
+            8,
+            125,
+            size,
+            0,
+        );
+        out.add(s);
+    }
+}
+
+/// `.gnu.version`'s bytes: each dynamic symbol's version index.
+pub(crate) fn write_versym(l: &Layout, b: &mut [u8]) {
+    w16(b, 0, 0);
+    for (i, &v) in l.versyms.iter().enumerate() {
+        w16(b, (i + 1) * 2, v);
+    }
 }

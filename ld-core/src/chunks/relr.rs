@@ -1,17 +1,22 @@
-//! `-z pack-relative-relocs`: which relative relocations go into
-//! `.relr.dyn` (decided on final addresses by `packable`, the rule the
-//! writer applies too) and their encoding.
+//! `.relr.dyn` (`-z pack-relative-relocs`): which relative relocations go
+//! into it (decided on final addresses by `packable`, the rule the writer
+//! applies too), its size (settled with the addresses,
+//! `layout::addresses::place_loaded`), their encoding and its bytes.
 
-use super::got::{got_fill, GotCtx, GotEntry};
-use super::scan::ScanResult;
-use super::{Layout, LinkInput, OutputSection};
+use super::{section, Added, A};
+use crate::arch::{Arch, Native};
+use crate::error::{Error, Result};
+use crate::layout::got::{got_fill, GotCtx, GotEntry};
+use crate::layout::scan::ScanResult;
+use crate::layout::{Layout, LinkInput, OutputSection, Synth};
 use crate::options::OutputKind;
+use crate::write::w64;
 use object::elf;
 
 /// `-z pack-relative-relocs`: the relative relocations that may go into
 /// `.relr.dyn` instead of `.rela.dyn`. Which do is decided on final
 /// addresses by `packable`, the same rule the writer applies.
-pub(super) struct RelrPlan {
+pub(crate) struct RelrPlan {
     /// Per file: (input section, offset) of its relative relocations.
     places: Vec<Vec<(u32, u64)>>,
     /// Offsets in `.got` of the relative relocations of GOT slots.
@@ -19,8 +24,22 @@ pub(super) struct RelrPlan {
 }
 
 impl RelrPlan {
+    /// The sizes of `.relr.dyn` and `.rela.dyn` (which holds `rela_all`
+    /// relocations unpacked) for the sections' current addresses.
+    pub(crate) fn sizes(
+        &self,
+        sections: &[OutputSection],
+        placement: &[Vec<(u32, u64)>],
+        got: u64,
+        rela_all: u64,
+    ) -> (u64, u64) {
+        let packed = self.packed(sections, placement, got);
+        let relr_size = 8 * encode_relr(&packed).len() as u64;
+        (relr_size, 24 * (rela_all - packed.len() as u64))
+    }
+
     /// The addresses that go into `.relr.dyn`, sorted.
-    pub(super) fn packed(
+    pub(crate) fn packed(
         &self,
         sections: &[OutputSection],
         placement: &[Vec<(u32, u64)>],
@@ -88,7 +107,7 @@ impl<'a> PackableIndex<'a> {
 /// The plan, if `-z pack-relative-relocs` applies to this link and there is
 /// a relative relocation to pack (static PIEs relocate themselves with
 /// RELA only).
-pub(super) fn relr_plan(
+pub(crate) fn relr_plan(
     inp: &LinkInput,
     scans: &[ScanResult],
     got: &[GotEntry],
@@ -107,7 +126,7 @@ pub(super) fn relr_plan(
     let mut got_offsets = Vec::new();
     for (i, &e) in got.iter().enumerate() {
         for r in got_fill(inp.res, &c, e, 8 * i as u64).rels {
-            if r.rtype == elf::R_X86_64_RELATIVE {
+            if r.rtype == Native::R_RELATIVE {
                 got_offsets.push(r.offset);
             }
         }
@@ -146,4 +165,35 @@ pub fn encode_relr(addrs: &[u64]) -> Vec<u64> {
         }
     }
     out
+}
+
+/// `.relr.dyn`, sized once addresses are known (`RelrPlan::sizes`).
+pub(crate) fn add(out: &mut Added) {
+    out.add(section(
+        b".relr.dyn",
+        Synth::RelrDyn,
+        elf::SHT_RELR,
+        A,
+        8,
+        126,
+        0,
+        8,
+    ));
+}
+
+/// `.relr.dyn`'s words for the `packed` addresses (`b`: as sized).
+pub(crate) fn write(b: &mut [u8], packed: &mut [u64]) -> Result<()> {
+    packed.sort_unstable();
+    let words = encode_relr(packed);
+    if 8 * words.len() != b.len() {
+        return Err(Error::new(format!(
+            "internal error: planned {} bytes of .relr.dyn, made {}",
+            b.len(),
+            8 * words.len()
+        )));
+    }
+    for (i, w) in words.iter().enumerate() {
+        w64(b, 8 * i, *w);
+    }
+    Ok(())
 }

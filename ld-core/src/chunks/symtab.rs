@@ -1,0 +1,531 @@
+//! `.symtab` and `.strtab`: which local and global symbols `.symtab`
+//! lists (the writer asks the same functions), before addresses its and
+//! `.strtab`'s sizes, then their bytes; the global symbols' entries
+//! (`global_entry`, `.dynsym`'s too). Besides the inputs' symbols it holds
+//! a section symbol for each allocated output section and a `foo$plt`
+//! local for each PLT entry. And `.shstrtab`: the section names, once the
+//! sections are in order.
+
+use super::{section, Added};
+use crate::arch::{Arch, Native};
+use crate::layout::{self, local_sym_addr, Layout, OutputSection, Synth, NONE};
+use crate::object_file::{InputSymbol, ObjectFile, SectionKind};
+use crate::options::{Discard, Options};
+use crate::resolve::{Resolved, SymDef, SymbolId};
+use object::elf;
+use std::collections::HashMap;
+
+/// Allocated sections: each has a section symbol in `.symtab` (as mold
+/// writes them; tools that symbolise addresses fall back on them).
+pub(crate) fn alloc_count(sections: &[OutputSection]) -> u32 {
+    sections.iter().filter(|s| s.is_alloc()).count() as u32
+}
+
+/// Count of local and total .symtab entries and the .strtab size: the
+/// null symbol, `section_symbols` section symbols, a `foo$plt` local for
+/// each PLT entry, the input files' locals, then the globals.
+pub(crate) fn symtab_plan(
+    res: &Resolved,
+    placement: &[Vec<(u32, u64)>],
+    discard: Discard,
+    plt: &[SymbolId],
+    section_symbols: u32,
+) -> (u32, u32, u64) {
+    let mut locals = 1 + section_symbols; // null
+    let mut strsz = 1u64;
+    for &id in plt {
+        locals += 1;
+        strsz += plt_symbol_name(res, id).len() as u64 + 1;
+    }
+    for (f, o) in res.objects.iter().enumerate() {
+        for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
+            if keep_local(o, s, i, &placement[f], discard) {
+                locals += 1;
+                strsz += s.name.len() as u64 + 1;
+            }
+        }
+    }
+    let mut globals = 0u32;
+    for s in &res.symbols {
+        if keep_global(res, placement, s) {
+            if s.localized {
+                locals += 1;
+            } else {
+                globals += 1;
+            }
+            strsz += s.name.len() as u64 + 1;
+        }
+    }
+    (locals, locals + globals, strsz)
+}
+
+/// The local symbol naming PLT entry of `id` in `.symtab` (`foo$plt`, as
+/// mold names it), so that profilers and debuggers can tell which function
+/// a call into the PLT goes to.
+pub fn plt_symbol_name(res: &Resolved, id: SymbolId) -> Vec<u8> {
+    let s = &res.symbols[id as usize];
+    let name = match s.def {
+        // A local IFUNC's entry: its own name, not the internal one.
+        SymDef::Object { file, sym } if s.promoted_local => {
+            res.objects[file as usize].symbols[sym as usize].name
+        }
+        _ => s.name,
+    };
+    [name, b"$plt"].concat()
+}
+
+pub fn keep_local(
+    o: &ObjectFile,
+    s: &InputSymbol,
+    i: usize,
+    placement: &[(u32, u64)],
+    discard: Discard,
+) -> bool {
+    if i == 0 || s.typ == elf::STT_SECTION || s.name.is_empty() {
+        return false;
+    }
+    match discard {
+        Discard::All => return false,
+        Discard::Locals if s.name.starts_with(b".L") => return false,
+        _ => {}
+    }
+    if s.typ == elf::STT_FILE {
+        return true;
+    }
+    if s.shndx == elf::SHN_ABS as u32 {
+        return true;
+    }
+    let sh = s.shndx as usize;
+    // Only live sections are placed; a section ICF folded is placed where
+    // its kept copy is, and its symbols name that copy.
+    sh != 0
+        && sh < o.sections.len()
+        && placement[sh].0 != NONE
+        && o.sections[sh].kind != SectionKind::MergeStrings
+}
+
+pub fn keep_global(
+    res: &Resolved,
+    placement: &[Vec<(u32, u64)>],
+    s: &crate::resolve::Symbol,
+) -> bool {
+    if s.promoted_local {
+        // Written once, as the local it is.
+        return false;
+    }
+    match s.def {
+        // Definitions in sections --gc-sections removed go with them.
+        SymDef::Object { file, sym } => {
+            let o = &res.objects[file as usize];
+            let is = &o.symbols[sym as usize];
+            let sh = is.shndx as usize;
+            is.shndx == elf::SHN_ABS as u32
+                || sh == 0
+                || sh >= o.sections.len()
+                || o.sections[sh].kind == SectionKind::EhFrame
+                || placement[file as usize][sh].0 != NONE
+        }
+        SymDef::Common { .. } => true,
+        SymDef::Shared { .. } => s.referenced,
+        SymDef::Undefined => s.referenced,
+        SymDef::Synthetic => true,
+    }
+}
+
+/// The pass: how many `.symtab` entries there are (locals first) and
+/// `.strtab`'s size; nothing without `-s`.
+pub(crate) fn sizes(
+    opts: &Options,
+    res: &Resolved,
+    placement: &[Vec<(u32, u64)>],
+    plt: &[SymbolId],
+    sections: &[OutputSection],
+) -> (u32, u32, u64) {
+    if opts.strip_all {
+        (0, 0, 0)
+    } else {
+        symtab_plan(res, placement, opts.discard, plt, alloc_count(sections))
+    }
+}
+
+/// `.symtab` and `.strtab` (unless `-s`), sized by `sizes`.
+pub(crate) fn add(opts: &Options, out: &mut Added, symtab_count: u32, strtab_size: u64) {
+    if !opts.strip_all {
+        let size = 24 * symtab_count as u64;
+        out.add(section(
+            b".symtab",
+            Synth::Symtab,
+            elf::SHT_SYMTAB,
+            0,
+            8,
+            700,
+            size,
+            24,
+        ));
+        let size = strtab_size;
+        out.add(section(
+            b".strtab",
+            Synth::Strtab,
+            elf::SHT_STRTAB,
+            0,
+            1,
+            701,
+            size,
+            0,
+        ));
+    }
+}
+
+/// `.shstrtab`, last (sized once the sections are in order,
+/// `layout::order::section_names`).
+pub(crate) fn add_shstrtab(out: &mut Added) {
+    out.add(section(
+        b".shstrtab",
+        Synth::Shstrtab,
+        elf::SHT_STRTAB,
+        0,
+        1,
+        702,
+        0,
+        0,
+    ));
+}
+
+/// Section header indices and `.shstrtab` (each name once), which is
+/// sized; returns its contents.
+pub(crate) fn section_names(
+    sections: &mut [OutputSection],
+    sec_idx: &HashMap<Synth, u32>,
+) -> Vec<u8> {
+    let mut shstrtab: Vec<u8> = vec![0];
+    {
+        let mut seen: HashMap<Vec<u8>, u32> = HashMap::new();
+        for (i, s) in sections.iter_mut().enumerate() {
+            s.shndx = i as u32 + 1;
+            if !seen.contains_key(&s.name) {
+                seen.insert(s.name.clone(), shstrtab.len() as u32);
+                shstrtab.extend_from_slice(&s.name);
+                shstrtab.push(0);
+            }
+        }
+        let i = sec_idx[&Synth::Shstrtab] as usize;
+        sections[i].size = shstrtab.len() as u64;
+    }
+    shstrtab
+}
+
+/// Each section name's offset in `.shstrtab`, as `section_names` laid it
+/// out (for the section headers).
+pub(crate) fn shstrtab_offsets(sections: &[OutputSection]) -> HashMap<&[u8], u32> {
+    let mut names: HashMap<&[u8], u32> = HashMap::new();
+    let mut pos = 1u32;
+    for s in sections {
+        if !names.contains_key(s.name.as_slice()) {
+            names.insert(&s.name, pos);
+            pos += s.name.len() as u32 + 1;
+        }
+    }
+    names
+}
+
+/// `.symtab` (`b`) and `.strtab` (`strtab_out`).
+pub(crate) fn write(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [u8]) {
+    let (st_size, ss_size) = (b.len(), strtab_out.len());
+    let mut strtab: Vec<u8> = Vec::with_capacity(ss_size);
+    strtab.push(0);
+    let mut syms: Vec<[u8; 24]> = Vec::with_capacity(st_size / 24);
+    syms.push([0; 24]);
+    let entry = |strtab: &mut Vec<u8>,
+                 name: &[u8],
+                 info: u8,
+                 other: u8,
+                 shndx: u16,
+                 value: u64,
+                 size: u64| {
+        let mut e = [0u8; 24];
+        e[0..4].copy_from_slice(&(strtab.len() as u32).to_le_bytes());
+        strtab.extend_from_slice(name);
+        strtab.push(0);
+        e[4] = info;
+        e[5] = other;
+        e[6..8].copy_from_slice(&shndx.to_le_bytes());
+        e[8..16].copy_from_slice(&value.to_le_bytes());
+        e[16..24].copy_from_slice(&size.to_le_bytes());
+        e
+    };
+    // Section symbols: nameless (offset 0 of .strtab, no bytes of their own).
+    for s in l.sections.iter().filter(|s| s.is_alloc()) {
+        let mut e = [0u8; 24];
+        e[4] = (elf::STB_LOCAL << 4) | elf::STT_SECTION;
+        e[6..8].copy_from_slice(&(s.shndx as u16).to_le_bytes());
+        e[8..16].copy_from_slice(&s.addr.to_le_bytes());
+        syms.push(e);
+    }
+    for (f, o) in res.objects.iter().enumerate() {
+        for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
+            if !layout::keep_local(o, s, i, &l.placement[f], l.discard) {
+                continue;
+            }
+            let (shndx, value) = if s.typ == elf::STT_FILE {
+                (elf::SHN_ABS, 0)
+            } else if s.shndx == elf::SHN_ABS as u32 {
+                (elf::SHN_ABS, s.value)
+            } else {
+                let p = l.placement[f][s.shndx as usize].0;
+                (
+                    l.sections[p as usize].shndx as u16,
+                    local_sym_addr(res, l, f, i as u32, 0).0,
+                )
+            };
+            // TLS symbols hold their offset in the TLS segment.
+            let value = if s.typ == elf::STT_TLS {
+                value.wrapping_sub(l.tls_start)
+            } else {
+                value
+            };
+            let e = entry(
+                &mut strtab,
+                s.name,
+                (elf::STB_LOCAL << 4) | s.typ,
+                s.visibility,
+                shndx,
+                value,
+                s.size,
+            );
+            syms.push(e);
+        }
+    }
+    let plt_shndx = l.sec(Synth::Plt).map_or(0, |s| s.shndx as u16);
+    for (i, &id) in l.plt.iter().enumerate() {
+        syms.push(entry(
+            &mut strtab,
+            &layout::plt_symbol_name(res, id),
+            (elf::STB_LOCAL << 4) | elf::STT_FUNC,
+            elf::STV_DEFAULT,
+            plt_shndx,
+            l.plt_entry_addr(i as u32),
+            Native::PLT_ENTRY_SIZE,
+        ));
+    }
+    // Symbols a version script made local follow the input locals (all
+    // locals precede the first global), bound locally, with the default
+    // visibility, as GNU ld writes them.
+    for (id, s) in res.symbols.iter().enumerate() {
+        if !s.localized || !layout::keep_global(res, &l.placement, s) {
+            continue;
+        }
+        let (v, size, info, _, shndx) = global_entry(res, l, id as u32, false);
+        let info = (elf::STB_LOCAL << 4) | (info & 0xf);
+        syms.push(entry(
+            &mut strtab,
+            s.name,
+            info,
+            elf::STV_DEFAULT,
+            shndx,
+            v,
+            size,
+        ));
+    }
+    for (id, s) in res.symbols.iter().enumerate() {
+        if s.localized || !layout::keep_global(res, &l.placement, s) {
+            continue;
+        }
+        let (v, size, info, other, shndx) = global_entry(res, l, id as u32, false);
+        // Hidden symbols become local in an executable's .symtab in GNU ld; we
+        // keep them global with their visibility, which readers accept.
+        let e = entry(&mut strtab, s.name, info, other, shndx, v, size);
+        syms.push(e);
+    }
+    for (i, e) in syms.iter().enumerate().take(st_size / 24) {
+        b[i * 24..i * 24 + 24].copy_from_slice(e);
+    }
+    let n = strtab.len().min(ss_size);
+    strtab_out[..n].copy_from_slice(&strtab[..n]);
+}
+
+/// The index of the allocated section holding (or ending at) `v`, else
+/// `SHN_ABS`.
+fn section_at(l: &Layout, v: u64) -> u16 {
+    l.sections
+        .iter()
+        .filter(|x| x.is_alloc() && x.addr <= v && v <= x.addr + x.size)
+        .map(|x| x.shndx as u16)
+        .next()
+        .unwrap_or(elf::SHN_ABS)
+}
+
+/// (value, size, info, other, shndx) for a global symbol as it appears in
+/// symbol tables (`dynamic`: in `.dynsym`).
+pub(crate) fn global_entry(
+    res: &Resolved,
+    l: &Layout,
+    id: SymbolId,
+    dynamic: bool,
+) -> (u64, u64, u8, u8, u16) {
+    let s = &res.symbols[id as usize];
+    let info = &l.sym_info[id as usize];
+    // A shared library's own binding (libc's `puts` is a weak alias) is not
+    // ours: an import is weak only if every reference to it is weak.
+    let weak = match s.def {
+        SymDef::Shared { .. } if !info.copy => !s.strong_ref,
+        SymDef::Undefined => !s.strong_ref,
+        _ => s.weak_def,
+    };
+    let bind = if weak { elf::STB_WEAK } else { elf::STB_GLOBAL };
+    // .dynsym keeps only PROTECTED (it tells other modules the symbol binds
+    // locally here); HIDDEN and INTERNAL symbols are not in it.
+    let vis = match (dynamic, s.visibility) {
+        (false, v) => v,
+        (true, elf::STV_PROTECTED) => elf::STV_PROTECTED,
+        (true, _) => elf::STV_DEFAULT,
+    };
+    match s.def {
+        SymDef::Object { file, sym } => {
+            let os = &res.objects[file as usize].symbols[sym as usize];
+            if dynamic && os.typ == elf::STT_GNU_IFUNC && info.plt != NONE && l.kind.is_executable()
+            {
+                // An executable's IFUNC is exported as the function its PLT
+                // entry is (its address everywhere, as in GNU ld): the
+                // dynamic linker cannot run the executable's resolver for a
+                // library loaded before it is relocated.
+                let plt = l.sec(Synth::Plt).map_or(0, |s| s.shndx as u16);
+                return (
+                    l.plt_entry_addr(info.plt),
+                    0,
+                    (bind << 4) | elf::STT_FUNC,
+                    vis,
+                    plt,
+                );
+            }
+            let v = local_sym_addr(res, l, file as usize, sym, 0).0;
+            let shndx = if os.shndx == elf::SHN_ABS as u32 {
+                elf::SHN_ABS
+            } else {
+                let p = l.placement[file as usize]
+                    .get(os.shndx as usize)
+                    .map(|p| p.0)
+                    .unwrap_or(NONE);
+                if p == NONE {
+                    elf::SHN_ABS
+                } else {
+                    l.sections[p as usize].shndx as u16
+                }
+            };
+            let vis = if os.visibility != elf::STV_DEFAULT {
+                os.visibility
+            } else {
+                vis
+            };
+            let v = if os.typ == elf::STT_TLS {
+                v.wrapping_sub(l.tls_start)
+            } else {
+                v
+            };
+            // GNU_UNIQUE (one object process-wide, e.g. inline functions'
+            // static locals) is kept as such.
+            let bind = if os.bind == elf::STB_GNU_UNIQUE {
+                elf::STB_GNU_UNIQUE
+            } else {
+                bind
+            };
+            (v, os.size, (bind << 4) | os.typ, vis, shndx)
+        }
+        SymDef::Common { file, sym } => {
+            let os = &res.objects[file as usize].symbols[sym as usize];
+            let v = l.sym_values[id as usize];
+            (
+                v,
+                os.size,
+                (bind << 4) | elf::STT_OBJECT,
+                vis,
+                home_shndx(l, v, &[b".common", b".bss"]),
+            )
+        }
+        SymDef::Shared { file, sym } => {
+            let ds = &res.shared[file as usize].file.symbols[sym as usize];
+            if info.copy {
+                let v = l.sym_values[id as usize];
+                (
+                    v,
+                    ds.size,
+                    (elf::STB_GLOBAL << 4) | ds.typ,
+                    elf::STV_DEFAULT,
+                    home_shndx(l, v, &[b".copyrel.rel.ro", b".copyrel", b".bss"]),
+                )
+            } else {
+                let v = if info.canonical_plt {
+                    l.sym_values[id as usize]
+                } else {
+                    0
+                };
+                let typ = if ds.typ == elf::STT_GNU_IFUNC {
+                    elf::STT_FUNC
+                } else {
+                    ds.typ
+                };
+                (v, 0, (bind << 4) | typ, elf::STV_DEFAULT, elf::SHN_UNDEF)
+            }
+        }
+        SymDef::Synthetic if s.defsym.is_some() => {
+            let v = l.sym_values[id as usize];
+            let shndx = match s.defsym {
+                Some(
+                    crate::resolve::Defsym::Abs(_)
+                    | crate::resolve::Defsym::Script { absolute: true, .. },
+                ) => elf::SHN_ABS,
+                // A script's `.` may be past its section's end (`_end = .`
+                // after `. = ALIGN(8)`): it still belongs to the section
+                // below it, as in GNU ld.
+                Some(crate::resolve::Defsym::Script { .. }) => match section_at(l, v) {
+                    elf::SHN_ABS => l
+                        .sections
+                        .iter()
+                        .filter(|x| x.is_alloc() && x.addr <= v && x.addr != 0)
+                        .max_by_key(|x| x.addr)
+                        .map_or(elf::SHN_ABS, |x| x.shndx as u16),
+                    n => n,
+                },
+                _ => section_at(l, v),
+            };
+            (v, 0, (bind << 4) | elf::STT_NOTYPE, vis, shndx)
+        }
+        SymDef::Undefined | SymDef::Synthetic => {
+            if layout::is_linker_defined(s.name) {
+                let v = l.sym_values[id as usize];
+                let shndx = section_at(l, v);
+                (
+                    v,
+                    0,
+                    (elf::STB_GLOBAL << 4) | elf::STT_NOTYPE,
+                    if dynamic {
+                        elf::STV_DEFAULT
+                    } else {
+                        elf::STV_HIDDEN
+                    },
+                    shndx,
+                )
+            } else {
+                (
+                    0,
+                    0,
+                    (bind << 4) | s.ref_type,
+                    elf::STV_DEFAULT,
+                    elf::SHN_UNDEF,
+                )
+            }
+        }
+    }
+}
+
+/// The section index of the first of `names` (the sections layout may
+/// have put a common or a copy in) that holds address `v`.
+fn home_shndx(l: &Layout, v: u64, names: &[&[u8]]) -> u16 {
+    names
+        .iter()
+        .find_map(|n| {
+            l.sections
+                .iter()
+                .find(|s| s.is_alloc() && s.name == *n && s.addr <= v && v <= s.addr + s.size)
+        })
+        .map_or(0, |s| s.shndx as u16)
+}
