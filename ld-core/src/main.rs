@@ -39,19 +39,18 @@ fn unsafe_uid() -> u32 {
         .unwrap_or(0)
 }
 
-/// glibc's allocator, set for a link: one arena, grown 64 MiB at a time,
-/// never trimmed, and no separate mappings for big blocks. A link is short
-/// and allocates mostly from worker threads: with an arena per thread,
-/// each arena grew a few pages at a time by `mprotect` (6% of a big
-/// link's time) and every big vector was a fresh mapping faulted in page
-/// by page. Memory freed stays with the process for reuse, which is what
-/// a process that exits after the link wants. Set before any thread
-/// starts (the background linker inherits it across its forks).
+/// glibc's allocator, set for a link: big blocks from the heap, not mapped
+/// on their own, and freed memory never trimmed. A link's big vectors
+/// were each a fresh mapping, faulted in page by page and unmapped when
+/// freed, and the heap gave memory back only to take it again; a process
+/// that exits after the link wants its memory kept for reuse. (One arena
+/// for all threads was tried too: fewer `mprotect` calls, but the worker
+/// threads then contend for it, and a quiet two-core link was 15% slower.)
+/// Set before any thread starts (the background linker inherits it
+/// across its forks).
 fn tune_malloc() {
     // SAFETY: mallopt only changes allocator parameters; no thread runs yet.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 30);
     }
