@@ -173,3 +173,48 @@ fn packed_shared_library_and_text_relocation() {
     let r = must(&mut Command::new(&prog), "running prog");
     assert_eq!(r.stdout, "text\n4\n");
 }
+
+/// A program with relative relocations but no GOT at all (pointers in
+/// data only, no libc): packing them needs no GOT address. cld used to
+/// panic on it; GNU ld's program exits with the pointed-to value, and
+/// cld's, run by the dynamic linker, does too.
+#[test]
+fn packed_program_without_a_got() {
+    require_tool("gcc", "gcc");
+    let dir = fresh_work_dir("relr", "no-got");
+    let shim = make_shim(&dir);
+    std::fs::write(
+        dir.join("start.c"),
+        "int x = 7;\nint *p[] = {&x, &x};\n\
+         void _start(void) { int v = *p[1]; __asm__ volatile(\"syscall\" :: \"a\"(60), \"D\"(v)); }\n",
+    )
+    .unwrap();
+    for (name, shimmed) in [("with-cld", true), ("with-ld", false)] {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if shimmed {
+            cmd.args(["-B", shim.as_str()]);
+        }
+        must(
+            cmd.args([
+                "-nostdlib",
+                "-pie",
+                "-fPIE",
+                "-O1",
+                "-Wl,-z,pack-relative-relocs",
+                "start.c",
+                "-o",
+                name,
+            ]),
+            name,
+        );
+        let prog = dir.join(name);
+        let (_, relr) = relative_places(&prog);
+        assert!(
+            !relr.is_empty(),
+            "{name}: nothing was packed into .relr.dyn"
+        );
+        let st = Command::new(&prog).status().unwrap();
+        assert_eq!(st.code(), Some(7), "{name}: the program's exit status");
+    }
+}

@@ -254,7 +254,10 @@ pub(crate) fn place_loaded(
         let rela_all = sections[di].size / 24;
         let mut rounds = 0;
         loop {
-            let got = sections[sec_idx[&Synth::Got] as usize].addr;
+            // No GOT: no GOT slot to relocate (a program of data pointers).
+            let got = sec_idx
+                .get(&Synth::Got)
+                .map_or(0, |&i| sections[i as usize].addr);
             let (relr_size, rela_size) = plan.sizes(sections, placement, got, rela_all);
             if sections[ri].size == relr_size && sections[di].size == rela_size {
                 break;
