@@ -39,17 +39,19 @@ pub(crate) fn comment(res: &Resolved, comment_inputs: &[(usize, usize)]) -> Vec<
             "cld {} (compatible with GNU linkers)",
             env!("CARGO_PKG_VERSION")
         );
-        let mut seen: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
-        let mut push = |s: &[u8], comment: &mut Vec<u8>| {
-            if !s.is_empty() && seen.insert(s.to_vec()) {
-                comment.extend_from_slice(s);
-                comment.push(0);
-            }
+        // Borrowed: every object has one or two strings, mostly the same.
+        let mut seen: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
+        let push = |s: &[u8], comment: &mut Vec<u8>| {
+            comment.extend_from_slice(s);
+            comment.push(0);
         };
+        seen.insert(ours.as_bytes());
         push(ours.as_bytes(), &mut comment);
         for &(f, si) in comment_inputs {
             for s in res.objects[f].section_data(si).split(|&b| b == 0) {
-                push(s, &mut comment);
+                if !s.is_empty() && seen.insert(s) {
+                    push(s, &mut comment);
+                }
             }
         }
     }
