@@ -209,17 +209,22 @@ pub(crate) fn reloc_values(
 
 /// What fills one slice of the output. The slices are disjoint, so all
 /// parts are written in parallel: input sections (copied, then relocated),
-/// merged strings, and the synthetic sections that depend on layout alone.
-/// `.rela.dyn`, `.relr.dyn`, `.rela.plt` and `.dynamic` wait for the
-/// dynamic relocations the input sections make.
-enum Part<'a> {
+/// merged strings, and the synthetic sections that depend on layout alone
+/// (`SynthPart`). `.rela.dyn`, `.relr.dyn`, `.rela.plt` and `.dynamic` wait
+/// for the dynamic relocations the input sections make.
+enum DataPart<'a> {
     Input(&'a mut [u8], u32, u32),
     /// An output section's merged strings: the run after its input
     /// sections, starting at `.2` in the section.
     Merged(&'a mut [u8], usize, u64),
-    /// A synthetic section, with the one written with it (`.eh_frame_hdr`
-    /// for `.eh_frame`, `.strtab` for `.symtab`).
-    Synth(Synth, &'a mut [u8], Option<&'a mut [u8]>),
+}
+
+/// A synthetic section's slice, with the one written with it
+/// (`.eh_frame_hdr` for `.eh_frame`, `.strtab` for `.symtab`).
+struct SynthPart<'a> {
+    which: Synth,
+    out: &'a mut [u8],
+    partner: Option<&'a mut [u8]>,
 }
 
 #[derive(Clone, Copy)]
@@ -229,8 +234,15 @@ enum Region {
     Synth(Synth),
 }
 
-/// The output's parts, each with its slice of `buf`.
-fn split_parts<'a>(res: &Resolved, l: &Layout, buf: &'a mut [u8]) -> Result<Vec<Part<'a>>> {
+/// The output's parts, each with its slice of `buf`: the synthetic ones,
+/// and the input sections and merged strings in output order (the order
+/// their dynamic relocations are made in).
+#[allow(clippy::type_complexity)]
+fn split_parts<'a>(
+    res: &Resolved,
+    l: &Layout,
+    buf: &'a mut [u8],
+) -> Result<(Vec<SynthPart<'a>>, Vec<DataPart<'a>>)> {
     let mut regions: Vec<(u64, u64, Region)> = Vec::new();
     for (i, s) in l.sections.iter().enumerate() {
         if s.is_nobits() {
@@ -260,7 +272,9 @@ fn split_parts<'a>(res: &Resolved, l: &Layout, buf: &'a mut [u8]) -> Result<Vec<
         }
     }
     regions.sort_by_key(|r| r.0);
-    let mut sliced: Vec<(Region, &'a mut [u8])> = Vec::with_capacity(regions.len());
+    let mut synth: Vec<SynthPart<'a>> = Vec::new();
+    let mut data: Vec<DataPart<'a>> = Vec::with_capacity(regions.len());
+    let (mut hdr, mut strtab) = (None, None);
     let mut rest: &mut [u8] = buf;
     let mut pos = 0u64;
     for &(off, size, region) in &regions {
@@ -271,55 +285,42 @@ fn split_parts<'a>(res: &Resolved, l: &Layout, buf: &'a mut [u8]) -> Result<Vec<
         };
         let tail = std::mem::take(&mut rest);
         let (_, tail) = tail.split_at_mut(gap as usize);
-        let (mine, tail) = tail.split_at_mut(size as usize);
-        sliced.push((region, mine));
+        let (out, tail) = tail.split_at_mut(size as usize);
         rest = tail;
         pos = off + size;
+        match region {
+            Region::Input(f, si) => data.push(DataPart::Input(out, f, si)),
+            Region::Merged(i, base) => data.push(DataPart::Merged(out, i, base)),
+            Region::Synth(Synth::EhFrameHdr) => hdr = Some(out),
+            Region::Synth(Synth::Strtab) => strtab = Some(out),
+            Region::Synth(which) => synth.push(SynthPart {
+                which,
+                out,
+                partner: None,
+            }),
+        }
     }
-    let mut partner = |which: Synth| {
-        let i = sliced
-            .iter()
-            .position(|(r, _)| matches!(r, Region::Synth(x) if *x == which))?;
-        Some(sliced.swap_remove(i).1)
-    };
-    let mut hdr = partner(Synth::EhFrameHdr);
-    let mut strtab = partner(Synth::Strtab);
-    Ok(sliced
-        .into_iter()
-        .map(|(r, b)| match r {
-            Region::Input(f, si) => Part::Input(b, f, si),
-            Region::Merged(i, base) => Part::Merged(b, i, base),
-            Region::Synth(s) => {
-                let extra = match s {
-                    Synth::EhFrame => hdr.take(),
-                    Synth::Symtab => strtab.take(),
-                    _ => None,
-                };
-                Part::Synth(s, b, extra)
-            }
-        })
-        .collect())
+    for p in &mut synth {
+        p.partner = match p.which {
+            Synth::EhFrame => hdr.take(),
+            Synth::Symtab => strtab.take(),
+            _ => None,
+        };
+    }
+    Ok((synth, data))
 }
 
 /// Writes every part but the dynamic relocations and `.dynamic`; returns
 /// the dynamic relocations made at input places, in output order.
 fn write_parts(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Result<Vec<DynRel>> {
-    let parts = split_parts(res, l, buf)?;
-    let (synth, inputs): (Vec<Part>, Vec<Part>) = parts
-        .into_iter()
-        .partition(|p| matches!(p, Part::Synth(..)));
+    let (synth, data) = split_parts(res, l, buf)?;
     let ctx = DecideCtx::new(l.kind, l.no_relax);
     let (synth_results, input_results) = rayon::join(
         || {
             synth
                 .into_par_iter()
                 .with_max_len(1)
-                .map(|p| match p {
-                    Part::Synth(which, b, extra) => {
-                        chunks::write_early(opts, res, l, which, b, extra)
-                    }
-                    _ => Ok(()),
-                })
+                .map(|p| chunks::write_early(opts, res, l, p.which, p.out, p.partner))
                 .collect::<Vec<Result<()>>>()
         },
         || {
@@ -327,21 +328,19 @@ fn write_parts(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Re
             // (debug sections with most of the relocations) sit together at
             // the end, and rayon's adaptive splitting left one thread with
             // them (one thread busy for 45 of the 50 ms of ripgrep's write).
-            inputs
-                .into_par_iter()
+            data.into_par_iter()
                 .with_max_len(8)
                 .map(|p| match p {
-                    Part::Input(out, f, si) => {
+                    DataPart::Input(out, f, si) => {
                         relocate_section(res, l, &ctx, out, f as usize, si as usize)
                     }
-                    Part::Merged(out, i, base) => {
+                    DataPart::Merged(out, i, base) => {
                         for (bytes, off) in &l.sections[i].merged {
                             let o = (off - base) as usize;
                             out[o..o + bytes.len()].copy_from_slice(bytes);
                         }
                         Ok(Vec::new())
                     }
-                    Part::Synth(..) => Ok(Vec::new()),
                 })
                 .collect::<Vec<Result<Vec<DynRel>, String>>>()
         },
@@ -375,15 +374,31 @@ pub(crate) fn relocate_section(
 ) -> Result<Vec<DynRel>, String> {
     let o = &res.objects[f];
     let isec = &o.sections[si];
-    out.copy_from_slice(o.section_data(si));
+    let input = o.section_data(si);
+    out.copy_from_slice(input);
     let (osec, off) = l.placement[f][si];
     let sec_addr = l.sections[osec as usize].addr + off;
     let alloc = isec.is_alloc();
     let writable = isec.flags & elf::SHF_WRITE as u64 != 0;
-    let input = o.section_data(si);
     let mut dynrels = Vec::new();
     let mut skip = false;
     let is_debug_list = matches!(isec.name, b".debug_loc" | b".debug_ranges");
+    // Where a relocation is, for messages.
+    let place = |at: u64| {
+        format!(
+            "{}:({}+{:#x})",
+            o.name,
+            String::from_utf8_lossy(isec.name),
+            at
+        )
+    };
+    // The low `n` bytes of `v` at `at`, bounds-checked: an input may put
+    // the place at the very end.
+    let put = |out: &mut [u8], at: u64, n: usize, v: u64| {
+        out.get_mut(at as usize..at as usize + n)
+            .ok_or_else(|| format!("{}: relocation is past the end of its section", place(at)))
+            .map(|d| d.copy_from_slice(&v.to_le_bytes()[..n]))
+    };
     let decoded = o.relocs[isec.relocs.start as usize..isec.relocs.end as usize]
         .iter()
         .map(|r| Ok(*r));
@@ -392,10 +407,8 @@ pub(crate) fn relocate_section(
         let rel = crate::object_file::Reloc::from_rela(r);
         if rel.sym as usize >= o.symbols.len() || rel.offset >= isec.size {
             Err(format!(
-                "{}:({}+{:#x}): relocation refers to symbol {} or offset out of range",
-                o.name,
-                String::from_utf8_lossy(isec.name),
-                rel.offset,
+                "{}: relocation refers to symbol {} or offset out of range",
+                place(rel.offset),
                 rel.sym
             ))
         } else {
@@ -417,56 +430,23 @@ pub(crate) fn relocate_section(
                     None if is_debug_list => 1,
                     None => 0,
                 };
-                out.get_mut(r.offset as usize..r.offset as usize + n)
-                    .ok_or_else(|| {
-                        format!(
-                            "{}:({}+{:#x}): relocation is past the end of its section",
-                            o.name,
-                            String::from_utf8_lossy(isec.name),
-                            r.offset
-                        )
-                    })?
-                    .copy_from_slice(&v.to_le_bytes()[..n]);
+                put(out, r.offset, n, v)?;
                 continue;
             }
         }
         let t = target_props(res, l.kind, f, r.sym);
         let (action, needs) = Native::decide(ctx, r.rtype, t, alloc, writable, input, r.offset)
-            .map_err(|m| {
-                format!(
-                    "{}:({}+{:#x}): {}",
-                    o.name,
-                    String::from_utf8_lossy(isec.name),
-                    r.offset,
-                    m
-                )
-            })?;
+            .map_err(|m| format!("{}: {m}", place(r.offset)))?;
         skip = needs.skip_next;
         let (v, a) = reloc_values(res, l, f, r.sym, r.addend, action.reads_got_slots());
         if !alloc && target_is_dead(res, l, f, r.sym) {
             // Tombstone for references to discarded code in debug info.
             let tomb: u64 = if is_debug_list { 1 } else { 0 };
-            let n = action.tombstone_width();
-            // Bounds-checked: the input may put the place at the very end.
-            out.get_mut(r.offset as usize..r.offset as usize + n)
-                .ok_or_else(|| {
-                    format!(
-                        "{}:({}+{:#x}): relocation is past the end of its section",
-                        o.name,
-                        String::from_utf8_lossy(isec.name),
-                        r.offset
-                    )
-                })?
-                .copy_from_slice(&tomb.to_le_bytes()[..n]);
+            put(out, r.offset, action.tombstone_width(), tomb)?;
             continue;
         }
         Native::apply(action, out, r.offset, sec_addr, a, &v, alloc).map_err(|m| {
-            let place = format!(
-                "{}:({}+{:#x})",
-                o.name,
-                String::from_utf8_lossy(isec.name),
-                r.offset
-            );
+            let place = place(r.offset);
             let sym = layout::sym_display(o, r.sym);
             if m.starts_with("out of range") {
                 // As lld and mold say it: the type, the target, the range.
@@ -528,26 +508,19 @@ fn reversed_ctors(name: &[u8], out: &[u8]) -> bool {
 }
 
 /// S + A for a relocation of a non-allocated section against symbol `sym`
-/// of file `f`, or `None` if the target's section was discarded: the
-/// general path's `target_is_dead` and `reloc_values` in one lookup.
+/// of file `f`, or `None` if the target's section was discarded: what the
+/// general path's `target_is_dead` and `reloc_values` give for it.
 fn non_alloc_value(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> Option<u64> {
-    let (file, idx) = match res.global_of(f, sym) {
-        None => (f, sym),
-        Some(id) => match res.symbols[id as usize].def {
-            SymDef::Object { file, sym } => {
-                if section_discarded(res, l, file as usize, sym) {
-                    return None;
-                }
-                return Some(l.sym_values[id as usize].wrapping_add(addend as u64));
-            }
-            _ => return Some(l.sym_values[id as usize].wrapping_add(addend as u64)),
-        },
-    };
-    if section_discarded(res, l, file, idx) {
+    if target_is_dead(res, l, f, sym) {
         return None;
     }
-    let (v, a) = local_sym_addr(res, l, file, idx, addend);
-    Some(v.wrapping_add(a as u64))
+    Some(match res.global_of(f, sym) {
+        Some(id) => l.sym_values[id as usize].wrapping_add(addend as u64),
+        None => {
+            let (v, a) = local_sym_addr(res, l, f, sym, addend);
+            v.wrapping_add(a as u64)
+        }
+    })
 }
 
 /// Whether symbol `sym` of object `file` is in a section the link dropped.

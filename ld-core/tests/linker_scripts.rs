@@ -44,28 +44,38 @@ fn setup(name: &str, files: &[(&str, &str)]) -> (PathBuf, String) {
 /// Links with gcc through cld (`cld`) or GNU ld (a `-T` script given as
 /// an input, see the module comment); panics on failure.
 fn link(dir: &Path, shim: &str, cld: bool, args: &[&str]) {
+    if cld {
+        return link_as_is(dir, shim, cld, args);
+    }
+    // `-T FILE`, `-Wl,-T,FILE`, `-Wl,--script=FILE` -> FILE.
+    let mut as_input = Vec::new();
+    let mut it = args.iter();
+    while let Some(&a) = it.next() {
+        if a == "-T" {
+            as_input.push(*it.next().unwrap());
+        } else if let Some(f) = a
+            .strip_prefix("-Wl,-T,")
+            .or_else(|| a.strip_prefix("-Wl,--script="))
+        {
+            as_input.push(f);
+        } else {
+            as_input.push(a);
+        }
+    }
+    link_as_is(dir, shim, cld, &as_input)
+}
+
+/// Links with gcc through cld (`cld`) or GNU ld, the arguments as given
+/// to both (a `-T` script replaces GNU ld's default one); panics on failure.
+fn link_as_is(dir: &Path, shim: &str, cld: bool, args: &[&str]) {
     let mut cmd = Command::new("gcc");
     cmd.current_dir(dir);
     if cld {
-        cmd.args(["-B", shim]).args(args);
+        cmd.args(["-B", shim]);
     } else {
         cmd.arg("-fuse-ld=bfd");
-        // `-T FILE`, `-Wl,-T,FILE`, `-Wl,--script=FILE` -> FILE.
-        let mut it = args.iter();
-        while let Some(&a) = it.next() {
-            if a == "-T" {
-                cmd.arg(it.next().unwrap());
-            } else if let Some(f) = a
-                .strip_prefix("-Wl,-T,")
-                .or_else(|| a.strip_prefix("-Wl,--script="))
-            {
-                cmd.arg(f);
-            } else {
-                cmd.arg(a);
-            }
-        }
     }
-    let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+    let (r, shown) = run_shown(cmd.args(args), TIMEOUT);
     assert!(
         r.success(),
         "link failed (cld={cld}){}",
@@ -508,18 +518,12 @@ fn sections_place_and_name_as_gnu_ld() {
     for cld in [false, true] {
         // GNU ld gets the script with -T (as an input it would add to its
         // default script, which has its own .text).
-        let mut cmd = Command::new("gcc");
-        cmd.current_dir(&dir);
-        if cld {
-            cmd.args(["-B", &shim]);
-        } else {
-            cmd.arg("-fuse-ld=bfd");
-        }
-        let (r, shown) = run_shown(
-            cmd.args(["-no-pie", "a.o", "f.o", "-Wl,-T,s.ld", "-o", "exe"]),
-            TIMEOUT,
+        link_as_is(
+            &dir,
+            &shim,
+            cld,
+            &["-no-pie", "a.o", "f.o", "-Wl,-T,s.ld", "-o", "exe"],
         );
-        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
         let exe = dir.join("exe");
         let syms = nm(&exe);
         let secs = sections(&exe);
@@ -664,15 +668,11 @@ fn gnu_lds_default_script_links() {
     );
     let mut outs = Vec::new();
     for cld in [false, true] {
-        let mut cmd = Command::new("gcc");
-        cmd.current_dir(&dir);
-        if cld {
-            cmd.args(["-B", &shim]);
-        } else {
-            cmd.arg("-fuse-ld=bfd");
-        }
-        let (r, shown) = run_shown(
-            cmd.args([
+        link_as_is(
+            &dir,
+            &shim,
+            cld,
+            &[
                 "-no-pie",
                 "a.o",
                 "b.o",
@@ -680,10 +680,8 @@ fn gnu_lds_default_script_links() {
                 "-Wl,-T,default.ld",
                 "-o",
                 "exe",
-            ]),
-            TIMEOUT,
+            ],
         );
-        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
         let exe = dir.join("exe");
         let secs = sections(&exe);
         assert_eq!(secs[".interp"].0 & !0xfff, 0x400000, "cld={cld}");
@@ -726,18 +724,12 @@ fn data_statements_as_gnu_ld() {
     let (dir, shim) = setup("data", &[("a.c", DATA_PROG), ("s.ld", script)]);
     let mut outs = Vec::new();
     for cld in [false, true] {
-        let mut cmd = Command::new("gcc");
-        cmd.current_dir(&dir);
-        if cld {
-            cmd.args(["-B", &shim]);
-        } else {
-            cmd.arg("-fuse-ld=bfd");
-        }
-        let (r, shown) = run_shown(
-            cmd.args(["-no-pie", "a.o", "-Wl,-T,s.ld", "-o", "exe"]),
-            TIMEOUT,
+        link_as_is(
+            &dir,
+            &shim,
+            cld,
+            &["-no-pie", "a.o", "-Wl,-T,s.ld", "-o", "exe"],
         );
-        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
         outs.push(run(&dir.join("exe")));
     }
     assert_eq!(outs[1], outs[0]);
@@ -768,15 +760,7 @@ fn noload_sections_as_gnu_ld() {
     );
     let mut outs = Vec::new();
     for cld in [false, true] {
-        let mut cmd = Command::new("gcc");
-        cmd.current_dir(&dir);
-        if cld {
-            cmd.args(["-B", &shim]);
-        } else {
-            cmd.arg("-fuse-ld=bfd");
-        }
-        let (r, shown) = run_shown(cmd.args(["a.o", "-Wl,-T,s.ld", "-o", "exe"]), TIMEOUT);
-        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
+        link_as_is(&dir, &shim, cld, &["a.o", "-Wl,-T,s.ld", "-o", "exe"]);
         let exe = dir.join("exe");
         let out = must_succeed_within(
             Command::new("readelf").arg("-SW").arg(&exe),
@@ -816,18 +800,12 @@ fn script_order_and_keep_under_gc_sections_as_gnu_ld() {
     let (dir, shim) = setup("order-keep", &[("a.c", prog), ("s.ld", script)]);
     let mut seen = Vec::new();
     for cld in [false, true] {
-        let mut cmd = Command::new("gcc");
-        cmd.current_dir(&dir);
-        if cld {
-            cmd.args(["-B", &shim]);
-        } else {
-            cmd.arg("-fuse-ld=bfd");
-        }
-        let (r, shown) = run_shown(
-            cmd.args(["a.o", "-Wl,-T,s.ld", "-Wl,--gc-sections", "-o", "exe"]),
-            TIMEOUT,
+        link_as_is(
+            &dir,
+            &shim,
+            cld,
+            &["a.o", "-Wl,-T,s.ld", "-Wl,--gc-sections", "-o", "exe"],
         );
-        assert!(r.success(), "cld={cld}{}", context(&r, &shown));
         let exe = dir.join("exe");
         assert_eq!(run(&exe), "1 2\n", "cld={cld}");
         let secs = sections(&exe);
