@@ -501,6 +501,21 @@ pub(super) fn join_file(
     }
 }
 
+/// Places input section `(f, s)` in output section `oi` at `off`, aligned;
+/// returns the offset after it.
+fn place_one(
+    res: &Resolved,
+    folded: &Folded,
+    placement: &mut [Vec<(u32, u64)>],
+    oi: usize,
+    (f, s): (u32, u32),
+    off: u64,
+) -> u64 {
+    let off = align_up(off, input_align(res, folded, f as usize, s as usize));
+    placement[f as usize][s as usize] = (oi as u32, off);
+    off + res.objects[f as usize].sections[s as usize].size
+}
+
 /// Whether `order_inputs` reorders an output section's inputs by priority.
 fn reordered(name: &[u8]) -> bool {
     matches!(
@@ -533,10 +548,7 @@ impl Placed {
         for (oi, os) in j.sections.iter().enumerate() {
             let (k, mut off) = self.done[oi];
             for &(f, s) in &os.inputs[k..] {
-                let isec = &res.objects[f as usize].sections[s as usize];
-                off = align_up(off, input_align(res, &folded, f as usize, s as usize));
-                self.placement[f as usize][s as usize] = (oi as u32, off);
-                off += isec.size;
+                off = place_one(res, &folded, &mut self.placement, oi, (f, s), off);
             }
             self.done[oi] = (os.inputs.len(), off);
         }
@@ -581,7 +593,6 @@ pub(super) fn place_inputs(
     ahead: Option<Placed>,
 ) -> Result<(Vec<Vec<(u32, u64)>>, Vec<(u32, u64, u32)>)> {
     let res = inp.res;
-    let align_of = |f: usize, si: usize| input_align(res, folded, f, si);
     // Where the first inputs were placed before the wait: an output
     // section goes on from there unless its inputs were reordered.
     let ahead = ahead.filter(|_| inp.scripts.data.is_empty());
@@ -622,10 +633,7 @@ pub(super) fn place_inputs(
                     .unwrap_or(u32::MAX);
                 place_data(&mut off, r, &mut next_data);
             }
-            let isec = &res.objects[f as usize].sections[s as usize];
-            off = align_up(off, align_of(f as usize, s as usize));
-            placement[f as usize][s as usize] = (oi as u32, off);
-            off += isec.size;
+            off = place_one(res, folded, &mut placement, oi, (f, s), off);
         }
         place_data(&mut off, u32::MAX, &mut next_data);
         os.size = off;
