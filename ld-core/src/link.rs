@@ -446,25 +446,26 @@ pub(crate) fn ingest(pending: Vec<Pending>) -> Result<Vec<LoadItem>> {
 /// members not yet selected make it inexact; it only says how much of the
 /// output file the background linker prepares ahead of the wait.
 pub(crate) fn output_estimate(items: &[LoadItem]) -> u64 {
-    use crate::object_file::SectionKind;
     items
         .iter()
         .map(|item| match item {
-            LoadItem::Object(o) => {
-                let contents: u64 = o
-                    .sections
-                    .iter()
-                    .filter(|s| {
-                        s.kind != SectionKind::Ignore && s.sh_type != object::elf::SHT_NOBITS
-                    })
-                    .map(|s| s.size)
-                    .sum();
-                // A symbol table entry and a name.
-                contents + o.symbols.len() as u64 * 32
-            }
+            LoadItem::Object(o) => object_estimate(o),
             _ => 0,
         })
         .sum()
+}
+
+/// What object `o` may add to the output: its contents and, per symbol,
+/// a symbol table entry and a name.
+fn object_estimate(o: &crate::object_file::ObjectFile) -> u64 {
+    use crate::object_file::SectionKind;
+    let contents: u64 = o
+        .sections
+        .iter()
+        .filter(|s| s.kind != SectionKind::Ignore && s.sh_type != object::elf::SHT_NOBITS)
+        .map(|s| s.size)
+        .sum();
+    contents + o.symbols.len() as u64 * 32
 }
 
 /// Link inputs held in memory, each ingested as a file of the given name
@@ -720,6 +721,15 @@ fn link_after_resolve(
 ) -> Result<Finished> {
     let (t0, t_ingest) = times;
     let Early { prepared, merged } = early;
+    if let Some(p) = &prepared {
+        // The archive members resolution took in count now (Rust's rlibs
+        // are most of a program).
+        let estimate: u64 = res.objects.iter().map(object_estimate).sum();
+        if opts.stats {
+            eprintln!("cld: output estimated at {estimate} bytes after resolution");
+        }
+        p.raise(estimate);
+    }
     if opts.relocatable {
         // A script's assignments and SECTIONS need a layout; -r has none.
         if let Some(file) = scripts.first_file() {

@@ -155,41 +155,99 @@ pub enum Preparing {
     Thread(Joined),
 }
 
+/// What the preparing thread is asked for: how many bytes to prepare
+/// (raised once resolution knows which archive members are in), and
+/// whether the writer wants the file now.
+#[derive(Default)]
+struct Ask {
+    want: u64,
+    stop: bool,
+}
+
+type Shared = std::sync::Arc<(std::sync::Mutex<Ask>, std::sync::Condvar)>;
+
 /// The preparing thread, joined when dropped: a link that fails before
 /// writing waits for it, and its `Prepared` then removes its file, so
 /// nothing is left behind when the process exits right after.
-pub struct Joined(Option<std::thread::JoinHandle<Option<Prepared>>>);
+pub struct Joined(Option<std::thread::JoinHandle<Option<Prepared>>>, Shared);
 
-impl Drop for Joined {
-    fn drop(&mut self) {
-        if let Some(h) = self.0.take() {
-            let _ = h.join();
+impl Joined {
+    fn stop(&mut self) -> Option<Prepared> {
+        if let Ok(mut a) = self.1 .0.lock() {
+            a.stop = true;
         }
+        self.1 .1.notify_all();
+        self.0.take()?.join().ok().flatten()
     }
 }
 
+impl Drop for Joined {
+    fn drop(&mut self) {
+        drop(self.stop());
+    }
+}
+
+/// How much the preparing thread faults in between looks at what it is
+/// asked: small enough that the writer does not wait long for it (a
+/// fraction of a millisecond).
+const PREPARE_STEP: u64 = 1 << 20;
+
 impl Preparing {
     /// Starts preparing the output at `path` for about `estimate` bytes,
-    /// faulted in entirely, on a thread of its own.
+    /// faulted in step by step on a thread of its own until the writer
+    /// takes it (`take`) or the estimate is reached (`raise` moves it).
     pub fn start(path: &Path, estimate: u64) -> Preparing {
         let path = path.to_path_buf();
+        let shared: Shared = Default::default();
+        let want = prepare_size(estimate);
+        shared.0.lock().unwrap().want = want;
+        let ask = shared.clone();
         let h = std::thread::Builder::new()
             .name("cld-prepare-output".into())
             .spawn(move || {
-                let want = prepare_size(estimate);
-                let cap = (want * 2).max(64 << 20).next_multiple_of(1 << 20);
+                // Address space is cheap: room for a raised estimate.
+                let cap = (want * 4).max(256 << 20).next_multiple_of(1 << 20);
                 let mut p = Prepared::new(&path, cap)?;
-                p.grow(want, want).ok()?;
-                Some(p)
+                let (lock, cv) = &*ask;
+                let mut a = lock.lock().ok()?;
+                loop {
+                    if a.stop {
+                        return Some(p);
+                    }
+                    let want = a.want;
+                    if p.touched >= want.min(p.capacity()) {
+                        a = cv.wait(a).ok()?;
+                        continue;
+                    }
+                    drop(a);
+                    p.grow(want, PREPARE_STEP).ok()?;
+                    a = lock.lock().ok()?;
+                }
             });
-        Preparing::Thread(Joined(h.ok()))
+        Preparing::Thread(Joined(h.ok(), shared))
     }
 
-    /// The prepared output, once ready; `None` if it could not be made.
+    /// Asks for `bytes` prepared if that is more than asked so far: once
+    /// the archive members in the link are known, their contents are an
+    /// estimate that needs no margin (garbage collection and ICF only
+    /// shrink it; the synthetic sections are small).
+    pub fn raise(&self, bytes: u64) {
+        if let Preparing::Thread(j) = self {
+            if let Ok(mut a) = j.1 .0.lock() {
+                if bytes > a.want {
+                    a.want = bytes;
+                    j.1 .1.notify_all();
+                }
+            }
+        }
+    }
+
+    /// The prepared output, as far as it got; `None` if it could not be
+    /// made.
     pub fn take(self) -> Option<Prepared> {
         match self {
             Preparing::Ready(p) => Some(p),
-            Preparing::Thread(mut j) => j.0.take()?.join().ok().flatten(),
+            Preparing::Thread(mut j) => j.stop(),
         }
     }
 }

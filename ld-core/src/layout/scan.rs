@@ -161,6 +161,19 @@ pub(crate) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCt
                 continue;
             }
             let gid = res.global_of(f, r.sym);
+            if !alloc && Native::non_alloc_abs_width(r.rtype).is_some() {
+                // Nearly every debug relocation: `decide` needs nothing for
+                // it and cannot fail (S + A, written on the writer's short
+                // path). Only the library it may use is noted.
+                if let Some(id) = gid {
+                    if let SymDef::Shared { file, .. } = res.symbols[id as usize].def {
+                        if out.shared_used.last() != Some(&file) {
+                            out.shared_used.push(file);
+                        }
+                    }
+                }
+                continue;
+            }
             if inp.opts.rewrite_endbr
                 && alloc
                 && sec.kind != SectionKind::EhFrame
