@@ -32,7 +32,15 @@ pub struct Archive {
     pub members: Vec<ArchiveMember>,
     /// Symbol index: (name, member index), in index order.
     pub symbols: Vec<(&'static [u8], u32)>,
+    /// The symbol index by name: the first entry of each name, and for
+    /// each entry the next one of its name (`NO_ENTRY` ends), so that
+    /// resolution looks up the names it wants instead of every entry.
+    by_name: crate::resolve::NameMap<u32>,
+    next_same: Vec<u32>,
 }
+
+/// The end of a `next_same` chain.
+const NO_ENTRY: u32 = u32::MAX;
 
 impl Archive {
     /// The archive's bytes are owned by `b` (see `input::Backing`): its
@@ -60,6 +68,19 @@ impl Archive {
                 *m.parsed.lock().unwrap() = Some(o);
             }
         });
+    }
+
+    /// The symbol index entries (positions in `symbols`) named `name`, in
+    /// index order.
+    pub fn entries_named(&self, name: &[u8]) -> impl Iterator<Item = u32> + '_ {
+        let mut e = self.by_name.get(name).copied().unwrap_or(NO_ENTRY);
+        std::iter::from_fn(move || {
+            let cur = e;
+            (cur != NO_ENTRY).then(|| {
+                e = self.next_same[cur as usize];
+                cur
+            })
+        })
     }
 
     pub fn parse(path: &Path, data: &'static [u8]) -> Result<Archive> {
@@ -151,11 +172,22 @@ impl Archive {
                 )))
             }
         }
+        let mut by_name =
+            crate::resolve::NameMap::with_capacity_and_hasher(symbols.len(), Default::default());
+        let mut next_same = vec![NO_ENTRY; symbols.len()];
+        // Backwards, so that each chain runs in index order.
+        for (i, &(n, _)) in symbols.iter().enumerate().rev() {
+            if let Some(first) = by_name.insert(n, i as u32) {
+                next_same[i] = first;
+            }
+        }
         Ok(Archive {
             backing: Default::default(),
             name,
             members,
             symbols,
+            by_name,
+            next_same,
         })
     }
 }

@@ -313,9 +313,35 @@ struct Resolver<'c> {
     /// name are loaded, as if the name were undefined.
     undefined_globs: Vec<&'static [u8]>,
     claimer: &'c mut dyn Claimer,
+    /// The symbols an archive member may be extracted for: each one
+    /// referenced while undefined, or common, once (`in_wanted`); those
+    /// defined since are dropped as archives are scanned.
+    wanted: Vec<SymbolId>,
+    in_wanted: Vec<bool>,
+    /// While an archive is scanned: every symbol referenced or made
+    /// common since the last look (repeats included: a weak reference
+    /// may have become strong).
+    touched: Option<Vec<SymbolId>>,
 }
 
 impl Resolver<'_> {
+    /// Symbol `id` was referenced, or became common: an archive member
+    /// defining it may now be wanted.
+    fn note_wanted(&mut self, id: SymbolId) {
+        let i = id as usize;
+        if self.in_wanted.len() <= i {
+            self.in_wanted
+                .resize(self.r.symbols.len().max(i + 1), false);
+        }
+        if !self.in_wanted[i] {
+            self.in_wanted[i] = true;
+            self.wanted.push(id);
+        }
+        if let Some(t) = &mut self.touched {
+            t.push(id);
+        }
+    }
+
     fn intern(&mut self, name: &'static [u8]) -> SymbolId {
         if let Some(&id) = self.r.names.get(name) {
             return id;
@@ -372,6 +398,7 @@ impl Resolver<'_> {
                     sym.ref_type = s.typ;
                 }
                 merge_visibility(sym, s);
+                self.note_wanted(id);
                 continue;
             }
             self.define(id, fid, i as u32, s, &obj);
@@ -464,6 +491,10 @@ impl Resolver<'_> {
                 }
             };
             sym.weak_def = new_weak;
+            if new_common {
+                // A member's initialized definition may replace it.
+                self.note_wanted(id);
+            }
         }
     }
 
@@ -520,6 +551,7 @@ impl Resolver<'_> {
             let sym = &mut self.r.symbols[id as usize];
             sym.dso_ref = true;
             sym.dso_strong_ref |= !weak;
+            self.note_wanted(id);
         }
         self.r.shared.push(LoadedShared {
             file,
@@ -530,14 +562,117 @@ impl Resolver<'_> {
 
     /// Extract members of `ar` that define currently undefined, strongly
     /// referenced symbols, until none is left. Returns whether any was extracted.
+    ///
+    /// GNU ld's order: rounds over the archive's symbol index, each taking,
+    /// entry by entry, the member of every entry whose name is wanted at
+    /// that moment, until a round takes none. Members are parsed in
+    /// parallel, ahead of the (sequential) decisions: each round parses
+    /// every member wanted before it starts; the decisions then run exactly
+    /// as they would serially, parsing inline whatever becomes wanted on
+    /// the way. A member parsed but no longer wanted is simply not added.
     fn scan_archive(&mut self, ar: &Archive, extracted: &mut [bool]) -> Result<bool> {
+        if !self.undefined_globs.is_empty() {
+            // A glob may want any name: look at every entry.
+            return self.scan_archive_every_entry(ar, extracted);
+        }
+        self.touched = Some(Vec::new());
+        let r = self.scan_archive_indexed(ar, extracted);
+        self.touched = None;
+        r
+    }
+
+    /// `scan_archive` visiting only the entries that can be taken: an
+    /// entry's member is taken when its name is wanted as the round reaches
+    /// it, and a name only becomes wanted by being referenced or made
+    /// common (`note_wanted`). So the first round need only visit the
+    /// entries of the names wanted now; then, whatever a taken member
+    /// touched is visited later in the same round if its entries come
+    /// after the current one, else in the next round.
+    fn scan_archive_indexed(&mut self, ar: &Archive, extracted: &mut [bool]) -> Result<bool> {
         use rayon::prelude::*;
         let mut any = false;
-        // Members are parsed in parallel, ahead of the (sequential, GNU
-        // ld-ordered) decisions: each round parses every member wanted
-        // before it starts; the decisions then run exactly as they would
-        // serially, parsing inline whatever becomes wanted on the way. A
-        // member parsed but no longer wanted is simply not added.
+        let mut parsed: HashMap<u32, Result<Member>> = HashMap::new();
+        // Defined symbols never become undefined; a weak definition may
+        // still become common, and is noted again then.
+        let (symbols, in_wanted) = (&self.r.symbols, &mut self.in_wanted);
+        self.wanted.retain(|&id| {
+            let keep = matches!(
+                symbols[id as usize].def,
+                SymDef::Undefined | SymDef::Common { .. }
+            );
+            in_wanted[id as usize] = keep;
+            keep
+        });
+        let mut next: Vec<u32> = if ar.symbols.len() <= self.wanted.len() {
+            (0..ar.symbols.len() as u32)
+                .filter(|&e| {
+                    let id = self.r.names.get(ar.symbols[e as usize].0);
+                    id.is_some_and(|&id| self.in_wanted.get(id as usize) == Some(&true))
+                })
+                .collect()
+        } else {
+            let names = self
+                .wanted
+                .iter()
+                .map(|&id| self.r.symbols[id as usize].name);
+            names.flat_map(|n| ar.entries_named(n)).collect()
+        };
+        loop {
+            next.sort_unstable();
+            next.dedup();
+            let mut wanted_now: Vec<u32> = next
+                .iter()
+                .map(|&e| ar.symbols[e as usize])
+                .filter(|&(name, m)| {
+                    !extracted[m as usize] && !parsed.contains_key(&m) && self.wants(name)
+                })
+                .map(|(_, m)| m)
+                .collect();
+            wanted_now.sort_unstable();
+            wanted_now.dedup();
+            if wanted_now.len() > 1 {
+                let results: Vec<(u32, Result<Member>)> = wanted_now
+                    .par_iter()
+                    .with_max_len(1)
+                    .map(|&m| (m, parse_member(&ar.members[m as usize])))
+                    .collect();
+                parsed.extend(results);
+            }
+            let mut round: std::collections::BinaryHeap<std::cmp::Reverse<u32>> =
+                next.drain(..).map(std::cmp::Reverse).collect();
+            let mut last = None;
+            let mut changed = false;
+            while let Some(std::cmp::Reverse(e)) = round.pop() {
+                if last.is_some_and(|l| e <= l) {
+                    continue;
+                }
+                last = Some(e);
+                if !self.take_entry(ar, e as usize, extracted, &mut parsed)? {
+                    continue;
+                }
+                changed = true;
+                any = true;
+                let touched = self.touched.replace(Vec::new()).unwrap_or_default();
+                for id in touched {
+                    for t in ar.entries_named(self.r.symbols[id as usize].name) {
+                        if t > e {
+                            round.push(std::cmp::Reverse(t));
+                        } else {
+                            next.push(t);
+                        }
+                    }
+                }
+            }
+            if !changed {
+                return Ok(any);
+            }
+        }
+    }
+
+    /// `scan_archive` looking at every entry in every round.
+    fn scan_archive_every_entry(&mut self, ar: &Archive, extracted: &mut [bool]) -> Result<bool> {
+        use rayon::prelude::*;
+        let mut any = false;
         let mut parsed: HashMap<u32, Result<Member>> = HashMap::new();
         loop {
             let mut wanted_now: Vec<u32> = ar
@@ -559,36 +694,51 @@ impl Resolver<'_> {
                 parsed.extend(results);
             }
             let mut changed = false;
-            for &(name, m) in &ar.symbols {
-                if extracted[m as usize] {
-                    continue;
+            for e in 0..ar.symbols.len() {
+                if self.take_entry(ar, e, extracted, &mut parsed)? {
+                    changed = true;
+                    any = true;
                 }
-                // A common symbol is replaced by a member's real (initialized)
-                // definition, as in GNU ld; a member that only has another
-                // common of it is not loaded for it.
-                let want = self.wants(name)
-                    || (self.is_common(name) && {
-                        let p = parsed
-                            .entry(m)
-                            .or_insert_with(|| parse_member(&ar.members[m as usize]));
-                        matches!(p, Ok(Member::Object(o)) if defines_initialized(o, name))
-                    });
-                if !want {
-                    continue;
-                }
-                extracted[m as usize] = true;
-                let member = match parsed.remove(&m) {
-                    Some(r) => r?,
-                    None => parse_member(&ar.members[m as usize])?,
-                };
-                self.add_member(member)?;
-                changed = true;
-                any = true;
             }
             if !changed {
                 return Ok(any);
             }
         }
+    }
+
+    /// Takes the member of symbol index entry `e` of `ar` if it is not
+    /// taken yet and the entry's name is wanted now; returns whether it did.
+    fn take_entry(
+        &mut self,
+        ar: &Archive,
+        e: usize,
+        extracted: &mut [bool],
+        parsed: &mut HashMap<u32, Result<Member>>,
+    ) -> Result<bool> {
+        let (name, m) = ar.symbols[e];
+        if extracted[m as usize] {
+            return Ok(false);
+        }
+        // A common symbol is replaced by a member's real (initialized)
+        // definition, as in GNU ld; a member that only has another
+        // common of it is not loaded for it.
+        let want = self.wants(name)
+            || (self.is_common(name) && {
+                let p = parsed
+                    .entry(m)
+                    .or_insert_with(|| parse_member(&ar.members[m as usize]));
+                matches!(p, Ok(Member::Object(o)) if defines_initialized(o, name))
+            });
+        if !want {
+            return Ok(false);
+        }
+        extracted[m as usize] = true;
+        let member = match parsed.remove(&m) {
+            Some(r) => r?,
+            None => parse_member(&ar.members[m as usize])?,
+        };
+        self.add_member(member)?;
+        Ok(true)
     }
 
     /// Whether `name` is, so far, a common symbol.
@@ -800,11 +950,15 @@ impl<'c> Incremental<'c> {
                 .map(|g| &*Box::leak(g.clone().into_bytes().into_boxed_slice()))
                 .collect(),
             claimer,
+            wanted: Vec::new(),
+            in_wanted: Vec::new(),
+            touched: None,
         };
         for &r in roots {
             let id = rs.intern(r);
             let s = &mut rs.r.symbols[id as usize];
             s.strong_ref = true;
+            rs.note_wanted(id);
         }
         Incremental {
             rs,

@@ -112,7 +112,37 @@ pub(crate) struct ScanResult {
     pub(crate) addr_taken_local: Vec<(u32, u64)>,
 }
 
-pub(crate) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCtx) -> ScanResult {
+impl ScanResult {
+    /// Appends `later`, the scan of the sections after this one's in the
+    /// same file: the same as scanning both at once.
+    fn absorb(&mut self, later: ScanResult) {
+        self.needs.extend(later.needs);
+        self.local_needs.extend(later.local_needs);
+        self.tlsld |= later.tlsld;
+        self.dynrels += later.dynrels;
+        self.relative.extend(later.relative);
+        self.errors.extend(later.errors);
+        self.undefined.extend(later.undefined);
+        self.textrel |= later.textrel;
+        self.textrel_warnings.extend(later.textrel_warnings);
+        for file in later.shared_used {
+            if self.shared_used.last() != Some(&file) {
+                self.shared_used.push(file);
+            }
+        }
+        self.addr_taken.extend(later.addr_taken);
+        self.addr_taken_local.extend(later.addr_taken_local);
+    }
+}
+
+/// Scans sections `secs` of object `f`.
+pub(crate) fn scan_file(
+    inp: &LinkInput,
+    live: &[bool],
+    f: usize,
+    ctx: &DecideCtx,
+    secs: std::ops::Range<usize>,
+) -> ScanResult {
     let res = inp.res;
     let o = &res.objects[f];
     let mut out = ScanResult {
@@ -133,7 +163,13 @@ pub(crate) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCt
     // Shared objects may leave symbols undefined unless `-z defs`.
     let report_undefined =
         (kind != OutputKind::Shared || inp.opts.no_undefined) && inp.opts.unresolved_in_objects;
-    for (si, sec) in o.sections.iter().enumerate() {
+    for (si, sec) in o
+        .sections
+        .iter()
+        .enumerate()
+        .take(secs.end)
+        .skip(secs.start)
+    {
         if !live[si] || sec.relocs.is_empty() {
             continue;
         }
@@ -161,19 +197,6 @@ pub(crate) fn scan_file(inp: &LinkInput, live: &[bool], f: usize, ctx: &DecideCt
                 continue;
             }
             let gid = res.global_of(f, r.sym);
-            if !alloc && Native::non_alloc_abs_width(r.rtype).is_some() {
-                // Nearly every debug relocation: `decide` needs nothing for
-                // it and cannot fail (S + A, written on the writer's short
-                // path). Only the library it may use is noted.
-                if let Some(id) = gid {
-                    if let SymDef::Shared { file, .. } = res.symbols[id as usize].def {
-                        if out.shared_used.last() != Some(&file) {
-                            out.shared_used.push(file);
-                        }
-                    }
-                }
-                continue;
-            }
             if inp.opts.rewrite_endbr
                 && alloc
                 && sec.kind != SectionKind::EhFrame
@@ -319,17 +342,45 @@ pub(crate) fn built_by_rustc(o: &ObjectFile) -> bool {
         .any(|(i, s)| s.name == b".comment" && o.section_data(i).windows(5).any(|w| w == b"rustc"))
 }
 
-/// The pass: every live section's relocations (`scan_file`), per file in
-/// parallel.
+/// Relocations per piece of work of the scan: a big object (a Rust
+/// crate's codegen unit) is split so that it does not leave the other
+/// threads idle at the end.
+const SCAN_CHUNK: u32 = 4096;
+
+/// The pass: every live section's relocations (`scan_file`), in parallel
+/// per file or, in a big file, per run of sections; the runs' results are
+/// joined in order, so each file's is what one scan of it gives.
 pub(crate) fn scan_relocations(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<ScanResult> {
     let res = inp.res;
     let ctx = DecideCtx::new(inp.opts.output_kind, inp.opts.no_relax);
-    // Scan relocations, per file in parallel.
-    (0..res.objects.len())
+    let mut work: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    for (f, o) in res.objects.iter().enumerate() {
+        let (mut start, mut n) = (0, 0);
+        for (si, sec) in o.sections.iter().enumerate() {
+            n += sec.relocs.len() as u32;
+            if n >= SCAN_CHUNK {
+                work.push((f, start..si + 1));
+                (start, n) = (si + 1, 0);
+            }
+        }
+        if start < o.sections.len() || start == 0 {
+            work.push((f, start..o.sections.len()));
+        }
+    }
+    let parts: Vec<(usize, ScanResult)> = work
         .into_par_iter()
         .with_max_len(1)
-        .map(|f| scan_file(inp, &live[f], f, &ctx))
-        .collect()
+        .map(|(f, secs)| (f, scan_file(inp, &live[f], f, &ctx, secs)))
+        .collect();
+    let mut out: Vec<ScanResult> = Vec::with_capacity(res.objects.len());
+    for (f, part) in parts {
+        if f < out.len() {
+            out[f].absorb(part);
+        } else {
+            out.push(part);
+        }
+    }
+    out
 }
 
 /// What the live relocations need, gathered from every file's scan.

@@ -1,0 +1,139 @@
+//! Which archive members a link takes, and in which order: GNU ld's rounds
+//! over the archive's symbol index. A member is taken when the round
+//! reaches an entry whose name is wanted at that moment, so a member that
+//! another member makes wanted is taken in the same round if its entry
+//! comes later in the index, else in the next round; a weak reference
+//! alone takes nothing until a strong one comes; a common symbol takes a
+//! member with an initialized definition. The order shows in the output
+//! (each member's code follows the previous one's), so cld's output must
+//! list the functions in GNU ld's order, and the program must run alike.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn must(cmd: &mut Command, what: &str) -> RunResult {
+    must_succeed_within(cmd, TIMEOUT, what)
+}
+
+/// The archive's members in index order: (file name, source).
+const MEMBERS: &[(&str, &str)] = &[
+    ("m1.c", "int early1(void) { return 1; }\n"),
+    ("m2.c", "int early2(void) { return 2; }\n"),
+    (
+        "m3.c",
+        "int late2(void);\nint mid(void) { return 30 + late2(); }\n",
+    ),
+    (
+        "m4.c",
+        "int early1(void); int mid(void); int late_more(void);\n\
+         int x_late(void) { return 400 + early1() + mid() + late_more(); }\n",
+    ),
+    (
+        "m5.c",
+        "int early2(void);\nint late_more(void) { return 5000 + early2(); }\n",
+    ),
+    (
+        "m6.c",
+        "void w(void);\nint late2(void) { w(); return 60000; }\n",
+    ),
+    // Wanted only once m6 refers to it strongly (main's reference is weak).
+    ("m7.c", "int w_calls;\nvoid w(void) { w_calls++; }\n"),
+    // An initialized definition of main's common `cvar`.
+    ("m8.c", "int cvar = 8000000;\n"),
+    // Wanted by nothing.
+    ("m9.c", "int unused9(void) { return 9; }\n"),
+];
+
+const MAIN: &str = r#"
+#include <stdio.h>
+int x_late(void);
+void w(void) __attribute__((weak));
+int cvar;
+int main(void) {
+    int r = x_late();
+    printf("%d %d %d\n", r, w ? 1 : 0, cvar);
+    return 0;
+}
+"#;
+
+/// The functions and data of the members, in address order in `exe`.
+fn member_order(exe: &Path) -> Vec<String> {
+    let names = [
+        "early1",
+        "early2",
+        "mid",
+        "x_late",
+        "late_more",
+        "late2",
+        "w",
+        "cvar",
+        "unused9",
+    ];
+    let r = must(
+        Command::new("nm").args(["-n", "--defined-only"]).arg(exe),
+        "nm -n",
+    );
+    r.stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .filter(|n| names.contains(n))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn members_are_taken_in_gnu_ld_order() {
+    require_tool("gcc", "gcc");
+    require_tool("ar", "binutils");
+    require_tool("nm", "binutils");
+    let dir = fresh_work_dir("archives", "order");
+    let shim = make_shim(&dir);
+    let compile = |name: &str, src: &str| -> PathBuf {
+        let c = dir.join(name);
+        std::fs::write(&c, src).unwrap();
+        let o = c.with_extension("o");
+        must(
+            Command::new("gcc")
+                .args(["-c", "-O1", "-fcommon", "-ffunction-sections"])
+                .arg(&c)
+                .arg("-o")
+                .arg(&o),
+            "gcc -c",
+        );
+        o
+    };
+    let objs: Vec<PathBuf> = MEMBERS.iter().map(|(n, s)| compile(n, s)).collect();
+    let lib = dir.join("libm.a");
+    must(
+        Command::new("ar").arg("rcs").arg(&lib).args(&objs),
+        "ar rcs",
+    );
+    let main = compile("main.c", MAIN);
+    let link = |out: &str, linker: &[&str]| -> PathBuf {
+        let exe = dir.join(out);
+        must(
+            Command::new("gcc")
+                .args(linker)
+                .arg(&main)
+                .arg(&lib)
+                .arg("-o")
+                .arg(&exe),
+            "gcc link",
+        );
+        exe
+    };
+    let ours = link("with-cld", &["-B", &shim]);
+    let theirs = link("with-bfd", &["-fuse-ld=bfd"]);
+    let run = |exe: &Path| must(&mut Command::new(exe), "run").stdout;
+    assert_eq!(run(&ours), run(&theirs), "the programs print differently");
+    assert_eq!(run(&ours).trim(), "65433 1 8000000");
+    let (o, t) = (member_order(&ours), member_order(&theirs));
+    assert!(!o.contains(&"unused9".to_string()), "m9 was taken: {o:?}");
+    assert_eq!(o, t, "members taken in another order than GNU ld's");
+}
