@@ -9,6 +9,7 @@
 use crate::arch::{Arch, DecideCtx, Native, RelocAction, RelocValues};
 use crate::chunks::{self, written_early};
 use crate::error::{Error, Result};
+use crate::layout::symbols::{SEC_DEAD, SEC_SPECIAL};
 use crate::layout::{self, local_sym_addr, target_props, DynRel, Layout, Synth, NONE};
 use crate::options::Options;
 use crate::output_file::OutputFile;
@@ -534,7 +535,11 @@ fn section_discarded(res: &Resolved, l: &Layout, file: usize, sym: u32) -> bool 
     {
         return false;
     }
-    l.placement[file][sh].0 == NONE
+    match l.sec_addrs.get(file).map_or(SEC_SPECIAL, |a| a[sh]) {
+        SEC_DEAD => true,
+        SEC_SPECIAL => l.placement[file][sh].0 == NONE,
+        _ => false,
+    }
 }
 
 fn target_is_dead(res: &Resolved, l: &Layout, f: usize, sym: u32) -> bool {

@@ -63,6 +63,7 @@ impl Layout {
             }
         }
         self.renumber_sections(start);
+        self.index_section_addrs(res);
     }
 
     /// Where the non-allocated sections start in the file (the first one

@@ -223,6 +223,13 @@ pub struct Layout {
     pub entry: u64,
     /// Per file, per section: (output section, offset within it) or NONE.
     pub placement: Vec<Vec<(u32, u64)>>,
+    /// Per file, per section: the address its contents start at, or
+    /// `symbols::SEC_DEAD` (not placed) or `symbols::SEC_SPECIAL`
+    /// (`.eh_frame`, merged strings: found piece by piece). What
+    /// `local_sym_addr` reads for each relocation instead of the section,
+    /// its placement and its output section; made by `index_section_addrs`
+    /// once addresses are final, and again if a section is dropped.
+    pub sec_addrs: Vec<Vec<u64>>,
     /// Per file, per piece: offset within the output section.
     pub piece_out: Vec<Vec<u64>>,
     /// Final value of every global symbol.
@@ -569,8 +576,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         live,
         execstack,
         script_data: Vec::new(),
+        sec_addrs: Vec::new(),
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
+    layout.index_section_addrs(res);
 
     crate::timing::next(&mut pass, "layout: symbol values");
     layout.sym_values = symbols::symbol_values(inp, &layout, &bss.common_off, &bss.copy_off)?;

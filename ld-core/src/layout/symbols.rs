@@ -25,6 +25,41 @@ pub fn got_target_value(res: &Resolved, l: &Layout, t: GotTarget) -> u64 {
     }
 }
 
+/// In `Layout::sec_addrs`: a section that is not placed.
+pub const SEC_DEAD: u64 = u64::MAX;
+/// In `Layout::sec_addrs`: a section whose symbols' addresses are found
+/// piece by piece (`.eh_frame`, merged strings).
+pub const SEC_SPECIAL: u64 = u64::MAX - 1;
+
+impl Layout {
+    /// Fills `sec_addrs` from the placement and the output sections'
+    /// addresses, per file in parallel.
+    pub(crate) fn index_section_addrs(&mut self, res: &Resolved) {
+        use rayon::prelude::*;
+        let (placement, sections) = (&self.placement, &self.sections);
+        self.sec_addrs = res
+            .objects
+            .par_iter()
+            .zip(placement)
+            .map(|(o, placed)| {
+                o.sections
+                    .iter()
+                    .zip(placed)
+                    .map(|(s, &(osec, off))| {
+                        if matches!(s.kind, SectionKind::EhFrame | SectionKind::MergeStrings) {
+                            SEC_SPECIAL
+                        } else if osec == NONE {
+                            SEC_DEAD
+                        } else {
+                            sections[osec as usize].addr.wrapping_add(off)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+    }
+}
+
 /// The address of file-local symbol `sym` of object `f` (through merged pieces).
 pub fn local_sym_addr(
     res: &Resolved,
@@ -41,6 +76,14 @@ pub fn local_sym_addr(
     let sh = s.shndx as usize;
     if sh == 0 || sh >= o.sections.len() {
         return (0, addend);
+    }
+    // Nearly every section: its address from one table.
+    match layout.sec_addrs.get(f).map_or(SEC_SPECIAL, |a| a[sh]) {
+        SEC_DEAD => return (0, addend),
+        SEC_SPECIAL => {}
+        // Wrapping: a broken input's symbol value must not panic here; the
+        // relocation that uses it reports the overflow.
+        a => return (a.wrapping_add(s.value), addend),
     }
     let isec = &o.sections[sh];
     if isec.kind == SectionKind::EhFrame {
