@@ -2,11 +2,14 @@
 # Link benchmark on a real Rust program: the final link of ripgrep (rg),
 # captured once from `cargo install ripgrep`, replayed with several linkers.
 #
-#   bench/ripgrep-link.sh
+#   bench/ripgrep-link.sh                   release profile
+#   RG_PROFILE=debug bench/ripgrep-link.sh  debug profile (`cargo install
+#                                           --debug`: the link a Rust
+#                                           developer waits for on each edit)
 #
 # 1. Capture (cached in target/bench/ripgrep; BENCH_REBUILD=1 redoes it):
 #    `cargo install ripgrep --version $RG_VERSION --locked` (release profile,
-#    ripgrep's own settings: debug = 1) with `-C linker-features=-lld` and a
+#    ripgrep's own settings: debug = 1; or --debug) with `-C linker-features=-lld` and a
 #    linker wrapper that, for the link of rg, copies every input file
 #    (objects, rlibs) into target/bench/ripgrep/inputs and saves the
 #    driver's argv (rewritten to the copies) in link.args. Nothing else of
@@ -17,15 +20,20 @@
 #      ld.bfd   -fuse-ld=bfd            ld.gold  -fuse-ld=gold
 #      ld.lld   -fuse-ld=lld (system)   rust-lld -B<sysroot>/gcc-ld -fuse-ld=lld
 #                                                (what rustc >= 1.90 uses by default)
-#      mold     -fuse-ld=mold -Wl,--no-fork
+#      mold     -fuse-ld=mold -Wl,--no-fork          (Debian's, 1.10)
+#      mold-2.42 -B <shim: ../shared/anchors/mold> -Wl,--no-fork
+#      wild     -B <shim: wild 0.10 from cargo install> -Wl,--no-fork
 #      cld      -B <shim dir with ld -> target/release/cld>
+#    The runs alternate between the linkers (round i links with each in
+#    turn), so that a slower moment of the machine does not fall on one.
 #    Every output must run (`rg --version`, a search of this repository's
 #    sources) and print the same as the ld.bfd one; cld's must name cld in
 #    .comment.
 # 3. Medians of wall time and of peak RSS go to bench/results/ripgrep-link.md
-#    and bench/results/ripgrep-link.json.
+#    and bench/results/ripgrep-link.json (ripgrep-link-debug.* for the debug
+#    profile); ratios against wild 0.10 where it is installed, else mold.
 #
-# Environment: RUNS=9, RG_VERSION=15.2.0, BENCH_REBUILD=1,
+# Environment: RUNS=9, RG_VERSION=15.2.0, RG_PROFILE=release, BENCH_REBUILD=1,
 # CLD_TEST_LINKER=/usr/bin/ld (stands in for cld; row cld*).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -34,7 +42,12 @@ root="$PWD"
 RUNS="${RUNS:-9}"
 ((RUNS >= 3)) || RUNS=3
 RG_VERSION="${RG_VERSION:-15.2.0}"
-work="$root/target/bench/ripgrep"
+RG_PROFILE="${RG_PROFILE:-release}"
+case "$RG_PROFILE" in
+    release) work="$root/target/bench/ripgrep" suffix= install_flags=() profile_desc="release, debug = 1" ;;
+    debug) work="$root/target/bench/ripgrep-debug" suffix=-debug install_flags=(--debug) profile_desc="debug profile" ;;
+    *) echo "ripgrep-link: RG_PROFILE is release or debug, not $RG_PROFILE" >&2; exit 1 ;;
+esac
 results="$root/bench/results"
 mkdir -p "$work" "$results"
 
@@ -67,7 +80,7 @@ capture_ok() {
     done <"$args_file"
 }
 if [ -n "${BENCH_REBUILD:-}" ] || ! capture_ok; then
-    echo "==> capturing the link of rg: cargo install ripgrep $RG_VERSION (release; takes a minute or two)"
+    echo "==> capturing the link of rg: cargo install ripgrep $RG_VERSION ($RG_PROFILE; takes a minute or two)"
     rm -rf "$work/inputs" "$work/target" "$work/root" "$args_file"
     mkdir -p "$work/inputs" "$work/bin"
     cat >"$work/bin/capture-cc" <<'WRAPPER'
@@ -110,7 +123,7 @@ WRAPPER
         CAP="$work" CARGO_TARGET_DIR="$work/target" \
         CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER="$work/bin/capture-cc" \
         CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C linker-features=-lld" \
-        cargo install ripgrep --locked --force --version "$RG_VERSION" --root "$work/root" \
+        cargo install ripgrep "${install_flags[@]}" --locked --force --version "$RG_VERSION" --root "$work/root" \
         >"$work/capture.log" 2>&1 || die "cargo install ripgrep failed (see $work/capture.log)"
     echo "    built in $((SECONDS - t0)) s"
     capture_ok || die "the link of rg was not captured (see $work/capture.log)"
@@ -128,19 +141,31 @@ for a in "${link_args[@]}"; do
     esac
     [ -f "$a" ] && in_bytes=$((in_bytes + $(stat -c %s "$a")))
 done
-desc="ripgrep $RG_VERSION (release, debug = 1): $n_obj objects, $n_rlib rlibs, $((in_bytes / 1048576)) MiB of input"
+desc="ripgrep $RG_VERSION ($profile_desc): $n_obj objects, $n_rlib rlibs, $((in_bytes / 1048576)) MiB of input"
 echo "==> $desc"
 
 # ---------------------------------------------------------------- linkers
 sysroot="$(rustc --print sysroot)"
 gcc_ld="$sysroot/lib/rustlib/x86_64-unknown-linux-gnu/bin/gcc-ld"
-names=(ld.bfd ld.gold ld.lld rust-lld mold "$cld_name")
+names=(ld.bfd ld.gold ld.lld rust-lld mold mold-2.42 wild "$cld_name")
 declare -A flags version avail
 flags[ld.bfd]="-fuse-ld=bfd"
 flags[ld.gold]="-fuse-ld=gold"
 flags[ld.lld]="-fuse-ld=lld"
 flags[rust-lld]="-B$gcc_ld -fuse-ld=lld"
 flags[mold]="-fuse-ld=mold -Wl,--no-fork"
+# The anchors, each through a shim directory of its own.
+mold242="$(cd "$root/.." && ls "$PWD/shared/anchors/mold" 2>/dev/null || true)"
+wild="$(command -v wild || ls "${CARGO_HOME:-$HOME/.cargo}/bin/wild" 2>/dev/null || true)"
+for n in mold-2.42 wild; do
+    p=$mold242
+    [ "$n" = wild ] && p=$wild
+    mkdir -p "$work/shim-$n"
+    [ -z "$p" ] || ln -sfn "$p" "$work/shim-$n/ld"
+    flags[$n]="-B$work/shim-$n/ -Wl,--no-fork"
+done
+version[mold-2.42]="$([ -z "$mold242" ] || "$mold242" --version 2>/dev/null | head -n 1)"
+version[wild]="$([ -z "$wild" ] || "$wild" --version 2>/dev/null | head -n 1)"
 flags[$cld_name]="-B$work/shim/"
 version[ld.bfd]="$(ld.bfd --version 2>/dev/null | head -n 1)"
 version[ld.gold]="$(ld.gold --version 2>/dev/null | head -n 1)"
@@ -166,6 +191,12 @@ check_output() { # check_output NAME EXE -> 0 if rg works and agrees with the ld
 }
 
 declare -A st wall_med rss_med wall_min wall_max size times rsses
+run_names=()
+link_cmd() { # link_cmd NAME: the command line, in cmd[]
+    local n="$1" exe="$work/rg-${1//\*/}"
+    # shellcheck disable=SC2206
+    cmd=(cc "${link_args[@]/#OUTPUT/$exe}" ${flags[$n]})
+}
 for n in "${names[@]}"; do
     if [ "${avail[$n]}" != 1 ]; then
         st[$n]="not installed"
@@ -173,9 +204,9 @@ for n in "${names[@]}"; do
         continue
     fi
     exe="$work/rg-${n//\*/}"
-    # shellcheck disable=SC2206
-    cmd=(cc "${link_args[@]/#OUTPUT/$exe}" ${flags[$n]})
+    link_cmd "$n"
     rm -f "$exe"
+    # The warm-up link, checked.
     if ! "${cmd[@]}" >"$work/link-${n//\*/}.log" 2>&1 || [ ! -s "$exe" ]; then
         st[$n]="FAILED"
         echo "    $n: FAILED:"
@@ -184,21 +215,31 @@ for n in "${names[@]}"; do
     fi
     if check_output "$n" "$exe"; then st[$n]=ok; else st[$n]="WRONG OUTPUT"; fi
     size[$n]=$(stat -c %s "$exe")
-    ws=() rs=()
-    for ((i = 0; i < RUNS; i++)); do
+    run_names+=("$n")
+done
+declare -A ws rs
+for ((i = 0; i < RUNS; i++)); do
+    for n in "${run_names[@]}"; do
+        [ "${st[$n]}" = FAILED ] && continue
+        link_cmd "$n"
         t0=$(date +%s%N)
-        /usr/bin/time -f '%M' -o "$work/time.txt" "${cmd[@]}" >/dev/null 2>&1 || { st[$n]="FAILED"; break; }
+        /usr/bin/time -f '%M' -o "$work/time.txt" "${cmd[@]}" >/dev/null 2>&1 || { st[$n]="FAILED"; continue; }
         t1=$(date +%s%N)
-        ws+=("$(((t1 - t0) / 1000000))")
-        rs+=("$(tail -n 1 "$work/time.txt")")
+        ws[$n]+="$(((t1 - t0) / 1000000)) "
+        rs[$n]+="$(tail -n 1 "$work/time.txt") "
     done
-    times[$n]="${ws[*]}"
-    rsses[$n]="${rs[*]}"
-    wall_med[$n]=$(printf '%s\n' "${ws[@]}" | median)
-    rss_med[$n]=$(printf '%s\n' "${rs[@]}" | median)
-    wall_min[$n]=$(printf '%s\n' "${ws[@]}" | sort -n | head -n 1)
-    wall_max[$n]=$(printf '%s\n' "${ws[@]}" | sort -n | tail -n 1)
-    echo "    $n: ${st[$n]}, median ${wall_med[$n]} ms, peak RSS ${rss_med[$n]} KiB (runs: ${ws[*]} ms)"
+done
+for n in "${run_names[@]}"; do
+    [ -n "${ws[$n]:-}" ] || continue
+    read -ra w <<<"${ws[$n]}"
+    read -ra r <<<"${rs[$n]}"
+    times[$n]="${w[*]}"
+    rsses[$n]="${r[*]}"
+    wall_med[$n]=$(printf '%s\n' "${w[@]}" | median)
+    rss_med[$n]=$(printf '%s\n' "${r[@]}" | median)
+    wall_min[$n]=$(printf '%s\n' "${w[@]}" | sort -n | head -n 1)
+    wall_max[$n]=$(printf '%s\n' "${w[@]}" | sort -n | tail -n 1)
+    echo "    $n: ${st[$n]}, median ${wall_med[$n]} ms, peak RSS ${rss_med[$n]} KiB (runs: ${w[*]} ms)"
 done
 
 # ---------------------------------------------------------------- report
@@ -212,30 +253,35 @@ cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 ncpu="$(nproc)"
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-md="$results/ripgrep-link.md"
-json="$results/ripgrep-link.json"
+md="$results/ripgrep-link$suffix.md"
+json="$results/ripgrep-link$suffix.json"
+ref=mold
+[ -n "${wall_med[wild]:-}" ] && ref=wild
 {
     echo "# ripgrep link benchmark"
     echo
     echo "$date_utc, cld at $commit, $cpu, $ncpu CPUs, load average $load at the end."
     echo "$desc; the same captured inputs for every linker (\`bench/ripgrep-link.sh\`)."
-    echo "$RUNS timed runs per linker after one warm-up link; wall time of \`cc <captured argv>\` (gcc driver"
+    echo "$RUNS timed runs per linker after one warm-up link, alternating between the linkers; wall time of \`cc <captured argv>\` (gcc driver"
     echo "and collect2 included); peak RSS is GNU time's %M (the largest process: the linker). Medians."
     echo "rust-lld is what rustc >= 1.90 links with by default on x86_64-unknown-linux-gnu."
     echo
-    echo "| linker | status | median ms | min ms | max ms | median peak RSS KiB | output bytes | time / mold | time / ld.bfd |"
-    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "mold and the anchors (mold 2.42, wild 0.10) run with --no-fork."
+    echo
+    echo "| linker | status | median ms | min ms | max ms | median peak RSS KiB | output bytes | time / $ref | RSS / $ref | time / ld.bfd |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for n in "${names[@]}"; do
         if [ -n "${wall_med[$n]:-}" ]; then
             echo "| $n | ${st[$n]} | ${wall_med[$n]} | ${wall_min[$n]} | ${wall_max[$n]} | ${rss_med[$n]} | ${size[$n]} |" \
-                "$(ratio "${wall_med[$n]}" "${wall_med[mold]:-}") | $(ratio "${wall_med[$n]}" "${wall_med[ld.bfd]:-}") |"
+                "$(ratio "${wall_med[$n]}" "${wall_med[$ref]:-}") | $(ratio "${rss_med[$n]}" "${rss_med[$ref]:-}") |" \
+                "$(ratio "${wall_med[$n]}" "${wall_med[ld.bfd]:-}") |"
         else
-            echo "| $n | ${st[$n]} | - | - | - | - | - | - | - |"
+            echo "| $n | ${st[$n]} | - | - | - | - | - | - | - | - |"
         fi
     done
     echo
     echo "Linkers:"
-    for n in "${names[@]}"; do echo "- $n: \`${flags[$n]/$work/target/bench/ripgrep}\` ${version[$n]:+(${version[$n]})}"; done
+    for n in "${names[@]}"; do echo "- $n: \`${flags[$n]/$work/target/bench/${work##*/}}\` ${version[$n]:+(${version[$n]})}"; done
     [ "$cld_name" = "cld*" ] && echo "- cld*: CLD_TEST_LINKER=$cld stood in for cld"
 } >"$md"
 

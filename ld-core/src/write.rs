@@ -435,7 +435,10 @@ pub(crate) fn relocate_section(
                 continue;
             }
         }
-        let t = target_props(res, l.kind, f, r.sym);
+        let t = match res.global_of(f, r.sym) {
+            Some(id) if !l.global_props.is_empty() => l.global_props[id as usize],
+            _ => target_props(res, l.kind, f, r.sym),
+        };
         let (action, needs) = Native::decide(ctx, r.rtype, t, alloc, writable, input, r.offset)
             .map_err(|m| format!("{}: {m}", place(r.offset)))?;
         skip = needs.skip_next;

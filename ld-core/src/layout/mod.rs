@@ -230,6 +230,9 @@ pub struct Layout {
     /// its placement and its output section; made by `index_section_addrs`
     /// once addresses are final, and again if a section is dropped.
     pub sec_addrs: Vec<Vec<u64>>,
+    /// Per global symbol: what a relocation decision needs to know of it
+    /// (`scan::global_props`), in a compact table for the writer.
+    pub global_props: Vec<crate::arch::TargetProps>,
     /// Per file, per piece: offset within the output section.
     pub piece_out: Vec<Vec<u64>>,
     /// Final value of every global symbol.
@@ -398,7 +401,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let Live { live, folded } = liveness::live_sections(inp, live_ahead);
 
     crate::timing::next(&mut pass, "layout: scan relocations");
-    let scans = scan::scan_relocations(inp, &live);
+    let views = scan::global_views(res, opts.output_kind);
+    let scans = scan::scan_relocations(inp, &live, &views);
     let (needs, mut sym_info) = scan::gather_needs(inp, &scans)?;
 
     crate::timing::next(&mut pass, "layout: got, plt");
@@ -577,6 +581,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         execstack,
         script_data: Vec::new(),
         sec_addrs: Vec::new(),
+        global_props: views.iter().map(|v| v.props).collect(),
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
     layout.index_section_addrs(res);

@@ -87,6 +87,42 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
     }
 }
 
+/// What the scan reads of a global symbol, for each relocation against
+/// it: made once per link, in parallel, as a compact table (a few bytes per
+/// symbol) that stays in cache, where the symbol and its definition are
+/// scattered over every input's tables.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct GlobalView {
+    pub(crate) props: TargetProps,
+    undefined: bool,
+    /// Defined in a shared library with hidden or internal visibility: a
+    /// reference cannot bind to it.
+    hidden_import: bool,
+    /// The shared library (index) that defines it, or `NONE`.
+    shared: u32,
+}
+
+/// Every global symbol's `GlobalView`.
+pub(crate) fn global_views(res: &Resolved, kind: OutputKind) -> Vec<GlobalView> {
+    res.symbols
+        .par_iter()
+        .enumerate()
+        .map(|(id, g)| {
+            let shared = match g.def {
+                SymDef::Shared { file, .. } => file,
+                _ => NONE,
+            };
+            GlobalView {
+                props: global_props(res, kind, id as SymbolId),
+                undefined: g.def == SymDef::Undefined,
+                hidden_import: shared != NONE
+                    && matches!(g.visibility, elf::STV_HIDDEN | elf::STV_INTERNAL),
+                shared,
+            }
+        })
+        .collect()
+}
+
 pub(crate) struct ScanResult {
     /// (symbol, needs) for globals.
     pub(crate) needs: Vec<(SymbolId, arch::Needs)>,
@@ -135,13 +171,14 @@ impl ScanResult {
     }
 }
 
-/// Scans sections `secs` of object `f`.
+/// Scans sections `secs` of object `f`; `views`: `global_views`.
 pub(crate) fn scan_file(
     inp: &LinkInput,
     live: &[bool],
     f: usize,
     ctx: &DecideCtx,
     secs: std::ops::Range<usize>,
+    views: &[GlobalView],
 ) -> ScanResult {
     let res = inp.res;
     let o = &res.objects[f];
@@ -205,16 +242,12 @@ pub(crate) fn scan_file(
                 note_address_taken(o, r, gid, &mut out);
             }
             if let Some(id) = gid {
-                let g = &res.symbols[id as usize];
-                if let SymDef::Shared { file, .. } = g.def {
-                    if out.shared_used.last() != Some(&file) {
-                        out.shared_used.push(file);
-                    }
+                let g = views[id as usize];
+                if g.shared != NONE && out.shared_used.last() != Some(&g.shared) {
+                    out.shared_used.push(g.shared);
                 }
                 // A hidden reference cannot bind to another module.
-                let hidden_import = matches!(g.def, SymDef::Shared { .. })
-                    && matches!(g.visibility, elf::STV_HIDDEN | elf::STV_INTERNAL);
-                if (g.def == SymDef::Undefined || hidden_import)
+                if (g.undefined || g.hidden_import)
                     && !o.symbols[r.sym as usize].is_weak()
                     && alloc
                     && report_undefined
@@ -228,7 +261,10 @@ pub(crate) fn scan_file(
                     out.undefined.push((id, loc));
                 }
             }
-            let t = target_props(res, kind, f, r.sym);
+            let t = match gid {
+                Some(id) => views[id as usize].props,
+                None => target_props(res, kind, f, r.sym),
+            };
             match Native::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
                 Ok((a, n)) => {
                     if n.dyn_reloc {
@@ -350,7 +386,11 @@ const SCAN_CHUNK: u32 = 4096;
 /// The pass: every live section's relocations (`scan_file`), in parallel
 /// per file or, in a big file, per run of sections; the runs' results are
 /// joined in order, so each file's is what one scan of it gives.
-pub(crate) fn scan_relocations(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<ScanResult> {
+pub(crate) fn scan_relocations(
+    inp: &LinkInput,
+    live: &[Vec<bool>],
+    views: &[GlobalView],
+) -> Vec<ScanResult> {
     let res = inp.res;
     let ctx = DecideCtx::new(inp.opts.output_kind, inp.opts.no_relax);
     let mut work: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
@@ -370,7 +410,7 @@ pub(crate) fn scan_relocations(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<ScanR
     let parts: Vec<(usize, ScanResult)> = work
         .into_par_iter()
         .with_max_len(1)
-        .map(|(f, secs)| (f, scan_file(inp, &live[f], f, &ctx, secs)))
+        .map(|(f, secs)| (f, scan_file(inp, &live[f], f, &ctx, secs, views)))
         .collect();
     let mut out: Vec<ScanResult> = Vec::with_capacity(res.objects.len());
     for (f, part) in parts {
