@@ -256,6 +256,7 @@ impl Resolved {
     }
     /// The global symbol an object's symbol index refers to, if global
     /// (or a promoted local IFUNC).
+    #[inline]
     pub fn global_of(&self, file: usize, sym: u32) -> Option<SymbolId> {
         let o = &self.objects[file];
         if sym >= o.first_global {

@@ -6,14 +6,20 @@
 //! sections stay but keep nothing alive; `.eh_frame` stays and keeps only
 //! what the FDEs of live functions and the CIEs reference. ICF (`icf`)
 //! then folds identical live sections. Assumes resolution is done.
+//!
+//! The mark runs on all threads (`Marker`): one atomic state per input
+//! section, roots found per file in parallel, then a work-stealing
+//! traversal. A reachability set does not depend on the order it is
+//! found in, so the result is the serial one.
 
 use super::output_sections::{is_c_ident, output_name};
 use super::LinkInput;
 use crate::chunks::eh_frame::fde_target_section;
-use crate::object_file::{EhRecordKind, SectionKind};
+use crate::object_file::{EhRecordKind, InputSection, ObjectFile, Reloc, SectionKind};
 use crate::resolve::{Resolved, SymDef, SymbolId};
 use object::elf;
-use std::collections::HashMap;
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
 
 /// Object `f`'s sections live without `--gc-sections` and linker scripts:
 /// all but ignored kinds and COMDAT losers. What is made before the wait
@@ -30,169 +36,294 @@ pub(super) fn base_live(res: &Resolved, f: usize) -> Vec<bool> {
 /// Which sections are live. Without `--gc-sections`: all that are not
 /// discarded. With it: those reachable from the roots through relocations.
 pub(super) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
-    let res = inp.res;
-    let base: Vec<Vec<bool>> = (0..res.objects.len())
-        .map(|fi| {
-            let mut live = base_live(res, fi);
-            for (si, l) in live.iter_mut().enumerate() {
-                // `/DISCARD/` in a linker script.
-                *l = *l && !inp.scripts.rule(fi, si).is_some_and(|r| r.discard());
-            }
-            live
-        })
-        .collect();
+    let files = 0..inp.res.objects.len();
     if !inp.opts.gc_sections {
-        return base;
+        return files
+            .into_par_iter()
+            .map(|f| not_discarded(inp, f))
+            .collect();
     }
-    let mut live: Vec<Vec<bool>> = base.iter().map(|v| vec![false; v.len()]).collect();
-    let mut work: Vec<(u32, u32)> = Vec::new();
-    let mark = |live: &mut Vec<Vec<bool>>, work: &mut Vec<(u32, u32)>, f: usize, s: usize| {
-        if base[f][s] && !live[f][s] {
-            live[f][s] = true;
-            work.push((f as u32, s as u32));
-        }
-    };
-    let def_section = |id: SymbolId| -> Option<(usize, usize)> {
-        match res.symbols[id as usize].def {
-            SymDef::Object { file, sym } => {
-                let s = &res.objects[file as usize].symbols[sym as usize];
-                let sh = s.shndx as usize;
-                if sh != 0 && sh < res.objects[file as usize].sections.len() {
-                    Some((file as usize, sh))
-                } else {
-                    None
-                }
-            }
-            _ => None,
-        }
-    };
-    // Roots.
-    let mut start_stop: Vec<&[u8]> = Vec::new();
-    for s in &res.symbols {
-        if s.def == SymDef::Undefined || s.def == SymDef::Synthetic {
-            if let Some(n) = s
-                .name
+    let res = inp.res;
+    let mut m = Marker::new(res);
+    let mut start_stop: Vec<&[u8]> = res
+        .symbols
+        .par_iter()
+        .filter(|s| s.def == SymDef::Undefined || s.def == SymDef::Synthetic)
+        .filter_map(|s| {
+            s.name
                 .strip_prefix(b"__start_")
                 .or_else(|| s.name.strip_prefix(b"__stop_"))
-            {
-                start_stop.push(n);
-            }
-        }
-    }
-    for (f, o) in res.objects.iter().enumerate() {
-        for (si, s) in o.sections.iter().enumerate() {
-            let n = s.name;
-            let keep = s.sh_type == elf::SHT_NOTE
-                || s.sh_type == elf::SHT_INIT_ARRAY
-                || s.sh_type == elf::SHT_FINI_ARRAY
-                || s.sh_type == elf::SHT_PREINIT_ARRAY
-                || s.flags & elf::SHF_GNU_RETAIN as u64 != 0
-                || output_name(n) == b".ctors"
-                || output_name(n) == b".dtors"
-                || n == b".init"
-                || n == b".fini"
-                || (is_c_ident(n) && start_stop.contains(&n))
-                || inp.scripts.rule(f, si).is_some_and(|r| r.spec.keep);
-            if keep {
-                mark(&mut live, &mut work, f, si);
-            } else if !s.is_alloc() && s.kind != SectionKind::Ignore {
-                // Debug info and other non-alloc sections stay, but their
-                // relocations do not keep code alive (GNU ld, lld, mold).
-                live[f][si] = base[f][si];
-            }
-        }
+        })
+        .collect();
+    start_stop.sort_unstable();
+    // The roots, in steps (kept and non-alloc sections, symbols,
+    // `.eh_frame`, CIEs), each done before the next starts: a section one
+    // step makes live without tracing is not traced when a later step
+    // reaches it.
+    let per_file: Vec<_> = files
+        .clone()
+        .into_par_iter()
+        .map(|f| m.file_roots(inp, f, &start_stop))
+        .collect();
+    let mut roots = Vec::new();
+    for (r, file) in per_file {
+        roots.extend(r);
+        m.files.push(file);
     }
     let entry = inp.opts.entry.clone().unwrap_or_else(|| "_start".into());
     let mut root_names: Vec<Vec<u8>> = vec![entry.into_bytes()];
     root_names.extend(inp.opts.undefined.iter().map(|s| s.clone().into_bytes()));
     for n in &root_names {
-        if let Some(id) = res.lookup(n) {
-            if let Some((f, s)) = def_section(id) {
-                mark(&mut live, &mut work, f, s);
+        if let Some(d) = res.lookup(n).and_then(|id| m.def_section(id)) {
+            if m.mark(d) {
+                roots.push(d);
             }
         }
     }
-    for (id, s) in res.symbols.iter().enumerate() {
-        if s.export {
-            if let Some((f, sec)) = def_section(id as u32) {
-                mark(&mut live, &mut work, f, sec);
-            }
-        }
-    }
+    roots.par_extend(
+        res.symbols
+            .par_iter()
+            .enumerate()
+            .filter(|(_, s)| s.export)
+            .filter_map(|(id, _)| m.def_section(id as SymbolId))
+            .filter(|&d| m.mark(d)),
+    );
     // .eh_frame stays (its records are filtered one by one), but its
     // relocations must not keep code alive: mark it without tracing.
-    for (f, o) in res.objects.iter().enumerate() {
-        for (sec, _) in &o.eh_frames {
-            live[f][*sec as usize] = base[f][*sec as usize];
+    files.clone().into_par_iter().for_each(|f| {
+        for (sec, _) in &res.objects[f].eh_frames {
+            m.mark((f as u32, *sec));
         }
-    }
-    // FDEs keep what they reference (personality, LSDA) once their function is live.
-    let mut fde_targets: Vec<HashMap<u32, Vec<(u32, u32)>>> =
-        vec![HashMap::new(); res.objects.len()];
-    for (f, o) in res.objects.iter().enumerate() {
-        for (_, recs) in &o.eh_frames {
-            for r in recs {
-                if let EhRecordKind::Fde { .. } = r.kind {
-                    if let Some(t) = fde_target_section(o, r) {
-                        fde_targets[f]
-                            .entry(t)
-                            .or_default()
-                            .push((r.relocs.start, r.relocs.end));
-                    }
-                }
-            }
-        }
-    }
-    let reloc_target = |f: usize, r: &crate::object_file::Reloc| -> Option<(usize, usize)> {
-        let o = &res.objects[f];
-        let sym = &o.symbols[r.sym as usize];
-        match res.global_of(f, r.sym) {
-            None => {
-                let sh = sym.shndx as usize;
-                if sh != 0 && sh < o.sections.len() && sym.shndx != elf::SHN_ABS as u32 {
-                    Some((f, sh))
-                } else {
-                    None
-                }
-            }
-            Some(id) => def_section(id),
-        }
-    };
+    });
     // CIEs stay, so what they reference (the personality routine's
     // DW.ref.* pointer) must stay too.
-    for (f, o) in res.objects.iter().enumerate() {
-        for (sec, recs) in &o.eh_frames {
-            if !base[f][*sec as usize] {
-                continue;
+    roots.par_extend(files.clone().into_par_iter().flat_map_iter(|f| {
+        let (m, o) = (&m, &res.objects[f]);
+        o.eh_frames
+            .iter()
+            .filter(move |(sec, _)| m.state(f, *sec as usize) != GONE)
+            .flat_map(|(_, recs)| recs)
+            .filter(|r| matches!(r.kind, EhRecordKind::Cie))
+            .flat_map(move |r| &o.relocs[r.relocs.start as usize..r.relocs.end as usize])
+            .filter_map(move |rel| m.target(f as u32, o, rel))
+            .filter(move |&d| m.mark(d))
+    }));
+    rayon::scope(|scope| m.drain(scope, roots));
+    files
+        .into_par_iter()
+        .map(|f| {
+            (0..res.objects[f].sections.len())
+                .map(|si| m.state(f, si) == LIVE)
+                .collect()
+        })
+        .collect()
+}
+
+/// Object `f`'s sections live without `--gc-sections`: `base_live` less
+/// those a linker script's `/DISCARD/` drops.
+fn not_discarded(inp: &LinkInput, f: usize) -> Vec<bool> {
+    let mut live = base_live(inp.res, f);
+    for (si, l) in live.iter_mut().enumerate() {
+        *l = *l && !inp.scripts.rule(f, si).is_some_and(|r| r.discard());
+    }
+    live
+}
+
+/// Whether section `si` (`s`) of object `f` is a root by itself: notes,
+/// init/fini arrays and `.ctors`/`.dtors`, `.init`/`.fini`, retained,
+/// `KEEP`, or named by a `__start_`/`__stop_` symbol (`start_stop`, sorted).
+fn kept(inp: &LinkInput, f: usize, si: usize, s: &InputSection, start_stop: &[&[u8]]) -> bool {
+    let n = s.name;
+    s.sh_type == elf::SHT_NOTE
+        || s.sh_type == elf::SHT_INIT_ARRAY
+        || s.sh_type == elf::SHT_FINI_ARRAY
+        || s.sh_type == elf::SHT_PREINIT_ARRAY
+        || s.flags & elf::SHF_GNU_RETAIN as u64 != 0
+        // `output_name` maps only names starting so to `.ctors`/`.dtors`:
+        // the others need not reach it.
+        || ((n.starts_with(b".ctors") || n.starts_with(b".dtors"))
+            && matches!(output_name(n), b".ctors" | b".dtors"))
+        || n == b".init"
+        || n == b".fini"
+        || (!start_stop.is_empty() && is_c_ident(n) && start_stop.binary_search(&n).is_ok())
+        || inp.scripts.rule(f, si).is_some_and(|r| r.spec.keep)
+}
+
+/// A section's state in `Marker::state`: discarded (never live), not
+/// live (yet), live.
+const GONE: u8 = 0;
+const DEAD: u8 = 1;
+const LIVE: u8 = 2;
+
+/// A traversal's stack longer than this gives half to another task.
+const SPLIT: usize = 64;
+
+/// A section as (file, section index).
+type Sec = (u32, u32);
+
+/// No defining section, in `Marker::def`.
+const NONE: Sec = (u32::MAX, u32::MAX);
+
+/// The `--gc-sections` mark, shared by the threads. Marking a section is
+/// one atomic `DEAD` -> `LIVE` change: whichever thread makes it traces
+/// the section, so each is traced once.
+struct Marker<'a> {
+    res: &'a Resolved,
+    /// Per file: where its sections start in `state`.
+    first: Vec<usize>,
+    /// Per input section (files one after another): `GONE`, `DEAD`, `LIVE`.
+    state: Vec<AtomicU8>,
+    /// Per global symbol: the section defining it, or `NONE`.
+    def: Vec<Sec>,
+    /// Per file: what tracing its sections reads (from `file_roots`).
+    files: Vec<FileMark>,
+}
+
+/// What tracing an object's sections reads, packed: far fewer cache
+/// misses than reading `InputSection`s.
+struct FileMark {
+    /// Per section: its range of `ObjectFile::relocs`.
+    relocs: Vec<(u32, u32)>,
+    /// Its FDEs as (function section, relocation range), sorted by
+    /// section. FDEs keep what they reference (personality, LSDA) once
+    /// their function is live.
+    fdes: Vec<(u32, u32, u32)>,
+}
+
+impl<'a> Marker<'a> {
+    /// Every section `GONE` until `file_roots` sets its file's; no `files` yet.
+    fn new(res: &'a Resolved) -> Self {
+        let mut first = Vec::with_capacity(res.objects.len() + 1);
+        let mut n = 0;
+        for o in &res.objects {
+            first.push(n);
+            n += o.sections.len();
+        }
+        first.push(n);
+        let def = res
+            .symbols
+            .par_iter()
+            .map(|s| match s.def {
+                SymDef::Object { file, sym } => {
+                    let o = &res.objects[file as usize];
+                    let sh = o.symbols[sym as usize].shndx;
+                    if sh != 0 && (sh as usize) < o.sections.len() {
+                        (file, sh)
+                    } else {
+                        NONE
+                    }
+                }
+                _ => NONE,
+            })
+            .collect();
+        Marker {
+            res,
+            first,
+            state: (0..n).map(|_| AtomicU8::new(GONE)).collect(),
+            def,
+            files: Vec::with_capacity(res.objects.len()),
+        }
+    }
+
+    /// Sets the states of object `f`'s sections: its kept ones (`kept`)
+    /// live, to be traced, and its non-alloc ones live but never traced.
+    /// Returns the former and the object's `FileMark`.
+    fn file_roots(&self, inp: &LinkInput, f: usize, start_stop: &[&[u8]]) -> (Vec<Sec>, FileMark) {
+        let o = &self.res.objects[f];
+        let base = not_discarded(inp, f);
+        let mut roots = Vec::new();
+        for (si, s) in o.sections.iter().enumerate() {
+            let st = if !base[si] {
+                GONE
+            } else if kept(inp, f, si, s, start_stop) {
+                roots.push((f as u32, si as u32));
+                LIVE
+            } else if !s.is_alloc() {
+                // Debug info and other non-alloc sections stay, but their
+                // relocations do not keep code alive (GNU ld, lld, mold).
+                LIVE
+            } else {
+                DEAD
+            };
+            self.state[self.first[f] + si].store(st, Relaxed);
+        }
+        let mut fdes: Vec<(u32, u32, u32)> = o
+            .eh_frames
+            .iter()
+            .flat_map(|(_, recs)| recs)
+            .filter(|r| matches!(r.kind, EhRecordKind::Fde { .. }))
+            .filter_map(|r| fde_target_section(o, r).map(|t| (t, r.relocs.start, r.relocs.end)))
+            .collect();
+        fdes.sort_unstable();
+        let relocs = o
+            .sections
+            .iter()
+            .map(|s| (s.relocs.start, s.relocs.end))
+            .collect();
+        (roots, FileMark { relocs, fdes })
+    }
+
+    fn state(&self, f: usize, s: usize) -> u8 {
+        self.state[self.first[f] + s].load(Relaxed)
+    }
+
+    /// Makes section `(f, s)` live unless it is already live or discarded;
+    /// true if this call did (its caller traces it).
+    fn mark(&self, (f, s): Sec) -> bool {
+        let st = &self.state[self.first[f as usize] + s as usize];
+        st.load(Relaxed) == DEAD && st.compare_exchange(DEAD, LIVE, Relaxed, Relaxed).is_ok()
+    }
+
+    /// The section defining global symbol `id`.
+    fn def_section(&self, id: SymbolId) -> Option<Sec> {
+        Some(self.def[id as usize]).filter(|d| *d != NONE)
+    }
+
+    /// The section that relocation `r` of object `f` (`o`) refers to.
+    fn target(&self, f: u32, o: &ObjectFile, r: &Reloc) -> Option<Sec> {
+        match self.res.global_of(f as usize, r.sym) {
+            None => {
+                let sh = o.symbols[r.sym as usize].shndx;
+                (sh != 0 && (sh as usize) < o.sections.len() && sh != elf::SHN_ABS as u32)
+                    .then_some((f, sh))
             }
-            for r in recs.iter().filter(|r| matches!(r.kind, EhRecordKind::Cie)) {
-                for rel in &o.relocs[r.relocs.start as usize..r.relocs.end as usize] {
-                    if let Some((tf, ts)) = reloc_target(f, rel) {
-                        mark(&mut live, &mut work, tf, ts);
+            Some(id) => self.def_section(id),
+        }
+    }
+
+    /// Marks what live section `(f, s)` references: its own relocations'
+    /// targets and those of the FDEs describing it; pushes what it made
+    /// live onto `out`.
+    fn trace(&self, (f, s): Sec, out: &mut Vec<Sec>) {
+        let o = &self.res.objects[f as usize];
+        let FileMark { relocs, fdes } = &self.files[f as usize];
+        let i = fdes.partition_point(|e| e.0 < s);
+        let fde_ranges = fdes[i..]
+            .iter()
+            .take_while(|e| e.0 == s)
+            .map(|e| (e.1, e.2));
+        for (a, b) in std::iter::once(relocs[s as usize]).chain(fde_ranges) {
+            for r in &o.relocs[a as usize..b as usize] {
+                if let Some(d) = self.target(f, o, r) {
+                    if self.mark(d) {
+                        out.push(d);
                     }
                 }
             }
         }
     }
-    while let Some((f, s)) = work.pop() {
-        let o = &res.objects[f as usize];
-        let mut ranges = vec![(
-            o.sections[s as usize].relocs.start,
-            o.sections[s as usize].relocs.end,
-        )];
-        if let Some(v) = fde_targets[f as usize].get(&s) {
-            ranges.extend(v.iter().copied());
-        }
-        for (a, b) in ranges {
-            for r in &o.relocs[a as usize..b as usize] {
-                if let Some((tf, ts)) = reloc_target(f as usize, r) {
-                    mark(&mut live, &mut work, tf, ts);
-                }
+
+    /// Traces the sections on `stack` and what they make live, handing
+    /// half of a long stack to another task for idle threads to steal.
+    fn drain<'s>(&'s self, scope: &rayon::Scope<'s>, mut stack: Vec<Sec>) {
+        while let Some(sec) = stack.pop() {
+            self.trace(sec, &mut stack);
+            if stack.len() > SPLIT {
+                let half = stack.split_off(stack.len() / 2);
+                scope.spawn(move |scope| self.drain(scope, half));
             }
         }
     }
-    // Debug info and other non-alloc sections never keep code alive, but stay.
-    live
 }
 
 /// The live sections and what ICF folded.
@@ -205,9 +336,9 @@ pub(super) struct Live {
 
 /// The pass: which sections are live (`liveness`), then, with `--icf`,
 /// which live ones are folded (`icf::fold` marks them dead); prints what
-/// `--print-icf-sections` and `--print-gc-sections` ask for.
-/// The pass; `ahead`: the first objects' live sections, found before the
-/// wait (`LayoutAhead`, only where nothing but the object decides).
+/// `--print-icf-sections` and `--print-gc-sections` ask for. `ahead`: the
+/// first objects' live sections, found before the wait (`LayoutAhead`,
+/// only where nothing but the object decides).
 pub(super) fn live_sections(inp: &LinkInput, ahead: Vec<Vec<bool>>) -> Live {
     let opts = inp.opts;
     let res = inp.res;
