@@ -1122,7 +1122,7 @@ impl ObjectFile {
             let bstart = self.piece_blocks.len() as u32;
             let mut pos = 0usize;
             while pos < data.len() {
-                let end = match data[pos..].iter().position(|&b| b == 0) {
+                let end = match memchr::memchr(0, &data[pos..]) {
                     Some(n) => pos + n + 1,
                     None => {
                         return Err(bad(
