@@ -22,7 +22,7 @@ use crate::options::OutputKind;
 pub type Native = crate::x86_64::X86_64;
 
 /// What a relocation's target is, as far as the decision needs to know.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TargetProps {
     /// Defined in a shared library (resolved at run time).
     pub imported: bool,

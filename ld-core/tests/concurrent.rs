@@ -2657,3 +2657,139 @@ fn rereported_inputs_do_not_accumulate() {
         "the program linked after 50 reports",
     );
 }
+
+/// The relocation scan of an object resolved ahead assumes that a symbol
+/// not defined yet will be defined by a later object, plainly; the wait
+/// takes such a scan only where every symbol it looked at is as it saw
+/// it. Here `a.o` is scanned ahead while `from_lib` (a shared library's:
+/// it needs a PLT entry) and `from_later` (b.o's) are undefined: the wait
+/// must scan `a.o` again, take b.o's and main's scans, and link what the
+/// serial link links; and a symbol defined nowhere is still an error.
+#[test]
+fn relocation_scans_made_ahead_are_checked() {
+    let _g = shared();
+    let (dir, rt) = fresh_run("scans-ahead");
+    let sources = [
+        (
+            "a.c",
+            "int from_lib(int); int from_later(int);\n\
+             int a(int x) { return from_lib(x) + from_later(x); }\n",
+        ),
+        ("b.c", "int from_later(int x) { return x * 2; }\n"),
+        ("c.c", "int nowhere(int);\nint c(int x) { return nowhere(x); }\n"),
+        (
+            "m.c",
+            "#include <stdio.h>\nint a(int);\nint main(void) { printf(\"%d\\n\", a(5)); return 0; }\n",
+        ),
+    ];
+    for (f, text) in sources {
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    std::fs::write(
+        dir.join("lib.c"),
+        "int from_lib(int x) { return x + 1000; }\n",
+    )
+    .unwrap();
+    let names: Vec<String> = sources.iter().map(|s| s.0.to_string()).collect();
+    must_succeed(&mut gcc_compile(&dir, &[], &names), "TEST BUG: gcc");
+    must_succeed(
+        Command::new("gcc").current_dir(&dir).args([
+            "-shared",
+            "-fPIC",
+            "-o",
+            "libfoo.so",
+            "lib.c",
+        ]),
+        "TEST BUG: gcc -shared",
+    );
+    let st = staging();
+    let rpath = format!("-Wl,-rpath,{}", dir.display());
+    let link = |concurrent: &[&str], out: &str| -> (RunResult, String) {
+        let mut wl = vec![
+            format!("--concurrent-pipe={}", dir.join("p").display()),
+            format!("--concurrent-log={}", dir.join("log").display()),
+            "--stats".to_string(),
+            "--start-concurrent".to_string(),
+        ];
+        wl.extend(concurrent.iter().map(|s| s.to_string()));
+        wl.push("--end-concurrent".into());
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir)
+            .env("CLD_RUNTIME_DIR", &rt)
+            .arg("-B")
+            .arg(&st.shim)
+            .args(["-o", out, "m.o"])
+            .arg(format!("-Wl,{}", wl.join(",")))
+            .args(["-L.", "-lfoo", &rpath]);
+        let (r, shown) = run(&mut cmd);
+        assert!(
+            r.success(),
+            "starting the background linker failed{}",
+            context(&r, &shown)
+        );
+        let token = check_token(&r, &shown);
+        let mut w = FifoWriter::new(&dir.join("p"), true);
+        for (i, o) in concurrent.iter().enumerate() {
+            w.report(o);
+            if i == 0 {
+                // Resolved, laid out and scanned ahead before the rest comes.
+                let idle = poll(Duration::from_secs(20), || {
+                    let (r, _) = control(&rt, "status", &token, &["--json"]);
+                    serde_json::from_str::<serde_json::Value>(&r.stdout)
+                        .is_ok_and(|v| v["in_flight"] == 0 && v["ingested"] == 1)
+                });
+                assert!(idle, "the background linker did not become idle");
+            }
+        }
+        drop(w);
+        control(&rt, "wait", &token, &[])
+    };
+    let (r, shown) = link(&["a.o", "b.o"], "prog");
+    assert!(
+        r.success(),
+        "the concurrent link failed{}",
+        context(&r, &shown)
+    );
+    let counts = r
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("cld: relocation scans made ahead: "))
+        .unwrap_or_else(|| panic!("no count of the scans made ahead{}", context(&r, &shown)))
+        .to_string();
+    let num = |after: &str| -> usize {
+        counts
+            .split(after)
+            .next()
+            .and_then(|s| s.split_whitespace().last()?.parse().ok())
+            .unwrap()
+    };
+    assert!(
+        num(" taken") >= 2,
+        "m.o's and b.o's scans were not taken: {counts}"
+    );
+    assert!(
+        num(" made again") >= 1,
+        "a.o's scan was not made again: {counts}"
+    );
+    check_runs(&dir.join("prog"), "1015\n", "the concurrent link");
+    must_succeed(
+        Command::new("gcc")
+            .current_dir(&dir)
+            .arg("-B")
+            .arg(&st.shim)
+            .args(["-o", "serial", "m.o", "a.o", "b.o", "-L.", "-lfoo", &rpath]),
+        "serial link",
+    );
+    assert!(
+        std::fs::read(dir.join("prog")).unwrap() == std::fs::read(dir.join("serial")).unwrap(),
+        "the concurrent link differs from the serial link"
+    );
+    // c.o's scan ahead assumes `nowhere` comes later; it does not.
+    let (r, shown) = link(&["a.o", "b.o", "c.o"], "prog2");
+    assert_failed_cleanly(
+        &r,
+        &shown,
+        "a symbol defined nowhere",
+        &["undefined symbol: nowhere"],
+    );
+}

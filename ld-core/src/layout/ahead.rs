@@ -6,6 +6,9 @@
 //! the input sections placed in them), merged strings (`merge`) and the
 //! placement of `.eh_frame` records (`chunks::eh_frame`). At the wait those passes
 //! go on from where these stopped, so the output is the serial link's.
+//! Also each object's relocation scan (`scan::ScanAhead`), which depends on
+//! symbols later inputs may define: it records what it assumed of them,
+//! and the wait takes it only where that holds.
 //!
 //! Assumes what is live and where it goes is known per input, in the
 //! order resolution adds objects: without `--gc-sections` (liveness from
@@ -14,6 +17,7 @@
 
 use super::merge::MergeAhead;
 use super::output_sections::{dests_of, join_file, FileDests, Joined, Placed};
+use super::scan::ScanAhead;
 use crate::chunks::eh_frame::EhAhead;
 use crate::options::{Icf, Options};
 use crate::resolve::Resolved;
@@ -30,6 +34,8 @@ pub struct LayoutAhead {
     pub(super) placed: Placed,
     pub(super) merge: MergeAhead,
     pub(super) eh: EhAhead,
+    /// Their relocation scans, checked at the wait (`scan::ScanAhead`).
+    pub(super) scans: Vec<ScanAhead>,
 }
 
 impl LayoutAhead {
@@ -53,6 +59,7 @@ impl LayoutAhead {
                 &res.objects[f],
                 &dests,
             );
+            self.scans.push(ScanAhead::scan(opts, res, f, &live));
             self.live.push(live);
             self.dests.push(dests);
         }

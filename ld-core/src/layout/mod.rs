@@ -387,22 +387,24 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let mut pass = crate::timing::span("layout: liveness");
     // What was done before the wait for the first inputs, if anything.
     let ahead = inp.ahead.lock().ok().and_then(|mut a| a.take());
-    let (live_ahead, dests_ahead, joined_ahead, placed_ahead, merge_ahead, eh_ahead) = match ahead {
-        Some(a) => (
-            a.live,
-            a.dests,
-            Some(a.joined),
-            Some(a.placed),
-            Some(a.merge),
-            Some(a.eh),
-        ),
-        None => (Vec::new(), Vec::new(), None, None, None, None),
-    };
+    let (live_ahead, dests_ahead, joined_ahead, placed_ahead, merge_ahead, eh_ahead, scans_ahead) =
+        match ahead {
+            Some(a) => (
+                a.live,
+                a.dests,
+                Some(a.joined),
+                Some(a.placed),
+                Some(a.merge),
+                Some(a.eh),
+                a.scans,
+            ),
+            None => (Vec::new(), Vec::new(), None, None, None, None, Vec::new()),
+        };
     let Live { live, folded } = liveness::live_sections(inp, live_ahead);
 
     crate::timing::next(&mut pass, "layout: scan relocations");
     let views = scan::global_views(res, opts.output_kind);
-    let scans = scan::scan_relocations(inp, &live, &views);
+    let scans = scan::scan_relocations(inp, &live, &views, scans_ahead);
     let (needs, mut sym_info) = scan::gather_needs(inp, &scans)?;
 
     crate::timing::next(&mut pass, "layout: got, plt");

@@ -12,7 +12,7 @@ use crate::arch::{self, Arch, DecideCtx, Native, RelocAction, TargetProps};
 use crate::chunks::eh_frame::eh_dead_ranges;
 use crate::error::{Error, Result};
 use crate::object_file::{ObjectFile, SectionKind};
-use crate::options::OutputKind;
+use crate::options::{Options, OutputKind};
 use crate::resolve::{Resolved, SymDef, SymbolId};
 use object::elf;
 use rayon::prelude::*;
@@ -91,7 +91,7 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
 /// it: made once per link, in parallel, as a compact table (a few bytes per
 /// symbol) that stays in cache, where the symbol and its definition are
 /// scattered over every input's tables.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct GlobalView {
     pub(crate) props: TargetProps,
     undefined: bool,
@@ -104,23 +104,67 @@ pub(crate) struct GlobalView {
 
 /// Every global symbol's `GlobalView`.
 pub(crate) fn global_views(res: &Resolved, kind: OutputKind) -> Vec<GlobalView> {
-    res.symbols
-        .par_iter()
-        .enumerate()
-        .map(|(id, g)| {
-            let shared = match g.def {
-                SymDef::Shared { file, .. } => file,
-                _ => NONE,
-            };
-            GlobalView {
-                props: global_props(res, kind, id as SymbolId),
-                undefined: g.def == SymDef::Undefined,
-                hidden_import: shared != NONE
-                    && matches!(g.visibility, elf::STV_HIDDEN | elf::STV_INTERNAL),
-                shared,
-            }
-        })
+    (0..res.symbols.len())
+        .into_par_iter()
+        .map(|id| global_view(res, kind, id as SymbolId))
         .collect()
+}
+
+fn global_view(res: &Resolved, kind: OutputKind, id: SymbolId) -> GlobalView {
+    let g = &res.symbols[id as usize];
+    let shared = match g.def {
+        SymDef::Shared { file, .. } => file,
+        _ => NONE,
+    };
+    GlobalView {
+        props: global_props(res, kind, id),
+        undefined: g.def == SymDef::Undefined,
+        hidden_import: shared != NONE
+            && matches!(g.visibility, elf::STV_HIDDEN | elf::STV_INTERNAL),
+        shared,
+    }
+}
+
+/// What the scan of an object made before the wait assumed of its global
+/// symbols, and what it found (`ScanAhead::scan`).
+pub struct ScanAhead {
+    /// The global symbols the scan looked at, and what it saw (sorted by
+    /// symbol): the scan is a function of these and of the object alone.
+    /// (A TLS sequence's call of `__tls_get_addr`, for one, is skipped
+    /// with the sequence, and its symbol not looked at.)
+    seen: Vec<(SymbolId, GlobalView)>,
+    result: ScanResult,
+}
+
+impl ScanAhead {
+    /// Scans object `f` of `res`, a resolution of the inputs so far (the
+    /// background linker's, before the wait), with `live` its live
+    /// sections. A symbol not defined yet is assumed to be defined later
+    /// by an object, plainly (what a program's own functions and data
+    /// are); the wait checks every assumption (`scan_relocations`).
+    pub(crate) fn scan(opts: &Options, res: &Resolved, f: usize, live: &[bool]) -> ScanAhead {
+        let kind = opts.output_kind;
+        let seen = std::cell::RefCell::new(Vec::new());
+        let view = |id: SymbolId| {
+            let v = if res.symbols[id as usize].def == SymDef::Undefined {
+                GlobalView {
+                    shared: NONE,
+                    ..Default::default()
+                }
+            } else {
+                global_view(res, kind, id)
+            };
+            seen.borrow_mut().push((id, v));
+            v
+        };
+        let ctx = DecideCtx::new(kind, opts.no_relax);
+        let n = res.objects[f].sections.len();
+        let result = scan_file(opts, res, live, f, &ctx, 0..n, &view);
+        let mut seen = seen.into_inner();
+        seen.sort_unstable_by_key(|s| s.0);
+        seen.dedup_by_key(|s| s.0);
+        ScanAhead { seen, result }
+    }
 }
 
 pub(crate) struct ScanResult {
@@ -171,16 +215,18 @@ impl ScanResult {
     }
 }
 
-/// Scans sections `secs` of object `f`; `views`: `global_views`.
-pub(crate) fn scan_file(
-    inp: &LinkInput,
+/// Scans sections `secs` of object `f`; `view`: what it needs to know of
+/// each global symbol (`global_views`). Reads nothing else of other
+/// inputs, which is what lets a scan made ahead be checked.
+fn scan_file(
+    opts: &Options,
+    res: &Resolved,
     live: &[bool],
     f: usize,
     ctx: &DecideCtx,
     secs: std::ops::Range<usize>,
-    views: &[GlobalView],
+    view: &impl Fn(SymbolId) -> GlobalView,
 ) -> ScanResult {
-    let res = inp.res;
     let o = &res.objects[f];
     let mut out = ScanResult {
         needs: Vec::new(),
@@ -196,10 +242,10 @@ pub(crate) fn scan_file(
         addr_taken: Vec::new(),
         addr_taken_local: Vec::new(),
     };
-    let kind = inp.opts.output_kind;
+    let kind = opts.output_kind;
     // Shared objects may leave symbols undefined unless `-z defs`.
     let report_undefined =
-        (kind != OutputKind::Shared || inp.opts.no_undefined) && inp.opts.unresolved_in_objects;
+        (kind != OutputKind::Shared || opts.no_undefined) && opts.unresolved_in_objects;
     for (si, sec) in o
         .sections
         .iter()
@@ -234,7 +280,7 @@ pub(crate) fn scan_file(
                 continue;
             }
             let gid = res.global_of(f, r.sym);
-            if inp.opts.rewrite_endbr
+            if opts.rewrite_endbr
                 && alloc
                 && sec.kind != SectionKind::EhFrame
                 && !is_direct_branch(r, bytes)
@@ -242,7 +288,7 @@ pub(crate) fn scan_file(
                 note_address_taken(o, r, gid, &mut out);
             }
             if let Some(id) = gid {
-                let g = views[id as usize];
+                let g = view(id);
                 if g.shared != NONE && out.shared_used.last() != Some(&g.shared) {
                     out.shared_used.push(g.shared);
                 }
@@ -262,7 +308,7 @@ pub(crate) fn scan_file(
                 }
             }
             let t = match gid {
-                Some(id) => views[id as usize].props,
+                Some(id) => view(id).props,
                 None => target_props(res, kind, f, r.sym),
             };
             match Native::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
@@ -270,12 +316,12 @@ pub(crate) fn scan_file(
                     if n.dyn_reloc {
                         out.dynrels += 1;
                         // As the writer decides: Abs64Dyn to a local target.
-                        if inp.opts.pack_relr && a.is_dynamic_abs() && !t.imported {
+                        if opts.pack_relr && a.is_dynamic_abs() && !t.imported {
                             out.relative.push((si as u32, r.offset));
                         }
                         if !writable {
                             out.textrel = true;
-                            if inp.opts.warn_textrel {
+                            if opts.warn_textrel {
                                 // One per file, section and symbol, as GNU
                                 // ld and mold say it (not per place).
                                 let w = format!(
@@ -385,16 +431,44 @@ const SCAN_CHUNK: u32 = 4096;
 
 /// The pass: every live section's relocations (`scan_file`), in parallel
 /// per file or, in a big file, per run of sections; the runs' results are
-/// joined in order, so each file's is what one scan of it gives.
+/// joined in order, so each file's is what one scan of it gives. `ahead`:
+/// the scans of the first objects made before the wait, each taken if
+/// every global symbol of its object is as it assumed, else made again.
 pub(crate) fn scan_relocations(
     inp: &LinkInput,
     live: &[Vec<bool>],
     views: &[GlobalView],
+    ahead: Vec<ScanAhead>,
 ) -> Vec<ScanResult> {
     let res = inp.res;
-    let ctx = DecideCtx::new(inp.opts.output_kind, inp.opts.no_relax);
+    let opts = inp.opts;
+    let ctx = DecideCtx::new(opts.output_kind, opts.no_relax);
+    // A local IFUNC given a global entry since is not in the views.
+    let promoted: std::collections::HashSet<u32> = res.promoted.keys().map(|k| k.0).collect();
+    let mut done: Vec<Option<ScanResult>> = ahead
+        .into_par_iter()
+        .enumerate()
+        .map(|(f, a)| {
+            let same = !promoted.contains(&(f as u32))
+                && a.seen
+                    .iter()
+                    .all(|&(id, v)| views.get(id as usize) == Some(&v));
+            same.then_some(a.result)
+        })
+        .collect();
+    if opts.stats && !done.is_empty() {
+        let taken = done.iter().filter(|d| d.is_some()).count();
+        eprintln!(
+            "cld: relocation scans made ahead: {taken} taken, {} made again",
+            done.len() - taken
+        );
+    }
+    done.resize_with(res.objects.len(), || None);
     let mut work: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
     for (f, o) in res.objects.iter().enumerate() {
+        if done[f].is_some() {
+            continue;
+        }
         let (mut start, mut n) = (0, 0);
         for (si, sec) in o.sections.iter().enumerate() {
             n += sec.relocs.len() as u32;
@@ -407,18 +481,23 @@ pub(crate) fn scan_relocations(
             work.push((f, start..o.sections.len()));
         }
     }
+    let view = |id: SymbolId| views[id as usize];
     let parts: Vec<(usize, ScanResult)> = work
         .into_par_iter()
-        .with_max_len(1)
-        .map(|(f, secs)| (f, scan_file(inp, &live[f], f, &ctx, secs, views)))
+        .map(|(f, secs)| (f, scan_file(opts, res, &live[f], f, &ctx, secs, &view)))
         .collect();
+    let mut parts = parts.into_iter().peekable();
     let mut out: Vec<ScanResult> = Vec::with_capacity(res.objects.len());
-    for (f, part) in parts {
-        if f < out.len() {
-            out[f].absorb(part);
-        } else {
-            out.push(part);
+    for (f, d) in done.into_iter().enumerate() {
+        if let Some(r) = d {
+            out.push(r);
+            continue;
         }
+        let (_, mut r) = parts.next().expect("a scan of every object");
+        while let Some((_, more)) = parts.next_if(|p| p.0 == f) {
+            r.absorb(more);
+        }
+        out.push(r);
     }
     out
 }
@@ -527,6 +606,7 @@ pub(crate) fn gather_needs(inp: &LinkInput, scans: &[ScanResult]) -> Result<(Nee
 /// errors, or warnings with `--warn-unresolved-symbols`.
 fn report_undefined(inp: &LinkInput, undefined: Vec<(SymbolId, String)>, errors: &mut Vec<String>) {
     let res = inp.res;
+    let opts = inp.opts;
     // Undefined symbols: one error per symbol, listing references.
     if !undefined.is_empty() {
         let mut by_sym: Vec<(SymbolId, Vec<String>)> = Vec::new();
@@ -538,11 +618,11 @@ fn report_undefined(inp: &LinkInput, undefined: Vec<(SymbolId, String)>, errors:
             });
             by_sym[i].1.push(loc);
         }
-        let rust = inp.opts.demangle && res.objects.iter().any(built_by_rustc);
+        let rust = opts.demangle && res.objects.iter().any(built_by_rustc);
         for (id, locs) in by_sym {
             let name = res.symbols[id as usize].name_str();
             let shown = match crate::exports::demangle_for_messages(&name, rust) {
-                Some(d) if inp.opts.demangle => d,
+                Some(d) if opts.demangle => d,
                 _ => name,
             };
             let mut m = format!("undefined symbol: {shown}");
@@ -552,7 +632,7 @@ fn report_undefined(inp: &LinkInput, undefined: Vec<(SymbolId, String)>, errors:
             if locs.len() > 8 {
                 m.push_str(&format!("\n>>> referenced {} more times", locs.len() - 8));
             }
-            if inp.opts.warn_unresolved {
+            if opts.warn_unresolved {
                 crate::error::warn(m);
             } else {
                 errors.push(m);
