@@ -2659,12 +2659,16 @@ fn rereported_inputs_do_not_accumulate() {
 }
 
 /// The relocation scan of an object resolved ahead assumes that a symbol
-/// not defined yet will be defined by a later object, plainly; the wait
-/// takes such a scan only where every symbol it looked at is as it saw
-/// it. Here `a.o` is scanned ahead while `from_lib` (a shared library's:
-/// it needs a PLT entry) and `from_later` (b.o's) are undefined: the wait
-/// must scan `a.o` again, take b.o's and main's scans, and link what the
-/// serial link links; and a symbol defined nowhere is still an error.
+/// not defined yet will be what the first of the inputs after the
+/// concurrent ones that defines it makes it (libfoo.so's `lib_only`:
+/// imported, through the PLT), or else defined by a later object,
+/// plainly; the wait takes such a scan only where every symbol it looked
+/// at is as it saw it. Here d.o (calling `lib_only`) and then a.o are
+/// scanned ahead while the objects after them are not in yet. a.o calls
+/// `from_lib`, which libfoo.so defines, but b.o, before the library,
+/// defines it too: the wait must scan a.o again, and take d.o's scan
+/// (`lib_only` as guessed) and b.o's; the program is the serial link's;
+/// and a symbol defined nowhere is still an error.
 #[test]
 fn relocation_scans_made_ahead_are_checked() {
     let _g = shared();
@@ -2672,10 +2676,14 @@ fn relocation_scans_made_ahead_are_checked() {
     let sources = [
         (
             "a.c",
-            "int from_lib(int); int from_later(int);\n\
-             int a(int x) { return from_lib(x) + from_later(x); }\n",
+            "int from_lib(int); int from_later(int); int lib_only(int);\n\
+             int a(int x) { return from_lib(x) + from_later(x) + lib_only(x); }\n",
         ),
-        ("b.c", "int from_later(int x) { return x * 2; }\n"),
+        (
+            "b.c",
+            "int from_later(int x) { return x * 2; }\nint from_lib(int x) { return x + 2000; }\n",
+        ),
+        ("d.c", "int lib_only(int);\nint d(int x) { return lib_only(x); }\n"),
         ("c.c", "int nowhere(int);\nint c(int x) { return nowhere(x); }\n"),
         (
             "m.c",
@@ -2687,7 +2695,7 @@ fn relocation_scans_made_ahead_are_checked() {
     }
     std::fs::write(
         dir.join("lib.c"),
-        "int from_lib(int x) { return x + 1000; }\n",
+        "int from_lib(int x) { return x + 1000; }\nint lib_only(int x) { return x + 100000; }\n",
     )
     .unwrap();
     let names: Vec<String> = sources.iter().map(|s| s.0.to_string()).collect();
@@ -2731,20 +2739,18 @@ fn relocation_scans_made_ahead_are_checked() {
         let mut w = FifoWriter::new(&dir.join("p"), true);
         for (i, o) in concurrent.iter().enumerate() {
             w.report(o);
-            if i == 0 {
-                // Resolved, laid out and scanned ahead before the rest comes.
-                let idle = poll(Duration::from_secs(20), || {
-                    let (r, _) = control(&rt, "status", &token, &["--json"]);
-                    serde_json::from_str::<serde_json::Value>(&r.stdout)
-                        .is_ok_and(|v| v["in_flight"] == 0 && v["ingested"] == 1)
-                });
-                assert!(idle, "the background linker did not become idle");
-            }
+            // Resolved, laid out and scanned ahead before the next comes.
+            let idle = poll(Duration::from_secs(20), || {
+                let (r, _) = control(&rt, "status", &token, &["--json"]);
+                serde_json::from_str::<serde_json::Value>(&r.stdout)
+                    .is_ok_and(|v| v["in_flight"] == 0 && v["ingested"] == i + 1)
+            });
+            assert!(idle, "the background linker did not become idle");
         }
         drop(w);
         control(&rt, "wait", &token, &[])
     };
-    let (r, shown) = link(&["a.o", "b.o"], "prog");
+    let (r, shown) = link(&["d.o", "a.o", "b.o"], "prog");
     assert!(
         r.success(),
         "the concurrent link failed{}",
@@ -2765,19 +2771,25 @@ fn relocation_scans_made_ahead_are_checked() {
     };
     assert!(
         num(" taken") >= 2,
-        "m.o's and b.o's scans were not taken: {counts}"
+        "b.o's and d.o's scans were not taken: {counts}"
     );
+    let again = counts.split(" made again").nth(1).unwrap_or_default();
     assert!(
-        num(" made again") >= 1,
-        "a.o's scan was not made again: {counts}"
+        num(" made again") >= 1
+            && again.contains("a.o")
+            && !again.contains("b.o")
+            && !again.contains("d.o"),
+        "not a.o's scan alone was made again: {counts}"
     );
-    check_runs(&dir.join("prog"), "1015\n", "the concurrent link");
+    check_runs(&dir.join("prog"), "102020\n", "the concurrent link");
     must_succeed(
         Command::new("gcc")
             .current_dir(&dir)
             .arg("-B")
             .arg(&st.shim)
-            .args(["-o", "serial", "m.o", "a.o", "b.o", "-L.", "-lfoo", &rpath]),
+            .args([
+                "-o", "serial", "m.o", "d.o", "a.o", "b.o", "-L.", "-lfoo", &rpath,
+            ]),
         "serial link",
     );
     assert!(
@@ -2785,7 +2797,7 @@ fn relocation_scans_made_ahead_are_checked() {
         "the concurrent link differs from the serial link"
     );
     // c.o's scan ahead assumes `nowhere` comes later; it does not.
-    let (r, shown) = link(&["a.o", "b.o", "c.o"], "prog2");
+    let (r, shown) = link(&["d.o", "a.o", "b.o", "c.o"], "prog2");
     assert_failed_cleanly(
         &r,
         &shown,

@@ -16,8 +16,8 @@
 //! Assumes it runs on the event loop's thread only, like the wait: the
 //! frontier is that thread's, never shared.
 
-use super::ingest::{dispatch, Entry, Shared};
-use crate::layout::LayoutAhead;
+use super::ingest::{dispatch, Entry, Shared, State};
+use crate::layout::{LaterDefs, LayoutAhead};
 use crate::link::{self, Expander};
 use crate::options::Options;
 use crate::resolve::{Incremental, LoadItem, NoPlugin};
@@ -37,6 +37,39 @@ pub(super) struct Frontier {
     /// The first error feeding met: the link fails with it (as a serial
     /// link would, at the same input), unless what was fed changes.
     pub(super) failed: Option<crate::error::Error>,
+    /// What the inputs after the concurrent ones define, once they are all
+    /// ingested: what the relocation scans made ahead assume of symbols
+    /// not defined yet.
+    later: Option<LaterDefs>,
+}
+
+/// `LaterDefs` from the fixed inputs after the last concurrent one, if
+/// they and the fixed inputs before it not fed yet are all ingested;
+/// `shared_fed`: the shared libraries resolved ahead so far.
+fn later_defs(st: &State, shared_fed: usize, opts: &Options) -> Option<LaterDefs> {
+    let last = st
+        .entries
+        .iter()
+        .rposition(|e| matches!(e, Entry::Concurrent(_)))?;
+    let mut shared_before = shared_fed;
+    for i in st.fed_prefix..=last {
+        if let Entry::Fixed { .. } = &st.entries[i] {
+            let items = st.fixed[i].as_ref()?.as_ref().ok()?;
+            shared_before += items
+                .iter()
+                .filter(|it| matches!(it, LoadItem::Shared { .. }))
+                .count();
+        }
+    }
+    let mut after = Vec::new();
+    for i in last + 1..st.entries.len() {
+        after.extend(st.fixed[i].as_ref()?.as_ref().ok()?.iter());
+    }
+    Some(LaterDefs::new(
+        after.into_iter(),
+        shared_before as u32,
+        opts.output_kind,
+    ))
 }
 
 /// Whether `items` hold a linker script (`-T`, or a script input with more
@@ -77,10 +110,15 @@ pub(super) fn advance(
     // members on the pool, whose workers may be waiting for the lock to
     // store an ingestion.
     let mut batch = Vec::new();
+    let mut later = None;
     let n = {
         let mut st = shared.state.lock().unwrap();
         if st.resolver_stale || st.resolve_ahead_off || (st.finishing && !by_wait) {
             return false;
+        }
+        if frontier.as_ref().is_none_or(|f| f.later.is_none()) && LayoutAhead::applies(opts) {
+            let fed = frontier.as_ref().map_or(0, |f| f.inc.so_far().shared.len());
+            later = later_defs(&st, fed, opts);
         }
         while batch.len() < STEP && st.fed_prefix < st.entries.len() {
             let i = st.fed_prefix;
@@ -148,7 +186,11 @@ pub(super) fn advance(
         layout: LayoutAhead::applies(opts).then(LayoutAhead::default),
         fed: Vec::new(),
         failed: None,
+        later: None,
     });
+    if f.later.is_none() {
+        f.later = later;
+    }
     for (i, gen, items) in batch {
         f.fed.push((i, items.len(), gen));
         for item in items {
@@ -161,7 +203,7 @@ pub(super) fn advance(
     if !by_wait {
         // The wait's link does the rest of them anyway.
         if let Some(l) = &mut f.layout {
-            l.feed(opts, f.inc.so_far());
+            l.feed(opts, f.inc.so_far(), f.later.as_ref());
         }
     }
     shared.log(&format!("resolve-ahead {n} inputs"));

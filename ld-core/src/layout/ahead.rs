@@ -17,7 +17,7 @@
 
 use super::merge::MergeAhead;
 use super::output_sections::{dests_of, join_file, FileDests, Joined, Placed};
-use super::scan::ScanAhead;
+use super::scan::{LaterDefs, ScanAhead};
 use crate::chunks::eh_frame::EhAhead;
 use crate::options::{Icf, Options};
 use crate::resolve::Resolved;
@@ -46,7 +46,9 @@ impl LayoutAhead {
 
     /// Adds the objects of `res` (the resolution so far) after those
     /// already in.
-    pub fn feed(&mut self, opts: &Options, res: &Resolved) {
+    /// `later`: what the inputs after the concurrent ones define, once
+    /// known (see `scan::LaterDefs`).
+    pub fn feed(&mut self, opts: &Options, res: &Resolved, later: Option<&LaterDefs>) {
         let scripts = crate::script_link::Scripts::default();
         for f in self.live.len()..res.objects.len() {
             let live = super::liveness::base_live(res, f);
@@ -59,7 +61,7 @@ impl LayoutAhead {
                 &res.objects[f],
                 &dests,
             );
-            self.scans.push(ScanAhead::scan(opts, res, f, &live));
+            self.scans.push(ScanAhead::scan(opts, res, f, &live, later));
             self.live.push(live);
             self.dests.push(dests);
         }

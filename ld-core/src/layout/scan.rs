@@ -125,6 +125,66 @@ fn global_view(res: &Resolved, kind: OutputKind, id: SymbolId) -> GlobalView {
     }
 }
 
+/// What the inputs after the concurrent ones define (shared libraries and
+/// archives, known from the start): the better guess, for a symbol the
+/// objects resolved so far do not define, of what it will be. The first
+/// definition in command-line order: a library's makes it imported, an
+/// archive member's or an object's a plain definition.
+#[derive(Default)]
+pub struct LaterDefs(crate::resolve::NameMap<GlobalView>);
+
+impl LaterDefs {
+    /// From `items` (in command-line order) that follow the objects
+    /// resolved ahead; `shared_before`: how many shared libraries come
+    /// before them (each has the next index in the resolution).
+    pub fn new<'a>(
+        items: impl Iterator<Item = &'a crate::resolve::LoadItem>,
+        mut shared_before: u32,
+        kind: OutputKind,
+    ) -> LaterDefs {
+        use crate::resolve::LoadItem;
+        let mut m = crate::resolve::NameMap::default();
+        let plain = GlobalView {
+            shared: NONE,
+            ..Default::default()
+        };
+        for item in items {
+            match item {
+                LoadItem::Shared { file, .. } => {
+                    for ds in file.symbols.iter().filter(|d| !d.hidden) {
+                        let is_func = ds.typ == elf::STT_FUNC || ds.typ == elf::STT_GNU_IFUNC;
+                        m.entry(ds.name).or_insert(GlobalView {
+                            props: TargetProps {
+                                imported: kind.is_dynamic(),
+                                is_func,
+                                ..Default::default()
+                            },
+                            undefined: false,
+                            hidden_import: false,
+                            shared: shared_before,
+                        });
+                    }
+                    shared_before += 1;
+                }
+                LoadItem::Archive { archive, .. } => {
+                    for &(name, _) in &archive.symbols {
+                        m.entry(name).or_insert(plain);
+                    }
+                }
+                LoadItem::Object(o) => {
+                    for s in &o.symbols[o.first_global as usize..] {
+                        if !s.is_undefined() {
+                            m.entry(s.name).or_insert(plain);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        LaterDefs(m)
+    }
+}
+
 /// What the scan of an object made before the wait assumed of its global
 /// symbols, and what it found (`ScanAhead::scan`).
 pub struct ScanAhead {
@@ -139,18 +199,29 @@ pub struct ScanAhead {
 impl ScanAhead {
     /// Scans object `f` of `res`, a resolution of the inputs so far (the
     /// background linker's, before the wait), with `live` its live
-    /// sections. A symbol not defined yet is assumed to be defined later
-    /// by an object, plainly (what a program's own functions and data
-    /// are); the wait checks every assumption (`scan_relocations`).
-    pub(crate) fn scan(opts: &Options, res: &Resolved, f: usize, live: &[bool]) -> ScanAhead {
+    /// sections. A symbol not defined yet is assumed to be what `later`
+    /// says, or else to be defined later by an object, plainly (what a
+    /// program's own functions and data are); the wait checks every
+    /// assumption (`scan_relocations`).
+    pub(crate) fn scan(
+        opts: &Options,
+        res: &Resolved,
+        f: usize,
+        live: &[bool],
+        later: Option<&LaterDefs>,
+    ) -> ScanAhead {
         let kind = opts.output_kind;
         let seen = std::cell::RefCell::new(Vec::new());
         let view = |id: SymbolId| {
-            let v = if res.symbols[id as usize].def == SymDef::Undefined {
-                GlobalView {
-                    shared: NONE,
-                    ..Default::default()
-                }
+            let g = &res.symbols[id as usize];
+            let v = if g.def == SymDef::Undefined {
+                later
+                    .and_then(|l| l.0.get(g.name))
+                    .copied()
+                    .unwrap_or(GlobalView {
+                        shared: NONE,
+                        ..Default::default()
+                    })
             } else {
                 global_view(res, kind, id)
             };
@@ -457,10 +528,20 @@ pub(crate) fn scan_relocations(
         })
         .collect();
     if opts.stats && !done.is_empty() {
-        let taken = done.iter().filter(|d| d.is_some()).count();
+        let again: Vec<&str> = (done.iter().enumerate())
+            .filter(|(_, d)| d.is_none())
+            .map(|(f, _)| res.objects[f].name.as_str())
+            .collect();
+        let some = again.iter().take(8).copied().collect::<Vec<_>>().join(", ");
         eprintln!(
-            "cld: relocation scans made ahead: {taken} taken, {} made again",
-            done.len() - taken
+            "cld: relocation scans made ahead: {} taken, {} made again{}",
+            done.len() - again.len(),
+            again.len(),
+            if again.is_empty() {
+                String::new()
+            } else {
+                format!(" ({some})")
+            }
         );
     }
     done.resize_with(res.objects.len(), || None);
