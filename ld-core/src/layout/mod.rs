@@ -338,8 +338,8 @@ impl Layout {
     }
     pub fn got_ctx<'a>(
         &self,
-        value: &'a dyn Fn(GotTarget) -> u64,
-        dynsym: &'a dyn Fn(SymbolId) -> u32,
+        value: &'a (dyn Fn(GotTarget) -> u64 + Sync),
+        dynsym: &'a (dyn Fn(SymbolId) -> u32 + Sync),
     ) -> GotCtx<'a> {
         GotCtx {
             kind: self.kind,
