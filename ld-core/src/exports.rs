@@ -8,10 +8,12 @@
 //! Assumes `resolve` has run and linker-defined symbols are `Synthetic`.
 
 use crate::error::{Error, Result};
+use crate::object_file::ObjectFile;
 use crate::options::{Options, OutputKind};
-use crate::resolve::{is_linker_defined, Resolved, SymDef};
+use crate::resolve::{is_linker_defined, Resolved, SymDef, Symbol};
 use crate::version_script::{self, Lang, Pattern, VersionScript};
 use object::elf;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// Version definitions for `.gnu.version_d`.
@@ -300,9 +302,51 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
         return Ok(defs);
     }
 
-    let mut errors = Vec::new();
+    let ex = Exporter {
+        opts,
+        shared,
+        script: script.as_ref(),
+        matcher: &matcher,
+        node_index: &node_index,
+        dynlist: dynlist.as_deref(),
+        extra: &extra,
+        cxx: matcher.cxx || list_cxx,
+        has_dynlist,
+    };
+    // Each symbol is decided alone; errors are reported in symbol order.
     let objects = &res.objects;
-    for s in res.symbols.iter_mut() {
+    let errors: Vec<String> = res
+        .symbols
+        .par_iter_mut()
+        .with_min_len(1024)
+        .filter_map(|s| ex.decide(objects, s))
+        .collect();
+    if !errors.is_empty() {
+        return Err(Error::new(errors.join("\n")));
+    }
+    Ok(defs)
+}
+
+/// What decides each symbol's export, preemption and version.
+struct Exporter<'a> {
+    opts: &'a Options,
+    shared: bool,
+    script: Option<&'a VersionScript>,
+    matcher: &'a Matcher<'a>,
+    /// Version node name -> version index.
+    node_index: &'a HashMap<&'a str, u16>,
+    dynlist: Option<&'a [Pattern]>,
+    /// `--export-dynamic-symbol[-list]` patterns.
+    extra: &'a [Pattern],
+    /// Some pattern is `extern "C++"`: names are demangled to match.
+    cxx: bool,
+    has_dynlist: bool,
+}
+
+impl Exporter<'_> {
+    /// Decides symbol `s`; an error message if its version is undefined.
+    fn decide(&self, objects: &[ObjectFile], s: &mut Symbol) -> Option<String> {
+        let (opts, shared) = (self.opts, self.shared);
         let (file, sym) = match s.def {
             SymDef::Undefined => {
                 // A weak-only reference stays 0 under -z nodynamic-undefined-weak,
@@ -316,13 +360,27 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
                 if (s.referenced || s.strong_ref) && dynamic && !is_linker_defined(s.name) {
                     s.preemptible = true;
                 }
-                continue;
+                return None;
             }
             SymDef::Object { file, sym } | SymDef::Common { file, sym } => (file, sym),
-            _ => continue,
+            _ => return None,
         };
         if s.visibility == elf::STV_HIDDEN || s.visibility == elf::STV_INTERNAL {
-            continue;
+            return None;
+        }
+        // An executable without a version script or lists exports only
+        // what shared libraries reference (or all, `--export-dynamic`), and
+        // a version it does not export changes nothing: most definitions
+        // are decided here, without reading their input symbol or name.
+        if !shared
+            && !s.dso_ref
+            && !opts.export_dynamic
+            && self.script.is_none()
+            && self.dynlist.is_none()
+            && !opts.dynamic_list_data
+            && self.extra.is_empty()
+        {
+            return None;
         }
         let isym = &objects[file as usize].symbols[sym as usize];
         let is_func = isym.typ == elf::STT_FUNC || isym.typ == elf::STT_GNU_IFUNC;
@@ -337,39 +395,34 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
                 .map(|i| (String::from_utf8_lossy(&s.name[i + 1..]).into_owned(), true)),
         };
         // Demangled once, and only if some pattern is `extern "C++"`.
-        let dm = if matcher.cxx || list_cxx {
-            demangle(&name_str)
-        } else {
-            None
-        };
+        let dm = if self.cxx { demangle(&name_str) } else { None };
         let mut versym = elf::VER_NDX_GLOBAL;
         match &explicit {
             // `foo@@` (an empty default version): the base version, global,
             // whatever the version script's `local: *` says.
             Some((v, false)) if v.is_empty() => {}
-            Some((v, hidden)) => match node_index.get(v.as_str()) {
+            Some((v, hidden)) => match self.node_index.get(v.as_str()) {
                 Some(&i) => versym = i | if *hidden { elf::VERSYM_HIDDEN } else { 0 },
                 // Without a version script an executable has no versions
                 // to define: the name's version is ignored, as GNU ld does.
-                None if script.is_none() && !shared => {}
+                None if self.script.is_none() && !shared => {}
                 None => {
-                    errors.push(format!(
+                    return Some(format!(
                         "{}: symbol {name_str} has version {v}, which the version script does not define",
                         objects[file as usize].name
                     ));
-                    continue;
                 }
             },
-            None if script.is_some() => {
-                if let Some((ni, local, _)) = matcher.lookup(&name_str, dm.as_deref()) {
+            None if self.script.is_some() => {
+                if let Some((ni, local, _)) = self.matcher.lookup(&name_str, dm.as_deref()) {
                     if local {
                         // Localized: bound here, not exported.
                         s.visibility = elf::STV_HIDDEN;
                         s.localized = true;
-                        continue;
+                        return None;
                     }
-                    if let Some(n) = &matcher.script.nodes[ni].name {
-                        versym = node_index[n.as_str()];
+                    if let Some(n) = &self.matcher.script.nodes[ni].name {
+                        versym = self.node_index[n.as_str()];
                     }
                 }
             }
@@ -383,14 +436,14 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
         };
         let is_data = matches!(isym.typ, elf::STT_OBJECT | elf::STT_TLS | elf::STT_COMMON)
             || matches!(s.def, SymDef::Common { .. });
-        let listed = dynlist.as_deref().is_some_and(in_list) || (opts.dynamic_list_data && is_data);
+        let listed = self.dynlist.is_some_and(in_list) || (opts.dynamic_list_data && is_data);
         let export = shared
             || s.dso_ref
             || opts.export_dynamic
             || listed
-            || (!extra.is_empty() && in_list(&extra));
+            || (!self.extra.is_empty() && in_list(self.extra));
         if !export {
-            continue;
+            return None;
         }
         s.export = true;
         s.versym = versym;
@@ -400,11 +453,10 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
             || (opts.bsymbolic_functions && is_func)
             || (opts.bsymbolic_non_weak && !weak)
             || (opts.bsymbolic_non_weak_functions && is_func && !weak);
-        s.preemptible =
-            shared && s.visibility == elf::STV_DEFAULT && !symbolic && (!has_dynlist || listed);
+        s.preemptible = shared
+            && s.visibility == elf::STV_DEFAULT
+            && !symbolic
+            && (!self.has_dynlist || listed);
+        None
     }
-    if !errors.is_empty() {
-        return Err(Error::new(errors.join("\n")));
-    }
-    Ok(defs)
 }

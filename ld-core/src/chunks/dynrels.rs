@@ -16,25 +16,42 @@ use crate::options::Options;
 use crate::resolve::{SymDef, SymbolId};
 use crate::write::w64;
 use object::elf;
+use rayon::prelude::*;
 
 /// GOT, PLT and copy dynamic relocations.
 pub(crate) fn plan_dynrels(inp: &LinkInput, l: &mut Layout) {
     let res = inp.res;
-    let mut got_rels = Vec::new();
-    let mut relative = Vec::new();
-    {
+    // The GOT's relocations, RELATIVE ones apart, in slot order: per run
+    // of slots in parallel (each reads its target's symbol), then joined.
+    const RUN: usize = 1024;
+    let runs: Vec<(Vec<DynRel>, Vec<DynRel>)> = {
         let value = |t: GotTarget| got_target_value(res, l, t);
         let dynsym = |id: SymbolId| l.sym_info[id as usize].dynsym;
         let c = l.got_ctx(&value, &dynsym);
-        for (i, &e) in l.got.iter().enumerate() {
-            for r in got_fill(res, &c, e, l.got_slot_addr(i as u32)).rels {
-                if r.rtype == Native::R_RELATIVE {
-                    relative.push(r);
-                } else {
-                    got_rels.push(r);
+        l.got
+            .par_chunks(RUN)
+            .enumerate()
+            .map(|(k, run)| {
+                let (mut relative, mut other) = (Vec::new(), Vec::new());
+                for (i, &e) in run.iter().enumerate() {
+                    let slot = l.got_slot_addr((k * RUN + i) as u32);
+                    for r in got_fill(res, &c, e, slot).rels {
+                        if r.rtype == Native::R_RELATIVE {
+                            relative.push(r);
+                        } else {
+                            other.push(r);
+                        }
+                    }
                 }
-            }
-        }
+                (relative, other)
+            })
+            .collect()
+    };
+    let mut relative = Vec::with_capacity(runs.iter().map(|r| r.0.len()).sum());
+    let mut got_rels = Vec::new();
+    for (r, o) in runs {
+        relative.extend(r);
+        got_rels.extend(o);
     }
     for (id, info) in l.sym_info.iter().enumerate() {
         if info.copy && !info.copy_alias {
@@ -102,12 +119,19 @@ pub(crate) fn count(
         tls_start: 0,
         tp: 0,
     };
+    // Per GOT slot and per symbol: in parallel (each reads its target's
+    // input symbol, a cache miss).
     let n_got_rels: u64 = got
-        .iter()
+        .par_iter()
+        .with_min_len(1024)
         .map(|&e| got_fill(res, &count_ctx, e, 0).rels.len() as u64)
         .sum();
     let static_tls = !kind.is_executable() && got.iter().any(|e| matches!(e, GotEntry::TpOff(_)));
-    let n_copy = sym_info.iter().filter(|i| i.copy && !i.copy_alias).count() as u64;
+    let n_copy = sym_info
+        .par_iter()
+        .with_min_len(4096)
+        .filter(|i| i.copy && !i.copy_alias)
+        .count() as u64;
     let n_irel = (plt.len() - n_lazy_plt) as u64;
     let n_place: u64 = scans.iter().map(|s| s.dynrels).sum();
     // Places' relocations may be relative or symbolic; both counted in n_place.

@@ -8,21 +8,31 @@
 use super::{section, Added, A};
 use crate::arch::{Arch, DecideCtx, Native};
 use crate::error::{Error, Result};
-use crate::layout::{target_props, EhPlace, Layout, Synth};
+use crate::layout::{target_props, EhPlace, Layout, PassHasher, Synth};
 use crate::object_file::{EhRecordKind, ObjectFile};
 use crate::options::Options;
 use crate::resolve::Resolved;
 use crate::write::{reloc_values, w32};
 use object::elf;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// What makes two CIEs the same in the output: their bytes and, for each
 /// relocation, its place, type, addend and target (a global symbol, or a
 /// file's own local symbol, which only that file's CIEs can share).
-#[derive(PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq)]
 pub(crate) struct CieKey {
+    /// Hash of the rest, made with the key (per file, in parallel), so
+    /// that looking keys up does not hash their bytes again.
+    hash: u64,
     bytes: &'static [u8],
     relocs: Vec<(u64, u32, i64, u32, u32)>,
+}
+
+impl std::hash::Hash for CieKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
 }
 
 pub(crate) fn cie_key(
@@ -41,9 +51,17 @@ pub(crate) fn cie_key(
             };
             (rel.offset - r.offset as u64, rel.rtype, rel.addend, a, b)
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let bytes = &data[r.offset as usize..(r.offset + r.size) as usize];
+    let mut hash = xxhash_rust::xxh3::xxh3_64(bytes);
+    for &(off, rtype, addend, a, b) in &relocs {
+        for v in [off, rtype.into(), addend as u64, a.into(), b.into()] {
+            hash = (hash.rotate_left(5) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
     CieKey {
-        bytes: &data[r.offset as usize..(r.offset + r.size) as usize],
+        hash,
+        bytes,
         relocs,
     }
 }
@@ -104,7 +122,7 @@ struct Placing {
     starts: HashMap<(u32, u32), u64>,
     size: u64,
     fde_count: u64,
-    cies: HashMap<CieKey, u64>,
+    cies: HashMap<CieKey, u64, BuildHasherDefault<PassHasher>>,
 }
 
 /// `.eh_frame` placed for the first `files` inputs before the wait, under
@@ -143,12 +161,14 @@ impl EhAhead {
 
 /// The pass: the live records in file order; a CIE equal to one placed
 /// already is not placed again. `ahead`: the same done for a prefix of
-/// the inputs before the wait.
+/// the inputs before the wait. Which records are live and the CIEs' keys
+/// are found per file in parallel; they are placed in file order.
 pub(crate) fn place_records(
     res: &Resolved,
     live: &[Vec<bool>],
     ahead: Option<EhAhead>,
 ) -> Result<EhFrame> {
+    use rayon::prelude::*;
     // A CIE's key names globals by id; local IFUNCs made global after
     // resolution are not in the prefix's keys (none is a CIE's target,
     // but the prefix is not used then).
@@ -158,8 +178,13 @@ pub(crate) fn place_records(
         }
         _ => (Placing::default(), 0),
     };
-    for (f, live) in live.iter().enumerate().skip(from) {
-        place_file(res, f, live, &mut p)?;
+    let found: Vec<FileRecords> = live[from..]
+        .par_iter()
+        .enumerate()
+        .map(|(i, live)| live_records(res, from + i, live))
+        .collect();
+    for (i, recs) in found.into_iter().enumerate() {
+        place_live(res, from + i, recs, &mut p)?;
     }
     Ok(EhFrame {
         eh: p.eh,
@@ -169,57 +194,121 @@ pub(crate) fn place_records(
     })
 }
 
-// .eh_frame: live records in file order. A CIE equal to one already
-// placed (same bytes, relocations to the same targets: typically every
-// object's CIE, or its personality routine's) is not written again; its
-// FDEs point at the first.
-fn place_file(res: &Resolved, f: usize, live: &[bool], p: &mut Placing) -> Result<()> {
+/// A file's live `.eh_frame` records, in order, with what placing them
+/// needs (so that it reads nothing else of the file).
+struct FileRecords {
+    /// Each live input `.eh_frame`: its index in `eh_frames`, its section,
+    /// and the end of its records in `recs`.
+    frames: Vec<(u32, u32, u32)>,
+    recs: Vec<LiveRecord>,
+    /// The live CIEs' keys, in order.
+    cies: Vec<CieKey>,
+}
+
+struct LiveRecord {
+    /// Index in its `.eh_frame`'s records.
+    index: u32,
+    offset: u32,
+    size: u32,
+    /// An FDE's CIE (input offset), or `CIE` for a CIE.
+    cie: u32,
+}
+
+const CIE: u32 = u32::MAX;
+
+/// File `f`'s live records (`live`: its live sections).
+fn live_records(res: &Resolved, f: usize, live: &[bool]) -> FileRecords {
     let o = &res.objects[f];
+    let live_frames = o.eh_frames.iter().filter(|(sec, _)| live[*sec as usize]);
+    let mut out = FileRecords {
+        frames: Vec::new(),
+        recs: Vec::with_capacity(live_frames.map(|(_, recs)| recs.len()).sum()),
+        cies: Vec::new(),
+    };
     for (fi, (sec, recs)) in o.eh_frames.iter().enumerate() {
         if !live[*sec as usize] {
             continue;
         }
-        p.starts.insert((f as u32, *sec), p.size);
-        let mut cie_out: HashMap<u32, u64> = HashMap::new();
         let data = o.section_data(*sec as usize);
         for (ri, r) in recs.iter().enumerate() {
             if !eh_record_live(o, r, live) {
                 continue;
             }
-            let (cie, is_fde) = match r.kind {
-                EhRecordKind::Cie => match p.cies.entry(cie_key(res, f, data, r)) {
+            let cie = match r.kind {
+                EhRecordKind::Cie => {
+                    out.cies.push(cie_key(res, f, data, r));
+                    CIE
+                }
+                // An input offset, below the record's: never `CIE`.
+                EhRecordKind::Fde { cie } => cie,
+            };
+            out.recs.push(LiveRecord {
+                index: ri as u32,
+                offset: r.offset,
+                size: r.size,
+                cie,
+            });
+        }
+        out.frames.push((fi as u32, *sec, out.recs.len() as u32));
+    }
+    out
+}
+
+// .eh_frame: live records in file order. A CIE equal to one already
+// placed (same bytes, relocations to the same targets: typically every
+// object's CIE, or its personality routine's) is not written again; its
+// FDEs point at the first.
+fn place_file(res: &Resolved, f: usize, live: &[bool], p: &mut Placing) -> Result<()> {
+    place_live(res, f, live_records(res, f, live), p)
+}
+
+/// Places file `f`'s live records (`found`) after those placed in `p`.
+fn place_live(res: &Resolved, f: usize, found: FileRecords, p: &mut Placing) -> Result<()> {
+    let mut cies = found.cies.into_iter();
+    let mut start = 0;
+    for (fi, sec, end) in found.frames {
+        p.starts.insert((f as u32, sec), p.size);
+        // Input offset of each CIE -> output offset of its copy; sorted,
+        // as records are in offset order.
+        let mut cie_out: Vec<(u32, u64)> = Vec::new();
+        for r in &found.recs[start as usize..end as usize] {
+            let (cie, is_fde) = if r.cie == CIE {
+                let key = cies.next().expect("a key per live CIE");
+                match p.cies.entry(key) {
                     std::collections::hash_map::Entry::Occupied(e) => {
-                        cie_out.insert(r.offset, *e.get());
+                        cie_out.push((r.offset, *e.get()));
                         continue;
                     }
                     std::collections::hash_map::Entry::Vacant(e) => {
                         e.insert(p.size);
-                        cie_out.insert(r.offset, p.size);
+                        cie_out.push((r.offset, p.size));
                         (0, false)
                     }
-                },
-                EhRecordKind::Fde { cie } => match cie_out.get(&cie) {
-                    Some(&c) => (c, true),
-                    None => {
+                }
+            } else {
+                match cie_out.binary_search_by_key(&r.cie, |c| c.0) {
+                    Ok(i) => (cie_out[i].1, true),
+                    Err(_) => {
                         return Err(Error::new(format!(
                             "{}: .eh_frame+{:#x}: FDE refers to a CIE at {:#x} that does not precede it",
-                            o.name, r.offset, cie
+                            res.objects[f].name, r.offset, r.cie
                         )))
                     }
-                },
+                }
             };
             if is_fde {
                 p.fde_count += 1;
             }
             p.eh.push(EhPlace {
                 file: f as u32,
-                frame: fi as u32,
-                record: ri as u32,
+                frame: fi,
+                record: r.index,
                 out_off: p.size,
                 cie_out: cie,
             });
             p.size += r.size as u64;
         }
+        start = end;
     }
     Ok(())
 }

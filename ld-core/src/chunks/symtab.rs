@@ -31,31 +31,44 @@ pub(crate) fn symtab_plan(
     plt: &[SymbolId],
     section_symbols: u32,
 ) -> (u32, u32, u64) {
-    let mut locals = 1 + section_symbols; // null
-    let mut strsz = 1u64;
-    for &id in plt {
-        locals += 1;
-        strsz += plt_symbol_name(res, id).len() as u64 + 1;
-    }
-    for (f, o) in res.objects.iter().enumerate() {
-        for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
-            if keep_local(o, s, i, &placement[f], discard) {
-                locals += 1;
-                strsz += s.name.len() as u64 + 1;
+    use rayon::prelude::*;
+    // (locals, globals, .strtab bytes): sums, so counted per file and per
+    // symbol in parallel.
+    let add = |a: (u32, u32, u64), b: (u32, u32, u64)| (a.0 + b.0, a.1 + b.1, a.2 + b.2);
+    let plt_names: u64 = plt
+        .iter()
+        .map(|&id| plt_symbol_name_len(res, id) as u64 + 1)
+        .sum();
+    let file_locals = res
+        .objects
+        .par_iter()
+        .zip(placement)
+        .map(|(o, placed)| {
+            let mut n = (0, 0, 0);
+            for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
+                if keep_local(o, s, i, placed, discard) {
+                    n = add(n, (1, 0, s.name.len() as u64 + 1));
+                }
             }
-        }
-    }
-    let mut globals = 0u32;
-    for s in &res.symbols {
-        if keep_global(res, placement, s) {
-            if s.localized {
-                locals += 1;
-            } else {
-                globals += 1;
-            }
-            strsz += s.name.len() as u64 + 1;
-        }
-    }
+            n
+        })
+        .reduce(|| (0, 0, 0), add);
+    let globals = res
+        .symbols
+        .par_iter()
+        .with_min_len(1024)
+        .filter(|s| keep_global(res, placement, s))
+        .map(|s| {
+            (
+                u32::from(s.localized),
+                u32::from(!s.localized),
+                s.name.len() as u64 + 1,
+            )
+        })
+        .reduce(|| (0, 0, 0), add);
+    // The null symbol, the section symbols, the PLT entries'.
+    let own = (1 + section_symbols + plt.len() as u32, 0, 1 + plt_names);
+    let (locals, globals, strsz) = add(add(own, file_locals), globals);
     (locals, locals + globals, strsz)
 }
 
@@ -63,15 +76,24 @@ pub(crate) fn symtab_plan(
 /// mold names it), so that profilers and debuggers can tell which function
 /// a call into the PLT goes to.
 pub fn plt_symbol_name(res: &Resolved, id: SymbolId) -> Vec<u8> {
+    [plt_symbol_base(res, id), b"$plt"].concat()
+}
+
+/// `plt_symbol_name(res, id).len()`.
+fn plt_symbol_name_len(res: &Resolved, id: SymbolId) -> usize {
+    plt_symbol_base(res, id).len() + b"$plt".len()
+}
+
+/// The name `plt_symbol_name` adds `$plt` to.
+fn plt_symbol_base(res: &Resolved, id: SymbolId) -> &'static [u8] {
     let s = &res.symbols[id as usize];
-    let name = match s.def {
+    match s.def {
         // A local IFUNC's entry: its own name, not the internal one.
         SymDef::Object { file, sym } if s.promoted_local => {
             res.objects[file as usize].symbols[sym as usize].name
         }
         _ => s.name,
-    };
-    [name, b"$plt"].concat()
+    }
 }
 
 pub fn keep_local(

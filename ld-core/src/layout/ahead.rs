@@ -53,14 +53,7 @@ impl LayoutAhead {
         for f in self.live.len()..res.objects.len() {
             let live = super::liveness::base_live(res, f);
             let dests = dests_of(opts, &scripts, f, &res.objects[f], &live);
-            join_file(
-                &mut self.joined,
-                res,
-                &Default::default(),
-                f,
-                &res.objects[f],
-                &dests,
-            );
+            join_file(&mut self.joined, res, &Default::default(), f, &dests);
             self.scans.push(ScanAhead::scan(opts, res, f, &live, later));
             self.live.push(live);
             self.dests.push(dests);

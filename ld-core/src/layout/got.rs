@@ -39,14 +39,42 @@ pub enum GotEntry {
 pub struct GotFill {
     pub words: [u64; 2],
     pub slots: usize,
-    pub rels: Vec<DynRel>,
+    pub rels: GotRels,
+}
+
+/// A GOT entry's dynamic relocations: at most two, kept inline (there is
+/// a `GotFill` per GOT slot, each time the GOT is counted or written).
+pub struct GotRels {
+    rels: [DynRel; 2],
+    len: usize,
+}
+
+impl GotRels {
+    fn push(&mut self, r: DynRel) {
+        self.rels[self.len] = r;
+        self.len += 1;
+    }
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl IntoIterator for GotRels {
+    type Item = DynRel;
+    type IntoIter = std::iter::Take<std::array::IntoIter<DynRel, 2>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.rels.into_iter().take(self.len)
+    }
 }
 
 /// Values a GOT entry needs from the layout.
 pub struct GotCtx<'a> {
     pub kind: OutputKind,
-    pub value: &'a dyn Fn(GotTarget) -> u64,
-    pub dynsym: &'a dyn Fn(SymbolId) -> u32,
+    pub value: &'a (dyn Fn(GotTarget) -> u64 + Sync),
+    pub dynsym: &'a (dyn Fn(SymbolId) -> u32 + Sync),
     pub tls_start: u64,
     pub tp: u64,
 }
@@ -61,10 +89,19 @@ fn got_target_props(res: &Resolved, kind: OutputKind, t: GotTarget) -> TargetPro
 /// What GOT entry `e` at address `slot` holds. Counting (before addresses
 /// are known) and writing both use this, so they agree.
 pub fn got_fill(res: &Resolved, c: &GotCtx, e: GotEntry, slot: u64) -> GotFill {
+    let none = DynRel {
+        offset: 0,
+        rtype: 0,
+        dynsym: 0,
+        addend: 0,
+    };
     let mut f = GotFill {
         words: [0; 2],
         slots: 1,
-        rels: Vec::new(),
+        rels: GotRels {
+            rels: [none; 2],
+            len: 0,
+        },
     };
     let rel = |offset: u64, rtype: u32, dynsym: u32, addend: i64| DynRel {
         offset,

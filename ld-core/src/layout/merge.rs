@@ -40,7 +40,7 @@ impl Eq for PieceKey {}
 
 /// Passes a precomputed hash through.
 #[derive(Default)]
-pub(super) struct PassHasher(u64);
+pub(crate) struct PassHasher(u64);
 
 impl std::hash::Hasher for PassHasher {
     fn finish(&self) -> u64 {

@@ -51,6 +51,7 @@ pub use dynsym::{dynsym_name, elf_hash, gnu_hash};
 pub use got::{
     got_fill, GotCtx, GotEntry, GotFill, GotTarget, LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF,
 };
+pub(crate) use merge::PassHasher;
 pub(crate) use output_sections::{is_c_ident, output_name};
 pub use scan::LaterDefs;
 pub use scan::{global_props, sym_display, target_props};
@@ -338,8 +339,8 @@ impl Layout {
     }
     pub fn got_ctx<'a>(
         &self,
-        value: &'a dyn Fn(GotTarget) -> u64,
-        dynsym: &'a dyn Fn(SymbolId) -> u32,
+        value: &'a (dyn Fn(GotTarget) -> u64 + Sync),
+        dynsym: &'a (dyn Fn(SymbolId) -> u32 + Sync),
     ) -> GotCtx<'a> {
         GotCtx {
             kind: self.kind,

@@ -49,6 +49,37 @@ pub(crate) fn output_name(name: &[u8]) -> &[u8] {
     name
 }
 
+/// `name` as a constant if it is a DWARF section's: every object has
+/// them, and `join` hashes and compares the constant without reading each
+/// input's section names (a cache miss per input section).
+fn known_name(name: &'static [u8]) -> &'static [u8] {
+    const DWARF: &[&[u8]] = &[
+        b".debug_abbrev",
+        b".debug_addr",
+        b".debug_aranges",
+        b".debug_frame",
+        b".debug_info",
+        b".debug_line",
+        b".debug_line_str",
+        b".debug_loc",
+        b".debug_loclists",
+        b".debug_macinfo",
+        b".debug_macro",
+        b".debug_names",
+        b".debug_pubnames",
+        b".debug_pubtypes",
+        b".debug_ranges",
+        b".debug_rnglists",
+        b".debug_str",
+        b".debug_str_offsets",
+        b".debug_types",
+    ];
+    if !name.starts_with(b".debug_") {
+        return name;
+    }
+    DWARF.iter().find(|&&n| n == name).copied().unwrap_or(name)
+}
+
 /// `-z keep-text-section-prefix`: the output section of a `.text.hot`,
 /// `.text.unlikely`, ... input section (lld's list), so that a profile's hot
 /// and cold code stay together under a name tools can find.
@@ -112,6 +143,13 @@ pub(super) struct SectionDest {
     pub(super) unique: bool,
     /// Takes no file space (`(NOLOAD)`, `--zero-to-bss`).
     pub(super) noload: bool,
+    // The input section's own, for `join`, which would otherwise read
+    // each input section again (a cache miss each).
+    pub(super) align: u64,
+    /// A merge-strings section (its pieces are placed by `merge`).
+    pub(super) merge: bool,
+    /// The input section's type.
+    pub(super) in_type: u32,
 }
 
 impl SectionDest {
@@ -174,7 +212,7 @@ pub(super) fn dests_of(
         } else if let Some(merged) = mergeable_rodata_name(s) {
             merged
         } else {
-            output_name(s.name)
+            known_name(output_name(s.name))
         };
         // Old-style constructor lists join the arrays, as GNU ld's
         // default script puts them (their words are reversed on write).
@@ -221,6 +259,9 @@ pub(super) fn dests_of(
             flags,
             unique,
             noload,
+            align: s.align,
+            merge: s.kind == SectionKind::MergeStrings,
+            in_type: s.sh_type,
         });
     }
     out
@@ -362,8 +403,38 @@ pub(super) fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
 
 /// Regular output sections by (name, NOBITS or not, flags): where input
 /// sections with that key join.
-pub(super) type ByName =
-    HashMap<(&'static [u8], u32, u64), u32, BuildHasherDefault<crate::resolve::NameHasher>>;
+pub(super) type ByName = HashMap<SectionKey, u32, BuildHasherDefault<KeyHasher>>;
+
+/// Hashes a `SectionKey`: the name with xxh3, its length and the integers
+/// by a multiply (`NameHasher` would run xxh3 on each of the four, and
+/// `join` hashes a key per input section). Nothing iterates `ByName`, so
+/// the hash decides no order.
+#[derive(Default)]
+pub(super) struct KeyHasher(u64);
+
+impl KeyHasher {
+    fn mix(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.mix(xxhash_rust::xxh3::xxh3_64(bytes));
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.mix(v.into());
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.mix(v);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.mix(v as u64);
+    }
+}
 
 /// The regular output sections, made from the live input sections (of
 /// the first `files` objects).
@@ -437,8 +508,8 @@ pub(super) fn join(
         }
         None => (Joined::default(), 0),
     };
-    for (f, (o, d)) in res.objects.iter().zip(dests).enumerate().skip(from) {
-        join_file(&mut j, res, folded, f, o, d);
+    for (f, d) in dests.iter().enumerate().skip(from) {
+        join_file(&mut j, res, folded, f, d);
     }
     j.files = res.objects.len();
     // In file order: it warns.
@@ -452,20 +523,15 @@ pub(super) fn join(
 }
 
 /// Joins file `f`'s live sections (`d`) to their output sections.
-pub(super) fn join_file(
-    j: &mut Joined,
-    res: &Resolved,
-    folded: &Folded,
-    f: usize,
-    o: &ObjectFile,
-    d: &FileDests,
-) {
+pub(super) fn join_file(j: &mut Joined, res: &Resolved, folded: &Folded, f: usize, d: &FileDests) {
     let sections = &mut j.sections;
     j.comment_inputs
         .extend(d.comments.iter().map(|&si| (f, si as usize)));
+    // The last key's output section: runs of input sections join the same
+    // one (`.text.*`), and a compare is cheaper than hashing the name.
+    let mut last: Option<(SectionKey, u32)> = None;
     for dest in &d.sections {
         let si = dest.si as usize;
-        let s = &o.sections[si];
         let (oname, sh_type, flags) = (dest.oname, dest.sh_type, dest.flags);
         let noload = dest.noload;
         let new_section = |sections: &mut Vec<OutputSection>| {
@@ -483,20 +549,34 @@ pub(super) fn join_file(
         let idx = if dest.unique {
             new_section(sections)
         } else {
-            *j.by_name
-                .entry(dest.key())
-                .or_insert_with(|| new_section(sections))
+            let key = dest.key();
+            match last {
+                Some((k, i)) if k == key => i,
+                _ => {
+                    let i = *j
+                        .by_name
+                        .entry(key)
+                        .or_insert_with(|| new_section(sections));
+                    last = Some((key, i));
+                    i
+                }
+            }
         };
         let os = &mut sections[idx as usize];
-        os.align = os.align.max(input_align(res, folded, f, si));
-        if s.kind == SectionKind::MergeStrings {
+        let align = if folded.align.is_empty() {
+            dest.align
+        } else {
+            input_align(res, folded, f, si)
+        };
+        os.align = os.align.max(align);
+        if dest.merge {
             os.entsize = 1;
             j.merge_secs.push((idx, f, si));
         } else {
             os.inputs.push((f as u32, si as u32));
         }
-        if s.sh_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS && !noload {
-            os.sh_type = s.sh_type;
+        if dest.in_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS && !noload {
+            os.sh_type = dest.in_type;
         }
     }
 }
