@@ -2736,6 +2736,12 @@ fn relocation_scans_made_ahead_are_checked() {
             context(&r, &shown)
         );
         let token = check_token(&r, &shown);
+        // The inputs after the concurrent ones (libfoo.so, libc) in first.
+        let idle = poll(Duration::from_secs(20), || {
+            let (r, _) = control(&rt, "status", &token, &["--json"]);
+            serde_json::from_str::<serde_json::Value>(&r.stdout).is_ok_and(|v| v["in_flight"] == 0)
+        });
+        assert!(idle, "the background linker did not become idle");
         let mut w = FifoWriter::new(&dir.join("p"), true);
         for (i, o) in concurrent.iter().enumerate() {
             w.report(o);

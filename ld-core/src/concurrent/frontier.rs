@@ -188,9 +188,16 @@ pub(super) fn advance(
         failed: None,
         later: None,
     });
-    if f.later.is_none() {
+    if f.later.is_none() && later.is_some() {
         f.later = later;
+        if let (Some(l), Some(later)) = (&mut f.layout, &f.later) {
+            if l.files() > 0 {
+                // Scanned before the libraries were in: guess again.
+                l.rescan(opts, f.inc.so_far(), later);
+            }
+        }
     }
+    let t0 = std::time::Instant::now();
     for (i, gen, items) in batch {
         f.fed.push((i, items.len(), gen));
         for item in items {
@@ -200,6 +207,7 @@ pub(super) fn advance(
             }
         }
     }
+    let t1 = std::time::Instant::now();
     if !by_wait {
         // The wait's link does the rest of them anyway.
         if let Some(l) = &mut f.layout {
@@ -207,6 +215,11 @@ pub(super) fn advance(
         }
     }
     shared.log(&format!("resolve-ahead {n} inputs"));
+    shared.log(&format!(
+        "resolve-ahead took {:.1} ms, layout ahead {:.1} ms",
+        (t1 - t0).as_secs_f64() * 1e3,
+        t1.elapsed().as_secs_f64() * 1e3
+    ));
     more
 }
 

@@ -45,16 +45,26 @@ impl LayoutAhead {
     }
 
     /// Adds the objects of `res` (the resolution so far) after those
-    /// already in.
-    /// `later`: what the inputs after the concurrent ones define, once
-    /// known (see `scan::LaterDefs`).
+    /// already in; `later`: what the inputs after the concurrent ones
+    /// define, once known (see `scan::LaterDefs`). What is per object is
+    /// done in parallel (a batch may be the hundreds of archive members
+    /// the last object pulls in), the folds then in order.
     pub fn feed(&mut self, opts: &Options, res: &Resolved, later: Option<&LaterDefs>) {
+        use rayon::prelude::*;
         let scripts = crate::script_link::Scripts::default();
-        for f in self.live.len()..res.objects.len() {
-            let live = super::liveness::base_live(res, f);
-            let dests = dests_of(opts, &scripts, f, &res.objects[f], &live);
+        let new: Vec<(Vec<bool>, FileDests, ScanAhead)> = (self.live.len()..res.objects.len())
+            .into_par_iter()
+            .map(|f| {
+                let live = super::liveness::base_live(res, f);
+                let dests = dests_of(opts, &scripts, f, &res.objects[f], &live);
+                let scan = ScanAhead::scan(opts, res, f, &live, later);
+                (live, dests, scan)
+            })
+            .collect();
+        for (live, dests, scan) in new {
+            let f = self.live.len();
             join_file(&mut self.joined, res, &Default::default(), f, &dests);
-            self.scans.push(ScanAhead::scan(opts, res, f, &live, later));
+            self.scans.push(scan);
             self.live.push(live);
             self.dests.push(dests);
         }
@@ -62,6 +72,17 @@ impl LayoutAhead {
         self.placed.more(res, &self.joined);
         self.merge.feed(res, &self.dests);
         self.eh.feed(res, &self.live);
+    }
+
+    /// Makes the relocation scans of the objects in again, with `later`
+    /// (which became known after they were scanned: their guesses of
+    /// symbols not defined yet were plain definitions).
+    pub fn rescan(&mut self, opts: &Options, res: &Resolved, later: &LaterDefs) {
+        use rayon::prelude::*;
+        self.scans = (0..self.live.len())
+            .into_par_iter()
+            .map(|f| ScanAhead::scan(opts, res, f, &self.live[f], Some(later)))
+            .collect();
     }
 
     /// How many objects are in.
