@@ -204,13 +204,13 @@ fn decide(res: &Resolved, elig: &[(u32, u32)], class: &[u32], live: &mut [Vec<bo
         }
         live[f as usize][s as usize] = false;
         out.pairs.push(((f, s), l));
-        let align = res.objects[f as usize].sections[s as usize].align;
-        let own = res.objects[l.0 as usize].sections[l.1 as usize].align;
+        let align = res.objects[f as usize].sections[s as usize].align();
+        let own = res.objects[l.0 as usize].sections[l.1 as usize].align();
         let a = out.align.entry(l).or_insert(own);
         *a = (*a).max(align);
     }
     out.align
-        .retain(|&(f, s), a| *a > res.objects[f as usize].sections[s as usize].align);
+        .retain(|&(f, s), a| *a > res.objects[f as usize].sections[s as usize].align());
     out
 }
 
@@ -250,14 +250,14 @@ fn eligible(o: &ObjectFile, si: usize, all: bool, addr_taken: bool) -> bool {
     if s.kind != SectionKind::Alloc
         || s.sh_type != elf::SHT_PROGBITS
         || s.size == 0
-        || flags & (elf::SHF_WRITE | elf::SHF_TLS) as u64 != 0
+        || flags & (elf::SHF_WRITE | elf::SHF_TLS) != 0
         || layout::is_c_ident(s.name)
         || s.name == b".init"
         || s.name == b".fini"
     {
         return false;
     }
-    if flags & elf::SHF_EXECINSTR as u64 != 0 {
+    if flags & elf::SHF_EXECINSTR != 0 {
         return all || !addr_taken;
     }
     // Only the unwinder reads exception tables, through their FDE.
@@ -339,7 +339,7 @@ impl ShapeCtx<'_> {
         }
         let shape = Shape {
             sh_type: s.sh_type,
-            flags: s.flags,
+            flags: u64::from(s.flags),
             bytes: o.section_data(si),
             relocs,
             fdes,
@@ -427,7 +427,7 @@ fn piece_key(
     Some((
         Target::Piece {
             out_name: layout::output_name(sec.name),
-            flags: sec.flags,
+            flags: u64::from(sec.flags),
             bytes,
             inner: t - p.offset,
         },
@@ -456,7 +456,7 @@ fn address_significant(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<Vec<bool>> {
                 if !live[f][si] || !s.is_alloc() || s.kind == SectionKind::EhFrame {
                     continue;
                 }
-                let exec = s.flags & elf::SHF_EXECINSTR as u64 != 0;
+                let exec = s.flags & elf::SHF_EXECINSTR != 0;
                 let bytes = o.section_data(si);
                 for r in &o.relocs[s.relocs.start as usize..s.relocs.end as usize] {
                     if exec && is_branch(bytes, r) {

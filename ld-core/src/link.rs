@@ -1065,7 +1065,7 @@ fn table_sizes(res: &crate::resolve::Resolved, l: &crate::layout::Layout) -> Str
         syms += o.symbols.len();
         rels += o.relocs.len();
         pieces += o.pieces.len();
-        raw += o.sections.iter().map(|s| s.raw_relocs.len()).sum::<usize>();
+        raw += o.raw_relocs.iter().map(|r| r.1.len()).sum::<usize>();
     }
     let mib = |n: usize, each: usize| (n * each) as f64 / (1 << 20) as f64;
     let placement: usize = l.placement.iter().map(|p| p.len()).sum();

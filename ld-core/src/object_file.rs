@@ -34,38 +34,83 @@ pub enum SectionKind {
     Ignore,
 }
 
+/// One input section. Compact (there is one per section of every input):
+/// alignment as a log2, flags and entry size in 32 bits (check_sections
+/// rejects wider ones), no group as a sentinel; a debug section's raw
+/// relocations are in `ObjectFile::raw_relocs`.
 #[derive(Clone, Debug)]
 pub struct InputSection {
     pub name: &'static [u8],
-    pub kind: SectionKind,
-    pub sh_type: u32,
-    pub flags: u64,
-    pub align: u64,
     pub size: u64,
     /// File offset of the contents (meaningless for NOBITS).
     pub offset: u64,
-    pub entsize: u64,
+    pub sh_type: u32,
+    /// `sh_flags`: every SHF_* bit is below bit 32.
+    pub flags: u32,
+    pub entsize: u32,
+    /// COMDAT group (index into `ObjectFile::groups`), or `NO_GROUP`.
+    group: u32,
     /// Range into `ObjectFile::relocs`.
     pub relocs: Range<u32>,
-    /// Non-allocated sections (debug info): the input's own relocation
-    /// records, in the input's order (not sorted, unlike `relocs`), decoded
-    /// only by the writer. They decide nothing about the
-    /// layout, and copying them would double the memory they take.
-    pub raw_relocs: &'static [elf::Rela64<LE>],
     /// Range into `ObjectFile::pieces` (merge sections).
     pub pieces: Range<u32>,
     /// Range into `ObjectFile::piece_blocks` (merge sections).
     pub piece_blocks: Range<u32>,
-    /// COMDAT group this section belongs to (index into `ObjectFile::groups`).
-    pub group: Option<u32>,
+    pub kind: SectionKind,
+    /// log2 of the alignment (an input's 0 counts as 1).
+    align_log2: u8,
 }
 
+const _: () = assert!(std::mem::size_of::<InputSection>() <= 80);
+
+const NO_GROUP: u32 = u32::MAX;
+
 impl InputSection {
+    /// An empty ignored PROGBITS section with no name, in `group`.
+    pub fn empty(group: Option<u32>) -> InputSection {
+        let mut s = InputSection {
+            name: b"",
+            size: 0,
+            offset: 0,
+            sh_type: elf::SHT_PROGBITS,
+            flags: 0,
+            entsize: 0,
+            group: NO_GROUP,
+            relocs: 0..0,
+            pieces: 0..0,
+            piece_blocks: 0..0,
+            kind: SectionKind::Ignore,
+            align_log2: 0,
+        };
+        s.set_group(group);
+        s
+    }
     pub fn is_nobits(&self) -> bool {
         self.sh_type == elf::SHT_NOBITS
     }
     pub fn is_alloc(&self) -> bool {
-        self.flags & elf::SHF_ALLOC as u64 != 0
+        self.flags & elf::SHF_ALLOC != 0
+    }
+    /// The alignment, a power of two (at least 1).
+    pub fn align(&self) -> u64 {
+        1 << self.align_log2
+    }
+    /// `align` must be a power of two.
+    pub fn set_align(&mut self, align: u64) {
+        assert!(
+            align.is_power_of_two(),
+            "alignment {align} is not a power of two"
+        );
+        self.align_log2 = align.trailing_zeros() as u8;
+    }
+    pub fn group(&self) -> Option<u32> {
+        (self.group != NO_GROUP).then_some(self.group)
+    }
+    pub fn set_group(&mut self, group: Option<u32>) {
+        // A group is a section, so its index is below the section count.
+        self.group = group
+            .inspect(|&g| assert!(g != NO_GROUP))
+            .unwrap_or(NO_GROUP);
     }
 }
 
@@ -186,7 +231,16 @@ pub struct ObjectFile {
     /// Contents of `SHF_COMPRESSED` sections (`-gz` debug info), by section
     /// index, sorted; their `InputSection` describes the uncompressed data.
     pub decompressed: Vec<(u32, &'static [u8])>,
+    /// Non-allocated sections (debug info): (section index, the input's own
+    /// relocation records), sorted by index. The records are in the input's
+    /// order (not sorted, unlike `relocs`) and decoded only by the writer:
+    /// they decide nothing about the layout, and copying them would double
+    /// the memory they take.
+    pub raw_relocs: RawRelocs,
 }
+
+/// `ObjectFile::raw_relocs`.
+pub type RawRelocs = Vec<(u32, &'static [elf::Rela64<LE>])>;
 
 fn bad(name: &str, what: impl std::fmt::Display) -> Error {
     Error::new(format!("{name}: {what}"))
@@ -407,8 +461,8 @@ fn is_special_shndx(shndx: u32) -> bool {
 
 /// What a linker needs of every section header, checked once: a name,
 /// contents inside the file that overlap neither each other nor the
-/// headers, a sane alignment, and (without contents) a size that fits the
-/// address space.
+/// headers, a sane alignment, flags and entry size that fit in 32 bits,
+/// and (without contents) a size that fits the address space.
 fn check_sections(
     sections: &object::read::elf::SectionTable<'_, FileHeader64<LE>>,
     header: &FileHeader64<LE>,
@@ -459,6 +513,28 @@ fn check_sections(
                 format!(
                     "section {}: alignment {align:#x} is too large (at most {MAX_ALIGN:#x})",
                     sname(i, sh)?
+                ),
+            ));
+        }
+        // Kept in 32 bits (`InputSection`).
+        let flags = sh.sh_flags(e);
+        if flags > u32::MAX as u64 {
+            return Err(bad(
+                name,
+                format!(
+                    "section {}: flags {flags:#x} have bits above bit 31 set, which no ELF section flag uses",
+                    sname(i, sh)?
+                ),
+            ));
+        }
+        let entsize = sh.sh_entsize(e);
+        if entsize > u32::MAX as u64 {
+            return Err(bad(
+                name,
+                format!(
+                    "section {}: entry size {entsize:#x} is too large (at most {:#x})",
+                    sname(i, sh)?,
+                    u32::MAX
                 ),
             ));
         }
@@ -779,23 +855,20 @@ fn classify_sections(
             .section_name(e, sh)
             .map_err(|_| bad(name, format!("section {i} has a bad name offset")))?;
         let kind = section_kind(i, sh, sname, data, name, &mut notes)?;
-        // check_sections: a power of two, at most MAX_ALIGN.
-        let align = sh.sh_addralign(e).max(1);
-        out_sections.push(InputSection {
-            name: sname,
-            kind,
-            sh_type: sh.sh_type(e),
-            flags: sh.sh_flags(e),
-            align,
-            size: sh.sh_size(e),
-            offset: sh.sh_offset(e),
-            entsize: sh.sh_entsize(e),
-            relocs: 0..0,
-            raw_relocs: &[],
-            pieces: 0..0,
-            piece_blocks: 0..0,
-            group: group_of[i],
-        });
+        let sh_type = sh.sh_type(e);
+        let mut s = InputSection::empty(group_of[i]);
+        (s.name, s.kind, s.sh_type) = (sname, kind, sh_type);
+        (s.size, s.offset) = (sh.sh_size(e), sh.sh_offset(e));
+        // An inactive header (always ignored) is not checked, and its
+        // other fields mean nothing: they are left empty.
+        if i != 0 && sh_type != elf::SHT_NULL {
+            // check_sections: the flags and entry size fit in 32 bits, the
+            // alignment is a power of two.
+            s.flags = sh.sh_flags(e) as u32;
+            s.entsize = sh.sh_entsize(e) as u32;
+            s.set_align(sh.sh_addralign(e).max(1));
+        }
+        out_sections.push(s);
     }
     Ok((out_sections, notes))
 }
@@ -867,18 +940,20 @@ fn section_kind(
 }
 
 /// Attaches each SHT_RELA to its target section: allocated targets get
-/// their relocations decoded, checked and sorted (into the returned
-/// array); non-allocated ones (debug info) keep the raw records.
+/// their relocations decoded, checked and sorted (into the first returned
+/// array); non-allocated ones (debug info) keep the raw records (the
+/// second, as `ObjectFile::raw_relocs`).
 fn read_relocs(
     sections: &Sections,
     data: &'static [u8],
     symbols: &[InputSymbol],
     out_sections: &mut [InputSection],
     name: &str,
-) -> Result<Vec<Reloc>> {
+) -> Result<(Vec<Reloc>, RawRelocs)> {
     let e = LE;
     let nsec = sections.len();
     let mut relocs: Vec<Reloc> = Vec::new();
+    let mut raw: RawRelocs = Vec::new();
     for (i, sh) in sections.iter().enumerate() {
         if sh.sh_type(e) != elf::SHT_RELA {
             continue;
@@ -907,7 +982,7 @@ fn read_relocs(
             .data_as_array(e, data)
             .map_err(|_| bad(name, format!("relocation section {i}: bad contents")))?;
         if out_sections[target].kind == SectionKind::NonAlloc {
-            out_sections[target].raw_relocs = relas;
+            raw.push((target as u32, relas));
             continue;
         }
         let start = relocs.len() as u32;
@@ -925,7 +1000,17 @@ fn read_relocs(
         relocs[start as usize..end as usize].sort_by_key(|r| r.offset);
         out_sections[target].relocs = start..end;
     }
-    Ok(relocs)
+    // By section; of two tables for one section the later counts (as
+    // for `relocs`). The sort is stable.
+    raw.sort_by_key(|r| r.0);
+    raw.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            *earlier = *later;
+        }
+        same
+    });
+    Ok((relocs, raw))
 }
 
 /// A relocation's symbol exists and is not in an unloaded section, and
@@ -991,7 +1076,7 @@ fn decompress_sections(
     use std::io::Read;
     let mut out = Vec::new();
     for (i, s) in sections.iter_mut().enumerate() {
-        if s.flags & elf::SHF_COMPRESSED as u64 == 0 || s.kind == SectionKind::Ignore {
+        if s.flags & elf::SHF_COMPRESSED == 0 || s.kind == SectionKind::Ignore {
             continue;
         }
         let what = |m: String| {
@@ -1040,8 +1125,8 @@ fn decompress_sections(
             )));
         }
         s.size = ch_size;
-        s.align = ch_align;
-        s.flags &= !(elf::SHF_COMPRESSED as u64);
+        s.set_align(ch_align);
+        s.flags &= !elf::SHF_COMPRESSED;
         out.push((i as u32, &*Box::leak(buf.into_boxed_slice())));
     }
     Ok(out)
@@ -1064,7 +1149,8 @@ impl ObjectFile {
         let (groups, group_of) = read_groups(&sections, data, &symbols, &name)?;
         let (mut out_sections, notes) = classify_sections(&sections, data, &group_of, &name)?;
         let decompressed = decompress_sections(data, &mut out_sections, &name)?;
-        let relocs = read_relocs(&sections, data, &symbols, &mut out_sections, &name)?;
+        let (relocs, raw_relocs) =
+            read_relocs(&sections, data, &symbols, &mut out_sections, &name)?;
         let mut file = ObjectFile {
             name,
             data,
@@ -1078,6 +1164,7 @@ impl ObjectFile {
             groups,
             eh_frames: Vec::new(),
             decompressed,
+            raw_relocs,
             // No `.note.GNU-stack` at all asks for one too.
             wants_execstack: notes.wants_execstack || !notes.has_gnu_stack,
             missing_gnu_stack: !notes.has_gnu_stack,
@@ -1106,6 +1193,15 @@ impl ObjectFile {
             }
         }
         &self.data[s.offset as usize..(s.offset + s.size) as usize]
+    }
+
+    /// The raw relocation records of non-allocated section `idx` (empty
+    /// for others).
+    pub fn raw_relocs(&self, idx: usize) -> &'static [elf::Rela64<LE>] {
+        match self.raw_relocs.binary_search_by_key(&(idx as u32), |r| r.0) {
+            Ok(i) => self.raw_relocs[i].1,
+            Err(_) => &[],
+        }
     }
 
     pub fn section_name(&self, idx: usize) -> String {

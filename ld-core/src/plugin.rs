@@ -42,7 +42,7 @@
 
 use crate::archive::Archive;
 use crate::error::{Error, Result};
-use crate::object_file::{ComdatGroup, InputSection, InputSymbol, ObjectFile, SectionKind};
+use crate::object_file::{ComdatGroup, InputSection, InputSymbol, ObjectFile};
 use crate::options::{Options, OutputKind};
 use crate::resolve::{self, Claim, Claimer, FileId, LoadItem, Resolved, SymDef};
 use object::elf;
@@ -690,23 +690,8 @@ fn errors_suffix() -> String {
 /// symbol `i + 1` is the plugin's `i`); each COMDAT key is a group of one
 /// empty section holding the definitions made under it.
 fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
-    let empty_section = |group: Option<u32>| InputSection {
-        name: b"",
-        kind: SectionKind::Ignore,
-        sh_type: elf::SHT_PROGBITS,
-        flags: 0,
-        align: 1,
-        size: 0,
-        offset: 0,
-        entsize: 0,
-        relocs: 0..0,
-        raw_relocs: &[],
-        pieces: 0..0,
-        piece_blocks: 0..0,
-        group,
-    };
     let leak = |b: &[u8]| -> &'static [u8] { Box::leak(b.to_vec().into_boxed_slice()) };
-    let mut sections = vec![empty_section(None)];
+    let mut sections = vec![InputSection::empty(None)];
     let mut groups: Vec<ComdatGroup> = Vec::new();
     let mut key_section: HashMap<&[u8], u32> = HashMap::new();
     let mut symbols = vec![InputSymbol {
@@ -725,7 +710,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
             (_, LDPK_COMMON) => elf::SHN_COMMON as u32,
             (Some(k), _) if defined => *key_section.entry(k).or_insert_with(|| {
                 let idx = sections.len() as u32;
-                sections.push(empty_section(Some(groups.len() as u32)));
+                sections.push(InputSection::empty(Some(groups.len() as u32)));
                 groups.push(ComdatGroup {
                     signature: leak(k),
                     sections: vec![idx],
@@ -766,6 +751,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
         groups,
         eh_frames: Vec::new(),
         decompressed: Vec::new(),
+        raw_relocs: Vec::new(),
         wants_execstack: false,
         missing_gnu_stack: false,
         gnu_properties: None,

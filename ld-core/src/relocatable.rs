@@ -86,7 +86,7 @@ fn plan(opts: &Options, res: &Resolved) -> Result<Plan> {
         secs: Vec::new(),
         placed: HashMap::new(),
     };
-    let mut by_key: HashMap<(Vec<u8>, u32, u64), u32> = HashMap::new();
+    let mut by_key: HashMap<(Vec<u8>, u32, u32), u32> = HashMap::new();
     let mut execstack = false;
     for (f, o) in res.objects.iter().enumerate() {
         execstack |= o.wants_execstack;
@@ -140,32 +140,32 @@ fn plan(opts: &Options, res: &Resolved) -> Result<Plan> {
                 s.name
             };
             let key = (name.to_vec(), s.sh_type, s.flags);
-            let idx = match (s.group, by_key.get(&key)) {
+            let idx = match (s.group(), by_key.get(&key)) {
                 (None, Some(&i)) => i,
                 _ => {
                     let i = p.secs.len() as u32;
                     p.secs.push(OutSec {
                         name: name.to_vec(),
                         sh_type: s.sh_type,
-                        flags: s.flags,
+                        flags: u64::from(s.flags),
                         align: 1,
-                        entsize: Some(s.entsize),
+                        entsize: Some(u64::from(s.entsize)),
                         size: 0,
                         content: Content::Pieces(Vec::new()),
                         signature: None,
                     });
-                    if s.group.is_none() {
+                    if s.group().is_none() {
                         by_key.insert(key, i);
                     }
                     i
                 }
             };
             let out = &mut p.secs[idx as usize];
-            let align = s.align.max(1);
+            let align = s.align();
             let off = out.size.next_multiple_of(align);
             out.size = off + s.size;
             out.align = out.align.max(align);
-            if out.entsize != Some(s.entsize) {
+            if out.entsize != Some(u64::from(s.entsize)) {
                 out.entsize = None;
             }
             if let Content::Pieces(v) = &mut out.content {
@@ -426,7 +426,7 @@ fn relocations(res: &Resolved, p: &Plan, s: &Symbols, pieces: &[(Place, u64)]) -
                 push(r.offset, r.rtype, r.sym, r.addend);
             }
         } else {
-            for r in sec.raw_relocs {
+            for r in o.raw_relocs(si as usize) {
                 push(
                     r.r_offset(LE),
                     r.r_type(LE, false),

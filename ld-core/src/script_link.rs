@@ -663,9 +663,9 @@ impl Scripts {
                 }
                 let glob = r.spec.sections[r.pattern].glob.as_bytes();
                 let broken = o.sections.iter().any(|s| {
-                    let writable = s.flags & elf::SHF_WRITE as u64 != 0;
+                    let writable = s.flags & elf::SHF_WRITE != 0;
                     crate::version_script::glob_match(glob, s.name)
-                        && s.flags & elf::SHF_ALLOC as u64 != 0
+                        && s.flags & elf::SHF_ALLOC != 0
                         && writable == r.only_if_ro.unwrap_or(false)
                 });
                 if broken {
@@ -714,7 +714,7 @@ impl Scripts {
                 let Some(r) = self.rule(f, si).filter(|r| r.noload) else {
                     continue;
                 };
-                if s.flags & elf::SHF_ALLOC as u64 != 0 && s.flags & elf::SHF_WRITE as u64 == 0 {
+                if s.flags & elf::SHF_ALLOC != 0 && s.flags & elf::SHF_WRITE == 0 {
                     return Err(Error::new(format!(
                         "{}: (NOLOAD) output section {} would hold the read-only section {} of {}, \
                          which is not supported",

@@ -380,7 +380,7 @@ pub(crate) fn relocate_section(
     let (osec, off) = l.placement[f][si];
     let sec_addr = l.sections[osec as usize].addr + off;
     let alloc = isec.is_alloc();
-    let writable = isec.flags & elf::SHF_WRITE as u64 != 0;
+    let writable = isec.flags & elf::SHF_WRITE != 0;
     let mut dynrels = Vec::new();
     let mut skip = false;
     let is_debug_list = matches!(isec.name, b".debug_loc" | b".debug_ranges");
@@ -404,7 +404,7 @@ pub(crate) fn relocate_section(
         .iter()
         .map(|r| Ok(*r));
     // Debug sections' relocations are read straight from the input here.
-    let raw = isec.raw_relocs.iter().map(|r| {
+    let raw = o.raw_relocs(si).iter().map(|r| {
         let rel = crate::object_file::Reloc::from_rela(r);
         if rel.sym as usize >= o.symbols.len() || rel.offset >= isec.size {
             Err(format!(

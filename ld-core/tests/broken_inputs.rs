@@ -703,6 +703,20 @@ fn object_cases() -> Vec<Case> {
             "section .data: alignment 0x4000000000000000 is too large",
         ),
         o(
+            "obj_flags_above_32_bits",
+            obj(|e| {
+                e.set_sh(data, Sh::Flags, (1 << 40) | 3);
+            }),
+            "section .data: flags 0x10000000003 have bits above bit 31 set",
+        ),
+        o(
+            "obj_entsize_absurd",
+            obj(|e| {
+                e.set_sh(data, Sh::Entsize, 1 << 33);
+            }),
+            "section .data: entry size 0x200000000 is too large",
+        ),
+        o(
             "obj_sh_name_out_of_range",
             obj(|e| {
                 e.set_sh(data, Sh::Name, 0x10_0000);

@@ -90,7 +90,7 @@ pub(crate) fn write(res: &Resolved, l: &Layout, buf: &mut [u8]) {
             // one (`Arch::R_PC_RELAXED`), as GNU ld does.
             let isec = &res.objects[f].sections[si as usize];
             let t = target_props(res, l.kind, f, r.sym);
-            let writable = isec.flags & elf::SHF_WRITE as u64 != 0;
+            let writable = isec.flags & elf::SHF_WRITE != 0;
             let bytes = res.objects[f].section_data(si as usize);
             let rtype = match Native::decide(&ctx, r.rtype, t, true, writable, bytes, r.offset) {
                 Ok((a, _)) if a.is_relaxed_got_load() => Native::R_PC_RELAXED,

@@ -58,7 +58,7 @@ pub(crate) fn endbr_rewrites(inp: &LinkInput, scans: &[ScanResult], l: &Layout) 
             let (p, base) = l.placement[f][sh];
             if p == NONE
                 || !l.live[f][sh]
-                || sec.flags & elf::SHF_EXECINSTR as u64 == 0
+                || sec.flags & elf::SHF_EXECINSTR == 0
                 || local_taken.contains(&(s.shndx, s.value))
                 || taken_at.contains(&(f, s.shndx, s.value))
             {

@@ -138,7 +138,7 @@ fn kept(inp: &LinkInput, f: usize, si: usize, s: &InputSection, start_stop: &[&[
         || s.sh_type == elf::SHT_INIT_ARRAY
         || s.sh_type == elf::SHT_FINI_ARRAY
         || s.sh_type == elf::SHT_PREINIT_ARRAY
-        || s.flags & elf::SHF_GNU_RETAIN as u64 != 0
+        || s.flags & elf::SHF_GNU_RETAIN != 0
         // `output_name` maps only names starting so to `.ctors`/`.dtors`:
         // the others need not reach it.
         || ((n.starts_with(b".ctors") || n.starts_with(b".dtors"))

@@ -70,7 +70,7 @@ impl Merged {
     /// each one's offset in `piece_out`.
     fn add(&mut self, o: &ObjectFile, si: usize, piece_out: &mut [u64]) {
         let data = o.section_data(si);
-        let align = o.sections[si].align;
+        let align = o.sections[si].align();
         for pi in o.sections[si].pieces.clone() {
             let p = &o.pieces[pi as usize];
             let bytes = &data[p.offset as usize..(p.offset + p.len) as usize];

@@ -103,16 +103,16 @@ fn text_prefix_name(name: &[u8]) -> Option<&'static [u8]> {
 /// keep a section of their own, with the entry size and flags that say
 /// how they may be merged again.
 fn mergeable_rodata_name(s: &crate::object_file::InputSection) -> Option<&'static [u8]> {
-    let merge = elf::SHF_MERGE as u64;
+    let merge = elf::SHF_MERGE;
     if !s.is_alloc() || s.flags & merge == 0 || s.entsize == 0 || !s.name.starts_with(b".rodata.") {
         return None;
     }
     // Constants (`.rodata.cstN`) stay in `.rodata`, as in GNU ld: crt1.o's
     // `_IO_stdin_used` is one, and programs expect a `.rodata`.
-    if s.flags & elf::SHF_STRINGS as u64 == 0 {
+    if s.flags & elf::SHF_STRINGS == 0 {
         return None;
     }
-    let name = format!(".rodata.str{}.{}", s.entsize, s.align.max(1));
+    let name = format!(".rodata.str{}.{}", s.entsize, s.align());
     // Interned: a handful of names, asked for by every object.
     static NAMES: std::sync::Mutex<Vec<&'static [u8]>> = std::sync::Mutex::new(Vec::new());
     let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
@@ -233,8 +233,8 @@ pub(super) fn dests_of(
             || (opts.zero_to_bss
                 && s.kind == SectionKind::Alloc
                 && s.sh_type == elf::SHT_PROGBITS
-                && s.flags & elf::SHF_WRITE as u64 != 0
-                && s.flags & elf::SHF_TLS as u64 == 0
+                && s.flags & elf::SHF_WRITE != 0
+                && s.flags & elf::SHF_TLS == 0
                 && s.relocs.is_empty()
                 && o.data
                     .get(s.offset as usize..(s.offset + s.size) as usize)
@@ -242,7 +242,7 @@ pub(super) fn dests_of(
         if noload {
             sh_type = elf::SHT_NOBITS;
         }
-        let mut flags = s.flags & flag_mask;
+        let mut flags = u64::from(s.flags) & flag_mask;
         if s.kind == SectionKind::MergeStrings {
             flags |= (elf::SHF_MERGE | elf::SHF_STRINGS) as u64;
         }
@@ -259,7 +259,7 @@ pub(super) fn dests_of(
             flags,
             unique,
             noload,
-            align: s.align,
+            align: s.align(),
             merge: s.kind == SectionKind::MergeStrings,
             in_type: s.sh_type,
         });
@@ -358,7 +358,7 @@ pub(super) fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
                     match inp.scripts.rules[idx as usize].sort() {
                         SortKind::Name => (idx, isec.name.to_vec(), 0),
                         // Larger alignments first.
-                        SortKind::Alignment => (idx, Vec::new(), u64::MAX - isec.align),
+                        SortKind::Alignment => (idx, Vec::new(), u64::MAX - isec.align()),
                         SortKind::InitPriority => {
                             (idx, Vec::new(), array_priority(isec.name) as u64)
                         }
@@ -383,7 +383,7 @@ pub(super) fn wants_execstack(opts: &Options, o: &ObjectFile) -> bool {
         let has_code = o
             .sections
             .iter()
-            .any(|s| s.flags & elf::SHF_EXECINSTR as u64 != 0 && s.size > 0);
+            .any(|s| s.flags & elf::SHF_EXECINSTR != 0 && s.size > 0);
         if has_code && opts.warn_execstack {
             crate::error::warn(format!(
                 "{}: missing .note.GNU-stack section implies executable stack",
@@ -456,7 +456,7 @@ pub(super) struct Joined {
 /// An input section's alignment: a kept copy takes the largest alignment
 /// of the sections ICF folded into it.
 pub(super) fn input_align(res: &Resolved, folded: &Folded, f: usize, si: usize) -> u64 {
-    let a = res.objects[f].sections[si].align;
+    let a = res.objects[f].sections[si].align();
     if folded.align.is_empty() {
         return a;
     }

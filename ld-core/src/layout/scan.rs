@@ -328,7 +328,7 @@ fn scan_file(
             continue;
         }
         let alloc = sec.is_alloc();
-        let writable = sec.flags & elf::SHF_WRITE as u64 != 0;
+        let writable = sec.flags & elf::SHF_WRITE != 0;
         let bytes = o.section_data(si);
         let relocs = &o.relocs[sec.relocs.start as usize..sec.relocs.end as usize];
         // In .eh_frame only live records' relocations matter.
