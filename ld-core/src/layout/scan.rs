@@ -1,10 +1,15 @@
 //! Pass: relocation scan. Every relocation of a live section is decided
 //! (`Arch::decide`, as the writer will decide it) to learn what it needs:
 //! GOT slots, PLT entries, copies, TLS pairs, dynamic relocations at its
-//! place. Per file in parallel; `gather_needs` then merges the files' needs
-//! in file order and reports relocation errors and undefined symbols.
-//! Also here: what a relocation target is (`target_props`, `global_props`),
-//! shared with the writer.
+//! place. Per file (or run of sections of a big file) in parallel;
+//! `gather_needs` then merges the files' needs in file order and reports
+//! relocation errors and undefined symbols. A scan reads of other inputs
+//! only what each global symbol it looks at is (`GlobalView`, a compact
+//! per-symbol table); that is what lets the background linker scan each
+//! object before the wait with a guess for symbols not defined yet
+//! (`ScanAhead`, `LaterDefs`) and the wait take the scans whose guesses
+//! held. Also here: what a relocation target is (`target_props`,
+//! `global_props`), shared with the writer.
 
 use super::got::{LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF};
 use super::{LinkInput, SymInfo, NONE};
