@@ -46,7 +46,7 @@ use crate::object_file::{ComdatGroup, InputSection, InputSymbol, ObjectFile};
 use crate::options::{Options, OutputKind};
 use crate::resolve::{self, Claim, Claimer, FileId, LoadItem, Resolved, SymDef};
 use object::elf;
-use object::read::elf::{FileHeader, Sym};
+use object::read::elf::{FileHeader, SectionHeader, Sym};
 use object::LittleEndian as LE;
 use std::collections::{HashMap, HashSet};
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
@@ -79,6 +79,16 @@ pub fn lto_kind(data: &[u8]) -> Option<LtoKind> {
         return None;
     }
     let sections = e.sections(LE, data).ok()?;
+    // One search of the section names' string table first: most objects
+    // have no IR, and a Rust one has thousands of sections to name.
+    let shstrndx = e.shstrndx(LE, data).ok()?;
+    let names = sections
+        .section(object::SectionIndex(shstrndx as usize))
+        .ok()
+        .and_then(|sh| sh.data(LE, data).ok());
+    if names.is_some_and(|n| memchr::memmem::find(n, b".gnu.lto_").is_none()) {
+        return None;
+    }
     let has_ir = sections.iter().any(|sh| {
         sections
             .section_name(LE, sh)
