@@ -494,59 +494,41 @@ fn check_sections(
         if i == 0 || sh_type == elf::SHT_NULL {
             continue;
         }
+        // "section NAME: what", or the name's own error.
+        let fail = |what: String| match sname(i, sh) {
+            Ok(n) => bad(name, format!("section {n}: {what}")),
+            Err(e) => e,
+        };
         let size = sh.sh_size(e);
         let offset = sh.sh_offset(e);
         let align = sh.sh_addralign(e).max(1);
         if !align.is_power_of_two() {
-            return Err(bad(
-                name,
-                format!(
-                    "section {}: alignment {} is not a power of two",
-                    sname(i, sh)?,
-                    align
-                ),
-            ));
+            return Err(fail(format!("alignment {align} is not a power of two")));
         }
         if align > MAX_ALIGN {
-            return Err(bad(
-                name,
-                format!(
-                    "section {}: alignment {align:#x} is too large (at most {MAX_ALIGN:#x})",
-                    sname(i, sh)?
-                ),
-            ));
+            return Err(fail(format!(
+                "alignment {align:#x} is too large (at most {MAX_ALIGN:#x})"
+            )));
         }
         // Kept in 32 bits (`InputSection`).
         let flags = sh.sh_flags(e);
         if flags > u32::MAX as u64 {
-            return Err(bad(
-                name,
-                format!(
-                    "section {}: flags {flags:#x} have bits above bit 31 set, which no ELF section flag uses",
-                    sname(i, sh)?
-                ),
-            ));
+            return Err(fail(format!(
+                "flags {flags:#x} have bits above bit 31 set, which no ELF section flag uses"
+            )));
         }
         let entsize = sh.sh_entsize(e);
         if entsize > u32::MAX as u64 {
-            return Err(bad(
-                name,
-                format!(
-                    "section {}: entry size {entsize:#x} is too large (at most {:#x})",
-                    sname(i, sh)?,
-                    u32::MAX
-                ),
-            ));
+            return Err(fail(format!(
+                "entry size {entsize:#x} is too large (at most {:#x})",
+                u32::MAX
+            )));
         }
         if sh_type == elf::SHT_NOBITS {
             if size > MAX_SIZE {
-                return Err(bad(
-                    name,
-                    format!(
-                        "section {}: size {size:#x} is too large (larger than the address space)",
-                        sname(i, sh)?
-                    ),
-                ));
+                return Err(fail(format!(
+                    "size {size:#x} is too large (larger than the address space)"
+                )));
             }
             continue;
         }

@@ -91,10 +91,17 @@ pub fn prepare_size(estimate: u64) -> u64 {
     estimate + estimate / 4 + (1 << 20)
 }
 
+/// The room to map for an output first estimated at `want` bytes: enough
+/// for it to outgrow an estimate made with the first inputs several times.
+pub fn room_for(want: u64) -> u64 {
+    (want * 4).max(256 << 20).next_multiple_of(1 << 20)
+}
+
 impl Prepared {
     /// A temporary output for `path` with room for `cap` bytes, or `None`
     /// where preparing does not apply (a device, a FIFO, a directory) or
     /// fails (the link then opens its output as usual and reports errors).
+    /// Address space is cheap: `room_for` sizes the room.
     pub fn new(path: &Path, cap: u64) -> Option<Prepared> {
         let dest = replaced_at(path)?;
         remove_stale_temporaries(&dest);
@@ -205,9 +212,7 @@ impl Preparing {
         let h = std::thread::Builder::new()
             .name("cld-prepare-output".into())
             .spawn(move || {
-                // Address space is cheap: room for a raised estimate.
-                let cap = (want * 4).max(256 << 20).next_multiple_of(1 << 20);
-                let mut p = Prepared::new(&path, cap)?;
+                let mut p = Prepared::new(&path, room_for(want))?;
                 let (lock, cv) = &*ask;
                 let mut a = lock.lock().ok()?;
                 loop {

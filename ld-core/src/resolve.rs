@@ -590,7 +590,6 @@ impl Resolver<'_> {
     /// touched is visited later in the same round if its entries come
     /// after the current one, else in the next round.
     fn scan_archive_indexed(&mut self, ar: &Archive, extracted: &mut [bool]) -> Result<bool> {
-        use rayon::prelude::*;
         let mut any = false;
         let mut parsed: HashMap<u32, Result<Member>> = HashMap::new();
         // Defined symbols never become undefined; a weak definition may
@@ -621,24 +620,7 @@ impl Resolver<'_> {
         loop {
             next.sort_unstable();
             next.dedup();
-            let mut wanted_now: Vec<u32> = next
-                .iter()
-                .map(|&e| ar.symbols[e as usize])
-                .filter(|&(name, m)| {
-                    !extracted[m as usize] && !parsed.contains_key(&m) && self.wants(name)
-                })
-                .map(|(_, m)| m)
-                .collect();
-            wanted_now.sort_unstable();
-            wanted_now.dedup();
-            if wanted_now.len() > 1 {
-                let results: Vec<(u32, Result<Member>)> = wanted_now
-                    .par_iter()
-                    .with_max_len(1)
-                    .map(|&m| (m, parse_member(&ar.members[m as usize])))
-                    .collect();
-                parsed.extend(results);
-            }
+            self.parse_wanted(ar, next.iter().copied(), extracted, &mut parsed);
             let mut round: std::collections::BinaryHeap<std::cmp::Reverse<u32>> =
                 next.drain(..).map(std::cmp::Reverse).collect();
             let mut last = None;
@@ -672,28 +654,11 @@ impl Resolver<'_> {
 
     /// `scan_archive` looking at every entry in every round.
     fn scan_archive_every_entry(&mut self, ar: &Archive, extracted: &mut [bool]) -> Result<bool> {
-        use rayon::prelude::*;
         let mut any = false;
         let mut parsed: HashMap<u32, Result<Member>> = HashMap::new();
         loop {
-            let mut wanted_now: Vec<u32> = ar
-                .symbols
-                .iter()
-                .filter(|&&(name, m)| {
-                    !extracted[m as usize] && !parsed.contains_key(&m) && self.wants(name)
-                })
-                .map(|&(_, m)| m)
-                .collect();
-            wanted_now.sort_unstable();
-            wanted_now.dedup();
-            if wanted_now.len() > 1 {
-                let results: Vec<(u32, Result<Member>)> = wanted_now
-                    .par_iter()
-                    .with_max_len(1)
-                    .map(|&m| (m, parse_member(&ar.members[m as usize])))
-                    .collect();
-                parsed.extend(results);
-            }
+            let every = 0..ar.symbols.len() as u32;
+            self.parse_wanted(ar, every, extracted, &mut parsed);
             let mut changed = false;
             for e in 0..ar.symbols.len() {
                 if self.take_entry(ar, e, extracted, &mut parsed)? {
@@ -704,6 +669,36 @@ impl Resolver<'_> {
             if !changed {
                 return Ok(any);
             }
+        }
+    }
+
+    /// Parses, in parallel, the members of `entries` (of `ar`'s symbol
+    /// index) wanted now and not taken or parsed yet: what a round is about
+    /// to take, before its (sequential) decisions.
+    fn parse_wanted(
+        &self,
+        ar: &Archive,
+        entries: impl Iterator<Item = u32>,
+        extracted: &[bool],
+        parsed: &mut HashMap<u32, Result<Member>>,
+    ) {
+        use rayon::prelude::*;
+        let mut wanted: Vec<u32> = entries
+            .map(|e| ar.symbols[e as usize])
+            .filter(|&(name, m)| {
+                !extracted[m as usize] && !parsed.contains_key(&m) && self.wants(name)
+            })
+            .map(|(_, m)| m)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if wanted.len() > 1 {
+            let results: Vec<(u32, Result<Member>)> = wanted
+                .par_iter()
+                .with_max_len(1)
+                .map(|&m| (m, parse_member(&ar.members[m as usize])))
+                .collect();
+            parsed.extend(results);
         }
     }
 

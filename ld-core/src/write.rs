@@ -436,8 +436,8 @@ pub(crate) fn relocate_section(
             }
         }
         let t = match res.global_of(f, r.sym) {
-            Some(id) if !l.global_props.is_empty() => l.global_props[id as usize],
-            _ => target_props(res, l.kind, f, r.sym),
+            Some(id) => l.global_props[id as usize],
+            None => target_props(res, l.kind, f, r.sym),
         };
         let (action, needs) = Native::decide(ctx, r.rtype, t, alloc, writable, input, r.offset)
             .map_err(|m| format!("{}: {m}", place(r.offset)))?;

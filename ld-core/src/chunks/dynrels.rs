@@ -112,13 +112,7 @@ pub(crate) fn count(
     let kind = inp.opts.output_kind;
     let (got, plt, n_lazy_plt) = (&gp.got, &gp.plt, gp.n_lazy_plt);
     // Dynamic relocations decided here: GOT, PLT slots, copies.
-    let count_ctx = GotCtx {
-        kind,
-        value: &|_| 0,
-        dynsym: &|_| 0,
-        tls_start: 0,
-        tp: 0,
-    };
+    let count_ctx = GotCtx::counting(kind);
     // Per GOT slot and per symbol: in parallel (each reads its target's
     // input symbol, a cache miss).
     let n_got_rels: u64 = got

@@ -116,13 +116,7 @@ pub(crate) fn relr_plan(
     if !inp.opts.pack_relr || !kind.is_dynamic() || kind == OutputKind::StaticPie {
         return None;
     }
-    let c = GotCtx {
-        kind,
-        value: &|_| 0,
-        dynsym: &|_| 0,
-        tls_start: 0,
-        tp: 0,
-    };
+    let c = GotCtx::counting(kind);
     let mut got_offsets = Vec::new();
     for (i, &e) in got.iter().enumerate() {
         for r in got_fill(inp.res, &c, e, 8 * i as u64).rels {

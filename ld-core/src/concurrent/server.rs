@@ -273,9 +273,7 @@ fn prepare_output(shared: &Shared, opts: &Options) -> Option<bool> {
     }
     let mut slot = shared.prepared.lock().unwrap();
     if slot.is_none() {
-        // Address space is cheap: room for the output to outgrow the
-        // estimate made with the first inputs several times over.
-        let cap = (estimate * 4).max(256 << 20).next_multiple_of(1 << 20);
+        let cap = crate::output_file::room_for(estimate);
         let Some(p) = crate::output_file::Prepared::new(&opts.output, cap) else {
             shared.log("prepare output: not possible here; opened at the wait");
             return None;

@@ -79,6 +79,20 @@ pub struct GotCtx<'a> {
     pub tp: u64,
 }
 
+impl GotCtx<'static> {
+    /// For counting and placing what the GOT needs (the relocations each
+    /// slot makes, and where), before addresses and dynamic symbols exist.
+    pub fn counting(kind: OutputKind) -> Self {
+        GotCtx {
+            kind,
+            value: &|_| 0,
+            dynsym: &|_| 0,
+            tls_start: 0,
+            tp: 0,
+        }
+    }
+}
+
 fn got_target_props(res: &Resolved, kind: OutputKind, t: GotTarget) -> TargetProps {
     match t {
         GotTarget::Global(id) => global_props(res, kind, id),

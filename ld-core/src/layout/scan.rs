@@ -107,6 +107,18 @@ pub(crate) struct GlobalView {
     shared: u32,
 }
 
+impl GlobalView {
+    /// A symbol this link defines in an object, plainly: not imported, not
+    /// an IFUNC, not absolute (what the scans made ahead assume of one not
+    /// defined yet).
+    fn plain() -> GlobalView {
+        GlobalView {
+            shared: NONE,
+            ..Default::default()
+        }
+    }
+}
+
 /// Every global symbol's `GlobalView`.
 pub(crate) fn global_views(res: &Resolved, kind: OutputKind) -> Vec<GlobalView> {
     (0..res.symbols.len())
@@ -149,10 +161,7 @@ impl LaterDefs {
     ) -> LaterDefs {
         use crate::resolve::LoadItem;
         let mut m = crate::resolve::NameMap::default();
-        let plain = GlobalView {
-            shared: NONE,
-            ..Default::default()
-        };
+        let plain = GlobalView::plain();
         for item in items {
             match item {
                 LoadItem::Shared { file, .. } => {
@@ -223,10 +232,7 @@ impl ScanAhead {
                 later
                     .and_then(|l| l.0.get(g.name))
                     .copied()
-                    .unwrap_or(GlobalView {
-                        shared: NONE,
-                        ..Default::default()
-                    })
+                    .unwrap_or(GlobalView::plain())
             } else {
                 global_view(res, kind, id)
             };
