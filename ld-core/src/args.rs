@@ -1041,8 +1041,8 @@ impl Parser {
             "no-warn-textrel" => o.warn_textrel = false,
             "warn-execstack" => o.warn_execstack = true,
             "no-warn-execstack" => o.warn_execstack = false,
-            "undefined-version" => o.no_undefined_version = false,
-            "no-undefined-version" => o.no_undefined_version = true,
+            "undefined-version" => o.exports.no_undefined_version = false,
+            "no-undefined-version" => o.exports.no_undefined_version = true,
             "start-stop" => o.start_stop = true,
             "zero-to-bss" => o.zero_to_bss = true,
             "no-gdb-index" => o.gdb_index = false,
@@ -1094,7 +1094,7 @@ impl Parser {
                         .map_err(|m| crate::error::Error::new(format!("{spelled} {v}: {m}")))?,
                 );
             }
-            "version-script" => o.version_script = Some(PathBuf::from(val())),
+            "version-script" => o.exports.version_script = Some(PathBuf::from(val())),
             // GNU ld reads a `-T` script where it stands among the inputs
             // (its INPUT and GROUP files are linked there); its other
             // commands apply to the whole link (`script_link`). A script is
@@ -1107,7 +1107,7 @@ impl Parser {
                     concurrent: false,
                 });
             }
-            "dynamic-list" => o.dynamic_list = Some(PathBuf::from(val())),
+            "dynamic-list" => o.exports.dynamic_list = Some(PathBuf::from(val())),
             "Map" => o.map_file = Some(PathBuf::from(val())),
             // GNU ld: `-Map -` writes the map to standard output too.
             "print-map" => o.map_file = Some(PathBuf::from("-")),
@@ -1286,23 +1286,24 @@ impl Parser {
             "no-print-gc-sections" => o.print_gc_sections = false,
             "enable-new-dtags" => o.new_dtags = true,
             "disable-new-dtags" => o.new_dtags = false,
-            "Bsymbolic" => o.bsymbolic = true,
-            "Bsymbolic-functions" => o.bsymbolic_functions = true,
-            "Bsymbolic-non-weak" => o.bsymbolic_non_weak = true,
-            "Bsymbolic-non-weak-functions" => o.bsymbolic_non_weak_functions = true,
+            "Bsymbolic" => o.exports.bsymbolic = true,
+            "Bsymbolic-functions" => o.exports.bsymbolic_functions = true,
+            "Bsymbolic-non-weak" => o.exports.bsymbolic_non_weak = true,
+            "Bsymbolic-non-weak-functions" => o.exports.bsymbolic_non_weak_functions = true,
             "Bno-symbolic" => {
-                o.bsymbolic = false;
-                o.bsymbolic_functions = false;
-                o.bsymbolic_non_weak = false;
-                o.bsymbolic_non_weak_functions = false;
+                o.exports.bsymbolic = false;
+                o.exports.bsymbolic_functions = false;
+                o.exports.bsymbolic_non_weak = false;
+                o.exports.bsymbolic_non_weak_functions = false;
             }
-            "dynamic-list-data" => o.dynamic_list_data = true,
-            "export-dynamic-symbol-list" => {
-                o.export_dynamic_symbol_lists.push(PathBuf::from(val()))
-            }
+            "dynamic-list-data" => o.exports.dynamic_list_data = true,
+            "export-dynamic-symbol-list" => o
+                .exports
+                .export_dynamic_symbol_lists
+                .push(PathBuf::from(val())),
             "init" => o.init = Some(utf8(spelled, val())?),
             "fini" => o.fini = Some(utf8(spelled, val())?),
-            "export-dynamic-symbol" => o.export_dynamic_symbols.push(utf8(spelled, val())?),
+            "export-dynamic-symbol" => o.exports.export_dynamic_symbols.push(utf8(spelled, val())?),
             // Symbols from these archives are not exported; cld exports
             // only what the version script or visibility says (NEEDS: a
             // per-archive filter).
@@ -1894,7 +1895,7 @@ mod tests {
              --no-undefined-version -z relro -z now crtendS.o",
         );
         assert_eq!(o.output_kind, OutputKind::StaticPie);
-        assert_eq!(o.version_script, Some(PathBuf::from("/tmp/list")));
+        assert_eq!(o.exports.version_script, Some(PathBuf::from("/tmp/list")));
         assert_eq!(o.inputs[2], lib("c", AS_NEEDED_STATIC));
         assert_eq!(o.inputs[3], file("crtendS.o", AS_NEEDED));
     }
@@ -2077,8 +2078,8 @@ mod tests {
         );
         assert_eq!(err("-pie -r a.o"), "-r and -pie may not be used together");
         let o = link("--version-script v.map --dynamic-list=d.list a.o");
-        assert_eq!(o.version_script, Some(PathBuf::from("v.map")));
-        assert_eq!(o.dynamic_list, Some(PathBuf::from("d.list")));
+        assert_eq!(o.exports.version_script, Some(PathBuf::from("v.map")));
+        assert_eq!(o.exports.dynamic_list, Some(PathBuf::from("d.list")));
         assert_eq!(link("--image-base=0x10000 a.o").image_base, Some(0x10000));
         assert_eq!(link("--image-base=65536 a.o").image_base, Some(65536));
         assert_eq!(
@@ -2095,7 +2096,7 @@ mod tests {
              --no-undefined --fatal-warnings --stats --eh-frame-hdr a.o",
         );
         assert!(o.export_dynamic && o.strip_all && o.strip_debug && o.gc_sections);
-        assert!(o.print_gc_sections && o.new_dtags && o.bsymbolic && o.no_undefined);
+        assert!(o.print_gc_sections && o.new_dtags && o.exports.bsymbolic && o.no_undefined);
         assert!(o.fatal_warnings && o.stats && o.eh_frame_hdr);
         let o = link(
             "--export-dynamic --no-export-dynamic --gc-sections --no-gc-sections \

@@ -164,7 +164,10 @@ pub(crate) fn localized_by_version_script<'n>(
     opts: &Options,
     names: impl Iterator<Item = &'n [u8]>,
 ) -> Result<Vec<&'n [u8]>> {
-    let script = match (&opts.version_script, &opts.version_script_text) {
+    let script = match (
+        &opts.exports.version_script,
+        &opts.exports.version_script_text,
+    ) {
         (Some(p), _) => version_script::parse_version_script(
             &read_text(p, "version script")?,
             &p.display().to_string(),
@@ -209,7 +212,7 @@ fn check_undefined_versions(
                 node.name.as_deref().unwrap_or("global"),
                 p.text
             );
-            if opts.no_undefined_version {
+            if opts.exports.no_undefined_version {
                 errors.push(msg);
             } else {
                 crate::error::warn(msg);
@@ -227,7 +230,10 @@ fn check_undefined_versions(
 pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
     let kind = opts.output_kind;
     let shared = kind == OutputKind::Shared;
-    let script = match (&opts.version_script, &opts.version_script_text) {
+    let script = match (
+        &opts.exports.version_script,
+        &opts.exports.version_script_text,
+    ) {
         (Some(p), _) => Some(version_script::parse_version_script(
             &read_text(p, "version script")?,
             &p.display().to_string(),
@@ -236,7 +242,7 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
         (None, Some((text, name))) => Some(version_script::parse_version_script(text, name)?),
         (None, None) => None,
     };
-    let dynlist = match &opts.dynamic_list {
+    let dynlist = match &opts.exports.dynamic_list {
         Some(p) => Some(version_script::parse_dynamic_list(
             &read_text(p, "dynamic list")?,
             &p.display().to_string(),
@@ -244,6 +250,7 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
         None => None,
     };
     let mut extra: Vec<Pattern> = opts
+        .exports
         .export_dynamic_symbols
         .iter()
         .map(|s| Pattern {
@@ -252,7 +259,7 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
             glob: s.bytes().any(|c| matches!(c, b'*' | b'?' | b'[')),
         })
         .collect();
-    for p in &opts.export_dynamic_symbol_lists {
+    for p in &opts.exports.export_dynamic_symbol_lists {
         extra.extend(version_script::parse_dynamic_list(
             &read_text(p, "dynamic symbol list")?,
             &p.display().to_string(),
@@ -266,7 +273,7 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
         || extra.iter().any(|p| p.lang == Lang::Cxx);
     // A dynamic list (a file or --dynamic-list-data) decides which of a
     // shared object's symbols stay preemptible.
-    let has_dynlist = dynlist.is_some() || opts.dynamic_list_data;
+    let has_dynlist = dynlist.is_some() || opts.exports.dynamic_list_data;
 
     let mut defs = VersionDefs::default();
     let mut node_index: HashMap<&str, u16> = HashMap::new();
@@ -295,7 +302,7 @@ pub fn decide(opts: &Options, res: &mut Resolved) -> Result<VersionDefs> {
             .map(|n| n.to_string_lossy().as_bytes().to_vec())
             .unwrap_or_default(),
     };
-    if let (Some(s), Some(p)) = (&script, &opts.version_script) {
+    if let (Some(s), Some(p)) = (&script, &opts.exports.version_script) {
         check_undefined_versions(opts, res, s, p)?;
     }
     if kind.is_static() {
@@ -377,7 +384,7 @@ impl Exporter<'_> {
             && !opts.export_dynamic
             && self.script.is_none()
             && self.dynlist.is_none()
-            && !opts.dynamic_list_data
+            && !opts.exports.dynamic_list_data
             && self.extra.is_empty()
         {
             return None;
@@ -436,7 +443,8 @@ impl Exporter<'_> {
         };
         let is_data = matches!(isym.typ, elf::STT_OBJECT | elf::STT_TLS | elf::STT_COMMON)
             || matches!(s.def, SymDef::Common { .. });
-        let listed = self.dynlist.is_some_and(in_list) || (opts.dynamic_list_data && is_data);
+        let listed =
+            self.dynlist.is_some_and(in_list) || (opts.exports.dynamic_list_data && is_data);
         let export = shared
             || s.dso_ref
             || opts.export_dynamic
@@ -449,10 +457,10 @@ impl Exporter<'_> {
         s.versym = versym;
         // -Bsymbolic and its variants bind these definitions locally.
         let weak = isym.is_weak();
-        let symbolic = opts.bsymbolic
-            || (opts.bsymbolic_functions && is_func)
-            || (opts.bsymbolic_non_weak && !weak)
-            || (opts.bsymbolic_non_weak_functions && is_func && !weak);
+        let symbolic = opts.exports.bsymbolic
+            || (opts.exports.bsymbolic_functions && is_func)
+            || (opts.exports.bsymbolic_non_weak && !weak)
+            || (opts.exports.bsymbolic_non_weak_functions && is_func && !weak);
         s.preemptible = shared
             && s.visibility == elf::STV_DEFAULT
             && !symbolic

@@ -922,7 +922,7 @@ fn resolutions(
     // (a `--dynamic-list` is taken as naming them all).
     let exported_anyway = opts.output_kind == OutputKind::Shared
         || opts.export_dynamic
-        || opts.dynamic_list.is_some();
+        || opts.exports.dynamic_list.is_some();
     // What the version script makes local is not visible (GNU ld's
     // `bfd_hide_sym_by_version`).
     let mut defined_here = HashSet::new();
@@ -940,7 +940,8 @@ fn resolutions(
             .into_iter()
             .collect();
     let exported_by_name = |name: &[u8]| {
-        opts.export_dynamic_symbols
+        opts.exports
+            .export_dynamic_symbols
             .iter()
             .any(|p| crate::version_script::glob_match(p.as_bytes(), name))
     };

@@ -803,8 +803,8 @@ impl Scripts {
             return None;
         }
         let mut o = opts.clone();
-        if o.version_script_text.is_none() {
-            o.version_script_text = self.version.clone();
+        if o.exports.version_script_text.is_none() {
+            o.exports.version_script_text = self.version.clone();
         }
         o.section_starts.extend(self.fixed.iter().cloned());
         if self.base.is_some() && o.image_base.is_none() {

@@ -149,7 +149,7 @@ pub(crate) fn entries(
     if opts.z_flags_1 & elf::DF_1_ORIGIN != 0 {
         flags |= elf::DF_ORIGIN as u64;
     }
-    if opts.bsymbolic {
+    if opts.exports.bsymbolic {
         flags |= elf::DF_SYMBOLIC as u64;
     }
     flags1 |= opts.z_flags_1 as u64;
