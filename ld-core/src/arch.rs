@@ -203,6 +203,11 @@ pub trait Arch {
     /// checks) in a non-allocated section: the writer's short path.
     fn non_alloc_abs_width(rtype: u32) -> Option<usize>;
 
+    /// Whether a relocation of type `rtype` in a non-allocated section is
+    /// an offset in the TLS block (`DW_OP_form_tls_address` operands): no
+    /// code sequence around it, nothing made for it.
+    fn is_dtp_rel(rtype: u32) -> bool;
+
     /// A relocation type's name, for messages.
     fn rel_name(rtype: u32) -> String;
 

@@ -11,6 +11,7 @@ use crate::chunks::{self, written_early};
 use crate::error::{Error, Result};
 use crate::layout::symbols::{SEC_DEAD, SEC_SPECIAL};
 use crate::layout::{self, local_sym_addr, target_props, DynRel, Layout, Synth, NONE};
+use crate::object_file::Reloc;
 use crate::options::Options;
 use crate::output_file::OutputFile;
 use crate::resolve::{Resolved, SymDef};
@@ -333,7 +334,16 @@ fn write_parts(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Re
                 .with_max_len(8)
                 .map(|p| match p {
                     DataPart::Input(out, f, si) => {
-                        relocate_section(res, l, &ctx, out, f as usize, si as usize)
+                        let (f, si) = (f as usize, si as usize);
+                        match l
+                            .written
+                            .as_ref()
+                            .map(|w| w.write(res, l, &ctx, f, si, out))
+                        {
+                            Some(Ok(true)) => Ok(Vec::new()),
+                            Some(Err(e)) => Err(e),
+                            _ => relocate_section(res, l, &ctx, out, f, si),
+                        }
                     }
                     DataPart::Merged(out, i, base) => {
                         for (bytes, off) in &l.sections[i].merged {
@@ -365,6 +375,8 @@ fn write_parts(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Re
     Ok(rels)
 }
 
+/// Copies input section `si` of object `f` into `out` (its place in the
+/// output) and relocates it; returns the dynamic relocations it makes.
 pub(crate) fn relocate_section(
     res: &Resolved,
     l: &Layout,
@@ -373,84 +385,167 @@ pub(crate) fn relocate_section(
     f: usize,
     si: usize,
 ) -> Result<Vec<DynRel>, String> {
-    let o = &res.objects[f];
-    let isec = &o.sections[si];
-    let input = o.section_data(si);
-    out.copy_from_slice(input);
-    let (osec, off) = l.placement[f][si];
-    let sec_addr = l.sections[osec as usize].addr + off;
-    let alloc = isec.is_alloc();
-    let writable = isec.flags & elf::SHF_WRITE != 0;
+    let c = SecCtx::new(res, l, ctx, f, si);
+    let o = c.o;
+    let isec = c.isec;
+    out.copy_from_slice(c.input);
     let mut dynrels = Vec::new();
     let mut skip = false;
-    let is_debug_list = matches!(isec.name, b".debug_loc" | b".debug_ranges");
-    // Where a relocation is, for messages.
-    let place = |at: u64| {
-        format!(
-            "{}:({}+{:#x})",
-            o.name,
-            String::from_utf8_lossy(isec.name),
-            at
-        )
-    };
-    // The low `n` bytes of `v` at `at`, bounds-checked: an input may put
-    // the place at the very end.
-    let put = |out: &mut [u8], at: u64, n: usize, v: u64| {
-        out.get_mut(at as usize..at as usize + n)
-            .ok_or_else(|| format!("{}: relocation is past the end of its section", place(at)))
-            .map(|d| d.copy_from_slice(&v.to_le_bytes()[..n]))
-    };
     let decoded = o.relocs[isec.relocs.start as usize..isec.relocs.end as usize]
         .iter()
         .map(|r| Ok(*r));
     // Debug sections' relocations are read straight from the input here.
-    let raw = o.raw_relocs(si).iter().map(|r| {
-        let rel = crate::object_file::Reloc::from_rela(r);
-        if rel.sym as usize >= o.symbols.len() || rel.offset >= isec.size {
-            Err(format!(
-                "{}: relocation refers to symbol {} or offset out of range",
-                place(rel.offset),
-                rel.sym
-            ))
-        } else {
-            Ok(rel)
-        }
-    });
+    let raw = o.raw_relocs(si).iter().map(|r| c.raw(r));
     for r in decoded.chain(raw) {
         let r = &r?;
         if skip {
             skip = false;
             continue;
         }
+        skip = c.relocate(out, r, &mut dynrels)?;
+    }
+    let (osec, _) = l.placement[f][si];
+    if reversed_ctors(isec.name, &l.sections[osec as usize].name) && out.len().is_multiple_of(8) {
+        // `.ctors`/`.dtors` ran from the end; in `.init_array`/`.fini_array`
+        // they run from the start: reverse the words, and move the
+        // dynamic relocations with them.
+        let n = out.len() as u64;
+        let words: Vec<[u8; 8]> = out
+            .chunks_exact(8)
+            .rev()
+            .map(|w| w.try_into().unwrap())
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            out[8 * i..8 * i + 8].copy_from_slice(w);
+        }
+        let sec_addr = c.sec_addr;
+        for r in &mut dynrels {
+            r.offset = sec_addr + (n - 8 - (r.offset - sec_addr));
+        }
+    }
+    Ok(dynrels)
+}
+
+/// What relocating one input section reads: the section, its input
+/// bytes, its address.
+pub(crate) struct SecCtx<'a> {
+    res: &'a Resolved,
+    l: &'a Layout,
+    ctx: &'a DecideCtx,
+    o: &'a crate::object_file::ObjectFile,
+    f: usize,
+    isec: &'a crate::object_file::InputSection,
+    input: &'static [u8],
+    sec_addr: u64,
+    alloc: bool,
+    writable: bool,
+    is_debug_list: bool,
+}
+
+impl<'a> SecCtx<'a> {
+    pub(crate) fn new(
+        res: &'a Resolved,
+        l: &'a Layout,
+        ctx: &'a DecideCtx,
+        f: usize,
+        si: usize,
+    ) -> Self {
+        let o = &res.objects[f];
+        let isec = &o.sections[si];
+        let (osec, off) = l.placement[f][si];
+        SecCtx {
+            res,
+            l,
+            ctx,
+            o,
+            f,
+            isec,
+            input: o.section_data(si),
+            sec_addr: l.sections[osec as usize].addr + off,
+            alloc: isec.is_alloc(),
+            writable: isec.flags & elf::SHF_WRITE != 0,
+            is_debug_list: is_debug_list(isec.name),
+        }
+    }
+
+    /// Where a relocation is, for messages.
+    fn place(&self, at: u64) -> String {
+        format!(
+            "{}:({}+{:#x})",
+            self.o.name,
+            String::from_utf8_lossy(self.isec.name),
+            at
+        )
+    }
+
+    /// The low `n` bytes of `v` at `at`, bounds-checked: an input may put
+    /// the place at the very end.
+    fn put(&self, out: &mut [u8], at: u64, n: usize, v: u64) -> Result<(), String> {
+        out.get_mut(at as usize..at as usize + n)
+            .ok_or_else(|| {
+                format!(
+                    "{}: relocation is past the end of its section",
+                    self.place(at)
+                )
+            })
+            .map(|d| d.copy_from_slice(&v.to_le_bytes()[..n]))
+    }
+
+    /// A raw relocation record (a non-allocated section's), checked.
+    pub(crate) fn raw(&self, r: &elf::Rela64<object::LittleEndian>) -> Result<Reloc, String> {
+        let rel = Reloc::from_rela(r);
+        if rel.sym as usize >= self.o.symbols.len() || rel.offset >= self.isec.size {
+            Err(format!(
+                "{}: relocation refers to symbol {} or offset out of range",
+                self.place(rel.offset),
+                rel.sym
+            ))
+        } else {
+            Ok(rel)
+        }
+    }
+
+    /// Applies relocation `r` to `out` (the section's bytes in the output)
+    /// and adds the dynamic relocation it makes, if any, to `dynrels`.
+    /// Returns whether the next relocation is part of this one (skipped).
+    pub(crate) fn relocate(
+        &self,
+        out: &mut [u8],
+        r: &Reloc,
+        dynrels: &mut Vec<DynRel>,
+    ) -> Result<bool, String> {
+        let (res, l, f, o) = (self.res, self.l, self.f, self.o);
+        let alloc = self.alloc;
         if !alloc {
             if let Some(n) = Native::non_alloc_abs_width(r.rtype) {
-                // As the general path below does for these: S + A, or the
-                // tombstone for a target in a discarded section.
-                let v = match non_alloc_value(res, l, f, r.sym, r.addend) {
-                    Some(v) => v,
-                    None if is_debug_list => 1,
-                    None => 0,
-                };
-                put(out, r.offset, n, v)?;
-                continue;
+                let v = non_alloc_abs(res, l, f, r.sym, r.addend, self.is_debug_list);
+                self.put(out, r.offset, n, v)?;
+                return Ok(false);
             }
         }
         let t = match res.global_of(f, r.sym) {
             Some(id) => l.global_props[id as usize],
             None => target_props(res, l.kind, f, r.sym),
         };
-        let (action, needs) = Native::decide(ctx, r.rtype, t, alloc, writable, input, r.offset)
-            .map_err(|m| format!("{}: {m}", place(r.offset)))?;
-        skip = needs.skip_next;
+        let (action, needs) = Native::decide(
+            self.ctx,
+            r.rtype,
+            t,
+            alloc,
+            self.writable,
+            self.input,
+            r.offset,
+        )
+        .map_err(|m| format!("{}: {m}", self.place(r.offset)))?;
         let (v, a) = reloc_values(res, l, f, r.sym, r.addend, action.reads_got_slots());
         if !alloc && target_is_dead(res, l, f, r.sym) {
             // Tombstone for references to discarded code in debug info.
-            let tomb: u64 = if is_debug_list { 1 } else { 0 };
-            put(out, r.offset, action.tombstone_width(), tomb)?;
-            continue;
+            let tomb: u64 = if self.is_debug_list { 1 } else { 0 };
+            self.put(out, r.offset, action.tombstone_width(), tomb)?;
+            return Ok(needs.skip_next);
         }
-        Native::apply(action, out, r.offset, sec_addr, a, &v, alloc).map_err(|m| {
-            let place = place(r.offset);
+        Native::apply(action, out, r.offset, self.sec_addr, a, &v, alloc).map_err(|m| {
+            let place = self.place(r.offset);
             let sym = layout::sym_display(o, r.sym);
             if m.starts_with("out of range") {
                 // As lld and mold say it: the type, the target, the range.
@@ -464,7 +559,7 @@ pub(crate) fn relocate_section(
             }
         })?;
         if action.is_dynamic_abs() {
-            let place = sec_addr + r.offset;
+            let place = self.sec_addr + r.offset;
             if t.imported {
                 let id = res.global_of(f, r.sym).unwrap();
                 dynrels.push(DynRel {
@@ -482,25 +577,8 @@ pub(crate) fn relocate_section(
                 });
             }
         }
+        Ok(needs.skip_next)
     }
-    if reversed_ctors(isec.name, &l.sections[osec as usize].name) && out.len().is_multiple_of(8) {
-        // `.ctors`/`.dtors` ran from the end; in `.init_array`/`.fini_array`
-        // they run from the start: reverse the words, and move the
-        // dynamic relocations with them.
-        let n = out.len() as u64;
-        let words: Vec<[u8; 8]> = out
-            .chunks_exact(8)
-            .rev()
-            .map(|w| w.try_into().unwrap())
-            .collect();
-        for (i, w) in words.iter().enumerate() {
-            out[8 * i..8 * i + 8].copy_from_slice(w);
-        }
-        for r in &mut dynrels {
-            r.offset = sec_addr + (n - 8 - (r.offset - sec_addr));
-        }
-    }
-    Ok(dynrels)
 }
 
 /// Whether input section `name` is an old-style constructor or destructor
@@ -509,6 +587,27 @@ pub(crate) fn relocate_section(
 fn reversed_ctors(name: &[u8], out: &[u8]) -> bool {
     (name.starts_with(b".ctors") || name.starts_with(b".dtors"))
         && matches!(out, b".init_array" | b".fini_array")
+}
+
+/// Whether non-allocated section `name` is a list of address ranges,
+/// where 0 ends a list: its tombstone for a discarded target is 1.
+pub(crate) fn is_debug_list(name: &[u8]) -> bool {
+    matches!(name, b".debug_loc" | b".debug_ranges")
+}
+
+/// What an absolute relocation of a non-allocated section against symbol
+/// `sym` of file `f` writes: as the general path does for these, S + A,
+/// or the tombstone for a target in a discarded section (`list`: the
+/// section is a list of ranges, see `is_debug_list`).
+pub(crate) fn non_alloc_abs(
+    res: &Resolved,
+    l: &Layout,
+    f: usize,
+    sym: u32,
+    addend: i64,
+    list: bool,
+) -> u64 {
+    non_alloc_value(res, l, f, sym, addend).unwrap_or(u64::from(list))
 }
 
 /// S + A for a relocation of a non-allocated section against symbol `sym`

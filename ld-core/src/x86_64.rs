@@ -934,6 +934,10 @@ impl Arch for X86_64 {
         non_alloc_abs_width(rtype)
     }
 
+    fn is_dtp_rel(rtype: u32) -> bool {
+        matches!(rtype, R_X86_64_DTPOFF32 | R_X86_64_DTPOFF64)
+    }
+
     fn rel_name(rtype: u32) -> String {
         rel_name(rtype)
     }

@@ -473,18 +473,19 @@ fn build_staging() -> Staging {
         .collect();
 
     // Compile: even modules -fPIC (TLS general dynamic, relaxed by the
-    // linker), odd ones with gcc's default -fPIE.
+    // linker), odd ones with gcc's default -fPIE; all with debug info
+    // (which the background linker writes ahead), the archive without.
     let mut cmds = Vec::new();
     let half = even.len() / 2;
-    cmds.push(gcc_compile(&dir, &["-fPIC"], &even[..half]));
-    cmds.push(gcc_compile(&dir, &["-fPIC"], &even[half..]));
+    cmds.push(gcc_compile(&dir, &["-fPIC", "-g"], &even[..half]));
+    cmds.push(gcc_compile(&dir, &["-fPIC", "-g"], &even[half..]));
     let half = odd.len() / 2;
-    cmds.push(gcc_compile(&dir, &[], &odd[..half]));
-    cmds.push(gcc_compile(&dir, &[], &odd[half..]));
+    cmds.push(gcc_compile(&dir, &["-g"], &odd[..half]));
+    cmds.push(gcc_compile(&dir, &["-g"], &odd[half..]));
     let mut rest = aux.clone();
     rest.push("main.c".into());
     cmds.push(gcc_compile(&dir, &[], &rest));
-    cmds.push(gcc_compile(&stale, &[], &stale_c));
+    cmds.push(gcc_compile(&stale, &["-g"], &stale_c));
     run_parallel(cmds, "TEST BUG: compiling the generated program");
     let aux_o: Vec<String> = aux.iter().map(|c| c.replace(".c", ".o")).collect();
     must_succeed(
@@ -2497,6 +2498,15 @@ fn resolve_ahead_run(name: &str, case: AheadCase) -> String {
             truncate(&std::fs::read_to_string(&log).unwrap_or_default(), 30)
         );
     }
+    if case == AheadCase::InOrder {
+        // And their debug sections written, which goes on while idle.
+        assert!(
+            poll(Duration::from_secs(10), || std::fs::read_to_string(&log)
+                .is_ok_and(|l| l.contains("debug sections written ahead: "))),
+            "{name}: the debug sections were not written ahead:\n{}",
+            truncate(&std::fs::read_to_string(&log).unwrap_or_default(), 30)
+        );
+    }
     match case {
         AheadCase::ChangedAndReported | AheadCase::ChangedUnreported => {
             for i in STALE {
@@ -2558,6 +2568,17 @@ fn resolve_ahead_matches_serial_link_and_starts_over_on_change() {
     assert!(
         merged.is_some_and(|n| n > N),
         "in order: the layout was not done ahead:\n{}",
+        truncate(&log, 30)
+    );
+    // And the objects' debug sections written (the output, compared with
+    // the serial link's, holds them).
+    let written = log
+        .lines()
+        .find_map(|l| l.split("debug sections written ahead: ").nth(1))
+        .and_then(|r| r.split_whitespace().next()?.parse::<usize>().ok());
+    assert!(
+        written.is_some_and(|n| n > N),
+        "in order: the debug sections were not written ahead:\n{}",
         truncate(&log, 30)
     );
     let log = resolve_ahead_run("ahead-reverse", AheadCase::Reverse);

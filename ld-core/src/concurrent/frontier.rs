@@ -223,6 +223,37 @@ pub(super) fn advance(
     more
 }
 
+/// Objects whose debug sections one step writes ahead (about a
+/// millisecond's work), so that a wait is served at once.
+const WRITE_STEP: usize = 128;
+
+/// Writes ahead the debug sections of some of the objects laid out ahead
+/// (`LayoutAhead::write_step`); returns whether some are left.
+pub(super) fn write_ahead(
+    shared: &Shared,
+    frontier: &mut Option<Frontier>,
+    opts: &Options,
+) -> bool {
+    let Some(Frontier {
+        layout: Some(l),
+        inc,
+        failed: None,
+        ..
+    }) = frontier
+    else {
+        return false;
+    };
+    let before = l.written_files();
+    let more = l.write_step(opts, inc.so_far(), WRITE_STEP);
+    if !more && l.written_files() > before {
+        shared.log(&format!(
+            "debug sections written ahead: {} objects",
+            l.written_files()
+        ));
+    }
+    more
+}
+
 /// Drops the resolution and ingests again every entry that was fed (their
 /// tables were in it), when one of them changed. Waits until they are in.
 pub(super) fn unfeed(

@@ -187,6 +187,8 @@ fn event_loop(
     // Symbols resolved ahead, in command-line order (`frontier`).
     let mut ahead = None;
     let mut resolving = false;
+    // Whether debug sections are left to write ahead (`frontier`).
+    let mut writing = false;
     loop {
         if let Some(sig) = received_signal() {
             shared.log(&format!("signal {sig}: cleaning up and exiting"));
@@ -228,12 +230,14 @@ fn event_loop(
                     nix::poll::PollFlags::POLLIN,
                 )];
                 // While the output is being prepared, a step at a time.
-                let busy = preparing || resolving;
+                let busy = preparing || resolving || writing;
                 let _ = nix::poll::poll(&mut fds, if busy { 0u16 } else { 50u16 });
                 if shared.state.lock().unwrap().resolver_stale {
                     frontier::unfeed(shared, &mut ahead, opts);
                 }
                 resolving = frontier::advance(shared, &mut ahead, opts, false);
+                // Once resolving has caught up: the objects' own work first.
+                writing = !resolving && frontier::write_ahead(shared, &mut ahead, opts);
                 if can_prepare {
                     match prepare_output(shared, opts) {
                         Some(more) => preparing = more,

@@ -77,8 +77,10 @@ pub(super) fn finish(
                 .map(crate::output_file::Preparing::Ready);
             let ahead = ahead.map(|f| {
                 shared.log(&format!(
-                    "resolve-ahead used: {skip} inputs; layout ahead: {} objects",
-                    f.layout.as_ref().map_or(0, |l| l.files())
+                    "resolve-ahead used: {skip} inputs; layout ahead: {} objects; \
+                     debug sections written ahead: {} objects",
+                    f.layout.as_ref().map_or(0, |l| l.files()),
+                    f.layout.as_ref().map_or(0, |l| l.written_files())
                 ));
                 link::Ahead {
                     inc: f.inc,

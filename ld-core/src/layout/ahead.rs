@@ -8,7 +8,8 @@
 //! go on from where these stopped, so the output is the serial link's.
 //! Also each object's relocation scan (`scan::ScanAhead`), which depends on
 //! symbols later inputs may define: it records what it assumed of them,
-//! and the wait takes it only where that holds.
+//! and the wait takes it only where that holds. And each object's debug
+//! sections, written into buffers of their own (`written::WriteAhead`).
 //!
 //! Assumes what is live and where it goes is known per input, in the
 //! order resolution adds objects: without `--gc-sections` (liveness from
@@ -18,6 +19,7 @@
 use super::merge::MergeAhead;
 use super::output_sections::{dests_of, join_file, FileDests, Joined, Placed};
 use super::scan::{LaterDefs, ScanAhead};
+use super::written::WriteAhead;
 use crate::chunks::eh_frame::EhAhead;
 use crate::options::{Icf, Options};
 use crate::resolve::Resolved;
@@ -36,6 +38,8 @@ pub struct LayoutAhead {
     pub(super) eh: EhAhead,
     /// Their relocation scans, checked at the wait (`scan::ScanAhead`).
     pub(super) scans: Vec<ScanAhead>,
+    /// Their debug sections, written (`written`), where that applies.
+    pub(super) written: Option<WriteAhead>,
 }
 
 impl LayoutAhead {
@@ -74,6 +78,30 @@ impl LayoutAhead {
         self.eh.feed(res, &self.live);
     }
 
+    /// Writes the debug sections of up to `max` more of the objects in
+    /// (`written::WriteAhead`), if that applies; returns whether some are
+    /// left. A step at a time while the background linker is idle: when
+    /// the wait comes, the objects not written yet are written by the link
+    /// as usual (doing it then would only add a copy).
+    pub fn write_step(&mut self, opts: &Options, res: &Resolved, max: usize) -> bool {
+        if self.written.is_none() && WriteAhead::applies(opts) {
+            self.written = Some(WriteAhead::default());
+        }
+        let Some(w) = &mut self.written else {
+            return false;
+        };
+        let to = self.live.len().min(w.files() + max);
+        w.feed(
+            res,
+            to,
+            &self.dests,
+            &self.joined,
+            &self.placed,
+            &self.merge,
+        );
+        w.files() < self.live.len()
+    }
+
     /// Makes the relocation scans of the objects in again, with `later`
     /// (which became known after they were scanned: their guesses of
     /// symbols not defined yet were plain definitions).
@@ -88,5 +116,10 @@ impl LayoutAhead {
     /// How many objects are in.
     pub fn files(&self) -> usize {
         self.live.len()
+    }
+
+    /// How many of them have their debug sections written (`write_step`).
+    pub fn written_files(&self) -> usize {
+        self.written.as_ref().map_or(0, |w| w.files())
     }
 }

@@ -141,6 +141,11 @@ pub struct MergeAhead {
 }
 
 impl MergeAhead {
+    /// Object `f`'s piece offsets (empty if it is not in).
+    pub(super) fn piece_row(&self, f: usize) -> &[u64] {
+        self.piece_out.get(f).map_or(&[], |r| r.as_slice())
+    }
+
     /// Adds the objects of `res` (a resolution so far) after those already
     /// in, in order; `dests`: where each one's live sections go.
     pub(super) fn feed(&mut self, res: &Resolved, dests: &[FileDests]) {

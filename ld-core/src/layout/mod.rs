@@ -39,6 +39,7 @@ mod output_sections;
 pub(crate) mod scan;
 mod segments;
 pub(crate) mod symbols;
+mod written;
 
 pub(crate) use crate::chunks::eh_frame::{cie_key, CieKey};
 pub use crate::chunks::eh_frame::{eh_dead_ranges, eh_record_live, fde_target_section};
@@ -56,6 +57,7 @@ pub(crate) use output_sections::{is_c_ident, output_name};
 pub use scan::LaterDefs;
 pub use scan::{global_props, sym_display, target_props};
 pub use symbols::{got_target_value, local_sym_addr};
+pub use written::WriteAhead;
 
 use crate::chunks::{self, dynamic, dynrels, eh_frame, notes, symtab, versions, Added};
 use liveness::Live;
@@ -235,6 +237,9 @@ pub struct Layout {
     /// Per global symbol: what a relocation decision needs to know of it
     /// (`scan::global_props`), in a compact table for the writer.
     pub global_props: Vec<crate::arch::TargetProps>,
+    /// Debug sections written before the wait, where that held
+    /// (`written::WriteAhead`).
+    pub written: Option<WriteAhead>,
     /// Per file, per piece: offset within the output section.
     pub piece_out: Vec<Vec<u64>>,
     /// Final value of every global symbol.
@@ -389,10 +394,14 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let mut pass = crate::timing::span("layout: liveness");
     // What was done before the wait for the first inputs, if anything.
     let ahead = inp.ahead.lock().ok().and_then(|mut a| a.take());
+    let mut written = None;
     let (live_ahead, dests_ahead, joined_ahead, placed_ahead, merge_ahead, eh_ahead, scans_ahead) =
         match ahead {
             Some(a) => (
-                a.live,
+                {
+                    written = a.written;
+                    a.live
+                },
                 a.dests,
                 Some(a.joined),
                 Some(a.placed),
@@ -586,6 +595,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         script_data: Vec::new(),
         sec_addrs: Vec::new(),
         global_props: views.iter().map(|v| v.props).collect(),
+        written: None,
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
     layout.index_section_addrs(res);
@@ -598,6 +608,15 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
                 .data_bytes(res, &layout, opts.max_page_size, &script_data)?;
     }
     layout.entry = symbols::entry_point(inp, &layout)?;
+
+    if let Some(w) = written {
+        crate::timing::next(&mut pass, "layout: check debug sections written ahead");
+        let (w, kept, made) = w.checked(res, &layout);
+        if opts.stats {
+            eprintln!("cld: debug sections written ahead: {kept} of {made} taken");
+        }
+        layout.written = Some(w);
+    }
 
     crate::timing::next(&mut pass, "layout: dynamic relocations");
     dynrels::plan_dynrels(inp, &mut layout);

@@ -614,6 +614,11 @@ pub(super) struct Placed {
 }
 
 impl Placed {
+    /// Where object `f`'s sections are placed (empty if it is not in).
+    pub(super) fn row(&self, f: usize) -> &[(u32, u64)] {
+        self.placement.get(f).map_or(&[], |r| r.as_slice())
+    }
+
     /// Places the inputs `j` joined since the last call, in join order
     /// (as `place_inputs` does without a linker script).
     pub(super) fn more(&mut self, res: &Resolved, j: &Joined) {

@@ -1,0 +1,412 @@
+//! Non-allocated sections (debug info) written before the wait: for each
+//! object laid out ahead (`LayoutAhead`), its debug sections are copied and
+//! relocated into a buffer of its own while compiles run, and the wait
+//! only copies them into the output and adds what it alone knows.
+//!
+//! A debug section's relocations are absolute (`S + A`). Against a local
+//! symbol in a debug section the value is final once the object is placed
+//! (non-allocated output sections are at address 0, and an object placed
+//! ahead keeps its offsets: the layout goes on from the prefix). Against a
+//! local symbol in an allocated section it is final up to that output
+//! section's address: the buffer holds the offset, and the wait adds the
+//! address (a *patch*). Against a global symbol (which a later input may
+//! define or override), an offset in the TLS block (which later inputs
+//! grow) or anything special (`.eh_frame`, a merged-string section whose
+//! output section is not known yet) the relocation is *deferred*: the wait
+//! computes it as the serial write does.
+//!
+//! Assumes what it assumed holds at the wait, and checks it there
+//! (`WriteAhead::checked`): each section a value came from has the same
+//! offset (or is still dropped), and each merged-string section's pieces
+//! the same offsets. A file whose check fails is written as in the serial
+//! link; so the output is the serial link's either way.
+
+use super::merge::MergeAhead;
+use super::output_sections::{FileDests, Joined, Placed};
+use super::{Layout, NONE};
+use crate::arch::{Arch, DecideCtx, Native};
+use crate::object_file::{ObjectFile, Reloc, SectionKind};
+use crate::options::Options;
+use crate::resolve::Resolved;
+use crate::write::SecCtx;
+use object::elf;
+use rayon::prelude::*;
+
+/// One input section written ahead: its bytes in its file's buffer, and
+/// where its patches and deferred relocations end.
+struct StagedSec {
+    si: u32,
+    start: usize,
+    len: usize,
+    patches_end: u32,
+    deferred_end: u32,
+}
+
+/// A value that the wait completes with the address of the output section
+/// of this file's section `sh`: the low `width` bytes at `at`.
+struct Patch {
+    at: u32,
+    sh: u32,
+    width: u8,
+}
+
+/// What a value written ahead took from a section of its file.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Used {
+    /// A section's offset in its output section (or `None`: dropped).
+    Placed(u32, Option<u64>),
+    /// A merged-string section's piece offsets.
+    Pieces(u32),
+}
+
+/// One object's sections written ahead.
+#[derive(Default)]
+struct FileStaged {
+    bytes: Vec<u8>,
+    /// By section index.
+    secs: Vec<StagedSec>,
+    patches: Vec<Patch>,
+    /// Indices into the section's raw relocations.
+    deferred: Vec<u32>,
+    used: Vec<Used>,
+    /// The file's piece offsets when it was written (for `Used::Pieces`).
+    piece_out: Vec<u64>,
+}
+
+/// The debug sections of the objects laid out ahead, written (per object,
+/// in resolution order).
+#[derive(Default)]
+pub struct WriteAhead {
+    files: Vec<FileStaged>,
+}
+
+/// How a relocation's value is written ahead.
+enum Value {
+    /// Final.
+    Done(u64),
+    /// Final once the output section of section `.0` adds its address.
+    Patch(u32, u64),
+    /// Left to the wait.
+    Defer,
+}
+
+impl WriteAhead {
+    /// Whether debug sections are written ahead for a link with `opts`: not
+    /// where the written bytes are read again (compressed, indexed, moved to
+    /// a separate file, their relocations emitted).
+    pub(super) fn applies(opts: &Options) -> bool {
+        opts.compress_debug == crate::options::CompressDebug::None
+            && !opts.gdb_index
+            && opts.separate_debug_file.is_none()
+            && !opts.emit_relocs
+            && !opts.strip_debug
+            && !opts.strip_all
+    }
+
+    /// Writes the debug sections of the objects of `res` after those in,
+    /// up to object `to` (which `placed`, `merge` and `joined` have in),
+    /// per object in parallel.
+    pub(super) fn feed(
+        &mut self,
+        res: &Resolved,
+        to: usize,
+        dests: &[FileDests],
+        joined: &Joined,
+        placed: &Placed,
+        merge: &MergeAhead,
+    ) {
+        let from = self.files.len();
+        let to = to.min(res.objects.len()).min(dests.len());
+        let more: Vec<FileStaged> = (from..to)
+            .into_par_iter()
+            .map(|f| {
+                // This file's merged-string sections' output sections.
+                let merge_out: Vec<(u32, u32)> = dests[f]
+                    .sections
+                    .iter()
+                    .filter(|d| d.merge && !d.unique)
+                    .filter_map(|d| Some((d.si, *joined.by_name.get(&d.key())?)))
+                    .collect();
+                let ctx = FileCtx {
+                    res,
+                    f,
+                    row: placed.row(f),
+                    piece_out: merge.piece_row(f),
+                    merge_out: &merge_out,
+                    joined,
+                };
+                ctx.stage()
+            })
+            .collect();
+        self.files.extend(more);
+    }
+
+    /// How many objects are in.
+    pub fn files(&self) -> usize {
+        self.files.len()
+    }
+
+    /// The files whose assumptions hold in the final layout `l` (the others
+    /// are dropped: written as in the serial link), with how many sections
+    /// that keeps, for `--stats`.
+    pub(super) fn checked(mut self, res: &Resolved, l: &Layout) -> (Self, usize, usize) {
+        self.files.truncate(res.objects.len());
+        let before: usize = self.files.iter().map(|s| s.secs.len()).sum();
+        self.files.par_iter_mut().enumerate().for_each(|(f, fs)| {
+            if !fs.holds(res, l, f) {
+                *fs = FileStaged::default();
+            }
+        });
+        let kept = self.files.iter().map(|s| s.secs.len()).sum();
+        (self, kept, before)
+    }
+
+    /// Writes input section `si` of object `f` into `out` (its place in
+    /// the output) if it was written ahead; false if not.
+    pub(crate) fn write(
+        &self,
+        res: &Resolved,
+        l: &Layout,
+        ctx: &DecideCtx,
+        f: usize,
+        si: usize,
+        out: &mut [u8],
+    ) -> Result<bool, String> {
+        let Some(fs) = self.files.get(f) else {
+            return Ok(false);
+        };
+        let Ok(k) = fs.secs.binary_search_by_key(&(si as u32), |s| s.si) else {
+            return Ok(false);
+        };
+        let s = &fs.secs[k];
+        let (p0, d0) = match k {
+            0 => (0, 0),
+            _ => (fs.secs[k - 1].patches_end, fs.secs[k - 1].deferred_end),
+        };
+        out.copy_from_slice(&fs.bytes[s.start..s.start + s.len]);
+        for p in &fs.patches[p0 as usize..s.patches_end as usize] {
+            let base = l.sections[l.placement[f][p.sh as usize].0 as usize].addr;
+            let (at, n) = (p.at as usize, p.width as usize);
+            let mut v = [0u8; 8];
+            v[..n].copy_from_slice(&out[at..at + n]);
+            let v = u64::from_le_bytes(v).wrapping_add(base);
+            out[at..at + n].copy_from_slice(&v.to_le_bytes()[..n]);
+        }
+        let deferred = &fs.deferred[d0 as usize..s.deferred_end as usize];
+        if !deferred.is_empty() {
+            // As the serial write does them (none makes a dynamic
+            // relocation or spans two: see `stage_section`).
+            let c = SecCtx::new(res, l, ctx, f, si);
+            let raw = res.objects[f].raw_relocs(si);
+            let mut none = Vec::new();
+            for &k in deferred {
+                c.relocate(out, &c.raw(&raw[k as usize])?, &mut none)?;
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl FileStaged {
+    /// Whether what this file's sections were written with holds in `l`.
+    fn holds(&self, res: &Resolved, l: &Layout, f: usize) -> bool {
+        let Some(row) = l.placement.get(f) else {
+            return false;
+        };
+        let o = &res.objects[f];
+        self.used.iter().all(|u| match *u {
+            Used::Placed(sh, off) => {
+                let (osec, now) = row[sh as usize];
+                match off {
+                    Some(off) => osec != NONE && now == off,
+                    None => osec == NONE,
+                }
+            }
+            Used::Pieces(sh) => {
+                let r = o.sections[sh as usize].pieces.clone();
+                let r = r.start as usize..r.end as usize;
+                row[sh as usize].0 != NONE
+                    && l.piece_out
+                        .get(f)
+                        .and_then(|p| p.get(r.clone()))
+                        .is_some_and(|p| p == &self.piece_out[r])
+            }
+        })
+    }
+}
+
+/// What writing one object's sections ahead reads.
+struct FileCtx<'a> {
+    res: &'a Resolved,
+    f: usize,
+    /// Its sections' places (joined output section, offset).
+    row: &'a [(u32, u64)],
+    piece_out: &'a [u64],
+    /// Its merged-string sections' output sections.
+    merge_out: &'a [(u32, u32)],
+    joined: &'a Joined,
+}
+
+impl FileCtx<'_> {
+    fn obj(&self) -> &ObjectFile {
+        &self.res.objects[self.f]
+    }
+
+    fn stage(&self) -> FileStaged {
+        let o = self.obj();
+        let mut fs = FileStaged::default();
+        for (si, isec) in o.sections.iter().enumerate() {
+            if isec.kind != SectionKind::NonAlloc
+                || isec.is_nobits()
+                || self.row.get(si).is_none_or(|p| p.0 == NONE)
+            {
+                continue;
+            }
+            let (b, p, d, u) = (
+                fs.bytes.len(),
+                fs.patches.len(),
+                fs.deferred.len(),
+                fs.used.len(),
+            );
+            if self.stage_section(si, &mut fs).is_none() {
+                // Left to the wait's write as a whole (which reports what
+                // is wrong with it, if anything).
+                fs.bytes.truncate(b);
+                fs.patches.truncate(p);
+                fs.deferred.truncate(d);
+                fs.used.truncate(u);
+                continue;
+            }
+            fs.secs.push(StagedSec {
+                si: si as u32,
+                start: b,
+                len: fs.bytes.len() - b,
+                patches_end: fs.patches.len() as u32,
+                deferred_end: fs.deferred.len() as u32,
+            });
+        }
+        fs.used.sort_unstable();
+        fs.used.dedup();
+        if fs.used.iter().any(|u| matches!(u, Used::Pieces(_))) {
+            fs.piece_out = self.piece_out.to_vec();
+        }
+        fs.bytes.shrink_to_fit();
+        fs
+    }
+
+    /// Copies section `si` into `fs` and relocates it; `None` if a
+    /// relocation is not one written ahead.
+    fn stage_section(&self, si: usize, fs: &mut FileStaged) -> Option<()> {
+        let o = self.obj();
+        let isec = &o.sections[si];
+        let start = fs.bytes.len();
+        fs.bytes.extend_from_slice(o.section_data(si));
+        let size = fs.bytes.len() - start;
+        let list = crate::write::is_debug_list(isec.name);
+        for (k, r) in o.raw_relocs(si).iter().enumerate() {
+            let r = Reloc::from_rela(r);
+            if Native::is_dtp_rel(r.rtype) && (r.sym as usize) < o.symbols.len() {
+                // An offset in the TLS block, which grows with later
+                // inputs: at the wait.
+                fs.deferred.push(k as u32);
+                continue;
+            }
+            let n = Native::non_alloc_abs_width(r.rtype)?;
+            if r.sym as usize >= o.symbols.len()
+                || r.offset.checked_add(n as u64)? > size as u64
+                || r.offset > u32::MAX as u64
+            {
+                return None;
+            }
+            let value = if self.res.global_of(self.f, r.sym).is_some() {
+                Value::Defer
+            } else {
+                self.local_value(r.sym, r.addend, list, &mut fs.used)
+            };
+            let v = match value {
+                Value::Done(v) => v,
+                Value::Patch(sh, v) => {
+                    fs.patches.push(Patch {
+                        at: r.offset as u32,
+                        sh,
+                        width: n as u8,
+                    });
+                    v
+                }
+                Value::Defer => {
+                    fs.deferred.push(k as u32);
+                    continue;
+                }
+            };
+            let at = start + r.offset as usize;
+            fs.bytes[at..at + n].copy_from_slice(&v.to_le_bytes()[..n]);
+        }
+        Some(())
+    }
+
+    /// `S + A` against local symbol `sym` as far as known ahead (what
+    /// `write::non_alloc_abs` gives in the end, less the output section's
+    /// address); records in `used` what it took from where.
+    fn local_value(&self, sym: u32, addend: i64, list: bool, used: &mut Vec<Used>) -> Value {
+        let o = self.obj();
+        let s = &o.symbols[sym as usize];
+        if s.shndx == elf::SHN_ABS as u32 {
+            return Value::Done(s.value.wrapping_add(addend as u64));
+        }
+        let sh = s.shndx as usize;
+        if sh == 0 {
+            return Value::Done(addend as u64);
+        }
+        if sh >= o.sections.len() || s.shndx == elf::SHN_COMMON as u32 {
+            return Value::Defer;
+        }
+        let isec = &o.sections[sh];
+        let alloc_out =
+            |oi: u32| self.joined.sections[oi as usize].flags & elf::SHF_ALLOC as u64 != 0;
+        let at = |oi: u32, v: u64| {
+            if alloc_out(oi) {
+                Value::Patch(sh as u32, v)
+            } else {
+                Value::Done(v)
+            }
+        };
+        match isec.kind {
+            SectionKind::EhFrame => Value::Defer,
+            SectionKind::MergeStrings => {
+                let Some(&(_, oi)) = self.merge_out.iter().find(|m| m.0 as usize == sh) else {
+                    return Value::Defer;
+                };
+                used.push(Used::Pieces(sh as u32));
+                // As `local_sym_addr`: section symbols by addend, named
+                // ones by value.
+                let (target, rest) = if s.typ == elf::STT_SECTION {
+                    ((s.value as i64).wrapping_add(addend), 0)
+                } else {
+                    (s.value as i64, addend)
+                };
+                let t = target.max(0) as u32;
+                match o.piece_at(sh, t) {
+                    Some(i) => {
+                        let p = &o.pieces[i];
+                        let v = self.piece_out[i]
+                            .wrapping_add(t.saturating_sub(p.offset) as u64)
+                            .wrapping_add(rest as u64);
+                        at(oi, v)
+                    }
+                    None => at(oi, addend as u64),
+                }
+            }
+            _ => match self.row[sh] {
+                (NONE, _) => {
+                    used.push(Used::Placed(sh as u32, None));
+                    // The tombstone, as the serial write puts it.
+                    Value::Done(u64::from(list))
+                }
+                (oi, off) => {
+                    used.push(Used::Placed(sh as u32, Some(off)));
+                    at(oi, off.wrapping_add(s.value).wrapping_add(addend as u64))
+                }
+            },
+        }
+    }
+}
