@@ -125,6 +125,9 @@ pub trait RelocAction: Copy + Eq + std::fmt::Debug {
     /// The bytes written at a non-allocated place whose target was
     /// discarded (the tombstone).
     fn tombstone_width(self) -> usize;
+    /// Reads the target's size (`RelocValues::size`), which costs the
+    /// writer a look at the defining input's symbol.
+    fn reads_size(self) -> bool;
     /// A GOT load relaxed to a direct reference (`--emit-relocs` describes
     /// it as `Arch::R_PC_RELAXED`).
     fn is_relaxed_got_load(self) -> bool;

@@ -136,7 +136,8 @@ fn write_headers(buf: &mut [u8], l: &Layout, opts: &crate::options::Options) {
 }
 
 /// Values for relocating against symbol `sym` of file `f`; a local
-/// symbol's GOT slots only if `slots` (see `Action::reads_got_slots`).
+/// symbol's GOT slots only if `slots` (see `Action::reads_got_slots`), a
+/// global's size only if `size` (`Action::reads_size`).
 pub(crate) fn reloc_values(
     res: &Resolved,
     l: &Layout,
@@ -144,6 +145,7 @@ pub(crate) fn reloc_values(
     sym: u32,
     addend: i64,
     slots: bool,
+    size: bool,
 ) -> (RelocValues, i64) {
     let mut v = RelocValues {
         got_base: l.got_base,
@@ -194,6 +196,9 @@ pub(crate) fn reloc_values(
             }
             if l.tlsld != NONE {
                 v.tlsld = Some(l.got_slot_addr(l.tlsld));
+            }
+            if !size {
+                return (v, addend);
             }
             v.size = match res.symbols[id as usize].def {
                 SymDef::Object { file, sym } | SymDef::Common { file, sym } => {
@@ -537,7 +542,15 @@ impl<'a> SecCtx<'a> {
             r.offset,
         )
         .map_err(|m| format!("{}: {m}", self.place(r.offset)))?;
-        let (v, a) = reloc_values(res, l, f, r.sym, r.addend, action.reads_got_slots());
+        let (v, a) = reloc_values(
+            res,
+            l,
+            f,
+            r.sym,
+            r.addend,
+            action.reads_got_slots(),
+            action.reads_size(),
+        );
         if !alloc && target_is_dead(res, l, f, r.sym) {
             // Tombstone for references to discarded code in debug info.
             let tomb: u64 = if self.is_debug_list { 1 } else { 0 };

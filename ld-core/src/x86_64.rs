@@ -868,6 +868,10 @@ impl RelocAction for Action {
         }
     }
     #[inline]
+    fn reads_size(self) -> bool {
+        matches!(self, Action::Size(_))
+    }
+    #[inline]
     fn is_relaxed_got_load(self) -> bool {
         matches!(
             self,

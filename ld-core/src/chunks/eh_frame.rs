@@ -388,7 +388,7 @@ pub(crate) fn write(
                     Native::decide(&ctx, rel.rtype, t, true, false, &[], 0).map_err(|m| {
                         Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
                     })?;
-                let (v, a) = reloc_values(res, l, p.file as usize, rel.sym, rel.addend, true);
+                let (v, a) = reloc_values(res, l, p.file as usize, rel.sym, rel.addend, true, true);
                 let rec_addr = eh_addr + p.out_off;
                 Native::apply(action, dst, local_off, rec_addr, a, &v, true).map_err(|m| {
                     Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
