@@ -627,16 +627,35 @@ pub(crate) fn non_alloc_abs(
 /// of file `f`, or `None` if the target's section was discarded: what the
 /// general path's `target_is_dead` and `reloc_values` give for it.
 fn non_alloc_value(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> Option<u64> {
-    if target_is_dead(res, l, f, sym) {
-        return None;
-    }
-    Some(match res.global_of(f, sym) {
-        Some(id) => l.sym_values[id as usize].wrapping_add(addend as u64),
-        None => {
-            let (v, a) = local_sym_addr(res, l, f, sym, addend);
-            v.wrapping_add(a as u64)
+    // One look at the symbol and its section's address (a debug section
+    // has millions of these relocations); the rest as the general path.
+    match res.global_of(f, sym) {
+        Some(id) => {
+            if let SymDef::Object { file, sym } = res.symbols[id as usize].def {
+                if section_discarded(res, l, file as usize, sym) {
+                    return None;
+                }
+            }
+            Some(l.sym_values[id as usize].wrapping_add(addend as u64))
         }
-    })
+        None => {
+            let o = &res.objects[f];
+            let s = &o.symbols[sym as usize];
+            let sh = s.shndx as usize;
+            let special =
+                s.shndx == elf::SHN_ABS as u32 || s.shndx == elf::SHN_COMMON as u32 || sh == 0;
+            if !special && sh < o.sections.len() {
+                match l.sec_addrs.get(f).map_or(SEC_SPECIAL, |a| a[sh]) {
+                    SEC_DEAD => return None,
+                    SEC_SPECIAL if l.placement[f][sh].0 == NONE => return None,
+                    SEC_SPECIAL => {}
+                    a => return Some(a.wrapping_add(s.value).wrapping_add(addend as u64)),
+                }
+            }
+            let (v, a) = local_sym_addr(res, l, f, sym, addend);
+            Some(v.wrapping_add(a as u64))
+        }
+    }
 }
 
 /// Whether symbol `sym` of object `file` is in a section the link dropped.
