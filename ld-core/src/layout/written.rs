@@ -350,6 +350,11 @@ impl FileCtx<'_> {
     fn local_value(&self, sym: u32, addend: i64, list: bool, used: &mut Vec<Used>) -> Value {
         let o = self.obj();
         let s = &o.symbols[sym as usize];
+        if s.typ == elf::STT_GNU_IFUNC {
+            // The link may give a local IFUNC a global entry of its own
+            // (`Resolved::promote_local_ifuncs`), and values from it.
+            return Value::Defer;
+        }
         if s.shndx == elf::SHN_ABS as u32 {
             return Value::Done(s.value.wrapping_add(addend as u64));
         }
