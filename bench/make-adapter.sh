@@ -21,6 +21,7 @@
 #                         others only the one-file rebuild: a 3,000-module
 #                         clean build takes minutes)
 #       VARIANTS="concurrent mold serial"   (also: wild mold-2.42)
+#       REUSE=1           start from the last run's builds (see below)
 #
 # The first variant's warm-up build compiles the program; the others start
 # from a copy of its sources and objects (mtimes kept), so only the link
@@ -45,7 +46,9 @@ cargo build --release -p ld-core --bin cld
 cld=$root/target/release/cld
 shim=$("$cld" --print-shim-dir)
 work=$root/target/bench/make-adapter
-rm -rf "$work"
+# REUSE=1: keep the programs built by the last run (same MODULES and FUNCS):
+# the warm-up then only links.
+[ -n "${REUSE:-}" ] || rm -rf "$work"
 mkdir -p "$work"
 export CLD_RUNTIME_DIR=$work/rt
 now_ns() { date +%s%N; }

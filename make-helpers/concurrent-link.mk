@@ -20,6 +20,8 @@
 # compile ran (a no-op build runs nothing; only a library changed: a normal
 # link) the same rule links serially with cld. See make-helpers/README.md.
 #
+# GNU Make 4.0 or later for more than 500 objects in a program.
+#
 # Variables (set them before or after the include, or on the command line):
 #   CLD                      the cld binary (default: cld from PATH)
 #   CONCURRENT_LINK_TIMEOUT  idle timeout of a background linker nobody
@@ -47,15 +49,28 @@ CONCURRENT_CLEAN = $(CONCURRENT_LINK_HELPER) abort $(CONCURRENT_PROGRAMS)
 # $(call concurrent_program,OUTPUT,OBJECTS[,EXTRA LINK ARGUMENTS])
 concurrent_program = $(eval $(call concurrent_link_program__,$(strip $1),$(strip $2),$3))
 
+# One environment string holds at most 128 KiB (Linux): a program's object
+# list goes to its objects' recipes in runs of 500 (CLD_MK_OBJS, then
+# CLD_MK_OBJS_1, CLD_MK_OBJS_2, ...), and its link command with the list
+# written as @CLD_MK_OBJS@. The runs after the first: "K:FIRST:LAST" each.
+concurrent_link_runs__ = $(if $(word 501,$1),$(shell awk 'BEGIN { for (k = 1; 500 * k < $(words $1); k++) print k ":" 500 * k + 1 ":" 500 * (k + 1) }'))
+define concurrent_link_run__
+$2: private export CLD_MK_OBJS_$(word 1,$(subst :, ,$1)) = $$(wordlist $(word 2,$(subst :, ,$1)),$(word 3,$(subst :, ,$1)),$$(CONCURRENT_LINK_OBJS.$3))
+endef
+
 # The objects carry (private, exported: seen by their recipes only) what
-# the launcher needs: the program, its objects and its link command. The
-# default goal is left as it was.
+# the launcher needs: the program, its objects and its link command. Each
+# object's variables refer to the program's list (CONCURRENT_LINK_OBJS.OUT)
+# rather than hold a copy: 3,000 copies of a 3,000-object list took make
+# over a gigabyte. The default goal is left as it was.
 define concurrent_link_program__
 CONCURRENT_PROGRAMS += $1
 CONCURRENT_LINK_CMD.$1 ?= $$(CC) $$(LDFLAGS) $$(TARGET_ARCH) $2 $3 $$(LOADLIBES) $$(LDLIBS) -o $1
 $2: private export CLD_MK_OUT = $1
-$2: private export CLD_MK_OBJS = $2
-$2: private export CLD_MK_LINK = $$(CONCURRENT_LINK_CMD.$1)
+CONCURRENT_LINK_OBJS.$1 := $2
+$2: private export CLD_MK_OBJS = $$(wordlist 1,500,$$(CONCURRENT_LINK_OBJS.$1))
+$$(foreach r,$$(call concurrent_link_runs__,$2),$$(eval $$(call concurrent_link_run__,$$r,$2,$1)))
+$2: private export CLD_MK_LINK = $$(subst $$(CONCURRENT_LINK_OBJS.$1),@CLD_MK_OBJS@,$$(CONCURRENT_LINK_CMD.$1))
 $2: private export CLD_MK_CLD = $$(CLD)
 $2: private export CLD_MK_TIMEOUT = $$(CONCURRENT_LINK_TIMEOUT)
 $2: private export CLD_MK_LOG = $$(CONCURRENT_LINK_LOG)

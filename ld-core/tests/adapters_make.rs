@@ -934,3 +934,66 @@ fn assert_linked_concurrently_at(logf: &Path, what: &str) {
         "{what}: not linked by the background linker:\n{log}"
     );
 }
+
+/// A program whose object list is longer than one environment string may
+/// be (128 KiB on Linux): the helper passes it to the compile recipes in
+/// runs, and the link command with a marker in its place. Built from clean
+/// (linked by the background linker) and after one module is touched; the
+/// output is the serial link's both times.
+#[test]
+fn make_many_objects_with_long_paths() {
+    require_tool("gcc", "gcc");
+    require_tool("python3", "python3");
+    let (dir, rt) = fresh("make-many");
+    // 1,201 objects, each path over 130 bytes: about 165 KiB of names.
+    let modules = 1200;
+    let out = format!("build-{}", "long".repeat(30));
+    let build = || {
+        make_cmd(
+            &dir,
+            &rt,
+            "big.mk",
+            &[
+                &format!("OUT={out}"),
+                &format!("MODULES={modules}"),
+                "FUNCS=1",
+                "CFLAGS=-O0",
+                "-j2",
+            ],
+        )
+    };
+    let names: usize = (0..modules)
+        .map(|i| format!("{out}/obj/mod_{i:03}.o").len() + 1)
+        .sum();
+    assert!(
+        names > 128 << 10,
+        "TEST BUG: the object list is only {names} bytes"
+    );
+    let app = dir.join(&out).join("app");
+    let logf = dir.join(&out).join(".concurrent-link/app.log");
+
+    let r = must_succeed(&mut build(), "many: clean build");
+    let expected = must_succeed(&mut Command::new(&app), "many: running app").stdout;
+    assert!(
+        expected.contains("checksum"),
+        "many: app printed {expected}"
+    );
+    let argv = link_argv(&r.stdout, &format!("{out}/app")).expect("the link command");
+    assert!(argv.len() > modules, "many: link command {argv:?}");
+    assert_same_as_serial(&dir, &argv, &app, "many: clean build");
+    assert_linked_concurrently_at(&logf, "many: clean build");
+    assert_no_linker(&dir, &rt, "many: clean build");
+
+    std::fs::remove_file(&logf).unwrap();
+    let touched = format!("mod_{:03}", modules - 1);
+    touch(&dir.join(&out).join(format!("src/{touched}.c")));
+    let r = must_succeed(&mut build(), "many: rebuild");
+    assert_eq!(compiled(&r.stdout), [format!("{out}/obj/{touched}.o")]);
+    assert_eq!(
+        must_succeed(&mut Command::new(&app), "many: running the rebuilt app").stdout,
+        expected
+    );
+    assert_same_as_serial(&dir, &argv, &app, "many: rebuild");
+    assert_linked_concurrently_at(&logf, "many: rebuild");
+    assert_no_linker(&dir, &rt, "many: rebuild");
+}
