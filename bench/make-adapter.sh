@@ -138,7 +138,7 @@ for ((r = 1; r <= RUNS; r++)); do
     done
 done
 for v in "${variants[@]}"; do
-    echo "raw $v (us): clean ${clean[$v]}| one-file ${rebuild[$v]}| tail ${tclean[$v]}| tail one-file ${trebuild[$v]}| wait ${wclean[$v]:-}| ${wrebuild[$v]:-}"
+    echo "raw $v (us): clean ${clean[$v]:-}| one-file ${rebuild[$v]}| tail ${tclean[$v]:-}| tail one-file ${trebuild[$v]}| wait ${wclean[$v]:-}| ${wrebuild[$v]:-}"
 done
 if ls "$CLD_RUNTIME_DIR"/*.sock >/dev/null 2>&1; then
     echo "make-adapter: background linkers left behind" >&2
