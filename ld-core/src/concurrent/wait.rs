@@ -47,6 +47,10 @@ pub(super) fn finish(
     take_all_as_reported(shared);
     reread_changed_concurrent(shared);
     reread_changed_fixed(shared, opts);
+    shared.log(&format!(
+        "verified the inputs in {:.1} ms",
+        t0.elapsed().as_secs_f64() * 1e3
+    ));
     if !shared.state.lock().unwrap().resolver_stale {
         while frontier::advance(shared, frontier, opts, true) {}
     }
