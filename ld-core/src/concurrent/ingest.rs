@@ -123,7 +123,12 @@ pub(super) struct State {
 pub(super) struct Shared {
     pub(super) state: Mutex<State>,
     pub(super) cv: Condvar,
-    pub(super) log: Mutex<Box<dyn Write + Send>>,
+    /// The event log, buffered: thousands of inputs make three lines
+    /// each, and a write per line was a system call each, taken from
+    /// the ingestion it logs. Written out at most `LOG_DELAY` after a line
+    /// (with the next line), when the event loop goes idle (`flush_log`)
+    /// and with the last line.
+    pub(super) log: Mutex<(std::io::BufWriter<Box<dyn Write + Send>>, Instant)>,
     pub(super) t0: Instant,
     /// Library search directories, for `-l` inputs in the concurrent region.
     pub(super) search: Vec<PathBuf>,
@@ -144,6 +149,9 @@ pub(super) struct FifoIn {
     pub(super) names: Arc<Names>,
     pub(super) cwd: PathBuf,
 }
+
+/// How long a line may wait in the log's buffer (see `Shared::log`).
+const LOG_DELAY: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl Shared {
     /// The state of a background linker holding `entries`, none ingested
@@ -168,7 +176,10 @@ impl Shared {
                 resolve_ahead_off: false,
             }),
             cv: Condvar::new(),
-            log: Mutex::new(log),
+            log: Mutex::new((
+                std::io::BufWriter::with_capacity(1 << 16, log),
+                Instant::now(),
+            )),
             t0: Instant::now(),
             search,
             fifo: std::sync::OnceLock::new(),
@@ -182,7 +193,16 @@ impl Shared {
     pub(super) fn last_log(&self, msg: &str) {
         self.log(msg);
         if let Ok(mut l) = self.log.lock() {
-            *l = Box::new(std::io::sink());
+            let _ = l.0.flush();
+            l.0 = std::io::BufWriter::new(Box::new(std::io::sink()));
+        }
+    }
+
+    /// Writes out what the log holds.
+    pub(super) fn flush_log(&self) {
+        if let Ok(mut l) = self.log.lock() {
+            let _ = l.0.flush();
+            l.1 = Instant::now();
         }
     }
 
@@ -201,8 +221,15 @@ impl Shared {
             .unwrap_or_default()
             .as_secs_f64();
         if let Ok(mut l) = self.log.lock() {
-            let _ = writeln!(l, "{wall:.6} +{:.6} {msg}", self.t0.elapsed().as_secs_f64());
-            let _ = l.flush();
+            let _ = writeln!(
+                l.0,
+                "{wall:.6} +{:.6} {msg}",
+                self.t0.elapsed().as_secs_f64()
+            );
+            if l.1.elapsed() > LOG_DELAY {
+                let _ = l.0.flush();
+                l.1 = Instant::now();
+            }
         }
     }
 }

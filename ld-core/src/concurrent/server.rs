@@ -191,7 +191,7 @@ fn event_loop(
     let mut writing = false;
     loop {
         if let Some(sig) = received_signal() {
-            shared.log(&format!("signal {sig}: cleaning up and exiting"));
+            shared.last_log(&format!("signal {sig}: cleaning up and exiting"));
             leftovers.remove(shared);
             return 128 + sig;
         }
@@ -204,7 +204,9 @@ fn event_loop(
                     serve(shared, opts, &mut stream, dir, token, &mut ahead)
                 {
                     // Clean up before answering: once the wait or abort
-                    // returns, no socket, FIFO or lock of this linker is left.
+                    // returns, no socket, FIFO or lock of this linker is left
+                    // (and the log is written up to the link's end).
+                    shared.flush_log();
                     leftovers.remove(shared);
                     let _ = if waited {
                         write!(stream, "status {code}\n{diag}")
@@ -221,6 +223,7 @@ fn event_loop(
                     shared.last_log(&format!("exit {code}"));
                     return code;
                 }
+                shared.flush_log();
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 // Sleep until a connection arrives (a wait must be served at
@@ -231,6 +234,10 @@ fn event_loop(
                 )];
                 // While the output is being prepared, a step at a time.
                 let busy = preparing || resolving || writing;
+                if !busy {
+                    // About to sleep: the log is complete up to now.
+                    shared.flush_log();
+                }
                 let _ = nix::poll::poll(&mut fds, if busy { 0u16 } else { 50u16 });
                 if shared.state.lock().unwrap().resolver_stale {
                     frontier::unfeed(shared, &mut ahead, opts);
@@ -246,7 +253,7 @@ fn event_loop(
                 }
                 let idle = shared.state.lock().unwrap().last_activity.elapsed();
                 if idle > timeout {
-                    shared.log(&format!(
+                    shared.last_log(&format!(
                         "idle for {}s; giving up (nobody called --concurrent-wait)",
                         timeout.as_secs()
                     ));
