@@ -229,7 +229,7 @@ impl FileStaged {
                     && l.piece_out
                         .get(f)
                         .and_then(|p| p.get(r.clone()))
-                        .is_some_and(|p| p == &self.piece_out[r])
+                        .is_some_and(|p| Some(p) == self.piece_out.get(r))
             }
         })
     }
@@ -381,6 +381,10 @@ impl FileCtx<'_> {
                 let Some(&(_, oi)) = self.merge_out.iter().find(|m| m.0 as usize == sh) else {
                     return Value::Defer;
                 };
+                if self.piece_out.len() != o.pieces.len() {
+                    // Not placed by the merged strings ahead.
+                    return Value::Defer;
+                }
                 used.push(Used::Pieces(sh as u32));
                 // As `local_sym_addr`: section symbols by addend, named
                 // ones by value.
