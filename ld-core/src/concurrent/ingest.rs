@@ -150,6 +150,22 @@ pub(super) struct FifoIn {
     pub(super) cwd: PathBuf,
 }
 
+/// The threads that ingest inputs: a pool of their own, as many as the
+/// link's. On the link's pool, a few thousand inputs reported at once (a
+/// rebuild reports every object that exists) queued ahead of the
+/// frontier's parallel steps, which then waited for all of them to be
+/// read before resolving or laying out the first.
+fn ingest_pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(rayon::current_num_threads())
+            .thread_name(|i| format!("cld-ingest-{i}"))
+            .build()
+            .expect("cannot start the ingestion threads")
+    })
+}
+
 /// How long a line may wait in the log's buffer (see `Shared::log`).
 const LOG_DELAY: std::time::Duration = std::time::Duration::from_millis(20);
 
@@ -266,7 +282,7 @@ pub(super) fn start_fixed(shared: &Arc<Shared>) {
     st.in_flight += 1;
     drop(st);
     let sh = shared.clone();
-    rayon::spawn(move || {
+    ingest_pool().spawn(move || {
         sh.log("ingest-start fixed inputs");
         let results: Vec<(usize, std::result::Result<Vec<LoadItem>, String>)> = {
             use rayon::prelude::*;
@@ -355,7 +371,7 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
     drop(st);
     shared.log(&format!("event {why} {display}"));
     let sh = shared.clone();
-    rayon::spawn(move || {
+    ingest_pool().spawn(move || {
         // The pool thread's index: which worker ingests what (for timelines).
         sh.log(&format!(
             "ingest-start {display} worker={}",
