@@ -20,8 +20,6 @@
 # compile ran (a no-op build runs nothing; only a library changed: a normal
 # link) the same rule links serially with cld. See make-helpers/README.md.
 #
-# GNU Make 4.0 or later for more than 500 objects in a program.
-#
 # Variables (set them before or after the include, or on the command line):
 #   CLD                      the cld binary (default: cld from PATH)
 #   CONCURRENT_LINK_TIMEOUT  idle timeout of a background linker nobody

@@ -2533,6 +2533,13 @@ fn resolve_ahead_run(name: &str, case: AheadCase) -> String {
     std::fs::read_to_string(&log).unwrap()
 }
 
+/// The number after the first `key` in an event log.
+fn logged_number(log: &str, key: &str) -> Option<usize> {
+    log.lines()
+        .find_map(|l| l.split(key).nth(1))
+        .and_then(|r| r.split_whitespace().next()?.parse().ok())
+}
+
 /// The background linker resolves symbols in command-line order as far as
 /// the inputs are in (`concurrent::frontier`); the wait resolves the rest.
 /// Whatever it resolved ahead, the output is the serial link's, including
@@ -2542,11 +2549,7 @@ fn resolve_ahead_run(name: &str, case: AheadCase) -> String {
 fn resolve_ahead_matches_serial_link_and_starts_over_on_change() {
     staging();
     let _g = shared();
-    let used = |log: &str| {
-        log.lines()
-            .find_map(|l| l.split("resolve-ahead used: ").nth(1))
-            .and_then(|r| r.split_whitespace().next()?.parse::<usize>().ok())
-    };
+    let used = |log: &str| logged_number(log, "resolve-ahead used: ");
     // main.o, 200 objects, libaux.a, then what gcc adds (crt files, -lc).
     let log = resolve_ahead_run("ahead-in-order", AheadCase::InOrder);
     assert!(
@@ -2561,10 +2564,7 @@ fn resolve_ahead_matches_serial_link_and_starts_over_on_change() {
     );
     // And their layout (merged strings, .eh_frame) was done ahead too (the
     // output was compared with the serial link's above).
-    let merged = log
-        .lines()
-        .find_map(|l| l.split("layout ahead: ").nth(1))
-        .and_then(|r| r.split_whitespace().next()?.parse::<usize>().ok());
+    let merged = logged_number(&log, "layout ahead: ");
     assert!(
         merged.is_some_and(|n| n > N),
         "in order: the layout was not done ahead:\n{}",
@@ -2572,10 +2572,7 @@ fn resolve_ahead_matches_serial_link_and_starts_over_on_change() {
     );
     // And the objects' debug sections written (the output, compared with
     // the serial link's, holds them).
-    let written = log
-        .lines()
-        .find_map(|l| l.split("debug sections written ahead: ").nth(1))
-        .and_then(|r| r.split_whitespace().next()?.parse::<usize>().ok());
+    let written = logged_number(&log, "debug sections written ahead: ");
     assert!(
         written.is_some_and(|n| n > N),
         "in order: the debug sections were not written ahead:\n{}",

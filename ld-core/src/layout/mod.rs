@@ -394,23 +394,22 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let mut pass = crate::timing::span("layout: liveness");
     // What was done before the wait for the first inputs, if anything.
     let ahead = inp.ahead.lock().ok().and_then(|mut a| a.take());
-    let mut written = None;
-    let (live_ahead, dests_ahead, joined_ahead, placed_ahead, merge_ahead, eh_ahead, scans_ahead) =
-        match ahead {
-            Some(a) => (
-                {
-                    written = a.written;
-                    a.live
-                },
-                a.dests,
-                Some(a.joined),
-                Some(a.placed),
-                Some(a.merge),
-                Some(a.eh),
-                a.scans,
-            ),
-            None => (Vec::new(), Vec::new(), None, None, None, None, Vec::new()),
-        };
+    let was_ahead = ahead.is_some();
+    let LayoutAhead {
+        live: live_ahead,
+        dests: dests_ahead,
+        joined,
+        placed,
+        merge,
+        eh,
+        scans: scans_ahead,
+        written,
+    } = ahead.unwrap_or_default();
+    let (joined_ahead, placed_ahead, merge_ahead, eh_ahead) = if was_ahead {
+        (Some(joined), Some(placed), Some(merge), Some(eh))
+    } else {
+        (None, None, None, None)
+    };
     let Live { live, folded } = liveness::live_sections(inp, live_ahead);
 
     crate::timing::next(&mut pass, "layout: scan relocations");

@@ -9,7 +9,7 @@ use super::got::GotTarget;
 use super::output_sections::is_c_ident;
 use super::{leak, Layout, LinkInput, Synth, NONE};
 use crate::error::{Error, Result};
-use crate::object_file::{InputSymbol, SectionKind};
+use crate::object_file::{InputSymbol, ObjectFile, SectionKind};
 use crate::options::OutputKind;
 use crate::resolve::{NameMap, Resolved, SymDef};
 use object::elf;
@@ -113,28 +113,39 @@ pub fn local_sym_addr(
     }
     let sec_addr = layout.sections[osec as usize].addr;
     if isec.kind == SectionKind::MergeStrings {
-        // Section symbols reference by addend; named symbols by value.
-        let (target, rest) = if s.typ == elf::STT_SECTION {
-            ((s.value as i64).wrapping_add(addend), 0)
-        } else {
-            (s.value as i64, addend)
-        };
-        let t = target.max(0) as u32;
-        if let Some(i) = o.piece_at(sh, t) {
-            let p = &o.pieces[i];
-            let out = layout.piece_out[f][i];
-            return (
+        return match merge_ref(o, sh, s, addend) {
+            Some((i, within, rest)) => (
                 sec_addr
-                    .wrapping_add(out)
-                    .wrapping_add(t.saturating_sub(p.offset) as u64),
+                    .wrapping_add(layout.piece_out[f][i])
+                    .wrapping_add(within),
                 rest,
-            );
-        }
-        return (sec_addr, addend);
+            ),
+            None => (sec_addr, addend),
+        };
     }
     // Wrapping: a broken input's symbol value must not panic here; the
     // relocation that uses it reports the overflow.
     (sec_addr.wrapping_add(off).wrapping_add(s.value), addend)
+}
+
+/// Where a reference through symbol `s` (with `addend`) into merged-string
+/// section `sh` of `o` lands: the piece (index in `o.pieces`), the offset
+/// within it, and what is left of the addend; `None` if no piece holds
+/// it. Section symbols reference by addend, named symbols by value.
+pub(crate) fn merge_ref(
+    o: &ObjectFile,
+    sh: usize,
+    s: &InputSymbol,
+    addend: i64,
+) -> Option<(usize, u64, i64)> {
+    let (target, rest) = if s.typ == elf::STT_SECTION {
+        ((s.value as i64).wrapping_add(addend), 0)
+    } else {
+        (s.value as i64, addend)
+    };
+    let t = target.max(0) as u32;
+    let i = o.piece_at(sh, t)?;
+    Some((i, t.saturating_sub(o.pieces[i].offset) as u64, rest))
 }
 
 pub(crate) fn symbol_values(

@@ -386,22 +386,13 @@ impl FileCtx<'_> {
                     return Value::Defer;
                 }
                 used.push(Used::Pieces(sh as u32));
-                // As `local_sym_addr`: section symbols by addend, named
-                // ones by value.
-                let (target, rest) = if s.typ == elf::STT_SECTION {
-                    ((s.value as i64).wrapping_add(addend), 0)
-                } else {
-                    (s.value as i64, addend)
-                };
-                let t = target.max(0) as u32;
-                match o.piece_at(sh, t) {
-                    Some(i) => {
-                        let p = &o.pieces[i];
-                        let v = self.piece_out[i]
-                            .wrapping_add(t.saturating_sub(p.offset) as u64)
-                            .wrapping_add(rest as u64);
-                        at(oi, v)
-                    }
+                match super::symbols::merge_ref(o, sh, s, addend) {
+                    Some((i, within, rest)) => at(
+                        oi,
+                        self.piece_out[i]
+                            .wrapping_add(within)
+                            .wrapping_add(rest as u64),
+                    ),
                     None => at(oi, addend as u64),
                 }
             }
