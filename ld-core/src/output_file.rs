@@ -468,6 +468,9 @@ impl OutputFile {
         };
         match &mut self.target {
             Target::Replace { tmp, dest, .. } => {
+                // The mapping goes with `self`, before the wait is answered:
+                // while it holds the file open for writing, running the
+                // program fails (ETXTBSY).
                 // No msync: like other linkers, the output goes to the page
                 // cache and the kernel writes it back; blocks were reserved,
                 // so writeback cannot fail for lack of space.

@@ -139,6 +139,10 @@ pub(super) struct Shared {
     pub(super) prepared: Mutex<Option<crate::output_file::Prepared>>,
     /// What the link left, released after the wait is answered.
     pub(super) finished: Mutex<Option<link::Finished>>,
+    /// A pipe that wakes the event loop when an ingestion is stored (`wake`):
+    /// the resolution goes on at once, not at the loop's next timeout (the
+    /// last object's, before the wait connects).
+    wake: (std::os::fd::OwnedFd, std::os::fd::OwnedFd),
 }
 
 /// The FIFO's read end (non-blocking) and what has been read of a name
@@ -201,7 +205,27 @@ impl Shared {
             fifo: std::sync::OnceLock::new(),
             prepared: Mutex::new(None),
             finished: Mutex::new(None),
+            wake: nix::unistd::pipe2(nix::fcntl::OFlag::O_NONBLOCK | nix::fcntl::OFlag::O_CLOEXEC)
+                .expect("cannot make a pipe"),
         })
+    }
+
+    /// Wakes the event loop (see `wake`).
+    fn wake(&self) {
+        // Full (the loop has not drained it yet): it wakes anyway.
+        let _ = nix::unistd::write(&self.wake.1, &[1]);
+    }
+
+    /// What the event loop polls to be woken (see `wake`).
+    pub(super) fn woken_by(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.wake.0.as_fd()
+    }
+
+    /// Empties the wake pipe, once woken.
+    pub(super) fn drain_wake(&self) {
+        let mut buf = [0u8; 256];
+        while matches!(nix::unistd::read(&self.wake.0, &mut buf), Ok(n) if n > 0) {}
     }
 
     /// The log's last line: later events (a reader thread still running
@@ -311,6 +335,7 @@ pub(super) fn start_fixed(shared: &Arc<Shared>) {
         st.in_flight -= 1;
         drop(st);
         sh.cv.notify_all();
+        sh.wake();
         sh.log("ingest-done fixed inputs");
     });
 }
@@ -430,6 +455,7 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
         st.in_flight -= 1;
         drop(st);
         sh.cv.notify_all();
+        sh.wake();
         sh.log(&format!(
             "ingest-{} {display}",
             if ok { "done" } else { "failed" }

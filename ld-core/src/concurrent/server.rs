@@ -228,10 +228,11 @@ fn event_loop(
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 // Sleep until a connection arrives (a wait must be served at
                 // once: it is the link's tail), or 200 ms for the idle check.
-                let mut fds = [nix::poll::PollFd::new(
-                    listener.as_fd(),
-                    nix::poll::PollFlags::POLLIN,
-                )];
+                // Or an ingestion is stored: the resolution goes on then.
+                let mut fds = [
+                    nix::poll::PollFd::new(listener.as_fd(), nix::poll::PollFlags::POLLIN),
+                    nix::poll::PollFd::new(shared.woken_by(), nix::poll::PollFlags::POLLIN),
+                ];
                 // While the output is being prepared, a step at a time.
                 let busy = preparing || resolving || writing;
                 if !busy {
@@ -239,10 +240,15 @@ fn event_loop(
                     shared.flush_log();
                 }
                 let _ = nix::poll::poll(&mut fds, if busy { 0u16 } else { 50u16 });
+                shared.drain_wake();
                 if shared.state.lock().unwrap().resolver_stale {
                     frontier::unfeed(shared, &mut ahead, opts);
                 }
                 resolving = frontier::advance(shared, &mut ahead, opts, false);
+                if connection_waiting(listener) {
+                    // A wait, perhaps: served before the steps below.
+                    continue;
+                }
                 // Once resolving has caught up: the objects' own work first.
                 writing = !resolving && frontier::write_ahead(shared, &mut ahead, opts);
                 if can_prepare {
@@ -267,6 +273,15 @@ fn event_loop(
             }
         }
     }
+}
+
+/// Whether a client is waiting to be accepted on `listener`.
+fn connection_waiting(listener: &UnixListener) -> bool {
+    let mut fds = [nix::poll::PollFd::new(
+        listener.as_fd(),
+        nix::poll::PollFlags::POLLIN,
+    )];
+    matches!(nix::poll::poll(&mut fds, 0u16), Ok(n) if n > 0)
 }
 
 /// Opens the output file ahead of the wait and faults in as much of it as

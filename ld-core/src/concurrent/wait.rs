@@ -1,7 +1,8 @@
-//! The wait: every input not yet reported is taken as complete, every
-//! input's identity is verified (what changed since it was ingested is read
-//! again), and the link runs as a serial one would (`link::link_items`),
-//! its diagnostics captured for the waiting client.
+//! The wait: every input not yet reported is taken as complete, and the
+//! link runs as a serial one would (`link::link_items`), its diagnostics
+//! captured for the waiting client. Meanwhile every input's identity is
+//! verified (`Verify`); if one changed since it was read, what was linked
+//! is dropped and the link made again from the command line.
 //!
 //! Assumes the feed may still be reporting: the FIFO is drained and the
 //! state marked `finishing` under the FIFO's lock, so no name written
@@ -12,10 +13,9 @@ use super::frontier::{self, Frontier};
 use super::ingest::{dispatch, Entry, Shared};
 use crate::error::Error;
 use crate::input::FileIdentity;
-use crate::link::{self, Expander};
+use crate::link;
 use crate::options::Options;
 use crate::resolve::LoadItem;
-use rayon::prelude::*;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -45,12 +45,8 @@ pub(super) fn finish(
 ) -> (i32, String) {
     let t0 = Instant::now();
     take_all_as_reported(shared);
-    reread_changed_concurrent(shared);
-    reread_changed_fixed(shared, opts);
-    shared.log(&format!(
-        "verified the inputs in {:.1} ms",
-        t0.elapsed().as_secs_f64() * 1e3
-    ));
+    reread_unread(shared);
+    let verify = Verify::start(shared);
     if !shared.state.lock().unwrap().resolver_stale {
         while frontier::advance(shared, frontier, opts, true) {}
     }
@@ -95,7 +91,27 @@ pub(super) fn finish(
         })
     };
     shared.log("link-done");
-    let (r, captured) = result;
+    let (mut r, mut captured) = result;
+    let changed = verify.finish(shared);
+    if !changed.is_empty() {
+        // What was linked is not what the build made: link what is there
+        // now, from the command line, as a serial link would.
+        shared.log(&format!(
+            "verify: {} inputs changed since they were read; linking again from the command line",
+            changed.len()
+        ));
+        drop(r);
+        (r, captured) = capture_stderr(diag_path, || link::link(opts));
+        if let Err(e) = &mut r {
+            for p in changed
+                .iter()
+                .filter(|p| std::fs::symlink_metadata(p).is_err())
+            {
+                note_removed(&mut e.msg, p, "when the link started");
+            }
+        }
+        shared.log("link-done");
+    }
     let mut diag = warnings + &captured;
     match r {
         // Released once the wait is answered (see `link::Finished`).
@@ -138,81 +154,85 @@ fn take_all_as_reported(shared: &Arc<Shared>) {
     }
 }
 
-/// Verifies the concurrent inputs' identities once ingestion is idle;
-/// re-reads what changed since it was ingested.
-fn reread_changed_concurrent(shared: &Arc<Shared>) {
+/// Reads again the concurrent inputs whose ingestion failed (a name
+/// reported before its file was complete) or that have no result, as the
+/// link needs them; waits until ingestion is idle.
+fn reread_unread(shared: &Arc<Shared>) {
     let st = shared.idle();
-    // Thousands of stat calls: on the pool (the state is not changed meanwhile: the
-    // wait has begun and ingestion is idle).
-    let stale: Vec<usize> = st
+    let unread: Vec<usize> = st
         .entries
-        .par_iter()
+        .iter()
         .enumerate()
         .filter_map(|(i, e)| match e {
-            Entry::Concurrent(s)
-                if !matches!((&s.result, &s.fed), (Some(Ok((_, id))), _) | (None, Some(id))
-                    if unchanged(&s.path, id)) =>
-            {
-                Some(i)
-            }
+            Entry::Concurrent(s) if identity(s).is_none() => Some(i),
             _ => None,
         })
         .collect();
     drop(st);
-    if !stale.is_empty() {
+    if !unread.is_empty() {
         shared.log(&format!(
-            "verify: {} inputs changed; re-reading",
-            stale.len()
+            "verify: {} inputs not read; reading",
+            unread.len()
         ));
-        for i in stale {
-            dispatch(shared, i, "changed", true);
+        for i in unread {
+            dispatch(shared, i, "unread", true);
         }
         drop(shared.idle());
     }
 }
 
-/// Inputs that were not concurrent may have changed too (a library
-/// rebuilt meanwhile): read those arguments again, as a serial link would.
-fn reread_changed_fixed(shared: &Arc<Shared>, opts: &Options) {
-    let mut st = shared.state.lock().unwrap();
-    let changed: Vec<bool> = st
-        .entries
-        .par_iter()
-        .map(|e| match e {
-            Entry::Fixed { files, .. } => !files.iter().all(|(p, id)| unchanged(p, id)),
-            Entry::Concurrent(_) => false,
-        })
-        .collect();
-    let mut redo = Vec::new();
-    for (i, e) in st.entries.iter().enumerate() {
-        if let Entry::Fixed { arg, files, .. } = e {
-            if changed[i] {
-                let gone: Vec<PathBuf> = files
-                    .iter()
-                    .filter(|(p, _)| std::fs::symlink_metadata(p).is_err())
-                    .map(|(p, _)| p.clone())
-                    .collect();
-                redo.push((i, arg.clone(), gone));
+/// The identity a concurrent input was read with, if it was.
+fn identity(s: &super::ingest::Slot) -> Option<&FileIdentity> {
+    match (&s.result, &s.fed) {
+        (Some(Ok((_, id))), _) | (None, Some(id)) => Some(id),
+        _ => None,
+    }
+}
+
+/// The check that every input is still the file that was read (an input
+/// changed after it was reported, a library rebuilt meanwhile): thousands
+/// of `stat` calls, made on a thread of their own while the link runs (its
+/// resolution is mostly on one core), and looked at before the wait is
+/// answered. Checking then rather than before the link also sees later
+/// changes.
+struct Verify(std::thread::JoinHandle<(Vec<PathBuf>, std::time::Duration)>);
+
+impl Verify {
+    /// Starts checking the identities of what ingestion read (which is
+    /// idle, and stays so: the wait has begun).
+    fn start(shared: &Shared) -> Verify {
+        let st = shared.state.lock().unwrap();
+        let mut files: Vec<(PathBuf, FileIdentity)> = Vec::new();
+        for e in &st.entries {
+            match e {
+                Entry::Concurrent(s) => {
+                    if let Some(id) = identity(s) {
+                        files.push((s.path.clone(), *id));
+                    }
+                }
+                Entry::Fixed { files: f, .. } => files.extend(f.iter().cloned()),
             }
         }
+        drop(st);
+        Verify(std::thread::spawn(move || {
+            let t0 = Instant::now();
+            let changed = files
+                .into_iter()
+                .filter(|(p, id)| !unchanged(p, id))
+                .map(|(p, _)| p)
+                .collect();
+            (changed, t0.elapsed())
+        }))
     }
-    for (i, arg, gone) in redo {
-        shared.log(&format!("verify: input #{i} changed; re-reading"));
-        if i < st.fed_prefix {
-            st.resolver_stale = true;
-        }
-        let mut ex = Expander::new(opts);
-        let r = ex
-            .add_arg(&arg)
-            .and_then(|()| link::ingest(ex.out))
-            .map_err(|e| {
-                let mut m = e.msg;
-                for p in gone {
-                    note_removed(&mut m, &p, "when the link started");
-                }
-                m
-            });
-        st.fixed[i] = Some(r);
+
+    /// The inputs found changed.
+    fn finish(self, shared: &Shared) -> Vec<PathBuf> {
+        let (changed, took) = self.0.join().unwrap_or_default();
+        shared.log(&format!(
+            "verified the inputs beside the link in {:.1} ms",
+            took.as_secs_f64() * 1e3
+        ));
+        changed
     }
 }
 
