@@ -79,20 +79,19 @@ pub fn lto_kind(data: &[u8]) -> Option<LtoKind> {
         return None;
     }
     let sections = e.sections(LE, data).ok()?;
-    // One search of the section names' string table first: most objects
-    // have no IR, and a Rust one has thousands of sections to name.
+    // Only the start of each name is looked at: most objects have no IR,
+    // and a Rust one has thousands of sections, named in the table of its
+    // symbols' names (hundreds of kilobytes, which a search of the whole
+    // table would read).
     let shstrndx = e.shstrndx(LE, data).ok()?;
     let names = sections
         .section(object::SectionIndex(shstrndx as usize))
-        .ok()
-        .and_then(|sh| sh.data(LE, data).ok());
-    if names.is_some_and(|n| memchr::memmem::find(n, b".gnu.lto_").is_none()) {
-        return None;
-    }
+        .ok()?
+        .data(LE, data)
+        .ok()?;
     let has_ir = sections.iter().any(|sh| {
-        sections
-            .section_name(LE, sh)
-            .is_ok_and(|n| n.starts_with(b".gnu.lto_"))
+        let at = sh.sh_name(LE) as usize;
+        names.get(at..at.saturating_add(9)) == Some(b".gnu.lto_")
     });
     if !has_ir {
         return None;

@@ -133,9 +133,10 @@ pub(super) fn advance(
                     _ => None,
                 },
             };
-            let ir = ready.is_some_and(holds_ir);
+            // (Looking for IR reads every archive member: only with a plugin.)
+            let ir = opts.plugin.is_some() && ready.is_some_and(holds_ir);
             let script = ready.is_some_and(holds_script);
-            if (ir && opts.plugin.is_some()) || script {
+            if ir || script {
                 // The link runs the plugin (or applies the script's
                 // roots, ENTRY and SECTIONS) at the wait, from the first
                 // input: what was fed goes back.
