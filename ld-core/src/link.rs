@@ -553,7 +553,7 @@ pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> R
     }
     let preparing =
         (!opts.relocatable).then(|| crate::output_file::Preparing::start(&opts.output, estimate));
-    link_items_traced(opts, items, t0, &|_| {}, preparing, None)
+    link_items_traced(opts, items, t0, &|_| {}, preparing, None, &mut || Ok(()))
 }
 
 /// `link_items`, calling `phase` as each final phase starts and ends
@@ -561,6 +561,9 @@ pub(crate) fn link_items(opts: &Options, items: Vec<LoadItem>, t0: Instant) -> R
 /// background linker writes these to its event log. The image is written
 /// into `prepared` if it suits (see `output_file::Prepared`); `ahead`: the
 /// inputs before `items` resolved already (see `link_resolved`).
+/// `before_commit` runs on the finished image's eve: an error from it drops
+/// the image, and the previous output stays (the background linker's check
+/// that the inputs did not change meanwhile).
 pub(crate) fn link_items_traced(
     opts: &Options,
     items: Vec<LoadItem>,
@@ -568,8 +571,9 @@ pub(crate) fn link_items_traced(
     phase: &dyn Fn(&str),
     prepared: Option<crate::output_file::Preparing>,
     ahead: Option<Ahead>,
+    before_commit: &mut dyn FnMut() -> Result<()>,
 ) -> Result<Finished> {
-    let r = link_resolved(opts, items, t0, phase, prepared, ahead);
+    let r = link_resolved(opts, items, t0, phase, prepared, ahead, before_commit);
     plugin::cleanup();
     r
 }
@@ -661,9 +665,10 @@ pub(crate) struct Ahead {
 
 /// What the final phases are given ready: the output file (prepared
 /// ahead), the merged strings of the inputs resolved ahead.
-struct Early {
+struct Early<'a> {
     prepared: Option<crate::output_file::Preparing>,
     merged: Option<layout::LayoutAhead>,
+    before_commit: &'a mut dyn FnMut() -> Result<()>,
 }
 
 /// Resolves `items` (after `ahead`, the inputs the background linker
@@ -678,6 +683,7 @@ fn link_resolved(
     phase: &dyn Fn(&str),
     prepared: Option<crate::output_file::Preparing>,
     ahead: Option<Ahead>,
+    before_commit: &mut dyn FnMut() -> Result<()>,
 ) -> Result<Finished> {
     let t_ingest = t0.elapsed();
     let pass = begin_resolve(opts, phase);
@@ -704,7 +710,11 @@ fn link_resolved(
         }
         None => plugin::resolve(opts, items, &link_roots(opts, &scripts))?,
     };
-    let early = Early { prepared, merged };
+    let early = Early {
+        prepared,
+        merged,
+        before_commit,
+    };
     link_after_resolve(opts, scripts, res, (t0, t_ingest), phase, early, pass)
 }
 
@@ -720,7 +730,11 @@ fn link_after_resolve(
     mut pass: Option<crate::timing::Span>,
 ) -> Result<Finished> {
     let (t0, t_ingest) = times;
-    let Early { prepared, merged } = early;
+    let Early {
+        prepared,
+        merged,
+        before_commit,
+    } = early;
     if let Some(p) = &prepared {
         // The archive members resolution took in count now (Rust's rlibs
         // are most of a program).
@@ -740,6 +754,7 @@ fn link_after_resolve(
         // No layout: the sections and symbols go on to a later link.
         phase("resolve-done");
         phase("write-start");
+        before_commit()?;
         crate::relocatable::write(opts, &res)?;
         phase("write-done");
         return Ok(Finished {
@@ -814,14 +829,16 @@ fn link_after_resolve(
             let mut made = None;
             let retired = crate::write::write_output_then(opts, &res, &l, prepared, &mut |buf| {
                 made = Some(d.write(&l, buf)?);
-                Ok(())
+                before_commit()
             })?;
             if let Some(f) = made {
                 f.commit()?;
             }
             retired
         }
-        None => crate::write::write_output(opts, &res, &l, prepared)?,
+        None => {
+            crate::write::write_output_then(opts, &res, &l, prepared, &mut |_| before_commit())?
+        }
     };
     let t_write = t0.elapsed();
     phase("write-done");

@@ -46,7 +46,7 @@ pub(super) fn finish(
     let t0 = Instant::now();
     take_all_as_reported(shared);
     reread_unread(shared);
-    let verify = Verify::start(shared);
+    let mut verify = Verify::start(shared);
     if !shared.state.lock().unwrap().resolver_stale {
         while frontier::advance(shared, frontier, opts, true) {}
     }
@@ -87,7 +87,16 @@ pub(super) fn finish(
                     layout: f.layout,
                 }
             });
-            link::link_items_traced(opts, items, t0, &phase, prepared, ahead)
+            // The inputs must still be what was read when the image is put
+            // in place (else the previous output stays, and the link is
+            // made again below).
+            let mut unchanged = || match verify.changed().len() {
+                0 => Ok(()),
+                n => Err(Error::new(format!(
+                    "{n} inputs changed since they were read"
+                ))),
+            };
+            link::link_items_traced(opts, items, t0, &phase, prepared, ahead, &mut unchanged)
         })
     };
     shared.log("link-done");
@@ -195,7 +204,12 @@ fn identity(s: &super::ingest::Slot) -> Option<&FileIdentity> {
 /// resolution is mostly on one core), and looked at before the wait is
 /// answered. Checking then rather than before the link also sees later
 /// changes.
-struct Verify(std::thread::JoinHandle<(Vec<PathBuf>, std::time::Duration)>);
+struct Verify {
+    thread: Option<std::thread::JoinHandle<(Vec<PathBuf>, std::time::Duration)>>,
+    /// What the thread found, once joined: the inputs changed, and how
+    /// long it took.
+    found: (Vec<PathBuf>, std::time::Duration),
+}
 
 impl Verify {
     /// Starts checking the identities of what ingestion read (which is
@@ -214,7 +228,7 @@ impl Verify {
             }
         }
         drop(st);
-        Verify(std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             let t0 = Instant::now();
             let changed = files
                 .into_iter()
@@ -222,12 +236,27 @@ impl Verify {
                 .map(|(p, _)| p)
                 .collect();
             (changed, t0.elapsed())
-        }))
+        });
+        Verify {
+            thread: Some(thread),
+            found: Default::default(),
+        }
+    }
+
+    /// The inputs found changed (waits for the check to end).
+    fn changed(&mut self) -> &[PathBuf] {
+        if let Some(t) = self.thread.take() {
+            // A panic in it (none is expected): the inputs count as changed
+            // only if found so.
+            self.found = t.join().unwrap_or_default();
+        }
+        &self.found.0
     }
 
     /// The inputs found changed.
-    fn finish(self, shared: &Shared) -> Vec<PathBuf> {
-        let (changed, took) = self.0.join().unwrap_or_default();
+    fn finish(mut self, shared: &Shared) -> Vec<PathBuf> {
+        self.changed();
+        let (changed, took) = self.found;
         shared.log(&format!(
             "verified the inputs beside the link in {:.1} ms",
             took.as_secs_f64() * 1e3
