@@ -738,11 +738,13 @@ fn link_after_resolve(
     if let Some(p) = &prepared {
         // The archive members resolution took in count now (Rust's rlibs
         // are most of a program).
-        let estimate: u64 = res.objects.iter().map(object_estimate).sum();
-        if opts.stats {
-            eprintln!("cld: output estimated at {estimate} bytes after resolution");
-        }
-        p.raise(estimate);
+        p.raise(|| {
+            let estimate: u64 = res.objects.iter().map(object_estimate).sum();
+            if opts.stats {
+                eprintln!("cld: output estimated at {estimate} bytes after resolution");
+            }
+            estimate
+        });
     }
     if opts.relocatable {
         // A script's assignments and SECTIONS need a layout; -r has none.

@@ -273,27 +273,32 @@ impl Resolved {
     /// loads reach it through a PLT entry and an IRELATIVE relocation as a
     /// global IFUNC's do. It stays a local in `.symtab`.
     pub fn promote_local_ifuncs(&mut self) {
-        for f in 0..self.objects.len() {
-            let o = &self.objects[f];
-            let locals: Vec<(u32, &'static [u8])> = o.symbols[..o.first_global as usize]
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.typ == elf::STT_GNU_IFUNC && !s.is_undefined())
-                .map(|(i, s)| (i as u32, s.name))
-                .collect();
-            for (i, name) in locals {
-                let unique = format!("{} (local IFUNC {f}:{i})", String::from_utf8_lossy(name));
-                let id = self.intern(Box::leak(unique.into_bytes().into_boxed_slice()));
-                let s = &mut self.symbols[id as usize];
-                s.def = SymDef::Object {
-                    file: f as FileId,
-                    sym: i,
-                };
-                s.visibility = elf::STV_HIDDEN;
-                s.referenced = true;
-                s.promoted_local = true;
-                self.promoted.insert((f as u32, i), id);
-            }
+        use rayon::prelude::*;
+        // Found in parallel (every object's locals are read; few have one).
+        let found: Vec<(usize, u32, &'static [u8])> = self
+            .objects
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(f, o)| {
+                o.symbols[..o.first_global as usize]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.typ == elf::STT_GNU_IFUNC && !s.is_undefined())
+                    .map(move |(i, s)| (f, i as u32, s.name))
+            })
+            .collect();
+        for (f, i, name) in found {
+            let unique = format!("{} (local IFUNC {f}:{i})", String::from_utf8_lossy(name));
+            let id = self.intern(Box::leak(unique.into_bytes().into_boxed_slice()));
+            let s = &mut self.symbols[id as usize];
+            s.def = SymDef::Object {
+                file: f as FileId,
+                sym: i,
+            };
+            s.visibility = elf::STV_HIDDEN;
+            s.referenced = true;
+            s.promoted_local = true;
+            self.promoted.insert((f as u32, i), id);
         }
     }
 }
@@ -1099,37 +1104,59 @@ impl<'c> Incremental<'c> {
             return Err(Error::new(rs.errors.join("\n")));
         }
 
-        // Versioned references (`realpath@GLIBC_2.2.5`, from `.symver`) bind to
-        // that version's definition in the first library that has it.
-        for s in rs.r.symbols.iter_mut() {
-            if s.def != SymDef::Undefined {
-                continue;
-            }
-            let Some(at) = s.name.iter().position(|&c| c == b'@') else {
-                continue;
-            };
-            let (base, ver) = (&s.name[..at], &s.name[at + 1..]);
-            let ver = ver.strip_prefix(b"@").unwrap_or(ver);
-            for (fi, ls) in rs.r.shared.iter().enumerate() {
-                if let Some(si) = ls.file.find_versioned(base, ver) {
-                    s.def = SymDef::Shared {
-                        file: fi as FileId,
-                        sym: si,
-                    };
-                    break;
-                }
-            }
-        }
-
-        // `--as-needed` libraries are needed if a regular object uses a symbol they define.
-        for s in &rs.r.symbols {
-            if let SymDef::Shared { file, .. } = s.def {
-                if s.referenced || s.strong_ref {
-                    rs.r.shared[file as usize].needed = true;
-                }
-            }
+        // One pass over every symbol, in parallel (the background linker's
+        // wait runs this on a symbol table that is not in cache).
+        use rayon::prelude::*;
+        let Resolved {
+            symbols, shared, ..
+        } = &mut rs.r;
+        let needed = symbols
+            .par_iter_mut()
+            .with_min_len(4096)
+            .fold(
+                || vec![false; shared.len()],
+                |mut needed, s| {
+                    if s.def == SymDef::Undefined {
+                        bind_versioned(s, shared);
+                    }
+                    // `--as-needed` libraries are needed if a regular object
+                    // uses a symbol they define.
+                    if let SymDef::Shared { file, .. } = s.def {
+                        if s.referenced || s.strong_ref {
+                            needed[file as usize] = true;
+                        }
+                    }
+                    needed
+                },
+            )
+            .reduce(
+                || vec![false; shared.len()],
+                |a, b| a.iter().zip(&b).map(|(x, y)| *x || *y).collect(),
+            );
+        for (ls, n) in shared.iter_mut().zip(needed) {
+            ls.needed |= n;
         }
         Ok((rs.r, placed))
+    }
+}
+
+/// A versioned reference (`realpath@GLIBC_2.2.5`, from `.symver`), undefined
+/// so far, binds to that version's definition in the first library that
+/// has it.
+fn bind_versioned(s: &mut Symbol, shared: &[LoadedShared]) {
+    let Some(at) = memchr::memchr(b'@', s.name) else {
+        return;
+    };
+    let (base, ver) = (&s.name[..at], &s.name[at + 1..]);
+    let ver = ver.strip_prefix(b"@").unwrap_or(ver);
+    for (fi, ls) in shared.iter().enumerate() {
+        if let Some(si) = ls.file.find_versioned(base, ver) {
+            s.def = SymDef::Shared {
+                file: fi as FileId,
+                sym: si,
+            };
+            return;
+        }
     }
 }
 
