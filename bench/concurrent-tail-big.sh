@@ -11,7 +11,7 @@
 # a regular file beside the inputs.
 #
 # Rows, RUNS times each (median, min, max):
-#   wild --no-fork / mold 2.42 --no-fork / cld serial: the whole link.
+#   wild / mold 2.42 / cld serial, each --no-fork: the whole link.
 #   cld tail, last in link order: a background linker is started with every
 #     loose object concurrent; all but the last loose object on the command
 #     line are reported on the FIFO and ingested; then the last one is
@@ -103,7 +103,7 @@ time_full() { # time_full NAME CMD...
 }
 [ -n "$wild" ] && { mapfile -t a < <(with_out "$work/wild.out" "${args[@]}"); time_full "wild 0.10" "$wild" --no-fork "${a[@]}"; }
 [ -n "$mold" ] && { mapfile -t a < <(with_out "$work/mold.out" "${args[@]}"); time_full "mold 2.42" "$mold" --no-fork "${a[@]}"; }
-time_full "cld serial" "$cld" "${serial_args[@]}"
+time_full "cld serial" "$cld" --no-fork "${serial_args[@]}"
 
 time_tail() { # time_tail NAME INDEX-OF-LAST
     local name=$1 k=$2 t0 t1 tok out="$work/tail.out" fifo="$work/fifo"

@@ -61,7 +61,7 @@ for name in cld ld.lld mold-2.42; do
         mode=${m%%:*} flag=${m#*:}
         extra=()
         [ -n "$flag" ] && extra=("$flag")
-        [ "$name" = mold-2.42 ] && extra+=(--no-fork)
+        case "$name" in mold-2.42 | cld) extra+=(--no-fork) ;; esac
         out="$work/$name-$mode"
         "$bin" "${args[@]}" "${extra[@]}" -o "$out" >/dev/null 2>&1 || { rows+=("$name|$mode|unsupported||"); continue; }
         ts=()

@@ -344,7 +344,7 @@ for w in "${workloads[@]}"; do
         extra=()
         # mold forks and returns before its child has finished; --no-fork
         # keeps all of the link in the measured (and RSS-accounted) process.
-        case "$n" in mold | mold-2.42 | wild) extra=(-Wl,--no-fork) ;; esac
+        case "$n" in mold | mold-2.42 | wild | cld) extra=(-Wl,--no-fork) ;; esac
         cmd=(timeout 600 "${wl_args[0]}" -B "$work/shims/${n//\*/}" "${extra[@]}" "${wl_args[@]:1}")
         cmd=("${cmd[@]/#OUTPUT/$exe}")
         log="$outdir/link.log"
@@ -399,7 +399,7 @@ ref=mold
     echo "$date_utc, cld at $commit, $cpu_model, $ncpu CPUs, load average $load at the end;"
     echo "$RUNS timed runs per linker after one warm-up; wall time of \`gcc -B SHIM ...\` (driver included)."
     echo "CPU: user+sys time of the link (gcc, collect2 and the linker with all its threads), median."
-    echo "Peak RSS: largest process of the link (wait4 ru_maxrss, as GNU time %M). mold runs with --no-fork."
+    echo "Peak RSS: largest process of the link (wait4 ru_maxrss, as GNU time %M). mold, wild and cld run with --no-fork."
     echo "Ratios are against $ref (lower is better). \`bench/link-bench.sh\`; workloads: ${workloads[*]}."
     for w in "${workloads[@]}"; do
         echo

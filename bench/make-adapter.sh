@@ -5,7 +5,7 @@
 #
 #   cld concurrent  make -f big.mk            (make-helpers/concurrent-link.mk)
 #   mold            make -f big.mk CONCURRENT_LINK_DISABLE=1 LDFLAGS=-fuse-ld=mold
-#   cld serial      make -f big.mk CONCURRENT_LINK_DISABLE=1 LDFLAGS="-B <cld shim>"
+#   cld serial      make -f big.mk CONCURRENT_LINK_DISABLE=1 LDFLAGS="-B <cld shim> -Wl,--no-fork"
 #   wild, mold-2.42 make -f big.mk CONCURRENT_LINK_DISABLE=1 LDFLAGS="-B <anchor shim> -Wl,--no-fork"
 #                   (the anchors: wild 0.10 from cargo install, ../shared/anchors/mold;
 #                   in VARIANTS only when asked for)
@@ -78,7 +78,7 @@ mk() { # mk VARIANT [make args]
     case $v in
     concurrent) vargs=(CONCURRENT_LINK_LOG=1) ;;
     mold) vargs=(CONCURRENT_LINK_DISABLE=1 LDFLAGS=-fuse-ld=mold) ;;
-    serial) vargs=(CONCURRENT_LINK_DISABLE=1 "LDFLAGS=-B$shim") ;;
+    serial) vargs=(CONCURRENT_LINK_DISABLE=1 "LDFLAGS=-B$shim -Wl,--no-fork") ;;
     *) vargs=(CONCURRENT_LINK_DISABLE=1 "LDFLAGS=-B$work/shim-$v/ -Wl,--no-fork") ;;
     esac
     make -s -f "$root/examples/make-project/big.mk" "OUT=$work/$v" "MODULES=$MODULES" \

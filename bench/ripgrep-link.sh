@@ -23,7 +23,11 @@
 #      mold     -fuse-ld=mold -Wl,--no-fork          (Debian's, 1.10)
 #      mold-2.42 -B <shim: ../shared/anchors/mold> -Wl,--no-fork
 #      wild     -B <shim: wild 0.10 from cargo install> -Wl,--no-fork
-#      cld      -B <shim dir with ld -> target/release/cld>
+#      cld      -B <shim dir with ld -> target/release/cld> -Wl,--no-fork
+#      wild-fork, mold-2.42-fork, cld-fork: the same without --no-fork,
+#               which is what users get: the linker exits once its output
+#               is in place and a child process frees its memory (peak RSS
+#               is then the parent's, not reported)
 #    The runs alternate between the linkers (round i links with each in
 #    turn), so that a slower moment of the machine does not fall on one.
 #    Every output must run (`rg --version`, a search of this repository's
@@ -166,15 +170,22 @@ for n in mold-2.42 wild; do
 done
 version[mold-2.42]="$([ -z "$mold242" ] || "$mold242" --version 2>/dev/null | head -n 1)"
 version[wild]="$([ -z "$wild" ] || "$wild" --version 2>/dev/null | head -n 1)"
-flags[$cld_name]="-B$work/shim/"
+flags[$cld_name]="-B$work/shim/ -Wl,--no-fork"
+# The forking defaults (see the header).
+for n in mold-2.42 wild "$cld_name"; do
+    f="${n//\*/}-fork"
+    names+=("$f")
+    flags[$f]="${flags[$n]% -Wl,--no-fork}"
+done
 version[ld.bfd]="$(ld.bfd --version 2>/dev/null | head -n 1)"
 version[ld.gold]="$(ld.gold --version 2>/dev/null | head -n 1)"
 version[ld.lld]="$(ld.lld --version 2>/dev/null | head -n 1)"
 version[rust-lld]="$("$sysroot/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld" -flavor gnu --version 2>/dev/null | head -n 1)"
 version[mold]="$(mold --version 2>/dev/null | head -n 1)"
 version[$cld_name]="$("$cld" --version 2>/dev/null | head -n 1)"
+for n in mold-2.42 wild "$cld_name"; do version[${n//\*/}-fork]="${version[$n]}"; done
 for n in "${names[@]}"; do
-    if [ -n "${version[$n]}" ]; then avail[$n]=1; else avail[$n]=0; fi
+    if [ -n "${version[$n]:-}" ]; then avail[$n]=1; else avail[$n]=0; fi
     printf '    %-9s %s\n' "$n" "${version[$n]:-(not installed)}"
 done
 
@@ -266,14 +277,19 @@ ref=mold
     echo "and collect2 included); peak RSS is GNU time's %M (the largest process: the linker). Medians."
     echo "rust-lld is what rustc >= 1.90 links with by default on x86_64-unknown-linux-gnu."
     echo
-    echo "mold and the anchors (mold 2.42, wild 0.10) run with --no-fork."
+    echo "mold, the anchors (mold 2.42, wild 0.10) and cld run with --no-fork; the -fork rows"
+    echo "are their defaults, which exit once the output is in place (a child frees the memory;"
+    echo "no peak RSS: the measured process is the parent)."
     echo
     echo "| linker | status | median ms | min ms | max ms | median peak RSS KiB | output bytes | time / $ref | RSS / $ref | time / ld.bfd |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for n in "${names[@]}"; do
         if [ -n "${wall_med[$n]:-}" ]; then
-            echo "| $n | ${st[$n]} | ${wall_med[$n]} | ${wall_min[$n]} | ${wall_max[$n]} | ${rss_med[$n]} | ${size[$n]} |" \
-                "$(ratio "${wall_med[$n]}" "${wall_med[$ref]:-}") | $(ratio "${rss_med[$n]}" "${rss_med[$ref]:-}") |" \
+            rss="${rss_med[$n]}" rss_ratio="$(ratio "${rss_med[$n]}" "${rss_med[$ref]:-}")"
+            # A forking linker's measured process is the parent.
+            case "$n" in *-fork) rss=- rss_ratio=- ;; esac
+            echo "| $n | ${st[$n]} | ${wall_med[$n]} | ${wall_min[$n]} | ${wall_max[$n]} | $rss | ${size[$n]} |" \
+                "$(ratio "${wall_med[$n]}" "${wall_med[$ref]:-}") | $rss_ratio |" \
                 "$(ratio "${wall_med[$n]}" "${wall_med[ld.bfd]:-}") |"
         else
             echo "| $n | ${st[$n]} | - | - | - | - | - | - | - | - |"

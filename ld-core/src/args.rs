@@ -359,6 +359,9 @@ Miscellaneous:
                               A version script naming a symbol not defined is
                               a warning (default) / an error
   --stats                     Print pass timings and sizes
+  --fork, --no-fork           Link in a child process and exit as soon as the
+                              output is in place, leaving the child to free
+                              the link's memory (default) / link in-process
   -v, -V, --verbose           Print version information (and link)
   --version                   Print version information and exit
   --print-shim-dir            Print a directory holding an `ld` that runs cld
@@ -570,6 +573,8 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "concurrent-start"
         | "json"
         | "stats"
+        | "fork"
+        | "no-fork"
         | "allow-multiple-definition"
         | "relocatable"
         | "relocatable-merge-sections"
@@ -1316,6 +1321,8 @@ impl Parser {
             "eh-frame-hdr" => o.eh_frame_hdr = true,
             "no-eh-frame-hdr" => o.eh_frame_hdr = false,
             "stats" => o.stats = true,
+            "fork" => o.fork = true,
+            "no-fork" => o.fork = false,
             "verbose" => o.verbose = true,
             _ => return Ok(false),
         }

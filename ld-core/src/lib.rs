@@ -18,6 +18,7 @@ pub mod chunks;
 pub mod cleanup;
 pub mod compress;
 pub mod concurrent;
+pub mod detach;
 pub mod error;
 pub mod exports;
 pub mod gdb_index;

@@ -96,6 +96,13 @@ fn main() {
                 // Forks the background linker: must run before any thread starts.
                 std::process::exit(ld_core::concurrent::start(*opts));
             }
+            // In a child process, which the build does not wait for once
+            // the output is in place (see detach.rs): before any thread.
+            let detached = if opts.fork {
+                ld_core::detach::fork()
+            } else {
+                None
+            };
             // A signal removes the temporary output (see cleanup.rs).
             ld_core::cleanup::install();
             if let Some(n) = opts.threads {
@@ -103,9 +110,12 @@ fn main() {
                     .num_threads(n.max(1))
                     .build_global();
             }
-            match ld_core::link::link(&opts) {
-                // The process ends here: the kernel frees it all at once.
-                Ok(done) => done.release(),
+            let code = match ld_core::link::link(&opts) {
+                // The process ends next: the kernel frees it all at once.
+                Ok(done) => {
+                    done.release();
+                    0
+                }
                 Err(e) => {
                     for line in e.msg.lines() {
                         if line.starts_with(">>>") {
@@ -114,8 +124,12 @@ fn main() {
                             eprintln!("cld: error: {line}");
                         }
                     }
-                    std::process::exit(1);
+                    1
                 }
+            };
+            match detached {
+                Some(d) => d.exit(code),
+                None => std::process::exit(code),
             }
         }
     }

@@ -200,6 +200,9 @@ pub struct Options {
     pub concurrent: ConcurrentMode,
     /// `--stats`: print pass timings and sizes to stderr.
     pub stats: bool,
+    /// `--fork` (default) / `--no-fork`: `cld` links in a child process
+    /// (see `detach`).
+    pub fork: bool,
     /// `-r`/`--relocatable`: write a relocatable object (`relocatable.rs`).
     pub relocatable: bool,
     pub compress_debug: CompressDebug,
@@ -285,6 +288,7 @@ impl Default for Options {
             text_segment: false,
             concurrent: ConcurrentMode::Off,
             stats: false,
+            fork: true,
             relocatable: false,
             compress_debug: CompressDebug::None,
             gdb_index: false,
