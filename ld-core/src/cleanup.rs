@@ -16,7 +16,7 @@ use nix::libc;
 const SLOTS: usize = 8;
 static PATHS: [AtomicPtr<libc::c_char>; SLOTS] =
     [const { AtomicPtr::new(std::ptr::null_mut()) }; SLOTS];
-const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+pub(crate) const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
 /// Removes its path on a signal until dropped (dropping removes nothing).
 pub struct OnSignal(Option<usize>);
@@ -64,6 +64,12 @@ extern "C" fn on_signal(sig: libc::c_int) {
 /// Install the handler for SIGINT, SIGTERM and SIGHUP, except where the
 /// signal is ignored (a `nohup` link stays immune).
 pub fn install() {
+    handle_ending_signals(on_signal);
+}
+
+/// The signals that end a link (SIGINT, SIGTERM, SIGHUP): `handler` for
+/// those not ignored.
+pub(crate) fn handle_ending_signals(handler: extern "C" fn(libc::c_int)) {
     for sig in SIGNALS {
         // SAFETY: querying and setting a signal disposition.
         unsafe {
@@ -74,7 +80,7 @@ pub fn install() {
                 continue;
             }
             let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as *const () as libc::sighandler_t;
+            sa.sa_sigaction = handler as *const () as libc::sighandler_t;
             libc::sigemptyset(&mut sa.sa_mask);
             libc::sigaction(sig, &sa, std::ptr::null_mut());
         }

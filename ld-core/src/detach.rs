@@ -41,7 +41,7 @@ pub fn fork() -> Option<Detached> {
     let old = unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
-        for sig in SIGNALS {
+        for sig in crate::cleanup::SIGNALS {
             libc::sigaddset(&mut set, sig);
         }
         let mut old: libc::sigset_t = std::mem::zeroed();
@@ -66,7 +66,8 @@ pub fn fork() -> Option<Detached> {
         child => {
             drop(w);
             CHILD.store(child, Ordering::SeqCst);
-            forward_signals();
+            // In the parent: a signal that would end it goes to the child first.
+            crate::cleanup::handle_ending_signals(on_signal);
             unblock();
             parent(r, child)
         }
@@ -125,27 +126,6 @@ fn parent(r: OwnedFd, child: libc::pid_t) -> ! {
         std::process::exit(128 + sig);
     }
     std::process::exit(1)
-}
-
-const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
-
-/// In the parent: a signal that would end it goes to the child first.
-fn forward_signals() {
-    for sig in SIGNALS {
-        // SAFETY: querying and setting a signal disposition.
-        unsafe {
-            let mut old: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(sig, std::ptr::null(), &mut old) != 0
-                || old.sa_sigaction == libc::SIG_IGN
-            {
-                continue;
-            }
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_signal as *const () as libc::sighandler_t;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
-        }
-    }
 }
 
 extern "C" fn on_signal(sig: libc::c_int) {
