@@ -9,13 +9,15 @@
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use nix::libc;
 
 const SLOTS: usize = 8;
 static PATHS: [AtomicPtr<libc::c_char>; SLOTS] =
     [const { AtomicPtr::new(std::ptr::null_mut()) }; SLOTS];
+/// Whether the handler removes the path in the same slot (`OnSignal::arm`).
+static ARMED: [AtomicBool; SLOTS] = [const { AtomicBool::new(false) }; SLOTS];
 pub(crate) const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
 /// Removes its path on a signal until dropped (dropping removes nothing).
@@ -24,13 +26,34 @@ pub struct OnSignal(Option<usize>);
 impl Drop for OnSignal {
     fn drop(&mut self) {
         if let Some(i) = self.0 {
+            ARMED[i].store(false, Ordering::SeqCst);
             PATHS[i].store(std::ptr::null_mut(), Ordering::SeqCst);
+        }
+    }
+}
+
+impl OnSignal {
+    /// Whether a signal removes the path now: a lock file is removed only
+    /// while it may be this process's (see `outlock`).
+    pub fn arm(&self, on: bool) {
+        if let Some(i) = self.0 {
+            ARMED[i].store(on, Ordering::SeqCst);
         }
     }
 }
 
 /// Remove `path` if a signal ends the process before the guard is dropped.
 pub fn remove_on_signal(path: &Path) -> OnSignal {
+    let g = remove_on_signal_unarmed(path);
+    g.arm(true);
+    g
+}
+
+/// `remove_on_signal` that removes nothing until armed (`OnSignal::arm`):
+/// registered before the file is made, so that no moment is left when it
+/// exists unregistered (a signal is handled on whichever thread it comes
+/// to, and the thread making the file may be descheduled in between).
+pub fn remove_on_signal_unarmed(path: &Path) -> OnSignal {
     let Ok(c) = CString::new(path.as_os_str().as_bytes()) else {
         return OnSignal(None);
     };
@@ -47,9 +70,9 @@ pub fn remove_on_signal(path: &Path) -> OnSignal {
 }
 
 extern "C" fn on_signal(sig: libc::c_int) {
-    for slot in &PATHS {
+    for (slot, armed) in PATHS.iter().zip(&ARMED) {
         let p = slot.load(Ordering::SeqCst);
-        if !p.is_null() {
+        if !p.is_null() && armed.load(Ordering::SeqCst) {
             // SAFETY: a NUL-terminated string that is never freed.
             unsafe { libc::unlink(p) };
         }

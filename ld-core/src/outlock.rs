@@ -76,24 +76,66 @@ impl OutputLock {
     pub fn acquire(
         path: PathBuf,
         patience: Option<Duration>,
-        mut slow: impl FnMut(),
+        slow: impl FnMut(),
     ) -> std::io::Result<Option<OutputLock>> {
+        Self::acquire_guarded(path, patience, slow, None)
+    }
+
+    /// `acquire`, keeping `guard` (registered for the path, see
+    /// `cleanup::remove_on_signal_unarmed`) armed exactly while the file may
+    /// be ours: from before making it until another process is found to
+    /// hold it, and again once locked.
+    fn acquire_guarded(
+        path: PathBuf,
+        patience: Option<Duration>,
+        mut slow: impl FnMut(),
+        guard: Option<&crate::cleanup::OnSignal>,
+    ) -> std::io::Result<Option<OutputLock>> {
+        let arm = |on: bool| {
+            if let Some(g) = guard {
+                g.arm(on)
+            }
+        };
+        let open = |create: bool| {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(create)
+                .mode(0o600)
+                .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+                .open(&path)
+        };
         let t0 = Instant::now();
         let mut told = false;
         loop {
-            let file = std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .mode(0o600)
-                .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
-                .open(&path)?;
+            // Made by us (armed before: a signal now removes it), or there
+            // already (another link's, until we hold its lock).
+            arm(true);
+            let file = match open(true) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    arm(false);
+                    match open(false) {
+                        Ok(f) => f,
+                        // Removed by its holder meanwhile: make it.
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(e) => {
+                    arm(false);
+                    return Err(e);
+                }
+            };
             loop {
                 match flock(&file, nix::libc::LOCK_EX | nix::libc::LOCK_NB) {
                     Ok(()) => break,
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => arm(false),
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        arm(false);
+                        return Err(e);
+                    }
                 }
                 match patience {
                     Some(d) if t0.elapsed() >= d => return Ok(None),
@@ -111,14 +153,18 @@ impl OutputLock {
             let mine = file.metadata()?;
             match std::fs::symlink_metadata(&path) {
                 Ok(m) if m.dev() == mine.dev() && m.ino() == mine.ino() => {
+                    arm(true);
                     return Ok(Some(OutputLock {
                         on_signal: None,
                         file,
                         path,
                         owner: true,
-                    }))
+                    }));
                 }
-                _ => continue,
+                _ => {
+                    arm(false);
+                    continue;
+                }
             }
         }
     }
@@ -174,14 +220,18 @@ pub fn lock_for_writing(out: &Path) -> Option<OutputLock> {
         }
     };
     let path = lock_path(&dir, "out", out);
-    let r = OutputLock::acquire(path.clone(), None, || {
-        eprintln!("cld: waiting for another link of {}", out.display());
-    });
+    // Only the writing lock goes with a signal (cleanup.rs); the
+    // background linker's and the swept ones need not.
+    let guard = crate::cleanup::remove_on_signal_unarmed(&path);
+    let r = OutputLock::acquire_guarded(
+        path.clone(),
+        None,
+        || eprintln!("cld: waiting for another link of {}", out.display()),
+        Some(&guard),
+    );
     match r {
-        // Only the writing lock goes with a signal (cleanup.rs); the
-        // background linker's and the swept ones need not.
         Ok(l) => l.map(|mut l| {
-            l.on_signal = Some(crate::cleanup::remove_on_signal(&l.path));
+            l.on_signal = Some(guard);
             l
         }),
         Err(e) => {
