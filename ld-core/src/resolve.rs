@@ -246,13 +246,12 @@ impl Resolved {
     }
     /// The symbol named `name`, added (undefined) if no input has it.
     pub fn intern(&mut self, name: &'static [u8]) -> SymbolId {
-        if let Some(&id) = self.names.get(name) {
-            return id;
-        }
-        let id = self.symbols.len() as SymbolId;
-        self.symbols.push(Symbol::new(name));
-        self.names.insert(name, id);
-        id
+        // One hash and one probe, whether the name is new or not.
+        let symbols = &mut self.symbols;
+        *self.names.entry(name).or_insert_with(|| {
+            symbols.push(Symbol::new(name));
+            (symbols.len() - 1) as SymbolId
+        })
     }
     /// The global symbol an object's symbol index refers to, if global
     /// (or a promoted local IFUNC).
@@ -349,13 +348,7 @@ impl Resolver<'_> {
     }
 
     fn intern(&mut self, name: &'static [u8]) -> SymbolId {
-        if let Some(&id) = self.r.names.get(name) {
-            return id;
-        }
-        let id = self.r.symbols.len() as SymbolId;
-        self.r.symbols.push(Symbol::new(name));
-        self.r.names.insert(name, id);
-        id
+        self.r.intern(name)
     }
 
     fn add_object(&mut self, obj: ObjectFile) {
