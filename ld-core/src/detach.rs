@@ -33,7 +33,9 @@ static CHILD: AtomicI32 = AtomicI32::new(0);
 /// (`Detached::exit`); the parent never returns: it exits with the child's
 /// status. `None` (linking goes on in this process) if the fork fails.
 pub fn fork() -> Option<Detached> {
-    let (r, w) = nix::unistd::pipe().ok()?;
+    // Close-on-exec: a process the link starts (the LTO plugin's) must not
+    // hold the pipe open, or a child that died would never be noticed.
+    let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok()?;
     // The signals the parent passes on are held until it can: one that
     // came before its handlers were in would end it and leave the child
     // linking.
