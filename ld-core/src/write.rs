@@ -28,19 +28,11 @@ pub(crate) fn w64(b: &mut [u8], o: usize, v: u64) {
     b[o..o + 8].copy_from_slice(&v.to_le_bytes());
 }
 
-/// Writes the image; into `prepared` if that suits (see `OutputFile::create_prepared`).
-pub fn write_output(
-    opts: &Options,
-    res: &Resolved,
-    l: &Layout,
-    prepared: Option<crate::output_file::Preparing>,
-) -> Result<crate::output_file::Retired> {
-    write_output_then(opts, res, l, prepared, &mut |_| Ok(()))
-}
-
-/// `write_output`, with `finish` run on the complete image (build ID
-/// included) before it is put in place: `--separate-debug-file` makes the
-/// debug file from it and stores that file's CRC in `.gnu_debuglink`.
+/// Writes the image; into `prepared` if that suits (see
+/// `OutputFile::create_prepared`). `finish` runs on the complete image
+/// (build ID included) before it is put in place, and an error from it
+/// keeps it out: `--separate-debug-file` makes the debug file from it, and
+/// the background linker checks that its inputs did not change.
 pub fn write_output_then(
     opts: &Options,
     res: &Resolved,

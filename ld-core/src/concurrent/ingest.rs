@@ -142,7 +142,8 @@ pub(super) struct Shared {
     /// A pipe that wakes the event loop when an ingestion is stored (`wake`):
     /// the resolution goes on at once, not at the loop's next timeout (the
     /// last object's, before the wait connects).
-    wake: (std::os::fd::OwnedFd, std::os::fd::OwnedFd),
+    /// (`None` if no pipe could be made: the loop then wakes at its timeout.)
+    wake: Option<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)>,
 }
 
 /// The FIFO's read end (non-blocking) and what has been read of a name
@@ -206,26 +207,30 @@ impl Shared {
             prepared: Mutex::new(None),
             finished: Mutex::new(None),
             wake: nix::unistd::pipe2(nix::fcntl::OFlag::O_NONBLOCK | nix::fcntl::OFlag::O_CLOEXEC)
-                .expect("cannot make a pipe"),
+                .ok(),
         })
     }
 
     /// Wakes the event loop (see `wake`).
     fn wake(&self) {
         // Full (the loop has not drained it yet): it wakes anyway.
-        let _ = nix::unistd::write(&self.wake.1, &[1]);
+        if let Some((_, w)) = &self.wake {
+            let _ = nix::unistd::write(w, &[1]);
+        }
     }
 
     /// What the event loop polls to be woken (see `wake`).
-    pub(super) fn woken_by(&self) -> std::os::fd::BorrowedFd<'_> {
+    pub(super) fn woken_by(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
         use std::os::fd::AsFd;
-        self.wake.0.as_fd()
+        self.wake.as_ref().map(|(r, _)| r.as_fd())
     }
 
     /// Empties the wake pipe, once woken.
     pub(super) fn drain_wake(&self) {
         let mut buf = [0u8; 256];
-        while matches!(nix::unistd::read(&self.wake.0, &mut buf), Ok(n) if n > 0) {}
+        if let Some((r, _)) = &self.wake {
+            while matches!(nix::unistd::read(r, &mut buf), Ok(n) if n > 0) {}
+        }
     }
 
     /// The log's last line: later events (a reader thread still running

@@ -229,10 +229,10 @@ fn event_loop(
                 // Sleep until a connection arrives (a wait must be served at
                 // once: it is the link's tail), or 200 ms for the idle check.
                 // Or an ingestion is stored: the resolution goes on then.
-                let mut fds = [
-                    nix::poll::PollFd::new(listener.as_fd(), nix::poll::PollFlags::POLLIN),
-                    nix::poll::PollFd::new(shared.woken_by(), nix::poll::PollFlags::POLLIN),
-                ];
+                let mut fds: Vec<_> = std::iter::once(listener.as_fd())
+                    .chain(shared.woken_by())
+                    .map(|fd| nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN))
+                    .collect();
                 // While the output is being prepared, a step at a time.
                 let busy = preparing || resolving || writing;
                 if !busy {

@@ -201,8 +201,8 @@ fn identity(s: &super::ingest::Slot) -> Option<&FileIdentity> {
 /// The check that every input is still the file that was read (an input
 /// changed after it was reported, a library rebuilt meanwhile): thousands
 /// of `stat` calls, made on a thread of their own while the link runs (its
-/// resolution is mostly on one core), and looked at before the wait is
-/// answered. Checking then rather than before the link also sees later
+/// resolution is mostly on one core), and looked at before the image is
+/// put in place. Checking then rather than before the link also sees later
 /// changes.
 struct Verify {
     thread: Option<std::thread::JoinHandle<(Vec<PathBuf>, std::time::Duration)>>,
