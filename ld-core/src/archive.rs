@@ -1,11 +1,15 @@
 //! `ar` archives, regular and thin. Ingesting an archive reads only its symbol
-//! index; a member is parsed when resolution selects it (or ahead, by the
-//! background linker: `Archive::parse_members`).
+//! index; a member is parsed when resolution selects it, or ahead of that:
+//! by the background linker while compiles run (`Archive::parse_members`),
+//! or on the core a serial resolution leaves idle (`Speculation`).
 
 use crate::error::{Error, Result};
 use crate::input;
+use crate::object_file::ObjectFile;
 use object::read::archive::ArchiveFile;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 
 #[derive(Debug)]
 pub struct ArchiveMember {
@@ -19,9 +23,68 @@ pub struct ArchiveMember {
     /// members itself).
     pub file: std::path::PathBuf,
     pub offset: u64,
-    /// The member parsed ahead of resolution (`Archive::parse_members`),
-    /// taken by the resolution that selects it.
-    pub parsed: std::sync::Mutex<Option<crate::object_file::ObjectFile>>,
+    /// The member parsed ahead of resolution (`Archive::parse_members`,
+    /// `Speculation`), taken by the resolution that selects it.
+    ahead: Mutex<Ahead>,
+    /// Signalled when a parse ahead ends.
+    parsed: Condvar,
+}
+
+/// Where a member's parse ahead of resolution stands.
+#[derive(Debug, Default)]
+enum Ahead {
+    #[default]
+    NotYet,
+    Parsing,
+    Done(Box<ObjectFile>),
+    /// The resolution took it (or parses it itself): nobody parses it ahead.
+    Taken,
+}
+
+impl ArchiveMember {
+    /// Parses the member ahead of the resolution, unless it holds IR or is
+    /// taken or parsed already. A member that does not parse is left to
+    /// the resolution, which reports the error where a serial link would.
+    fn parse_ahead(&self) {
+        {
+            let mut a = self.ahead.lock().unwrap();
+            if !matches!(*a, Ahead::NotYet) || crate::plugin::lto_kind(self.data).is_some() {
+                return;
+            }
+            *a = Ahead::Parsing;
+        }
+        let o = ObjectFile::parse(self.name.clone(), self.data).ok();
+        let mut a = self.ahead.lock().unwrap();
+        *a = match o {
+            Some(mut o) => {
+                o.backing = self.backing.clone();
+                Ahead::Done(Box::new(o))
+            }
+            None => Ahead::NotYet,
+        };
+        self.parsed.notify_all();
+    }
+
+    /// The member parsed ahead, if it was (waiting for a parse under way);
+    /// either way nobody parses it ahead after this.
+    pub fn take_parsed(&self) -> Option<ObjectFile> {
+        let mut a = self.ahead.lock().unwrap();
+        while matches!(*a, Ahead::Parsing) {
+            a = self.parsed.wait(a).unwrap();
+        }
+        match std::mem::replace(&mut *a, Ahead::Taken) {
+            Ahead::Done(o) => Some(*o),
+            _ => None,
+        }
+    }
+
+    /// Drops what was parsed ahead and not taken.
+    fn forget_parsed(&self) {
+        let mut a = self.ahead.lock().unwrap();
+        if matches!(*a, Ahead::Done(_)) {
+            *a = Ahead::NotYet;
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -29,7 +92,8 @@ pub struct Archive {
     pub name: String,
     /// Keeps the archive's bytes alive (`input::Backing`).
     pub backing: crate::input::Backing,
-    pub members: Vec<ArchiveMember>,
+    /// Shared with a `Speculation` parsing them while resolution runs.
+    pub members: Arc<Vec<ArchiveMember>>,
     /// Symbol index: (name, member index), in index order.
     pub symbols: Vec<(&'static [u8], u32)>,
     /// The symbol index by name: the first entry of each name, and for
@@ -47,7 +111,9 @@ impl Archive {
     /// members keep them too (a thin archive's own their files already).
     pub fn set_backing(&mut self, b: &crate::input::Backing) {
         self.backing = b.clone();
-        for m in self.members.iter_mut().filter(|m| m.backing.is_none()) {
+        let members =
+            Arc::get_mut(&mut self.members).expect("members shared before ingestion ended");
+        for m in members.iter_mut().filter(|m| m.backing.is_none()) {
             m.backing = b.clone();
         }
     }
@@ -59,15 +125,7 @@ impl Archive {
     /// as usual). Parsing depends only on the member's bytes.
     pub fn parse_members(&self) {
         use rayon::prelude::*;
-        self.members.par_iter().for_each(|m| {
-            if crate::plugin::lto_kind(m.data).is_some() {
-                return;
-            }
-            if let Ok(mut o) = crate::object_file::ObjectFile::parse(m.name.clone(), m.data) {
-                o.backing = m.backing.clone();
-                *m.parsed.lock().unwrap() = Some(o);
-            }
-        });
+        self.members.par_iter().for_each(ArchiveMember::parse_ahead);
     }
 
     /// The symbol index entries (positions in `symbols`) named `name`, in
@@ -120,7 +178,8 @@ impl Archive {
                 data: mdata,
                 file,
                 offset,
-                parsed: Default::default(),
+                ahead: Default::default(),
+                parsed: Condvar::new(),
             });
         }
         let mut thin_names: std::collections::HashMap<&[u8], u32> =
@@ -184,7 +243,7 @@ impl Archive {
         Ok(Archive {
             backing: Default::default(),
             name,
-            members,
+            members: Arc::new(members),
             symbols,
             by_name,
             next_same,
@@ -200,4 +259,65 @@ fn member_header_offset(data: &[u8], m: &object::read::archive::ArchiveMember<'_
     let hdr = start.saturating_sub(60);
     debug_assert!(hdr as usize <= data.len());
     hdr
+}
+
+/// Archive members parsed on a thread of their own while a serial
+/// resolution runs, in command-line order: resolution is sequential and
+/// leaves a core idle, and members are most of its parsing (a Rust
+/// program's crates are archives). The resolution takes what is parsed
+/// (`ArchiveMember::take_parsed`) and parses the rest itself; parsing
+/// depends only on the member's bytes, so the result is the same. Members
+/// never selected are parsed in vain, at most for as long as the
+/// resolution runs, and dropped at `stop`.
+pub struct Speculation {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::Thread,
+}
+
+impl Speculation {
+    /// Starts parsing the members of `archives` (unless there are too few
+    /// to be worth a thread).
+    pub fn start(archives: Vec<Arc<Vec<ArchiveMember>>>) -> Option<Speculation> {
+        const WORTH_A_THREAD: usize = 16;
+        if archives.iter().map(|a| a.len()).sum::<usize>() < WORTH_A_THREAD {
+            return None;
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name("cld-members".into())
+            .spawn(move || {
+                // Only the core the resolution leaves idle: never ahead
+                // of the resolution's own thread, or the output's
+                // preparation, for a core.
+                // SAFETY: setpriority on this thread only (0: the caller).
+                unsafe { nix::libc::setpriority(nix::libc::PRIO_PROCESS, 0, 19) };
+                let all = || archives.iter().flat_map(|a| a.iter());
+                for m in all() {
+                    if seen.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    m.parse_ahead();
+                }
+                // Off the link's path: what the resolution did not take.
+                while !seen.load(Ordering::Relaxed) {
+                    std::thread::park();
+                }
+                all().for_each(ArchiveMember::forget_parsed);
+            })
+            .ok()?;
+        Some(Speculation {
+            stop,
+            thread: handle.thread().clone(),
+        })
+    }
+}
+
+/// The resolution is over (or failed): the thread stops after the member
+/// it is parsing, and drops what was not taken.
+impl Drop for Speculation {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.unpark();
+    }
 }

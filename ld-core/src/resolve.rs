@@ -203,7 +203,7 @@ enum Member {
 }
 
 fn parse_member(m: &ArchiveMember) -> Result<Member> {
-    if let Some(o) = m.parsed.lock().unwrap().take() {
+    if let Some(o) = m.take_parsed() {
         return Ok(Member::Object(o));
     }
     match crate::plugin::lto_kind(m.data) {
@@ -373,9 +373,14 @@ impl Resolver<'_> {
             .skip(obj.first_global as usize)
         {
             // `foo@@V2` defines `foo` at its default version V2.
-            let (name, ver) = match find_at_at(s.name) {
-                Some(i) if !s.is_undefined() => (&s.name[..i], Some(&s.name[i + 2..])),
-                _ => (s.name, None),
+            let at_at = if s.is_undefined() {
+                None
+            } else {
+                find_at_at(s.name)
+            };
+            let (name, ver) = match at_at {
+                Some(i) => (&s.name[..i], Some(&s.name[i + 2..])),
+                None => (s.name, None),
             };
             let name = match self.wrap.get(name) {
                 Some(&to) if s.is_undefined() => to,
@@ -770,7 +775,9 @@ fn defines_initialized(o: &ObjectFile, name: &[u8]) -> bool {
 }
 
 fn find_at_at(name: &[u8]) -> Option<usize> {
-    name.windows(2).position(|w| w == b"@@")
+    // Few names hold an `@` at all: look for one quickly first.
+    let first = memchr::memchr(b'@', name)?;
+    memchr::memmem::find(&name[first..], b"@@").map(|i| first + i)
 }
 
 fn merge_visibility(sym: &mut Symbol, s: &InputSymbol) {
@@ -885,6 +892,19 @@ pub fn resolve_with(
     // Sized for every global name the inputs can bring, so the table is not
     // rebuilt again and again as it grows (an upper bound: names repeat).
     let names_hint: usize = items.iter().map(names_hint).sum();
+    let _members = crate::archive::Speculation::start(
+        items
+            .iter()
+            .filter_map(|it| match it {
+                LoadItem::Archive {
+                    archive,
+                    whole: false,
+                    ..
+                } => Some(archive.members.clone()),
+                _ => None,
+            })
+            .collect(),
+    );
     let mut inc = Incremental::new(roots, opts, claimer, names_hint);
     for item in items {
         inc.feed(item)?;
