@@ -137,3 +137,161 @@ fn members_are_taken_in_gnu_ld_order() {
     assert!(!o.contains(&"unused9".to_string()), "m9 was taken: {o:?}");
     assert_eq!(o, t, "members taken in another order than GNU ld's");
 }
+
+/// An archive of `n` members (more than the serial link parses ahead on a
+/// thread of its own): every fourth one is wanted by nothing; each other
+/// member i defines f_i, which calls the f of the wanted member before it
+/// (so each is wanted only once the next one is taken: a round each).
+fn chain_members(n: usize) -> Vec<(String, String)> {
+    let wanted = |i: usize| i % 4 != 3;
+    (0..n)
+        .map(|i| {
+            let name = format!("c{i:02}.c");
+            let src = match (0..i).rev().find(|&j| wanted(j)) {
+                _ if !wanted(i) => format!("int unused_{i}(void) {{ return {i}; }}\n"),
+                None => format!("int f_{i}(void) {{ return {i}; }}\n"),
+                Some(j) => {
+                    format!("int f_{j}(void);\nint f_{i}(void) {{ return {i} + f_{j}(); }}\n")
+                }
+            };
+            (name, src)
+        })
+        .collect()
+}
+
+/// Builds `lib` from `members` in `dir`; returns the objects.
+fn build_archive(dir: &Path, lib: &Path, members: &[(String, String)]) -> Vec<PathBuf> {
+    let objs: Vec<PathBuf> = members
+        .iter()
+        .map(|(n, s)| {
+            let c = dir.join(n);
+            std::fs::write(&c, s).unwrap();
+            let o = c.with_extension("o");
+            must(
+                Command::new("gcc")
+                    .args(["-c", "-O1"])
+                    .arg(&c)
+                    .arg("-o")
+                    .arg(&o),
+                "gcc -c",
+            );
+            o
+        })
+        .collect();
+    let _ = std::fs::remove_file(lib);
+    must(Command::new("ar").arg("rcs").arg(lib).args(&objs), "ar rcs");
+    objs
+}
+
+#[test]
+fn members_parsed_ahead_are_taken_in_gnu_ld_order() {
+    require_tool("gcc", "gcc");
+    require_tool("ar", "binutils");
+    require_tool("nm", "binutils");
+    let dir = fresh_work_dir("archives", "parsed-ahead");
+    let shim = make_shim(&dir);
+    let n = 64;
+    let members = chain_members(n);
+    let lib = dir.join("libchain.a");
+    build_archive(&dir, &lib, &members);
+    // The last wanted member pulls the chain down to f_0, round by round.
+    let top = (0..n).rev().find(|i| i % 4 != 3).unwrap();
+    let main = dir.join("main.c");
+    std::fs::write(
+        &main,
+        format!(
+            "#include <stdio.h>\nint f_{top}(void);\nint main(void) {{ printf(\"%d\\n\", f_{top}()); return 0; }}\n"
+        ),
+    )
+    .unwrap();
+    let link = |out: &str, linker: &[&str]| -> PathBuf {
+        let exe = dir.join(out);
+        must(
+            Command::new("gcc")
+                .args(linker)
+                .arg(&main)
+                .arg(&lib)
+                .arg("-o")
+                .arg(&exe),
+            "gcc link",
+        );
+        exe
+    };
+    let ours = link("with-cld", &["-B", &shim]);
+    let theirs = link("with-bfd", &["-fuse-ld=bfd"]);
+    let run = |exe: &Path| must(&mut Command::new(exe), "run").stdout;
+    assert_eq!(run(&ours), run(&theirs), "the programs print differently");
+    let order = |exe: &Path| -> Vec<String> {
+        let r = must(
+            Command::new("nm").args(["-n", "--defined-only"]).arg(exe),
+            "nm -n",
+        );
+        r.stdout
+            .lines()
+            .filter_map(|l| l.split_whitespace().last())
+            .filter(|s| s.starts_with("f_") || s.starts_with("unused_"))
+            .map(str::to_string)
+            .collect()
+    };
+    let (o, t) = (order(&ours), order(&theirs));
+    assert!(o.len() > n / 2, "too few members taken: {o:?}");
+    assert!(
+        !o.iter().any(|s| s.starts_with("unused_")),
+        "a member wanted by nothing was taken: {o:?}"
+    );
+    assert_eq!(o, t, "members taken in another order than GNU ld's");
+}
+
+#[test]
+fn a_broken_member_parsed_ahead_fails_the_link_by_name() {
+    require_tool("gcc", "gcc");
+    require_tool("ar", "binutils");
+    let dir = fresh_work_dir("archives", "broken-ahead");
+    let shim = make_shim(&dir);
+    let members = chain_members(40);
+    let lib = dir.join("libchain.a");
+    let objs = build_archive(&dir, &lib, &members);
+    // c05.o (f_5, wanted through main's f_9) loses its section headers:
+    // its ELF header and the archive index stay as they were.
+    let bytes = std::fs::read(&objs[5]).unwrap();
+    let mut broken = bytes.clone();
+    let shoff = u64::from_le_bytes(bytes[40..48].try_into().unwrap()) as usize;
+    broken.truncate(shoff.min(broken.len()));
+    broken.resize(bytes.len(), 0);
+    broken[40..48].copy_from_slice(&(bytes.len() as u64 * 4).to_le_bytes());
+    let mut archive = std::fs::read(&lib).unwrap();
+    let at = archive
+        .windows(bytes.len())
+        .position(|w| w == bytes.as_slice())
+        .expect("TEST BUG: c05.o not found in the archive");
+    archive[at..at + bytes.len()].copy_from_slice(&broken);
+    std::fs::write(&lib, &archive).unwrap();
+    let main = dir.join("main.c");
+    std::fs::write(
+        &main,
+        "int f_9(void);\nint main(void) { return f_9() == 0; }\n",
+    )
+    .unwrap();
+    let r = run_with_timeout(
+        Command::new("gcc")
+            .args(["-B", &shim])
+            .arg(&main)
+            .arg(&lib)
+            .arg("-o")
+            .arg(dir.join("out")),
+        TIMEOUT,
+    )
+    .unwrap();
+    assert!(!r.success(), "the link succeeded with a broken member");
+    assert!(
+        r.stderr.contains("libchain.a(c05.o)"),
+        "the error does not name the member:\n{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("panicked"),
+        "cld panicked:\n{}",
+        r.stderr
+    );
+    assert!(!dir.join("out").exists(), "an output was left behind");
+}
