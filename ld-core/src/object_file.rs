@@ -237,6 +237,13 @@ pub struct ObjectFile {
     /// they decide nothing about the layout, and copying them would double
     /// the memory they take.
     pub raw_relocs: RawRelocs,
+    /// Per global symbol (from `first_global`): its name's hash
+    /// (`resolve::name_hash`), made with the parse, in parallel, so that
+    /// the sequential resolution does not hash.
+    pub global_hashes: Vec<u64>,
+    /// It defines an IFUNC or a `STB_GNU_UNIQUE` symbol (GNU extensions:
+    /// the output's ELF header then says ELFOSABI_GNU).
+    pub gnu_abi: bool,
 }
 
 /// `ObjectFile::raw_relocs`.
@@ -1155,10 +1162,28 @@ impl ObjectFile {
                 p.dedup_by_key(|p| p.0);
                 p
             }),
+            global_hashes: Vec::new(),
+            gnu_abi: false,
         };
+        file.summarize_symbols();
         file.split_merge_sections()?;
         file.split_eh_frames()?;
         Ok(file)
+    }
+
+    /// Fills `global_hashes` and `gnu_abi` from the symbols.
+    pub fn summarize_symbols(&mut self) {
+        let globals = self
+            .symbols
+            .get(self.first_global as usize..)
+            .unwrap_or(&[]);
+        self.global_hashes = globals
+            .iter()
+            .map(|s| crate::resolve::name_hash(s.name))
+            .collect();
+        self.gnu_abi = self.symbols.iter().any(|s| {
+            (s.typ == elf::STT_GNU_IFUNC || s.bind == elf::STB_GNU_UNIQUE) && !s.is_undefined()
+        });
     }
 
     pub fn section_data(&self, idx: usize) -> &'static [u8] {

@@ -747,7 +747,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
             },
         });
     }
-    ObjectFile {
+    let mut o = ObjectFile {
         name: name.to_string(),
         data: &[],
         backing: Default::default(),
@@ -764,7 +764,11 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
         wants_execstack: false,
         missing_gnu_stack: false,
         gnu_properties: None,
-    }
+        global_hashes: Vec::new(),
+        gnu_abi: false,
+    };
+    o.summarize_symbols();
+    o
 }
 
 /// The first resolution's claimer: loads the plugin when first needed and

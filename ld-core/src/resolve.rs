@@ -234,24 +234,52 @@ pub struct Resolved {
     pub discarded: Vec<Vec<bool>>,
     pub shared: Vec<LoadedShared>,
     pub symbols: Vec<Symbol>,
-    pub names: NameMap<SymbolId>,
+    /// The global symbols by name (`name_hash`).
+    names: SymbolTable,
     /// Local IFUNC symbols given a global entry (file, symbol index):
     /// see `promote_local_ifuncs`.
     pub promoted: HashMap<(u32, u32), SymbolId>,
 }
 
+/// The hash of a symbol name in the global symbol table.
+#[inline]
+pub fn name_hash(name: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(name)
+}
+
+/// The global symbols by name: (name, id) entries probed with `name_hash`,
+/// which objects make for their names when they are parsed.
+type SymbolTable = hashbrown::HashTable<(&'static [u8], SymbolId)>;
+
 impl Resolved {
     pub fn lookup(&self, name: &[u8]) -> Option<SymbolId> {
-        self.names.get(name).copied()
+        self.lookup_hashed(name, name_hash(name))
+    }
+    fn lookup_hashed(&self, name: &[u8], hash: u64) -> Option<SymbolId> {
+        self.names.find(hash, |e| e.0 == name).map(|e| e.1)
     }
     /// The symbol named `name`, added (undefined) if no input has it.
     pub fn intern(&mut self, name: &'static [u8]) -> SymbolId {
-        // One hash and one probe, whether the name is new or not.
+        self.intern_hashed(name, name_hash(name))
+    }
+    /// `intern` with `name_hash(name)` made already.
+    pub fn intern_hashed(&mut self, name: &'static [u8], hash: u64) -> SymbolId {
+        // One probe, whether the name is new or not.
         let symbols = &mut self.symbols;
-        *self.names.entry(name).or_insert_with(|| {
-            symbols.push(Symbol::new(name));
-            (symbols.len() - 1) as SymbolId
-        })
+        let entry = self.names.entry(hash, |e| e.0 == name, |e| name_hash(e.0));
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(o) => o.get().1,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let id = symbols.len() as SymbolId;
+                symbols.push(Symbol::new(name));
+                v.insert((name, id));
+                id
+            }
+        }
+    }
+    /// How many names the table holds.
+    pub fn names_len(&self) -> usize {
+        self.names.len()
     }
     /// The global symbol an object's symbol index refers to, if global
     /// (or a promoted local IFUNC).
@@ -386,7 +414,13 @@ impl Resolver<'_> {
                 Some(&to) if s.is_undefined() => to,
                 _ => name,
             };
-            let id = self.intern(name);
+            // The hash made at parse time, unless the name was cut or wrapped.
+            let id = match obj.global_hashes.get(i - obj.first_global as usize) {
+                Some(&h) if name.len() == s.name.len() && name.as_ptr() == s.name.as_ptr() => {
+                    self.r.intern_hashed(name, h)
+                }
+                _ => self.intern(name),
+            };
             ids.push(id);
             let in_discarded = !s.is_undefined()
                 && !s.is_common()
@@ -609,8 +643,8 @@ impl Resolver<'_> {
         let mut next: Vec<u32> = if ar.symbols.len() <= self.wanted.len() {
             (0..ar.symbols.len() as u32)
                 .filter(|&e| {
-                    let id = self.r.names.get(ar.symbols[e as usize].0);
-                    id.is_some_and(|&id| self.in_wanted.get(id as usize) == Some(&true))
+                    let id = self.r.lookup(ar.symbols[e as usize].0);
+                    id.is_some_and(|id| self.in_wanted.get(id as usize) == Some(&true))
                 })
                 .collect()
         } else {
@@ -743,14 +777,13 @@ impl Resolver<'_> {
     /// Whether `name` is, so far, a common symbol.
     fn is_common(&self, name: &[u8]) -> bool {
         self.r
-            .names
-            .get(name)
-            .is_some_and(|&id| matches!(self.r.symbols[id as usize].def, SymDef::Common { .. }))
+            .lookup(name)
+            .is_some_and(|id| matches!(self.r.symbols[id as usize].def, SymDef::Common { .. }))
     }
 
     /// Whether an archive member defining `name` should be extracted now.
     fn wants(&self, name: &[u8]) -> bool {
-        let Some(&id) = self.r.names.get(name) else {
+        let Some(id) = self.r.lookup(name) else {
             return self
                 .undefined_globs
                 .iter()
@@ -950,7 +983,7 @@ impl<'c> Incremental<'c> {
                 discarded: Vec::new(),
                 shared: Vec::new(),
                 symbols: Vec::with_capacity(names_hint),
-                names: NameMap::with_capacity_and_hasher(names_hint, Default::default()),
+                names: SymbolTable::with_capacity(names_hint),
                 promoted: HashMap::new(),
             },
             comdats: NameMap::default(),

@@ -699,9 +699,5 @@ fn write_section_headers(buf: &mut [u8], l: &Layout) {
 }
 
 fn uses_gnu_abi(res: &Resolved) -> bool {
-    res.objects.iter().any(|o| {
-        o.symbols.iter().any(|s| {
-            (s.typ == elf::STT_GNU_IFUNC || s.bind == elf::STB_GNU_UNIQUE) && !s.is_undefined()
-        })
-    })
+    res.objects.iter().any(|o| o.gnu_abi)
 }
