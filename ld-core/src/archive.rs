@@ -45,7 +45,7 @@ impl ArchiveMember {
     /// Parses the member ahead of the resolution, unless it holds IR or is
     /// taken or parsed already. A member that does not parse is left to
     /// the resolution, which reports the error where a serial link would.
-    fn parse_ahead(&self) {
+    fn parse_ahead(&self, split: bool) {
         {
             let mut a = self.ahead.lock().unwrap();
             if !matches!(*a, Ahead::NotYet) || crate::plugin::lto_kind(self.data).is_some() {
@@ -53,7 +53,12 @@ impl ArchiveMember {
             }
             *a = Ahead::Parsing;
         }
-        let o = ObjectFile::parse(self.name.clone(), self.data).ok();
+        let o = if split {
+            ObjectFile::parse(self.name.clone(), self.data)
+        } else {
+            ObjectFile::parse_for_resolution(self.name.clone(), self.data)
+        };
+        let o = o.ok();
         let mut a = self.ahead.lock().unwrap();
         *a = match o {
             Some(mut o) => {
@@ -125,7 +130,7 @@ impl Archive {
     /// as usual). Parsing depends only on the member's bytes.
     pub fn parse_members(&self) {
         use rayon::prelude::*;
-        self.members.par_iter().for_each(ArchiveMember::parse_ahead);
+        self.members.par_iter().for_each(|m| m.parse_ahead(true));
     }
 
     /// The symbol index entries (positions in `symbols`) named `name`, in
@@ -276,8 +281,9 @@ pub struct Speculation {
 
 impl Speculation {
     /// Starts parsing the members of `archives` (unless there are too few
-    /// to be worth a thread).
-    pub fn start(archives: Vec<Arc<Vec<ArchiveMember>>>) -> Option<Speculation> {
+    /// to be worth a thread), leaving their merged strings unsplit
+    /// (`ObjectFile::parse_for_resolution`).
+    pub fn start_for_resolution(archives: Vec<Arc<Vec<ArchiveMember>>>) -> Option<Speculation> {
         const WORTH_A_THREAD: usize = 16;
         if archives.iter().map(|a| a.len()).sum::<usize>() < WORTH_A_THREAD {
             return None;
@@ -297,7 +303,7 @@ impl Speculation {
                     if seen.load(Ordering::Relaxed) {
                         break;
                     }
-                    m.parse_ahead();
+                    m.parse_ahead(false);
                 }
                 // Off the link's path: what the resolution did not take.
                 while !seen.load(Ordering::Relaxed) {

@@ -720,6 +720,23 @@ fn link_resolved(
 
 /// Everything after symbol resolution: exports, layout, write.
 /// `times`: when the link started and how long ingestion took.
+/// Splits the merged-string sections of the objects that resolution
+/// parsed without (`ObjectFile::parse_for_resolution`), in parallel; an
+/// error is the first object's in link order, as a serial parse would meet.
+fn split_pieces(res: &mut resolve::Resolved) -> Result<()> {
+    use rayon::prelude::*;
+    let errors: Vec<Error> = res
+        .objects
+        .par_iter_mut()
+        .filter(|o| o.unsplit)
+        .filter_map(|o| o.split_pieces().err())
+        .collect();
+    match errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 fn link_after_resolve(
     opts: &Options,
     mut scripts: crate::script_link::Scripts,
@@ -735,6 +752,7 @@ fn link_after_resolve(
         merged,
         before_commit,
     } = early;
+    split_pieces(&mut res)?;
     if let Some(p) = &prepared {
         // The archive members resolution took in count now (Rust's rlibs
         // are most of a program).

@@ -244,6 +244,9 @@ pub struct ObjectFile {
     /// It defines an IFUNC or a `STB_GNU_UNIQUE` symbol (GNU extensions:
     /// the output's ELF header then says ELFOSABI_GNU).
     pub gnu_abi: bool,
+    /// Its merged-string sections are not split into `pieces` yet
+    /// (`parse_for_resolution`; `split_pieces` does it).
+    pub unsplit: bool,
 }
 
 /// `ObjectFile::raw_relocs`.
@@ -1126,6 +1129,27 @@ impl ObjectFile {
     /// everything later passes rely on. The steps run in this order so that
     /// a file with several faults is reported by the same first one.
     pub fn parse(name: String, data: &'static [u8]) -> Result<ObjectFile> {
+        Self::parse_splitting(name, data, true)
+    }
+
+    /// Splits the merged-string sections into pieces, if not done yet.
+    pub fn split_pieces(&mut self) -> Result<()> {
+        if self.unsplit {
+            self.unsplit = false;
+            self.split_merge_sections()?;
+        }
+        Ok(())
+    }
+
+    /// `parse` but for the merged-string sections' pieces, which only
+    /// layout needs: an archive member parsed while the resolution waits
+    /// for it (splitting a Rust crate's `.debug_str` is about half its
+    /// parse) is split later, with the other objects, in parallel.
+    pub fn parse_for_resolution(name: String, data: &'static [u8]) -> Result<ObjectFile> {
+        Self::parse_splitting(name, data, false)
+    }
+
+    fn parse_splitting(name: String, data: &'static [u8], split: bool) -> Result<ObjectFile> {
         // `object` is built with its `unaligned` feature: `ar` members are
         // only 2-aligned, and are parsed in place rather than copied.
         let header = check_header(data, &name)?;
@@ -1164,9 +1188,12 @@ impl ObjectFile {
             }),
             global_hashes: Vec::new(),
             gnu_abi: false,
+            unsplit: true,
         };
         file.summarize_symbols();
-        file.split_merge_sections()?;
+        if split {
+            file.split_pieces()?;
+        }
         file.split_eh_frames()?;
         Ok(file)
     }

@@ -202,13 +202,19 @@ enum Member {
     Lto(LtoInput),
 }
 
-fn parse_member(m: &ArchiveMember) -> Result<Member> {
+/// `m`, parsed (or taken as parsed ahead); `split`: with its merged
+/// strings split into pieces (else `link` does it after resolution).
+fn parse_member(m: &ArchiveMember, split: bool) -> Result<Member> {
     if let Some(o) = m.take_parsed() {
         return Ok(Member::Object(o));
     }
     match crate::plugin::lto_kind(m.data) {
         None => {
-            let mut o = ObjectFile::parse(m.name.clone(), m.data)?;
+            let mut o = if split {
+                ObjectFile::parse(m.name.clone(), m.data)?
+            } else {
+                ObjectFile::parse_for_resolution(m.name.clone(), m.data)?
+            };
             o.backing = m.backing.clone();
             Ok(Member::Object(o))
         }
@@ -355,6 +361,11 @@ struct Resolver<'c> {
     /// common since the last look (repeats included: a weak reference
     /// may have become strong).
     touched: Option<Vec<SymbolId>>,
+    /// Members are parsed with their merged strings split into pieces: for
+    /// the background linker, which lays out each object as it is resolved.
+    /// A serial link splits them after resolution, in parallel
+    /// (`link`), rather than while the resolution waits for a member.
+    split: bool,
 }
 
 impl Resolver<'_> {
@@ -729,11 +740,12 @@ impl Resolver<'_> {
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
+        let split = self.split;
         if wanted.len() > 1 {
             let results: Vec<(u32, Result<Member>)> = wanted
                 .par_iter()
                 .with_max_len(1)
-                .map(|&m| (m, parse_member(&ar.members[m as usize])))
+                .map(|&m| (m, parse_member(&ar.members[m as usize], split)))
                 .collect();
             parsed.extend(results);
         }
@@ -759,7 +771,7 @@ impl Resolver<'_> {
             || (self.is_common(name) && {
                 let p = parsed
                     .entry(m)
-                    .or_insert_with(|| parse_member(&ar.members[m as usize]));
+                    .or_insert_with(|| parse_member(&ar.members[m as usize], self.split));
                 matches!(p, Ok(Member::Object(o)) if defines_initialized(o, name))
             });
         if !want {
@@ -768,7 +780,7 @@ impl Resolver<'_> {
         extracted[m as usize] = true;
         let member = match parsed.remove(&m) {
             Some(r) => r?,
-            None => parse_member(&ar.members[m as usize])?,
+            None => parse_member(&ar.members[m as usize], self.split)?,
         };
         self.add_member(member)?;
         Ok(true)
@@ -925,7 +937,7 @@ pub fn resolve_with(
     // Sized for every global name the inputs can bring, so the table is not
     // rebuilt again and again as it grows (an upper bound: names repeat).
     let names_hint: usize = items.iter().map(names_hint).sum();
-    let _members = crate::archive::Speculation::start(
+    let _members = crate::archive::Speculation::start_for_resolution(
         items
             .iter()
             .filter_map(|it| match it {
@@ -939,6 +951,7 @@ pub fn resolve_with(
             .collect(),
     );
     let mut inc = Incremental::new(roots, opts, claimer, names_hint);
+    inc.rs.split = false;
     for item in items {
         inc.feed(item)?;
     }
@@ -1000,6 +1013,7 @@ impl<'c> Incremental<'c> {
             wanted: Vec::new(),
             in_wanted: Vec::new(),
             touched: None,
+            split: true,
         };
         for &r in roots {
             let id = rs.intern(r);
@@ -1054,16 +1068,17 @@ impl<'c> Incremental<'c> {
                 for m in preload.into_iter().filter(|_| !whole) {
                     if let Some(e) = extracted.get_mut(m as usize).filter(|e| !**e) {
                         *e = true;
-                        rs.add_member(parse_member(&archive.members[m as usize])?)?;
+                        rs.add_member(parse_member(&archive.members[m as usize], rs.split)?)?;
                     }
                 }
                 if whole {
                     use rayon::prelude::*;
+                    let split = rs.split;
                     let objs: Vec<Result<Member>> = archive
                         .members
                         .par_iter()
                         .with_max_len(1)
-                        .map(parse_member)
+                        .map(|m| parse_member(m, split))
                         .collect();
                     for (i, obj) in objs.into_iter().enumerate() {
                         extracted[i] = true;

@@ -1201,6 +1201,16 @@ fn archive_cases() -> Vec<Case> {
         archive_with("section_past_end", m.bytes()),
         "libbroken.a(good.o): section .data extends past the end of the file",
     ));
+    // Split into pieces after resolution, not when the member is parsed.
+    let mut m = good();
+    let s = m.section(".rodata.str1.1");
+    let end = (m.sh(s, Sh::Offset) + m.sh(s, Sh::Size)) as usize;
+    m.0[end - 1] = b'x';
+    v.push(a(
+        "ar_member_merge_string_unterminated",
+        archive_with("merge_string_unterminated", m.bytes()),
+        "libbroken.a(good.o): .rodata.str1.1: string at offset",
+    ));
     let mut m = good();
     m.set(0x28, 8, 0xffff_fff8);
     v.push(a(
