@@ -307,11 +307,13 @@ impl Resolved {
     /// global IFUNC's do. It stays a local in `.symtab`.
     pub fn promote_local_ifuncs(&mut self) {
         use rayon::prelude::*;
-        // Found in parallel (every object's locals are read; few have one).
+        // Found in parallel, in the objects that define an IFUNC at all
+        // (`gnu_abi`, noted at parse time): few do.
         let found: Vec<(usize, u32, &'static [u8])> = self
             .objects
             .par_iter()
             .enumerate()
+            .filter(|(_, o)| o.gnu_abi)
             .flat_map_iter(|(f, o)| {
                 o.symbols[..o.first_global as usize]
                     .iter()
