@@ -104,7 +104,7 @@ pub struct Archive {
     /// The symbol index by name: the first entry of each name, and for
     /// each entry the next one of its name (`NO_ENTRY` ends), so that
     /// resolution looks up the names it wants instead of every entry.
-    by_name: crate::resolve::NameMap<u32>,
+    by_name: hashbrown::HashTable<(&'static [u8], u32)>,
     next_same: Vec<u32>,
 }
 
@@ -136,7 +136,15 @@ impl Archive {
     /// The symbol index entries (positions in `symbols`) named `name`, in
     /// index order.
     pub fn entries_named(&self, name: &[u8]) -> impl Iterator<Item = u32> + '_ {
-        let mut e = self.by_name.get(name).copied().unwrap_or(NO_ENTRY);
+        self.entries_named_hashed(name, crate::resolve::name_hash(name))
+    }
+
+    /// `entries_named` with `resolve::name_hash(name)` made already.
+    pub fn entries_named_hashed(&self, name: &[u8], hash: u64) -> impl Iterator<Item = u32> + '_ {
+        let mut e = self
+            .by_name
+            .find(hash, |x| x.0 == name)
+            .map_or(NO_ENTRY, |x| x.1);
         std::iter::from_fn(move || {
             let cur = e;
             (cur != NO_ENTRY).then(|| {
@@ -236,13 +244,20 @@ impl Archive {
                 )))
             }
         }
-        let mut by_name =
-            crate::resolve::NameMap::with_capacity_and_hasher(symbols.len(), Default::default());
+        let mut by_name: hashbrown::HashTable<(&'static [u8], u32)> =
+            hashbrown::HashTable::with_capacity(symbols.len());
         let mut next_same = vec![NO_ENTRY; symbols.len()];
+        let hash = |n: &[u8]| crate::resolve::name_hash(n);
         // Backwards, so that each chain runs in index order.
         for (i, &(n, _)) in symbols.iter().enumerate().rev() {
-            if let Some(first) = by_name.insert(n, i as u32) {
-                next_same[i] = first;
+            match by_name.entry(hash(n), |x| x.0 == n, |x| hash(x.0)) {
+                hashbrown::hash_table::Entry::Occupied(mut o) => {
+                    next_same[i] = o.get().1;
+                    o.get_mut().1 = i as u32;
+                }
+                hashbrown::hash_table::Entry::Vacant(v) => {
+                    v.insert((n, i as u32));
+                }
             }
         }
         Ok(Archive {

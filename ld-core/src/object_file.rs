@@ -244,6 +244,8 @@ pub struct ObjectFile {
     /// It defines an IFUNC or a `STB_GNU_UNIQUE` symbol (GNU extensions:
     /// the output's ELF header then says ELFOSABI_GNU).
     pub gnu_abi: bool,
+    /// A global symbol's name holds an `@` (`foo@@V2` defines a version).
+    pub at_names: bool,
     /// Its merged-string sections are not split into `pieces` yet
     /// (`parse_for_resolution`; `split_pieces` does it).
     pub unsplit: bool,
@@ -1188,6 +1190,7 @@ impl ObjectFile {
             }),
             global_hashes: Vec::new(),
             gnu_abi: false,
+            at_names: false,
             unsplit: true,
         };
         file.summarize_symbols();
@@ -1208,6 +1211,9 @@ impl ObjectFile {
             .iter()
             .map(|s| crate::resolve::name_hash(s.name))
             .collect();
+        self.at_names = globals
+            .iter()
+            .any(|s| memchr::memchr(b'@', s.name).is_some());
         self.gnu_abi = self.symbols.iter().any(|s| {
             (s.typ == elf::STT_GNU_IFUNC || s.bind == elf::STB_GNU_UNIQUE) && !s.is_undefined()
         });

@@ -766,6 +766,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
         gnu_properties: None,
         global_hashes: Vec::new(),
         gnu_abi: false,
+        at_names: false,
         unsplit: false,
     };
     o.summarize_symbols();

@@ -240,6 +240,8 @@ pub struct Resolved {
     pub discarded: Vec<Vec<bool>>,
     pub shared: Vec<LoadedShared>,
     pub symbols: Vec<Symbol>,
+    /// Per symbol: its name's hash (`name_hash`).
+    hashes: Vec<u64>,
     /// The global symbols by name (`name_hash`).
     names: SymbolTable,
     /// Local IFUNC symbols given a global entry (file, symbol index):
@@ -278,6 +280,7 @@ impl Resolved {
             hashbrown::hash_table::Entry::Vacant(v) => {
                 let id = symbols.len() as SymbolId;
                 symbols.push(Symbol::new(name));
+                self.hashes.push(hash);
                 v.insert((name, id));
                 id
             }
@@ -414,7 +417,7 @@ impl Resolver<'_> {
             .skip(obj.first_global as usize)
         {
             // `foo@@V2` defines `foo` at its default version V2.
-            let at_at = if s.is_undefined() {
+            let at_at = if s.is_undefined() || !obj.at_names {
                 None
             } else {
                 find_at_at(s.name)
@@ -661,11 +664,14 @@ impl Resolver<'_> {
                 })
                 .collect()
         } else {
+            let (symbols, hashes) = (&self.r.symbols, &self.r.hashes);
             let names = self
                 .wanted
                 .iter()
-                .map(|&id| self.r.symbols[id as usize].name);
-            names.flat_map(|n| ar.entries_named(n)).collect()
+                .map(|&id| (symbols[id as usize].name, hashes[id as usize]));
+            names
+                .flat_map(|(n, h)| ar.entries_named_hashed(n, h))
+                .collect()
         };
         loop {
             next.sort_unstable();
@@ -687,7 +693,9 @@ impl Resolver<'_> {
                 any = true;
                 let touched = self.touched.replace(Vec::new()).unwrap_or_default();
                 for id in touched {
-                    for t in ar.entries_named(self.r.symbols[id as usize].name) {
+                    let (name, hash) =
+                        (self.r.symbols[id as usize].name, self.r.hashes[id as usize]);
+                    for t in ar.entries_named_hashed(name, hash) {
                         if t > e {
                             round.push(std::cmp::Reverse(t));
                         } else {
@@ -998,6 +1006,7 @@ impl<'c> Incremental<'c> {
                 discarded: Vec::new(),
                 shared: Vec::new(),
                 symbols: Vec::with_capacity(names_hint),
+                hashes: Vec::with_capacity(names_hint),
                 names: SymbolTable::with_capacity(names_hint),
                 promoted: HashMap::new(),
             },
