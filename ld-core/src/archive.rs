@@ -296,7 +296,7 @@ pub struct Speculation {
 
 impl Speculation {
     /// Starts parsing the members of `archives` (unless there are too few
-    /// to be worth a thread), leaving their merged strings unsplit
+    /// to be worth a thread), as far as resolution needs
     /// (`ObjectFile::parse_for_resolution`).
     pub fn start_for_resolution(archives: Vec<Arc<Vec<ArchiveMember>>>) -> Option<Speculation> {
         const WORTH_A_THREAD: usize = 16;

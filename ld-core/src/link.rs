@@ -720,16 +720,16 @@ fn link_resolved(
 
 /// Everything after symbol resolution: exports, layout, write.
 /// `times`: when the link started and how long ingestion took.
-/// Splits the merged-string sections of the objects that resolution
-/// parsed without (`ObjectFile::parse_for_resolution`), in parallel; an
-/// error is the first object's in link order, as a serial parse would meet.
-fn split_pieces(res: &mut resolve::Resolved) -> Result<()> {
+/// Finishes parsing the objects that resolution parsed only as far as it
+/// needs (`ObjectFile::parse_for_resolution`), in parallel; an error is the
+/// first object's in link order, as serial parsing would meet.
+fn finish_parsing(res: &mut resolve::Resolved) -> Result<()> {
     use rayon::prelude::*;
     let errors: Vec<Error> = res
         .objects
         .par_iter_mut()
-        .filter(|o| o.unsplit)
-        .filter_map(|o| o.split_pieces().err())
+        .filter(|o| o.unfinished)
+        .filter_map(|o| o.finish_parse().err())
         .collect();
     match errors.into_iter().next() {
         Some(e) => Err(e),
@@ -752,7 +752,7 @@ fn link_after_resolve(
         merged,
         before_commit,
     } = early;
-    split_pieces(&mut res)?;
+    finish_parsing(&mut res)?;
     if let Some(p) = &prepared {
         // The archive members resolution took in count now (Rust's rlibs
         // are most of a program).

@@ -246,9 +246,9 @@ pub struct ObjectFile {
     pub gnu_abi: bool,
     /// A global symbol's name holds an `@` (`foo@@V2` defines a version).
     pub at_names: bool,
-    /// Its merged-string sections are not split into `pieces` yet
-    /// (`parse_for_resolution`; `split_pieces` does it).
-    pub unsplit: bool,
+    /// Parsed for resolution only (`parse_for_resolution`): no relocations,
+    /// pieces or `.eh_frame` records yet (`finish_parse`).
+    pub unfinished: bool,
 }
 
 /// `ObjectFile::raw_relocs`.
@@ -1131,27 +1131,43 @@ impl ObjectFile {
     /// everything later passes rely on. The steps run in this order so that
     /// a file with several faults is reported by the same first one.
     pub fn parse(name: String, data: &'static [u8]) -> Result<ObjectFile> {
-        Self::parse_splitting(name, data, true)
+        let mut file = Self::parse_for_resolution(name, data)?;
+        file.finish_parse()?;
+        Ok(file)
     }
 
-    /// Splits the merged-string sections into pieces, if not done yet.
-    pub fn split_pieces(&mut self) -> Result<()> {
-        if self.unsplit {
-            self.unsplit = false;
-            self.split_merge_sections()?;
+    /// The rest of `parse` after `parse_for_resolution`, if not done yet:
+    /// the relocations, the merged strings split into pieces, the
+    /// `.eh_frame` records.
+    pub fn finish_parse(&mut self) -> Result<()> {
+        if !self.unfinished {
+            return Ok(());
         }
-        Ok(())
+        self.unfinished = false;
+        let header = check_header(self.data, &self.name)?;
+        let sections = header
+            .sections(LE, self.data)
+            .map_err(|err| bad(&self.name, format!("bad section table: {err}")))?;
+        let (relocs, raw_relocs) = read_relocs(
+            &sections,
+            self.data,
+            &self.symbols,
+            &mut self.sections,
+            &self.name,
+        )?;
+        self.relocs = relocs;
+        self.raw_relocs = raw_relocs;
+        self.split_merge_sections()?;
+        self.split_eh_frames()
     }
 
-    /// `parse` but for the merged-string sections' pieces, which only
-    /// layout needs: an archive member parsed while the resolution waits
-    /// for it (splitting a Rust crate's `.debug_str` is about half its
-    /// parse) is split later, with the other objects, in parallel.
+    /// What resolution needs of `parse`: the sections, symbols and COMDAT
+    /// groups, not the relocations, merged-string pieces and `.eh_frame`
+    /// records, which only layout needs (`finish_parse`). An archive
+    /// member the resolution waits for is parsed so (for a Rust crate's
+    /// objects that is under half the parse), and finished later, with the
+    /// other objects the resolution took, in parallel.
     pub fn parse_for_resolution(name: String, data: &'static [u8]) -> Result<ObjectFile> {
-        Self::parse_splitting(name, data, false)
-    }
-
-    fn parse_splitting(name: String, data: &'static [u8], split: bool) -> Result<ObjectFile> {
         // `object` is built with its `unaligned` feature: `ar` members are
         // only 2-aligned, and are parsed in place rather than copied.
         let header = check_header(data, &name)?;
@@ -1164,8 +1180,6 @@ impl ObjectFile {
         let (groups, group_of) = read_groups(&sections, data, &symbols, &name)?;
         let (mut out_sections, notes) = classify_sections(&sections, data, &group_of, &name)?;
         let decompressed = decompress_sections(data, &mut out_sections, &name)?;
-        let (relocs, raw_relocs) =
-            read_relocs(&sections, data, &symbols, &mut out_sections, &name)?;
         let mut file = ObjectFile {
             name,
             data,
@@ -1173,13 +1187,13 @@ impl ObjectFile {
             sections: out_sections,
             symbols,
             first_global,
-            relocs,
+            relocs: Vec::new(),
             pieces: Vec::new(),
             piece_blocks: Vec::new(),
             groups,
             eh_frames: Vec::new(),
             decompressed,
-            raw_relocs,
+            raw_relocs: Vec::new(),
             // No `.note.GNU-stack` at all asks for one too.
             wants_execstack: notes.wants_execstack || !notes.has_gnu_stack,
             missing_gnu_stack: !notes.has_gnu_stack,
@@ -1191,13 +1205,9 @@ impl ObjectFile {
             global_hashes: Vec::new(),
             gnu_abi: false,
             at_names: false,
-            unsplit: true,
+            unfinished: true,
         };
         file.summarize_symbols();
-        if split {
-            file.split_pieces()?;
-        }
-        file.split_eh_frames()?;
         Ok(file)
     }
 

@@ -767,7 +767,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
         global_hashes: Vec::new(),
         gnu_abi: false,
         at_names: false,
-        unsplit: false,
+        unfinished: false,
     };
     o.summarize_symbols();
     o

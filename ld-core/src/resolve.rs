@@ -202,15 +202,15 @@ enum Member {
     Lto(LtoInput),
 }
 
-/// `m`, parsed (or taken as parsed ahead); `split`: with its merged
-/// strings split into pieces (else `link` does it after resolution).
-fn parse_member(m: &ArchiveMember, split: bool) -> Result<Member> {
+/// `m`, parsed (or taken as parsed ahead); `whole`: wholly (else as far
+/// as resolution needs, and `link` finishes it after resolution).
+fn parse_member(m: &ArchiveMember, whole: bool) -> Result<Member> {
     if let Some(o) = m.take_parsed() {
         return Ok(Member::Object(o));
     }
     match crate::plugin::lto_kind(m.data) {
         None => {
-            let mut o = if split {
+            let mut o = if whole {
                 ObjectFile::parse(m.name.clone(), m.data)?
             } else {
                 ObjectFile::parse_for_resolution(m.name.clone(), m.data)?
@@ -366,11 +366,10 @@ struct Resolver<'c> {
     /// common since the last look (repeats included: a weak reference
     /// may have become strong).
     touched: Option<Vec<SymbolId>>,
-    /// Members are parsed with their merged strings split into pieces: for
-    /// the background linker, which lays out each object as it is resolved.
-    /// A serial link splits them after resolution, in parallel
-    /// (`link`), rather than while the resolution waits for a member.
-    split: bool,
+    /// Members are parsed wholly: for the background linker, which lays
+    /// out each object as it is resolved. A serial link parses them as far
+    /// as resolution needs and finishes them after it, in parallel (`link`).
+    parse_whole: bool,
 }
 
 impl Resolver<'_> {
@@ -750,12 +749,12 @@ impl Resolver<'_> {
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let split = self.split;
+        let whole = self.parse_whole;
         if wanted.len() > 1 {
             let results: Vec<(u32, Result<Member>)> = wanted
                 .par_iter()
                 .with_max_len(1)
-                .map(|&m| (m, parse_member(&ar.members[m as usize], split)))
+                .map(|&m| (m, parse_member(&ar.members[m as usize], whole)))
                 .collect();
             parsed.extend(results);
         }
@@ -781,7 +780,7 @@ impl Resolver<'_> {
             || (self.is_common(name) && {
                 let p = parsed
                     .entry(m)
-                    .or_insert_with(|| parse_member(&ar.members[m as usize], self.split));
+                    .or_insert_with(|| parse_member(&ar.members[m as usize], self.parse_whole));
                 matches!(p, Ok(Member::Object(o)) if defines_initialized(o, name))
             });
         if !want {
@@ -790,7 +789,7 @@ impl Resolver<'_> {
         extracted[m as usize] = true;
         let member = match parsed.remove(&m) {
             Some(r) => r?,
-            None => parse_member(&ar.members[m as usize], self.split)?,
+            None => parse_member(&ar.members[m as usize], self.parse_whole)?,
         };
         self.add_member(member)?;
         Ok(true)
@@ -961,7 +960,7 @@ pub fn resolve_with(
             .collect(),
     );
     let mut inc = Incremental::new(roots, opts, claimer, names_hint);
-    inc.rs.split = false;
+    inc.rs.parse_whole = false;
     for item in items {
         inc.feed(item)?;
     }
@@ -1024,7 +1023,7 @@ impl<'c> Incremental<'c> {
             wanted: Vec::new(),
             in_wanted: Vec::new(),
             touched: None,
-            split: true,
+            parse_whole: true,
         };
         for &r in roots {
             let id = rs.intern(r);
@@ -1079,17 +1078,17 @@ impl<'c> Incremental<'c> {
                 for m in preload.into_iter().filter(|_| !whole) {
                     if let Some(e) = extracted.get_mut(m as usize).filter(|e| !**e) {
                         *e = true;
-                        rs.add_member(parse_member(&archive.members[m as usize], rs.split)?)?;
+                        rs.add_member(parse_member(&archive.members[m as usize], rs.parse_whole)?)?;
                     }
                 }
                 if whole {
                     use rayon::prelude::*;
-                    let split = rs.split;
+                    let whole = rs.parse_whole;
                     let objs: Vec<Result<Member>> = archive
                         .members
                         .par_iter()
                         .with_max_len(1)
-                        .map(|m| parse_member(m, split))
+                        .map(|m| parse_member(m, whole))
                         .collect();
                     for (i, obj) in objs.into_iter().enumerate() {
                         extracted[i] = true;

@@ -1201,7 +1201,17 @@ fn archive_cases() -> Vec<Case> {
         archive_with("section_past_end", m.bytes()),
         "libbroken.a(good.o): section .data extends past the end of the file",
     ));
-    // Split into pieces after resolution, not when the member is parsed.
+    // Relocations and merged strings are read after resolution, not when
+    // the member is parsed for it.
+    let mut m = good();
+    let r = m.rela(".rela.text", 0);
+    let info = m.get(r + 8, 8);
+    m.set(r + 8, 8, (info & 0xffff_ffff) | (5000 << 32));
+    v.push(a(
+        "ar_member_rel_symbol_out_of_range",
+        archive_with("rel_symbol_out_of_range", m.bytes()),
+        "libbroken.a(good.o): (.text+0x4): relocation refers to symbol 5000 out of range",
+    ));
     let mut m = good();
     let s = m.section(".rodata.str1.1");
     let end = (m.sh(s, Sh::Offset) + m.sh(s, Sh::Size)) as usize;
