@@ -142,6 +142,12 @@ impl Prepared {
         let end = (self.touched + step).min(self.len);
         const PAGE: u64 = 4096;
         let mut o = self.touched.next_multiple_of(PAGE);
+        // Zeros written first, a large block at a time: a page the
+        // mapping's first write faults in is read in (zeroed) and then
+        // made writable, page by page (ext4: 30 ms for 48 MB on the
+        // benchmark machine); written, the pages are in the page cache and
+        // dirty, and the faults below only map them (5 ms in all).
+        write_zeros(&self.file, o, end.next_multiple_of(PAGE).min(self.len))?;
         while o < end {
             // A write fault allocates the page; zero is what it holds.
             // SAFETY: `o` is below the file's length and the mapping's.
@@ -592,6 +598,19 @@ fn umask() -> u32 {
         }
     }
     0o022
+}
+
+/// Writes zeros over `start..end` of `file`.
+fn write_zeros(file: &File, start: u64, end: u64) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    static ZEROS: [u8; 256 << 10] = [0; 256 << 10];
+    let mut o = start;
+    while o < end {
+        let n = (end - o).min(ZEROS.len() as u64) as usize;
+        file.write_all_at(&ZEROS[..n], o)?;
+        o += n as u64;
+    }
+    Ok(())
 }
 
 fn reserve(file: &File, len: u64) -> std::io::Result<()> {
