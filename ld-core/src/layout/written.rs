@@ -195,12 +195,29 @@ impl WriteAhead {
         let deferred = &fs.deferred[d0 as usize..s.deferred_end as usize];
         if !deferred.is_empty() {
             // As the serial write does them (none makes a dynamic
-            // relocation or spans two: see `stage_section`).
-            let c = SecCtx::new(res, l, ctx, f, si);
-            let raw = res.objects[f].raw_relocs(si);
+            // relocation or spans two: see `stage_section`). An absolute
+            // value against a global symbol (most of them) is what
+            // `SecCtx::relocate` writes for it, without the context it
+            // builds for the others; `stage_section` checked its symbol
+            // and place.
+            let o = &res.objects[f];
+            let raw = o.raw_relocs(si);
+            let list = crate::write::is_debug_list(o.sections[si].name);
+            let mut general = None;
             let mut none = Vec::new();
             for &k in deferred {
-                c.relocate(out, &c.raw(&raw[k as usize])?, &mut none)?;
+                let r = Reloc::from_rela(&raw[k as usize]);
+                match Native::non_alloc_abs_width(r.rtype) {
+                    Some(n) if !Native::is_dtp_rel(r.rtype) => {
+                        let v = crate::write::non_alloc_abs(res, l, f, r.sym, r.addend, list);
+                        let at = r.offset as usize;
+                        out[at..at + n].copy_from_slice(&v.to_le_bytes()[..n]);
+                    }
+                    _ => {
+                        let c = general.get_or_insert_with(|| SecCtx::new(res, l, ctx, f, si));
+                        c.relocate(out, &c.raw(&raw[k as usize])?, &mut none)?;
+                    }
+                }
             }
         }
         Ok(true)
