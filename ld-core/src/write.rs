@@ -388,18 +388,29 @@ pub(crate) fn relocate_section(
     out.copy_from_slice(c.input);
     let mut dynrels = Vec::new();
     let mut skip = false;
-    let decoded = o.relocs[isec.relocs.start as usize..isec.relocs.end as usize]
-        .iter()
-        .map(|r| Ok(*r));
-    // Debug sections' relocations are read straight from the input here.
-    let raw = o.raw_relocs(si).iter().map(|r| c.raw(r));
-    for r in decoded.chain(raw) {
-        let r = &r?;
+    for r in &o.relocs[isec.relocs.start as usize..isec.relocs.end as usize] {
         if skip {
             skip = false;
             continue;
         }
         skip = c.relocate(out, r, &mut dynrels)?;
+    }
+    // Debug sections' relocations are read straight from the input here:
+    // nearly all are absolute (`NonAlloc`), the rest as above.
+    let raw = o.raw_relocs(si);
+    if !raw.is_empty() {
+        let abs = NonAlloc::new(res, l, f, c.is_debug_list);
+        for r in raw {
+            let r = c.raw(r)?;
+            if skip {
+                skip = false;
+                continue;
+            }
+            match Native::non_alloc_abs_width(r.rtype).filter(|_| !c.alloc) {
+                Some(n) => c.put(out, r.offset, n, abs.value(r.sym, r.addend))?,
+                None => skip = c.relocate(out, &r, &mut dynrels)?,
+            }
+        }
     }
     let (osec, _) = l.placement[f][si];
     if reversed_ctors(isec.name, &l.sections[osec as usize].name) && out.len().is_multiple_of(8) {
@@ -477,6 +488,7 @@ impl<'a> SecCtx<'a> {
 
     /// The low `n` bytes of `v` at `at`, bounds-checked: an input may put
     /// the place at the very end.
+    #[inline]
     fn put(&self, out: &mut [u8], at: u64, n: usize, v: u64) -> Result<(), String> {
         out.get_mut(at as usize..at as usize + n)
             .ok_or_else(|| {
@@ -489,6 +501,7 @@ impl<'a> SecCtx<'a> {
     }
 
     /// A raw relocation record (a non-allocated section's), checked.
+    #[inline]
     pub(crate) fn raw(&self, r: &elf::Rela64<object::LittleEndian>) -> Result<Reloc, String> {
         let rel = Reloc::from_rela(r);
         if rel.sym as usize >= self.o.symbols.len() || rel.offset >= self.isec.size {
@@ -647,6 +660,78 @@ fn non_alloc_value(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) 
             let (v, a) = local_sym_addr(res, l, f, sym, addend);
             Some(v.wrapping_add(a as u64))
         }
+    }
+}
+
+/// The values of the absolute relocations of one file's non-allocated
+/// sections (`non_alloc_abs`), with what they read looked up once per
+/// section: a debug section has millions of them, and most of those
+/// against a local symbol point into a merged-string section
+/// (`.debug_str`), whose value is a piece's place.
+pub(crate) struct NonAlloc<'a> {
+    res: &'a Resolved,
+    l: &'a Layout,
+    f: usize,
+    o: &'a crate::object_file::ObjectFile,
+    /// Per section of the file: its address, or `SEC_DEAD`/`SEC_SPECIAL`.
+    addrs: Option<&'a [u64]>,
+    /// Whether a local symbol may be a global too (`Resolved::global_of`).
+    promoted: bool,
+    list: bool,
+}
+
+impl<'a> NonAlloc<'a> {
+    pub(crate) fn new(res: &'a Resolved, l: &'a Layout, f: usize, list: bool) -> Self {
+        NonAlloc {
+            res,
+            l,
+            f,
+            o: &res.objects[f],
+            addrs: l.sec_addrs.get(f).map(|a| a.as_slice()),
+            promoted: !res.promoted.is_empty(),
+            list,
+        }
+    }
+
+    /// `non_alloc_abs(res, l, f, sym, addend, list)`, the same value.
+    #[inline]
+    pub(crate) fn value(&self, sym: u32, addend: i64) -> u64 {
+        let o = self.o;
+        if sym >= o.first_global || self.promoted {
+            return non_alloc_abs(self.res, self.l, self.f, sym, addend, self.list);
+        }
+        let s = &o.symbols[sym as usize];
+        let sh = s.shndx as usize;
+        let plain = sh != 0
+            && sh < o.sections.len()
+            && s.shndx != elf::SHN_ABS as u32
+            && s.shndx != elf::SHN_COMMON as u32;
+        if plain {
+            match self.addrs.map_or(SEC_SPECIAL, |a| a[sh]) {
+                SEC_DEAD => return u64::from(self.list),
+                SEC_SPECIAL => {
+                    let (osec, _) = self.l.placement[self.f][sh];
+                    if osec == NONE {
+                        return u64::from(self.list);
+                    }
+                    if o.sections[sh].kind == crate::object_file::SectionKind::MergeStrings {
+                        // As `local_sym_addr` places it.
+                        let base = self.l.sections[osec as usize].addr;
+                        let (v, a) = match layout::symbols::merge_ref(o, sh, s, addend) {
+                            Some((i, within, rest)) => (
+                                base.wrapping_add(self.l.piece_out[self.f][i])
+                                    .wrapping_add(within),
+                                rest,
+                            ),
+                            None => (base, addend),
+                        };
+                        return v.wrapping_add(a as u64);
+                    }
+                }
+                a => return a.wrapping_add(s.value).wrapping_add(addend as u64),
+            }
+        }
+        non_alloc_abs(self.res, self.l, self.f, sym, addend, self.list)
     }
 }
 
