@@ -39,7 +39,6 @@ use crate::layout::{Layout, OutputSection, Synth};
 use crate::options::Options;
 use crate::resolve::Resolved;
 use object::elf;
-use std::collections::HashMap;
 
 /// The synthetic sections `write_early` fills, in parallel with the input
 /// sections; `.eh_frame_hdr` and `.strtab` come with their partners.
@@ -145,7 +144,7 @@ pub(crate) fn sec_slice<'a>(
 /// The output sections being made, and where each synthetic one is.
 pub(crate) struct Added<'a> {
     pub(crate) sections: &'a mut Vec<OutputSection>,
-    pub(crate) sec_idx: &'a mut HashMap<Synth, u32>,
+    pub(crate) sec_idx: &'a mut crate::layout::SynthIdx,
 }
 
 impl Added<'_> {

@@ -217,7 +217,7 @@ pub(crate) fn add_shstrtab(out: &mut Added) {
 /// sized; returns its contents.
 pub(crate) fn section_names(
     sections: &mut [OutputSection],
-    sec_idx: &HashMap<Synth, u32>,
+    sec_idx: &crate::layout::SynthIdx,
 ) -> Vec<u8> {
     let mut shstrtab: Vec<u8> = vec![0];
     {

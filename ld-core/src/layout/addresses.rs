@@ -12,7 +12,6 @@ use crate::chunks::relr::RelrPlan;
 use crate::error::{Error, Result};
 use crate::options::Options;
 use object::elf;
-use std::collections::HashMap;
 
 /// Where `assign_addresses` put the loaded image.
 pub(crate) struct Placed {
@@ -235,7 +234,7 @@ pub(crate) fn place_loaded(
     opts: &Options,
     sections: &mut [OutputSection],
     placement: &[Vec<(u32, u64)>],
-    sec_idx: &HashMap<Synth, u32>,
+    sec_idx: &super::SynthIdx,
     relr: Option<&RelrPlan>,
     headers: &HeaderPlan,
     base: u64,

@@ -33,7 +33,7 @@ impl Layout {
                 }
             }
         }
-        self.sec_idx.retain(|_, v| remap[*v as usize] != NONE);
+        self.sec_idx.retain(|v| remap[*v as usize] != NONE);
         for v in self.sec_idx.values_mut() {
             *v = remap[*v as usize];
         }

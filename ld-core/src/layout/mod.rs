@@ -104,6 +104,48 @@ pub enum Synth {
     EmitRela,
 }
 
+/// Which output section each synthetic section is (`Layout::sec_idx`):
+/// looked up per relocation (the GOT's and PLT's addresses), so an array
+/// by variant rather than a hash map.
+#[derive(Clone, Debug)]
+pub struct SynthIdx([u32; Synth::EmitRela as usize + 1]);
+
+impl Default for SynthIdx {
+    fn default() -> Self {
+        SynthIdx([NONE; Synth::EmitRela as usize + 1])
+    }
+}
+
+impl SynthIdx {
+    pub fn get(&self, s: &Synth) -> Option<&u32> {
+        Some(&self.0[*s as usize]).filter(|&&i| i != NONE)
+    }
+    pub fn contains_key(&self, s: &Synth) -> bool {
+        self.get(s).is_some()
+    }
+    pub fn insert(&mut self, s: Synth, i: u32) {
+        self.0[s as usize] = i;
+    }
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut u32> {
+        self.0.iter_mut().filter(|i| **i != NONE)
+    }
+    /// Keeps the entries for which `keep` holds.
+    pub fn retain(&mut self, mut keep: impl FnMut(&u32) -> bool) {
+        for i in self.0.iter_mut() {
+            if *i != NONE && !keep(i) {
+                *i = NONE;
+            }
+        }
+    }
+}
+
+impl std::ops::Index<&Synth> for SynthIdx {
+    type Output = u32;
+    fn index(&self, s: &Synth) -> &u32 {
+        self.get(s).expect("no such synthetic section")
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct OutputSection {
     pub name: Vec<u8>,
@@ -293,7 +335,7 @@ pub struct Layout {
     pub build_id_len: usize,
     /// `.note.gnu.property` contents (type, value); empty: no such note.
     pub gnu_properties: Vec<(u32, u32)>,
-    pub sec_idx: HashMap<Synth, u32>,
+    pub sec_idx: SynthIdx,
     /// Per file and section: whether it reaches the output (after
     /// `--gc-sections` and ICF).
     pub live: Vec<Vec<bool>>,
@@ -475,7 +517,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     // ties of rank.
     let interp = notes::interp(opts);
     let build_id_len = notes::build_id_len(opts);
-    let mut sec_idx: HashMap<Synth, u32> = HashMap::new();
+    let mut sec_idx = SynthIdx::default();
     let mut out = Added {
         sections: &mut sections,
         sec_idx: &mut sec_idx,

@@ -2,8 +2,7 @@
 //! index that names an output section renumbered; section header indices
 //! and `.shstrtab`.
 
-use super::{DynVal, LinkInput, OutputSection, Synth, NONE};
-use std::collections::HashMap;
+use super::{DynVal, LinkInput, OutputSection, NONE};
 
 /// The pass: the output sections sorted by rank (stable: within a rank, a
 /// linker script's output sections in the script's order, then in the
@@ -43,7 +42,7 @@ pub(crate) fn sort_sections(
 pub(crate) fn renumber(
     remap: &[u32],
     placement: &mut [Vec<(u32, u64)>],
-    sec_idx: &mut HashMap<Synth, u32>,
+    sec_idx: &mut super::SynthIdx,
     dyn_entries: &mut [(i64, DynVal)],
     script_data: &mut [(u32, u64, u32)],
 ) {

@@ -7,7 +7,6 @@ use super::{OutputSection, Segment, Synth};
 use crate::error::{Error, Result};
 use crate::options::Options;
 use object::elf;
-use std::collections::HashMap;
 
 /// The program headers to make, counted before addresses are given (the
 /// headers sit before the first section).
@@ -26,7 +25,7 @@ pub(crate) struct HeaderPlan {
 pub(crate) fn plan(
     opts: &Options,
     sections: &[OutputSection],
-    sec_idx: &HashMap<Synth, u32>,
+    sec_idx: &super::SynthIdx,
     interp: bool,
     gnu_property: bool,
 ) -> HeaderPlan {
@@ -86,7 +85,7 @@ pub(crate) fn plan(
 /// The pass: the program headers, in the order `plan` counted them.
 pub(crate) fn program_headers(
     sections: &[OutputSection],
-    sec_idx: &HashMap<Synth, u32>,
+    sec_idx: &super::SynthIdx,
     plan: &HeaderPlan,
     placed: &Placed,
     base: u64,
