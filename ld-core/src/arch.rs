@@ -206,6 +206,13 @@ pub trait Arch {
     /// checks) in a non-allocated section: the writer's short path.
     fn non_alloc_abs_width(rtype: u32) -> Option<usize>;
 
+    /// Whether a relocation of type `rtype` in an allocated section writes
+    /// `S + A - P` into four signed bytes and needs nothing, when its
+    /// target is neither imported nor an IFUNC and has no PLT entry (a
+    /// direct call or a PC-relative address): the writer's short path for
+    /// the commonest relocations of code.
+    fn direct_pc32(rtype: u32) -> bool;
+
     /// Whether a relocation of type `rtype` in a non-allocated section is
     /// an offset in the TLS block (`DW_OP_form_tls_address` operands): no
     /// code sequence around it, nothing made for it.

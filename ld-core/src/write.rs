@@ -533,10 +533,35 @@ impl<'a> SecCtx<'a> {
                 return Ok(false);
             }
         }
-        let t = match res.global_of(f, r.sym) {
+        let id = res.global_of(f, r.sym);
+        let t = match id {
             Some(id) => l.global_props[id as usize],
             None => target_props(res, l.kind, f, r.sym),
         };
+        if alloc && Native::direct_pc32(r.rtype) && !t.imported && !t.ifunc {
+            // What `decide` and `apply` make of it, without their tables;
+            // out of range, the general path says so.
+            let (s, a) = match id {
+                Some(id) if l.sym_info[id as usize].plt != NONE => (None, 0),
+                Some(id) => (Some(l.sym_values[id as usize]), r.addend),
+                None => {
+                    let (s, a) = local_sym_addr(res, l, f, r.sym, r.addend);
+                    (Some(s), a)
+                }
+            };
+            if let Some(s) = s {
+                let p = self.sec_addr.wrapping_add(r.offset) as i128;
+                let v = s as i128 + a as i128 - p;
+                let at = r.offset as usize;
+                if let (Ok(v), Some(d)) = (
+                    i32::try_from(v),
+                    out.get_mut(at..).and_then(|d| d.get_mut(..4)),
+                ) {
+                    d.copy_from_slice(&v.to_le_bytes());
+                    return Ok(false);
+                }
+            }
+        }
         let (action, needs) = Native::decide(
             self.ctx,
             r.rtype,

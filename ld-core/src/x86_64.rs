@@ -938,6 +938,14 @@ impl Arch for X86_64 {
         non_alloc_abs_width(rtype)
     }
 
+    /// `decide` gives these `Action::Pc(Width::W4S)` and `Action::PltPc`
+    /// with no needs for such a target, and `apply` writes `S + A - P`
+    /// (`PltPc`: the target itself, having no PLT entry), checked.
+    #[inline]
+    fn direct_pc32(rtype: u32) -> bool {
+        matches!(rtype, R_X86_64_PC32 | R_X86_64_PLT32)
+    }
+
     fn is_dtp_rel(rtype: u32) -> bool {
         matches!(rtype, R_X86_64_DTPOFF32 | R_X86_64_DTPOFF64)
     }
