@@ -34,7 +34,13 @@ pub(crate) fn output_name(name: &[u8]) -> &[u8] {
         b".ctors",
         b".dtors",
     ];
-    for p in PREFIXES {
+    // Every name here starts with '.' and its second byte tells most
+    // apart: one byte compare per prefix before the string compares (this
+    // runs for every input section).
+    let Some(&second) = name.get(1).filter(|_| name[0] == b'.') else {
+        return name;
+    };
+    for p in PREFIXES.iter().filter(|p| p[1] == second) {
         if name == *p || (name.starts_with(p) && name.get(p.len()) == Some(&b'.')) {
             return p;
         }
