@@ -490,14 +490,14 @@ impl<'a> SecCtx<'a> {
     /// the place at the very end.
     #[inline]
     fn put(&self, out: &mut [u8], at: u64, n: usize, v: u64) -> Result<(), String> {
-        out.get_mut(at as usize..at as usize + n)
-            .ok_or_else(|| {
-                format!(
-                    "{}: relocation is past the end of its section",
-                    self.place(at)
-                )
-            })
-            .map(|d| d.copy_from_slice(&v.to_le_bytes()[..n]))
+        let Some(d) = out.get_mut(at as usize..).and_then(|d| d.get_mut(..n)) else {
+            return Err(format!(
+                "{}: relocation is past the end of its section",
+                self.place(at)
+            ));
+        };
+        store_le(d, v);
+        Ok(())
     }
 
     /// A raw relocation record (a non-allocated section's), checked.
@@ -630,6 +630,32 @@ impl<'a> SecCtx<'a> {
 fn reversed_ctors(name: &[u8], out: &[u8]) -> bool {
     (name.starts_with(b".ctors") || name.starts_with(b".dtors"))
         && matches!(out, b".init_array" | b".fini_array")
+}
+
+/// The low `d.len()` (at most 8) bytes of `v` into `d`, little-endian.
+/// Fixed widths are single stores: a copy of a run-time length is a call
+/// to memcpy, per relocation.
+#[inline]
+pub(crate) fn store_le(d: &mut [u8], v: u64) {
+    match d {
+        [_, _, _, _, _, _, _, _] => d.copy_from_slice(&v.to_le_bytes()),
+        [_, _, _, _] => d.copy_from_slice(&(v as u32).to_le_bytes()),
+        _ => d.copy_from_slice(&v.to_le_bytes()[..d.len()]),
+    }
+}
+
+/// The `d.len()` (at most 8) bytes of `d` as a little-endian number.
+#[inline]
+pub(crate) fn load_le(d: &[u8]) -> u64 {
+    match d {
+        [_, _, _, _, _, _, _, _] => u64::from_le_bytes(d.try_into().unwrap()),
+        [_, _, _, _] => u32::from_le_bytes(d.try_into().unwrap()) as u64,
+        _ => {
+            let mut v = [0u8; 8];
+            v[..d.len()].copy_from_slice(d);
+            u64::from_le_bytes(v)
+        }
+    }
 }
 
 /// Whether non-allocated section `name` is a list of address ranges,

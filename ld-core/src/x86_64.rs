@@ -456,11 +456,10 @@ fn put(buf: &mut [u8], off: usize, w: Width, v: i128, check: bool) -> Result<(),
         Width::W2 => 2,
         Width::W1 => 1,
     };
-    let bytes = (v as u64).to_le_bytes();
     let dst = buf
         .get_mut(off..off + n)
         .ok_or_else(|| "relocation is past the end of its section".to_string())?;
-    dst.copy_from_slice(&bytes[..n]);
+    crate::write::store_le(dst, v as u64);
     Ok(())
 }
 

@@ -187,10 +187,8 @@ impl WriteAhead {
         for p in &fs.patches[p0 as usize..s.patches_end as usize] {
             let base = l.sections[l.placement[f][p.sh as usize].0 as usize].addr;
             let (at, n) = (p.at as usize, p.width as usize);
-            let mut v = [0u8; 8];
-            v[..n].copy_from_slice(&out[at..at + n]);
-            let v = u64::from_le_bytes(v).wrapping_add(base);
-            out[at..at + n].copy_from_slice(&v.to_le_bytes()[..n]);
+            let d = &mut out[at..at + n];
+            crate::write::store_le(d, crate::write::load_le(d).wrapping_add(base));
         }
         let deferred = &fs.deferred[d0 as usize..s.deferred_end as usize];
         if !deferred.is_empty() {
@@ -211,7 +209,7 @@ impl WriteAhead {
                     Some(n) if !Native::is_dtp_rel(r.rtype) => {
                         let v = crate::write::non_alloc_abs(res, l, f, r.sym, r.addend, list);
                         let at = r.offset as usize;
-                        out[at..at + n].copy_from_slice(&v.to_le_bytes()[..n]);
+                        crate::write::store_le(&mut out[at..at + n], v);
                     }
                     _ => {
                         let c = general.get_or_insert_with(|| SecCtx::new(res, l, ctx, f, si));
@@ -356,7 +354,7 @@ impl FileCtx<'_> {
                 }
             };
             let at = start + r.offset as usize;
-            fs.bytes[at..at + n].copy_from_slice(&v.to_le_bytes()[..n]);
+            crate::write::store_le(&mut fs.bytes[at..at + n], v);
         }
         Some(())
     }
