@@ -15,7 +15,7 @@
 
 use crate::state::{self, Unit};
 use crate::util::{self, trace};
-use crate::watch::Watcher;
+use crate::watch::{Watch, Watcher};
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
@@ -245,6 +245,11 @@ pub fn main(args: Vec<OsString>) -> ! {
         eprintln!("cargo-concurrent-link: cannot run {:?}: {e}", args[0]);
         std::process::exit(1);
     }
+    // Watched from before rustc starts (see `Watch`).
+    let watch = match (&info.out_dir, own.is_empty()) {
+        (Some(dir), false) => Watch::new(dir),
+        _ => None,
+    };
     util::catch_signals(false);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
@@ -266,8 +271,8 @@ pub fn main(args: Vec<OsString>) -> ! {
         }
     }
     // Objects into place as rustc writes them.
-    let watcher = match (&info.out_dir, info.stem()) {
-        (Some(dir), Some(stem)) => {
+    let watcher = match (&info.out_dir, info.stem(), watch) {
+        (Some(dir), Some(stem), Some(watch)) => {
             let mut wanted: HashMap<String, Vec<(usize, PathBuf)>> = HashMap::new();
             let mut units = Vec::new();
             for u in &own {
@@ -283,7 +288,16 @@ pub fn main(args: Vec<OsString>) -> ! {
                 units.push((Unit::for_output(&u.out), r.token));
             }
             (!wanted.is_empty())
-                .then(|| Watcher::start(dir, format!("{stem}."), info.incremental, units, wanted))
+                .then(|| {
+                    Watcher::start(
+                        watch,
+                        dir,
+                        format!("{stem}."),
+                        info.incremental,
+                        units,
+                        wanted,
+                    )
+                })
                 .flatten()
         }
         _ => None,

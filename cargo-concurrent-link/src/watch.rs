@@ -28,23 +28,37 @@ pub struct Watcher {
     thread: std::thread::JoinHandle<usize>,
 }
 
-impl Watcher {
-    /// Watch `dir` for objects `PREFIX.*.rcgu.o`; `wanted` maps an object
-    /// key to (link, where the link has it); `units` are the links with the
-    /// tokens of their background linkers.
-    pub fn start(
-        dir: &Path,
-        prefix: String,
-        incremental: bool,
-        units: Vec<(Unit, String)>,
-        wanted: HashMap<String, Vec<(usize, PathBuf)>>,
-    ) -> Option<Watcher> {
+/// A watch on rustc's output directory, set before rustc starts: the
+/// kernel queues what happens there until the `Watcher` reads it, so an
+/// object rustc writes while the background linkers are still being
+/// started (a loaded machine: tens of milliseconds) is not missed.
+pub struct Watch(Inotify);
+
+impl Watch {
+    pub fn new(dir: &Path) -> Option<Watch> {
         let ino = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).ok()?;
         ino.add_watch(
             dir,
             AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MOVED_TO,
         )
         .ok()?;
+        Some(Watch(ino))
+    }
+}
+
+impl Watcher {
+    /// Reads `watch` (on `dir`) for objects `PREFIX.*.rcgu.o`; `wanted`
+    /// maps an object key to (link, where the link has it); `units` are the
+    /// links with the tokens of their background linkers.
+    pub fn start(
+        watch: Watch,
+        dir: &Path,
+        prefix: String,
+        incremental: bool,
+        units: Vec<(Unit, String)>,
+        wanted: HashMap<String, Vec<(usize, PathBuf)>>,
+    ) -> Option<Watcher> {
+        let ino = watch.0;
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
         let dir = dir.to_path_buf();

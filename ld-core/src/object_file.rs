@@ -1280,8 +1280,7 @@ impl ObjectFile {
             let data = self.section_data(i);
             let start = self.pieces.len() as u32;
             let bstart = self.piece_blocks.len() as u32;
-            // Sized once (a string per NUL, a block per PIECE_BLOCK bytes).
-            self.pieces.reserve(memchr::memchr_iter(0, data).count());
+            // Sized once: a block per PIECE_BLOCK bytes.
             self.piece_blocks.reserve(data.len().div_ceil(PIECE_BLOCK));
             let mut pos = 0usize;
             while pos < data.len() {
