@@ -946,7 +946,7 @@ fn read_relocs(
 ) -> Result<(Vec<Reloc>, RawRelocs)> {
     let e = LE;
     let nsec = sections.len();
-    // Sized once: grown push by push, the tables were a tenth of parsing.
+    // Sized once rather than grown push by push.
     let decoded = |sh: &elf::SectionHeader64<LE>| {
         let target = sh.sh_info(e) as usize;
         sh.sh_type(e) == elf::SHT_RELA

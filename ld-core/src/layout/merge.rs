@@ -116,11 +116,12 @@ impl Merged {
                 hash: p.hash,
                 bytes,
             };
-            let off = match self.map.get(&key) {
-                Some(&off) => off,
-                None => {
+            // One probe: most pieces are new (a debug string table's).
+            let off = match self.map.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+                std::collections::hash_map::Entry::Vacant(v) => {
                     let off = align_up(self.size, it.align);
-                    self.map.insert(key, off);
+                    v.insert(off);
                     self.strings.push((bytes, off));
                     self.size = off + bytes.len() as u64;
                     off
