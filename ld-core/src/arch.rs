@@ -213,6 +213,14 @@ pub trait Arch {
     /// the commonest relocations of code.
     fn direct_pc32(rtype: u32) -> bool;
 
+    /// Whether a relocation of type `rtype` in an allocated section writes
+    /// `S + A` into eight bytes, unchecked, when its target is neither
+    /// imported nor an IFUNC, and in position-independent output (unless
+    /// the target is absolute) also makes an `R_RELATIVE` dynamic
+    /// relocation of that value at its place: the writer's short path for
+    /// pointers in data.
+    fn direct_abs64(rtype: u32) -> bool;
+
     /// Whether a relocation of type `rtype` in a non-allocated section is
     /// an offset in the TLS block (`DW_OP_form_tls_address` operands): no
     /// code sequence around it, nothing made for it.

@@ -538,6 +538,27 @@ impl<'a> SecCtx<'a> {
             Some(id) => l.global_props[id as usize],
             None => target_props(res, l.kind, f, r.sym),
         };
+        if alloc && Native::direct_abs64(r.rtype) && !t.imported && !t.ifunc {
+            // As `decide`, `apply` and the dynamic relocation below make it.
+            let (s, a) = match id {
+                Some(id) => (l.sym_values[id as usize], r.addend),
+                None => local_sym_addr(res, l, f, r.sym, r.addend),
+            };
+            let at = r.offset as usize;
+            if let Some(d) = out.get_mut(at..).and_then(|d| d.get_mut(..8)) {
+                let v = s.wrapping_add(a as u64);
+                d.copy_from_slice(&v.to_le_bytes());
+                if self.ctx.pic && !t.absolute {
+                    dynrels.push(DynRel {
+                        offset: self.sec_addr + r.offset,
+                        rtype: Native::R_RELATIVE,
+                        dynsym: 0,
+                        addend: v as i64,
+                    });
+                }
+                return Ok(false);
+            }
+        }
         if alloc && Native::direct_pc32(r.rtype) && !t.imported && !t.ifunc {
             // What `decide` and `apply` make of it, without their tables;
             // out of range, the general path says so.

@@ -945,6 +945,13 @@ impl Arch for X86_64 {
         matches!(rtype, R_X86_64_PC32 | R_X86_64_PLT32)
     }
 
+    /// `decide` gives these `Action::Abs64Dyn` (PIC, not absolute) or
+    /// `Action::Abs(Width::W8)` for such a target; `apply` writes `S + A`.
+    #[inline]
+    fn direct_abs64(rtype: u32) -> bool {
+        rtype == R_X86_64_64
+    }
+
     fn is_dtp_rel(rtype: u32) -> bool {
         matches!(rtype, R_X86_64_DTPOFF32 | R_X86_64_DTPOFF64)
     }
