@@ -126,6 +126,58 @@ fn undefined_symbol_names_symbol_and_referencing_object() {
     );
 }
 
+/// A PC-relative reference (`R_X86_64_PC32`) and a call (`R_X86_64_PLT32`)
+/// to symbols 32 TiB away do not fit in 32 bits: the link fails naming the
+/// place, the type, the target and the value, and writes nothing; the same
+/// references to nearby symbols link. (These relocations take the writer's
+/// short path, which must leave the overflow to the general one.)
+#[test]
+fn pc_relative_overflow_names_type_target_and_value() {
+    let dir = fresh_work_dir("link_errors", "pc_relative_overflow");
+    let obj = compile(
+        &dir,
+        "far",
+        "extern char far_away[] __attribute__((visibility(\"hidden\")));\n\
+         extern void far_func(void) __attribute__((visibility(\"hidden\")));\n\
+         char *addr(void) { return far_away; }\n\
+         void call(void) { far_func(); }\n\
+         int main(void) { return addr() == 0; }\n",
+        &["-fPIE", "-ffunction-sections"],
+    );
+    let out = dir.join("out");
+    let far = [
+        "-Wl,--defsym=far_away=0x200000000000",
+        "-Wl,--defsym=far_func=0x200000000010",
+    ];
+    let (r, cmd) = gcc_link(&dir, &[&obj], &far, &out);
+    assert_clean_failure(&r, &cmd);
+    for needle in [
+        "far.o:(.text.addr+0x",
+        "relocation R_X86_64_PC32 against far_away out of range: ",
+        "far.o:(.text.call+0x",
+        "relocation R_X86_64_PLT32 against far_func out of range: ",
+        "is not in [-2147483648, 2147483647]",
+    ] {
+        assert_stderr_contains(&r, &cmd, needle, "names the overflow");
+    }
+    assert!(
+        !out.exists(),
+        "a failed link must not leave an output file{}",
+        context(&r, &cmd)
+    );
+    let near = [
+        "-Wl,--defsym=far_away=0x2000",
+        "-Wl,--defsym=far_func=0x2010",
+        "-no-pie",
+    ];
+    let (r, cmd) = gcc_link(&dir, &[&obj], &near, &out);
+    assert!(
+        r.success(),
+        "the same references in range must link{}",
+        context(&r, &cmd)
+    );
+}
+
 #[test]
 fn undefined_symbol_lists_every_referencing_object() {
     let dir = fresh_work_dir("link_errors", "undefined_two_objects");
