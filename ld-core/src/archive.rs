@@ -45,7 +45,9 @@ impl ArchiveMember {
     /// Parses the member ahead of the resolution, unless it holds IR or is
     /// taken or parsed already. A member that does not parse is left to
     /// the resolution, which reports the error where a serial link would.
-    fn parse_ahead(&self, split: bool) {
+    /// `whole`: wholly (`ObjectFile::parse`), else as far as resolution
+    /// needs (`ObjectFile::parse_for_resolution`).
+    fn parse_ahead(&self, whole: bool) {
         {
             let mut a = self.ahead.lock().unwrap();
             if !matches!(*a, Ahead::NotYet) || crate::plugin::lto_kind(self.data).is_some() {
@@ -53,7 +55,7 @@ impl ArchiveMember {
             }
             *a = Ahead::Parsing;
         }
-        let o = if split {
+        let o = if whole {
             ObjectFile::parse(self.name.clone(), self.data)
         } else {
             ObjectFile::parse_for_resolution(self.name.clone(), self.data)
@@ -247,7 +249,7 @@ impl Archive {
         let mut by_name: hashbrown::HashTable<(&'static [u8], u32)> =
             hashbrown::HashTable::with_capacity(symbols.len());
         let mut next_same = vec![NO_ENTRY; symbols.len()];
-        let hash = |n: &[u8]| crate::resolve::name_hash(n);
+        let hash = crate::resolve::name_hash;
         // Backwards, so that each chain runs in index order.
         for (i, &(n, _)) in symbols.iter().enumerate().rev() {
             match by_name.entry(hash(n), |x| x.0 == n, |x| hash(x.0)) {

@@ -718,25 +718,20 @@ fn link_resolved(
     link_after_resolve(opts, scripts, res, (t0, t_ingest), phase, early, pass)
 }
 
-/// Everything after symbol resolution: exports, layout, write.
-/// `times`: when the link started and how long ingestion took.
 /// Finishes parsing the objects that resolution parsed only as far as it
 /// needs (`ObjectFile::parse_for_resolution`), in parallel; an error is the
 /// first object's in link order, as serial parsing would meet.
 fn finish_parsing(res: &mut resolve::Resolved) -> Result<()> {
     use rayon::prelude::*;
-    let errors: Vec<Error> = res
-        .objects
+    res.objects
         .par_iter_mut()
         .filter(|o| o.unfinished)
-        .filter_map(|o| o.finish_parse().err())
-        .collect();
-    match errors.into_iter().next() {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+        .find_map_first(|o| o.finish_parse().err())
+        .map_or(Ok(()), Err)
 }
 
+/// Everything after symbol resolution: exports, layout, write.
+/// `times`: when the link started and how long ingestion took.
 fn link_after_resolve(
     opts: &Options,
     mut scripts: crate::script_link::Scripts,

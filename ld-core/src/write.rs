@@ -14,7 +14,7 @@ use crate::layout::{self, local_sym_addr, target_props, DynRel, Layout, Synth, N
 use crate::object_file::Reloc;
 use crate::options::Options;
 use crate::output_file::OutputFile;
-use crate::resolve::{Resolved, SymDef};
+use crate::resolve::{Resolved, SymDef, SymbolId};
 use object::elf;
 use rayon::prelude::*;
 
@@ -538,50 +538,8 @@ impl<'a> SecCtx<'a> {
             Some(id) => l.global_props[id as usize],
             None => target_props(res, l.kind, f, r.sym),
         };
-        if alloc && Native::direct_abs64(r.rtype) && !t.imported && !t.ifunc {
-            // As `decide`, `apply` and the dynamic relocation below make it.
-            let (s, a) = match id {
-                Some(id) => (l.sym_values[id as usize], r.addend),
-                None => local_sym_addr(res, l, f, r.sym, r.addend),
-            };
-            let at = r.offset as usize;
-            if let Some(d) = out.get_mut(at..).and_then(|d| d.get_mut(..8)) {
-                let v = s.wrapping_add(a as u64);
-                d.copy_from_slice(&v.to_le_bytes());
-                if self.ctx.pic && !t.absolute {
-                    dynrels.push(DynRel {
-                        offset: self.sec_addr + r.offset,
-                        rtype: Native::R_RELATIVE,
-                        dynsym: 0,
-                        addend: v as i64,
-                    });
-                }
-                return Ok(false);
-            }
-        }
-        if alloc && Native::direct_pc32(r.rtype) && !t.imported && !t.ifunc {
-            // What `decide` and `apply` make of it, without their tables;
-            // out of range, the general path says so.
-            let (s, a) = match id {
-                Some(id) if l.sym_info[id as usize].plt != NONE => (None, 0),
-                Some(id) => (Some(l.sym_values[id as usize]), r.addend),
-                None => {
-                    let (s, a) = local_sym_addr(res, l, f, r.sym, r.addend);
-                    (Some(s), a)
-                }
-            };
-            if let Some(s) = s {
-                let p = self.sec_addr.wrapping_add(r.offset) as i128;
-                let v = s as i128 + a as i128 - p;
-                let at = r.offset as usize;
-                if let (Ok(v), Some(d)) = (
-                    i32::try_from(v),
-                    out.get_mut(at..).and_then(|d| d.get_mut(..4)),
-                ) {
-                    d.copy_from_slice(&v.to_le_bytes());
-                    return Ok(false);
-                }
-            }
+        if alloc && !t.imported && !t.ifunc && self.direct(out, r, id, t, dynrels) {
+            return Ok(false);
         }
         let (action, needs) = Native::decide(
             self.ctx,
@@ -643,6 +601,62 @@ impl<'a> SecCtx<'a> {
         }
         Ok(needs.skip_next)
     }
+
+    /// The commonest relocations of an allocated section against a target
+    /// neither imported nor an IFUNC (`Arch::direct_abs64`,
+    /// `Arch::direct_pc32`), written as `decide` and `apply` would, without
+    /// their tables; false where they are not such, or out of range (the
+    /// general path then says so).
+    #[inline]
+    fn direct(
+        &self,
+        out: &mut [u8],
+        r: &Reloc,
+        id: Option<SymbolId>,
+        t: crate::arch::TargetProps,
+        dynrels: &mut Vec<DynRel>,
+    ) -> bool {
+        let (res, l) = (self.res, self.l);
+        let abs64 = Native::direct_abs64(r.rtype);
+        if !abs64 && !Native::direct_pc32(r.rtype) {
+            return false;
+        }
+        let (s, a) = match id {
+            // A PLT entry is what a call reaches.
+            Some(id) if !abs64 && l.sym_info[id as usize].plt != NONE => return false,
+            Some(id) => (l.sym_values[id as usize], r.addend),
+            None => local_sym_addr(res, l, self.f, r.sym, r.addend),
+        };
+        let place = self.sec_addr.wrapping_add(r.offset);
+        let at = r.offset as usize;
+        if abs64 {
+            let Some(d) = out.get_mut(at..).and_then(|d| d.get_mut(..8)) else {
+                return false;
+            };
+            let v = s.wrapping_add(a as u64);
+            store_le(d, v);
+            if self.ctx.pic && !t.absolute {
+                dynrels.push(DynRel {
+                    offset: place,
+                    rtype: Native::R_RELATIVE,
+                    dynsym: 0,
+                    addend: v as i64,
+                });
+            }
+            return true;
+        }
+        let v = s as i128 + a as i128 - place as i128;
+        match (
+            i32::try_from(v),
+            out.get_mut(at..).and_then(|d| d.get_mut(..4)),
+        ) {
+            (Ok(v), Some(d)) => {
+                store_le(d, v as u32 as u64);
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Whether input section `name` is an old-style constructor or destructor
@@ -688,7 +702,8 @@ pub(crate) fn is_debug_list(name: &[u8]) -> bool {
 /// What an absolute relocation of a non-allocated section against symbol
 /// `sym` of file `f` writes: as the general path does for these, S + A,
 /// or the tombstone for a target in a discarded section (`list`: the
-/// section is a list of ranges, see `is_debug_list`).
+/// section is a list of ranges, see `is_debug_list`). A section's worth of
+/// them: `NonAlloc`.
 pub(crate) fn non_alloc_abs(
     res: &Resolved,
     l: &Layout,
@@ -697,42 +712,7 @@ pub(crate) fn non_alloc_abs(
     addend: i64,
     list: bool,
 ) -> u64 {
-    non_alloc_value(res, l, f, sym, addend).unwrap_or(u64::from(list))
-}
-
-/// S + A for a relocation of a non-allocated section against symbol `sym`
-/// of file `f`, or `None` if the target's section was discarded: what the
-/// general path's `target_is_dead` and `reloc_values` give for it.
-fn non_alloc_value(res: &Resolved, l: &Layout, f: usize, sym: u32, addend: i64) -> Option<u64> {
-    // One look at the symbol and its section's address (a debug section
-    // has millions of these relocations); the rest as the general path.
-    match res.global_of(f, sym) {
-        Some(id) => {
-            if let SymDef::Object { file, sym } = res.symbols[id as usize].def {
-                if section_discarded(res, l, file as usize, sym) {
-                    return None;
-                }
-            }
-            Some(l.sym_values[id as usize].wrapping_add(addend as u64))
-        }
-        None => {
-            let o = &res.objects[f];
-            let s = &o.symbols[sym as usize];
-            let sh = s.shndx as usize;
-            let special =
-                s.shndx == elf::SHN_ABS as u32 || s.shndx == elf::SHN_COMMON as u32 || sh == 0;
-            if !special && sh < o.sections.len() {
-                match l.sec_addrs.get(f).map_or(SEC_SPECIAL, |a| a[sh]) {
-                    SEC_DEAD => return None,
-                    SEC_SPECIAL if l.placement[f][sh].0 == NONE => return None,
-                    SEC_SPECIAL => {}
-                    a => return Some(a.wrapping_add(s.value).wrapping_add(addend as u64)),
-                }
-            }
-            let (v, a) = local_sym_addr(res, l, f, sym, addend);
-            Some(v.wrapping_add(a as u64))
-        }
-    }
+    NonAlloc::new(res, l, f, list).value(sym, addend)
 }
 
 /// The values of the absolute relocations of one file's non-allocated
@@ -765,12 +745,16 @@ impl<'a> NonAlloc<'a> {
         }
     }
 
-    /// `non_alloc_abs(res, l, f, sym, addend, list)`, the same value.
-    #[inline]
+    /// S + A against symbol `sym`, or the tombstone if its section was
+    /// discarded: what the general path's `target_is_dead` and
+    /// `reloc_values` give for it. Inline: a local symbol in a section
+    /// (most of them); `other`: the rest. Always inlined: called per
+    /// relocation, a call is a fifth of its cost (callgrind).
+    #[inline(always)]
     pub(crate) fn value(&self, sym: u32, addend: i64) -> u64 {
-        let o = self.o;
-        if sym >= o.first_global || self.promoted {
-            return non_alloc_abs(self.res, self.l, self.f, sym, addend, self.list);
+        let (l, f, o) = (self.l, self.f, self.o);
+        if sym >= o.first_global || (self.promoted && self.res.global_of(f, sym).is_some()) {
+            return self.other(sym, addend);
         }
         let s = &o.symbols[sym as usize];
         let sh = s.shndx as usize;
@@ -778,32 +762,44 @@ impl<'a> NonAlloc<'a> {
             && sh < o.sections.len()
             && s.shndx != elf::SHN_ABS as u32
             && s.shndx != elf::SHN_COMMON as u32;
-        if plain {
-            match self.addrs.map_or(SEC_SPECIAL, |a| a[sh]) {
-                SEC_DEAD => return u64::from(self.list),
-                SEC_SPECIAL => {
-                    let (osec, _) = self.l.placement[self.f][sh];
-                    if osec == NONE {
-                        return u64::from(self.list);
-                    }
-                    if o.sections[sh].kind == crate::object_file::SectionKind::MergeStrings {
-                        // As `local_sym_addr` places it.
-                        let base = self.l.sections[osec as usize].addr;
-                        let (v, a) = match layout::symbols::merge_ref(o, sh, s, addend) {
-                            Some((i, within, rest)) => (
-                                base.wrapping_add(self.l.piece_out[self.f][i])
-                                    .wrapping_add(within),
-                                rest,
-                            ),
-                            None => (base, addend),
-                        };
-                        return v.wrapping_add(a as u64);
-                    }
-                }
-                a => return a.wrapping_add(s.value).wrapping_add(addend as u64),
-            }
+        if !plain {
+            return self.other(sym, addend);
         }
-        non_alloc_abs(self.res, self.l, self.f, sym, addend, self.list)
+        // Nearly every section: its address from one table.
+        match self.addrs.map_or(SEC_SPECIAL, |a| a[sh]) {
+            SEC_DEAD => u64::from(self.list),
+            SEC_SPECIAL => {
+                let (osec, _) = l.placement[f][sh];
+                if osec == NONE {
+                    return u64::from(self.list);
+                }
+                if o.sections[sh].kind != crate::object_file::SectionKind::MergeStrings {
+                    return self.other(sym, addend);
+                }
+                let base = l.sections[osec as usize].addr;
+                let (v, a) = layout::symbols::merged_addr(l, f, o, sh, s, addend, base);
+                v.wrapping_add(a as u64)
+            }
+            a => a.wrapping_add(s.value).wrapping_add(addend as u64),
+        }
+    }
+
+    /// `value` for a global symbol (or a promoted local), and a local one
+    /// outside the sections' table (absolute, common, special sections,
+    /// whose dropped ones `value` saw to).
+    #[inline(never)]
+    fn other(&self, sym: u32, addend: i64) -> u64 {
+        let (res, l, f) = (self.res, self.l, self.f);
+        if let Some(id) = res.global_of(f, sym) {
+            if let SymDef::Object { file, sym } = res.symbols[id as usize].def {
+                if section_discarded(res, l, file as usize, sym) {
+                    return u64::from(self.list);
+                }
+            }
+            return l.sym_values[id as usize].wrapping_add(addend as u64);
+        }
+        let (v, a) = local_sym_addr(res, l, f, sym, addend);
+        v.wrapping_add(a as u64)
     }
 }
 

@@ -113,25 +113,44 @@ pub fn local_sym_addr(
     }
     let sec_addr = layout.sections[osec as usize].addr;
     if isec.kind == SectionKind::MergeStrings {
-        return match merge_ref(o, sh, s, addend) {
-            Some((i, within, rest)) => (
-                sec_addr
-                    .wrapping_add(layout.piece_out[f][i])
-                    .wrapping_add(within),
-                rest,
-            ),
-            None => (sec_addr, addend),
-        };
+        return merged_addr(layout, f, o, sh, s, addend, sec_addr);
     }
     // Wrapping: a broken input's symbol value must not panic here; the
     // relocation that uses it reports the overflow.
     (sec_addr.wrapping_add(off).wrapping_add(s.value), addend)
 }
 
+/// Where symbol `s` (plus `addend`) of merged-string section `sh` of file
+/// `f` (object `o`) lands, the output section being at `sec_addr`: the
+/// address of its piece and what of the addend is left. Always inlined:
+/// the debug sections' writer calls it per relocation.
+#[inline(always)]
+pub(crate) fn merged_addr(
+    layout: &Layout,
+    f: usize,
+    o: &ObjectFile,
+    sh: usize,
+    s: &InputSymbol,
+    addend: i64,
+    sec_addr: u64,
+) -> (u64, i64) {
+    match merge_ref(o, sh, s, addend) {
+        Some((i, within, rest)) => (
+            sec_addr
+                .wrapping_add(layout.piece_out[f][i])
+                .wrapping_add(within),
+            rest,
+        ),
+        None => (sec_addr, addend),
+    }
+}
+
 /// Where a reference through symbol `s` (with `addend`) into merged-string
 /// section `sh` of `o` lands: the piece (index in `o.pieces`), the offset
 /// within it, and what is left of the addend; `None` if no piece holds
 /// it. Section symbols reference by addend, named symbols by value.
+/// Always inlined, as `merged_addr`.
+#[inline(always)]
 pub(crate) fn merge_ref(
     o: &ObjectFile,
     sh: usize,

@@ -28,7 +28,7 @@ use crate::arch::{Arch, DecideCtx, Native};
 use crate::object_file::{ObjectFile, Reloc, SectionKind};
 use crate::options::Options;
 use crate::resolve::Resolved;
-use crate::write::SecCtx;
+use crate::write::{NonAlloc, SecCtx};
 use object::elf;
 use rayon::prelude::*;
 
@@ -200,16 +200,15 @@ impl WriteAhead {
             // and place.
             let o = &res.objects[f];
             let raw = o.raw_relocs(si);
-            let list = crate::write::is_debug_list(o.sections[si].name);
+            let abs = NonAlloc::new(res, l, f, crate::write::is_debug_list(o.sections[si].name));
             let mut general = None;
             let mut none = Vec::new();
             for &k in deferred {
                 let r = Reloc::from_rela(&raw[k as usize]);
                 match Native::non_alloc_abs_width(r.rtype) {
-                    Some(n) if !Native::is_dtp_rel(r.rtype) => {
-                        let v = crate::write::non_alloc_abs(res, l, f, r.sym, r.addend, list);
+                    Some(n) => {
                         let at = r.offset as usize;
-                        crate::write::store_le(&mut out[at..at + n], v);
+                        crate::write::store_le(&mut out[at..at + n], abs.value(r.sym, r.addend));
                     }
                     _ => {
                         let c = general.get_or_insert_with(|| SecCtx::new(res, l, ctx, f, si));
