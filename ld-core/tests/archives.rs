@@ -75,6 +75,12 @@ fn member_order(exe: &Path) -> Vec<String> {
         "cvar",
         "unused9",
     ];
+    defined_in_order(exe, |n| names.contains(&n))
+}
+
+/// The symbols `nm -n` lists as defined in `exe` that `keep` accepts, in
+/// address order.
+fn defined_in_order(exe: &Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
     let r = must(
         Command::new("nm").args(["-n", "--defined-only"]).arg(exe),
         "nm -n",
@@ -82,9 +88,42 @@ fn member_order(exe: &Path) -> Vec<String> {
     r.stdout
         .lines()
         .filter_map(|l| l.split_whitespace().last())
-        .filter(|n| names.contains(n))
+        .filter(|n| keep(n))
         .map(str::to_string)
         .collect()
+}
+
+/// `dir/name` written from `src` and compiled with `gcc -c <flags>`; the
+/// object.
+fn compile_c(dir: &Path, name: &str, src: &str, flags: &[&str]) -> PathBuf {
+    let c = dir.join(name);
+    std::fs::write(&c, src).unwrap();
+    let o = c.with_extension("o");
+    must(
+        Command::new("gcc")
+            .args(["-c"])
+            .args(flags)
+            .arg(&c)
+            .arg("-o")
+            .arg(&o),
+        "gcc -c",
+    );
+    o
+}
+
+/// `main` linked with `lib` into `dir/out` by `gcc <linker>`; the program.
+fn link_main(dir: &Path, main: &Path, lib: &Path, out: &str, linker: &[&str]) -> PathBuf {
+    let exe = dir.join(out);
+    must(
+        Command::new("gcc")
+            .args(linker)
+            .arg(main)
+            .arg(lib)
+            .arg("-o")
+            .arg(&exe),
+        "gcc link",
+    );
+    exe
 }
 
 #[test]
@@ -94,42 +133,12 @@ fn members_are_taken_in_gnu_ld_order() {
     require_tool("nm", "binutils");
     let dir = fresh_work_dir("archives", "order");
     let shim = make_shim(&dir);
-    let compile = |name: &str, src: &str| -> PathBuf {
-        let c = dir.join(name);
-        std::fs::write(&c, src).unwrap();
-        let o = c.with_extension("o");
-        must(
-            Command::new("gcc")
-                .args(["-c", "-O1", "-fcommon", "-ffunction-sections"])
-                .arg(&c)
-                .arg("-o")
-                .arg(&o),
-            "gcc -c",
-        );
-        o
-    };
-    let objs: Vec<PathBuf> = MEMBERS.iter().map(|(n, s)| compile(n, s)).collect();
+    let flags = ["-O1", "-fcommon", "-ffunction-sections"];
     let lib = dir.join("libm.a");
-    must(
-        Command::new("ar").arg("rcs").arg(&lib).args(&objs),
-        "ar rcs",
-    );
-    let main = compile("main.c", MAIN);
-    let link = |out: &str, linker: &[&str]| -> PathBuf {
-        let exe = dir.join(out);
-        must(
-            Command::new("gcc")
-                .args(linker)
-                .arg(&main)
-                .arg(&lib)
-                .arg("-o")
-                .arg(&exe),
-            "gcc link",
-        );
-        exe
-    };
-    let ours = link("with-cld", &["-B", &shim]);
-    let theirs = link("with-bfd", &["-fuse-ld=bfd"]);
+    build_archive(&dir, &lib, MEMBERS, &flags);
+    let main = compile_c(&dir, "main.c", MAIN, &flags);
+    let ours = link_main(&dir, &main, &lib, "with-cld", &["-B", &shim]);
+    let theirs = link_main(&dir, &main, &lib, "with-bfd", &["-fuse-ld=bfd"]);
     let run = |exe: &Path| must(&mut Command::new(exe), "run").stdout;
     assert_eq!(run(&ours), run(&theirs), "the programs print differently");
     assert_eq!(run(&ours).trim(), "65433 1 8000000");
@@ -159,24 +168,17 @@ fn chain_members(n: usize) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Builds `lib` from `members` in `dir`; returns the objects.
-fn build_archive(dir: &Path, lib: &Path, members: &[(String, String)]) -> Vec<PathBuf> {
+/// Builds `lib` from `members` (file name, source) compiled in `dir` with
+/// `flags`; returns the objects.
+fn build_archive<S: AsRef<str>>(
+    dir: &Path,
+    lib: &Path,
+    members: &[(S, S)],
+    flags: &[&str],
+) -> Vec<PathBuf> {
     let objs: Vec<PathBuf> = members
         .iter()
-        .map(|(n, s)| {
-            let c = dir.join(n);
-            std::fs::write(&c, s).unwrap();
-            let o = c.with_extension("o");
-            must(
-                Command::new("gcc")
-                    .args(["-c", "-O1"])
-                    .arg(&c)
-                    .arg("-o")
-                    .arg(&o),
-                "gcc -c",
-            );
-            o
-        })
+        .map(|(n, s)| compile_c(dir, n.as_ref(), s.as_ref(), flags))
         .collect();
     let _ = std::fs::remove_file(lib);
     must(Command::new("ar").arg("rcs").arg(lib).args(&objs), "ar rcs");
@@ -193,7 +195,7 @@ fn members_parsed_ahead_are_taken_in_gnu_ld_order() {
     let n = 64;
     let members = chain_members(n);
     let lib = dir.join("libchain.a");
-    build_archive(&dir, &lib, &members);
+    build_archive(&dir, &lib, &members, &["-O1"]);
     // The last wanted member pulls the chain down to f_0, round by round.
     let top = (0..n).rev().find(|i| i % 4 != 3).unwrap();
     let main = dir.join("main.c");
@@ -204,35 +206,12 @@ fn members_parsed_ahead_are_taken_in_gnu_ld_order() {
         ),
     )
     .unwrap();
-    let link = |out: &str, linker: &[&str]| -> PathBuf {
-        let exe = dir.join(out);
-        must(
-            Command::new("gcc")
-                .args(linker)
-                .arg(&main)
-                .arg(&lib)
-                .arg("-o")
-                .arg(&exe),
-            "gcc link",
-        );
-        exe
-    };
-    let ours = link("with-cld", &["-B", &shim]);
-    let theirs = link("with-bfd", &["-fuse-ld=bfd"]);
+    let ours = link_main(&dir, &main, &lib, "with-cld", &["-B", &shim]);
+    let theirs = link_main(&dir, &main, &lib, "with-bfd", &["-fuse-ld=bfd"]);
     let run = |exe: &Path| must(&mut Command::new(exe), "run").stdout;
     assert_eq!(run(&ours), run(&theirs), "the programs print differently");
-    let order = |exe: &Path| -> Vec<String> {
-        let r = must(
-            Command::new("nm").args(["-n", "--defined-only"]).arg(exe),
-            "nm -n",
-        );
-        r.stdout
-            .lines()
-            .filter_map(|l| l.split_whitespace().last())
-            .filter(|s| s.starts_with("f_") || s.starts_with("unused_"))
-            .map(str::to_string)
-            .collect()
-    };
+    let order =
+        |exe: &Path| defined_in_order(exe, |s| s.starts_with("f_") || s.starts_with("unused_"));
     let (o, t) = (order(&ours), order(&theirs));
     assert!(o.len() > n / 2, "too few members taken: {o:?}");
     assert!(
@@ -250,7 +229,7 @@ fn a_broken_member_parsed_ahead_fails_the_link_by_name() {
     let shim = make_shim(&dir);
     let members = chain_members(40);
     let lib = dir.join("libchain.a");
-    let objs = build_archive(&dir, &lib, &members);
+    let objs = build_archive(&dir, &lib, &members, &["-O1"]);
     // c05.o (f_5, wanted through main's f_9) loses its section headers:
     // its ELF header and the archive index stay as they were.
     let bytes = std::fs::read(&objs[5]).unwrap();

@@ -86,6 +86,15 @@ fn assert_clean_failure(r: &RunResult, cmd: &str) {
     }
 }
 
+/// A failed link left nothing at `out`.
+fn assert_no_output(out: &Path, r: &RunResult, cmd: &str) {
+    assert!(
+        !out.exists(),
+        "a failed link must not leave an output file{}",
+        context(r, cmd)
+    );
+}
+
 fn assert_stderr_contains(r: &RunResult, cmd: &str, needle: &str, why: &str) {
     assert!(
         r.stderr.contains(needle),
@@ -119,11 +128,7 @@ fn undefined_symbol_names_symbol_and_referencing_object() {
         "(.text+0x",
         "gives section and offset of the reference",
     );
-    assert!(
-        !dir.join("out").exists(),
-        "a failed link must not leave an output file{}",
-        context(&r, &cmd)
-    );
+    assert_no_output(&dir.join("out"), &r, &cmd);
 }
 
 /// A PC-relative reference (`R_X86_64_PC32`) and a call (`R_X86_64_PLT32`)
@@ -160,11 +165,7 @@ fn pc_relative_overflow_names_type_target_and_value() {
     ] {
         assert_stderr_contains(&r, &cmd, needle, "names the overflow");
     }
-    assert!(
-        !out.exists(),
-        "a failed link must not leave an output file{}",
-        context(&r, &cmd)
-    );
+    assert_no_output(&out, &r, &cmd);
     let near = [
         "-Wl,--defsym=far_away=0x2000",
         "-Wl,--defsym=far_func=0x2010",
