@@ -961,7 +961,11 @@ fn read_relocs(
         .map(|sh| sh.sh_size(e) / 24)
         .sum();
     let mut relocs: Vec<Reloc> = Vec::with_capacity(n.min(data.len() as u64 / 24) as usize);
-    let mut raw: RawRelocs = Vec::new();
+    let rela_sections = sections
+        .iter()
+        .filter(|sh| sh.sh_type(e) == elf::SHT_RELA)
+        .count();
+    let mut raw: RawRelocs = Vec::with_capacity(rela_sections);
     for (i, sh) in sections.iter().enumerate() {
         if sh.sh_type(e) != elf::SHT_RELA {
             continue;
@@ -1343,7 +1347,8 @@ impl ObjectFile {
             }
             let data = self.section_data(i);
             let relocs = self.sections[i].relocs.clone();
-            let mut records = Vec::new();
+            // An FDE has one relocation (two with an LSDA), a CIE mostly none.
+            let mut records = Vec::with_capacity(relocs.len() + 1);
             let mut pos = 0usize;
             let mut ri = relocs.start;
             while pos + 4 <= data.len() {

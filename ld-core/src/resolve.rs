@@ -961,10 +961,25 @@ pub fn resolve_with(
     );
     let mut inc = Incremental::new(roots, opts, claimer, names_hint);
     inc.rs.parse_whole = false;
+    // Room for every object the inputs can bring (archive members at most),
+    // so the tables are not copied again and again as they grow.
+    let files: usize = items.iter().map(files_hint).sum();
+    inc.rs.r.objects.reserve(files);
+    inc.rs.r.sym_ids.reserve(files);
+    inc.rs.r.discarded.reserve(files);
     for item in items {
         inc.feed(item)?;
     }
     inc.finish()
+}
+
+/// How many objects `item` may bring (to size the per-object tables).
+fn files_hint(item: &LoadItem) -> usize {
+    match item {
+        LoadItem::Object(_) | LoadItem::Lto(_) => 1,
+        LoadItem::Archive { archive, .. } => archive.members.len(),
+        _ => 0,
+    }
 }
 
 /// How many global names `item` may bring (to size the symbol table).

@@ -230,53 +230,79 @@ struct SynthPart<'a> {
 enum Region {
     Input(u32, u32),
     Merged(usize, u64),
-    Synth(Synth),
 }
 
-/// The output's parts, each with its slice of `buf`: the synthetic ones,
-/// and the input sections and merged strings in output order (the order
-/// their dynamic relocations are made in).
+/// Output section `i`'s regions (offset in the section, size, what), in
+/// offset order: its non-empty input sections and its merged strings.
+fn section_regions(res: &Resolved, l: &Layout, i: usize) -> Vec<(u64, u64, Region)> {
+    let s = &l.sections[i];
+    let mut regions: Vec<(u64, u64, Region)> = Vec::with_capacity(s.inputs.len() + 1);
+    for &(f, si) in &s.inputs {
+        let (_, off) = l.placement[f as usize][si as usize];
+        let isec = &res.objects[f as usize].sections[si as usize];
+        if !isec.is_nobits() {
+            regions.push((off, isec.size, Region::Input(f, si)));
+        }
+    }
+    if let Some(base) = s.merged.iter().map(|m| m.1).min() {
+        let end = s
+            .merged
+            .iter()
+            .map(|m| m.1 + m.0.len() as u64)
+            .max()
+            .unwrap();
+        regions.push((base, end - base, Region::Merged(i, base)));
+    }
+    // Placed in order already, but for the merged run and inputs an
+    // ordering put elsewhere (a no-op check then).
+    if !regions.is_sorted_by_key(|r| r.0) {
+        regions.sort_by_key(|r| r.0);
+    }
+    regions
+}
+
+/// What one output section's slice of the output is cut into.
+enum Cut<'a> {
+    Synth(Synth, &'a mut [u8]),
+    /// A regular section's regions (offsets in the section) and the slice
+    /// from its first region's start to its last's end, which is at
+    /// offset `.1` in the section.
+    Data(Vec<(u64, u64, Region)>, u64, &'a mut [u8]),
+}
+
+/// The output's slices: the synthetic sections written with the input
+/// sections (`chunks::written_early`) and, per regular section, its input
+/// sections and merged strings, in output order (the order their dynamic
+/// relocations are made in). The sections' regions are found in parallel;
+/// the slices cut from `buf` in file order, checked not to overlap.
 #[allow(clippy::type_complexity)]
 fn split_parts<'a>(
     res: &Resolved,
     l: &Layout,
     buf: &'a mut [u8],
-) -> Result<(Vec<SynthPart<'a>>, Vec<DataPart<'a>>)> {
-    let mut regions: Vec<(u64, u64, Region)> = Vec::new();
-    for (i, s) in l.sections.iter().enumerate() {
-        if s.is_nobits() {
-            continue;
-        }
-        if s.synth != Synth::Regular {
-            if written_early(s.synth) && s.size > 0 {
-                regions.push((s.offset, s.size, Region::Synth(s.synth)));
+) -> Result<(Vec<SynthPart<'a>>, Vec<Vec<DataPart<'a>>>)> {
+    let spans: Vec<(u64, u64, Option<Vec<(u64, u64, Region)>>, usize)> = l
+        .sections
+        .par_iter()
+        .enumerate()
+        .filter(|(_, s)| !s.is_nobits())
+        .filter_map(|(i, s)| {
+            if s.synth != Synth::Regular {
+                return (written_early(s.synth) && s.size > 0)
+                    .then_some((s.offset, s.size, None, i));
             }
-            continue;
-        }
-        for &(f, si) in &s.inputs {
-            let (_, off) = l.placement[f as usize][si as usize];
-            let isec = &res.objects[f as usize].sections[si as usize];
-            if !isec.is_nobits() {
-                regions.push((s.offset + off, isec.size, Region::Input(f, si)));
-            }
-        }
-        if let Some(base) = s.merged.iter().map(|m| m.1).min() {
-            let end = s
-                .merged
-                .iter()
-                .map(|m| m.1 + m.0.len() as u64)
-                .max()
-                .unwrap();
-            regions.push((s.offset + base, end - base, Region::Merged(i, base)));
-        }
-    }
-    regions.sort_by_key(|r| r.0);
-    let mut synth: Vec<SynthPart<'a>> = Vec::new();
-    let mut data: Vec<DataPart<'a>> = Vec::with_capacity(regions.len());
-    let (mut hdr, mut strtab) = (None, None);
+            let regions = section_regions(res, l, i);
+            let first = regions.first()?.0;
+            let end = regions.iter().map(|r| r.0 + r.1).max().unwrap_or(first);
+            Some((s.offset + first, end - first, Some(regions), i))
+        })
+        .collect();
+    let mut spans = spans;
+    spans.sort_by_key(|sp| sp.0);
+    let mut cuts: Vec<Cut<'a>> = Vec::with_capacity(spans.len());
     let mut rest: &mut [u8] = buf;
     let mut pos = 0u64;
-    for &(off, size, region) in &regions {
+    for (off, size, regions, i) in spans {
         let Some(gap) = off.checked_sub(pos) else {
             return Err(Error::new(format!(
                 "internal error: output pieces overlap at offset {off:#x}"
@@ -287,16 +313,24 @@ fn split_parts<'a>(
         let (out, tail) = tail.split_at_mut(size as usize);
         rest = tail;
         pos = off + size;
-        match region {
-            Region::Input(f, si) => data.push(DataPart::Input(out, f, si)),
-            Region::Merged(i, base) => data.push(DataPart::Merged(out, i, base)),
-            Region::Synth(Synth::EhFrameHdr) => hdr = Some(out),
-            Region::Synth(Synth::Strtab) => strtab = Some(out),
-            Region::Synth(which) => synth.push(SynthPart {
+        let s = &l.sections[i];
+        cuts.push(match regions {
+            None => Cut::Synth(s.synth, out),
+            Some(r) => Cut::Data(r, off - s.offset, out),
+        });
+    }
+    let (mut synth, mut data) = (Vec::new(), Vec::with_capacity(cuts.len()));
+    let (mut hdr, mut strtab) = (None, None);
+    for cut in cuts {
+        match cut {
+            Cut::Synth(Synth::EhFrameHdr, out) => hdr = Some(out),
+            Cut::Synth(Synth::Strtab, out) => strtab = Some(out),
+            Cut::Synth(which, out) => synth.push(SynthPart {
                 which,
                 out,
                 partner: None,
             }),
+            Cut::Data(regions, base, out) => data.push((regions, base, out)),
         }
     }
     for p in &mut synth {
@@ -306,7 +340,39 @@ fn split_parts<'a>(
             _ => None,
         };
     }
+    let data = data
+        .into_par_iter()
+        .map(|(regions, base, out)| cut_regions(regions, base, out))
+        .collect::<Result<Vec<_>>>()?;
     Ok((synth, data))
+}
+
+/// Cuts `out` (a section's bytes from offset `base`) into its regions.
+fn cut_regions(
+    regions: Vec<(u64, u64, Region)>,
+    base: u64,
+    out: &mut [u8],
+) -> Result<Vec<DataPart<'_>>> {
+    let mut parts = Vec::with_capacity(regions.len());
+    let mut rest: &mut [u8] = out;
+    let mut pos = base;
+    for (off, size, region) in regions {
+        let Some(gap) = off.checked_sub(pos) else {
+            return Err(Error::new(format!(
+                "internal error: output pieces overlap at section offset {off:#x}"
+            )));
+        };
+        let tail = std::mem::take(&mut rest);
+        let (_, tail) = tail.split_at_mut(gap as usize);
+        let (out, tail) = tail.split_at_mut(size as usize);
+        rest = tail;
+        pos = off + size;
+        parts.push(match region {
+            Region::Input(f, si) => DataPart::Input(out, f, si),
+            Region::Merged(i, base) => DataPart::Merged(out, i, base),
+        });
+    }
+    Ok(parts)
 }
 
 /// Writes every part but the dynamic relocations and `.dynamic`; returns
@@ -323,39 +389,25 @@ fn write_parts(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Re
                 .collect::<Vec<Result<()>>>()
         },
         || {
-            // Small jobs: the parts are in output order, so the heavy ones
-            // (debug sections with most of the relocations) sit together at
-            // the end, and rayon's adaptive splitting left one thread with
-            // them (one thread busy for 45 of the 50 ms of ripgrep's write).
+            // Small jobs: the heavy parts (debug sections with most of the
+            // relocations) sit together, and rayon's adaptive splitting
+            // left one thread with them (one thread busy for 45 of the 50
+            // ms of ripgrep's write).
             data.into_par_iter()
-                .with_max_len(8)
-                .map(|p| match p {
-                    DataPart::Input(out, f, si) => {
-                        let (f, si) = (f as usize, si as usize);
-                        match l
-                            .written
-                            .as_ref()
-                            .map(|w| w.write(res, l, &ctx, f, si, out))
-                        {
-                            Some(Ok(true)) => Ok(Vec::new()),
-                            Some(Err(e)) => Err(e),
-                            _ => relocate_section(res, l, &ctx, out, f, si),
-                        }
-                    }
-                    DataPart::Merged(out, i, base) => {
-                        for (bytes, off) in &l.sections[i].merged {
-                            let o = (off - base) as usize;
-                            out[o..o + bytes.len()].copy_from_slice(bytes);
-                        }
-                        Ok(Vec::new())
-                    }
+                .with_max_len(1)
+                .map(|parts| {
+                    parts
+                        .into_par_iter()
+                        .with_max_len(8)
+                        .map(|p| write_part(res, l, &ctx, p))
+                        .collect::<Vec<Result<Vec<DynRel>, String>>>()
                 })
-                .collect::<Vec<Result<Vec<DynRel>, String>>>()
+                .collect::<Vec<_>>()
         },
     );
     let mut errors = Vec::new();
     let mut rels = Vec::new();
-    for r in input_results {
+    for r in input_results.into_iter().flatten() {
         match r {
             Ok(v) => rels.extend(v),
             Err(e) => errors.push(e),
@@ -370,6 +422,33 @@ fn write_parts(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Re
         return Err(Error::new(errors.join("\n")));
     }
     Ok(rels)
+}
+
+/// Writes one input section (from what was written ahead, or relocated
+/// here) or one section's merged strings.
+fn write_part(
+    res: &Resolved,
+    l: &Layout,
+    ctx: &DecideCtx,
+    p: DataPart<'_>,
+) -> Result<Vec<DynRel>, String> {
+    match p {
+        DataPart::Input(out, f, si) => {
+            let (f, si) = (f as usize, si as usize);
+            match l.written.as_ref().map(|w| w.write(res, l, ctx, f, si, out)) {
+                Some(Ok(true)) => Ok(Vec::new()),
+                Some(Err(e)) => Err(e),
+                _ => relocate_section(res, l, ctx, out, f, si),
+            }
+        }
+        DataPart::Merged(out, i, base) => {
+            for (bytes, off) in &l.sections[i].merged {
+                let o = (off - base) as usize;
+                out[o..o + bytes.len()].copy_from_slice(bytes);
+            }
+            Ok(Vec::new())
+        }
+    }
 }
 
 /// Copies input section `si` of object `f` into `out` (its place in the
