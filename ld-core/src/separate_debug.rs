@@ -227,7 +227,7 @@ impl Split {
         let table = |s: Synth| l.sec(s).filter(|s| s.size > 0);
         if let (Some(sym), Some(str)) = (table(Synth::Symtab), table(Synth::Strtab)) {
             let first = shdrs.len() as u32 + 1;
-            for (s, link, info) in [(sym, first + 1, l.symtab_locals), (str, 0, 0)] {
+            for (s, link, info) in [(sym, first + 1, l.symtab.locals()), (str, 0, 0)] {
                 off = align_up(off, s.align.max(1));
                 body.push((off, &buf[s.offset as usize..(s.offset + s.size) as usize]));
                 shdrs.push(Shdr {

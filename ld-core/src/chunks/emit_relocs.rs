@@ -70,7 +70,7 @@ pub(crate) fn write(res: &Resolved, l: &Layout, buf: &mut [u8]) {
     }
     // .symtab index of each global written there (as write_symtab orders them).
     let mut index = vec![0u32; res.symbols.len()];
-    let mut next = l.symtab_locals;
+    let mut next = l.symtab.locals();
     for (id, s) in res.symbols.iter().enumerate() {
         if l.sec(Synth::Symtab).is_some()
             && !s.localized

@@ -124,7 +124,7 @@ pub(crate) fn link_info(l: &Layout, s: &OutputSection) -> (u32, u32) {
             idx(Synth::GotPlt),
         ),
         Synth::Dynamic => (idx(Synth::Dynstr), 0),
-        Synth::Symtab => (idx(Synth::Strtab), l.symtab_locals),
+        Synth::Symtab => (idx(Synth::Strtab), l.symtab.locals()),
         Synth::EmitRela => (idx(Synth::Symtab), l.sections[s.rela_for as usize].shndx),
         _ => (0, 0),
     }

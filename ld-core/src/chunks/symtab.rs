@@ -21,55 +21,95 @@ pub(crate) fn alloc_count(sections: &[OutputSection]) -> u32 {
     sections.iter().filter(|s| s.is_alloc()).count() as u32
 }
 
-/// Count of local and total .symtab entries and the .strtab size: the
-/// null symbol, `section_symbols` section symbols, a `foo$plt` local for
-/// each PLT entry, the input files' locals, then the globals.
+/// How many `.symtab` entries and `.strtab` bytes each part of the table
+/// takes, in the order they are written: the null symbol, a section
+/// symbol per allocated output section, each input file's locals, a
+/// `foo$plt` local per PLT entry, the globals a version script made local,
+/// then the other globals (both counted per `GLOBAL_CHUNK` symbols). The
+/// writer fills the parts in parallel from where these put them.
+#[derive(Clone, Debug, Default)]
+pub struct SymtabPlan {
+    section_symbols: u32,
+    /// Per input file: (entries, bytes) of its locals kept.
+    files: Vec<(u32, u64)>,
+    plt: (u32, u64),
+    /// Per chunk of the global symbols: (entries, bytes) of the localized
+    /// ones kept, and of the others kept.
+    localized: Vec<(u32, u64)>,
+    globals: Vec<(u32, u64)>,
+}
+
+/// Global symbols per part of the plan (and job of the writer).
+const GLOBAL_CHUNK: usize = 4096;
+
+fn sum(parts: &[(u32, u64)]) -> (u32, u64) {
+    parts.iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+impl SymtabPlan {
+    /// The local entries (`sh_info`): all that precede the first global.
+    pub fn locals(&self) -> u32 {
+        1 + self.section_symbols + sum(&self.files).0 + self.plt.0 + sum(&self.localized).0
+    }
+
+    /// All entries.
+    pub fn count(&self) -> u32 {
+        self.locals() + sum(&self.globals).0
+    }
+
+    /// `.strtab`'s size: its leading NUL and each name kept.
+    pub fn strtab_size(&self) -> u64 {
+        1 + sum(&self.files).1 + self.plt.1 + sum(&self.localized).1 + sum(&self.globals).1
+    }
+}
+
+/// The pass's plan of `.symtab` (`SymtabPlan`): which symbols are kept,
+/// counted per file and per chunk of globals in parallel.
 pub(crate) fn symtab_plan(
     res: &Resolved,
     placement: &[Vec<(u32, u64)>],
     discard: Discard,
     plt: &[SymbolId],
     section_symbols: u32,
-) -> (u32, u32, u64) {
+) -> SymtabPlan {
     use rayon::prelude::*;
-    // (locals, globals, .strtab bytes): sums, so counted per file and per
-    // symbol in parallel.
-    let add = |a: (u32, u32, u64), b: (u32, u32, u64)| (a.0 + b.0, a.1 + b.1, a.2 + b.2);
     let plt_names: u64 = plt
         .iter()
         .map(|&id| plt_symbol_name_len(res, id) as u64 + 1)
         .sum();
-    let file_locals = res
+    let files = res
         .objects
         .par_iter()
         .zip(placement)
         .map(|(o, placed)| {
-            let mut n = (0, 0, 0);
+            let mut n = (0, 0);
             for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
                 if keep_local(o, s, i, placed, discard) {
-                    n = add(n, (1, 0, s.name.len() as u64 + 1));
+                    n = (n.0 + 1, n.1 + s.name.len() as u64 + 1);
                 }
             }
             n
         })
-        .reduce(|| (0, 0, 0), add);
-    let globals = res
+        .collect();
+    let (localized, globals) = res
         .symbols
-        .par_iter()
-        .with_min_len(1024)
-        .filter(|s| keep_global(res, placement, s))
-        .map(|s| {
-            (
-                u32::from(s.localized),
-                u32::from(!s.localized),
-                s.name.len() as u64 + 1,
-            )
+        .par_chunks(GLOBAL_CHUNK)
+        .map(|chunk| {
+            let (mut loc, mut glob) = ((0, 0), (0, 0));
+            for s in chunk.iter().filter(|s| keep_global(res, placement, s)) {
+                let n = if s.localized { &mut loc } else { &mut glob };
+                *n = (n.0 + 1, n.1 + s.name.len() as u64 + 1);
+            }
+            (loc, glob)
         })
-        .reduce(|| (0, 0, 0), add);
-    // The null symbol, the section symbols, the PLT entries'.
-    let own = (1 + section_symbols + plt.len() as u32, 0, 1 + plt_names);
-    let (locals, globals, strsz) = add(add(own, file_locals), globals);
-    (locals, locals + globals, strsz)
+        .unzip();
+    SymtabPlan {
+        section_symbols,
+        files,
+        plt: (plt.len() as u32, plt_names),
+        localized,
+        globals,
+    }
 }
 
 /// The local symbol naming PLT entry of `id` in `.symtab` (`foo$plt`, as
@@ -154,17 +194,17 @@ pub fn keep_global(
     }
 }
 
-/// The pass: how many `.symtab` entries there are (locals first) and
-/// `.strtab`'s size; nothing without `-s`.
+/// The pass: which symbols `.symtab` lists, and so its and `.strtab`'s
+/// sizes; nothing without `-s`.
 pub(crate) fn sizes(
     opts: &Options,
     res: &Resolved,
     placement: &[Vec<(u32, u64)>],
     plt: &[SymbolId],
     sections: &[OutputSection],
-) -> (u32, u32, u64) {
+) -> SymtabPlan {
     if opts.strip_all {
-        (0, 0, 0)
+        SymtabPlan::default()
     } else {
         symtab_plan(res, placement, opts.discard, plt, alloc_count(sections))
     }
@@ -251,118 +291,172 @@ pub(crate) fn shstrtab_offsets(sections: &[OutputSection]) -> HashMap<&[u8], u32
 }
 
 /// `.symtab` (`b`) and `.strtab` (`strtab_out`).
-pub(crate) fn write(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [u8]) {
-    let (st_size, ss_size) = (b.len(), strtab_out.len());
-    let mut strtab: Vec<u8> = Vec::with_capacity(ss_size);
-    strtab.push(0);
-    let mut syms: Vec<[u8; 24]> = Vec::with_capacity(st_size / 24);
-    syms.push([0; 24]);
-    let entry = |strtab: &mut Vec<u8>,
-                 name: &[u8],
-                 info: u8,
-                 other: u8,
-                 shndx: u16,
-                 value: u64,
-                 size: u64| {
-        let mut e = [0u8; 24];
-        e[0..4].copy_from_slice(&(strtab.len() as u32).to_le_bytes());
-        strtab.extend_from_slice(name);
-        strtab.push(0);
+/// Entries written into a part of `.symtab` and the matching part of
+/// `.strtab` (which starts at `base` in it).
+struct Part<'a> {
+    syms: &'a mut [u8],
+    strs: &'a mut [u8],
+    base: u32,
+    n: usize,
+    at: usize,
+}
+
+impl Part<'_> {
+    /// An entry named `name` (put in `.strtab` here, NUL-terminated).
+    fn push(&mut self, name: &[u8], info: u8, other: u8, shndx: u16, value: u64, size: u64) {
+        let name_at = self.base + self.at as u32;
+        self.strs[self.at..self.at + name.len()].copy_from_slice(name);
+        self.strs[self.at + name.len()] = 0;
+        self.at += name.len() + 1;
+        self.entry(name_at, info, other, shndx, value, size);
+    }
+
+    /// An entry whose name is at `name_at` in `.strtab` already.
+    fn entry(&mut self, name_at: u32, info: u8, other: u8, shndx: u16, value: u64, size: u64) {
+        let e = &mut self.syms[self.n * 24..self.n * 24 + 24];
+        e[0..4].copy_from_slice(&name_at.to_le_bytes());
         e[4] = info;
         e[5] = other;
         e[6..8].copy_from_slice(&shndx.to_le_bytes());
         e[8..16].copy_from_slice(&value.to_le_bytes());
         e[16..24].copy_from_slice(&size.to_le_bytes());
-        e
-    };
-    // Section symbols: nameless (offset 0 of .strtab, no bytes of their own).
-    for s in l.sections.iter().filter(|s| s.is_alloc()) {
-        let mut e = [0u8; 24];
-        e[4] = (elf::STB_LOCAL << 4) | elf::STT_SECTION;
-        e[6..8].copy_from_slice(&(s.shndx as u16).to_le_bytes());
-        e[8..16].copy_from_slice(&s.addr.to_le_bytes());
-        syms.push(e);
+        self.n += 1;
     }
-    for (f, o) in res.objects.iter().enumerate() {
-        for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
-            if !layout::keep_local(o, s, i, &l.placement[f], l.discard) {
-                continue;
+}
+
+/// What one part of `.symtab` holds (see `SymtabPlan`).
+#[derive(Clone, Copy)]
+enum Job {
+    Head,
+    File(usize),
+    Plt,
+    Localized(usize),
+    Globals(usize),
+}
+
+/// Writes `.symtab` (`b`) and `.strtab` as `l.symtab` plans them: each
+/// part (a file's locals, a chunk of globals) in parallel, at its place.
+pub(crate) fn write(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [u8]) {
+    use rayon::prelude::*;
+    let plan = &l.symtab;
+    let mut jobs: Vec<(Job, (u32, u64))> = Vec::new();
+    jobs.push((Job::Head, (1 + plan.section_symbols, 1)));
+    jobs.extend(
+        plan.files
+            .iter()
+            .enumerate()
+            .map(|(f, &n)| (Job::File(f), n)),
+    );
+    jobs.push((Job::Plt, plan.plt));
+    jobs.extend((plan.localized.iter().enumerate()).map(|(c, &n)| (Job::Localized(c), n)));
+    jobs.extend(
+        plan.globals
+            .iter()
+            .enumerate()
+            .map(|(c, &n)| (Job::Globals(c), n)),
+    );
+    let (mut syms, mut strs) = (b, strtab_out);
+    let mut base = 0u64;
+    let parts: Vec<(Job, Part)> = jobs
+        .into_iter()
+        .filter(|(_, n)| n.0 > 0)
+        .map(|(job, (count, bytes))| {
+            let (s, rest) = std::mem::take(&mut syms).split_at_mut(24 * count as usize);
+            let (t, trest) = std::mem::take(&mut strs).split_at_mut(bytes as usize);
+            (syms, strs) = (rest, trest);
+            let part = Part {
+                syms: s,
+                strs: t,
+                base: base as u32,
+                n: 0,
+                at: 0,
+            };
+            base += bytes;
+            (job, part)
+        })
+        .collect();
+    parts
+        .into_par_iter()
+        .with_max_len(16)
+        .for_each(|(job, mut part)| match job {
+            Job::Head => {
+                // The null symbol and `.strtab`'s leading NUL; section
+                // symbols are nameless (offset 0, no bytes of their own).
+                part.strs[0] = 0;
+                part.entry(0, 0, 0, 0, 0, 0);
+                for s in l.sections.iter().filter(|s| s.is_alloc()) {
+                    let info = (elf::STB_LOCAL << 4) | elf::STT_SECTION;
+                    part.entry(0, info, 0, s.shndx as u16, s.addr, 0);
+                }
             }
-            let (shndx, value) = if s.typ == elf::STT_FILE {
-                (elf::SHN_ABS, 0)
-            } else if s.shndx == elf::SHN_ABS as u32 {
-                (elf::SHN_ABS, s.value)
-            } else {
-                let p = l.placement[f][s.shndx as usize].0;
-                (
-                    l.sections[p as usize].shndx as u16,
-                    local_sym_addr(res, l, f, i as u32, 0).0,
-                )
-            };
-            // TLS symbols hold their offset in the TLS segment.
-            let value = if s.typ == elf::STT_TLS {
-                value.wrapping_sub(l.tls_start)
-            } else {
-                value
-            };
-            let e = entry(
-                &mut strtab,
-                s.name,
-                (elf::STB_LOCAL << 4) | s.typ,
-                s.visibility,
-                shndx,
-                value,
-                s.size,
-            );
-            syms.push(e);
-        }
-    }
-    let plt_shndx = l.sec(Synth::Plt).map_or(0, |s| s.shndx as u16);
-    for (i, &id) in l.plt.iter().enumerate() {
-        syms.push(entry(
-            &mut strtab,
-            &layout::plt_symbol_name(res, id),
-            (elf::STB_LOCAL << 4) | elf::STT_FUNC,
-            elf::STV_DEFAULT,
-            plt_shndx,
-            l.plt_entry_addr(i as u32),
-            Native::PLT_ENTRY_SIZE,
-        ));
-    }
-    // Symbols a version script made local follow the input locals (all
-    // locals precede the first global), bound locally, with the default
-    // visibility, as GNU ld writes them.
-    for (id, s) in res.symbols.iter().enumerate() {
-        if !s.localized || !layout::keep_global(res, &l.placement, s) {
+            Job::File(f) => write_locals(res, l, f, &mut part),
+            Job::Plt => {
+                let plt_shndx = l.sec(Synth::Plt).map_or(0, |s| s.shndx as u16);
+                for (i, &id) in l.plt.iter().enumerate() {
+                    part.push(
+                        &layout::plt_symbol_name(res, id),
+                        (elf::STB_LOCAL << 4) | elf::STT_FUNC,
+                        elf::STV_DEFAULT,
+                        plt_shndx,
+                        l.plt_entry_addr(i as u32),
+                        Native::PLT_ENTRY_SIZE,
+                    );
+                }
+            }
+            Job::Localized(c) | Job::Globals(c) => {
+                let localized = matches!(job, Job::Localized(_));
+                let first = c * GLOBAL_CHUNK;
+                let chunk = &res.symbols[first..(first + GLOBAL_CHUNK).min(res.symbols.len())];
+                for (k, s) in chunk.iter().enumerate() {
+                    if s.localized != localized || !layout::keep_global(res, &l.placement, s) {
+                        continue;
+                    }
+                    let (v, size, info, other, shndx) =
+                        global_entry(res, l, (first + k) as u32, false);
+                    if localized {
+                        // Symbols a version script made local follow the
+                        // input locals, bound locally, with the default
+                        // visibility, as GNU ld writes them.
+                        let info = (elf::STB_LOCAL << 4) | (info & 0xf);
+                        part.push(s.name, info, elf::STV_DEFAULT, shndx, v, size);
+                    } else {
+                        // Hidden symbols become local in an executable's
+                        // .symtab in GNU ld; we keep them global with their
+                        // visibility, which readers accept.
+                        part.push(s.name, info, other, shndx, v, size);
+                    }
+                }
+            }
+        });
+}
+
+/// The locals of input file `f` that `.symtab` keeps.
+fn write_locals(res: &Resolved, l: &Layout, f: usize, part: &mut Part) {
+    let o = &res.objects[f];
+    for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
+        if !layout::keep_local(o, s, i, &l.placement[f], l.discard) {
             continue;
         }
-        let (v, size, info, _, shndx) = global_entry(res, l, id as u32, false);
-        let info = (elf::STB_LOCAL << 4) | (info & 0xf);
-        syms.push(entry(
-            &mut strtab,
-            s.name,
-            info,
-            elf::STV_DEFAULT,
-            shndx,
-            v,
-            size,
-        ));
+        let (shndx, value) = if s.typ == elf::STT_FILE {
+            (elf::SHN_ABS, 0)
+        } else if s.shndx == elf::SHN_ABS as u32 {
+            (elf::SHN_ABS, s.value)
+        } else {
+            let p = l.placement[f][s.shndx as usize].0;
+            (
+                l.sections[p as usize].shndx as u16,
+                local_sym_addr(res, l, f, i as u32, 0).0,
+            )
+        };
+        // TLS symbols hold their offset in the TLS segment.
+        let value = if s.typ == elf::STT_TLS {
+            value.wrapping_sub(l.tls_start)
+        } else {
+            value
+        };
+        let info = (elf::STB_LOCAL << 4) | s.typ;
+        part.push(s.name, info, s.visibility, shndx, value, s.size);
     }
-    for (id, s) in res.symbols.iter().enumerate() {
-        if s.localized || !layout::keep_global(res, &l.placement, s) {
-            continue;
-        }
-        let (v, size, info, other, shndx) = global_entry(res, l, id as u32, false);
-        // Hidden symbols become local in an executable's .symtab in GNU ld; we
-        // keep them global with their visibility, which readers accept.
-        let e = entry(&mut strtab, s.name, info, other, shndx, v, size);
-        syms.push(e);
-    }
-    for (i, e) in syms.iter().enumerate().take(st_size / 24) {
-        b[i * 24..i * 24 + 24].copy_from_slice(e);
-    }
-    let n = strtab.len().min(ss_size);
-    strtab_out[..n].copy_from_slice(&strtab[..n]);
 }
 
 /// The index of the allocated section holding (or ending at) `v`, else

@@ -47,16 +47,14 @@ impl Layout {
             }
         }
         if let Some(&i) = self.sec_idx.get(&Synth::Symtab) {
-            let (locals, count, strsz) = symtab_plan(
+            self.symtab = symtab_plan(
                 res,
                 &self.placement,
                 self.discard,
                 &self.plt,
                 alloc_count(&self.sections),
             );
-            self.symtab_locals = locals;
-            self.symtab_count = count;
-            self.strtab_size = strsz;
+            let (count, strsz) = (self.symtab.count(), self.symtab.strtab_size());
             self.sections[i as usize].size = 24 * count as u64;
             if let Some(&j) = self.sec_idx.get(&Synth::Strtab) {
                 self.sections[j as usize].size = strsz;

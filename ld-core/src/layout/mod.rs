@@ -328,9 +328,8 @@ pub struct Layout {
     pub tls_end: u64,
     pub tp: u64,
     pub got_base: u64,
-    pub symtab_locals: u32,
-    pub symtab_count: u32,
-    pub strtab_size: u64,
+    /// What `.symtab` and `.strtab` hold, part by part.
+    pub symtab: crate::chunks::symtab::SymtabPlan,
     pub shstrtab: Vec<u8>,
     pub build_id_len: usize,
     /// `.note.gnu.property` contents (type, value); empty: no such note.
@@ -538,9 +537,13 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     notes::add_comment(&mut out, &comment);
 
     crate::timing::next(&mut pass, "layout: symtab sizes");
-    let (symtab_locals, symtab_count, strtab_size) =
-        symtab::sizes(opts, res, &placement, &gp.plt, out.sections);
-    symtab::add(opts, &mut out, symtab_count, strtab_size);
+    let symtab_plan = symtab::sizes(opts, res, &placement, &gp.plt, out.sections);
+    symtab::add(
+        opts,
+        &mut out,
+        symtab_plan.count(),
+        symtab_plan.strtab_size(),
+    );
     if opts.emit_relocs {
         chunks::emit_relocs::add(res, &live, out.sections);
     }
@@ -624,9 +627,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         tls_end: placed.tls_end,
         tp,
         got_base: 0,
-        symtab_locals,
-        symtab_count,
-        strtab_size,
+        symtab: symtab_plan,
         shstrtab,
         build_id_len,
         gnu_properties,
