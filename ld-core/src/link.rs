@@ -706,7 +706,11 @@ fn link_resolved(
                 inc.feed(item)?;
             }
             merged = layout;
-            inc.finish()?.0
+            let (res, placed) = inc.finish()?;
+            // The archives and the members not taken (parsed ahead):
+            // freed on a worker, off the wait's path.
+            rayon::spawn(move || drop(placed));
+            res
         }
         None => plugin::resolve(opts, items, &link_roots(opts, &scripts))?,
     };

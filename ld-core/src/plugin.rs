@@ -1033,6 +1033,9 @@ pub(crate) fn resolve(
     };
     let (first, placed) = resolve::resolve_with(items, roots, opts, &mut claimer)?;
     if claimer.claimed.is_empty() {
+        // The archives and the members not taken (parsed ahead, thousands
+        // in a Rust link): freed on a worker while the link goes on.
+        rayon::spawn(move || drop(placed));
         return Ok(first);
     }
     let root_names: Vec<&[u8]> = roots.to_vec();

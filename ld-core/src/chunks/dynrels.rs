@@ -202,40 +202,37 @@ pub(crate) fn write(l: &Layout, buf: &mut [u8], place_rels: &[DynRel]) -> Result
     let kind = l.kind;
     let relr = l.sec(Synth::RelrDyn).is_some();
     let packable = layout::PackableIndex::new(l);
-    let mut relative: Vec<DynRel> = Vec::new();
-    let mut symbolic: Vec<DynRel> = Vec::new();
-    let mut packed: Vec<u64> = Vec::new();
-    for r in l.got_rels.iter().chain(place_rels.iter()) {
-        if r.rtype == Native::R_RELATIVE {
-            if relr && packable.contains(r.offset) {
-                packed.push(r.offset);
-            } else {
-                relative.push(*r);
-            }
-        } else {
-            symbolic.push(*r);
-        }
-    }
+    // `.rela.dyn`: the relative relocations not packed into `.relr.dyn`,
+    // then the symbolic ones, then the IFUNCs'; each kind in the order made.
+    let made = || l.got_rels.iter().chain(place_rels.iter());
+    let packed_here =
+        |r: &DynRel| relr && r.rtype == Native::R_RELATIVE && packable.contains(r.offset);
     if let Some((b, _)) = sec_slice(buf, l, Synth::RelrDyn) {
+        let mut packed: Vec<u64> = made()
+            .filter(|r| packed_here(r))
+            .map(|r| r.offset)
+            .collect();
         super::relr::write(b, &mut packed)?;
     }
     let mut rela_dyn_size = 0u64;
     if kind.is_dynamic() {
         if let Some((b, _)) = sec_slice(buf, l, Synth::RelaDyn) {
-            let all: Vec<&DynRel> = relative
-                .iter()
-                .chain(symbolic.iter())
-                .chain(l.irel_rels.iter())
-                .collect();
-            if all.len() * 24 != b.len() {
-                return Err(Error::new(format!(
-                    "internal error: planned {} dynamic relocations, produced {}",
-                    b.len() / 24,
-                    all.len()
-                )));
+            // Written where they go, without gathering them first (tens of
+            // thousands of relative relocations in a PIE).
+            let relative = made().filter(|r| r.rtype == Native::R_RELATIVE && !packed_here(r));
+            let symbolic = made().filter(|r| r.rtype != Native::R_RELATIVE);
+            let mut n = 0usize;
+            for r in relative.chain(symbolic).chain(l.irel_rels.iter()) {
+                if (n + 1) * 24 <= b.len() {
+                    put_rela(b, n, r);
+                }
+                n += 1;
             }
-            for (i, r) in all.iter().enumerate() {
-                put_rela(b, i, r);
+            if n * 24 != b.len() {
+                return Err(Error::new(format!(
+                    "internal error: planned {} dynamic relocations, produced {n}",
+                    b.len() / 24,
+                )));
             }
             rela_dyn_size = b.len() as u64;
         }

@@ -47,8 +47,16 @@ pub(crate) fn comment(res: &Resolved, comment_inputs: &[(usize, usize)]) -> Vec<
         };
         seen.insert(ours.as_bytes());
         push(ours.as_bytes(), &mut comment);
+        // Most objects' `.comment` is the one before's (the same compiler):
+        // compared whole, not string by string through the set.
+        let mut last: &[u8] = &[];
         for &(f, si) in comment_inputs {
-            for s in res.objects[f].section_data(si).split(|&b| b == 0) {
+            let data = res.objects[f].section_data(si);
+            if data == last {
+                continue;
+            }
+            last = data;
+            for s in data.split(|&b| b == 0) {
                 if !s.is_empty() && seen.insert(s) {
                     push(s, &mut comment);
                 }

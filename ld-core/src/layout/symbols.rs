@@ -210,8 +210,8 @@ pub(crate) fn symbol_values(
     let rela_iplt = layout
         .sec(Synth::RelaPlt)
         .filter(|_| !layout.kind.is_dynamic());
-    let mut out = vec![0u64; res.symbols.len()];
-    for (id, s) in res.symbols.iter().enumerate() {
+    let start_stop = inp.opts.start_stop;
+    let value = |id: usize, s: &crate::resolve::Symbol| -> u64 {
         let info = &layout.sym_info[id];
         let v = match s.def {
             SymDef::Object { file, sym } => {
@@ -286,7 +286,7 @@ pub(crate) fn symbol_values(
                         let dotted = |sec: &[u8]| {
                             sec_by(sec).filter(|_| is_c_ident(sec)).or_else(|| {
                                 let d = [&b"."[..], sec].concat();
-                                sec_by(&d).filter(|_| inp.opts.start_stop)
+                                sec_by(&d).filter(|_| start_stop)
                             })
                         };
                         if let Some(sec) = n.strip_prefix(b"__start_") {
@@ -301,8 +301,16 @@ pub(crate) fn symbol_values(
                 v.unwrap_or(0)
             }
         };
-        out[id] = v;
-    }
+        v
+    };
+    // Per symbol, independent: in parallel.
+    use rayon::prelude::*;
+    let mut out = vec![0u64; res.symbols.len()];
+    out.par_iter_mut()
+        .zip(res.symbols.par_iter())
+        .enumerate()
+        .with_min_len(1024)
+        .for_each(|(id, (v, s))| *v = value(id, s));
     // --defsym values, once their targets have theirs (a chain of
     // --defsym aliases resolves in command-line order).
     for (name, _) in &inp.opts.defsym {
