@@ -27,11 +27,12 @@ pub(crate) fn sort_sections(
     for (new, &old) in order.iter().enumerate() {
         remap[old] = new as u32;
     }
-    let mut sorted: Vec<OutputSection> = Vec::with_capacity(sections.len());
-    for &i in &order {
-        sorted.push(sections[i].clone());
-    }
-    let mut sections = sorted;
+    // Moved, not cloned: a section holds its inputs' list and merged strings.
+    let mut slots: Vec<Option<OutputSection>> = sections.into_iter().map(Some).collect();
+    let mut sections: Vec<OutputSection> = order
+        .iter()
+        .map(|&i| slots[i].take().expect("each section once"))
+        .collect();
     for s in sections.iter_mut().filter(|s| s.rela_for != NONE) {
         s.rela_for = remap[s.rela_for as usize];
     }
@@ -46,11 +47,12 @@ pub(crate) fn renumber(
     dyn_entries: &mut [(i64, DynVal)],
     script_data: &mut [(u32, u64, u32)],
 ) {
-    for p in placement.iter_mut().flatten() {
-        if p.0 != NONE {
+    use rayon::prelude::*;
+    placement.par_iter_mut().with_min_len(64).for_each(|row| {
+        for p in row.iter_mut().filter(|p| p.0 != NONE) {
             p.0 = remap[p.0 as usize];
         }
-    }
+    });
     for v in sec_idx.values_mut() {
         *v = remap[*v as usize];
     }
