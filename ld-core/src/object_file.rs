@@ -172,6 +172,38 @@ pub struct Piece {
     pub hash: u64,
 }
 
+/// One merge section's pieces (in offset order) and, per `PIECE_BLOCK`
+/// bytes of it, the first piece starting in that block: finds the piece
+/// holding an offset (`at`) in a step or two.
+#[derive(Clone, Copy)]
+pub struct PieceIndex<'a> {
+    pub pieces: &'a [Piece],
+    blocks: &'a [u32],
+}
+
+impl PieceIndex<'_> {
+    /// The piece (index in `pieces`) holding offset `t`: the last one
+    /// starting at or before it.
+    #[inline]
+    pub fn at(&self, t: u32) -> Option<usize> {
+        let pieces = self.pieces;
+        if pieces.is_empty() {
+            return None;
+        }
+        let mut i = match self.blocks.get(t as usize / PIECE_BLOCK) {
+            Some(&b) => b as usize,
+            None => pieces.len() - 1,
+        };
+        while i + 1 < pieces.len() && pieces[i + 1].offset <= t {
+            i += 1;
+        }
+        while i > 0 && pieces[i].offset > t {
+            i -= 1;
+        }
+        Some(i)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct ComdatGroup {
     pub signature: &'static [u8],
@@ -1322,22 +1354,18 @@ impl ObjectFile {
     /// offset `t`: the last piece starting at or before it.
     pub fn piece_at(&self, sec: usize, t: u32) -> Option<usize> {
         let s = &self.sections[sec];
-        let pieces = &self.pieces[s.pieces.start as usize..s.pieces.end as usize];
-        if pieces.is_empty() {
-            return None;
+        self.piece_index(sec)
+            .at(t)
+            .map(|i| s.pieces.start as usize + i)
+    }
+
+    /// The pieces of merge section `sec` and their lookup blocks.
+    pub fn piece_index(&self, sec: usize) -> PieceIndex<'_> {
+        let s = &self.sections[sec];
+        PieceIndex {
+            pieces: &self.pieces[s.pieces.start as usize..s.pieces.end as usize],
+            blocks: &self.piece_blocks[s.piece_blocks.start as usize..s.piece_blocks.end as usize],
         }
-        let blocks = &self.piece_blocks[s.piece_blocks.start as usize..s.piece_blocks.end as usize];
-        let mut i = match blocks.get(t as usize / PIECE_BLOCK) {
-            Some(&b) => b as usize,
-            None => pieces.len() - 1,
-        };
-        while i + 1 < pieces.len() && pieces[i + 1].offset <= t {
-            i += 1;
-        }
-        while i > 0 && pieces[i].offset > t {
-            i -= 1;
-        }
-        Some(s.pieces.start as usize + i)
     }
 
     fn split_eh_frames(&mut self) -> Result<()> {

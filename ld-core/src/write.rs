@@ -809,6 +809,40 @@ pub(crate) struct NonAlloc<'a> {
     /// Whether a local symbol may be a global too (`Resolved::global_of`).
     promoted: bool,
     list: bool,
+    /// The merge section the last reference into one went to (nearly
+    /// always `.debug_str`), looked up once rather than per relocation.
+    merged: std::cell::Cell<Option<MergedSec<'a>>>,
+}
+
+/// A merge section of the file, live: its pieces, their offsets in its
+/// output section, and that section's address.
+#[derive(Clone, Copy)]
+struct MergedSec<'a> {
+    sh: usize,
+    index: crate::object_file::PieceIndex<'a>,
+    out: &'a [u64],
+    addr: u64,
+}
+
+impl MergedSec<'_> {
+    /// `symbols::merged_addr`'s value (with the addend's rest added).
+    #[inline(always)]
+    fn value(&self, s: &crate::object_file::InputSymbol, addend: i64) -> u64 {
+        let (target, rest) = if s.typ == elf::STT_SECTION {
+            ((s.value as i64).wrapping_add(addend), 0)
+        } else {
+            (s.value as i64, addend)
+        };
+        let t = target.max(0) as u32;
+        match self.index.at(t) {
+            Some(i) => self
+                .addr
+                .wrapping_add(self.out[i])
+                .wrapping_add(t.saturating_sub(self.index.pieces[i].offset) as u64)
+                .wrapping_add(rest as u64),
+            None => self.addr.wrapping_add(addend as u64),
+        }
+    }
 }
 
 impl<'a> NonAlloc<'a> {
@@ -821,6 +855,7 @@ impl<'a> NonAlloc<'a> {
             addrs: l.sec_addrs.get(f).map(|a| a.as_slice()),
             promoted: !res.promoted.is_empty(),
             list,
+            merged: std::cell::Cell::new(None),
         }
     }
 
@@ -831,7 +866,7 @@ impl<'a> NonAlloc<'a> {
     /// relocation, a call is a fifth of its cost (callgrind).
     #[inline(always)]
     pub(crate) fn value(&self, sym: u32, addend: i64) -> u64 {
-        let (l, f, o) = (self.l, self.f, self.o);
+        let (f, o) = (self.f, self.o);
         if sym >= o.first_global || (self.promoted && self.res.global_of(f, sym).is_some()) {
             return self.other(sym, addend);
         }
@@ -847,20 +882,46 @@ impl<'a> NonAlloc<'a> {
         // Nearly every section: its address from one table.
         match self.addrs.map_or(SEC_SPECIAL, |a| a[sh]) {
             SEC_DEAD => u64::from(self.list),
-            SEC_SPECIAL => {
-                let (osec, _) = l.placement[f][sh];
-                if osec == NONE {
-                    return u64::from(self.list);
-                }
-                if o.sections[sh].kind != crate::object_file::SectionKind::MergeStrings {
-                    return self.other(sym, addend);
-                }
-                let base = l.sections[osec as usize].addr;
-                let (v, a) = layout::symbols::merged_addr(l, f, o, sh, s, addend, base);
-                v.wrapping_add(a as u64)
-            }
+            SEC_SPECIAL => match self.merged.get() {
+                Some(m) if m.sh == sh => m.value(s, addend),
+                _ => self.special(sym, sh, addend),
+            },
             a => a.wrapping_add(s.value).wrapping_add(addend as u64),
         }
+    }
+
+    /// `value` for a local symbol in a section outside the sections'
+    /// table: dropped, merged strings (which it notes for the next
+    /// reference), or another special one.
+    #[inline(never)]
+    fn special(&self, sym: u32, sh: usize, addend: i64) -> u64 {
+        let (l, f, o) = (self.l, self.f, self.o);
+        let (osec, _) = l.placement[f][sh];
+        if osec == NONE {
+            return u64::from(self.list);
+        }
+        if o.sections[sh].kind != crate::object_file::SectionKind::MergeStrings {
+            return self.other(sym, addend);
+        }
+        let s = &o.symbols[sym as usize];
+        let base = l.sections[osec as usize].addr;
+        let r = o.sections[sh].pieces.clone();
+        let out = l
+            .piece_out
+            .get(f)
+            .and_then(|p| p.get(r.start as usize..r.end as usize));
+        if let Some(out) = out {
+            let m = MergedSec {
+                sh,
+                index: o.piece_index(sh),
+                out,
+                addr: base,
+            };
+            self.merged.set(Some(m));
+            return m.value(s, addend);
+        }
+        let (v, a) = layout::symbols::merged_addr(l, f, o, sh, s, addend, base);
+        v.wrapping_add(a as u64)
     }
 
     /// `value` for a global symbol (or a promoted local), and a local one
