@@ -221,6 +221,19 @@ pub trait Arch {
     /// pointers in data.
     fn direct_abs64(rtype: u32) -> bool;
 
+    /// Whether a relocation of type `rtype` in an allocated section writes
+    /// the address of its target's GOT slot `+ A - P` into four signed
+    /// bytes, never relaxed, whatever the target (`foo@GOTPCREL` where no
+    /// instruction may be rewritten): the writer's short path for a global
+    /// with a slot and no IFUNC.
+    fn direct_got_pc32(rtype: u32) -> bool;
+
+    /// Whether a relocation of type `rtype` in an allocated section writes
+    /// the target's PLT entry (when it has one, imported or not) `+ A - P`
+    /// into four signed bytes: the writer's short path for calls through
+    /// the PLT.
+    fn direct_plt32(rtype: u32) -> bool;
+
     /// Whether a relocation of type `rtype` in a non-allocated section is
     /// an offset in the TLS block (`DW_OP_form_tls_address` operands): no
     /// code sequence around it, nothing made for it.

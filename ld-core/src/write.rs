@@ -617,7 +617,7 @@ impl<'a> SecCtx<'a> {
             Some(id) => l.global_props[id as usize],
             None => target_props(res, l.kind, f, r.sym),
         };
-        if alloc && !t.imported && !t.ifunc && self.direct(out, r, id, t, dynrels) {
+        if alloc && self.direct(out, r, id, t, dynrels) {
             return Ok(false);
         }
         let (action, needs) = Native::decide(
@@ -696,8 +696,22 @@ impl<'a> SecCtx<'a> {
         dynrels: &mut Vec<DynRel>,
     ) -> bool {
         let (res, l) = (self.res, self.l);
+        // Through a GOT slot or a PLT entry, imported or not.
+        let info = id.map(|id| &l.sym_info[id as usize]);
+        let entry = match info {
+            Some(i) if Native::direct_got_pc32(r.rtype) && !t.ifunc && i.got != NONE => {
+                Some(l.got_slot_addr(i.got))
+            }
+            Some(i) if Native::direct_plt32(r.rtype) && i.plt != NONE => {
+                Some(l.plt_entry_addr(i.plt))
+            }
+            _ => None,
+        };
+        if let Some(s) = entry {
+            return self.put_pc32(out, r, s, r.addend);
+        }
         let abs64 = Native::direct_abs64(r.rtype);
-        if !abs64 && !Native::direct_pc32(r.rtype) {
+        if t.imported || t.ifunc || (!abs64 && !Native::direct_pc32(r.rtype)) {
             return false;
         }
         let (s, a) = match id {
@@ -724,10 +738,19 @@ impl<'a> SecCtx<'a> {
             }
             return true;
         }
+        self.put_pc32(out, r, s, a)
+    }
+
+    /// `S + A - P` into the relocation's four signed bytes; false if it
+    /// does not fit (left to the general path, which reports it).
+    #[inline(always)]
+    fn put_pc32(&self, out: &mut [u8], r: &Reloc, s: u64, a: i64) -> bool {
+        let place = self.sec_addr.wrapping_add(r.offset);
         let v = s as i128 + a as i128 - place as i128;
         match (
             i32::try_from(v),
-            out.get_mut(at..).and_then(|d| d.get_mut(..4)),
+            out.get_mut(r.offset as usize..)
+                .and_then(|d| d.get_mut(..4)),
         ) {
             (Ok(v), Some(d)) => {
                 store_le(d, v as u32 as u64);

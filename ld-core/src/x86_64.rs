@@ -952,6 +952,20 @@ impl Arch for X86_64 {
         rtype == R_X86_64_64
     }
 
+    /// `decide` gives `R_X86_64_GOTPCREL` `Action::GotPc(Width::W4S)`
+    /// always (only the `X` forms are relaxed); `apply` writes `G + A - P`.
+    #[inline]
+    fn direct_got_pc32(rtype: u32) -> bool {
+        rtype == R_X86_64_GOTPCREL
+    }
+
+    /// `decide` gives `R_X86_64_PLT32` `Action::PltPc` always; `apply`
+    /// writes the PLT entry (if any) `+ A - P`, checked.
+    #[inline]
+    fn direct_plt32(rtype: u32) -> bool {
+        rtype == R_X86_64_PLT32
+    }
+
     fn is_dtp_rel(rtype: u32) -> bool {
         matches!(rtype, R_X86_64_DTPOFF32 | R_X86_64_DTPOFF64)
     }
