@@ -706,10 +706,8 @@ fn link_resolved(
                 inc.feed(item)?;
             }
             merged = layout;
-            let (res, placed) = inc.finish()?;
-            // The archives and the members not taken (parsed ahead):
-            // freed on a worker, off the wait's path.
-            rayon::spawn(move || drop(placed));
+            let (mut res, placed) = inc.finish()?;
+            res.leftovers.push(Box::new(placed));
             res
         }
         None => plugin::resolve(opts, items, &link_roots(opts, &scripts))?,

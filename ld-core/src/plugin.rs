@@ -1031,11 +1031,11 @@ pub(crate) fn resolve(
         plugin,
         claimed: Vec::new(),
     };
-    let (first, placed) = resolve::resolve_with(items, roots, opts, &mut claimer)?;
+    let (mut first, placed) = resolve::resolve_with(items, roots, opts, &mut claimer)?;
     if claimer.claimed.is_empty() {
         // The archives and the members not taken (parsed ahead, thousands
-        // in a Rust link): freed on a worker while the link goes on.
-        rayon::spawn(move || drop(placed));
+        // in a Rust link): freed with the link's tables.
+        first.leftovers.push(Box::new(placed));
         return Ok(first);
     }
     let root_names: Vec<&[u8]> = roots.to_vec();

@@ -247,6 +247,11 @@ pub struct Resolved {
     /// Local IFUNC symbols given a global entry (file, symbol index):
     /// see `promote_local_ifuncs`.
     pub promoted: HashMap<(u32, u32), SymbolId>,
+    /// What the link no longer reads but has not freed (the archives with
+    /// the members parsed ahead and not taken): freed with the rest of the
+    /// link's tables (`link::Finished`), after the output is in place, not
+    /// while the link's threads work.
+    pub(crate) leftovers: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 /// The hash of a symbol name in the global symbol table.
@@ -1023,6 +1028,7 @@ impl<'c> Incremental<'c> {
                 hashes: Vec::with_capacity(names_hint),
                 names: SymbolTable::with_capacity(names_hint),
                 promoted: HashMap::new(),
+                leftovers: Vec::new(),
             },
             comdats: NameMap::default(),
             errors: Vec::new(),

@@ -252,6 +252,10 @@ pub struct SymInfo {
 }
 
 pub struct Layout {
+    /// What layout no longer reads but has not freed (the scans, the
+    /// inputs' destinations): freed with the link's tables
+    /// (`link::Finished`), after the output is in place.
+    pub(crate) leftovers: Vec<Box<dyn std::any::Any + Send + Sync>>,
     pub kind: OutputKind,
     /// `--no-relax` (the writer decides relocations as the scan did).
     pub no_relax: bool,
@@ -638,6 +642,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         sec_addrs: Vec::new(),
         global_props: views.iter().map(|v| v.props).collect(),
         written: None,
+        leftovers: Vec::new(),
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
     layout.index_section_addrs(res);
@@ -663,9 +668,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     crate::timing::next(&mut pass, "layout: dynamic relocations");
     dynrels::plan_dynrels(inp, &mut layout);
     layout.endbr_nops = endbr::endbr_rewrites(inp, &scans, &layout);
-    // Thousands of small vectors, freed on a worker while the link goes on
-    // (on this thread, about a tenth of the concurrent wait's layout).
-    rayon::spawn(move || drop((scans, dests)));
+    // Thousands of small vectors (on this thread, about a tenth of the
+    // concurrent wait's layout): freed with the link's tables.
+    layout.leftovers.push(Box::new((scans, dests)));
     Ok(layout)
 }
 
