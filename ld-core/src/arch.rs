@@ -8,7 +8,9 @@
 //! What it covers: relocation decisions (`decide`, shared by the scan and
 //! the writer so that what was sized is what is written) and their
 //! application (`apply`), the short path of non-allocated sections'
-//! absolute relocations, the dynamic relocation types, the PLT's geometry
+//! absolute relocations and the relocation types of allocated sections
+//! the writer may apply without them (`direct_*`), the dynamic relocation
+//! types, the PLT's geometry
 //! and code, `e_machine`, the dynamic linker's path, the TLS thread
 //! pointer, page sizes, the GNU property note's rules, and what a direct
 //! branch looks like (ICF, `--gc-sections`' address-taken scan). The
