@@ -566,8 +566,9 @@ impl<'a> SecCtx<'a> {
     }
 
     /// The low `n` bytes of `v` at `at`, bounds-checked: an input may put
-    /// the place at the very end.
-    #[inline]
+    /// the place at the very end. Always inlined, as `raw`: per debug
+    /// relocation, where a call costs more than the work (callgrind).
+    #[inline(always)]
     fn put(&self, out: &mut [u8], at: u64, n: usize, v: u64) -> Result<(), String> {
         let Some(d) = out.get_mut(at as usize..).and_then(|d| d.get_mut(..n)) else {
             return Err(format!(
@@ -580,7 +581,7 @@ impl<'a> SecCtx<'a> {
     }
 
     /// A raw relocation record (a non-allocated section's), checked.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn raw(&self, r: &elf::Rela64<object::LittleEndian>) -> Result<Reloc, String> {
         let rel = Reloc::from_rela(r);
         if rel.sym as usize >= self.o.symbols.len() || rel.offset >= self.isec.size {
@@ -832,9 +833,11 @@ pub(crate) struct NonAlloc<'a> {
     /// Whether a local symbol may be a global too (`Resolved::global_of`).
     promoted: bool,
     list: bool,
-    /// The merge section the last reference into one went to (nearly
-    /// always `.debug_str`), looked up once rather than per relocation.
-    merged: std::cell::Cell<Option<MergedSec<'a>>>,
+    /// The merge sections the last references into one went to (nearly
+    /// always `.debug_str`, and `.debug_line_str`, which `.debug_info`
+    /// refers to in turn), looked up once rather than per relocation; the
+    /// latest first.
+    merged: std::cell::Cell<[Option<MergedSec<'a>>; 2]>,
 }
 
 /// A merge section of the file, live: its pieces, their offsets in its
@@ -878,7 +881,7 @@ impl<'a> NonAlloc<'a> {
             addrs: l.sec_addrs.get(f).map(|a| a.as_slice()),
             promoted: !res.promoted.is_empty(),
             list,
-            merged: std::cell::Cell::new(None),
+            merged: std::cell::Cell::new([None; 2]),
         }
     }
 
@@ -906,7 +909,7 @@ impl<'a> NonAlloc<'a> {
         match self.addrs.map_or(SEC_SPECIAL, |a| a[sh]) {
             SEC_DEAD => u64::from(self.list),
             SEC_SPECIAL => match self.merged.get() {
-                Some(m) if m.sh == sh => m.value(s, addend),
+                [Some(m), _] | [_, Some(m)] if m.sh == sh => m.value(s, addend),
                 _ => self.special(sym, sh, addend),
             },
             a => a.wrapping_add(s.value).wrapping_add(addend as u64),
@@ -940,7 +943,8 @@ impl<'a> NonAlloc<'a> {
                 out,
                 addr: base,
             };
-            self.merged.set(Some(m));
+            let [latest, _] = self.merged.get();
+            self.merged.set([Some(m), latest]);
             return m.value(s, addend);
         }
         let (v, a) = layout::symbols::merged_addr(l, f, o, sh, s, addend, base);
