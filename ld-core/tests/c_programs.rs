@@ -56,6 +56,7 @@ c_program_tests!(
     funcptr_callbacks,
     gc_sections,
     getenv,
+    got_unrelaxed,
     hello,
     hidden_visibility,
     ifunc,
