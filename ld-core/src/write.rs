@@ -261,15 +261,6 @@ fn section_regions(res: &Resolved, l: &Layout, i: usize) -> Vec<(u64, u64, Regio
     regions
 }
 
-/// What one output section's slice of the output is cut into.
-enum Cut<'a> {
-    Synth(Synth, &'a mut [u8]),
-    /// A regular section's regions (offsets in the section) and the slice
-    /// from its first region's start to its last's end, which is at
-    /// offset `.1` in the section.
-    Data(Vec<(u64, u64, Region)>, u64, &'a mut [u8]),
-}
-
 /// The output's slices: the synthetic sections written with the input
 /// sections (`chunks::written_early`) and, per regular section, its input
 /// sections and merged strings, in output order (the order their dynamic
@@ -281,56 +272,40 @@ fn split_parts<'a>(
     l: &Layout,
     buf: &'a mut [u8],
 ) -> Result<(Vec<SynthPart<'a>>, Vec<Vec<DataPart<'a>>>)> {
-    let spans: Vec<(u64, u64, Option<Vec<(u64, u64, Region)>>, usize)> = l
+    // (file offset, size, (regions: none for a synthetic section, index)).
+    let mut spans: Vec<(u64, u64, (Option<Vec<(u64, u64, Region)>>, usize))> = l
         .sections
         .par_iter()
         .enumerate()
         .filter(|(_, s)| !s.is_nobits())
         .filter_map(|(i, s)| {
             if s.synth != Synth::Regular {
-                return (written_early(s.synth) && s.size > 0)
-                    .then_some((s.offset, s.size, None, i));
+                return (written_early(s.synth) && s.size > 0).then_some((
+                    s.offset,
+                    s.size,
+                    (None, i),
+                ));
             }
             let regions = section_regions(res, l, i);
             let first = regions.first()?.0;
             let end = regions.iter().map(|r| r.0 + r.1).max().unwrap_or(first);
-            Some((s.offset + first, end - first, Some(regions), i))
+            Some((s.offset + first, end - first, (Some(regions), i)))
         })
         .collect();
-    let mut spans = spans;
     spans.sort_by_key(|sp| sp.0);
-    let mut cuts: Vec<Cut<'a>> = Vec::with_capacity(spans.len());
-    let mut rest: &mut [u8] = buf;
-    let mut pos = 0u64;
-    for (off, size, regions, i) in spans {
-        let Some(gap) = off.checked_sub(pos) else {
-            return Err(Error::new(format!(
-                "internal error: output pieces overlap at offset {off:#x}"
-            )));
-        };
-        let tail = std::mem::take(&mut rest);
-        let (_, tail) = tail.split_at_mut(gap as usize);
-        let (out, tail) = tail.split_at_mut(size as usize);
-        rest = tail;
-        pos = off + size;
-        let s = &l.sections[i];
-        cuts.push(match regions {
-            None => Cut::Synth(s.synth, out),
-            Some(r) => Cut::Data(r, off - s.offset, out),
-        });
-    }
-    let (mut synth, mut data) = (Vec::new(), Vec::with_capacity(cuts.len()));
+    let (mut synth, mut data) = (Vec::new(), Vec::with_capacity(spans.len()));
     let (mut hdr, mut strtab) = (None, None);
-    for cut in cuts {
-        match cut {
-            Cut::Synth(Synth::EhFrameHdr, out) => hdr = Some(out),
-            Cut::Synth(Synth::Strtab, out) => strtab = Some(out),
-            Cut::Synth(which, out) => synth.push(SynthPart {
+    for (out, (regions, i)) in cut(buf, 0, spans, "offset")? {
+        match (regions, l.sections[i].synth) {
+            // The slice starts at the first region (they are in order).
+            (Some(r), _) => data.push((r[0].0, r, out)),
+            (None, Synth::EhFrameHdr) => hdr = Some(out),
+            (None, Synth::Strtab) => strtab = Some(out),
+            (None, which) => synth.push(SynthPart {
                 which,
                 out,
                 partner: None,
             }),
-            Cut::Data(regions, base, out) => data.push((regions, base, out)),
         }
     }
     for p in &mut synth {
@@ -342,37 +317,45 @@ fn split_parts<'a>(
     }
     let data = data
         .into_par_iter()
-        .map(|(regions, base, out)| cut_regions(regions, base, out))
+        .map(|(base, regions, out)| {
+            let parts = cut(out, base, regions, "section offset")?;
+            Ok(parts
+                .into_iter()
+                .map(|(out, region)| match region {
+                    Region::Input(f, si) => DataPart::Input(out, f, si),
+                    Region::Merged(i, base) => DataPart::Merged(out, i, base),
+                })
+                .collect())
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok((synth, data))
 }
 
-/// Cuts `out` (a section's bytes from offset `base`) into its regions.
-fn cut_regions(
-    regions: Vec<(u64, u64, Region)>,
-    base: u64,
-    out: &mut [u8],
-) -> Result<Vec<DataPart<'_>>> {
-    let mut parts = Vec::with_capacity(regions.len());
-    let mut rest: &mut [u8] = out;
-    let mut pos = base;
-    for (off, size, region) in regions {
+/// Cuts `buf`, which starts at offset `start`, into the slices `pieces`
+/// give (offset, size, what), in offset order; `offsets` says what the
+/// offsets are in the error if two overlap.
+fn cut<'a, T>(
+    buf: &'a mut [u8],
+    start: u64,
+    pieces: Vec<(u64, u64, T)>,
+    offsets: &str,
+) -> Result<Vec<(&'a mut [u8], T)>> {
+    let mut slices = Vec::with_capacity(pieces.len());
+    let mut rest: &mut [u8] = buf;
+    let mut pos = start;
+    for (off, size, what) in pieces {
         let Some(gap) = off.checked_sub(pos) else {
             return Err(Error::new(format!(
-                "internal error: output pieces overlap at section offset {off:#x}"
+                "internal error: output pieces overlap at {offsets} {off:#x}"
             )));
         };
-        let tail = std::mem::take(&mut rest);
-        let (_, tail) = tail.split_at_mut(gap as usize);
-        let (out, tail) = tail.split_at_mut(size as usize);
+        let (_, tail) = std::mem::take(&mut rest).split_at_mut(gap as usize);
+        let (slice, tail) = tail.split_at_mut(size as usize);
         rest = tail;
         pos = off + size;
-        parts.push(match region {
-            Region::Input(f, si) => DataPart::Input(out, f, si),
-            Region::Merged(i, base) => DataPart::Merged(out, i, base),
-        });
+        slices.push((slice, what));
     }
-    Ok(parts)
+    Ok(slices)
 }
 
 /// Writes every part but the dynamic relocations and `.dynamic`; returns
@@ -708,20 +691,17 @@ impl<'a> SecCtx<'a> {
             }
             _ => None,
         };
+        let place = self.sec_addr.wrapping_add(r.offset);
         if let Some(s) = entry {
-            return self.put_pc32(out, r, s, r.addend);
+            return put_pc32(out, r.offset, place, s, r.addend);
         }
         let abs64 = Native::direct_abs64(r.rtype);
         if t.imported || t.ifunc || (!abs64 && !Native::direct_pc32(r.rtype)) {
             return false;
         }
-        let (s, a) = match id {
-            // A PLT entry is what a call reaches.
-            Some(id) if !abs64 && l.sym_info[id as usize].plt != NONE => return false,
-            Some(id) => (l.sym_values[id as usize], r.addend),
-            None => local_sym_addr(res, l, self.f, r.sym, r.addend),
+        let Some((s, a)) = direct_target(res, l, self.f, r, id, !abs64) else {
+            return false;
         };
-        let place = self.sec_addr.wrapping_add(r.offset);
         let at = r.offset as usize;
         if abs64 {
             let Some(d) = out.get_mut(at..).and_then(|d| d.get_mut(..8)) else {
@@ -739,26 +719,43 @@ impl<'a> SecCtx<'a> {
             }
             return true;
         }
-        self.put_pc32(out, r, s, a)
+        put_pc32(out, r.offset, place, s, a)
     }
+}
 
-    /// `S + A - P` into the relocation's four signed bytes; false if it
-    /// does not fit (left to the general path, which reports it).
-    #[inline(always)]
-    fn put_pc32(&self, out: &mut [u8], r: &Reloc, s: u64, a: i64) -> bool {
-        let place = self.sec_addr.wrapping_add(r.offset);
-        let v = s as i128 + a as i128 - place as i128;
-        match (
-            i32::try_from(v),
-            out.get_mut(r.offset as usize..)
-                .and_then(|d| d.get_mut(..4)),
-        ) {
-            (Ok(v), Some(d)) => {
-                store_le(d, v as u32 as u64);
-                true
-            }
-            _ => false,
+/// `(S, A)` of relocation `r` of object `f` (`id`: its global, if any) on a
+/// short path: the symbol's own address. `None` for a PC-relative one
+/// (`pc`) to a symbol with a PLT entry, which is what a call reaches.
+#[inline(always)]
+pub(crate) fn direct_target(
+    res: &Resolved,
+    l: &Layout,
+    f: usize,
+    r: &Reloc,
+    id: Option<SymbolId>,
+    pc: bool,
+) -> Option<(u64, i64)> {
+    match id {
+        Some(id) if pc && l.sym_info[id as usize].plt != NONE => None,
+        Some(id) => Some((l.sym_values[id as usize], r.addend)),
+        None => Some(local_sym_addr(res, l, f, r.sym, r.addend)),
+    }
+}
+
+/// `S + A - P` (`place`) into the four signed bytes at `at` in `out`;
+/// false if it does not fit (left to the general path, which reports it).
+#[inline(always)]
+pub(crate) fn put_pc32(out: &mut [u8], at: u64, place: u64, s: u64, a: i64) -> bool {
+    let v = s as i128 + a as i128 - place as i128;
+    match (
+        i32::try_from(v),
+        out.get_mut(at as usize..).and_then(|d| d.get_mut(..4)),
+    ) {
+        (Ok(v), Some(d)) => {
+            store_le(d, v as u32 as u64);
+            true
         }
+        _ => false,
     }
 }
 
@@ -854,17 +851,11 @@ impl MergedSec<'_> {
     /// `symbols::merged_addr`'s value (with the addend's rest added).
     #[inline(always)]
     fn value(&self, s: &crate::object_file::InputSymbol, addend: i64) -> u64 {
-        let (target, rest) = if s.typ == elf::STT_SECTION {
-            ((s.value as i64).wrapping_add(addend), 0)
-        } else {
-            (s.value as i64, addend)
-        };
-        let t = target.max(0) as u32;
-        match self.index.at(t) {
-            Some(i) => self
+        match layout::symbols::merge_ref_in(&self.index, s, addend) {
+            Some((i, within, rest)) => self
                 .addr
                 .wrapping_add(self.out[i])
-                .wrapping_add(t.saturating_sub(self.index.pieces[i].offset) as u64)
+                .wrapping_add(within)
                 .wrapping_add(rest as u64),
             None => self.addr.wrapping_add(addend as u64),
         }

@@ -12,7 +12,7 @@ use crate::layout::{target_props, EhPlace, Layout, PassHasher, Synth};
 use crate::object_file::{EhRecordKind, ObjectFile};
 use crate::options::Options;
 use crate::resolve::Resolved;
-use crate::write::{reloc_values, w32};
+use crate::write::{direct_target, put_pc32, reloc_values, w32};
 use object::elf;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -348,29 +348,6 @@ pub(crate) fn add(opts: &Options, out: &mut Added, eh: &EhFrame) {
 
 /// `.eh_frame` (`b`) and `.eh_frame_hdr` (`hdr`), whose table is made from
 /// the FDEs as they are written.
-/// `(S, A)` of a record's relocation `rel` that is `S + A - P` in four
-/// signed bytes with nothing else to it (`Arch::direct_pc32`: a target
-/// neither imported nor an IFUNC, without a PLT entry); `None` for the
-/// others, which take decide/reloc_values/apply.
-fn direct_target(
-    res: &Resolved,
-    l: &Layout,
-    f: usize,
-    rel: &crate::object_file::Reloc,
-    t: crate::arch::TargetProps,
-) -> Option<(u64, i64)> {
-    if !Native::direct_pc32(rel.rtype) || t.imported || t.ifunc {
-        return None;
-    }
-    match res.global_of(f, rel.sym) {
-        Some(id) if l.sym_info[id as usize].plt != crate::layout::NONE => None,
-        Some(id) => Some((l.sym_values[id as usize], rel.addend)),
-        None => Some(crate::layout::local_sym_addr(
-            res, l, f, rel.sym, rel.addend,
-        )),
-    }
-}
-
 pub(crate) fn write(
     res: &Resolved,
     l: &Layout,
@@ -409,13 +386,15 @@ pub(crate) fn write(
                 };
                 let rec_addr = eh_addr + p.out_off;
                 let is_fde_start = matches!(r.kind, EhRecordKind::Fde { .. }) && local_off == 8;
-                // Nearly all: PC32 to code, written as S + A - P here, as
-                // decide/reloc_values/apply would.
-                if let Some((s, a)) = direct_target(res, l, p.file as usize, rel, t) {
-                    let v = s as i128 + a as i128 - (rec_addr + local_off) as i128;
-                    let at = local_off as usize;
-                    if let (Ok(v), Some(d)) = (i32::try_from(v), dst.get_mut(at..at + 4)) {
-                        d.copy_from_slice(&v.to_le_bytes());
+                // Nearly all: PC32 to code, written on the writer's short
+                // path (`Arch::direct_pc32`), as decide/reloc_values/apply
+                // would; the others and a value out of range take those.
+                let f = p.file as usize;
+                let direct = (Native::direct_pc32(rel.rtype) && !t.imported && !t.ifunc)
+                    .then(|| direct_target(res, l, f, rel, res.global_of(f, rel.sym), true))
+                    .flatten();
+                if let Some((s, a)) = direct {
+                    if put_pc32(dst, local_off, rec_addr + local_off, s, a) {
                         if is_fde_start {
                             table.push(((s as i64).wrapping_add(a) as u64, rec_addr));
                         }

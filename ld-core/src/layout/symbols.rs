@@ -9,7 +9,7 @@ use super::got::GotTarget;
 use super::output_sections::is_c_ident;
 use super::{leak, Layout, LinkInput, Synth, NONE};
 use crate::error::{Error, Result};
-use crate::object_file::{InputSymbol, ObjectFile, SectionKind};
+use crate::object_file::{InputSymbol, ObjectFile, PieceIndex, SectionKind};
 use crate::options::OutputKind;
 use crate::resolve::{NameMap, Resolved, SymDef};
 use object::elf;
@@ -157,14 +157,26 @@ pub(crate) fn merge_ref(
     s: &InputSymbol,
     addend: i64,
 ) -> Option<(usize, u64, i64)> {
+    let (i, within, rest) = merge_ref_in(&o.piece_index(sh), s, addend)?;
+    Some((o.sections[sh].pieces.start as usize + i, within, rest))
+}
+
+/// `merge_ref` in the section whose pieces `index` holds: the piece's index
+/// among them.
+#[inline(always)]
+pub(crate) fn merge_ref_in(
+    index: &PieceIndex,
+    s: &InputSymbol,
+    addend: i64,
+) -> Option<(usize, u64, i64)> {
     let (target, rest) = if s.typ == elf::STT_SECTION {
         ((s.value as i64).wrapping_add(addend), 0)
     } else {
         (s.value as i64, addend)
     };
     let t = target.max(0) as u32;
-    let i = o.piece_at(sh, t)?;
-    Some((i, t.saturating_sub(o.pieces[i].offset) as u64, rest))
+    let i = index.at(t)?;
+    Some((i, t.saturating_sub(index.pieces[i].offset) as u64, rest))
 }
 
 pub(crate) fn symbol_values(
