@@ -238,6 +238,12 @@ impl Preparing {
         Preparing::Thread(Joined(h.ok(), shared))
     }
 
+    /// Whether `raise` would use an estimate (the output is still being
+    /// prepared, not handed over prepared already).
+    pub fn wants_estimate(&self) -> bool {
+        matches!(self, Preparing::Thread(_))
+    }
+
     /// Asks for `bytes()` prepared if that is more than asked so far: once
     /// the archive members in the link are known, their contents are an
     /// estimate that needs no margin (garbage collection and ICF only
