@@ -63,14 +63,28 @@ impl SymtabPlan {
     }
 }
 
+/// The (entries, bytes) of object `o`'s locals that `.symtab` keeps, its
+/// sections placed as `placed` says.
+pub(crate) fn file_locals(o: &ObjectFile, placed: &[(u32, u64)], discard: Discard) -> (u32, u64) {
+    let mut n = (0, 0);
+    for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
+        if keep_local(o, s, i, placed, discard) {
+            n = (n.0 + 1, n.1 + s.name.len() as u64 + 1);
+        }
+    }
+    n
+}
+
 /// The pass's plan of `.symtab` (`SymtabPlan`): which symbols are kept,
-/// counted per file and per chunk of globals in parallel.
+/// counted per file and per chunk of globals in parallel. `ahead`: the
+/// first files' `file_locals`, counted before the wait (`LayoutAhead`).
 pub(crate) fn symtab_plan(
     res: &Resolved,
     placement: &[Vec<(u32, u64)>],
     discard: Discard,
     plt: &[SymbolId],
     section_symbols: u32,
+    ahead: &[(u32, u64)],
 ) -> SymtabPlan {
     use rayon::prelude::*;
     let plt_names: u64 = plt
@@ -81,14 +95,10 @@ pub(crate) fn symtab_plan(
         .objects
         .par_iter()
         .zip(placement)
-        .map(|(o, placed)| {
-            let mut n = (0, 0);
-            for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
-                if keep_local(o, s, i, placed, discard) {
-                    n = (n.0 + 1, n.1 + s.name.len() as u64 + 1);
-                }
-            }
-            n
+        .enumerate()
+        .map(|(f, (o, placed))| match ahead.get(f) {
+            Some(&n) => n,
+            None => file_locals(o, placed, discard),
         })
         .collect();
     let (localized, globals) = res
@@ -195,18 +205,26 @@ pub fn keep_global(
 }
 
 /// The pass: which symbols `.symtab` lists, and so its and `.strtab`'s
-/// sizes; nothing without `-s`.
+/// sizes; nothing without `-s`. `ahead`: as for `symtab_plan`.
 pub(crate) fn sizes(
     opts: &Options,
     res: &Resolved,
     placement: &[Vec<(u32, u64)>],
     plt: &[SymbolId],
     sections: &[OutputSection],
+    ahead: &[(u32, u64)],
 ) -> SymtabPlan {
     if opts.strip_all {
         SymtabPlan::default()
     } else {
-        symtab_plan(res, placement, opts.discard, plt, alloc_count(sections))
+        symtab_plan(
+            res,
+            placement,
+            opts.discard,
+            plt,
+            alloc_count(sections),
+            ahead,
+        )
     }
 }
 

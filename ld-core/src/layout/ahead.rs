@@ -40,6 +40,10 @@ pub struct LayoutAhead {
     pub(super) scans: Vec<ScanAhead>,
     /// Their debug sections, written (`written`), where that applies.
     pub(super) written: Option<WriteAhead>,
+    /// Per object: the (entries, bytes) of its locals in `.symtab`
+    /// (`symtab::file_locals`), which its placement alone decides: the
+    /// wait's `.symtab` plan counts only the globals and the later objects.
+    pub(super) locals: Vec<(u32, u64)>,
 }
 
 impl LayoutAhead {
@@ -74,6 +78,17 @@ impl LayoutAhead {
         }
         self.joined.files = res.objects.len();
         self.placed.more(res, &self.joined);
+        let (discard, placed) = (opts.discard, &self.placed);
+        let counted = if opts.strip_all {
+            res.objects.len()
+        } else {
+            self.locals.len()
+        };
+        let locals: Vec<(u32, u64)> = (counted..res.objects.len())
+            .into_par_iter()
+            .map(|f| crate::chunks::symtab::file_locals(&res.objects[f], placed.row(f), discard))
+            .collect();
+        self.locals.extend(locals);
         self.merge.feed(res, &self.dests);
         self.eh.feed(res, &self.live);
     }

@@ -53,6 +53,7 @@ impl Layout {
                 self.discard,
                 &self.plt,
                 alloc_count(&self.sections),
+                &[],
             );
             let (count, strsz) = (self.symtab.count(), self.symtab.strtab_size());
             self.sections[i as usize].size = 24 * count as u64;

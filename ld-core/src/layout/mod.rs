@@ -449,6 +449,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         eh,
         scans: scans_ahead,
         written,
+        locals: locals_ahead,
     } = ahead.unwrap_or_default();
     let (joined_ahead, placed_ahead, merge_ahead, eh_ahead) = if was_ahead {
         (Some(joined), Some(placed), Some(merge), Some(eh))
@@ -541,7 +542,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     notes::add_comment(&mut out, &comment);
 
     crate::timing::next(&mut pass, "layout: symtab sizes");
-    let symtab_plan = symtab::sizes(opts, res, &placement, &gp.plt, out.sections);
+    let symtab_plan = symtab::sizes(opts, res, &placement, &gp.plt, out.sections, &locals_ahead);
     symtab::add(
         opts,
         &mut out,
