@@ -9,11 +9,16 @@
 //! ahead keeps its offsets: the layout goes on from the prefix). Against a
 //! local symbol in an allocated section it is final up to that output
 //! section's address: the buffer holds the offset, and the wait adds the
-//! address (a *patch*). Against a global symbol (which a later input may
-//! define or override), an offset in the TLS block (which later inputs
-//! grow) or anything special (`.eh_frame`, a merged-string section whose
-//! output section is not known yet) the relocation is *deferred*: the wait
-//! computes it as the serial write does.
+//! address (a *patch*). A global symbol this object defines (not weakly)
+//! is the same: no later input can take its place (another definition
+//! is a duplicate, or with `--allow-multiple-definition` ignored), and
+//! that is checked at the wait too; it is what most debug relocations
+//! against globals are (a function's `DW_AT_low_pc`). Against another
+//! global symbol (which a later input may define or override), an offset
+//! in the TLS block (which later inputs grow) or anything special
+//! (`.eh_frame`, a merged-string section whose output section is not
+//! known yet) the relocation is *deferred*: the wait computes it as the
+//! serial write does.
 //!
 //! Assumes what it assumed holds at the wait, and checks it there
 //! (`WriteAhead::checked`): each section a value came from has the same
@@ -57,6 +62,8 @@ enum Used {
     Placed(u32, Option<u64>),
     /// A merged-string section's piece offsets.
     Pieces(u32),
+    /// That a global symbol of the file (by index) is still defined by it.
+    Defined(u32),
 }
 
 /// One object's sections written ahead.
@@ -245,8 +252,23 @@ impl FileStaged {
                         .and_then(|p| p.get(r.clone()))
                         .is_some_and(|p| Some(p) == self.piece_out.get(r))
             }
+            Used::Defined(sym) => defines(res, f, sym),
         })
     }
+}
+
+/// Whether global symbol `sym` of object `f` is defined by that symbol,
+/// and not weakly (so no later input can override it).
+fn defines(res: &Resolved, f: usize, sym: u32) -> bool {
+    res.global_of(f, sym).is_some_and(|id| {
+        let g = &res.symbols[id as usize];
+        !g.weak_def
+            && g.def
+                == crate::resolve::SymDef::Object {
+                    file: f as u32,
+                    sym,
+                }
+    })
 }
 
 /// What writing one object's sections ahead reads.
@@ -332,10 +354,13 @@ impl FileCtx<'_> {
             {
                 return None;
             }
-            let value = if self.res.global_of(self.f, r.sym).is_some() {
-                Value::Defer
-            } else {
+            let value = if self.res.global_of(self.f, r.sym).is_none() {
                 self.local_value(r.sym, r.addend, list, &mut fs.used)
+            } else if self.own_plain_global(r.sym) {
+                fs.used.push(Used::Defined(r.sym));
+                self.local_value(r.sym, r.addend, list, &mut fs.used)
+            } else {
+                Value::Defer
             };
             let v = match value {
                 Value::Done(v) => v,
@@ -356,6 +381,28 @@ impl FileCtx<'_> {
             crate::write::store_le(&mut fs.bytes[at..at + n], v);
         }
         Some(())
+    }
+
+    /// Whether global symbol `sym` is one this object defines (`defines`)
+    /// in a section of its own placed ahead, as data or code: what the
+    /// serial write gives it is then what `local_value` gives a local
+    /// symbol there (`l.sym_values` is that section's address plus the
+    /// symbol's offset in it).
+    fn own_plain_global(&self, sym: u32) -> bool {
+        let o = self.obj();
+        let s = &o.symbols[sym as usize];
+        let sh = s.shndx as usize;
+        defines(self.res, self.f, sym)
+            && !matches!(s.typ, elf::STT_GNU_IFUNC | elf::STT_TLS)
+            && s.shndx != elf::SHN_ABS as u32
+            && s.shndx != elf::SHN_COMMON as u32
+            && sh != 0
+            && sh < o.sections.len()
+            && !matches!(
+                o.sections[sh].kind,
+                SectionKind::EhFrame | SectionKind::MergeStrings
+            )
+            && self.row.get(sh).is_some_and(|p| p.0 != NONE)
     }
 
     /// `S + A` against local symbol `sym` as far as known ahead (what
