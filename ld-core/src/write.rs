@@ -237,7 +237,14 @@ enum Region {
 fn section_regions(res: &Resolved, l: &Layout, i: usize) -> Vec<(u64, u64, Region)> {
     let s = &l.sections[i];
     let mut regions: Vec<(u64, u64, Region)> = Vec::with_capacity(s.inputs.len() + 1);
-    for &(f, si) in &s.inputs {
+    // Those found before the wait, then the rest.
+    let (covered, ahead) = &s.regions_ahead;
+    regions.extend(
+        ahead
+            .iter()
+            .map(|&(off, size, f, si)| (off, size, Region::Input(f, si))),
+    );
+    for &(f, si) in s.inputs.get(*covered..).unwrap_or(&[]) {
         let (_, off) = l.placement[f as usize][si as usize];
         let isec = &res.objects[f as usize].sections[si as usize];
         if !isec.is_nobits() {

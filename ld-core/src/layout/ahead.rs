@@ -89,6 +89,21 @@ impl LayoutAhead {
             .map(|f| crate::chunks::symtab::file_locals(&res.objects[f], placed.row(f), discard))
             .collect();
         self.locals.extend(locals);
+        // The regions the writer will cut for these inputs (their places
+        // are kept), per output section, so that the wait does not read
+        // thousands of scattered input sections' tables for them.
+        let placed = &self.placed;
+        self.joined.sections.par_iter_mut().for_each(|os| {
+            let (covered, regions) = &mut os.regions_ahead;
+            for &(f, si) in &os.inputs[*covered..] {
+                let isec = &res.objects[f as usize].sections[si as usize];
+                if !isec.is_nobits() {
+                    let off = placed.row(f as usize)[si as usize].1;
+                    regions.push((off, isec.size, f, si));
+                }
+            }
+            *covered = os.inputs.len();
+        });
         self.merge.feed(res, &self.dests);
         self.eh.feed(res, &self.live);
     }

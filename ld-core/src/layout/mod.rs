@@ -166,6 +166,11 @@ pub struct OutputSection {
     pub merged: Vec<(&'static [u8], u64)>,
     /// Index in the section header table.
     pub shndx: u32,
+    /// The first `inputs` as the writer cuts them, found before the wait
+    /// (`LayoutAhead`): how many inputs they cover, and (offset, size,
+    /// file, section) of those with contents. Empty unless the inputs
+    /// kept the places they had then (`output_sections::place_inputs`).
+    pub regions_ahead: (usize, Vec<(u64, u64, u32, u32)>),
 }
 
 impl OutputSection {
@@ -192,6 +197,7 @@ impl OutputSection {
             merged: Vec::new(),
             shndx: 0,
             rela_for: NONE,
+            regions_ahead: Default::default(),
         }
     }
     pub fn is_alloc(&self) -> bool {

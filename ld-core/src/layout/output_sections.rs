@@ -706,6 +706,10 @@ pub(super) fn place_inputs(
             Some(&(k, off)) if !reordered(&os.name) && k <= os.inputs.len() => (k, off),
             _ => (0, 0),
         };
+        if skip < os.regions_ahead.0 {
+            // Placed again: the regions found ahead are stale.
+            os.regions_ahead = Default::default();
+        }
         let data = &inp.scripts.data;
         let mut data_here = (0..data.len()).filter(|&d| data[d].out.as_bytes() == os.name);
         let mut next_data = data_here.next();
