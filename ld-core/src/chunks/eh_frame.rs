@@ -346,86 +346,60 @@ pub(crate) fn add(opts: &Options, out: &mut Added, eh: &EhFrame) {
     }
 }
 
+/// Records of `.eh_frame` per job of its writer: thousands of objects'
+/// records, written in parallel, each job into its own part.
+const EH_JOB: usize = 256;
+
 /// `.eh_frame` (`b`) and `.eh_frame_hdr` (`hdr`), whose table is made from
-/// the FDEs as they are written.
+/// the FDEs as they are written. The records (`l.eh`, in output order, one
+/// after another) are written in parallel, `EH_JOB` at a time, each job
+/// into the part of `b` its records fill.
 pub(crate) fn write(
     res: &Resolved,
     l: &Layout,
     b: &mut [u8],
     hdr: Option<&mut [u8]>,
 ) -> Result<()> {
-    let eh_addr = l.sec_addr(Synth::EhFrame);
-    let ctx = DecideCtx::new(l.kind, l.no_relax);
-    let mut table: Vec<(u64, u64)> = Vec::new();
-    {
-        for p in &l.eh {
+    use rayon::prelude::*;
+    let n = b.len();
+    // Terminator.
+    b[n - 4..].copy_from_slice(&[0, 0, 0, 0]);
+    let mut jobs = Vec::with_capacity(l.eh.len().div_ceil(EH_JOB));
+    let mut rest: &mut [u8] = &mut b[..n - 4];
+    let mut at = 0u64;
+    for recs in l.eh.chunks(EH_JOB) {
+        let end = recs.last().map_or(at, |p| {
             let o = &res.objects[p.file as usize];
-            let (si, recs) = &o.eh_frames[p.frame as usize];
-            let r = &recs[p.record as usize];
-            let input = o.section_data(*si as usize);
-            let src = &input[r.offset as usize..(r.offset + r.size) as usize];
-            let dst_start = p.out_off as usize;
-            let dst = &mut b[dst_start..dst_start + r.size as usize];
-            dst.copy_from_slice(src);
-            if let EhRecordKind::Fde { .. } = r.kind {
-                // CIE pointer: distance from this field back to the CIE.
-                let ptr = (p.out_off + 4 - p.cie_out) as u32;
-                dst[4..8].copy_from_slice(&ptr.to_le_bytes());
-            }
-            for rel in &o.relocs[r.relocs.start as usize..r.relocs.end as usize] {
-                let t = target_props(res, l.kind, p.file as usize, rel.sym);
-                let Some(local_off) = rel
-                    .offset
-                    .checked_sub(r.offset as u64)
-                    .filter(|&x| x < r.size as u64)
-                else {
-                    return Err(Error::new(format!(
-                        "{}:(.eh_frame+{:#x}): relocation outside its CIE/FDE record",
-                        o.name, rel.offset
-                    )));
-                };
-                let rec_addr = eh_addr + p.out_off;
-                let is_fde_start = matches!(r.kind, EhRecordKind::Fde { .. }) && local_off == 8;
-                // Nearly all: PC32 to code, written on the writer's short
-                // path (`Arch::direct_pc32`), as decide/reloc_values/apply
-                // would; the others and a value out of range take those.
-                let f = p.file as usize;
-                let direct = (Native::direct_pc32(rel.rtype) && !t.imported && !t.ifunc)
-                    .then(|| direct_target(res, l, f, rel, res.global_of(f, rel.sym), true))
-                    .flatten();
-                if let Some((s, a)) = direct {
-                    if put_pc32(dst, local_off, rec_addr + local_off, s, a) {
-                        if is_fde_start {
-                            table.push(((s as i64).wrapping_add(a) as u64, rec_addr));
-                        }
-                        continue;
-                    }
-                }
-                let (action, _) =
-                    Native::decide(&ctx, rel.rtype, t, true, false, &[], 0).map_err(|m| {
-                        Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
-                    })?;
-                let (v, a) = reloc_values(res, l, p.file as usize, rel.sym, rel.addend, true, true);
-                Native::apply(action, dst, local_off, rec_addr, a, &v, true).map_err(|m| {
-                    Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
-                })?;
-                if is_fde_start {
-                    table.push(((v.s as i64).wrapping_add(a) as u64, rec_addr));
-                }
-            }
+            p.out_off + o.eh_frames[p.frame as usize].1[p.record as usize].size as u64
+        });
+        let len = (end.max(at) - at) as usize;
+        if recs[0].out_off != at || len > rest.len() {
+            return Err(Error::new(
+                "internal error: .eh_frame records not laid out one after another",
+            ));
         }
-        // Terminator.
-        let n = b.len();
-        b[n - 4..].copy_from_slice(&[0, 0, 0, 0]);
+        let (part, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        jobs.push((recs, at, part));
+        (rest, at) = (tail, end);
+    }
+    let tables: Vec<Result<Vec<(u64, u64)>>> = jobs
+        .into_par_iter()
+        .map(|(recs, base, part)| write_records(res, l, recs, base, part))
+        .collect();
+    // The first error in output order, as one job would meet it.
+    let mut table = Vec::with_capacity(l.eh.len());
+    for t in tables {
+        table.extend(t?);
     }
     if let Some(b) = hdr {
+        let eh_addr = l.sec_addr(Synth::EhFrame);
         let ha = l.sec_addr(Synth::EhFrameHdr);
         b[0] = 1;
         b[1] = 0x1b; // pcrel sdata4
         b[2] = 0x03; // udata4
         b[3] = 0x3b; // datarel sdata4
         w32(b, 4, (eh_addr as i64 - (ha + 4) as i64) as u32);
-        table.sort_by_key(|e| e.0);
+        table.par_sort_by_key(|e| e.0);
         w32(b, 8, table.len() as u32);
         for (i, (pc, fde)) in table.iter().enumerate() {
             w32(b, 12 + i * 8, (*pc as i64 - ha as i64) as u32);
@@ -442,4 +416,76 @@ pub(crate) fn write(
         }
     }
     Ok(())
+}
+
+/// Writes `recs` (consecutive records of `l.eh`, the first at `base` in
+/// `.eh_frame`) into `part`; returns the `.eh_frame_hdr` table entries
+/// (function address, FDE address) of their FDEs.
+fn write_records(
+    res: &Resolved,
+    l: &Layout,
+    recs: &[crate::layout::EhPlace],
+    base: u64,
+    part: &mut [u8],
+) -> Result<Vec<(u64, u64)>> {
+    let eh_addr = l.sec_addr(Synth::EhFrame);
+    let ctx = DecideCtx::new(l.kind, l.no_relax);
+    let mut table: Vec<(u64, u64)> = Vec::new();
+    for p in recs {
+        let o = &res.objects[p.file as usize];
+        let (si, frame) = &o.eh_frames[p.frame as usize];
+        let r = &frame[p.record as usize];
+        let input = o.section_data(*si as usize);
+        let src = &input[r.offset as usize..(r.offset + r.size) as usize];
+        let dst_start = (p.out_off - base) as usize;
+        let dst = &mut part[dst_start..dst_start + r.size as usize];
+        dst.copy_from_slice(src);
+        if let EhRecordKind::Fde { .. } = r.kind {
+            // CIE pointer: distance from this field back to the CIE.
+            let ptr = (p.out_off + 4 - p.cie_out) as u32;
+            dst[4..8].copy_from_slice(&ptr.to_le_bytes());
+        }
+        for rel in &o.relocs[r.relocs.start as usize..r.relocs.end as usize] {
+            let t = target_props(res, l.kind, p.file as usize, rel.sym);
+            let Some(local_off) = rel
+                .offset
+                .checked_sub(r.offset as u64)
+                .filter(|&x| x < r.size as u64)
+            else {
+                return Err(Error::new(format!(
+                    "{}:(.eh_frame+{:#x}): relocation outside its CIE/FDE record",
+                    o.name, rel.offset
+                )));
+            };
+            let rec_addr = eh_addr + p.out_off;
+            let is_fde_start = matches!(r.kind, EhRecordKind::Fde { .. }) && local_off == 8;
+            // Nearly all: PC32 to code, written on the writer's short
+            // path (`Arch::direct_pc32`), as decide/reloc_values/apply
+            // would; the others and a value out of range take those.
+            let f = p.file as usize;
+            let direct = (Native::direct_pc32(rel.rtype) && !t.imported && !t.ifunc)
+                .then(|| direct_target(res, l, f, rel, res.global_of(f, rel.sym), true))
+                .flatten();
+            if let Some((s, a)) = direct {
+                if put_pc32(dst, local_off, rec_addr + local_off, s, a) {
+                    if is_fde_start {
+                        table.push(((s as i64).wrapping_add(a) as u64, rec_addr));
+                    }
+                    continue;
+                }
+            }
+            let (action, _) =
+                Native::decide(&ctx, rel.rtype, t, true, false, &[], 0).map_err(|m| {
+                    Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
+                })?;
+            let (v, a) = reloc_values(res, l, p.file as usize, rel.sym, rel.addend, true, true);
+            Native::apply(action, dst, local_off, rec_addr, a, &v, true).map_err(|m| {
+                Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
+            })?;
+            if is_fde_start {
+                table.push(((v.s as i64).wrapping_add(a) as u64, rec_addr));
+            }
+        }
+    }
+    Ok(table)
 }
