@@ -23,6 +23,13 @@
 #
 # Environment: RUNS=7 (min 3). Writes bench/results/concurrent-tail-big.md
 # and .json.
+#
+# CLD_B=OTHER-CLD: instead, an A/B comparison of two builds of cld (this
+# tree's and OTHER-CLD, whose outputs must be the same): RUNS tails each,
+# the last object in link order last, in alternating order (ABBA: a tail
+# right after another is slower, the other's output still being written
+# back); prints the medians of the tail and of the wait's phases (from the
+# background linker's event log) and writes nothing.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
@@ -91,7 +98,7 @@ mapfile -t serial_args < <(with_out "$work/serial" "${args[@]}")
 "$cld" "${serial_args[@]}" || die "cld's serial link failed"
 "$work/serial" >"$work/expected" || die "the serial link's program does not run"
 
-declare -A times
+declare -A times phases
 time_full() { # time_full NAME CMD...
     local name=$1 t0 t1; shift
     for ((r = 0; r < RUNS; r++)); do
@@ -101,16 +108,18 @@ time_full() { # time_full NAME CMD...
         times[$name]+="$(echo "($t1 - $t0) * 1000" | bc -l) "
     done
 }
-[ -n "$wild" ] && { mapfile -t a < <(with_out "$work/wild.out" "${args[@]}"); time_full "wild 0.10" "$wild" --no-fork "${a[@]}"; }
-[ -n "$mold" ] && { mapfile -t a < <(with_out "$work/mold.out" "${args[@]}"); time_full "mold 2.42" "$mold" --no-fork "${a[@]}"; }
-time_full "cld serial" "$cld" --no-fork "${serial_args[@]}"
+if [ -z "${CLD_B:-}" ]; then
+    [ -n "$wild" ] && { mapfile -t a < <(with_out "$work/wild.out" "${args[@]}"); time_full "wild 0.10" "$wild" --no-fork "${a[@]}"; }
+    [ -n "$mold" ] && { mapfile -t a < <(with_out "$work/mold.out" "${args[@]}"); time_full "mold 2.42" "$mold" --no-fork "${a[@]}"; }
+    time_full "cld serial" "$cld" --no-fork "${serial_args[@]}"
+fi
 
-time_tail() { # time_tail NAME INDEX-OF-LAST
-    local name=$1 k=$2 t0 t1 tok out="$work/tail.out" fifo="$work/fifo"
-    rm -f "$fifo" "$out"
+time_tail() { # time_tail NAME INDEX-OF-LAST [CLD]
+    local name=$1 k=$2 c=${3:-$cld} t0 t1 tok out="$work/tail.out" fifo="$work/fifo"
+    rm -f "$fifo" "$out" "$work/events.log"
     mapfile -t p < <(with_out "$out" "${pre[@]}")
     mapfile -t q < <(with_out "$out" "${post[@]}")
-    tok=$("$cld" "${p[@]}" --concurrent-pipe="$fifo" --concurrent-log="$work/events.log" \
+    tok=$("$c" "${p[@]}" --concurrent-pipe="$fifo" --concurrent-log="$work/events.log" \
         --start-concurrent "${objs[@]}" --end-concurrent "${q[@]}") || die "$name: start failed"
     exec 3>"$fifo"
     for ((j = 0; j < ${#objs[@]}; j++)); do ((j == k)) || printf '%s\0' "${objs[j]}" >&3; done
@@ -118,12 +127,41 @@ time_tail() { # time_tail NAME INDEX-OF-LAST
     sleep "${SETTLE:-2}"
     t0=$EPOCHREALTIME
     printf '%s\0' "${objs[k]}" >&3
-    "$cld" --concurrent-wait="$tok" || die "$name: the wait failed"
+    "$c" --concurrent-wait="$tok" || die "$name: the wait failed"
     t1=$EPOCHREALTIME
     exec 3>&-
     cmp -s "$out" "$work/serial" || die "$name: the output differs from the serial link"
     times[$name]+="$(echo "($t1 - $t0) * 1000" | bc -l) "
 }
+if [ -n "${CLD_B:-}" ]; then
+    [ -x "$CLD_B" ] || die "CLD_B=$CLD_B is not an executable"
+    last_obj=$((${#objs[@]} - 1))
+    for ((r = 0; r < RUNS; r++)); do
+        order=(A B)
+        ((r % 4 == 1 || r % 4 == 2)) && order=(B A)
+        for x in "${order[@]}"; do
+            if [ "$x" = A ]; then time_tail A "$last_obj"; else time_tail B "$last_obj" "$CLD_B"; fi
+            # The wait's phases, from the last object's report (ms).
+            phases[$x]+="$(awk '/ event fifo /{t0=$1} t0 && / link-start$/{ls=$1}
+                t0 && / phase resolve-done$/{r=$1} t0 && / phase layout-done$/{l=$1}
+                t0 && / phase write-done$/{w=$1}
+                END{printf "%.2f,%.2f,%.2f,%.2f", (ls-t0)*1e3, (r-ls)*1e3, (l-r)*1e3, (w-l)*1e3}' "$work/events.log") "
+        done
+    done
+    python3 - "$cld" "$CLD_B" "${times[A]}" "${times[B]}" "${phases[A]}" "${phases[B]}" <<'PY'
+import statistics, sys
+a, b, ta, tb, pa, pb = sys.argv[1:7]
+def row(name, t, p):
+    t = [float(x) for x in t.split()]
+    p = [[float(x) for x in r.split(",")] for r in p.split()]
+    cols = [statistics.median(c) for c in zip(*p)]
+    return (f"{name}: tail {statistics.median(t):.1f} ms (q1 {sorted(t)[len(t) // 4]:.1f}); "
+            f"before the wait {cols[0]:.1f}, resolve {cols[1]:.1f}, layout {cols[2]:.1f}, write {cols[3]:.1f}")
+print(row("A " + a, ta, pa))
+print(row("B " + b, tb, pb))
+PY
+    exit 0
+fi
 for ((r = 0; r < RUNS; r++)); do
     time_tail "cld tail, last in link order" $((${#objs[@]} - 1))
     time_tail "cld tail, random one last" $((RANDOM % ${#objs[@]}))
