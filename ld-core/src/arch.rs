@@ -37,6 +37,16 @@ pub struct TargetProps {
     pub absolute: bool,
 }
 
+impl TargetProps {
+    /// Neither imported nor an IFUNC: the target is at its own address,
+    /// which the writer's short paths (`Arch::direct_pc32`,
+    /// `Arch::direct_abs64`) need.
+    #[inline(always)]
+    pub fn at_own_address(&self) -> bool {
+        !self.imported && !self.ifunc
+    }
+}
+
 /// What the link must provide for a relocation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Needs {

@@ -770,19 +770,15 @@ fn link_after_resolve(
         merged,
         before_commit,
     } = early;
-    let estimate = finish_parsing(
-        &mut res,
-        prepared.as_ref().is_some_and(|p| p.wants_estimate()),
-    )?;
-    if let Some(p) = &prepared {
+    let preparing = prepared.as_ref().filter(|p| p.wants_estimate());
+    let estimate = finish_parsing(&mut res, preparing.is_some())?;
+    if let Some(p) = preparing {
         // The archive members resolution took in count now (Rust's rlibs
         // are most of a program).
-        p.raise(|| {
-            if opts.stats {
-                eprintln!("cld: output estimated at {estimate} bytes after resolution");
-            }
-            estimate
-        });
+        if opts.stats {
+            eprintln!("cld: output estimated at {estimate} bytes after resolution");
+        }
+        p.raise(estimate);
     }
     if opts.relocatable {
         // A script's assignments and SECTIONS need a layout; -r has none.

@@ -239,19 +239,18 @@ impl Preparing {
     }
 
     /// Whether `raise` would use an estimate (the output is still being
-    /// prepared, not handed over prepared already).
+    /// prepared, not handed over prepared already, as the background
+    /// linker's is): whether to make one.
     pub fn wants_estimate(&self) -> bool {
         matches!(self, Preparing::Thread(_))
     }
 
-    /// Asks for `bytes()` prepared if that is more than asked so far: once
+    /// Asks for `bytes` prepared if that is more than asked so far: once
     /// the archive members in the link are known, their contents are an
     /// estimate that needs no margin (garbage collection and ICF only
-    /// shrink it; the synthetic sections are small). Not computed for an
-    /// output prepared already (the background linker's).
-    pub fn raise(&self, bytes: impl FnOnce() -> u64) {
+    /// shrink it; the synthetic sections are small).
+    pub fn raise(&self, bytes: u64) {
         if let Preparing::Thread(j) = self {
-            let bytes = bytes();
             if let Ok(mut a) = j.1 .0.lock() {
                 if bytes > a.want {
                     a.want = bytes;

@@ -239,18 +239,12 @@ fn section_regions(res: &Resolved, l: &Layout, i: usize) -> Vec<(u64, u64, Regio
     let mut regions: Vec<(u64, u64, Region)> = Vec::with_capacity(s.inputs.len() + 1);
     // Those found before the wait, then the rest.
     let (covered, ahead) = &s.regions_ahead;
+    let rest = s.inputs.get(*covered..).unwrap_or(&[]);
+    let rest = layout::input_regions(res, rest, |f| &l.placement[f]);
     regions.extend(
-        ahead
-            .iter()
-            .map(|&(off, size, f, si)| (off, size, Region::Input(f, si))),
+        (ahead.iter().copied().chain(rest))
+            .map(|(off, size, f, si)| (off, size, Region::Input(f, si))),
     );
-    for &(f, si) in s.inputs.get(*covered..).unwrap_or(&[]) {
-        let (_, off) = l.placement[f as usize][si as usize];
-        let isec = &res.objects[f as usize].sections[si as usize];
-        if !isec.is_nobits() {
-            regions.push((off, isec.size, Region::Input(f, si)));
-        }
-    }
     if let Some(base) = s.merged.iter().map(|m| m.1).min() {
         let end = s
             .merged
@@ -703,7 +697,7 @@ impl<'a> SecCtx<'a> {
             return put_pc32(out, r.offset, place, s, r.addend);
         }
         let abs64 = Native::direct_abs64(r.rtype);
-        if t.imported || t.ifunc || (!abs64 && !Native::direct_pc32(r.rtype)) {
+        if !t.at_own_address() || (!abs64 && !Native::direct_pc32(r.rtype)) {
             return false;
         }
         let Some((s, a)) = direct_target(res, l, self.f, r, id, !abs64) else {

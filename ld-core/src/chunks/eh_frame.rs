@@ -463,7 +463,7 @@ fn write_records(
             // path (`Arch::direct_pc32`), as decide/reloc_values/apply
             // would; the others and a value out of range take those.
             let f = p.file as usize;
-            let direct = (Native::direct_pc32(rel.rtype) && !t.imported && !t.ifunc)
+            let direct = (Native::direct_pc32(rel.rtype) && t.at_own_address())
                 .then(|| direct_target(res, l, f, rel, res.global_of(f, rel.sym), true))
                 .flatten();
             if let Some((s, a)) = direct {

@@ -17,7 +17,7 @@
 //! (resolution ahead is off with them anyway).
 
 use super::merge::MergeAhead;
-use super::output_sections::{dests_of, join_file, FileDests, Joined, Placed};
+use super::output_sections::{dests_of, input_regions, join_file, FileDests, Joined, Placed};
 use super::scan::{LaterDefs, ScanAhead};
 use super::written::WriteAhead;
 use crate::chunks::eh_frame::EhAhead;
@@ -78,30 +78,24 @@ impl LayoutAhead {
         }
         self.joined.files = res.objects.len();
         self.placed.more(res, &self.joined);
-        let (discard, placed) = (opts.discard, &self.placed);
-        let counted = if opts.strip_all {
-            res.objects.len()
-        } else {
-            self.locals.len()
-        };
-        let locals: Vec<(u32, u64)> = (counted..res.objects.len())
-            .into_par_iter()
-            .map(|f| crate::chunks::symtab::file_locals(&res.objects[f], placed.row(f), discard))
-            .collect();
-        self.locals.extend(locals);
+        let placed = &self.placed;
+        if !opts.strip_all {
+            let discard = opts.discard;
+            let locals: Vec<(u32, u64)> = (self.locals.len()..res.objects.len())
+                .into_par_iter()
+                .map(|f| {
+                    crate::chunks::symtab::file_locals(&res.objects[f], placed.row(f), discard)
+                })
+                .collect();
+            self.locals.extend(locals);
+        }
         // The regions the writer will cut for these inputs (their places
         // are kept), per output section, so that the wait does not read
         // thousands of scattered input sections' tables for them.
-        let placed = &self.placed;
         self.joined.sections.par_iter_mut().for_each(|os| {
             let (covered, regions) = &mut os.regions_ahead;
-            for &(f, si) in &os.inputs[*covered..] {
-                let isec = &res.objects[f as usize].sections[si as usize];
-                if !isec.is_nobits() {
-                    let off = placed.row(f as usize)[si as usize].1;
-                    regions.push((off, isec.size, f, si));
-                }
-            }
+            let new = &os.inputs[*covered..];
+            regions.extend(input_regions(res, new, |f| placed.row(f)));
             *covered = os.inputs.len();
         });
         self.merge.feed(res, &self.dests);

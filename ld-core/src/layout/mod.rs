@@ -53,7 +53,7 @@ pub use got::{
     got_fill, GotCtx, GotEntry, GotFill, GotTarget, LG_ADDR, LG_TLSDESC, LG_TLSGD, LG_TPOFF,
 };
 pub(crate) use merge::PassHasher;
-pub(crate) use output_sections::{is_c_ident, output_name};
+pub(crate) use output_sections::{input_regions, is_c_ident, output_name};
 pub use scan::LaterDefs;
 pub use scan::{global_props, sym_display, target_props};
 pub use symbols::{got_target_value, local_sym_addr};

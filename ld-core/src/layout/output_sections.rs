@@ -646,6 +646,20 @@ impl Placed {
     }
 }
 
+/// The regions the writer cuts for `inputs` (file, section) of an output
+/// section, each input's place given by `row` (per file): (offset, size,
+/// file, section) of those with contents.
+pub(crate) fn input_regions<'a>(
+    res: &'a Resolved,
+    inputs: &'a [(u32, u32)],
+    row: impl Fn(usize) -> &'a [(u32, u64)] + 'a,
+) -> impl Iterator<Item = (u64, u64, u32, u32)> + 'a {
+    inputs.iter().filter_map(move |&(f, si)| {
+        let isec = &res.objects[f as usize].sections[si as usize];
+        (!isec.is_nobits()).then(|| (row(f as usize)[si as usize].1, isec.size, f, si))
+    })
+}
+
 /// Orders each output section's inputs (init/fini arrays by priority, a
 /// linker script's rules) and raises alignments (`--section-align`, a
 /// script's `ALIGN`).

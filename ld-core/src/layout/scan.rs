@@ -393,7 +393,7 @@ fn scan_file(
                 Some(id) => view(id).props,
                 None => target_props(res, kind, f, r.sym),
             };
-            if !t.imported && !t.ifunc && Native::direct_pc32(r.rtype) {
+            if t.at_own_address() && Native::direct_pc32(r.rtype) {
                 // The commonest (a call, a PC-relative address): nothing
                 // needed, nothing to check (`Arch::direct_pc32`).
                 continue;

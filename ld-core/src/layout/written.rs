@@ -354,13 +354,13 @@ impl FileCtx<'_> {
             {
                 return None;
             }
-            let value = if self.res.global_of(self.f, r.sym).is_none() {
-                self.local_value(r.sym, r.addend, list, &mut fs.used)
-            } else if self.own_plain_global(r.sym) {
-                fs.used.push(Used::Defined(r.sym));
-                self.local_value(r.sym, r.addend, list, &mut fs.used)
-            } else {
-                Value::Defer
+            let value = match self.res.global_of(self.f, r.sym) {
+                None => self.local_value(r.sym, r.addend, list, &mut fs.used),
+                Some(_) if self.own_plain_global(r.sym) => {
+                    fs.used.push(Used::Defined(r.sym));
+                    self.local_value(r.sym, r.addend, list, &mut fs.used)
+                }
+                Some(_) => Value::Defer,
             };
             let v = match value {
                 Value::Done(v) => v,
@@ -392,17 +392,15 @@ impl FileCtx<'_> {
         let o = self.obj();
         let s = &o.symbols[sym as usize];
         let sh = s.shndx as usize;
+        // Placed ahead: a real section of the object (not the null one,
+        // `SHN_ABS` or `SHN_COMMON`, which no row holds).
         defines(self.res, self.f, sym)
             && !matches!(s.typ, elf::STT_GNU_IFUNC | elf::STT_TLS)
-            && s.shndx != elf::SHN_ABS as u32
-            && s.shndx != elf::SHN_COMMON as u32
-            && sh != 0
-            && sh < o.sections.len()
+            && self.row.get(sh).is_some_and(|p| p.0 != NONE)
             && !matches!(
                 o.sections[sh].kind,
                 SectionKind::EhFrame | SectionKind::MergeStrings
             )
-            && self.row.get(sh).is_some_and(|p| p.0 != NONE)
     }
 
     /// `S + A` against local symbol `sym` as far as known ahead (what
