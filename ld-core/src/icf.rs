@@ -132,10 +132,9 @@ pub fn fold(inp: &LinkInput, live: &mut [Vec<bool>]) -> Folded {
                 return ids;
             }
             for (sec, recs) in &o.eh_frames {
-                let data = o.section_data(*sec as usize);
                 for r in recs.iter().filter(|r| r.kind == EhRecordKind::Cie) {
                     let n = cies.len() as u32;
-                    let id = *cies.entry(layout::cie_key(res, f, data, r)).or_insert(n);
+                    let id = *cies.entry(layout::cie_key(res, f, *sec, r)).or_insert(n);
                     ids.insert((*sec, r.offset), id);
                 }
             }
@@ -280,7 +279,7 @@ fn fdes_by_section(res: &Resolved, live: &[Vec<bool>]) -> Vec<HashMap<u32, Vec<(
                 }
                 for (ri, r) in recs.iter().enumerate() {
                     if let EhRecordKind::Fde { .. } = r.kind {
-                        if let Some(t) = layout::fde_target_section(o, r) {
+                        if let Some(t) = layout::fde_target_section(o, *sec, r) {
                             m.entry(t).or_default().push((fi as u32, ri as u32));
                         }
                     }
@@ -307,9 +306,10 @@ impl ShapeCtx<'_> {
         let o = &self.res.objects[f];
         let s = &o.sections[si];
         let mut edges = Vec::new();
-        let relocs = o.relocs[s.relocs.start as usize..s.relocs.end as usize]
+        let relocs = o
+            .relocs_of(s)
             .iter()
-            .map(|r| self.rel_key(f, r, r.offset, &mut edges))
+            .map(|r| self.rel_key(f, r, r.offset(), &mut edges))
             .collect();
         let mut fdes = Vec::new();
         for &(fi, ri) in self.fdes[f].get(&(si as u32)).map_or(&[][..], |v| v) {
@@ -330,10 +330,11 @@ impl ShapeCtx<'_> {
             // section is padded to its alignment), or zero operands that
             // both records then have: they do not make FDEs differ.
             let bytes = &bytes[..bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1)];
-            let rels = o.relocs[r.relocs.start as usize..r.relocs.end as usize]
+            let rels = o
+                .record_relocs(*sec, r)
                 .iter()
-                .filter(|x| x.offset != r.offset as u64 + 8)
-                .map(|x| self.rel_key(f, x, x.offset.wrapping_sub(r.offset as u64), &mut edges))
+                .filter(|x| x.offset() != r.offset as u64 + 8)
+                .map(|x| self.rel_key(f, x, x.offset().wrapping_sub(r.offset as u64), &mut edges))
                 .collect();
             fdes.push((cie, bytes, rels));
         }
@@ -351,11 +352,11 @@ impl ShapeCtx<'_> {
         let res = self.res;
         let mut key = RelKey {
             offset,
-            rtype: r.rtype,
-            addend: r.addend,
+            rtype: r.rtype(),
+            addend: r.addend(),
             target: Target::Value(0),
         };
-        let (tf, sym) = match res.global_of(f, r.sym) {
+        let (tf, sym) = match res.global_of(f, r.sym()) {
             Some(id) => {
                 let g = &res.symbols[id as usize];
                 match g.def {
@@ -366,7 +367,7 @@ impl ShapeCtx<'_> {
                     }
                 }
             }
-            None => (f, r.sym),
+            None => (f, r.sym()),
         };
         let to = &res.objects[tf];
         let ts = &to.symbols[sym as usize];
@@ -387,13 +388,13 @@ impl ShapeCtx<'_> {
         }
         let isec = &to.sections[sh];
         if isec.kind == SectionKind::MergeStrings {
-            if let Some(k) = piece_key(to, sh, ts, r.addend) {
+            if let Some(k) = piece_key(to, sh, ts, r.addend()) {
                 key.addend = k.1;
                 key.target = k.0;
                 return key;
             }
         }
-        key.addend = r.addend.wrapping_add(ts.value as i64);
+        key.addend = r.addend().wrapping_add(ts.value as i64);
         key.target = match self.vertex[tf].get(&(sh as u32)) {
             Some(&v) => {
                 edges.push(v);
@@ -458,11 +459,11 @@ fn address_significant(inp: &LinkInput, live: &[Vec<bool>]) -> Vec<Vec<bool>> {
                 }
                 let exec = s.flags & elf::SHF_EXECINSTR != 0;
                 let bytes = o.section_data(si);
-                for r in &o.relocs[s.relocs.start as usize..s.relocs.end as usize] {
+                for r in o.relocs_of(s) {
                     if exec && is_branch(bytes, r) {
                         continue;
                     }
-                    if let Some(t) = symbol_section(res, f, r.sym) {
+                    if let Some(t) = symbol_section(res, f, r.sym()) {
                         v.push(t);
                     }
                 }
@@ -519,7 +520,7 @@ fn symbol_section(res: &Resolved, f: usize, sym: u32) -> Option<(u32, u32)> {
 /// A relocation that is the target of a direct call or jump (`call`,
 /// `jmp`, `jcc` with a 32-bit displacement): it does not take the address.
 fn is_branch(bytes: &[u8], r: &Reloc) -> bool {
-    Native::is_branch(r.rtype, bytes, r.offset)
+    Native::is_branch(r.rtype(), bytes, r.offset())
 }
 
 /// The symbol indices of an object's `.llvm_addrsig` (ULEB128 each), or

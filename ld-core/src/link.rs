@@ -771,7 +771,9 @@ fn link_after_resolve(
         before_commit,
     } = early;
     let preparing = prepared.as_ref().filter(|p| p.wants_estimate());
+    let fp = crate::timing::span("resolve: finish parsing");
     let estimate = finish_parsing(&mut res, preparing.is_some())?;
+    drop(fp);
     if let Some(p) = preparing {
         // The archive members resolution took in count now (Rust's rlibs
         // are most of a program).
@@ -1111,12 +1113,17 @@ pub(crate) fn leak(b: &[u8]) -> &'static [u8] {
 fn table_sizes(res: &crate::resolve::Resolved, l: &crate::layout::Layout) -> String {
     use crate::object_file::{InputSection, InputSymbol, Piece, Reloc};
     use std::mem::size_of;
-    let (mut secs, mut syms, mut rels, mut pieces, mut raw) =
-        (0usize, 0usize, 0usize, 0usize, 0usize);
+    let (mut secs, mut syms, mut rels, mut copied, mut pieces, mut raw) =
+        (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
     for o in &res.objects {
         secs += o.sections.len();
         syms += o.symbols.len();
-        rels += o.relocs.len();
+        for t in &o.reloc_tables {
+            rels += t.len();
+            if let crate::object_file::RelocTable::Sorted(c) = t {
+                copied += c.len();
+            }
+        }
         pieces += o.pieces.len();
         raw += o.raw_relocs.iter().map(|r| r.1.len()).sum::<usize>();
     }
@@ -1124,10 +1131,10 @@ fn table_sizes(res: &crate::resolve::Resolved, l: &crate::layout::Layout) -> Str
     let placement: usize = l.placement.iter().map(|p| p.len()).sum();
     let piece_out: usize = l.piece_out.iter().map(|p| p.len()).sum();
     format!(
-        "cld: tables: {secs} sections ({:.1} MiB), {syms} symbols ({:.1}), {rels} relocations ({:.1}), {raw} debug relocations (in the inputs), {pieces} string pieces ({:.1}); layout: placement {:.1} MiB, piece offsets {:.1}; {} global symbols ({:.1})",
+        "cld: tables: {secs} sections ({:.1} MiB), {syms} symbols ({:.1}), {rels} relocations (in the inputs; {copied} sorted copies, {:.1}), {raw} debug relocations (in the inputs), {pieces} string pieces ({:.1}); layout: placement {:.1} MiB, piece offsets {:.1}; {} global symbols ({:.1})",
         mib(secs, size_of::<InputSection>()),
         mib(syms, size_of::<InputSymbol>()),
-        mib(rels, size_of::<Reloc>()),
+        mib(copied, size_of::<Reloc>()),
         mib(pieces, size_of::<Piece>()),
         mib(placement, 16),
         mib(piece_out, 8),

@@ -50,8 +50,9 @@ pub struct InputSection {
     pub entsize: u32,
     /// COMDAT group (index into `ObjectFile::groups`), or `NO_GROUP`.
     group: u32,
-    /// Range into `ObjectFile::relocs`.
-    pub relocs: Range<u32>,
+    /// Index into `ObjectFile::reloc_tables` (0: none); see
+    /// `ObjectFile::relocs_of`.
+    pub relocs: u32,
     /// Range into `ObjectFile::pieces` (merge sections).
     pub pieces: Range<u32>,
     /// Range into `ObjectFile::piece_blocks` (merge sections).
@@ -61,7 +62,7 @@ pub struct InputSection {
     align_log2: u8,
 }
 
-const _: () = assert!(std::mem::size_of::<InputSection>() <= 80);
+const _: () = assert!(std::mem::size_of::<InputSection>() <= 72);
 
 const NO_GROUP: u32 = u32::MAX;
 
@@ -76,7 +77,7 @@ impl InputSection {
             flags: 0,
             entsize: 0,
             group: NO_GROUP,
-            relocs: 0..0,
+            relocs: 0,
             pieces: 0..0,
             piece_blocks: 0..0,
             kind: SectionKind::Ignore,
@@ -114,22 +115,62 @@ impl InputSection {
     }
 }
 
-/// A relocation, decoded once. `sym` is the ELF symbol index in this file.
+/// A relocation: the ELF record itself, read in place from the input's
+/// bytes rather than decoded into a table of its own (ripgrep's debug
+/// link has 5.7 MiB of them, which copied cost their page faults and a
+/// pass). `sym()` is the ELF symbol index in this file.
 #[derive(Clone, Copy, Debug)]
-pub struct Reloc {
-    pub offset: u64,
-    pub addend: i64,
-    pub sym: u32,
-    pub rtype: u32,
-}
+#[repr(transparent)]
+pub struct Reloc(elf::Rela64<LE>);
+
+// SAFETY: a wrapper of a `Pod` type (`repr(transparent)`), so any bytes
+// of its size are a valid value and it has the same (byte) alignment.
+unsafe impl object::pod::Pod for Reloc {}
 
 impl Reloc {
     pub fn from_rela(r: &elf::Rela64<LE>) -> Reloc {
-        Reloc {
-            offset: r.r_offset(LE),
-            addend: r.r_addend(LE),
-            sym: r.r_sym(LE, false),
-            rtype: r.r_type(LE, false),
+        Reloc(*r)
+    }
+
+    pub fn offset(&self) -> u64 {
+        self.0.r_offset(LE)
+    }
+
+    pub fn addend(&self) -> i64 {
+        self.0.r_addend(LE)
+    }
+
+    pub fn sym(&self) -> u32 {
+        self.0.r_sym(LE, false)
+    }
+
+    pub fn rtype(&self) -> u32 {
+        self.0.r_type(LE, false)
+    }
+}
+
+/// The relocations of one section, sorted by offset: the input's own
+/// records when they are (compilers and assemblers write them so), else a
+/// sorted copy.
+#[derive(Debug)]
+pub enum RelocTable {
+    InPlace(&'static [Reloc]),
+    Sorted(Box<[Reloc]>),
+}
+
+impl RelocTable {
+    pub fn len(&self) -> usize {
+        self.get().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.get().is_empty()
+    }
+
+    fn get(&self) -> &[Reloc] {
+        match self {
+            RelocTable::InPlace(r) => r,
+            RelocTable::Sorted(r) => r,
         }
     }
 }
@@ -226,7 +267,8 @@ pub struct EhRecord {
     /// Whole record size including the length field.
     pub size: u32,
     pub kind: EhRecordKind,
-    /// Range into `ObjectFile::relocs`.
+    /// Range into its `.eh_frame` section's relocations
+    /// (`ObjectFile::relocs_of`).
     pub relocs: Range<u32>,
 }
 
@@ -241,7 +283,9 @@ pub struct ObjectFile {
     pub symbols: Vec<InputSymbol>,
     /// Index of the first non-local symbol (`sh_info` of `.symtab`).
     pub first_global: u32,
-    pub relocs: Vec<Reloc>,
+    /// The allocated sections' relocations (`InputSection::relocs`
+    /// indexes it; the first is the empty table).
+    pub reloc_tables: Vec<RelocTable>,
     pub pieces: Vec<Piece>,
     /// For each merge section, per PIECE_BLOCK bytes: the (section-relative)
     /// index of the piece holding that offset, so an offset's piece is found
@@ -284,7 +328,7 @@ pub struct ObjectFile {
 }
 
 /// `ObjectFile::raw_relocs`.
-pub type RawRelocs = Vec<(u32, &'static [elf::Rela64<LE>])>;
+pub type RawRelocs = Vec<(u32, &'static [Reloc])>;
 
 fn bad(name: &str, what: impl std::fmt::Display) -> Error {
     Error::new(format!("{name}: {what}"))
@@ -966,38 +1010,21 @@ fn section_kind(
 }
 
 /// Attaches each SHT_RELA to its target section: allocated targets get
-/// their relocations decoded, checked and sorted (into the first returned
-/// array); non-allocated ones (debug info) keep the raw records (the
-/// second, as `ObjectFile::raw_relocs`).
+/// their relocations checked and a table (the first returned array, as
+/// `ObjectFile::reloc_tables`; `InputSection::relocs` indexes it), read in
+/// place unless out of order; non-allocated ones (debug info) keep the raw
+/// records (the second, as `ObjectFile::raw_relocs`).
 fn read_relocs(
     sections: &Sections,
     data: &'static [u8],
     symbols: &[InputSymbol],
     out_sections: &mut [InputSection],
     name: &str,
-) -> Result<(Vec<Reloc>, RawRelocs)> {
+) -> Result<(Vec<RelocTable>, RawRelocs)> {
     let e = LE;
     let nsec = sections.len();
-    // Sized once rather than grown push by push.
-    let decoded = |sh: &elf::SectionHeader64<LE>| {
-        let target = sh.sh_info(e) as usize;
-        sh.sh_type(e) == elf::SHT_RELA
-            && target < nsec
-            && !matches!(
-                out_sections[target].kind,
-                SectionKind::Ignore | SectionKind::NonAlloc
-            )
-    };
-    let n: u64 = (sections.iter())
-        .filter(|sh| decoded(sh))
-        .map(|sh| sh.sh_size(e) / 24)
-        .sum();
-    let mut relocs: Vec<Reloc> = Vec::with_capacity(n.min(data.len() as u64 / 24) as usize);
-    let rela_sections = sections
-        .iter()
-        .filter(|sh| sh.sh_type(e) == elf::SHT_RELA)
-        .count();
-    let mut raw: RawRelocs = Vec::with_capacity(rela_sections);
+    let mut tables = vec![RelocTable::InPlace(&[])];
+    let mut raw: RawRelocs = Vec::new();
     for (i, sh) in sections.iter().enumerate() {
         if sh.sh_type(e) != elf::SHT_RELA {
             continue;
@@ -1022,27 +1049,34 @@ fn read_relocs(
         if matches!(out_sections[target].kind, SectionKind::Ignore) {
             continue;
         }
-        let relas: &[elf::Rela64<LE>] = sh
+        let relas: &'static [Reloc] = sh
             .data_as_array(e, data)
             .map_err(|_| bad(name, format!("relocation section {i}: bad contents")))?;
         if out_sections[target].kind == SectionKind::NonAlloc {
             raw.push((target as u32, relas));
             continue;
         }
-        let start = relocs.len() as u32;
         let tsize = out_sections[target].size;
         let tname = out_sections[target].name;
-        for r in relas {
-            let rel = Reloc::from_rela(r);
-            check_reloc(sections, symbols, &rel, tname, tsize, name)?;
-            relocs.push(rel);
+        let mut sorted = true;
+        let mut last = 0;
+        for rel in relas {
+            check_reloc(sections, symbols, rel, tname, tsize, name)?;
+            sorted &= rel.offset() >= last;
+            last = rel.offset();
         }
-        let end = relocs.len() as u32;
         // Sorted by offset: split_eh_frames hands them to records in
         // order, and a TLS sequence's second relocation (skip_next)
-        // must follow its first.
-        relocs[start as usize..end as usize].sort_by_key(|r| r.offset);
-        out_sections[target].relocs = start..end;
+        // must follow its first. The sort is stable.
+        tables.push(if sorted {
+            RelocTable::InPlace(relas)
+        } else {
+            let mut copy = relas.to_vec();
+            copy.sort_by_key(|r| r.offset());
+            RelocTable::Sorted(copy.into_boxed_slice())
+        });
+        // Of two tables for one section the later counts.
+        out_sections[target].relocs = (tables.len() - 1) as u32;
     }
     // By section; of two tables for one section the later counts (as
     // for `relocs`). The sort is stable.
@@ -1054,7 +1088,7 @@ fn read_relocs(
         }
         same
     });
-    Ok((relocs, raw))
+    Ok((tables, raw))
 }
 
 /// A relocation's symbol exists and is not in an unloaded section, and
@@ -1068,18 +1102,18 @@ fn check_reloc(
     name: &str,
 ) -> Result<()> {
     let nsec = sections.len();
-    if rel.sym as usize >= symbols.len() {
+    if rel.sym() as usize >= symbols.len() {
         return Err(bad(
             name,
             format!(
                 "({}+{:#x}): relocation refers to symbol {} out of range",
                 String::from_utf8_lossy(tname),
-                rel.offset,
-                rel.sym
+                rel.offset(),
+                rel.sym()
             ),
         ));
     }
-    let rsym = &symbols[rel.sym as usize];
+    let rsym = &symbols[rel.sym() as usize];
     if !is_special_shndx(rsym.shndx)
         && (rsym.shndx as usize) < nsec
         && sec_type(sections, rsym.shndx).is_ok_and(is_unloadable)
@@ -1089,19 +1123,19 @@ fn check_reloc(
             format!(
                 "({}+{:#x}): relocation refers to symbol {} in section {}, which is not loaded",
                 String::from_utf8_lossy(tname),
-                rel.offset,
-                rel.sym,
+                rel.offset(),
+                rel.sym(),
                 sec_name(sections, rsym.shndx)
             ),
         ));
     }
-    if rel.offset >= tsize {
+    if rel.offset() >= tsize {
         return Err(bad(
             name,
             format!(
                 "({}+{:#x}): relocation offset is past the end of the section",
                 String::from_utf8_lossy(tname),
-                rel.offset
+                rel.offset()
             ),
         ));
     }
@@ -1198,14 +1232,14 @@ impl ObjectFile {
         let sections = header
             .sections(LE, self.data)
             .map_err(|err| bad(&self.name, format!("bad section table: {err}")))?;
-        let (relocs, raw_relocs) = read_relocs(
+        let (reloc_tables, raw_relocs) = read_relocs(
             &sections,
             self.data,
             &self.symbols,
             &mut self.sections,
             &self.name,
         )?;
-        self.relocs = relocs;
+        self.reloc_tables = reloc_tables;
         self.raw_relocs = raw_relocs;
         self.split_merge_sections()?;
         self.split_eh_frames()
@@ -1237,7 +1271,7 @@ impl ObjectFile {
             sections: out_sections,
             symbols,
             first_global,
-            relocs: Vec::new(),
+            reloc_tables: Vec::new(),
             pieces: Vec::new(),
             piece_blocks: Vec::new(),
             groups,
@@ -1279,6 +1313,25 @@ impl ObjectFile {
         });
     }
 
+    /// The relocations of allocated section `s` (one of `sections`),
+    /// sorted by offset; none before `finish_parse`.
+    pub fn relocs_of(&self, s: &InputSection) -> &[Reloc] {
+        self.reloc_table(s.relocs)
+    }
+
+    /// Table `t` of `reloc_tables` (an `InputSection::relocs`).
+    pub fn reloc_table(&self, t: u32) -> &[Reloc] {
+        self.reloc_tables
+            .get(t as usize)
+            .map_or(&[], RelocTable::get)
+    }
+
+    /// The relocations of record `r` of `.eh_frame` section `sec`.
+    pub fn record_relocs(&self, sec: u32, r: &EhRecord) -> &[Reloc] {
+        let all = self.relocs_of(&self.sections[sec as usize]);
+        &all[r.relocs.start as usize..r.relocs.end as usize]
+    }
+
     pub fn section_data(&self, idx: usize) -> &'static [u8] {
         let s = &self.sections[idx];
         if s.is_nobits() {
@@ -1297,7 +1350,7 @@ impl ObjectFile {
 
     /// The raw relocation records of non-allocated section `idx` (empty
     /// for others).
-    pub fn raw_relocs(&self, idx: usize) -> &'static [elf::Rela64<LE>] {
+    pub fn raw_relocs(&self, idx: usize) -> &'static [Reloc] {
         match self.raw_relocs.binary_search_by_key(&(idx as u32), |r| r.0) {
             Ok(i) => self.raw_relocs[i].1,
             Err(_) => &[],
@@ -1374,11 +1427,12 @@ impl ObjectFile {
                 continue;
             }
             let data = self.section_data(i);
-            let relocs = self.sections[i].relocs.clone();
+            let relocs = self.relocs_of(&self.sections[i]);
+            let nrel = relocs.len() as u32;
             // An FDE has one relocation (two with an LSDA), a CIE mostly none.
             let mut records = Vec::with_capacity(relocs.len() + 1);
             let mut pos = 0usize;
-            let mut ri = relocs.start;
+            let mut ri = 0;
             while pos + 4 <= data.len() {
                 let len = u32::from_le_bytes(data[pos..pos + 4].try_into().unwrap());
                 if len == 0 {
@@ -1413,17 +1467,17 @@ impl ObjectFile {
                 };
                 // A relocation before this record lies in no record (in a
                 // terminator): it would be applied at a negative offset.
-                if ri < relocs.end && (self.relocs[ri as usize].offset as usize) < pos {
+                if ri < nrel && (relocs[ri as usize].offset() as usize) < pos {
                     return Err(bad(
                         &self.name,
                         format!(
                             ".eh_frame+{:#x}: relocation is not inside any CIE or FDE",
-                            self.relocs[ri as usize].offset
+                            relocs[ri as usize].offset()
                         ),
                     ));
                 }
                 let rstart = ri;
-                while ri < relocs.end && (self.relocs[ri as usize].offset as usize) < pos + size {
+                while ri < nrel && (relocs[ri as usize].offset() as usize) < pos + size {
                     ri += 1;
                 }
                 records.push(EhRecord {

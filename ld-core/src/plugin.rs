@@ -754,7 +754,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
         sections,
         symbols,
         first_global: 1,
-        relocs: Vec::new(),
+        reloc_tables: Vec::new(),
         pieces: Vec::new(),
         piece_blocks: Vec::new(),
         groups,

@@ -33,7 +33,7 @@ use crate::output_file::OutputFile;
 use crate::resolve::{Resolved, SymDef};
 use crate::write::{w16, w32, w64};
 use object::elf;
-use object::read::elf::{FileHeader, Rela as _, SectionHeader};
+use object::read::elf::{FileHeader, SectionHeader};
 use object::LittleEndian as LE;
 use std::collections::HashMap;
 
@@ -422,17 +422,12 @@ fn relocations(res: &Resolved, p: &Plan, s: &Symbols, pieces: &[(Place, u64)]) -
             });
         };
         if sec.is_alloc() {
-            for r in &o.relocs[sec.relocs.start as usize..sec.relocs.end as usize] {
-                push(r.offset, r.rtype, r.sym, r.addend);
+            for r in o.relocs_of(sec) {
+                push(r.offset(), r.rtype(), r.sym(), r.addend());
             }
         } else {
             for r in o.raw_relocs(si as usize) {
-                push(
-                    r.r_offset(LE),
-                    r.r_type(LE, false),
-                    r.r_sym(LE, false),
-                    r.r_addend(LE),
-                );
+                push(r.offset(), r.rtype(), r.sym(), r.addend());
             }
         }
     }

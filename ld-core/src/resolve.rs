@@ -972,9 +972,11 @@ pub fn resolve_with(
     inc.rs.r.objects.reserve(files);
     inc.rs.r.sym_ids.reserve(files);
     inc.rs.r.discarded.reserve(files);
+    let feed = crate::timing::span("resolve: feed");
     for item in items {
         inc.feed(item)?;
     }
+    drop(feed);
     inc.finish()
 }
 

@@ -451,7 +451,7 @@ pub(crate) fn relocate_section(
     out.copy_from_slice(c.input);
     let mut dynrels = Vec::new();
     let mut skip = false;
-    for r in &o.relocs[isec.relocs.start as usize..isec.relocs.end as usize] {
+    for r in o.relocs_of(isec) {
         if skip {
             skip = false;
             continue;
@@ -469,8 +469,8 @@ pub(crate) fn relocate_section(
                 skip = false;
                 continue;
             }
-            match Native::non_alloc_abs_width(r.rtype).filter(|_| !c.alloc) {
-                Some(n) => c.put(out, r.offset, n, abs.value(r.sym, r.addend))?,
+            match Native::non_alloc_abs_width(r.rtype()).filter(|_| !c.alloc) {
+                Some(n) => c.put(out, r.offset(), n, abs.value(r.sym(), r.addend()))?,
                 None => skip = c.relocate(out, &r, &mut dynrels)?,
             }
         }
@@ -566,13 +566,13 @@ impl<'a> SecCtx<'a> {
 
     /// A raw relocation record (a non-allocated section's), checked.
     #[inline(always)]
-    pub(crate) fn raw(&self, r: &elf::Rela64<object::LittleEndian>) -> Result<Reloc, String> {
-        let rel = Reloc::from_rela(r);
-        if rel.sym as usize >= self.o.symbols.len() || rel.offset >= self.isec.size {
+    pub(crate) fn raw(&self, r: &Reloc) -> Result<Reloc, String> {
+        let rel = *r;
+        if rel.sym() as usize >= self.o.symbols.len() || rel.offset() >= self.isec.size {
             Err(format!(
                 "{}: relocation refers to symbol {} or offset out of range",
-                self.place(rel.offset),
-                rel.sym
+                self.place(rel.offset()),
+                rel.sym()
             ))
         } else {
             Ok(rel)
@@ -591,63 +591,63 @@ impl<'a> SecCtx<'a> {
         let (res, l, f, o) = (self.res, self.l, self.f, self.o);
         let alloc = self.alloc;
         if !alloc {
-            if let Some(n) = Native::non_alloc_abs_width(r.rtype) {
-                let v = non_alloc_abs(res, l, f, r.sym, r.addend, self.is_debug_list);
-                self.put(out, r.offset, n, v)?;
+            if let Some(n) = Native::non_alloc_abs_width(r.rtype()) {
+                let v = non_alloc_abs(res, l, f, r.sym(), r.addend(), self.is_debug_list);
+                self.put(out, r.offset(), n, v)?;
                 return Ok(false);
             }
         }
-        let id = res.global_of(f, r.sym);
+        let id = res.global_of(f, r.sym());
         let t = match id {
             Some(id) => l.global_props[id as usize],
-            None => target_props(res, l.kind, f, r.sym),
+            None => target_props(res, l.kind, f, r.sym()),
         };
         if alloc && self.direct(out, r, id, t, dynrels) {
             return Ok(false);
         }
         let (action, needs) = Native::decide(
             self.ctx,
-            r.rtype,
+            r.rtype(),
             t,
             alloc,
             self.writable,
             self.input,
-            r.offset,
+            r.offset(),
         )
-        .map_err(|m| format!("{}: {m}", self.place(r.offset)))?;
+        .map_err(|m| format!("{}: {m}", self.place(r.offset())))?;
         let (v, a) = reloc_values(
             res,
             l,
             f,
-            r.sym,
-            r.addend,
+            r.sym(),
+            r.addend(),
             action.reads_got_slots(),
             action.reads_size(),
         );
-        if !alloc && target_is_dead(res, l, f, r.sym) {
+        if !alloc && target_is_dead(res, l, f, r.sym()) {
             // Tombstone for references to discarded code in debug info.
             let tomb: u64 = if self.is_debug_list { 1 } else { 0 };
-            self.put(out, r.offset, action.tombstone_width(), tomb)?;
+            self.put(out, r.offset(), action.tombstone_width(), tomb)?;
             return Ok(needs.skip_next);
         }
-        Native::apply(action, out, r.offset, self.sec_addr, a, &v, alloc).map_err(|m| {
-            let place = self.place(r.offset);
-            let sym = layout::sym_display(o, r.sym);
+        Native::apply(action, out, r.offset(), self.sec_addr, a, &v, alloc).map_err(|m| {
+            let place = self.place(r.offset());
+            let sym = layout::sym_display(o, r.sym());
             if m.starts_with("out of range") {
                 // As lld and mold say it: the type, the target, the range.
                 let target = sym.strip_prefix("symbol ").unwrap_or(&sym);
                 format!(
                     "{place}: relocation {} against {target} {m}",
-                    Native::rel_name(r.rtype)
+                    Native::rel_name(r.rtype())
                 )
             } else {
                 format!("{place}: {m} against {sym}")
             }
         })?;
         if action.is_dynamic_abs() {
-            let place = self.sec_addr + r.offset;
+            let place = self.sec_addr + r.offset();
             if t.imported {
-                let id = res.global_of(f, r.sym).unwrap();
+                let id = res.global_of(f, r.sym()).unwrap();
                 dynrels.push(DynRel {
                     offset: place,
                     rtype: Native::R_ABS,
@@ -684,26 +684,26 @@ impl<'a> SecCtx<'a> {
         // Through a GOT slot or a PLT entry, imported or not.
         let info = id.map(|id| &l.sym_info[id as usize]);
         let entry = match info {
-            Some(i) if Native::direct_got_pc32(r.rtype) && !t.ifunc && i.got != NONE => {
+            Some(i) if Native::direct_got_pc32(r.rtype()) && !t.ifunc && i.got != NONE => {
                 Some(l.got_slot_addr(i.got))
             }
-            Some(i) if Native::direct_plt32(r.rtype) && i.plt != NONE => {
+            Some(i) if Native::direct_plt32(r.rtype()) && i.plt != NONE => {
                 Some(l.plt_entry_addr(i.plt))
             }
             _ => None,
         };
-        let place = self.sec_addr.wrapping_add(r.offset);
+        let place = self.sec_addr.wrapping_add(r.offset());
         if let Some(s) = entry {
-            return put_pc32(out, r.offset, place, s, r.addend);
+            return put_pc32(out, r.offset(), place, s, r.addend());
         }
-        let abs64 = Native::direct_abs64(r.rtype);
-        if !t.at_own_address() || (!abs64 && !Native::direct_pc32(r.rtype)) {
+        let abs64 = Native::direct_abs64(r.rtype());
+        if !t.at_own_address() || (!abs64 && !Native::direct_pc32(r.rtype())) {
             return false;
         }
         let Some((s, a)) = direct_target(res, l, self.f, r, id, !abs64) else {
             return false;
         };
-        let at = r.offset as usize;
+        let at = r.offset() as usize;
         if abs64 {
             let Some(d) = out.get_mut(at..).and_then(|d| d.get_mut(..8)) else {
                 return false;
@@ -720,7 +720,7 @@ impl<'a> SecCtx<'a> {
             }
             return true;
         }
-        put_pc32(out, r.offset, place, s, a)
+        put_pc32(out, r.offset(), place, s, a)
     }
 }
 
@@ -738,8 +738,8 @@ pub(crate) fn direct_target(
 ) -> Option<(u64, i64)> {
     match id {
         Some(id) if pc && l.sym_info[id as usize].plt != NONE => None,
-        Some(id) => Some((l.sym_values[id as usize], r.addend)),
-        None => Some(local_sym_addr(res, l, f, r.sym, r.addend)),
+        Some(id) => Some((l.sym_values[id as usize], r.addend())),
+        None => Some(local_sym_addr(res, l, f, r.sym(), r.addend())),
     }
 }
 

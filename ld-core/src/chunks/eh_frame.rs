@@ -38,18 +38,26 @@ impl std::hash::Hash for CieKey {
 pub(crate) fn cie_key(
     res: &Resolved,
     f: usize,
-    data: &'static [u8],
+    sec: u32,
     r: &crate::object_file::EhRecord,
 ) -> CieKey {
     let o = &res.objects[f];
-    let relocs = o.relocs[r.relocs.start as usize..r.relocs.end as usize]
+    let data = o.section_data(sec as usize);
+    let relocs = o
+        .record_relocs(sec, r)
         .iter()
         .map(|rel| {
-            let (a, b) = match res.global_of(f, rel.sym) {
+            let (a, b) = match res.global_of(f, rel.sym()) {
                 Some(id) => (u32::MAX, id),
-                None => (f as u32, rel.sym),
+                None => (f as u32, rel.sym()),
             };
-            (rel.offset - r.offset as u64, rel.rtype, rel.addend, a, b)
+            (
+                rel.offset() - r.offset as u64,
+                rel.rtype(),
+                rel.addend(),
+                a,
+                b,
+            )
         })
         .collect::<Vec<_>>();
     let bytes = &data[r.offset as usize..(r.offset + r.size) as usize];
@@ -67,11 +75,16 @@ pub(crate) fn cie_key(
 }
 
 /// The section an FDE describes: the target of its first relocation (pc_begin).
-pub fn fde_target_section(o: &ObjectFile, r: &crate::object_file::EhRecord) -> Option<u32> {
-    let rel = o.relocs[r.relocs.start as usize..r.relocs.end as usize]
+pub fn fde_target_section(
+    o: &ObjectFile,
+    sec: u32,
+    r: &crate::object_file::EhRecord,
+) -> Option<u32> {
+    let rel = o
+        .record_relocs(sec, r)
         .iter()
-        .find(|x| x.offset == r.offset as u64 + 8)?;
-    let s = &o.symbols[rel.sym as usize];
+        .find(|x| x.offset() == r.offset as u64 + 8)?;
+    let s = &o.symbols[rel.sym() as usize];
     if s.shndx == 0 || s.shndx as usize >= o.sections.len() {
         return None;
     }
@@ -86,7 +99,7 @@ pub fn eh_dead_ranges(o: &ObjectFile, si: u32, live: &[bool]) -> Vec<(u64, u64)>
             continue;
         }
         for r in recs {
-            if !eh_record_live(o, r, live) {
+            if !eh_record_live(o, si, r, live) {
                 v.push((r.offset as u64, r.offset as u64 + r.size as u64));
             }
         }
@@ -94,10 +107,15 @@ pub fn eh_dead_ranges(o: &ObjectFile, si: u32, live: &[bool]) -> Vec<(u64, u64)>
     v
 }
 
-pub fn eh_record_live(o: &ObjectFile, r: &crate::object_file::EhRecord, live: &[bool]) -> bool {
+pub fn eh_record_live(
+    o: &ObjectFile,
+    sec: u32,
+    r: &crate::object_file::EhRecord,
+    live: &[bool],
+) -> bool {
     match r.kind {
         EhRecordKind::Cie => true,
-        EhRecordKind::Fde { .. } => match fde_target_section(o, r) {
+        EhRecordKind::Fde { .. } => match fde_target_section(o, sec, r) {
             Some(t) => live[t as usize],
             None => false,
         },
@@ -229,14 +247,13 @@ fn live_records(res: &Resolved, f: usize, live: &[bool]) -> FileRecords {
         if !live[*sec as usize] {
             continue;
         }
-        let data = o.section_data(*sec as usize);
         for (ri, r) in recs.iter().enumerate() {
-            if !eh_record_live(o, r, live) {
+            if !eh_record_live(o, *sec, r, live) {
                 continue;
             }
             let cie = match r.kind {
                 EhRecordKind::Cie => {
-                    out.cies.push(cie_key(res, f, data, r));
+                    out.cies.push(cie_key(res, f, *sec, r));
                     CIE
                 }
                 // An input offset, below the record's: never `CIE`.
@@ -445,16 +462,17 @@ fn write_records(
             let ptr = (p.out_off + 4 - p.cie_out) as u32;
             dst[4..8].copy_from_slice(&ptr.to_le_bytes());
         }
-        for rel in &o.relocs[r.relocs.start as usize..r.relocs.end as usize] {
-            let t = target_props(res, l.kind, p.file as usize, rel.sym);
+        for rel in o.record_relocs(*si, r) {
+            let t = target_props(res, l.kind, p.file as usize, rel.sym());
             let Some(local_off) = rel
-                .offset
+                .offset()
                 .checked_sub(r.offset as u64)
                 .filter(|&x| x < r.size as u64)
             else {
                 return Err(Error::new(format!(
                     "{}:(.eh_frame+{:#x}): relocation outside its CIE/FDE record",
-                    o.name, rel.offset
+                    o.name,
+                    rel.offset()
                 )));
             };
             let rec_addr = eh_addr + p.out_off;
@@ -463,8 +481,8 @@ fn write_records(
             // path (`Arch::direct_pc32`), as decide/reloc_values/apply
             // would; the others and a value out of range take those.
             let f = p.file as usize;
-            let direct = (Native::direct_pc32(rel.rtype) && t.at_own_address())
-                .then(|| direct_target(res, l, f, rel, res.global_of(f, rel.sym), true))
+            let direct = (Native::direct_pc32(rel.rtype()) && t.at_own_address())
+                .then(|| direct_target(res, l, f, rel, res.global_of(f, rel.sym()), true))
                 .flatten();
             if let Some((s, a)) = direct {
                 if put_pc32(dst, local_off, rec_addr + local_off, s, a) {
@@ -475,12 +493,12 @@ fn write_records(
                 }
             }
             let (action, _) =
-                Native::decide(&ctx, rel.rtype, t, true, false, &[], 0).map_err(|m| {
-                    Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
+                Native::decide(&ctx, rel.rtype(), t, true, false, &[], 0).map_err(|m| {
+                    Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset(), m))
                 })?;
-            let (v, a) = reloc_values(res, l, p.file as usize, rel.sym, rel.addend, true, true);
+            let (v, a) = reloc_values(res, l, p.file as usize, rel.sym(), rel.addend(), true, true);
             Native::apply(action, dst, local_off, rec_addr, a, &v, true).map_err(|m| {
-                Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset, m))
+                Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset(), m))
             })?;
             if is_fde_start {
                 table.push(((v.s as i64).wrapping_add(a) as u64, rec_addr));

@@ -21,11 +21,7 @@ pub fn emit_relocs_of<'a>(
         let o = &res.objects[f as usize];
         let isec = &o.sections[si as usize];
         let take = live[f as usize][si as usize] && isec.kind == SectionKind::Alloc;
-        let relocs = if take {
-            &o.relocs[isec.relocs.start as usize..isec.relocs.end as usize]
-        } else {
-            &[]
-        };
+        let relocs = if take { o.relocs_of(isec) } else { &[] };
         relocs.iter().map(move |r| (f as usize, si, r))
     })
 }
@@ -89,22 +85,26 @@ pub(crate) fn write(res: &Resolved, l: &Layout, buf: &mut [u8]) {
             // A GOT load relaxed to a direct reference is described as
             // one (`Arch::R_PC_RELAXED`), as GNU ld does.
             let isec = &res.objects[f].sections[si as usize];
-            let t = target_props(res, l.kind, f, r.sym);
+            let t = target_props(res, l.kind, f, r.sym());
             let writable = isec.flags & elf::SHF_WRITE != 0;
             let bytes = res.objects[f].section_data(si as usize);
-            let rtype = match Native::decide(&ctx, r.rtype, t, true, writable, bytes, r.offset) {
+            let rtype = match Native::decide(&ctx, r.rtype(), t, true, writable, bytes, r.offset())
+            {
                 Ok((a, _)) if a.is_relaxed_got_load() => Native::R_PC_RELAXED,
-                _ => r.rtype,
+                _ => r.rtype(),
             };
-            let (sym, addend) = match res.global_of(f, r.sym) {
-                Some(id) if index[id as usize] != 0 => (index[id as usize], r.addend),
-                Some(id) => (0, (l.sym_values[id as usize] as i64).wrapping_add(r.addend)),
+            let (sym, addend) = match res.global_of(f, r.sym()) {
+                Some(id) if index[id as usize] != 0 => (index[id as usize], r.addend()),
+                Some(id) => (
+                    0,
+                    (l.sym_values[id as usize] as i64).wrapping_add(r.addend()),
+                ),
                 None => {
-                    let (v, a) = local_sym_addr(res, l, f, r.sym, r.addend);
+                    let (v, a) = local_sym_addr(res, l, f, r.sym(), r.addend());
                     (0, (v as i64).wrapping_add(a))
                 }
             };
-            w64(buf, o, target.addr + base + r.offset);
+            w64(buf, o, target.addr + base + r.offset());
             w64(buf, o + 8, ((sym as u64) << 32) | rtype as u64);
             w64(buf, o + 16, addend as u64);
             o += 24;

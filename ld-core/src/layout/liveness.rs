@@ -102,9 +102,9 @@ pub(super) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
         o.eh_frames
             .iter()
             .filter(move |(sec, _)| m.state(f, *sec as usize) != GONE)
-            .flat_map(|(_, recs)| recs)
-            .filter(|r| matches!(r.kind, EhRecordKind::Cie))
-            .flat_map(move |r| &o.relocs[r.relocs.start as usize..r.relocs.end as usize])
+            .flat_map(|(sec, recs)| recs.iter().map(move |r| (*sec, r)))
+            .filter(|(_, r)| matches!(r.kind, EhRecordKind::Cie))
+            .flat_map(move |(sec, r)| o.record_relocs(sec, r))
             .filter_map(move |rel| m.target(f as u32, o, rel))
             .filter(move |&d| m.mark(d))
     }));
@@ -182,12 +182,13 @@ struct Marker<'a> {
 /// What tracing an object's sections reads, packed: far fewer cache
 /// misses than reading `InputSection`s.
 struct FileMark {
-    /// Per section: its range of `ObjectFile::relocs`.
-    relocs: Vec<(u32, u32)>,
-    /// Its FDEs as (function section, relocation range), sorted by
-    /// section. FDEs keep what they reference (personality, LSDA) once
-    /// their function is live.
-    fdes: Vec<(u32, u32, u32)>,
+    /// Per section: its relocations (`InputSection::relocs`, an index
+    /// into the object's `reloc_tables`).
+    relocs: Vec<u32>,
+    /// Its FDEs as (function section, relocation table, range in it),
+    /// sorted by section. FDEs keep what they reference (personality,
+    /// LSDA) once their function is live.
+    fdes: Vec<(u32, u32, u32, u32)>,
 }
 
 impl<'a> Marker<'a> {
@@ -247,19 +248,18 @@ impl<'a> Marker<'a> {
             };
             self.state[self.first[f] + si].store(st, Relaxed);
         }
-        let mut fdes: Vec<(u32, u32, u32)> = o
+        let mut fdes: Vec<(u32, u32, u32, u32)> = o
             .eh_frames
             .iter()
-            .flat_map(|(_, recs)| recs)
-            .filter(|r| matches!(r.kind, EhRecordKind::Fde { .. }))
-            .filter_map(|r| fde_target_section(o, r).map(|t| (t, r.relocs.start, r.relocs.end)))
+            .flat_map(|(sec, recs)| recs.iter().map(move |r| (*sec, r)))
+            .filter(|(_, r)| matches!(r.kind, EhRecordKind::Fde { .. }))
+            .filter_map(|(sec, r)| {
+                let table = o.sections[sec as usize].relocs;
+                fde_target_section(o, sec, r).map(|t| (t, table, r.relocs.start, r.relocs.end))
+            })
             .collect();
         fdes.sort_unstable();
-        let relocs = o
-            .sections
-            .iter()
-            .map(|s| (s.relocs.start, s.relocs.end))
-            .collect();
+        let relocs = o.sections.iter().map(|s| s.relocs).collect();
         (roots, FileMark { relocs, fdes })
     }
 
@@ -281,9 +281,9 @@ impl<'a> Marker<'a> {
 
     /// The section that relocation `r` of object `f` (`o`) refers to.
     fn target(&self, f: u32, o: &ObjectFile, r: &Reloc) -> Option<Sec> {
-        match self.res.global_of(f as usize, r.sym) {
+        match self.res.global_of(f as usize, r.sym()) {
             None => {
-                let sh = o.symbols[r.sym as usize].shndx;
+                let sh = o.symbols[r.sym() as usize].shndx;
                 (sh != 0 && (sh as usize) < o.sections.len() && sh != elf::SHN_ABS as u32)
                     .then_some((f, sh))
             }
@@ -298,12 +298,12 @@ impl<'a> Marker<'a> {
         let o = &self.res.objects[f as usize];
         let FileMark { relocs, fdes } = &self.files[f as usize];
         let i = fdes.partition_point(|e| e.0 < s);
-        let fde_ranges = fdes[i..]
+        let fde_relocs = fdes[i..]
             .iter()
             .take_while(|e| e.0 == s)
-            .map(|e| (e.1, e.2));
-        for (a, b) in std::iter::once(relocs[s as usize]).chain(fde_ranges) {
-            for r in &o.relocs[a as usize..b as usize] {
+            .map(|e| &o.reloc_table(e.1)[e.2 as usize..e.3 as usize]);
+        for rs in std::iter::once(o.reloc_table(relocs[s as usize])).chain(fde_relocs) {
+            for r in rs {
                 if let Some(d) = self.target(f, o, r) {
                     if self.mark(d) {
                         out.push(d);

@@ -241,7 +241,7 @@ pub(super) fn dests_of(
                 && s.sh_type == elf::SHT_PROGBITS
                 && s.flags & elf::SHF_WRITE != 0
                 && s.flags & elf::SHF_TLS == 0
-                && s.relocs.is_empty()
+                && s.relocs == 0
                 && o.data
                     .get(s.offset as usize..(s.offset + s.size) as usize)
                     .is_some_and(|b| b.iter().all(|&c| c == 0)));

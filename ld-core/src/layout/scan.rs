@@ -335,13 +335,13 @@ fn scan_file(
         .take(secs.end)
         .skip(secs.start)
     {
-        if !live[si] || sec.relocs.is_empty() {
+        if !live[si] || sec.relocs == 0 {
             continue;
         }
         let alloc = sec.is_alloc();
         let writable = sec.flags & elf::SHF_WRITE != 0;
         let bytes = o.section_data(si);
-        let relocs = &o.relocs[sec.relocs.start as usize..sec.relocs.end as usize];
+        let relocs = o.relocs_of(sec);
         // In .eh_frame only live records' relocations matter.
         let dead_ranges: Vec<(u64, u64)> = if sec.kind == SectionKind::EhFrame {
             eh_dead_ranges(o, si as u32, live)
@@ -357,11 +357,11 @@ fn scan_file(
             if !dead_ranges.is_empty()
                 && dead_ranges
                     .iter()
-                    .any(|&(a, b)| r.offset >= a && r.offset < b)
+                    .any(|&(a, b)| r.offset() >= a && r.offset() < b)
             {
                 continue;
             }
-            let gid = res.global_of(f, r.sym);
+            let gid = res.global_of(f, r.sym());
             if opts.rewrite_endbr
                 && alloc
                 && sec.kind != SectionKind::EhFrame
@@ -376,7 +376,7 @@ fn scan_file(
                 }
                 // A hidden reference cannot bind to another module.
                 if (g.undefined || g.hidden_import)
-                    && !o.symbols[r.sym as usize].is_weak()
+                    && !o.symbols[r.sym() as usize].is_weak()
                     && alloc
                     && report_undefined
                 {
@@ -384,27 +384,27 @@ fn scan_file(
                         "{}:({}+{:#x})",
                         o.name,
                         String::from_utf8_lossy(sec.name),
-                        r.offset
+                        r.offset()
                     );
                     out.undefined.push((id, loc));
                 }
             }
             let t = match gid {
                 Some(id) => view(id).props,
-                None => target_props(res, kind, f, r.sym),
+                None => target_props(res, kind, f, r.sym()),
             };
-            if t.at_own_address() && Native::direct_pc32(r.rtype) {
+            if t.at_own_address() && Native::direct_pc32(r.rtype()) {
                 // The commonest (a call, a PC-relative address): nothing
                 // needed, nothing to check (`Arch::direct_pc32`).
                 continue;
             }
-            match Native::decide(ctx, r.rtype, t, alloc, writable, bytes, r.offset) {
+            match Native::decide(ctx, r.rtype(), t, alloc, writable, bytes, r.offset()) {
                 Ok((a, n)) => {
                     if n.dyn_reloc {
                         out.dynrels += 1;
                         // As the writer decides: Abs64Dyn to a local target.
                         if opts.pack_relr && a.is_dynamic_abs() && !t.imported {
-                            out.relative.push((si as u32, r.offset));
+                            out.relative.push((si as u32, r.offset()));
                         }
                         if !writable {
                             out.textrel = true;
@@ -415,7 +415,7 @@ fn scan_file(
                                     "{}:({}): relocation against {}' in read-only section `{}'",
                                     o.name,
                                     String::from_utf8_lossy(sec.name),
-                                    sym_display(o, r.sym).replacen(' ', " `", 1),
+                                    sym_display(o, r.sym()).replacen(' ', " `", 1),
                                     String::from_utf8_lossy(sec.name),
                                 );
                                 out.textrel_warnings.push(w);
@@ -431,16 +431,16 @@ fn scan_file(
                             Some(id) => out.needs.push((id, n)),
                             None => {
                                 if n.got || n.gottp || n.tlsgd || n.tlsdesc {
-                                    out.local_needs.push((r.sym, n));
+                                    out.local_needs.push((r.sym(), n));
                                 }
                                 if n.plt || n.copy {
                                     out.errors.push(format!(
                                         "{}:({}+{:#x}): {} against local symbol {} is not supported",
                                         o.name,
                                         String::from_utf8_lossy(sec.name),
-                                        r.offset,
-                                        Native::rel_name(r.rtype),
-                                        String::from_utf8_lossy(o.symbols[r.sym as usize].name)
+                                        r.offset(),
+                                        Native::rel_name(r.rtype()),
+                                        String::from_utf8_lossy(o.symbols[r.sym() as usize].name)
                                     ));
                                 }
                             }
@@ -451,9 +451,9 @@ fn scan_file(
                     "{}:({}+{:#x}): {} (against {})",
                     o.name,
                     String::from_utf8_lossy(sec.name),
-                    r.offset,
+                    r.offset(),
                     msg,
-                    sym_display(o, r.sym)
+                    sym_display(o, r.sym())
                 )),
             }
         }
@@ -464,7 +464,7 @@ fn scan_file(
 /// Whether relocation `r` is the displacement of a direct `call`, `jmp`
 /// or conditional jump (which does not take its target's address).
 fn is_direct_branch(r: &crate::object_file::Reloc, bytes: &[u8]) -> bool {
-    r.addend == Native::BRANCH_ADDEND && Native::is_branch(r.rtype, bytes, r.offset)
+    r.addend() == Native::BRANCH_ADDEND && Native::is_branch(r.rtype(), bytes, r.offset())
 }
 
 /// Records that relocation `r` (not a direct branch) takes the address of
@@ -481,11 +481,11 @@ fn note_address_taken(
         out.addr_taken.push(id);
         return;
     }
-    let Some(s) = o.symbols.get(r.sym as usize) else {
+    let Some(s) = o.symbols.get(r.sym() as usize) else {
         return;
     };
     if s.typ == elf::STT_SECTION {
-        let a = r.addend as u64;
+        let a = r.addend() as u64;
         out.addr_taken_local.push((s.shndx, a));
         out.addr_taken_local.push((s.shndx, a.wrapping_add(4)));
     } else {
@@ -568,7 +568,7 @@ pub(crate) fn scan_relocations(
         }
         let (mut start, mut n) = (0, 0);
         for (si, sec) in o.sections.iter().enumerate() {
-            n += sec.relocs.len() as u32;
+            n += o.relocs_of(sec).len() as u32;
             if n >= SCAN_CHUNK {
                 work.push((f, start..si + 1));
                 (start, n) = (si + 1, 0);

@@ -30,7 +30,7 @@ use super::merge::MergeAhead;
 use super::output_sections::{FileDests, Joined, Placed};
 use super::{Layout, NONE};
 use crate::arch::{Arch, DecideCtx, Native};
-use crate::object_file::{ObjectFile, Reloc, SectionKind};
+use crate::object_file::{ObjectFile, SectionKind};
 use crate::options::Options;
 use crate::resolve::Resolved;
 use crate::write::{NonAlloc, SecCtx};
@@ -211,11 +211,14 @@ impl WriteAhead {
             let mut general = None;
             let mut none = Vec::new();
             for &k in deferred {
-                let r = Reloc::from_rela(&raw[k as usize]);
-                match Native::non_alloc_abs_width(r.rtype) {
+                let r = raw[k as usize];
+                match Native::non_alloc_abs_width(r.rtype()) {
                     Some(n) => {
-                        let at = r.offset as usize;
-                        crate::write::store_le(&mut out[at..at + n], abs.value(r.sym, r.addend));
+                        let at = r.offset() as usize;
+                        crate::write::store_le(
+                            &mut out[at..at + n],
+                            abs.value(r.sym(), r.addend()),
+                        );
                     }
                     _ => {
                         let c = general.get_or_insert_with(|| SecCtx::new(res, l, ctx, f, si));
@@ -340,25 +343,24 @@ impl FileCtx<'_> {
         let size = fs.bytes.len() - start;
         let list = crate::write::is_debug_list(isec.name);
         for (k, r) in o.raw_relocs(si).iter().enumerate() {
-            let r = Reloc::from_rela(r);
-            if Native::is_dtp_rel(r.rtype) && (r.sym as usize) < o.symbols.len() {
+            if Native::is_dtp_rel(r.rtype()) && (r.sym() as usize) < o.symbols.len() {
                 // An offset in the TLS block, which grows with later
                 // inputs: at the wait.
                 fs.deferred.push(k as u32);
                 continue;
             }
-            let n = Native::non_alloc_abs_width(r.rtype)?;
-            if r.sym as usize >= o.symbols.len()
-                || r.offset.checked_add(n as u64)? > size as u64
-                || r.offset > u32::MAX as u64
+            let n = Native::non_alloc_abs_width(r.rtype())?;
+            if r.sym() as usize >= o.symbols.len()
+                || r.offset().checked_add(n as u64)? > size as u64
+                || r.offset() > u32::MAX as u64
             {
                 return None;
             }
-            let value = match self.res.global_of(self.f, r.sym) {
-                None => self.local_value(r.sym, r.addend, list, &mut fs.used),
-                Some(_) if self.own_plain_global(r.sym) => {
-                    fs.used.push(Used::Defined(r.sym));
-                    self.local_value(r.sym, r.addend, list, &mut fs.used)
+            let value = match self.res.global_of(self.f, r.sym()) {
+                None => self.local_value(r.sym(), r.addend(), list, &mut fs.used),
+                Some(_) if self.own_plain_global(r.sym()) => {
+                    fs.used.push(Used::Defined(r.sym()));
+                    self.local_value(r.sym(), r.addend(), list, &mut fs.used)
                 }
                 Some(_) => Value::Defer,
             };
@@ -366,7 +368,7 @@ impl FileCtx<'_> {
                 Value::Done(v) => v,
                 Value::Patch(sh, v) => {
                     fs.patches.push(Patch {
-                        at: r.offset as u32,
+                        at: r.offset() as u32,
                         sh,
                         width: n as u8,
                     });
@@ -377,7 +379,7 @@ impl FileCtx<'_> {
                     continue;
                 }
             };
-            let at = start + r.offset as usize;
+            let at = start + r.offset() as usize;
             crate::write::store_le(&mut fs.bytes[at..at + n], v);
         }
         Some(())
