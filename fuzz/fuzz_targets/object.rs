@@ -17,10 +17,13 @@ fuzz_target!(|data: &[u8]| {
             }
             let bytes = o.section_data(i);
             assert!(s.is_nobits() || bytes.len() as u64 == s.size);
-            let rel = &o.relocs[s.relocs.start as usize..s.relocs.end as usize];
+            let rel = o.relocs_of(s);
+            let mut last = 0;
             for r in rel {
-                assert!(r.offset < s.size, "relocation offset past its section");
-                assert!((r.sym as usize) < o.symbols.len());
+                assert!(r.offset() < s.size, "relocation offset past its section");
+                assert!((r.sym() as usize) < o.symbols.len());
+                assert!(r.offset() >= last, "relocations out of offset order");
+                last = r.offset();
             }
             if s.kind == SectionKind::MergeStrings {
                 for t in [
@@ -43,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
             let size = o.sections[*sec as usize].size;
             for r in recs {
                 assert!(r.offset as u64 + r.size as u64 <= size);
-                let _ = &o.relocs[r.relocs.start as usize..r.relocs.end as usize];
+                let _ = o.record_relocs(*sec, r);
             }
         }
         for g in &o.groups {
