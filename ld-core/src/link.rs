@@ -1120,8 +1120,8 @@ fn table_sizes(res: &crate::resolve::Resolved, l: &crate::layout::Layout) -> Str
         syms += o.symbols.len();
         for t in &o.reloc_tables {
             rels += t.len();
-            if let crate::object_file::RelocTable::Sorted(c) = t {
-                copied += c.len();
+            if t.is_copy() {
+                copied += t.len();
             }
         }
         pieces += o.pieces.len();

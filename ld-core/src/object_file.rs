@@ -149,29 +149,30 @@ impl Reloc {
     }
 }
 
-/// The relocations of one section, sorted by offset: the input's own
-/// records when they are (compilers and assemblers write them so), else a
-/// sorted copy.
-#[derive(Debug)]
-pub enum RelocTable {
-    InPlace(&'static [Reloc]),
-    Sorted(Box<[Reloc]>),
+/// Where one section's relocations are, sorted by offset: the input's own
+/// records when they are (compilers and assemblers write them so): `len`
+/// records at byte `start` of the object; else, with `SORTED` set in
+/// `start`, a sorted copy (`ObjectFile::sorted_relocs[start & !SORTED]`).
+/// Eight bytes: a Rust object has a table for about every other section.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RelocTable {
+    start: u32,
+    len: u32,
 }
+
+const SORTED: u32 = 1 << 31;
 
 impl RelocTable {
     pub fn len(&self) -> usize {
-        self.get().len()
+        self.len as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.get().is_empty()
+        self.len == 0
     }
 
-    fn get(&self) -> &[Reloc] {
-        match self {
-            RelocTable::InPlace(r) => r,
-            RelocTable::Sorted(r) => r,
-        }
+    pub fn is_copy(&self) -> bool {
+        self.start & SORTED != 0
     }
 }
 
@@ -286,6 +287,8 @@ pub struct ObjectFile {
     /// The allocated sections' relocations (`InputSection::relocs`
     /// indexes it; the first is the empty table).
     pub reloc_tables: Vec<RelocTable>,
+    /// The tables whose records were not in offset order, sorted.
+    pub sorted_relocs: Vec<Box<[Reloc]>>,
     pub pieces: Vec<Piece>,
     /// For each merge section, per PIECE_BLOCK bytes: the (section-relative)
     /// index of the piece holding that offset, so an offset's piece is found
@@ -1009,21 +1012,30 @@ fn section_kind(
     })
 }
 
+/// What `read_relocs` found: `ObjectFile::reloc_tables`, `sorted_relocs`
+/// and `raw_relocs`.
+struct ReadRelocs {
+    tables: Vec<RelocTable>,
+    copies: Vec<Box<[Reloc]>>,
+    raw: RawRelocs,
+}
+
 /// Attaches each SHT_RELA to its target section: allocated targets get
-/// their relocations checked and a table (the first returned array, as
-/// `ObjectFile::reloc_tables`; `InputSection::relocs` indexes it), read in
-/// place unless out of order; non-allocated ones (debug info) keep the raw
-/// records (the second, as `ObjectFile::raw_relocs`).
+/// their relocations checked and a table (`tables`;
+/// `InputSection::relocs` indexes it), read in place unless out of order
+/// (then sorted into `copies`); non-allocated ones (debug info) keep the
+/// raw records (`raw`).
 fn read_relocs(
     sections: &Sections,
     data: &'static [u8],
     symbols: &[InputSymbol],
     out_sections: &mut [InputSection],
     name: &str,
-) -> Result<(Vec<RelocTable>, RawRelocs)> {
+) -> Result<ReadRelocs> {
     let e = LE;
     let nsec = sections.len();
-    let mut tables = vec![RelocTable::InPlace(&[])];
+    let mut tables = vec![RelocTable::default()];
+    let mut copies: Vec<Box<[Reloc]>> = Vec::new();
     let mut raw: RawRelocs = Vec::new();
     for (i, sh) in sections.iter().enumerate() {
         if sh.sh_type(e) != elf::SHT_RELA {
@@ -1068,12 +1080,20 @@ fn read_relocs(
         // Sorted by offset: split_eh_frames hands them to records in
         // order, and a TLS sequence's second relocation (skip_next)
         // must follow its first. The sort is stable.
-        tables.push(if sorted {
-            RelocTable::InPlace(relas)
+        let start = sh.sh_offset(e);
+        tables.push(if sorted && start < SORTED as u64 {
+            RelocTable {
+                start: start as u32,
+                len: relas.len() as u32,
+            }
         } else {
             let mut copy = relas.to_vec();
             copy.sort_by_key(|r| r.offset());
-            RelocTable::Sorted(copy.into_boxed_slice())
+            copies.push(copy.into_boxed_slice());
+            RelocTable {
+                start: SORTED | (copies.len() - 1) as u32,
+                len: relas.len() as u32,
+            }
         });
         // Of two tables for one section the later counts.
         out_sections[target].relocs = (tables.len() - 1) as u32;
@@ -1088,7 +1108,11 @@ fn read_relocs(
         }
         same
     });
-    Ok((tables, raw))
+    Ok(ReadRelocs {
+        tables,
+        copies,
+        raw,
+    })
 }
 
 /// A relocation's symbol exists and is not in an unloaded section, and
@@ -1232,15 +1256,20 @@ impl ObjectFile {
         let sections = header
             .sections(LE, self.data)
             .map_err(|err| bad(&self.name, format!("bad section table: {err}")))?;
-        let (reloc_tables, raw_relocs) = read_relocs(
+        let ReadRelocs {
+            tables,
+            copies,
+            raw,
+        } = read_relocs(
             &sections,
             self.data,
             &self.symbols,
             &mut self.sections,
             &self.name,
         )?;
-        self.reloc_tables = reloc_tables;
-        self.raw_relocs = raw_relocs;
+        self.reloc_tables = tables;
+        self.sorted_relocs = copies;
+        self.raw_relocs = raw;
         self.split_merge_sections()?;
         self.split_eh_frames()
     }
@@ -1272,6 +1301,7 @@ impl ObjectFile {
             symbols,
             first_global,
             reloc_tables: Vec::new(),
+            sorted_relocs: Vec::new(),
             pieces: Vec::new(),
             piece_blocks: Vec::new(),
             groups,
@@ -1321,9 +1351,15 @@ impl ObjectFile {
 
     /// Table `t` of `reloc_tables` (an `InputSection::relocs`).
     pub fn reloc_table(&self, t: u32) -> &[Reloc] {
-        self.reloc_tables
-            .get(t as usize)
-            .map_or(&[], RelocTable::get)
+        let Some(&RelocTable { start, len }) = self.reloc_tables.get(t as usize) else {
+            return &[];
+        };
+        if start & SORTED != 0 {
+            return &self.sorted_relocs[(start & !SORTED) as usize];
+        }
+        // Checked by `read_relocs`: in the object, 24-byte records.
+        let bytes = &self.data[start as usize..start as usize + len as usize * 24];
+        object::pod::slice_from_all_bytes(bytes).unwrap_or(&[])
     }
 
     /// The relocations of record `r` of `.eh_frame` section `sec`.

@@ -755,6 +755,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
         symbols,
         first_global: 1,
         reloc_tables: Vec::new(),
+        sorted_relocs: Vec::new(),
         pieces: Vec::new(),
         piece_blocks: Vec::new(),
         groups,
