@@ -15,7 +15,7 @@
 use super::output_sections::{is_c_ident, output_name};
 use super::LinkInput;
 use crate::chunks::eh_frame::fde_target_section;
-use crate::object_file::{EhRecordKind, InputSection, ObjectFile, Reloc, SectionKind};
+use crate::object_file::{EhRecordKind, InputSection, Reloc, SectionKind};
 use crate::resolve::{Resolved, SymDef, SymbolId};
 use object::elf;
 use rayon::prelude::*;
@@ -105,7 +105,7 @@ pub(super) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
             .flat_map(|(sec, recs)| recs.iter().map(move |r| (*sec, r)))
             .filter(|(_, r)| matches!(r.kind, EhRecordKind::Cie))
             .flat_map(move |(sec, r)| o.record_relocs(sec, r))
-            .filter_map(move |rel| m.target(f as u32, o, rel))
+            .filter_map(move |rel| m.target(f as u32, rel))
             .filter(move |&d| m.mark(d))
     }));
     rayon::scope(|scope| m.drain(scope, roots));
@@ -189,6 +189,35 @@ struct FileMark {
     /// sorted by section. FDEs keep what they reference (personality,
     /// LSDA) once their function is live.
     fdes: Vec<(u32, u32, u32, u32)>,
+    /// Per symbol index: what a relocation against it reaches (`target`),
+    /// four bytes to read rather than the symbol's forty and its global
+    /// id: a section of this object, `GLOBAL | id`, or `NO_TARGET`.
+    targets: Vec<u32>,
+}
+
+/// In `FileMark::targets`: a global symbol's id follows.
+const GLOBAL: u32 = 1 << 31;
+/// In `FileMark::targets`: no section (undefined, absolute, out of range).
+const NO_TARGET: u32 = u32::MAX;
+
+/// `FileMark::targets` of object `f`.
+fn targets(res: &Resolved, f: usize) -> Vec<u32> {
+    let o = &res.objects[f];
+    (0..o.symbols.len() as u32)
+        .map(|sym| match res.global_of(f, sym) {
+            Some(id) if id < GLOBAL - 1 => GLOBAL | id,
+            // (Never: ids count the names of a link.)
+            Some(_) => NO_TARGET,
+            None => {
+                let sh = o.symbols[sym as usize].shndx;
+                if sh != 0 && (sh as usize) < o.sections.len() && sh != elf::SHN_ABS as u32 {
+                    sh
+                } else {
+                    NO_TARGET
+                }
+            }
+        })
+        .collect()
 }
 
 impl<'a> Marker<'a> {
@@ -260,7 +289,15 @@ impl<'a> Marker<'a> {
             .collect();
         fdes.sort_unstable();
         let relocs = o.sections.iter().map(|s| s.relocs).collect();
-        (roots, FileMark { relocs, fdes })
+        let targets = targets(self.res, f);
+        (
+            roots,
+            FileMark {
+                relocs,
+                fdes,
+                targets,
+            },
+        )
     }
 
     fn state(&self, f: usize, s: usize) -> u8 {
@@ -279,15 +316,17 @@ impl<'a> Marker<'a> {
         Some(self.def[id as usize]).filter(|d| *d != NONE)
     }
 
-    /// The section that relocation `r` of object `f` (`o`) refers to.
-    fn target(&self, f: u32, o: &ObjectFile, r: &Reloc) -> Option<Sec> {
-        match self.res.global_of(f as usize, r.sym()) {
-            None => {
-                let sh = o.symbols[r.sym() as usize].shndx;
-                (sh != 0 && (sh as usize) < o.sections.len() && sh != elf::SHN_ABS as u32)
-                    .then_some((f, sh))
-            }
-            Some(id) => self.def_section(id),
+    /// The section that relocation `r` of object `f` refers to.
+    fn target(&self, f: u32, r: &Reloc) -> Option<Sec> {
+        let t = self.files[f as usize]
+            .targets
+            .get(r.sym() as usize)
+            .copied()
+            .unwrap_or(NO_TARGET);
+        match t {
+            NO_TARGET => None,
+            t if t & GLOBAL != 0 => self.def_section(t & !GLOBAL),
+            sh => Some((f, sh)),
         }
     }
 
@@ -296,7 +335,7 @@ impl<'a> Marker<'a> {
     /// live onto `out`.
     fn trace(&self, (f, s): Sec, out: &mut Vec<Sec>) {
         let o = &self.res.objects[f as usize];
-        let FileMark { relocs, fdes } = &self.files[f as usize];
+        let FileMark { relocs, fdes, .. } = &self.files[f as usize];
         let i = fdes.partition_point(|e| e.0 < s);
         let fde_relocs = fdes[i..]
             .iter()
@@ -304,7 +343,7 @@ impl<'a> Marker<'a> {
             .map(|e| &o.reloc_table(e.1)[e.2 as usize..e.3 as usize]);
         for rs in std::iter::once(o.reloc_table(relocs[s as usize])).chain(fde_relocs) {
             for r in rs {
-                if let Some(d) = self.target(f, o, r) {
+                if let Some(d) = self.target(f, r) {
                     if self.mark(d) {
                         out.push(d);
                     }
