@@ -89,15 +89,19 @@ work, workload, runs, wild_version, commit = sys.argv[1:6]
 def runs_of(path):
     return [r for r in open(path).read().split("--\n") if r.strip()]
 
-# cld: "cld:   NAME   12.34 ms  x1.5" per pass.
+# cld: "cld:   NAME   12.34 ms  x1.5" per pass; a pass inside another one is
+# indented two more spaces ("cld:     resolve: feed"): shown, not summed.
 cld = collections.defaultdict(list)
 cld_order = []
+nested = set()
 for r in runs_of(f"{work}/cld.txt"):
-    for m in re.finditer(r"^cld:\s+(\S.*?)\s+([0-9.]+) ms\s+x", r, re.M):
-        name = m.group(1)
+    for m in re.finditer(r"^cld:(\s+)(\S.*?)\s+([0-9.]+) ms\s+x", r, re.M):
+        name = m.group(2)
+        if len(m.group(1)) > 3:
+            nested.add(name)
         if name not in cld_order:
             cld_order.append(name)
-        cld[name].append(float(m.group(2)))
+        cld[name].append(float(m.group(3)))
 # wild: tree lines "│ ├───    8.47 Read symbols"; a group's total is the
 # line at its end ("├─┴─", "└─").
 wild = collections.defaultdict(list)
@@ -114,8 +118,8 @@ for r in runs_of(f"{work}/wild.txt"):
 med = lambda v: st.median(v) if v else 0.0
 front = ["expand: map the inputs", "ingest: parse the inputs", "resolve", "exports",
          "layout: liveness", "layout: scan relocations"]
-cld_write = [n for n in cld_order if n.startswith("write")]
-cld_layout = [n for n in cld_order if n not in front and n not in cld_write]
+cld_write = [n for n in cld_order if n.startswith("write") and n not in nested]
+cld_layout = [n for n in cld_order if n not in front and n not in cld_write and n not in nested]
 groups = [
     ("front (inputs, symbols, resolution, GC, scan)", sum(med(cld[n]) for n in front),
      med(wild["Find required sections"])),
@@ -137,7 +141,8 @@ print(f"| **sum** | **{tc:.1f}** | **{tw:.1f}** | **{tc / tw:.2f}** |")
 print(f"\nwild's own total (`Link`): {med(wild['Link']):.1f} ms.\n")
 print("## cld's passes\n\n| pass | median |\n|---|---:|")
 for n in cld_order:
-    print(f"| {n} | {med(cld[n]):.2f} |")
+    shown = f"… {n} (inside the pass above)" if n in nested else n
+    print(f"| {shown} | {med(cld[n]):.2f} |")
 print("\n## wild's passes\n\n| pass | median |\n|---|---:|")
 for n in wild_order:
     print(f"| {n} | {med(wild[n]):.2f} |")
