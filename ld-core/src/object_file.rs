@@ -128,10 +128,6 @@ pub struct Reloc(elf::Rela64<LE>);
 unsafe impl object::pod::Pod for Reloc {}
 
 impl Reloc {
-    pub fn from_rela(r: &elf::Rela64<LE>) -> Reloc {
-        Reloc(*r)
-    }
-
     pub fn offset(&self) -> u64 {
         self.0.r_offset(LE)
     }

@@ -191,7 +191,8 @@ struct FileMark {
     fdes: Vec<(u32, u32, u32, u32)>,
     /// Per symbol index: what a relocation against it reaches (`target`),
     /// four bytes to read rather than the symbol's forty and its global
-    /// id: a section of this object, `GLOBAL | id`, or `NO_TARGET`.
+    /// id: a section of this object (an index below the section count,
+    /// far below `GLOBAL`), `GLOBAL | id`, or `NO_TARGET`.
     targets: Vec<u32>,
 }
 
