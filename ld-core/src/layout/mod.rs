@@ -465,9 +465,12 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let Live { live, folded } = liveness::live_sections(inp, live_ahead);
 
     crate::timing::next(&mut pass, "layout: scan relocations");
-    let views = scan::global_views(res, opts.output_kind);
-    let scans = scan::scan_relocations(inp, &live, &views, scans_ahead);
-    let (needs, mut sym_info) = scan::gather_needs(inp, &scans)?;
+    let scan::Scanned {
+        views,
+        scans,
+        needs,
+        mut sym_info,
+    } = scan::scan_all(inp, &live, scans_ahead)?;
 
     crate::timing::next(&mut pass, "layout: got, plt");
     let gp = got::order(inp, &needs, &mut sym_info);

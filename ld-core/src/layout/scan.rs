@@ -523,6 +523,40 @@ const SCAN_CHUNK: u32 = 4096;
 /// joined in order, so each file's is what one scan of it gives. `ahead`:
 /// the scans of the first objects made before the wait, each taken if
 /// every global symbol of its object is as it assumed, else made again.
+/// What the relocation pass gives (`scan_all`).
+pub(crate) struct Scanned {
+    /// Per global symbol: what relocations against it need to know.
+    pub(crate) views: Vec<GlobalView>,
+    /// Per object: its scan.
+    pub(crate) scans: Vec<ScanResult>,
+    pub(crate) needs: Needs,
+    pub(crate) sym_info: Vec<SymInfo>,
+}
+
+/// The relocation pass: every global symbol's view, each object's scan
+/// (or the one made ahead, checked against the views), and what the
+/// scans need together; each step timed on its own (`--stats`).
+pub(crate) fn scan_all(
+    inp: &LinkInput,
+    live: &[Vec<bool>],
+    ahead: Vec<ScanAhead>,
+) -> Result<Scanned> {
+    let t = crate::timing::span("scan: views");
+    let views = global_views(inp.res, inp.opts.output_kind);
+    drop(t);
+    let t = crate::timing::span("scan: scans");
+    let scans = scan_relocations(inp, live, &views, ahead);
+    drop(t);
+    let _t = crate::timing::span("scan: needs");
+    let (needs, sym_info) = gather_needs(inp, &scans)?;
+    Ok(Scanned {
+        views,
+        scans,
+        needs,
+        sym_info,
+    })
+}
+
 pub(crate) fn scan_relocations(
     inp: &LinkInput,
     live: &[Vec<bool>],
