@@ -1075,7 +1075,8 @@ fn read_relocs(
         }
         // Sorted by offset: split_eh_frames hands them to records in
         // order, and a TLS sequence's second relocation (skip_next)
-        // must follow its first. The sort is stable.
+        // must follow its first. The sort is stable. (Records past 2 GiB
+        // into the object, where `RelocTable` cannot point, are copied.)
         let start = sh.sh_offset(e);
         tables.push(if sorted && start < SORTED as u64 {
             RelocTable {
@@ -1094,8 +1095,8 @@ fn read_relocs(
         // Of two tables for one section the later counts.
         out_sections[target].relocs = (tables.len() - 1) as u32;
     }
-    // By section; of two tables for one section the later counts (as
-    // for `relocs`). The sort is stable.
+    // By section; of two tables for one section the later counts (as for
+    // the allocated ones). The sort is stable.
     raw.sort_by_key(|r| r.0);
     raw.dedup_by(|later, earlier| {
         let same = later.0 == earlier.0;
@@ -1356,6 +1357,11 @@ impl ObjectFile {
         // Checked by `read_relocs`: in the object, 24-byte records.
         let bytes = &self.data[start as usize..start as usize + len as usize * 24];
         object::pod::slice_from_all_bytes(bytes).unwrap_or(&[])
+    }
+
+    /// Every `.eh_frame` record, with its section.
+    pub fn eh_records(&self) -> impl Iterator<Item = (u32, &EhRecord)> {
+        (self.eh_frames.iter()).flat_map(|(sec, recs)| recs.iter().map(move |r| (*sec, r)))
     }
 
     /// The relocations of record `r` of `.eh_frame` section `sec`.

@@ -647,7 +647,7 @@ impl<'a> SecCtx<'a> {
         if action.is_dynamic_abs() {
             let place = self.sec_addr + r.offset();
             if t.imported {
-                let id = res.global_of(f, r.sym()).unwrap();
+                let id = id.expect("an imported target is a global symbol");
                 dynrels.push(DynRel {
                     offset: place,
                     rtype: Native::R_ABS,

@@ -449,7 +449,9 @@ fn write_records(
     let ctx = DecideCtx::new(l.kind, l.no_relax);
     let mut table: Vec<(u64, u64)> = Vec::new();
     for p in recs {
-        let o = &res.objects[p.file as usize];
+        let f = p.file as usize;
+        let o = &res.objects[f];
+        let rec_addr = eh_addr + p.out_off;
         let (si, frame) = &o.eh_frames[p.frame as usize];
         let r = &frame[p.record as usize];
         let input = o.section_data(*si as usize);
@@ -463,7 +465,7 @@ fn write_records(
             dst[4..8].copy_from_slice(&ptr.to_le_bytes());
         }
         for rel in o.record_relocs(*si, r) {
-            let t = target_props(res, l.kind, p.file as usize, rel.sym());
+            let t = target_props(res, l.kind, f, rel.sym());
             let Some(local_off) = rel
                 .offset()
                 .checked_sub(r.offset as u64)
@@ -475,12 +477,10 @@ fn write_records(
                     rel.offset()
                 )));
             };
-            let rec_addr = eh_addr + p.out_off;
             let is_fde_start = matches!(r.kind, EhRecordKind::Fde { .. }) && local_off == 8;
             // Nearly all: PC32 to code, written on the writer's short
             // path (`Arch::direct_pc32`), as decide/reloc_values/apply
             // would; the others and a value out of range take those.
-            let f = p.file as usize;
             let direct = (Native::direct_pc32(rel.rtype()) && t.at_own_address())
                 .then(|| direct_target(res, l, f, rel, res.global_of(f, rel.sym()), true))
                 .flatten();
@@ -496,7 +496,7 @@ fn write_records(
                 Native::decide(&ctx, rel.rtype(), t, true, false, &[], 0).map_err(|m| {
                     Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset(), m))
                 })?;
-            let (v, a) = reloc_values(res, l, p.file as usize, rel.sym(), rel.addend(), true, true);
+            let (v, a) = reloc_values(res, l, f, rel.sym(), rel.addend(), true, true);
             Native::apply(action, dst, local_off, rec_addr, a, &v, true).map_err(|m| {
                 Error::new(format!("{}:(.eh_frame+{:#x}): {}", o.name, rel.offset(), m))
             })?;

@@ -99,10 +99,8 @@ pub(super) fn liveness(inp: &LinkInput) -> Vec<Vec<bool>> {
     // DW.ref.* pointer) must stay too.
     roots.par_extend(files.clone().into_par_iter().flat_map_iter(|f| {
         let (m, o) = (&m, &res.objects[f]);
-        o.eh_frames
-            .iter()
+        o.eh_records()
             .filter(move |(sec, _)| m.state(f, *sec as usize) != GONE)
-            .flat_map(|(sec, recs)| recs.iter().map(move |r| (*sec, r)))
             .filter(|(_, r)| matches!(r.kind, EhRecordKind::Cie))
             .flat_map(move |(sec, r)| o.record_relocs(sec, r))
             .filter_map(move |rel| m.target(f as u32, rel))
@@ -279,9 +277,7 @@ impl<'a> Marker<'a> {
             self.state[self.first[f] + si].store(st, Relaxed);
         }
         let mut fdes: Vec<(u32, u32, u32, u32)> = o
-            .eh_frames
-            .iter()
-            .flat_map(|(sec, recs)| recs.iter().map(move |r| (*sec, r)))
+            .eh_records()
             .filter(|(_, r)| matches!(r.kind, EhRecordKind::Fde { .. }))
             .filter_map(|(sec, r)| {
                 let table = o.sections[sec as usize].relocs;

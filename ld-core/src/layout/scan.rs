@@ -120,7 +120,7 @@ impl GlobalView {
 }
 
 /// Every global symbol's `GlobalView`.
-pub(crate) fn global_views(res: &Resolved, kind: OutputKind) -> Vec<GlobalView> {
+fn global_views(res: &Resolved, kind: OutputKind) -> Vec<GlobalView> {
     (0..res.symbols.len())
         .into_par_iter()
         .map(|id| global_view(res, kind, id as SymbolId))
@@ -518,11 +518,6 @@ pub(crate) fn built_by_rustc(o: &ObjectFile) -> bool {
 /// threads idle at the end.
 const SCAN_CHUNK: u32 = 4096;
 
-/// The pass: every live section's relocations (`scan_file`), in parallel
-/// per file or, in a big file, per run of sections; the runs' results are
-/// joined in order, so each file's is what one scan of it gives. `ahead`:
-/// the scans of the first objects made before the wait, each taken if
-/// every global symbol of its object is as it assumed, else made again.
 /// What the relocation pass gives (`scan_all`).
 pub(crate) struct Scanned {
     /// Per global symbol: what relocations against it need to know.
@@ -557,7 +552,12 @@ pub(crate) fn scan_all(
     })
 }
 
-pub(crate) fn scan_relocations(
+/// The scans: every live section's relocations (`scan_file`), in parallel
+/// per file or, in a big file, per run of sections; the runs' results are
+/// joined in order, so each file's is what one scan of it gives. `ahead`:
+/// the scans of the first objects made before the wait, each taken if
+/// every global symbol of its object is as it assumed, else made again.
+fn scan_relocations(
     inp: &LinkInput,
     live: &[Vec<bool>],
     views: &[GlobalView],
@@ -658,7 +658,7 @@ pub(crate) struct Needs {
 /// Gathers the scans in file order: what each symbol needs (and whether
 /// a canonical PLT entry would do, in `SymInfo`), warnings about text
 /// relocations. Fails with every relocation error and undefined symbol.
-pub(crate) fn gather_needs(inp: &LinkInput, scans: &[ScanResult]) -> Result<(Needs, Vec<SymInfo>)> {
+fn gather_needs(inp: &LinkInput, scans: &[ScanResult]) -> Result<(Needs, Vec<SymInfo>)> {
     let res = inp.res;
     let mut errors: Vec<String> = Vec::new();
     let mut undefined: Vec<(SymbolId, String)> = Vec::new();

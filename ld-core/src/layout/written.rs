@@ -255,23 +255,23 @@ impl FileStaged {
                         .and_then(|p| p.get(r.clone()))
                         .is_some_and(|p| Some(p) == self.piece_out.get(r))
             }
-            Used::Defined(sym) => defines(res, f, sym),
+            Used::Defined(sym) => res
+                .global_of(f, sym)
+                .is_some_and(|id| defines(res, id, f, sym)),
         })
     }
 }
 
-/// Whether global symbol `sym` of object `f` is defined by that symbol,
-/// and not weakly (so no later input can override it).
-fn defines(res: &Resolved, f: usize, sym: u32) -> bool {
-    res.global_of(f, sym).is_some_and(|id| {
-        let g = &res.symbols[id as usize];
-        !g.weak_def
-            && g.def
-                == crate::resolve::SymDef::Object {
-                    file: f as u32,
-                    sym,
-                }
-    })
+/// Whether global symbol `id` (symbol `sym` of object `f`) is defined by
+/// that symbol, and not weakly (so no later input can override it).
+fn defines(res: &Resolved, id: crate::resolve::SymbolId, f: usize, sym: u32) -> bool {
+    let g = &res.symbols[id as usize];
+    !g.weak_def
+        && g.def
+            == crate::resolve::SymDef::Object {
+                file: f as u32,
+                sym,
+            }
 }
 
 /// What writing one object's sections ahead reads.
@@ -358,7 +358,7 @@ impl FileCtx<'_> {
             }
             let value = match self.res.global_of(self.f, r.sym()) {
                 None => self.local_value(r.sym(), r.addend(), list, &mut fs.used),
-                Some(_) if self.own_plain_global(r.sym()) => {
+                Some(id) if self.own_plain_global(id, r.sym()) => {
                     fs.used.push(Used::Defined(r.sym()));
                     self.local_value(r.sym(), r.addend(), list, &mut fs.used)
                 }
@@ -385,18 +385,18 @@ impl FileCtx<'_> {
         Some(())
     }
 
-    /// Whether global symbol `sym` is one this object defines (`defines`)
+    /// Whether global symbol `sym` (id `id`) is one this object defines (`defines`)
     /// in a section of its own placed ahead, as data or code: what the
     /// serial write gives it is then what `local_value` gives a local
     /// symbol there (`l.sym_values` is that section's address plus the
     /// symbol's offset in it).
-    fn own_plain_global(&self, sym: u32) -> bool {
+    fn own_plain_global(&self, id: crate::resolve::SymbolId, sym: u32) -> bool {
         let o = self.obj();
         let s = &o.symbols[sym as usize];
         let sh = s.shndx as usize;
         // Placed ahead: a real section of the object (not the null one,
         // `SHN_ABS` or `SHN_COMMON`, which no row holds).
-        defines(self.res, self.f, sym)
+        defines(self.res, id, self.f, sym)
             && !matches!(s.typ, elf::STT_GNU_IFUNC | elf::STT_TLS)
             && self.row.get(sh).is_some_and(|p| p.0 != NONE)
             && !matches!(
