@@ -358,7 +358,7 @@ Miscellaneous:
   --undefined-version, --no-undefined-version
                               A version script naming a symbol not defined is
                               a warning (default) / an error
-  --stats                     Print pass timings and sizes
+  --stats                     Print pass timings, memory and sizes
   --fork, --no-fork           Link in a child process and exit as soon as the
                               output is in place, leaving the child to free
                               the link's memory (default) / link in-process

@@ -53,18 +53,18 @@ pub struct InputSection {
     /// Index into `ObjectFile::reloc_tables` (0: none); see
     /// `ObjectFile::relocs_of`.
     pub relocs: u32,
-    /// Range into `ObjectFile::pieces` (merge sections).
-    pub pieces: Range<u32>,
-    /// Range into `ObjectFile::piece_blocks` (merge sections).
-    pub piece_blocks: Range<u32>,
+    /// Index into `ObjectFile::merge_ranges` (merge sections), or
+    /// `NO_MERGE`: the few merge sections keep their ranges apart.
+    merge: u32,
     pub kind: SectionKind,
     /// log2 of the alignment (an input's 0 counts as 1).
     align_log2: u8,
 }
 
-const _: () = assert!(std::mem::size_of::<InputSection>() <= 72);
+const _: () = assert!(std::mem::size_of::<InputSection>() <= 64);
 
 const NO_GROUP: u32 = u32::MAX;
+const NO_MERGE: u32 = u32::MAX;
 
 impl InputSection {
     /// An empty ignored PROGBITS section with no name, in `group`.
@@ -78,8 +78,7 @@ impl InputSection {
             entsize: 0,
             group: NO_GROUP,
             relocs: 0,
-            pieces: 0..0,
-            piece_blocks: 0..0,
+            merge: NO_MERGE,
             kind: SectionKind::Ignore,
             align_log2: 0,
         };
@@ -291,6 +290,9 @@ pub struct ObjectFile {
     /// in a step or two instead of a binary search (debug info has millions
     /// of references into .debug_str).
     pub piece_blocks: Vec<u32>,
+    /// Per merge section (`InputSection::merge`): its ranges of `pieces`
+    /// and `piece_blocks`.
+    pub merge_ranges: Vec<(Range<u32>, Range<u32>)>,
     pub groups: Vec<ComdatGroup>,
     /// (section index, records) for each `.eh_frame`.
     pub eh_frames: Vec<(u32, Vec<EhRecord>)>,
@@ -1301,6 +1303,7 @@ impl ObjectFile {
             sorted_relocs: Vec::new(),
             pieces: Vec::new(),
             piece_blocks: Vec::new(),
+            merge_ranges: Vec::new(),
             groups,
             eh_frames: Vec::new(),
             decompressed,
@@ -1400,6 +1403,20 @@ impl ObjectFile {
     }
 
     fn split_merge_sections(&mut self) -> Result<()> {
+        // Sized once, exactly (a piece per NUL): a grown vector would be
+        // copied as it grows and keep up to half again of what it holds
+        // for the rest of the link (`.debug_str` makes most of the pieces).
+        let merge = || {
+            (0..self.sections.len()).filter(|&i| self.sections[i].kind == SectionKind::MergeStrings)
+        };
+        let count: usize = merge()
+            .map(|i| memchr::memchr_iter(0, self.section_data(i)).count())
+            .sum();
+        let blocks: usize = merge()
+            .map(|i| self.section_data(i).len().div_ceil(PIECE_BLOCK))
+            .sum();
+        self.pieces.reserve_exact(count);
+        self.piece_blocks.reserve_exact(blocks);
         for i in 0..self.sections.len() {
             if self.sections[i].kind != SectionKind::MergeStrings {
                 continue;
@@ -1407,8 +1424,6 @@ impl ObjectFile {
             let data = self.section_data(i);
             let start = self.pieces.len() as u32;
             let bstart = self.piece_blocks.len() as u32;
-            // Sized once: a block per PIECE_BLOCK bytes.
-            self.piece_blocks.reserve(data.len().div_ceil(PIECE_BLOCK));
             let mut pos = 0usize;
             while pos < data.len() {
                 let end = match memchr::memchr(0, &data[pos..]) {
@@ -1435,8 +1450,11 @@ impl ObjectFile {
                 });
                 pos = end;
             }
-            self.sections[i].pieces = start..self.pieces.len() as u32;
-            self.sections[i].piece_blocks = bstart..self.piece_blocks.len() as u32;
+            self.sections[i].merge = self.merge_ranges.len() as u32;
+            self.merge_ranges.push((
+                start..self.pieces.len() as u32,
+                bstart..self.piece_blocks.len() as u32,
+            ));
         }
         Ok(())
     }
@@ -1444,18 +1462,31 @@ impl ObjectFile {
     /// Index (into `pieces`) of the piece of merge section `sec` that holds
     /// offset `t`: the last piece starting at or before it.
     pub fn piece_at(&self, sec: usize, t: u32) -> Option<usize> {
-        let s = &self.sections[sec];
         self.piece_index(sec)
             .at(t)
-            .map(|i| s.pieces.start as usize + i)
+            .map(|i| self.piece_range(sec).start + i)
+    }
+
+    /// The range of `pieces` that holds merge section `sec`'s (empty for
+    /// another section).
+    pub fn piece_range(&self, sec: usize) -> Range<usize> {
+        match self.merge_ranges.get(self.sections[sec].merge as usize) {
+            Some((p, _)) => p.start as usize..p.end as usize,
+            None => 0..0,
+        }
     }
 
     /// The pieces of merge section `sec` and their lookup blocks.
     pub fn piece_index(&self, sec: usize) -> PieceIndex<'_> {
-        let s = &self.sections[sec];
-        PieceIndex {
-            pieces: &self.pieces[s.pieces.start as usize..s.pieces.end as usize],
-            blocks: &self.piece_blocks[s.piece_blocks.start as usize..s.piece_blocks.end as usize],
+        match self.merge_ranges.get(self.sections[sec].merge as usize) {
+            Some((p, b)) => PieceIndex {
+                pieces: &self.pieces[p.start as usize..p.end as usize],
+                blocks: &self.piece_blocks[b.start as usize..b.end as usize],
+            },
+            None => PieceIndex {
+                pieces: &[],
+                blocks: &[],
+            },
         }
     }
 

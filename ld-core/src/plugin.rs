@@ -758,6 +758,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
         sorted_relocs: Vec::new(),
         pieces: Vec::new(),
         piece_blocks: Vec::new(),
+        merge_ranges: Vec::new(),
         groups,
         eh_frames: Vec::new(),
         decompressed: Vec::new(),

@@ -4,7 +4,9 @@
 //!
 //! Each span also records the process's CPU time over it, so the report
 //! shows how parallel a pass is (CPU time over wall time; 2.0 on two busy
-//! cores).
+//! cores), and the anonymous memory resident when it ends (the heap's high
+//! water, since freed memory stays with the allocator: what the tables
+//! cost).
 //!
 //! Off unless `enable` was called: a disabled span is a `None` and costs a
 //! relaxed atomic load. Spans are meant for the driver's thread; one opened
@@ -28,6 +30,8 @@ struct Record {
     start: Instant,
     took: Duration,
     cpu: Duration,
+    /// `anon_resident` at the end.
+    anon: u64,
 }
 
 /// An open span; records itself when dropped.
@@ -94,14 +98,30 @@ impl Drop for Span {
             start: self.start,
             took: self.start.elapsed(),
             cpu: process_cpu().saturating_sub(self.cpu),
+            anon: anon_resident(),
         };
         SPANS.lock().unwrap().push(r);
     }
 }
 
+/// The process's resident memory that is not file pages (its heap, mostly)
+/// now, in bytes: what a pass leaves allocated, as the kernel counts it.
+fn anon_resident() -> u64 {
+    // "size resident shared ..." in pages; "shared" is the file pages.
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let mut f = statm
+        .split_whitespace()
+        .map(|v| v.parse::<u64>().unwrap_or(0));
+    let (resident, shared) = (f.nth(1).unwrap_or(0), f.next().unwrap_or(0));
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as u64;
+    resident.saturating_sub(shared) * page
+}
+
 /// The recorded spans in start order, one line each ("  name  12.3 ms",
 /// indented two spaces per level, with the CPU time over the wall time:
-/// how many threads were busy), and clears them.
+/// how many threads were busy, and the anonymous memory resident at the
+/// end), and clears them.
 pub fn report() -> String {
     let mut spans = std::mem::take(&mut *SPANS.lock().unwrap());
     spans.sort_by_key(|r| (r.start, r.depth));
@@ -114,7 +134,10 @@ pub fn report() -> String {
         } else {
             0.0
         };
-        out.push_str(&format!("cld: {name:<40} {ms:>8.2} ms  x{par:.1}\n"));
+        let mb = r.anon as f64 / (1 << 20) as f64;
+        out.push_str(&format!(
+            "cld: {name:<40} {ms:>8.2} ms  x{par:.1}  {mb:6.1} MiB\n"
+        ));
     }
     out
 }

@@ -390,7 +390,12 @@ fn write_parts(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Re
         },
     );
     let mut errors = Vec::new();
-    let mut rels = Vec::new();
+    // Sized once: a PIE's relative relocations are 100,000s.
+    let count = input_results
+        .iter()
+        .flatten()
+        .map(|r| r.as_ref().map_or(0, |v| v.len()));
+    let mut rels = Vec::with_capacity(count.sum());
     for r in input_results.into_iter().flatten() {
         match r {
             Ok(v) => rels.extend(v),
@@ -923,11 +928,7 @@ impl<'a> NonAlloc<'a> {
         }
         let s = &o.symbols[sym as usize];
         let base = l.sections[osec as usize].addr;
-        let r = o.sections[sh].pieces.clone();
-        let out = l
-            .piece_out
-            .get(f)
-            .and_then(|p| p.get(r.start as usize..r.end as usize));
+        let out = l.piece_out.get(f).and_then(|p| p.get(o.piece_range(sh)));
         if let Some(out) = out {
             let m = MergedSec {
                 sh,

@@ -81,7 +81,7 @@ struct Item<'a> {
 impl<'a> Item<'a> {
     fn new(o: &'a ObjectFile, f: usize, si: usize, slot: u32) -> Self {
         let s = &o.sections[si];
-        let range = s.pieces.start as usize..s.pieces.end as usize;
+        let range = o.piece_range(si);
         Item {
             slot,
             f: f as u32,
@@ -153,11 +153,12 @@ impl MergeAhead {
         for (f, o) in res.objects.iter().enumerate().skip(self.files) {
             let mut piece_out = vec![0; o.pieces.len()];
             for d in &dests[f].sections {
-                if d.unique || o.sections[d.si as usize].kind != SectionKind::MergeStrings {
+                let out = dests[f].out(d);
+                if out.unique || o.sections[d.si as usize].kind != SectionKind::MergeStrings {
                     continue;
                 }
                 self.outs
-                    .entry(d.key())
+                    .entry(out.key())
                     .or_default()
                     .add(&Item::new(o, f, d.si as usize, 0), &mut piece_out);
             }
@@ -266,12 +267,25 @@ struct Dealt {
 }
 
 /// A shard's groups of pieces (same hash and output section), by id in
-/// order of first occurrence: the first one's contents, and the offset
-/// (`NEW` until assigned, unless laid out ahead).
+/// order of first occurrence: where the first one is (item and piece in
+/// it, `locate`), and the offset (`NEW` until assigned, unless laid out
+/// ahead).
 #[derive(Default)]
 struct Shard {
-    strs: Vec<&'static [u8]>,
+    firsts: Vec<u64>,
     offsets: Vec<u64>,
+}
+
+/// Item `i`'s piece `k`, as `Shard::firsts` holds it (8 bytes where the
+/// string's slice would take 16).
+fn locate(i: usize, k: usize) -> u64 {
+    (i as u64) << 32 | k as u64
+}
+
+/// The string of a piece `locate` gave.
+fn located(items: &[Item], loc: u64) -> &'static [u8] {
+    let it = &items[(loc >> 32) as usize];
+    it.bytes(&it.pieces[loc as u32 as usize])
 }
 
 /// Adds the pieces of `items` (in command-line order) to `outs` (per
@@ -330,6 +344,10 @@ fn fold(items: &[Item], outs: &mut [Merged], piece_out: &mut [Vec<u64>]) -> bool
     let Some(firsts) = firsts else {
         return false;
     };
+    // Read for the last time: freed before `place` makes the strings' list.
+    for d in &mut dealt {
+        d.refs = Vec::new();
+    }
     place(items, &firsts, &mut shards, outs, piece_out);
     dealt
         .par_iter()
@@ -480,17 +498,17 @@ fn group(items: &[Item], per_chunk: Vec<(&Range<usize>, &mut [u32])>, outs: &[Me
         for j in 0..refs.len() {
             // The pieces are some way apart: ask for them ahead.
             if let Some(&pos) = refs.get(j + AHEAD) {
-                let (it, k) = ahead.at(pos);
+                let (_, it, k) = ahead.at(pos);
                 prefetch(it.pieces.as_ptr().wrapping_add(k));
             }
-            let (it, k) = at.at(refs[j]);
+            let (i, it, k) = at.at(refs[j]);
             let p = &it.pieces[k];
-            let new = sh.strs.len() as u32;
+            let new = sh.firsts.len() as u32;
             refs[j] = match table.find_or_add(p.hash, it.slot, new) {
                 Some(id) => id,
                 None => {
                     let bytes = it.bytes(p);
-                    sh.strs.push(bytes);
+                    sh.firsts.push(locate(i, k));
                     let m = &outs[it.slot as usize].map;
                     let key = PieceKey {
                         hash: p.hash,
@@ -533,15 +551,15 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// The item holding position `pos` (not before the last one) and the
-    /// piece's index in it.
-    fn at(&mut self, pos: u32) -> (&'a Item<'a>, usize) {
+    /// The item holding position `pos` (not before the last one): its
+    /// index, the item, and the piece's index in it.
+    fn at(&mut self, pos: u32) -> (usize, &'a Item<'a>, usize) {
         let pos = pos as usize;
         while pos >= self.base + self.items[self.i].pieces.len() {
             self.base += self.items[self.i].pieces.len();
             self.i += 1;
         }
-        (&self.items[self.i], pos - self.base)
+        (self.i, &self.items[self.i], pos - self.base)
     }
 }
 
@@ -638,7 +656,7 @@ fn check(
             let id = v & !FIRST;
             if v & FIRST != 0 {
                 firsts[it.slot as usize].push((i as u32, k as u32));
-            } else if shards[s].strs[id as usize] != it.bytes(p) {
+            } else if located(items, shards[s].firsts[id as usize]) != it.bytes(p) {
                 return None;
             }
             out[k] = (s as u64) << 32 | id as u64;

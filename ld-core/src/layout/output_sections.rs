@@ -133,14 +133,58 @@ fn mergeable_rodata_name(s: &crate::object_file::InputSection) -> Option<&'stati
 /// Where a file's live input sections go, as far as the file alone tells.
 pub(super) struct FileDests {
     pub(super) sections: Vec<SectionDest>,
+    /// The output sections `sections` go to (few per file: most input
+    /// sections share one with others).
+    pub(super) outs: Vec<DestOut>,
     /// `.comment` sections (collected into the output's `.comment`).
     pub(super) comments: Vec<u32>,
 }
 
-/// An input section's output section: name, type and flags (the key under
-/// which input sections join), or one of its own (`--unique`).
-pub(super) struct SectionDest {
-    pub(super) si: u32,
+impl FileDests {
+    /// Where `d` goes.
+    pub(super) fn out(&self, d: &SectionDest) -> &DestOut {
+        &self.outs[d.out as usize]
+    }
+
+    /// The index in `outs` of `out`, added if new; `index`: `outs` by
+    /// value once they are many (a linker script's), so that finding one
+    /// stays a probe.
+    fn out_index(&mut self, out: DestOut, index: &mut HashMap<DestOut, u32>) -> u32 {
+        // Runs of input sections go to the same one (`.text.*`), and
+        // `--unique` ones each to their own.
+        if !out.unique {
+            if self.outs.last() == Some(&out) {
+                return self.outs.len() as u32 - 1;
+            }
+            if self.outs.len() <= 16 {
+                if let Some(i) = self.outs.iter().position(|o| *o == out) {
+                    return i as u32;
+                }
+            } else {
+                if index.is_empty() {
+                    for (i, o) in self.outs.iter().enumerate().filter(|(_, o)| !o.unique) {
+                        index.entry(*o).or_insert(i as u32);
+                    }
+                }
+                if let Some(&i) = index.get(&out) {
+                    return i;
+                }
+            }
+        }
+        let i = self.outs.len() as u32;
+        self.outs.push(out);
+        if !index.is_empty() && !out.unique {
+            index.insert(out, i);
+        }
+        i
+    }
+}
+
+/// An output section as an input section names it: name, type and flags
+/// (the key under which input sections join), or one of its own
+/// (`--unique`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct DestOut {
     // Borrowed names (inputs and constants live for the link): no
     // allocation per input section, of which there are 100,000s.
     pub(super) oname: &'static [u8],
@@ -149,16 +193,9 @@ pub(super) struct SectionDest {
     pub(super) unique: bool,
     /// Takes no file space (`(NOLOAD)`, `--zero-to-bss`).
     pub(super) noload: bool,
-    // The input section's own, for `join`, which would otherwise read
-    // each input section again (a cache miss each).
-    pub(super) align: u64,
-    /// A merge-strings section (its pieces are placed by `merge`).
-    pub(super) merge: bool,
-    /// The input section's type.
-    pub(super) in_type: u32,
 }
 
-impl SectionDest {
+impl DestOut {
     /// The key input sections join their output section under (see `join`).
     pub(super) fn key(&self) -> SectionKey {
         (
@@ -166,6 +203,28 @@ impl SectionDest {
             u32::from(self.sh_type == elf::SHT_NOBITS),
             self.flags,
         )
+    }
+}
+
+/// A live input section and where it goes (`FileDests::outs`): 16 bytes
+/// for each of the 100,000s of input sections.
+pub(super) struct SectionDest {
+    pub(super) si: u32,
+    out: u32,
+    /// The input section's type.
+    pub(super) in_type: u32,
+    // The input section's own, for `join`, which would otherwise read
+    // each input section again (a cache miss each).
+    align_log2: u8,
+    /// A merge-strings section (its pieces are placed by `merge`).
+    pub(super) merge: bool,
+}
+
+const _: () = assert!(std::mem::size_of::<SectionDest>() <= 16);
+
+impl SectionDest {
+    pub(super) fn align(&self) -> u64 {
+        1 << self.align_log2
     }
 }
 
@@ -188,8 +247,12 @@ pub(super) fn dests_of(
     let flag_mask = (elf::SHF_ALLOC | elf::SHF_WRITE | elf::SHF_EXECINSTR | elf::SHF_TLS) as u64;
     let mut out = FileDests {
         sections: Vec::with_capacity(o.sections.len()),
+        // Room for most files' (then cut to size: a vector grown by
+        // doubling leaves its smaller copies behind, for thousands of files).
+        outs: Vec::with_capacity(16),
         comments: Vec::new(),
     };
+    let mut index = HashMap::new();
     for (si, s) in o.sections.iter().enumerate() {
         if !live[si] {
             continue;
@@ -258,18 +321,24 @@ pub(super) fn dests_of(
             .unique_sections
             .iter()
             .any(|g| crate::version_script::glob_match(g.as_bytes(), s.name));
-        out.sections.push(SectionDest {
-            si: si as u32,
+        let dest_out = DestOut {
             oname: if unique { s.name } else { oname },
             sh_type,
             flags,
             unique,
             noload,
-            align: s.align(),
-            merge: s.kind == SectionKind::MergeStrings,
+        };
+        let dest_out = out.out_index(dest_out, &mut index);
+        out.sections.push(SectionDest {
+            si: si as u32,
+            out: dest_out,
             in_type: s.sh_type,
+            align_log2: s.align().trailing_zeros() as u8,
+            merge: s.kind == SectionKind::MergeStrings,
         });
     }
+    out.outs.shrink_to_fit();
+    out.sections.shrink_to_fit();
     out
 }
 
@@ -533,44 +602,39 @@ pub(super) fn join_file(j: &mut Joined, res: &Resolved, folded: &Folded, f: usiz
     let sections = &mut j.sections;
     j.comment_inputs
         .extend(d.comments.iter().map(|&si| (f, si as usize)));
-    // The last key's output section: runs of input sections join the same
-    // one (`.text.*`), and a compare is cheaper than hashing the name.
-    let mut last: Option<(SectionKey, u32)> = None;
+    // Each of the file's destinations' output section, found (or made)
+    // once: in order of first use, as the input sections name them.
+    let out_idx: Vec<u32> = d
+        .outs
+        .iter()
+        .map(|out| {
+            let (oname, sh_type, flags) = (out.oname, out.sh_type, out.flags);
+            let mut new_section = || {
+                let rank = rank_of(oname, sh_type, flags);
+                sections.push(OutputSection::new(
+                    oname,
+                    Synth::Regular,
+                    sh_type,
+                    flags,
+                    1,
+                    rank,
+                ));
+                (sections.len() - 1) as u32
+            };
+            if out.unique {
+                new_section()
+            } else {
+                *j.by_name.entry(out.key()).or_insert_with(new_section)
+            }
+        })
+        .collect();
     for dest in &d.sections {
         let si = dest.si as usize;
-        let (oname, sh_type, flags) = (dest.oname, dest.sh_type, dest.flags);
-        let noload = dest.noload;
-        let new_section = |sections: &mut Vec<OutputSection>| {
-            let rank = rank_of(oname, sh_type, flags);
-            sections.push(OutputSection::new(
-                oname,
-                Synth::Regular,
-                sh_type,
-                flags,
-                1,
-                rank,
-            ));
-            (sections.len() - 1) as u32
-        };
-        let idx = if dest.unique {
-            new_section(sections)
-        } else {
-            let key = dest.key();
-            match last {
-                Some((k, i)) if k == key => i,
-                _ => {
-                    let i = *j
-                        .by_name
-                        .entry(key)
-                        .or_insert_with(|| new_section(sections));
-                    last = Some((key, i));
-                    i
-                }
-            }
-        };
+        let idx = out_idx[dest.out as usize];
+        let noload = d.out(dest).noload;
         let os = &mut sections[idx as usize];
         let align = if folded.align.is_empty() {
-            dest.align
+            dest.align()
         } else {
             input_align(res, folded, f, si)
         };

@@ -158,7 +158,7 @@ pub(crate) fn merge_ref(
     addend: i64,
 ) -> Option<(usize, u64, i64)> {
     let (i, within, rest) = merge_ref_in(&o.piece_index(sh), s, addend)?;
-    Some((o.sections[sh].pieces.start as usize + i, within, rest))
+    Some((o.piece_range(sh).start + i, within, rest))
 }
 
 /// `merge_ref` in the section whose pieces `index` holds: the piece's index

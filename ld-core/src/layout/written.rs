@@ -128,11 +128,12 @@ impl WriteAhead {
             .into_par_iter()
             .map(|f| {
                 // This file's merged-string sections' output sections.
-                let merge_out: Vec<(u32, u32)> = dests[f]
+                let d = &dests[f];
+                let merge_out: Vec<(u32, u32)> = d
                     .sections
                     .iter()
-                    .filter(|d| d.merge && !d.unique)
-                    .filter_map(|d| Some((d.si, *joined.by_name.get(&d.key())?)))
+                    .filter(|s| s.merge && !d.out(s).unique)
+                    .filter_map(|s| Some((s.si, *joined.by_name.get(&d.out(s).key())?)))
                     .collect();
                 let ctx = FileCtx {
                     res,
@@ -247,8 +248,7 @@ impl FileStaged {
                 }
             }
             Used::Pieces(sh) => {
-                let r = o.sections[sh as usize].pieces.clone();
-                let r = r.start as usize..r.end as usize;
+                let r = o.piece_range(sh as usize);
                 row[sh as usize].0 != NONE
                     && l.piece_out
                         .get(f)
