@@ -262,17 +262,22 @@ fn section_regions(res: &Resolved, l: &Layout, i: usize) -> Vec<(u64, u64, Regio
     regions
 }
 
+/// A regular output section's slice of the output, to be cut into its
+/// regions (`DataPart`s) where it is written: the offset in the section
+/// where the slice starts, the regions, and the slice.
+type SectionSlice<'a> = (u64, Vec<(u64, u64, Region)>, &'a mut [u8]);
+
 /// The output's slices: the synthetic sections written with the input
-/// sections (`chunks::written_early`) and, per regular section, its input
-/// sections and merged strings, in output order (the order their dynamic
-/// relocations are made in). The sections' regions are found in parallel;
-/// the slices cut from `buf` in file order, checked not to overlap.
-#[allow(clippy::type_complexity)]
+/// sections (`chunks::written_early`) and the regular sections with their
+/// regions (input sections and merged strings), in output order (the
+/// order their dynamic relocations are made in). The sections' regions
+/// are found in parallel; the slices cut from `buf` in file order, checked
+/// not to overlap.
 fn split_parts<'a>(
     res: &Resolved,
     l: &Layout,
     buf: &'a mut [u8],
-) -> Result<(Vec<SynthPart<'a>>, Vec<Vec<DataPart<'a>>>)> {
+) -> Result<(Vec<SynthPart<'a>>, Vec<SectionSlice<'a>>)> {
     // (file offset, size, (regions: none for a synthetic section, index)).
     let mut spans: Vec<(u64, u64, (Option<Vec<(u64, u64, Region)>>, usize))> = l
         .sections
@@ -316,20 +321,49 @@ fn split_parts<'a>(
             _ => None,
         };
     }
-    let data = data
-        .into_par_iter()
-        .map(|(base, regions, out)| {
-            let parts = cut(out, base, regions, "section offset")?;
-            Ok(parts
-                .into_iter()
-                .map(|(out, region)| match region {
-                    Region::Input(f, si) => DataPart::Input(out, f, si),
-                    Region::Merged(i, base) => DataPart::Merged(out, i, base),
-                })
-                .collect())
-        })
-        .collect::<Result<Vec<_>>>()?;
     Ok((synth, data))
+}
+
+/// Writes one regular output section's regions (in parallel, a few at a
+/// time); returns the dynamic relocations they make, in order, or the
+/// errors. Cut and written section by section: the parts of every
+/// section at once were 100,000s of entries on a big link, all held
+/// through the write.
+fn write_section(
+    res: &Resolved,
+    l: &Layout,
+    ctx: &DecideCtx,
+    (base, regions, out): SectionSlice<'_>,
+) -> std::result::Result<Vec<DynRel>, Vec<String>> {
+    let parts = cut(out, base, regions, "section offset").map_err(|e| vec![e.msg])?;
+    // Small jobs: the heavy parts (debug sections with most of the
+    // relocations) sit together, and rayon's adaptive splitting left one
+    // thread with them (one thread busy for 45 of the 50 ms of ripgrep's
+    // write).
+    let results: Vec<Result<Vec<DynRel>, String>> = parts
+        .into_par_iter()
+        .with_max_len(8)
+        .map(|(out, region)| {
+            let p = match region {
+                Region::Input(f, si) => DataPart::Input(out, f, si),
+                Region::Merged(i, base) => DataPart::Merged(out, i, base),
+            };
+            write_part(res, l, ctx, p)
+        })
+        .collect();
+    let mut rels = Vec::new();
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
+            Ok(v) => rels.extend(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(rels)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Cuts `buf`, which starts at offset `start`, into the slices `pieces`
@@ -373,19 +407,9 @@ fn write_parts(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Re
                 .collect::<Vec<Result<()>>>()
         },
         || {
-            // Small jobs: the heavy parts (debug sections with most of the
-            // relocations) sit together, and rayon's adaptive splitting
-            // left one thread with them (one thread busy for 45 of the 50
-            // ms of ripgrep's write).
             data.into_par_iter()
                 .with_max_len(1)
-                .map(|parts| {
-                    parts
-                        .into_par_iter()
-                        .with_max_len(8)
-                        .map(|p| write_part(res, l, &ctx, p))
-                        .collect::<Vec<Result<Vec<DynRel>, String>>>()
-                })
+                .map(|section| write_section(res, l, &ctx, section))
                 .collect::<Vec<_>>()
         },
     );
@@ -393,13 +417,12 @@ fn write_parts(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Re
     // Sized once: a PIE's relative relocations are 100,000s.
     let count = input_results
         .iter()
-        .flatten()
         .map(|r| r.as_ref().map_or(0, |v| v.len()));
     let mut rels = Vec::with_capacity(count.sum());
-    for r in input_results.into_iter().flatten() {
+    for r in input_results {
         match r {
             Ok(v) => rels.extend(v),
-            Err(e) => errors.push(e),
+            Err(e) => errors.extend(e),
         }
     }
     for r in synth_results {
