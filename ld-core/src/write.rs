@@ -234,9 +234,9 @@ enum Region {
 
 /// Output section `i`'s regions (offset in the section, size, what), in
 /// offset order: its non-empty input sections and its merged strings.
-fn section_regions(res: &Resolved, l: &Layout, i: usize) -> Vec<(u64, u64, Region)> {
+fn section_regions(res: &Resolved, l: &Layout, i: usize) -> Regions {
     let s = &l.sections[i];
-    let mut regions: Vec<(u64, u64, Region)> = Vec::with_capacity(s.inputs.len() + 1);
+    let mut regions: Regions = Vec::with_capacity(s.inputs.len() + 1);
     // Those found before the wait, then the rest.
     let (covered, ahead) = &s.regions_ahead;
     let rest = s.inputs.get(*covered..).unwrap_or(&[]);
@@ -265,7 +265,10 @@ fn section_regions(res: &Resolved, l: &Layout, i: usize) -> Vec<(u64, u64, Regio
 /// A regular output section's slice of the output, to be cut into its
 /// regions (`DataPart`s) where it is written: the offset in the section
 /// where the slice starts, the regions, and the slice.
-type SectionSlice<'a> = (u64, Vec<(u64, u64, Region)>, &'a mut [u8]);
+type SectionSlice<'a> = (u64, Regions, &'a mut [u8]);
+
+/// A section's regions: offset in the section, size, what.
+type Regions = Vec<(u64, u64, Region)>;
 
 /// The output's slices: the synthetic sections written with the input
 /// sections (`chunks::written_early`) and the regular sections with their
@@ -279,7 +282,7 @@ fn split_parts<'a>(
     buf: &'a mut [u8],
 ) -> Result<(Vec<SynthPart<'a>>, Vec<SectionSlice<'a>>)> {
     // (file offset, size, (regions: none for a synthetic section, index)).
-    let mut spans: Vec<(u64, u64, (Option<Vec<(u64, u64, Region)>>, usize))> = l
+    let mut spans: Vec<(u64, u64, (Option<Regions>, usize))> = l
         .sections
         .par_iter()
         .enumerate()
