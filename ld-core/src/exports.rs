@@ -364,7 +364,7 @@ impl Exporter<'_> {
                 } else {
                     !s.strong_ref && weak_dynamic
                 };
-                if (s.referenced || s.strong_ref) && dynamic && !is_linker_defined(s.name) {
+                if (s.referenced || s.strong_ref) && dynamic && !is_linker_defined(&s.name) {
                     s.preemptible = true;
                 }
                 return None;
@@ -392,7 +392,7 @@ impl Exporter<'_> {
         let isym = &objects[file as usize].symbols[sym as usize];
         let is_func = isym.typ == elf::STT_FUNC || isym.typ == elf::STT_GNU_IFUNC;
         // `.symver` names: `foo@V1` (hidden, older) and `foo@@V2` (default).
-        let name_str = String::from_utf8_lossy(s.name);
+        let name_str = String::from_utf8_lossy(&s.name);
         let explicit: Option<(String, bool)> = match s.def_version {
             Some(v) => Some((String::from_utf8_lossy(v).into_owned(), false)),
             None => s

@@ -274,7 +274,7 @@ pub fn add_gdb_index(res: &Resolved, l: &mut Layout) -> Result<()> {
     index.cus.sort_by_key(|c| c.offset);
     for (f, o) in res.objects.iter().enumerate() {
         for (si, s) in o.sections.iter().enumerate() {
-            match s.name {
+            match s.name.get() {
                 b".debug_aranges" => index.add_aranges(&relocated(res, l, f, si)?),
                 b".debug_gnu_pubnames" | b".debug_gnu_pubtypes" => {
                     index.add_names(&relocated(res, l, f, si)?)

@@ -250,7 +250,7 @@ fn eligible(o: &ObjectFile, si: usize, all: bool, addr_taken: bool) -> bool {
         || s.sh_type != elf::SHT_PROGBITS
         || s.size == 0
         || flags & (elf::SHF_WRITE | elf::SHF_TLS) != 0
-        || layout::is_c_ident(s.name)
+        || layout::is_c_ident(s.name.get())
         || s.name == b".init"
         || s.name == b".fini"
     {
@@ -427,7 +427,7 @@ fn piece_key(
     let sec = &o.sections[sh];
     Some((
         Target::Piece {
-            out_name: layout::output_name(sec.name),
+            out_name: layout::output_name(sec.name.get()),
             flags: u64::from(sec.flags),
             bytes,
             inner: t - p.offset,

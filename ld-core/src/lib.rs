@@ -26,6 +26,7 @@ pub mod icf;
 pub mod input;
 pub mod layout;
 pub mod link;
+pub mod name;
 pub mod object_file;
 pub mod options;
 pub mod outlock;

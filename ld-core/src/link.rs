@@ -822,7 +822,7 @@ fn link_after_resolve(
         define_start_stop(&mut res);
     }
     for s in res.symbols.iter_mut() {
-        if s.def == SymDef::Undefined && resolve::is_linker_defined(s.name) {
+        if s.def == SymDef::Undefined && resolve::is_linker_defined(&s.name) {
             s.def = SymDef::Synthetic;
         }
     }
@@ -920,7 +920,7 @@ fn report_traces(opts: &Options, res: &resolve::Resolved) {
         let name = name.as_bytes();
         for o in &res.objects {
             for s in &o.symbols[o.first_global as usize..] {
-                let bare = s.name.split(|&c| c == b'@').next().unwrap_or(s.name);
+                let bare = s.name.split(|&c| c == b'@').next().unwrap_or(&s.name);
                 if s.name != name && bare != name {
                     continue;
                 }
@@ -935,7 +935,7 @@ fn report_traces(opts: &Options, res: &resolve::Resolved) {
                     out,
                     "trace-symbol: {}: {what} {}",
                     o.name,
-                    String::from_utf8_lossy(s.name)
+                    String::from_utf8_lossy(&s.name)
                 );
             }
         }
@@ -1045,7 +1045,7 @@ fn define_start_stop(res: &mut resolve::Resolved) {
             if !s.is_alloc() || s.kind == crate::object_file::SectionKind::Ignore {
                 continue;
             }
-            let out = layout::output_name(s.name);
+            let out = layout::output_name(s.name.get());
             let bare = out.strip_prefix(b".").unwrap_or(out);
             let ident = !bare.is_empty()
                 && !bare[0].is_ascii_digit()

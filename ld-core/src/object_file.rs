@@ -40,7 +40,7 @@ pub enum SectionKind {
 /// relocations are in `ObjectFile::raw_relocs`.
 #[derive(Clone, Debug)]
 pub struct InputSection {
-    pub name: &'static [u8],
+    pub name: crate::name::Name,
     pub size: u64,
     /// File offset of the contents (meaningless for NOBITS).
     pub offset: u64,
@@ -61,7 +61,7 @@ pub struct InputSection {
     align_log2: u8,
 }
 
-const _: () = assert!(std::mem::size_of::<InputSection>() <= 64);
+const _: () = assert!(std::mem::size_of::<InputSection>() <= 56);
 
 const NO_GROUP: u32 = u32::MAX;
 const NO_MERGE: u32 = u32::MAX;
@@ -70,7 +70,7 @@ impl InputSection {
     /// An empty ignored PROGBITS section with no name, in `group`.
     pub fn empty(group: Option<u32>) -> InputSection {
         let mut s = InputSection {
-            name: b"",
+            name: crate::name::Name::new(b""),
             size: 0,
             offset: 0,
             sh_type: elf::SHT_PROGBITS,
@@ -173,7 +173,7 @@ impl RelocTable {
 
 #[derive(Clone, Copy, Debug)]
 pub struct InputSymbol {
-    pub name: &'static [u8],
+    pub name: crate::name::Name,
     pub value: u64,
     pub size: u64,
     /// Section index, or `SHN_UNDEF`/`SHN_ABS`/`SHN_COMMON`.
@@ -182,6 +182,8 @@ pub struct InputSymbol {
     pub typ: u8,
     pub visibility: u8,
 }
+
+const _: () = assert!(std::mem::size_of::<InputSymbol>() <= 32);
 
 impl InputSymbol {
     pub fn is_undefined(&self) -> bool {
@@ -746,7 +748,7 @@ fn read_symbols(
         }
         check_symbol(sections, sym, sname, shndx, name)?;
         symbols.push(InputSymbol {
-            name: sname,
+            name: sname.into(),
             value: sym.st_value(e),
             size: sym.st_size(e),
             shndx,
@@ -874,7 +876,7 @@ fn read_groups(
                 continue; // a non-COMDAT group is just a set of sections
             }
             let sig_idx = sh.sh_info(e) as usize;
-            let sig = symbols.get(sig_idx).map(|s| s.name).ok_or_else(|| {
+            let sig = symbols.get(sig_idx).map(|s| s.name.get()).ok_or_else(|| {
                 bad(
                     name,
                     format!("section {i}: group signature symbol {sig_idx} out of range"),
@@ -928,7 +930,7 @@ fn classify_sections(
         let kind = section_kind(i, sh, sname, data, name, &mut notes)?;
         let sh_type = sh.sh_type(e);
         let mut s = InputSection::empty(group_of[i]);
-        (s.name, s.kind, s.sh_type) = (sname, kind, sh_type);
+        (s.name, s.kind, s.sh_type) = (sname.into(), kind, sh_type);
         (s.size, s.offset) = (sh.sh_size(e), sh.sh_offset(e));
         // An inactive header (always ignored) is not checked, and its
         // other fields mean nothing: they are left empty.
@@ -1067,7 +1069,7 @@ fn read_relocs(
             continue;
         }
         let tsize = out_sections[target].size;
-        let tname = out_sections[target].name;
+        let tname = out_sections[target].name.get();
         let mut sorted = true;
         let mut last = 0;
         for rel in relas {
@@ -1183,7 +1185,7 @@ fn decompress_sections(
         let what = |m: String| {
             bad(
                 name,
-                format!("section {}: {m}", String::from_utf8_lossy(s.name)),
+                format!("section {}: {m}", String::from_utf8_lossy(s.name.get())),
             )
         };
         if s.is_alloc() || s.is_nobits() {
@@ -1333,11 +1335,11 @@ impl ObjectFile {
             .unwrap_or(&[]);
         self.global_hashes = globals
             .iter()
-            .map(|s| crate::resolve::name_hash(s.name))
+            .map(|s| crate::resolve::name_hash(&s.name))
             .collect();
         self.at_names = globals
             .iter()
-            .any(|s| memchr::memchr(b'@', s.name).is_some());
+            .any(|s| memchr::memchr(b'@', &s.name).is_some());
         self.gnu_abi = self.symbols.iter().any(|s| {
             (s.typ == elf::STT_GNU_IFUNC || s.bind == elf::STB_GNU_UNIQUE) && !s.is_undefined()
         });
@@ -1399,7 +1401,7 @@ impl ObjectFile {
     }
 
     pub fn section_name(&self, idx: usize) -> String {
-        String::from_utf8_lossy(self.sections[idx].name).into_owned()
+        String::from_utf8_lossy(self.sections[idx].name.get()).into_owned()
     }
 
     fn split_merge_sections(&mut self) -> Result<()> {

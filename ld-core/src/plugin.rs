@@ -704,7 +704,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
     let mut groups: Vec<ComdatGroup> = Vec::new();
     let mut key_section: HashMap<&[u8], u32> = HashMap::new();
     let mut symbols = vec![InputSymbol {
-        name: b"",
+        name: crate::name::Name::new(b""),
         value: 0,
         size: 0,
         shndx: elf::SHN_UNDEF as u32,
@@ -729,7 +729,7 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
             _ => elf::SHN_ABS as u32,
         };
         symbols.push(InputSymbol {
-            name: leak(&s.name),
+            name: leak(&s.name).into(),
             value: 0,
             size: s.size,
             shndx,
@@ -885,7 +885,9 @@ impl Claimer for Replaced {
             return true;
         }
         !obj.symbols[obj.first_global as usize..].iter().any(|s| {
-            !s.is_undefined() && g.sections.contains(&s.shndx) && self.lto_defs.contains(s.name)
+            !s.is_undefined()
+                && g.sections.contains(&s.shndx)
+                && self.lto_defs.contains(s.name.get())
         })
     }
 }
@@ -938,7 +940,7 @@ fn resolutions(
             let s = &r.symbols[id as usize];
             if matches!(s.def, SymDef::Object { file, .. } | SymDef::Common { file, .. } if file == fid)
             {
-                defined_here.insert(s.name);
+                defined_here.insert(s.name.get());
             }
         }
     }
@@ -963,7 +965,7 @@ fn resolutions(
                     SymDef::Object { file, .. } | SymDef::Common { file, .. } => Some(Some(file)),
                     SymDef::Shared { .. } => None,
                     SymDef::Synthetic => Some(None),
-                    SymDef::Undefined if crate::layout::is_linker_defined(sym.name) => Some(None),
+                    SymDef::Undefined if crate::layout::is_linker_defined(&sym.name) => Some(None),
                     SymDef::Undefined => {
                         res.push(LDPR_UNDEF);
                         continue;
@@ -987,11 +989,11 @@ fn resolutions(
                 };
                 if v == LDPR_PREVAILING_DEF_IRONLY {
                     let visible = matches!(sym.visibility, elf::STV_DEFAULT | elf::STV_PROTECTED)
-                        && !localized.contains(sym.name);
+                        && !localized.contains(sym.name.get());
                     if regular_ref[id as usize] {
                         v = LDPR_PREVAILING_DEF;
                     } else if visible
-                        && (exported_anyway || sym.dso_ref || exported_by_name(sym.name))
+                        && (exported_anyway || sym.dso_ref || exported_by_name(&sym.name))
                     {
                         v = LDPR_PREVAILING_DEF_IRONLY_EXP;
                     }
@@ -1088,7 +1090,7 @@ pub(crate) fn resolve(
             outputs.insert(o.data.as_ptr() as usize);
             for s in &o.symbols[o.first_global as usize..] {
                 if !s.is_undefined() {
-                    lto_defs.insert(s.name);
+                    lto_defs.insert(s.name.get());
                 }
             }
         }

@@ -135,9 +135,9 @@ fn plan(opts: &Options, res: &Resolved) -> Result<Plan> {
                 continue;
             }
             let name = if opts.relocatable_merge_sections {
-                crate::layout::output_name(s.name)
+                crate::layout::output_name(s.name.get())
             } else {
-                s.name
+                s.name.get()
             };
             let key = (name.to_vec(), s.sh_type, s.flags);
             let idx = match (s.group(), by_key.get(&key)) {
@@ -305,7 +305,7 @@ fn symbols(res: &Resolved, p: &Plan) -> Symbols {
             };
             m[i] = Some(syms.len() as u32);
             syms.push(Sym {
-                name: strtab.add(s.name),
+                name: strtab.add(&s.name),
                 info: (elf::STB_LOCAL << 4) | s.typ,
                 other: s.visibility,
                 shndx: shn,
@@ -363,7 +363,7 @@ fn symbols(res: &Resolved, p: &Plan) -> Symbols {
         };
         global_index[id] = Some(syms.len() as u32);
         syms.push(Sym {
-            name: strtab.add(g.name),
+            name: strtab.add(&g.name),
             info,
             other: g.visibility,
             shndx: shn,

@@ -71,7 +71,7 @@ pub enum Defsym {
 
 #[derive(Clone, Debug)]
 pub struct Symbol {
-    pub name: &'static [u8],
+    pub name: crate::name::Name,
     pub def: SymDef,
     pub weak_def: bool,
     /// Referenced by some regular object.
@@ -107,7 +107,7 @@ pub struct Symbol {
 }
 
 impl Symbol {
-    fn new(name: &'static [u8]) -> Self {
+    fn new(name: crate::name::Name) -> Self {
         Symbol {
             name,
             def: SymDef::Undefined,
@@ -128,7 +128,7 @@ impl Symbol {
         }
     }
     pub fn name_str(&self) -> String {
-        String::from_utf8_lossy(self.name).into_owned()
+        String::from_utf8_lossy(&self.name).into_owned()
     }
 }
 
@@ -262,7 +262,7 @@ pub fn name_hash(name: &[u8]) -> u64 {
 
 /// The global symbols by name: (name, id) entries probed with `name_hash`,
 /// which objects make for their names when they are parsed.
-type SymbolTable = hashbrown::HashTable<(&'static [u8], SymbolId)>;
+type SymbolTable = hashbrown::HashTable<(crate::name::Name, SymbolId)>;
 
 impl Resolved {
     pub fn lookup(&self, name: &[u8]) -> Option<SymbolId> {
@@ -279,11 +279,12 @@ impl Resolved {
     pub fn intern_hashed(&mut self, name: &'static [u8], hash: u64) -> SymbolId {
         // One probe, whether the name is new or not.
         let symbols = &mut self.symbols;
-        let entry = self.names.entry(hash, |e| e.0 == name, |e| name_hash(e.0));
+        let entry = self.names.entry(hash, |e| e.0 == name, |e| name_hash(&e.0));
         match entry {
             hashbrown::hash_table::Entry::Occupied(o) => o.get().1,
             hashbrown::hash_table::Entry::Vacant(v) => {
                 let id = symbols.len() as SymbolId;
+                let name = crate::name::Name::new(name);
                 symbols.push(Symbol::new(name));
                 self.hashes.push(hash);
                 v.insert((name, id));
@@ -327,7 +328,7 @@ impl Resolved {
                     .iter()
                     .enumerate()
                     .filter(|(_, s)| s.typ == elf::STT_GNU_IFUNC && !s.is_undefined())
-                    .map(move |(i, s)| (f, i as u32, s.name))
+                    .map(move |(i, s)| (f, i as u32, s.name.get()))
             })
             .collect();
         for (f, i, name) in found {
@@ -421,14 +422,15 @@ impl Resolver<'_> {
             .skip(obj.first_global as usize)
         {
             // `foo@@V2` defines `foo` at its default version V2.
+            let full = s.name.get();
             let at_at = if s.is_undefined() || !obj.at_names {
                 None
             } else {
-                find_at_at(s.name)
+                find_at_at(full)
             };
             let (name, ver) = match at_at {
-                Some(i) => (&s.name[..i], Some(&s.name[i + 2..])),
-                None => (s.name, None),
+                Some(i) => (&full[..i], Some(&full[i + 2..])),
+                None => (full, None),
             };
             let name = match self.wrap.get(name) {
                 Some(&to) if s.is_undefined() => to,
@@ -672,7 +674,7 @@ impl Resolver<'_> {
             let names = self
                 .wanted
                 .iter()
-                .map(|&id| (symbols[id as usize].name, hashes[id as usize]));
+                .map(|&id| (symbols[id as usize].name.get(), hashes[id as usize]));
             names
                 .flat_map(|(n, h)| ar.entries_named_hashed(n, h))
                 .collect()
@@ -697,8 +699,10 @@ impl Resolver<'_> {
                 any = true;
                 let touched = self.touched.replace(Vec::new()).unwrap_or_default();
                 for id in touched {
-                    let (name, hash) =
-                        (self.r.symbols[id as usize].name, self.r.hashes[id as usize]);
+                    let (name, hash) = (
+                        self.r.symbols[id as usize].name.get(),
+                        self.r.hashes[id as usize],
+                    );
                     for t in ar.entries_named_hashed(name, hash) {
                         if t > e {
                             round.push(std::cmp::Reverse(t));
@@ -1238,7 +1242,7 @@ impl<'c> Incremental<'c> {
 /// so far, binds to that version's definition in the first library that
 /// has it.
 fn bind_versioned(s: &mut Symbol, shared: &[LoadedShared]) {
-    let Some(at) = memchr::memchr(b'@', s.name) else {
+    let Some(at) = memchr::memchr(b'@', &s.name) else {
         return;
     };
     let (base, ver) = (&s.name[..at], &s.name[at + 1..]);

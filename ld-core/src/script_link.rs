@@ -664,7 +664,7 @@ impl Scripts {
                 let glob = r.spec.sections[r.pattern].glob.as_bytes();
                 let broken = o.sections.iter().any(|s| {
                     let writable = s.flags & elf::SHF_WRITE != 0;
-                    crate::version_script::glob_match(glob, s.name)
+                    crate::version_script::glob_match(glob, s.name.get())
                         && s.flags & elf::SHF_ALLOC != 0
                         && writable == r.only_if_ro.unwrap_or(false)
                 });
@@ -699,7 +699,7 @@ impl Scripts {
                                 let rule = &self.rules[r];
                                 crate::version_script::glob_match(
                                     rule.spec.sections[rule.pattern].glob.as_bytes(),
-                                    s.name,
+                                    s.name.get(),
                                 )
                             })
                             .map_or(u32::MAX, |&r| r as u32)
@@ -720,7 +720,7 @@ impl Scripts {
                          which is not supported",
                         self.rule_file(r),
                         r.out,
-                        String::from_utf8_lossy(s.name),
+                        String::from_utf8_lossy(s.name.get()),
                         o.name
                     )));
                 }

@@ -507,7 +507,9 @@ pub(crate) fn relocate_section(
         }
     }
     let (osec, _) = l.placement[f][si];
-    if reversed_ctors(isec.name, &l.sections[osec as usize].name) && out.len().is_multiple_of(8) {
+    if reversed_ctors(isec.name.get(), &l.sections[osec as usize].name)
+        && out.len().is_multiple_of(8)
+    {
         // `.ctors`/`.dtors` ran from the end; in `.init_array`/`.fini_array`
         // they run from the start: reverse the words, and move the
         // dynamic relocations with them.
@@ -566,7 +568,7 @@ impl<'a> SecCtx<'a> {
             sec_addr: l.sections[osec as usize].addr + off,
             alloc: isec.is_alloc(),
             writable: isec.flags & elf::SHF_WRITE != 0,
-            is_debug_list: is_debug_list(isec.name),
+            is_debug_list: is_debug_list(isec.name.get()),
         }
     }
 
@@ -575,7 +577,7 @@ impl<'a> SecCtx<'a> {
         format!(
             "{}:({}+{:#x})",
             self.o.name,
-            String::from_utf8_lossy(self.isec.name),
+            String::from_utf8_lossy(self.isec.name.get()),
             at
         )
     }

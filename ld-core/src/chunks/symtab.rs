@@ -140,9 +140,9 @@ fn plt_symbol_base(res: &Resolved, id: SymbolId) -> &'static [u8] {
     match s.def {
         // A local IFUNC's entry: its own name, not the internal one.
         SymDef::Object { file, sym } if s.promoted_local => {
-            res.objects[file as usize].symbols[sym as usize].name
+            res.objects[file as usize].symbols[sym as usize].name.get()
         }
-        _ => s.name,
+        _ => s.name.get(),
     }
 }
 
@@ -436,12 +436,12 @@ pub(crate) fn write(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [
                         // input locals, bound locally, with the default
                         // visibility, as GNU ld writes them.
                         let info = (elf::STB_LOCAL << 4) | (info & 0xf);
-                        part.push(s.name, info, elf::STV_DEFAULT, shndx, v, size);
+                        part.push(&s.name, info, elf::STV_DEFAULT, shndx, v, size);
                     } else {
                         // Hidden symbols become local in an executable's
                         // .symtab in GNU ld; we keep them global with their
                         // visibility, which readers accept.
-                        part.push(s.name, info, other, shndx, v, size);
+                        part.push(&s.name, info, other, shndx, v, size);
                     }
                 }
             }
@@ -473,7 +473,7 @@ fn write_locals(res: &Resolved, l: &Layout, f: usize, part: &mut Part) {
             value
         };
         let info = (elf::STB_LOCAL << 4) | s.typ;
-        part.push(s.name, info, s.visibility, shndx, value, s.size);
+        part.push(&s.name, info, s.visibility, shndx, value, s.size);
     }
 }
 
@@ -624,7 +624,7 @@ pub(crate) fn global_entry(
             (v, 0, (bind << 4) | elf::STT_NOTYPE, vis, shndx)
         }
         SymDef::Undefined | SymDef::Synthetic => {
-            if layout::is_linker_defined(s.name) {
+            if layout::is_linker_defined(&s.name) {
                 let v = l.sym_values[id as usize];
                 let shndx = section_at(l, v);
                 (

@@ -9,7 +9,7 @@ use crate::resolve::{Resolved, SymDef, SymbolId};
 
 /// A symbol's name in `.dynsym`: versioned names lose their version.
 pub fn dynsym_name(res: &Resolved, id: SymbolId) -> &'static [u8] {
-    let name = res.symbols[id as usize].name;
+    let name = res.symbols[id as usize].name.get();
     match res.symbols[id as usize].def {
         // A versioned reference's dynamic name is the bare name; the
         // version goes in .gnu.version.

@@ -131,7 +131,7 @@ fn not_discarded(inp: &LinkInput, f: usize) -> Vec<bool> {
 /// init/fini arrays and `.ctors`/`.dtors`, `.init`/`.fini`, retained,
 /// `KEEP`, or named by a `__start_`/`__stop_` symbol (`start_stop`, sorted).
 fn kept(inp: &LinkInput, f: usize, si: usize, s: &InputSection, start_stop: &[&[u8]]) -> bool {
-    let n = s.name;
+    let n = s.name.get();
     s.sh_type == elf::SHT_NOTE
         || s.sh_type == elf::SHT_INIT_ARRAY
         || s.sh_type == elf::SHT_FINI_ARRAY
@@ -405,7 +405,7 @@ pub(super) fn live_sections(inp: &LinkInput, ahead: Vec<Vec<bool>>) -> Live {
                 {
                     eprintln!(
                         "cld: removing unused section '{}' in file '{}'",
-                        String::from_utf8_lossy(s.name),
+                        String::from_utf8_lossy(s.name.get()),
                         o.name
                     );
                 }

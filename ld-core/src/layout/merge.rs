@@ -103,7 +103,7 @@ impl<'a> Item<'a> {
 struct Merged {
     map: HashMap<PieceKey, u64, BuildHasherDefault<PassHasher>>,
     size: u64,
-    strings: Vec<(&'static [u8], u64)>,
+    strings: Vec<(crate::name::Name, u64)>,
 }
 
 impl Merged {
@@ -122,7 +122,7 @@ impl Merged {
                 std::collections::hash_map::Entry::Vacant(v) => {
                     let off = align_up(self.size, it.align);
                     v.insert(off);
-                    self.strings.push((bytes, off));
+                    self.strings.push((bytes.into(), off));
                     self.size = off + bytes.len() as u64;
                     off
                 }
@@ -406,7 +406,10 @@ fn place(
                 let (i, k) = lists[c][j - bases[c]];
                 let it = &items[i as usize];
                 let (s, id) = group_of(i, k);
-                (it.bytes(&it.pieces[k as usize]), shards[s].offsets[id])
+                (
+                    it.bytes(&it.pieces[k as usize]).into(),
+                    shards[s].offsets[id],
+                )
             }));
     }
 }

@@ -163,7 +163,7 @@ pub struct OutputSection {
     /// For `Synth::EmitRela`: the section whose relocations it holds.
     pub rela_for: u32,
     /// Unique merged strings and their offsets within this section.
-    pub merged: Vec<(&'static [u8], u64)>,
+    pub merged: Vec<(crate::name::Name, u64)>,
     /// Index in the section header table.
     pub shndx: u32,
     /// The first `inputs` as the writer cuts them, found before the wait

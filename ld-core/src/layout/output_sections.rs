@@ -273,15 +273,15 @@ pub(super) fn dests_of(
             // A linker script's SECTIONS named the output section.
             leak(r.out.as_bytes())
         } else if s.sh_type == elf::SHT_NOTE {
-            s.name
+            s.name.get()
         } else if let Some(kept) =
-            text_prefix_name(s.name).filter(|_| opts.keep_text_section_prefix)
+            text_prefix_name(s.name.get()).filter(|_| opts.keep_text_section_prefix)
         {
             kept
         } else if let Some(merged) = mergeable_rodata_name(s) {
             merged
         } else {
-            known_name(output_name(s.name))
+            known_name(output_name(s.name.get()))
         };
         // Old-style constructor lists join the arrays, as GNU ld's
         // default script puts them (their words are reversed on write).
@@ -320,9 +320,9 @@ pub(super) fn dests_of(
         let unique = opts
             .unique_sections
             .iter()
-            .any(|g| crate::version_script::glob_match(g.as_bytes(), s.name));
+            .any(|g| crate::version_script::glob_match(g.as_bytes(), s.name.get()));
         let dest_out = DestOut {
-            oname: if unique { s.name } else { oname },
+            oname: if unique { s.name.get() } else { oname },
             sh_type,
             flags,
             unique,
@@ -435,7 +435,7 @@ pub(super) fn script_order(inp: &LinkInput, sections: &mut [OutputSection]) {
                         // Larger alignments first.
                         SortKind::Alignment => (idx, Vec::new(), u64::MAX - isec.align()),
                         SortKind::InitPriority => {
-                            (idx, Vec::new(), array_priority(isec.name) as u64)
+                            (idx, Vec::new(), array_priority(isec.name.get()) as u64)
                         }
                         SortKind::None | SortKind::Unsorted => (idx, Vec::new(), 0),
                     }
@@ -734,7 +734,7 @@ pub(super) fn order_inputs(inp: &LinkInput, sections: &mut [OutputSection]) {
     for os in sections.iter_mut() {
         if reordered(&os.name) {
             os.inputs.sort_by_key(|&(f, s)| {
-                array_priority(res.objects[f as usize].sections[s as usize].name)
+                array_priority(res.objects[f as usize].sections[s as usize].name.get())
             });
         }
     }

@@ -188,7 +188,7 @@ impl LaterDefs {
                 LoadItem::Object(o) => {
                     for s in &o.symbols[o.first_global as usize..] {
                         if !s.is_undefined() {
-                            m.entry(s.name).or_insert(plain);
+                            m.entry(s.name.get()).or_insert(plain);
                         }
                     }
                 }
@@ -234,7 +234,7 @@ impl ScanAhead {
                 let g = &res.symbols[id as usize];
                 if g.def == SymDef::Undefined {
                     later
-                        .and_then(|l| l.0.get(g.name))
+                        .and_then(|l| l.0.get(g.name.get()))
                         .copied()
                         .unwrap_or(GlobalView::plain())
                 } else {
@@ -385,7 +385,7 @@ fn scan_file(
                     let loc = format!(
                         "{}:({}+{:#x})",
                         o.name,
-                        String::from_utf8_lossy(sec.name),
+                        String::from_utf8_lossy(sec.name.get()),
                         r.offset()
                     );
                     out.undefined.push((id, loc));
@@ -416,9 +416,9 @@ fn scan_file(
                                 let w = format!(
                                     "{}:({}): relocation against {}' in read-only section `{}'",
                                     o.name,
-                                    String::from_utf8_lossy(sec.name),
+                                    String::from_utf8_lossy(sec.name.get()),
                                     sym_display(o, r.sym()).replacen(' ', " `", 1),
-                                    String::from_utf8_lossy(sec.name),
+                                    String::from_utf8_lossy(sec.name.get()),
                                 );
                                 out.textrel_warnings.push(w);
                             }
@@ -439,10 +439,10 @@ fn scan_file(
                                     out.errors.push(format!(
                                         "{}:({}+{:#x}): {} against local symbol {} is not supported",
                                         o.name,
-                                        String::from_utf8_lossy(sec.name),
+                                        String::from_utf8_lossy(sec.name.get()),
                                         r.offset(),
                                         Native::rel_name(r.rtype()),
-                                        String::from_utf8_lossy(o.symbols[r.sym() as usize].name)
+                                        String::from_utf8_lossy(o.symbols[r.sym() as usize].name.get())
                                     ));
                                 }
                             }
@@ -452,7 +452,7 @@ fn scan_file(
                 Err(msg) => out.errors.push(format!(
                     "{}:({}+{:#x}): {} (against {})",
                     o.name,
-                    String::from_utf8_lossy(sec.name),
+                    String::from_utf8_lossy(sec.name.get()),
                     r.offset(),
                     msg,
                     sym_display(o, r.sym())
@@ -499,10 +499,10 @@ pub fn sym_display(o: &ObjectFile, sym: u32) -> String {
     let s = &o.symbols[sym as usize];
     if s.typ == elf::STT_SECTION {
         if let Some(sec) = o.sections.get(s.shndx as usize) {
-            return format!("section {}", String::from_utf8_lossy(sec.name));
+            return format!("section {}", String::from_utf8_lossy(sec.name.get()));
         }
     }
-    format!("symbol {}", String::from_utf8_lossy(s.name))
+    format!("symbol {}", String::from_utf8_lossy(&s.name))
 }
 
 /// Whether object `o`'s `.comment` says rustc made it.

@@ -246,7 +246,7 @@ pub(crate) fn symbol_values(
             }
             SymDef::Undefined | SymDef::Synthetic => {
                 // Linker-defined symbols nobody else defined, or weak undefined (0).
-                let n = s.name;
+                let n = s.name.get();
                 let v: Option<u64> = match n {
                     b"__ehdr_start" | b"__executable_start" => Some(base),
                     b"_GLOBAL_OFFSET_TABLE_" => Some(layout.sec_addr(Synth::GotPlt)),

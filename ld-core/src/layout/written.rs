@@ -208,7 +208,12 @@ impl WriteAhead {
             // and place.
             let o = &res.objects[f];
             let raw = o.raw_relocs(si);
-            let abs = NonAlloc::new(res, l, f, crate::write::is_debug_list(o.sections[si].name));
+            let abs = NonAlloc::new(
+                res,
+                l,
+                f,
+                crate::write::is_debug_list(o.sections[si].name.get()),
+            );
             let mut general = None;
             let mut none = Vec::new();
             for &k in deferred {
@@ -341,7 +346,7 @@ impl FileCtx<'_> {
         let start = fs.bytes.len();
         fs.bytes.extend_from_slice(o.section_data(si));
         let size = fs.bytes.len() - start;
-        let list = crate::write::is_debug_list(isec.name);
+        let list = crate::write::is_debug_list(isec.name.get());
         for (k, r) in o.raw_relocs(si).iter().enumerate() {
             if Native::is_dtp_rel(r.rtype()) && (r.sym() as usize) < o.symbols.len() {
                 // An offset in the TLS block, which grows with later
