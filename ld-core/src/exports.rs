@@ -394,7 +394,7 @@ impl Exporter<'_> {
         // `.symver` names: `foo@V1` (hidden, older) and `foo@@V2` (default).
         let name_str = String::from_utf8_lossy(&s.name);
         let explicit: Option<(String, bool)> = match s.def_version {
-            Some(v) => Some((String::from_utf8_lossy(v).into_owned(), false)),
+            Some(v) => Some((String::from_utf8_lossy(&v).into_owned(), false)),
             None => s
                 .name
                 .iter()

@@ -1096,9 +1096,9 @@ fn apply_defsyms(opts: &Options, res: &mut resolve::Resolved) -> Result<()> {
                 }
             }
         };
+        res.set_defsym(id, defsym);
         let s = &mut res.symbols[id as usize];
         s.def = def;
-        s.defsym = defsym;
         s.weak_def = false;
     }
     Ok(())

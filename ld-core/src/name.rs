@@ -10,8 +10,10 @@ use std::fmt;
 /// has 47), is kept behind a pointer to its slice (`LONG`), made once
 /// for it and never freed: no compiler writes such names, and the few a
 /// link could have cost 16 bytes each.
+/// Never zero (a slice's address is not null), so that an `Option<Name>`
+/// takes 8 bytes too.
 #[derive(Clone, Copy)]
-pub struct Name(u64);
+pub struct Name(std::num::NonZeroU64);
 
 const ADDR_BITS: u32 = 48;
 const ADDR_MASK: u64 = (1 << ADDR_BITS) - 1;
@@ -21,19 +23,24 @@ const LONG: u64 = 0xffff;
 impl Name {
     pub fn new(s: &'static [u8]) -> Name {
         let addr = s.as_ptr() as u64;
-        if (s.len() as u64) < LONG && addr <= ADDR_MASK {
-            return Name(addr | (s.len() as u64) << ADDR_BITS);
+        if (s.len() as u64) < LONG && addr <= ADDR_MASK && addr != 0 {
+            return Name::packed(addr | (s.len() as u64) << ADDR_BITS);
         }
         let boxed: &'static &'static [u8] = Box::leak(Box::new(s));
         let addr = boxed as *const &'static [u8] as u64;
         assert!(addr <= ADDR_MASK, "heap address above 48 bits");
-        Name(addr | LONG << ADDR_BITS)
+        Name::packed(addr | LONG << ADDR_BITS)
+    }
+
+    fn packed(v: u64) -> Name {
+        Name(std::num::NonZeroU64::new(v).expect("a name's address is not null"))
     }
 
     /// The name.
     #[inline]
     pub fn get(self) -> &'static [u8] {
-        let (addr, len) = (self.0 & ADDR_MASK, self.0 >> ADDR_BITS);
+        let v = self.0.get();
+        let (addr, len) = (v & ADDR_MASK, v >> ADDR_BITS);
         if len == LONG {
             // SAFETY: `new` put here the address of a leaked
             // `&'static [u8]`.
@@ -136,5 +143,6 @@ mod tests {
         }
         assert_eq!(Name::new(b"abc"), Name::new(b"xabc".split_at(1).1));
         assert_eq!(std::mem::size_of::<Name>(), 8);
+        assert_eq!(std::mem::size_of::<Option<Name>>(), 8);
     }
 }

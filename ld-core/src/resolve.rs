@@ -87,7 +87,7 @@ pub struct Symbol {
     /// Most constraining visibility seen (STV_*); default 0.
     pub visibility: u8,
     /// Default version from a `.symver foo, foo@@V` definition.
-    pub def_version: Option<&'static [u8]>,
+    pub def_version: Option<crate::name::Name>,
     /// Set by `exports`: in the dynamic symbol table as a definition.
     pub export: bool,
     /// Set by `exports`: references may be bound at run time to another
@@ -97,14 +97,14 @@ pub struct Symbol {
     pub versym: u16,
     /// Symbol type (`STT_*`) that references gave it, for undefined imports.
     pub ref_type: u8,
-    /// Set by `--defsym`.
-    pub defsym: Option<Defsym>,
     /// A version script's `local:` matched this definition: besides being
     /// hidden, it is a local symbol in `.symtab`, as GNU ld writes it.
     pub localized: bool,
     /// A local IFUNC's entry (`Resolved::promote_local_ifuncs`).
     pub promoted_local: bool,
 }
+
+const _: () = assert!(std::mem::size_of::<Symbol>() <= 48);
 
 impl Symbol {
     fn new(name: crate::name::Name) -> Self {
@@ -122,7 +122,6 @@ impl Symbol {
             preemptible: false,
             versym: elf::VER_NDX_GLOBAL,
             ref_type: elf::STT_NOTYPE,
-            defsym: None,
             localized: false,
             promoted_local: false,
         }
@@ -247,6 +246,10 @@ pub struct Resolved {
     /// Local IFUNC symbols given a global entry (file, symbol index):
     /// see `promote_local_ifuncs`.
     pub promoted: HashMap<(u32, u32), SymbolId>,
+    /// What `--defsym` or a linker script's assignment gave a symbol (its
+    /// `def` is then `Synthetic`): a few symbols, kept beside the table of
+    /// all.
+    defsyms: HashMap<SymbolId, Defsym>,
     /// What the link no longer reads but has not freed (the archives with
     /// the members parsed ahead and not taken): freed with the rest of the
     /// link's tables (`link::Finished`), after the output is in place, not
@@ -291,6 +294,21 @@ impl Resolved {
                 id
             }
         }
+    }
+    /// What `--defsym` or a script assignment gave symbol `id`.
+    pub fn defsym(&self, id: SymbolId) -> Option<Defsym> {
+        if self.defsyms.is_empty() {
+            return None;
+        }
+        self.defsyms.get(&id).copied()
+    }
+    /// Gives symbol `id` what `--defsym` or a script assignment says (or
+    /// takes it away: `None`).
+    pub fn set_defsym(&mut self, id: SymbolId, d: Option<Defsym>) {
+        match d {
+            Some(d) => self.defsyms.insert(id, d),
+            None => self.defsyms.remove(&id),
+        };
     }
     /// How many names the table holds.
     pub fn names_len(&self) -> usize {
@@ -469,7 +487,7 @@ impl Resolver<'_> {
                         sym: i as u32,
                     })
             {
-                self.r.symbols[id as usize].def_version = ver;
+                self.r.symbols[id as usize].def_version = ver.map(crate::name::Name::new);
             }
         }
         self.r.objects.push(obj);
@@ -1034,6 +1052,7 @@ impl<'c> Incremental<'c> {
                 hashes: Vec::with_capacity(names_hint),
                 names: SymbolTable::with_capacity(names_hint),
                 promoted: HashMap::new(),
+                defsyms: HashMap::new(),
                 leftovers: Vec::new(),
             },
             comdats: NameMap::default(),

@@ -874,20 +874,19 @@ impl Scripts {
                 _ => None,
             };
             let idx = self.defined.len() as u32;
-            let s = &mut res.symbols[id as usize];
-            match alias {
-                Some(d) => {
-                    s.def = d;
-                    s.defsym = None;
-                }
-                None => {
-                    s.def = SymDef::Synthetic;
-                    s.defsym = Some(Defsym::Script {
+            let (def, defsym) = match alias {
+                Some(d) => (d, None),
+                None => (
+                    SymDef::Synthetic,
+                    Some(Defsym::Script {
                         index: idx,
                         absolute: !is_section_relative(&a.expr),
-                    });
-                }
-            }
+                    }),
+                ),
+            };
+            res.set_defsym(id, defsym);
+            let s = &mut res.symbols[id as usize];
+            s.def = def;
             s.weak_def = false;
             if matches!(a.provide, Provide::ProvideHidden | Provide::Hidden) {
                 s.visibility = elf::STV_HIDDEN;
@@ -978,10 +977,7 @@ impl Scripts {
                 line: d.assign.line,
             };
             let v = ctx.eval(&d.assign.expr)?;
-            if matches!(
-                res.symbols[d.id as usize].defsym,
-                Some(Defsym::Script { .. })
-            ) {
+            if matches!(res.defsym(d.id), Some(Defsym::Script { .. })) {
                 values[d.id as usize] = v;
             }
         }

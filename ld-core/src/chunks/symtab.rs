@@ -600,9 +600,9 @@ pub(crate) fn global_entry(
                 (v, 0, (bind << 4) | typ, elf::STV_DEFAULT, elf::SHN_UNDEF)
             }
         }
-        SymDef::Synthetic if s.defsym.is_some() => {
+        SymDef::Synthetic if res.defsym(id).is_some() => {
             let v = l.sym_values[id as usize];
-            let shndx = match s.defsym {
+            let shndx = match res.defsym(id) {
                 Some(
                     crate::resolve::Defsym::Abs(_)
                     | crate::resolve::Defsym::Script { absolute: true, .. },

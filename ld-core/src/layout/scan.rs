@@ -77,7 +77,7 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
             imported: true,
             ..Default::default()
         },
-        SymDef::Synthetic => match g.defsym {
+        SymDef::Synthetic => match res.defsym(id) {
             Some(
                 crate::resolve::Defsym::Abs(_)
                 | crate::resolve::Defsym::Script { absolute: true, .. },

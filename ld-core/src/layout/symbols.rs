@@ -329,7 +329,7 @@ pub(crate) fn symbol_values(
         let Some(id) = res.lookup(name.as_bytes()) else {
             continue;
         };
-        out[id as usize] = match res.symbols[id as usize].defsym {
+        out[id as usize] = match res.defsym(id) {
             Some(crate::resolve::Defsym::Abs(v)) => v,
             Some(crate::resolve::Defsym::Rel(t, off)) => out[t as usize].wrapping_add(off as u64),
             Some(crate::resolve::Defsym::Script { .. }) | None => continue,
