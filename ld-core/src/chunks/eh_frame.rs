@@ -201,6 +201,9 @@ pub(crate) fn place_records(
         .enumerate()
         .map(|(i, live)| live_records(res, from + i, live))
         .collect();
+    // At most a place per live record: sized once (a vector grown by
+    // doubling keeps up to half again, for the rest of the link).
+    p.eh.reserve_exact(found.iter().map(|r| r.recs.len()).sum());
     for (i, recs) in found.into_iter().enumerate() {
         place_live(res, from + i, recs, &mut p)?;
     }

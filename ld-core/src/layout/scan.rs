@@ -460,6 +460,10 @@ fn scan_file(
             }
         }
     }
+    // Kept to the end of the link, one set per file: no room to spare.
+    out.needs.shrink_to_fit();
+    out.local_needs.shrink_to_fit();
+    out.relative.shrink_to_fit();
     out
 }
 
