@@ -5,8 +5,8 @@
 //! its library (same address) share its copy. Also the checks that refuse
 //! a copy relocation.
 
-use super::output_sections::{rank_of, ByName};
-use super::{align_up, LinkInput, OutputSection, SymInfo, Synth};
+use super::output_sections::{add_regular, ByName};
+use super::{align_up, LinkInput, OutputSection, SymInfo};
 use crate::error::{Error, Result};
 use crate::resolve::{SymDef, SymbolId};
 use object::elf;
@@ -89,18 +89,9 @@ fn home_section(
     let flags = (elf::SHF_ALLOC | elf::SHF_WRITE) as u64;
     // Keyed as `compute` keys input sections' output sections.
     let key = (name, u32::from(sh_type == elf::SHT_NOBITS), flags);
-    *by_name.entry(key).or_insert_with(|| {
-        let rank = rank_of(name, sh_type, flags);
-        sections.push(OutputSection::new(
-            name,
-            Synth::Regular,
-            sh_type,
-            flags,
-            1,
-            rank,
-        ));
-        (sections.len() - 1) as u32
-    })
+    *by_name
+        .entry(key)
+        .or_insert_with(|| add_regular(sections, name, sh_type, flags))
 }
 
 /// Room for `size` bytes aligned to `align` at the end of section `i`.

@@ -608,19 +608,7 @@ pub(super) fn join_file(j: &mut Joined, res: &Resolved, folded: &Folded, f: usiz
         .outs
         .iter()
         .map(|out| {
-            let (oname, sh_type, flags) = (out.oname, out.sh_type, out.flags);
-            let mut new_section = || {
-                let rank = rank_of(oname, sh_type, flags);
-                sections.push(OutputSection::new(
-                    oname,
-                    Synth::Regular,
-                    sh_type,
-                    flags,
-                    1,
-                    rank,
-                ));
-                (sections.len() - 1) as u32
-            };
+            let mut new_section = || add_regular(sections, out.oname, out.sh_type, out.flags);
             if out.unique {
                 new_section()
             } else {
@@ -649,6 +637,26 @@ pub(super) fn join_file(j: &mut Joined, res: &Resolved, folded: &Folded, f: usiz
             os.sh_type = dest.in_type;
         }
     }
+}
+
+/// A new regular output section of that name, type and flags, ranked as
+/// such sections are; returns its index.
+pub(super) fn add_regular(
+    sections: &mut Vec<OutputSection>,
+    name: &'static [u8],
+    sh_type: u32,
+    flags: u64,
+) -> u32 {
+    let rank = rank_of(name, sh_type, flags);
+    sections.push(OutputSection::new(
+        name,
+        Synth::Regular,
+        sh_type,
+        flags,
+        1,
+        rank,
+    ));
+    (sections.len() - 1) as u32
 }
 
 /// Places input section `(f, s)` in output section `oi` at `off`, aligned;
