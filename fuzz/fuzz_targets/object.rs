@@ -36,8 +36,8 @@ fuzz_target!(|data: &[u8]| {
                     s.size.saturating_sub(1) as u32,
                 ] {
                     if let Some(p) = o.piece_at(i, t) {
-                        let p = o.pieces[p];
-                        assert!(p.offset as u64 + p.len as u64 <= s.size);
+                        let (off, len) = (o.pieces[p].offset, o.piece_bytes(i, p).len());
+                        assert!(off as u64 + len as u64 <= s.size);
                     }
                 }
             }

@@ -421,16 +421,14 @@ fn piece_key(
     };
     let t = u32::try_from(target).ok()?;
     let i = o.piece_at(sh, t)?;
-    let p = &o.pieces[i];
-    let data = o.section_data(sh);
-    let bytes = data.get(p.offset as usize..(p.offset + p.len) as usize)?;
+    let bytes = o.piece_bytes(sh, i);
     let sec = &o.sections[sh];
     Some((
         Target::Piece {
             out_name: layout::output_name(sec.name.get()),
             flags: u64::from(sec.flags),
             bytes,
-            inner: t - p.offset,
+            inner: t - o.pieces[i].offset,
         },
         rest,
     ))

@@ -203,12 +203,38 @@ impl InputSymbol {
 /// Granularity of `ObjectFile::piece_blocks`.
 pub const PIECE_BLOCK: usize = 64;
 
-/// One string (or fixed-size entry) of a mergeable section.
+/// One string of a mergeable section: where it starts in the section, and
+/// its contents' hash. 12 bytes (a piece per string of every `.debug_str`
+/// lives through the link): its length is up to the next piece's start or
+/// the section's end (pieces cover their section; `ObjectFile::piece_bytes`).
 #[derive(Clone, Copy, Debug)]
 pub struct Piece {
     pub offset: u32,
-    pub len: u32,
-    pub hash: u64,
+    hash: [u32; 2],
+}
+
+const _: () = assert!(std::mem::size_of::<Piece>() == 12);
+
+impl Piece {
+    pub fn new(offset: u32, hash: u64) -> Piece {
+        Piece {
+            offset,
+            hash: [hash as u32, (hash >> 32) as u32],
+        }
+    }
+
+    #[inline]
+    pub fn hash(&self) -> u64 {
+        self.hash[0] as u64 | (self.hash[1] as u64) << 32
+    }
+}
+
+/// The bytes of piece `k` of `pieces`, a section's pieces, which cover
+/// `data`, its contents.
+#[inline]
+pub fn piece_in(data: &'static [u8], pieces: &[Piece], k: usize) -> &'static [u8] {
+    let end = pieces.get(k + 1).map_or(data.len(), |n| n.offset as usize);
+    &data[pieces[k].offset as usize..end]
 }
 
 /// One merge section's pieces (in offset order) and, per `PIECE_BLOCK`
@@ -1445,11 +1471,8 @@ impl ObjectFile {
                 while (self.piece_blocks.len() - bstart as usize) * PIECE_BLOCK < end {
                     self.piece_blocks.push(local);
                 }
-                self.pieces.push(Piece {
-                    offset: pos as u32,
-                    len: (end - pos) as u32,
-                    hash: hash_bytes(&data[pos..end]),
-                });
+                self.pieces
+                    .push(Piece::new(pos as u32, hash_bytes(&data[pos..end])));
                 pos = end;
             }
             self.sections[i].merge = self.merge_ranges.len() as u32;
@@ -1467,6 +1490,13 @@ impl ObjectFile {
         self.piece_index(sec)
             .at(t)
             .map(|i| self.piece_range(sec).start + i)
+    }
+
+    /// The bytes of piece `i` (of `pieces`), which is merge section
+    /// `sec`'s.
+    pub fn piece_bytes(&self, sec: usize, i: usize) -> &'static [u8] {
+        let r = self.piece_range(sec);
+        piece_in(self.section_data(sec), &self.pieces[r.clone()], i - r.start)
     }
 
     /// The range of `pieces` that holds merge section `sec`'s (empty for

@@ -92,8 +92,9 @@ impl<'a> Item<'a> {
         }
     }
 
-    fn bytes(&self, p: &Piece) -> &'static [u8] {
-        &self.data[p.offset as usize..(p.offset + p.len) as usize]
+    /// Piece `k`'s bytes.
+    fn bytes(&self, k: usize) -> &'static [u8] {
+        crate::object_file::piece_in(self.data, self.pieces, k)
     }
 }
 
@@ -111,9 +112,9 @@ impl Merged {
     /// `piece_out` (its file's).
     fn add(&mut self, it: &Item, piece_out: &mut [u64]) {
         for (k, p) in it.pieces.iter().enumerate() {
-            let bytes = it.bytes(p);
+            let bytes = it.bytes(k);
             let key = PieceKey {
-                hash: p.hash,
+                hash: p.hash(),
                 bytes,
             };
             // One probe: most pieces are new (a debug string table's).
@@ -285,7 +286,7 @@ fn locate(i: usize, k: usize) -> u64 {
 /// The string of a piece `locate` gave.
 fn located(items: &[Item], loc: u64) -> &'static [u8] {
     let it = &items[(loc >> 32) as usize];
-    it.bytes(&it.pieces[loc as u32 as usize])
+    it.bytes(loc as u32 as usize)
 }
 
 /// Adds the pieces of `items` (in command-line order) to `outs` (per
@@ -388,7 +389,7 @@ fn place(
             let off = align_up(out.size, it.align);
             let (s, id) = group_of(i, k);
             shards[s].offsets[id] = off;
-            out.size = off + it.pieces[k as usize].len as u64;
+            out.size = off + it.bytes(k as usize).len() as u64;
         }
     }
     // The strings in parallel (most of the cost is the new memory).
@@ -406,10 +407,7 @@ fn place(
                 let (i, k) = lists[c][j - bases[c]];
                 let it = &items[i as usize];
                 let (s, id) = group_of(i, k);
-                (
-                    it.bytes(&it.pieces[k as usize]).into(),
-                    shards[s].offsets[id],
-                )
+                (it.bytes(k as usize).into(), shards[s].offsets[id])
             }));
     }
 }
@@ -462,7 +460,7 @@ fn deal(items: &[Item], range: Range<usize>) -> Dealt {
     let mut starts = [0; SHARDS + 1];
     for it in &items[range.clone()] {
         for p in it.pieces {
-            starts[shard_of(p.hash) + 1] += 1;
+            starts[shard_of(p.hash()) + 1] += 1;
         }
     }
     for s in 0..SHARDS {
@@ -473,7 +471,7 @@ fn deal(items: &[Item], range: Range<usize>) -> Dealt {
     let mut pos = 0;
     for it in &items[range.clone()] {
         for p in it.pieces {
-            let s = shard_of(p.hash);
+            let s = shard_of(p.hash());
             refs[next[s]] = pos;
             next[s] += 1;
             pos += 1;
@@ -507,14 +505,14 @@ fn group(items: &[Item], per_chunk: Vec<(&Range<usize>, &mut [u32])>, outs: &[Me
             let (i, it, k) = at.at(refs[j]);
             let p = &it.pieces[k];
             let new = sh.firsts.len() as u32;
-            refs[j] = match table.find_or_add(p.hash, it.slot, new) {
+            refs[j] = match table.find_or_add(p.hash(), it.slot, new) {
                 Some(id) => id,
                 None => {
-                    let bytes = it.bytes(p);
+                    let bytes = it.bytes(k);
                     sh.firsts.push(locate(i, k));
                     let m = &outs[it.slot as usize].map;
                     let key = PieceKey {
-                        hash: p.hash,
+                        hash: p.hash(),
                         bytes,
                     };
                     match m.get(&key) {
@@ -653,13 +651,13 @@ fn check(
         let it = &items[i];
         let out = &mut out[it.f as usize - lo][it.first..];
         for (k, p) in it.pieces.iter().enumerate() {
-            let s = shard_of(p.hash);
+            let s = shard_of(p.hash());
             let v = d.refs[next[s]];
             next[s] += 1;
             let id = v & !FIRST;
             if v & FIRST != 0 {
                 firsts[it.slot as usize].push((i as u32, k as u32));
-            } else if located(items, shards[s].firsts[id as usize]) != it.bytes(p) {
+            } else if located(items, shards[s].firsts[id as usize]) != it.bytes(k) {
                 return None;
             }
             out[k] = (s as u64) << 32 | id as u64;
@@ -693,11 +691,10 @@ mod tests {
                 let mut offset = 0;
                 for s in strings {
                     let len = s.len() as u32;
-                    ps.push(Piece {
+                    ps.push(Piece::new(
                         offset,
-                        len,
-                        hash: hash(&data[offset as usize..(offset + len) as usize]),
-                    });
+                        hash(&data[offset as usize..(offset + len) as usize]),
+                    ));
                     offset += len;
                 }
                 secs.push((f, *slot, *align, data, first, ps.len()));
