@@ -692,14 +692,33 @@ pub fn check_token(r: &RunResult, shown: &str) -> String {
     tok
 }
 
-/// The background linker's pid, from the first line of its log.
+/// The background linker's pid, from the first line of its log. The start
+/// returns once the token is made; the detached linker writes that line
+/// just after, so a loaded machine may show the log missing or empty for a
+/// moment: waited for, up to 10 s.
 pub fn pid_from_log(log: &Path) -> i32 {
-    let text = std::fs::read_to_string(log)
-        .unwrap_or_else(|e| panic!("cannot read the log {}: {e}", log.display()));
-    let first = text.lines().next().unwrap_or_default();
-    first
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("pid="))
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no pid= in the first log line: {first:?}"))
+    let read = || {
+        // Not there yet, or empty: the same, until the deadline.
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let first = text.lines().next().unwrap_or_default().to_string();
+        let pid = first
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("pid="))
+            .and_then(|p| p.parse().ok());
+        (first, pid)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (first, pid) = read();
+        match pid {
+            Some(pid) => return pid,
+            None if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            None => panic!(
+                "no pid= in the first line of the log {}: {first:?}",
+                log.display()
+            ),
+        }
+    }
 }
