@@ -89,7 +89,8 @@ work, workload, runs, wild_version, commit = sys.argv[1:6]
 def runs_of(path):
     return [r for r in open(path).read().split("--\n") if r.strip()]
 
-# cld: "cld:   NAME   12.34 ms  x1.5" per pass; a pass inside another one is
+# cld: "cld:   NAME   12.34 ms  x1.5   41.2 MiB" per pass (the memory is not
+# read here); a pass inside another one is
 # indented two more spaces ("cld:     resolve: feed"): shown, not summed.
 cld = collections.defaultdict(list)
 cld_order = []

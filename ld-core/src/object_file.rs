@@ -1434,15 +1434,14 @@ impl ObjectFile {
         // Sized once, exactly (a piece per NUL): a grown vector would be
         // copied as it grows and keep up to half again of what it holds
         // for the rest of the link (`.debug_str` makes most of the pieces).
-        let merge = || {
-            (0..self.sections.len()).filter(|&i| self.sections[i].kind == SectionKind::MergeStrings)
-        };
-        let count: usize = merge()
-            .map(|i| memchr::memchr_iter(0, self.section_data(i)).count())
-            .sum();
-        let blocks: usize = merge()
-            .map(|i| self.section_data(i).len().div_ceil(PIECE_BLOCK))
-            .sum();
+        let (mut count, mut blocks) = (0, 0);
+        for i in 0..self.sections.len() {
+            if self.sections[i].kind == SectionKind::MergeStrings {
+                let data = self.section_data(i);
+                count += memchr::memchr_iter(0, data).count();
+                blocks += data.len().div_ceil(PIECE_BLOCK);
+            }
+        }
         self.pieces.reserve_exact(count);
         self.piece_blocks.reserve_exact(blocks);
         for i in 0..self.sections.len() {
@@ -1499,26 +1498,32 @@ impl ObjectFile {
         piece_in(self.section_data(sec), &self.pieces[r.clone()], i - r.start)
     }
 
+    /// The ranges of `pieces` and `piece_blocks` that hold merge section
+    /// `sec`'s (empty for another section).
+    fn merge_range(&self, sec: usize) -> (Range<usize>, Range<usize>) {
+        let (p, b) = self
+            .merge_ranges
+            .get(self.sections[sec].merge as usize)
+            .cloned()
+            .unwrap_or_default();
+        (
+            p.start as usize..p.end as usize,
+            b.start as usize..b.end as usize,
+        )
+    }
+
     /// The range of `pieces` that holds merge section `sec`'s (empty for
     /// another section).
     pub fn piece_range(&self, sec: usize) -> Range<usize> {
-        match self.merge_ranges.get(self.sections[sec].merge as usize) {
-            Some((p, _)) => p.start as usize..p.end as usize,
-            None => 0..0,
-        }
+        self.merge_range(sec).0
     }
 
     /// The pieces of merge section `sec` and their lookup blocks.
     pub fn piece_index(&self, sec: usize) -> PieceIndex<'_> {
-        match self.merge_ranges.get(self.sections[sec].merge as usize) {
-            Some((p, b)) => PieceIndex {
-                pieces: &self.pieces[p.start as usize..p.end as usize],
-                blocks: &self.piece_blocks[b.start as usize..b.end as usize],
-            },
-            None => PieceIndex {
-                pieces: &[],
-                blocks: &[],
-            },
+        let (p, b) = self.merge_range(sec);
+        PieceIndex {
+            pieces: &self.pieces[p],
+            blocks: &self.piece_blocks[b],
         }
     }
 

@@ -297,9 +297,6 @@ impl Resolved {
     }
     /// What `--defsym` or a script assignment gave symbol `id`.
     pub fn defsym(&self, id: SymbolId) -> Option<Defsym> {
-        if self.defsyms.is_empty() {
-            return None;
-        }
         self.defsyms.get(&id).copied()
     }
     /// Gives symbol `id` what `--defsym` or a script assignment says (or

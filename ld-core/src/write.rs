@@ -328,22 +328,25 @@ fn split_parts<'a>(
 }
 
 /// Writes one regular output section's regions (in parallel, a few at a
-/// time); returns the dynamic relocations they make, in order, or the
-/// errors. Cut and written section by section: the parts of every
-/// section at once were 100,000s of entries on a big link, all held
-/// through the write.
+/// time); returns each one's dynamic relocations (or error), in order.
+/// Cut and written section by section: the parts of every section at
+/// once were 100,000s of entries on a big link, all held through the
+/// write.
 fn write_section(
     res: &Resolved,
     l: &Layout,
     ctx: &DecideCtx,
     (base, regions, out): SectionSlice<'_>,
-) -> std::result::Result<Vec<DynRel>, Vec<String>> {
-    let parts = cut(out, base, regions, "section offset").map_err(|e| vec![e.msg])?;
+) -> Vec<Result<Vec<DynRel>, String>> {
+    let parts = match cut(out, base, regions, "section offset") {
+        Ok(parts) => parts,
+        Err(e) => return vec![Err(e.msg)],
+    };
     // Small jobs: the heavy parts (debug sections with most of the
     // relocations) sit together, and rayon's adaptive splitting left one
     // thread with them (one thread busy for 45 of the 50 ms of ripgrep's
     // write).
-    let results: Vec<Result<Vec<DynRel>, String>> = parts
+    parts
         .into_par_iter()
         .with_max_len(8)
         .map(|(out, region)| {
@@ -353,20 +356,7 @@ fn write_section(
             };
             write_part(res, l, ctx, p)
         })
-        .collect();
-    let mut rels = Vec::new();
-    let mut errors = Vec::new();
-    for r in results {
-        match r {
-            Ok(v) => rels.extend(v),
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(rels)
-    } else {
-        Err(errors)
-    }
+        .collect()
 }
 
 /// Cuts `buf`, which starts at offset `start`, into the slices `pieces`
@@ -420,12 +410,13 @@ fn write_parts(opts: &Options, res: &Resolved, l: &Layout, buf: &mut [u8]) -> Re
     // Sized once: a PIE's relative relocations are 100,000s.
     let count = input_results
         .iter()
+        .flatten()
         .map(|r| r.as_ref().map_or(0, |v| v.len()));
     let mut rels = Vec::with_capacity(count.sum());
-    for r in input_results {
+    for r in input_results.into_iter().flatten() {
         match r {
             Ok(v) => rels.extend(v),
-            Err(e) => errors.extend(e),
+            Err(e) => errors.push(e),
         }
     }
     for r in synth_results {
