@@ -1,6 +1,7 @@
-//! Finding and mapping input files. Each input is mapped once, classified by
-//! its magic, and identified by (device, inode, size, mtime) so that work done
-//! on it can be reused as long as the file has not changed.
+//! Finding and mapping input files. Each input is mapped (or, if small, read)
+//! once, classified by its magic, and identified by (device, inode, size,
+//! mtime) so that work done on it can be reused as long as the file has not
+//! changed.
 //!
 //! Mappings live for the whole process (they are leaked into `&'static [u8]`),
 //! which is what lets every later pass borrow input bytes without copies or
@@ -70,13 +71,26 @@ pub struct Backing(Option<std::sync::Arc<Owned>>);
 enum Owned {
     Heap(Box<[u8]>),
     Map(memmap2::Mmap),
+    /// A block small files are read into, one after another (`read_small`):
+    /// never borrowed whole, since the thread filling it writes its end
+    /// while the files read before are in use.
+    Block(memmap2::MmapMut),
 }
 
 impl Owned {
+    /// The bytes (not for a block, which hands out only its files').
     fn bytes(&self) -> &[u8] {
         match self {
             Owned::Heap(b) => b,
             Owned::Map(m) => m,
+            Owned::Block(_) => unreachable!("a block is never borrowed whole"),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Owned::Block(m) => m.len(),
+            _ => self.bytes().len(),
         }
     }
 }
@@ -84,7 +98,7 @@ impl Owned {
 impl std::fmt::Debug for Backing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.0 {
-            Some(b) => write!(f, "Backing({} bytes)", b.bytes().len()),
+            Some(b) => write!(f, "Backing({} bytes)", b.len()),
             None => write!(f, "Backing(none)"),
         }
     }
@@ -147,7 +161,52 @@ pub fn read_file(path: &Path) -> Result<MappedFile> {
     )))
 }
 
-/// Map `path` read-only, for as long as its `backing` lives.
+/// Files up to this size are read into blocks rather than mapped one by
+/// one: on a link of thousands of small objects the mappings' `mmap`
+/// calls contended for the process's memory-map lock (a tenth of the
+/// serial link's CPU time on 3,000 objects), and each file took whole
+/// pages, where a block packs them (5 MB less resident on that link).
+const READ_BELOW: u64 = 64 << 10;
+/// A block's size; its pages are faulted in only as files fill them.
+const BLOCK: usize = 4 << 20;
+/// Where each file starts in a block (at least what ELF's tables need).
+const BLOCK_ALIGN: usize = 64;
+
+thread_local! {
+    /// This thread's block being filled: the block, its start (written
+    /// through), and how much of it is taken.
+    static FILLING: std::cell::RefCell<Option<(std::sync::Arc<Owned>, *mut u8, usize)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Reads the first `len` bytes of `file` into this thread's block (a new
+/// one when it has no room left), owned by the returned `Backing`: the
+/// block lives as long as any file read into it.
+fn read_small(file: &File, len: usize) -> std::io::Result<(&'static [u8], Backing)> {
+    use std::os::unix::fs::FileExt;
+    FILLING.with(|cell| {
+        let mut filling = cell.borrow_mut();
+        if filling.as_ref().is_none_or(|f| f.2 + len > BLOCK) {
+            let mut m = memmap2::MmapOptions::new().len(BLOCK).map_anon()?;
+            let start = m.as_mut_ptr();
+            *filling = Some((std::sync::Arc::new(Owned::Block(m)), start, 0));
+        }
+        let (block, start, taken) = filling.as_mut().unwrap();
+        // SAFETY: the block's bytes from `taken` on are this thread's
+        // alone (nothing borrows them yet: each file's slice is made after
+        // it is read), and the mapping does not move while the Arc lives.
+        let data = unsafe {
+            let dst = std::slice::from_raw_parts_mut(start.add(*taken), len);
+            file.read_exact_at(dst, 0)?;
+            std::slice::from_raw_parts(dst.as_ptr(), len)
+        };
+        *taken = (*taken + len).next_multiple_of(BLOCK_ALIGN);
+        Ok((data, Backing(Some(block.clone()))))
+    })
+}
+
+/// Map `path` read-only (a small one is read, see `READ_BELOW`), for as
+/// long as its `backing` lives.
 pub fn map_file(path: &Path) -> Result<MappedFile> {
     let file = File::open(path)
         .map_err(|e| Error::new(format!("cannot open {}: {}", path.display(), e)))?;
@@ -159,6 +218,9 @@ pub fn map_file(path: &Path) -> Result<MappedFile> {
     }
     let (data, backing) = if meta.len() == 0 {
         (&[][..], Backing::default())
+    } else if meta.len() <= READ_BELOW {
+        read_small(&file, meta.len() as usize)
+            .map_err(|e| Error::new(format!("cannot read {}: {}", path.display(), e)))?
     } else {
         // SAFETY: the mapping is read-only and private; a build tool that
         // truncates an input while we link is outside what any linker survives,
@@ -224,4 +286,48 @@ pub fn find_library(name: &str, static_only: bool, dirs: &[PathBuf]) -> Option<P
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Small files share blocks and come back whole and aligned, over a
+    /// block's end; a big one is mapped; each keeps its bytes after the
+    /// others are dropped.
+    #[test]
+    fn small_files_are_read_into_blocks() {
+        let dir = std::env::temp_dir().join(format!("cld-input-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // About 1.5 blocks of small files, then one over the threshold.
+        let sizes: Vec<usize> = (0..200)
+            .map(|i| 1 + (i * 7919) % READ_BELOW as usize)
+            .chain([READ_BELOW as usize + 1])
+            .collect();
+        let mut files = Vec::new();
+        for (i, &n) in sizes.iter().enumerate() {
+            let bytes: Vec<u8> = (0..n).map(|k| (k * 31 + i) as u8).collect();
+            let path = dir.join(format!("f{i}"));
+            std::fs::write(&path, &bytes).unwrap();
+            files.push((map_file(&path).unwrap(), bytes));
+        }
+        let big = files.pop().unwrap();
+        assert!(matches!(big.0.backing.0.as_deref(), Some(Owned::Map(_))));
+        assert_eq!(big.0.data, &big.1[..]);
+        let blocks: std::collections::HashSet<*const Owned> = files
+            .iter()
+            .map(|(m, _)| std::sync::Arc::as_ptr(m.backing.0.as_ref().unwrap()))
+            .collect();
+        assert!(blocks.len() >= 2, "the files fill more than one block");
+        // Dropped in an order unlike the reads', checking the rest each time.
+        while !files.is_empty() {
+            for (m, bytes) in &files {
+                assert_eq!(m.data, &bytes[..], "{}", m.path.display());
+                assert_eq!(m.data.as_ptr() as usize % BLOCK_ALIGN, 0);
+                assert!(matches!(m.backing.0.as_deref(), Some(Owned::Block(_))));
+            }
+            files.remove(files.len() / 2);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

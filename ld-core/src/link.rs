@@ -243,10 +243,11 @@ impl Expander {
         }
     }
 
-    /// Maps the command line's plain file arguments in parallel, each one's
-    /// first page read: opening and mapping a few thousand objects one by
-    /// one was a tenth of a serial link. A file that fails here is mapped
-    /// again in order by `add_path`, which reports it in its place.
+    /// Maps the command line's plain file arguments in parallel (small
+    /// ones are read: `input::map_file`), each one's first page read:
+    /// opening and mapping a few thousand objects one by one was a tenth
+    /// of a serial link. A file that fails here is mapped again in order
+    /// by `add_path`, which reports it in its place.
     fn premap(&mut self, inputs: &[InputArg]) {
         let paths: Vec<&PathBuf> = inputs
             .iter()
