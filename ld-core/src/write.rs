@@ -213,6 +213,9 @@ pub(crate) fn reloc_values(
 /// for the dynamic relocations the input sections make.
 enum DataPart<'a> {
     Input(&'a mut [u8], u32, u32),
+    /// Inputs of output section `.1` written ahead, from offset `.2` in
+    /// it (`layout::WriteAhead::write_run`).
+    Staged(&'a mut [u8], usize, u64),
     /// An output section's merged strings: the run after its input
     /// sections, starting at `.2` in the section.
     Merged(&'a mut [u8], usize, u64),
@@ -230,6 +233,8 @@ struct SynthPart<'a> {
 enum Region {
     Input(u32, u32),
     Merged(usize, u64),
+    /// Inputs written ahead, in one piece (`DataPart::Staged`).
+    Staged(usize, u64),
 }
 
 /// Output section `i`'s regions (offset in the section, size, what), in
@@ -259,7 +264,36 @@ fn section_regions(res: &Resolved, l: &Layout, i: usize) -> Regions {
     if !regions.is_sorted_by_key(|r| r.0) {
         regions.sort_by_key(|r| r.0);
     }
-    regions
+    match &l.written {
+        Some(w) if !w.staged(i).is_empty() => staged_regions(w, i, regions),
+        _ => regions,
+    }
+}
+
+/// `regions` (of output section `i`, in offset order) with the inputs
+/// written ahead (`w`) taken as runs: each run of consecutive regions
+/// that are consecutive inputs written ahead becomes one region, whose
+/// gaps the written bytes have as zeros as the output does.
+fn staged_regions(w: &layout::WriteAhead, i: usize, regions: Regions) -> Regions {
+    let staged = w.staged(i);
+    let mut out: Regions = Vec::with_capacity(regions.len());
+    let (mut j, mut last) = (0, None);
+    for (off, size, r) in regions {
+        let this = match r {
+            Region::Input(f, si) => {
+                j += staged[j..].partition_point(|s| s.0 < off);
+                (staged.get(j) == Some(&(off, f, si)) && !w.failed(f)).then_some(j)
+            }
+            _ => None,
+        };
+        match (this, last, out.last_mut()) {
+            (Some(j), Some(prev), Some(run)) if prev + 1 == j => run.1 = off + size - run.0,
+            (Some(_), _, _) => out.push((off, size, Region::Staged(i, off))),
+            (None, _, _) => out.push((off, size, r)),
+        }
+        last = this;
+    }
+    out
 }
 
 /// A regular output section's slice of the output, to be cut into its
@@ -353,6 +387,7 @@ fn write_section(
             let p = match region {
                 Region::Input(f, si) => DataPart::Input(out, f, si),
                 Region::Merged(i, base) => DataPart::Merged(out, i, base),
+                Region::Staged(i, from) => DataPart::Staged(out, i, from),
             };
             write_part(res, l, ctx, p)
         })
@@ -439,14 +474,13 @@ fn write_part(
     p: DataPart<'_>,
 ) -> Result<Vec<DynRel>, String> {
     match p {
-        DataPart::Input(out, f, si) => {
-            let (f, si) = (f as usize, si as usize);
-            match l.written.as_ref().map(|w| w.write(res, l, ctx, f, si, out)) {
-                Some(Ok(true)) => Ok(Vec::new()),
-                Some(Err(e)) => Err(e),
-                _ => relocate_section(res, l, ctx, out, f, si),
-            }
-        }
+        DataPart::Input(out, f, si) => relocate_section(res, l, ctx, out, f as usize, si as usize),
+        DataPart::Staged(out, i, from) => match &l.written {
+            Some(w) => w
+                .write_run(res, l, ctx, (i, from), out)
+                .map(|()| Vec::new()),
+            None => Err("internal error: no sections written ahead".into()),
+        },
         DataPart::Merged(out, i, base) => {
             for (bytes, off) in &l.sections[i].merged {
                 let o = (off - base) as usize;
@@ -1032,4 +1066,60 @@ fn write_section_headers(buf: &mut [u8], l: &Layout) {
 
 fn uses_gnu_abi(res: &Resolved) -> bool {
     res.objects.iter().any(|o| o.gnu_abi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Consecutive inputs written ahead become one region with the gaps
+    /// between them; an input of a failed file, one not written ahead, one
+    /// found elsewhere than its run has it, and merged strings break it.
+    #[test]
+    fn staged_inputs_are_taken_in_runs() {
+        let input = |off, size, f| (off, size, Region::Input(f, 1));
+        let regions = vec![
+            input(0, 10, 0),
+            input(10, 10, 1),
+            input(24, 6, 2),  // after a gap
+            input(30, 10, 3), // its file failed
+            input(40, 5, 4),  // not written ahead
+            input(45, 5, 5),
+            input(50, 10, 7), // written ahead, but the run's 6 is not here
+            input(60, 4, 8),
+            (64, 6, Region::Merged(0, 64)),
+        ];
+        let staged = vec![
+            (0, 0, 1),
+            (10, 1, 1),
+            (24, 2, 1),
+            (30, 3, 1),
+            (45, 5, 1),
+            (47, 6, 1),
+            (50, 7, 1),
+            (60, 8, 1),
+        ];
+        let mut failed = vec![false; 9];
+        failed[3] = true;
+        let w = layout::WriteAhead::with_staged(vec![staged], failed);
+        let got: Vec<String> = staged_regions(&w, 0, regions)
+            .iter()
+            .map(|(off, size, r)| match r {
+                Region::Input(f, _) => format!("{off}+{size} f{f}"),
+                Region::Staged(_, from) => format!("{off}+{size} run@{from}"),
+                Region::Merged(..) => format!("{off}+{size} merged"),
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "0+30 run@0",
+                "30+10 f3",
+                "40+5 f4",
+                "45+5 run@45",
+                "50+14 run@50",
+                "64+6 merged"
+            ]
+        );
+    }
 }

@@ -9,7 +9,7 @@
 //! Also each object's relocation scan (`scan::ScanAhead`), which depends on
 //! symbols later inputs may define: it records what it assumed of them,
 //! and the wait takes it only where that holds. And each object's debug
-//! sections, written into buffers of their own (`written::WriteAhead`).
+//! sections, written into a run per output section (`written::WriteAhead`).
 //!
 //! Assumes what is live and where it goes is known per input, in the
 //! order resolution adds objects: without `--gc-sections` (liveness from

@@ -668,7 +668,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     if let Some(w) = written {
         crate::timing::next(&mut pass, "layout: check debug sections written ahead");
-        let (w, kept, made) = w.checked(res, &layout);
+        let (w, kept, made) = w.checked(res, &layout, &remap);
         if opts.stats {
             eprintln!("cld: debug sections written ahead: {kept} of {made} taken");
         }
