@@ -515,8 +515,9 @@ pub(crate) fn relocate_section(
         skip = c.relocate(out, r, &mut dynrels)?;
     }
     // Debug sections' relocations are read straight from the input here:
-    // nearly all are absolute (`NonAlloc`), the rest as above.
-    let raw = o.raw_relocs(si);
+    // nearly all are absolute (`NonAlloc`), the rest as above. (Only
+    // theirs: an allocated section has none to look up.)
+    let raw = if c.alloc { &[][..] } else { o.raw_relocs(si) };
     if !raw.is_empty() {
         let abs = NonAlloc::new(res, l, f, c.is_debug_list);
         for r in raw {
@@ -532,9 +533,7 @@ pub(crate) fn relocate_section(
         }
     }
     let (osec, _) = l.placement[f][si];
-    if reversed_ctors(isec.name.get(), &l.sections[osec as usize].name)
-        && out.len().is_multiple_of(8)
-    {
+    if reversed_ctors(&l.sections[osec as usize].name, isec) && out.len().is_multiple_of(8) {
         // `.ctors`/`.dtors` ran from the end; in `.init_array`/`.fini_array`
         // they run from the start: reverse the words, and move the
         // dynamic relocations with them.
@@ -593,7 +592,9 @@ impl<'a> SecCtx<'a> {
             sec_addr: l.sections[osec as usize].addr + off,
             alloc: isec.is_alloc(),
             writable: isec.flags & elf::SHF_WRITE != 0,
-            is_debug_list: is_debug_list(isec.name.get()),
+            // (The name is in the input: a cache miss, for non-allocated
+            // sections only.)
+            is_debug_list: !isec.is_alloc() && is_debug_list(isec.name.get()),
         }
     }
 
@@ -821,9 +822,13 @@ pub(crate) fn put_pc32(out: &mut [u8], at: u64, place: u64, s: u64, a: i64) -> b
 /// Whether input section `name` is an old-style constructor or destructor
 /// list placed in `.init_array`/`.fini_array` (`out`), whose words are
 /// written in reverse.
-fn reversed_ctors(name: &[u8], out: &[u8]) -> bool {
-    (name.starts_with(b".ctors") || name.starts_with(b".dtors"))
-        && matches!(out, b".init_array" | b".fini_array")
+fn reversed_ctors(out: &[u8], isec: &crate::object_file::InputSection) -> bool {
+    // The output's name first: the input's is in its file, a cache miss
+    // per section.
+    matches!(out, b".init_array" | b".fini_array") && {
+        let name = isec.name.get();
+        name.starts_with(b".ctors") || name.starts_with(b".dtors")
+    }
 }
 
 /// The low `d.len()` (at most 8) bytes of `v` into `d`, little-endian.
