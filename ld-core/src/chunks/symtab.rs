@@ -42,6 +42,217 @@ pub struct SymtabPlan {
 /// Global symbols per part of the plan (and job of the writer).
 const GLOBAL_CHUNK: usize = 4096;
 
+/// The locals of the first objects, written before the wait (by the
+/// background linker, while idle: `LayoutAhead::write_step`) as `.symtab`
+/// and `.strtab` hold them, but for what only the final layout knows:
+/// the section index of an entry's output section, and its address
+/// (`fix`). Which locals are kept follows from the objects' placement
+/// alone (placed or not), which the wait keeps (as `file_locals` counting
+/// them ahead assumes too); their values in their output sections from
+/// their sections' offsets, which the wait checks (`placed`): an object
+/// whose sections moved (an init array sorted again) has its entries
+/// made again.
+#[derive(Default)]
+pub struct LocalsAhead {
+    /// Objects in.
+    files: usize,
+    /// Per object in, and one more: its first entry.
+    starts: Vec<u32>,
+    /// (object, section, offset in its output section) each value was
+    /// made with, once per section.
+    placed: Vec<(u32, u32, u64)>,
+    /// The objects (in order) whose sections the layout moved.
+    moved: Vec<u32>,
+    /// Their entries, 24 bytes each; a value in a section is its offset
+    /// in its output section.
+    syms: Vec<u8>,
+    /// Their names, each NUL-terminated, as `.strtab` has them after its
+    /// leading NUL.
+    strs: Vec<u8>,
+    /// Per entry: `FINAL`, or its output section's index (joined ahead,
+    /// the layout's at the wait: `remap`), with `TLS` for a TLS symbol
+    /// (whose value is an offset in the TLS segment).
+    fix: Vec<u32>,
+    /// (entry, file, symbol) valued at the wait: symbols in `.eh_frame`.
+    special: Vec<(u32, u32, u32)>,
+}
+
+const FINAL: u32 = u32::MAX;
+const TLS: u32 = 1 << 31;
+
+impl LocalsAhead {
+    /// Writes the locals of objects `self.files..to` of `res`, placed as
+    /// `row` says (joined output sections), per object in parallel.
+    pub(crate) fn feed<'a>(
+        &mut self,
+        res: &Resolved,
+        to: usize,
+        row: impl Fn(usize) -> &'a [(u32, u64)] + Sync,
+        discard: Discard,
+    ) {
+        use rayon::prelude::*;
+        let more: Vec<LocalsAhead> = (self.files..to.min(res.objects.len()))
+            .into_par_iter()
+            .map(|f| file_locals_ahead(res, f, row(f), discard))
+            .collect();
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        for m in more {
+            let (entries, names) = ((self.syms.len() / 24) as u32, self.strs.len() as u32);
+            self.placed.extend_from_slice(&m.placed);
+            for e in m.syms.chunks_exact(24) {
+                let name_at = u32::from_le_bytes(e[0..4].try_into().unwrap()) + names;
+                self.syms.extend_from_slice(&name_at.to_le_bytes());
+                self.syms.extend_from_slice(&e[4..]);
+            }
+            self.strs.extend_from_slice(&m.strs);
+            self.fix.extend_from_slice(&m.fix);
+            let special = m.special.iter().map(|&(e, f, s)| (e + entries, f, s));
+            self.special.extend(special);
+            self.files += 1;
+            self.starts.push((self.syms.len() / 24) as u32);
+        }
+    }
+
+    /// The output sections named by their final indices (`remap`: from
+    /// the joined ones), and the objects whose sections `placement` moved
+    /// noted; `None` if a section is not in the layout.
+    pub(crate) fn renumber(mut self, remap: &[u32], placement: &[Vec<(u32, u64)>]) -> Option<Self> {
+        for x in self.fix.iter_mut().filter(|x| **x != FINAL) {
+            let n = *remap.get((*x & !TLS) as usize)?;
+            if n == NONE {
+                return None;
+            }
+            *x = n | (*x & TLS);
+        }
+        for &(f, sh, off) in &self.placed {
+            let now = placement.get(f as usize)?.get(sh as usize)?;
+            if (now.0 == NONE || now.1 != off) && self.moved.last() != Some(&f) {
+                self.moved.push(f);
+            }
+        }
+        Some(self)
+    }
+
+    /// Whether these are the first objects' locals `plan` counts.
+    fn fits(&self, plan: &SymtabPlan) -> bool {
+        let entries = (self.syms.len() / 24) as u32;
+        self.files <= plan.files.len()
+            && sum(&plan.files[..self.files]) == (entries, self.strs.len() as u64)
+    }
+
+    /// Writes entries `first..` of them into `part` (as many as it holds;
+    /// the names too if `first` is 0), completed with the layout's.
+    fn write(&self, res: &Resolved, l: &Layout, first: usize, part: &mut Part) {
+        let n = part.syms.len() / 24;
+        part.syms
+            .copy_from_slice(&self.syms[24 * first..24 * (first + n)]);
+        if first == 0 {
+            part.strs.copy_from_slice(&self.strs);
+        }
+        let fix = &self.fix[first..first + n];
+        for (e, &x) in part.syms.chunks_exact_mut(24).zip(fix) {
+            if x == FINAL {
+                continue;
+            }
+            let os = &l.sections[(x & !TLS) as usize];
+            let mut value = u64::from_le_bytes(e[8..16].try_into().unwrap()).wrapping_add(os.addr);
+            if x & TLS != 0 {
+                value = value.wrapping_sub(l.tls_start);
+            }
+            e[6..8].copy_from_slice(&(os.shndx as u16).to_le_bytes());
+            e[8..16].copy_from_slice(&value.to_le_bytes());
+        }
+        let from = self.special.partition_point(|s| (s.0 as usize) < first);
+        for &(k, f, sym) in self.special[from..]
+            .iter()
+            .take_while(|s| (s.0 as usize) < first + n)
+        {
+            let (f, sym) = (f as usize, sym as usize);
+            let value = local_entry(res, l, f, sym, &res.objects[f].symbols[sym]);
+            set_entry(&mut part.syms[24 * (k as usize - first)..][..24], value);
+        }
+        for &f in &self.moved {
+            // Its entries (of this part) made again, in order.
+            let (start, end) = (
+                self.starts[f as usize] as usize,
+                self.starts[f as usize + 1] as usize,
+            );
+            if end <= first || start >= first + n {
+                continue;
+            }
+            let o = &res.objects[f as usize];
+            let kept = (o.symbols.iter().enumerate().take(o.first_global as usize))
+                .filter(|&(i, s)| layout::keep_local(o, s, i, &l.placement[f as usize], l.discard));
+            for (k, (i, s)) in (start..end).zip(kept) {
+                if (first..first + n).contains(&k) {
+                    let value = local_entry(res, l, f as usize, i, s);
+                    set_entry(&mut part.syms[24 * (k - first)..][..24], value);
+                }
+            }
+        }
+    }
+}
+
+/// An entry's section index and value.
+fn set_entry(e: &mut [u8], (shndx, value): (u16, u64)) {
+    e[6..8].copy_from_slice(&shndx.to_le_bytes());
+    e[8..16].copy_from_slice(&value.to_le_bytes());
+}
+
+/// Entries per job writing the locals written ahead.
+const AHEAD_CHUNK: usize = 4096;
+
+/// `LocalsAhead` of object `f` alone (names from offset 1).
+fn file_locals_ahead(
+    res: &Resolved,
+    f: usize,
+    row: &[(u32, u64)],
+    discard: Discard,
+) -> LocalsAhead {
+    let o = &res.objects[f];
+    let mut la = LocalsAhead::default();
+    for (i, s) in o.symbols.iter().enumerate().take(o.first_global as usize) {
+        if !keep_local(o, s, i, row, discard) {
+            continue;
+        }
+        let (shndx, value, fix) = if s.typ == elf::STT_FILE {
+            (elf::SHN_ABS, 0, FINAL)
+        } else if s.shndx == elf::SHN_ABS as u32 {
+            (elf::SHN_ABS, s.value, FINAL)
+        } else {
+            let (oi, off) = row[s.shndx as usize];
+            if o.sections[s.shndx as usize].kind == SectionKind::EhFrame {
+                let e = (la.syms.len() / 24) as u32;
+                la.special.push((e, f as u32, i as u32));
+            }
+            let tls = if s.typ == elf::STT_TLS { TLS } else { 0 };
+            let at = (f as u32, s.shndx, off);
+            if la.placed.last() != Some(&at) {
+                la.placed.push(at);
+            }
+            (0, off.wrapping_add(s.value), oi | tls)
+        };
+        let mut part = Part {
+            syms: &mut [0u8; 24],
+            strs: &mut [],
+            base: 0,
+            n: 0,
+            at: 0,
+        };
+        let name_at = 1 + la.strs.len() as u32;
+        let info = (elf::STB_LOCAL << 4) | s.typ;
+        part.entry(name_at, info, s.visibility, shndx, value, s.size);
+        la.syms.extend_from_slice(part.syms);
+        la.strs.extend_from_slice(&s.name);
+        la.strs.push(0);
+        la.fix.push(fix);
+    }
+    la.files = 1;
+    la
+}
+
 fn sum(parts: &[(u32, u64)]) -> (u32, u64) {
     parts.iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
 }
@@ -346,6 +557,8 @@ impl Part<'_> {
 #[derive(Clone, Copy)]
 enum Job {
     Head,
+    /// Entries `AHEAD_CHUNK * .0 ..` of the locals written ahead.
+    Ahead(usize),
     File(usize),
     Plt,
     Localized(usize),
@@ -359,10 +572,21 @@ pub(crate) fn write(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [
     let plan = &l.symtab;
     let mut jobs: Vec<(Job, (u32, u64))> = Vec::new();
     jobs.push((Job::Head, (1 + plan.section_symbols, 1)));
+    // The first files' locals from what was written ahead, if it is theirs.
+    let ahead = l.locals_ahead.as_ref().filter(|a| a.fits(plan));
+    if let Some(a) = ahead {
+        let n = a.syms.len() / 24;
+        jobs.extend((0..n.div_ceil(AHEAD_CHUNK)).map(|c| {
+            let count = (n - c * AHEAD_CHUNK).min(AHEAD_CHUNK) as u32;
+            let bytes = if c == 0 { a.strs.len() as u64 } else { 0 };
+            (Job::Ahead(c), (count, bytes))
+        }));
+    }
     jobs.extend(
         plan.files
             .iter()
             .enumerate()
+            .skip(ahead.map_or(0, |a| a.files))
             .map(|(f, &n)| (Job::File(f), n)),
     );
     jobs.push((Job::Plt, plan.plt));
@@ -405,6 +629,11 @@ pub(crate) fn write(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [
                 for s in l.sections.iter().filter(|s| s.is_alloc()) {
                     let info = (elf::STB_LOCAL << 4) | elf::STT_SECTION;
                     part.entry(0, info, 0, s.shndx as u16, s.addr, 0);
+                }
+            }
+            Job::Ahead(c) => {
+                if let Some(a) = ahead {
+                    a.write(res, l, c * AHEAD_CHUNK, &mut part);
                 }
             }
             Job::File(f) => write_locals(res, l, f, &mut part),
@@ -455,26 +684,33 @@ fn write_locals(res: &Resolved, l: &Layout, f: usize, part: &mut Part) {
         if !layout::keep_local(o, s, i, &l.placement[f], l.discard) {
             continue;
         }
-        let (shndx, value) = if s.typ == elf::STT_FILE {
-            (elf::SHN_ABS, 0)
-        } else if s.shndx == elf::SHN_ABS as u32 {
-            (elf::SHN_ABS, s.value)
-        } else {
-            let p = l.placement[f][s.shndx as usize].0;
-            (
-                l.sections[p as usize].shndx as u16,
-                local_sym_addr(res, l, f, i as u32, 0).0,
-            )
-        };
-        // TLS symbols hold their offset in the TLS segment.
-        let value = if s.typ == elf::STT_TLS {
-            value.wrapping_sub(l.tls_start)
-        } else {
-            value
-        };
+        let (shndx, value) = local_entry(res, l, f, i, s);
         let info = (elf::STB_LOCAL << 4) | s.typ;
         part.push(&s.name, info, s.visibility, shndx, value, s.size);
     }
+}
+
+/// The section index and value of local symbol `i` (`s`) of file `f` in
+/// `.symtab`, once kept.
+fn local_entry(res: &Resolved, l: &Layout, f: usize, i: usize, s: &InputSymbol) -> (u16, u64) {
+    let (shndx, value) = if s.typ == elf::STT_FILE {
+        (elf::SHN_ABS, 0)
+    } else if s.shndx == elf::SHN_ABS as u32 {
+        (elf::SHN_ABS, s.value)
+    } else {
+        let p = l.placement[f][s.shndx as usize].0;
+        (
+            l.sections[p as usize].shndx as u16,
+            local_sym_addr(res, l, f, i as u32, 0).0,
+        )
+    };
+    // TLS symbols hold their offset in the TLS segment.
+    let value = if s.typ == elf::STT_TLS {
+        value.wrapping_sub(l.tls_start)
+    } else {
+        value
+    };
+    (shndx, value)
 }
 
 /// The index of the allocated section holding (or ending at) `v`, else

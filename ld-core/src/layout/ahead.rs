@@ -44,6 +44,8 @@ pub struct LayoutAhead {
     /// (`symtab::file_locals`), which its placement alone decides: the
     /// wait's `.symtab` plan counts only the globals and the later objects.
     pub(super) locals: Vec<(u32, u64)>,
+    /// Their locals written, as far as their debug sections are.
+    pub(super) locals_written: Option<crate::chunks::symtab::LocalsAhead>,
 }
 
 impl LayoutAhead {
@@ -123,6 +125,11 @@ impl LayoutAhead {
             &self.placed,
             &self.merge,
         );
+        // (Not where sections are dropped after layout, as with compressed
+        // debug sections: the same options as the debug sections'.)
+        let placed = &self.placed;
+        let locals = self.locals_written.get_or_insert_with(Default::default);
+        locals.feed(res, to, |f| placed.row(f), opts.discard);
         w.files() < self.live.len()
     }
 

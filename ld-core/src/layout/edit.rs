@@ -25,6 +25,8 @@ impl Layout {
             }
         }
         self.sections = kept;
+        // (Never made where sections are dropped; named by index if it were.)
+        self.locals_ahead = None;
         for p in self.placement.iter_mut().flatten() {
             if p.0 != NONE {
                 p.0 = remap[p.0 as usize];

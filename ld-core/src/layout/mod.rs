@@ -292,6 +292,8 @@ pub struct Layout {
     /// Debug sections written before the wait, where that held
     /// (`written::WriteAhead`).
     pub written: Option<WriteAhead>,
+    /// The first objects' `.symtab` locals written before the wait.
+    pub locals_ahead: Option<crate::chunks::symtab::LocalsAhead>,
     /// Per file, per piece: offset within the output section.
     pub piece_out: Vec<Vec<u64>>,
     /// Final value of every global symbol.
@@ -456,6 +458,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         scans: scans_ahead,
         written,
         locals: locals_ahead,
+        locals_written,
     } = ahead.unwrap_or_default();
     let (joined_ahead, placed_ahead, merge_ahead, eh_ahead) = if was_ahead {
         (Some(joined), Some(placed), Some(merge), Some(eh))
@@ -652,6 +655,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         sec_addrs: Vec::new(),
         global_props: views.iter().map(|v| v.props).collect(),
         written: None,
+        locals_ahead: None,
         leftovers: Vec::new(),
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
@@ -666,13 +670,9 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     }
     layout.entry = symbols::entry_point(inp, &layout)?;
 
-    if let Some(w) = written {
-        crate::timing::next(&mut pass, "layout: check debug sections written ahead");
-        let (w, kept, made) = w.checked(res, &layout, &remap);
-        if opts.stats {
-            eprintln!("cld: debug sections written ahead: {kept} of {made} taken");
-        }
-        layout.written = Some(w);
+    if written.is_some() || locals_written.is_some() {
+        crate::timing::next(&mut pass, "layout: check what was written ahead");
+        layout.take_written_ahead(res, opts, &remap, written, locals_written);
     }
 
     crate::timing::next(&mut pass, "layout: dynamic relocations");
@@ -682,6 +682,29 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     // concurrent wait's layout): freed with the link's tables.
     layout.leftovers.push(Box::new((scans, dests)));
     Ok(layout)
+}
+
+impl Layout {
+    /// What the background linker wrote before the wait (debug sections,
+    /// `.symtab` locals), for the writer to take where it holds in this
+    /// layout (`remap`: the joined output sections' indices to its own).
+    fn take_written_ahead(
+        &mut self,
+        res: &Resolved,
+        opts: &Options,
+        remap: &[u32],
+        written: Option<WriteAhead>,
+        locals: Option<crate::chunks::symtab::LocalsAhead>,
+    ) {
+        self.locals_ahead = locals.and_then(|a| a.renumber(remap, &self.placement));
+        if let Some(w) = written {
+            let (w, kept, made) = w.checked(res, self, remap);
+            if opts.stats {
+                eprintln!("cld: debug sections written ahead: {kept} of {made} taken");
+            }
+            self.written = Some(w);
+        }
+    }
 }
 
 fn leak(v: &[u8]) -> &'static [u8] {
