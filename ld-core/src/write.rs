@@ -819,7 +819,7 @@ pub(crate) fn put_pc32(out: &mut [u8], at: u64, place: u64, s: u64, a: i64) -> b
     }
 }
 
-/// Whether input section `name` is an old-style constructor or destructor
+/// Whether input section `isec` is an old-style constructor or destructor
 /// list placed in `.init_array`/`.fini_array` (`out`), whose words are
 /// written in reverse.
 fn reversed_ctors(out: &[u8], isec: &crate::object_file::InputSection) -> bool {
