@@ -1074,6 +1074,7 @@ fn apply_defsyms(opts: &Options, res: &mut resolve::Resolved) -> Result<()> {
     use resolve::Defsym;
     for (name, expr) in &opts.defsym {
         let id = res.intern(leak(name.as_bytes()));
+        let mut props = (object::elf::STT_NOTYPE, false);
         let (def, defsym) = match expr {
             DefsymExpr::Number(v) => (SymDef::Synthetic, Some(Defsym::Abs(*v))),
             DefsymExpr::Symbol(t, off) => {
@@ -1085,8 +1086,12 @@ fn apply_defsyms(opts: &Options, res: &mut resolve::Resolved) -> Result<()> {
                             "undefined symbol: {t}\n>>> referenced by --defsym {name}"
                         ))
                     })?;
-                match res.symbols[tid as usize].def {
-                    d @ (SymDef::Object { .. } | SymDef::Common { .. }) if *off == 0 => (d, None),
+                let g = &res.symbols[tid as usize];
+                match g.def {
+                    d @ (SymDef::Object { .. } | SymDef::Common { .. }) if *off == 0 => {
+                        props = (g.def_type, g.def_abs);
+                        (d, None)
+                    }
                     SymDef::Shared { .. } => {
                         return Err(Error::new(format!(
                             "--defsym {name}: {t} is defined in a shared library; \
@@ -1100,6 +1105,7 @@ fn apply_defsyms(opts: &Options, res: &mut resolve::Resolved) -> Result<()> {
         res.set_defsym(id, defsym);
         let s = &mut res.symbols[id as usize];
         s.def = def;
+        (s.def_type, s.def_abs) = props;
         s.weak_def = false;
     }
     Ok(())

@@ -102,6 +102,13 @@ pub struct Symbol {
     pub localized: bool,
     /// A local IFUNC's entry (`Resolved::promote_local_ifuncs`).
     pub promoted_local: bool,
+    /// The defining symbol's type (`STT_*`), for an `Object` or `Shared`
+    /// definition, and (an `Object`'s) whether it is absolute: what
+    /// relocations need of it, kept here because the definition is in
+    /// another object's tables (a cache miss per symbol, in passes that
+    /// look at every global a relocation names).
+    pub def_type: u8,
+    pub def_abs: bool,
 }
 
 const _: () = assert!(std::mem::size_of::<Symbol>() <= 48);
@@ -124,6 +131,8 @@ impl Symbol {
             ref_type: elf::STT_NOTYPE,
             localized: false,
             promoted_local: false,
+            def_type: elf::STT_NOTYPE,
+            def_abs: false,
         }
     }
     pub fn name_str(&self) -> String {
@@ -333,7 +342,7 @@ impl Resolved {
         use rayon::prelude::*;
         // Found in parallel, in the objects that define an IFUNC at all
         // (`gnu_abi`, noted at parse time): few do.
-        let found: Vec<(usize, u32, &'static [u8])> = self
+        let found: Vec<(usize, u32, &'static [u8], bool)> = self
             .objects
             .par_iter()
             .enumerate()
@@ -343,10 +352,10 @@ impl Resolved {
                     .iter()
                     .enumerate()
                     .filter(|(_, s)| s.typ == elf::STT_GNU_IFUNC && !s.is_undefined())
-                    .map(move |(i, s)| (f, i as u32, s.name.get()))
+                    .map(move |(i, s)| (f, i as u32, s.name.get(), s.shndx == elf::SHN_ABS as u32))
             })
             .collect();
-        for (f, i, name) in found {
+        for (f, i, name, abs) in found {
             let unique = format!("{} (local IFUNC {f}:{i})", String::from_utf8_lossy(name));
             let id = self.intern(Box::leak(unique.into_bytes().into_boxed_slice()));
             let s = &mut self.symbols[id as usize];
@@ -354,6 +363,7 @@ impl Resolved {
                 file: f as FileId,
                 sym: i,
             };
+            (s.def_type, s.def_abs) = (elf::STT_GNU_IFUNC, abs);
             s.visibility = elf::STV_HIDDEN;
             s.referenced = true;
             s.promoted_local = true;
@@ -565,6 +575,7 @@ impl Resolver<'_> {
                     sym: idx,
                 }
             };
+            (sym.def_type, sym.def_abs) = (s.typ, s.shndx == elf::SHN_ABS as u32);
             sym.weak_def = new_weak;
             if new_common {
                 // A member's initialized definition may replace it.
@@ -618,6 +629,7 @@ impl Resolver<'_> {
                     file: fid,
                     sym: i as u32,
                 };
+                (sym.def_type, sym.def_abs) = (ds.typ, false);
                 sym.weak_def = ds.bind == elf::STB_WEAK;
             }
         }
@@ -1269,6 +1281,7 @@ fn bind_versioned(s: &mut Symbol, shared: &[LoadedShared]) {
                 file: fi as FileId,
                 sym: si,
             };
+            (s.def_type, s.def_abs) = (ls.file.symbols[si as usize].typ, false);
             return;
         }
     }

@@ -862,31 +862,33 @@ impl Scripts {
             }
             let id = res.intern(crate::link::leak(a.name.as_bytes()));
             let alias = match &a.expr {
-                Expr::Symbol(t) => {
-                    res.lookup(t.as_bytes())
-                        .and_then(|t| match res.symbols[t as usize].def {
-                            d @ (SymDef::Object { .. } | SymDef::Common { .. }) if t != id => {
-                                Some(d)
-                            }
-                            _ => None,
-                        })
-                }
+                Expr::Symbol(t) => res.lookup(t.as_bytes()).and_then(|t| {
+                    let g = &res.symbols[t as usize];
+                    match g.def {
+                        d @ (SymDef::Object { .. } | SymDef::Common { .. }) if t != id => {
+                            Some((d, (g.def_type, g.def_abs)))
+                        }
+                        _ => None,
+                    }
+                }),
                 _ => None,
             };
             let idx = self.defined.len() as u32;
-            let (def, defsym) = match alias {
-                Some(d) => (d, None),
+            let (def, defsym, props) = match alias {
+                Some((d, props)) => (d, None, props),
                 None => (
                     SymDef::Synthetic,
                     Some(Defsym::Script {
                         index: idx,
                         absolute: !is_section_relative(&a.expr),
                     }),
+                    (elf::STT_NOTYPE, false),
                 ),
             };
             res.set_defsym(id, defsym);
             let s = &mut res.symbols[id as usize];
             s.def = def;
+            (s.def_type, s.def_abs) = props;
             s.weak_def = false;
             if matches!(a.provide, Provide::ProvideHidden | Provide::Hidden) {
                 s.visibility = elf::STV_HIDDEN;

@@ -128,6 +128,51 @@ fn defsym_absolute_through_got_and_missing_target() {
     );
 }
 
+/// A symbol an object defines as absolute (`.set`), and a `--defsym` alias
+/// of it, stay absolute in a PIE: a pointer to them in data gets no
+/// relative relocation (the load base is not added) and neither does a
+/// load through the GOT, as with lld.
+#[test]
+fn absolute_symbols_of_objects_stay_absolute_in_a_pie() {
+    require_tool("gcc", "gcc");
+    require_tool("ld.lld", "lld");
+    let dir = fresh_work_dir("gnu_compat", "abs-object");
+    let shim = make_shim(&dir);
+    write_all(
+        &dir,
+        &[
+            (
+                "b.c",
+                "__asm__(\".globl abs_obj\\n.set abs_obj, 0x3000\\n\");\n",
+            ),
+            (
+                "a.c",
+                "#include <stdio.h>\nextern char abs_obj, abs_alias;\n\
+                 char *p = &abs_obj, *q = &abs_alias;\n\
+                 int main(void) { printf(\"%p %p %p %p\\n\", (void *)p, (void *)q, \
+                 (void *)&abs_obj, (void *)&abs_alias); return 0; }\n",
+            ),
+        ],
+    );
+    let mut outs = Vec::new();
+    for cld in [false, true] {
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir);
+        if cld {
+            cmd.args(["-B", &shim]);
+        } else {
+            cmd.arg("-fuse-ld=lld");
+        }
+        cmd.args(["-fPIC", "-pie", "a.c", "b.c", "-o", "exe"])
+            .arg("-Wl,--defsym=abs_alias=abs_obj");
+        let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+        assert!(r.success(), "link failed{}", context(&r, &shown));
+        outs.push(must_succeed_within(&mut Command::new(dir.join("exe")), TIMEOUT, "exe").stdout);
+    }
+    assert_eq!(outs[1], outs[0]);
+    assert_eq!(outs[1], "0x3000 0x3000 0x3000 0x3000\n");
+}
+
 /// Writes `files` (name, text) into `dir`.
 fn write_all(dir: &std::path::Path, files: &[(&str, &str)]) {
     for (name, text) in files {

@@ -49,27 +49,24 @@ pub fn global_props(res: &Resolved, kind: OutputKind, id: SymbolId) -> TargetPro
             absolute: true,
             ..Default::default()
         },
-        SymDef::Shared { file, sym } => {
-            let ds = &res.shared[file as usize].file.symbols[sym as usize];
-            TargetProps {
-                imported: kind.is_dynamic(),
-                is_func: ds.typ == elf::STT_FUNC || ds.typ == elf::STT_GNU_IFUNC,
-                ..Default::default()
-            }
-        }
-        SymDef::Object { file, sym } => {
-            let s = &res.objects[file as usize].symbols[sym as usize];
+        // (The definition's type from the symbol: `Symbol::def_type`.)
+        SymDef::Shared { .. } => TargetProps {
+            imported: kind.is_dynamic(),
+            is_func: g.def_type == elf::STT_FUNC || g.def_type == elf::STT_GNU_IFUNC,
+            ..Default::default()
+        },
+        SymDef::Object { .. } => {
             if g.preemptible {
                 // Defined here, but another module's definition may win.
                 return TargetProps {
                     imported: true,
-                    is_func: s.typ == elf::STT_FUNC || s.typ == elf::STT_GNU_IFUNC,
+                    is_func: g.def_type == elf::STT_FUNC || g.def_type == elf::STT_GNU_IFUNC,
                     ..Default::default()
                 };
             }
             TargetProps {
-                absolute: s.shndx == elf::SHN_ABS as u32,
-                ifunc: s.typ == elf::STT_GNU_IFUNC,
+                absolute: g.def_abs,
+                ifunc: g.def_type == elf::STT_GNU_IFUNC,
                 ..Default::default()
             }
         }
