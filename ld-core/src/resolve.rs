@@ -1020,10 +1020,17 @@ fn files_hint(item: &LoadItem) -> usize {
     }
 }
 
-/// How many global names `item` may bring (to size the symbol table).
+/// How many global names `item` may bring (to size the symbol table): the
+/// names it defines. Its references are mostly to names other inputs
+/// define; counted too, they made the table four times the names on a link
+/// of 5,000 small objects, and all of its pages resident (the table grows
+/// if the names are more).
 fn names_hint(item: &LoadItem) -> usize {
     match item {
-        LoadItem::Object(o) => o.symbols.len() - o.first_global as usize,
+        LoadItem::Object(o) => o.symbols[o.first_global as usize..]
+            .iter()
+            .filter(|s| !s.is_undefined())
+            .count(),
         LoadItem::Archive { archive, .. } => archive.symbols.len(),
         _ => 0,
     }
