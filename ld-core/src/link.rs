@@ -1104,8 +1104,7 @@ fn apply_defsyms(opts: &Options, res: &mut resolve::Resolved) -> Result<()> {
         };
         res.set_defsym(id, defsym);
         let s = &mut res.symbols[id as usize];
-        s.def = def;
-        (s.def_type, s.def_abs) = props;
+        s.define(def, props);
         s.weak_def = false;
     }
     Ok(())

@@ -106,7 +106,8 @@ pub struct Symbol {
     /// definition, and (an `Object`'s) whether it is absolute: what
     /// relocations need of it, kept here because the definition is in
     /// another object's tables (a cache miss per symbol, in passes that
-    /// look at every global a relocation names).
+    /// look at every global a relocation names). Set with `def`, by
+    /// `Symbol::define`.
     pub def_type: u8,
     pub def_abs: bool,
 }
@@ -135,6 +136,12 @@ impl Symbol {
             def_abs: false,
         }
     }
+    /// Defines it as `def`, whose own symbol has type `typ` and is
+    /// absolute or not (`Symbol::def_type`, `def_abs`, which go with it).
+    pub fn define(&mut self, def: SymDef, (typ, abs): (u8, bool)) {
+        (self.def, self.def_type, self.def_abs) = (def, typ, abs);
+    }
+
     pub fn name_str(&self) -> String {
         String::from_utf8_lossy(&self.name).into_owned()
     }
@@ -359,11 +366,11 @@ impl Resolved {
             let unique = format!("{} (local IFUNC {f}:{i})", String::from_utf8_lossy(name));
             let id = self.intern(Box::leak(unique.into_bytes().into_boxed_slice()));
             let s = &mut self.symbols[id as usize];
-            s.def = SymDef::Object {
+            let def = SymDef::Object {
                 file: f as FileId,
                 sym: i,
             };
-            (s.def_type, s.def_abs) = (elf::STT_GNU_IFUNC, abs);
+            s.define(def, (elf::STT_GNU_IFUNC, abs));
             s.visibility = elf::STV_HIDDEN;
             s.referenced = true;
             s.promoted_local = true;
@@ -564,7 +571,7 @@ impl Resolver<'_> {
             if matches!(sym.def, SymDef::Shared { .. }) {
                 sym.dso_ref = true;
             }
-            sym.def = if new_common {
+            let def = if new_common {
                 SymDef::Common {
                     file: fid,
                     sym: idx,
@@ -575,7 +582,7 @@ impl Resolver<'_> {
                     sym: idx,
                 }
             };
-            (sym.def_type, sym.def_abs) = (s.typ, s.shndx == elf::SHN_ABS as u32);
+            sym.define(def, (s.typ, s.shndx == elf::SHN_ABS as u32));
             sym.weak_def = new_weak;
             if new_common {
                 // A member's initialized definition may replace it.
@@ -625,11 +632,11 @@ impl Resolver<'_> {
                 sym.dso_ref = true;
             }
             if sym.def == SymDef::Undefined {
-                sym.def = SymDef::Shared {
+                let def = SymDef::Shared {
                     file: fid,
                     sym: i as u32,
                 };
-                (sym.def_type, sym.def_abs) = (ds.typ, false);
+                sym.define(def, (ds.typ, false));
                 sym.weak_def = ds.bind == elf::STB_WEAK;
             }
         }
@@ -1284,11 +1291,11 @@ fn bind_versioned(s: &mut Symbol, shared: &[LoadedShared]) {
     let ver = ver.strip_prefix(b"@").unwrap_or(ver);
     for (fi, ls) in shared.iter().enumerate() {
         if let Some(si) = ls.file.find_versioned(base, ver) {
-            s.def = SymDef::Shared {
+            let def = SymDef::Shared {
                 file: fi as FileId,
                 sym: si,
             };
-            (s.def_type, s.def_abs) = (ls.file.symbols[si as usize].typ, false);
+            s.define(def, (ls.file.symbols[si as usize].typ, false));
             return;
         }
     }

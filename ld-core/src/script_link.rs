@@ -887,8 +887,7 @@ impl Scripts {
             };
             res.set_defsym(id, defsym);
             let s = &mut res.symbols[id as usize];
-            s.def = def;
-            (s.def_type, s.def_abs) = props;
+            s.define(def, props);
             s.weak_def = false;
             if matches!(a.provide, Provide::ProvideHidden | Provide::Hidden) {
                 s.visibility = elf::STV_HIDDEN;

@@ -97,29 +97,16 @@ fn defsym_absolute_through_got_and_missing_target() {
         "#include <stdio.h>\nextern char foo, bar;\nint main(void) { printf(\"%p %p\\n\", (void *)&foo, (void *)&bar); return 0; }\n",
     )
     .unwrap();
-    let link = |cld: bool, extra: &[&str]| {
-        let mut cmd = Command::new("gcc");
-        cmd.current_dir(&dir);
-        if cld {
-            cmd.args(["-B", &shim]);
-        } else {
-            cmd.arg("-fuse-ld=lld");
-        }
-        cmd.args(["-fPIC", "-pie", "a.c", "-o", "exe"]).args(extra);
-        run_shown(&mut cmd, TIMEOUT)
-    };
-    let flags = ["-Wl,--defsym=foo=16", "-Wl,--defsym=bar=0x2000"];
-    let mut outs = Vec::new();
-    for cld in [false, true] {
-        let (r, shown) = link(cld, &flags);
-        assert!(r.success(), "link failed{}", context(&r, &shown));
-        outs.push(must_succeed_within(&mut Command::new(dir.join("exe")), TIMEOUT, "exe").stdout);
-    }
-    assert_eq!(outs[1], outs[0]);
-    assert_eq!(outs[1], "0x10 0x2000\n");
-    let (r, shown) = link(
-        true,
-        &["-Wl,--defsym=foo=missing_target", "-Wl,--defsym=bar=1"],
+    let args = ["a.c", "-Wl,--defsym=foo=16", "-Wl,--defsym=bar=0x2000"];
+    assert_eq!(pie_output_as_lld(&dir, &shim, &args), "0x10 0x2000\n");
+    let (r, shown) = pie_link(
+        &dir,
+        Some(&shim),
+        &[
+            "a.c",
+            "-Wl,--defsym=foo=missing_target",
+            "-Wl,--defsym=bar=1",
+        ],
     );
     assert!(
         !r.success() && r.stderr.contains("undefined symbol: missing_target"),
@@ -154,23 +141,37 @@ fn absolute_symbols_of_objects_stay_absolute_in_a_pie() {
             ),
         ],
     );
+    let args = ["a.c", "b.c", "-Wl,--defsym=abs_alias=abs_obj"];
+    assert_eq!(
+        pie_output_as_lld(&dir, &shim, &args),
+        "0x3000 0x3000 0x3000 0x3000\n"
+    );
+}
+
+/// Links `args` in `dir` into the PIE `exe` (`-fPIC -pie`) through gcc:
+/// with cld (its `shim`), or with lld.
+fn pie_link(dir: &std::path::Path, shim: Option<&str>, args: &[&str]) -> (RunResult, String) {
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(dir);
+    match shim {
+        Some(shim) => cmd.args(["-B", shim]),
+        None => cmd.arg("-fuse-ld=lld"),
+    };
+    cmd.args(["-fPIC", "-pie", "-o", "exe"]).args(args);
+    run_shown(&mut cmd, TIMEOUT)
+}
+
+/// What the PIE `args` make prints when linked by lld and by cld (which
+/// must print the same): cld's output.
+fn pie_output_as_lld(dir: &std::path::Path, shim: &str, args: &[&str]) -> String {
     let mut outs = Vec::new();
-    for cld in [false, true] {
-        let mut cmd = Command::new("gcc");
-        cmd.current_dir(&dir);
-        if cld {
-            cmd.args(["-B", &shim]);
-        } else {
-            cmd.arg("-fuse-ld=lld");
-        }
-        cmd.args(["-fPIC", "-pie", "a.c", "b.c", "-o", "exe"])
-            .arg("-Wl,--defsym=abs_alias=abs_obj");
-        let (r, shown) = run_shown(&mut cmd, TIMEOUT);
+    for shim in [None, Some(shim)] {
+        let (r, shown) = pie_link(dir, shim, args);
         assert!(r.success(), "link failed{}", context(&r, &shown));
         outs.push(must_succeed_within(&mut Command::new(dir.join("exe")), TIMEOUT, "exe").stdout);
     }
     assert_eq!(outs[1], outs[0]);
-    assert_eq!(outs[1], "0x3000 0x3000 0x3000 0x3000\n");
+    outs.pop().unwrap()
 }
 
 /// Writes `files` (name, text) into `dir`.

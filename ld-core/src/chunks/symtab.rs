@@ -61,7 +61,9 @@ pub struct LocalsAhead {
     /// (object, section, offset in its output section) each value was
     /// made with, once per section.
     placed: Vec<(u32, u32, u64)>,
-    /// The objects (in order) whose sections the layout moved.
+    /// The objects (in order) whose entries the wait makes again: those
+    /// with a symbol in `.eh_frame` (valued from its records' placement),
+    /// then also those whose sections the layout moved (`renumber`).
     moved: Vec<u32>,
     /// Their entries, 24 bytes each; a value in a section is its offset
     /// in its output section.
@@ -73,8 +75,6 @@ pub struct LocalsAhead {
     /// the layout's at the wait: `remap`), with `TLS` for a TLS symbol
     /// (whose value is an offset in the TLS segment).
     fix: Vec<u32>,
-    /// (entry, file, symbol) valued at the wait: symbols in `.eh_frame`.
-    special: Vec<(u32, u32, u32)>,
 }
 
 const FINAL: u32 = u32::MAX;
@@ -99,8 +99,9 @@ impl LocalsAhead {
             self.starts.push(0);
         }
         for m in more {
-            let (entries, names) = ((self.syms.len() / 24) as u32, self.strs.len() as u32);
+            let names = self.strs.len() as u32;
             self.placed.extend_from_slice(&m.placed);
+            self.moved.extend_from_slice(&m.moved);
             for e in m.syms.chunks_exact(24) {
                 let name_at = u32::from_le_bytes(e[0..4].try_into().unwrap()) + names;
                 self.syms.extend_from_slice(&name_at.to_le_bytes());
@@ -108,8 +109,6 @@ impl LocalsAhead {
             }
             self.strs.extend_from_slice(&m.strs);
             self.fix.extend_from_slice(&m.fix);
-            let special = m.special.iter().map(|&(e, f, s)| (e + entries, f, s));
-            self.special.extend(special);
             self.files += 1;
             self.starts.push((self.syms.len() / 24) as u32);
         }
@@ -128,10 +127,12 @@ impl LocalsAhead {
         }
         for &(f, sh, off) in &self.placed {
             let now = placement.get(f as usize)?.get(sh as usize)?;
-            if (now.0 == NONE || now.1 != off) && self.moved.last() != Some(&f) {
+            if now.0 == NONE || now.1 != off {
                 self.moved.push(f);
             }
         }
+        self.moved.sort_unstable();
+        self.moved.dedup();
         Some(self)
     }
 
@@ -161,17 +162,7 @@ impl LocalsAhead {
             if x & TLS != 0 {
                 value = value.wrapping_sub(l.tls_start);
             }
-            e[6..8].copy_from_slice(&(os.shndx as u16).to_le_bytes());
-            e[8..16].copy_from_slice(&value.to_le_bytes());
-        }
-        let from = self.special.partition_point(|s| (s.0 as usize) < first);
-        for &(k, f, sym) in self.special[from..]
-            .iter()
-            .take_while(|s| (s.0 as usize) < first + n)
-        {
-            let (f, sym) = (f as usize, sym as usize);
-            let value = local_entry(res, l, f, sym, &res.objects[f].symbols[sym]);
-            set_entry(&mut part.syms[24 * (k as usize - first)..][..24], value);
+            set_entry(e, (os.shndx as u16, value));
         }
         for &f in &self.moved {
             // Its entries (of this part) made again, in order.
@@ -223,9 +214,8 @@ fn file_locals_ahead(
             (elf::SHN_ABS, s.value, FINAL)
         } else {
             let (oi, off) = row[s.shndx as usize];
-            if o.sections[s.shndx as usize].kind == SectionKind::EhFrame {
-                let e = (la.syms.len() / 24) as u32;
-                la.special.push((e, f as u32, i as u32));
+            if o.sections[s.shndx as usize].kind == SectionKind::EhFrame && la.moved.is_empty() {
+                la.moved.push(f as u32);
             }
             let tls = if s.typ == elf::STT_TLS { TLS } else { 0 };
             let at = (f as u32, s.shndx, off);
