@@ -277,7 +277,7 @@ fn section_regions(res: &Resolved, l: &Layout, i: usize) -> Regions {
 fn staged_regions(w: &layout::WriteAhead, i: usize, regions: Regions) -> Regions {
     let staged = w.staged(i);
     let mut out: Regions = Vec::with_capacity(regions.len());
-    let (mut j, mut last) = (0, None);
+    let (mut j, mut last, mut inputs) = (0, None, 0);
     for (off, size, r) in regions {
         let this = match r {
             Region::Input(f, si) => {
@@ -287,14 +287,25 @@ fn staged_regions(w: &layout::WriteAhead, i: usize, regions: Regions) -> Regions
             _ => None,
         };
         match (this, last, out.last_mut()) {
-            (Some(j), Some(prev), Some(run)) if prev + 1 == j => run.1 = off + size - run.0,
-            (Some(_), _, _) => out.push((off, size, Region::Staged(i, off))),
+            (Some(j), Some(prev), Some(run)) if prev + 1 == j && inputs < STAGED_REGION => {
+                run.1 = off + size - run.0;
+                inputs += 1;
+            }
+            (Some(_), _, _) => {
+                out.push((off, size, Region::Staged(i, off)));
+                inputs = 1;
+            }
             (None, _, _) => out.push((off, size, r)),
         }
         last = this;
     }
     out
 }
+
+/// At most so many inputs written ahead in one region: a run's deferred
+/// relocations (`.text`'s calls to archive members) are work the write
+/// shares out by region.
+const STAGED_REGION: usize = 128;
 
 /// A regular output section's slice of the output, to be cut into its
 /// regions (`DataPart`s) where it is written: the offset in the section
@@ -476,9 +487,7 @@ fn write_part(
     match p {
         DataPart::Input(out, f, si) => relocate_section(res, l, ctx, out, f as usize, si as usize),
         DataPart::Staged(out, i, from) => match &l.written {
-            Some(w) => w
-                .write_run(res, l, ctx, (i, from), out)
-                .map(|()| Vec::new()),
+            Some(w) => w.write_run(res, l, ctx, (i, from), out),
             None => Err("internal error: no sections written ahead".into()),
         },
         DataPart::Merged(out, i, base) => {
@@ -1126,5 +1135,24 @@ mod tests {
                 "64+6 merged"
             ]
         );
+    }
+
+    #[test]
+    fn long_runs_are_cut_into_regions_of_staged_region_inputs() {
+        let n = 2 * STAGED_REGION + 3;
+        let regions = (0..n as u64)
+            .map(|i| (4 * i, 4, Region::Input(i as u32, 1)))
+            .collect();
+        let staged = (0..n as u64).map(|i| (4 * i, i as u32, 1)).collect();
+        let w = layout::WriteAhead::with_staged(vec![staged], vec![false; n]);
+        let got: Vec<(u64, u64)> = staged_regions(&w, 0, regions)
+            .iter()
+            .map(|&(off, size, r)| {
+                assert!(matches!(r, Region::Staged(0, from) if from == off));
+                (off, size)
+            })
+            .collect();
+        let k = STAGED_REGION as u64;
+        assert_eq!(got, [(0, 4 * k), (4 * k, 4 * k), (8 * k, 12)]);
     }
 }

@@ -2505,8 +2505,8 @@ fn resolve_ahead_run(name: &str, case: AheadCase) -> String {
         // And their debug sections written, which goes on while idle.
         assert!(
             poll(Duration::from_secs(10), || std::fs::read_to_string(&log)
-                .is_ok_and(|l| l.contains("debug sections written ahead: "))),
-            "{name}: the debug sections were not written ahead:\n{}",
+                .is_ok_and(|l| l.contains("sections written ahead: "))),
+            "{name}: no sections were written ahead:\n{}",
             truncate(&std::fs::read_to_string(&log).unwrap_or_default(), 30)
         );
     }
@@ -2580,10 +2580,10 @@ fn resolve_ahead_matches_serial_link_and_starts_over_on_change() {
         .lines()
         .find(|l| l.contains("resolve-ahead used: "))
         .unwrap_or_default();
-    let written = logged_number(at_wait, "debug sections written ahead: ");
+    let written = logged_number(at_wait, "sections written ahead: ");
     assert!(
         written.is_some_and(|n| n > N),
-        "in order: the debug sections were not written ahead:\n{}",
+        "in order: no sections were written ahead:\n{}",
         truncate(&log, 30)
     );
     let log = resolve_ahead_run("ahead-reverse", AheadCase::Reverse);
@@ -2845,4 +2845,178 @@ fn relocation_scans_made_ahead_are_checked() {
         "a symbol defined nowhere",
         &["undefined symbol: nowhere"],
     );
+}
+
+/// Allocated sections (code, data) written ahead: pointers to local and
+/// global data and code (patched with the output sections' addresses,
+/// with their relative dynamic relocations in a PIE), PC-relative
+/// references across output sections, and what is left to the wait
+/// (symbols defined by an object that comes later, a shared library's,
+/// TLS) mixed in the same sections. Each object is reported once the
+/// previous one is in and written: the concurrent link is byte-identical
+/// to the serial one, as a PIE and as a position-dependent executable.
+#[test]
+fn allocated_sections_written_ahead_match_serial_link() {
+    let _g = shared();
+    let (dir, rt) = fresh_run("alloc-ahead");
+    let module = |me: &str, other: &str| {
+        format!(
+            "#include <stdio.h>\n\
+             extern int {other}_data[4]; int {other}_f(int); int from_lib(int);\n\
+             __thread int {me}_tls = 3;\n\
+             static int counts[4] = {{1, 2, 3, 4}};\n\
+             int {me}_data[4] = {{5, 6, 7, 8}};\n\
+             static const char *const names[] = {{\"one-{me}\", \"two-{me}\"}};\n\
+             static int twice(int x) {{ return 2 * x + counts[x & 3]; }}\n\
+             int {me}_f(int x) {{ return twice(x) + {me}_data[x & 3]; }}\n\
+             struct ent {{ int *own; int *theirs; int (*fn)(int); int (*lib)(int); const char *name; }};\n\
+             const struct ent {me}_table[] = {{\n\
+                 {{ counts, {other}_data, {other}_f, from_lib, \"t0\" }},\n\
+                 {{ &{me}_data[1], &{other}_data[2], {me}_f, from_lib, \"t1\" }},\n\
+             }};\n\
+             int {me}_use(int x) {{\n\
+                 int r = 0;\n\
+                 for (int i = 0; i < 2; i++) {{\n\
+                     const struct ent *e = &{me}_table[i];\n\
+                     r += *e->own + *e->theirs + e->fn(x) + e->lib(x) + (int)sizeof(e->name) + names[i][0];\n\
+                 }}\n\
+                 return r + {other}_f(x) + from_lib(x) + {me}_tls++;\n\
+             }}\n"
+        )
+    };
+    // b's `b_ctor` is in a constructor list with a priority (d's, with a
+    // lower one, comes before it in the output): c's reference to it is
+    // left to the wait, which sorts those lists.
+    let b = module("b", "c")
+        + "static void b_init(void) {}\n\
+           __attribute__((section(\".init_array.00150\"))) void (*b_ctor)(void) = b_init;\n";
+    let c = module("c", "a")
+        + "extern void (*b_ctor)(void);\n\
+           __attribute__((constructor(120))) static void c_init(void) { b_ctor(); }\n";
+    let sources = [
+        ("a.c", module("a", "b")),
+        ("b.c", b),
+        ("c.c", c),
+        (
+            "d.c",
+            module("d", "a")
+                + "volatile int d_inits;\n\
+                 __attribute__((constructor(101))) static void d_init(void) { d_inits++; }\n",
+        ),
+        (
+            "m.c",
+            "#include <stdio.h>\nint a_use(int), b_use(int), c_use(int);\n\
+             int main(void) { printf(\"%d %d %d\\n\", a_use(1), b_use(2), c_use(3)); return 0; }\n"
+                .to_string(),
+        ),
+    ];
+    for (f, text) in &sources {
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    std::fs::write(
+        dir.join("lib.c"),
+        "int from_lib(int x) { return x + 1000; }\n",
+    )
+    .unwrap();
+    let names: Vec<String> = sources.iter().map(|s| s.0.to_string()).collect();
+    must_succeed(&mut gcc_compile(&dir, &[], &names), "TEST BUG: gcc");
+    must_succeed(
+        Command::new("gcc").current_dir(&dir).args([
+            "-shared",
+            "-fPIC",
+            "-o",
+            "libfoo.so",
+            "lib.c",
+        ]),
+        "TEST BUG: gcc -shared",
+    );
+    let st = staging();
+    let rpath = format!("-Wl,-rpath,{}", dir.display());
+    let objs = ["a.o", "b.o", "c.o", "d.o"];
+    for mode in ["-pie", "-no-pie"] {
+        let mut wl = vec![
+            format!("--concurrent-pipe={}", dir.join("p").display()),
+            format!("--concurrent-log={}", dir.join("log").display()),
+            "--stats".to_string(),
+            "--start-concurrent".to_string(),
+        ];
+        wl.extend(objs.iter().map(|s| s.to_string()));
+        wl.push("--end-concurrent".into());
+        let mut cmd = Command::new("gcc");
+        cmd.current_dir(&dir)
+            .env("CLD_RUNTIME_DIR", &rt)
+            .arg("-B")
+            .arg(&st.shim)
+            .args([mode, "-o", "prog", "m.o"])
+            .arg(format!("-Wl,{}", wl.join(",")))
+            .args(["-L.", "-lfoo", &rpath]);
+        let (r, shown) = run(&mut cmd);
+        assert!(
+            r.success(),
+            "{mode}: the start failed{}",
+            context(&r, &shown)
+        );
+        let token = check_token(&r, &shown);
+        let idle = |n: usize| {
+            poll(Duration::from_secs(20), || {
+                let (r, _) = control(&rt, "status", &token, &["--json"]);
+                serde_json::from_str::<serde_json::Value>(&r.stdout)
+                    .is_ok_and(|v| v["in_flight"] == 0 && v["ingested"] == n)
+            })
+        };
+        assert!(idle(0), "{mode}: the background linker did not become idle");
+        let mut w = FifoWriter::new(&dir.join("p"), true);
+        for (i, o) in objs.iter().enumerate() {
+            w.report(o);
+            assert!(
+                idle(i + 1),
+                "{mode}: the background linker did not become idle"
+            );
+            // Written ahead (while idle) before the next one comes.
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        drop(w);
+        let (r, shown) = control(&rt, "wait", &token, &[]);
+        assert!(
+            r.success(),
+            "{mode}: the wait failed{}",
+            context(&r, &shown)
+        );
+        // No debug sections: what was written ahead is allocated.
+        let taken = r
+            .stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("cld: sections written ahead: "))
+            .unwrap_or_else(|| panic!("{mode}: nothing written ahead{}", context(&r, &shown)))
+            .to_string();
+        let n: Vec<usize> = taken
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert!(
+            n.len() == 2 && n[0] >= 6 && n[0] == n[1],
+            "{mode}: the allocated sections were not all taken: {taken}"
+        );
+        must_succeed(
+            Command::new("gcc")
+                .current_dir(&dir)
+                .arg("-B")
+                .arg(&st.shim)
+                .args([mode, "-o", "serial", "m.o"])
+                .args(objs)
+                .args(["-L.", "-lfoo", &rpath]),
+            "serial link",
+        );
+        assert!(
+            std::fs::read(dir.join("prog")).unwrap() == std::fs::read(dir.join("serial")).unwrap(),
+            "{mode}: the concurrent link differs from the serial link"
+        );
+        let (r, shown) = run(&mut Command::new(dir.join("serial")));
+        assert!(
+            r.success() && r.stdout.split_whitespace().count() == 3,
+            "{mode}: the serial link's program{}",
+            context(&r, &shown)
+        );
+        check_runs(&dir.join("prog"), &r.stdout, mode);
+    }
 }

@@ -248,7 +248,7 @@ pub(super) fn write_ahead(
     let more = l.write_step(opts, inc.so_far(), WRITE_STEP);
     if !more && l.written_files() > before {
         shared.log(&format!(
-            "debug sections written ahead: {} objects",
+            "sections written ahead: {} objects",
             l.written_files()
         ));
     }

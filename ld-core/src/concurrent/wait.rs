@@ -78,7 +78,7 @@ pub(super) fn finish(
             let ahead = ahead.map(|f| {
                 shared.log(&format!(
                     "resolve-ahead used: {skip} inputs; layout ahead: {} objects; \
-                     debug sections written ahead: {} objects",
+                     sections written ahead: {} objects",
                     f.layout.as_ref().map_or(0, |l| l.files()),
                     f.layout.as_ref().map_or(0, |l| l.written_files())
                 ));

@@ -124,6 +124,7 @@ impl LayoutAhead {
             &self.joined,
             &self.placed,
             &self.merge,
+            Some(opts.output_kind),
         );
         // (Not where sections are dropped after layout, as with compressed
         // debug sections: the same options as the debug sections'.)

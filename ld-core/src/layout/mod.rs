@@ -700,7 +700,7 @@ impl Layout {
         if let Some(w) = written {
             let (w, kept, made) = w.checked(res, self, remap);
             if opts.stats {
-                eprintln!("cld: debug sections written ahead: {kept} of {made} taken");
+                eprintln!("cld: sections written ahead: {kept} of {made} taken");
             }
             self.written = Some(w);
         }

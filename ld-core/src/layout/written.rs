@@ -32,14 +32,26 @@
 //! (the writer takes from a run only the inputs it finds there, and the
 //! gaps between consecutive ones); so the output is the serial link's
 //! either way.
+//!
+//! Allocated sections (code, data) go the same way where the output is
+//! an executable: a pointer (`R_X86_64_64`) or a PC-relative reference
+//! (`PC32`, `PLT32`) to a local symbol or to a global one defined (not
+//! weakly) by an object placed ahead is final up to the address of the
+//! target's output section (a patch), less the place's for a PC-relative
+//! one (nothing to patch in the same output section). A pointer in
+//! position-independent output also makes a relative dynamic relocation,
+//! which the wait makes from the patched value, in the serial order.
+//! What the value took of a global symbol is checked at the wait by the
+//! symbol's final address (`Used::Global`). Everything else (GOT, TLS,
+//! imported symbols, symbols not placed yet) is deferred.
 
 use super::merge::MergeAhead;
 use super::output_sections::{FileDests, Joined, Placed};
-use super::{Layout, NONE};
+use super::{DynRel, Layout, NONE};
 use crate::arch::{Arch, DecideCtx, Native};
 use crate::object_file::{ObjectFile, SectionKind};
-use crate::options::Options;
-use crate::resolve::Resolved;
+use crate::options::{Options, OutputKind};
+use crate::resolve::{Resolved, SymDef, SymbolId};
 use crate::write::{NonAlloc, SecCtx};
 use object::elf;
 use rayon::prelude::*;
@@ -55,12 +67,29 @@ struct StagedSec {
 }
 
 /// A value that the wait completes with the address of the output section
-/// of this file's section `sh`: the low `width` bytes at `at` (in the
-/// section being written; in a `Run`, in the output section).
+/// of section `sh` of object `file`: the low `width` bytes at `at` (in the
+/// section being written; in a `Run`, in the output section); `k`, the
+/// relocation's index in its section (the order of the dynamic
+/// relocations; for `Pc`, the relocation made again if out of range).
+#[derive(Clone, Copy)]
 struct Patch<At> {
     at: At,
+    file: u32,
     sh: u32,
+    k: u32,
     width: u8,
+    kind: PatchKind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PatchKind {
+    /// `+ base`.
+    Abs,
+    /// `+ base`, and a relative dynamic relocation of the value.
+    Rel,
+    /// `+ base - the place's output section's address`, a signed 32-bit
+    /// value.
+    Pc,
 }
 
 /// One output section's inputs written ahead, from its start: `segs`, the
@@ -72,9 +101,12 @@ struct Patch<At> {
 struct Run {
     segs: Vec<(u64, Vec<u8>)>,
     staged: Vec<(u64, u32, u32)>,
-    patches: Vec<(u32, Patch<u64>)>,
+    patches: Vec<Patch<u64>>,
     deferred: Vec<(u64, u32, u32, u32)>,
 }
+
+/// A target's section: (object, section index, joined output section).
+type TargetSec = (u32, u32, u32);
 
 /// What a value written ahead took from a section of its file.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -85,6 +117,10 @@ enum Used {
     Pieces(u32),
     /// That a global symbol of the file (by index) is still defined by it.
     Defined(u32),
+    /// That global symbol `.0`, written as at its own address, still is
+    /// (not imported, no PLT entry), at offset `.3` of the output section
+    /// of section `.2` of object `.1`.
+    Global(SymbolId, u32, u32, u64),
 }
 
 /// One object's sections written ahead (until they join the runs).
@@ -94,7 +130,8 @@ struct FileStaged {
     /// By section index.
     secs: Vec<StagedSec>,
     patches: Vec<Patch<u32>>,
-    /// Indices into the section's raw relocations.
+    /// Indices into the section's relocations (raw ones for a debug
+    /// section).
     deferred: Vec<u32>,
     /// What the values took (kept to the wait, which checks it).
     checks: FileChecks,
@@ -120,13 +157,16 @@ pub struct WriteAhead {
     /// Per object, at the wait: whether its assumptions failed (it is
     /// written as in the serial link).
     failed: Vec<bool>,
+    /// The output kind allocated sections were written for, if they were.
+    alloc: Option<OutputKind>,
 }
 
 /// How a relocation's value is written ahead.
 enum Value {
     /// Final.
     Done(u64),
-    /// Final once the output section of section `.0` adds its address.
+    /// Final once the output section of section `.0` (of this file) adds
+    /// its address.
     Patch(u32, u64),
     /// Left to the wait.
     Defer,
@@ -147,7 +187,10 @@ impl WriteAhead {
 
     /// Writes the debug sections of the objects of `res` after those in,
     /// up to object `to` (which `placed`, `merge` and `joined` have in),
-    /// per object in parallel, then joins them to the runs in order.
+    /// and their allocated sections too if `alloc` (the output kind)
+    /// allows, per object in parallel, then joins them to the runs in
+    /// order.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn feed(
         &mut self,
         res: &Resolved,
@@ -156,8 +199,13 @@ impl WriteAhead {
         joined: &Joined,
         placed: &Placed,
         merge: &MergeAhead,
+        alloc: Option<OutputKind>,
     ) {
         let from = self.files.len();
+        if from == 0 {
+            self.alloc = alloc.filter(|k| k.is_executable());
+        }
+        let alloc = self.alloc;
         let to = to.min(res.objects.len()).min(dests.len());
         let more: Vec<FileStaged> = (from..to)
             .into_par_iter()
@@ -177,6 +225,8 @@ impl WriteAhead {
                     piece_out: merge.piece_row(f),
                     merge_out: &merge_out,
                     joined,
+                    placed,
+                    alloc,
                 };
                 ctx.stage()
             })
@@ -226,16 +276,13 @@ impl WriteAhead {
                 run.patches.extend(
                     fs.patches[p0 as usize..sec.patches_end as usize]
                         .iter()
-                        .map(|p| {
-                            let at = off + u64::from(p.at);
-                            (
-                                f,
-                                Patch {
-                                    at,
-                                    sh: p.sh,
-                                    width: p.width,
-                                },
-                            )
+                        .map(|p| Patch {
+                            at: off + u64::from(p.at),
+                            file: p.file,
+                            sh: p.sh,
+                            k: p.k,
+                            width: p.width,
+                            kind: p.kind,
                         }),
                 );
                 run.deferred.extend(
@@ -265,11 +312,14 @@ impl WriteAhead {
         remap: &[u32],
     ) -> (Self, usize, usize) {
         self.files.truncate(res.objects.len());
+        // (Allocated sections were written for the output kind the
+        // options gave; the link's is the same but for a broken build.)
+        let kind_differs = self.alloc.is_some_and(|k| k != l.kind);
         self.failed = self
             .files
             .par_iter()
             .enumerate()
-            .map(|(f, c)| !c.holds(res, l, f))
+            .map(|(f, c)| kind_differs || !c.holds(res, l, f))
             .collect();
         let mut runs: Vec<Run> = std::iter::repeat_with(Run::default)
             .take(l.sections.len())
@@ -301,7 +351,8 @@ impl WriteAhead {
     /// Writes `out`, the part of output section `os` from offset `from`,
     /// from its run: the bytes, the patches and the deferred relocations
     /// there (`out` covers only inputs written ahead and the gaps between
-    /// them, see `staged`).
+    /// them, see `staged`); returns the dynamic relocations they make, in
+    /// the serial write's order (by section, then relocation).
     pub(crate) fn write_run(
         &self,
         res: &Resolved,
@@ -309,7 +360,7 @@ impl WriteAhead {
         ctx: &DecideCtx,
         (os, from): (usize, u64),
         out: &mut [u8],
-    ) -> Result<(), String> {
+    ) -> Result<Vec<DynRel>, String> {
         let run = &self.runs[os];
         let to = from + out.len() as u64;
         let first = run.segs.partition_point(|s| s.0 + s.1.len() as u64 <= from);
@@ -319,27 +370,82 @@ impl WriteAhead {
             out[(lo - from) as usize..(hi - from) as usize]
                 .copy_from_slice(&bytes[(lo - start) as usize..(hi - start) as usize]);
         }
-        let first = run.patches.partition_point(|p| p.1.at < from);
-        for (f, p) in run.patches[first..].iter().take_while(|p| p.1.at < to) {
-            let base = l.sections[l.placement[*f as usize][p.sh as usize].0 as usize].addr;
+        let os_addr = l.sections[os].addr;
+        // The staged input holding offset `at`: (its offset, file, section).
+        let input_at = |at: u64| run.staged[run.staged.partition_point(|s| s.0 <= at) - 1];
+        let mut rels: Vec<(u64, u32, DynRel)> = Vec::new();
+        let first = run.patches.partition_point(|p| p.at < from);
+        for p in run.patches[first..].iter().take_while(|p| p.at < to) {
+            let base = l.sections[l.placement[p.file as usize][p.sh as usize].0 as usize].addr;
             let (at, n) = ((p.at - from) as usize, p.width as usize);
             let d = &mut out[at..at + n];
-            crate::write::store_le(d, crate::write::load_le(d).wrapping_add(base));
+            let stored = crate::write::load_le(d);
+            match p.kind {
+                PatchKind::Abs => crate::write::store_le(d, stored.wrapping_add(base)),
+                PatchKind::Rel => {
+                    let v = stored.wrapping_add(base);
+                    crate::write::store_le(d, v);
+                    rels.push((p.at, p.k, relative(os_addr + p.at, v)));
+                }
+                PatchKind::Pc => {
+                    let v = stored as u32 as i32 as i128 + base as i128 - os_addr as i128;
+                    match i32::try_from(v) {
+                        Ok(v) => crate::write::store_le(d, v as u32 as u64),
+                        // Out of range: the serial write's path says so.
+                        Err(_) => {
+                            let (start, f, si) = input_at(p.at);
+                            let o = &res.objects[f as usize];
+                            let size = o.sections[si as usize].size as usize;
+                            let s = (start - from) as usize;
+                            deferred_relocs(
+                                res,
+                                l,
+                                ctx,
+                                (f as usize, si as usize),
+                                [p.k].into_iter(),
+                                &mut out[s..s + size],
+                                &mut Vec::new(),
+                            )?;
+                        }
+                    }
+                }
+            }
         }
         let first = run.deferred.partition_point(|d| d.0 < from);
         let deferred = &run.deferred[first..];
         let deferred = &deferred[..deferred.partition_point(|d| d.0 < to)];
+        let patched = rels.len();
         for sec in deferred.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
-            let (at, f, si, _) = sec[0];
+            let (start, f, si, _) = sec[0];
             let size = res.objects[f as usize].sections[si as usize].size;
-            let at = (at - from) as usize;
+            let at = (start - from) as usize;
             let Some(out) = out.get_mut(at..at + size as usize) else {
                 return Err("internal error: a deferred relocation outside its run".into());
             };
             let ks = sec.iter().map(|d| d.3);
-            deferred_relocs(res, l, ctx, (f as usize, si as usize), ks, out)?;
+            let mut made = Vec::new();
+            deferred_relocs(res, l, ctx, (f as usize, si as usize), ks, out, &mut made)?;
+            rels.extend(made.into_iter().map(|(k, r)| (start, k, r)));
         }
-        Ok(())
+        if rels.len() > patched && patched > 0 {
+            // Both made some: in the serial order, by the place's input
+            // section, then by relocation.
+            for r in &mut rels[..patched] {
+                r.0 = input_at(r.0).0;
+            }
+            rels.sort_by_key(|r| (r.0, r.1));
+        }
+        Ok(rels.into_iter().map(|r| r.2).collect())
+    }
+}
+
+/// A relative dynamic relocation of value `v` at `place`.
+fn relative(place: u64, v: u64) -> DynRel {
+    DynRel {
+        offset: place,
+        rtype: Native::R_RELATIVE,
+        dynsym: 0,
+        addend: v as i64,
     }
 }
 
@@ -359,6 +465,7 @@ impl WriteAhead {
             files: Vec::new(),
             runs,
             failed,
+            alloc: None,
         }
     }
 }
@@ -370,13 +477,14 @@ impl Run {
     }
 }
 
-/// Makes the relocations `ks` (indices into its raw relocations) of input
-/// section `si` of object `f`, written ahead but for them, into `out` (the
-/// section in the output), as the serial write does them (none makes a
-/// dynamic relocation or spans two: see `stage_section`). An absolute
-/// value against a global symbol (most of them) is what
-/// `SecCtx::relocate` writes for it, without the context it builds for
-/// the others; `stage_section` checked its symbol and place.
+/// Makes the relocations `ks` (indices into its relocations, the raw ones
+/// of a debug section) of input section `si` of object `f`, written ahead
+/// but for them, into `out` (the section in the output), as the serial
+/// write does them; adds the dynamic relocations they make to `made`,
+/// with their indices. An absolute value against a global symbol in a
+/// debug section (most of them) is what `SecCtx::relocate` writes for it,
+/// without the context it builds for the others; `stage_section` checked
+/// its symbol and place.
 fn deferred_relocs(
     res: &Resolved,
     l: &Layout,
@@ -384,15 +492,32 @@ fn deferred_relocs(
     (f, si): (usize, usize),
     ks: impl Iterator<Item = u32>,
     out: &mut [u8],
+    made: &mut Vec<(u32, DynRel)>,
 ) -> Result<(), String> {
     let o = &res.objects[f];
+    let isec = &o.sections[si];
+    if isec.is_alloc() {
+        // Each as the serial write makes it; one that takes the next with
+        // it (a TLS call relaxed) has the next deferred too
+        // (`stage_alloc_section`).
+        let c = SecCtx::new(res, l, ctx, f, si);
+        let relocs = o.relocs_of(isec);
+        let mut skip = None;
+        let mut rels = Vec::new();
+        for k in ks {
+            if skip == Some(k) {
+                continue;
+            }
+            let r = relocs[k as usize];
+            if c.relocate(out, &r, &mut rels)? {
+                skip = Some(k + 1);
+            }
+            made.extend(rels.drain(..).map(|r| (k, r)));
+        }
+        return Ok(());
+    }
     let raw = o.raw_relocs(si);
-    let abs = NonAlloc::new(
-        res,
-        l,
-        f,
-        crate::write::is_debug_list(o.sections[si].name.get()),
-    );
+    let abs = NonAlloc::new(res, l, f, crate::write::is_debug_list(isec.name.get()));
     let mut general = None;
     let mut none = Vec::new();
     for k in ks {
@@ -437,6 +562,21 @@ impl FileChecks {
             Used::Defined(sym) => res
                 .global_of(f, sym)
                 .is_some_and(|id| defines(res, id, f, sym)),
+            Used::Global(id, file, sh, off) => {
+                let (p, i) = (l.global_props[id as usize], &l.sym_info[id as usize]);
+                let place = l
+                    .placement
+                    .get(file as usize)
+                    .and_then(|r| r.get(sh as usize));
+                p.at_own_address()
+                    && !p.absolute
+                    && i.plt == NONE
+                    && place.is_some_and(|&(os, _)| {
+                        os != NONE
+                            && l.sym_values[id as usize]
+                                == l.sections[os as usize].addr.wrapping_add(off)
+                    })
+            }
         })
     }
 }
@@ -463,6 +603,10 @@ struct FileCtx<'a> {
     /// Its merged-string sections' output sections.
     merge_out: &'a [(u32, u32)],
     joined: &'a Joined,
+    /// Every object's places (for other objects' symbols).
+    placed: &'a Placed,
+    /// The output kind, if allocated sections are written too.
+    alloc: Option<OutputKind>,
 }
 
 impl FileCtx<'_> {
@@ -474,9 +618,18 @@ impl FileCtx<'_> {
         let o = self.obj();
         let mut fs = FileStaged::default();
         for (si, isec) in o.sections.iter().enumerate() {
-            if isec.kind != SectionKind::NonAlloc
-                || isec.is_nobits()
+            let alloc = match isec.kind {
+                SectionKind::NonAlloc => false,
+                SectionKind::Alloc if self.alloc.is_some() => true,
+                _ => continue,
+            };
+            if isec.is_nobits()
                 || self.row.get(si).is_none_or(|p| p.0 == NONE)
+                // Nothing to relocate: copied at the wait as from a run,
+                // and not held twice till then.
+                || (alloc && isec.size > 4096 && o.relocs_of(isec).is_empty())
+                // Old-style constructor lists may be written reversed.
+                || (alloc && [&b".ctors"[..], b".dtors"].iter().any(|n| isec.name.get().starts_with(n)))
             {
                 continue;
             }
@@ -486,7 +639,11 @@ impl FileCtx<'_> {
                 fs.deferred.len(),
                 fs.checks.used.len(),
             );
-            if self.stage_section(si, &mut fs).is_none() {
+            let staged = match alloc {
+                true => self.stage_alloc_section(si, &mut fs),
+                false => self.stage_section(si, &mut fs),
+            };
+            if staged.is_none() {
                 // Left to the wait's write as a whole (which reports what
                 // is wrong with it, if anything).
                 fs.bytes.truncate(b);
@@ -547,8 +704,11 @@ impl FileCtx<'_> {
                 Value::Patch(sh, v) => {
                     fs.patches.push(Patch {
                         at: r.offset() as u32,
+                        file: self.f as u32,
                         sh,
+                        k: k as u32,
                         width: n as u8,
+                        kind: PatchKind::Abs,
                     });
                     v
                 }
@@ -561,6 +721,132 @@ impl FileCtx<'_> {
             crate::write::store_le(&mut fs.bytes[at..at + n], v);
         }
         Some(())
+    }
+
+    /// Copies allocated section `si` into `fs` and relocates it, as far as
+    /// known ahead (see the module's doc); `None` if it is not one to
+    /// write ahead.
+    fn stage_alloc_section(&self, si: usize, fs: &mut FileStaged) -> Option<()> {
+        let o = self.obj();
+        let isec = &o.sections[si];
+        let pic = self.alloc?.is_pic();
+        let start = fs.bytes.len();
+        fs.bytes.extend_from_slice(o.section_data(si));
+        let size = (fs.bytes.len() - start) as u64;
+        let (place_oi, place_off) = self.row[si];
+        let mut defer_next = false;
+        for (k, r) in o.relocs_of(isec).iter().enumerate() {
+            let (abs64, pc) = (
+                Native::direct_abs64(r.rtype()),
+                Native::direct_pc32(r.rtype()),
+            );
+            let width = if abs64 { 8 } else { 4 };
+            let fits = r
+                .offset()
+                .checked_add(width)
+                .is_some_and(|e| e <= size.min(u32::MAX as u64));
+            let target = match (abs64 || pc) && !defer_next && fits {
+                true => self.alloc_target(r.sym(), r.addend(), &mut fs.checks.used),
+                false => None,
+            };
+            // A type not written here may be one of a pair the wait makes
+            // together (a TLS call relaxed): the next waits with it.
+            defer_next = !(abs64 || pc);
+            let Some((base, v)) = target else {
+                fs.deferred.push(k as u32);
+                continue;
+            };
+            let patch = |kind, width| Patch {
+                at: r.offset() as u32,
+                file: base.map_or(0, |b| b.0),
+                sh: base.map_or(0, |b| b.1),
+                k: k as u32,
+                width,
+                kind,
+            };
+            let at = start + r.offset() as usize;
+            if abs64 {
+                if base.is_some() {
+                    fs.patches
+                        .push(patch(if pic { PatchKind::Rel } else { PatchKind::Abs }, 8));
+                }
+                crate::write::store_le(&mut fs.bytes[at..at + 8], v);
+                continue;
+            }
+            // `S + A - P`, all but the output sections' addresses.
+            let d = v as i64 as i128 - (place_off + r.offset()) as i128;
+            let d = match (base, i32::try_from(d).ok()) {
+                (Some((_, _, oi)), Some(d)) if oi == place_oi => d,
+                (Some(_), Some(d)) => {
+                    fs.patches.push(patch(PatchKind::Pc, 4));
+                    d
+                }
+                _ => {
+                    fs.deferred.push(k as u32);
+                    continue;
+                }
+            };
+            crate::write::store_le(&mut fs.bytes[at..at + 4], d as u32 as u64);
+        }
+        Some(())
+    }
+
+    /// Where the target of symbol `sym` plus `addend` is, written ahead in
+    /// an allocated section: the section (file, index, joined output
+    /// section) whose output section's address the value lacks, or none
+    /// for an absolute one, and the rest of the value; `None` to leave it
+    /// to the wait. Records in `used` what it took.
+    fn alloc_target(
+        &self,
+        sym: u32,
+        addend: i64,
+        used: &mut Vec<Used>,
+    ) -> Option<(Option<TargetSec>, u64)> {
+        let o = self.obj();
+        let s = o.symbols.get(sym as usize)?;
+        let Some(id) = self.res.global_of(self.f, sym) else {
+            if s.typ == elf::STT_TLS {
+                return None;
+            }
+            if s.shndx == elf::SHN_ABS as u32 {
+                return Some((None, s.value.wrapping_add(addend as u64)));
+            }
+            if s.value >= 1 << 48 {
+                // (Below, an offset plus the addend is the exact value.)
+                return None;
+            }
+            let sh = s.shndx as usize;
+            let kind = o.sections.get(sh)?.kind;
+            let (oi, v) = match (kind, self.local_value(sym, addend, false, used)) {
+                (SectionKind::MergeStrings, Value::Patch(_, v)) => self
+                    .merge_out
+                    .iter()
+                    .find(|m| m.0 as usize == sh)
+                    .map(|m| (m.1, v))?,
+                (_, Value::Patch(_, v)) => (self.row[sh].0, v),
+                _ => return None,
+            };
+            return Some((Some((self.f as u32, sh as u32, oi)), v));
+        };
+        let g = &self.res.symbols[id as usize];
+        let SymDef::Object { file, sym: dsym } = g.def else {
+            return None;
+        };
+        let d = &self.res.objects[file as usize];
+        let ds = &d.symbols[dsym as usize];
+        let sh = ds.shndx as usize;
+        let &(oi, off) = self.placed.row(file as usize).get(sh)?;
+        if g.weak_def
+            || g.preemptible
+            || matches!(ds.typ, elf::STT_GNU_IFUNC | elf::STT_TLS)
+            || oi == NONE
+            || d.sections[sh].kind != SectionKind::Alloc
+        {
+            return None;
+        }
+        let off = off.checked_add(ds.value).filter(|&v| v < 1 << 48)?;
+        used.push(Used::Global(id, file, sh as u32, off));
+        Some((Some((file, sh as u32, oi)), off.wrapping_add(addend as u64)))
     }
 
     /// Whether global symbol `sym` (id `id`) is one this object defines (`defines`)
