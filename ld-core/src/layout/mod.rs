@@ -696,8 +696,11 @@ impl Layout {
         written: Option<WriteAhead>,
         locals: Option<crate::chunks::symtab::LocalsAhead>,
     ) {
+        let t = crate::timing::span("check: .symtab locals");
         self.locals_ahead = locals.and_then(|a| a.renumber(remap, &self.placement));
+        drop(t);
         if let Some(w) = written {
+            let _t = crate::timing::span("check: sections");
             let (w, kept, made) = w.checked(res, self, remap);
             if opts.stats {
                 eprintln!("cld: sections written ahead: {kept} of {made} taken");

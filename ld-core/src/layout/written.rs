@@ -66,16 +66,16 @@ struct StagedSec {
     deferred_end: u32,
 }
 
-/// A value that the wait completes with the address of the output section
-/// of section `sh` of object `file`: the low `width` bytes at `at` (in the
-/// section being written; in a `Run`, in the output section); `k`, the
+/// A value that the wait completes with the address of output section
+/// `out` (as joined ahead: its target's, a section placed ahead, goes
+/// there in the end too): the low `width` bytes at `at` (in the section
+/// being written; in a `Run`, in the output section); `k`, the
 /// relocation's index in its section (the order of the dynamic
 /// relocations; for `Pc`, the relocation made again if out of range).
 #[derive(Clone, Copy)]
 struct Patch<At> {
     at: At,
-    file: u32,
-    sh: u32,
+    out: u32,
     k: u32,
     width: u8,
     kind: PatchKind,
@@ -104,9 +104,6 @@ struct Run {
     patches: Vec<Patch<u64>>,
     deferred: Vec<(u64, u32, u32, u32)>,
 }
-
-/// A target's section: (object, section index, joined output section).
-type TargetSec = (u32, u32, u32);
 
 /// What a value written ahead took from a section of its file.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -157,6 +154,9 @@ pub struct WriteAhead {
     /// Per object, at the wait: whether its assumptions failed (it is
     /// written as in the serial link).
     failed: Vec<bool>,
+    /// At the wait, by output section as joined ahead: its address
+    /// (what patches add).
+    bases: Vec<u64>,
     /// The output kind allocated sections were written for, if they were.
     alloc: Option<OutputKind>,
 }
@@ -165,8 +165,7 @@ pub struct WriteAhead {
 enum Value {
     /// Final.
     Done(u64),
-    /// Final once the output section of section `.0` (of this file) adds
-    /// its address.
+    /// Final once output section `.0` (joined ahead) adds its address.
     Patch(u32, u64),
     /// Left to the wait.
     Defer,
@@ -278,8 +277,7 @@ impl WriteAhead {
                         .iter()
                         .map(|p| Patch {
                             at: off + u64::from(p.at),
-                            file: p.file,
-                            sh: p.sh,
+                            out: p.out,
                             k: p.k,
                             width: p.width,
                             kind: p.kind,
@@ -320,6 +318,9 @@ impl WriteAhead {
             .par_iter()
             .enumerate()
             .map(|(f, c)| kind_differs || !c.holds(res, l, f))
+            .collect();
+        self.bases = (remap.iter())
+            .map(|&n| l.sections.get(n as usize).map_or(0, |s| s.addr))
             .collect();
         let mut runs: Vec<Run> = std::iter::repeat_with(Run::default)
             .take(l.sections.len())
@@ -376,7 +377,7 @@ impl WriteAhead {
         let mut rels: Vec<(u64, u32, DynRel)> = Vec::new();
         let first = run.patches.partition_point(|p| p.at < from);
         for p in run.patches[first..].iter().take_while(|p| p.at < to) {
-            let base = l.sections[l.placement[p.file as usize][p.sh as usize].0 as usize].addr;
+            let base = self.bases.get(p.out as usize).copied().unwrap_or(0);
             let (at, n) = ((p.at - from) as usize, p.width as usize);
             let d = &mut out[at..at + n];
             let stored = crate::write::load_le(d);
@@ -465,6 +466,7 @@ impl WriteAhead {
             files: Vec::new(),
             runs,
             failed,
+            bases: Vec::new(),
             alloc: None,
         }
     }
@@ -701,11 +703,10 @@ impl FileCtx<'_> {
             };
             let v = match value {
                 Value::Done(v) => v,
-                Value::Patch(sh, v) => {
+                Value::Patch(out, v) => {
                     fs.patches.push(Patch {
                         at: r.offset() as u32,
-                        file: self.f as u32,
-                        sh,
+                        out,
                         k: k as u32,
                         width: n as u8,
                         kind: PatchKind::Abs,
@@ -758,8 +759,7 @@ impl FileCtx<'_> {
             };
             let patch = |kind, width| Patch {
                 at: r.offset() as u32,
-                file: base.map_or(0, |b| b.0),
-                sh: base.map_or(0, |b| b.1),
+                out: base.unwrap_or(0),
                 k: k as u32,
                 width,
                 kind,
@@ -776,7 +776,7 @@ impl FileCtx<'_> {
             // `S + A - P`, all but the output sections' addresses.
             let d = v as i64 as i128 - (place_off + r.offset()) as i128;
             let d = match (base, i32::try_from(d).ok()) {
-                (Some((_, _, oi)), Some(d)) if oi == place_oi => d,
+                (Some(oi), Some(d)) if oi == place_oi => d,
                 (Some(_), Some(d)) => {
                     fs.patches.push(patch(PatchKind::Pc, 4));
                     d
@@ -792,16 +792,16 @@ impl FileCtx<'_> {
     }
 
     /// Where the target of symbol `sym` plus `addend` is, written ahead in
-    /// an allocated section: the section (file, index, joined output
-    /// section) whose output section's address the value lacks, or none
-    /// for an absolute one, and the rest of the value; `None` to leave it
-    /// to the wait. Records in `used` what it took.
+    /// an allocated section: the output section (joined ahead) whose
+    /// address the value lacks, or none for an absolute one, and the rest
+    /// of the value; `None` to leave it to the wait. Records in `used`
+    /// what it took.
     fn alloc_target(
         &self,
         sym: u32,
         addend: i64,
         used: &mut Vec<Used>,
-    ) -> Option<(Option<TargetSec>, u64)> {
+    ) -> Option<(Option<u32>, u64)> {
         let o = self.obj();
         let s = o.symbols.get(sym as usize)?;
         let Some(id) = self.res.global_of(self.f, sym) else {
@@ -815,18 +815,10 @@ impl FileCtx<'_> {
                 // (Below, an offset plus the addend is the exact value.)
                 return None;
             }
-            let sh = s.shndx as usize;
-            let kind = o.sections.get(sh)?.kind;
-            let (oi, v) = match (kind, self.local_value(sym, addend, false, used)) {
-                (SectionKind::MergeStrings, Value::Patch(_, v)) => self
-                    .merge_out
-                    .iter()
-                    .find(|m| m.0 as usize == sh)
-                    .map(|m| (m.1, v))?,
-                (_, Value::Patch(_, v)) => (self.row[sh].0, v),
-                _ => return None,
+            return match self.local_value(sym, addend, false, used) {
+                Value::Patch(oi, v) => Some((Some(oi), v)),
+                _ => None,
             };
-            return Some((Some((self.f as u32, sh as u32, oi)), v));
         };
         let g = &self.res.symbols[id as usize];
         let SymDef::Object { file, sym: dsym } = g.def else {
@@ -846,7 +838,7 @@ impl FileCtx<'_> {
         }
         let off = off.checked_add(ds.value).filter(|&v| v < 1 << 48)?;
         used.push(Used::Global(id, file, sh as u32, off));
-        Some((Some((file, sh as u32, oi)), off.wrapping_add(addend as u64)))
+        Some((Some(oi), off.wrapping_add(addend as u64)))
     }
 
     /// Whether global symbol `sym` (id `id`) is one this object defines (`defines`)
@@ -895,7 +887,7 @@ impl FileCtx<'_> {
             |oi: u32| self.joined.sections[oi as usize].flags & elf::SHF_ALLOC as u64 != 0;
         let at = |oi: u32, v: u64| {
             if alloc_out(oi) {
-                Value::Patch(sh as u32, v)
+                Value::Patch(oi, v)
             } else {
                 Value::Done(v)
             }
