@@ -37,6 +37,10 @@ pub struct SymtabPlan {
     /// ones kept, and of the others kept.
     localized: Vec<(u32, u64)>,
     globals: Vec<(u32, u64)>,
+    /// Which global symbols are kept (`keep_global`), a bit per symbol:
+    /// found once, for the plan, not again by the writer (each is a few
+    /// scattered reads of its defining object's tables).
+    kept: Vec<u64>,
 }
 
 /// Global symbols per part of the plan (and job of the writer).
@@ -253,6 +257,13 @@ impl SymtabPlan {
         1 + self.section_symbols + sum(&self.files).0 + self.plt.0 + sum(&self.localized).0
     }
 
+    /// Whether global symbol `id` is kept (`keep_global`).
+    fn keeps(&self, id: usize) -> bool {
+        self.kept
+            .get(id / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
     /// All entries.
     pub fn count(&self) -> u32 {
         self.locals() + sum(&self.globals).0
@@ -302,25 +313,34 @@ pub(crate) fn symtab_plan(
             None => file_locals(o, placed, discard),
         })
         .collect();
-    let (localized, globals) = res
+    let chunks: Vec<_> = res
         .symbols
         .par_chunks(GLOBAL_CHUNK)
         .map(|chunk| {
             let (mut loc, mut glob) = ((0, 0), (0, 0));
-            for s in chunk.iter().filter(|s| keep_global(res, placement, s)) {
-                let n = if s.localized { &mut loc } else { &mut glob };
-                *n = (n.0 + 1, n.1 + s.name.len() as u64 + 1);
+            let mut kept = vec![0u64; GLOBAL_CHUNK / 64];
+            for (k, s) in chunk.iter().enumerate() {
+                if keep_global(res, placement, s) {
+                    kept[k / 64] |= 1 << (k % 64);
+                    let n = if s.localized { &mut loc } else { &mut glob };
+                    *n = (n.0 + 1, n.1 + s.name.len() as u64 + 1);
+                }
             }
-            (loc, glob)
+            (loc, glob, kept)
         })
-        .unzip();
-    SymtabPlan {
+        .collect();
+    let mut plan = SymtabPlan {
         section_symbols,
         files,
         plt: (plt.len() as u32, plt_names),
-        localized,
-        globals,
+        ..Default::default()
+    };
+    for (loc, glob, kept) in chunks {
+        plan.localized.push(loc);
+        plan.globals.push(glob);
+        plan.kept.extend(kept);
     }
+    plan
 }
 
 /// The local symbol naming PLT entry of `id` in `.symtab` (`foo$plt`, as
@@ -645,7 +665,7 @@ pub(crate) fn write(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [
                 let first = c * GLOBAL_CHUNK;
                 let chunk = &res.symbols[first..(first + GLOBAL_CHUNK).min(res.symbols.len())];
                 for (k, s) in chunk.iter().enumerate() {
-                    if s.localized != localized || !layout::keep_global(res, &l.placement, s) {
+                    if s.localized != localized || !plan.keeps(first + k) {
                         continue;
                     }
                     let (v, size, info, other, shndx) =
