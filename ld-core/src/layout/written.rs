@@ -115,9 +115,9 @@ enum Used {
     /// That a global symbol of the file (by index) is still defined by it.
     Defined(u32),
     /// That global symbol `.0`, written as at its own address, still is
-    /// (not imported, no PLT entry), at offset `.3` of the output section
-    /// of section `.2` of object `.1`.
-    Global(SymbolId, u32, u32, u64),
+    /// (not imported, no PLT entry), at offset `.2` of output section `.1`
+    /// (joined ahead: what its patches add the address of).
+    Global(SymbolId, u32, u64),
 }
 
 /// One object's sections written ahead (until they join the runs).
@@ -313,14 +313,15 @@ impl WriteAhead {
         // (Allocated sections were written for the output kind the
         // options gave; the link's is the same but for a broken build.)
         let kind_differs = self.alloc.is_some_and(|k| k != l.kind);
+        self.bases = (remap.iter())
+            .map(|&n| l.sections.get(n as usize).map_or(0, |s| s.addr))
+            .collect();
+        let bases = &self.bases;
         self.failed = self
             .files
             .par_iter()
             .enumerate()
-            .map(|(f, c)| kind_differs || !c.holds(res, l, f))
-            .collect();
-        self.bases = (remap.iter())
-            .map(|&n| l.sections.get(n as usize).map_or(0, |s| s.addr))
+            .map(|(f, c)| kind_differs || !c.holds(res, l, f, bases))
             .collect();
         let mut runs: Vec<Run> = std::iter::repeat_with(Run::default)
             .take(l.sections.len())
@@ -540,7 +541,7 @@ fn deferred_relocs(
 
 impl FileChecks {
     /// Whether what this file's sections were written with holds in `l`.
-    fn holds(&self, res: &Resolved, l: &Layout, f: usize) -> bool {
+    fn holds(&self, res: &Resolved, l: &Layout, f: usize, bases: &[u64]) -> bool {
         let Some(row) = l.placement.get(f) else {
             return false;
         };
@@ -564,20 +565,14 @@ impl FileChecks {
             Used::Defined(sym) => res
                 .global_of(f, sym)
                 .is_some_and(|id| defines(res, id, f, sym)),
-            Used::Global(id, file, sh, off) => {
+            Used::Global(id, out, off) => {
                 let (p, i) = (l.global_props[id as usize], &l.sym_info[id as usize]);
-                let place = l
-                    .placement
-                    .get(file as usize)
-                    .and_then(|r| r.get(sh as usize));
                 p.at_own_address()
                     && !p.absolute
                     && i.plt == NONE
-                    && place.is_some_and(|&(os, _)| {
-                        os != NONE
-                            && l.sym_values[id as usize]
-                                == l.sections[os as usize].addr.wrapping_add(off)
-                    })
+                    && bases
+                        .get(out as usize)
+                        .is_some_and(|b| l.sym_values[id as usize] == b.wrapping_add(off))
             }
         })
     }
@@ -837,7 +832,7 @@ impl FileCtx<'_> {
             return None;
         }
         let off = off.checked_add(ds.value).filter(|&v| v < 1 << 48)?;
-        used.push(Used::Global(id, file, sh as u32, off));
+        used.push(Used::Global(id, oi, off));
         Some((Some(oi), off.wrapping_add(addend as u64)))
     }
 
