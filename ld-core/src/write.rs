@@ -282,6 +282,13 @@ fn staged_regions(w: &layout::WriteAhead, i: usize, regions: Regions) -> Regions
         let this = match r {
             Region::Input(f, si) => {
                 j += staged[j..].partition_point(|s| s.0 < off);
+                // (An empty input may be staged at the same offset first.)
+                while staged
+                    .get(j)
+                    .is_some_and(|s| s.0 == off && *s != (off, f, si))
+                {
+                    j += 1;
+                }
                 (staged.get(j) == Some(&(off, f, si)) && !w.failed(f)).then_some(j)
             }
             _ => None,
@@ -1135,6 +1142,19 @@ mod tests {
                 "64+6 merged"
             ]
         );
+    }
+
+    #[test]
+    fn an_empty_input_staged_at_the_same_offset_does_not_hide_the_next() {
+        // File 1's section is empty (no region), at file 2's offset.
+        let regions = vec![(0, 8, Region::Input(0, 1)), (8, 8, Region::Input(2, 1))];
+        let staged = vec![(0, 0, 1), (8, 1, 1), (8, 2, 1)];
+        let w = layout::WriteAhead::with_staged(vec![staged], vec![false; 3]);
+        let got: Vec<(u64, u64, bool)> = staged_regions(&w, 0, regions)
+            .iter()
+            .map(|&(off, size, r)| (off, size, matches!(r, Region::Staged(..))))
+            .collect();
+        assert_eq!(got, [(0, 8, true), (8, 8, true)]);
     }
 
     #[test]

@@ -2893,8 +2893,13 @@ fn allocated_sections_written_ahead_match_serial_link() {
     let c = module("c", "a")
         + "extern void (*b_ctor)(void);\n\
            __attribute__((constructor(120))) static void c_init(void) { b_ctor(); }\n";
+    // e.o has an empty code section aligned as b's code is: written ahead
+    // too, at the offset where b's starts.
+    let e = "int e_only[2] = {1, 2};\n\
+             __asm__(\".section .text.e,\\\"ax\\\",@progbits\\n.p2align 4\\n.previous\");\n";
     let sources = [
         ("a.c", module("a", "b")),
+        ("e.c", e.to_string()),
         ("b.c", b),
         ("c.c", c),
         (
@@ -2932,7 +2937,7 @@ fn allocated_sections_written_ahead_match_serial_link() {
     );
     let st = staging();
     let rpath = format!("-Wl,-rpath,{}", dir.display());
-    let objs = ["a.o", "b.o", "c.o", "d.o"];
+    let objs = ["a.o", "e.o", "b.o", "c.o", "d.o"];
     for mode in ["-pie", "-no-pie"] {
         let mut wl = vec![
             format!("--concurrent-pipe={}", dir.join("p").display()),

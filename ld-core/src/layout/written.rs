@@ -351,10 +351,11 @@ impl WriteAhead {
     }
 
     /// Writes `out`, the part of output section `os` from offset `from`,
-    /// from its run: the bytes, the patches and the deferred relocations
-    /// there (`out` covers only inputs written ahead and the gaps between
-    /// them, see `staged`); returns the dynamic relocations they make, in
-    /// the serial write's order (by section, then relocation).
+    /// from its run: the bytes, then per input section its patches and
+    /// deferred relocations (`out` covers only inputs written ahead, all
+    /// of them from `from` on, and the gaps between them, see `staged`);
+    /// returns the dynamic relocations they make, in the serial write's
+    /// order (by section, then relocation).
     pub(crate) fn write_run(
         &self,
         res: &Resolved,
@@ -373,71 +374,109 @@ impl WriteAhead {
                 .copy_from_slice(&bytes[(lo - start) as usize..(hi - start) as usize]);
         }
         let os_addr = l.sections[os].addr;
-        // The staged input holding offset `at`: (its offset, file, section).
-        let input_at = |at: u64| run.staged[run.staged.partition_point(|s| s.0 <= at) - 1];
-        let mut rels: Vec<(u64, u32, DynRel)> = Vec::new();
-        let first = run.patches.partition_point(|p| p.at < from);
-        for p in run.patches[first..].iter().take_while(|p| p.at < to) {
-            let base = self.bases.get(p.out as usize).copied().unwrap_or(0);
-            let (at, n) = ((p.at - from) as usize, p.width as usize);
-            let d = &mut out[at..at + n];
+        let mut rels = Vec::new();
+        let (mut patches, mut deferred) = (
+            &run.patches[run.patches.partition_point(|p| p.at < from)..],
+            &run.deferred[run.deferred.partition_point(|d| d.0 < from)..],
+        );
+        let first = run.staged.partition_point(|s| s.0 < from);
+        for &(start, f, si) in run.staged[first..].iter().take_while(|s| s.0 < to) {
+            let size = res.objects[f as usize].sections[si as usize].size;
+            let end = start + size;
+            let n = patches.partition_point(|p| p.at < end);
+            let (mine, rest) = patches.split_at(n);
+            patches = rest;
+            // (By the section too: an empty one may start where the next.)
+            let n = deferred.partition_point(|d| (d.0, d.1, d.2) == (start, f, si));
+            let (later, rest) = deferred.split_at(n);
+            deferred = rest;
+            if mine.is_empty() && later.is_empty() {
+                continue;
+            }
+            let Some(out) = out.get_mut((start - from) as usize..(end - from) as usize) else {
+                return Err("internal error: an input outside its run".into());
+            };
+            let sec = SectionAt {
+                res,
+                l,
+                ctx,
+                f: f as usize,
+                si: si as usize,
+                addr: os_addr + start,
+            };
+            let mut made = sec.patch(mine, start, &self.bases, out)?;
+            if !later.is_empty() {
+                let patched = made.len();
+                let ks = later.iter().map(|d| d.3);
+                deferred_relocs(res, l, ctx, (sec.f, sec.si), ks, out, &mut made)?;
+                if patched > 0 && made.len() > patched {
+                    // Both made some: in relocation order, as the serial
+                    // write makes them.
+                    made.sort_by_key(|m| m.0);
+                }
+            }
+            rels.extend(made.into_iter().map(|m| m.1));
+        }
+        Ok(rels)
+    }
+}
+
+/// An input section in the output, being written from a run.
+struct SectionAt<'a> {
+    res: &'a Resolved,
+    l: &'a Layout,
+    ctx: &'a DecideCtx,
+    f: usize,
+    si: usize,
+    /// Its address.
+    addr: u64,
+}
+
+impl SectionAt<'_> {
+    /// Applies `patches` (its own, at offsets from `start` in the output
+    /// section) to `out`, the section (`bases`: the output sections'
+    /// addresses, as joined ahead); returns the dynamic relocations made,
+    /// with their relocations' indices.
+    fn patch(
+        &self,
+        patches: &[Patch<u64>],
+        start: u64,
+        bases: &[u64],
+        out: &mut [u8],
+    ) -> Result<Vec<(u32, DynRel)>, String> {
+        let mut made = Vec::new();
+        let place_os = self.addr - start;
+        for p in patches {
+            let base = bases.get(p.out as usize).copied().unwrap_or(0);
+            let at = (p.at - start) as usize;
+            let d = &mut out[at..at + p.width as usize];
             let stored = crate::write::load_le(d);
             match p.kind {
                 PatchKind::Abs => crate::write::store_le(d, stored.wrapping_add(base)),
                 PatchKind::Rel => {
                     let v = stored.wrapping_add(base);
                     crate::write::store_le(d, v);
-                    rels.push((p.at, p.k, relative(os_addr + p.at, v)));
+                    made.push((p.k, relative(self.addr + at as u64, v)));
                 }
                 PatchKind::Pc => {
-                    let v = stored as u32 as i32 as i128 + base as i128 - os_addr as i128;
+                    let v = stored as u32 as i32 as i128 + base as i128 - place_os as i128;
                     match i32::try_from(v) {
                         Ok(v) => crate::write::store_le(d, v as u32 as u64),
                         // Out of range: the serial write's path says so.
-                        Err(_) => {
-                            let (start, f, si) = input_at(p.at);
-                            let o = &res.objects[f as usize];
-                            let size = o.sections[si as usize].size as usize;
-                            let s = (start - from) as usize;
-                            deferred_relocs(
-                                res,
-                                l,
-                                ctx,
-                                (f as usize, si as usize),
-                                [p.k].into_iter(),
-                                &mut out[s..s + size],
-                                &mut Vec::new(),
-                            )?;
-                        }
+                        Err(_) => deferred_relocs(
+                            self.res,
+                            self.l,
+                            self.ctx,
+                            (self.f, self.si),
+                            [p.k].into_iter(),
+                            out,
+                            &mut Vec::new(),
+                        )?,
                     }
                 }
             }
         }
-        let first = run.deferred.partition_point(|d| d.0 < from);
-        let deferred = &run.deferred[first..];
-        let deferred = &deferred[..deferred.partition_point(|d| d.0 < to)];
-        let patched = rels.len();
-        for sec in deferred.chunk_by(|a, b| (a.0, a.1, a.2) == (b.0, b.1, b.2)) {
-            let (start, f, si, _) = sec[0];
-            let size = res.objects[f as usize].sections[si as usize].size;
-            let at = (start - from) as usize;
-            let Some(out) = out.get_mut(at..at + size as usize) else {
-                return Err("internal error: a deferred relocation outside its run".into());
-            };
-            let ks = sec.iter().map(|d| d.3);
-            let mut made = Vec::new();
-            deferred_relocs(res, l, ctx, (f as usize, si as usize), ks, out, &mut made)?;
-            rels.extend(made.into_iter().map(|(k, r)| (start, k, r)));
-        }
-        if rels.len() > patched && patched > 0 {
-            // Both made some: in the serial order, by the place's input
-            // section, then by relocation.
-            for r in &mut rels[..patched] {
-                r.0 = input_at(r.0).0;
-            }
-            rels.sort_by_key(|r| (r.0, r.1));
-        }
-        Ok(rels.into_iter().map(|r| r.2).collect())
+        Ok(made)
     }
 }
 
