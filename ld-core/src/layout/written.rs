@@ -374,40 +374,53 @@ impl WriteAhead {
                 .copy_from_slice(&bytes[(lo - start) as usize..(hi - start) as usize]);
         }
         let os_addr = l.sections[os].addr;
-        let mut rels = Vec::new();
+        let (mut rels, mut made) = (Vec::new(), Vec::new());
         let (mut patches, mut deferred) = (
             &run.patches[run.patches.partition_point(|p| p.at < from)..],
             &run.deferred[run.deferred.partition_point(|d| d.0 < from)..],
         );
         let first = run.staged.partition_point(|s| s.0 < from);
-        for &(start, f, si) in run.staged[first..].iter().take_while(|s| s.0 < to) {
-            let size = res.objects[f as usize].sections[si as usize].size;
-            let end = start + size;
-            let n = patches.partition_point(|p| p.at < end);
+        let staged = &run.staged[first..];
+        let staged = &staged[..staged.partition_point(|s| s.0 < to)];
+        for (i, &(start, f, si)) in staged.iter().enumerate() {
+            // Its patches end before the next input (no input's size is
+            // read: a scattered table per input).
+            let next = staged.get(i + 1).map_or(to, |s| s.0);
+            // (Counted, not searched for: most inputs have a few.)
+            let n = patches.iter().take_while(|p| p.at < next).count();
             let (mine, rest) = patches.split_at(n);
             patches = rest;
             // (By the section too: an empty one may start where the next.)
-            let n = deferred.partition_point(|d| (d.0, d.1, d.2) == (start, f, si));
+            let n = (deferred.iter())
+                .take_while(|d| (d.0, d.1, d.2) == (start, f, si))
+                .count();
             let (later, rest) = deferred.split_at(n);
             deferred = rest;
             if mine.is_empty() && later.is_empty() {
                 continue;
             }
-            let Some(out) = out.get_mut((start - from) as usize..(end - from) as usize) else {
-                return Err("internal error: an input outside its run".into());
-            };
             let sec = SectionAt {
                 res,
                 l,
                 ctx,
                 f: f as usize,
                 si: si as usize,
+                start,
                 addr: os_addr + start,
             };
-            let mut made = sec.patch(mine, start, &self.bases, out)?;
+            let len = out.len();
+            let within = |end: u64| {
+                let r = (start - from) as usize..(end - from) as usize;
+                (r.start <= r.end && r.end <= len)
+                    .then_some(r)
+                    .ok_or_else(|| "internal error: an input outside its run".to_string())
+            };
+            made.clear();
+            sec.patch(mine, &self.bases, &mut out[within(next)?], &mut made)?;
             if !later.is_empty() {
                 let patched = made.len();
                 let ks = later.iter().map(|d| d.3);
+                let out = &mut out[within(start + sec.size())?];
                 deferred_relocs(res, l, ctx, (sec.f, sec.si), ks, out, &mut made)?;
                 if patched > 0 && made.len() > patched {
                     // Both made some: in relocation order, as the serial
@@ -415,7 +428,7 @@ impl WriteAhead {
                     made.sort_by_key(|m| m.0);
                 }
             }
-            rels.extend(made.into_iter().map(|m| m.1));
+            rels.extend(made.drain(..).map(|m| m.1));
         }
         Ok(rels)
     }
@@ -428,23 +441,30 @@ struct SectionAt<'a> {
     ctx: &'a DecideCtx,
     f: usize,
     si: usize,
-    /// Its address.
+    /// Its offset in its output section, and its address.
+    start: u64,
     addr: u64,
 }
 
 impl SectionAt<'_> {
-    /// Applies `patches` (its own, at offsets from `start` in the output
-    /// section) to `out`, the section (`bases`: the output sections'
-    /// addresses, as joined ahead); returns the dynamic relocations made,
-    /// with their relocations' indices.
+    /// Its size.
+    fn size(&self) -> u64 {
+        self.res.objects[self.f].sections[self.si].size
+    }
+
+    /// Applies `patches` (its own, at offsets in the output section) to
+    /// `out`, the section and what follows it up to the next input
+    /// (`bases`: the output sections' addresses, as joined ahead); returns
+    /// the dynamic relocations made, with their relocations' indices, in
+    /// `made`.
     fn patch(
         &self,
         patches: &[Patch<u64>],
-        start: u64,
         bases: &[u64],
         out: &mut [u8],
-    ) -> Result<Vec<(u32, DynRel)>, String> {
-        let mut made = Vec::new();
+        made: &mut Vec<(u32, DynRel)>,
+    ) -> Result<(), String> {
+        let start = self.start;
         let place_os = self.addr - start;
         for p in patches {
             let base = bases.get(p.out as usize).copied().unwrap_or(0);
@@ -469,14 +489,14 @@ impl SectionAt<'_> {
                             self.ctx,
                             (self.f, self.si),
                             [p.k].into_iter(),
-                            out,
+                            &mut out[..self.size() as usize],
                             &mut Vec::new(),
                         )?,
                     }
                 }
             }
         }
-        Ok(made)
+        Ok(())
     }
 }
 
