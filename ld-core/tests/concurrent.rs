@@ -2693,6 +2693,82 @@ fn rereported_inputs_do_not_accumulate() {
     );
 }
 
+/// Writes `sources` into `dir` and compiles them; builds `libfoo.so` from
+/// `lib` (C source).
+fn compile_with_libfoo(dir: &Path, sources: &[(&str, &str)], lib: &str) {
+    for (f, text) in sources {
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    std::fs::write(dir.join("lib.c"), lib).unwrap();
+    let names: Vec<String> = sources.iter().map(|s| s.0.to_string()).collect();
+    must_succeed(&mut gcc_compile(dir, &[], &names), "TEST BUG: gcc");
+    must_succeed(
+        Command::new("gcc")
+            .current_dir(dir)
+            .args(["-shared", "-fPIC", "-o", "libfoo.so", "lib.c"]),
+        "TEST BUG: gcc -shared",
+    );
+}
+
+/// Links `m.o`, `concurrent` and `-lfoo` (with `flags`) into `out` with a
+/// background linker (`--stats`), the concurrent objects reported one at
+/// a time, each once the linker is idle with the one before in (resolved,
+/// laid out and scanned ahead), and `settle` after it; returns the wait's
+/// result.
+fn link_reported_one_by_one(
+    dir: &Path,
+    rt: &Path,
+    flags: &[&str],
+    concurrent: &[&str],
+    out: &str,
+    settle: Duration,
+) -> (RunResult, String) {
+    let st = staging();
+    let rpath = format!("-Wl,-rpath,{}", dir.display());
+    let mut wl = vec![
+        format!("--concurrent-pipe={}", dir.join("p").display()),
+        format!("--concurrent-log={}", dir.join("log").display()),
+        "--stats".to_string(),
+        "--start-concurrent".to_string(),
+    ];
+    wl.extend(concurrent.iter().map(|s| s.to_string()));
+    wl.push("--end-concurrent".into());
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(dir)
+        .env("CLD_RUNTIME_DIR", rt)
+        .arg("-B")
+        .arg(&st.shim)
+        .args(flags)
+        .args(["-o", out, "m.o"])
+        .arg(format!("-Wl,{}", wl.join(",")))
+        .args(["-L.", "-lfoo", &rpath]);
+    let (r, shown) = run(&mut cmd);
+    assert!(
+        r.success(),
+        "starting the background linker failed{}",
+        context(&r, &shown)
+    );
+    let token = check_token(&r, &shown);
+    let idle = |n: Option<usize>| {
+        let ok = poll(Duration::from_secs(20), || {
+            let (r, _) = control(rt, "status", &token, &["--json"]);
+            serde_json::from_str::<serde_json::Value>(&r.stdout)
+                .is_ok_and(|v| v["in_flight"] == 0 && n.is_none_or(|n| v["ingested"] == n))
+        });
+        assert!(ok, "the background linker did not become idle");
+    };
+    // The inputs after the concurrent ones (libfoo.so, libc) in first.
+    idle(None);
+    let mut w = FifoWriter::new(&dir.join("p"), true);
+    for (i, o) in concurrent.iter().enumerate() {
+        w.report(o);
+        idle(Some(i + 1));
+        std::thread::sleep(settle);
+    }
+    drop(w);
+    control(rt, "wait", &token, &[])
+}
+
 /// The relocation scan of an object resolved ahead assumes that a symbol
 /// not defined yet will be what the first of the inputs after the
 /// concurrent ones that defines it makes it (libfoo.so's `lib_only`:
@@ -2725,71 +2801,15 @@ fn relocation_scans_made_ahead_are_checked() {
             "#include <stdio.h>\nint a(int);\nint main(void) { printf(\"%d\\n\", a(5)); return 0; }\n",
         ),
     ];
-    for (f, text) in sources {
-        std::fs::write(dir.join(f), text).unwrap();
-    }
-    std::fs::write(
-        dir.join("lib.c"),
+    compile_with_libfoo(
+        &dir,
+        &sources,
         "int from_lib(int x) { return x + 1000; }\nint lib_only(int x) { return x + 100000; }\n",
-    )
-    .unwrap();
-    let names: Vec<String> = sources.iter().map(|s| s.0.to_string()).collect();
-    must_succeed(&mut gcc_compile(&dir, &[], &names), "TEST BUG: gcc");
-    must_succeed(
-        Command::new("gcc").current_dir(&dir).args([
-            "-shared",
-            "-fPIC",
-            "-o",
-            "libfoo.so",
-            "lib.c",
-        ]),
-        "TEST BUG: gcc -shared",
     );
     let st = staging();
     let rpath = format!("-Wl,-rpath,{}", dir.display());
-    let link = |concurrent: &[&str], out: &str| -> (RunResult, String) {
-        let mut wl = vec![
-            format!("--concurrent-pipe={}", dir.join("p").display()),
-            format!("--concurrent-log={}", dir.join("log").display()),
-            "--stats".to_string(),
-            "--start-concurrent".to_string(),
-        ];
-        wl.extend(concurrent.iter().map(|s| s.to_string()));
-        wl.push("--end-concurrent".into());
-        let mut cmd = Command::new("gcc");
-        cmd.current_dir(&dir)
-            .env("CLD_RUNTIME_DIR", &rt)
-            .arg("-B")
-            .arg(&st.shim)
-            .args(["-o", out, "m.o"])
-            .arg(format!("-Wl,{}", wl.join(",")))
-            .args(["-L.", "-lfoo", &rpath]);
-        let (r, shown) = run(&mut cmd);
-        assert!(
-            r.success(),
-            "starting the background linker failed{}",
-            context(&r, &shown)
-        );
-        let token = check_token(&r, &shown);
-        // The inputs after the concurrent ones (libfoo.so, libc) in first.
-        let idle = poll(Duration::from_secs(20), || {
-            let (r, _) = control(&rt, "status", &token, &["--json"]);
-            serde_json::from_str::<serde_json::Value>(&r.stdout).is_ok_and(|v| v["in_flight"] == 0)
-        });
-        assert!(idle, "the background linker did not become idle");
-        let mut w = FifoWriter::new(&dir.join("p"), true);
-        for (i, o) in concurrent.iter().enumerate() {
-            w.report(o);
-            // Resolved, laid out and scanned ahead before the next comes.
-            let idle = poll(Duration::from_secs(20), || {
-                let (r, _) = control(&rt, "status", &token, &["--json"]);
-                serde_json::from_str::<serde_json::Value>(&r.stdout)
-                    .is_ok_and(|v| v["in_flight"] == 0 && v["ingested"] == i + 1)
-            });
-            assert!(idle, "the background linker did not become idle");
-        }
-        drop(w);
-        control(&rt, "wait", &token, &[])
+    let link = |concurrent: &[&str], out: &str| {
+        link_reported_one_by_one(&dir, &rt, &[], concurrent, out, Duration::ZERO)
     };
     let (r, shown) = link(&["d.o", "a.o", "b.o"], "prog");
     assert!(
@@ -2915,73 +2935,15 @@ fn allocated_sections_written_ahead_match_serial_link() {
                 .to_string(),
         ),
     ];
-    for (f, text) in &sources {
-        std::fs::write(dir.join(f), text).unwrap();
-    }
-    std::fs::write(
-        dir.join("lib.c"),
-        "int from_lib(int x) { return x + 1000; }\n",
-    )
-    .unwrap();
-    let names: Vec<String> = sources.iter().map(|s| s.0.to_string()).collect();
-    must_succeed(&mut gcc_compile(&dir, &[], &names), "TEST BUG: gcc");
-    must_succeed(
-        Command::new("gcc").current_dir(&dir).args([
-            "-shared",
-            "-fPIC",
-            "-o",
-            "libfoo.so",
-            "lib.c",
-        ]),
-        "TEST BUG: gcc -shared",
-    );
+    let sources: Vec<(&str, &str)> = sources.iter().map(|(f, t)| (*f, t.as_str())).collect();
+    compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
     let st = staging();
     let rpath = format!("-Wl,-rpath,{}", dir.display());
     let objs = ["a.o", "e.o", "b.o", "c.o", "d.o"];
     for mode in ["-pie", "-no-pie"] {
-        let mut wl = vec![
-            format!("--concurrent-pipe={}", dir.join("p").display()),
-            format!("--concurrent-log={}", dir.join("log").display()),
-            "--stats".to_string(),
-            "--start-concurrent".to_string(),
-        ];
-        wl.extend(objs.iter().map(|s| s.to_string()));
-        wl.push("--end-concurrent".into());
-        let mut cmd = Command::new("gcc");
-        cmd.current_dir(&dir)
-            .env("CLD_RUNTIME_DIR", &rt)
-            .arg("-B")
-            .arg(&st.shim)
-            .args([mode, "-o", "prog", "m.o"])
-            .arg(format!("-Wl,{}", wl.join(",")))
-            .args(["-L.", "-lfoo", &rpath]);
-        let (r, shown) = run(&mut cmd);
-        assert!(
-            r.success(),
-            "{mode}: the start failed{}",
-            context(&r, &shown)
-        );
-        let token = check_token(&r, &shown);
-        let idle = |n: usize| {
-            poll(Duration::from_secs(20), || {
-                let (r, _) = control(&rt, "status", &token, &["--json"]);
-                serde_json::from_str::<serde_json::Value>(&r.stdout)
-                    .is_ok_and(|v| v["in_flight"] == 0 && v["ingested"] == n)
-            })
-        };
-        assert!(idle(0), "{mode}: the background linker did not become idle");
-        let mut w = FifoWriter::new(&dir.join("p"), true);
-        for (i, o) in objs.iter().enumerate() {
-            w.report(o);
-            assert!(
-                idle(i + 1),
-                "{mode}: the background linker did not become idle"
-            );
-            // Written ahead (while idle) before the next one comes.
-            std::thread::sleep(Duration::from_millis(300));
-        }
-        drop(w);
-        let (r, shown) = control(&rt, "wait", &token, &[]);
+        // Each written ahead (while idle) before the next one comes.
+        let settle = Duration::from_millis(300);
+        let (r, shown) = link_reported_one_by_one(&dir, &rt, &[mode], &objs, "prog", settle);
         assert!(
             r.success(),
             "{mode}: the wait failed{}",
