@@ -2710,6 +2710,33 @@ fn compile_with_libfoo(dir: &Path, sources: &[(&str, &str)], lib: &str) {
     );
 }
 
+/// What follows `prefix` on the line of `--stats` that starts with it.
+fn stats_line(r: &RunResult, shown: &str, prefix: &str) -> String {
+    r.stderr
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no line '{prefix}'{}", context(r, shown)))
+        .to_string()
+}
+
+/// Links `m.o`, `objs` and `-lfoo` (with `flags`) serially into
+/// `dir/serial`: its bytes.
+fn serial_link_with_libfoo(dir: &Path, flags: &[&str], objs: &[&str]) -> Vec<u8> {
+    let rpath = format!("-Wl,-rpath,{}", dir.display());
+    must_succeed(
+        Command::new("gcc")
+            .current_dir(dir)
+            .arg("-B")
+            .arg(&staging().shim)
+            .args(flags)
+            .args(["-o", "serial", "m.o"])
+            .args(objs)
+            .args(["-L.", "-lfoo", &rpath]),
+        "serial link",
+    );
+    std::fs::read(dir.join("serial")).unwrap()
+}
+
 /// Links `m.o`, `concurrent` and `-lfoo` (with `flags`) into `out` with a
 /// background linker (`--stats`), the concurrent objects reported one at
 /// a time, each once the linker is idle with the one before in (resolved,
@@ -2806,8 +2833,6 @@ fn relocation_scans_made_ahead_are_checked() {
         &sources,
         "int from_lib(int x) { return x + 1000; }\nint lib_only(int x) { return x + 100000; }\n",
     );
-    let st = staging();
-    let rpath = format!("-Wl,-rpath,{}", dir.display());
     let link = |concurrent: &[&str], out: &str| {
         link_reported_one_by_one(&dir, &rt, &[], concurrent, out, Duration::ZERO)
     };
@@ -2817,12 +2842,7 @@ fn relocation_scans_made_ahead_are_checked() {
         "the concurrent link failed{}",
         context(&r, &shown)
     );
-    let counts = r
-        .stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("cld: relocation scans made ahead: "))
-        .unwrap_or_else(|| panic!("no count of the scans made ahead{}", context(&r, &shown)))
-        .to_string();
+    let counts = stats_line(&r, &shown, "cld: relocation scans made ahead: ");
     let num = |after: &str| -> usize {
         counts
             .split(after)
@@ -2843,18 +2863,9 @@ fn relocation_scans_made_ahead_are_checked() {
         "not a.o's scan alone was made again: {counts}"
     );
     check_runs(&dir.join("prog"), "102020\n", "the concurrent link");
-    must_succeed(
-        Command::new("gcc")
-            .current_dir(&dir)
-            .arg("-B")
-            .arg(&st.shim)
-            .args([
-                "-o", "serial", "m.o", "d.o", "a.o", "b.o", "-L.", "-lfoo", &rpath,
-            ]),
-        "serial link",
-    );
     assert!(
-        std::fs::read(dir.join("prog")).unwrap() == std::fs::read(dir.join("serial")).unwrap(),
+        std::fs::read(dir.join("prog")).unwrap()
+            == serial_link_with_libfoo(&dir, &[], &["d.o", "a.o", "b.o"]),
         "the concurrent link differs from the serial link"
     );
     // c.o's scan ahead assumes `nowhere` comes later; it does not.
@@ -2937,8 +2948,6 @@ fn allocated_sections_written_ahead_match_serial_link() {
     ];
     let sources: Vec<(&str, &str)> = sources.iter().map(|(f, t)| (*f, t.as_str())).collect();
     compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
-    let st = staging();
-    let rpath = format!("-Wl,-rpath,{}", dir.display());
     let objs = ["a.o", "e.o", "b.o", "c.o", "d.o"];
     for mode in ["-pie", "-no-pie"] {
         // Each written ahead (while idle) before the next one comes.
@@ -2950,12 +2959,7 @@ fn allocated_sections_written_ahead_match_serial_link() {
             context(&r, &shown)
         );
         // No debug sections: what was written ahead is allocated.
-        let taken = r
-            .stderr
-            .lines()
-            .find_map(|l| l.strip_prefix("cld: sections written ahead: "))
-            .unwrap_or_else(|| panic!("{mode}: nothing written ahead{}", context(&r, &shown)))
-            .to_string();
+        let taken = stats_line(&r, &shown, "cld: sections written ahead: ");
         let n: Vec<usize> = taken
             .split_whitespace()
             .filter_map(|w| w.parse().ok())
@@ -2964,18 +2968,9 @@ fn allocated_sections_written_ahead_match_serial_link() {
             n.len() == 2 && n[0] >= 6 && n[0] == n[1],
             "{mode}: the allocated sections were not all taken: {taken}"
         );
-        must_succeed(
-            Command::new("gcc")
-                .current_dir(&dir)
-                .arg("-B")
-                .arg(&st.shim)
-                .args([mode, "-o", "serial", "m.o"])
-                .args(objs)
-                .args(["-L.", "-lfoo", &rpath]),
-            "serial link",
-        );
         assert!(
-            std::fs::read(dir.join("prog")).unwrap() == std::fs::read(dir.join("serial")).unwrap(),
+            std::fs::read(dir.join("prog")).unwrap()
+                == serial_link_with_libfoo(&dir, &[mode], &objs),
             "{mode}: the concurrent link differs from the serial link"
         );
         let (r, shown) = run(&mut Command::new(dir.join("serial")));
