@@ -1365,6 +1365,20 @@ fn tiny_objects(dir: &Path, names: &[&str]) {
     }
 }
 
+/// gcc's `-Wl,` option starting a background linker in pipe mode (FIFO
+/// `dir/p`, log `dir/log`) with `extra` options and `concurrent` objects.
+fn pipe_wl(dir: &Path, extra: &[&str], concurrent: &[&str]) -> String {
+    let mut wl = vec![
+        format!("--concurrent-pipe={}", dir.join("p").display()),
+        format!("--concurrent-log={}", dir.join("log").display()),
+    ];
+    wl.extend(extra.iter().map(|s| s.to_string()));
+    wl.push("--start-concurrent".into());
+    wl.extend(concurrent.iter().map(|s| s.to_string()));
+    wl.push("--end-concurrent".into());
+    format!("-Wl,{}", wl.join(","))
+}
+
 /// Starts a background linker for tmain.o + `concurrent` through gcc:
 /// returns (token, pid). Pipe mode (FIFO `dir/p`, created by cld) unless
 /// `mode` says otherwise.
@@ -1372,21 +1386,13 @@ fn start_tiny(dir: &Path, rt: &Path, concurrent: &[&str], extra: &[&str]) -> (St
     let st = staging();
     tiny_objects(dir, &["tmain.o"]);
     let log = dir.join("log");
-    let mut wl = vec![
-        format!("--concurrent-pipe={}", dir.join("p").display()),
-        format!("--concurrent-log={}", log.display()),
-    ];
-    wl.extend(extra.iter().map(|s| s.to_string()));
-    wl.push("--start-concurrent".into());
-    wl.extend(concurrent.iter().map(|s| s.to_string()));
-    wl.push("--end-concurrent".into());
     let mut cmd = Command::new("gcc");
     cmd.current_dir(dir)
         .env("CLD_RUNTIME_DIR", rt)
         .arg("-B")
         .arg(&st.shim)
         .args(["-o", "prog", "tmain.o"])
-        .arg(format!("-Wl,{}", wl.join(",")));
+        .arg(pipe_wl(dir, extra, concurrent));
     let (r, shown) = run(&mut cmd);
     assert!(
         r.success(),
@@ -2752,14 +2758,6 @@ fn link_reported_one_by_one(
 ) -> (RunResult, String) {
     let st = staging();
     let rpath = format!("-Wl,-rpath,{}", dir.display());
-    let mut wl = vec![
-        format!("--concurrent-pipe={}", dir.join("p").display()),
-        format!("--concurrent-log={}", dir.join("log").display()),
-        "--stats".to_string(),
-        "--start-concurrent".to_string(),
-    ];
-    wl.extend(concurrent.iter().map(|s| s.to_string()));
-    wl.push("--end-concurrent".into());
     let mut cmd = Command::new("gcc");
     cmd.current_dir(dir)
         .env("CLD_RUNTIME_DIR", rt)
@@ -2767,7 +2765,7 @@ fn link_reported_one_by_one(
         .arg(&st.shim)
         .args(flags)
         .args(["-o", out, "m.o"])
-        .arg(format!("-Wl,{}", wl.join(",")))
+        .arg(pipe_wl(dir, &["--stats"], concurrent))
         .args(["-L.", "-lfoo", &rpath]);
     let (r, shown) = run(&mut cmd);
     assert!(

@@ -224,11 +224,11 @@ pub(super) fn advance(
     more
 }
 
-/// Objects whose debug sections one step writes ahead (about a
+/// Objects whose sections one step writes ahead (about a
 /// millisecond's work), so that a wait is served at once.
 const WRITE_STEP: usize = 128;
 
-/// Writes ahead the debug sections of some of the objects laid out ahead
+/// Writes ahead the sections of some of the objects laid out ahead
 /// (`LayoutAhead::write_step`); returns whether some are left.
 pub(super) fn write_ahead(
     shared: &Shared,

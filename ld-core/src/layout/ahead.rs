@@ -9,7 +9,8 @@
 //! Also each object's relocation scan (`scan::ScanAhead`), which depends on
 //! symbols later inputs may define: it records what it assumed of them,
 //! and the wait takes it only where that holds. And each object's debug
-//! sections, written into a run per output section (`written::WriteAhead`).
+//! sections (and in an executable its code and data), written into a run
+//! per output section (`written::WriteAhead`).
 //!
 //! Assumes what is live and where it goes is known per input, in the
 //! order resolution adds objects: without `--gc-sections` (liveness from
@@ -38,13 +39,13 @@ pub struct LayoutAhead {
     pub(super) eh: EhAhead,
     /// Their relocation scans, checked at the wait (`scan::ScanAhead`).
     pub(super) scans: Vec<ScanAhead>,
-    /// Their debug sections, written (`written`), where that applies.
+    /// Their sections, written (`written`), where that applies.
     pub(super) written: Option<WriteAhead>,
     /// Per object: the (entries, bytes) of its locals in `.symtab`
     /// (`symtab::file_locals`), which its placement alone decides: the
     /// wait's `.symtab` plan counts only the globals and the later objects.
     pub(super) locals: Vec<(u32, u64)>,
-    /// Their locals written, as far as their debug sections are.
+    /// Their locals written, as far as their sections are.
     pub(super) locals_written: Option<crate::chunks::symtab::LocalsAhead>,
 }
 
@@ -104,7 +105,7 @@ impl LayoutAhead {
         self.eh.feed(res, &self.live);
     }
 
-    /// Writes the debug sections of up to `max` more of the objects in
+    /// Writes the sections of up to `max` more of the objects in
     /// (`written::WriteAhead`), if that applies; returns whether some are
     /// left. A step at a time while the background linker is idle: when
     /// the wait comes, the objects not written yet are written by the link
@@ -127,7 +128,7 @@ impl LayoutAhead {
             Some(opts.output_kind),
         );
         // (Not where sections are dropped after layout, as with compressed
-        // debug sections: the same options as the debug sections'.)
+        // debug sections: the same options as the sections'.)
         let placed = &self.placed;
         let locals = self.locals_written.get_or_insert_with(Default::default);
         locals.feed(res, to, |f| placed.row(f), opts.discard);
@@ -150,7 +151,7 @@ impl LayoutAhead {
         self.live.len()
     }
 
-    /// How many of them have their debug sections written (`write_step`).
+    /// How many of them have their sections written (`write_step`).
     pub fn written_files(&self) -> usize {
         self.written.as_ref().map_or(0, |w| w.files())
     }

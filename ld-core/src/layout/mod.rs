@@ -685,7 +685,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 }
 
 impl Layout {
-    /// What the background linker wrote before the wait (debug sections,
+    /// What the background linker wrote before the wait (sections,
     /// `.symtab` locals), for the writer to take where it holds in this
     /// layout (`remap`: the joined output sections' indices to its own).
     fn take_written_ahead(

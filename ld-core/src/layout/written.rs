@@ -1,6 +1,6 @@
-//! Non-allocated sections (debug info) written before the wait: for each
-//! object laid out ahead (`LayoutAhead`), its debug sections are copied and
-//! relocated while compiles run, into a *run* per output section: the
+//! Sections written before the wait: for each object laid out ahead
+//! (`LayoutAhead`), its debug sections (and, in an executable, its code
+//! and data: see the end) are copied and relocated while compiles run, into a *run* per output section: the
 //! section's bytes from its start as far as written, each input at its
 //! place (an object placed ahead keeps its offsets). The wait copies each
 //! run into the output in one piece (not input by input: 13,500 lookups
@@ -95,8 +95,8 @@ enum PatchKind {
 /// One output section's inputs written ahead, from its start: `segs`, the
 /// bytes (a segment per step, in offset order, zeros between inputs);
 /// `staged`, each input written (offset, file, section), in offset order;
-/// its patches (of file `.0`) and deferred relocations (section start,
-/// file, section, index in its raw relocations), in offset order.
+/// its patches and deferred relocations (section start, file, section,
+/// index in its relocations), in offset order.
 #[derive(Default)]
 struct Run {
     segs: Vec<(u64, Vec<u8>)>,
@@ -142,8 +142,8 @@ struct FileChecks {
     piece_out: Vec<u64>,
 }
 
-/// The debug sections of the objects laid out ahead, written (in
-/// resolution order), by output section.
+/// The sections of the objects laid out ahead, written (in resolution
+/// order), by output section.
 #[derive(Default)]
 pub struct WriteAhead {
     /// Per object written: what the wait checks.
@@ -172,7 +172,7 @@ enum Value {
 }
 
 impl WriteAhead {
-    /// Whether debug sections are written ahead for a link with `opts`: not
+    /// Whether sections are written ahead for a link with `opts`: not
     /// where the written bytes are read again (compressed, indexed, moved to
     /// a separate file, their relocations emitted).
     pub(super) fn applies(opts: &Options) -> bool {
@@ -310,9 +310,6 @@ impl WriteAhead {
         remap: &[u32],
     ) -> (Self, usize, usize) {
         self.files.truncate(res.objects.len());
-        // (Allocated sections were written for the output kind the
-        // options gave; the link's is the same but for a broken build.)
-        let kind_differs = self.alloc.is_some_and(|k| k != l.kind);
         self.bases = (remap.iter())
             .map(|&n| l.sections.get(n as usize).map_or(0, |s| s.addr))
             .collect();
@@ -321,7 +318,7 @@ impl WriteAhead {
             .files
             .par_iter()
             .enumerate()
-            .map(|(f, c)| kind_differs || !c.holds(res, l, f, bases))
+            .map(|(f, c)| !c.holds(res, l, f, bases))
             .collect();
         let mut runs: Vec<Run> = std::iter::repeat_with(Run::default)
             .take(l.sections.len())
