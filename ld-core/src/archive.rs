@@ -85,6 +85,12 @@ impl ArchiveMember {
         }
     }
 
+    /// Gives back `o`, taken (`take_parsed`) by a resolution that was
+    /// undone: the next one takes it again instead of parsing it.
+    pub fn give_back(&self, o: ObjectFile) {
+        *self.ahead.lock().unwrap() = Ahead::Done(Box::new(o));
+    }
+
     /// Drops what was parsed ahead and not taken.
     fn forget_parsed(&self) {
         let mut a = self.ahead.lock().unwrap();

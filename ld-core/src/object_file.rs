@@ -1301,6 +1301,36 @@ impl ObjectFile {
         self.split_eh_frames()
     }
 
+    /// An object with nothing in it, holding the place (file id) of an
+    /// input not ingested yet in a resolution that went past it
+    /// (`resolve::Incremental::open_gap`).
+    pub fn placeholder() -> ObjectFile {
+        ObjectFile {
+            name: String::new(),
+            data: &[],
+            backing: Default::default(),
+            sections: Vec::new(),
+            symbols: Vec::new(),
+            first_global: 0,
+            reloc_tables: Vec::new(),
+            sorted_relocs: Vec::new(),
+            pieces: Vec::new(),
+            piece_blocks: Vec::new(),
+            merge_ranges: Vec::new(),
+            groups: Vec::new(),
+            eh_frames: Vec::new(),
+            decompressed: Vec::new(),
+            raw_relocs: Vec::new(),
+            wants_execstack: false,
+            missing_gnu_stack: false,
+            gnu_properties: None,
+            global_hashes: Vec::new(),
+            gnu_abi: false,
+            at_names: false,
+            unfinished: false,
+        }
+    }
+
     /// What resolution needs of `parse`: the sections, symbols and COMDAT
     /// groups, not the relocations, merged-string pieces and `.eh_frame`
     /// records, which only layout needs (`finish_parse`). An archive

@@ -404,6 +404,9 @@ struct Resolver<'c> {
     /// common since the last look (repeats included: a weak reference
     /// may have become strong).
     touched: Option<Vec<SymbolId>>,
+    /// While a gap is open (`Incremental::open_gap`): the archive members
+    /// added since, (file, the archive's members, member index).
+    taken: Option<Vec<TakenMember>>,
     /// Members are parsed wholly: for the background linker, which lays
     /// out each object as it is resolved. A serial link parses them as far
     /// as resolution needs and finishes them after it, in parallel (`link`).
@@ -434,6 +437,15 @@ impl Resolver<'_> {
 
     fn add_object(&mut self, obj: ObjectFile) {
         let fid = self.r.objects.len() as FileId;
+        self.r.objects.push(ObjectFile::placeholder());
+        self.r.sym_ids.push(Vec::new());
+        self.r.discarded.push(Vec::new());
+        self.add_object_at(obj, fid);
+    }
+
+    /// `add_object` for the object of file `fid`, whose place (in
+    /// `objects`, `sym_ids`, `discarded`) is held already.
+    fn add_object_at(&mut self, obj: ObjectFile, fid: FileId) {
         // COMDAT: the first group with a signature wins.
         let mut discarded = vec![false; obj.sections.len()];
         for g in &obj.groups {
@@ -504,9 +516,10 @@ impl Resolver<'_> {
                 self.r.symbols[id as usize].def_version = ver.map(crate::name::Name::new);
             }
         }
-        self.r.objects.push(obj);
-        self.r.sym_ids.push(ids);
-        self.r.discarded.push(discarded);
+        let f = fid as usize;
+        self.r.objects[f] = obj;
+        self.r.sym_ids[f] = ids;
+        self.r.discarded[f] = discarded;
     }
 
     /// `cur` is the object being added (file `fid`, not yet in `objects`):
@@ -608,6 +621,19 @@ impl Resolver<'_> {
                 None => return Err(crate::plugin::unclaimed_error(&input.name)),
             },
         })
+    }
+
+    /// Adds member `m` of `ar`, and notes where it went while a gap is
+    /// open (`Gap::members`: an undone resolution gives it back).
+    fn add_member_of(&mut self, ar: &Archive, m: u32, member: Member) -> Result<()> {
+        let before = self.r.objects.len();
+        self.add_member(member)?;
+        if let Some(t) = &mut self.taken {
+            if self.r.objects.len() > before {
+                t.push((before as FileId, ar.members.clone(), m));
+            }
+        }
+        Ok(())
     }
 
     fn add_member(&mut self, m: Member) -> Result<()> {
@@ -834,8 +860,153 @@ impl Resolver<'_> {
             Some(r) => r?,
             None => parse_member(&ar.members[m as usize], self.parse_whole)?,
         };
-        self.add_member(member)?;
+        self.add_member_of(ar, m, member)?;
         Ok(true)
+    }
+
+    /// Whether object `o`, the input missing at gap `g`, leaves what was
+    /// resolved after it (`after`: what was placed since) as resolving in
+    /// order would have made it:
+    /// - no COMDAT group of it was kept by an input after it;
+    /// - each name it defines is undefined still (not defined after it,
+    ///   so no archive member was taken for it), and not as a common;
+    /// - each name it references strongly was wanted already at the gap,
+    ///   or is in no archive after it (else members may be taken in
+    ///   another order, or others).
+    ///
+    /// References merge into flags that do not depend on order, except
+    /// the type the last typed one gives; `Some` holds the symbols whose
+    /// type an input after it gave (kept when `o` is added), `None` if
+    /// that cannot be told.
+    fn gap_holds(&self, g: &Gap, o: &ObjectFile, after: &[Placed]) -> Option<Vec<(SymbolId, u8)>> {
+        if o.at_names {
+            return None;
+        }
+        let mut discarded = vec![false; o.sections.len()];
+        for grp in &o.groups {
+            match self.comdats.get(grp.signature) {
+                Some(&owner) if owner > g.fid => return None,
+                Some(_) => grp
+                    .sections
+                    .iter()
+                    .for_each(|&s| discarded[s as usize] = true),
+                None => {}
+            }
+        }
+        let archives: Vec<&Archive> = after
+            .iter()
+            .filter_map(|p| match p {
+                Placed::Archive { archive, .. } => Some(&**archive),
+                _ => None,
+            })
+            .collect();
+        let mut keep_types = Vec::new();
+        let first = o.first_global as usize;
+        for (i, s) in o.symbols.iter().enumerate().skip(first) {
+            let name = s.name.get();
+            let hash = match o.global_hashes.get(i - first) {
+                Some(&h) => h,
+                None => name_hash(name),
+            };
+            let id = self.r.lookup_hashed(name, hash);
+            let now = id.map(|id| &self.r.symbols[id as usize]);
+            let then = id.and_then(|id| g.symbols.get(id as usize));
+            let in_discarded = !s.is_undefined()
+                && !s.is_common()
+                && s.shndx != elf::SHN_ABS as u32
+                && discarded.get(s.shndx as usize).copied().unwrap_or(false);
+            if s.is_undefined() || in_discarded {
+                let (t_then, t_now) = (
+                    then.map_or(elf::STT_NOTYPE, |t| t.ref_type),
+                    now.map_or(elf::STT_NOTYPE, |t| t.ref_type),
+                );
+                if t_now != t_then {
+                    keep_types.push((id?, t_now));
+                } else if s.typ != elf::STT_NOTYPE && t_then != elf::STT_NOTYPE && s.typ != t_then {
+                    // An input after it may have given the same type again.
+                    return None;
+                }
+                let strong = !s.is_weak() || in_discarded;
+                let wanted = then.is_some_and(|t| {
+                    t.def != SymDef::Undefined || t.strong_ref || t.dso_strong_ref
+                });
+                if strong
+                    && !wanted
+                    && archives
+                        .iter()
+                        .any(|a| a.entries_named_hashed(name, hash).next().is_some())
+                {
+                    return None;
+                }
+            } else if s.is_common() || now.is_some_and(|n| n.def != SymDef::Undefined) {
+                return None;
+            }
+        }
+        Some(keep_types)
+    }
+
+    /// Numbers the symbols made since symbol `first` as an in-order
+    /// resolution does, once the object of file `fid` (the gap's) is in:
+    /// its names first, in its symbol order, then the others as they
+    /// came. The symbols before `first` keep their ids.
+    fn renumber_after(&mut self, first: usize, fid: FileId) {
+        let r = &mut self.r;
+        let n = r.symbols.len();
+        let mut order: Vec<SymbolId> = Vec::with_capacity(n - first);
+        let mut seen = vec![false; n - first];
+        for &id in &r.sym_ids[fid as usize] {
+            let i = id as usize;
+            if i >= first && !std::mem::replace(&mut seen[i - first], true) {
+                order.push(id);
+            }
+        }
+        order.extend(
+            (first..n)
+                .filter(|&i| !seen[i - first])
+                .map(|i| i as SymbolId),
+        );
+        if order
+            .iter()
+            .enumerate()
+            .all(|(j, &id)| id as usize == first + j)
+        {
+            return;
+        }
+        let mut new_id = vec![0 as SymbolId; n - first];
+        for (j, &old) in order.iter().enumerate() {
+            new_id[old as usize - first] = (first + j) as SymbolId;
+        }
+        let map = |id: SymbolId| match (id as usize).checked_sub(first) {
+            Some(i) => new_id[i],
+            None => id,
+        };
+        let mut old: Vec<Option<Symbol>> =
+            r.symbols.split_off(first).into_iter().map(Some).collect();
+        r.symbols.extend(
+            order
+                .iter()
+                .map(|&id| old[id as usize - first].take().expect("once")),
+        );
+        let hashes = r.hashes.split_off(first);
+        r.hashes
+            .extend(order.iter().map(|&id| hashes[id as usize - first]));
+        for e in r.names.iter_mut() {
+            e.1 = map(e.1);
+        }
+        for ids in &mut r.sym_ids[fid as usize..] {
+            for id in ids.iter_mut() {
+                *id = map(*id);
+            }
+        }
+        for id in &mut self.wanted {
+            *id = map(*id);
+        }
+        if self.in_wanted.len() > first {
+            self.in_wanted.resize(n, false);
+            let was = self.in_wanted.split_off(first);
+            self.in_wanted
+                .extend(order.iter().map(|&id| was[id as usize - first]));
+        }
     }
 
     /// Whether `name` is, so far, a common symbol.
@@ -1043,6 +1214,29 @@ fn names_hint(item: &LoadItem) -> usize {
     }
 }
 
+/// An archive member added while a gap is open: its file, its archive's
+/// members, its index there.
+type TakenMember = (FileId, std::sync::Arc<Vec<ArchiveMember>>, u32);
+
+/// An `Incremental` resolution where an input is missing, when it went on
+/// past it (`open_gap`): what it was then, to undo what came after
+/// (`close_gap`) and to tell whether the input, once in, changes any of
+/// that (`fill_gap`).
+struct Gap {
+    /// The missing input's file id (a placeholder holds it) and its
+    /// index in `placed`.
+    fid: FileId,
+    placed: usize,
+    /// The symbols as they were (the ones after these were made since).
+    symbols: Vec<Symbol>,
+    wanted: Vec<SymbolId>,
+    in_wanted: Vec<bool>,
+    comdats: NameMap<FileId>,
+    errors: usize,
+    shared: usize,
+    fed: usize,
+}
+
 /// A resolution fed one input at a time, in command-line order, then
 /// finished. `resolve_with` feeds every input at once; the background
 /// linker feeds each input as soon as every input before it is ingested,
@@ -1050,6 +1244,8 @@ fn names_hint(item: &LoadItem) -> usize {
 /// run in the same order, so the result is the same.
 pub struct Incremental<'c> {
     rs: Resolver<'c>,
+    /// Where an input is missing, if the resolution went on past it.
+    gap: Option<Gap>,
     /// Archives inside the current group (indices into `placed`),
     /// rescanned until nothing changes at its end.
     group: Option<Vec<usize>>,
@@ -1092,6 +1288,7 @@ impl<'c> Incremental<'c> {
             wanted: Vec::new(),
             in_wanted: Vec::new(),
             touched: None,
+            taken: None,
             parse_whole: true,
         };
         for &r in roots {
@@ -1102,6 +1299,7 @@ impl<'c> Incremental<'c> {
         }
         Incremental {
             rs,
+            gap: None,
             group: None,
             placed: Vec::new(),
             fed: 0,
@@ -1147,7 +1345,8 @@ impl<'c> Incremental<'c> {
                 for m in preload.into_iter().filter(|_| !whole) {
                     if let Some(e) = extracted.get_mut(m as usize).filter(|e| !**e) {
                         *e = true;
-                        rs.add_member(parse_member(&archive.members[m as usize], rs.parse_whole)?)?;
+                        let member = parse_member(&archive.members[m as usize], rs.parse_whole)?;
+                        rs.add_member_of(&archive, m, member)?;
                     }
                 }
                 if whole {
@@ -1161,7 +1360,7 @@ impl<'c> Incremental<'c> {
                         .collect();
                     for (i, obj) in objs.into_iter().enumerate() {
                         extracted[i] = true;
-                        rs.add_member(obj?)?;
+                        rs.add_member_of(&archive, i as u32, obj?)?;
                     }
                 } else {
                     rs.scan_archive(&archive, &mut extracted)?;
@@ -1203,19 +1402,162 @@ impl<'c> Incremental<'c> {
         Ok(())
     }
 
+    /// Whether the resolution may go on past an input that is not in yet
+    /// (`open_gap`): one gap at a time, not inside a group (its end scans
+    /// archives before the gap again), nor with `--wrap` or
+    /// `--undefined-glob` (names then mean more than the table says).
+    pub fn can_open_gap(&self) -> bool {
+        let rs = &self.rs;
+        self.gap.is_none()
+            && self.group.is_none()
+            && rs.wrap.is_empty()
+            && rs.undefined_globs.is_empty()
+            && rs.r.defsyms.is_empty()
+            && rs.r.promoted.is_empty()
+    }
+
+    /// Holds the place of the next input, an object not in yet, so that
+    /// the ones after it are fed now. Resolving them does not depend on it
+    /// unless it defines what they define or want, or wants what an
+    /// archive after it has: `fill_gap` checks that when it comes, and
+    /// else `close_gap` undoes what came after it.
+    pub fn open_gap(&mut self) {
+        let rs = &mut self.rs;
+        let fid = rs.r.objects.len() as FileId;
+        self.gap = Some(Gap {
+            fid,
+            placed: self.placed.len(),
+            symbols: rs.r.symbols.clone(),
+            wanted: rs.wanted.clone(),
+            in_wanted: rs.in_wanted.clone(),
+            comdats: rs.comdats.clone(),
+            errors: rs.errors.len(),
+            shared: rs.r.shared.len(),
+            fed: self.fed,
+        });
+        rs.r.objects.push(ObjectFile::placeholder());
+        rs.r.sym_ids.push(Vec::new());
+        rs.r.discarded.push(Vec::new());
+        self.placed.push(Placed::Object(fid));
+        rs.taken = Some(Vec::new());
+    }
+
+    /// The file id of the input missing, if a gap is open: the objects
+    /// before it are resolved as a serial resolution resolves them.
+    pub fn gap_file(&self) -> Option<usize> {
+        self.gap.as_ref().map(|g| g.fid as usize)
+    }
+
+    /// Puts `o`, the input missing, in its place, if what was resolved
+    /// after it is what resolving in order makes (`Resolver::gap_holds`);
+    /// the symbols made since the gap are then numbered as in that order.
+    /// Else gives `o` back: `close_gap` undoes the rest, and `o` is fed.
+    pub fn fill_gap(&mut self, o: ObjectFile) -> std::result::Result<(), Box<ObjectFile>> {
+        let Some(g) = &self.gap else {
+            return Err(Box::new(o));
+        };
+        let Some(keep_types) = self.rs.gap_holds(g, &o, &self.placed[g.placed + 1..]) else {
+            return Err(Box::new(o));
+        };
+        let g = self.gap.take().expect("open");
+        self.rs.taken = None;
+        let errors = self.rs.errors.len();
+        self.rs.add_object_at(o, g.fid);
+        for (id, t) in keep_types {
+            self.rs.r.symbols[id as usize].ref_type = t;
+        }
+        // Its errors (a name it defines twice) where an in-order
+        // resolution makes them.
+        let mine: Vec<String> = self.rs.errors.drain(errors..).collect();
+        self.rs.errors.splice(g.errors..g.errors, mine);
+        self.rs.renumber_after(g.symbols.len(), g.fid);
+        self.fed += 1;
+        Ok(())
+    }
+
+    /// Undoes what was fed after the gap, if one is open, and gives it
+    /// back in order (archives with no member selected; the members
+    /// taken go back to them as parsed). The resolution is then as it was
+    /// when the gap was opened.
+    pub fn close_gap(&mut self) -> Vec<LoadItem> {
+        let Some(g) = self.gap.take() else {
+            return Vec::new();
+        };
+        let taken = self.rs.taken.take().unwrap_or_default();
+        let r = &mut self.rs.r;
+        let (fid, base) = (g.fid as usize, g.fid as usize + 1);
+        let after = self.placed.split_off(g.placed + 1);
+        self.placed.truncate(g.placed);
+        let mut objects: Vec<Option<ObjectFile>> =
+            r.objects.split_off(base).into_iter().map(Some).collect();
+        r.objects.truncate(fid);
+        r.sym_ids.truncate(fid);
+        r.discarded.truncate(fid);
+        for (f, members, m) in taken {
+            if let Some(o) = objects[f as usize - base].take() {
+                members[m as usize].give_back(o);
+            }
+        }
+        let mut shared: Vec<Option<LoadedShared>> =
+            r.shared.split_off(g.shared).into_iter().map(Some).collect();
+        let mut out = Vec::with_capacity(after.len());
+        for p in after {
+            match p {
+                Placed::Object(f) => {
+                    if let Some(o) = objects[f as usize - base].take() {
+                        out.push(LoadItem::Object(Box::new(o)));
+                    }
+                }
+                Placed::Shared(f) => {
+                    if let Some(s) = shared[f as usize - g.shared].take() {
+                        out.push(LoadItem::Shared {
+                            file: Box::new(s.file),
+                            as_needed: s.as_needed,
+                        });
+                    }
+                }
+                Placed::Archive { archive, whole, .. } => out.push(LoadItem::Archive {
+                    archive,
+                    whole,
+                    preload: Vec::new(),
+                }),
+                Placed::Claimed => {}
+                Placed::GroupStart => out.push(LoadItem::GroupStart),
+                Placed::GroupEnd => out.push(LoadItem::GroupEnd),
+            }
+        }
+        let first = g.symbols.len();
+        r.symbols = g.symbols;
+        r.hashes.truncate(first);
+        r.names.retain(|e| (e.1 as usize) < first);
+        self.rs.wanted = g.wanted;
+        self.rs.in_wanted = g.in_wanted;
+        self.rs.comdats = g.comdats;
+        self.rs.errors.truncate(g.errors);
+        self.group = None;
+        self.fed = g.fed;
+        out
+    }
+
     /// The inputs fed so far, given back in the order they were fed, for a
     /// resolution that must start over (resolving does not change them):
     /// objects and shared libraries as they came, archives with no member
     /// selected. `None` if the plugin claimed or dropped one.
     pub fn recover(self) -> Option<Vec<LoadItem>> {
         let Incremental {
-            rs, placed, fed, ..
+            rs,
+            placed,
+            fed,
+            gap,
+            ..
         } = self;
+        let hole = gap.map(|g| g.fid);
         let mut objects: Vec<Option<ObjectFile>> = rs.r.objects.into_iter().map(Some).collect();
         let mut shared: Vec<Option<LoadedShared>> = rs.r.shared.into_iter().map(Some).collect();
         let mut out = Vec::with_capacity(placed.len());
         for p in placed {
             out.push(match p {
+                Placed::Object(f) if Some(f) == hole => continue,
                 Placed::Object(f) => LoadItem::Object(Box::new(objects[f as usize].take()?)),
                 Placed::Shared(f) => {
                     let s = shared[f as usize].take()?;
@@ -1239,7 +1581,13 @@ impl<'c> Incremental<'c> {
 
     /// After the last input: what only the whole set decides.
     pub fn finish(self) -> Result<(Resolved, Vec<Placed>)> {
-        let Incremental { mut rs, placed, .. } = self;
+        let Incremental {
+            mut rs,
+            placed,
+            gap,
+            ..
+        } = self;
+        assert!(gap.is_none(), "a resolution finished with an input missing");
         if !rs.errors.is_empty() {
             return Err(Error::new(rs.errors.join("\n")));
         }

@@ -2980,3 +2980,156 @@ fn allocated_sections_written_ahead_match_serial_link() {
         check_runs(&dir.join("prog"), &r.stdout, mode);
     }
 }
+
+/// Links `m.o`, `concurrent`, `after` and `-lfoo` (with `flags`) into
+/// `out` with a background linker: every concurrent object but `late`
+/// reported first, and once the resolution has gone on past `late` (the
+/// inputs after it resolved ahead, `concurrent::frontier`), `late`.
+/// Returns the wait's result and the event log.
+fn link_with_one_late(
+    dir: &Path,
+    rt: &Path,
+    flags: &[&str],
+    (concurrent, late, after): (&[&str], &str, &[&str]),
+    out: &str,
+) -> (RunResult, String, String) {
+    let st = staging();
+    let rpath = format!("-Wl,-rpath,{}", dir.display());
+    let log = dir.join("log");
+    let _ = std::fs::remove_file(&log);
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(dir)
+        .env("CLD_RUNTIME_DIR", rt)
+        .arg("-B")
+        .arg(&st.shim)
+        .args(flags)
+        .args(["-o", out, "m.o"])
+        .arg(pipe_wl(dir, &[], concurrent))
+        .args(after)
+        .args(["-L.", "-lfoo", &rpath]);
+    let (r, shown) = run(&mut cmd);
+    assert!(
+        r.success(),
+        "starting the background linker failed{}",
+        context(&r, &shown)
+    );
+    let token = check_token(&r, &shown);
+    let mut w = FifoWriter::new(&dir.join("p"), true);
+    for o in concurrent.iter().filter(|o| **o != late) {
+        w.report(o);
+    }
+    // "past input #N", then the inputs after it fed ("resolve-ahead K inputs").
+    let past = |l: &str| {
+        l.split_once("resolve-ahead past input #")
+            .is_some_and(|(_, rest)| {
+                rest.lines()
+                    .any(|l| l.contains("resolve-ahead ") && l.ends_with(" inputs"))
+            })
+    };
+    assert!(
+        poll(Duration::from_secs(20), || std::fs::read_to_string(&log)
+            .is_ok_and(|l| past(&l))),
+        "the resolution did not go past {late}:\n{}",
+        truncate(&std::fs::read_to_string(&log).unwrap_or_default(), 30)
+    );
+    w.report(late);
+    drop(w);
+    let (r, shown) = control(rt, "wait", &token, &[]);
+    (r, shown, std::fs::read_to_string(&log).unwrap_or_default())
+}
+
+/// While an object is not in yet, the background linker resolves the
+/// inputs after it (`resolve::Incremental::open_gap`): an object after
+/// it, the archive it pulls members from, the libraries. When the object
+/// comes, it takes its place if that changes nothing resolved after it
+/// (here it defines what an earlier object wants, and wants what is
+/// defined after it, by b.o, by a member that a.o pulled and by the
+/// library; names it mentions first and b.o mentions too are numbered as
+/// in the serial link). Else what came after it is resolved again in
+/// order: when it wants a member no input wanted before (`aux3`), and
+/// when it defines what b.o defines weakly. Each time the program is the
+/// serial link's, byte for byte.
+#[test]
+fn resolution_past_a_missing_object_matches_serial_link() {
+    let _g = shared();
+    let (dir, rt) = fresh_run("past-a-gap");
+    let late = |name: &str, extra: &str| {
+        format!(
+            "int aux1(int), b_f(int), from_lib(int);\n\
+             int gap_data = 7; const char *gap_name = \"{name}\";\n\
+             int gap_f(int x) {{ return aux1(x) + b_f(x) + from_lib(x) + gap_data + gap_name[0]{extra}; }}\n"
+        )
+    };
+    let sources = [
+        (
+            "m.c",
+            "#include <stdio.h>\nint a_f(int), b_use(int), b_weak(void);\n\
+             int main(void) { printf(\"%d %d %d\\n\", a_f(1), b_use(2), b_weak()); return 0; }\n"
+                .to_string(),
+        ),
+        (
+            "a.c",
+            "int aux1(int), gap_f(int);\nint a_f(int x) { return aux1(x) + gap_f(x); }\n"
+                .to_string(),
+        ),
+        ("g1.c", late("holds", "")),
+        (
+            "g2.c",
+            late("wants-aux3", " + aux3(x)").replace("int aux1(int)", "int aux3(int), aux1(int)"),
+        ),
+        (
+            "g3.c",
+            late("defines-b_weak", "") + "int b_weak(void) { return 33; }\n",
+        ),
+        (
+            "b.c",
+            "extern int gap_data; extern const char *gap_name; int aux2(int);\n\
+             int b_f(int x) { return 3 * x; }\n\
+             int b_use(int x) { return gap_data + gap_name[1] + aux2(x); }\n\
+             __attribute__((weak)) int b_weak(void) { return 22; }\n"
+                .to_string(),
+        ),
+        ("aux1.c", "int aux1(int x) { return x + 10; }\n".to_string()),
+        ("aux2.c", "int aux2(int x) { return x + 20; }\n".to_string()),
+        ("aux3.c", "int aux3(int x) { return x + 30; }\n".to_string()),
+    ];
+    let sources: Vec<(&str, &str)> = sources.iter().map(|(f, t)| (*f, t.as_str())).collect();
+    compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
+    must_succeed(
+        Command::new("ar")
+            .current_dir(&dir)
+            .args(["rcs", "libaux.a", "aux1.o", "aux2.o", "aux3.o"]),
+        "TEST BUG: ar",
+    );
+    for (late, outcome) in [
+        ("g1.o", "filled its place"),
+        ("g2.o", "undone (what came after it changes)"),
+        ("g3.o", "undone (what came after it changes)"),
+    ] {
+        let concurrent = ["a.o", late, "b.o"];
+        let (r, shown, log) =
+            link_with_one_late(&dir, &rt, &[], (&concurrent, late, &["libaux.a"]), "prog");
+        assert!(
+            r.success(),
+            "{late}: the wait failed{}",
+            context(&r, &shown)
+        );
+        assert!(
+            log.contains(outcome),
+            "{late}: not {outcome}:\n{}",
+            truncate(&log, 40)
+        );
+        let objs = ["a.o", late, "b.o", "libaux.a"];
+        assert!(
+            std::fs::read(dir.join("prog")).unwrap() == serial_link_with_libfoo(&dir, &[], &objs),
+            "{late}: the concurrent link differs from the serial link"
+        );
+        let (r, shown) = run(&mut Command::new(dir.join("serial")));
+        assert!(
+            r.success() && r.stdout.split_whitespace().count() == 3,
+            "{late}: the serial link's program{}",
+            context(&r, &shown)
+        );
+        check_runs(&dir.join("prog"), &r.stdout, late);
+    }
+}

@@ -173,7 +173,7 @@ impl EhAhead {
                 return;
             }
         }
-        self.files = res.objects.len();
+        self.files = live.len().min(res.objects.len());
     }
 }
 

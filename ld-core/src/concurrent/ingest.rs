@@ -115,6 +115,10 @@ pub(super) struct State {
     /// Entries `0..fed_prefix` are in the resolution ahead (`frontier`);
     /// `resolver_stale`: one of them changed since, so it is of no use.
     pub(super) fed_prefix: usize,
+    /// While the resolution ahead went past entry `fed_prefix` (not in
+    /// yet: `frontier::Frontier::gap`), entries `fed_prefix + 1..spec_end`
+    /// are in it too; else 0.
+    pub(super) spec_end: usize,
     pub(super) resolver_stale: bool,
     /// Not resolved ahead at all (IR for the LTO plugin is among the inputs).
     pub(super) resolve_ahead_off: bool,
@@ -193,6 +197,7 @@ impl Shared {
                 finishing: false,
                 estimate: 0,
                 fed_prefix: 0,
+                spec_end: 0,
                 resolver_stale: false,
                 resolve_ahead_off: false,
             }),
@@ -379,7 +384,7 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
         shared.log(&format!("ignored event {why} {name}: the wait has begun"));
         return;
     }
-    if i < st.fed_prefix {
+    if i < st.fed_prefix || (i > st.fed_prefix && i < st.spec_end) {
         // Its tables are in the resolution ahead: that is stale now.
         st.resolver_stale = true;
     }

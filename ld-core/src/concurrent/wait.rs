@@ -49,6 +49,7 @@ pub(super) fn finish(
     let mut verify = Verify::start(shared);
     if !shared.state.lock().unwrap().resolver_stale {
         while frontier::advance(shared, frontier, opts, true) {}
+        frontier::settle(shared, frontier, opts);
     }
     // Stale, or feeding met what must be resolved from the start (IR for
     // the plugin, a linker script).

@@ -60,10 +60,17 @@ impl LayoutAhead {
     /// define, once known (see `scan::LaterDefs`). What is per object is
     /// done in parallel (a batch may be the hundreds of archive members
     /// the last object pulls in), the folds then in order.
-    pub fn feed(&mut self, opts: &Options, res: &Resolved, later: Option<&LaterDefs>) {
+    pub fn feed(
+        &mut self,
+        opts: &Options,
+        res: &Resolved,
+        later: Option<&LaterDefs>,
+        upto: Option<usize>,
+    ) {
         use rayon::prelude::*;
         let scripts = crate::script_link::Scripts::default();
-        let new: Vec<(Vec<bool>, FileDests, ScanAhead)> = (self.live.len()..res.objects.len())
+        let upto = upto.unwrap_or(res.objects.len()).min(res.objects.len());
+        let new: Vec<(Vec<bool>, FileDests, ScanAhead)> = (self.live.len()..upto)
             .into_par_iter()
             .map(|f| {
                 let live = super::liveness::base_live(res, f);
@@ -79,12 +86,12 @@ impl LayoutAhead {
             self.live.push(live);
             self.dests.push(dests);
         }
-        self.joined.files = res.objects.len();
+        self.joined.files = upto;
         self.placed.more(res, &self.joined);
         let placed = &self.placed;
         if !opts.strip_all {
             let discard = opts.discard;
-            let locals: Vec<(u32, u64)> = (self.locals.len()..res.objects.len())
+            let locals: Vec<(u32, u64)> = (self.locals.len()..upto)
                 .into_par_iter()
                 .map(|f| {
                     crate::chunks::symtab::file_locals(&res.objects[f], placed.row(f), discard)

@@ -151,7 +151,11 @@ impl MergeAhead {
     /// Adds the objects of `res` (a resolution so far) after those already
     /// in, in order; `dests`: where each one's live sections go.
     pub(super) fn feed(&mut self, res: &Resolved, dests: &[FileDests]) {
-        for (f, o) in res.objects.iter().enumerate().skip(self.files) {
+        for (f, o) in res.objects[..dests.len()]
+            .iter()
+            .enumerate()
+            .skip(self.files)
+        {
             let mut piece_out = vec![0; o.pieces.len()];
             for d in &dests[f].sections {
                 let out = dests[f].out(d);
@@ -165,7 +169,7 @@ impl MergeAhead {
             }
             self.piece_out.push(piece_out);
         }
-        self.files = res.objects.len();
+        self.files = dests.len();
     }
 }
 
