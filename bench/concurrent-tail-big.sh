@@ -29,7 +29,8 @@
 # the last object in link order last, in alternating order (ABBA: a tail
 # right after another is slower, the other's output still being written
 # back); prints the medians of the tail and of the wait's phases (from the
-# background linker's event log) and writes nothing.
+# background linker's event log) and writes nothing. AB_LAST=random: a
+# random object last instead (the same one for A and B in each run).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
@@ -139,8 +140,10 @@ if [ -n "${CLD_B:-}" ]; then
     for ((r = 0; r < RUNS; r++)); do
         order=(A B)
         ((r % 4 == 1 || r % 4 == 2)) && order=(B A)
+        k=$last_obj
+        [ "${AB_LAST:-}" = random ] && k=$((RANDOM % ${#objs[@]}))
         for x in "${order[@]}"; do
-            if [ "$x" = A ]; then time_tail A "$last_obj"; else time_tail B "$last_obj" "$CLD_B"; fi
+            if [ "$x" = A ]; then time_tail A "$k"; else time_tail B "$k" "$CLD_B"; fi
             # The wait's phases, from the last object's report (ms).
             phases[$x]+="$(awk '/ event fifo /{t0=$1} t0 && / link-start$/{ls=$1}
                 t0 && / phase resolve-done$/{r=$1} t0 && / phase layout-done$/{l=$1}

@@ -949,7 +949,7 @@ impl Resolver<'_> {
     /// resolution does, once the object of file `fid` (the gap's) is in:
     /// its names first, in its symbol order, then the others as they
     /// came. The symbols before `first` keep their ids.
-    fn renumber_after(&mut self, first: usize, fid: FileId) {
+    fn renumber_after(&mut self, first: usize, fid: FileId) -> Option<Renumbered> {
         let r = &mut self.r;
         let n = r.symbols.len();
         let mut order: Vec<SymbolId> = Vec::with_capacity(n - first);
@@ -970,16 +970,14 @@ impl Resolver<'_> {
             .enumerate()
             .all(|(j, &id)| id as usize == first + j)
         {
-            return;
+            return None;
         }
         let mut new_id = vec![0 as SymbolId; n - first];
         for (j, &old) in order.iter().enumerate() {
             new_id[old as usize - first] = (first + j) as SymbolId;
         }
-        let map = |id: SymbolId| match (id as usize).checked_sub(first) {
-            Some(i) => new_id[i],
-            None => id,
-        };
+        let moved = Renumbered { first, new_id };
+        let map = |id: SymbolId| moved.map(id);
         let mut old: Vec<Option<Symbol>> =
             r.symbols.split_off(first).into_iter().map(Some).collect();
         r.symbols.extend(
@@ -1007,6 +1005,7 @@ impl Resolver<'_> {
             self.in_wanted
                 .extend(order.iter().map(|&id| was[id as usize - first]));
         }
+        Some(moved)
     }
 
     /// Whether `name` is, so far, a common symbol.
@@ -1211,6 +1210,23 @@ fn names_hint(item: &LoadItem) -> usize {
             .count(),
         LoadItem::Archive { archive, .. } => archive.symbols.len(),
         _ => 0,
+    }
+}
+
+/// How `Incremental::fill_gap` numbered again the symbols made after the
+/// gap: ids from `first` on moved (`map`).
+pub struct Renumbered {
+    first: usize,
+    new_id: Vec<SymbolId>,
+}
+
+impl Renumbered {
+    /// Symbol `id`'s id now.
+    pub fn map(&self, id: SymbolId) -> SymbolId {
+        match (id as usize).checked_sub(self.first) {
+            Some(i) => self.new_id[i],
+            None => id,
+        }
     }
 }
 
@@ -1452,7 +1468,10 @@ impl<'c> Incremental<'c> {
     /// after it is what resolving in order makes (`Resolver::gap_holds`);
     /// the symbols made since the gap are then numbered as in that order.
     /// Else gives `o` back: `close_gap` undoes the rest, and `o` is fed.
-    pub fn fill_gap(&mut self, o: ObjectFile) -> std::result::Result<(), Box<ObjectFile>> {
+    pub fn fill_gap(
+        &mut self,
+        o: ObjectFile,
+    ) -> std::result::Result<Option<Renumbered>, Box<ObjectFile>> {
         let Some(g) = &self.gap else {
             return Err(Box::new(o));
         };
@@ -1470,9 +1489,9 @@ impl<'c> Incremental<'c> {
         // resolution makes them.
         let mine: Vec<String> = self.rs.errors.drain(errors..).collect();
         self.rs.errors.splice(g.errors..g.errors, mine);
-        self.rs.renumber_after(g.symbols.len(), g.fid);
+        let moved = self.rs.renumber_after(g.symbols.len(), g.fid);
         self.fed += 1;
-        Ok(())
+        Ok(moved)
     }
 
     /// Undoes what was fed after the gap, if one is open, and gives it

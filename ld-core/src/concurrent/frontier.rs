@@ -292,6 +292,10 @@ pub(super) fn advance(
         if let Some(l) = &mut f.layout {
             let upto = f.inc.gap_file();
             l.feed(opts, f.inc.so_far(), f.later.as_ref(), upto);
+            if let Some(gap) = upto {
+                // What does not depend on the gap, for the objects after it.
+                l.prepare(opts, f.inc.so_far(), f.later.as_ref(), gap + 1);
+            }
         }
     }
     shared.log(&format!("resolve-ahead {n} inputs"));
@@ -333,7 +337,10 @@ fn fill_gap(
     let mut items = items.into_iter();
     let item = match items.next() {
         Some(LoadItem::Object(o)) if items.len() == 0 => match f.inc.fill_gap(*o) {
-            Ok(()) => {
+            Ok(moved) => {
+                if let (Some(l), Some(moved)) = (&mut f.layout, &moved) {
+                    l.renumber_prepared(moved);
+                }
                 f.fed.insert(at, (i, 1, gen));
                 f.gap = None;
                 let mut st = shared.state.lock().unwrap();
@@ -373,6 +380,9 @@ fn undo_gap(shared: &Arc<Shared>, f: &mut Frontier, opts: &Options, why: &str) {
         return;
     };
     let items = f.inc.close_gap();
+    if let Some(l) = &mut f.layout {
+        l.forget_prepared();
+    }
     let fed = f.fed.split_off(at);
     let mut st = shared.state.lock().unwrap();
     let n = std::mem::take(&mut st.spec_end).saturating_sub(i + 1);

@@ -47,6 +47,22 @@ pub struct LayoutAhead {
     pub(super) locals: Vec<(u32, u64)>,
     /// Their locals written, as far as their sections are.
     pub(super) locals_written: Option<crate::chunks::symtab::LocalsAhead>,
+    /// The per-object part of `feed` done for objects after a gap in the
+    /// resolution (`prepare`), by file id: taken by `feed` when the gap
+    /// is filled.
+    prepared: Vec<Option<PerFile>>,
+}
+
+/// An object's live sections, where they go, and its relocation scan.
+type PerFile = (Vec<bool>, FileDests, ScanAhead);
+
+/// `feed`'s per-object part for object `f` of `res`.
+fn per_file(opts: &Options, res: &Resolved, f: usize, later: Option<&LaterDefs>) -> PerFile {
+    let scripts = crate::script_link::Scripts::default();
+    let live = super::liveness::base_live(res, f);
+    let dests = dests_of(opts, &scripts, f, &res.objects[f], &live);
+    let scan = ScanAhead::scan(opts, res, f, &live, later);
+    (live, dests, scan)
 }
 
 impl LayoutAhead {
@@ -68,15 +84,18 @@ impl LayoutAhead {
         upto: Option<usize>,
     ) {
         use rayon::prelude::*;
-        let scripts = crate::script_link::Scripts::default();
         let upto = upto.unwrap_or(res.objects.len()).min(res.objects.len());
-        let new: Vec<(Vec<bool>, FileDests, ScanAhead)> = (self.live.len()..upto)
-            .into_par_iter()
-            .map(|f| {
-                let live = super::liveness::base_live(res, f);
-                let dests = dests_of(opts, &scripts, f, &res.objects[f], &live);
-                let scan = ScanAhead::scan(opts, res, f, &live, later);
-                (live, dests, scan)
+        let first = self.live.len();
+        let prepared = &mut self.prepared;
+        if prepared.len() < upto {
+            prepared.resize_with(upto, || None);
+        }
+        let new: Vec<PerFile> = prepared[first..upto]
+            .par_iter_mut()
+            .enumerate()
+            .map(|(i, p)| {
+                p.take()
+                    .unwrap_or_else(|| per_file(opts, res, first + i, later))
             })
             .collect();
         for (live, dests, scan) in new {
@@ -110,6 +129,44 @@ impl LayoutAhead {
         });
         self.merge.feed(res, &self.dests);
         self.eh.feed(res, &self.live);
+    }
+
+    /// `feed`'s per-object part, done ahead for the objects of `res` from
+    /// `from` on (those after a gap in the resolution, which `feed` does
+    /// not take before it is filled), in parallel.
+    pub fn prepare(
+        &mut self,
+        opts: &Options,
+        res: &Resolved,
+        later: Option<&LaterDefs>,
+        from: usize,
+    ) {
+        use rayon::prelude::*;
+        let n = res.objects.len();
+        if self.prepared.len() < n {
+            self.prepared.resize_with(n, || None);
+        }
+        let from = from.min(n);
+        self.prepared[from..]
+            .par_iter_mut()
+            .enumerate()
+            .filter(|(_, p)| p.is_none())
+            .for_each(|(i, p)| *p = Some(per_file(opts, res, from + i, later)));
+    }
+
+    /// What `prepare` did goes: the objects it was for are not in the
+    /// resolution any more (the gap was undone).
+    pub fn forget_prepared(&mut self) {
+        self.prepared.clear();
+    }
+
+    /// The scans `prepare` made, with the symbols numbered again.
+    pub fn renumber_prepared(&mut self, moved: &crate::resolve::Renumbered) {
+        use rayon::prelude::*;
+        self.prepared
+            .par_iter_mut()
+            .flatten()
+            .for_each(|(_, _, scan)| scan.renumber(moved));
     }
 
     /// Writes the sections of up to `max` more of the objects in

@@ -459,6 +459,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         written,
         locals: locals_ahead,
         locals_written,
+        ..
     } = ahead.unwrap_or_default();
     let (joined_ahead, placed_ahead, merge_ahead, eh_ahead) = if was_ahead {
         (Some(joined), Some(placed), Some(merge), Some(eh))

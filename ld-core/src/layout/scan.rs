@@ -245,6 +245,26 @@ impl ScanAhead {
         let seen = seen.into_inner().into_iter().collect();
         ScanAhead { seen, result }
     }
+
+    /// The same scan with the symbols numbered again (`moved`), as the
+    /// resolution did when an input came into a gap before this object
+    /// (`resolve::Incremental::fill_gap`).
+    pub(crate) fn renumber(&mut self, moved: &crate::resolve::Renumbered) {
+        for (id, _) in &mut self.seen {
+            *id = moved.map(*id);
+        }
+        self.seen.sort_unstable_by_key(|s| s.0);
+        let r = &mut self.result;
+        for (id, _) in &mut r.needs {
+            *id = moved.map(*id);
+        }
+        for (id, _) in &mut r.undefined {
+            *id = moved.map(*id);
+        }
+        for id in &mut r.addr_taken {
+            *id = moved.map(*id);
+        }
+    }
 }
 
 pub(crate) struct ScanResult {
