@@ -134,6 +134,22 @@ fn take(st: &mut State, i: usize) -> (Vec<LoadItem>, u64) {
     }
 }
 
+/// The entries after a gap that make opening it worth its cost (a copy
+/// of the symbol table): this many in after it, or all the rest.
+const GAP_MIN: usize = 16;
+
+/// Whether to go past entry `i`, not in yet: the entries after it are in,
+/// all of them (the last object of a build) or `GAP_MIN` at least (a slow
+/// compile among many): not when objects come one by one in order (a
+/// gap per object would copy the table each time, for little).
+fn worth_a_gap(st: &State, i: usize) -> bool {
+    let rest = st.entries.len() - i - 1;
+    rest > 0
+        && (i + 1..st.entries.len())
+            .take(GAP_MIN)
+            .all(|j| ready(st, j).is_some())
+}
+
 /// One step of feeding, decided under the lock and done without it.
 enum Step {
     /// Entry `i` (ingestion `gen`) and its items.
@@ -201,8 +217,7 @@ pub(super) fn advance(
                             && f.inc.can_open_gap()
                             && (f.later.is_some() || !LayoutAhead::applies(opts))
                     })
-                    && i + 1 < st.entries.len()
-                    && ready(&st, i + 1).is_some();
+                    && worth_a_gap(&st, i);
                 if !may_pass {
                     break;
                 }
