@@ -4,7 +4,10 @@
 //! inputs from the first one that arrived late. In a Make build the inputs
 //! arrive about in command-line order (and the archives built from the
 //! last compiles come last), so most of the resolution is done before the
-//! wait.
+//! wait. When one concurrent object holds it up while the entries after it
+//! are in (the last compile, a slow one), the resolution goes on past it
+//! (`Step::Gap`, `resolve::Incremental::open_gap`): when it comes it fills
+//! its place, or what came after it is undone and fed again in order.
 //!
 //! Feeding moves an input's parsed tables into the resolution: its entry
 //! keeps only the identity (verified at the wait like any other). If an
