@@ -208,7 +208,9 @@ pub(super) fn advance(
                 // roots, ENTRY and SECTIONS) at the wait, from the first
                 // input: what was fed goes back.
                 st.resolve_ahead_off = true;
-                st.resolver_stale = st.fed_prefix > 0 || spec;
+                // (What is before it is fed, or taken to be in this step,
+                // or the gap.)
+                st.resolver_stale = i > 0;
                 break;
             }
             if got.is_none() {
