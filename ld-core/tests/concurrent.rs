@@ -2984,14 +2984,15 @@ fn allocated_sections_written_ahead_match_serial_link() {
 /// Links `m.o`, `concurrent`, `after` and `-lfoo` (with `flags`) into
 /// `out` with a background linker: every concurrent object but `late`
 /// reported first, and once the resolution has gone on past `late` (the
-/// inputs after it resolved ahead, `concurrent::frontier`), `late`.
-/// Returns the wait's result and the event log.
+/// inputs after it resolved ahead, `concurrent::frontier`), `meanwhile`,
+/// then `late`. Returns the wait's result and the event log.
 fn link_with_one_late(
     dir: &Path,
     rt: &Path,
     flags: &[&str],
     (concurrent, late, after): (&[&str], &str, &[&str]),
     out: &str,
+    meanwhile: &dyn Fn(&mut FifoWriter),
 ) -> (RunResult, String, String) {
     let st = staging();
     let rpath = format!("-Wl,-rpath,{}", dir.display());
@@ -3032,6 +3033,7 @@ fn link_with_one_late(
         "the resolution did not go past {late}:\n{}",
         truncate(&std::fs::read_to_string(&log).unwrap_or_default(), 30)
     );
+    meanwhile(&mut w);
     w.report(late);
     drop(w);
     let (r, shown) = control(rt, "wait", &token, &[]);
@@ -3108,8 +3110,14 @@ fn resolution_past_a_missing_object_matches_serial_link() {
         ("g3.o", "undone (what came after it changes)"),
     ] {
         let concurrent = ["a.o", late, "b.o"];
-        let (r, shown, log) =
-            link_with_one_late(&dir, &rt, &[], (&concurrent, late, &["libaux.a"]), "prog");
+        let (r, shown, log) = link_with_one_late(
+            &dir,
+            &rt,
+            &[],
+            (&concurrent, late, &["libaux.a"]),
+            "prog",
+            &|_| {},
+        );
         assert!(
             r.success(),
             "{late}: the wait failed{}",
@@ -3140,4 +3148,54 @@ fn resolution_past_a_missing_object_matches_serial_link() {
         );
         check_runs(&dir.join("prog"), &r.stdout, late);
     }
+}
+
+/// An object after a gap in the resolution ahead that is reported again
+/// (rewritten) while the gap is open: the resolution is dropped (the gap
+/// undone, every input given back) and made again; the program is the
+/// serial link's with the new object.
+#[test]
+fn rereported_object_after_a_gap_starts_the_resolution_over() {
+    let _g = shared();
+    let (dir, rt) = fresh_run("past-a-gap-rereported");
+    let sources = [
+        (
+            "m.c",
+            "#include <stdio.h>\nint a_f(int), b_f(int);\n\
+             int main(void) { printf(\"%d %d\\n\", a_f(1), b_f(2)); return 0; }\n",
+        ),
+        (
+            "a.c",
+            "int g_f(int);\nint a_f(int x) { return g_f(x) + 1; }\n",
+        ),
+        (
+            "g.c",
+            "int b_f(int);\nint g_f(int x) { return b_f(x) * 10; }\n",
+        ),
+        ("b.c", "int b_f(int x) { return x + 100; }\n"),
+        (
+            "b2.c",
+            "int from_lib(int);\nint b_f(int x) { return from_lib(x) + 200; }\n",
+        ),
+    ];
+    compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
+    let concurrent = ["a.o", "g.o", "b.o"];
+    let (r, shown, log) =
+        link_with_one_late(&dir, &rt, &[], (&concurrent, "g.o", &[]), "prog", &|w| {
+            // A new file (another inode), as a compiler writes it.
+            std::fs::copy(dir.join("b2.o"), dir.join("b.o.tmp")).unwrap();
+            std::fs::rename(dir.join("b.o.tmp"), dir.join("b.o")).unwrap();
+            w.report("b.o");
+        });
+    assert!(r.success(), "the wait failed{}", context(&r, &shown));
+    assert!(
+        log.contains("resolve-ahead dropped"),
+        "the resolution past the gap was not dropped:\n{}",
+        truncate(&log, 40)
+    );
+    assert!(
+        std::fs::read(dir.join("prog")).unwrap() == serial_link_with_libfoo(&dir, &[], &concurrent),
+        "the concurrent link differs from the serial link"
+    );
+    check_runs(&dir.join("prog"), "12011 1202\n", "the concurrent link");
 }
