@@ -156,29 +156,24 @@ pub struct EhAhead {
 
 impl EhAhead {
     /// Places the records of the objects of `res` (a resolution so far)
-    /// after those already in. `live`: each object's live sections. As
-    /// the pass does: their live records found in parallel (a step may
-    /// bring hundreds of objects: the archive members the last one pulls
-    /// in), placed in order.
+    /// after those already in.
+    /// `live`: each object's live sections.
     pub(crate) fn feed(&mut self, res: &Resolved, live: &[Vec<bool>]) {
-        use rayon::prelude::*;
         if self.failed {
             return;
         }
-        let to = live.len().min(res.objects.len());
-        let from = self.files.min(to);
-        let found: Vec<FileRecords> = live[from..to]
-            .par_iter()
+        for (f, live) in live
+            .iter()
             .enumerate()
-            .map(|(i, live)| live_records(res, from + i, live))
-            .collect();
-        for (i, recs) in found.into_iter().enumerate() {
-            if place_live(res, from + i, recs, &mut self.placing).is_err() {
+            .take(res.objects.len())
+            .skip(self.files)
+        {
+            if place_file(res, f, live, &mut self.placing).is_err() {
                 self.failed = true;
                 return;
             }
         }
-        self.files = to;
+        self.files = live.len().min(res.objects.len());
     }
 }
 
@@ -279,11 +274,15 @@ fn live_records(res: &Resolved, f: usize, live: &[bool]) -> FileRecords {
     out
 }
 
-/// Places file `f`'s live records (`found`) after those placed in `p`:
-/// live records in file order. A CIE equal to one already placed (same
-/// bytes, relocations to the same targets: typically every object's CIE,
-/// or its personality routine's) is not written again; its FDEs point at
-/// the first.
+// .eh_frame: live records in file order. A CIE equal to one already
+// placed (same bytes, relocations to the same targets: typically every
+// object's CIE, or its personality routine's) is not written again; its
+// FDEs point at the first.
+fn place_file(res: &Resolved, f: usize, live: &[bool], p: &mut Placing) -> Result<()> {
+    place_live(res, f, live_records(res, f, live), p)
+}
+
+/// Places file `f`'s live records (`found`) after those placed in `p`.
 fn place_live(res: &Resolved, f: usize, found: FileRecords, p: &mut Placing) -> Result<()> {
     let mut cies = found.cies.into_iter();
     let mut start = 0;
