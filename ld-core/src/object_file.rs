@@ -1301,9 +1301,10 @@ impl ObjectFile {
         self.split_eh_frames()
     }
 
-    /// An object with nothing in it, holding the place (file id) of an
+    /// An object with nothing in it: it holds the place (file id) of an
     /// input not ingested yet in a resolution that went past it
-    /// (`resolve::Incremental::open_gap`).
+    /// (`resolve::Incremental::open_gap`), and what a made-up object
+    /// (the plugin's IR symbols) does not fill in.
     pub fn placeholder() -> ObjectFile {
         ObjectFile {
             name: String::new(),

@@ -749,27 +749,11 @@ fn ir_object(name: &str, syms: &[IrSymbol]) -> ObjectFile {
     }
     let mut o = ObjectFile {
         name: name.to_string(),
-        data: &[],
-        backing: Default::default(),
         sections,
         symbols,
         first_global: 1,
-        reloc_tables: Vec::new(),
-        sorted_relocs: Vec::new(),
-        pieces: Vec::new(),
-        piece_blocks: Vec::new(),
-        merge_ranges: Vec::new(),
         groups,
-        eh_frames: Vec::new(),
-        decompressed: Vec::new(),
-        raw_relocs: Vec::new(),
-        wants_execstack: false,
-        missing_gnu_stack: false,
-        gnu_properties: None,
-        global_hashes: Vec::new(),
-        gnu_abi: false,
-        at_names: false,
-        unfinished: false,
+        ..ObjectFile::placeholder()
     };
     o.summarize_symbols();
     o

@@ -2743,6 +2743,54 @@ fn serial_link_with_libfoo(dir: &Path, flags: &[&str], objs: &[&str]) -> Vec<u8>
     std::fs::read(dir.join("serial")).unwrap()
 }
 
+/// `dir/prog` is byte-identical to the serial link of `m.o`, `objs` and
+/// `-lfoo` (with `flags`), whose program runs and prints three numbers,
+/// as `prog` does.
+fn same_as_serial_with_libfoo(dir: &Path, flags: &[&str], objs: &[&str], what: &str) {
+    assert!(
+        std::fs::read(dir.join("prog")).unwrap() == serial_link_with_libfoo(dir, flags, objs),
+        "{what}: the concurrent link differs from the serial link"
+    );
+    let (r, shown) = run(&mut Command::new(dir.join("serial")));
+    assert!(
+        r.success() && r.stdout.split_whitespace().count() == 3,
+        "{what}: the serial link's program{}",
+        context(&r, &shown)
+    );
+    check_runs(&dir.join("prog"), &r.stdout, what);
+}
+
+/// Starts a background linker (pipe mode, `--stats`) linking `m.o`,
+/// `concurrent`, `after` and `-lfoo` (with `flags`) into `out`, through
+/// gcc; returns its token.
+fn start_with_libfoo(
+    dir: &Path,
+    rt: &Path,
+    flags: &[&str],
+    (concurrent, after): (&[&str], &[&str]),
+    out: &str,
+) -> String {
+    let st = staging();
+    let rpath = format!("-Wl,-rpath,{}", dir.display());
+    let mut cmd = Command::new("gcc");
+    cmd.current_dir(dir)
+        .env("CLD_RUNTIME_DIR", rt)
+        .arg("-B")
+        .arg(&st.shim)
+        .args(flags)
+        .args(["-o", out, "m.o"])
+        .arg(pipe_wl(dir, &["--stats"], concurrent))
+        .args(after)
+        .args(["-L.", "-lfoo", &rpath]);
+    let (r, shown) = run(&mut cmd);
+    assert!(
+        r.success(),
+        "starting the background linker failed{}",
+        context(&r, &shown)
+    );
+    check_token(&r, &shown)
+}
+
 /// Links `m.o`, `concurrent` and `-lfoo` (with `flags`) into `out` with a
 /// background linker (`--stats`), the concurrent objects reported one at
 /// a time, each once the linker is idle with the one before in (resolved,
@@ -2756,24 +2804,7 @@ fn link_reported_one_by_one(
     out: &str,
     settle: Duration,
 ) -> (RunResult, String) {
-    let st = staging();
-    let rpath = format!("-Wl,-rpath,{}", dir.display());
-    let mut cmd = Command::new("gcc");
-    cmd.current_dir(dir)
-        .env("CLD_RUNTIME_DIR", rt)
-        .arg("-B")
-        .arg(&st.shim)
-        .args(flags)
-        .args(["-o", out, "m.o"])
-        .arg(pipe_wl(dir, &["--stats"], concurrent))
-        .args(["-L.", "-lfoo", &rpath]);
-    let (r, shown) = run(&mut cmd);
-    assert!(
-        r.success(),
-        "starting the background linker failed{}",
-        context(&r, &shown)
-    );
-    let token = check_token(&r, &shown);
+    let token = start_with_libfoo(dir, rt, flags, (concurrent, &[]), out);
     let idle = |n: Option<usize>| {
         let ok = poll(Duration::from_secs(20), || {
             let (r, _) = control(rt, "status", &token, &["--json"]);
@@ -2966,18 +2997,7 @@ fn allocated_sections_written_ahead_match_serial_link() {
             n.len() == 2 && n[0] >= 6 && n[0] == n[1],
             "{mode}: the allocated sections were not all taken: {taken}"
         );
-        assert!(
-            std::fs::read(dir.join("prog")).unwrap()
-                == serial_link_with_libfoo(&dir, &[mode], &objs),
-            "{mode}: the concurrent link differs from the serial link"
-        );
-        let (r, shown) = run(&mut Command::new(dir.join("serial")));
-        assert!(
-            r.success() && r.stdout.split_whitespace().count() == 3,
-            "{mode}: the serial link's program{}",
-            context(&r, &shown)
-        );
-        check_runs(&dir.join("prog"), &r.stdout, mode);
+        same_as_serial_with_libfoo(&dir, &[mode], &objs, mode);
     }
 }
 
@@ -2994,27 +3014,9 @@ fn link_with_one_late(
     out: &str,
     meanwhile: &dyn Fn(&mut FifoWriter),
 ) -> (RunResult, String, String) {
-    let st = staging();
-    let rpath = format!("-Wl,-rpath,{}", dir.display());
     let log = dir.join("log");
     let _ = std::fs::remove_file(&log);
-    let mut cmd = Command::new("gcc");
-    cmd.current_dir(dir)
-        .env("CLD_RUNTIME_DIR", rt)
-        .arg("-B")
-        .arg(&st.shim)
-        .args(flags)
-        .args(["-o", out, "m.o"])
-        .arg(pipe_wl(dir, &["--stats"], concurrent))
-        .args(after)
-        .args(["-L.", "-lfoo", &rpath]);
-    let (r, shown) = run(&mut cmd);
-    assert!(
-        r.success(),
-        "starting the background linker failed{}",
-        context(&r, &shown)
-    );
-    let token = check_token(&r, &shown);
+    let token = start_with_libfoo(dir, rt, flags, (concurrent, after), out);
     let mut w = FifoWriter::new(&dir.join("p"), true);
     for o in concurrent.iter().filter(|o| **o != late) {
         w.report(o);
@@ -3135,18 +3137,7 @@ fn resolution_past_a_missing_object_matches_serial_link() {
             late != "g1.o" || !scans.contains("b.o"),
             "{late}: b.o's scan made ahead was not taken: {scans}"
         );
-        let objs = ["a.o", late, "b.o", "libaux.a"];
-        assert!(
-            std::fs::read(dir.join("prog")).unwrap() == serial_link_with_libfoo(&dir, &[], &objs),
-            "{late}: the concurrent link differs from the serial link"
-        );
-        let (r, shown) = run(&mut Command::new(dir.join("serial")));
-        assert!(
-            r.success() && r.stdout.split_whitespace().count() == 3,
-            "{late}: the serial link's program{}",
-            context(&r, &shown)
-        );
-        check_runs(&dir.join("prog"), &r.stdout, late);
+        same_as_serial_with_libfoo(&dir, &[], &["a.o", late, "b.o", "libaux.a"], late);
     }
 }
 
