@@ -404,9 +404,8 @@ struct Resolver<'c> {
     /// common since the last look (repeats included: a weak reference
     /// may have become strong).
     touched: Option<Vec<SymbolId>>,
-    /// While a gap is open (`Incremental::open_gap`): the archive members
-    /// added since, (file, the archive's members, member index).
-    taken: Option<Vec<TakenMember>>,
+    /// What happens while a gap is open (`Incremental::open_gap`).
+    since_gap: Option<SinceGap>,
     /// Members are parsed wholly: for the background linker, which lays
     /// out each object as it is resolved. A serial link parses them as far
     /// as resolution needs and finishes them after it, in parallel (`link`).
@@ -428,6 +427,13 @@ impl Resolver<'_> {
         }
         if let Some(t) = &mut self.touched {
             t.push(id);
+        }
+        if let Some(g) = &mut self.since_gap {
+            let s = &self.r.symbols[i];
+            if s.strong_ref || s.dso_strong_ref {
+                let now = 2 * g.scans.len() as u32 + g.scanning as u32;
+                g.strong_at.entry(id).or_insert(now);
+            }
         }
     }
 
@@ -628,9 +634,9 @@ impl Resolver<'_> {
     fn add_member_of(&mut self, ar: &Archive, m: u32, member: Member) -> Result<()> {
         let before = self.r.objects.len();
         self.add_member(member)?;
-        if let Some(t) = &mut self.taken {
+        if let Some(g) = &mut self.since_gap {
             if self.r.objects.len() > before {
-                t.push((before as FileId, ar.members.clone(), m));
+                g.taken.push((before as FileId, ar.members.clone(), m));
             }
         }
         Ok(())
@@ -691,6 +697,19 @@ impl Resolver<'_> {
     /// as they would serially, parsing inline whatever becomes wanted on
     /// the way. A member parsed but no longer wanted is simply not added.
     fn scan_archive(&mut self, ar: &Archive, extracted: &mut [bool]) -> Result<bool> {
+        if let Some(g) = &mut self.since_gap {
+            g.scans.push(ar as *const Archive as usize);
+            g.scanning = true;
+        }
+        let r = self.scan_archive_now(ar, extracted);
+        if let Some(g) = &mut self.since_gap {
+            g.scanning = false;
+        }
+        r
+    }
+
+    /// `scan_archive`, the scan itself.
+    fn scan_archive_now(&mut self, ar: &Archive, extracted: &mut [bool]) -> Result<bool> {
         if !self.undefined_globs.is_empty() {
             // A glob may want any name: look at every entry.
             return self.scan_archive_every_entry(ar, extracted);
@@ -871,8 +890,8 @@ impl Resolver<'_> {
     /// - each name it defines is undefined still (not defined after it,
     ///   so no archive member was taken for it), and not as a common;
     /// - each name it references strongly was wanted already at the gap,
-    ///   or is in no archive after it (else members may be taken in
-    ///   another order, or others).
+    ///   or before each scan of a later archive that has it (else members
+    ///   may be taken in another order, or others).
     ///
     /// References merge into flags that do not depend on order, except
     /// the type the last typed one gives; `Some` holds the symbols whose
@@ -900,6 +919,22 @@ impl Resolver<'_> {
                 _ => None,
             })
             .collect();
+        // Whether a name `o` wants, not wanted at the gap, was wanted
+        // before each scan of a later archive that has it began: then
+        // each scan takes what it would have with `o` in.
+        let since = self.since_gap.as_ref()?;
+        let wanted_before_scans = |id: Option<SymbolId>, name: &[u8], hash: u64| {
+            let at = id.and_then(|id| since.strong_at.get(&id).copied());
+            let scans = since.scans.iter().enumerate();
+            let held = scans.into_iter().all(|(j, &addr)| {
+                let ar = archives
+                    .iter()
+                    .find(|a| std::ptr::eq(**a, addr as *const Archive));
+                let has = ar.is_none_or(|a| a.entries_named_hashed(name, hash).next().is_some());
+                !has || at.is_some_and(|t| t <= 2 * j as u32)
+            });
+            Some(held)
+        };
         let mut keep_types = Vec::new();
         let first = o.first_global as usize;
         for (i, s) in o.symbols.iter().enumerate().skip(first) {
@@ -930,12 +965,7 @@ impl Resolver<'_> {
                 let wanted = then.is_some_and(|t| {
                     t.def != SymDef::Undefined || t.strong_ref || t.dso_strong_ref
                 });
-                if strong
-                    && !wanted
-                    && archives
-                        .iter()
-                        .any(|a| a.entries_named_hashed(name, hash).next().is_some())
-                {
+                if strong && !wanted && !wanted_before_scans(id, name, hash)? {
                     return None;
                 }
             } else if s.is_common() || now.is_some_and(|n| n.def != SymDef::Undefined) {
@@ -1234,6 +1264,22 @@ impl Renumbered {
 /// members, its index there.
 type TakenMember = (FileId, std::sync::Arc<Vec<ArchiveMember>>, u32);
 
+/// What a resolution records while a gap is open.
+#[derive(Default)]
+struct SinceGap {
+    /// The archive members added: (file, the archive's members, member
+    /// index).
+    taken: Vec<TakenMember>,
+    /// The archive scans begun, in order (each archive's address).
+    scans: Vec<usize>,
+    /// Whether a scan is under way.
+    scanning: bool,
+    /// The symbols that became strongly wanted (an archive member is
+    /// taken for them), and when: twice the scans begun then, plus one
+    /// during a scan.
+    strong_at: HashMap<SymbolId, u32>,
+}
+
 /// An `Incremental` resolution where an input is missing, when it went on
 /// past it (`open_gap`): what it was then, to undo what came after
 /// (`close_gap`) and to tell whether the input, once in, changes any of
@@ -1304,7 +1350,7 @@ impl<'c> Incremental<'c> {
             wanted: Vec::new(),
             in_wanted: Vec::new(),
             touched: None,
-            taken: None,
+            since_gap: None,
             parse_whole: true,
         };
         for &r in roots {
@@ -1455,7 +1501,7 @@ impl<'c> Incremental<'c> {
         rs.r.sym_ids.push(Vec::new());
         rs.r.discarded.push(Vec::new());
         self.placed.push(Placed::Object(fid));
-        rs.taken = Some(Vec::new());
+        rs.since_gap = Some(SinceGap::default());
     }
 
     /// The file id of the input missing, if a gap is open: the objects
@@ -1479,7 +1525,7 @@ impl<'c> Incremental<'c> {
             return Err(Box::new(o));
         };
         let g = self.gap.take().expect("open");
-        self.rs.taken = None;
+        self.rs.since_gap = None;
         let errors = self.rs.errors.len();
         self.rs.add_object_at(o, g.fid);
         for (id, t) in keep_types {
@@ -1502,7 +1548,7 @@ impl<'c> Incremental<'c> {
         let Some(g) = self.gap.take() else {
             return Vec::new();
         };
-        let taken = self.rs.taken.take().unwrap_or_default();
+        let taken = self.rs.since_gap.take().unwrap_or_default().taken;
         let r = &mut self.rs.r;
         let (fid, base) = (g.fid as usize, g.fid as usize + 1);
         let after = self.placed.split_off(g.placed + 1);

@@ -3049,7 +3049,8 @@ fn link_with_one_late(
 /// (here it defines what an earlier object wants, and wants what is
 /// defined after it, by b.o, by a member that a.o pulled and by the
 /// library; names it mentions first and b.o mentions too are numbered as
-/// in the serial link). Else what came after it is resolved again in
+/// in the serial link; or it wants `aux2`, which b.o wanted before the
+/// archive was scanned). Else what came after it is resolved again in
 /// order: when it wants a member no input wanted before (`aux3`), and
 /// when it defines what b.o defines weakly. Each time the program is the
 /// serial link's, byte for byte. b.o's relocation scan, made while the gap
@@ -3087,6 +3088,10 @@ fn resolution_past_a_missing_object_matches_serial_link() {
             late("defines-b_weak", "") + "int b_weak(void) { return 33; }\n",
         ),
         (
+            "g4.c",
+            late("wants-aux2", " + aux2(x)").replace("int aux1(int)", "int aux2(int), aux1(int)"),
+        ),
+        (
             "b.c",
             "extern int gap_data; extern const char *gap_name; int aux2(int);\n\
              int b_f(int x) { return 3 * x; }\n\
@@ -3110,6 +3115,8 @@ fn resolution_past_a_missing_object_matches_serial_link() {
         ("g1.o", "filled its place"),
         ("g2.o", "undone (what came after it changes)"),
         ("g3.o", "undone (what came after it changes)"),
+        // aux2's member is taken for b.o, which wants it before libaux.a.
+        ("g4.o", "filled its place"),
     ] {
         let concurrent = ["a.o", late, "b.o"];
         let (r, shown, log) = link_with_one_late(
