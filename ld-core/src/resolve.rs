@@ -494,10 +494,7 @@ impl Resolver<'_> {
                 _ => self.intern(name),
             };
             ids.push(id);
-            let in_discarded = !s.is_undefined()
-                && !s.is_common()
-                && s.shndx != elf::SHN_ABS as u32
-                && discarded.get(s.shndx as usize).copied().unwrap_or(false);
+            let in_discarded = in_discarded_group(s, &discarded);
             if s.is_undefined() || in_discarded {
                 let sym = &mut self.r.symbols[id as usize];
                 sym.referenced = true;
@@ -946,10 +943,7 @@ impl Resolver<'_> {
             let id = self.r.lookup_hashed(name, hash);
             let now = id.map(|id| &self.r.symbols[id as usize]);
             let then = id.and_then(|id| g.symbols.get(id as usize));
-            let in_discarded = !s.is_undefined()
-                && !s.is_common()
-                && s.shndx != elf::SHN_ABS as u32
-                && discarded.get(s.shndx as usize).copied().unwrap_or(false);
+            let in_discarded = in_discarded_group(s, &discarded);
             if s.is_undefined() || in_discarded {
                 let (t_then, t_now) = (
                     then.map_or(elf::STT_NOTYPE, |t| t.ref_type),
@@ -1062,6 +1056,15 @@ impl Resolver<'_> {
                     .iter()
                     .any(|g| crate::version_script::glob_match(g, name)))
     }
+}
+
+/// Whether `s` is defined in a section of a COMDAT group that lost
+/// (`discarded`, per section): then it is only a reference.
+fn in_discarded_group(s: &InputSymbol, discarded: &[bool]) -> bool {
+    !s.is_undefined()
+        && !s.is_common()
+        && s.shndx != elf::SHN_ABS as u32
+        && discarded.get(s.shndx as usize).copied().unwrap_or(false)
 }
 
 /// Whether object `o` defines global `name` with contents (not as a common).

@@ -545,7 +545,8 @@ pub(super) fn unfeed(shared: &Arc<Shared>, frontier: &mut Option<Frontier>, opts
                 lost.extend(give_back(st, fed, items));
             }
         }
-        None => lost.extend((0..n.max(spec_end)).filter(|&i| i != n || spec_end == 0)),
+        // Every entry fed; with a gap open, all but entry `n` (the gap's).
+        None => lost.extend((0..n.max(spec_end)).filter(|&i| spec_end == 0 || i != n)),
     }
     drop(guard);
     if lost.is_empty() {

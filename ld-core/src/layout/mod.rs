@@ -461,11 +461,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         locals_written,
         ..
     } = ahead.unwrap_or_default();
-    let (joined_ahead, placed_ahead, merge_ahead, eh_ahead) = if was_ahead {
-        (Some(joined), Some(placed), Some(merge), Some(eh))
-    } else {
-        (None, None, None, None)
-    };
+    // The folds go on from where they stopped before the wait, if they ran.
     let Live { live, folded } = liveness::live_sections(inp, live_ahead);
 
     crate::timing::next(&mut pass, "layout: scan relocations");
@@ -492,11 +488,11 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         comment_inputs,
         execstack,
         ..
-    } = output_sections::join(inp, &dests, &folded, joined_ahead);
+    } = output_sections::join(inp, &dests, &folded, was_ahead.then_some(joined));
     crate::timing::next(&mut pass, "layout: output sections: place");
     output_sections::order_inputs(inp, &mut sections);
     let (mut placement, mut script_data) =
-        output_sections::place_inputs(inp, &mut sections, &folded, placed_ahead)?;
+        output_sections::place_inputs(inp, &mut sections, &folded, was_ahead.then_some(placed))?;
 
     crate::timing::next(&mut pass, "layout: merged strings");
     let piece_out = merge::merge_strings(
@@ -505,14 +501,14 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         &mut sections,
         &mut placement,
         &by_name,
-        merge_ahead,
+        was_ahead.then_some(merge),
     );
 
     crate::timing::next(&mut pass, "layout: commons, copies");
     let mut bss = bss::place_commons_and_copies(inp, &mut sym_info, &mut sections, &mut by_name);
 
     crate::timing::next(&mut pass, "layout: eh_frame");
-    let eh = eh_frame::place_records(res, &live, eh_ahead)?;
+    let eh = eh_frame::place_records(res, &live, was_ahead.then_some(eh))?;
     let comment = notes::comment(res, &comment_inputs);
 
     crate::timing::next(&mut pass, "layout: dynamic symbols");
