@@ -755,28 +755,27 @@ impl<'a> SecCtx<'a> {
         t: crate::arch::TargetProps,
         dynrels: &mut Vec<DynRel>,
     ) -> bool {
-        let (res, l) = (self.res, self.l);
-        // Through a GOT slot or a PLT entry, imported or not.
-        let info = id.map(|id| &l.sym_info[id as usize]);
-        let entry = match info {
-            Some(i) if Native::direct_got_pc32(r.rtype()) && !t.ifunc && i.got != NONE => {
-                Some(l.got_slot_addr(i.got))
-            }
-            Some(i) if Native::direct_plt32(r.rtype()) && i.plt != NONE => {
-                Some(l.plt_entry_addr(i.plt))
-            }
-            _ => None,
-        };
+        let l = self.l;
         let place = self.sec_addr.wrapping_add(r.offset());
-        if let Some(s) = entry {
-            return put_pc32(out, r.offset(), place, s, r.addend());
-        }
         let abs64 = Native::direct_abs64(r.rtype());
-        if !t.at_own_address() || (!abs64 && !Native::direct_pc32(r.rtype())) {
-            return false;
-        }
-        let Some((s, a)) = direct_target(res, l, self.f, r, id, !abs64) else {
-            return false;
+        let (s, a) = match id {
+            // Through a GOT slot, imported or not.
+            Some(id) if Native::direct_got_pc32(r.rtype()) => {
+                let i = &l.sym_info[id as usize];
+                if t.ifunc || i.got == NONE {
+                    return false;
+                }
+                return put_pc32(out, r.offset(), place, l.got_slot_addr(i.got), r.addend());
+            }
+            _ if !abs64 && !Native::direct_pc32(r.rtype()) => return false,
+            Some(id) => {
+                match direct_global_target(l, Native::direct_plt32(r.rtype()), !abs64, id, t) {
+                    Some(s) => (s, r.addend()),
+                    None => return false,
+                }
+            }
+            None if t.at_own_address() => local_sym_addr(self.res, l, self.f, r.sym(), r.addend()),
+            None => return false,
         };
         let at = r.offset() as usize;
         if abs64 {
@@ -797,6 +796,29 @@ impl<'a> SecCtx<'a> {
         }
         put_pc32(out, r.offset(), place, s, a)
     }
+}
+
+/// The target address of a relocation on the writer's short path
+/// (`Arch::direct_abs64`, `Arch::direct_pc32`) against global symbol `id`
+/// (whose properties are `t`): its PLT entry for a call (`direct_plt32`)
+/// where it has one, else its own address where it is neither imported
+/// nor an IFUNC (and, PC-relative (`pc`), has no PLT entry: a canonical
+/// one is the general path's). `None` where the general path decides. The
+/// values written ahead against a symbol (`layout::written`) are made
+/// with it at the wait, as here.
+#[inline(always)]
+pub(crate) fn direct_global_target(
+    l: &Layout,
+    call: bool,
+    pc: bool,
+    id: SymbolId,
+    t: crate::arch::TargetProps,
+) -> Option<u64> {
+    let i = &l.sym_info[id as usize];
+    if call && i.plt != NONE {
+        return Some(l.plt_entry_addr(i.plt));
+    }
+    (t.at_own_address() && !(pc && i.plt != NONE)).then(|| l.sym_values[id as usize])
 }
 
 /// `(S, A)` of relocation `r` of object `f` (`id`: its global, if any) on a
