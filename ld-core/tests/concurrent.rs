@@ -3148,6 +3148,71 @@ fn resolution_past_a_missing_object_matches_serial_link() {
     }
 }
 
+/// Past a gap, the objects' live `.eh_frame` records are found before the
+/// late object comes (`layout::LayoutAhead::prepare`). A CIE's key names
+/// its personality routine by symbol id, which the fill numbers again
+/// when the late object is the first to name it in link order: b.o's CIE,
+/// found while the gap was open, must then still be taken for the same as
+/// the late object's (one CIE in the output, as in the serial link).
+/// Non-PIC code with `-fexceptions` and a cleanup refers to
+/// `__gcc_personality_v0` from the CIE directly.
+#[test]
+fn eh_frame_records_found_past_a_gap_match_serial_link() {
+    let _g = shared();
+    let (dir, rt) = fresh_run("past-a-gap-eh");
+    let with_cleanup = |name: &str, callee: &str| {
+        format!(
+            "int {callee}(int);\nvoid done(int *p);\n\
+             int {name}(int x) {{ int y __attribute__((cleanup(done))) = x; return {callee}(y) + 1; }}\n"
+        )
+    };
+    let sources = [
+        (
+            "m.c",
+            "#include <stdio.h>\nint a_f(int), b_f(int), c_f(int);\n\
+             int main(void) { printf(\"%d %d %d\\n\", a_f(1), b_f(2), c_f(3)); return 0; }\n"
+                .to_string(),
+        ),
+        (
+            "a.c",
+            "int g_f(int);\nint a_f(int x) { return g_f(x) + 1; }\n".to_string(),
+        ),
+        // (g_extra, g_more: names of its own, which number the names
+        // after it again.)
+        (
+            "g.c",
+            "int g_extra = 5, g_more = 6;\n".to_string() + &with_cleanup("g_f", "b_f"),
+        ),
+        ("b.c", with_cleanup("b_f", "c_f")),
+        (
+            "c.c",
+            "int c_f(int x) { return x + 100; }\nint seen; void done(int *p) { seen += *p; }\n"
+                .to_string(),
+        ),
+    ];
+    let sources: Vec<(&str, &str)> = sources.iter().map(|(f, t)| (*f, t.as_str())).collect();
+    compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
+    let names = ["g.c".to_string(), "b.c".to_string()];
+    let flags = ["-fno-pie", "-fexceptions"];
+    must_succeed(&mut gcc_compile(&dir, &flags, &names), "TEST BUG: gcc");
+    let concurrent = ["a.o", "g.o", "b.o", "c.o"];
+    let (r, shown, log) = link_with_one_late(
+        &dir,
+        &rt,
+        &["-no-pie"],
+        (&concurrent, "g.o", &[]),
+        "prog",
+        &|_| {},
+    );
+    assert!(r.success(), "the wait failed{}", context(&r, &shown));
+    assert!(
+        log.contains("filled its place"),
+        "g.o did not fill its place:\n{}",
+        truncate(&log, 40)
+    );
+    same_as_serial_with_libfoo(&dir, &["-no-pie"], &concurrent, "g.o late");
+}
+
 /// An object after a gap in the resolution ahead that is reported again
 /// (rewritten) while the gap is open: the resolution is dropped (the gap
 /// undone, every input given back) and made again; the program is the

@@ -157,18 +157,29 @@ pub struct EhAhead {
 impl EhAhead {
     /// Places the records of the objects of `res` (a resolution so far)
     /// after those already in.
-    /// `live`: each object's live sections.
-    pub(crate) fn feed(&mut self, res: &Resolved, live: &[Vec<bool>]) {
+    /// `live`: each object's live sections; `found`, from the first of
+    /// them on, their live records where found already (`FileRecords::find`).
+    pub(crate) fn feed(
+        &mut self,
+        res: &Resolved,
+        live: &[Vec<bool>],
+        found: Vec<Option<FileRecords>>,
+    ) {
         if self.failed {
             return;
         }
+        let mut found = found.into_iter();
         for (f, live) in live
             .iter()
             .enumerate()
             .take(res.objects.len())
             .skip(self.files)
         {
-            if place_file(res, f, live, &mut self.placing).is_err() {
+            let recs = match found.next() {
+                Some(Some(recs)) => recs,
+                _ => live_records(res, f, live),
+            };
+            if place_live(res, f, recs, &mut self.placing).is_err() {
                 self.failed = true;
                 return;
             }
@@ -217,7 +228,8 @@ pub(crate) fn place_records(
 
 /// A file's live `.eh_frame` records, in order, with what placing them
 /// needs (so that it reads nothing else of the file).
-struct FileRecords {
+/// An object's live `.eh_frame` records (`FileRecords::find`).
+pub(crate) struct FileRecords {
     /// Each live input `.eh_frame`: its index in `eh_frames`, its section,
     /// and the end of its records in `recs`.
     frames: Vec<(u32, u32, u32)>,
@@ -236,6 +248,19 @@ struct LiveRecord {
 }
 
 const CIE: u32 = u32::MAX;
+
+impl FileRecords {
+    /// Object `f`'s live records (`live`: its live sections).
+    pub(crate) fn find(res: &Resolved, f: usize, live: &[bool]) -> Self {
+        live_records(res, f, live)
+    }
+
+    /// Whether a CIE's key names a global symbol (by its id, which a
+    /// filled gap may change: `resolve::Renumbered`).
+    pub(crate) fn names_globals(&self) -> bool {
+        (self.cies.iter()).any(|k| k.relocs.iter().any(|r| r.3 == u32::MAX))
+    }
+}
 
 /// File `f`'s live records (`live`: its live sections).
 fn live_records(res: &Resolved, f: usize, live: &[bool]) -> FileRecords {
@@ -274,15 +299,11 @@ fn live_records(res: &Resolved, f: usize, live: &[bool]) -> FileRecords {
     out
 }
 
-// .eh_frame: live records in file order. A CIE equal to one already
-// placed (same bytes, relocations to the same targets: typically every
-// object's CIE, or its personality routine's) is not written again; its
-// FDEs point at the first.
-fn place_file(res: &Resolved, f: usize, live: &[bool], p: &mut Placing) -> Result<()> {
-    place_live(res, f, live_records(res, f, live), p)
-}
-
-/// Places file `f`'s live records (`found`) after those placed in `p`.
+/// Places file `f`'s live records (`found`) after those placed in `p`
+/// (`.eh_frame` holds the live records in file order). A CIE equal to one
+/// already placed (same bytes, relocations to the same targets: typically
+/// every object's CIE, or its personality routine's) is not written
+/// again; its FDEs point at the first.
 fn place_live(res: &Resolved, f: usize, found: FileRecords, p: &mut Placing) -> Result<()> {
     let mut cies = found.cies.into_iter();
     let mut start = 0;

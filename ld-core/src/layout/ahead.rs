@@ -21,7 +21,7 @@ use super::merge::MergeAhead;
 use super::output_sections::{dests_of, input_regions, join_file, FileDests, Joined, Placed};
 use super::scan::{LaterDefs, ScanAhead};
 use super::written::WriteAhead;
-use crate::chunks::eh_frame::EhAhead;
+use crate::chunks::eh_frame::{EhAhead, FileRecords};
 use crate::options::{Icf, Options};
 use crate::resolve::Resolved;
 
@@ -53,8 +53,18 @@ pub struct LayoutAhead {
     prepared: Vec<Option<PerFile>>,
 }
 
-/// An object's live sections, where they go, and its relocation scan.
-type PerFile = (Vec<bool>, FileDests, ScanAhead);
+/// An object's live sections, where they go, and its relocation scan;
+/// made by `prepare`, also the offsets of its merged-string pieces that
+/// are in the merged strings already (`MergeAhead::known`) and its live
+/// `.eh_frame` records: what of the fold's work can be done before the
+/// objects before it are in.
+struct PerFile {
+    live: Vec<bool>,
+    dests: FileDests,
+    scan: ScanAhead,
+    known: Option<Vec<u64>>,
+    eh: Option<FileRecords>,
+}
 
 /// `feed`'s per-object part for object `f` of `res`.
 fn per_file(opts: &Options, res: &Resolved, f: usize, later: Option<&LaterDefs>) -> PerFile {
@@ -62,7 +72,13 @@ fn per_file(opts: &Options, res: &Resolved, f: usize, later: Option<&LaterDefs>)
     let live = super::liveness::base_live(res, f);
     let dests = dests_of(opts, &scripts, f, &res.objects[f], &live);
     let scan = ScanAhead::scan(opts, res, f, &live, later);
-    (live, dests, scan)
+    PerFile {
+        live,
+        dests,
+        scan,
+        known: None,
+        eh: None,
+    }
 }
 
 impl LayoutAhead {
@@ -98,12 +114,16 @@ impl LayoutAhead {
                     .unwrap_or_else(|| per_file(opts, res, first + i, later))
             })
             .collect();
-        for (live, dests, scan) in new {
+        let mut known = Vec::with_capacity(new.len());
+        let mut eh = Vec::with_capacity(new.len());
+        for p in new {
             let f = self.live.len();
-            join_file(&mut self.joined, res, &Default::default(), f, &dests);
-            self.scans.push(scan);
-            self.live.push(live);
-            self.dests.push(dests);
+            join_file(&mut self.joined, res, &Default::default(), f, &p.dests);
+            self.scans.push(p.scan);
+            self.live.push(p.live);
+            self.dests.push(p.dests);
+            known.push(p.known);
+            eh.push(p.eh);
         }
         self.joined.files = upto;
         self.placed.more(res, &self.joined);
@@ -127,8 +147,8 @@ impl LayoutAhead {
             regions.extend(input_regions(res, new, |f| placed.row(f)));
             *covered = os.inputs.len();
         });
-        self.merge.feed(res, &self.dests);
-        self.eh.feed(res, &self.live);
+        self.merge.feed(res, &self.dests, known);
+        self.eh.feed(res, &self.live, eh);
     }
 
     /// `feed`'s per-object part, done ahead for the objects of `res` from
@@ -147,11 +167,20 @@ impl LayoutAhead {
             self.prepared.resize_with(n, || None);
         }
         let from = from.min(n);
+        let merge = &self.merge;
         self.prepared[from..]
             .par_iter_mut()
             .enumerate()
             .filter(|(_, p)| p.is_none())
-            .for_each(|(i, p)| *p = Some(per_file(opts, res, from + i, later)));
+            .for_each(|(i, p)| {
+                let mut per = per_file(opts, res, from + i, later);
+                // The merged strings so far are those before the gap,
+                // which no later input changes: what this object has of
+                // them is found now, not in the tail.
+                per.known = Some(merge.known(res, from + i, &per.dests));
+                per.eh = Some(FileRecords::find(res, from + i, &per.live));
+                *p = Some(per);
+            });
     }
 
     /// What `prepare` did goes: the objects it was for are not in the
@@ -163,10 +192,13 @@ impl LayoutAhead {
     /// The scans `prepare` made, with the symbols numbered again.
     pub fn renumber_prepared(&mut self, moved: &crate::resolve::Renumbered) {
         use rayon::prelude::*;
-        self.prepared
-            .par_iter_mut()
-            .flatten()
-            .for_each(|(_, _, scan)| scan.renumber(moved));
+        self.prepared.par_iter_mut().flatten().for_each(|p| {
+            p.scan.renumber(moved);
+            if p.eh.as_ref().is_some_and(|e| e.names_globals()) {
+                // Found again at the fold, with the new numbers.
+                p.eh = None;
+            }
+        });
     }
 
     /// Writes the sections of up to `max` more of the objects in

@@ -107,11 +107,37 @@ struct Merged {
     strings: Vec<(crate::name::Name, u64)>,
 }
 
+/// In `MergeAhead::known`'s offsets, a piece not found.
+const UNKNOWN: u64 = u64::MAX;
+
 impl Merged {
     /// Adds the pieces of `it`, recording each one's offset in
     /// `piece_out` (its file's).
     fn add(&mut self, it: &Item, piece_out: &mut [u64]) {
+        self.add_some::<false>(it, piece_out);
+    }
+
+    /// Records in `known` (its file's piece offsets) the offsets of the
+    /// pieces of `it` that are in already.
+    fn find(&self, it: &Item, known: &mut [u64]) {
         for (k, p) in it.pieces.iter().enumerate() {
+            let key = PieceKey {
+                hash: p.hash(),
+                bytes: it.bytes(k),
+            };
+            if let Some(&off) = self.map.get(&key) {
+                known[it.first + k] = off;
+            }
+        }
+    }
+
+    /// `add`, where `piece_out` holds the offsets known already
+    /// (`MergeAhead::known`) if `KNOWN`, and `UNKNOWN` for the others.
+    fn add_some<const KNOWN: bool>(&mut self, it: &Item, piece_out: &mut [u64]) {
+        for (k, p) in it.pieces.iter().enumerate() {
+            if KNOWN && piece_out[it.first + k] != UNKNOWN {
+                continue;
+            }
             let bytes = it.bytes(k);
             let key = PieceKey {
                 hash: p.hash(),
@@ -148,15 +174,45 @@ impl MergeAhead {
         self.piece_out.get(f).map_or(&[], |r| r.as_slice())
     }
 
+    /// Object `f`'s piece offsets that the merged strings so far give
+    /// (`UNKNOWN` for a piece not in them, or not merged): what `feed` will
+    /// give them, since those so far are those of the objects before it,
+    /// and a string keeps its first occurrence's offset.
+    pub(super) fn known(&self, res: &Resolved, f: usize, dests: &FileDests) -> Vec<u64> {
+        let o = &res.objects[f];
+        let mut known = vec![UNKNOWN; o.pieces.len()];
+        for d in &dests.sections {
+            let out = dests.out(d);
+            if out.unique || o.sections[d.si as usize].kind != SectionKind::MergeStrings {
+                continue;
+            }
+            if let Some(m) = self.outs.get(&out.key()) {
+                m.find(&Item::new(o, f, d.si as usize, 0), &mut known);
+            }
+        }
+        known
+    }
+
     /// Adds the objects of `res` (a resolution so far) after those already
-    /// in, in order; `dests`: where each one's live sections go.
-    pub(super) fn feed(&mut self, res: &Resolved, dests: &[FileDests]) {
+    /// in, in order; `dests`: where each one's live sections go; `known`,
+    /// from the first of them on, what `known` found of their pieces, where
+    /// that was made.
+    pub(super) fn feed(
+        &mut self,
+        res: &Resolved,
+        dests: &[FileDests],
+        known: Vec<Option<Vec<u64>>>,
+    ) {
+        let mut known = known.into_iter();
         for (f, o) in res.objects[..dests.len()]
             .iter()
             .enumerate()
             .skip(self.files)
         {
-            let mut piece_out = vec![0; o.pieces.len()];
+            let mut piece_out = match known.next() {
+                Some(Some(k)) if k.len() == o.pieces.len() => k,
+                _ => vec![UNKNOWN; o.pieces.len()],
+            };
             for d in &dests[f].sections {
                 let out = dests[f].out(d);
                 if out.unique || o.sections[d.si as usize].kind != SectionKind::MergeStrings {
@@ -165,7 +221,14 @@ impl MergeAhead {
                 self.outs
                     .entry(out.key())
                     .or_default()
-                    .add(&Item::new(o, f, d.si as usize, 0), &mut piece_out);
+                    .add_some::<true>(&Item::new(o, f, d.si as usize, 0), &mut piece_out);
+            }
+            // (The pieces of sections not merged here are 0, as the pass
+            // leaves them.)
+            for p in &mut piece_out {
+                if *p == UNKNOWN {
+                    *p = 0;
+                }
             }
             self.piece_out.push(piece_out);
         }
@@ -739,6 +802,23 @@ mod tests {
         let (mut serial, mut serial_out) = start();
         for it in &rest {
             serial[it.slot as usize].add(it, &mut serial_out[it.f as usize]);
+        }
+        // What `MergeAhead::known` finds of the rest before they are
+        // added, then added in order with it (as past a gap).
+        let (mut known, mut known_out) = start();
+        let mut found: Vec<Vec<u64>> = pieces.iter().map(|p| vec![UNKNOWN; p.len()]).collect();
+        for it in &rest {
+            known[it.slot as usize].find(it, &mut found[it.f as usize]);
+        }
+        for it in &rest {
+            let row = &mut known_out[it.f as usize];
+            let r = it.first..it.first + it.pieces.len();
+            row[r.clone()].copy_from_slice(&found[it.f as usize][r]);
+            known[it.slot as usize].add_some::<true>(it, row);
+        }
+        assert_eq!(known_out, serial_out);
+        for (a, b) in known.iter().zip(&serial) {
+            assert_eq!(a.strings, b.strings);
         }
         let (mut outs, mut piece_out) = start();
         assert_eq!(fold(&rest, &mut outs, &mut piece_out), parallel);
