@@ -3177,12 +3177,10 @@ fn eh_frame_records_found_past_a_gap_match_serial_link() {
             "a.c",
             "int g_f(int);\nint a_f(int x) { return g_f(x) + 1; }\n".to_string(),
         ),
-        // (g_extra, g_more: names of its own, which number the names
-        // after it again.)
-        (
-            "g.c",
-            "int g_extra = 5, g_more = 6;\n".to_string() + &with_cleanup("g_f", "b_f"),
-        ),
+        ("g.c", with_cleanup("g_f", "b_f")),
+        // Names made after the gap before b.o's: the fill numbers
+        // b.o's (the personality's) again, g.o's first.
+        ("d.c", "int d_f(int x) { return 2 * x; }\n".to_string()),
         ("b.c", with_cleanup("b_f", "c_f")),
         (
             "c.c",
@@ -3195,7 +3193,7 @@ fn eh_frame_records_found_past_a_gap_match_serial_link() {
     let names = ["g.c".to_string(), "b.c".to_string()];
     let flags = ["-fno-pie", "-fexceptions"];
     must_succeed(&mut gcc_compile(&dir, &flags, &names), "TEST BUG: gcc");
-    let concurrent = ["a.o", "g.o", "b.o", "c.o"];
+    let concurrent = ["a.o", "g.o", "d.o", "b.o", "c.o"];
     let (r, shown, log) = link_with_one_late(
         &dir,
         &rt,
