@@ -2701,9 +2701,9 @@ fn rereported_inputs_do_not_accumulate() {
 
 /// Writes `sources` into `dir` and compiles them; builds `libfoo.so` from
 /// `lib` (C source).
-fn compile_with_libfoo(dir: &Path, sources: &[(&str, &str)], lib: &str) {
+fn compile_with_libfoo(dir: &Path, sources: &[(&str, impl AsRef<str>)], lib: &str) {
     for (f, text) in sources {
-        std::fs::write(dir.join(f), text).unwrap();
+        std::fs::write(dir.join(f), text.as_ref()).unwrap();
     }
     std::fs::write(dir.join("lib.c"), lib).unwrap();
     let names: Vec<String> = sources.iter().map(|s| s.0.to_string()).collect();
@@ -2975,7 +2975,6 @@ fn allocated_sections_written_ahead_match_serial_link() {
                 .to_string(),
         ),
     ];
-    let sources: Vec<(&str, &str)> = sources.iter().map(|(f, t)| (*f, t.as_str())).collect();
     compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
     let objs = ["a.o", "e.o", "b.o", "c.o", "d.o"];
     for mode in ["-pie", "-no-pie"] {
@@ -3103,7 +3102,6 @@ fn resolution_past_a_missing_object_matches_serial_link() {
         ("aux2.c", "int aux2(int x) { return x + 20; }\n".to_string()),
         ("aux3.c", "int aux3(int x) { return x + 30; }\n".to_string()),
     ];
-    let sources: Vec<(&str, &str)> = sources.iter().map(|(f, t)| (*f, t.as_str())).collect();
     compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
     must_succeed(
         Command::new("ar")
@@ -3188,7 +3186,6 @@ fn eh_frame_records_found_past_a_gap_match_serial_link() {
                 .to_string(),
         ),
     ];
-    let sources: Vec<(&str, &str)> = sources.iter().map(|(f, t)| (*f, t.as_str())).collect();
     compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
     let names = ["g.c".to_string(), "b.c".to_string()];
     let flags = ["-fno-pie", "-fexceptions"];

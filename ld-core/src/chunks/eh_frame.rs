@@ -158,7 +158,7 @@ impl EhAhead {
     /// Places the records of the objects of `res` (a resolution so far)
     /// after those already in.
     /// `live`: each object's live sections; `found`, from the first of
-    /// them on, their live records where found already (`FileRecords::find`).
+    /// them on, their live records where found already (`live_records`).
     pub(crate) fn feed(
         &mut self,
         res: &Resolved,
@@ -228,7 +228,7 @@ pub(crate) fn place_records(
 
 /// A file's live `.eh_frame` records, in order, with what placing them
 /// needs (so that it reads nothing else of the file).
-/// An object's live `.eh_frame` records (`FileRecords::find`).
+/// An object's live `.eh_frame` records (`live_records`).
 pub(crate) struct FileRecords {
     /// Each live input `.eh_frame`: its index in `eh_frames`, its section,
     /// and the end of its records in `recs`.
@@ -250,11 +250,6 @@ struct LiveRecord {
 const CIE: u32 = u32::MAX;
 
 impl FileRecords {
-    /// Object `f`'s live records (`live`: its live sections).
-    pub(crate) fn find(res: &Resolved, f: usize, live: &[bool]) -> Self {
-        live_records(res, f, live)
-    }
-
     /// Whether a CIE's key names a global symbol (by its id, which a
     /// filled gap may change: `resolve::Renumbered`).
     pub(crate) fn names_globals(&self) -> bool {
@@ -263,7 +258,7 @@ impl FileRecords {
 }
 
 /// File `f`'s live records (`live`: its live sections).
-fn live_records(res: &Resolved, f: usize, live: &[bool]) -> FileRecords {
+pub(crate) fn live_records(res: &Resolved, f: usize, live: &[bool]) -> FileRecords {
     let o = &res.objects[f];
     let live_frames = o.eh_frames.iter().filter(|(sec, _)| live[*sec as usize]);
     let mut out = FileRecords {

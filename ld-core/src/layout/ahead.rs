@@ -21,7 +21,7 @@ use super::merge::MergeAhead;
 use super::output_sections::{dests_of, input_regions, join_file, FileDests, Joined, Placed};
 use super::scan::{LaterDefs, ScanAhead};
 use super::written::WriteAhead;
-use crate::chunks::eh_frame::{EhAhead, FileRecords};
+use crate::chunks::eh_frame::{live_records, EhAhead, FileRecords};
 use crate::options::{Icf, Options};
 use crate::resolve::Resolved;
 
@@ -178,7 +178,7 @@ impl LayoutAhead {
                 // which no later input changes: what this object has of
                 // them is found now, not in the tail.
                 per.known = Some(merge.known(res, from + i, &per.dests));
-                per.eh = Some(FileRecords::find(res, from + i, &per.live));
+                per.eh = Some(live_records(res, from + i, &per.live));
                 *p = Some(per);
             });
     }
@@ -189,13 +189,14 @@ impl LayoutAhead {
         self.prepared.clear();
     }
 
-    /// The scans `prepare` made, with the symbols numbered again.
+    /// What `prepare` made, for symbols numbered again (`moved`): the
+    /// scans mapped; `.eh_frame` records whose CIE keys name globals
+    /// dropped, to be found again at the fold.
     pub fn renumber_prepared(&mut self, moved: &crate::resolve::Renumbered) {
         use rayon::prelude::*;
         self.prepared.par_iter_mut().flatten().for_each(|p| {
             p.scan.renumber(moved);
             if p.eh.as_ref().is_some_and(|e| e.names_globals()) {
-                // Found again at the fold, with the new numbers.
                 p.eh = None;
             }
         });

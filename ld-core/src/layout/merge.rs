@@ -175,19 +175,17 @@ impl MergeAhead {
     }
 
     /// Object `f`'s piece offsets that the merged strings so far give
-    /// (`UNKNOWN` for a piece not in them, or not merged): what `feed` will
-    /// give them, since those so far are those of the objects before it,
-    /// and a string keeps its first occurrence's offset.
+    /// (`UNKNOWN` for a piece not in them, 0 for one not merged here):
+    /// what `feed` will give them, since those so far are those of the
+    /// objects before it, and a string keeps its first occurrence's offset.
     pub(super) fn known(&self, res: &Resolved, f: usize, dests: &FileDests) -> Vec<u64> {
         let o = &res.objects[f];
-        let mut known = vec![UNKNOWN; o.pieces.len()];
-        for d in &dests.sections {
-            let out = dests.out(d);
-            if out.unique || o.sections[d.si as usize].kind != SectionKind::MergeStrings {
-                continue;
-            }
-            if let Some(m) = self.outs.get(&out.key()) {
-                m.find(&Item::new(o, f, d.si as usize, 0), &mut known);
+        let mut known = vec![0; o.pieces.len()];
+        for (key, si) in merged_here(o, dests) {
+            let it = Item::new(o, f, si, 0);
+            known[it.first..it.first + it.pieces.len()].fill(UNKNOWN);
+            if let Some(m) = self.outs.get(&key) {
+                m.find(&it, &mut known);
             }
         }
         known
@@ -209,31 +207,37 @@ impl MergeAhead {
             .enumerate()
             .skip(self.files)
         {
-            let mut piece_out = match known.next() {
-                Some(Some(k)) if k.len() == o.pieces.len() => k,
-                _ => vec![UNKNOWN; o.pieces.len()],
+            let (mut piece_out, found) = match known.next() {
+                Some(Some(k)) if k.len() == o.pieces.len() => (k, true),
+                // (The pieces of sections not merged here are 0, as the
+                // pass leaves them.)
+                _ => (vec![0; o.pieces.len()], false),
             };
-            for d in &dests[f].sections {
-                let out = dests[f].out(d);
-                if out.unique || o.sections[d.si as usize].kind != SectionKind::MergeStrings {
-                    continue;
-                }
-                self.outs
-                    .entry(out.key())
-                    .or_default()
-                    .add_some::<true>(&Item::new(o, f, d.si as usize, 0), &mut piece_out);
-            }
-            // (The pieces of sections not merged here are 0, as the pass
-            // leaves them.)
-            for p in &mut piece_out {
-                if *p == UNKNOWN {
-                    *p = 0;
+            for (key, si) in merged_here(o, &dests[f]) {
+                let m = self.outs.entry(key).or_default();
+                let it = Item::new(o, f, si, 0);
+                match found {
+                    true => m.add_some::<true>(&it, &mut piece_out),
+                    false => m.add(&it, &mut piece_out),
                 }
             }
             self.piece_out.push(piece_out);
         }
         self.files = dests.len();
     }
+}
+
+/// The live sections of object `o` (going to `dests`) whose strings the
+/// merged strings ahead take: their output section's key, their index.
+fn merged_here<'a>(
+    o: &'a ObjectFile,
+    dests: &'a FileDests,
+) -> impl Iterator<Item = (SectionKey, usize)> + 'a {
+    dests.sections.iter().filter_map(move |d| {
+        let out = dests.out(d);
+        let merged = !out.unique && o.sections[d.si as usize].kind == SectionKind::MergeStrings;
+        merged.then(|| (out.key(), d.si as usize))
+    })
 }
 
 /// The pass: the contents of each merge-string output section, every

@@ -487,25 +487,21 @@ impl SectionAt<'_> {
             let at = (p.at - start) as usize;
             let d = &mut out[at..at + p.width as usize];
             let stored = crate::write::load_le(d);
-            let base = match p.kind {
-                PatchKind::Abs | PatchKind::Rel | PatchKind::Pc => {
-                    bases.get(p.out as usize).copied().unwrap_or(0)
-                }
+            // What to add, and whether the value is PC-relative or makes a
+            // relative dynamic relocation.
+            let (base, pc, rel) = match p.kind {
+                PatchKind::Abs | PatchKind::Rel | PatchKind::Pc => (
+                    bases.get(p.out as usize).copied().unwrap_or(0),
+                    p.kind == PatchKind::Pc,
+                    p.kind == PatchKind::Rel,
+                ),
                 PatchKind::SymAbs | PatchKind::SymPc | PatchKind::SymCall => {
                     let (id, l) = (p.out, self.l);
                     let t = l.global_props[id as usize];
                     let call = p.kind == PatchKind::SymCall;
                     let pc = p.kind != PatchKind::SymAbs;
                     match crate::write::direct_global_target(l, call, pc, id, t) {
-                        Some(s) if pc => s,
-                        Some(s) => {
-                            let v = stored.wrapping_add(s);
-                            crate::write::store_le(d, v);
-                            if self.ctx.pic && !t.absolute {
-                                made.push((p.k, relative(self.addr + at as u64, v)));
-                            }
-                            continue;
-                        }
+                        Some(s) => (s, pc, !pc && self.ctx.pic && !t.absolute),
                         None => {
                             self.general(p.k, out, made)?;
                             continue;
@@ -513,22 +509,19 @@ impl SectionAt<'_> {
                     }
                 }
             };
-            match p.kind {
-                PatchKind::Abs => crate::write::store_le(d, stored.wrapping_add(base)),
-                PatchKind::Rel => {
-                    let v = stored.wrapping_add(base);
-                    crate::write::store_le(d, v);
+            if !pc {
+                let v = stored.wrapping_add(base);
+                crate::write::store_le(d, v);
+                if rel {
                     made.push((p.k, relative(self.addr + at as u64, v)));
                 }
-                PatchKind::Pc | PatchKind::SymPc | PatchKind::SymCall => {
-                    let v = stored as u32 as i32 as i128 + base as i128 - place_os as i128;
-                    match i32::try_from(v) {
-                        Ok(v) => crate::write::store_le(d, v as u32 as u64),
-                        // Out of range: the serial write's path says so.
-                        Err(_) => self.general(p.k, out, made)?,
-                    }
-                }
-                PatchKind::SymAbs => unreachable!("made above"),
+                continue;
+            }
+            let v = stored as u32 as i32 as i128 + base as i128 - place_os as i128;
+            match i32::try_from(v) {
+                Ok(v) => crate::write::store_le(d, v as u32 as u64),
+                // Out of range: the serial write's path says so.
+                Err(_) => self.general(p.k, out, made)?,
             }
         }
         Ok(())
