@@ -944,7 +944,7 @@ fn report_traces(opts: &Options, res: &resolve::Resolved) {
             let f = &sh.file;
             let what = if f.symbols.iter().any(|d| d.name == name && !d.hidden) {
                 "definition of"
-            } else if f.undefined.contains(&name) {
+            } else if f.undefined.iter().any(|&(u, _)| u == name) {
                 "reference to"
             } else {
                 continue;
@@ -976,7 +976,7 @@ fn shlib_undefined(opts: &Options, res: &resolve::Resolved) -> Result<()> {
         if !f.needed.iter().all(|n| linked.contains(n.as_str())) {
             continue;
         }
-        for (&u, &weak) in f.undefined.iter().zip(&f.undefined_weak) {
+        for (&(u, _), &weak) in f.undefined.iter().zip(&f.undefined_weak) {
             let defined = res
                 .lookup(u)
                 .is_some_and(|id| res.symbols[id as usize].def != SymDef::Undefined);

@@ -297,15 +297,19 @@ impl Resolved {
     /// `intern` with `name_hash(name)` made already.
     pub fn intern_hashed(&mut self, name: &'static [u8], hash: u64) -> SymbolId {
         // One probe, whether the name is new or not.
-        let symbols = &mut self.symbols;
-        let entry = self.names.entry(hash, |e| e.0 == name, |e| name_hash(&e.0));
+        let (symbols, hashes) = (&mut self.symbols, &mut self.hashes);
+        // A growing table takes each entry's hash from `hashes` rather
+        // than hashing its name again.
+        let entry = self
+            .names
+            .entry(hash, |e| e.0 == name, |e| hashes[e.1 as usize]);
         match entry {
             hashbrown::hash_table::Entry::Occupied(o) => o.get().1,
             hashbrown::hash_table::Entry::Vacant(v) => {
                 let id = symbols.len() as SymbolId;
                 let name = crate::name::Name::new(name);
                 symbols.push(Symbol::new(name));
-                self.hashes.push(hash);
+                hashes.push(hash);
                 v.insert((name, id));
                 id
             }
@@ -655,7 +659,7 @@ impl Resolver<'_> {
             if ds.hidden {
                 continue;
             }
-            let id = self.intern(ds.name);
+            let id = self.r.intern_hashed(ds.name, ds.hash);
             let sym = &mut self.r.symbols[id as usize];
             if matches!(sym.def, SymDef::Object { .. } | SymDef::Common { .. }) {
                 sym.dso_ref = true;
@@ -669,8 +673,8 @@ impl Resolver<'_> {
                 sym.weak_def = ds.bind == elf::STB_WEAK;
             }
         }
-        for (&u, &weak) in file.undefined.iter().zip(&file.undefined_weak) {
-            let id = self.intern(u);
+        for (&(u, hash), &weak) in file.undefined.iter().zip(&file.undefined_weak) {
+            let id = self.r.intern_hashed(u, hash);
             let sym = &mut self.r.symbols[id as usize];
             sym.dso_ref = true;
             sym.dso_strong_ref |= !weak;
@@ -1242,6 +1246,10 @@ fn names_hint(item: &LoadItem) -> usize {
             .filter(|s| !s.is_undefined())
             .count(),
         LoadItem::Archive { archive, .. } => archive.symbols.len(),
+        // Every name a library defines or references becomes a symbol:
+        // left out, they made the table grow (and hash every name again)
+        // at the end of a Rust link, where the libraries come.
+        LoadItem::Shared { file, .. } => file.symbols.len() + file.undefined.len(),
         _ => 0,
     }
 }

@@ -10,6 +10,9 @@ use object::LittleEndian as LE;
 #[derive(Clone, Copy, Debug)]
 pub struct DynSymbol {
     pub name: &'static [u8],
+    /// `resolve::name_hash(name)`, made here, where files are parsed in
+    /// parallel, rather than in the (sequential) resolution.
+    pub hash: u64,
     pub value: u64,
     pub size: u64,
     pub typ: u8,
@@ -37,8 +40,9 @@ pub struct SharedFile {
     pub soname: String,
     /// Defined symbols, default versions and (`hidden`) older ones.
     pub symbols: Vec<DynSymbol>,
-    /// Names this library references but does not define.
-    pub undefined: Vec<&'static [u8]>,
+    /// Names this library references but does not define, with their
+    /// `resolve::name_hash`.
+    pub undefined: Vec<(&'static [u8], u64)>,
     /// For each of `undefined`, whether the reference is weak.
     pub undefined_weak: Vec<bool>,
     /// Its DT_NEEDED entries.
@@ -168,7 +172,7 @@ impl SharedFile {
                 continue;
             }
             if sym.st_shndx(e) == elf::SHN_UNDEF {
-                undefined.push(sname);
+                undefined.push((sname, crate::resolve::name_hash(sname)));
                 undefined_weak.push(bind == elf::STB_WEAK);
                 continue;
             }
@@ -208,6 +212,7 @@ impl SharedFile {
                 // A non-default version (`foo@V1`) binds only `foo@V1` references.
                 hidden: vs & elf::VERSYM_HIDDEN != 0,
                 name: sname,
+                hash: crate::resolve::name_hash(sname),
                 value: sym.st_value(e),
                 size: sym.st_size(e),
                 typ: sym.st_type(),
