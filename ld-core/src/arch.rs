@@ -123,6 +123,19 @@ pub struct RelocValues {
     pub tls_start: u64,
 }
 
+/// Where a relocation relaxed to local-exec TLS (or an offset in the TLS
+/// block) keeps the one value it depends on (`RelocAction::tls_value`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsValue {
+    /// None: the code is rewritten, whatever the target's place.
+    Fixed,
+    /// `S + c - TP` (`c` from the addend alone) in `width` bytes (four:
+    /// signed) at `at` bytes from the relocation's place.
+    FromTp { at: u8, width: u8 },
+    /// `S + A -` the TLS block's start, the same way.
+    FromBlock { at: u8, width: u8 },
+}
+
 /// What `Arch::decide` says to do with a relocation; `Arch::apply` does it.
 /// The passes ask it only these questions.
 pub trait RelocAction: Copy + Eq + std::fmt::Debug {
@@ -143,6 +156,11 @@ pub trait RelocAction: Copy + Eq + std::fmt::Debug {
     /// A GOT load relaxed to a direct reference (`--emit-relocs` describes
     /// it as `Arch::R_PC_RELAXED`).
     fn is_relaxed_got_load(self) -> bool;
+    /// A TLS access relaxed to local-exec, or an offset in the TLS block:
+    /// `apply` reads only `RelocValues::s`, `tp` and `tls_start` of the
+    /// values, and writes what `TlsValue` says (besides rewriting code
+    /// whatever the values are). `None` for every other action.
+    fn tls_value(self) -> Option<TlsValue>;
 }
 
 /// An architecture: relocation handling, dynamic relocation types, PLT
@@ -250,6 +268,10 @@ pub trait Arch {
     /// an offset in the TLS block (`DW_OP_form_tls_address` operands): no
     /// code sequence around it, nothing made for it.
     fn is_dtp_rel(rtype: u32) -> bool;
+
+    /// Whether a relocation of type `rtype` may consume the one after it
+    /// (`Needs::skip_next`: a TLS sequence relaxed, with its call).
+    fn may_take_next(rtype: u32) -> bool;
 
     /// A relocation type's name, for messages.
     fn rel_name(rtype: u32) -> String;

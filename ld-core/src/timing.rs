@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 
 static ON: AtomicBool = AtomicBool::new(false);
 static SPANS: Mutex<Vec<Record>> = Mutex::new(Vec::new());
+/// Work tallies: (name, time, how many jobs), in the order first seen.
+static TALLIES: Mutex<Vec<(&'static str, Duration, u64)>> = Mutex::new(Vec::new());
 
 thread_local! {
     static DEPTH: Cell<u32> = const { Cell::new(0) };
@@ -57,6 +59,38 @@ fn process_cpu() -> Duration {
 pub fn enable() {
     ON.store(true, Ordering::Relaxed);
     SPANS.lock().unwrap().clear();
+    TALLIES.lock().unwrap().clear();
+}
+
+/// Counts a job of kind `name` (one of many, on any thread: an input's
+/// sections written, a synthetic section) while it is alive: the report
+/// gives each kind's summed time, which the spans' wall time cannot
+/// split when the jobs of several kinds run in parallel.
+pub struct Tally {
+    name: &'static str,
+    start: Instant,
+}
+
+/// Opens a tally of a job of kind `name` if timings are on.
+pub fn tally(name: &'static str) -> Option<Tally> {
+    ON.load(Ordering::Relaxed).then(|| Tally {
+        name,
+        start: Instant::now(),
+    })
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        let took = self.start.elapsed();
+        let mut t = TALLIES.lock().unwrap();
+        match t.iter_mut().find(|e| e.0 == self.name) {
+            Some(e) => {
+                e.1 += took;
+                e.2 += 1;
+            }
+            None => t.push((self.name, took, 1)),
+        }
+    }
 }
 
 /// Whether spans are being recorded.
@@ -137,6 +171,12 @@ pub fn report() -> String {
         let mb = r.anon as f64 / (1 << 20) as f64;
         out.push_str(&format!(
             "cld: {name:<40} {ms:>8.2} ms  x{par:.1}  {mb:6.1} MiB\n"
+        ));
+    }
+    for (name, took, n) in std::mem::take(&mut *TALLIES.lock().unwrap()) {
+        let ms = took.as_secs_f64() * 1e3;
+        out.push_str(&format!(
+            "cld:   (jobs) {name:<33} {ms:>8.2} ms in {n} jobs\n"
         ));
     }
     out

@@ -491,6 +491,11 @@ fn write_part(
     ctx: &DecideCtx,
     p: DataPart<'_>,
 ) -> Result<Vec<DynRel>, String> {
+    let _t = crate::timing::tally(match p {
+        DataPart::Input(..) => "write: input sections",
+        DataPart::Staged(..) => "write: runs written ahead",
+        DataPart::Merged(..) => "write: merged strings",
+    });
     match p {
         DataPart::Input(out, f, si) => relocate_section(res, l, ctx, out, f as usize, si as usize),
         DataPart::Staged(out, i, from) => match &l.written {

@@ -6,7 +6,7 @@
 //! what was sized is exactly what is written.
 
 use crate::arch::{Arch, RelocAction};
-use crate::arch::{DecideCtx, Needs, RelocValues, TargetProps};
+use crate::arch::{DecideCtx, Needs, RelocValues, TargetProps, TlsValue};
 use crate::error::Result;
 use object::elf::*;
 
@@ -877,6 +877,29 @@ impl RelocAction for Action {
             Action::GotRelaxLea | Action::GotRelaxCall | Action::GotRelaxJmp
         )
     }
+    fn tls_value(self) -> Option<TlsValue> {
+        // As `apply` writes them.
+        let bytes = |w| match w {
+            Width::W8 => Some(8),
+            Width::W4S => Some(4),
+            _ => None,
+        };
+        Some(match self {
+            Action::Tpoff(w) | Action::Dtpoff(w) => TlsValue::FromTp {
+                at: 0,
+                width: bytes(w)?,
+            },
+            Action::IeToLe | Action::TlsdescToLe => TlsValue::FromTp { at: 0, width: 4 },
+            Action::GdToLe => TlsValue::FromTp { at: 8, width: 4 },
+            Action::GdToLeLarge => TlsValue::FromTp { at: 9, width: 4 },
+            Action::DtpRel(w) => TlsValue::FromBlock {
+                at: 0,
+                width: bytes(w)?,
+            },
+            Action::LdToLe | Action::LdToLeLarge | Action::TlsdescCallNop => TlsValue::Fixed,
+            _ => return None,
+        })
+    }
 }
 
 impl Arch for X86_64 {
@@ -968,6 +991,10 @@ impl Arch for X86_64 {
 
     fn is_dtp_rel(rtype: u32) -> bool {
         matches!(rtype, R_X86_64_DTPOFF32 | R_X86_64_DTPOFF64)
+    }
+
+    fn may_take_next(rtype: u32) -> bool {
+        matches!(rtype, R_X86_64_TLSGD | R_X86_64_TLSLD)
     }
 
     fn rel_name(rtype: u32) -> String {

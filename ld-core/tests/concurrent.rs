@@ -2994,7 +2994,108 @@ fn allocated_sections_written_ahead_match_serial_link() {
             .collect();
         assert!(
             n.len() == 2 && n[0] >= 6 && n[0] == n[1],
-            "{mode}: the allocated sections were not all taken: {taken}"
+            "{mode}: the allocated sections were not all taken: {taken}{}",
+            context(&r, &shown)
+        );
+        same_as_serial_with_libfoo(&dir, &[mode], &objs, mode);
+    }
+}
+
+/// Thread-local variables accessed from sections written ahead, in an
+/// executable (where the serial write relaxes every access to local-exec
+/// when the variable is the program's): local-exec (`TPOFF32`), initial-
+/// exec (`GOTTPOFF`, its instruction rewritten), general- and
+/// local-dynamic sequences (`TLSGD`, `TLSLD`, the `__tls_get_addr` call
+/// they replace consumed) and TLS descriptors (`-mtls-dialect=gnu2`),
+/// against static and global variables in `.tdata` and `.tbss` of
+/// objects placed ahead, and the offsets in the TLS block of the debug
+/// information (`DTPOFF32`). They are written with the variables' offsets
+/// in their output sections and completed at the wait by the thread
+/// pointer (or the block's start), which later objects move (their
+/// `.tdata` comes before every `.tbss`): none is left to the wait, and
+/// the program is the serial link's, byte for byte.
+#[test]
+fn tls_accesses_written_ahead_match_serial_link() {
+    let _g = shared();
+    let (dir, rt) = fresh_run("tls-ahead");
+    let module = |me: &str, prev: &str| {
+        format!(
+            "static __thread int {me}_s = 3;\n\
+             static __thread int {me}_z;\n\
+             static __thread int {me}_ld __attribute__((tls_model(\"local-dynamic\"))) = 2;\n\
+             static __thread int {me}_ld2 __attribute__((tls_model(\"local-dynamic\")));\n\
+             __thread int {me}_g = 5;\n\
+             __thread long {me}_gz[3];\n\
+             extern __thread int {prev}_g;\n\
+             extern __thread long {prev}_gz[3] __attribute__((tls_model(\"global-dynamic\")));\n\
+             int {me}_use(int x) {{\n\
+                 {me}_z += x; {me}_gz[x % 3] += {me}_s; {me}_ld2 += {me}_ld;\n\
+                 return {me}_s + {me}_z + {me}_g + {prev}_g + (int){prev}_gz[x % 3] + {me}_ld++ + {me}_ld2;\n\
+             }}\n"
+        )
+    };
+    let sources = [
+        (
+            "m.c",
+            "#include <stdio.h>\nint a_use(int), b_use(int), c_use(int), d_use(int);\n\
+             __thread int m_g = 1;\n__thread long m_gz[3] = {4, 5, 6};\n\
+             int main(void) { int r = 0; for (int i = 0; i < 3; i++) r += c_use(i) + d_use(i);\n\
+             printf(\"%d %d %d\\n\", a_use(1), b_use(2), r); return 0; }\n"
+                .to_string(),
+        ),
+        ("a.c", module("a", "m")),
+        ("b.c", module("b", "a")),
+        ("c.c", module("c", "b")),
+        ("d.c", module("d", "c")),
+    ];
+    compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
+    let names = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    must_succeed(
+        &mut gcc_compile(&dir, &["-g"], &names(&["a.c", "b.c", "d.c"])),
+        "TEST BUG: gcc",
+    );
+    let gnu2 = ["-g", "-mtls-dialect=gnu2"];
+    must_succeed(
+        &mut gcc_compile(&dir, &gnu2, &names(&["c.c"])),
+        "TEST BUG: gcc",
+    );
+    let objs = ["a.o", "b.o", "c.o", "d.o"];
+    for mode in ["-pie", "-no-pie"] {
+        let settle = Duration::from_millis(300);
+        let (r, shown) = link_reported_one_by_one(&dir, &rt, &[mode], &objs, "prog", settle);
+        assert!(
+            r.success(),
+            "{mode}: the wait failed{}",
+            context(&r, &shown)
+        );
+        let taken = stats_line(&r, &shown, "cld: sections written ahead: ");
+        let n: Vec<usize> = taken
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert!(
+            n.len() == 2 && n[0] >= 8 && n[0] == n[1],
+            "{mode}: the sections were not all taken: {taken}"
+        );
+        // Left to the wait: the C runtime's references to what comes
+        // later (`main`, libc's), and c.o's TLS descriptor call for its
+        // local-dynamic variables (`_TLS_MODULE_BASE_`, the linker's).
+        let left = stats_line(&r, &shown, "cld: relocations in them left to the wait: ");
+        let (files, most) = left
+            .split_once(" in ")
+            .and_then(|(_, rest)| rest.split_once(" objects (most: "))
+            .unwrap_or_else(|| panic!("{mode}: no counts in '{left}'"));
+        assert!(
+            files.parse::<usize>().is_ok_and(|n| n <= 5),
+            "{mode}: more objects than the list shows: {left}"
+        );
+        let ours: Vec<&str> = (most.trim_end_matches(')').split(", "))
+            .filter(|e| !e.starts_with('/'))
+            .collect();
+        assert_eq!(
+            ours,
+            ["c.o 2"],
+            "{mode}: TLS relocations were left to the wait: {left}"
         );
         same_as_serial_with_libfoo(&dir, &[mode], &objs, mode);
     }

@@ -65,6 +65,13 @@ pub(crate) fn write_early(
     b: &mut [u8],
     extra: Option<&mut [u8]>,
 ) -> Result<()> {
+    // (`.symtab` tallies its own jobs.)
+    let _t = crate::timing::tally(match which {
+        Synth::EhFrame => "write: .eh_frame",
+        Synth::Symtab => "write: .symtab, all its jobs",
+        Synth::Dynsym => "write: .dynsym",
+        _ => "write: other synthetic sections",
+    });
     match which {
         Synth::Interp => notes::write_interp(l, b),
         Synth::GnuProperty => notes::write_gnu_property_note(b, &l.gnu_properties),

@@ -630,61 +630,80 @@ pub(crate) fn write(res: &Resolved, l: &Layout, b: &mut [u8], strtab_out: &mut [
     parts
         .into_par_iter()
         .with_max_len(16)
-        .for_each(|(job, mut part)| match job {
-            Job::Head => {
-                // The null symbol and `.strtab`'s leading NUL; section
-                // symbols are nameless (offset 0, no bytes of their own).
-                part.strs[0] = 0;
-                part.entry(0, 0, 0, 0, 0, 0);
-                for s in l.sections.iter().filter(|s| s.is_alloc()) {
-                    let info = (elf::STB_LOCAL << 4) | elf::STT_SECTION;
-                    part.entry(0, info, 0, s.shndx as u16, s.addr, 0);
-                }
-            }
-            Job::Ahead(c) => {
-                if let Some(a) = ahead {
-                    a.write(res, l, c * AHEAD_CHUNK, &mut part);
-                }
-            }
-            Job::File(f) => write_locals(res, l, f, &mut part),
-            Job::Plt => {
-                let plt_shndx = l.sec(Synth::Plt).map_or(0, |s| s.shndx as u16);
-                for (i, &id) in l.plt.iter().enumerate() {
-                    part.push(
-                        &layout::plt_symbol_name(res, id),
-                        (elf::STB_LOCAL << 4) | elf::STT_FUNC,
-                        elf::STV_DEFAULT,
-                        plt_shndx,
-                        l.plt_entry_addr(i as u32),
-                        Native::PLT_ENTRY_SIZE,
-                    );
-                }
-            }
-            Job::Localized(c) | Job::Globals(c) => {
-                let localized = matches!(job, Job::Localized(_));
-                let first = c * GLOBAL_CHUNK;
-                let chunk = &res.symbols[first..(first + GLOBAL_CHUNK).min(res.symbols.len())];
-                for (k, s) in chunk.iter().enumerate() {
-                    if s.localized != localized || !plan.keeps(first + k) {
-                        continue;
-                    }
-                    let (v, size, info, other, shndx) =
-                        global_entry(res, l, (first + k) as u32, false);
-                    if localized {
-                        // Symbols a version script made local follow the
-                        // input locals, bound locally, with the default
-                        // visibility, as GNU ld writes them.
-                        let info = (elf::STB_LOCAL << 4) | (info & 0xf);
-                        part.push(&s.name, info, elf::STV_DEFAULT, shndx, v, size);
-                    } else {
-                        // Hidden symbols become local in an executable's
-                        // .symtab in GNU ld; we keep them global with their
-                        // visibility, which readers accept.
-                        part.push(&s.name, info, other, shndx, v, size);
-                    }
-                }
-            }
+        .for_each(|(job, mut part)| {
+            let _t = crate::timing::tally(match job {
+                Job::Ahead(_) => "symtab: locals written ahead",
+                Job::File(_) => "symtab: locals",
+                Job::Localized(_) | Job::Globals(_) => "symtab: globals",
+                _ => "symtab: other",
+            });
+            write_job(res, l, ahead, plan, job, &mut part)
         });
+}
+
+/// Writes `.symtab` job `job` into `part`.
+fn write_job(
+    res: &Resolved,
+    l: &Layout,
+    ahead: Option<&LocalsAhead>,
+    plan: &SymtabPlan,
+    job: Job,
+    part: &mut Part<'_>,
+) {
+    match job {
+        Job::Head => {
+            // The null symbol and `.strtab`'s leading NUL; section
+            // symbols are nameless (offset 0, no bytes of their own).
+            part.strs[0] = 0;
+            part.entry(0, 0, 0, 0, 0, 0);
+            for s in l.sections.iter().filter(|s| s.is_alloc()) {
+                let info = (elf::STB_LOCAL << 4) | elf::STT_SECTION;
+                part.entry(0, info, 0, s.shndx as u16, s.addr, 0);
+            }
+        }
+        Job::Ahead(c) => {
+            if let Some(a) = ahead {
+                a.write(res, l, c * AHEAD_CHUNK, part);
+            }
+        }
+        Job::File(f) => write_locals(res, l, f, part),
+        Job::Plt => {
+            let plt_shndx = l.sec(Synth::Plt).map_or(0, |s| s.shndx as u16);
+            for (i, &id) in l.plt.iter().enumerate() {
+                part.push(
+                    &layout::plt_symbol_name(res, id),
+                    (elf::STB_LOCAL << 4) | elf::STT_FUNC,
+                    elf::STV_DEFAULT,
+                    plt_shndx,
+                    l.plt_entry_addr(i as u32),
+                    Native::PLT_ENTRY_SIZE,
+                );
+            }
+        }
+        Job::Localized(c) | Job::Globals(c) => {
+            let localized = matches!(job, Job::Localized(_));
+            let first = c * GLOBAL_CHUNK;
+            let chunk = &res.symbols[first..(first + GLOBAL_CHUNK).min(res.symbols.len())];
+            for (k, s) in chunk.iter().enumerate() {
+                if s.localized != localized || !plan.keeps(first + k) {
+                    continue;
+                }
+                let (v, size, info, other, shndx) = global_entry(res, l, (first + k) as u32, false);
+                if localized {
+                    // Symbols a version script made local follow the
+                    // input locals, bound locally, with the default
+                    // visibility, as GNU ld writes them.
+                    let info = (elf::STB_LOCAL << 4) | (info & 0xf);
+                    part.push(&s.name, info, elf::STV_DEFAULT, shndx, v, size);
+                } else {
+                    // Hidden symbols become local in an executable's
+                    // .symtab in GNU ld; we keep them global with their
+                    // visibility, which readers accept.
+                    part.push(&s.name, info, other, shndx, v, size);
+                }
+            }
+        }
+    }
 }
 
 /// The locals of input file `f` that `.symtab` keeps.
@@ -777,7 +796,14 @@ pub(crate) fn global_entry(
                     plt,
                 );
             }
-            let v = local_sym_addr(res, l, file as usize, sym, 0).0;
+            // The symbol's value, as `symbol_values` made it (one read in
+            // id order rather than the defining file's tables again),
+            // except an IFUNC's: `.symtab` has its resolver, not its PLT
+            // entry.
+            let v = match l.sym_values.get(id as usize) {
+                Some(&v) if os.typ != elf::STT_GNU_IFUNC => v,
+                _ => local_sym_addr(res, l, file as usize, sym, 0).0,
+            };
             let shndx = if os.shndx == elf::SHN_ABS as u32 {
                 elf::SHN_ABS
             } else {

@@ -222,7 +222,7 @@ impl LayoutAhead {
             &self.joined,
             &self.placed,
             &self.merge,
-            Some(opts.output_kind),
+            (Some(opts.output_kind), opts.no_relax),
         );
         // (Not where sections are dropped after layout, as with compressed
         // debug sections: the same options as the sections'.)

@@ -701,6 +701,10 @@ impl Layout {
             let (w, kept, made) = w.checked(res, self, remap);
             if opts.stats {
                 eprintln!("cld: sections written ahead: {kept} of {made} taken");
+                let (n, files, most) = w.left_to_wait(res, 5);
+                eprintln!(
+                    "cld: relocations in them left to the wait: {n} in {files} objects (most: {most})"
+                );
             }
             self.written = Some(w);
         }

@@ -675,7 +675,7 @@ fn place_one(
 }
 
 /// Whether `order_inputs` reorders an output section's inputs by priority.
-fn reordered(name: &[u8]) -> bool {
+pub(super) fn reordered(name: &[u8]) -> bool {
     matches!(
         name,
         b".init_array" | b".fini_array" | b".preinit_array" | b".ctors" | b".dtors"

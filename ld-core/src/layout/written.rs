@@ -50,8 +50,18 @@
 //! *symbol patch*: `write::direct_global_target`), or makes it as the
 //! serial write does where that is not the short path: 15,600 of the
 //! 27,000 relocations synth-3000-g's wait made one by one, with a cache
-//! miss or more each, for the file and section they are in. Everything
-//! else (GOT, TLS) is deferred.
+//! miss or more each, for the file and section they are in.
+//!
+//! A TLS access that the serial write relaxes to local-exec (an
+//! executable's own variable: `TPOFF32`, and `GOTTPOFF`, `TLSGD`,
+//! `TLSLD`, TLS descriptors, their code rewritten) and an offset in the
+//! TLS block in debug information (`DTPOFF32`) are written with the
+//! variable's offset in its output section; the wait adds that section's
+//! address less the thread pointer (or the TLS block's start), which
+//! later inputs move (their `.tdata` comes before every `.tbss`): 9,700
+//! more of synth-3000-g's. Everything else (the GOT, TLS variables not
+//! placed yet or imported) is deferred, and so is a reference into an
+//! init/fini array, which the wait sorts by priority.
 
 use super::merge::MergeAhead;
 use super::output_sections::{FileDests, Joined, Placed};
@@ -110,6 +120,12 @@ enum PatchKind {
     /// (`Arch::direct_plt32`), which reaches a PLT entry where there is one.
     SymPc,
     SymCall,
+    /// A TLS access relaxed to local-exec (`Arch`'s `TlsValue::FromTp`):
+    /// `+ base -` the thread pointer; four bytes are a signed value.
+    Tp,
+    /// An offset in the TLS block (`TlsValue::FromBlock`): `+ base -` the
+    /// TLS segment's start; the same.
+    Block,
 }
 
 /// One output section's inputs written ahead, from its start: `segs`, the
@@ -179,6 +195,9 @@ pub struct WriteAhead {
     bases: Vec<u64>,
     /// The output kind allocated sections were written for, if they were.
     alloc: Option<OutputKind>,
+    /// The output kind and `--no-relax`, which decide relocations (TLS
+    /// relaxations, for one).
+    decide: Option<(OutputKind, bool)>,
 }
 
 /// How a relocation's value is written ahead.
@@ -218,13 +237,17 @@ impl WriteAhead {
         joined: &Joined,
         placed: &Placed,
         merge: &MergeAhead,
-        alloc: Option<OutputKind>,
+        (alloc, no_relax): (Option<OutputKind>, bool),
     ) {
         let from = self.files.len();
         if from == 0 {
             self.alloc = alloc.filter(|k| k.is_executable());
+            self.decide = alloc.map(|k| (k, no_relax));
         }
         let alloc = self.alloc;
+        // (Without a kind, only debug sections' offsets in the TLS block,
+        // which no kind changes.)
+        let (kind, no_relax) = self.decide.unwrap_or((OutputKind::Shared, false));
         let to = to.min(res.objects.len()).min(dests.len());
         let more: Vec<FileStaged> = (from..to)
             .into_par_iter()
@@ -246,6 +269,7 @@ impl WriteAhead {
                     joined,
                     placed,
                     alloc,
+                    decide: DecideCtx::new(kind, no_relax),
                 };
                 ctx.stage()
             })
@@ -317,6 +341,24 @@ impl WriteAhead {
     /// How many objects are in.
     pub fn files(&self) -> usize {
         self.files.len()
+    }
+
+    /// For `--stats`: how many relocations of the sections taken were left
+    /// to the wait, and the objects with the most of them (at most `top`,
+    /// with how many).
+    pub(crate) fn left_to_wait(&self, res: &Resolved, top: usize) -> (usize, usize, String) {
+        let mut per_file = std::collections::BTreeMap::<u32, usize>::new();
+        for d in self.runs.iter().flat_map(|r| &r.deferred) {
+            if !self.failed(d.1) {
+                *per_file.entry(d.1).or_default() += 1;
+            }
+        }
+        let mut most: Vec<(u32, usize)> = per_file.iter().map(|(&f, &n)| (f, n)).collect();
+        most.sort_by_key(|&(f, n)| (std::cmp::Reverse(n), f));
+        let shown: Vec<String> = (most.iter().take(top))
+            .map(|&(f, n)| format!("{} {n}", res.objects[f as usize].name))
+            .collect();
+        (per_file.values().sum(), per_file.len(), shown.join(", "))
     }
 
     /// The runs by the final layout `l`'s output sections (`remap`: from
@@ -490,6 +532,24 @@ impl SectionAt<'_> {
             // What to add, and whether the value is PC-relative or makes a
             // relative dynamic relocation.
             let (base, pc, rel) = match p.kind {
+                PatchKind::Tp | PatchKind::Block => {
+                    let base = bases.get(p.out as usize).copied().unwrap_or(0);
+                    let from = match p.kind {
+                        PatchKind::Tp => self.l.tp,
+                        _ => self.l.tls_start,
+                    };
+                    if p.width == 8 {
+                        crate::write::store_le(d, stored.wrapping_add(base).wrapping_sub(from));
+                        continue;
+                    }
+                    let v = stored as u32 as i32 as i128 + base as i128 - from as i128;
+                    match i32::try_from(v) {
+                        Ok(v) => crate::write::store_le(d, v as u32 as u64),
+                        // Out of range: the serial write's path says so.
+                        Err(_) => self.general(p.k, out, made)?,
+                    }
+                    continue;
+                }
                 PatchKind::Abs | PatchKind::Rel | PatchKind::Pc => (
                     bases.get(p.out as usize).copied().unwrap_or(0),
                     p.kind == PatchKind::Pc,
@@ -564,6 +624,7 @@ impl WriteAhead {
             failed,
             bases: Vec::new(),
             alloc: None,
+            decide: None,
         }
     }
 }
@@ -699,6 +760,8 @@ struct FileCtx<'a> {
     placed: &'a Placed,
     /// The output kind, if allocated sections are written too.
     alloc: Option<OutputKind>,
+    /// How the serial write decides relocations.
+    decide: DecideCtx,
 }
 
 impl FileCtx<'_> {
@@ -771,9 +834,12 @@ impl FileCtx<'_> {
         let list = crate::write::is_debug_list(isec.name.get());
         for (k, r) in o.raw_relocs(si).iter().enumerate() {
             if Native::is_dtp_rel(r.rtype()) && (r.sym() as usize) < o.symbols.len() {
-                // An offset in the TLS block, which grows with later
-                // inputs: at the wait.
-                fs.deferred.push(k as u32);
+                // An offset in the TLS block: a patch, or at the wait.
+                let (out, used) = (&mut fs.bytes[start..], &mut fs.checks.used);
+                match self.stage_tls(si, out, used, r, k) {
+                    Some((patch, _)) => fs.patches.extend(patch),
+                    None => fs.deferred.push(k as u32),
+                }
                 continue;
             }
             let n = Native::non_alloc_abs_width(r.rtype())?;
@@ -826,11 +892,24 @@ impl FileCtx<'_> {
         let size = (fs.bytes.len() - start) as u64;
         let (place_oi, place_off) = self.row[si];
         let mut defer_next = false;
+        // A relocation a TLS relaxation made ahead consumed (the call).
+        let mut skip = None;
         for (k, r) in o.relocs_of(isec).iter().enumerate() {
+            if skip == Some(k) {
+                continue;
+            }
             let (abs64, pc) = (
                 Native::direct_abs64(r.rtype()),
                 Native::direct_pc32(r.rtype()),
             );
+            if !(abs64 || pc || defer_next) {
+                let (out, used) = (&mut fs.bytes[start..], &mut fs.checks.used);
+                if let Some((patch, skip_next)) = self.stage_tls(si, out, used, r, k) {
+                    fs.patches.extend(patch);
+                    skip = skip_next.then_some(k + 1);
+                    continue;
+                }
+            }
             let width = if abs64 { 8 } else { 4 };
             let fits = r
                 .offset()
@@ -843,7 +922,7 @@ impl FileCtx<'_> {
             };
             // A type not written here may be one of a pair the wait makes
             // together (a TLS call relaxed): the next waits with it.
-            defer_next = !(abs64 || pc);
+            defer_next = Native::may_take_next(r.rtype());
             let Some((base, v)) = target else {
                 match short.then(|| self.res.global_of(self.f, r.sym())).flatten() {
                     Some(id) => self.stage_sym_patch(fs, (start, place_off), r, k, id),
@@ -927,6 +1006,131 @@ impl FileCtx<'_> {
         });
     }
 
+    /// Relocation `r` (the `k`th of section `si`, whose bytes `out` holds)
+    /// if the serial write makes it a TLS access relaxed to local-exec, or
+    /// an offset in the TLS block (`Arch`'s `TlsValue`), and its target is
+    /// placed ahead: made here as `Arch::apply` makes it, with the
+    /// target's offset in its output section for its address, and with
+    /// the patch that completes the value at the wait (none if the code is
+    /// all there is); and whether it consumed the next relocation (the
+    /// `__tls_get_addr` call). `None` to leave it to the wait; records in
+    /// `used` what it took.
+    fn stage_tls(
+        &self,
+        si: usize,
+        out: &mut [u8],
+        used: &mut Vec<Used>,
+        r: &crate::object_file::Reloc,
+        k: usize,
+    ) -> Option<(Option<Patch<u32>>, bool)> {
+        use crate::arch::{RelocAction, RelocValues, TlsValue};
+        let o = self.obj();
+        let isec = &o.sections[si];
+        let alloc = isec.is_alloc();
+        let sym = r.sym();
+        let mut took = Vec::new();
+        // The target: its props as the serial write finds them, its output
+        // section (joined ahead) and its offset there.
+        let (t, target) = match self.res.global_of(self.f, sym) {
+            None => {
+                let t = crate::layout::scan::target_props(self.res, self.kind(), self.f, sym);
+                let target = match self.local_value(sym, 0, false, &mut took) {
+                    Value::Patch(oi, off) => Some((oi, off)),
+                    _ => None,
+                };
+                (t, target)
+            }
+            Some(id) => {
+                let (oi, off) = self.tls_global(id)?;
+                took.push(Used::Global(id, oi, off));
+                (Default::default(), Some((oi, off)))
+            }
+        };
+        let (action, needs) = Native::decide(
+            &self.decide,
+            r.rtype(),
+            t,
+            alloc,
+            isec.flags & elf::SHF_WRITE != 0,
+            o.section_data(si),
+            r.offset(),
+        )
+        .ok()?;
+        let field = action.tls_value()?;
+        let (oi, off) = match (field, target) {
+            (TlsValue::Fixed, _) => (0, 0),
+            (_, Some(target)) => target,
+            (_, None) => return None,
+        };
+        let v = RelocValues {
+            s: off,
+            ..Default::default()
+        };
+        // The bytes a rewrite may touch, put back if it fails (the wait
+        // then makes it from the input's code).
+        let keep = r.offset().saturating_sub(8) as usize..out.len().min(r.offset() as usize + 24);
+        let mut kept = [0u8; 32];
+        let kept = kept.get_mut(..keep.len())?;
+        kept.copy_from_slice(out.get(keep.clone())?);
+        if Native::apply(action, out, r.offset(), 0, r.addend(), &v, alloc).is_err() {
+            out[keep].copy_from_slice(kept);
+            return None;
+        }
+        used.extend(took);
+        let patch = match field {
+            TlsValue::Fixed => None,
+            TlsValue::FromTp { at, width } | TlsValue::FromBlock { at, width } => Some(Patch {
+                at: u32::try_from(r.offset() + u64::from(at)).ok()?,
+                out: oi,
+                k: k as u32,
+                width,
+                kind: match field {
+                    TlsValue::FromTp { .. } => PatchKind::Tp,
+                    _ => PatchKind::Block,
+                },
+            }),
+        };
+        Some((patch, needs.skip_next))
+    }
+
+    /// Where TLS symbol `id`, a global, is as placed ahead (its output
+    /// section as joined, its offset there), if the serial write takes
+    /// that place for it: defined (not weakly, not preemptibly) by an
+    /// object placed ahead.
+    fn tls_global(&self, id: SymbolId) -> Option<(u32, u64)> {
+        let g = &self.res.symbols[id as usize];
+        let SymDef::Object { file, sym } = g.def else {
+            return None;
+        };
+        let d = &self.res.objects[file as usize];
+        let ds = &d.symbols[sym as usize];
+        let sh = ds.shndx as usize;
+        let &(oi, off) = self.placed.row(file as usize).get(sh)?;
+        if g.weak_def
+            || g.preemptible
+            || ds.typ != elf::STT_TLS
+            || oi == NONE
+            || d.sections[sh].kind != SectionKind::Alloc
+        {
+            return None;
+        }
+        Some((oi, off.checked_add(ds.value).filter(|&v| v < 1 << 48)?))
+    }
+
+    /// Whether the inputs of output section `oi` (as joined) keep the
+    /// places they were given ahead: not an init/fini array, which the
+    /// wait sorts by priority (a later input may come before them).
+    fn settled(&self, oi: u32) -> bool {
+        (self.joined.sections.get(oi as usize))
+            .is_some_and(|s| !super::output_sections::reordered(&s.name))
+    }
+
+    /// The output kind (for target props; any, where only debug sections
+    /// are written).
+    fn kind(&self) -> OutputKind {
+        self.alloc.unwrap_or(OutputKind::Shared)
+    }
+
     /// Where the target of symbol `sym` plus `addend` is, written ahead in
     /// an allocated section: the output section (joined ahead) whose
     /// address the value lacks, or none for an absolute one, and the rest
@@ -968,6 +1172,7 @@ impl FileCtx<'_> {
             || g.preemptible
             || matches!(ds.typ, elf::STT_GNU_IFUNC | elf::STT_TLS)
             || oi == NONE
+            || !self.settled(oi)
             || d.sections[sh].kind != SectionKind::Alloc
         {
             return None;
@@ -1022,7 +1227,9 @@ impl FileCtx<'_> {
         let alloc_out =
             |oi: u32| self.joined.sections[oi as usize].flags & elf::SHF_ALLOC as u64 != 0;
         let at = |oi: u32, v: u64| {
-            if alloc_out(oi) {
+            if !self.settled(oi) {
+                Value::Defer
+            } else if alloc_out(oi) {
                 Value::Patch(oi, v)
             } else {
                 Value::Done(v)
