@@ -371,7 +371,13 @@ fn fill_gap(
                     t0.elapsed().as_secs_f64() * 1e3
                 ));
                 if let (Some(l), false) = (&mut f.layout, by_wait) {
+                    let t1 = std::time::Instant::now();
                     l.feed(opts, f.inc.so_far(), f.later.as_ref(), None);
+                    shared.log(&format!(
+                        "layout ahead of the {} objects after it: {:.1} ms",
+                        l.files().saturating_sub(l.written_files()),
+                        t1.elapsed().as_secs_f64() * 1e3
+                    ));
                 }
                 return Some(true);
             }

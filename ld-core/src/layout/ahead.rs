@@ -81,6 +81,42 @@ fn per_file(opts: &Options, res: &Resolved, f: usize, later: Option<&LaterDefs>)
     }
 }
 
+/// `feed`'s output sections for objects `first..upto` (whose `dests`
+/// are in): joined, the objects placed, their locals in `.symtab`
+/// counted, and the regions the writer will cut for them.
+fn place_new(
+    opts: &Options,
+    res: &Resolved,
+    (joined, placed, locals): (&mut Joined, &mut Placed, &mut Vec<(u32, u64)>),
+    dests: &[FileDests],
+    (first, upto): (usize, usize),
+) {
+    use rayon::prelude::*;
+    for (f, d) in dests.iter().enumerate().take(upto).skip(first) {
+        join_file(joined, res, &Default::default(), f, d);
+    }
+    joined.files = upto;
+    placed.more(res, joined);
+    let placed = &*placed;
+    if !opts.strip_all {
+        let discard = opts.discard;
+        let new: Vec<(u32, u64)> = (locals.len()..upto)
+            .into_par_iter()
+            .map(|f| crate::chunks::symtab::file_locals(&res.objects[f], placed.row(f), discard))
+            .collect();
+        locals.extend(new);
+    }
+    // The regions the writer will cut for these inputs (their places
+    // are kept), per output section, so that the wait does not read
+    // thousands of scattered input sections' tables for them.
+    joined.sections.par_iter_mut().for_each(|os| {
+        let (covered, regions) = &mut os.regions_ahead;
+        let new = &os.inputs[*covered..];
+        regions.extend(input_regions(res, new, |f| placed.row(f)));
+        *covered = os.inputs.len();
+    });
+}
+
 impl LayoutAhead {
     /// Whether layout can be done ahead for a link with `opts`.
     pub fn applies(opts: &Options) -> bool {
@@ -117,38 +153,34 @@ impl LayoutAhead {
         let mut known = Vec::with_capacity(new.len());
         let mut eh = Vec::with_capacity(new.len());
         for p in new {
-            let f = self.live.len();
-            join_file(&mut self.joined, res, &Default::default(), f, &p.dests);
             self.scans.push(p.scan);
             self.live.push(p.live);
             self.dests.push(p.dests);
             known.push(p.known);
             eh.push(p.eh);
         }
-        self.joined.files = upto;
-        self.placed.more(res, &self.joined);
-        let placed = &self.placed;
-        if !opts.strip_all {
-            let discard = opts.discard;
-            let locals: Vec<(u32, u64)> = (self.locals.len()..upto)
-                .into_par_iter()
-                .map(|f| {
-                    crate::chunks::symtab::file_locals(&res.objects[f], placed.row(f), discard)
-                })
-                .collect();
-            self.locals.extend(locals);
-        }
-        // The regions the writer will cut for these inputs (their places
-        // are kept), per output section, so that the wait does not read
-        // thousands of scattered input sections' tables for them.
-        self.joined.sections.par_iter_mut().for_each(|os| {
-            let (covered, regions) = &mut os.regions_ahead;
-            let new = &os.inputs[*covered..];
-            regions.extend(input_regions(res, new, |f| placed.row(f)));
-            *covered = os.inputs.len();
-        });
-        self.merge.feed(res, &self.dests, known);
-        self.eh.feed(res, &self.live, eh);
+        // Three folds that read only the new objects' tables, at once
+        // (the tail's, after a gap is filled: hundreds of objects).
+        let LayoutAhead {
+            live,
+            dests,
+            joined,
+            placed,
+            merge,
+            eh: eh_ahead,
+            locals,
+            ..
+        } = self;
+        let (dests, live) = (&*dests, &*live);
+        rayon::join(
+            || {
+                rayon::join(
+                    || merge.feed(res, dests, known),
+                    || eh_ahead.feed(res, live, eh),
+                )
+            },
+            || place_new(opts, res, (joined, placed, locals), dests, (first, upto)),
+        );
     }
 
     /// `feed`'s per-object part, done ahead for the objects of `res` from
