@@ -1019,11 +1019,13 @@ impl Resolver<'_> {
         for e in r.names.iter_mut() {
             e.1 = map(e.1);
         }
-        for ids in &mut r.sym_ids[fid as usize..] {
+        // (Hundreds of objects when a random one came last.)
+        use rayon::prelude::*;
+        r.sym_ids[fid as usize..].par_iter_mut().for_each(|ids| {
             for id in ids.iter_mut() {
                 *id = map(*id);
             }
-        }
+        });
         for id in &mut self.wanted {
             *id = map(*id);
         }
