@@ -2978,25 +2978,8 @@ fn allocated_sections_written_ahead_match_serial_link() {
     compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
     let objs = ["a.o", "e.o", "b.o", "c.o", "d.o"];
     for mode in ["-pie", "-no-pie"] {
-        // Each written ahead (while idle) before the next one comes.
-        let settle = Duration::from_millis(300);
-        let (r, shown) = link_reported_one_by_one(&dir, &rt, &[mode], &objs, "prog", settle);
-        assert!(
-            r.success(),
-            "{mode}: the wait failed{}",
-            context(&r, &shown)
-        );
         // No debug sections: what was written ahead is allocated.
-        let taken = stats_line(&r, &shown, "cld: sections written ahead: ");
-        let n: Vec<usize> = taken
-            .split_whitespace()
-            .filter_map(|w| w.parse().ok())
-            .collect();
-        assert!(
-            n.len() == 2 && n[0] >= 6 && n[0] == n[1],
-            "{mode}: the allocated sections were not all taken: {taken}{}",
-            context(&r, &shown)
-        );
+        link_one_by_one_all_taken(&dir, &rt, mode, &objs, 6);
         same_as_serial_with_libfoo(&dir, &[mode], &objs, mode);
     }
 }
@@ -3061,22 +3044,7 @@ fn tls_accesses_written_ahead_match_serial_link() {
     );
     let objs = ["a.o", "b.o", "c.o", "d.o"];
     for mode in ["-pie", "-no-pie"] {
-        let settle = Duration::from_millis(300);
-        let (r, shown) = link_reported_one_by_one(&dir, &rt, &[mode], &objs, "prog", settle);
-        assert!(
-            r.success(),
-            "{mode}: the wait failed{}",
-            context(&r, &shown)
-        );
-        let taken = stats_line(&r, &shown, "cld: sections written ahead: ");
-        let n: Vec<usize> = taken
-            .split_whitespace()
-            .filter_map(|w| w.parse().ok())
-            .collect();
-        assert!(
-            n.len() == 2 && n[0] >= 8 && n[0] == n[1],
-            "{mode}: the sections were not all taken: {taken}"
-        );
+        let (r, shown) = link_one_by_one_all_taken(&dir, &rt, mode, &objs, 8);
         // Left to the wait: the C runtime's references to what comes
         // later (`main`, libc's), and c.o's TLS descriptor call for its
         // local-dynamic variables (`_TLS_MODULE_BASE_`, the linker's).
@@ -3099,6 +3067,37 @@ fn tls_accesses_written_ahead_match_serial_link() {
         );
         same_as_serial_with_libfoo(&dir, &[mode], &objs, mode);
     }
+}
+
+/// Links `m.o`, `objs` and `-lfoo` (`mode`: `-pie` or `-no-pie`) into
+/// `prog`, each object reported once the previous one is in and written
+/// ahead (while the linker is idle); asserts that the wait succeeded and
+/// took every section written ahead, at least `min` of them.
+fn link_one_by_one_all_taken(
+    dir: &Path,
+    rt: &Path,
+    mode: &str,
+    objs: &[&str],
+    min: usize,
+) -> (RunResult, String) {
+    let settle = Duration::from_millis(300);
+    let (r, shown) = link_reported_one_by_one(dir, rt, &[mode], objs, "prog", settle);
+    assert!(
+        r.success(),
+        "{mode}: the wait failed{}",
+        context(&r, &shown)
+    );
+    let taken = stats_line(&r, &shown, "cld: sections written ahead: ");
+    let n: Vec<usize> = taken
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(
+        n.len() == 2 && n[0] >= min && n[0] == n[1],
+        "{mode}: the sections written ahead were not all taken: {taken}{}",
+        context(&r, &shown)
+    );
+    (r, shown)
 }
 
 /// Links `m.o`, `concurrent`, `after` and `-lfoo` (with `flags`) into

@@ -564,10 +564,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     symtab::add_shstrtab(&mut out);
 
     crate::timing::next(&mut pass, "layout: order, addresses, headers");
-    let t = crate::timing::span("order: sort");
     let (mut sections, remap) = order::sort_sections(inp, sections);
-    drop(t);
-    let t = crate::timing::span("order: renumber");
     order::renumber(
         &remap,
         &mut placement,
@@ -576,8 +573,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         &mut script_data,
     );
     bss.renumber(&remap);
-    drop(t);
-    let t = crate::timing::span("order: addresses");
     let shstrtab = symtab::section_names(&mut sections, &sec_idx);
     let headers = segments::plan(
         opts,
@@ -600,7 +595,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let tp = addresses::thread_pointer(&placed, headers.has_tls);
     let segments =
         segments::program_headers(&sections, &sec_idx, &headers, &placed, base, execstack)?;
-    drop(t);
 
     let mut layout = Layout {
         kind,
@@ -662,9 +656,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         leftovers: Vec::new(),
     };
     layout.got_base = layout.sec_addr(Synth::GotPlt);
-    let t = crate::timing::span("order: input sections' addresses");
     layout.index_section_addrs(res);
-    drop(t);
 
     crate::timing::next(&mut pass, "layout: symbol values");
     layout.sym_values = symbols::symbol_values(inp, &layout, &bss.common_off, &bss.copy_off)?;

@@ -48,6 +48,7 @@ pub(crate) fn renumber(
     script_data: &mut [(u32, u64, u32)],
 ) {
     use rayon::prelude::*;
+    let _t = crate::timing::span("order: renumber");
     placement.par_iter_mut().with_min_len(64).for_each(|row| {
         for p in row.iter_mut().filter(|p| p.0 != NONE) {
             p.0 = remap[p.0 as usize];

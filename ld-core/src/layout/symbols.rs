@@ -36,6 +36,7 @@ impl Layout {
     /// addresses, per file in parallel.
     pub(crate) fn index_section_addrs(&mut self, res: &Resolved) {
         use rayon::prelude::*;
+        let _t = crate::timing::span("order: input sections' addresses");
         let (placement, sections) = (&self.placement, &self.sections);
         self.sec_addrs = res
             .objects

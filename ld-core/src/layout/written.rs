@@ -193,10 +193,9 @@ pub struct WriteAhead {
     /// At the wait, by output section as joined ahead: its address
     /// (what patches add).
     bases: Vec<u64>,
-    /// The output kind allocated sections were written for, if they were.
-    alloc: Option<OutputKind>,
     /// The output kind and `--no-relax`, which decide relocations (TLS
-    /// relaxations, for one).
+    /// relaxations, for one); allocated sections are written too if the
+    /// kind is an executable.
     decide: Option<(OutputKind, bool)>,
 }
 
@@ -225,8 +224,8 @@ impl WriteAhead {
 
     /// Writes the debug sections of the objects of `res` after those in,
     /// up to object `to` (which `placed`, `merge` and `joined` have in),
-    /// and their allocated sections too if `alloc` (the output kind)
-    /// allows, per object in parallel, then joins them to the runs in
+    /// and their allocated sections too if `kind` (the output kind) is an
+    /// executable, per object in parallel, then joins them to the runs in
     /// order.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn feed(
@@ -237,14 +236,13 @@ impl WriteAhead {
         joined: &Joined,
         placed: &Placed,
         merge: &MergeAhead,
-        (alloc, no_relax): (Option<OutputKind>, bool),
+        (kind, no_relax): (Option<OutputKind>, bool),
     ) {
         let from = self.files.len();
         if from == 0 {
-            self.alloc = alloc.filter(|k| k.is_executable());
-            self.decide = alloc.map(|k| (k, no_relax));
+            self.decide = kind.map(|k| (k, no_relax));
         }
-        let alloc = self.alloc;
+        let alloc = self.decide.map(|d| d.0).filter(|k| k.is_executable());
         // (Without a kind, only debug sections' offsets in the TLS block,
         // which no kind changes.)
         let (kind, no_relax) = self.decide.unwrap_or((OutputKind::Shared, false));
@@ -623,7 +621,6 @@ impl WriteAhead {
             runs,
             failed,
             bases: Vec::new(),
-            alloc: None,
             decide: None,
         }
     }
@@ -1041,7 +1038,7 @@ impl FileCtx<'_> {
                 (t, target)
             }
             Some(id) => {
-                let (oi, off) = self.tls_global(id)?;
+                let (oi, off) = self.placed_global(id, true)?;
                 took.push(Used::Global(id, oi, off));
                 (Default::default(), Some((oi, off)))
             }
@@ -1093,30 +1090,6 @@ impl FileCtx<'_> {
         Some((patch, needs.skip_next))
     }
 
-    /// Where TLS symbol `id`, a global, is as placed ahead (its output
-    /// section as joined, its offset there), if the serial write takes
-    /// that place for it: defined (not weakly, not preemptibly) by an
-    /// object placed ahead.
-    fn tls_global(&self, id: SymbolId) -> Option<(u32, u64)> {
-        let g = &self.res.symbols[id as usize];
-        let SymDef::Object { file, sym } = g.def else {
-            return None;
-        };
-        let d = &self.res.objects[file as usize];
-        let ds = &d.symbols[sym as usize];
-        let sh = ds.shndx as usize;
-        let &(oi, off) = self.placed.row(file as usize).get(sh)?;
-        if g.weak_def
-            || g.preemptible
-            || ds.typ != elf::STT_TLS
-            || oi == NONE
-            || d.sections[sh].kind != SectionKind::Alloc
-        {
-            return None;
-        }
-        Some((oi, off.checked_add(ds.value).filter(|&v| v < 1 << 48)?))
-    }
-
     /// Whether the inputs of output section `oi` (as joined) keep the
     /// places they were given ahead: not an init/fini array, which the
     /// wait sorts by priority (a later input may come before them).
@@ -1160,26 +1133,39 @@ impl FileCtx<'_> {
                 _ => None,
             };
         };
+        let (oi, off) = self.placed_global(id, false)?;
+        used.push(Used::Global(id, oi, off));
+        Some((Some(oi), off.wrapping_add(addend as u64)))
+    }
+
+    /// Where global symbol `id` is as placed ahead (its output section as
+    /// joined, its offset there), if the serial write takes that place for
+    /// it: defined (not weakly, not preemptibly) by an object placed ahead,
+    /// in a section that keeps its place, as a thread-local variable if
+    /// `tls`, else as neither that nor an IFUNC.
+    fn placed_global(&self, id: SymbolId, tls: bool) -> Option<(u32, u64)> {
         let g = &self.res.symbols[id as usize];
-        let SymDef::Object { file, sym: dsym } = g.def else {
+        let SymDef::Object { file, sym } = g.def else {
             return None;
         };
         let d = &self.res.objects[file as usize];
-        let ds = &d.symbols[dsym as usize];
+        let ds = &d.symbols[sym as usize];
         let sh = ds.shndx as usize;
         let &(oi, off) = self.placed.row(file as usize).get(sh)?;
+        let typ_ok = match tls {
+            true => ds.typ == elf::STT_TLS,
+            false => !matches!(ds.typ, elf::STT_GNU_IFUNC | elf::STT_TLS),
+        };
         if g.weak_def
             || g.preemptible
-            || matches!(ds.typ, elf::STT_GNU_IFUNC | elf::STT_TLS)
+            || !typ_ok
             || oi == NONE
             || !self.settled(oi)
             || d.sections[sh].kind != SectionKind::Alloc
         {
             return None;
         }
-        let off = off.checked_add(ds.value).filter(|&v| v < 1 << 48)?;
-        used.push(Used::Global(id, oi, off));
-        Some((Some(oi), off.wrapping_add(addend as u64)))
+        Some((oi, off.checked_add(ds.value).filter(|&v| v < 1 << 48)?))
     }
 
     /// Whether global symbol `sym` (id `id`) is one this object defines (`defines`)
