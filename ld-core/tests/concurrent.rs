@@ -3246,12 +3246,13 @@ fn resolution_past_a_missing_object_matches_serial_link() {
     }
 }
 
-/// Past a gap, the objects' live `.eh_frame` records are found before the
-/// late object comes (`layout::LayoutAhead::prepare`). A CIE's key names
+/// Past a gap, the objects' live `.eh_frame` records are placed before the
+/// late object comes (`layout::LayoutAhead`'s `float`). A CIE's key names
 /// its personality routine by symbol id, which the fill numbers again
 /// when the late object is the first to name it in link order: b.o's CIE,
-/// found while the gap was open, must then still be taken for the same as
-/// the late object's (one CIE in the output, as in the serial link).
+/// placed while the gap was open as a CIE of its own, must then be taken
+/// for the same as the late object's (one CIE in the output, as in the
+/// serial link): the records are placed again from the gap.
 /// Non-PIC code with `-fexceptions` and a cleanup refers to
 /// `__gcc_personality_v0` from the CIE directly.
 #[test]
@@ -3301,11 +3302,118 @@ fn eh_frame_records_found_past_a_gap_match_serial_link() {
     );
     assert!(r.success(), "the wait failed{}", context(&r, &shown));
     assert!(
-        log.contains("filled its place"),
-        "g.o did not fill its place:\n{}",
+        log.contains("filled its place")
+            && log.contains("(folded again: .eh_frame after it would not just move)"),
+        "g.o did not fill its place, or the records after it were not placed again:\n{}",
         truncate(&log, 40)
     );
     same_as_serial_with_libfoo(&dir, &["-no-pie"], &concurrent, "g.o late");
+}
+
+/// While a gap is open, the objects after it are laid out ahead as if the
+/// late object had no sections (`layout::LayoutAhead`'s `float`): output
+/// sections joined, input sections placed, merged strings, `.eh_frame`.
+/// When it comes its sections go where laying out in order puts them and
+/// the rest move: strings it has that were first seen after it (in
+/// `.rodata.str1.1` and `.debug_str`) move into its part, an output
+/// section of its own is added. Where moving is not what laying out in
+/// order makes (an output section that an object after it made first, d.o;
+/// strings aligned to 8 that it shares with an object after it), the
+/// folds go back to it and go on in order. The program is the serial
+/// link's each time, byte for byte.
+#[test]
+fn layout_past_a_gap_moves_or_is_made_again() {
+    let _g = shared();
+    let (dir, rt) = fresh_run("past-a-gap-float");
+    // A string in `.rodata.str1.8` (mergeable, aligned to 8).
+    let aligned = |s: &str| {
+        format!(
+            "__asm__(\".section .rodata.str1.8,\\\"aMS\\\",@progbits,1\\n.balign 8\\n\
+             .string \\\"{s}\\\"\\n.previous\");\n"
+        )
+    };
+    let late = |extra: &str| {
+        format!(
+            "int b_function_with_a_long_name(int), c_function_with_a_long_name(int);\n\
+             const char *gap_shared = \"a string b.o has too\";\n\
+             int gap_f(int x) {{ return b_function_with_a_long_name(x) \
+             + c_function_with_a_long_name(x) + gap_shared[0]; }}\n{extra}"
+        )
+    };
+    let sources = [
+        (
+            "m.c",
+            "#include <stdio.h>\nint a_f(int), b_function_with_a_long_name(int), c_f(int);\n\
+             int main(void) { printf(\"%d %d %d\\n\", a_f(1), b_function_with_a_long_name(2), c_f(3)); return 0; }\n"
+                .to_string(),
+        ),
+        (
+            "a.c",
+            "int gap_f(int);\nconst char *a_s = \"a.o's\";\nint a_f(int x) { return gap_f(x) + a_s[0]; }\n"
+                .to_string()
+                + &aligned("a.o's, aligned"),
+        ),
+        ("g1.c", late("")),
+        (
+            "g2.c",
+            late("__attribute__((section(\"own_section\"))) int gap_own = 5;\n"),
+        ),
+        (
+            "g3.c",
+            late("__attribute__((section(\"shared_section\"))) int gap_too = 6;\n"),
+        ),
+        ("g4.c", late(&aligned("aligned and shared"))),
+        (
+            "b.c",
+            format!(
+                "const char *b_s = \"a string b.o has too\", *b_t = \"b.o's own\";\n\
+                 int b_function_with_a_long_name(int x) {{ return 3 * x + b_s[1] + b_t[0]; }}\n{}",
+                aligned("aligned and shared")
+            ),
+        ),
+        (
+            "c.c",
+            "int c_function_with_a_long_name(int x) { return x + 7; }\n\
+             int c_f(int x) { return x + 100; }\n"
+                .to_string(),
+        ),
+        (
+            "d.c",
+            "__attribute__((section(\"shared_section\"))) int d_too = 7;\n".to_string(),
+        ),
+    ];
+    compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
+    let names: Vec<String> = sources.iter().map(|s| s.0.to_string()).collect();
+    must_succeed(&mut gcc_compile(&dir, &["-g"], &names), "TEST BUG: gcc -g");
+    for (late, outcome) in [
+        ("g1.o", "(moved)"),
+        ("g2.o", "(moved)"),
+        (
+            "g3.o",
+            "(folded again: output sections after it would not just move)",
+        ),
+        (
+            "g4.o",
+            "(folded again: merged strings after it would not just move)",
+        ),
+    ] {
+        // (d.o makes an output section: after g3.o's, which has it too.)
+        let concurrent = ["a.o", late, "b.o", "c.o", "d.o"];
+        let concurrent = &concurrent[..if late == "g3.o" { 5 } else { 4 }];
+        let (r, shown, log) =
+            link_with_one_late(&dir, &rt, &[], (concurrent, late, &[]), "prog", &|_| {});
+        assert!(
+            r.success(),
+            "{late}: the wait failed{}",
+            context(&r, &shown)
+        );
+        assert!(
+            log.contains("filled its place") && log.contains(outcome),
+            "{late}: not {outcome}:\n{}",
+            truncate(&log, 40)
+        );
+        same_as_serial_with_libfoo(&dir, &[], concurrent, late);
+    }
 }
 
 /// An object after a gap in the resolution ahead that is reported again

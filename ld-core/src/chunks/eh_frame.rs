@@ -152,6 +152,22 @@ pub struct EhAhead {
     files: usize,
     placing: Placing,
     failed: bool,
+    /// Where the records stood at a gap's place, while the objects after
+    /// it are placed as if it had none (see `layout::LayoutAhead`).
+    mark: Option<EhMark>,
+}
+
+/// The records at a gap's place: its file id, how many, their size and
+/// FDEs, and whether the pass had failed; `globals`: an object after it
+/// added a CIE whose key names a global symbol (by an id the gap's
+/// filling may change).
+struct EhMark {
+    gap: usize,
+    records: usize,
+    size: u64,
+    fde_count: u64,
+    failed: bool,
+    globals: bool,
 }
 
 impl EhAhead {
@@ -179,12 +195,109 @@ impl EhAhead {
                 Some(Some(recs)) => recs,
                 _ => live_records(res, f, live),
             };
+            let (globals, cies) = (recs.names_globals(), self.placing.cies.len());
             if place_live(res, f, recs, &mut self.placing).is_err() {
                 self.failed = true;
                 return;
             }
+            if let Some(m) = self.mark.as_mut().filter(|_| globals) {
+                m.globals |= self.placing.cies.len() > cies;
+            }
         }
         self.files = live.len().min(res.objects.len());
+    }
+
+    /// Marks the place of object `gap` (the next one, not in yet), whose
+    /// records are placed later (`splice`) or not (`truncate`).
+    pub(crate) fn mark(&mut self, gap: usize) {
+        let p = &self.placing;
+        self.mark = Some(EhMark {
+            gap,
+            records: p.eh.len(),
+            size: p.size,
+            fde_count: p.fde_count,
+            failed: self.failed,
+            globals: false,
+        });
+    }
+
+    /// Back to the mark: the objects from the gap on are out.
+    pub(crate) fn truncate(&mut self) {
+        let Some(m) = self.mark.take() else {
+            return;
+        };
+        let p = &mut self.placing;
+        p.eh.truncate(m.records);
+        p.size = m.size;
+        p.fde_count = m.fde_count;
+        p.starts.retain(|&(f, _), _| (f as usize) < m.gap);
+        p.cies.retain(|_, off| *off < m.size);
+        self.failed = m.failed;
+        self.files = m.gap;
+    }
+
+    /// Places the gap's object's live records (`found`) where placing in
+    /// order places them, and moves those after it by their size. False,
+    /// with nothing changed, where that is not the result of placing in
+    /// order: one of its CIEs was first placed after it, or a CIE placed
+    /// after it names a global symbol.
+    pub(crate) fn splice(&mut self, res: &Resolved, found: FileRecords) -> bool {
+        let Some(m) = self.mark.take() else {
+            return true;
+        };
+        if self.failed {
+            // The pass starts over at the wait anyway.
+            return true;
+        }
+        if m.globals {
+            self.mark = Some(m);
+            return false;
+        }
+        // The gap's records placed after those before it, with the CIEs
+        // placed before it only; those placed after it are set aside.
+        let p = &mut self.placing;
+        let (before, after): (Vec<_>, Vec<_>) = std::mem::take(&mut p.cies)
+            .into_iter()
+            .partition(|(_, off)| *off < m.size);
+        let mut gap = Placing {
+            size: m.size,
+            cies: before.into_iter().collect(),
+            ..Default::default()
+        };
+        let placed = place_live(res, m.gap, found, &mut gap);
+        let clash = after.iter().any(|(k, _)| gap.cies.contains_key(k));
+        if placed.is_err() || clash {
+            p.cies = gap.cies;
+            p.cies.retain(|_, off| *off < m.size);
+            p.cies.extend(after);
+            self.mark = Some(m);
+            return false;
+        }
+        let by = gap.size - m.size;
+        for e in &mut p.eh[m.records..] {
+            let o = &res.objects[e.file as usize];
+            let fde = matches!(
+                o.eh_frames[e.frame as usize].1[e.record as usize].kind,
+                EhRecordKind::Fde { .. }
+            );
+            e.out_off += by;
+            if fde && e.cie_out >= m.size {
+                e.cie_out += by;
+            }
+        }
+        for (&(f, _), off) in p.starts.iter_mut() {
+            if f as usize > m.gap {
+                *off += by;
+            }
+        }
+        p.cies = gap.cies;
+        p.cies
+            .extend(after.into_iter().map(|(k, off)| (k, off + by)));
+        p.eh.splice(m.records..m.records, gap.eh);
+        p.starts.extend(gap.starts);
+        p.fde_count += gap.fde_count;
+        p.size += by;
+        true
     }
 }
 

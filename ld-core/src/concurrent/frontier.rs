@@ -310,12 +310,7 @@ pub(super) fn advance(
     if !by_wait {
         // The wait's link does the rest of them anyway.
         if let Some(l) = &mut f.layout {
-            let upto = f.inc.gap_file();
-            l.feed(opts, f.inc.so_far(), f.later.as_ref(), upto);
-            if let Some(gap) = upto {
-                // What does not depend on the gap, for the objects after it.
-                l.prepare(opts, f.inc.so_far(), f.later.as_ref(), gap + 1);
-            }
+            l.feed(opts, f.inc.so_far(), f.later.as_ref(), f.inc.gap_file());
         }
     }
     shared.log(&format!("resolve-ahead {n} inputs"));
@@ -358,9 +353,6 @@ fn fill_gap(
     let item = match items.next() {
         Some(LoadItem::Object(o)) if items.len() == 0 => match f.inc.fill_gap(*o) {
             Ok(moved) => {
-                if let (Some(l), Some(moved)) = (&mut f.layout, &moved) {
-                    l.renumber_prepared(moved);
-                }
                 f.fed.insert(at, (i, 1, gen));
                 f.gap = None;
                 let mut st = shared.state.lock().unwrap();
@@ -370,13 +362,24 @@ fn fill_gap(
                     "resolve-ahead: input #{i} filled its place, what came after holds ({:.1} ms)",
                     t0.elapsed().as_secs_f64() * 1e3
                 ));
-                if let (Some(l), false) = (&mut f.layout, by_wait) {
+                // (At the wait too: the objects after it are laid out
+                // ahead already.)
+                if let Some(l) = &mut f.layout {
                     let t1 = std::time::Instant::now();
-                    l.feed(opts, f.inc.so_far(), f.later.as_ref(), None);
+                    let res = f.inc.so_far();
+                    let again = l.fill(opts, res, f.later.as_ref(), moved.as_ref());
+                    if !by_wait {
+                        l.feed(opts, res, f.later.as_ref(), None);
+                    }
                     shared.log(&format!(
-                        "layout ahead of the {} objects after it: {:.1} ms",
-                        l.files().saturating_sub(l.written_files()),
-                        t1.elapsed().as_secs_f64() * 1e3
+                        "layout ahead of the {} objects after it: {:.1} ms{}",
+                        l.files().saturating_sub(l.written_files() + 1),
+                        t1.elapsed().as_secs_f64() * 1e3,
+                        match again {
+                            Some(why) =>
+                                format!(" (folded again: {why} after it would not just move)"),
+                            None => " (moved)".into(),
+                        }
                     ));
                 }
                 return Some(true);
@@ -407,7 +410,7 @@ fn undo_gap(shared: &Arc<Shared>, f: &mut Frontier, opts: &Options, why: &str) {
     };
     let items = f.inc.close_gap();
     if let Some(l) = &mut f.layout {
-        l.forget_prepared();
+        l.unfloat();
     }
     let fed = f.fed.split_off(at);
     let mut st = shared.state.lock().unwrap();

@@ -18,7 +18,9 @@
 //! (resolution ahead is off with them anyway).
 
 use super::merge::MergeAhead;
-use super::output_sections::{dests_of, input_regions, join_file, FileDests, Joined, Placed};
+use super::output_sections::{
+    dests_of, input_regions, join_file, FileDests, JoinMark, Joined, Placed,
+};
 use super::scan::{LaterDefs, ScanAhead};
 use super::written::WriteAhead;
 use crate::chunks::eh_frame::{live_records, EhAhead, FileRecords};
@@ -47,23 +49,24 @@ pub struct LayoutAhead {
     pub(super) locals: Vec<(u32, u64)>,
     /// Their locals written, as far as their sections are.
     pub(super) locals_written: Option<crate::chunks::symtab::LocalsAhead>,
-    /// The per-object part of `feed` done for objects after a gap in the
-    /// resolution (`prepare`), by file id: taken by `feed` when the gap
-    /// is filled.
-    prepared: Vec<Option<PerFile>>,
+    /// While the resolution has a gap (an object not in yet, whose place a
+    /// placeholder without sections holds): where the folds stood at it.
+    /// The objects after it are folded as if it had no sections (the
+    /// joined output sections, the places in them, merged strings,
+    /// `.eh_frame`); when it comes, `fill` puts its sections where the
+    /// folds in order put them and moves those after it (in a few
+    /// milliseconds' work less than folding them then, on the tail).
+    /// Nothing after it is written before that.
+    float: Option<JoinMark>,
 }
 
-/// An object's live sections, where they go, and its relocation scan;
-/// made by `prepare`, also the offsets of its merged-string pieces that
-/// are in the merged strings already (`MergeAhead::known`) and its live
-/// `.eh_frame` records: what of the fold's work can be done before the
-/// objects before it are in.
+/// An object's live sections, where they go, its relocation scan, and its
+/// live `.eh_frame` records: what of the folds' work is per object.
 struct PerFile {
     live: Vec<bool>,
     dests: FileDests,
     scan: ScanAhead,
-    known: Option<Vec<u64>>,
-    eh: Option<FileRecords>,
+    eh: FileRecords,
 }
 
 /// `feed`'s per-object part for object `f` of `res`.
@@ -72,12 +75,12 @@ fn per_file(opts: &Options, res: &Resolved, f: usize, later: Option<&LaterDefs>)
     let live = super::liveness::base_live(res, f);
     let dests = dests_of(opts, &scripts, f, &res.objects[f], &live);
     let scan = ScanAhead::scan(opts, res, f, &live, later);
+    let eh = live_records(res, f, &live);
     PerFile {
         live,
         dests,
         scan,
-        known: None,
-        eh: None,
+        eh,
     }
 }
 
@@ -125,42 +128,55 @@ impl LayoutAhead {
 
     /// Adds the objects of `res` (the resolution so far) after those
     /// already in; `later`: what the inputs after the concurrent ones
-    /// define, once known (see `scan::LaterDefs`). What is per object is
-    /// done in parallel (a batch may be the hundreds of archive members
-    /// the last object pulls in), the folds then in order.
+    /// define, once known (see `scan::LaterDefs`); `gap`: the file id of
+    /// a gap in the resolution, if one is open (see `float`). What is per
+    /// object is done in parallel (a batch may be the hundreds of archive
+    /// members the last object pulls in), the folds then in order.
     pub fn feed(
         &mut self,
         opts: &Options,
         res: &Resolved,
         later: Option<&LaterDefs>,
-        upto: Option<usize>,
+        gap: Option<usize>,
     ) {
         use rayon::prelude::*;
-        let upto = upto.unwrap_or(res.objects.len()).min(res.objects.len());
         let first = self.live.len();
-        let prepared = &mut self.prepared;
-        if prepared.len() < upto {
-            prepared.resize_with(upto, || None);
-        }
-        let new: Vec<PerFile> = prepared[first..upto]
-            .par_iter_mut()
-            .enumerate()
-            .map(|(i, p)| {
-                p.take()
-                    .unwrap_or_else(|| per_file(opts, res, first + i, later))
-            })
+        let upto = res.objects.len();
+        let new: Vec<PerFile> = (first..upto)
+            .into_par_iter()
+            .map(|f| per_file(opts, res, f, later))
             .collect();
-        let mut known = Vec::with_capacity(new.len());
         let mut eh = Vec::with_capacity(new.len());
         for p in new {
             self.scans.push(p.scan);
             self.live.push(p.live);
             self.dests.push(p.dests);
-            known.push(p.known);
-            eh.push(p.eh);
+            eh.push(Some(p.eh));
         }
-        // Three folds that read only the new objects' tables, at once
-        // (the tail's, after a gap is filled: hundreds of objects).
+        match gap.filter(|&g| self.float.is_none() && (first..upto).contains(&g)) {
+            Some(g) => {
+                let after = eh.split_off(g - first);
+                self.fold(opts, res, (first, g), eh);
+                self.float = Some(JoinMark::new(&self.joined, &self.placed, g));
+                self.merge.mark(g);
+                self.eh.mark(g);
+                self.fold(opts, res, (g, upto), after);
+            }
+            None => self.fold(opts, res, (first, upto), eh),
+        }
+    }
+
+    /// The folds over objects `first..upto` (whose per-object parts are
+    /// in; `eh`: their live records), which read only their tables, at
+    /// once (after a gap is filled these are hundreds of objects, on the
+    /// tail).
+    fn fold(
+        &mut self,
+        opts: &Options,
+        res: &Resolved,
+        (first, upto): (usize, usize),
+        eh: Vec<Option<FileRecords>>,
+    ) {
         let LayoutAhead {
             live,
             dests,
@@ -171,69 +187,12 @@ impl LayoutAhead {
             locals,
             ..
         } = self;
-        let (dests, live) = (&*dests, &*live);
+        let (dests, live) = (&dests[..upto], &live[..upto]);
         rayon::join(
-            || {
-                rayon::join(
-                    || merge.feed(res, dests, known),
-                    || eh_ahead.feed(res, live, eh),
-                )
-            },
+            || rayon::join(|| merge.feed(res, dests), || eh_ahead.feed(res, live, eh)),
             || place_new(opts, res, (joined, placed, locals), dests, (first, upto)),
         );
     }
-
-    /// `feed`'s per-object part, done ahead for the objects of `res` from
-    /// `from` on (those after a gap in the resolution, which `feed` does
-    /// not take before it is filled), in parallel.
-    pub fn prepare(
-        &mut self,
-        opts: &Options,
-        res: &Resolved,
-        later: Option<&LaterDefs>,
-        from: usize,
-    ) {
-        use rayon::prelude::*;
-        let n = res.objects.len();
-        if self.prepared.len() < n {
-            self.prepared.resize_with(n, || None);
-        }
-        let from = from.min(n);
-        let merge = &self.merge;
-        self.prepared[from..]
-            .par_iter_mut()
-            .enumerate()
-            .filter(|(_, p)| p.is_none())
-            .for_each(|(i, p)| {
-                let mut per = per_file(opts, res, from + i, later);
-                // The merged strings so far are those before the gap,
-                // which no later input changes: what this object has of
-                // them is found now, not in the tail.
-                per.known = Some(merge.known(res, from + i, &per.dests));
-                per.eh = Some(live_records(res, from + i, &per.live));
-                *p = Some(per);
-            });
-    }
-
-    /// What `prepare` did goes: the objects it was for are not in the
-    /// resolution any more (the gap was undone).
-    pub fn forget_prepared(&mut self) {
-        self.prepared.clear();
-    }
-
-    /// What `prepare` made, for symbols numbered again (`moved`): the
-    /// scans mapped; `.eh_frame` records whose CIE keys name globals
-    /// dropped, to be found again at the fold.
-    pub fn renumber_prepared(&mut self, moved: &crate::resolve::Renumbered) {
-        use rayon::prelude::*;
-        self.prepared.par_iter_mut().flatten().for_each(|p| {
-            p.scan.renumber(moved);
-            if p.eh.as_ref().is_some_and(|e| e.names_globals()) {
-                p.eh = None;
-            }
-        });
-    }
-
     /// Writes the sections of up to `max` more of the objects in
     /// (`written::WriteAhead`), if that applies; returns whether some are
     /// left. A step at a time while the background linker is idle: when
@@ -246,7 +205,9 @@ impl LayoutAhead {
         let Some(w) = &mut self.written else {
             return false;
         };
-        let to = self.live.len().min(w.files() + max);
+        // Nothing after a gap: its objects move when it is filled.
+        let end = self.float.as_ref().map_or(self.live.len(), |m| m.gap());
+        let to = end.min(w.files() + max);
         w.feed(
             res,
             to,
@@ -261,7 +222,81 @@ impl LayoutAhead {
         let placed = &self.placed;
         let locals = self.locals_written.get_or_insert_with(Default::default);
         locals.feed(res, to, |f| placed.row(f), opts.discard);
-        w.files() < self.live.len()
+        w.files() < end
+    }
+
+    /// The gap's object is in its place in `res` (`Incremental::fill_gap`,
+    /// its symbols since numbered again as `moved` says): its per-object
+    /// part is made and its sections put in the folds where they go, the
+    /// objects after it moved (`float`); where that is not what folding
+    /// in order makes, the folds go back to the gap and fold it and the
+    /// rest again. Returns which fold made them, if they did.
+    pub fn fill(
+        &mut self,
+        opts: &Options,
+        res: &Resolved,
+        later: Option<&LaterDefs>,
+        moved: Option<&crate::resolve::Renumbered>,
+    ) -> Option<&'static str> {
+        use rayon::prelude::*;
+        let mark = self.float.take()?;
+        let g = mark.gap();
+        if let Some(moved) = moved {
+            self.scans[g + 1..]
+                .par_iter_mut()
+                .for_each(|s| s.renumber(moved));
+        }
+        let p = per_file(opts, res, g, later);
+        self.live[g] = p.live;
+        self.dests[g] = p.dests;
+        self.scans[g] = p.scan;
+        // Each check before any change: a splice that fails changes
+        // nothing, and the ones made are undone by going back.
+        let why = if !self.merge.splice(res, &self.dests) {
+            Some("merged strings")
+        } else if !self.eh.splice(res, p.eh) {
+            Some(".eh_frame")
+        } else if !mark.splice(res, &mut self.joined, &mut self.placed, &self.dests[g]) {
+            Some("output sections")
+        } else {
+            None
+        };
+        let Some(why) = why else {
+            if !opts.strip_all && g < self.locals.len() {
+                let row = self.placed.row(g);
+                self.locals[g] =
+                    crate::chunks::symtab::file_locals(&res.objects[g], row, opts.discard);
+            }
+            return None;
+        };
+        // Folded again from the gap.
+        mark.truncate(&mut self.joined, &mut self.placed);
+        self.merge.truncate();
+        self.eh.truncate();
+        self.locals.truncate(g);
+        let n = self.live.len();
+        let eh: Vec<Option<FileRecords>> = (g..n)
+            .into_par_iter()
+            .map(|f| Some(live_records(res, f, &self.live[f])))
+            .collect();
+        self.fold(opts, res, (g, n), eh);
+        Some(why)
+    }
+
+    /// The gap was undone (what came after it is out of the resolution):
+    /// the objects from it on are out of the folds too.
+    pub fn unfloat(&mut self) {
+        let Some(mark) = self.float.take() else {
+            return;
+        };
+        let g = mark.gap();
+        mark.truncate(&mut self.joined, &mut self.placed);
+        self.merge.truncate();
+        self.eh.truncate();
+        self.locals.truncate(g);
+        self.live.truncate(g);
+        self.dests.truncate(g);
+        self.scans.truncate(g);
     }
 
     /// Makes the relocation scans of the objects in again, with `later`

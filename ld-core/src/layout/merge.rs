@@ -107,37 +107,11 @@ struct Merged {
     strings: Vec<(crate::name::Name, u64)>,
 }
 
-/// In `MergeAhead::known`'s offsets, a piece not found.
-const UNKNOWN: u64 = u64::MAX;
-
 impl Merged {
     /// Adds the pieces of `it`, recording each one's offset in
     /// `piece_out` (its file's).
     fn add(&mut self, it: &Item, piece_out: &mut [u64]) {
-        self.add_some::<false>(it, piece_out);
-    }
-
-    /// Records in `known` (its file's piece offsets) the offsets of the
-    /// pieces of `it` that are in already.
-    fn find(&self, it: &Item, known: &mut [u64]) {
         for (k, p) in it.pieces.iter().enumerate() {
-            let key = PieceKey {
-                hash: p.hash(),
-                bytes: it.bytes(k),
-            };
-            if let Some(&off) = self.map.get(&key) {
-                known[it.first + k] = off;
-            }
-        }
-    }
-
-    /// `add`, where `piece_out` holds the offsets known already
-    /// (`MergeAhead::known`) if `KNOWN`, and `UNKNOWN` for the others.
-    fn add_some<const KNOWN: bool>(&mut self, it: &Item, piece_out: &mut [u64]) {
-        for (k, p) in it.pieces.iter().enumerate() {
-            if KNOWN && piece_out[it.first + k] != UNKNOWN {
-                continue;
-            }
             let bytes = it.bytes(k);
             let key = PieceKey {
                 hash: p.hash(),
@@ -166,6 +140,31 @@ pub struct MergeAhead {
     files: usize,
     outs: HashMap<SectionKey, Merged, BuildHasherDefault<crate::resolve::NameHasher>>,
     piece_out: Vec<Vec<u64>>,
+    /// Where they stood at a gap's place, while the objects after it are
+    /// added as if it had no strings (see `output_sections::JoinMark`).
+    mark: Option<MergeMark>,
+}
+
+/// The merged strings at a gap's place: its file id; per output section
+/// key, the size and how many strings then; per key, the largest
+/// alignment of the sections added since.
+struct MergeMark {
+    gap: usize,
+    per_key: HashMap<SectionKey, (u64, usize)>,
+    align: HashMap<SectionKey, u64>,
+}
+
+/// What the gap's object adds to one output section's merged strings
+/// (`MergeAhead::splice`): its new strings and their offsets, in order
+/// (and by contents), where they end, and which of them were first seen
+/// after it.
+struct GapStrings {
+    new: Vec<(PieceKey, u64)>,
+    index: HashMap<PieceKey, u64, BuildHasherDefault<PassHasher>>,
+    end: u64,
+    /// Strings first seen after the gap: (offset then, size, offset in
+    /// the gap's part).
+    moved: Vec<(u64, u64, u64)>,
 }
 
 impl MergeAhead {
@@ -174,56 +173,223 @@ impl MergeAhead {
         self.piece_out.get(f).map_or(&[], |r| r.as_slice())
     }
 
-    /// Object `f`'s piece offsets that the merged strings so far give
-    /// (`UNKNOWN` for a piece not in them, 0 for one not merged here):
-    /// what `feed` will give them, since those so far are those of the
-    /// objects before it, and a string keeps its first occurrence's offset.
-    pub(super) fn known(&self, res: &Resolved, f: usize, dests: &FileDests) -> Vec<u64> {
-        let o = &res.objects[f];
-        let mut known = vec![0; o.pieces.len()];
-        for (key, si) in merged_here(o, dests) {
-            let it = Item::new(o, f, si, 0);
-            known[it.first..it.first + it.pieces.len()].fill(UNKNOWN);
-            if let Some(m) = self.outs.get(&key) {
-                m.find(&it, &mut known);
-            }
-        }
-        known
-    }
-
     /// Adds the objects of `res` (a resolution so far) after those already
-    /// in, in order; `dests`: where each one's live sections go; `known`,
-    /// from the first of them on, what `known` found of their pieces, where
-    /// that was made.
-    pub(super) fn feed(
-        &mut self,
-        res: &Resolved,
-        dests: &[FileDests],
-        known: Vec<Option<Vec<u64>>>,
-    ) {
-        let mut known = known.into_iter();
+    /// in, in order; `dests`: where each one's live sections go.
+    pub(super) fn feed(&mut self, res: &Resolved, dests: &[FileDests]) {
         for (f, o) in res.objects[..dests.len()]
             .iter()
             .enumerate()
             .skip(self.files)
         {
-            let (mut piece_out, found) = match known.next() {
-                Some(Some(k)) if k.len() == o.pieces.len() => (k, true),
-                // (The pieces of sections not merged here are 0, as the
-                // pass leaves them.)
-                _ => (vec![0; o.pieces.len()], false),
-            };
+            let mut piece_out = vec![0; o.pieces.len()];
             for (key, si) in merged_here(o, &dests[f]) {
                 let m = self.outs.entry(key).or_default();
                 let it = Item::new(o, f, si, 0);
-                match found {
-                    true => m.add_some::<true>(&it, &mut piece_out),
-                    false => m.add(&it, &mut piece_out),
+                m.add(&it, &mut piece_out);
+                if let Some(mark) = &mut self.mark {
+                    let a = mark.align.entry(key).or_insert(1);
+                    *a = (*a).max(it.align);
                 }
             }
             self.piece_out.push(piece_out);
         }
         self.files = dests.len();
+    }
+
+    /// Marks the place of object `gap` (the next one, not in yet), whose
+    /// strings are added later (`splice`) or not (`truncate`).
+    pub(super) fn mark(&mut self, gap: usize) {
+        let per_key = (self.outs.iter())
+            .map(|(k, m)| (*k, (m.size, m.strings.len())))
+            .collect();
+        self.mark = Some(MergeMark {
+            gap,
+            per_key,
+            align: HashMap::new(),
+        });
+    }
+
+    /// Back to the mark: the objects from the gap on are out.
+    pub(super) fn truncate(&mut self) {
+        let Some(mark) = self.mark.take() else {
+            return;
+        };
+        self.outs.retain(|k, m| match mark.per_key.get(k) {
+            Some(&(size, n)) => {
+                m.map.retain(|_, off| *off < size);
+                m.strings.truncate(n);
+                m.size = size;
+                true
+            }
+            None => false,
+        });
+        self.piece_out.truncate(mark.gap);
+        self.files = mark.gap;
+    }
+
+    /// Adds the strings of the gap's object (`dests`: every object's
+    /// destinations, the gap's at its place) where a fold in order adds
+    /// them, and moves those added after it: by the room its new strings
+    /// take, less the strings it has that were first seen after it (those
+    /// move to its part). False, with nothing changed, where that is not
+    /// the fold's result: the sections after it are aligned (to more than
+    /// a byte) and either it has such strings, or the room it takes is
+    /// not a multiple of their alignment.
+    pub(super) fn splice(&mut self, res: &Resolved, dests: &[FileDests]) -> bool {
+        let Some(mark) = self.mark.take() else {
+            return true;
+        };
+        let gap = mark.gap;
+        let o = &res.objects[gap];
+        let mut row = vec![0; o.pieces.len()];
+        let mut adds: HashMap<SectionKey, GapStrings> = HashMap::new();
+        for (key, si) in merged_here(o, &dests[gap]) {
+            let size = mark.per_key.get(&key).map_or(0, |m| m.0);
+            let it = Item::new(o, gap, si, 0);
+            let add = adds.entry(key).or_insert_with(|| GapStrings {
+                new: Vec::new(),
+                index: HashMap::default(),
+                end: size,
+                moved: Vec::new(),
+            });
+            let m = self.outs.get(&key);
+            for (k, p) in it.pieces.iter().enumerate() {
+                let pk = PieceKey {
+                    hash: p.hash(),
+                    bytes: it.bytes(k),
+                };
+                let was = match m.and_then(|m| m.map.get(&pk)) {
+                    Some(&off) if off < size => {
+                        row[it.first + k] = off;
+                        continue;
+                    }
+                    was => was.copied(),
+                };
+                row[it.first + k] = match add.index.get(&pk) {
+                    Some(&off) => off,
+                    None => {
+                        let off = align_up(add.end, it.align);
+                        add.index.insert(pk, off);
+                        add.new.push((pk, off));
+                        add.end = off + pk.bytes.len() as u64;
+                        if let Some(was) = was {
+                            add.moved.push((was, pk.bytes.len() as u64, off));
+                        }
+                        off
+                    }
+                };
+            }
+        }
+        // Per output section, how the strings after the gap's move.
+        let mut shifts: HashMap<SectionKey, Shift> = HashMap::new();
+        for (key, add) in &mut adds {
+            let (size, n) = mark.per_key.get(key).copied().unwrap_or((0, 0));
+            let after = self.outs.get(key).is_some_and(|m| m.strings.len() > n);
+            if !after {
+                continue;
+            }
+            let a = mark.align.get(key).copied().unwrap_or(1);
+            if a > 1 && (!add.moved.is_empty() || size % a != 0 || add.end % a != 0) {
+                self.mark = Some(mark);
+                return false;
+            }
+            add.moved.sort_unstable();
+            let mut removed = 0;
+            let before = (add.moved.iter())
+                .map(|&(_, len, _)| {
+                    removed += len;
+                    removed - len
+                })
+                .collect();
+            shifts.insert(
+                *key,
+                Shift {
+                    from: size,
+                    by: add.end - size,
+                    moved: std::mem::take(&mut add.moved),
+                    before,
+                    removed,
+                },
+            );
+        }
+        for (key, add) in adds {
+            let (size, n) = mark.per_key.get(&key).copied().unwrap_or((0, 0));
+            let m = self.outs.entry(key).or_default();
+            match shifts.get(&key) {
+                Some(sh) => {
+                    for off in m.map.values_mut().filter(|off| **off >= size) {
+                        *off = sh.map(*off);
+                    }
+                    let mut k = n;
+                    for i in n..m.strings.len() {
+                        let s = m.strings[i];
+                        if sh.moved.binary_search_by_key(&s.1, |m| m.0).is_err() {
+                            m.strings[k] = (s.0, sh.map(s.1));
+                            k += 1;
+                        }
+                    }
+                    m.strings.truncate(k);
+                    m.size = m.size + sh.by - sh.removed;
+                }
+                None => m.size = m.size.max(add.end),
+            }
+            let new = add.new.iter().map(|(pk, off)| (pk.bytes.into(), *off));
+            m.strings.splice(n..n, new);
+            m.map.extend(add.new);
+        }
+        self.piece_out[gap] = row;
+        if !shifts.is_empty() {
+            let files = self.files.min(dests.len());
+            let (rows, objects) = (
+                &mut self.piece_out[gap + 1..files],
+                &res.objects[gap + 1..files],
+            );
+            rows.par_iter_mut()
+                .zip(objects)
+                .zip(&dests[gap + 1..files])
+                .for_each(|((row, o), d)| {
+                    for (key, si) in merged_here(o, d) {
+                        let Some(sh) = shifts.get(&key) else {
+                            continue;
+                        };
+                        for off in &mut row[o.piece_range(si)] {
+                            if *off >= sh.from {
+                                *off = sh.map(*off);
+                            }
+                        }
+                    }
+                });
+        }
+        true
+    }
+}
+
+/// How the strings of an output section added after a gap move when its
+/// object's are added (`MergeAhead::splice`), all of them aligned to a
+/// byte if some are `moved` into its part.
+struct Shift {
+    /// The strings from this offset on...
+    from: u64,
+    /// ...move by this much (the room the gap's new strings take)...
+    by: u64,
+    /// ...less the room of those before them that move to the gap's part:
+    /// (offset, size, offset in the gap's part), by offset; `before`, the
+    /// sizes of those before each summed; `removed`, of all.
+    moved: Vec<(u64, u64, u64)>,
+    before: Vec<u64>,
+    removed: u64,
+}
+
+impl Shift {
+    /// A string's offset after the move (`off` at least `from`).
+    fn map(&self, off: u64) -> u64 {
+        match self.moved.binary_search_by_key(&off, |m| m.0) {
+            Ok(i) => self.moved[i].2,
+            Err(i) => {
+                let gone = self.before.get(i).copied().unwrap_or(self.removed);
+                off + self.by - gone
+            }
+        }
     }
 }
 
@@ -806,23 +972,6 @@ mod tests {
         let (mut serial, mut serial_out) = start();
         for it in &rest {
             serial[it.slot as usize].add(it, &mut serial_out[it.f as usize]);
-        }
-        // What `MergeAhead::known` finds of the rest before they are
-        // added, then added in order with it (as past a gap).
-        let (mut known, mut known_out) = start();
-        let mut found: Vec<Vec<u64>> = pieces.iter().map(|p| vec![UNKNOWN; p.len()]).collect();
-        for it in &rest {
-            known[it.slot as usize].find(it, &mut found[it.f as usize]);
-        }
-        for it in &rest {
-            let row = &mut known_out[it.f as usize];
-            let r = it.first..it.first + it.pieces.len();
-            row[r.clone()].copy_from_slice(&found[it.f as usize][r]);
-            known[it.slot as usize].add_some::<true>(it, row);
-        }
-        assert_eq!(known_out, serial_out);
-        for (a, b) in known.iter().zip(&serial) {
-            assert_eq!(a.strings, b.strings);
         }
         let (mut outs, mut piece_out) = start();
         assert_eq!(fold(&rest, &mut outs, &mut piece_out), parallel);

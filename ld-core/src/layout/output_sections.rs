@@ -829,3 +829,179 @@ pub(super) fn place_inputs(
     }
     Ok((placement, script_data))
 }
+
+/// Where the output sections stood when the fold passed the place of an
+/// object not in yet (a gap in the resolution, `LayoutAhead`): the objects
+/// after it are joined and placed as if it had no sections, and when it
+/// comes its sections are put where the fold would have put them
+/// (`splice`), or the fold goes back to here (`truncate`).
+pub(super) struct JoinMark {
+    /// The gap's file id.
+    gap: usize,
+    sections: usize,
+    merge_secs: usize,
+    comment_inputs: usize,
+    /// Per output section then: its inputs, alignment, type, entry size,
+    /// the regions cut for its inputs (how many), and where placing stood.
+    per_os: Vec<OsMark>,
+}
+
+#[derive(Clone, Copy)]
+struct OsMark {
+    inputs: usize,
+    align: u64,
+    sh_type: u32,
+    entsize: u64,
+    regions: usize,
+    done: (usize, u64),
+}
+
+impl JoinMark {
+    /// The output sections `j` and the places `p` of the objects before
+    /// `gap` (all of them, and none after).
+    pub(super) fn new(j: &Joined, p: &Placed, gap: usize) -> JoinMark {
+        let per_os = (j.sections.iter().enumerate())
+            .map(|(oi, os)| OsMark {
+                inputs: os.inputs.len(),
+                align: os.align,
+                sh_type: os.sh_type,
+                entsize: os.entsize,
+                regions: os.regions_ahead.1.len(),
+                done: p.done.get(oi).copied().unwrap_or((0, 0)),
+            })
+            .collect();
+        JoinMark {
+            gap,
+            sections: j.sections.len(),
+            merge_secs: j.merge_secs.len(),
+            comment_inputs: j.comment_inputs.len(),
+            per_os,
+        }
+    }
+
+    /// The gap's file id.
+    pub(super) fn gap(&self) -> usize {
+        self.gap
+    }
+
+    /// Takes `j` and `p` back to the mark: the objects from the gap on are
+    /// out.
+    pub(super) fn truncate(&self, j: &mut Joined, p: &mut Placed) {
+        j.sections.truncate(self.sections);
+        j.by_name.retain(|_, &mut oi| (oi as usize) < self.sections);
+        j.merge_secs.truncate(self.merge_secs);
+        j.comment_inputs.truncate(self.comment_inputs);
+        for (os, m) in j.sections.iter_mut().zip(&self.per_os) {
+            os.inputs.truncate(m.inputs);
+            os.align = m.align;
+            os.sh_type = m.sh_type;
+            os.entsize = m.entsize;
+            os.regions_ahead.1.truncate(m.regions);
+            os.regions_ahead.0 = m.inputs;
+        }
+        j.files = self.gap;
+        p.placement.truncate(self.gap);
+        p.done = self.per_os.iter().map(|m| m.done).collect();
+    }
+
+    /// Puts the gap's object (`d`: where its live sections go) in its
+    /// place among the objects joined and placed after it: its inputs
+    /// where the fold puts them, the inputs after them placed again (in
+    /// the output sections it adds to), and their regions cut again.
+    /// False, with nothing changed, where that would not be the fold's
+    /// result: the object needs an output section the objects after it
+    /// made, or makes one while they made some.
+    pub(super) fn splice(
+        &self,
+        res: &Resolved,
+        j: &mut Joined,
+        p: &mut Placed,
+        d: &FileDests,
+    ) -> bool {
+        let gap = self.gap;
+        let mut need_new = false;
+        for out in &d.outs {
+            match j.by_name.get(&out.key()) {
+                Some(&oi) if !out.unique && (oi as usize) < self.sections => {}
+                Some(_) if !out.unique => return false,
+                _ => need_new = true,
+            }
+        }
+        if need_new && j.sections.len() > self.sections {
+            return false;
+        }
+        // As `join_file` makes them (new ones are the last, as there).
+        let out_idx: Vec<u32> = (d.outs.iter())
+            .map(|out| {
+                let sections = &mut j.sections;
+                let mut new_section = || add_regular(sections, out.oname, out.sh_type, out.flags);
+                if out.unique {
+                    new_section()
+                } else {
+                    *j.by_name.entry(out.key()).or_insert_with(new_section)
+                }
+            })
+            .collect();
+        let mut inserted: Vec<Vec<(u32, u32)>> = vec![Vec::new(); j.sections.len()];
+        let mut merge = Vec::new();
+        let mut typed = vec![false; j.sections.len()];
+        for dest in &d.sections {
+            let idx = out_idx[dest.out as usize] as usize;
+            let os = &mut j.sections[idx];
+            os.align = os.align.max(dest.align());
+            if dest.merge {
+                os.entsize = 1;
+                merge.push((idx as u32, gap, dest.si as usize));
+            } else {
+                inserted[idx].push((gap as u32, dest.si));
+            }
+            // The first input with contents types a NOBITS section: the
+            // gap's comes before those after it.
+            let was = match self.per_os.get(idx) {
+                Some(m) if !typed[idx] => m.sh_type,
+                _ => os.sh_type,
+            };
+            if dest.in_type != elf::SHT_NOBITS && was == elf::SHT_NOBITS && !d.out(dest).noload {
+                os.sh_type = dest.in_type;
+                typed[idx] = true;
+            }
+        }
+        let at = self.merge_secs;
+        j.merge_secs.splice(at..at, merge);
+        let at = self.comment_inputs;
+        j.comment_inputs
+            .splice(at..at, d.comments.iter().map(|&si| (gap, si as usize)));
+        let nsec = res.objects[gap].sections.len();
+        p.placement[gap] = vec![(NONE, 0); nsec];
+        p.done.resize(j.sections.len(), (0, 0));
+        let folded = Folded::default();
+        for (oi, mine) in inserted.into_iter().enumerate() {
+            if mine.is_empty() {
+                continue;
+            }
+            let m = self.per_os.get(oi).copied().unwrap_or(OsMark {
+                inputs: 0,
+                align: 1,
+                sh_type: elf::SHT_NOBITS,
+                entsize: 0,
+                regions: 0,
+                done: (0, 0),
+            });
+            let os = &mut j.sections[oi];
+            os.inputs.splice(m.inputs..m.inputs, mine);
+            let mut off = m.done.1;
+            for &(f, s) in &os.inputs[m.inputs..] {
+                off = place_one(res, &folded, &mut p.placement, oi, (f, s), off);
+            }
+            p.done[oi] = (os.inputs.len(), off);
+            let (covered, regions) = &mut os.regions_ahead;
+            regions.truncate(m.regions);
+            let placement = &p.placement;
+            regions.extend(input_regions(res, &os.inputs[m.inputs..], |f| {
+                placement[f].as_slice()
+            }));
+            *covered = os.inputs.len();
+        }
+        true
+    }
+}
