@@ -3316,7 +3316,7 @@ fn eh_frame_records_found_past_a_gap_match_serial_link() {
 /// When it comes its sections go where laying out in order puts them and
 /// the rest move: strings it has that were first seen after it (in
 /// `.rodata.str1.1` and `.debug_str`) move into its part, an output
-/// section of its own is added. Where moving is not what laying out in
+/// section of its own is added, b.o's FDEs follow b.o's own CIE. Where moving is not what laying out in
 /// order makes (an output section that an object after it made first, d.o;
 /// strings aligned to 8 that it shares with an object after it), the
 /// folds go back to it and go on in order. The program is the serial
@@ -3367,8 +3367,12 @@ fn layout_past_a_gap_moves_or_is_made_again() {
             "b.c",
             format!(
                 "const char *b_s = \"a string b.o has too\", *b_t = \"b.o's own\";\n\
-                 int b_function_with_a_long_name(int x) {{ return 3 * x + b_s[1] + b_t[0]; }}\n{}",
-                aligned("aligned and shared")
+                 int b_function_with_a_long_name(int x) {{ return 3 * x + b_s[1] + b_t[0]; }}\n\
+                 {}{}",
+                aligned("aligned and shared"),
+                // A CIE of its own (a signal frame's), after the gap's.
+                "__asm__(\".text\\n.globl b_sig\\nb_sig:\\n.cfi_startproc\\n\
+                 .cfi_signal_frame\\nret\\n.cfi_endproc\\n\");\n"
             ),
         ),
         (
