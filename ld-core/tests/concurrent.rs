@@ -3320,7 +3320,9 @@ fn eh_frame_records_found_past_a_gap_match_serial_link() {
 /// order makes (an output section that an object after it made first, d.o;
 /// strings aligned to 8 that it shares with an object after it), the
 /// folds go back to it and go on in order. The program is the serial
-/// link's each time, byte for byte.
+/// link's each time, byte for byte, and every section written ahead (of
+/// the objects before the gap: nothing against a place that moves) is
+/// taken.
 #[test]
 fn layout_past_a_gap_moves_or_is_made_again() {
     let _g = shared();
@@ -3349,7 +3351,8 @@ fn layout_past_a_gap_moves_or_is_made_again() {
         ),
         (
             "a.c",
-            "int gap_f(int);\nconst char *a_s = \"a.o's\";\nint a_f(int x) { return gap_f(x) + a_s[0]; }\n"
+            "int gap_f(int), c_f(int);\nconst char *a_s = \"a.o's\";\n\
+             int a_f(int x) { return gap_f(x) + c_f(x) + a_s[0]; }\n"
                 .to_string()
                 + &aligned("a.o's, aligned"),
         ),
@@ -3415,6 +3418,17 @@ fn layout_past_a_gap_moves_or_is_made_again() {
             log.contains("filled its place") && log.contains(outcome),
             "{late}: not {outcome}:\n{}",
             truncate(&log, 40)
+        );
+        // Written ahead against nothing that moves (a.o calls c.o's
+        // function, placed before a.o is written): all taken.
+        let written = stats_line(&r, &shown, "cld: sections written ahead: ");
+        let taken = written
+            .strip_suffix(" taken")
+            .and_then(|w| w.split_once(" of "))
+            .filter(|(a, b)| a == b && *a != "0");
+        assert!(
+            taken.is_some(),
+            "{late}: not all sections written ahead were taken: {written}"
         );
         same_as_serial_with_libfoo(&dir, &[], concurrent, late);
     }

@@ -210,7 +210,7 @@ impl LayoutAhead {
         let to = end.min(w.files() + max);
         w.feed(
             res,
-            to,
+            (to, end),
             &self.dests,
             &self.joined,
             &self.placed,

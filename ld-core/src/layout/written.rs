@@ -226,12 +226,13 @@ impl WriteAhead {
     /// up to object `to` (which `placed`, `merge` and `joined` have in),
     /// and their allocated sections too if `kind` (the output kind) is an
     /// executable, per object in parallel, then joins them to the runs in
-    /// order.
+    /// order. The places of objects from `fixed` on are not final (see
+    /// `FileCtx::fixed`): nothing is written against them.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn feed(
         &mut self,
         res: &Resolved,
-        to: usize,
+        (to, fixed): (usize, usize),
         dests: &[FileDests],
         joined: &Joined,
         placed: &Placed,
@@ -266,6 +267,7 @@ impl WriteAhead {
                     merge_out: &merge_out,
                     joined,
                     placed,
+                    fixed,
                     alloc,
                     decide: DecideCtx::new(kind, no_relax),
                 };
@@ -753,8 +755,11 @@ struct FileCtx<'a> {
     /// Its merged-string sections' output sections.
     merge_out: &'a [(u32, u32)],
     joined: &'a Joined,
-    /// Every object's places (for other objects' symbols).
+    /// Every object's places (for other objects' symbols), final for the
+    /// objects before `fixed` (those after a gap move when it is filled:
+    /// `LayoutAhead`'s `float`).
     placed: &'a Placed,
+    fixed: usize,
     /// The output kind, if allocated sections are written too.
     alloc: Option<OutputKind>,
     /// How the serial write decides relocations.
@@ -1148,6 +1153,9 @@ impl FileCtx<'_> {
         let SymDef::Object { file, sym } = g.def else {
             return None;
         };
+        if file as usize >= self.fixed {
+            return None;
+        }
         let d = &self.res.objects[file as usize];
         let ds = &d.symbols[sym as usize];
         let sh = ds.shndx as usize;
