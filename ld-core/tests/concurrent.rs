@@ -3114,7 +3114,14 @@ fn link_with_one_late(
     meanwhile: &dyn Fn(&mut FifoWriter),
 ) -> (RunResult, String, String) {
     let order: Vec<&str> = concurrent.iter().copied().filter(|o| *o != late).collect();
-    link_with_one_late_in(dir, rt, flags, (concurrent, &order, late, after), out, meanwhile)
+    link_with_one_late_in(
+        dir,
+        rt,
+        flags,
+        (concurrent, &order, late, after),
+        out,
+        meanwhile,
+    )
 }
 
 /// `link_with_one_late`, the others reported in `order`.
