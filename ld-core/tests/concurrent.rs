@@ -3336,7 +3336,8 @@ fn eh_frame_records_found_past_a_gap_match_serial_link() {
 /// When it comes its sections go where laying out in order puts them and
 /// the rest move: strings it has that were first seen after it (in
 /// `.rodata.str1.1` and `.debug_str`) move into its part, an output
-/// section of its own is added, b.o's FDEs follow b.o's own CIE. Where moving is not what laying out in
+/// section of its own is added, b.o's FDEs follow b.o's own CIE, b.o's
+/// `.data` moves by the gap's 4 bytes and c.o's (aligned to 8) does not. Where moving is not what laying out in
 /// order makes (an output section that an object after it made first, d.o;
 /// strings aligned to 8 that it shares with an object after it), the
 /// folds go back to it and go on in order. The program is the serial
@@ -3357,9 +3358,9 @@ fn layout_past_a_gap_moves_or_is_made_again() {
     let late = |extra: &str| {
         format!(
             "int b_function_with_a_long_name(int), c_function_with_a_long_name(int);\n\
-             const char *gap_shared = \"a string b.o has too\";\n\
+             int gap_int = 3;\n\
              int gap_f(int x) {{ return b_function_with_a_long_name(x) \
-             + c_function_with_a_long_name(x) + gap_shared[0]; }}\n{extra}"
+             + c_function_with_a_long_name(x) + \"a string b.o has too\"[x & 3]; }}\n{extra}"
         )
     };
     let sources = [
@@ -3390,6 +3391,7 @@ fn layout_past_a_gap_moves_or_is_made_again() {
             "b.c",
             format!(
                 "const char *b_s = \"a string b.o has too\", *b_t = \"b.o's own\";\n\
+                 int b_int = 1;\n\
                  int b_function_with_a_long_name(int x) {{ return 3 * x + b_s[1] + b_t[0]; }}\n\
                  {}{}",
                 aligned("aligned and shared"),
@@ -3400,7 +3402,8 @@ fn layout_past_a_gap_moves_or_is_made_again() {
         ),
         (
             "c.c",
-            "int c_function_with_a_long_name(int x) { return x + 7; }\n\
+            "long c_long = 2;\n\
+             int c_function_with_a_long_name(int x) { return x + 7; }\n\
              int c_f(int x) { return x + 100; }\n"
                 .to_string(),
         ),

@@ -275,13 +275,15 @@ impl EhAhead {
         }
         let by = gap.size - m.size;
         for e in &mut p.eh[m.records..] {
-            let o = &res.objects[e.file as usize];
-            let fde = matches!(
-                o.eh_frames[e.frame as usize].1[e.record as usize].kind,
-                EhRecordKind::Fde { .. }
-            );
             e.out_off += by;
-            if fde && e.cie_out >= m.size {
+            // (A CIE's `cie_out` is 0: below the mark's size unless that
+            // is 0, when the record's kind tells.)
+            let fde = || {
+                let o = &res.objects[e.file as usize];
+                let r = &o.eh_frames[e.frame as usize].1[e.record as usize];
+                matches!(r.kind, EhRecordKind::Fde { .. })
+            };
+            if e.cie_out >= m.size && (m.size > 0 || fde()) {
                 e.cie_out += by;
             }
         }

@@ -157,7 +157,7 @@ impl LayoutAhead {
             Some(g) => {
                 let after = eh.split_off(g - first);
                 self.fold(opts, res, (first, g), eh);
-                self.float = Some(JoinMark::new(&self.joined, &self.placed, g));
+                self.float = Some(JoinMark::new(&mut self.joined, &self.placed, g));
                 self.merge.mark(g);
                 self.eh.mark(g);
                 self.fold(opts, res, (g, upto), after);

@@ -526,6 +526,9 @@ pub(super) struct Joined {
     /// Whether the stack is executable (`-z [no]execstack`, else whether
     /// an input asks for it).
     pub(super) execstack: bool,
+    /// While a gap is open (`JoinMark`): per output section, the largest
+    /// alignment of the inputs joined after it.
+    after_mark: Option<Vec<u64>>,
 }
 
 /// An input section's alignment: a kept copy takes the largest alignment
@@ -632,6 +635,12 @@ pub(super) fn join_file(j: &mut Joined, res: &Resolved, folded: &Folded, f: usiz
             j.merge_secs.push((idx, f, si));
         } else {
             os.inputs.push((f as u32, si as u32));
+            if let Some(a) = &mut j.after_mark {
+                if a.len() <= idx as usize {
+                    a.resize(idx as usize + 1, 1);
+                }
+                a[idx as usize] = a[idx as usize].max(align);
+            }
         }
         if dest.in_type != elf::SHT_NOBITS && os.sh_type == elf::SHT_NOBITS && !noload {
             os.sh_type = dest.in_type;
@@ -859,7 +868,8 @@ struct OsMark {
 impl JoinMark {
     /// The output sections `j` and the places `p` of the objects before
     /// `gap` (all of them, and none after).
-    pub(super) fn new(j: &Joined, p: &Placed, gap: usize) -> JoinMark {
+    pub(super) fn new(j: &mut Joined, p: &Placed, gap: usize) -> JoinMark {
+        j.after_mark = Some(Vec::new());
         let per_os = (j.sections.iter().enumerate())
             .map(|(oi, os)| OsMark {
                 inputs: os.inputs.len(),
@@ -887,6 +897,7 @@ impl JoinMark {
     /// Takes `j` and `p` back to the mark: the objects from the gap on are
     /// out.
     pub(super) fn truncate(&self, j: &mut Joined, p: &mut Placed) {
+        j.after_mark = None;
         j.sections.truncate(self.sections);
         j.by_name.retain(|_, &mut oi| (oi as usize) < self.sections);
         j.merge_secs.truncate(self.merge_secs);
@@ -975,6 +986,7 @@ impl JoinMark {
         p.placement[gap] = vec![(NONE, 0); nsec];
         p.done.resize(j.sections.len(), (0, 0));
         let folded = Folded::default();
+        let after_mark = j.after_mark.take().unwrap_or_default();
         for (oi, mine) in inserted.into_iter().enumerate() {
             if mine.is_empty() {
                 continue;
@@ -988,18 +1000,52 @@ impl JoinMark {
                 done: (0, 0),
             });
             let os = &mut j.sections[oi];
+            let k = mine.len();
             os.inputs.splice(m.inputs..m.inputs, mine);
             let mut off = m.done.1;
-            for &(f, s) in &os.inputs[m.inputs..] {
+            for &(f, s) in &os.inputs[m.inputs..m.inputs + k] {
                 off = place_one(res, &folded, &mut p.placement, oi, (f, s), off);
             }
-            p.done[oi] = (os.inputs.len(), off);
+            let placement = &mut p.placement;
+            let rest = &os.inputs[m.inputs + k..];
+            // The inputs after its move by as much, if that keeps each
+            // one aligned as placing them again would (they are many:
+            // placing reads each one's section).
+            let by = rest.first().and_then(|&(f, s)| {
+                let was = placement[f as usize][s as usize].1;
+                let a = res.objects[f as usize].sections[s as usize].align();
+                let by = align_up(off, a) - was;
+                (by % after_mark.get(oi).copied().unwrap_or(1) == 0).then_some(by)
+            });
             let (covered, regions) = &mut os.regions_ahead;
-            regions.truncate(m.regions);
-            let placement = &p.placement;
-            regions.extend(input_regions(res, &os.inputs[m.inputs..], |f| {
-                placement[f].as_slice()
-            }));
+            let mine: Vec<_> = match by {
+                Some(by) => {
+                    for &(f, s) in rest {
+                        placement[f as usize][s as usize].1 += by;
+                    }
+                    for r in &mut regions[m.regions..] {
+                        r.0 += by;
+                    }
+                    p.done[oi].1 += by;
+                    let placement = &*placement;
+                    input_regions(res, &os.inputs[m.inputs..m.inputs + k], |f| {
+                        placement[f].as_slice()
+                    })
+                    .collect()
+                }
+                None => {
+                    for &(f, s) in rest {
+                        off = place_one(res, &folded, placement, oi, (f, s), off);
+                    }
+                    p.done[oi].1 = off;
+                    regions.truncate(m.regions);
+                    let placement = &*placement;
+                    input_regions(res, &os.inputs[m.inputs..], |f| placement[f].as_slice())
+                        .collect()
+                }
+            };
+            regions.splice(m.regions..m.regions, mine);
+            p.done[oi].0 = os.inputs.len();
             *covered = os.inputs.len();
         }
         true
