@@ -12,6 +12,10 @@
 //! sections (and in an executable its code and data), written into a run
 //! per output section (`written::WriteAhead`).
 //!
+//! Past a gap in the resolution (an object not in yet, the ones after it
+//! resolved) the folds go on as if it had no sections, and its sections
+//! are spliced in when it comes (`float`, `fill`).
+//!
 //! Assumes what is live and where it goes is known per input, in the
 //! order resolution adds objects: without `--gc-sections` (liveness from
 //! the roots), ICF (folding compares all inputs) and linker scripts
