@@ -3336,9 +3336,11 @@ fn eh_frame_records_found_past_a_gap_match_serial_link() {
 /// When it comes its sections go where laying out in order puts them and
 /// the rest move: strings it has that were first seen after it (in
 /// `.rodata.str1.1` and `.debug_str`) move into its part, an output
-/// section of its own is added, b.o's FDEs follow b.o's own CIE, b.o's
+/// section of its own is added, one that an object after it made first
+/// (d.o) is numbered as if it had, b.o's FDEs follow b.o's own CIE, b.o's
 /// `.data` moves by the gap's 4 bytes and c.o's (aligned to 8) does not. Where moving is not what laying out in
-/// order makes (an output section that an object after it made first, d.o;
+/// order makes (an output section that an object after it made first, e.o,
+/// with another type;
 /// strings aligned to 8 that it shares with an object after it), the
 /// folds go back to it and go on in order. The program is the serial
 /// link's each time, byte for byte, and every section written ahead (of
@@ -3411,25 +3413,38 @@ fn layout_past_a_gap_moves_or_is_made_again() {
             "d.c",
             "__attribute__((section(\"shared_section\"))) int d_too = 7;\n".to_string(),
         ),
+        // The same output section, with another type.
+        (
+            "e.c",
+            "__asm__(\".section shared_section,\\\"aw\\\",@init_array\\n.quad 0\\n.previous\");\n"
+                .to_string(),
+        ),
     ];
     compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
     let names: Vec<String> = sources.iter().map(|s| s.0.to_string()).collect();
     must_succeed(&mut gcc_compile(&dir, &["-g"], &names), "TEST BUG: gcc -g");
-    for (late, outcome) in [
-        ("g1.o", "(moved)"),
-        ("g2.o", "(moved)"),
+    for (late, last, outcome) in [
+        ("g1.o", None, "(moved)"),
+        ("g2.o", None, "(moved)"),
+        ("g3.o", Some("d.o"), "(moved)"),
+        // Its own output section, before d.o's.
+        ("g2.o", Some("d.o"), "(moved)"),
         (
             "g3.o",
+            Some("e.o"),
             "(folded again: output sections after it would not just move)",
         ),
         (
             "g4.o",
+            None,
             "(folded again: merged strings after it would not just move)",
         ),
     ] {
-        // (d.o makes an output section: after g3.o's, which has it too.)
-        let concurrent = ["a.o", late, "b.o", "c.o", "d.o"];
-        let concurrent = &concurrent[..if late == "g3.o" { 5 } else { 4 }];
+        // (d.o and e.o make an output section: after g3.o's, which has
+        // it too.)
+        let mut concurrent = vec!["a.o", late, "b.o", "c.o"];
+        concurrent.extend(last);
+        let concurrent = &concurrent[..];
         // a.o last: it is written once those after the gap are placed.
         let mut order: Vec<&str> = concurrent[2..].to_vec();
         order.push("a.o");

@@ -289,7 +289,9 @@ impl MergeAhead {
                 continue;
             }
             let a = mark.align.get(key).copied().unwrap_or(1);
-            if a > 1 && (!add.moved.is_empty() || size % a != 0 || add.end % a != 0) {
+            if a > 1
+                && (!add.moved.is_empty() || !size.is_multiple_of(a) || !add.end.is_multiple_of(a))
+            {
                 self.mark = Some(mark);
                 return false;
             }

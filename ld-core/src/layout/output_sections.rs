@@ -915,13 +915,88 @@ impl JoinMark {
         p.done = self.per_os.iter().map(|m| m.done).collect();
     }
 
+    /// The output sections made after the mark, numbered as a fold in
+    /// order makes them: those the gap's object names (`out_idx`, as
+    /// `d.outs`) first, in that order, then the others as they were; every
+    /// place that names them (`j`, `p`, `out_idx`) follows. False, with
+    /// nothing changed but the new ones added (from `made_here` on), where
+    /// one the objects after it made has another type than it would give
+    /// it.
+    fn renumber(
+        &self,
+        (j, p): (&mut Joined, &mut Placed),
+        out_idx: &mut [u32],
+        d: &FileDests,
+        made_here: usize,
+    ) -> bool {
+        let first = self.sections;
+        let mut order: Vec<u32> = Vec::new();
+        for (&oi, out) in out_idx.iter().zip(&d.outs) {
+            if (oi as usize) < first || order.contains(&oi) {
+                continue;
+            }
+            // (Made after the gap, with another type of the same key.)
+            if (oi as usize) < made_here && j.sections[oi as usize].sh_type != out.sh_type {
+                return false;
+            }
+            order.push(oi);
+        }
+        let n = j.sections.len();
+        let rest: Vec<u32> = (first as u32..n as u32)
+            .filter(|oi| !order.contains(oi))
+            .collect();
+        order.extend(rest);
+        if order
+            .iter()
+            .enumerate()
+            .all(|(k, &oi)| oi as usize == first + k)
+        {
+            return true;
+        }
+        let mut perm: Vec<u32> = (0..n as u32).collect();
+        for (k, &oi) in order.iter().enumerate() {
+            perm[oi as usize] = (first + k) as u32;
+        }
+        let map = |oi: &mut u32| {
+            if *oi != NONE && (*oi as usize) < n {
+                *oi = perm[*oi as usize];
+            }
+        };
+        let mut tail: Vec<Option<OutputSection>> = j.sections.drain(first..).map(Some).collect();
+        j.sections.extend(
+            order
+                .iter()
+                .map(|&oi| tail[oi as usize - first].take().expect("once")),
+        );
+        j.by_name.values_mut().for_each(map);
+        out_idx.iter_mut().for_each(map);
+        for m in &mut j.merge_secs[self.merge_secs..] {
+            map(&mut m.0);
+        }
+        for row in &mut p.placement[self.gap..] {
+            for (oi, _) in row.iter_mut() {
+                map(oi);
+            }
+        }
+        p.done.resize(n, (0, 0));
+        let done = p.done.split_off(first);
+        p.done
+            .extend(order.iter().map(|&oi| done[oi as usize - first]));
+        if let Some(a) = &mut j.after_mark {
+            a.resize(n, 1);
+            let after = a.split_off(first);
+            a.extend(order.iter().map(|&oi| after[oi as usize - first]));
+        }
+        true
+    }
+
     /// Puts the gap's object (`d`: where its live sections go) in its
     /// place among the objects joined and placed after it: its inputs
     /// where the fold puts them, the inputs after them placed again (in
-    /// the output sections it adds to), and their regions cut again.
-    /// False, with nothing changed, where that would not be the fold's
-    /// result: the object needs an output section the objects after it
-    /// made, or makes one while they made some.
+    /// the output sections it adds to), and their regions cut again; the
+    /// output sections it names that the objects after it made first are
+    /// numbered as if it had (`renumber`). False where that would not be
+    /// the fold's result (see `renumber`).
     pub(super) fn splice(
         &self,
         res: &Resolved,
@@ -930,19 +1005,9 @@ impl JoinMark {
         d: &FileDests,
     ) -> bool {
         let gap = self.gap;
-        let mut need_new = false;
-        for out in &d.outs {
-            match j.by_name.get(&out.key()) {
-                Some(&oi) if !out.unique && (oi as usize) < self.sections => {}
-                Some(_) if !out.unique => return false,
-                _ => need_new = true,
-            }
-        }
-        if need_new && j.sections.len() > self.sections {
-            return false;
-        }
-        // As `join_file` makes them (new ones are the last, as there).
-        let out_idx: Vec<u32> = (d.outs.iter())
+        let made_here = j.sections.len();
+        // Made as `join_file` makes them: new ones last for now.
+        let mut out_idx: Vec<u32> = (d.outs.iter())
             .map(|out| {
                 let sections = &mut j.sections;
                 let mut new_section = || add_regular(sections, out.oname, out.sh_type, out.flags);
@@ -953,6 +1018,9 @@ impl JoinMark {
                 }
             })
             .collect();
+        if !self.renumber((j, p), &mut out_idx, d, made_here) {
+            return false;
+        }
         let mut inserted: Vec<Vec<(u32, u32)>> = vec![Vec::new(); j.sections.len()];
         let mut merge = Vec::new();
         let mut typed = vec![false; j.sections.len()];
@@ -1015,7 +1083,8 @@ impl JoinMark {
                 let was = placement[f as usize][s as usize].1;
                 let a = res.objects[f as usize].sections[s as usize].align();
                 let by = align_up(off, a) - was;
-                (by % after_mark.get(oi).copied().unwrap_or(1) == 0).then_some(by)
+                by.is_multiple_of(after_mark.get(oi).copied().unwrap_or(1))
+                    .then_some(by)
             });
             let (covered, regions) = &mut os.regions_ahead;
             let mine: Vec<_> = match by {
