@@ -388,7 +388,8 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
     }
 }
 
-/// Ingest a concurrent input: read (not mapped) and parsed.
+/// Ingest a concurrent input: read (not mapped) and parsed, with a hash
+/// of its bytes (a file written again as it was is the same input).
 /// `name` is the path the input is known by (the command line's spelling,
 /// or where `-l` found it): messages name it, and a thin archive's members
 /// are looked up beside it.
@@ -398,8 +399,9 @@ pub(crate) fn ingest_concurrent(
     soname: &str,
     as_needed: bool,
     whole: bool,
-) -> Result<(LoadItem, input::FileIdentity)> {
+) -> Result<(LoadItem, input::FileIdentity, u64)> {
     let m = input::read_file(path)?;
+    let hash = xxhash_rust::xxh3::xxh3_64(m.data);
     let kind = input::classify(m.data).ok_or_else(|| {
         Error::new(format!(
             "{}: file format not recognized (not an ELF object, archive or shared library)",
@@ -415,7 +417,7 @@ pub(crate) fn ingest_concurrent(
         whole,
         soname: soname.to_string(),
     })?;
-    Ok((item, m.identity))
+    Ok((item, m.identity, hash))
 }
 
 /// Ingest every input in parallel; the order of the result is the command line's.

@@ -2454,6 +2454,9 @@ enum AheadCase {
     ChangedUnreported,
     /// In order, then main.o (not concurrent, resolved ahead) written again.
     FixedChanged,
+    /// In order, then some written again as they were (new files, the same
+    /// bytes) and reported again: the resolution ahead stays.
+    SameReported,
 }
 
 fn resolve_ahead_run(name: &str, case: AheadCase) -> String {
@@ -2517,13 +2520,13 @@ fn resolve_ahead_run(name: &str, case: AheadCase) -> String {
         );
     }
     match case {
-        AheadCase::ChangedAndReported | AheadCase::ChangedUnreported => {
+        AheadCase::ChangedAndReported | AheadCase::ChangedUnreported | AheadCase::SameReported => {
             for i in STALE {
                 // A new file (another inode), as a compiler writes it.
                 let tmp = dir.join(format!("{}.tmp", obj(i)));
                 std::fs::copy(st.dir.join(obj(i)), &tmp).unwrap();
                 std::fs::rename(&tmp, dir.join(obj(i))).unwrap();
-                if case == AheadCase::ChangedAndReported {
+                if case != AheadCase::ChangedUnreported {
                     w.report(&obj(i));
                 }
             }
@@ -2553,8 +2556,9 @@ fn logged_number(log: &str, key: &str) -> Option<usize> {
 /// the inputs are in (`concurrent::frontier`); the wait resolves the rest.
 /// Whatever it resolved ahead, the output is the serial link's, including
 /// when an input it resolved ahead changes before the wait: reported again,
-/// it starts over; not reported (concurrent or not), the wait's
-/// verification finds it and the link is made again.
+/// it starts over (not if it has the same bytes: written again as it was);
+/// not reported (concurrent or not), the wait's verification finds it and
+/// the link is made again.
 #[test]
 fn resolve_ahead_matches_serial_link_and_starts_over_on_change() {
     staging();
@@ -2600,6 +2604,18 @@ fn resolve_ahead_matches_serial_link_and_starts_over_on_change() {
     assert!(
         log.contains("resolve-ahead dropped"),
         "{name}: a changed input that was resolved ahead did not start it over:\n{}",
+        truncate(&log, 30)
+    );
+    // Written again as it was and reported again: it is read, and the
+    // resolution ahead stays (and the wait's verification takes the new
+    // file).
+    let name = "ahead-same-reported";
+    let log = resolve_ahead_run(name, AheadCase::SameReported);
+    assert!(
+        log.contains("(the same bytes as the tables resolved ahead: kept)")
+            && !log.contains("resolve-ahead dropped")
+            && !log.contains("linking again from the command line"),
+        "{name}: an input written again as it was dropped the resolution ahead:\n{}",
         truncate(&log, 30)
     );
     // Not reported: the wait's verification finds it, and the link is made

@@ -53,6 +53,12 @@ pub(super) struct Slot {
     /// The identity of the file whose tables were moved into the
     /// resolution ahead (`frontier`); `result` is then `None`.
     pub(super) fed: Option<FileIdentity>,
+    /// A hash of the bytes `result` or the tables fed were made from.
+    pub(super) hash: u64,
+    /// Reported again while fed: whether it changed is decided once it is
+    /// read (the same bytes keep the resolution ahead: a file written
+    /// again as it was, like rustc's `symbols.o` on every link).
+    pub(super) recheck: bool,
 }
 
 impl Slot {
@@ -77,6 +83,8 @@ impl Slot {
             found_once: None,
             estimate: 0,
             fed: None,
+            hash: 0,
+            recheck: false,
         }
     }
 }
@@ -384,9 +392,17 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
         shared.log(&format!("ignored event {why} {name}: the wait has begun"));
         return;
     }
-    if i < st.fed_prefix || (i > st.fed_prefix && i < st.spec_end) {
-        // Its tables are in the resolution ahead: that is stale now.
-        st.resolver_stale = true;
+    let fed = i < st.fed_prefix || (i > st.fed_prefix && i < st.spec_end);
+    let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) else {
+        return;
+    };
+    if fed {
+        // Its tables are in the resolution ahead: that is stale unless
+        // the file has the same bytes (decided when it is read).
+        match slot.fed.is_some() {
+            true => slot.recheck = true,
+            false => st.resolver_stale = true,
+        }
     }
     let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) else {
         return;
@@ -433,11 +449,12 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
                 }
             }
         };
-        if let Ok((LoadItem::Archive { archive, .. }, _)) = &r {
+        if let Ok((LoadItem::Archive { archive, .. }, _, _)) = &r {
             archive.parse_members();
         }
         let ok = r.is_ok();
         let mut estimate_change = None;
+        let (mut stale, mut kept) = (false, false);
         let mut st = sh.state.lock().unwrap();
         if let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) {
             if let Some(p) = &found {
@@ -445,13 +462,33 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
                 // names the file that was there.
                 slot.found_once = Some(p.clone());
             }
-            if gen > slot.stored {
+            let same = slot.recheck
+                && gen > slot.stored
+                && slot.fed.is_some()
+                && matches!(&r, Ok((_, _, h)) if *h == slot.hash);
+            if slot.recheck && !same {
+                (stale, slot.recheck) = (true, false);
+            } else if same && gen == slot.dispatched {
+                slot.recheck = false;
+            }
+            if same {
+                // The tables fed stay: this file's identity is theirs now.
+                if let Ok((_, id, _)) = &r {
+                    slot.fed = Some(*id);
+                }
+                slot.stored = gen;
+                kept = true;
+            } else if gen > slot.stored {
                 let est = match &r {
-                    Ok((item, _)) => link::output_estimate(std::slice::from_ref(item)),
+                    Ok((item, _, _)) => link::output_estimate(std::slice::from_ref(item)),
                     Err(_) => 0,
                 };
                 estimate_change = Some((std::mem::replace(&mut slot.estimate, est), est));
                 slot.stored = gen;
+                let r = r.map(|(item, id, h)| {
+                    slot.hash = h;
+                    (item, id)
+                });
                 slot.result = Some(r);
                 if let Some(p) = found {
                     // Verified at the wait where it was found.
@@ -462,13 +499,19 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
         if let Some((old, new)) = estimate_change {
             st.estimate = st.estimate - old + new;
         }
+        st.resolver_stale |= stale;
         st.in_flight -= 1;
         drop(st);
         sh.cv.notify_all();
         sh.wake();
         sh.log(&format!(
-            "ingest-{} {display}",
-            if ok { "done" } else { "failed" }
+            "ingest-{} {display}{}",
+            if ok { "done" } else { "failed" },
+            if kept {
+                " (the same bytes as the tables resolved ahead: kept)"
+            } else {
+                ""
+            }
         ));
     });
 }
