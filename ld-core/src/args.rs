@@ -325,6 +325,9 @@ Concurrent linking:
                               A background linker nobody talks to exits
                               after this long (default 3600)
   --concurrent-log=FILE       Write the background linker's event log to FILE
+  --concurrent-existing       Read the concurrent inputs that exist at the start
+                                at once, as if reported (pipe mode)
+  --concurrent-pending=FILE   ...but not FILE, being written now (repeatable)
   --concurrent-start [--json] Print, once it is ready, CLD_TOKEN=, CLD_PID=,
                               CLD_LOG= (and CLD_FIFO=) lines, shell-quoted
                               (eval them), or one JSON object; not the bare token
@@ -540,6 +543,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "exclude-libs"
         | "concurrent-idle-timeout"
         | "concurrent-log"
+        | "concurrent-pending"
         | "concurrent-wait"
         | "concurrent-abort"
         | "concurrent-status" => Req,
@@ -570,6 +574,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "eh-frame-hdr"
         | "no-eh-frame-hdr"
         | "concurrent-inotify"
+        | "concurrent-existing"
         | "concurrent-start"
         | "json"
         | "stats"
@@ -1251,6 +1256,8 @@ impl Parser {
                 }
             }
             "concurrent-log" => o.concurrent_log = Some(PathBuf::from(val())),
+            "concurrent-existing" => o.concurrent_existing = true,
+            "concurrent-pending" => o.concurrent_pending.push(PathBuf::from(val())),
             "concurrent-wait" | "concurrent-abort" | "concurrent-status" => {
                 let token = utf8(spelled, val())?;
                 if self.control.is_some() {

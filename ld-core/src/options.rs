@@ -217,6 +217,12 @@ pub struct Options {
     pub concurrent_idle_timeout: u64,
     /// `--concurrent-log=FILE`: the background linker's event log.
     pub concurrent_log: Option<PathBuf>,
+    /// `--concurrent-existing`: the concurrent inputs that exist when the
+    /// background linker starts are read at once, as if reported (one
+    /// written again is reported again), but those named by
+    /// `--concurrent-pending=FILE` (being written now).
+    pub concurrent_existing: bool,
+    pub concurrent_pending: Vec<PathBuf>,
     /// `--concurrent-start [--json]`: what the start prints.
     pub concurrent_report: StartReport,
     /// `-plugin FILE`: the LTO linker plugin (gcc's `liblto_plugin.so`,
@@ -334,6 +340,8 @@ impl Default for Options {
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,
+            concurrent_existing: false,
+            concurrent_pending: Vec::new(),
             concurrent_report: StartReport::Token,
             plugin: None,
             plugin_opts: Vec::new(),

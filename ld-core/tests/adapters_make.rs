@@ -603,8 +603,9 @@ fn make_example() {
     assert_no_linker(&dir, &rt, "make: no-op build");
 
     // 3. One source touched: one compile, one relink (concurrent), the
-    //    other program untouched; the other objects were reported to the
-    //    background linker when it started, not left to the wait.
+    //    other program untouched; the other objects were read by the
+    //    background linker when it started (`--concurrent-existing`), not
+    //    left to the wait, and parse.o (being compiled) only once reported.
     touch(&dir.join("src/calc/parse.c"));
     let r = must_succeed(&mut project_make(&dir, &rt, &[]), "rebuild");
     assert_eq!(
@@ -627,10 +628,14 @@ fn make_example() {
     let parse = pos("event fifo build/obj/calc/parse.o");
     for other in ["eval", "format", "main", "stack"] {
         assert!(
-            pos(&format!("event fifo build/obj/calc/{other}.o")) < parse,
-            "rebuild: {other}.o was not reported (at the start) before parse.o:\n{log}"
+            pos(&format!("event speculative build/obj/calc/{other}.o")) < parse,
+            "rebuild: {other}.o was not read (at the start) before parse.o:\n{log}"
         );
     }
+    assert!(
+        !log.contains("event speculative build/obj/calc/parse.o"),
+        "rebuild: parse.o, being compiled, was read at the start:\n{log}"
+    );
     assert_no_linker(&dir, &rt, "make: rebuild");
 
     // 4. Only the link out of date (an object newer than the program, as
@@ -867,9 +872,10 @@ fn make_big_example_overlaps() {
     assert_no_linker(&dir, &rt, "big: no-op build");
 
     // One module touched: only it is compiled. The background linker is
-    // started alongside that compile, and every other object is reported
-    // to it at once (not left for the wait); the figures show how much was
-    // ingested before the compile finished and before the wait.
+    // started alongside that compile, and reads every other object at
+    // once (not left for the wait; not mod_150.o, being compiled, until it
+    // is reported); the figures show how much was ingested before the
+    // compile finished and before the wait.
     std::fs::remove_file(&logf).unwrap();
     touch(&dir.join("big/src/mod_150.c"));
     let r = must_succeed(&mut big(&[]), "big: rebuild");
@@ -896,9 +902,14 @@ fn make_big_example_overlaps() {
     let reported = events
         .iter()
         .filter(|(_, ev, name)| {
-            ev == "event" && name.starts_with("fifo ") && !name.contains("mod_150")
+            ev == "event" && name.starts_with("speculative ") && !name.contains("mod_150")
         })
         .count();
+    assert!(
+        !log.contains("event speculative big/obj/mod_150.o"),
+        "big rebuild: mod_150.o, being compiled, was read at the start:\n{}",
+        truncate(&log, 60)
+    );
     eprintln!(
         "big rebuild: background linker started {:.0} ms before mod_150.o was written; \
          other objects ingested before it: {}, before the wait: {} (of {modules})",
@@ -909,7 +920,7 @@ fn make_big_example_overlaps() {
     assert_eq!(
         reported,
         modules,
-        "big rebuild: the other objects were not all reported on the FIFO:\n{}",
+        "big rebuild: the other objects were not all read at the start:\n{}",
         truncate(&log, 60)
     );
     assert_eq!(

@@ -358,16 +358,28 @@ pub(super) fn start_fixed(shared: &Arc<Shared>) {
     });
 }
 
-/// Inotify mode: inputs that exist already may be complete (an
-/// incremental rebuild); ingest them speculatively, verified at the wait.
-pub(super) fn ingest_existing(shared: &Arc<Shared>) {
+/// Inotify mode (and `--concurrent-existing`): inputs that exist already
+/// may be complete (an incremental rebuild); ingest them speculatively,
+/// verified at the wait, but the `pending` ones (being written now: the
+/// object of the compile that started the background linker).
+pub(super) fn ingest_existing(shared: &Arc<Shared>, pending: &[PathBuf]) {
+    let pending: Vec<PathBuf> = (pending.iter())
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
     let speculative: Vec<usize> = {
         let st = shared.state.lock().unwrap();
         st.entries
             .iter()
             .enumerate()
             .filter_map(|(i, e)| match e {
-                Entry::Concurrent(s) if s.path.is_file() => Some(i),
+                Entry::Concurrent(s)
+                    if s.path.is_file()
+                        && (pending.is_empty()
+                            || !std::fs::canonicalize(&s.path)
+                                .is_ok_and(|c| pending.contains(&c))) =>
+                {
+                    Some(i)
+                }
                 _ => None,
             })
             .collect()

@@ -123,8 +123,8 @@ pub(super) fn background(s: Setup, ready: OwnedFd) -> i32 {
 
     // Inputs available now: ingest at once.
     start_fixed(&shared);
-    if inotify.is_some() {
-        ingest_existing(&shared);
+    if inotify.is_some() || opts.concurrent_existing {
+        ingest_existing(&shared, &opts.concurrent_pending);
     }
     feed::start_readers(&shared, Arc::new(names), fifo.map(|(f, _, _)| f), inotify);
 
