@@ -2715,6 +2715,19 @@ fn rereported_inputs_do_not_accumulate() {
     );
 }
 
+/// `m.c`, whose `main` prints what functions `f` (declared `int f(int)`)
+/// return for 1, 2 and 3.
+fn main_printing(f: [&str; 3]) -> (&'static str, String) {
+    let [a, b, c] = f;
+    (
+        "m.c",
+        format!(
+            "#include <stdio.h>\nint {a}(int), {b}(int), {c}(int);\n\
+             int main(void) {{ printf(\"%d %d %d\\n\", {a}(1), {b}(2), {c}(3)); return 0; }}\n"
+        ),
+    )
+}
+
 /// Writes `sources` into `dir` and compiles them; builds `libfoo.so` from
 /// `lib` (C source).
 fn compile_with_libfoo(dir: &Path, sources: &[(&str, impl AsRef<str>)], lib: &str) {
@@ -2984,12 +2997,7 @@ fn allocated_sections_written_ahead_match_serial_link() {
                 + "volatile int d_inits;\n\
                  __attribute__((constructor(101))) static void d_init(void) { d_inits++; }\n",
         ),
-        (
-            "m.c",
-            "#include <stdio.h>\nint a_use(int), b_use(int), c_use(int);\n\
-             int main(void) { printf(\"%d %d %d\\n\", a_use(1), b_use(2), c_use(3)); return 0; }\n"
-                .to_string(),
-        ),
+        main_printing(["a_use", "b_use", "c_use"]),
     ];
     compile_with_libfoo(&dir, &sources, "int from_lib(int x) { return x + 1000; }\n");
     let objs = ["a.o", "e.o", "b.o", "c.o", "d.o"];
@@ -3177,6 +3185,15 @@ fn link_with_one_late_in(
     (r, shown, std::fs::read_to_string(&log).unwrap_or_default())
 }
 
+/// That the wait with `late` reported late succeeded, and its event log
+/// says each of `outcome`.
+fn wait_came_to(late: &str, (r, shown, log): (&RunResult, &str, &str), outcome: &[&str]) {
+    assert!(r.success(), "{late}: the wait failed{}", context(r, shown));
+    for o in outcome {
+        assert!(log.contains(o), "{late}: not {o}:\n{}", truncate(log, 40));
+    }
+}
+
 /// While an object is not in yet, the background linker resolves the
 /// inputs after it (`resolve::Incremental::open_gap`): an object after
 /// it, the archive it pulls members from, the libraries. When the object
@@ -3261,16 +3278,7 @@ fn resolution_past_a_missing_object_matches_serial_link() {
             "prog",
             &|_| {},
         );
-        assert!(
-            r.success(),
-            "{late}: the wait failed{}",
-            context(&r, &shown)
-        );
-        assert!(
-            log.contains(outcome),
-            "{late}: not {outcome}:\n{}",
-            truncate(&log, 40)
-        );
+        wait_came_to(late, (&r, &shown, &log), &[outcome]);
         // b.o's scan, made while the gap was open (its symbols numbered
         // again when g1.o came), is taken.
         let scans = stats_line(&r, &shown, "cld: relocation scans made ahead: ");
@@ -3302,12 +3310,7 @@ fn eh_frame_records_found_past_a_gap_match_serial_link() {
         )
     };
     let sources = [
-        (
-            "m.c",
-            "#include <stdio.h>\nint a_f(int), b_f(int), c_f(int);\n\
-             int main(void) { printf(\"%d %d %d\\n\", a_f(1), b_f(2), c_f(3)); return 0; }\n"
-                .to_string(),
-        ),
+        main_printing(["a_f", "b_f", "c_f"]),
         (
             "a.c",
             "int g_f(int);\nint a_f(int x) { return g_f(x) + 1; }\n".to_string(),
@@ -3382,12 +3385,7 @@ fn layout_past_a_gap_moves_or_is_made_again() {
         )
     };
     let sources = [
-        (
-            "m.c",
-            "#include <stdio.h>\nint a_f(int), b_function_with_a_long_name(int), c_f(int);\n\
-             int main(void) { printf(\"%d %d %d\\n\", a_f(1), b_function_with_a_long_name(2), c_f(3)); return 0; }\n"
-                .to_string(),
-        ),
+        main_printing(["a_f", "b_function_with_a_long_name", "c_f"]),
         (
             "a.c",
             "int gap_f(int), c_f(int);\nconst char *a_s = \"a.o's\";\n\
@@ -3472,16 +3470,7 @@ fn layout_past_a_gap_moves_or_is_made_again() {
             "prog",
             &|_| {},
         );
-        assert!(
-            r.success(),
-            "{late}: the wait failed{}",
-            context(&r, &shown)
-        );
-        assert!(
-            log.contains("filled its place") && log.contains(outcome),
-            "{late}: not {outcome}:\n{}",
-            truncate(&log, 40)
-        );
+        wait_came_to(late, (&r, &shown, &log), &["filled its place", outcome]);
         // Written ahead against nothing that moves (a.o calls c.o's
         // function, placed when a.o is written): all taken.
         let written = stats_line(&r, &shown, "cld: sections written ahead: ");

@@ -408,17 +408,10 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
     let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) else {
         return;
     };
-    if fed {
-        // Its tables are in the resolution ahead: that is stale unless
-        // the file has the same bytes (decided when it is read).
-        match slot.fed.is_some() {
-            true => slot.recheck = true,
-            false => st.resolver_stale = true,
-        }
-    }
-    let Some(Entry::Concurrent(slot)) = st.entries.get_mut(i) else {
-        return;
-    };
+    // Its tables are in the resolution ahead: that is stale unless the
+    // file has the same bytes (decided when it is read).
+    let stale = fed && slot.fed.is_none();
+    slot.recheck |= fed && slot.fed.is_some();
     slot.reported = true;
     slot.dispatched += 1;
     let gen = slot.dispatched;
@@ -430,6 +423,7 @@ pub(super) fn dispatch(shared: &Arc<Shared>, i: usize, why: &str, by_wait: bool)
         slot.lib.clone(),
     );
     let search = shared.search.clone();
+    st.resolver_stale |= stale;
     st.in_flight += 1;
     drop(st);
     shared.log(&format!("event {why} {display}"));

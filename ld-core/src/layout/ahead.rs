@@ -274,10 +274,7 @@ impl LayoutAhead {
             return None;
         };
         // Folded again from the gap.
-        mark.truncate(&mut self.joined, &mut self.placed);
-        self.merge.truncate();
-        self.eh.truncate();
-        self.locals.truncate(g);
+        self.back_to(&mark);
         let n = self.live.len();
         let eh: Vec<Option<FileRecords>> = (g..n)
             .into_par_iter()
@@ -287,6 +284,15 @@ impl LayoutAhead {
         Some(why)
     }
 
+    /// The folds as they were at the gap (`mark`): the objects from it on
+    /// out of them (their per-object parts stay).
+    fn back_to(&mut self, mark: &JoinMark) {
+        mark.truncate(&mut self.joined, &mut self.placed);
+        self.merge.truncate();
+        self.eh.truncate();
+        self.locals.truncate(mark.gap());
+    }
+
     /// The gap was undone (what came after it is out of the resolution):
     /// the objects from it on are out of the folds too.
     pub fn unfloat(&mut self) {
@@ -294,10 +300,7 @@ impl LayoutAhead {
             return;
         };
         let g = mark.gap();
-        mark.truncate(&mut self.joined, &mut self.placed);
-        self.merge.truncate();
-        self.eh.truncate();
-        self.locals.truncate(g);
+        self.back_to(&mark);
         self.live.truncate(g);
         self.dests.truncate(g);
         self.scans.truncate(g);

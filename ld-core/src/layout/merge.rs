@@ -154,6 +154,14 @@ struct MergeMark {
     align: HashMap<SectionKey, u64>,
 }
 
+impl MergeMark {
+    /// An output section's size and how many strings it had at the mark
+    /// (none if it was not made yet).
+    fn at(&self, key: &SectionKey) -> (u64, usize) {
+        self.per_key.get(key).copied().unwrap_or((0, 0))
+    }
+}
+
 /// What the gap's object adds to one output section's merged strings
 /// (`MergeAhead::splice`): its new strings and their offsets, in order
 /// (and by contents), where they end, and which of them were first seen
@@ -244,7 +252,7 @@ impl MergeAhead {
         let mut row = vec![0; o.pieces.len()];
         let mut adds: HashMap<SectionKey, GapStrings> = HashMap::new();
         for (key, si) in merged_here(o, &dests[gap]) {
-            let size = mark.per_key.get(&key).map_or(0, |m| m.0);
+            let size = mark.at(&key).0;
             let it = Item::new(o, gap, si, 0);
             let add = adds.entry(key).or_insert_with(|| GapStrings {
                 new: Vec::new(),
@@ -283,7 +291,7 @@ impl MergeAhead {
         // Per output section, how the strings after the gap's move.
         let mut shifts: HashMap<SectionKey, Shift> = HashMap::new();
         for (key, add) in &mut adds {
-            let (size, n) = mark.per_key.get(key).copied().unwrap_or((0, 0));
+            let (size, n) = mark.at(key);
             let after = self.outs.get(key).is_some_and(|m| m.strings.len() > n);
             if !after {
                 continue;
@@ -315,7 +323,7 @@ impl MergeAhead {
             );
         }
         for (key, add) in adds {
-            let (size, n) = mark.per_key.get(&key).copied().unwrap_or((0, 0));
+            let (size, n) = mark.at(&key);
             let m = self.outs.entry(key).or_default();
             match shifts.get(&key) {
                 Some(sh) => {

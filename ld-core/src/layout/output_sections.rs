@@ -855,7 +855,7 @@ pub(super) struct JoinMark {
     per_os: Vec<OsMark>,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct OsMark {
     inputs: usize,
     align: u64,
@@ -1059,14 +1059,8 @@ impl JoinMark {
             if mine.is_empty() {
                 continue;
             }
-            let m = self.per_os.get(oi).copied().unwrap_or(OsMark {
-                inputs: 0,
-                align: 1,
-                sh_type: elf::SHT_NOBITS,
-                entsize: 0,
-                regions: 0,
-                done: (0, 0),
-            });
+            // (One made after the mark had nothing at it.)
+            let m = self.per_os.get(oi).copied().unwrap_or_default();
             let os = &mut j.sections[oi];
             let k = mine.len();
             os.inputs.splice(m.inputs..m.inputs, mine);
