@@ -378,7 +378,10 @@ fn fill_gap(
                         match again {
                             Some(why) =>
                                 format!(" (folded again: {why} after it would not just move)"),
-                            None => " (moved)".into(),
+                            None => format!(
+                                " (moved; {} objects written past it moved)",
+                                l.moved_written()
+                            ),
                         }
                     ));
                 }
@@ -515,12 +518,18 @@ pub(super) fn write_ahead(
     else {
         return false;
     };
-    let before = l.written_files();
+    let before = (l.written_files(), l.written_past_gap());
     let more = l.write_step(opts, inc.so_far(), WRITE_STEP);
-    if !more && l.written_files() > before {
+    if !more && l.written_files() > before.0 {
         shared.log(&format!(
             "sections written ahead: {} objects",
             l.written_files()
+        ));
+    }
+    if !more && l.written_past_gap() > before.1 {
+        shared.log(&format!(
+            "sections written past the gap: {} objects",
+            l.written_past_gap()
         ));
     }
     more

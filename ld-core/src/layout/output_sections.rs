@@ -918,17 +918,18 @@ impl JoinMark {
     /// The output sections made after the mark, numbered as a fold in
     /// order makes them: those the gap's object names (`out_idx`, as
     /// `d.outs`) first, in that order, then the others as they were; every
-    /// place that names them (`j`, `p`, `out_idx`) follows. False, with
-    /// nothing changed but the new ones added (from `made_here` on), where
-    /// one the objects after it made has another type than it would give
-    /// it.
+    /// place that names them (`j`, `p`, `out_idx`) follows. Returns each
+    /// one's number now by its number before (empty if none changed);
+    /// `None`, with nothing changed but the new ones added (from
+    /// `made_here` on), where one the objects after it made has another
+    /// type than it would give it.
     fn renumber(
         &self,
         (j, p): (&mut Joined, &mut Placed),
         out_idx: &mut [u32],
         d: &FileDests,
         made_here: usize,
-    ) -> bool {
+    ) -> Option<Vec<u32>> {
         let first = self.sections;
         let mut order: Vec<u32> = Vec::new();
         for (&oi, out) in out_idx.iter().zip(&d.outs) {
@@ -937,7 +938,7 @@ impl JoinMark {
             }
             // (Made after the gap, with another type of the same key.)
             if (oi as usize) < made_here && j.sections[oi as usize].sh_type != out.sh_type {
-                return false;
+                return None;
             }
             order.push(oi);
         }
@@ -951,7 +952,7 @@ impl JoinMark {
             .enumerate()
             .all(|(k, &oi)| oi as usize == first + k)
         {
-            return true;
+            return Some(Vec::new());
         }
         let mut perm: Vec<u32> = (0..n as u32).collect();
         for (k, &oi) in order.iter().enumerate() {
@@ -987,7 +988,7 @@ impl JoinMark {
             let after = a.split_off(first);
             a.extend(order.iter().map(|&oi| after[oi as usize - first]));
         }
-        true
+        Some(perm)
     }
 
     /// Puts the gap's object (`d`: where its live sections go) in its
@@ -995,15 +996,16 @@ impl JoinMark {
     /// where the fold puts them, the inputs after them placed again (in
     /// the output sections it adds to), and their regions cut again; the
     /// output sections it names that the objects after it made first are
-    /// numbered as if it had (`renumber`). False where that would not be
-    /// the fold's result (see `renumber`).
+    /// numbered as if it had (`renumber`, whose map of the numbers it
+    /// returns). `None` where that would not be the fold's result (see
+    /// `renumber`).
     pub(super) fn splice(
         &self,
         res: &Resolved,
         j: &mut Joined,
         p: &mut Placed,
         d: &FileDests,
-    ) -> bool {
+    ) -> Option<Vec<u32>> {
         let gap = self.gap;
         let made_here = j.sections.len();
         // Made as `join_file` makes them: new ones last for now.
@@ -1018,9 +1020,7 @@ impl JoinMark {
                 }
             })
             .collect();
-        if !self.renumber((j, p), &mut out_idx, d, made_here) {
-            return false;
-        }
+        let perm = self.renumber((j, p), &mut out_idx, d, made_here)?;
         let mut inserted: Vec<Vec<(u32, u32)>> = vec![Vec::new(); j.sections.len()];
         let mut merge = Vec::new();
         let mut typed = vec![false; j.sections.len()];
@@ -1111,6 +1111,6 @@ impl JoinMark {
             p.done[oi].0 = os.inputs.len();
             *covered = os.inputs.len();
         }
-        true
+        Some(perm)
     }
 }
