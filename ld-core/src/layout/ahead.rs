@@ -14,7 +14,8 @@
 //!
 //! Past a gap in the resolution (an object not in yet, the ones after it
 //! resolved) the folds go on as if it had no sections, and its sections
-//! are spliced in when it comes (`float`, `fill`).
+//! are spliced in when it comes (`float`, `fill`); what was written of the
+//! objects after it moves with them (`written/float.rs`).
 //!
 //! Assumes what is live and where it goes is known per input, in the
 //! order resolution adds objects: without `--gc-sections` (liveness from
@@ -60,7 +61,7 @@ pub struct LayoutAhead {
     /// `.eh_frame`); when it comes, `fill` puts its sections where the
     /// folds in order put them and moves those after it (in a few
     /// milliseconds' work less than folding them then, on the tail).
-    /// Nothing after it is written before that.
+    /// The objects after it are written apart until then (`written`).
     float: Option<JoinMark>,
     /// How many objects written past the last gap filled were moved.
     moved_written: usize,

@@ -5,7 +5,9 @@
 //! place (an object placed ahead keeps its offsets). The wait copies each
 //! run into the output in one piece (not input by input: 13,500 lookups
 //! of scattered tables took a fifth of its write) and adds what it alone
-//! knows.
+//! knows. (The objects after a gap in the resolution are written at the
+//! places they have while it is open, and moved when it is filled: see
+//! `float`.)
 //!
 //! A debug section's relocations are absolute (`S + A`). Against a local
 //! symbol in a debug section the value is final once the object is placed
