@@ -96,6 +96,7 @@ struct StagedSec {
     len: usize,
     patches_end: u32,
     deferred_end: u32,
+    fixes_end: u32,
 }
 
 /// A value that the wait completes with the address of output section
@@ -200,8 +201,11 @@ struct FileStaged {
     deferred: Vec<u32>,
     /// What the values took (kept to the wait, which checks it).
     checks: FileChecks,
-    /// Written past a gap (`float`): what moves when it is filled.
+    /// Written past a gap (`float`): what moves when it is filled, and
+    /// (once it is) the places it was written at: the wait's write moves
+    /// each value as its place moved (`moved_values`).
     fixes: Vec<Fix>,
+    was: Option<Box<float::Was>>,
 }
 
 /// What an object's values written ahead assumed (`used`), with the
@@ -283,6 +287,9 @@ enum Moves {
 #[derive(Clone, Copy)]
 struct Fix {
     at: u32,
+    /// The relocation's index in its section (made as the serial write
+    /// makes it where the value does not fit).
+    k: u32,
     minus: u32,
     plus: Moves,
     width: u8,
@@ -541,6 +548,9 @@ impl WriteAhead {
             let out = (out.get_mut(at..at + sec.len))
                 .ok_or("internal error: an input outside its run")?;
             out.copy_from_slice(&fs.bytes[sec.start..sec.start + sec.len]);
+            let mut rels_moved = Vec::new();
+            fs.moved_values(n, (res, l, ctx, f as usize), out, &mut rels_moved)?;
+            rels.extend(rels_moved);
             let (mine, later) = fs.sec_relocs(n);
             w.relocate(
                 (f as usize, si as usize, start),
@@ -1019,11 +1029,12 @@ impl FileCtx<'_> {
             {
                 continue;
             }
-            let (b, p, d, u) = (
+            let (b, p, d, u, x) = (
                 fs.bytes.len(),
                 fs.patches.len(),
                 fs.deferred.len(),
                 fs.checks.used.len(),
+                fs.fixes.len(),
             );
             let staged = match alloc {
                 true => self.stage_alloc_section(si, &mut fs),
@@ -1036,6 +1047,7 @@ impl FileCtx<'_> {
                 fs.patches.truncate(p);
                 fs.deferred.truncate(d);
                 fs.checks.used.truncate(u);
+                fs.fixes.truncate(x);
                 continue;
             }
             fs.secs.push(StagedSec {
@@ -1044,6 +1056,7 @@ impl FileCtx<'_> {
                 len: fs.bytes.len() - b,
                 patches_end: fs.patches.len() as u32,
                 deferred_end: fs.deferred.len() as u32,
+                fixes_end: fs.fixes.len() as u32,
             });
         }
         fs.checks.used.sort_unstable();
@@ -1107,7 +1120,7 @@ impl FileCtx<'_> {
             };
             let at = start + r.offset() as usize;
             crate::write::store_le(&mut fs.bytes[at..at + n], v);
-            self.track(fs, (at, n, false), moves, NONE);
+            self.track(fs, (at, n, false, k), moves, NONE);
         }
         Some(())
     }
@@ -1176,7 +1189,7 @@ impl FileCtx<'_> {
                         .push(patch(if pic { PatchKind::Rel } else { PatchKind::Abs }, 8));
                 }
                 crate::write::store_le(&mut fs.bytes[at..at + 8], v);
-                self.track(fs, (at, 8, false), moves, NONE);
+                self.track(fs, (at, 8, false, k), moves, NONE);
                 continue;
             }
             // `S + A - P`, all but the output sections' addresses.
@@ -1193,7 +1206,7 @@ impl FileCtx<'_> {
                 }
             };
             crate::write::store_le(&mut fs.bytes[at..at + 4], d as u32 as u64);
-            self.track(fs, (at, 4, true), moves, si as u32);
+            self.track(fs, (at, 4, true, k), moves, si as u32);
         }
         Some(())
     }
@@ -1228,7 +1241,7 @@ impl FileCtx<'_> {
             } else {
                 PatchKind::SymPc
             };
-            self.track(fs, (at, 4, true), Moves::Not, si as u32);
+            self.track(fs, (at, 4, true, k), Moves::Not, si as u32);
             (kind, 4, d as u32 as u64)
         };
         crate::write::store_le(&mut fs.bytes[at..at + width as usize], v);
@@ -1333,7 +1346,7 @@ impl FileCtx<'_> {
     fn tls_patch(&self, fs: &mut FileStaged, start: usize, patch: Option<Patch<u32>>, m: Moves) {
         if let Some(p) = patch {
             let at = start + p.at as usize;
-            self.track(fs, (at, p.width as usize, true), m, NONE);
+            self.track(fs, (at, p.width as usize, true, p.k as usize), m, NONE);
             fs.patches.push(p);
         }
     }
@@ -1344,13 +1357,14 @@ impl FileCtx<'_> {
     fn track(
         &self,
         fs: &mut FileStaged,
-        (at, width, signed): (usize, usize, bool),
+        (at, width, signed, k): (usize, usize, bool, usize),
         plus: Moves,
         minus: u32,
     ) {
         if self.floating && (plus != Moves::Not || minus != NONE) {
             fs.fixes.push(Fix {
                 at: at as u32,
+                k: k as u32,
                 minus,
                 plus,
                 width: width as u8,

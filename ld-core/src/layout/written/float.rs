@@ -175,28 +175,7 @@ impl FloatFile {
         {
             return None;
         }
-        let sec = |sh: u32| -> Option<i128> {
-            let (was, now) = (self.row.get(sh as usize)?, row.get(sh as usize)?);
-            Some(now.1 as i128 - was.1 as i128)
-        };
-        let by = |m: Moves| -> Option<i128> {
-            match m {
-                Moves::Not => Some(0),
-                Moves::Sec(sh) => sec(sh),
-                Moves::Piece(i) => {
-                    let (was, now) = (self.pieces.get(i as usize)?, pieces.get(i as usize)?);
-                    Some(*now as i128 - *was as i128)
-                }
-            }
-        };
         let fs = &mut self.staged;
-        for x in &fs.fixes {
-            let d = by(x.plus)? - if x.minus == NONE { 0 } else { sec(x.minus)? };
-            if d != 0 {
-                x.apply(&mut fs.bytes, d)?;
-            }
-        }
-        fs.fixes = Vec::new();
         let oi = |oi: u32| perm.get(oi as usize).copied().unwrap_or(oi);
         let id = |id: u32| moved.map_or(id, |m| m.map(id));
         for p in &mut fs.patches {
@@ -215,16 +194,97 @@ impl FloatFile {
         if !fs.checks.piece_out.is_empty() {
             fs.checks.piece_out = pieces.to_vec();
         }
+        fs.was = Some(Box::new(Was {
+            row: std::mem::take(&mut self.row),
+            pieces: std::mem::take(&mut self.pieces),
+        }));
         Some(self)
     }
 }
 
+/// Where an object's sections and strings were when it was written past a
+/// gap (what its `Fix`es moved from).
+pub(super) struct Was {
+    row: Vec<(u32, u64)>,
+    pieces: Vec<u64>,
+}
+
+impl Was {
+    /// How far `m` moved, to `row` and `pieces` (the object's places in
+    /// the end); `None` if it names a place not there.
+    fn by(&self, m: Moves, row: &[(u32, u64)], pieces: &[u64]) -> Option<i128> {
+        match m {
+            Moves::Not => Some(0),
+            Moves::Sec(sh) => {
+                let (was, now) = (self.row.get(sh as usize)?, row.get(sh as usize)?);
+                Some(now.1 as i128 - was.1 as i128)
+            }
+            Moves::Piece(i) => {
+                let (was, now) = (self.pieces.get(i as usize)?, pieces.get(i as usize)?);
+                Some(*now as i128 - *was as i128)
+            }
+        }
+    }
+}
+
+impl FileStaged {
+    /// Moves the values of its `n`th section written that took places of
+    /// its own past a gap (`out`: the section in the output), by as much
+    /// as those places moved to where layout `l` has them (object `f` of
+    /// `res`, written with `ctx`); one that would not fit is made as the
+    /// serial write makes it (which says why), its dynamic relocations
+    /// into `made`.
+    pub(super) fn moved_values(
+        &self,
+        n: usize,
+        (res, l, ctx, f): (
+            &Resolved,
+            &crate::layout::Layout,
+            &crate::arch::DecideCtx,
+            usize,
+        ),
+        out: &mut [u8],
+        made: &mut Vec<crate::layout::DynRel>,
+    ) -> Result<(), String> {
+        let Some(was) = &self.was else {
+            return Ok(());
+        };
+        let sec = &self.secs[n];
+        let x0 = n.checked_sub(1).map_or(0, |p| self.secs[p].fixes_end) as usize;
+        let fixes = &self.fixes[x0..sec.fixes_end as usize];
+        if fixes.is_empty() {
+            return Ok(());
+        }
+        let row = l.placement.get(f).map_or(&[][..], |r| r.as_slice());
+        let pieces = l.piece_out.get(f).map_or(&[][..], |p| p.as_slice());
+        for x in fixes {
+            let minus = match x.minus {
+                NONE => Some(0),
+                sh => was.by(Moves::Sec(sh), row, pieces),
+            };
+            let d = was.by(x.plus, row, pieces).zip(minus).map(|(p, m)| p - m);
+            let at = x.at as usize - sec.start;
+            let field = out.get_mut(at..at + x.width as usize);
+            let fits = match (d, field) {
+                (Some(0), Some(_)) => Some(()),
+                (Some(d), Some(field)) => x.apply(field, d),
+                _ => None,
+            };
+            if fits.is_none() {
+                let mut m = Vec::new();
+                let k = std::iter::once(x.k);
+                super::deferred_relocs(res, l, ctx, (f, sec.si as usize), k, out, &mut m)?;
+                made.extend(m.into_iter().map(|m| m.1));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Fix {
-    /// Adds `d` to the value it names in `bytes`; `None` if the sum does
-    /// not fit its bytes.
-    fn apply(&self, bytes: &mut [u8], d: i128) -> Option<()> {
-        let at = self.at as usize;
-        let field = bytes.get_mut(at..at + self.width as usize)?;
+    /// Adds `d` to the value it names, in `field`; `None` if the sum does
+    /// not fit.
+    fn apply(&self, field: &mut [u8], d: i128) -> Option<()> {
         let stored = crate::write::load_le(field);
         if self.width == 8 {
             crate::write::store_le(field, stored.wrapping_add(d as u64));
