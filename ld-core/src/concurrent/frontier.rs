@@ -378,10 +378,7 @@ fn fill_gap(
                         match again {
                             Some(why) =>
                                 format!(" (folded again: {why} after it would not just move)"),
-                            None => format!(
-                                " (moved; {} objects written past it moved)",
-                                l.moved_written()
-                            ),
+                            None => " (moved)".into(),
                         }
                     ));
                 }
@@ -518,18 +515,12 @@ pub(super) fn write_ahead(
     else {
         return false;
     };
-    let before = (l.written_files(), l.written_past_gap());
+    let before = l.written_files();
     let more = l.write_step(opts, inc.so_far(), WRITE_STEP);
-    if !more && l.written_files() > before.0 {
+    if !more && l.written_files() > before {
         shared.log(&format!(
             "sections written ahead: {} objects",
             l.written_files()
-        ));
-    }
-    if !more && l.written_past_gap() > before.1 {
-        shared.log(&format!(
-            "sections written past the gap: {} objects",
-            l.written_past_gap()
         ));
     }
     more

@@ -14,8 +14,7 @@
 //!
 //! Past a gap in the resolution (an object not in yet, the ones after it
 //! resolved) the folds go on as if it had no sections, and its sections
-//! are spliced in when it comes (`float`, `fill`); what was written of the
-//! objects after it moves with them (`written/float.rs`).
+//! are spliced in when it comes (`float`, `fill`).
 //!
 //! Assumes what is live and where it goes is known per input, in the
 //! order resolution adds objects: without `--gc-sections` (liveness from
@@ -27,7 +26,7 @@ use super::output_sections::{
     dests_of, input_regions, join_file, FileDests, JoinMark, Joined, Placed,
 };
 use super::scan::{LaterDefs, ScanAhead};
-use super::written::{Folds, WriteAhead};
+use super::written::WriteAhead;
 use crate::chunks::eh_frame::{live_records, EhAhead, FileRecords};
 use crate::options::{Icf, Options};
 use crate::resolve::Resolved;
@@ -61,10 +60,8 @@ pub struct LayoutAhead {
     /// `.eh_frame`); when it comes, `fill` puts its sections where the
     /// folds in order put them and moves those after it (in a few
     /// milliseconds' work less than folding them then, on the tail).
-    /// The objects after it are written apart until then (`written`).
+    /// Nothing after it is written before that.
     float: Option<JoinMark>,
-    /// How many objects written past the last gap filled were moved.
-    moved_written: usize,
 }
 
 /// An object's live sections, where they go, its relocation scan, and its
@@ -212,40 +209,24 @@ impl LayoutAhead {
         let Some(w) = &mut self.written else {
             return false;
         };
-        let at = Folds {
-            dests: &self.dests,
-            joined: &self.joined,
-            placed: &self.placed,
-            merge: &self.merge,
-        };
-        let kind = (Some(opts.output_kind), opts.no_relax);
-        // The objects after a gap are written apart (their places move
-        // when it is filled), and join the others' runs after it is.
-        let n = self.live.len();
-        let gap = self.float.as_ref().map(|m| m.gap());
-        let end = gap.unwrap_or(n);
-        let to = end.min(w.files() + max).min(w.held_from());
-        w.feed(res, (to, end), at, kind);
-        w.join_float(&self.placed, false);
-        let mut more = w.files() < end;
-        if let Some(g) = gap.filter(|_| !more) {
-            more = w.feed_float(res, (g, n, max), at, kind);
-        }
+        // Nothing after a gap: its objects move when it is filled.
+        let end = self.float.as_ref().map_or(self.live.len(), |m| m.gap());
+        let to = end.min(w.files() + max);
+        w.feed(
+            res,
+            (to, end),
+            &self.dests,
+            &self.joined,
+            &self.placed,
+            &self.merge,
+            (Some(opts.output_kind), opts.no_relax),
+        );
         // (Not where sections are dropped after layout, as with compressed
         // debug sections: the same options as the sections'.)
         let placed = &self.placed;
         let locals = self.locals_written.get_or_insert_with(Default::default);
-        locals.feed(res, w.files(), |f| placed.row(f), opts.discard);
-        more
-    }
-
-    /// For the wait: the objects written past a filled gap handed to
-    /// the runs (those before them not written are left to it).
-    pub(super) fn settled(mut self) -> Self {
-        if let Some(w) = &mut self.written {
-            w.join_float(&self.placed, true);
-        }
-        self
+        locals.feed(res, to, |f| placed.row(f), opts.discard);
+        w.files() < end
     }
 
     /// The gap's object is in its place in `res` (`Incremental::fill_gap`,
@@ -263,7 +244,6 @@ impl LayoutAhead {
     ) -> Option<&'static str> {
         use rayon::prelude::*;
         let mark = self.float.take()?;
-        self.moved_written = 0;
         let g = mark.gap();
         if let Some(moved) = moved {
             self.scans[g + 1..]
@@ -276,33 +256,22 @@ impl LayoutAhead {
         self.scans[g] = p.scan;
         // Each check before any change: a splice that fails changes
         // nothing, and the ones made are undone by going back.
-        let spliced = if !self.merge.splice(res, &self.dests) {
-            Err("merged strings")
+        let why = if !self.merge.splice(res, &self.dests) {
+            Some("merged strings")
         } else if !self.eh.splice(res, p.eh) {
-            Err(".eh_frame")
+            Some(".eh_frame")
+        } else if !mark.splice(res, &mut self.joined, &mut self.placed, &self.dests[g]) {
+            Some("output sections")
         } else {
-            let (joined, placed) = (&mut self.joined, &mut self.placed);
-            mark.splice(res, joined, placed, &self.dests[g])
-                .ok_or("output sections")
+            None
         };
-        let why = match spliced {
-            Ok(perm) => {
-                if !opts.strip_all && g < self.locals.len() {
-                    let row = self.placed.row(g);
-                    self.locals[g] =
-                        crate::chunks::symtab::file_locals(&res.objects[g], row, opts.discard);
-                }
-                if let Some(w) = &mut self.written {
-                    w.fill(&perm, moved, &self.placed, &self.merge);
-                    self.moved_written = w.floating();
-                    // They join the runs now if only the gap's object is
-                    // not written (the wait writes it, as at once).
-                    let pad = w.files() == g;
-                    w.join_float(&self.placed, pad);
-                }
-                return None;
+        let Some(why) = why else {
+            if !opts.strip_all && g < self.locals.len() {
+                let row = self.placed.row(g);
+                self.locals[g] =
+                    crate::chunks::symtab::file_locals(&res.objects[g], row, opts.discard);
             }
-            Err(why) => why,
+            return None;
         };
         // Folded again from the gap.
         self.back_to(&mark);
@@ -318,9 +287,6 @@ impl LayoutAhead {
     /// The folds as they were at the gap (`mark`): the objects from it on
     /// out of them (their per-object parts stay).
     fn back_to(&mut self, mark: &JoinMark) {
-        if let Some(w) = &mut self.written {
-            w.unfloat();
-        }
         mark.truncate(&mut self.joined, &mut self.placed);
         self.merge.truncate();
         self.eh.truncate();
@@ -359,20 +325,5 @@ impl LayoutAhead {
     /// How many of them have their sections written (`write_step`).
     pub fn written_files(&self) -> usize {
         self.written.as_ref().map_or(0, |w| w.files())
-    }
-
-    /// How many of the objects past the gap have their sections written
-    /// (`write_step`), while it is open.
-    pub fn written_past_gap(&self) -> usize {
-        match self.float {
-            Some(_) => self.written.as_ref().map_or(0, |w| w.floating()),
-            None => 0,
-        }
-    }
-
-    /// How many objects written past the last gap filled were moved with
-    /// the others after it (`fill`).
-    pub fn moved_written(&self) -> usize {
-        self.moved_written
     }
 }

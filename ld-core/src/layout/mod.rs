@@ -446,7 +446,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     let mut pass = crate::timing::span("layout: liveness");
     // What was done before the wait for the first inputs, if anything.
-    let ahead = (inp.ahead.lock().ok().and_then(|mut a| a.take())).map(LayoutAhead::settled);
+    let ahead = inp.ahead.lock().ok().and_then(|mut a| a.take());
     let was_ahead = ahead.is_some();
     let LayoutAhead {
         live: live_ahead,

@@ -918,18 +918,17 @@ impl JoinMark {
     /// The output sections made after the mark, numbered as a fold in
     /// order makes them: those the gap's object names (`out_idx`, as
     /// `d.outs`) first, in that order, then the others as they were; every
-    /// place that names them (`j`, `p`, `out_idx`) follows. Returns each
-    /// one's number now by its number before (empty if none changed);
-    /// `None`, with nothing changed but the new ones added (from
-    /// `made_here` on), where one the objects after it made has another
-    /// type than it would give it.
+    /// place that names them (`j`, `p`, `out_idx`) follows. False, with
+    /// nothing changed but the new ones added (from `made_here` on), where
+    /// one the objects after it made has another type than it would give
+    /// it.
     fn renumber(
         &self,
         (j, p): (&mut Joined, &mut Placed),
         out_idx: &mut [u32],
         d: &FileDests,
         made_here: usize,
-    ) -> Option<Vec<u32>> {
+    ) -> bool {
         let first = self.sections;
         let mut order: Vec<u32> = Vec::new();
         for (&oi, out) in out_idx.iter().zip(&d.outs) {
@@ -938,7 +937,7 @@ impl JoinMark {
             }
             // (Made after the gap, with another type of the same key.)
             if (oi as usize) < made_here && j.sections[oi as usize].sh_type != out.sh_type {
-                return None;
+                return false;
             }
             order.push(oi);
         }
@@ -952,7 +951,7 @@ impl JoinMark {
             .enumerate()
             .all(|(k, &oi)| oi as usize == first + k)
         {
-            return Some(Vec::new());
+            return true;
         }
         let mut perm: Vec<u32> = (0..n as u32).collect();
         for (k, &oi) in order.iter().enumerate() {
@@ -988,7 +987,7 @@ impl JoinMark {
             let after = a.split_off(first);
             a.extend(order.iter().map(|&oi| after[oi as usize - first]));
         }
-        Some(perm)
+        true
     }
 
     /// Puts the gap's object (`d`: where its live sections go) in its
@@ -996,16 +995,15 @@ impl JoinMark {
     /// where the fold puts them, the inputs after them placed again (in
     /// the output sections it adds to), and their regions cut again; the
     /// output sections it names that the objects after it made first are
-    /// numbered as if it had (`renumber`, whose map of the numbers it
-    /// returns). `None` where that would not be the fold's result (see
-    /// `renumber`).
+    /// numbered as if it had (`renumber`). False where that would not be
+    /// the fold's result (see `renumber`).
     pub(super) fn splice(
         &self,
         res: &Resolved,
         j: &mut Joined,
         p: &mut Placed,
         d: &FileDests,
-    ) -> Option<Vec<u32>> {
+    ) -> bool {
         let gap = self.gap;
         let made_here = j.sections.len();
         // Made as `join_file` makes them: new ones last for now.
@@ -1020,7 +1018,9 @@ impl JoinMark {
                 }
             })
             .collect();
-        let perm = self.renumber((j, p), &mut out_idx, d, made_here)?;
+        if !self.renumber((j, p), &mut out_idx, d, made_here) {
+            return false;
+        }
         let mut inserted: Vec<Vec<(u32, u32)>> = vec![Vec::new(); j.sections.len()];
         let mut merge = Vec::new();
         let mut typed = vec![false; j.sections.len()];
@@ -1111,6 +1111,6 @@ impl JoinMark {
             p.done[oi].0 = os.inputs.len();
             *covered = os.inputs.len();
         }
-        Some(perm)
+        true
     }
 }

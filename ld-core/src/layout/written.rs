@@ -5,9 +5,7 @@
 //! place (an object placed ahead keeps its offsets). The wait copies each
 //! run into the output in one piece (not input by input: 13,500 lookups
 //! of scattered tables took a fifth of its write) and adds what it alone
-//! knows. (The objects after a gap in the resolution are written at the
-//! places they have while it is open, and moved when it is filled: see
-//! `float`.)
+//! knows.
 //!
 //! A debug section's relocations are absolute (`S + A`). Against a local
 //! symbol in a debug section the value is final once the object is placed
@@ -65,8 +63,6 @@
 //! placed yet or imported) is deferred, and so is a reference into an
 //! init/fini array, which the wait sorts by priority.
 
-mod float;
-
 use super::merge::MergeAhead;
 use super::output_sections::{FileDests, Joined, Placed};
 use super::{DynRel, Layout, NONE};
@@ -78,16 +74,6 @@ use crate::write::{NonAlloc, SecCtx};
 use object::elf;
 use rayon::prelude::*;
 
-/// The folds ahead that writing reads: where each object's sections go,
-/// the output sections joined, the places in them, the merged strings.
-#[derive(Clone, Copy)]
-pub(super) struct Folds<'a> {
-    pub dests: &'a [FileDests],
-    pub joined: &'a Joined,
-    pub placed: &'a Placed,
-    pub merge: &'a MergeAhead,
-}
-
 /// One input section written ahead: its bytes in its file's buffer, and
 /// where its patches and deferred relocations end.
 struct StagedSec {
@@ -96,7 +82,6 @@ struct StagedSec {
     len: usize,
     patches_end: u32,
     deferred_end: u32,
-    fixes_end: u32,
 }
 
 /// A value that the wait completes with the address of output section
@@ -143,35 +128,17 @@ enum PatchKind {
     Block,
 }
 
-impl PatchKind {
-    /// Whether the patch's `out` is a symbol's id (else an output
-    /// section's number).
-    fn is_symbol(self) -> bool {
-        matches!(
-            self,
-            PatchKind::SymAbs | PatchKind::SymPc | PatchKind::SymCall
-        )
-    }
-}
-
-/// One output section's inputs written ahead, from its start: `staged`,
-/// each input written (offset, file, section), in offset order. Those
-/// joined in order are copied: `segs`, their bytes (a segment per step, in
-/// offset order, zeros between inputs), and their patches and deferred
-/// relocations (section start, file, section, index in its relocations),
-/// in offset order. From `by_file` on (if ever) they are not: the objects
-/// past a gap join at once when it is filled, on the tail, where copying
-/// them is the cost to save; `secs` says which of its file's sections
-/// written each is (`FileStaged::secs`: its bytes, patches and deferred
-/// relocations stay its file's).
+/// One output section's inputs written ahead, from its start: `segs`, the
+/// bytes (a segment per step, in offset order, zeros between inputs);
+/// `staged`, each input written (offset, file, section), in offset order;
+/// its patches and deferred relocations (section start, file, section,
+/// index in its relocations), in offset order.
 #[derive(Default)]
 struct Run {
-    staged: Vec<(u64, u32, u32)>,
     segs: Vec<(u64, Vec<u8>)>,
+    staged: Vec<(u64, u32, u32)>,
     patches: Vec<Patch<u64>>,
     deferred: Vec<(u64, u32, u32, u32)>,
-    by_file: Option<usize>,
-    secs: Vec<u32>,
 }
 
 /// What a value written ahead took from a section of its file.
@@ -201,11 +168,6 @@ struct FileStaged {
     deferred: Vec<u32>,
     /// What the values took (kept to the wait, which checks it).
     checks: FileChecks,
-    /// Written past a gap (`float`): what moves when it is filled, and
-    /// (once it is) the places it was written at: the wait's write moves
-    /// each value as its place moved (`moved_values`).
-    fixes: Vec<Fix>,
-    was: Option<Box<float::Was>>,
 }
 
 /// What an object's values written ahead assumed (`used`), with the
@@ -214,32 +176,14 @@ struct FileStaged {
 struct FileChecks {
     used: Vec<Used>,
     piece_out: Vec<u64>,
-    /// Not written ahead (before objects past a gap that were: `float`):
-    /// written at the wait.
-    void: bool,
-}
-
-impl FileStaged {
-    /// An object not written ahead among objects that were.
-    fn void() -> Self {
-        let checks = FileChecks {
-            void: true,
-            ..Default::default()
-        };
-        FileStaged {
-            checks,
-            ..Default::default()
-        }
-    }
 }
 
 /// The sections of the objects laid out ahead, written (in resolution
 /// order), by output section.
 #[derive(Default)]
 pub struct WriteAhead {
-    /// Per object written: its sections (the runs name them) and what the
-    /// wait checks.
-    files: Vec<FileStaged>,
+    /// Per object written: what the wait checks.
+    files: Vec<FileChecks>,
     /// By output section index: joined (`Joined`) until the wait's layout
     /// is checked, then the layout's (`checked`).
     runs: Vec<Run>,
@@ -253,47 +197,16 @@ pub struct WriteAhead {
     /// relaxations, for one); allocated sections are written too if the
     /// kind is an executable.
     decide: Option<(OutputKind, bool)>,
-    /// The objects past a gap written, held apart until it is filled.
-    float: Option<float::Floating>,
 }
 
-/// How a relocation's value is written ahead (and what of it moves when
-/// a gap before its object is filled).
+/// How a relocation's value is written ahead.
 enum Value {
     /// Final.
-    Done(u64, Moves),
+    Done(u64),
     /// Final once output section `.0` (joined ahead) adds its address.
-    Patch(u32, u64, Moves),
+    Patch(u32, u64),
     /// Left to the wait.
     Defer,
-}
-
-/// What a value written for an object past a gap takes from places that
-/// move when the gap is filled (`float`): nothing, the offset of one of
-/// the object's sections (by index), or that of one of its merged strings
-/// (by piece).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Moves {
-    Not,
-    Sec(u32),
-    Piece(u32),
-}
-
-/// A value written past a gap, to be moved when it is filled: the `width`
-/// bytes at `at` in its file's bytes (`FileStaged::bytes`) take the move
-/// of `plus`, less that of section `minus` (the place's, for a
-/// PC-relative value; `NONE`: none); `signed`, whether four bytes hold a
-/// signed value (else unsigned).
-#[derive(Clone, Copy)]
-struct Fix {
-    at: u32,
-    /// The relocation's index in its section (made as the serial write
-    /// makes it where the value does not fit).
-    k: u32,
-    minus: u32,
-    plus: Moves,
-    width: u8,
-    signed: bool,
 }
 
 impl WriteAhead {
@@ -310,52 +223,32 @@ impl WriteAhead {
     }
 
     /// Writes the debug sections of the objects of `res` after those in,
-    /// up to object `to` (which the folds `at` have in), and their
-    /// allocated sections too if `kind` (the output kind) is an
+    /// up to object `to` (which `placed`, `merge` and `joined` have in),
+    /// and their allocated sections too if `kind` (the output kind) is an
     /// executable, per object in parallel, then joins them to the runs in
     /// order. The places of objects from `fixed` on are not final (see
     /// `FileCtx::fixed`): nothing is written against them.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn feed(
         &mut self,
         res: &Resolved,
         (to, fixed): (usize, usize),
-        at: Folds,
-        kind: (Option<OutputKind>, bool),
+        dests: &[FileDests],
+        joined: &Joined,
+        placed: &Placed,
+        merge: &MergeAhead,
+        (kind, no_relax): (Option<OutputKind>, bool),
     ) {
         let from = self.files.len();
-        let to = to.min(res.objects.len()).min(at.dests.len());
-        let more = self.stage(res, from..to, (fixed, false), at, kind);
-        if self.runs.len() < at.joined.sections.len() {
-            self.runs
-                .resize_with(at.joined.sections.len(), Run::default);
-        }
-        self.join_runs(from, more, at.placed, false);
-    }
-
-    /// Objects `files` of `res` written (`FileCtx::stage`), in parallel:
-    /// `(fixed, floating)` as `FileCtx` has them.
-    fn stage(
-        &mut self,
-        res: &Resolved,
-        files: std::ops::Range<usize>,
-        (fixed, floating): (usize, bool),
-        at: Folds,
-        (kind, no_relax): (Option<OutputKind>, bool),
-    ) -> Vec<FileStaged> {
-        if self.decide.is_none() {
+        if from == 0 {
             self.decide = kind.map(|k| (k, no_relax));
         }
         let alloc = self.decide.map(|d| d.0).filter(|k| k.is_executable());
         // (Without a kind, only debug sections' offsets in the TLS block,
         // which no kind changes.)
         let (kind, no_relax) = self.decide.unwrap_or((OutputKind::Shared, false));
-        let Folds {
-            dests,
-            joined,
-            placed,
-            merge,
-        } = at;
-        files
+        let to = to.min(res.objects.len()).min(dests.len());
+        let more: Vec<FileStaged> = (from..to)
             .into_par_iter()
             .map(|f| {
                 // This file's merged-string sections' output sections.
@@ -377,22 +270,25 @@ impl WriteAhead {
                     fixed,
                     alloc,
                     decide: DecideCtx::new(kind, no_relax),
-                    floating,
                 };
                 ctx.stage()
             })
-            .collect()
+            .collect();
+        if self.runs.len() < joined.sections.len() {
+            self.runs.resize_with(joined.sections.len(), Run::default);
+        }
+        self.join_runs(from, more, placed);
     }
 
     /// Adds the sections of `staged` (objects `from`...) to the runs of
     /// their output sections: a segment per output section, from the
     /// first to the end of the last. A section placed before the end of
     /// its run (not in offset order) is left to the wait's write.
-    fn join_runs(&mut self, from: usize, staged: Vec<FileStaged>, placed: &Placed, by_file: bool) {
+    fn join_runs(&mut self, from: usize, staged: Vec<FileStaged>, placed: &Placed) {
         // Per output section: the sections joining it, (file, index in
         // its `secs`, offset), and where they end.
         let mut joining: Vec<Vec<(usize, usize, u64)>> = vec![Vec::new(); self.runs.len()];
-        let mut ends: Vec<u64> = self.runs.iter().map(|r| r.end(&self.files)).collect();
+        let mut ends: Vec<u64> = self.runs.iter().map(Run::end).collect();
         for (k, fs) in staged.iter().enumerate() {
             let row = placed.row(from + k);
             for (n, sec) in fs.secs.iter().enumerate() {
@@ -404,28 +300,42 @@ impl WriteAhead {
                 }
             }
         }
-        let each = self.runs.par_iter_mut().zip(joining).zip(ends);
-        each.for_each(|((run, list), end)| {
-            if by_file || run.by_file.is_some() {
-                run.by_file.get_or_insert(run.staged.len());
-                for (k, n, off) in list {
-                    run.staged
-                        .push((off, (from + k) as u32, staged[k].secs[n].si));
-                    run.secs.push(n as u32);
-                }
-            } else {
-                run.copy_in(from, &staged, list, end);
+        for (oi, list) in joining.into_iter().enumerate() {
+            let Some(&(_, _, first)) = list.first() else {
+                continue;
+            };
+            let run = &mut self.runs[oi];
+            let mut seg = vec![0u8; (ends[oi] - first) as usize];
+            for (k, n, off) in list {
+                let (fs, f) = (&staged[k], (from + k) as u32);
+                let sec = &fs.secs[n];
+                let at = (off - first) as usize;
+                seg[at..at + sec.len].copy_from_slice(&fs.bytes[sec.start..sec.start + sec.len]);
+                run.staged.push((off, f, sec.si));
+                let (p0, d0) = match n {
+                    0 => (0, 0),
+                    _ => (fs.secs[n - 1].patches_end, fs.secs[n - 1].deferred_end),
+                };
+                run.patches.extend(
+                    fs.patches[p0 as usize..sec.patches_end as usize]
+                        .iter()
+                        .map(|p| Patch {
+                            at: off + u64::from(p.at),
+                            out: p.out,
+                            k: p.k,
+                            width: p.width,
+                            kind: p.kind,
+                        }),
+                );
+                run.deferred.extend(
+                    fs.deferred[d0 as usize..sec.deferred_end as usize]
+                        .iter()
+                        .map(|&r| (off, f, sec.si, r)),
+                );
             }
-        });
-        let keep = by_file || self.runs.iter().any(|r| r.by_file.is_some());
-        self.files.extend(staged.into_iter().map(|fs| match keep {
-            true => fs,
-            // (What the wait takes of it is in the runs.)
-            false => FileStaged {
-                checks: fs.checks,
-                ..Default::default()
-            },
-        }));
+            run.segs.push((first, seg));
+        }
+        self.files.extend(staged.into_iter().map(|fs| fs.checks));
     }
 
     /// How many objects are in.
@@ -438,15 +348,9 @@ impl WriteAhead {
     /// with how many).
     pub(crate) fn left_to_wait(&self, res: &Resolved, top: usize) -> (usize, usize, String) {
         let mut per_file = std::collections::BTreeMap::<u32, usize>::new();
-        for run in &self.runs {
-            let copied = run.deferred.iter().map(|d| (d.1, 1));
-            let by_file = (run.staged[run.by_file.unwrap_or(run.staged.len())..].iter())
-                .zip(&run.secs)
-                .map(|(s, &n)| (s.1, self.files[s.1 as usize].sec_relocs(n as usize).1.len()));
-            for (f, n) in copied.chain(by_file) {
-                if n > 0 && !self.failed(f) {
-                    *per_file.entry(f).or_default() += n;
-                }
+        for d in self.runs.iter().flat_map(|r| &r.deferred) {
+            if !self.failed(d.1) {
+                *per_file.entry(d.1).or_default() += 1;
             }
         }
         let mut most: Vec<(u32, usize)> = per_file.iter().map(|(&f, &n)| (f, n)).collect();
@@ -476,7 +380,7 @@ impl WriteAhead {
             .files
             .par_iter()
             .enumerate()
-            .map(|(f, c)| !c.checks.holds(res, l, f, bases))
+            .map(|(f, c)| !c.holds(res, l, f, bases))
             .collect();
         let mut runs: Vec<Run> = std::iter::repeat_with(Run::default)
             .take(l.sections.len())
@@ -521,94 +425,26 @@ impl WriteAhead {
     ) -> Result<Vec<DynRel>, String> {
         let run = &self.runs[os];
         let to = from + out.len() as u64;
-        let first = run.staged.partition_point(|s| s.0 < from);
-        let staged = &run.staged[first..];
-        let staged = &staged[..staged.partition_point(|s| s.0 < to)];
-        // Those copied in, then those in their files' bytes.
-        let split = (run.by_file.unwrap_or(usize::MAX).saturating_sub(first)).min(staged.len());
-        let w = RunWrite {
-            res,
-            l,
-            ctx,
-            os_addr: l.sections[os].addr,
-            bases: &self.bases,
-        };
-        let mut rels = w.copied(run, (from, to), &staged[..split], out)?;
-        let secs = match run.by_file {
-            Some(b) if split < staged.len() => &run.secs[first + split - b..],
-            _ => &[],
-        };
-        for (&(start, f, si), &n) in staged[split..].iter().zip(secs) {
-            let fs = &self.files[f as usize];
-            let n = n as usize;
-            let sec = &fs.secs[n];
-            // The bytes (the gaps between inputs are zeros in the output
-            // already, as where inputs are written one by one).
-            let at = (start - from) as usize;
-            let out = (out.get_mut(at..at + sec.len))
-                .ok_or("internal error: an input outside its run")?;
-            out.copy_from_slice(&fs.bytes[sec.start..sec.start + sec.len]);
-            let mut rels_moved = Vec::new();
-            fs.moved_values(n, (res, l, ctx, f as usize), out, &mut rels_moved)?;
-            rels.extend(rels_moved);
-            let (mine, later) = fs.sec_relocs(n);
-            w.relocate(
-                (f as usize, si as usize, start),
-                (mine, 0),
-                later.iter().copied(),
-                out,
-                &mut rels,
-            )?;
-        }
-        Ok(rels)
-    }
-}
-
-/// What writing from a run reads.
-struct RunWrite<'a> {
-    res: &'a Resolved,
-    l: &'a Layout,
-    ctx: &'a DecideCtx,
-    /// The output section's address, and those of the output sections
-    /// as joined ahead (what patches add).
-    os_addr: u64,
-    bases: &'a [u64],
-}
-
-impl RunWrite<'_> {
-    /// Writes the inputs `staged` of `run` that were copied in, into
-    /// `out` (from offset `from` to `to` of the output section): the
-    /// bytes, then per input its patches and deferred relocations; returns
-    /// the dynamic relocations they make.
-    fn copied(
-        &self,
-        run: &Run,
-        (from, to): (u64, u64),
-        staged: &[(u64, u32, u32)],
-        out: &mut [u8],
-    ) -> Result<Vec<DynRel>, String> {
-        let mut rels = Vec::new();
-        let Some(last) = staged.last() else {
-            return Ok(rels);
-        };
-        // (The segments cover nothing past the last input copied in.)
-        let to = to.min(last.0 + 1).max(from);
         let first = run.segs.partition_point(|s| s.0 + s.1.len() as u64 <= from);
         for (start, bytes) in run.segs[first..].iter().take_while(|s| s.0 < to) {
             let lo = from.max(*start);
-            let hi = (from + out.len() as u64).min(start + bytes.len() as u64);
+            let hi = to.min(start + bytes.len() as u64);
             out[(lo - from) as usize..(hi - from) as usize]
                 .copy_from_slice(&bytes[(lo - start) as usize..(hi - start) as usize]);
         }
+        let os_addr = l.sections[os].addr;
+        let (mut rels, mut made) = (Vec::new(), Vec::new());
         let (mut patches, mut deferred) = (
             &run.patches[run.patches.partition_point(|p| p.at < from)..],
             &run.deferred[run.deferred.partition_point(|d| d.0 < from)..],
         );
-        let end = from + out.len() as u64;
+        let first = run.staged.partition_point(|s| s.0 < from);
+        let staged = &run.staged[first..];
+        let staged = &staged[..staged.partition_point(|s| s.0 < to)];
         for (i, &(start, f, si)) in staged.iter().enumerate() {
             // Its patches end before the next input (no input's size is
             // read: a scattered table per input).
-            let next = staged.get(i + 1).map_or(end, |s| s.0);
+            let next = staged.get(i + 1).map_or(to, |s| s.0);
             // (Counted, not searched for: most inputs have a few.)
             let n = patches.iter().take_while(|p| p.at < next).count();
             let (mine, rest) = patches.split_at(n);
@@ -622,75 +458,38 @@ impl RunWrite<'_> {
             if mine.is_empty() && later.is_empty() {
                 continue;
             }
-            let r = (start - from) as usize..(next - from) as usize;
-            let out = (out.get_mut(r)).ok_or("internal error: an input outside its run")?;
-            let ks = later.iter().map(|d| d.3);
-            self.relocate(
-                (f as usize, si as usize, start),
-                (mine, start),
-                ks,
-                out,
-                &mut rels,
-            )?;
+            let sec = SectionAt {
+                res,
+                l,
+                ctx,
+                f: f as usize,
+                si: si as usize,
+                start,
+                addr: os_addr + start,
+            };
+            let len = out.len();
+            let within = |end: u64| {
+                let r = (start - from) as usize..(end - from) as usize;
+                (r.start <= r.end && r.end <= len)
+                    .then_some(r)
+                    .ok_or_else(|| "internal error: an input outside its run".to_string())
+            };
+            made.clear();
+            sec.patch(mine, &self.bases, &mut out[within(next)?], &mut made)?;
+            if !later.is_empty() {
+                let patched = made.len();
+                let ks = later.iter().map(|d| d.3);
+                let out = &mut out[within(start + sec.size())?];
+                deferred_relocs(res, l, ctx, (sec.f, sec.si), ks, out, &mut made)?;
+                if patched > 0 && made.len() > patched {
+                    // Both made some: in relocation order, as the serial
+                    // write makes them.
+                    made.sort_by_key(|m| m.0);
+                }
+            }
+            rels.extend(made.drain(..).map(|m| m.1));
         }
         Ok(rels)
-    }
-
-    /// Applies input section `si` of object `f` (at `start` in the output
-    /// section)'s `patches` (their places less `base`) and makes its
-    /// relocations `later`, in `out` (from its start, at least its size);
-    /// adds the dynamic relocations made to `rels`, in relocation order.
-    fn relocate<P: Copy + Into<u64>>(
-        &self,
-        (f, si, start): (usize, usize, u64),
-        (patches, base): (&[Patch<P>], u64),
-        later: impl ExactSizeIterator<Item = u32>,
-        out: &mut [u8],
-        rels: &mut Vec<DynRel>,
-    ) -> Result<(), String> {
-        if patches.is_empty() && later.len() == 0 {
-            return Ok(());
-        }
-        let sec = SectionAt {
-            res: self.res,
-            l: self.l,
-            ctx: self.ctx,
-            f,
-            si,
-            addr: self.os_addr + start,
-        };
-        let mut made = Vec::new();
-        sec.patch((patches, base), (self.bases, self.os_addr), out, &mut made)?;
-        if later.len() > 0 {
-            let patched = made.len();
-            let (res, l, ctx) = (self.res, self.l, self.ctx);
-            let out = out
-                .get_mut(..sec.size() as usize)
-                .ok_or("internal error: an input outside its run")?;
-            deferred_relocs(res, l, ctx, (f, si), later, out, &mut made)?;
-            if patched > 0 && made.len() > patched {
-                // Both made some: in relocation order, as the serial
-                // write makes them.
-                made.sort_by_key(|m| m.0);
-            }
-        }
-        rels.extend(made.into_iter().map(|m| m.1));
-        Ok(())
-    }
-}
-
-impl FileStaged {
-    /// The patches and deferred relocations of its `n`th section written.
-    fn sec_relocs(&self, n: usize) -> (&[Patch<u32>], &[u32]) {
-        let sec = &self.secs[n];
-        let (p0, d0) = match n {
-            0 => (0, 0),
-            _ => (self.secs[n - 1].patches_end, self.secs[n - 1].deferred_end),
-        };
-        (
-            &self.patches[p0 as usize..sec.patches_end as usize],
-            &self.deferred[d0 as usize..sec.deferred_end as usize],
-        )
     }
 }
 
@@ -701,7 +500,8 @@ struct SectionAt<'a> {
     ctx: &'a DecideCtx,
     f: usize,
     si: usize,
-    /// Its address.
+    /// Its offset in its output section, and its address.
+    start: u64,
     addr: u64,
 }
 
@@ -711,19 +511,22 @@ impl SectionAt<'_> {
         self.res.objects[self.f].sections[self.si].size
     }
 
-    /// Applies `patches` (its own) to `out`, the section in the output
-    /// (`bases`: the output sections' addresses, as joined ahead; `place_os`,
-    /// its own output section's); returns the dynamic relocations made,
-    /// with their relocations' indices, in `made`.
-    fn patch<P: Copy + Into<u64>>(
+    /// Applies `patches` (its own, at offsets in the output section) to
+    /// `out`, the section and what follows it up to the next input
+    /// (`bases`: the output sections' addresses, as joined ahead); returns
+    /// the dynamic relocations made, with their relocations' indices, in
+    /// `made`.
+    fn patch(
         &self,
-        (patches, base): (&[Patch<P>], u64),
-        (bases, place_os): (&[u64], u64),
+        patches: &[Patch<u64>],
+        bases: &[u64],
         out: &mut [u8],
         made: &mut Vec<(u32, DynRel)>,
     ) -> Result<(), String> {
+        let start = self.start;
+        let place_os = self.addr - start;
         for p in patches {
-            let at = (p.at.into() - base) as usize;
+            let at = (p.at - start) as usize;
             let d = &mut out[at..at + p.width as usize];
             let stored = crate::write::load_le(d);
             // What to add, and whether the value is PC-relative or makes a
@@ -821,53 +624,14 @@ impl WriteAhead {
             failed,
             bases: Vec::new(),
             decide: None,
-            float: None,
         }
     }
 }
 
 impl Run {
-    /// Where its inputs end (0: none).
-    fn end(&self, files: &[FileStaged]) -> u64 {
-        match self.by_file.filter(|&b| b < self.staged.len()) {
-            Some(_) => (self.staged.last().zip(self.secs.last())).map_or(0, |(s, &n)| {
-                s.0 + files[s.1 as usize].secs[n as usize].len as u64
-            }),
-            None => self.segs.last().map_or(0, |s| s.0 + s.1.len() as u64),
-        }
-    }
-
-    /// Copies in the sections `list` ((object, index in its `secs`,
-    /// offset) of `staged`, objects `from`...), which end at `end`: a
-    /// segment from the first, and their patches and deferred relocations.
-    fn copy_in(
-        &mut self,
-        from: usize,
-        staged: &[FileStaged],
-        list: Vec<(usize, usize, u64)>,
-        end: u64,
-    ) {
-        let Some(&(_, _, first)) = list.first() else {
-            return;
-        };
-        let mut seg = vec![0u8; (end - first) as usize];
-        for (k, n, off) in list {
-            let (fs, f) = (&staged[k], (from + k) as u32);
-            let sec = &fs.secs[n];
-            let at = (off - first) as usize;
-            seg[at..at + sec.len].copy_from_slice(&fs.bytes[sec.start..sec.start + sec.len]);
-            self.staged.push((off, f, sec.si));
-            let (patches, deferred) = fs.sec_relocs(n);
-            self.patches.extend(patches.iter().map(|p| Patch {
-                at: off + u64::from(p.at),
-                out: p.out,
-                k: p.k,
-                width: p.width,
-                kind: p.kind,
-            }));
-            (self.deferred).extend(deferred.iter().map(|&r| (off, f, sec.si, r)));
-        }
-        self.segs.push((first, seg));
+    /// Where its bytes end (0: none).
+    fn end(&self) -> u64 {
+        self.segs.last().map_or(0, |s| s.0 + s.1.len() as u64)
     }
 }
 
@@ -933,7 +697,7 @@ fn deferred_relocs(
 impl FileChecks {
     /// Whether what this file's sections were written with holds in `l`.
     fn holds(&self, res: &Resolved, l: &Layout, f: usize, bases: &[u64]) -> bool {
-        let Some(row) = l.placement.get(f).filter(|_| !self.void) else {
+        let Some(row) = l.placement.get(f) else {
             return false;
         };
         let o = &res.objects[f];
@@ -1000,9 +764,6 @@ struct FileCtx<'a> {
     alloc: Option<OutputKind>,
     /// How the serial write decides relocations.
     decide: DecideCtx,
-    /// Whether the object is past a gap (its places move when it is
-    /// filled): the values that take them are recorded (`Fix`).
-    floating: bool,
 }
 
 impl FileCtx<'_> {
@@ -1029,12 +790,11 @@ impl FileCtx<'_> {
             {
                 continue;
             }
-            let (b, p, d, u, x) = (
+            let (b, p, d, u) = (
                 fs.bytes.len(),
                 fs.patches.len(),
                 fs.deferred.len(),
                 fs.checks.used.len(),
-                fs.fixes.len(),
             );
             let staged = match alloc {
                 true => self.stage_alloc_section(si, &mut fs),
@@ -1047,7 +807,6 @@ impl FileCtx<'_> {
                 fs.patches.truncate(p);
                 fs.deferred.truncate(d);
                 fs.checks.used.truncate(u);
-                fs.fixes.truncate(x);
                 continue;
             }
             fs.secs.push(StagedSec {
@@ -1056,7 +815,6 @@ impl FileCtx<'_> {
                 len: fs.bytes.len() - b,
                 patches_end: fs.patches.len() as u32,
                 deferred_end: fs.deferred.len() as u32,
-                fixes_end: fs.fixes.len() as u32,
             });
         }
         fs.checks.used.sort_unstable();
@@ -1081,7 +839,7 @@ impl FileCtx<'_> {
                 // An offset in the TLS block: a patch, or at the wait.
                 let (out, used) = (&mut fs.bytes[start..], &mut fs.checks.used);
                 match self.stage_tls(si, out, used, r, k) {
-                    Some((patch, _, moves)) => self.tls_patch(fs, start, patch, moves),
+                    Some((patch, _)) => fs.patches.extend(patch),
                     None => fs.deferred.push(k as u32),
                 }
                 continue;
@@ -1101,9 +859,9 @@ impl FileCtx<'_> {
                 }
                 Some(_) => Value::Defer,
             };
-            let (v, moves) = match value {
-                Value::Done(v, m) => (v, m),
-                Value::Patch(out, v, m) => {
+            let v = match value {
+                Value::Done(v) => v,
+                Value::Patch(out, v) => {
                     fs.patches.push(Patch {
                         at: r.offset() as u32,
                         out,
@@ -1111,7 +869,7 @@ impl FileCtx<'_> {
                         width: n as u8,
                         kind: PatchKind::Abs,
                     });
-                    (v, m)
+                    v
                 }
                 Value::Defer => {
                     fs.deferred.push(k as u32);
@@ -1120,7 +878,6 @@ impl FileCtx<'_> {
             };
             let at = start + r.offset() as usize;
             crate::write::store_le(&mut fs.bytes[at..at + n], v);
-            self.track(fs, (at, n, false, k), moves, NONE);
         }
         Some(())
     }
@@ -1149,8 +906,8 @@ impl FileCtx<'_> {
             );
             if !(abs64 || pc || defer_next) {
                 let (out, used) = (&mut fs.bytes[start..], &mut fs.checks.used);
-                if let Some((patch, skip_next, moves)) = self.stage_tls(si, out, used, r, k) {
-                    self.tls_patch(fs, start, patch, moves);
+                if let Some((patch, skip_next)) = self.stage_tls(si, out, used, r, k) {
+                    fs.patches.extend(patch);
                     skip = skip_next.then_some(k + 1);
                     continue;
                 }
@@ -1168,9 +925,9 @@ impl FileCtx<'_> {
             // A type not written here may be one of a pair the wait makes
             // together (a TLS call relaxed): the next waits with it.
             defer_next = Native::may_take_next(r.rtype());
-            let Some((base, v, moves)) = target else {
+            let Some((base, v)) = target else {
                 match short.then(|| self.res.global_of(self.f, r.sym())).flatten() {
-                    Some(id) => self.stage_sym_patch(fs, (start, place_off, si), r, k, id),
+                    Some(id) => self.stage_sym_patch(fs, (start, place_off), r, k, id),
                     None => fs.deferred.push(k as u32),
                 }
                 continue;
@@ -1189,7 +946,6 @@ impl FileCtx<'_> {
                         .push(patch(if pic { PatchKind::Rel } else { PatchKind::Abs }, 8));
                 }
                 crate::write::store_le(&mut fs.bytes[at..at + 8], v);
-                self.track(fs, (at, 8, false, k), moves, NONE);
                 continue;
             }
             // `S + A - P`, all but the output sections' addresses.
@@ -1206,7 +962,6 @@ impl FileCtx<'_> {
                 }
             };
             crate::write::store_le(&mut fs.bytes[at..at + 4], d as u32 as u64);
-            self.track(fs, (at, 4, true, k), moves, si as u32);
         }
         Some(())
     }
@@ -1214,14 +969,14 @@ impl FileCtx<'_> {
     /// Relocation `r` (the `k`th of its section, at `start` in `fs.bytes`,
     /// at `place_off` in its output section), a direct one against global
     /// symbol `id` whose place is not known: as much of its value as is
-    /// (`A`, less the place's offset for a PC-relative one: section `si`'s),
-    /// and a patch that adds the symbol's address at the wait. (A symbol's id does not
+    /// (`A`, less the place's offset for a PC-relative one), and a patch
+    /// that adds the symbol's address at the wait. (A symbol's id does not
     /// change once an object that refers to it is laid out: a filled gap
     /// renumbers only the names made after it.)
     fn stage_sym_patch(
         &self,
         fs: &mut FileStaged,
-        (start, place_off, si): (usize, u64, usize),
+        (start, place_off): (usize, u64),
         r: &crate::object_file::Reloc,
         k: usize,
         id: SymbolId,
@@ -1241,7 +996,6 @@ impl FileCtx<'_> {
             } else {
                 PatchKind::SymPc
             };
-            self.track(fs, (at, 4, true, k), Moves::Not, si as u32);
             (kind, 4, d as u32 as u64)
         };
         crate::write::store_le(&mut fs.bytes[at..at + width as usize], v);
@@ -1261,8 +1015,8 @@ impl FileCtx<'_> {
     /// target's offset in its output section for its address, and with
     /// the patch that completes the value at the wait (none if the code is
     /// all there is); and whether it consumed the next relocation (the
-    /// `__tls_get_addr` call), and what the patched value moves with past a
-    /// gap. `None` to leave it to the wait; records in `used` what it took.
+    /// `__tls_get_addr` call). `None` to leave it to the wait; records in
+    /// `used` what it took.
     fn stage_tls(
         &self,
         si: usize,
@@ -1270,7 +1024,7 @@ impl FileCtx<'_> {
         used: &mut Vec<Used>,
         r: &crate::object_file::Reloc,
         k: usize,
-    ) -> Option<(Option<Patch<u32>>, bool, Moves)> {
+    ) -> Option<(Option<Patch<u32>>, bool)> {
         use crate::arch::{RelocAction, RelocValues, TlsValue};
         let o = self.obj();
         let isec = &o.sections[si];
@@ -1283,7 +1037,7 @@ impl FileCtx<'_> {
             None => {
                 let t = crate::layout::scan::target_props(self.res, self.kind(), self.f, sym);
                 let target = match self.local_value(sym, 0, false, &mut took) {
-                    Value::Patch(oi, off, m) => Some((oi, off, m)),
+                    Value::Patch(oi, off) => Some((oi, off)),
                     _ => None,
                 };
                 (t, target)
@@ -1291,7 +1045,7 @@ impl FileCtx<'_> {
             Some(id) => {
                 let (oi, off) = self.placed_global(id, true)?;
                 took.push(Used::Global(id, oi, off));
-                (Default::default(), Some((oi, off, Moves::Not)))
+                (Default::default(), Some((oi, off)))
             }
         };
         let (action, needs) = Native::decide(
@@ -1305,8 +1059,8 @@ impl FileCtx<'_> {
         )
         .ok()?;
         let field = action.tls_value()?;
-        let (oi, off, moves) = match (field, target) {
-            (TlsValue::Fixed, _) => (0, 0, Moves::Not),
+        let (oi, off) = match (field, target) {
+            (TlsValue::Fixed, _) => (0, 0),
             (_, Some(target)) => target,
             (_, None) => return None,
         };
@@ -1338,39 +1092,7 @@ impl FileCtx<'_> {
                 },
             }),
         };
-        Some((patch, needs.skip_next, moves))
-    }
-
-    /// A TLS value's patch (`stage_tls`, in the section at `start` in
-    /// `fs.bytes`), and what it moves with past a gap.
-    fn tls_patch(&self, fs: &mut FileStaged, start: usize, patch: Option<Patch<u32>>, m: Moves) {
-        if let Some(p) = patch {
-            let at = start + p.at as usize;
-            self.track(fs, (at, p.width as usize, true, p.k as usize), m, NONE);
-            fs.patches.push(p);
-        }
-    }
-
-    /// Records, for an object past a gap, that the `width` bytes at `at`
-    /// in `fs.bytes` (`signed` if four) take the move of `plus`, less that
-    /// of section `minus` (`Fix`).
-    fn track(
-        &self,
-        fs: &mut FileStaged,
-        (at, width, signed, k): (usize, usize, bool, usize),
-        plus: Moves,
-        minus: u32,
-    ) {
-        if self.floating && (plus != Moves::Not || minus != NONE) {
-            fs.fixes.push(Fix {
-                at: at as u32,
-                k: k as u32,
-                minus,
-                plus,
-                width: width as u8,
-                signed,
-            });
-        }
+        Some((patch, needs.skip_next))
     }
 
     /// Whether the inputs of output section `oi` (as joined) keep the
@@ -1397,7 +1119,7 @@ impl FileCtx<'_> {
         sym: u32,
         addend: i64,
         used: &mut Vec<Used>,
-    ) -> Option<(Option<u32>, u64, Moves)> {
+    ) -> Option<(Option<u32>, u64)> {
         let o = self.obj();
         let s = o.symbols.get(sym as usize)?;
         let Some(id) = self.res.global_of(self.f, sym) else {
@@ -1405,20 +1127,20 @@ impl FileCtx<'_> {
                 return None;
             }
             if s.shndx == elf::SHN_ABS as u32 {
-                return Some((None, s.value.wrapping_add(addend as u64), Moves::Not));
+                return Some((None, s.value.wrapping_add(addend as u64)));
             }
             if s.value >= 1 << 48 {
                 // (Below, an offset plus the addend is the exact value.)
                 return None;
             }
             return match self.local_value(sym, addend, false, used) {
-                Value::Patch(oi, v, m) => Some((Some(oi), v, m)),
+                Value::Patch(oi, v) => Some((Some(oi), v)),
                 _ => None,
             };
         };
         let (oi, off) = self.placed_global(id, false)?;
         used.push(Used::Global(id, oi, off));
-        Some((Some(oi), off.wrapping_add(addend as u64), Moves::Not))
+        Some((Some(oi), off.wrapping_add(addend as u64)))
     }
 
     /// Where global symbol `id` is as placed ahead (its output section as
@@ -1486,11 +1208,11 @@ impl FileCtx<'_> {
             return Value::Defer;
         }
         if s.shndx == elf::SHN_ABS as u32 {
-            return Value::Done(s.value.wrapping_add(addend as u64), Moves::Not);
+            return Value::Done(s.value.wrapping_add(addend as u64));
         }
         let sh = s.shndx as usize;
         if sh == 0 {
-            return Value::Done(addend as u64, Moves::Not);
+            return Value::Done(addend as u64);
         }
         if sh >= o.sections.len() || s.shndx == elf::SHN_COMMON as u32 {
             return Value::Defer;
@@ -1498,13 +1220,13 @@ impl FileCtx<'_> {
         let isec = &o.sections[sh];
         let alloc_out =
             |oi: u32| self.joined.sections[oi as usize].flags & elf::SHF_ALLOC as u64 != 0;
-        let at = |oi: u32, v: u64, m: Moves| {
+        let at = |oi: u32, v: u64| {
             if !self.settled(oi) {
                 Value::Defer
             } else if alloc_out(oi) {
-                Value::Patch(oi, v, m)
+                Value::Patch(oi, v)
             } else {
-                Value::Done(v, m)
+                Value::Done(v)
             }
         };
         match isec.kind {
@@ -1524,21 +1246,19 @@ impl FileCtx<'_> {
                         self.piece_out[i]
                             .wrapping_add(within)
                             .wrapping_add(rest as u64),
-                        Moves::Piece(i as u32),
                     ),
-                    None => at(oi, addend as u64, Moves::Not),
+                    None => at(oi, addend as u64),
                 }
             }
             _ => match self.row[sh] {
                 (NONE, _) => {
                     used.push(Used::Placed(sh as u32, None));
                     // The tombstone, as the serial write puts it.
-                    Value::Done(u64::from(list), Moves::Not)
+                    Value::Done(u64::from(list))
                 }
                 (oi, off) => {
                     used.push(Used::Placed(sh as u32, Some(off)));
-                    let v = off.wrapping_add(s.value).wrapping_add(addend as u64);
-                    at(oi, v, Moves::Sec(sh as u32))
+                    at(oi, off.wrapping_add(s.value).wrapping_add(addend as u64))
                 }
             },
         }
