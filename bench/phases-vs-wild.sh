@@ -16,8 +16,10 @@
 #
 # The parts compared (each linker's own passes, grouped):
 #   front:  cld's expand + ingest + resolve + exports + liveness + scan
-#           relocations; wild's "Find required sections" group (opening,
-#           symbol loading, resolution, section resolution, GC);
+#           relocations; wild's "Open input files" (opening and mapping
+#           them, a pass of its own, as cld's expand) and "Find required
+#           sections" group (symbol loading, resolution, section
+#           resolution, GC);
 #   layout: cld's other layout passes; wild's "Layout" group;
 #   write:  cld's write passes; wild's "Write output file" group;
 #   wild's "Shutdown" (dropping its tables) has no cld counterpart (cld
@@ -123,7 +125,7 @@ cld_write = [n for n in cld_order if n.startswith("write") and n not in nested]
 cld_layout = [n for n in cld_order if n not in front and n not in cld_write and n not in nested]
 groups = [
     ("front (inputs, symbols, resolution, GC, scan)", sum(med(cld[n]) for n in front),
-     med(wild["Find required sections"])),
+     med(wild["Open input files"]) + med(wild["Find required sections"])),
     ("layout", sum(med(cld[n]) for n in cld_layout), med(wild["Layout"])),
     ("write", sum(med(cld[n]) for n in cld_write), med(wild["Write output file"])),
     ("shutdown", 0.0, med(wild["Shutdown"])),
