@@ -13,6 +13,7 @@
 //! where its sockets live and how links of one output are kept apart.
 pub mod arch;
 pub mod archive;
+pub mod arenas;
 pub mod args;
 pub mod chunks;
 pub mod cleanup;

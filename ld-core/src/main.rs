@@ -110,6 +110,8 @@ fn main() {
                     .num_threads(n.max(1))
                     .build_global();
             }
+            // Each worker's malloc arena grown once (see arenas.rs).
+            ld_core::arenas::pregrow(None);
             let code = match ld_core::link::link(&opts) {
                 // The process ends next: the kernel frees it all at once.
                 Ok(done) => {
