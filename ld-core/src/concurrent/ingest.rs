@@ -175,11 +175,14 @@ pub(super) struct FifoIn {
 fn ingest_pool() -> &'static rayon::ThreadPool {
     static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
     POOL.get_or_init(|| {
-        rayon::ThreadPoolBuilder::new()
+        let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(rayon::current_num_threads())
             .thread_name(|i| format!("cld-ingest-{i}"))
             .build()
-            .expect("cannot start the ingestion threads")
+            .expect("cannot start the ingestion threads");
+        // Their malloc arenas grown once (see arenas.rs).
+        crate::arenas::pregrow(Some(&pool));
+        pool
     })
 }
 

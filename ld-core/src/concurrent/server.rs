@@ -102,6 +102,8 @@ pub(super) fn background(s: Setup, ready: OwnedFd) -> i32 {
             .num_threads(n.max(1))
             .build_global();
     }
+    // Each worker's malloc arena grown once (see arenas.rs).
+    crate::arenas::pregrow(None);
     let shared = Shared::new(entries, Box::new(log_file), opts.search_paths.clone());
     shared.log(&format!(
         "start token={token} pid={} mode={}",
