@@ -274,12 +274,7 @@ impl Expander {
                 let m = input::map_file(p).ok()?;
                 let parsed = (input::classify(m.data) == Some(FileKind::Object)
                     && plugin::lto_kind(m.data).is_none())
-                .then(|| {
-                    ObjectFile::parse(p.display().to_string(), m.data).map(|mut o| {
-                        o.backing = m.backing.clone();
-                        LoadItem::Object(Box::new(o))
-                    })
-                });
+                .then(|| parse_object(p, m.data, &m.backing));
                 Some((p.clone(), (m, parsed)))
             })
             .collect();
@@ -354,6 +349,15 @@ fn write_dependency_file(opts: &Options, inputs: &[PathBuf]) -> Result<()> {
     })
 }
 
+/// A relocatable object (not LTO IR) parsed: `ingest_one`'s, and
+/// `Expander::premap`'s as soon as it is read (which has no more to know:
+/// `--as-needed` and `--whole-archive` do not change an object).
+fn parse_object(path: &Path, data: &'static [u8], backing: &input::Backing) -> Result<LoadItem> {
+    let mut o = ObjectFile::parse(path.display().to_string(), data)?;
+    o.backing = backing.clone();
+    Ok(LoadItem::Object(Box::new(o)))
+}
+
 /// Ingest one input: everything that depends on the file alone.
 pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
     match p {
@@ -376,11 +380,7 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
                     l.set_backing(&backing);
                     Ok(LoadItem::Lto(Box::new(l)))
                 }
-                None => {
-                    let mut o = ObjectFile::parse(path.display().to_string(), data)?;
-                    o.backing = backing;
-                    Ok(LoadItem::Object(Box::new(o)))
-                }
+                None => parse_object(&path, data, &backing),
             },
             FileKind::Archive | FileKind::ThinArchive => {
                 let mut archive = Archive::parse(&path, data)?;
