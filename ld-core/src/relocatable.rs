@@ -416,7 +416,7 @@ fn relocations(res: &Resolved, p: &Plan, s: &Symbols, pieces: &[(Place, u64)]) -
                 ),
             };
             out.push(Rela {
-                offset: offset + off,
+                offset: offset.wrapping_add(off),
                 info: ((sym as u64) << 32) | rtype as u64,
                 addend,
             });
