@@ -188,6 +188,7 @@ impl Env {
             .env(util::ENV_CLD, &self.cld)
             .env(util::ENV_SHIM, &self.shim)
             .env(util::ENV_SESSION, &self.session)
+            .env(util::ENV_OWNER, std::process::id().to_string())
             .env(util::ENV_KEY, &self.key)
             .env("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER", &self.exe)
             .env("RUSTC_WRAPPER", &self.exe)

@@ -406,11 +406,14 @@ fn start(unit: &Unit, args: &[String]) -> Result<Running, String> {
         return Err("no input can change".into());
     }
     let _ = std::fs::remove_file(unit.log_path());
-    let opts = [
+    let mut opts = vec![
         "--concurrent-inotify".to_string(),
         format!("--concurrent-log={}", unit.log_path().display()),
         format!("--concurrent-idle-timeout={}", util::IDLE_TIMEOUT_SECS),
     ];
+    if let Some(pid) = util::env_str(util::ENV_OWNER) {
+        opts.push(format!("--concurrent-owner={pid}"));
+    }
     let _ = std::fs::create_dir_all(unit.tmp_dir());
     let _ = std::fs::create_dir_all(unit.obj_dir());
     let mut watched = ccargs::option_paths(args);

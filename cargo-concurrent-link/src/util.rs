@@ -16,6 +16,9 @@ pub const ENV_SHIM: &str = "CARGO_CONCURRENT_LINK_SHIM";
 /// The C driver that runs cld (default `cc`).
 pub const ENV_CC: &str = "CARGO_CONCURRENT_LINK_CC";
 pub const ENV_SESSION: &str = "CARGO_CONCURRENT_LINK_SESSION";
+/// The subcommand's pid: background linkers give up once it has exited
+/// (`--concurrent-owner`), whatever the build's cleanup missed.
+pub const ENV_OWNER: &str = "CARGO_CONCURRENT_LINK_OWNER";
 /// Identifies the cargo command (verb, arguments, directory): links made
 /// by one are started early by the next identical one.
 pub const ENV_KEY: &str = "CARGO_CONCURRENT_LINK_KEY";

@@ -238,9 +238,16 @@ impl Ws {
                 if let Ok(cmdline) = std::fs::read(e.path().join("cmdline")) {
                     let s = String::from_utf8_lossy(&cmdline).replace('\0', " ");
                     if s.contains(&needle) {
+                        // Its state and where it sleeps: a hang shows.
+                        let status =
+                            std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+                        let state = status.lines().find(|l| l.starts_with("State:"));
+                        let wchan =
+                            std::fs::read_to_string(e.path().join("wchan")).unwrap_or_default();
                         found.push(format!(
-                            "process {}: {}",
+                            "process {} ({}, wchan {wchan}): {}",
                             e.file_name().to_string_lossy(),
+                            state.unwrap_or("?"),
                             &s[..s.len().min(200)]
                         ));
                     }
@@ -258,7 +265,34 @@ impl Ws {
             std::thread::sleep(Duration::from_millis(50));
             left = self.leftovers();
         }
-        assert!(left.is_empty(), "{when}: left behind:\n{}", left.join("\n"));
+        if !left.is_empty() {
+            panic!(
+                "{when}: left behind:\n{}\n{}",
+                left.join("\n"),
+                self.linker_logs()
+            );
+        }
+    }
+
+    /// The end of each background linker log of the build (what a
+    /// leftover was doing).
+    fn linker_logs(&self) -> String {
+        let mut out = String::new();
+        let mut dirs = vec![self.target.clone()];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.file_name().is_some_and(|n| n == "cld.log") {
+                    let text = std::fs::read_to_string(&p).unwrap_or_default();
+                    let lines: Vec<&str> = text.lines().collect();
+                    let tail = &lines[lines.len().saturating_sub(40)..];
+                    out += &format!("--- {} (end) ---\n{}\n", p.display(), tail.join("\n"));
+                }
+            }
+        }
+        out
     }
 
     /// The app's report for the built-in sample and for stdin input.
@@ -811,6 +845,31 @@ fn interrupted_builds_leave_nothing() {
         let _ = child.wait();
         ws.assert_no_leftovers(&format!("after SIGINT at {delay_ms} ms"));
     }
+    // SIGKILL to the whole build once a background linker has started: no
+    // cleanup of ours runs; the background linker (in a session of its
+    // own) sees its owner, the subcommand, exit and gives up.
+    ws.take_trace();
+    ws.touch("app/src/lib.rs");
+    let mut cmd = ws.ccl(&["build", "--workspace", "--locked"]);
+    cmd.process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let t0 = Instant::now();
+    let started =
+        |ws: &Ws| std::fs::read_to_string(&ws.trace).is_ok_and(|t| t.contains(" bg-start "));
+    while !started(ws) && t0.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pgid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+    let _ = child.wait();
+    assert!(
+        started(ws),
+        "no background linker started: {:?}",
+        ws.take_trace()
+    );
+    ws.assert_no_leftovers("after SIGKILL to the build");
     let o = run(&mut ws.ccl(&["build", "--workspace", "--locked"]), None);
     assert!(o.ok(), "{}", o.show());
     assert_eq!(&Ws::app_outputs(&app_bin(ws)), reference);

@@ -322,6 +322,7 @@ fn long_arity(name: &str) -> Option<Arity> {
         | "exclude-libs"
         | "concurrent-idle-timeout"
         | "concurrent-log"
+        | "concurrent-owner"
         | "concurrent-pending"
         | "concurrent-wait"
         | "concurrent-abort"
@@ -1035,6 +1036,13 @@ impl Parser {
                 }
             }
             "concurrent-log" => o.concurrent_log = Some(PathBuf::from(val())),
+            "concurrent-owner" => {
+                let v = utf8(spelled, val())?;
+                match v.parse::<i32>() {
+                    Ok(n) if n > 0 => o.concurrent_owner = Some(n),
+                    _ => bail!("invalid {spelled} value: {v} (a process id)"),
+                }
+            }
             "concurrent-existing" => o.concurrent_existing = true,
             "concurrent-pending" => o.concurrent_pending.push(PathBuf::from(val())),
             "concurrent-wait" | "concurrent-abort" | "concurrent-status" => {

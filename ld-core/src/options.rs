@@ -217,6 +217,9 @@ pub struct Options {
     pub concurrent_idle_timeout: u64,
     /// `--concurrent-log=FILE`: the background linker's event log.
     pub concurrent_log: Option<PathBuf>,
+    /// `--concurrent-owner=PID`: the background linker gives up when that
+    /// process (the build that started it) has exited.
+    pub concurrent_owner: Option<i32>,
     /// `--concurrent-existing`: the concurrent inputs that exist when the
     /// background linker starts are read at once, as if reported (one
     /// written again is reported again), but those named by
@@ -340,6 +343,7 @@ impl Default for Options {
             relocatable_merge_sections: false,
             concurrent_idle_timeout: 3600,
             concurrent_log: None,
+            concurrent_owner: None,
             concurrent_existing: false,
             concurrent_pending: Vec::new(),
             concurrent_report: StartReport::Token,

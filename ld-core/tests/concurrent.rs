@@ -1668,6 +1668,89 @@ fn fault_idle_timeout() {
     );
 }
 
+/// (c2) `--concurrent-owner=PID`: the background linker gives up as soon
+/// as that process (the build) has exited, long before the idle timeout,
+/// and leaves nothing; while the owner runs, the link is served as usual.
+/// A pid that does not run is refused at the start.
+#[test]
+fn fault_owner_exits() {
+    let _g = shared();
+    let (dir, rt) = fresh_run("fault-owner");
+    // A: the owner exits while nobody waits.
+    let a = dir.join("a");
+    std::fs::create_dir(&a).unwrap();
+    let mut owner = Command::new("sleep").arg("1").spawn().unwrap();
+    let opt = format!("--concurrent-owner={}", owner.id());
+    let (tok_a, pid_a) = start_tiny(&a, &rt, &["t1.o"], &[&opt]);
+    assert!(
+        pid_alive(pid_a),
+        "the background linker did not wait for its owner"
+    );
+    let _ = owner.wait();
+    let t0 = Instant::now();
+    let gone = poll(Duration::from_secs(5), || {
+        !pid_alive(pid_a) && leftovers(&rt).is_empty()
+    });
+    assert!(
+        gone,
+        "{:.1} s after its owner exited: alive {}, runtime dir {:?}",
+        t0.elapsed().as_secs_f64(),
+        pid_alive(pid_a),
+        leftovers(&rt)
+    );
+    assert!(!a.join("p").exists(), "the FIFO that cld created is left");
+    let log = std::fs::read_to_string(a.join("log")).unwrap();
+    assert!(
+        log.contains("owner"),
+        "the log does not say why it exited:\n{log}"
+    );
+    let (r, shown) = control(&rt, "wait", &tok_a, &[]);
+    assert_failed_cleanly(
+        &r,
+        &shown,
+        "wait after the owner exited",
+        &["no background linker"],
+    );
+    // B: an owner that runs on; the link is waited for.
+    let b = dir.join("b");
+    std::fs::create_dir(&b).unwrap();
+    let mut owner = Command::new("sleep").arg("60").spawn().unwrap();
+    let opt = format!("--concurrent-owner={}", owner.id());
+    let (tok_b, _) = start_tiny(&b, &rt, &["t1.o", "t2.o", "t3.o"], &[&opt]);
+    tiny_objects(&b, &["t1.o", "t2.o", "t3.o"]);
+    let (r, shown) = control(&rt, "wait", &tok_b, &[]);
+    let _ = owner.kill();
+    let _ = owner.wait();
+    assert!(r.success(), "the wait failed{}", context(&r, &shown));
+    check_runs(&b.join("prog"), TINY_OUT, "the program");
+    // C: an owner that is not running.
+    let c = dir.join("c");
+    std::fs::create_dir(&c).unwrap();
+    tiny_objects(&c, &["tmain.o"]);
+    let mut gone_owner = Command::new("true").spawn().unwrap();
+    let dead = gone_owner.id();
+    let _ = gone_owner.wait();
+    let mut cmd = Command::new(cld_binary());
+    cmd.current_dir(&c).env("CLD_RUNTIME_DIR", &rt).args([
+        "-o".to_string(),
+        "prog".into(),
+        "tmain.o".into(),
+        "--concurrent-inotify".into(),
+        format!("--concurrent-owner={dead}"),
+        "--start-concurrent".into(),
+        "t1.o".into(),
+        "--end-concurrent".into(),
+    ]);
+    let (r, shown) = run(&mut cmd);
+    assert_failed_cleanly(
+        &r,
+        &shown,
+        "a start with a dead owner",
+        &["--concurrent-owner", &dead.to_string()],
+    );
+    assert!(leftovers(&rt).is_empty(), "left: {:?}", leftovers(&rt));
+}
+
 /// (d) A name on the FIFO that is not a concurrent input: a warning at the
 /// wait; the link still works.
 #[test]

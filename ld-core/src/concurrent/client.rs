@@ -9,6 +9,7 @@
 
 use super::feed;
 use super::ingest::{normalize, Entry, Names, Slot};
+use super::owner::Owner;
 use super::server::{self, Setup};
 use super::start::Report;
 use crate::error::{Error, Result};
@@ -42,6 +43,7 @@ fn setup(opts: Options) -> Result<Setup> {
     let cwd = std::env::current_dir()
         .map_err(|e| Error::new(format!("cannot get the current directory: {e}")))?;
     let (entries, names) = read_inputs(&opts, &cwd)?;
+    let owner = opts.concurrent_owner.map(Owner::open).transpose()?;
     let dir = runtime_dir()?;
     remove_stale(&dir);
     let token = new_token()?;
@@ -69,6 +71,7 @@ fn setup(opts: Options) -> Result<Setup> {
         entries,
         names,
         start_lock,
+        owner,
     })
 }
 

@@ -26,7 +26,8 @@
 //! state and the jobs that fill it), `feed` (FIFO and inotify: what
 //! reports inputs), `frontier` (symbols resolved in command-line order as
 //! far as inputs are in), `wait` (verify and link), `server` (the background
-//! process and its event loop), `client` (the commands) with `start` (what
+//! process and its event loop, with `owner`: the build it gives up
+//! without), `client` (the commands) with `start` (what
 //! `--concurrent-start` prints, and its form that runs a compiler driver).
 //! The runtime directory where sockets and locks live is
 //! `crate::runtime_dir`.
@@ -35,6 +36,7 @@ mod client;
 mod feed;
 mod frontier;
 mod ingest;
+mod owner;
 mod server;
 mod start;
 mod wait;

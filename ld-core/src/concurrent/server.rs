@@ -10,6 +10,7 @@
 use super::feed;
 use super::frontier::{self, Frontier};
 use super::ingest::{ingest_existing, start_fixed, Entry, Names, Shared};
+use super::owner::Owner;
 use super::wait::finish;
 use crate::options::{ConcurrentMode, Options};
 use crate::outlock::OutputLock;
@@ -37,6 +38,8 @@ pub(super) struct Setup {
     pub(super) names: Names,
     /// `linker-HASH.lock`, held for the background linker's life.
     pub(super) start_lock: OutputLock,
+    /// `--concurrent-owner=PID`.
+    pub(super) owner: Option<Owner>,
 }
 
 impl Setup {
@@ -65,6 +68,7 @@ pub(super) fn background(s: Setup, ready: OwnedFd) -> i32 {
         entries,
         names,
         mut start_lock,
+        owner,
     } = s;
     let keep_log = opts.concurrent_log.is_some();
     let log_path = opts
@@ -95,6 +99,9 @@ pub(super) fn background(s: Setup, ready: OwnedFd) -> i32 {
     }
     if let Some((ino, _)) = &inotify {
         keep.push(ino.as_fd().as_raw_fd());
+    }
+    if let Some(fd) = owner.as_ref().and_then(Owner::fd) {
+        keep.push(fd.as_raw_fd());
     }
     detach(&keep, log_file.as_raw_fd());
     if let Some(n) = opts.threads {
@@ -136,7 +143,8 @@ pub(super) fn background(s: Setup, ready: OwnedFd) -> i32 {
         let mut w = std::fs::File::from(ready);
         let _ = write!(w, "R{}", std::process::id());
     }
-    event_loop(&shared, &opts, &listener, &dir, &token, &leftovers)
+    let owner = owner.as_ref();
+    event_loop(&shared, &opts, &listener, &dir, &token, &leftovers, owner)
 }
 
 /// What the background linker removes when it ends, however it ends.
@@ -168,8 +176,8 @@ impl Leftovers {
 }
 
 /// Serves control connections until the link is waited for or aborted, a
-/// signal arrives, or nothing happens for the idle timeout. Returns the
-/// exit status.
+/// signal arrives, the owner has exited, or nothing happens for the idle
+/// timeout. Returns the exit status.
 fn event_loop(
     shared: &Arc<Shared>,
     opts: &Options,
@@ -177,6 +185,7 @@ fn event_loop(
     dir: &Path,
     token: &str,
     leftovers: &Leftovers,
+    owner: Option<&Owner>,
 ) -> i32 {
     let _ = listener.set_nonblocking(true);
     let timeout = Duration::from_secs(opts.concurrent_idle_timeout);
@@ -233,6 +242,7 @@ fn event_loop(
                 // Or an ingestion is stored: the resolution goes on then.
                 let mut fds: Vec<_> = std::iter::once(listener.as_fd())
                     .chain(shared.woken_by())
+                    .chain(owner.and_then(Owner::fd))
                     .map(|fd| nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN))
                     .collect();
                 // While the output is being prepared, a step at a time.
@@ -263,6 +273,16 @@ fn event_loop(
                         Some(more) => preparing = more,
                         None => (can_prepare, preparing) = (false, false),
                     }
+                }
+                // A request that came with the owner's exit (its wait) was
+                // served above.
+                if let Some(o) = owner.filter(|o| o.gone()) {
+                    shared.last_log(&format!(
+                        "owner (pid {}) exited; giving up (nobody will call --concurrent-wait)",
+                        o.pid()
+                    ));
+                    leftovers.remove(shared);
+                    return 0;
                 }
                 let idle = shared.state.lock().unwrap().last_activity.elapsed();
                 if idle > timeout {
