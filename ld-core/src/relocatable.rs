@@ -162,7 +162,22 @@ fn plan(opts: &Options, res: &Resolved) -> Result<Plan> {
             };
             let out = &mut p.secs[idx as usize];
             let align = s.align();
-            let off = out.size.next_multiple_of(align);
+            // Ingestion bounds each size by 2^47 and each alignment by
+            // 2^30, but a `SHT_NOBITS` section costs no file bytes: some
+            // 2^17 of them still add up past 2^64.
+            let off = (out.size.checked_next_multiple_of(align))
+                .filter(|o| o.checked_add(s.size).is_some())
+                .ok_or_else(|| {
+                    bad(
+                        o,
+                        format_args!(
+                            "section {} ({:#x} bytes) makes output section {} larger than 2^64 bytes",
+                            String::from_utf8_lossy(s.name.get()),
+                            s.size,
+                            String::from_utf8_lossy(name)
+                        ),
+                    )
+                })?;
             out.size = off + s.size;
             out.align = out.align.max(align);
             if out.entsize != Some(u64::from(s.entsize)) {
@@ -393,7 +408,12 @@ struct Rela {
 }
 
 /// The relocations of output section `out`, renumbered.
-fn relocations(res: &Resolved, p: &Plan, s: &Symbols, pieces: &[(Place, u64)]) -> Vec<Rela> {
+fn relocations(
+    res: &Resolved,
+    p: &Plan,
+    s: &Symbols,
+    pieces: &[(Place, u64)],
+) -> Result<Vec<Rela>> {
     let mut out = Vec::new();
     for &((f, si), off) in pieces {
         let o = &res.objects[f];
@@ -426,12 +446,24 @@ fn relocations(res: &Resolved, p: &Plan, s: &Symbols, pieces: &[(Place, u64)]) -
                 push(r.offset(), r.rtype(), r.sym(), r.addend());
             }
         } else {
+            // Checked here: ingestion checks only the allocated sections'
+            // relocations (the others are applied by `write` in a link).
             for r in o.raw_relocs(si as usize) {
+                if r.offset() >= sec.size {
+                    return Err(bad(
+                        o,
+                        format_args!(
+                            "({}+{:#x}): relocation offset is past the end of the section",
+                            String::from_utf8_lossy(sec.name.get()),
+                            r.offset()
+                        ),
+                    ));
+                }
                 push(r.offset(), r.rtype(), r.sym(), r.addend());
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// A section header being written.
@@ -456,7 +488,7 @@ pub fn write(opts: &Options, res: &Resolved) -> Result<()> {
     let mut relas: Vec<(u32, Vec<Rela>)> = Vec::new();
     for (i, s) in p.secs.iter().enumerate() {
         if let Content::Pieces(pieces) = &s.content {
-            let r = relocations(res, &p, &syms, pieces);
+            let r = relocations(res, &p, &syms, pieces)?;
             if !r.is_empty() {
                 relas.push((i as u32, r));
             }

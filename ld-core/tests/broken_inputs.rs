@@ -1036,6 +1036,37 @@ fn asm_case(name: &str, src: &str, expect: &str) -> Case {
     case(name, "broken.o", std::fs::read(o).unwrap(), expect, OBJ)
 }
 
+/// A broken object linked with `-r` (the relocatable output keeps the
+/// relocations of every section, debug ones included).
+fn r(name: &str, data: Vec<u8>, expect: &str) -> Case {
+    let mut c = o(name, data, expect);
+    c.args.insert(0, "-r".into());
+    c
+}
+
+fn relocatable_cases() -> Vec<Case> {
+    vec![
+        r(
+            "r_debug_reloc_offset_out_of_range",
+            obj(|e| {
+                let r = e.rela(".rela.debug_info", 0);
+                e.set(r, 8, 0x10_0000);
+            }),
+            "(.debug_info+0x100000): relocation offset is past the end of the section",
+        ),
+        // What the fuzzer found: an offset that overflowed when added to
+        // the section's place in the output.
+        r(
+            "r_debug_reloc_offset_near_2_64",
+            obj(|e| {
+                let r = e.rela(".rela.debug_info", 1);
+                e.set(r, 8, 0xffff_ffff_ffff_ff30);
+            }),
+            "(.debug_info+0xffffffffffffff30): relocation offset is past the end of the section",
+        ),
+    ]
+}
+
 /// Relocations whose place or code sequence is cut short, written with `.reloc`.
 fn reloc_asm_cases() -> Vec<Case> {
     vec![
@@ -1713,6 +1744,11 @@ fn broken_objects() {
 #[test]
 fn broken_relocations_in_the_relocation_pass() {
     run_all(reloc_asm_cases(), 6);
+}
+
+#[test]
+fn broken_objects_linked_relocatable() {
+    run_all(relocatable_cases(), 2);
 }
 
 #[test]
