@@ -39,7 +39,8 @@
 # microseconds (GNU time's CPU times have 10 ms resolution).
 #
 # Environment:
-#   RUNS=7                       repetitions per linker and workload (min 5)
+#   RUNS=7                       timed rounds per workload, each linking once with
+#                                every linker in turn (min 5)
 #   WORKLOADS="..."              workloads to run (default: all)
 #   BENCH_REBUILD=1              rebuild the inputs
 #   CLD_TEST_LINKER=/usr/bin/ld  put another linker in cld's row (marked cld*)
@@ -325,34 +326,41 @@ run_check() {
 }
 
 # ---------------------------------------------------------------- links
+# Per workload: one warm-up link per linker (page cache, and the
+# correctness checks), then RUNS rounds, each linking once with every
+# linker in turn: the machine's speed drifts over minutes, and timing one
+# linker's runs after another's put that drift into the ratios.
 declare -A st med mn mx rss size times cpu cpus
+link_cmd() { # link_cmd WORKLOAD LINKER -> CMD (argv), EXE
+    local w="$1" n="$2" outdir extra=()
+    outdir="$work/out/$w/${n//\*/}"
+    mkdir -p "$outdir"
+    EXE="$outdir/${WL_OUT[$w]}"
+    # mold forks and returns before its child has finished; --no-fork
+    # keeps all of the link in the measured (and RSS-accounted) process.
+    case "$n" in mold | mold-2.42 | wild | cld) extra=(-Wl,--no-fork) ;; esac
+    CMD=(timeout 600 "${wl_args[0]}" -B "$work/shims/${n//\*/}" "${extra[@]}" "${wl_args[@]:1}")
+    CMD=("${CMD[@]/#OUTPUT/$EXE}")
+}
 for w in "${workloads[@]}"; do
     echo "==> $w: ${WL_DESC[$w]}"
     mapfile -d '' wl_args <"${WL_ARGS[$w]}"
+    timed=()
     for n in "${names[@]}"; do
         key="$w/$n"
-        times[$key]="" cpus[$key]=""
+        times[$key]="" cpus[$key]="" rss[$key]=0
         if [ -z "${path[$n]}" ] || [ ! -x "${path[$n]}" ]; then
             st[$key]="not installed"
             [ "$n" = "$cld_name" ] && st[$key]="FAILED"
             echo "    $n: ${st[$key]}"
             continue
         fi
-        outdir="$work/out/$w/${n//\*/}"
-        mkdir -p "$outdir"
-        exe="$outdir/${WL_OUT[$w]}"
-        extra=()
-        # mold forks and returns before its child has finished; --no-fork
-        # keeps all of the link in the measured (and RSS-accounted) process.
-        case "$n" in mold | mold-2.42 | wild | cld) extra=(-Wl,--no-fork) ;; esac
-        cmd=(timeout 600 "${wl_args[0]}" -B "$work/shims/${n//\*/}" "${extra[@]}" "${wl_args[@]:1}")
-        cmd=("${cmd[@]/#OUTPUT/$exe}")
-        log="$outdir/link.log"
-        rm -f "$exe"
+        link_cmd "$w" "$n"
+        log="${EXE%/*}/link.log"
+        rm -f "$EXE"
         cd "${WL_CWD[$w]}"
-        # One warm-up link (page cache, and the correctness check), then RUNS timed ones.
         ok=1
-        if ! measure 1 "$log" "${cmd[@]}" || [ ! -s "$exe" ] || ! measure "$RUNS" "$log" "${cmd[@]}"; then ok=0; fi
+        if ! measure 1 "$log" "${CMD[@]}" || [ ! -s "$EXE" ]; then ok=0; fi
         cd "$root"
         if [ "$ok" = 0 ]; then
             st[$key]="FAILED"
@@ -360,24 +368,45 @@ for w in "${workloads[@]}"; do
             tail -n 5 "$log" | sed 's/^/      | /'
             continue
         fi
-        med[$key]=$M_MEDIAN mn[$key]=$M_MIN mx[$key]=$M_MAX rss[$key]=$M_RSS times[$key]=$M_TIMES
-        cpu[$key]=$M_CPU cpus[$key]=$M_CPUS
-        size[$key]=$(stat -c %s "$exe")
-        if [ "$n" = cld ] && ! readelf -p .comment "$exe" 2>/dev/null | grep -q 'cld '; then
+        size[$key]=$(stat -c %s "$EXE")
+        if [ "$n" = cld ] && ! readelf -p .comment "$EXE" 2>/dev/null | grep -q 'cld '; then
             # The shim did not run cld (cld names itself in .comment).
             st[$key]="FAILED"
             echo "    $n: FAILED: the output does not name cld in .comment (was it linked by cld?)"
             continue
         fi
-        if run_check "$w" "$exe"; then
+        if run_check "$w" "$EXE"; then
             st[$key]="ok"
         else
             st[$key]="WRONG OUTPUT"
-            cp "$work/run-$w.out" "$outdir/run.out" 2>/dev/null || true
+            cp "$work/run-$w.out" "${EXE%/*}/run.out" 2>/dev/null || true
+            outdir="${EXE%/*}"
             echo "    $n: the linked output does not behave as expected; it printed (${outdir#"$root"/}/run.out):"
-            head -n 5 "$outdir/run.out" 2>/dev/null | sed 's/^/      | /'
+            head -n 5 "${EXE%/*}/run.out" 2>/dev/null | sed 's/^/      | /'
         fi
-        echo "    $n: ${st[$key]}, ms: $M_TIMES, cpu ms: $M_CPUS, peak RSS $M_RSS KiB"
+        timed+=("$n")
+    done
+    for ((r = 0; r < RUNS; r++)); do
+        for n in "${timed[@]}"; do
+            key="$w/$n"
+            [ "${st[$key]}" = FAILED ] && continue
+            link_cmd "$w" "$n"
+            cd "${WL_CWD[$w]}"
+            if ! measure 1 "${EXE%/*}/link.log" "${CMD[@]}"; then
+                st[$key]="FAILED"
+                echo "    $n: FAILED in timed run $((r + 1)) (${EXE#"$root"/}/../link.log)"
+            fi
+            cd "$root"
+            times[$key]+="${times[$key]:+ }$M_TIMES" cpus[$key]+="${cpus[$key]:+ }$M_CPUS"
+            ((M_RSS > rss[$key])) && rss[$key]=$M_RSS
+        done
+    done
+    for n in "${timed[@]}"; do
+        key="$w/$n"
+        [ "${st[$key]}" = FAILED ] && continue
+        read -r med[$key] mn[$key] mx[$key] < <(tr ' ' '\n' <<<"${times[$key]}" | awk '{ printf "%d\n", $1 * 1000 }' | _m_stats)
+        read -r cpu[$key] _ _ < <(tr ' ' '\n' <<<"${cpus[$key]}" | awk '{ printf "%d\n", $1 * 1000 }' | _m_stats)
+        echo "    $n: ${st[$key]}, ms: ${times[$key]}, cpu ms: ${cpus[$key]}, peak RSS ${rss[$key]} KiB"
     done
 done
 
@@ -397,7 +426,7 @@ ref=mold
     echo "# Link benchmark"
     echo
     echo "$date_utc, cld at $commit, $cpu_model, $ncpu CPUs, load average $load at the end;"
-    echo "$RUNS timed runs per linker after one warm-up; wall time of \`gcc -B SHIM ...\` (driver included)."
+    echo "One warm-up link per linker, then $RUNS rounds linking once with each in turn; wall time of \`gcc -B SHIM ...\` (driver included)."
     echo "CPU: user+sys time of the link (gcc, collect2 and the linker with all its threads), median."
     echo "Peak RSS: largest process of the link (wait4 ru_maxrss, as GNU time %M). mold, wild and cld run with --no-fork."
     echo "Ratios are against $ref (lower is better). \`bench/link-bench.sh\`; workloads: ${workloads[*]}."
