@@ -16,7 +16,8 @@
 #
 # The parts compared (each linker's own passes, grouped):
 #   front:  cld's expand + ingest + resolve + exports + liveness + scan
-#           relocations; wild's "Open input files" (opening and mapping
+#           relocations (with the output-section passes, which run beside
+#           it); wild's "Open input files" (opening and mapping
 #           them, a pass of its own, as cld's expand) and "Find required
 #           sections" group (symbol loading, resolution, section
 #           resolution, GC);
@@ -120,7 +121,7 @@ for r in runs_of(f"{work}/wild.txt"):
         wild[name].append(float(m.group(2)))
 med = lambda v: st.median(v) if v else 0.0
 front = ["expand: map the inputs", "ingest: parse the inputs", "resolve", "exports",
-         "layout: liveness", "layout: scan relocations"]
+         "layout: liveness", "layout: scan relocations; output sections"]
 cld_write = [n for n in cld_order if n.startswith("write") and n not in nested]
 cld_layout = [n for n in cld_order if n not in front and n not in cld_write and n not in nested]
 groups = [

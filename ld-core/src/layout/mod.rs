@@ -464,23 +464,34 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     // The folds go on from where they stopped before the wait, if they ran.
     let Live { live, folded } = liveness::live_sections(inp, live_ahead);
 
-    crate::timing::next(&mut pass, "layout: scan relocations");
+    // The output sections beside the scan: they depend on the live
+    // sections alone, and their joining and placing are sequential (on
+    // two cores: 3.5 ms less layout of a 3,000-object program, 2 ms of
+    // ripgrep debug's; medians of 11 alternating links).
+    crate::timing::next(&mut pass, "layout: scan relocations; output sections");
+    let (scanned, outs) = rayon::join(
+        || scan::scan_all(inp, &live, scans_ahead),
+        || {
+            let dests = output_sections::all_file_dests(inp, &live, dests_ahead);
+            let mut joined =
+                output_sections::join(inp, &dests, &folded, was_ahead.then_some(joined));
+            output_sections::order_inputs(inp, &mut joined.sections);
+            let placed = output_sections::place_inputs(
+                inp,
+                &mut joined.sections,
+                &folded,
+                was_ahead.then_some(placed),
+            );
+            (dests, joined, placed)
+        },
+    );
     let scan::Scanned {
         views,
         scans,
         needs,
         mut sym_info,
-    } = scan::scan_all(inp, &live, scans_ahead)?;
-
-    crate::timing::next(&mut pass, "layout: got, plt");
-    let gp = got::order(inp, &needs, &mut sym_info);
-    let gnu_properties = notes::gnu_properties(inp, !gp.plt.is_empty());
-    bss::copy_relocation_errors(inp, &needs.copy)?;
-    let relr = chunks::relr::relr_plan(inp, &scans, &gp.got);
-
-    crate::timing::next(&mut pass, "layout: output sections: dests");
-    let dests = output_sections::all_file_dests(inp, &live, dests_ahead);
-    crate::timing::next(&mut pass, "layout: output sections: join");
+    } = scanned?;
+    let (dests, joined, placed) = outs;
     let Joined {
         mut sections,
         mut by_name,
@@ -488,27 +499,38 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         comment_inputs,
         execstack,
         ..
-    } = output_sections::join(inp, &dests, &folded, was_ahead.then_some(joined));
-    crate::timing::next(&mut pass, "layout: output sections: place");
-    output_sections::order_inputs(inp, &mut sections);
-    let (mut placement, mut script_data) =
-        output_sections::place_inputs(inp, &mut sections, &folded, was_ahead.then_some(placed))?;
+    } = joined;
 
-    crate::timing::next(&mut pass, "layout: merged strings");
-    let piece_out = merge::merge_strings(
-        res,
-        &merge_secs,
-        &mut sections,
-        &mut placement,
-        &by_name,
-        was_ahead.then_some(merge),
+    crate::timing::next(&mut pass, "layout: got, plt");
+    let gp = got::order(inp, &needs, &mut sym_info);
+    let gnu_properties = notes::gnu_properties(inp, !gp.plt.is_empty());
+    bss::copy_relocation_errors(inp, &needs.copy)?;
+    let relr = chunks::relr::relr_plan(inp, &scans, &gp.got);
+    // Its errors after those above, as when it ran after them.
+    let (mut placement, mut script_data) = placed?;
+
+    crate::timing::next(&mut pass, "layout: merged strings; eh_frame");
+    // `.eh_frame`'s records beside the strings: they depend on the live
+    // sections alone (and the merge is sequential below some size,
+    // `merge.rs`).
+    let (piece_out, eh) = rayon::join(
+        || {
+            merge::merge_strings(
+                res,
+                &merge_secs,
+                &mut sections,
+                &mut placement,
+                &by_name,
+                was_ahead.then_some(merge),
+            )
+        },
+        || eh_frame::place_records(res, &live, was_ahead.then_some(eh)),
     );
 
     crate::timing::next(&mut pass, "layout: commons, copies");
     let mut bss = bss::place_commons_and_copies(inp, &mut sym_info, &mut sections, &mut by_name);
-
-    crate::timing::next(&mut pass, "layout: eh_frame");
-    let eh = eh_frame::place_records(res, &live, was_ahead.then_some(eh))?;
+    // Its errors after the passes before it, as when it ran after them.
+    let eh = eh?;
     let comment = notes::comment(res, &comment_inputs);
 
     crate::timing::next(&mut pass, "layout: dynamic symbols");
