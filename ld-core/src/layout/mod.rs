@@ -435,6 +435,20 @@ fn check_static(inp: &LinkInput) -> Result<()> {
     Ok(())
 }
 
+/// `.gnu.hash`, `.dynsym` and the version sections, sized for `dynsyms`.
+fn add_dynamic_symbol_tables(
+    opts: &Options,
+    out: &mut Added,
+    dynsyms: &dynsym::DynSyms,
+    strings: &versions::DynStrings,
+) {
+    let ndyn = dynsyms.dynsyms.len() as u64 + 1;
+    let (n_exports, buckets) = (dynsyms.n_exports, dynsyms.gnu_hash_buckets);
+    chunks::hash::add(opts, out, ndyn, n_exports, buckets);
+    chunks::dynsym::add(out, ndyn);
+    versions::add(out, strings, ndyn);
+}
+
 /// The layout passes, in order. Each takes what earlier ones decided and
 /// returns what it decides; `LinkInput` (options, resolution, versions,
 /// scripts) is read by all. Pass timings (`--stats`) are named here.
@@ -464,26 +478,12 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     // The folds go on from where they stopped before the wait, if they ran.
     let Live { live, folded } = liveness::live_sections(inp, live_ahead);
 
-    // The output sections beside the scan: they depend on the live
-    // sections alone, and their joining and placing are sequential (on
-    // two cores: 3.5 ms less layout of a 3,000-object program, 2 ms of
-    // ripgrep debug's; medians of 11 alternating links).
+    // The output sections beside the scan (see `output_sections::all`).
     crate::timing::next(&mut pass, "layout: scan relocations; output sections");
+    let outs_ahead = (dests_ahead, was_ahead.then_some((joined, placed)));
     let (scanned, outs) = rayon::join(
         || scan::scan_all(inp, &live, scans_ahead),
-        || {
-            let dests = output_sections::all_file_dests(inp, &live, dests_ahead);
-            let mut joined =
-                output_sections::join(inp, &dests, &folded, was_ahead.then_some(joined));
-            output_sections::order_inputs(inp, &mut joined.sections);
-            let placed = output_sections::place_inputs(
-                inp,
-                &mut joined.sections,
-                &folded,
-                was_ahead.then_some(placed),
-            );
-            (dests, joined, placed)
-        },
+        || output_sections::all(inp, &live, &folded, outs_ahead),
     );
     let scan::Scanned {
         views,
@@ -510,9 +510,8 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     let (mut placement, mut script_data) = placed?;
 
     crate::timing::next(&mut pass, "layout: merged strings; eh_frame");
-    // `.eh_frame`'s records beside the strings: they depend on the live
-    // sections alone (and the merge is sequential below some size,
-    // `merge.rs`).
+    // `.eh_frame`'s records beside the strings (which are merged on one
+    // thread below some size, `merge.rs`): they need the live sections.
     let (piece_out, eh) = rayon::join(
         || {
             merge::merge_strings(
@@ -559,11 +558,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     };
     notes::add(opts, &mut out, &interp, &gnu_properties, build_id_len);
     if kind.is_dynamic() {
-        let ndyn = dynsyms.dynsyms.len() as u64 + 1;
-        let (n_exports, buckets) = (dynsyms.n_exports, dynsyms.gnu_hash_buckets);
-        chunks::hash::add(opts, &mut out, ndyn, n_exports, buckets);
-        chunks::dynsym::add(&mut out, ndyn);
-        versions::add(&mut out, &strings, ndyn);
+        add_dynamic_symbol_tables(opts, &mut out, &dynsyms, &strings);
     }
     dynrels::add(opts, &mut out, &counts, gp.n_lazy_plt, relr.is_some());
     chunks::got_plt::add_plt(&mut out, &gp);

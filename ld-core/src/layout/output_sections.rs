@@ -545,6 +545,32 @@ pub(super) fn input_align(res: &Resolved, folded: &Folded, f: usize, si: usize) 
         .unwrap_or(a)
 }
 
+/// Where the input sections go: each file's destinations
+/// (`all_file_dests`), the output sections made from them (`join`), their
+/// inputs' order and places (`order_inputs`, `place_inputs`), going on
+/// from what was done before the wait (`ahead`: the destinations, and the
+/// joined and placed output sections if they were made). The placing's
+/// error, if any, is left to the caller to report in its turn.
+///
+/// `compute` runs it beside the relocation scan: it depends on the live
+/// sections alone, and joining and placing are sequential (on two cores:
+/// 3.5 ms less layout of a 3,000-object program, 2 ms of ripgrep debug's;
+/// medians of 11 alternating links).
+pub(super) fn all(
+    inp: &LinkInput,
+    live: &[Vec<bool>],
+    folded: &Folded,
+    ahead: (Vec<FileDests>, Option<(Joined, Placed)>),
+) -> (Vec<FileDests>, Joined, Result<Placement>) {
+    let (dests_ahead, outs_ahead) = ahead;
+    let (joined_ahead, placed_ahead) = outs_ahead.unzip();
+    let dests = all_file_dests(inp, live, dests_ahead);
+    let mut joined = join(inp, &dests, folded, joined_ahead);
+    order_inputs(inp, &mut joined.sections);
+    let placed = place_inputs(inp, &mut joined.sections, folded, placed_ahead);
+    (dests, joined, placed)
+}
+
 /// Where each file's live input sections go, as far as the file alone
 /// tells (`file_dests`), per file in parallel.
 /// `ahead`: the first objects' found before the wait (`LayoutAhead`).
@@ -766,18 +792,20 @@ pub(super) fn order_inputs(inp: &LinkInput, sections: &mut [OutputSection]) {
     }
 }
 
+/// Each input section's place (per file, per section: output section and
+/// offset, or NONE) and the script data's places (output section, offset,
+/// statement).
+pub(super) type Placement = (Vec<Vec<(u32, u64)>>, Vec<(u32, u64, u32)>);
+
 /// Places the input sections within their output sections (and a linker
 /// script's data statements among them; a folded section where its kept
-/// copy is) and sizes the output sections. Returns the placement of every
-/// input section (per file, per section: output section and offset, or
-/// NONE) and the script data's places (output section, offset, statement).
-#[allow(clippy::type_complexity)]
+/// copy is) and sizes the output sections.
 pub(super) fn place_inputs(
     inp: &LinkInput,
     sections: &mut [OutputSection],
     folded: &Folded,
     ahead: Option<Placed>,
-) -> Result<(Vec<Vec<(u32, u64)>>, Vec<(u32, u64, u32)>)> {
+) -> Result<Placement> {
     let res = inp.res;
     // Where the first inputs were placed before the wait: an output
     // section goes on from there unless its inputs were reordered.
