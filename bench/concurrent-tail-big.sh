@@ -10,7 +10,8 @@
 # the arguments gcc passes to ld (the LTO plugin options dropped), output to
 # a regular file beside the inputs.
 #
-# Rows, RUNS times each (median, min, max):
+# Rows, RUNS times each (median, min, max; the whole links in rounds, each
+# linker once per round):
 #   wild / mold 2.42 / cld serial, each --no-fork: the whole link.
 #   cld tail, last in link order: a background linker is started with every
 #     loose object concurrent; all but the last loose object on the command
@@ -100,19 +101,24 @@ mapfile -t serial_args < <(with_out "$work/serial" "${args[@]}")
 "$work/serial" >"$work/expected" || die "the serial link's program does not run"
 
 declare -A times phases
-time_full() { # time_full NAME CMD...
+time_full() { # time_full NAME CMD...: one timed run
     local name=$1 t0 t1; shift
-    for ((r = 0; r < RUNS; r++)); do
-        t0=$EPOCHREALTIME
-        "$@" >/dev/null 2>&1 || die "$name failed"
-        t1=$EPOCHREALTIME
-        times[$name]+="$(echo "($t1 - $t0) * 1000" | bc -l) "
-    done
+    t0=$EPOCHREALTIME
+    "$@" >/dev/null 2>&1 || die "$name failed"
+    t1=$EPOCHREALTIME
+    times[$name]+="$(echo "($t1 - $t0) * 1000" | bc -l) "
 }
 if [ -z "${CLD_B:-}" ]; then
-    [ -n "$wild" ] && { mapfile -t a < <(with_out "$work/wild.out" "${args[@]}"); time_full "wild 0.10" "$wild" --no-fork "${a[@]}"; }
-    [ -n "$mold" ] && { mapfile -t a < <(with_out "$work/mold.out" "${args[@]}"); time_full "mold 2.42" "$mold" --no-fork "${a[@]}"; }
-    time_full "cld serial" "$cld" --no-fork "${serial_args[@]}"
+    # In rounds, each linker once per round: the machine's speed drifts
+    # over minutes, and one linker's runs after another's put that drift
+    # into the ratios.
+    mapfile -t wild_args < <(with_out "$work/wild.out" "${args[@]}")
+    mapfile -t mold_args < <(with_out "$work/mold.out" "${args[@]}")
+    for ((r = 0; r < RUNS; r++)); do
+        [ -n "$wild" ] && time_full "wild 0.10" "$wild" --no-fork "${wild_args[@]}"
+        [ -n "$mold" ] && time_full "mold 2.42" "$mold" --no-fork "${mold_args[@]}"
+        time_full "cld serial" "$cld" --no-fork "${serial_args[@]}"
+    done
 fi
 
 time_tail() { # time_tail NAME INDEX-OF-LAST [CLD]
