@@ -832,13 +832,17 @@ fn interrupted_builds_leave_nothing() {
     let (ws, _, _) = ws();
     let reference = reference_outputs(ws);
     ws.take_trace();
-    for delay_ms in [50u64, 150, 300, 600] {
+    // A rebuild in a process group of its own, to signal as a whole.
+    let rebuild = || {
         ws.touch("app/src/lib.rs");
         let mut cmd = ws.ccl(&["build", "--workspace", "--locked"]);
         cmd.process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        let mut child = cmd.spawn().unwrap();
+        cmd.spawn().unwrap()
+    };
+    for delay_ms in [50u64, 150, 300, 600] {
+        let mut child = rebuild();
         std::thread::sleep(Duration::from_millis(delay_ms));
         let pgid = nix::unistd::Pid::from_raw(child.id() as i32);
         let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGINT);
@@ -849,12 +853,7 @@ fn interrupted_builds_leave_nothing() {
     // cleanup of ours runs; the background linker (in a session of its
     // own) sees its owner, the subcommand, exit and gives up.
     ws.take_trace();
-    ws.touch("app/src/lib.rs");
-    let mut cmd = ws.ccl(&["build", "--workspace", "--locked"]);
-    cmd.process_group(0)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut child = cmd.spawn().unwrap();
+    let mut child = rebuild();
     let t0 = Instant::now();
     let started =
         |ws: &Ws| std::fs::read_to_string(&ws.trace).is_ok_and(|t| t.contains(" bg-start "));
