@@ -1958,6 +1958,16 @@ fn fault_command_line_errors() {
             vec!["no-such-dir/log"],
         ),
         (
+            "an owner that is not a process id",
+            ["-o", "prog", "tmain.o", "--concurrent-owner=0"]
+                .map(String::from)
+                .into_iter()
+                .chain([fifo_arg.clone(), log_arg.clone()])
+                .chain(["--start-concurrent", "t1.o", "--end-concurrent"].map(String::from))
+                .collect(),
+            vec!["invalid --concurrent-owner value: 0"],
+        ),
+        (
             "pipe and inotify together",
             ["-o", "prog", "tmain.o", "--concurrent-inotify"]
                 .map(String::from)
