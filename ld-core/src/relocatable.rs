@@ -436,7 +436,9 @@ fn relocations(
                 ),
             };
             out.push(Rela {
-                offset: offset.wrapping_add(off),
+                // In range: the offset is within its section (checked
+                // below, or at ingestion), which `plan` placed below 2^64.
+                offset: offset + off,
                 info: ((sym as u64) << 32) | rtype as u64,
                 addend,
             });

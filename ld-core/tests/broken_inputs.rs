@@ -991,10 +991,7 @@ fn object_cases() -> Vec<Case> {
         ),
         o(
             "rel_debug_offset_out_of_range",
-            obj(|e| {
-                let r = e.rela(".rela.debug_info", 0);
-                e.set(r, 8, 0x10_0000);
-            }),
+            debug_reloc_at(0, 0x10_0000),
             "(.debug_info+0x100000): relocation refers to symbol 5 or offset out of range",
         ),
         o(
@@ -1036,6 +1033,14 @@ fn asm_case(name: &str, src: &str, expect: &str) -> Case {
     case(name, "broken.o", std::fs::read(o).unwrap(), expect, OBJ)
 }
 
+/// good.o with relocation `k` of `.debug_info` moved to `offset`.
+fn debug_reloc_at(k: usize, offset: u64) -> Vec<u8> {
+    obj(|e| {
+        let r = e.rela(".rela.debug_info", k);
+        e.set(r, 8, offset);
+    })
+}
+
 /// A broken object linked with `-r` (the relocatable output keeps the
 /// relocations of every section, debug ones included).
 fn r(name: &str, data: Vec<u8>, expect: &str) -> Case {
@@ -1048,20 +1053,14 @@ fn relocatable_cases() -> Vec<Case> {
     vec![
         r(
             "r_debug_reloc_offset_out_of_range",
-            obj(|e| {
-                let r = e.rela(".rela.debug_info", 0);
-                e.set(r, 8, 0x10_0000);
-            }),
+            debug_reloc_at(0, 0x10_0000),
             "(.debug_info+0x100000): relocation offset is past the end of the section",
         ),
         // What the fuzzer found: an offset that overflowed when added to
         // the section's place in the output.
         r(
             "r_debug_reloc_offset_near_2_64",
-            obj(|e| {
-                let r = e.rela(".rela.debug_info", 1);
-                e.set(r, 8, 0xffff_ffff_ffff_ff30);
-            }),
+            debug_reloc_at(1, 0xffff_ffff_ffff_ff30),
             "(.debug_info+0xffffffffffffff30): relocation offset is past the end of the section",
         ),
     ]

@@ -1419,6 +1419,19 @@ fn tiny_serial(dir: &Path) -> Vec<u8> {
     std::fs::read(dir.join("prog")).unwrap()
 }
 
+/// The background linker started in `dir` with `token` gave up by itself:
+/// its log says `why`, and a wait finds no background linker.
+fn assert_gave_up(dir: &Path, rt: &Path, token: &str, why: &str) {
+    let log = std::fs::read_to_string(dir.join("log")).unwrap();
+    assert!(
+        log.contains(why),
+        "the log does not say why it exited ({why}):\n{log}"
+    );
+    let (r, shown) = control(rt, "wait", token, &[]);
+    let what = format!("wait after it gave up ({why})");
+    assert_failed_cleanly(&r, &shown, &what, &["no background linker"]);
+}
+
 fn assert_failed_cleanly(r: &RunResult, shown: &str, what: &str, needles: &[&str]) {
     let ctx = context(r, shown);
     assert!(!r.timed_out, "{what}: hung{ctx}");
@@ -1649,18 +1662,7 @@ fn fault_idle_timeout() {
         std::fs::symlink_metadata(b.join("p")).is_ok_and(|m| m.file_type().is_fifo()),
         "cld removed a FIFO that it did not create"
     );
-    let log = std::fs::read_to_string(a.join("log")).unwrap();
-    assert!(
-        log.contains("idle"),
-        "the log does not say why it exited:\n{log}"
-    );
-    let (r, shown) = control(&rt, "wait", &tok_a, &[]);
-    assert_failed_cleanly(
-        &r,
-        &shown,
-        "wait after the idle timeout",
-        &["no background linker"],
-    );
+    assert_gave_up(&a, &rt, &tok_a, "idle");
     assert!(
         processes_mentioning(&dir.display().to_string()).is_empty(),
         "processes left: {:?}",
@@ -1699,18 +1701,7 @@ fn fault_owner_exits() {
         leftovers(&rt)
     );
     assert!(!a.join("p").exists(), "the FIFO that cld created is left");
-    let log = std::fs::read_to_string(a.join("log")).unwrap();
-    assert!(
-        log.contains("owner"),
-        "the log does not say why it exited:\n{log}"
-    );
-    let (r, shown) = control(&rt, "wait", &tok_a, &[]);
-    assert_failed_cleanly(
-        &r,
-        &shown,
-        "wait after the owner exited",
-        &["no background linker"],
-    );
+    assert_gave_up(&a, &rt, &tok_a, "owner");
     // B: an owner that runs on; the link is waited for.
     let b = dir.join("b");
     std::fs::create_dir(&b).unwrap();

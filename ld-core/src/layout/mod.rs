@@ -481,7 +481,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     // The output sections beside the scan (see `output_sections::all`).
     crate::timing::next(&mut pass, "layout: scan relocations; output sections");
     let outs_ahead = (dests_ahead, was_ahead.then_some((joined, placed)));
-    let (scanned, outs) = rayon::join(
+    let (scanned, (dests, joined, placed)) = rayon::join(
         || scan::scan_all(inp, &live, scans_ahead),
         || output_sections::all(inp, &live, &folded, outs_ahead),
     );
@@ -491,7 +491,6 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         needs,
         mut sym_info,
     } = scanned?;
-    let (dests, joined, placed) = outs;
     let Joined {
         mut sections,
         mut by_name,
@@ -525,11 +524,10 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         },
         || eh_frame::place_records(res, &live, was_ahead.then_some(eh)),
     );
+    let eh = eh?;
 
     crate::timing::next(&mut pass, "layout: commons, copies");
     let mut bss = bss::place_commons_and_copies(inp, &mut sym_info, &mut sections, &mut by_name);
-    // Its errors after the passes before it, as when it ran after them.
-    let eh = eh?;
     let comment = notes::comment(res, &comment_inputs);
 
     crate::timing::next(&mut pass, "layout: dynamic symbols");
