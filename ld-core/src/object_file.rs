@@ -1457,6 +1457,14 @@ impl ObjectFile {
         }
     }
 
+    /// Whether raw relocation `r` of section `sec` (a non-allocated one,
+    /// `raw_relocs`: not checked at ingestion) names a symbol of this file
+    /// and a place inside the section.
+    #[inline(always)]
+    pub fn raw_reloc_in_range(&self, sec: &InputSection, r: &Reloc) -> bool {
+        (r.sym() as usize) < self.symbols.len() && r.offset() < sec.size
+    }
+
     pub fn section_name(&self, idx: usize) -> String {
         String::from_utf8_lossy(self.sections[idx].name.get()).into_owned()
     }

@@ -448,16 +448,17 @@ fn relocations(
                 push(r.offset(), r.rtype(), r.sym(), r.addend());
             }
         } else {
-            // Checked here: ingestion checks only the allocated sections'
-            // relocations (the others are applied by `write` in a link).
+            // Checked here, as a link's `write` checks them: ingestion
+            // checks only the allocated sections' relocations.
             for r in o.raw_relocs(si as usize) {
-                if r.offset() >= sec.size {
+                if !o.raw_reloc_in_range(sec, r) {
                     return Err(bad(
                         o,
                         format_args!(
-                            "({}+{:#x}): relocation offset is past the end of the section",
+                            "({}+{:#x}): relocation refers to symbol {} or offset out of range",
                             String::from_utf8_lossy(sec.name.get()),
-                            r.offset()
+                            r.offset(),
+                            r.sym()
                         ),
                     ));
                 }

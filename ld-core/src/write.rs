@@ -648,7 +648,7 @@ impl<'a> SecCtx<'a> {
     #[inline(always)]
     pub(crate) fn raw(&self, r: &Reloc) -> Result<Reloc, String> {
         let rel = *r;
-        if rel.sym() as usize >= self.o.symbols.len() || rel.offset() >= self.isec.size {
+        if !self.o.raw_reloc_in_range(self.isec, &rel) {
             Err(format!(
                 "{}: relocation refers to symbol {} or offset out of range",
                 self.place(rel.offset()),

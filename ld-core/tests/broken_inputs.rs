@@ -1054,14 +1054,24 @@ fn relocatable_cases() -> Vec<Case> {
         r(
             "r_debug_reloc_offset_out_of_range",
             debug_reloc_at(0, 0x10_0000),
-            "(.debug_info+0x100000): relocation offset is past the end of the section",
+            "(.debug_info+0x100000): relocation refers to symbol 5 or offset out of range",
         ),
         // What the fuzzer found: an offset that overflowed when added to
         // the section's place in the output.
         r(
             "r_debug_reloc_offset_near_2_64",
             debug_reloc_at(1, 0xffff_ffff_ffff_ff30),
-            "(.debug_info+0xffffffffffffff30): relocation offset is past the end of the section",
+            "(.debug_info+0xffffffffffffff30): relocation refers to symbol",
+        ),
+        // A symbol index past the symbol table: it was written as symbol 0.
+        r(
+            "r_debug_reloc_symbol_out_of_range",
+            obj(|e| {
+                let r = e.rela(".rela.debug_info", 0);
+                let info = e.get(r + 8, 8);
+                e.set(r + 8, 8, (info & 0xffff_ffff) | (0xffff << 32));
+            }),
+            "relocation refers to symbol 65535 or offset out of range",
         ),
     ]
 }
@@ -1747,7 +1757,7 @@ fn broken_relocations_in_the_relocation_pass() {
 
 #[test]
 fn broken_objects_linked_relocatable() {
-    run_all(relocatable_cases(), 2);
+    run_all(relocatable_cases(), 3);
 }
 
 #[test]
