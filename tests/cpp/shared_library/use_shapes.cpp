@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -62,12 +63,18 @@ int main() {
 
     // thread_local in the library, read directly (extern thread_local) and
     // through a library function, on four threads.
+    // The library's counters (live_shapes, the registry, inline_counter) are
+    // plain ints, so the threads take turns making shapes: without the lock
+    // they race and the final counts vary from run to run.
     int results[4][2] = {};
+    std::mutex counters;
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)
-        threads.emplace_back([t, &results] {
-            for (int i = 0; i <= t; ++i)
+        threads.emplace_back([t, &results, &counters] {
+            for (int i = 0; i <= t; ++i) {
+                std::lock_guard<std::mutex> lock(counters);
                 delete make("square", i);
+            }
             results[t][0] = tls_calls;
             results[t][1] = calls_on_this_thread();
         });
