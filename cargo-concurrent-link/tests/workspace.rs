@@ -261,7 +261,7 @@ impl Ws {
         // A background linker asked to stop needs a moment to exit.
         let t0 = Instant::now();
         let mut left = self.leftovers();
-        while !left.is_empty() && t0.elapsed() < Duration::from_secs(5) {
+        while !left.is_empty() && t0.elapsed() < Duration::from_secs(20) {
             std::thread::sleep(Duration::from_millis(50));
             left = self.leftovers();
         }

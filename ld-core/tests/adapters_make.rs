@@ -183,7 +183,7 @@ fn linkers_in(dir: &Path) -> Vec<String> {
 
 /// No background linker of this test runs, and none left a socket.
 fn assert_no_linker(dir: &Path, rt: &Path, what: &str) {
-    let ok = poll(Duration::from_secs(5), || {
+    let ok = poll(Duration::from_secs(20), || {
         sockets(rt).is_empty() && linkers_in(dir).is_empty()
     });
     assert!(

@@ -674,7 +674,7 @@ fn check_clean(run_dir: &Path, rt: &Path, what: &str) {
     let log = run_dir.join("log");
     let pid = pid_from_log(&log);
     assert!(
-        poll(Duration::from_secs(5), || !pid_alive(pid)),
+        poll(Duration::from_secs(20), || !pid_alive(pid)),
         "{what}: the background linker (pid {pid}) still runs after the wait"
     );
     let left = leftovers(rt);
@@ -1470,13 +1470,13 @@ fn fault_sigkill_background_linker() {
         context(&r, &shown)
     );
     assert!(
-        r.elapsed < Duration::from_secs(1),
+        r.elapsed < Duration::from_secs(5),
         "the wait took {:.2} s after the background linker was killed",
         r.elapsed.as_secs_f64()
     );
     assert!(!dir.join("prog").exists(), "an output appeared");
     assert!(
-        poll(Duration::from_secs(2), || !pid_alive(pid)),
+        poll(Duration::from_secs(10), || !pid_alive(pid)),
         "pid {pid} survived SIGKILL"
     );
     // The stale socket is gone after the wait (or the next start).
@@ -1521,7 +1521,7 @@ fn fault_sigkill_during_the_wait() {
             context(&r, &shown)
         );
         assert!(
-            killed.elapsed() < Duration::from_secs(1),
+            killed.elapsed() < Duration::from_secs(5),
             "the wait returned {:.2} s after the kill",
             killed.elapsed().as_secs_f64()
         );
@@ -1577,7 +1577,7 @@ fn fault_abort_keeps_previous_output() {
     let (r, shown) = control(&rt, "abort", &token, &[]);
     assert!(r.success(), "abort failed{}", context(&r, &shown));
     assert!(
-        poll(Duration::from_secs(5), || !pid_alive(pid)),
+        poll(Duration::from_secs(20), || !pid_alive(pid)),
         "the background linker still runs after abort"
     );
     let after = std::fs::read(dir.join("prog")).unwrap();
@@ -1612,12 +1612,12 @@ fn fault_idle_timeout() {
     // A: FIFO created by cld.
     let a = dir.join("a");
     std::fs::create_dir(&a).unwrap();
-    let (tok_a, pid_a) = start_tiny(&a, &rt, &["t1.o"], &["--concurrent-idle-timeout=2"]);
+    let (tok_a, pid_a) = start_tiny(&a, &rt, &["t1.o"], &["--concurrent-idle-timeout=5"]);
     // B: FIFO made by the build (mkfifo) before the start.
     let b = dir.join("b");
     std::fs::create_dir(&b).unwrap();
     must_succeed(Command::new("mkfifo").arg(b.join("p")), "TEST BUG: mkfifo");
-    let (_, pid_b) = start_tiny(&b, &rt, &["t1.o"], &["--concurrent-idle-timeout=2"]);
+    let (_, pid_b) = start_tiny(&b, &rt, &["t1.o"], &["--concurrent-idle-timeout=5"]);
     // C: inotify, log in the runtime directory (removed at exit).
     let c = dir.join("c");
     std::fs::create_dir(&c).unwrap();
@@ -1628,7 +1628,7 @@ fn fault_idle_timeout() {
         "prog",
         "tmain.o",
         "--concurrent-inotify",
-        "--concurrent-idle-timeout=2",
+        "--concurrent-idle-timeout=5",
         "--start-concurrent",
         "t1.o",
         "--end-concurrent",
@@ -1640,7 +1640,7 @@ fn fault_idle_timeout() {
         "expected 3 sockets and a log in the runtime directory: {:?}",
         leftovers(&rt)
     );
-    let gone = poll(Duration::from_secs(10), || {
+    let gone = poll(Duration::from_secs(20), || {
         !pid_alive(pid_a) && !pid_alive(pid_b) && leftovers(&rt).is_empty()
     });
     let elapsed = t0.elapsed();
@@ -1653,8 +1653,8 @@ fn fault_idle_timeout() {
         leftovers(&rt)
     );
     assert!(
-        elapsed > Duration::from_millis(1500),
-        "the background linkers exited after {:.1} s, before the 2 s idle timeout",
+        elapsed > Duration::from_millis(4500),
+        "the background linkers exited after {:.1} s, before the 5 s idle timeout",
         elapsed.as_secs_f64()
     );
     assert!(!a.join("p").exists(), "the FIFO that cld created is left");
@@ -1681,13 +1681,19 @@ fn fault_owner_exits() {
     // A: the owner exits while nobody waits.
     let a = dir.join("a");
     std::fs::create_dir(&a).unwrap();
-    let mut owner = Command::new("sleep").arg("1").spawn().unwrap();
+    // What start_tiny needs is built first (the staging compiles many
+    // objects), so that the owner surely still runs when the linker starts;
+    // the owner lives on until it is ended below.
+    staging();
+    tiny();
+    let mut owner = Command::new("sleep").arg("60").spawn().unwrap();
     let opt = format!("--concurrent-owner={}", owner.id());
     let (tok_a, pid_a) = start_tiny(&a, &rt, &["t1.o"], &[&opt]);
     assert!(
         pid_alive(pid_a),
         "the background linker did not wait for its owner"
     );
+    let _ = owner.kill();
     let _ = owner.wait();
     let t0 = Instant::now();
     let gone = poll(Duration::from_secs(5), || {
@@ -1777,7 +1783,7 @@ fn fault_status_json() {
     w.report("t1.o");
     w.report("t2.o");
     let mut last = String::new();
-    let ok = poll(Duration::from_secs(5), || {
+    let ok = poll(Duration::from_secs(20), || {
         let (r, _) = control(&rt, "status", &token, &["--json"]);
         last = r.stdout.clone();
         serde_json::from_str::<serde_json::Value>(&r.stdout)
@@ -1791,7 +1797,7 @@ fn fault_status_json() {
     assert_eq!(v["errors"], serde_json::json!([]), "{last}");
     // An unknown name shows up as an error.
     w.report("stray.o");
-    let ok = poll(Duration::from_secs(5), || {
+    let ok = poll(Duration::from_secs(20), || {
         let (r, _) = control(&rt, "status", &token, &["--json"]);
         last = r.stdout.clone();
         serde_json::from_str::<serde_json::Value>(&r.stdout).is_ok_and(|v| {
@@ -2045,7 +2051,7 @@ fn fault_link_error_in_concurrent_object() {
         "the failed link changed the previous output"
     );
     let pid = pid_from_log(&dir.join("log"));
-    assert!(poll(Duration::from_secs(5), || !pid_alive(pid)));
+    assert!(poll(Duration::from_secs(20), || !pid_alive(pid)));
     assert!(leftovers(&rt).is_empty(), "left: {:?}", leftovers(&rt));
 
     // A concurrent input that is not an object at all.
@@ -2370,7 +2376,7 @@ fn other_users_are_refused() {
         "abort as the owner failed{}",
         context(&ra, &shown_a)
     );
-    assert!(poll(Duration::from_secs(5), || !pid_alive(pid)));
+    assert!(poll(Duration::from_secs(20), || !pid_alive(pid)));
     assert!(
         resp.starts_with("status 1") && resp.contains("permission denied"),
         "a connection from another user was not refused: {resp:?}"
@@ -2484,7 +2490,7 @@ fn prepared_output_is_used_and_never_left_behind() {
     prepared("before the abort");
     let (r, shown) = control(&rt, "abort", &token, &[]);
     assert!(r.success(), "abort failed{}", context(&r, &shown));
-    assert!(poll(Duration::from_secs(5), || !pid_alive(pid)));
+    assert!(poll(Duration::from_secs(20), || !pid_alive(pid)));
     assert!(
         output_temporaries(&dir).is_empty(),
         "left after the abort: {:?}",
@@ -2501,7 +2507,7 @@ fn prepared_output_is_used_and_never_left_behind() {
     let stale = output_temporaries(&dir);
     // SAFETY: plain syscall; pid is the background linker we started.
     assert_eq!(unsafe { kill(pid, 9) }, 0, "kill {pid} failed");
-    assert!(poll(Duration::from_secs(5), || !pid_alive(pid)));
+    assert!(poll(Duration::from_secs(20), || !pid_alive(pid)));
     let _ = control(&rt, "wait", &token, &[]);
     std::fs::remove_file(&log).ok();
     let (token, _) = start_tiny(&dir, &rt, &["t1.o", "t2.o", "t3.o"], &[]);
@@ -2907,15 +2913,15 @@ fn start_with_libfoo(
 /// Links `m.o`, `concurrent` and `-lfoo` (with `flags`) into `out` with a
 /// background linker (`--stats`), the concurrent objects reported one at
 /// a time, each once the linker is idle with the one before in (resolved,
-/// laid out and scanned ahead), and `settle` after it; returns the wait's
-/// result.
+/// laid out and scanned ahead) and, if `written_ahead`, has logged that it
+/// finished writing ahead after it came; returns the wait's result.
 fn link_reported_one_by_one(
     dir: &Path,
     rt: &Path,
     flags: &[&str],
     concurrent: &[&str],
     out: &str,
-    settle: Duration,
+    written_ahead: bool,
 ) -> (RunResult, String) {
     let token = start_with_libfoo(dir, rt, flags, (concurrent, &[]), out);
     let idle = |n: Option<usize>| {
@@ -2932,10 +2938,42 @@ fn link_reported_one_by_one(
     for (i, o) in concurrent.iter().enumerate() {
         w.report(o);
         idle(Some(i + 1));
-        std::thread::sleep(settle);
+        if written_ahead {
+            let log = dir.join("log");
+            assert!(
+                poll(Duration::from_secs(20), || written_ahead_after(
+                    &log, &token, o
+                )),
+                "the background linker did not finish writing ahead after {o}:\n{}",
+                truncate(&std::fs::read_to_string(&log).unwrap_or_default(), 40)
+            );
+        }
     }
     drop(w);
     control(rt, "wait", &token, &[])
+}
+
+/// Whether the background linker started with `token` logged in `log`
+/// that it finished writing ahead (`sections written ahead: N objects`,
+/// `concurrent::frontier`) after the FIFO brought it `object`. (The log
+/// may hold earlier runs' lines too.)
+fn written_ahead_after(log: &Path, token: &str, object: &str) -> bool {
+    let Ok(text) = std::fs::read_to_string(log) else {
+        return false;
+    };
+    let Some((_, run)) = text.split_once(&format!(" start token={token} ")) else {
+        return false;
+    };
+    let Some((_, after)) = run.rsplit_once(&format!(" event fifo {object}\n")) else {
+        return false;
+    };
+    // A line is "TIME +DELTA MESSAGE"; the wait's summary mentions the
+    // sections written ahead too, not at the start.
+    after.lines().any(|l| {
+        l.splitn(3, ' ')
+            .nth(2)
+            .is_some_and(|m| m.starts_with("sections written ahead: "))
+    })
 }
 
 /// The relocation scan of an object resolved ahead assumes that a symbol
@@ -2976,7 +3014,7 @@ fn relocation_scans_made_ahead_are_checked() {
         "int from_lib(int x) { return x + 1000; }\nint lib_only(int x) { return x + 100000; }\n",
     );
     let link = |concurrent: &[&str], out: &str| {
-        link_reported_one_by_one(&dir, &rt, &[], concurrent, out, Duration::ZERO)
+        link_reported_one_by_one(&dir, &rt, &[], concurrent, out, false)
     };
     let (r, shown) = link(&["d.o", "a.o", "b.o"], "prog");
     assert!(
@@ -3188,8 +3226,7 @@ fn link_one_by_one_all_taken(
     objs: &[&str],
     min: usize,
 ) -> (RunResult, String) {
-    let settle = Duration::from_millis(300);
-    let (r, shown) = link_reported_one_by_one(dir, rt, &[mode], objs, "prog", settle);
+    let (r, shown) = link_reported_one_by_one(dir, rt, &[mode], objs, "prog", true);
     assert!(
         r.success(),
         "{mode}: the wait failed{}",

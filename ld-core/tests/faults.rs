@@ -309,7 +309,7 @@ fn runs(prog: &Path, expected: &str, what: &str) {
 /// The background linker is gone with its socket, lock, log and FIFO.
 fn assert_clean(dir: &Path, rt: &Path, l: &Linker, what: &str) {
     assert!(
-        poll(Duration::from_secs(5), || !pid_alive(l.pid)),
+        poll(Duration::from_secs(20), || !pid_alive(l.pid)),
         "{what}: the background linker (pid {}) still runs",
         l.pid
     );
@@ -791,7 +791,7 @@ fn a_second_link_of_one_output_waits_for_the_first() {
     let t = Instant::now();
     let (r, shown) = serial(&dir, &rt, "other", &["tmain.o", "t1.o", "t2.o", "t3.o"]);
     assert!(
-        r.success() && r.stderr.is_empty() && t.elapsed() < Duration::from_secs(5),
+        r.success() && r.stderr.is_empty() && t.elapsed() < Duration::from_secs(20),
         "a link of another output was held up{}",
         context(&r, &shown)
     );
@@ -1011,7 +1011,7 @@ fn a_killed_background_linker_blocks_nothing() {
     // hold its descriptors after its main thread is a zombie.
     let sock = rt.join(format!("{}.sock", a.token));
     assert!(
-        poll(Duration::from_secs(5), || {
+        poll(Duration::from_secs(20), || {
             std::os::unix::net::UnixStream::connect(&sock)
                 .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused)
         }),
