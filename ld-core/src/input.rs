@@ -169,6 +169,14 @@ pub fn read_file(path: &Path) -> Result<MappedFile> {
 const READ_BELOW: u64 = 64 << 10;
 /// A block's size; its pages are faulted in only as files fill them.
 const BLOCK: usize = 4 << 20;
+/// A huge page: a thread's blocks after its first start on one and ask
+/// for huge pages (`MADV_HUGEPAGE`), so that filling a block faults twice
+/// rather than a thousand times. On 2,257 small objects half the time of
+/// reading them was the faults of the pages read into: 5,000 fewer faults,
+/// 14-25 ms less CPU on that link. Not the first block: a huge page is
+/// resident whole, and a link that reads less than a block (Lua's 2 MB)
+/// was 2.4 MB bigger for no gain.
+const HUGE_PAGE: usize = 2 << 20;
 /// Where each file starts in a block (at least what ELF's tables need).
 const BLOCK_ALIGN: usize = 64;
 
@@ -187,8 +195,22 @@ fn read_small(file: &File, len: usize) -> std::io::Result<(&'static [u8], Backin
     FILLING.with(|cell| {
         let mut filling = cell.borrow_mut();
         if filling.as_ref().is_none_or(|f| f.2 + len > BLOCK) {
-            let mut m = memmap2::MmapOptions::new().len(BLOCK).map_anon()?;
-            let start = m.as_mut_ptr();
+            // Not the thread's first block (`HUGE_PAGE`).
+            let huge = filling.is_some();
+            // A huge block is mapped a huge page longer, so that a huge
+            // page boundary is inside it; the pages before it are never
+            // touched.
+            let extra = if huge { HUGE_PAGE } else { 0 };
+            let mut m = memmap2::MmapOptions::new().len(BLOCK + extra).map_anon()?;
+            let base = m.as_mut_ptr();
+            let mut start = base;
+            if huge {
+                start = base.wrapping_add((base as usize).wrapping_neg() % HUGE_PAGE);
+                // SAFETY: advice only, on the block's own (aligned) range;
+                // a kernel without transparent huge pages refuses it,
+                // harmlessly.
+                unsafe { nix::libc::madvise(start.cast(), BLOCK, nix::libc::MADV_HUGEPAGE) };
+            }
             *filling = Some((std::sync::Arc::new(Owned::Block(m)), start, 0));
         }
         let (block, start, taken) = filling.as_mut().unwrap();
