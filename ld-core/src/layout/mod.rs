@@ -490,6 +490,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         scans,
         needs,
         mut sym_info,
+        retired,
     } = scanned?;
     let Joined {
         mut sections,
@@ -692,7 +693,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
     layout.endbr_nops = endbr::endbr_rewrites(inp, &scans, &layout);
     // Thousands of small vectors (on this thread, about a tenth of the
     // concurrent wait's layout): freed with the link's tables.
-    layout.leftovers.push(Box::new((scans, dests)));
+    layout.leftovers.push(Box::new((scans, dests, retired)));
     Ok(layout)
 }
 
