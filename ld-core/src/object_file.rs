@@ -1503,23 +1503,21 @@ impl ObjectFile {
         debug_assert!(self.pieces.is_empty(), "an object is split once");
         PIECE_SCRATCH.with_borrow_mut(|scratch| {
             scratch.clear();
-            self.pieces = std::mem::take(scratch);
-            let r = self.split_merge_sections_into();
-            *scratch = std::mem::take(&mut self.pieces);
+            let r = self.split_merge_sections_into(scratch);
             self.pieces = scratch.to_vec();
             r
         })
     }
 
     /// `split_merge_sections`' pieces, pushed onto `pieces` (the scratch
-    /// vector), their blocks onto `piece_blocks`.
-    fn split_merge_sections_into(&mut self) -> Result<()> {
+    /// vector, empty), their blocks onto `piece_blocks`.
+    fn split_merge_sections_into(&mut self, pieces: &mut Vec<Piece>) -> Result<()> {
         for i in 0..self.sections.len() {
             if self.sections[i].kind != SectionKind::MergeStrings {
                 continue;
             }
             let data = self.section_data(i);
-            let start = self.pieces.len() as u32;
+            let start = pieces.len() as u32;
             let bstart = self.piece_blocks.len() as u32;
             let mut pos = 0usize;
             while pos < data.len() {
@@ -1535,18 +1533,17 @@ impl ObjectFile {
                         ))
                     }
                 };
-                let local = self.pieces.len() as u32 - start;
+                let local = pieces.len() as u32 - start;
                 // Blocks whose first byte lies in this piece.
                 while (self.piece_blocks.len() - bstart as usize) * PIECE_BLOCK < end {
                     self.piece_blocks.push(local);
                 }
-                self.pieces
-                    .push(Piece::new(pos as u32, hash_bytes(&data[pos..end])));
+                pieces.push(Piece::new(pos as u32, hash_bytes(&data[pos..end])));
                 pos = end;
             }
             self.sections[i].merge = self.merge_ranges.len() as u32;
             self.merge_ranges.push((
-                start..self.pieces.len() as u32,
+                start..pieces.len() as u32,
                 bstart..self.piece_blocks.len() as u32,
             ));
         }

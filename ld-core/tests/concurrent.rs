@@ -1880,43 +1880,31 @@ fn fault_command_line_errors() {
     let fifo = dir.join("p");
     let fifo_arg = format!("--concurrent-pipe={}", fifo.display());
     let log_arg = format!("--concurrent-log={}", dir.join("log").display());
+    // `-o prog tmain.o`, then `head`, the feed options `feed` and the
+    // concurrent inputs (t1.o), then `tail`.
+    let args = |head: &[&str], feed: &[String], tail: &[&str]| -> Vec<String> {
+        let concurrent = ["--start-concurrent", "t1.o", "--end-concurrent"];
+        (["-o", "prog", "tmain.o"].iter().chain(head))
+            .map(|a| a.to_string())
+            .chain(feed.iter().cloned())
+            .chain(concurrent.iter().chain(tail).map(|a| a.to_string()))
+            .collect()
+    };
+    let pipe_and_log = [fifo_arg.clone(), log_arg.clone()];
     let cases: Vec<(&str, Vec<String>, Vec<&str>)> = vec![
         (
             "missing non-concurrent input",
-            vec!["-o", "prog", "tmain.o", "missing.o"]
-                .into_iter()
-                .map(String::from)
-                .chain([fifo_arg.clone(), log_arg.clone()])
-                .chain(["--start-concurrent", "t1.o", "--end-concurrent"].map(String::from))
-                .collect(),
+            args(&["missing.o"], &pipe_and_log, &[]),
             vec!["missing.o"],
         ),
         (
             "unknown option",
-            ["-o", "prog", "tmain.o", "--no-such-option"]
-                .map(String::from)
-                .into_iter()
-                .chain([fifo_arg.clone(), log_arg.clone()])
-                .chain(["--start-concurrent", "t1.o", "--end-concurrent"].map(String::from))
-                .collect(),
+            args(&["--no-such-option"], &pipe_and_log, &[]),
             vec!["no-such-option"],
         ),
         (
             "missing library",
-            ["-o", "prog", "tmain.o"]
-                .map(String::from)
-                .into_iter()
-                .chain([fifo_arg.clone(), log_arg.clone()])
-                .chain(
-                    [
-                        "--start-concurrent",
-                        "t1.o",
-                        "--end-concurrent",
-                        "-lcld_no_such_lib",
-                    ]
-                    .map(String::from),
-                )
-                .collect(),
+            args(&[], &pipe_and_log, &["-lcld_no_such_lib"]),
             vec!["cld_no_such_lib"],
         ),
         (
@@ -1937,41 +1925,30 @@ fn fault_command_line_errors() {
             ["-o", "prog", "tmain.o", "t1.o"]
                 .map(String::from)
                 .into_iter()
-                .chain([fifo_arg.clone(), log_arg.clone()])
+                .chain(pipe_and_log.iter().cloned())
                 .collect(),
             vec!["--start-concurrent"],
         ),
         (
             "log in a directory that does not exist",
-            ["-o", "prog", "tmain.o"]
-                .map(String::from)
-                .into_iter()
-                .chain([
+            args(
+                &[],
+                &[
                     fifo_arg.clone(),
                     format!("--concurrent-log={}/no-such-dir/log", dir.display()),
-                ])
-                .chain(["--start-concurrent", "t1.o", "--end-concurrent"].map(String::from))
-                .collect(),
+                ],
+                &[],
+            ),
             vec!["no-such-dir/log"],
         ),
         (
             "an owner that is not a process id",
-            ["-o", "prog", "tmain.o", "--concurrent-owner=0"]
-                .map(String::from)
-                .into_iter()
-                .chain([fifo_arg.clone(), log_arg.clone()])
-                .chain(["--start-concurrent", "t1.o", "--end-concurrent"].map(String::from))
-                .collect(),
+            args(&["--concurrent-owner=0"], &pipe_and_log, &[]),
             vec!["invalid --concurrent-owner value: 0"],
         ),
         (
             "pipe and inotify together",
-            ["-o", "prog", "tmain.o", "--concurrent-inotify"]
-                .map(String::from)
-                .into_iter()
-                .chain([fifo_arg.clone(), log_arg.clone()])
-                .chain(["--start-concurrent", "t1.o", "--end-concurrent"].map(String::from))
-                .collect(),
+            args(&["--concurrent-inotify"], &pipe_and_log, &[]),
             vec!["together"],
         ),
     ];
