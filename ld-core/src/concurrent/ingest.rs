@@ -383,12 +383,37 @@ pub(super) fn ingest_existing(shared: &Arc<Shared>, pending: &[PathBuf]) {
             })
             .collect()
     };
-    let speculative = candidates.into_iter().filter(|(_, p)| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && !pending.contains(&id(&m)))
-    });
+    let speculative: Vec<(usize, PathBuf)> = (candidates.into_iter())
+        .filter(|(_, p)| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && !pending.contains(&id(&m)))
+        })
+        .collect();
+    prefetch(speculative.iter().map(|(_, p)| p.clone()).collect());
     for (i, _) in speculative {
         dispatch(shared, i, "speculative", false);
     }
+}
+
+/// Asks the kernel to read `paths` into the page cache (`WILLNEED`), in
+/// order, on a thread of its own. A rebuild's objects may be out of the
+/// cache (here 3,000 objects, 123 MB, were dropped within 20 s of being
+/// written); the ingestion threads read them one file at a time, a
+/// request or two in flight, where the advice has the disk read them at
+/// its full depth: 3,000 cold objects took 277 ms to read in order, 190
+/// with the advice given first.
+fn prefetch(paths: Vec<PathBuf>) {
+    use nix::fcntl::{posix_fadvise, PosixFadviseAdvice};
+    let run = move || {
+        for p in paths {
+            if let Ok(f) = std::fs::File::open(&p) {
+                let _ = posix_fadvise(&f, 0, 0, PosixFadviseAdvice::POSIX_FADV_WILLNEED);
+            }
+        }
+    };
+    // Without a thread, the inputs are read as they would have been.
+    let _ = std::thread::Builder::new()
+        .name("cld-prefetch".into())
+        .spawn(run);
 }
 
 /// Ingest concurrent input `i` (again) on the worker pool. Events are
