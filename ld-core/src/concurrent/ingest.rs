@@ -186,6 +186,36 @@ fn ingest_pool() -> &'static rayon::ThreadPool {
     })
 }
 
+/// How much nicer than the build the background linker's work ahead runs
+/// (`ahead_pool`).
+const AHEAD_NICE: i32 = 5;
+
+/// The threads that do the work ahead of the wait (resolving, laying out,
+/// writing ahead, preparing the output), niced (`AHEAD_NICE`): that work
+/// fills the time the build leaves, and yields to the build's own
+/// processes. The wait's client most of all: on 2 CPUs, the steps of
+/// writing ahead the archive members the last object pulled in held both
+/// for 17 ms, and the client that runs the wait, started by the build
+/// right after the last object's report, waited that long to connect.
+/// The wait's link runs on the global pool, at the build's priority.
+pub(super) fn ahead_pool() -> &'static rayon::ThreadPool {
+    static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(rayon::current_num_threads())
+            .thread_name(|i| format!("cld-ahead-{i}"))
+            .start_handler(|_| {
+                // SAFETY: nice changes only this thread's priority (Linux
+                // threads have their own); a failure leaves it as it was.
+                unsafe { nix::libc::nice(AHEAD_NICE) };
+            })
+            .build()
+            .expect("cannot start the threads that work ahead");
+        crate::arenas::pregrow(Some(&pool));
+        pool
+    })
+}
+
 /// How long a line may wait in the log's buffer (see `Shared::log`).
 const LOG_DELAY: std::time::Duration = std::time::Duration::from_millis(20);
 

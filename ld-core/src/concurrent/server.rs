@@ -9,7 +9,7 @@
 
 use super::feed;
 use super::frontier::{self, Frontier};
-use super::ingest::{ingest_existing, start_fixed, Entry, Names, Shared};
+use super::ingest::{ahead_pool, ingest_existing, start_fixed, Entry, Names, Shared};
 use super::owner::Owner;
 use super::wait::finish;
 use crate::options::{ConcurrentMode, Options};
@@ -253,10 +253,12 @@ fn event_loop(
                 }
                 let _ = nix::poll::poll(&mut fds, if busy { 0u16 } else { 50u16 });
                 shared.drain_wake();
+                // The work ahead, on its own (niced) threads (`ahead_pool`).
                 if shared.state.lock().unwrap().resolver_stale {
-                    frontier::unfeed(shared, &mut ahead, opts);
+                    on_ahead_pool(&mut ahead, |a| frontier::unfeed(shared, a, opts));
                 }
-                resolving = frontier::advance(shared, &mut ahead, opts, false);
+                resolving =
+                    on_ahead_pool(&mut ahead, |a| frontier::advance(shared, a, opts, false));
                 if connection_waiting(listener) {
                     // A wait, perhaps: served before the steps below.
                     continue;
@@ -267,9 +269,9 @@ fn event_loop(
                 // Make rebuild, the objects after the one recompiled: its
                 // compile ended with 219 of 1,500 objects before it
                 // written, the rest left to the wait's write).
-                writing = frontier::write_ahead(shared, &mut ahead, opts);
+                writing = on_ahead_pool(&mut ahead, |a| frontier::write_ahead(shared, a, opts));
                 if can_prepare {
-                    match prepare_output(shared, opts) {
+                    match ahead_pool().install(|| prepare_output(shared, opts)) {
                         Some(more) => preparing = more,
                         None => (can_prepare, preparing) = (false, false),
                     }
@@ -300,6 +302,24 @@ fn event_loop(
             }
         }
     }
+}
+
+/// Runs `f` on the resolution ahead on a thread of `ahead_pool`; the
+/// event loop waits for it.
+fn on_ahead_pool<R: Send>(
+    ahead: &mut Option<Frontier>,
+    f: impl FnOnce(&mut Option<Frontier>) -> R + Send,
+) -> R {
+    struct OnPool<'a>(&'a mut Option<Frontier>);
+    // SAFETY: one thread at a time uses it (the event loop waits for the
+    // step), and the resolver's claimer in it is `NoPlugin`, which has no
+    // state (a link whose inputs hold IR is not resolved ahead).
+    unsafe impl Send for OnPool<'_> {}
+    let on = OnPool(ahead);
+    ahead_pool().install(move || {
+        let on = on;
+        f(on.0)
+    })
 }
 
 /// Whether a client is waiting to be accepted on `listener`.
