@@ -269,6 +269,9 @@ fn module_source(i: usize, stale: bool) -> String {
     };
     format!(
         r#"#include <string.h>
+/* A `.comment` string of its own for some modules (the link keeps each
+   string once, in command-line order; a concurrent link folds them ahead). */
+#ident "cld-test-ident-{id}"
 {tls_decl}
 int aux_{a}(int);
 extern int m{j:03}_data[4];
@@ -301,6 +304,7 @@ int m{i:03}_f(int depth, int x) {{
 }}
 "#,
         a = i % 4,
+        id = (i / 3) % 5,
         d1 = i * 3 + 1,
         d2 = i * 5 + 2,
         d3 = i * 7 + 3,

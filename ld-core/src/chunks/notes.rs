@@ -30,40 +30,81 @@ pub(crate) fn gnu_properties(inp: &LinkInput, has_plt: bool) -> Vec<(u32, u32)> 
 }
 
 /// `.comment`'s contents: our name first, then the inputs' strings, each
-/// once.
-pub(crate) fn comment(res: &Resolved, comment_inputs: &[(usize, usize)]) -> Vec<u8> {
-    // .comment: our name first, then the inputs' strings, deduplicated.
-    let mut comment: Vec<u8> = Vec::new();
-    {
+/// once, in command-line order; `Comments` holds the inputs and, in a
+/// concurrent link, the fold made ahead over a prefix of them.
+pub(crate) fn comment(res: &Resolved, comments: Comments) -> Vec<u8> {
+    let Comments { inputs, ahead } = comments;
+    let mut fold = match ahead {
+        Some(a) if a.upto <= inputs.len() => a,
+        _ => CommentFold::new(),
+    };
+    fold.feed(res, &inputs);
+    fold.bytes
+}
+
+/// The input `.comment` sections, (file, section) in command-line order,
+/// and `.comment` folded ahead over the first of them (`LayoutAhead`).
+#[derive(Default)]
+pub(crate) struct Comments {
+    pub(crate) inputs: Vec<(usize, usize)>,
+    pub(crate) ahead: Option<CommentFold>,
+}
+
+impl Comments {
+    /// Folds ahead up to input `upto` (while a gap is open, up to its
+    /// place: inputs come in there when it is filled, and a fold back to
+    /// it truncates to there).
+    pub(crate) fn fold_ahead(&mut self, res: &Resolved, upto: usize) {
+        let fold = self.ahead.get_or_insert_with(CommentFold::new);
+        fold.feed(res, &self.inputs[..upto.min(self.inputs.len())]);
+    }
+}
+
+/// `.comment` made from the first `upto` inputs: the bytes, the strings in
+/// them, the last input's contents (most objects' are the one before's:
+/// compared whole, not string by string through the set). Owned copies:
+/// a few distinct strings in a link.
+pub(crate) struct CommentFold {
+    upto: usize,
+    bytes: Vec<u8>,
+    seen: std::collections::HashSet<Vec<u8>>,
+    last: Vec<u8>,
+}
+
+impl CommentFold {
+    fn new() -> CommentFold {
         let ours = format!(
             "cld {} (compatible with GNU linkers)",
             env!("CARGO_PKG_VERSION")
         );
-        // Borrowed: every object has one or two strings, mostly the same.
-        let mut seen: std::collections::HashSet<&[u8]> = std::collections::HashSet::new();
-        let push = |s: &[u8], comment: &mut Vec<u8>| {
-            comment.extend_from_slice(s);
-            comment.push(0);
-        };
-        seen.insert(ours.as_bytes());
-        push(ours.as_bytes(), &mut comment);
-        // Most objects' `.comment` is the one before's (the same compiler):
-        // compared whole, not string by string through the set.
-        let mut last: &[u8] = &[];
-        for &(f, si) in comment_inputs {
+        let mut bytes = ours.clone().into_bytes();
+        bytes.push(0);
+        CommentFold {
+            upto: 0,
+            bytes,
+            seen: std::iter::once(ours.into_bytes()).collect(),
+            last: Vec::new(),
+        }
+    }
+
+    /// Adds `inputs` from `upto` on.
+    fn feed(&mut self, res: &Resolved, inputs: &[(usize, usize)]) {
+        for &(f, si) in inputs.get(self.upto..).unwrap_or_default() {
             let data = res.objects[f].section_data(si);
-            if data == last {
+            if data == self.last.as_slice() {
                 continue;
             }
-            last = data;
+            self.last = data.to_vec();
             for s in data.split(|&b| b == 0) {
-                if !s.is_empty() && seen.insert(s) {
-                    push(s, &mut comment);
+                if !s.is_empty() && !self.seen.contains(s) {
+                    self.seen.insert(s.to_vec());
+                    self.bytes.extend_from_slice(s);
+                    self.bytes.push(0);
                 }
             }
         }
+        self.upto = self.upto.max(inputs.len());
     }
-    comment
 }
 
 /// `.interp`'s contents (executables): the dynamic linker's path.

@@ -221,6 +221,10 @@ impl LayoutAhead {
             &self.merge,
             (Some(opts.output_kind), opts.no_relax),
         );
+        // `.comment` as far as the objects written (its inputs up to a
+        // gap's are final).
+        let upto = self.float.as_ref().map_or(usize::MAX, |m| m.comments());
+        self.joined.comments.fold_ahead(res, upto);
         // (Not where sections are dropped after layout, as with compressed
         // debug sections: the same options as the sections'.)
         let placed = &self.placed;

@@ -496,7 +496,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
         mut sections,
         mut by_name,
         merge_secs,
-        comment_inputs,
+        comments,
         execstack,
         ..
     } = joined;
@@ -529,7 +529,7 @@ pub fn compute(inp: &LinkInput) -> Result<Layout> {
 
     crate::timing::next(&mut pass, "layout: commons, copies");
     let mut bss = bss::place_commons_and_copies(inp, &mut sym_info, &mut sections, &mut by_name);
-    let comment = notes::comment(res, &comment_inputs);
+    let comment = notes::comment(res, comments);
 
     crate::timing::next(&mut pass, "layout: dynamic symbols");
     let dynsyms = dynsym::dynamic_symbols(inp, &scans, &bss.copy_off, &mut sym_info);

@@ -521,8 +521,9 @@ pub(super) struct Joined {
     /// Merge-string input sections: (output section, file, section), in
     /// command-line order (`merge` places their strings).
     pub(super) merge_secs: Vec<(u32, usize, usize)>,
-    /// Input `.comment` sections: (file, section).
-    pub(super) comment_inputs: Vec<(usize, usize)>,
+    /// Input `.comment` sections: (file, section), and `.comment` folded
+    /// ahead over some of them.
+    pub(super) comments: crate::chunks::notes::Comments,
     /// Whether the stack is executable (`-z [no]execstack`, else whether
     /// an input asks for it).
     pub(super) execstack: bool,
@@ -629,8 +630,7 @@ pub(super) fn join(
 /// Joins file `f`'s live sections (`d`) to their output sections.
 pub(super) fn join_file(j: &mut Joined, res: &Resolved, folded: &Folded, f: usize, d: &FileDests) {
     let sections = &mut j.sections;
-    j.comment_inputs
-        .extend(d.comments.iter().map(|&si| (f, si as usize)));
+    (j.comments.inputs).extend(d.comments.iter().map(|&si| (f, si as usize)));
     // Each of the file's destinations' output section, found (or made)
     // once: in order of first use, as the input sections name them.
     let out_idx: Vec<u32> = d
@@ -912,7 +912,7 @@ impl JoinMark {
             gap,
             sections: j.sections.len(),
             merge_secs: j.merge_secs.len(),
-            comment_inputs: j.comment_inputs.len(),
+            comment_inputs: j.comments.inputs.len(),
             per_os,
         }
     }
@@ -922,6 +922,11 @@ impl JoinMark {
         self.gap
     }
 
+    /// How many input `.comment` sections come before the gap.
+    pub(super) fn comments(&self) -> usize {
+        self.comment_inputs
+    }
+
     /// Takes `j` and `p` back to the mark: the objects from the gap on are
     /// out.
     pub(super) fn truncate(&self, j: &mut Joined, p: &mut Placed) {
@@ -929,7 +934,7 @@ impl JoinMark {
         j.sections.truncate(self.sections);
         j.by_name.retain(|_, &mut oi| (oi as usize) < self.sections);
         j.merge_secs.truncate(self.merge_secs);
-        j.comment_inputs.truncate(self.comment_inputs);
+        j.comments.inputs.truncate(self.comment_inputs);
         for (os, m) in j.sections.iter_mut().zip(&self.per_os) {
             os.inputs.truncate(m.inputs);
             os.align = m.align;
@@ -1076,8 +1081,7 @@ impl JoinMark {
         let at = self.merge_secs;
         j.merge_secs.splice(at..at, merge);
         let at = self.comment_inputs;
-        j.comment_inputs
-            .splice(at..at, d.comments.iter().map(|&si| (gap, si as usize)));
+        (j.comments.inputs).splice(at..at, d.comments.iter().map(|&si| (gap, si as usize)));
         let nsec = res.objects[gap].sections.len();
         p.placement[gap] = vec![(NONE, 0); nsec];
         p.done.resize(j.sections.len(), (0, 0));
