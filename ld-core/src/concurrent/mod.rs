@@ -27,12 +27,13 @@
 //! reports inputs), `frontier` (symbols resolved in command-line order as
 //! far as inputs are in), `wait` (verify and link), `server` (the background
 //! process and its event loop, with `owner`: the build it gives up
-//! without), `client` (the commands) with `start` (what
+//! without, and `collapse`: its memory in huge pages once idle), `client` (the commands) with `start` (what
 //! `--concurrent-start` prints, and its form that runs a compiler driver).
 //! The runtime directory where sockets and locks live is
 //! `crate::runtime_dir`.
 
 mod client;
+mod collapse;
 mod feed;
 mod frontier;
 mod ingest;

@@ -7,6 +7,7 @@
 //! Assumes it runs in the grandchild of the starting command, with no
 //! other thread yet: the rayon pool is configured here.
 
+use super::collapse::Collapse;
 use super::feed;
 use super::frontier::{self, Frontier};
 use super::ingest::{ahead_pool, ingest_existing, start_fixed, Entry, Names, Shared};
@@ -200,6 +201,9 @@ fn event_loop(
     let mut resolving = false;
     // Whether debug sections are left to write ahead (`frontier`).
     let mut writing = false;
+    // Whether the memory is being moved into huge pages (`collapse`).
+    let mut huge = Collapse::default();
+    let mut collapsing = false;
     loop {
         if let Some(sig) = received_signal() {
             shared.last_log(&format!("signal {sig}: cleaning up and exiting"));
@@ -246,7 +250,7 @@ fn event_loop(
                     .map(|fd| nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN))
                     .collect();
                 // While the output is being prepared, a step at a time.
-                let busy = preparing || resolving || writing;
+                let busy = preparing || resolving || writing || collapsing;
                 if !busy {
                     // About to sleep: the log is complete up to now.
                     shared.flush_log();
@@ -274,6 +278,18 @@ fn event_loop(
                     match ahead_pool().install(|| prepare_output(shared, opts)) {
                         Some(more) => preparing = more,
                         None => (can_prepare, preparing) = (false, false),
+                    }
+                }
+                // Last, once everything else is done and nothing is being
+                // read: what the wait will read, in huge pages.
+                collapsing = false;
+                if !(preparing || resolving || writing)
+                    && shared.state.lock().unwrap().in_flight == 0
+                {
+                    let (more, msg) = huge.step();
+                    collapsing = more;
+                    if let Some(m) = msg {
+                        shared.log(&m);
                     }
                 }
                 // A request that came with the owner's exit (its wait) was
