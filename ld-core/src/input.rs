@@ -75,6 +75,8 @@ enum Owned {
     /// never borrowed whole, since the thread filling it writes its end
     /// while the files read before are in use.
     Block(memmap2::MmapMut),
+    /// A big file read into anonymous memory (`read_big_files`).
+    Anon(memmap2::MmapMut),
 }
 
 impl Owned {
@@ -83,6 +85,7 @@ impl Owned {
         match self {
             Owned::Heap(b) => b,
             Owned::Map(m) => m,
+            Owned::Anon(m) => m,
             Owned::Block(_) => unreachable!("a block is never borrowed whole"),
         }
     }
@@ -246,6 +249,19 @@ fn read_small(file: &File, len: usize, huge: bool) -> std::io::Result<(&'static 
     })
 }
 
+/// Whether `map_file` reads big files into anonymous memory rather than
+/// mapping them (`read_big_files`).
+static READ_BIG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on `map_file` reads files over `READ_BELOW` into anonymous
+/// memory instead of mapping them. The background linker's archives are
+/// read by the wait's write seconds after they were mapped; in anonymous
+/// memory they can be moved into huge pages while it is idle
+/// (`concurrent::collapse`), file pages cannot.
+pub fn read_big_files() {
+    READ_BIG.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Map `path` read-only (a small one is read, see `READ_BELOW`), for as
 /// long as its `backing` lives.
 pub fn map_file(path: &Path) -> Result<MappedFile> {
@@ -262,6 +278,17 @@ pub fn map_file(path: &Path) -> Result<MappedFile> {
     } else if meta.len() <= READ_BELOW {
         read_small(&file, meta.len() as usize, true)
             .map_err(|e| Error::new(format!("cannot read {}: {}", path.display(), e)))?
+    } else if READ_BIG.load(std::sync::atomic::Ordering::Relaxed) {
+        use std::os::unix::fs::FileExt;
+        let read = || -> std::io::Result<memmap2::MmapMut> {
+            let mut m = memmap2::MmapOptions::new()
+                .len(meta.len() as usize)
+                .map_anon()?;
+            file.read_exact_at(&mut m, 0)?;
+            Ok(m)
+        };
+        let m = read().map_err(|e| Error::new(format!("cannot read {}: {}", path.display(), e)))?;
+        Backing::own(Owned::Anon(m))
     } else {
         // SAFETY: the mapping is read-only and private; a build tool that
         // truncates an input while we link is outside what any linker survives,

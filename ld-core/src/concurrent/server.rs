@@ -112,6 +112,8 @@ pub(super) fn background(s: Setup, ready: OwnedFd) -> i32 {
     }
     // Each worker's malloc arena grown once (see arenas.rs).
     crate::arenas::pregrow(None);
+    // The archives and libraries too in memory that can take huge pages.
+    crate::input::read_big_files();
     let shared = Shared::new(entries, Box::new(log_file), opts.search_paths.clone());
     shared.log(&format!(
         "start token={token} pid={} mode={}",
@@ -286,7 +288,8 @@ fn event_loop(
                 if !(preparing || resolving || writing)
                     && shared.state.lock().unwrap().in_flight == 0
                 {
-                    let (more, msg) = huge.step();
+                    // On the niced threads too: a round copies memory.
+                    let (more, msg) = ahead_pool().install(|| huge.step());
                     collapsing = more;
                     if let Some(m) = msg {
                         shared.log(&m);
