@@ -189,14 +189,20 @@ impl OutputLock {
 
 impl Drop for OutputLock {
     fn drop(&mut self) {
-        // Unregistered first: once the file is gone, the path may be
-        // another link's lock, which a signal now must not remove.
-        drop(self.on_signal.take());
         if self.owner {
             // Removed while still locked, so a waiter that locked this file
-            // sees it is gone and retries (see `acquire`).
+            // sees it is gone and retries (see `acquire`). Removed before
+            // the signal handler lets go of the path: unregistered first,
+            // a signal between the two (a build's `kill` as the link ends,
+            // which CI's fault test once hit) left the lock behind. The
+            // other way round, a signal in that moment would remove the
+            // path again, which only matters if another link made its lock
+            // there within the same microseconds; that link then holds a
+            // lock on a removed file, and the rename still keeps each
+            // output whole.
             let _ = std::fs::remove_file(&self.path);
         }
+        drop(self.on_signal.take());
     }
 }
 
