@@ -249,17 +249,29 @@ fn read_small(file: &File, len: usize, huge: bool) -> std::io::Result<(&'static 
     })
 }
 
-/// Whether `map_file` reads big files into anonymous memory rather than
-/// mapping them (`read_big_files`).
-static READ_BIG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// How many bytes of big files `map_file` may still read into anonymous
+/// memory rather than map (`read_big_files`); 0: none.
+static READ_BIG: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// At most this much of big files is read rather than mapped: a copy is
+/// memory the page cache holds too, so a link of gigabytes of archives
+/// maps the rest, as a serial link does.
+const READ_BIG_BUDGET: u64 = 512 << 20;
 
 /// From now on `map_file` reads files over `READ_BELOW` into anonymous
-/// memory instead of mapping them. The background linker's archives are
-/// read by the wait's write seconds after they were mapped; in anonymous
-/// memory they can be moved into huge pages while it is idle
-/// (`concurrent::collapse`), file pages cannot.
+/// memory instead of mapping them, up to `READ_BIG_BUDGET` in all. The
+/// background linker's archives are read by the wait's write seconds
+/// after they were mapped; in anonymous memory they can be moved into
+/// huge pages while it is idle (`concurrent::collapse`), file pages cannot.
 pub fn read_big_files() {
-    READ_BIG.store(true, std::sync::atomic::Ordering::Relaxed);
+    READ_BIG.store(READ_BIG_BUDGET, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Takes `len` bytes from `budget` (that of `read_big_files`), if they
+/// are left.
+fn take_read_budget(budget: &std::sync::atomic::AtomicU64, len: u64) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    (budget.fetch_update(Relaxed, Relaxed, |left| left.checked_sub(len))).is_ok()
 }
 
 /// Map `path` read-only (a small one is read, see `READ_BELOW`), for as
@@ -278,7 +290,7 @@ pub fn map_file(path: &Path) -> Result<MappedFile> {
     } else if meta.len() <= READ_BELOW {
         read_small(&file, meta.len() as usize, true)
             .map_err(|e| Error::new(format!("cannot read {}: {}", path.display(), e)))?
-    } else if READ_BIG.load(std::sync::atomic::Ordering::Relaxed) {
+    } else if take_read_budget(&READ_BIG, meta.len()) {
         use std::os::unix::fs::FileExt;
         let read = || -> std::io::Result<memmap2::MmapMut> {
             let mut m = memmap2::MmapOptions::new()
@@ -397,6 +409,19 @@ mod tests {
             files.remove(files.len() / 2);
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Big files are read rather than mapped while the budget lasts; none
+    /// by default.
+    #[test]
+    fn the_read_budget_runs_out() {
+        let budget = std::sync::atomic::AtomicU64::new(0);
+        assert!(!take_read_budget(&budget, 1));
+        budget.store(READ_BIG_BUDGET, std::sync::atomic::Ordering::Relaxed);
+        assert!(take_read_budget(&budget, READ_BIG_BUDGET - 10));
+        assert!(!take_read_budget(&budget, 11), "more than is left");
+        assert!(take_read_budget(&budget, 10));
+        assert!(!take_read_budget(&budget, 1));
     }
 
     /// `read_file` (concurrent inputs, which a build may rewrite): a small
