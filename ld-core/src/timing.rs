@@ -45,7 +45,7 @@ pub struct Span {
 }
 
 /// CPU time of the whole process (every thread) so far.
-fn process_cpu() -> Duration {
+pub(crate) fn process_cpu() -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -140,7 +140,7 @@ impl Drop for Span {
 
 /// The process's resident memory that is not file pages (its heap, mostly)
 /// now, in bytes: what a pass leaves allocated, as the kernel counts it.
-fn anon_resident() -> u64 {
+pub(crate) fn anon_resident() -> u64 {
     // "size resident shared ..." in pages; "shared" is the file pages.
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let mut f = statm

@@ -45,7 +45,7 @@ impl Collapse {
             return (false, None);
         }
         if self.todo.is_empty() {
-            let anon = anon_bytes();
+            let anon = crate::timing::anon_resident();
             if anon < self.at_last + GROWTH {
                 return (false, None);
             }
@@ -98,18 +98,9 @@ impl Collapse {
                 t.elapsed().as_secs_f64() * 1e3
             )
         });
-        self.at_last = anon_bytes();
+        self.at_last = crate::timing::anon_resident();
         (false, msg)
     }
-}
-
-/// The process's anonymous resident memory (`RssAnon`), in bytes.
-fn anon_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    (status.lines())
-        .find_map(|l| l.strip_prefix("RssAnon:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb << 10)
 }
 
 /// The private, writable, anonymous mappings (the heap, the allocator's
@@ -163,6 +154,6 @@ mod tests {
             ranges.iter().any(|&(s, e)| s <= a && b <= e),
             "{a:#x}-{b:#x} not in {ranges:x?}"
         );
-        assert!(anon_bytes() >= (8 * HUGE) as u64);
+        assert!(crate::timing::anon_resident() >= (8 * HUGE) as u64);
     }
 }

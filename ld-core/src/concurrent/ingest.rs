@@ -174,16 +174,27 @@ pub(super) struct FifoIn {
 /// read before resolving or laying out the first.
 fn ingest_pool() -> &'static rayon::ThreadPool {
     static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(rayon::current_num_threads())
-            .thread_name(|i| format!("cld-ingest-{i}"))
-            .build()
-            .expect("cannot start the ingestion threads");
-        // Their malloc arenas grown once (see arenas.rs).
-        crate::arenas::pregrow(Some(&pool));
-        pool
-    })
+    POOL.get_or_init(|| background_pool("ingest", 0))
+}
+
+/// A pool of the background linker's own, as many threads as the link's,
+/// named `cld-NAME-I`, each `nice` nicer than the build.
+fn background_pool(name: &'static str, nice: i32) -> rayon::ThreadPool {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(rayon::current_num_threads())
+        .thread_name(move |i| format!("cld-{name}-{i}"))
+        .start_handler(move |_| {
+            if nice != 0 {
+                // SAFETY: nice changes only this thread's priority (Linux
+                // threads have their own); a failure leaves it as it was.
+                unsafe { nix::libc::nice(nice) };
+            }
+        })
+        .build()
+        .unwrap_or_else(|e| panic!("cannot start the {name} threads: {e}"));
+    // Their malloc arenas grown once (see arenas.rs).
+    crate::arenas::pregrow(Some(&pool));
+    pool
 }
 
 /// How much nicer than the build the background linker's work ahead runs
@@ -200,20 +211,7 @@ const AHEAD_NICE: i32 = 5;
 /// The wait's link runs on the global pool, at the build's priority.
 pub(super) fn ahead_pool() -> &'static rayon::ThreadPool {
     static POOL: std::sync::OnceLock<rayon::ThreadPool> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(rayon::current_num_threads())
-            .thread_name(|i| format!("cld-ahead-{i}"))
-            .start_handler(|_| {
-                // SAFETY: nice changes only this thread's priority (Linux
-                // threads have their own); a failure leaves it as it was.
-                unsafe { nix::libc::nice(AHEAD_NICE) };
-            })
-            .build()
-            .expect("cannot start the threads that work ahead");
-        crate::arenas::pregrow(Some(&pool));
-        pool
-    })
+    POOL.get_or_init(|| background_pool("ahead", AHEAD_NICE))
 }
 
 /// How long a line may wait in the log's buffer (see `Shared::log`).

@@ -494,7 +494,8 @@ fn serve(
         }
         "abort" => Some((0, String::new(), false)),
         "wait" => {
-            shared.log(&format!("cpu before the wait: {:.1} ms", cpu_ms()));
+            let cpu = crate::timing::process_cpu().as_secs_f64() * 1e3;
+            shared.log(&format!("cpu before the wait: {cpu:.1} ms"));
             let (code, diag) = finish(shared, opts, &dir.join(format!("{token}.diag")), ahead);
             Some((code, diag, true))
         }
@@ -503,16 +504,6 @@ fn serve(
             None
         }
     }
-}
-
-/// This process's CPU time so far (all threads, user and system), for the
-/// event log: how much the work before the wait cost.
-fn cpu_ms() -> f64 {
-    // SAFETY: getrusage fills the struct it is given.
-    let mut ru: nix::libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { nix::libc::getrusage(nix::libc::RUSAGE_SELF, &mut ru) };
-    let ms = |t: nix::libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
-    ms(ru.ru_utime) + ms(ru.ru_stime)
 }
 
 /// The request line a client sent (empty if it sent none).
