@@ -13,8 +13,11 @@ fuzz_target!(|data: &[u8]| {
     if data.starts_with(b"!<thin>\n") {
         return;
     }
+    // Both ways of reading members: all headers now (--whole-archive), or
+    // each when first wanted.
+    let whole = data.last().is_some_and(|b| b & 1 == 1);
     ld_core_fuzz::with_static(data, |data| {
-        let Ok(a) = Archive::parse(Path::new("fuzz.a"), data) else {
+        let Ok(a) = Archive::parse(Path::new("fuzz.a"), data, whole) else {
             return;
         };
         for &(_, m) in &a.symbols {
@@ -25,7 +28,9 @@ fuzz_target!(|data: &[u8]| {
         }
         // Parsed in place, 2-aligned, as resolution does.
         for m in a.members.iter().take(16) {
-            let _ = ObjectFile::parse(m.name.clone(), m.data);
+            if let Ok(i) = m.info() {
+                let _ = ObjectFile::parse(i.name.clone(), i.data);
+            }
         }
     });
 });

@@ -13,21 +13,46 @@ use std::sync::{Arc, Condvar, Mutex};
 
 #[derive(Debug)]
 pub struct ArchiveMember {
+    /// Keeps the bytes alive (`input::Backing`): the archive's, or a thin
+    /// archive member's own file.
+    pub backing: crate::input::Backing,
+    /// Its header and contents, read when first needed (`info`): a link
+    /// reads the headers of the members it selects only, as GNU ld does
+    /// (walking them all touched every page of an archive such as
+    /// libgcc.a, twice on gcc's command line, for two or three members).
+    info: std::sync::OnceLock<std::result::Result<MemberInfo, String>>,
+    /// Where `info` comes from: the archive and the member's header offset.
+    source: Arc<Source>,
+    header: u64,
+    /// The first symbol index entry naming it (for messages).
+    named_by: &'static [u8],
+    /// The member parsed ahead of resolution (`Archive::parse_members`,
+    /// `Speculation`), taken by the resolution that selects it.
+    ahead: Mutex<Ahead>,
+    /// Signalled when a parse ahead ends.
+    parsed: Condvar,
+}
+
+/// A member's header, read.
+#[derive(Debug)]
+pub struct MemberInfo {
     /// Display name: `libfoo.a(bar.o)`.
     pub name: String,
-    /// Keeps `data` alive (`input::Backing`): the archive's.
-    pub backing: crate::input::Backing,
     pub data: &'static [u8],
     /// Where the contents are on disk: the archive and the member's offset
     /// in it, or a thin archive's member file and 0 (the LTO plugin reads
     /// members itself).
     pub file: std::path::PathBuf,
     pub offset: u64,
-    /// The member parsed ahead of resolution (`Archive::parse_members`,
-    /// `Speculation`), taken by the resolution that selects it.
-    ahead: Mutex<Ahead>,
-    /// Signalled when a parse ahead ends.
-    parsed: Condvar,
+}
+
+/// What reading a member's header needs.
+#[derive(Debug)]
+struct Source {
+    name: String,
+    path: std::path::PathBuf,
+    data: &'static [u8],
+    ar: ArchiveFile<'static>,
 }
 
 /// Where a member's parse ahead of resolution stands.
@@ -42,6 +67,54 @@ enum Ahead {
 }
 
 impl ArchiveMember {
+    fn known(info: MemberInfo, backing: crate::input::Backing, source: &Arc<Source>) -> Self {
+        ArchiveMember {
+            backing,
+            info: std::sync::OnceLock::from(Ok(info)),
+            source: source.clone(),
+            header: 0,
+            named_by: b"",
+            ahead: Default::default(),
+            parsed: Condvar::new(),
+        }
+    }
+
+    /// The member's name, contents and place, its header read now if it
+    /// was not yet; an error names the archive and what is wrong.
+    pub fn info(&self) -> Result<&MemberInfo> {
+        self.info
+            .get_or_init(|| {
+                let src = &self.source;
+                let m = src.ar.member(object::read::archive::ArchiveOffset(self.header)).map_err(|e| {
+                    format!(
+                        "{}: malformed archive: symbol table entry {} points to offset {:#x}, which is not a member ({e})",
+                        src.name,
+                        String::from_utf8_lossy(self.named_by),
+                        self.header
+                    )
+                })?;
+                let mname = String::from_utf8_lossy(m.name());
+                let name = format!("{}({mname})", src.name);
+                let data = m
+                    .data(src.data)
+                    .map_err(|e| format!("{name}: bad member data: {e}"))?;
+                Ok(MemberInfo {
+                    name,
+                    data,
+                    file: src.path.clone(),
+                    offset: m.file_range().0,
+                })
+            })
+            .as_ref()
+            .map_err(|e| Error::new(e.clone()))
+    }
+
+    /// The member's contents if its header was read already (without
+    /// reading it).
+    pub fn data_if_read(&self) -> Option<&'static [u8]> {
+        self.info.get()?.as_ref().ok().map(|i| i.data)
+    }
+
     /// Parses the member ahead of the resolution, unless it holds IR or is
     /// taken or parsed already. A member that does not parse is left to
     /// the resolution, which reports the error where a serial link would.
@@ -50,17 +123,20 @@ impl ArchiveMember {
     fn parse_ahead(&self, whole: bool) {
         {
             let mut a = self.ahead.lock().unwrap();
-            if !matches!(*a, Ahead::NotYet) || crate::plugin::lto_kind(self.data).is_some() {
+            if !matches!(*a, Ahead::NotYet) {
                 return;
             }
             *a = Ahead::Parsing;
         }
-        let o = if whole {
-            ObjectFile::parse(self.name.clone(), self.data)
-        } else {
-            ObjectFile::parse_for_resolution(self.name.clone(), self.data)
+        let o = match self.info() {
+            Ok(i) if crate::plugin::lto_kind(i.data).is_none() => if whole {
+                ObjectFile::parse(i.name.clone(), i.data)
+            } else {
+                ObjectFile::parse_for_resolution(i.name.clone(), i.data)
+            }
+            .ok(),
+            _ => None,
         };
-        let o = o.ok();
         let mut a = self.ahead.lock().unwrap();
         *a = match o {
             Some(mut o) => {
@@ -116,6 +192,9 @@ pub struct Archive {
     next_same: Vec<u32>,
 }
 
+/// An archive's members, and its symbol index entries with member numbers.
+type MembersAndIndex = (Vec<ArchiveMember>, Vec<(&'static [u8], u32)>);
+
 /// The end of a `next_same` chain.
 const NO_ENTRY: u32 = u32::MAX;
 
@@ -162,85 +241,34 @@ impl Archive {
         })
     }
 
-    pub fn parse(path: &Path, data: &'static [u8]) -> Result<Archive> {
+    /// Reads the archive's symbol index. `whole` (`--whole-archive`): every
+    /// member is loaded, so all their headers are read now; otherwise the
+    /// members are those the index names, in archive order, each header
+    /// read when the member is first wanted (`ArchiveMember::info`), and a
+    /// broken member nobody selects is no error, as in GNU ld. A thin
+    /// archive's members are files of their own, mapped now.
+    pub fn parse(path: &Path, data: &'static [u8], whole: bool) -> Result<Archive> {
         let name = path.display().to_string();
         let ar = ArchiveFile::parse(data)
             .map_err(|e| Error::new(format!("{name}: malformed archive: {e}")))?;
-        let thin = ar.is_thin();
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let mut members = Vec::new();
-        let mut offset_to_member = std::collections::HashMap::new();
-        for m in ar.members() {
-            let m = m.map_err(|e| Error::new(format!("{name}: malformed archive member: {e}")))?;
-            let mname = String::from_utf8_lossy(m.name()).into_owned();
-            let display = format!("{name}({mname})");
-            let mpath = dir.join(&mname);
-            // A thin archive's member is a file of its own, which it owns.
-            let (mdata, mbacking) = if thin {
-                let f = input::map_file(&mpath).map_err(|e| {
-                    Error::new(format!("{name}: thin archive member {mname}: {}", e.msg))
-                })?;
-                (f.data, f.backing)
-            } else {
-                let d = m
-                    .data(data)
-                    .map_err(|e| Error::new(format!("{display}: bad member data: {e}")))?;
-                (d, Default::default())
-            };
-            offset_to_member.insert(member_header_offset(data, &m), members.len() as u32);
-            let (file, offset) = if thin {
-                (mpath, 0)
-            } else {
-                (path.to_path_buf(), m.file_range().0)
-            };
-            members.push(ArchiveMember {
-                name: display,
-                backing: mbacking,
-                data: mdata,
-                file,
-                offset,
-                ahead: Default::default(),
-                parsed: Condvar::new(),
-            });
-        }
-        let mut thin_names: std::collections::HashMap<&[u8], u32> =
-            std::collections::HashMap::new();
-        if thin {
-            for (i, m) in ar.members().enumerate() {
-                if let Ok(m) = m {
-                    thin_names.entry(m.name()).or_insert(i as u32);
-                }
-            }
-        }
-        let mut symbols = Vec::new();
+        let source = Arc::new(Source {
+            name: name.clone(),
+            path: path.to_path_buf(),
+            data,
+            ar,
+        });
+        let mut index = Vec::new();
         match ar.symbols() {
             Ok(Some(iter)) => {
                 for s in iter {
                     let s = s.map_err(|e| {
                         Error::new(format!("{name}: malformed archive symbol table: {e}"))
                     })?;
-                    let off = s.offset().0;
-                    let by_name = || -> Option<u32> {
-                        // Thin members have no data range; find them by name.
-                        let m = ar.member(s.offset()).ok()?;
-                        thin_names.get(m.name()).copied()
-                    };
-                    let found = if thin {
-                        by_name()
-                    } else {
-                        offset_to_member.get(&off).copied()
-                    };
-                    let idx = found.ok_or_else(|| {
-                        Error::new(format!(
-                            "{name}: symbol table entry {} points to offset {off:#x}, which is not a member",
-                            String::from_utf8_lossy(s.name())
-                        ))
-                    })?;
-                    symbols.push((s.name(), idx));
+                    index.push((s.name(), s.offset().0));
                 }
             }
             Ok(None) => {
-                if !members.is_empty() {
+                if ar.members().next().is_some() {
                     return Err(Error::new(format!(
                         "{name}: archive has no index; run ranlib to add one"
                     )));
@@ -252,6 +280,11 @@ impl Archive {
                 )))
             }
         }
+        let (members, symbols) = if whole || ar.is_thin() {
+            Self::read_all_members(&source, &index)?
+        } else {
+            Self::members_named(&source, &index)
+        };
         let mut by_name: hashbrown::HashTable<(&'static [u8], u32)> =
             hashbrown::HashTable::with_capacity(symbols.len());
         let mut next_same = vec![NO_ENTRY; symbols.len()];
@@ -276,6 +309,99 @@ impl Archive {
             by_name,
             next_same,
         })
+    }
+
+    /// The members the symbol index names (header offsets), in archive
+    /// order, their headers unread; the index's entries with member
+    /// numbers.
+    fn members_named(source: &Arc<Source>, index: &[(&'static [u8], u64)]) -> MembersAndIndex {
+        let mut offsets: Vec<(u64, &'static [u8])> = index.iter().map(|&(n, o)| (o, n)).collect();
+        // Stable: each member keeps the first entry that names it.
+        offsets.sort_by_key(|&(o, _)| o);
+        offsets.dedup_by_key(|&mut (o, _)| o);
+        let members = offsets
+            .iter()
+            .map(|&(header, named_by)| ArchiveMember {
+                backing: Default::default(),
+                info: Default::default(),
+                source: source.clone(),
+                header,
+                named_by,
+                ahead: Default::default(),
+                parsed: Condvar::new(),
+            })
+            .collect();
+        let symbols = index
+            .iter()
+            .map(|&(n, o)| (n, offsets.partition_point(|&(x, _)| x < o) as u32))
+            .collect();
+        (members, symbols)
+    }
+
+    /// Every member, its header read now (a thin archive's file mapped);
+    /// the index's entries with member numbers, each checked to name one.
+    fn read_all_members(
+        source: &Arc<Source>,
+        index: &[(&'static [u8], u64)],
+    ) -> Result<MembersAndIndex> {
+        let (name, path, data, ar) = (&source.name, &source.path, source.data, &source.ar);
+        let thin = ar.is_thin();
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut members = Vec::new();
+        let mut offset_to_member = std::collections::HashMap::new();
+        let mut thin_names: std::collections::HashMap<&[u8], u32> =
+            std::collections::HashMap::new();
+        for m in ar.members() {
+            let m = m.map_err(|e| Error::new(format!("{name}: malformed archive member: {e}")))?;
+            let mname = String::from_utf8_lossy(m.name()).into_owned();
+            let display = format!("{name}({mname})");
+            let mpath = dir.join(&mname);
+            // A thin archive's member is a file of its own, which it owns.
+            let (mdata, mbacking) = if thin {
+                let f = input::map_file(&mpath).map_err(|e| {
+                    Error::new(format!("{name}: thin archive member {mname}: {}", e.msg))
+                })?;
+                (f.data, f.backing)
+            } else {
+                let d = m
+                    .data(data)
+                    .map_err(|e| Error::new(format!("{display}: bad member data: {e}")))?;
+                (d, Default::default())
+            };
+            offset_to_member.insert(member_header_offset(data, &m), members.len() as u32);
+            thin_names.entry(m.name()).or_insert(members.len() as u32);
+            let (file, offset) = if thin {
+                (mpath, 0)
+            } else {
+                (path.to_path_buf(), m.file_range().0)
+            };
+            let info = MemberInfo {
+                name: display,
+                data: mdata,
+                file,
+                offset,
+            };
+            members.push(ArchiveMember::known(info, mbacking, source));
+        }
+        let mut symbols = Vec::with_capacity(index.len());
+        for &(sym, off) in index {
+            let found = if thin {
+                // Thin members have no data range; find them by name.
+                ar.member(object::read::archive::ArchiveOffset(off))
+                    .ok()
+                    .and_then(|m| thin_names.get(m.name()).copied())
+            } else {
+                offset_to_member.get(&off).copied()
+            };
+            let idx = found.ok_or_else(|| {
+                Error::new(format!(
+                    "{name}: symbol table entry {} points to offset {off:#x}, which is not a member",
+                    String::from_utf8_lossy(sym)
+                ))
+            })?;
+            symbols.push((sym, idx));
+        }
+        Ok((members, symbols))
     }
 }
 

@@ -383,7 +383,7 @@ pub(crate) fn ingest_one(p: Pending) -> Result<LoadItem> {
                 None => parse_object(&path, data, &backing),
             },
             FileKind::Archive | FileKind::ThinArchive => {
-                let mut archive = Archive::parse(&path, data)?;
+                let mut archive = Archive::parse(&path, data, whole)?;
                 archive.set_backing(&backing);
                 Ok(LoadItem::Archive {
                     archive: Box::new(archive),

@@ -1082,7 +1082,8 @@ pub(crate) fn resolve(
     let holds_claimed = |a: &Archive| {
         a.members
             .iter()
-            .any(|m| replaced.contains(&(m.data.as_ptr() as usize)))
+            .filter_map(|m| m.data_if_read())
+            .any(|d| replaced.contains(&(d.as_ptr() as usize)))
     };
     let mut items = resolve::into_items(first, placed, added, &holds_claimed);
     // The libraries go last: the members the first resolution loaded are

@@ -223,18 +223,19 @@ fn parse_member(m: &ArchiveMember, whole: bool) -> Result<Member> {
     if let Some(o) = m.take_parsed() {
         return Ok(Member::Object(o));
     }
-    match crate::plugin::lto_kind(m.data) {
+    let i = m.info()?;
+    match crate::plugin::lto_kind(i.data) {
         None => {
             let mut o = if whole {
-                ObjectFile::parse(m.name.clone(), m.data)?
+                ObjectFile::parse(i.name.clone(), i.data)?
             } else {
-                ObjectFile::parse_for_resolution(m.name.clone(), m.data)?
+                ObjectFile::parse_for_resolution(i.name.clone(), i.data)?
             };
             o.backing = m.backing.clone();
             Ok(Member::Object(o))
         }
         Some(kind) => {
-            let mut l = LtoInput::new(m.name.clone(), m.file.clone(), m.offset, m.data, kind)?;
+            let mut l = LtoInput::new(i.name.clone(), i.file.clone(), i.offset, i.data, kind)?;
             l.set_backing(&m.backing);
             Ok(Member::Lto(l))
         }

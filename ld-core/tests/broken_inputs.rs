@@ -1128,6 +1128,32 @@ fn a(name: &str, data: Vec<u8>, expect: &str) -> Case {
     }
 }
 
+/// `a`, with the other member (a_long_member_name_for_the_table.o) selected
+/// too: a broken member is an error when a link loads it (as in GNU ld,
+/// which does not read the members it does not load).
+fn a2(name: &str, data: Vec<u8>, expect: &str) -> Case {
+    Case {
+        args: ["-u", "good_fn", "-u", "other_fn", "libbroken.a"]
+            .map(String::from)
+            .to_vec(),
+        ..case(name, "libbroken.a", data, expect, AR)
+    }
+}
+
+/// Where the archive symbol index of `a` holds the member offset of the
+/// entry named `sym`.
+fn index_entry(a: &[u8], sym: &str) -> usize {
+    let at = ar_member(a, "/").hdr + 60;
+    let n = u32::from_be_bytes(a[at..at + 4].try_into().unwrap()) as usize;
+    let names = &a[at + 4 + 4 * n..];
+    let k = names
+        .split(|&b| b == 0)
+        .take(n)
+        .position(|x| x == sym.as_bytes())
+        .unwrap_or_else(|| panic!("TEST BUG: {sym} is not in the index"));
+    at + 4 + 4 * k
+}
+
 fn archive_cases() -> Vec<Case> {
     let g = &base().archive;
     let index = ar_member(g, "/");
@@ -1175,17 +1201,17 @@ fn archive_cases() -> Vec<Case> {
             arch(|a| ar_field(a, member.hdr + 58, 2, "xx")),
             "malformed archive",
         ),
-        a(
+        a2(
             "ar_long_name_offset_out_of_range",
             arch(|a| ar_field(a, long.hdr, 16, "/99999")),
             "malformed archive",
         ),
-        a(
+        a2(
             "ar_long_name_not_a_number",
             arch(|a| ar_field(a, long.hdr, 16, "/1x")),
             "malformed archive",
         ),
-        a(
+        a2(
             "ar_long_name_table_missing",
             arch(|a| ar_field(a, names.hdr, 16, "xx/")),
             "malformed archive",
@@ -1211,7 +1237,7 @@ fn archive_cases() -> Vec<Case> {
         a(
             "ar_index_offset_not_a_member",
             arch(|a| {
-                let at = index.hdr + 60 + 4;
+                let at = index_entry(a, "good_fn");
                 a[at..at + 4].copy_from_slice(&0x13u32.to_be_bytes());
             }),
             "points to offset 0x13, which is not a member",
@@ -1219,7 +1245,7 @@ fn archive_cases() -> Vec<Case> {
         a(
             "ar_index_offset_past_end",
             arch(|a| {
-                let at = index.hdr + 60 + 4;
+                let at = index_entry(a, "good_fn");
                 a[at..at + 4].copy_from_slice(&0x7fff_fff0u32.to_be_bytes());
             }),
             "which is not a member",
@@ -1308,7 +1334,7 @@ fn archive_cases() -> Vec<Case> {
     v.push(thin);
     // A member padded out with a huge size claim in the middle of the file.
     let last = ar_members(g).pop().unwrap();
-    v.push(a(
+    v.push(a2(
         "ar_last_member_size_overflows",
         arch(|a| ar_field(a, last.hdr + 48, 10, "4294967295")),
         "bad member data",
@@ -1742,6 +1768,60 @@ fn valid_inputs_link() {
             show_command(&cmd),
             r.stderr
         );
+    }
+}
+
+/// A member nobody selects is not read, as in GNU ld (and gold, lld):
+/// libgood.a with its other member (a_long_member_name_for_the_table.o)
+/// broken in each way, or its index entry pointing nowhere, links when
+/// only good.o is wanted. ld.bfd agrees on each archive.
+#[test]
+fn broken_members_nobody_selects_are_not_read() {
+    let b = base();
+    let dir = fresh_work_dir("broken_inputs", "_unselected");
+    let other = ar_member(&b.archive, "/0").hdr;
+    let names = ar_member(&b.archive, "//").hdr;
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "long_name_offset",
+            arch(|a| ar_field(a, other, 16, "/99999")),
+        ),
+        (
+            "size_not_a_number",
+            arch(|a| ar_field(a, other + 48, 10, "12x")),
+        ),
+        ("bad_terminator", arch(|a| ar_field(a, other + 58, 2, "xx"))),
+        (
+            "size_past_end",
+            arch(|a| ar_field(a, other + 48, 10, "4294967295")),
+        ),
+        ("names_table", arch(|a| ar_field(a, names, 16, "xx/"))),
+        (
+            "index_entry",
+            arch(|a| {
+                let at = index_entry(a, "other_fn");
+                a[at..at + 4].copy_from_slice(&0x13u32.to_be_bytes());
+            }),
+        ),
+    ];
+    for (name, data) in cases {
+        let lib = format!("lib{name}.a");
+        std::fs::write(dir.join(&lib), data).unwrap();
+        for linker in [linker_under_test(), PathBuf::from("ld.bfd")] {
+            let mut cmd = Command::new(&linker);
+            cmd.arg("-o")
+                .arg(format!("out-{name}"))
+                .arg(&b.start_o)
+                .args(["-u", "good_fn", &lib])
+                .current_dir(&dir);
+            let r = run_with_timeout(&mut cmd, TIMEOUT).unwrap();
+            assert!(
+                r.success(),
+                "{name}: a link that does not load the broken member failed: {}\n{}",
+                show_command(&cmd),
+                r.stderr
+            );
+        }
     }
 }
 

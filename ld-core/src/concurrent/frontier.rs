@@ -94,10 +94,10 @@ fn holds_script(items: &[LoadItem]) -> bool {
 fn holds_ir(items: &[LoadItem]) -> bool {
     items.iter().any(|it| match it {
         LoadItem::Lto(_) => true,
-        LoadItem::Archive { archive, .. } => archive
-            .members
-            .iter()
-            .any(|m| crate::plugin::lto_kind(m.data).is_some()),
+        LoadItem::Archive { archive, .. } => archive.members.iter().any(|m| {
+            m.info()
+                .is_ok_and(|i| crate::plugin::lto_kind(i.data).is_some())
+        }),
         _ => false,
     })
 }
