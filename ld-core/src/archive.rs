@@ -120,7 +120,8 @@ impl ArchiveMember {
     /// the resolution, which reports the error where a serial link would.
     /// `whole`: wholly (`ObjectFile::parse`), else as far as resolution
     /// needs (`ObjectFile::parse_for_resolution`).
-    fn parse_ahead(&self, whole: bool) {
+    /// `parsed`: called with the object, if it parsed.
+    fn parse_ahead(&self, whole: bool, parsed: &mut dyn FnMut(&ObjectFile)) {
         {
             let mut a = self.ahead.lock().unwrap();
             if !matches!(*a, Ahead::NotYet) {
@@ -137,6 +138,9 @@ impl ArchiveMember {
             .ok(),
             _ => None,
         };
+        if let Some(o) = &o {
+            parsed(o);
+        }
         let mut a = self.ahead.lock().unwrap();
         *a = match o {
             Some(mut o) => {
@@ -183,8 +187,9 @@ pub struct Archive {
     pub backing: crate::input::Backing,
     /// Shared with a `Speculation` parsing them while resolution runs.
     pub members: Arc<Vec<ArchiveMember>>,
-    /// Symbol index: (name, member index), in index order.
-    pub symbols: Vec<(&'static [u8], u32)>,
+    /// Symbol index: (name, member index), in index order. Shared with a
+    /// `Speculation`.
+    pub symbols: Arc<Vec<(&'static [u8], u32)>>,
     /// The symbol index by name: the first entry of each name, and for
     /// each entry the next one of its name (`NO_ENTRY` ends), so that
     /// resolution looks up the names it wants instead of every entry.
@@ -217,7 +222,9 @@ impl Archive {
     /// as usual). Parsing depends only on the member's bytes.
     pub fn parse_members(&self) {
         use rayon::prelude::*;
-        self.members.par_iter().for_each(|m| m.parse_ahead(true));
+        self.members
+            .par_iter()
+            .for_each(|m| m.parse_ahead(true, &mut |_| {}));
     }
 
     /// The symbol index entries (positions in `symbols`) named `name`, in
@@ -305,7 +312,7 @@ impl Archive {
             backing: Default::default(),
             name,
             members: Arc::new(members),
-            symbols,
+            symbols: Arc::new(symbols),
             by_name,
             next_same,
         })
@@ -416,25 +423,37 @@ fn member_header_offset(data: &[u8], m: &object::read::archive::ArchiveMember<'_
 }
 
 /// Archive members parsed on a thread of their own while a serial
-/// resolution runs, in command-line order: resolution is sequential and
-/// leaves a core idle, and members are most of its parsing (a Rust
-/// program's crates are archives). The resolution takes what is parsed
-/// (`ArchiveMember::take_parsed`) and parses the rest itself; parsing
-/// depends only on the member's bytes, so the result is the same. Members
-/// never selected are parsed in vain, at most for as long as the
-/// resolution runs, and dropped at `stop`.
+/// resolution runs: resolution is sequential and leaves a core idle, and
+/// members are most of its parsing (a Rust program's crates are archives).
+/// The resolution takes what is parsed (`ArchiveMember::take_parsed`) and
+/// parses the rest itself; parsing depends only on the member's bytes, so
+/// the result is the same. Only members that something refers to are
+/// parsed: those whose index names a symbol that the objects, or the
+/// members parsed so far, leave undefined, archive by archive in
+/// command-line order (twice over, for references back to an earlier
+/// archive). Parsing every member in order also parsed libgcc.a's
+/// hundreds, which a C program mostly does not use, twice (gcc names it
+/// twice): CPU and peak memory in vain. Members parsed and not taken are
+/// dropped at `stop`.
 pub struct Speculation {
     stop: Arc<AtomicBool>,
     thread: std::thread::Thread,
 }
 
+/// An archive to speculate in: its members and its symbol index.
+pub type SpeculatedArchive = (Arc<Vec<ArchiveMember>>, Arc<Vec<(&'static [u8], u32)>>);
+
 impl Speculation {
-    /// Starts parsing the members of `archives` (unless there are too few
-    /// to be worth a thread), as far as resolution needs
-    /// (`ObjectFile::parse_for_resolution`).
-    pub fn start_for_resolution(archives: Vec<Arc<Vec<ArchiveMember>>>) -> Option<Speculation> {
+    /// Starts parsing the members of `archives` that `undefined` (the
+    /// names the objects leave undefined) leads to, as far as resolution
+    /// needs (`ObjectFile::parse_for_resolution`), unless there are too
+    /// few members to be worth a thread.
+    pub fn start_for_resolution(
+        archives: Vec<SpeculatedArchive>,
+        undefined: Vec<&'static [u8]>,
+    ) -> Option<Speculation> {
         const WORTH_A_THREAD: usize = 16;
-        if archives.iter().map(|a| a.len()).sum::<usize>() < WORTH_A_THREAD {
+        if archives.iter().map(|a| a.0.len()).sum::<usize>() < WORTH_A_THREAD {
             return None;
         }
         let stop = Arc::new(AtomicBool::new(false));
@@ -447,24 +466,50 @@ impl Speculation {
                 // preparation, for a core.
                 // SAFETY: setpriority on this thread only (0: the caller).
                 unsafe { nix::libc::setpriority(nix::libc::PRIO_PROCESS, 0, 19) };
-                let all = || archives.iter().flat_map(|a| a.iter());
-                for m in all() {
-                    if seen.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    m.parse_ahead(false);
-                }
+                speculate(&archives, undefined, &seen);
                 // Off the link's path: what the resolution did not take.
                 while !seen.load(Ordering::Relaxed) {
                     std::thread::park();
                 }
-                all().for_each(ArchiveMember::forget_parsed);
+                for m in archives.iter().flat_map(|a| a.0.iter()) {
+                    m.forget_parsed();
+                }
             })
             .ok()?;
         Some(Speculation {
             stop,
             thread: handle.thread().clone(),
         })
+    }
+}
+
+/// The speculation's work (see `Speculation`), until `stop` is set.
+fn speculate(archives: &[SpeculatedArchive], undefined: Vec<&'static [u8]>, stop: &AtomicBool) {
+    let mut wanted: std::collections::HashSet<&'static [u8]> = undefined.into_iter().collect();
+    let mut done: Vec<Vec<bool>> = archives.iter().map(|a| vec![false; a.0.len()]).collect();
+    for _pass in 0..2 {
+        let mut more = false;
+        for ((members, index), done) in archives.iter().zip(&mut done) {
+            for &(name, m) in index.iter() {
+                if stop.load(Ordering::Relaxed) {
+                    return;
+                }
+                let m = m as usize;
+                if done[m] || !wanted.contains(name) {
+                    continue;
+                }
+                done[m] = true;
+                more = true;
+                members[m].parse_ahead(false, &mut |o| {
+                    let first = (o.first_global as usize).min(o.symbols.len());
+                    let undefined = o.symbols[first..].iter().filter(|s| s.is_undefined());
+                    wanted.extend(undefined.map(|s| s.name.get()));
+                });
+            }
+        }
+        if !more {
+            break;
+        }
     }
 }
 

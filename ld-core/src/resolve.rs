@@ -1207,10 +1207,11 @@ pub fn resolve_with(
                     archive,
                     whole: false,
                     ..
-                } => Some(archive.members.clone()),
+                } => Some((archive.members.clone(), archive.symbols.clone())),
                 _ => None,
             })
             .collect(),
+        undefined_names(&items),
     );
     let mut inc = Incremental::new(roots, opts, claimer, names_hint);
     inc.rs.parse_whole = false;
@@ -1226,6 +1227,20 @@ pub fn resolve_with(
     }
     drop(feed);
     inc.finish()
+}
+
+/// The global names the objects among `items` leave undefined (where a
+/// `Speculation` starts).
+fn undefined_names(items: &[LoadItem]) -> Vec<&'static [u8]> {
+    let mut out = Vec::new();
+    for it in items {
+        if let LoadItem::Object(o) = it {
+            let first = (o.first_global as usize).min(o.symbols.len());
+            let undefined = o.symbols[first..].iter().filter(|s| s.is_undefined());
+            out.extend(undefined.map(|s| s.name.get()));
+        }
+    }
+    out
 }
 
 /// How many objects `item` may bring (to size the per-object tables).

@@ -178,7 +178,7 @@ impl LaterDefs {
                     shared_before += 1;
                 }
                 LoadItem::Archive { archive, .. } => {
-                    for &(name, _) in &archive.symbols {
+                    for &(name, _) in archive.symbols.iter() {
                         m.entry(name).or_insert(plain);
                     }
                 }
