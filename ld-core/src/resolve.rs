@@ -1199,6 +1199,7 @@ pub fn resolve_with(
     // Sized for every global name the inputs can bring, so the table is not
     // rebuilt again and again as it grows (an upper bound: names repeat).
     let names_hint: usize = items.iter().map(names_hint).sum();
+    let spec = crate::timing::span("resolve: start the member speculation");
     let _members = crate::archive::Speculation::start_for_resolution(
         items
             .iter()
@@ -1213,6 +1214,7 @@ pub fn resolve_with(
             .collect(),
         undefined_names(&items),
     );
+    drop(spec);
     let mut inc = Incremental::new(roots, opts, claimer, names_hint);
     inc.rs.parse_whole = false;
     // Room for every object the inputs can bring (archive members at most),
