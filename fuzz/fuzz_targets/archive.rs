@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
         let Ok(a) = Archive::parse(Path::new("fuzz.a"), data, whole) else {
             return;
         };
-        for &(_, m) in &a.symbols {
+        for &(_, m) in a.symbols.iter() {
             assert!(
                 (m as usize) < a.members.len(),
                 "index names a member that is not there"
