@@ -500,11 +500,7 @@ fn speculate(archives: &[SpeculatedArchive], undefined: Vec<&'static [u8]>, stop
                 }
                 done[m] = true;
                 more = true;
-                members[m].parse_ahead(false, &mut |o| {
-                    let first = (o.first_global as usize).min(o.symbols.len());
-                    let undefined = o.symbols[first..].iter().filter(|s| s.is_undefined());
-                    wanted.extend(undefined.map(|s| s.name.get()));
-                });
+                members[m].parse_ahead(false, &mut |o| wanted.extend(o.undefined_globals()));
             }
         }
         if !more {

@@ -1451,6 +1451,16 @@ impl ObjectFile {
         &all[r.relocs.start as usize..r.relocs.end as usize]
     }
 
+    /// The names of its global symbols that are undefined (what archive
+    /// members it may pull in).
+    pub fn undefined_globals(&self) -> impl Iterator<Item = &'static [u8]> + '_ {
+        let first = (self.first_global as usize).min(self.symbols.len());
+        self.symbols[first..]
+            .iter()
+            .filter(|s| s.is_undefined())
+            .map(|s| s.name.get())
+    }
+
     pub fn section_data(&self, idx: usize) -> &'static [u8] {
         let s = &self.sections[idx];
         if s.is_nobits() {

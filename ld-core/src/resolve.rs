@@ -1237,9 +1237,7 @@ fn undefined_names(items: &[LoadItem]) -> Vec<&'static [u8]> {
     let mut out = Vec::new();
     for it in items {
         if let LoadItem::Object(o) = it {
-            let first = (o.first_global as usize).min(o.symbols.len());
-            let undefined = o.symbols[first..].iter().filter(|s| s.is_undefined());
-            out.extend(undefined.map(|s| s.name.get()));
+            out.extend(o.undefined_globals());
         }
     }
     out
