@@ -46,6 +46,35 @@ pub struct MemberInfo {
     pub offset: u64,
 }
 
+impl MemberInfo {
+    /// Member `m` of the regular (not thin) archive `src`.
+    fn regular(
+        src: &Source,
+        m: &object::read::archive::ArchiveMember<'static>,
+    ) -> std::result::Result<MemberInfo, String> {
+        let name = format!("{}({})", src.name, String::from_utf8_lossy(m.name()));
+        let data = m
+            .data(src.data)
+            .map_err(|e| format!("{name}: bad member data: {e}"))?;
+        Ok(MemberInfo {
+            name,
+            data,
+            file: src.path.clone(),
+            offset: m.file_range().0,
+        })
+    }
+
+    /// Parses it as an object: wholly (`ObjectFile::parse`), or as far as
+    /// resolution needs (`ObjectFile::parse_for_resolution`).
+    pub fn parse_object(&self, whole: bool) -> Result<ObjectFile> {
+        if whole {
+            ObjectFile::parse(self.name.clone(), self.data)
+        } else {
+            ObjectFile::parse_for_resolution(self.name.clone(), self.data)
+        }
+    }
+}
+
 /// What reading a member's header needs.
 #[derive(Debug)]
 struct Source {
@@ -93,17 +122,7 @@ impl ArchiveMember {
                         self.header
                     )
                 })?;
-                let mname = String::from_utf8_lossy(m.name());
-                let name = format!("{}({mname})", src.name);
-                let data = m
-                    .data(src.data)
-                    .map_err(|e| format!("{name}: bad member data: {e}"))?;
-                Ok(MemberInfo {
-                    name,
-                    data,
-                    file: src.path.clone(),
-                    offset: m.file_range().0,
-                })
+                MemberInfo::regular(src, &m)
             })
             .as_ref()
             .map_err(|e| Error::new(e.clone()))
@@ -130,12 +149,7 @@ impl ArchiveMember {
             *a = Ahead::Parsing;
         }
         let o = match self.info() {
-            Ok(i) if crate::plugin::lto_kind(i.data).is_none() => if whole {
-                ObjectFile::parse(i.name.clone(), i.data)
-            } else {
-                ObjectFile::parse_for_resolution(i.name.clone(), i.data)
-            }
-            .ok(),
+            Ok(i) if crate::plugin::lto_kind(i.data).is_none() => i.parse_object(whole).ok(),
             _ => None,
         };
         if let Some(o) = &o {
@@ -360,35 +374,30 @@ impl Archive {
             std::collections::HashMap::new();
         for m in ar.members() {
             let m = m.map_err(|e| Error::new(format!("{name}: malformed archive member: {e}")))?;
-            let mname = String::from_utf8_lossy(m.name()).into_owned();
-            let display = format!("{name}({mname})");
-            let mpath = dir.join(&mname);
-            // A thin archive's member is a file of its own, which it owns.
-            let (mdata, mbacking) = if thin {
+            let i = members.len() as u32;
+            let (info, backing) = if thin {
+                // A thin archive's member is a file of its own, which it owns.
+                thin_names.entry(m.name()).or_insert(i);
+                let mname = String::from_utf8_lossy(m.name());
+                let mpath = dir.join(&*mname);
                 let f = input::map_file(&mpath).map_err(|e| {
                     Error::new(format!("{name}: thin archive member {mname}: {}", e.msg))
                 })?;
-                (f.data, f.backing)
+                let info = MemberInfo {
+                    name: format!("{name}({mname})"),
+                    data: f.data,
+                    file: mpath,
+                    offset: 0,
+                };
+                (info, f.backing)
             } else {
-                let d = m
-                    .data(data)
-                    .map_err(|e| Error::new(format!("{display}: bad member data: {e}")))?;
-                (d, Default::default())
+                offset_to_member.insert(member_header_offset(data, &m), i);
+                (
+                    MemberInfo::regular(source, &m).map_err(Error::new)?,
+                    Default::default(),
+                )
             };
-            offset_to_member.insert(member_header_offset(data, &m), members.len() as u32);
-            thin_names.entry(m.name()).or_insert(members.len() as u32);
-            let (file, offset) = if thin {
-                (mpath, 0)
-            } else {
-                (path.to_path_buf(), m.file_range().0)
-            };
-            let info = MemberInfo {
-                name: display,
-                data: mdata,
-                file,
-                offset,
-            };
-            members.push(ArchiveMember::known(info, mbacking, source));
+            members.push(ArchiveMember::known(info, backing, source));
         }
         let mut symbols = Vec::with_capacity(index.len());
         for &(sym, off) in index {
@@ -444,18 +453,20 @@ pub struct Speculation {
 pub type SpeculatedArchive = (Arc<Vec<ArchiveMember>>, Arc<Vec<(&'static [u8], u32)>>);
 
 impl Speculation {
-    /// Starts parsing the members of `archives` that `undefined` (the
+    /// Starts parsing the members of `archives` that `undefined()` (the
     /// names the objects leave undefined) leads to, as far as resolution
     /// needs (`ObjectFile::parse_for_resolution`), unless there are too
     /// few members to be worth a thread.
     pub fn start_for_resolution(
         archives: Vec<SpeculatedArchive>,
-        undefined: Vec<&'static [u8]>,
+        undefined: impl FnOnce() -> Vec<&'static [u8]>,
     ) -> Option<Speculation> {
         const WORTH_A_THREAD: usize = 16;
         if archives.iter().map(|a| a.0.len()).sum::<usize>() < WORTH_A_THREAD {
             return None;
         }
+        // (Collected here, where the objects are: only for a thread.)
+        let undefined = undefined();
         let stop = Arc::new(AtomicBool::new(false));
         let seen = stop.clone();
         let handle = std::thread::Builder::new()

@@ -226,11 +226,7 @@ fn parse_member(m: &ArchiveMember, whole: bool) -> Result<Member> {
     let i = m.info()?;
     match crate::plugin::lto_kind(i.data) {
         None => {
-            let mut o = if whole {
-                ObjectFile::parse(i.name.clone(), i.data)?
-            } else {
-                ObjectFile::parse_for_resolution(i.name.clone(), i.data)?
-            };
+            let mut o = i.parse_object(whole)?;
             o.backing = m.backing.clone();
             Ok(Member::Object(o))
         }
@@ -1212,7 +1208,7 @@ pub fn resolve_with(
                 _ => None,
             })
             .collect(),
-        undefined_names(&items),
+        || undefined_names(&items),
     );
     drop(spec);
     let mut inc = Incremental::new(roots, opts, claimer, names_hint);
